@@ -1,0 +1,6 @@
+/** The hash table, the public API {@code io.bucketdb.BucketDB}, the write pipeline and readers. */
+module io.bucketdb.index {
+    requires transitive io.bucketdb.storage;
+    requires io.bucketdb.recovery;
+    exports io.bucketdb;
+}

@@ -1,0 +1,4 @@
+/** The bucketdb command-line tool. */
+module io.bucketdb.tools {
+    requires io.bucketdb.index;
+}
