@@ -1,0 +1,336 @@
+package io.bucketdb;
+
+import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.TableFile;
+import io.bucketdb.table.GrowthListener;
+import io.bucketdb.table.HashTable;
+import io.bucketdb.table.TableScan;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.AbstractMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A persistent hash index: a key → value map in memory-mapped files.
+ *
+ * <pre>{@code
+ * try (BucketDB db = BucketDB.open(Path.of("/data/idx"))) {   // 8-byte keys and values
+ *     db.putLong(42, 4200);
+ *     long v = db.getLong(42, -1);                             // 4200
+ * }
+ * }</pre>
+ *
+ * <p>An index is a directory holding the table file {@value #TABLE_FILE} and a lock file. One
+ * process at a time may open it for writing; {@link Options#withReadOnly} opens without the lock.
+ * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;
+ * writes are serialized on one writer.
+ *
+ * <p>I/O failures surface as {@link UncheckedIOException} from the map-style methods; damage found
+ * in the file is an {@link io.bucketdb.storage.CorruptIndexException} (inside it, where unchecked).
+ */
+public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[], byte[]>> {
+    /** The table file's name inside the index directory. */
+    public static final String TABLE_FILE = "table.bdb";
+
+    private final Path dir;
+    private final TableFile file;
+    private final HashTable table;
+    private final DirectoryLock lock;
+    private final boolean cleanBeforeOpen;
+    private final int keyWidth;
+    private final int valueWidth;
+    private final Object writeLock = new Object();
+    private volatile boolean closed;
+
+    private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen) {
+        this.dir = dir;
+        this.file = file;
+        this.table = table;
+        this.lock = lock;
+        this.cleanBeforeOpen = cleanBeforeOpen;
+        this.keyWidth = table.keyWidth();
+        this.valueWidth = table.valueWidth();
+    }
+
+    /** Opens or creates the index in {@code dir} with {@link Options#defaults()}: 8-byte keys and values. */
+    public static BucketDB open(Path dir) throws IOException {
+        return open(dir, Options.defaults());
+    }
+
+    /** Opens or creates the index in {@code dir}. */
+    public static BucketDB open(Path dir, Options options) throws IOException {
+        DurableIO io = options.durableIO();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + " is not a directory: an index is a directory");
+        }
+        Path tablePath = dir.resolve(TABLE_FILE);
+        boolean exists = Files.exists(tablePath);
+        if (!exists && (options.readOnly() || !options.createIfMissing())) {
+            throw new IOException("no index in " + dir + ": " + tablePath + " does not exist");
+        }
+        if (!exists) {
+            io.createDirectories(dir);
+        }
+        DirectoryLock lock = options.readOnly() ? null : DirectoryLock.acquire(dir);
+        TableFile file = null;
+        try {
+            HashTable table;
+            boolean clean;
+            if (exists) {
+                file = TableFile.open(io, tablePath, options.readOnly(), options.maxChunkShift());
+                clean = file.header().cleanClose;
+                table = HashTable.open(file, GrowthListener.NONE);
+            } else {
+                long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
+                file = TableFile.create(io, tablePath, options.keyWidth(), options.valueWidth(), options.alignShift(),
+                        seed, options.maxChunkShift());
+                table = HashTable.create(file, GrowthListener.NONE);
+                file.writeBack(false);
+                io.syncDirectory(dir);
+                clean = true;
+            }
+            if (!options.readOnly() && file.header().cleanClose) {
+                // From now on the file no longer describes a cleanly closed index.
+                file.writeHeader(false);
+            }
+            return new BucketDB(dir, file, table, lock, clean);
+        } catch (IOException | RuntimeException e) {
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The index directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Key width in bytes. */
+    public int keyWidth() {
+        return keyWidth;
+    }
+
+    /** Value width in bytes. */
+    public int valueWidth() {
+        return valueWidth;
+    }
+
+    /** The number of entries. */
+    public long size() {
+        checkOpen();
+        return table.size();
+    }
+
+    // ---------------------------------------------------------------- long → long
+
+    /** The value of {@code key}, or {@code missing} if absent. 8-byte keys and values only; allocates nothing. */
+    public long getLong(long key, long missing) {
+        checkOpen();
+        requireLongWidths();
+        return table.getLong(key, missing);
+    }
+
+    /** Whether {@code key} is present. 8-byte keys and values only; allocates nothing. */
+    public boolean containsLong(long key) {
+        checkOpen();
+        requireLongWidths();
+        // Two probes with different defaults tell "absent" from a stored value equal to one of them.
+        return table.getLong(key, 0) != 0 || table.getLong(key, 1) != 1;
+    }
+
+    /** Puts {@code key → value}; true if the key was new. 8-byte keys and values only; allocates nothing. */
+    public boolean putLong(long key, long value) {
+        requireLongWidths();
+        synchronized (writeLock) {
+            checkWritable();
+            try {
+                return table.putLong(key, value);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Deletes {@code key}; true if it was present. 8-byte keys and values only; allocates nothing. */
+    public boolean deleteLong(long key) {
+        requireLongWidths();
+        synchronized (writeLock) {
+            checkWritable();
+            try {
+                return table.deleteLong(key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- byte[]
+
+    /** The value of {@code key} (a copy), or null if absent. */
+    public byte[] get(byte[] key) {
+        checkOpen();
+        checkKey(key);
+        byte[] out = new byte[valueWidth];
+        return table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0) ? out : null;
+    }
+
+    /** Whether {@code key} is present. */
+    public boolean contains(byte[] key) {
+        return get(key) != null;
+    }
+
+    /** Puts {@code key → value}; true if the key was new. */
+    public boolean put(byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(value);
+        synchronized (writeLock) {
+            checkWritable();
+            try {
+                return table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Deletes {@code key}; true if it was present. */
+    public boolean delete(byte[] key) {
+        checkKey(key);
+        synchronized (writeLock) {
+            checkWritable();
+            try {
+                return table.delete(MemorySegment.ofArray(key), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- iteration and stats
+
+    /** A cursor over all entries, starting at a random bucket. */
+    public Cursor cursor() {
+        checkOpen();
+        return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()));
+    }
+
+    /** Iterates entries as (key copy, value copy) pairs; see {@link #cursor()} for the guarantees. */
+    @Override
+    public Iterator<Map.Entry<byte[], byte[]>> iterator() {
+        Cursor c = cursor();
+        return new Iterator<>() {
+            private Boolean has;
+
+            @Override
+            public boolean hasNext() {
+                if (has == null) {
+                    has = c.next();
+                }
+                return has;
+            }
+
+            @Override
+            public Map.Entry<byte[], byte[]> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                has = null;
+                return new AbstractMap.SimpleImmutableEntry<>(c.key(), c.value());
+            }
+        };
+    }
+
+    /** The index's numbers. Walks every chain for the histogram, so it costs a scan of the table. */
+    public Stats stats() {
+        synchronized (writeLock) {
+            checkOpen();
+            var h = file.header();
+            long[] progress = table.growthProgress();
+            long fileBytes;
+            try {
+                fileBytes = file.fileSize();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            long buckets = 1L << h.b;
+            return new Stats(table.size(), h.b, buckets, h.overflowBuckets, (double) table.size() / buckets, h.growing(),
+                    h.sameSizeGrow(), progress[0], progress[1], TableScan.chainHistogram(table, 8), fileBytes, h.fileEnd,
+                    keyWidth, valueWidth, h.generation, cleanBeforeOpen);
+        }
+    }
+
+    /**
+     * Writes every change back and closes the index; the next open sees exactly these contents.
+     * Later calls on this object throw {@link IllegalStateException}.
+     */
+    @Override
+    public void close() throws IOException {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (!file.readOnly()) {
+                    file.writeBack(true);
+                }
+                file.closeAndTrim();
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("index " + dir + " is closed");
+        }
+    }
+
+    private void checkWritable() {
+        checkOpen();
+        if (file.readOnly()) {
+            throw new IllegalStateException("index " + dir + " is open read-only");
+        }
+    }
+
+    private void requireLongWidths() {
+        if (keyWidth != 8 || valueWidth != 8) {
+            throw new IllegalArgumentException("the long API needs 8-byte keys and values; index " + dir + " has "
+                    + keyWidth + "-byte keys and " + valueWidth + "-byte values");
+        }
+    }
+
+    private void checkKey(byte[] key) {
+        if (key.length != keyWidth) {
+            throw new IllegalArgumentException("key must be " + keyWidth + " bytes for index " + dir + ", got " + key.length);
+        }
+    }
+
+    private void checkValue(byte[] value) {
+        if (value.length != valueWidth) {
+            throw new IllegalArgumentException("value must be " + valueWidth + " bytes for index " + dir + ", got " + value.length);
+        }
+    }
+}

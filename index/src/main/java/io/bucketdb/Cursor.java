@@ -1,0 +1,48 @@
+package io.bucketdb;
+
+import io.bucketdb.table.TableIterator;
+
+/**
+ * Walks the entries of an index: every key present for the whole walk is returned exactly once,
+ * even while the table grows; keys added or removed meanwhile may or may not appear. A cursor
+ * may be used on any thread beside the writer; it is not itself thread-safe.
+ *
+ * <pre>{@code
+ * Cursor c = db.cursor();
+ * while (c.next()) {
+ *     use(c.keyLong(), c.valueLong());
+ * }
+ * }</pre>
+ */
+public final class Cursor {
+    private final TableIterator it;
+
+    Cursor(TableIterator it) {
+        this.it = it;
+    }
+
+    /** Moves to the next entry; false at the end. */
+    public boolean next() {
+        return it.next();
+    }
+
+    /** The current key (a copy). */
+    public byte[] key() {
+        return it.key();
+    }
+
+    /** The current value (a copy). */
+    public byte[] value() {
+        return it.value();
+    }
+
+    /** The current key of an index with 8-byte keys, read little-endian. */
+    public long keyLong() {
+        return it.keyLong();
+    }
+
+    /** The current value of an index with 8-byte values, read little-endian. */
+    public long valueLong() {
+        return it.valueLong();
+    }
+}

@@ -1,0 +1,102 @@
+package io.bucketdb.table;
+
+import io.bucketdb.storage.ChunkedMapping;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An immutable snapshot of where the table's buckets are: B, the pieces of the current array and
+ * (while growing) of the old one, and the mapped chunks. The writer publishes a new snapshot
+ * through a volatile field whenever any of it changes (growth begins or ends, a chunk is mapped);
+ * a reader takes one snapshot, works in it, and at the end checks that the published snapshot is
+ * still the same one, so it never trusts bytes of an array that was freed and reused meanwhile.
+ *
+ * <p>Bucket {@code i} of an array lives in piece {@code i >>> pieceShift}; each piece lies within
+ * one chunk, so the reader finds it with two array loads and no division.
+ */
+final class Geometry {
+    final int b;
+    final long mask;
+    final long[] pieces;
+    final MemorySegment[] pieceSeg;
+    final long[] pieceLocal;
+
+    final boolean growing;
+    final boolean sameSize;
+    final int oldB;
+    final long oldMask;
+    final long[] oldPieces;
+    final MemorySegment[] oldPieceSeg;
+    final long[] oldPieceLocal;
+
+    final MemorySegment[] chunks;
+    final ChunkedMapping mapping;
+    final int pieceShift;
+    final long pieceMask;
+    final int bucketSize;
+
+    Geometry(ChunkedMapping mapping, int pieceShift, int bucketSize, int b, long[] pieces,
+             boolean growing, boolean sameSize, int oldB, long[] oldPieces) {
+        this.mapping = mapping;
+        this.chunks = mapping.chunks();
+        this.pieceShift = pieceShift;
+        this.pieceMask = (1L << pieceShift) - 1;
+        this.bucketSize = bucketSize;
+        this.b = b;
+        this.mask = (1L << b) - 1;
+        this.pieces = pieces;
+        this.pieceSeg = new MemorySegment[pieces.length];
+        this.pieceLocal = new long[pieces.length];
+        resolve(pieces, pieceSeg, pieceLocal);
+        this.growing = growing;
+        this.sameSize = sameSize;
+        this.oldB = oldB;
+        this.oldMask = growing ? (1L << oldB) - 1 : 0;
+        this.oldPieces = oldPieces;
+        if (growing) {
+            this.oldPieceSeg = new MemorySegment[oldPieces.length];
+            this.oldPieceLocal = new long[oldPieces.length];
+            resolve(oldPieces, oldPieceSeg, oldPieceLocal);
+        } else {
+            this.oldPieceSeg = null;
+            this.oldPieceLocal = null;
+        }
+    }
+
+    private void resolve(long[] offs, MemorySegment[] segs, long[] locals) {
+        for (int p = 0; p < offs.length; p++) {
+            int c = mapping.chunkIndex(offs[p]);
+            segs[p] = chunks[c];
+            locals[p] = offs[p] - mapping.chunkStart(c);
+        }
+    }
+
+    /** A copy with the chunks re-read (after the writer mapped a new chunk). */
+    Geometry withChunks() {
+        return new Geometry(mapping, pieceShift, bucketSize, b, pieces, growing, sameSize, oldB, oldPieces);
+    }
+
+    long bucketOffset(long i) {
+        return pieces[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    }
+
+    MemorySegment bucketSeg(long i) {
+        return pieceSeg[(int) (i >>> pieceShift)];
+    }
+
+    long bucketLocal(long i) {
+        return pieceLocal[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    }
+
+    long oldBucketOffset(long i) {
+        return oldPieces[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    }
+
+    MemorySegment oldBucketSeg(long i) {
+        return oldPieceSeg[(int) (i >>> pieceShift)];
+    }
+
+    long oldBucketLocal(long i) {
+        return oldPieceLocal[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    }
+}

@@ -1,0 +1,22 @@
+package io.bucketdb.table;
+
+/**
+ * Told of each step of a growth as the table takes it, on the writer thread, so the journal can
+ * record growth markers that replay checks against what it does itself (DESIGN.md, section 3.5).
+ */
+public interface GrowthListener {
+    GrowthListener NONE = new GrowthListener() {
+    };
+
+    /** A growth began: the new array has {@code 2^newB} buckets; {@code sameSize} if B did not change. */
+    default void growBegin(int newB, boolean sameSize) {
+    }
+
+    /** Old bucket {@code oldBucket} was evacuated. */
+    default void evacuated(long oldBucket) {
+    }
+
+    /** The growth ended: every old bucket is evacuated and the old array is freed. */
+    default void growEnd() {
+    }
+}

@@ -1,0 +1,188 @@
+package io.bucketdb.table;
+
+import io.bucketdb.hash.RapidHash;
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.Layouts;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * Iterates a {@link HashTable} so that every key present for the whole iteration is returned
+ * exactly once, however often the table grows meanwhile, starting at a random bucket.
+ *
+ * <p>Go's iterator walks buckets and leans on the garbage collector to keep an old array alive;
+ * here a finished growth frees the old array, so the iterator walks <em>hash prefixes</em>
+ * instead: with {@code bits} = B at the start, step {@code j} returns exactly the keys whose hash
+ * has {@code j} in its low {@code bits} bits, read from wherever the current geometry keeps them
+ * (new buckets {@code j + k * 2^bits}, or their old bucket while it is not yet evacuated). Steps
+ * are disjoint and a key's hash never changes, so no key is returned twice, and a key present
+ * throughout is present at its step. Each step's buckets are read under their seqlock stamps,
+ * so the iterator may run on any thread beside the writer.
+ */
+public final class TableIterator {
+    private final HashTable t;
+    private final int bits;
+    private final long bitMask;
+    private final long start;
+    private long pos;
+    private final int kw;
+    private final int vw;
+    private byte[] keys = new byte[64];
+    private byte[] values = new byte[64];
+    private int n;
+    private int cur = -1;
+
+    TableIterator(HashTable t, long randomStart) {
+        this.t = t;
+        Geometry g = t.geometry();
+        this.bits = g.b;
+        this.bitMask = (1L << bits) - 1;
+        this.start = randomStart & bitMask;
+        this.kw = t.keyWidth();
+        this.vw = t.valueWidth();
+    }
+
+    /** Moves to the next entry; false when the iteration is over. */
+    public boolean next() {
+        while (++cur >= n) {
+            if (pos > bitMask) {
+                return false;
+            }
+            long j = (start + pos++) & bitMask;
+            loadStep(j);
+            cur = -1;
+            if (n > 0) {
+                cur = 0;
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** The current key's bytes (a copy). */
+    public byte[] key() {
+        return Arrays.copyOfRange(keys, cur * kw, (cur + 1) * kw);
+    }
+
+    /** The current value's bytes (a copy). */
+    public byte[] value() {
+        return Arrays.copyOfRange(values, cur * vw, (cur + 1) * vw);
+    }
+
+    /** The current key as a little-endian long (8-byte keys only). */
+    public long keyLong() {
+        return (long) LONG_LE.get(keys, cur * kw);
+    }
+
+    /** The current value as a little-endian long (8-byte values only). */
+    public long valueLong() {
+        return (long) LONG_LE.get(values, cur * vw);
+    }
+
+    private static final VarHandle LONG_LE = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private void loadStep(long j) {
+        retry:
+        while (true) {
+            n = 0;
+            Geometry g = t.geometry();
+            if (g.b >= bits) {
+                long per = 1L << (g.b - bits);
+                for (long k = 0; k < per; k++) {
+                    if (!collect(g, j + (k << bits), j)) {
+                        continue retry;
+                    }
+                }
+            } else if (!collect(g, j & g.mask, j)) {
+                continue;
+            }
+            return;
+        }
+    }
+
+    /** Collects the entries of new bucket {@code nb} whose hash prefix is {@code j}; false if a writer interfered. */
+    private boolean collect(Geometry g, long nb, long j) {
+        int stripe = HashTable.stripeOf(nb);
+        long stamp = t.stamp(stripe);
+        if ((stamp & 1) != 0) {
+            Thread.onSpinWait();
+            return false;
+        }
+        int mark = n;
+        MemorySegment seg = g.bucketSeg(nb);
+        long off = g.bucketLocal(nb);
+        boolean fromOld = false;
+        if (g.growing) {
+            long i = nb & g.oldMask;
+            MemorySegment oseg = g.oldBucketSeg(i);
+            long ooff = g.oldBucketLocal(i);
+            if (!BucketLayout.isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
+                seg = oseg;
+                off = ooff;
+                fromOld = true;
+            }
+        }
+        boolean filter = fromOld || g.b < bits;
+        int valuesOff = t.valuesOffset();
+        int ovfOff = t.overflowOffset();
+        int bs = t.bucketSize();
+        long hops = 0;
+        boolean ok = true;
+        while (true) {
+            for (int s = 0; s < BucketLayout.SLOTS; s++) {
+                int top = seg.get(Layouts.BYTE, off + s) & 0xFF;
+                if (top < BucketLayout.MIN_TOPHASH) {
+                    continue;
+                }
+                long koff = off + BucketLayout.KEYS_OFFSET + (long) s * kw;
+                if (filter) {
+                    long hash = kw == 8 ? RapidHash.hashLong(seg.get(Layouts.LONG, koff), t.seed()) : RapidHash.hash(seg, koff, kw, t.seed());
+                    if ((hash & g.mask) != nb || (hash & bitMask) != j) {
+                        continue;
+                    }
+                }
+                ensureRoom();
+                MemorySegment.copy(seg, Layouts.BYTE, koff, keys, n * kw, kw);
+                MemorySegment.copy(seg, Layouts.BYTE, off + valuesOff + (long) s * vw, values, n * vw, vw);
+                n++;
+            }
+            long next = seg.get(Layouts.LONG, off + ovfOff);
+            if (next == 0) {
+                break;
+            }
+            int c = next < HeaderLayout.DATA_START ? g.chunks.length : g.mapping.chunkIndex(next);
+            if (c >= g.chunks.length || ++hops > (1L << 40)) {
+                ok = false;
+                break;
+            }
+            seg = g.chunks[c];
+            off = next - g.mapping.chunkStart(c);
+            if (off + bs > seg.byteSize()) {
+                ok = false;
+                break;
+            }
+        }
+        VarHandle.acquireFence();
+        if (t.stamp(stripe) != stamp || t.geometry() != g) {
+            n = mark;
+            return false;
+        }
+        if (!ok) {
+            throw new java.io.UncheckedIOException(new io.bucketdb.storage.CorruptIndexException(t.file().path(), g.bucketOffset(nb),
+                    "a valid overflow chain from new bucket " + nb));
+        }
+        return true;
+    }
+
+    private void ensureRoom() {
+        if ((n + 1) * kw > keys.length) {
+            keys = Arrays.copyOf(keys, Math.max(keys.length * 2, (n + 1) * kw));
+        }
+        if ((n + 1) * vw > values.length) {
+            values = Arrays.copyOf(values, Math.max(values.length * 2, (n + 1) * vw));
+        }
+    }
+}

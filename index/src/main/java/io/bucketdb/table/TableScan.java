@@ -1,0 +1,51 @@
+package io.bucketdb.table;
+
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.Layouts;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Walks every live chain of a table once to measure it (chain-length histogram). Reads happen
+ * on the caller's thread without stamps, so run it where no writer is active (the writer thread,
+ * or a read-only open); it never follows more than {@code overflowBuckets + 1} links per chain.
+ */
+public final class TableScan {
+    private TableScan() {
+    }
+
+    /**
+     * The chain-length histogram: element {@code k} counts live chains of {@code k + 1} buckets;
+     * chains longer than the array are counted in the last element.
+     */
+    public static long[] chainHistogram(HashTable t, int maxLength) {
+        long[] hist = new long[maxLength];
+        Geometry g = t.geometry();
+        long limit = t.file().header().overflowBuckets + 1;
+        for (long nb = 0; nb <= g.mask; nb++) {
+            long bucket = g.bucketOffset(nb);
+            if (g.growing) {
+                long i = nb & g.oldMask;
+                if (!BucketLayout.isEvacuated(g.oldBucketSeg(i).get(Layouts.BYTE, g.oldBucketLocal(i)) & 0xFF)) {
+                    if (g.sameSize || nb == i) {
+                        hist[Math.min(maxLength, chainLength(t, g.oldBucketOffset(i), limit)) - 1]++;
+                    }
+                    continue;
+                }
+            }
+            hist[Math.min(maxLength, chainLength(t, bucket, limit)) - 1]++;
+        }
+        return hist;
+    }
+
+    private static int chainLength(HashTable t, long bucket, long limit) {
+        int len = 0;
+        var mapping = t.file().mapping();
+        while (bucket != 0 && len <= limit) {
+            len++;
+            MemorySegment seg = mapping.segment(bucket);
+            bucket = seg.get(Layouts.LONG, mapping.local(bucket) + t.overflowOffset());
+        }
+        return len;
+    }
+}

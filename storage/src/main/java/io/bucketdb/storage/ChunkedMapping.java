@@ -1,0 +1,143 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+
+/**
+ * Maps the table file in chunks that are never remapped once mapped, so a file can grow far past
+ * 2 GiB while readers keep using the segments they hold.
+ *
+ * <p>Chunk sizes double, then stay at the largest size: chunk 0 is {@code [0, base)}, chunk
+ * {@code k >= 1} is {@code [base << (k-1), base << k)} until a chunk reaches {@code 2^maxShift}
+ * bytes, and every later chunk has that size. A small index therefore wastes at most half its
+ * allocated space (returned at a clean close, which truncates the file), and a large one at most
+ * one chunk. {@code base = 2^alignShift}, so every chunk boundary is a multiple of the alignment
+ * unit and an extent that does not straddle the alignment unit never straddles a chunk.
+ *
+ * <p>A chunk is mapped only after {@link DurableFile#allocate} has allocated all of it, so touching
+ * mapped memory can never raise SIGBUS on a full disk (DESIGN.md, section 6).
+ *
+ * <p>Ownership: this object owns one shared {@link Arena} holding every chunk; {@link #close()}
+ * closes it. Segments handed out are views and never close it. Readers on other threads hold the
+ * array from {@link #chunks()} (a volatile read) and must stop using it once the mapping is closed.
+ */
+public final class ChunkedMapping implements AutoCloseable {
+    private final DurableFile file;
+    private final FileChannel.MapMode mode;
+    private final Arena arena = Arena.ofShared();
+    private final int baseShift;
+    private final int maxShift;
+    /** Index of the first chunk of the largest size. */
+    private final int firstMaxChunk;
+    private final long maxChunkStart;
+    private volatile MemorySegment[] chunks = new MemorySegment[0];
+    private long mappedEnd;
+
+    /**
+     * @param baseShift log2 of the first chunk's size (the header's alignment shift)
+     * @param maxShift  log2 of the largest chunk (at least {@code baseShift})
+     */
+    public ChunkedMapping(DurableFile file, FileChannel.MapMode mode, int baseShift, int maxShift) {
+        if (maxShift < baseShift) {
+            throw new IllegalArgumentException("max chunk shift " + maxShift + " < base shift " + baseShift);
+        }
+        this.file = file;
+        this.mode = mode;
+        this.baseShift = baseShift;
+        this.maxShift = maxShift;
+        this.firstMaxChunk = maxShift - baseShift + 1;
+        this.maxChunkStart = 1L << maxShift;
+    }
+
+    /** The index of the chunk holding file offset {@code off}. */
+    public int chunkIndex(long off) {
+        return off < maxChunkStart
+                ? 64 - Long.numberOfLeadingZeros(off >>> baseShift)
+                : (int) (off >>> maxShift) + firstMaxChunk - 1;
+    }
+
+    /** The file offset where chunk {@code index} starts. */
+    public long chunkStart(int index) {
+        if (index == 0) {
+            return 0;
+        }
+        return index < firstMaxChunk ? 1L << (baseShift + index - 1) : (long) (index - firstMaxChunk + 1) << maxShift;
+    }
+
+    /** The size of chunk {@code index} when fully mapped. */
+    public long chunkSize(int index) {
+        if (index == 0) {
+            return 1L << baseShift;
+        }
+        return index < firstMaxChunk ? 1L << (baseShift + index - 1) : 1L << maxShift;
+    }
+
+    /** The mapped chunks; a volatile read, so a reader sees every chunk mapped before it. */
+    public MemorySegment[] chunks() {
+        return chunks;
+    }
+
+    /** The segment holding file offset {@code off}. */
+    public MemorySegment segment(long off) {
+        return chunks[chunkIndex(off)];
+    }
+
+    /** {@code off} relative to the start of its chunk. */
+    public long local(long off) {
+        return off - chunkStart(chunkIndex(off));
+    }
+
+    /** Bytes mapped from the start of the file. */
+    public long mappedEnd() {
+        return mappedEnd;
+    }
+
+    /**
+     * Maps whole chunks until {@code end} is covered, allocating each in the file first. Read-only
+     * mappings map no further than the file's size (the last chunk may then be partial; it is never
+     * extended because a read-only file does not grow).
+     *
+     * @return true if new chunks were mapped
+     */
+    public boolean ensureMapped(long end) throws IOException {
+        if (end <= mappedEnd) {
+            return false;
+        }
+        MemorySegment[] next = chunks;
+        while (mappedEnd < end) {
+            int index = next.length;
+            long start = chunkStart(index);
+            long size = chunkSize(index);
+            if (mode == FileChannel.MapMode.READ_ONLY) {
+                size = Math.min(size, file.size() - start);
+                if (size <= 0) {
+                    throw new CorruptIndexException(file.path(), file.size(), "file of at least " + end + " bytes");
+                }
+            } else {
+                file.allocate(start + size);
+            }
+            MemorySegment segment = file.map(mode, start, size, arena);
+            next = java.util.Arrays.copyOf(next, index + 1);
+            next[index] = segment;
+            mappedEnd = start + size;
+            if (size < chunkSize(index)) {
+                break;
+            }
+        }
+        chunks = next;
+        return true;
+    }
+
+    /** Whether this mapping may be written (private, copy-on-write). */
+    public boolean writable() {
+        return mode == FileChannel.MapMode.PRIVATE;
+    }
+
+    @Override
+    public void close() {
+        chunks = new MemorySegment[0];
+        arena.close();
+    }
+}

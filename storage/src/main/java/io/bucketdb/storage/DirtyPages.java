@@ -1,0 +1,64 @@
+package io.bucketdb.storage;
+
+import java.util.Arrays;
+
+/**
+ * Which 4 KiB pages of the private mapping differ from the file: a bitset indexed by page number.
+ * Every write to the mapping marks its pages first ({@link #mark} is called <em>before</em> the
+ * bytes change), so a checkpoint writes exactly these pages back and a lazy snapshot can copy a
+ * page's old content on first touch. Used by the writer thread only.
+ */
+public final class DirtyPages {
+    private long[] bits = new long[16];
+    private long count;
+
+    /** Marks the pages covering {@code [off, off + len)}. */
+    public void mark(long off, long len) {
+        long first = off >>> ExtentClasses.PAGE_SHIFT;
+        long last = (off + len - 1) >>> ExtentClasses.PAGE_SHIFT;
+        for (long p = first; p <= last; p++) {
+            markPage(p);
+        }
+    }
+
+    private void markPage(long page) {
+        int word = (int) (page >>> 6);
+        if (word >= bits.length) {
+            bits = Arrays.copyOf(bits, Math.max(word + 1, bits.length * 2));
+        }
+        long bit = 1L << page;
+        if ((bits[word] & bit) == 0) {
+            bits[word] |= bit;
+            count++;
+        }
+    }
+
+    public boolean isDirty(long page) {
+        int word = (int) (page >>> 6);
+        return word < bits.length && (bits[word] & (1L << page)) != 0;
+    }
+
+    /** Number of dirty pages. */
+    public long count() {
+        return count;
+    }
+
+    /** The dirty page numbers in ascending order. */
+    public long[] pages() {
+        long[] out = new long[(int) count];
+        int n = 0;
+        for (int w = 0; w < bits.length; w++) {
+            long word = bits[w];
+            while (word != 0) {
+                out[n++] = ((long) w << 6) + Long.numberOfTrailingZeros(word);
+                word &= word - 1;
+            }
+        }
+        return out;
+    }
+
+    public void clear() {
+        Arrays.fill(bits, 0);
+        count = 0;
+    }
+}

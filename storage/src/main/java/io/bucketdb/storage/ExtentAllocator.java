@@ -1,0 +1,122 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+
+/**
+ * Hands out extents of the table file and overflow buckets, and takes them back.
+ *
+ * <p>Extents come from the free list of their class (an O(1) stack linked through the extents
+ * themselves, {@link FreeExtentLayout}) or from the end of the allocated space. An extent no larger
+ * than the alignment unit never straddles a multiple of it, so no bucket straddles a mapped chunk;
+ * a gap left to honour that is counted in {@code wastedBytes} so {@code verify} can account for
+ * every byte. Overflow buckets come from the overflow free list or from the newest overflow page.
+ *
+ * <p>Everything here is deterministic (no time, no randomness, no file size): replaying the same
+ * journal on the same image allocates the same offsets. The writer thread is the only caller.
+ */
+public final class ExtentAllocator {
+    private final TableFile table;
+    private final Header h;
+    private final int bucketSize;
+
+    ExtentAllocator(TableFile table) {
+        this.table = table;
+        this.h = table.header();
+        this.bucketSize = h.bucketSize();
+    }
+
+    /** Bytes of an extent of class {@code c} in this table. */
+    public long extentBytes(int c) {
+        return ExtentClasses.bytes(c, bucketSize);
+    }
+
+    /**
+     * Allocates an extent of class {@code c}. Its content is unspecified (the caller initializes
+     * it), except that space taken from the end of the file reads as zero.
+     */
+    public long allocate(int c) throws IOException {
+        long head = h.freeHeads[c];
+        if (head != 0) {
+            long next = table.getLong(head + FreeExtentLayout.NEXT_OFFSET);
+            int magic = table.getInt(head + FreeExtentLayout.MAGIC_OFFSET);
+            int cls = table.getInt(head + FreeExtentLayout.EXTENT_CLASS_OFFSET);
+            if (magic != FreeExtentLayout.MAGIC || cls != c || (next != 0 && (next < HeaderLayout.DATA_START || next >= h.fileEnd))) {
+                throw new CorruptIndexException(table.path(), head,
+                        "a free extent of class " + c + " (magic 0x" + Integer.toHexString(FreeExtentLayout.MAGIC)
+                                + "), found magic 0x" + Integer.toHexString(magic) + " class " + cls + " next " + next);
+            }
+            h.freeHeads[c] = next;
+            h.freeCounts[c]--;
+            table.fill(head, FreeExtentLayout.SIZE, (byte) 0);
+            return head;
+        }
+        long size = extentBytes(c);
+        long off = h.fileEnd;
+        long unit = 1L << h.alignShift;
+        if (size <= unit && (off & (unit - 1)) + size > unit) {
+            long boundary = (off + unit - 1) & -unit;
+            h.wastedBytes += boundary - off;
+            off = boundary;
+        }
+        table.ensureMapped(off + size);
+        h.fileEnd = off + size;
+        return off;
+    }
+
+    /** Returns an extent of class {@code c} to its free list. */
+    public void free(long off, int c) {
+        table.putLong(off + FreeExtentLayout.NEXT_OFFSET, h.freeHeads[c]);
+        table.putInt(off + FreeExtentLayout.MAGIC_OFFSET, FreeExtentLayout.MAGIC);
+        table.putInt(off + FreeExtentLayout.EXTENT_CLASS_OFFSET, c);
+        h.freeHeads[c] = off;
+        h.freeCounts[c]++;
+    }
+
+    /** Allocates a zeroed overflow bucket and counts it. */
+    public long allocateOverflowBucket() throws IOException {
+        long b;
+        if (h.ovfFreeHead != 0) {
+            b = h.ovfFreeHead;
+            long next = table.getLong(b + bucketSize - 8);
+            if (next != 0 && (next < HeaderLayout.DATA_START || next >= h.fileEnd)) {
+                throw new CorruptIndexException(table.path(), b + bucketSize - 8,
+                        "the next free overflow bucket within the file, found " + next);
+            }
+            h.ovfFreeHead = next;
+            h.ovfFreeCount--;
+            table.putLong(b + bucketSize - 8, 0);
+        } else {
+            if (h.ovfBumpNext == h.ovfBumpEnd) {
+                newOverflowPage();
+            }
+            b = h.ovfBumpNext;
+            h.ovfBumpNext += bucketSize;
+        }
+        h.overflowBuckets++;
+        return b;
+    }
+
+    /** Zeroes an overflow bucket and puts it on the overflow free list. */
+    public void freeOverflowBucket(long b) {
+        table.fill(b, bucketSize, (byte) 0);
+        table.putLong(b + bucketSize - 8, h.ovfFreeHead);
+        h.ovfFreeHead = b;
+        h.ovfFreeCount++;
+        h.overflowBuckets--;
+    }
+
+    private void newOverflowPage() throws IOException {
+        int c = ExtentClasses.pieceClass(h.pieceShift);
+        long page = allocate(c);
+        long bytes = extentBytes(c);
+        int buckets = OverflowPageLayout.bucketsPerPage(bytes, bucketSize);
+        table.fill(page, bytes, (byte) 0);
+        table.putLong(page + OverflowPageLayout.NEXT_PAGE_OFFSET, h.ovfPageHead);
+        table.putInt(page + OverflowPageLayout.MAGIC_OFFSET, OverflowPageLayout.MAGIC);
+        table.putInt(page + OverflowPageLayout.BUCKET_COUNT_OFFSET, buckets);
+        h.ovfPageHead = page;
+        h.ovfPageCount++;
+        h.ovfBumpNext = page + OverflowPageLayout.BUCKETS;
+        h.ovfBumpEnd = h.ovfBumpNext + (long) buckets * bucketSize;
+    }
+}

@@ -1,0 +1,51 @@
+package io.bucketdb.storage;
+
+/**
+ * The size classes of extents, the unit the allocator hands out and keeps free lists of.
+ *
+ * <p>Class {@code c < PIECE_CLASSES} is a piece of a bucket array holding {@code 2^c} buckets
+ * (rounded up to whole pages); overflow pages use the class of a full piece, so a freed full piece
+ * and a freed overflow page are interchangeable. Class {@code PIECE_CLASSES + p} is a raw extent of
+ * {@code 2^p} pages, used for piece directories. Keeping the classes fixed keeps every free list a
+ * single O(1) stack, persisted as (head, count) pairs in the header.
+ */
+public final class ExtentClasses {
+    public static final int PAGE_SHIFT = 12;
+    public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    public static final int PIECE_CLASSES = 16;
+    public static final int RAW_CLASSES = 16;
+    public static final int COUNT = PIECE_CLASSES + RAW_CLASSES;
+
+    private ExtentClasses() {
+    }
+
+    /** The class of a piece holding {@code 2^log2Buckets} buckets. */
+    public static int pieceClass(int log2Buckets) {
+        if (log2Buckets < 0 || log2Buckets >= PIECE_CLASSES) {
+            throw new IllegalArgumentException("piece of 2^" + log2Buckets + " buckets");
+        }
+        return log2Buckets;
+    }
+
+    /** The smallest raw class that holds {@code bytes}. */
+    public static int rawClassFor(long bytes) {
+        long pages = Math.max(1, (bytes + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        int p = 64 - Long.numberOfLeadingZeros(pages - 1);
+        if (p >= RAW_CLASSES) {
+            throw new IllegalArgumentException("raw extent of " + bytes + " bytes is too large");
+        }
+        return PIECE_CLASSES + p;
+    }
+
+    /** Bytes of an extent of class {@code c} for buckets of {@code bucketSize} bytes. */
+    public static long bytes(int c, int bucketSize) {
+        if (c < PIECE_CLASSES) {
+            return roundUpToPage((1L << c) * bucketSize);
+        }
+        return (long) PAGE_SIZE << (c - PIECE_CLASSES);
+    }
+
+    public static long roundUpToPage(long bytes) {
+        return (bytes + PAGE_SIZE - 1) & -(long) PAGE_SIZE;
+    }
+}

@@ -1,0 +1,260 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * The table file: two header slots, then extents (bucket array pieces, piece directories,
+ * overflow pages), mapped PRIVATE so that writes change memory and never the file
+ * (DESIGN.md, section 3). The file changes only in {@link #writeBack}, through {@link DurableIO}.
+ *
+ * <p>Every write to the mapping goes through {@link #markDirty} before the bytes change; the
+ * {@code put*} and {@link #fill} helpers do it themselves. Hot paths may mark a whole bucket once
+ * and then write the segment directly.
+ *
+ * <p>Threading: one writer thread calls everything that changes state; readers only use
+ * {@link #mapping()}'s segments.
+ */
+public final class TableFile implements AutoCloseable {
+    private final DurableFile file;
+    private final Header header;
+    private final ChunkedMapping mapping;
+    private final DirtyPages dirty = new DirtyPages();
+    private final ExtentAllocator allocator;
+    private final boolean readOnly;
+    /** The slot (0 = A, 1 = B) holding the newest valid header on disk; -1 before the first write-back. */
+    private int activeSlot;
+
+    private TableFile(DurableFile file, Header header, int activeSlot, boolean readOnly, int maxChunkShift) {
+        this.file = file;
+        this.header = header;
+        this.activeSlot = activeSlot;
+        this.readOnly = readOnly;
+        this.mapping = new ChunkedMapping(file, readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.PRIVATE,
+                header.alignShift, Math.max(maxChunkShift, header.alignShift));
+        this.allocator = new ExtentAllocator(this);
+    }
+
+    /**
+     * Creates a new table file with the given widths and seed. The caller builds the first bucket
+     * array and then calls {@link #writeBack}.
+     */
+    public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int alignShift,
+                                   long hashSeed, int maxChunkShift) throws IOException {
+        int bucketSize = BucketLayout.of(keyWidth, valueWidth).size();
+        if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
+            throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
+                    + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
+        }
+        int pieceShift = TableGeometry.pieceShift(bucketSize, alignShift);
+        if (pieceShift < 0) {
+            throw new IllegalArgumentException("a bucket of " + bucketSize + " bytes (key width " + keyWidth
+                    + ", value width " + valueWidth + ") does not fit the " + (1 << alignShift) + "-byte alignment unit");
+        }
+        Header h = new Header();
+        h.keyWidth = keyWidth;
+        h.valueWidth = valueWidth;
+        h.pieceShift = pieceShift;
+        h.alignShift = alignShift;
+        h.hashSeed = hashSeed;
+        h.fileEnd = HeaderLayout.DATA_START;
+        DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
+        try {
+            TableFile t = new TableFile(file, h, -1, false, maxChunkShift);
+            t.ensureMapped(HeaderLayout.DATA_START);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens an existing table file: reads both header slots and keeps the valid one with the
+     * highest generation.
+     *
+     * @throws CorruptIndexException if the file is too short or neither slot holds a valid header
+     */
+    public static TableFile open(DurableIO io, Path path, boolean readOnly, int maxChunkShift) throws IOException {
+        DurableFile file = io.open(path, readOnly ? DurableIO.Mode.READ_ONLY : DurableIO.Mode.OPEN_EXISTING);
+        try {
+            long size = file.size();
+            if (size < HeaderLayout.DATA_START) {
+                throw new CorruptIndexException(path, size,
+                        "a table file of at least " + HeaderLayout.DATA_START + " bytes (two header slots), found " + size + " bytes");
+            }
+            Header best = null;
+            int bestSlot = -1;
+            CorruptIndexException firstError = null;
+            for (int slot = 0; slot < 2; slot++) {
+                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
+                file.read(HeaderLayout.slotOffset(slot), buf);
+                try {
+                    Header h = Header.decode(path, HeaderLayout.slotOffset(slot), buf.flip(), size);
+                    if (best == null || h.generation > best.generation) {
+                        best = h;
+                        bestSlot = slot;
+                    }
+                } catch (CorruptIndexException e) {
+                    if (firstError == null) {
+                        firstError = e;
+                    } else {
+                        firstError.addSuppressed(e);
+                    }
+                }
+            }
+            if (best == null) {
+                throw firstError;
+            }
+            TableFile t = new TableFile(file, best, bestSlot, readOnly, maxChunkShift);
+            t.ensureMapped(best.fileEnd);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return file.path();
+    }
+
+    public Header header() {
+        return header;
+    }
+
+    public ChunkedMapping mapping() {
+        return mapping;
+    }
+
+    public DirtyPages dirty() {
+        return dirty;
+    }
+
+    public ExtentAllocator allocator() {
+        return allocator;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** The slot holding the newest header on disk (0 = A, 1 = B), or -1 if none was written yet. */
+    public int activeSlot() {
+        return activeSlot;
+    }
+
+    /** The file's size on disk. */
+    public long fileSize() throws IOException {
+        return file.size();
+    }
+
+    /** Maps (and allocates) the file up to {@code end}. */
+    public void ensureMapped(long end) throws IOException {
+        mapping.ensureMapped(end);
+    }
+
+    /** Marks {@code [off, off + len)} dirty; call before changing those bytes. */
+    public void markDirty(long off, long len) {
+        dirty.mark(off, len);
+    }
+
+    public long getLong(long off) {
+        return mapping.segment(off).get(Layouts.LONG, mapping.local(off));
+    }
+
+    public int getInt(long off) {
+        return mapping.segment(off).get(Layouts.INT, mapping.local(off));
+    }
+
+    public void putLong(long off, long value) {
+        markDirty(off, 8);
+        mapping.segment(off).set(Layouts.LONG, mapping.local(off), value);
+    }
+
+    public void putInt(long off, int value) {
+        markDirty(off, 4);
+        mapping.segment(off).set(Layouts.INT, mapping.local(off), value);
+    }
+
+    /** Fills {@code [off, off + len)} with {@code value}, chunk by chunk. */
+    public void fill(long off, long len, byte value) {
+        markDirty(off, len);
+        while (len > 0) {
+            int index = mapping.chunkIndex(off);
+            long local = off - mapping.chunkStart(index);
+            MemorySegment seg = mapping.chunks()[index];
+            long n = Math.min(len, seg.byteSize() - local);
+            seg.asSlice(local, n).fill(value);
+            off += n;
+            len -= n;
+        }
+    }
+
+    /**
+     * Writes every dirty page in place, forces, then writes the header into the other slot with the
+     * next generation and forces again. This is the clean-close write-back; checkpoints add a
+     * double-write area in front of it so that a crash in the middle cannot tear a page.
+     *
+     * @param clean whether to record a clean close in the header
+     */
+    public void writeBack(boolean clean) throws IOException {
+        if (readOnly) {
+            throw new IOException(path() + " is open read-only");
+        }
+        for (long page : dirty.pages()) {
+            long off = page << ExtentClasses.PAGE_SHIFT;
+            if (off >= header.fileEnd) {
+                continue;
+            }
+            long len = Math.min(ExtentClasses.PAGE_SIZE, header.fileEnd - off);
+            MemorySegment seg = mapping.segment(off);
+            file.write(off, seg.asSlice(mapping.local(off), len).asByteBuffer());
+        }
+        file.force();
+        dirty.clear();
+        writeHeader(clean);
+    }
+
+    /** Writes the header into the slot that does not hold the newest one, with the next generation, and forces. */
+    public void writeHeader(boolean clean) throws IOException {
+        Header next = header.copy();
+        next.generation = header.generation + 1;
+        next.cleanClose = clean;
+        int slot = activeSlot == 0 ? 1 : 0;
+        file.write(HeaderLayout.slotOffset(slot), next.encode());
+        file.force();
+        header.generation = next.generation;
+        header.cleanClose = clean;
+        activeSlot = slot;
+    }
+
+    /**
+     * Unmaps, shrinks a writable file to its allocation end (returning preallocated space a closed
+     * index does not need) and closes it. Call after {@link #writeBack}; the shrink happens only
+     * after the mapping is gone, so no mapped page can lose its backing.
+     */
+    public void closeAndTrim() throws IOException {
+        try {
+            mapping.close();
+            if (!readOnly && file.size() > header.fileEnd) {
+                file.truncate(header.fileEnd);
+                file.force();
+            }
+        } finally {
+            file.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            mapping.close();
+        } finally {
+            file.close();
+        }
+    }
+}
