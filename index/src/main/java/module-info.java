@@ -2,5 +2,5 @@
 module io.bucketdb.index {
     requires transitive io.bucketdb.storage;
     requires io.bucketdb.recovery;
-    exports io.bucketdb;
+    exports io.bucketdb.hash;
 }
