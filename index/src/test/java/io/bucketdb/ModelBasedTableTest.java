@@ -1,0 +1,166 @@
+package io.bucketdb;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Differential test against {@link HashMap}: a long random mix of put, overwrite, get, delete,
+ * full iteration and close/reopen, over key ranges that grow and shrink so the table doubles
+ * several times and packs its chains with same-size growth. Tiny chunks (64 KiB) make buckets and
+ * overflow pages land next to chunk boundaries all the time.
+ */
+class ModelBasedTableTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void longTableMatchesHashMapAcrossGrowthAndReopen() throws Exception {
+        long seed = Seeds.seed();
+        int ops = Seeds.torture() ? 20_000_000 : 1_200_000;
+        Seeds.run(seed, () -> runLong(seed, ops));
+    }
+
+    @Test
+    void wideKeysMatchHashMapAcrossGrowthAndReopen() throws Exception {
+        long seed = Seeds.seed();
+        int ops = Seeds.torture() ? 5_000_000 : 300_000;
+        Seeds.run(seed, () -> runBytes(seed, ops, 16, 24));
+    }
+
+    @Test
+    void oddWidthsMatchHashMap() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> runBytes(seed, 100_000, 3, 5));
+    }
+
+    private void runLong(long seed, int ops) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Path dir = tmp.resolve("long");
+        Options opts = Options.defaults().withChunking(16, 16).withHashSeed(rnd.nextLong());
+        Map<Long, Long> model = new HashMap<>();
+        BucketDB db = BucketDB.open(dir, opts);
+        int range = 1000;
+        int maxB = 0;
+        try {
+            for (int op = 0; op < ops; op++) {
+                if (op % 100_000 == 0) {
+                    // New phase: the live key range jumps, so the table grows, or churns at a small size.
+                    range = 1 << (4 + rnd.nextInt(15));
+                }
+                long key = rnd.nextInt(range) * 0x9E3779B97F4A7C15L;
+                int dice = rnd.nextInt(100);
+                if (dice < 45) {
+                    long value = rnd.nextLong();
+                    boolean fresh = db.putLong(key, value);
+                    assertEquals(!model.containsKey(key), fresh, "put of " + key + " new?");
+                    model.put(key, value);
+                } else if (dice < 70) {
+                    boolean had = db.deleteLong(key);
+                    assertEquals(model.remove(key) != null, had, "delete of " + key);
+                } else {
+                    Long expected = model.get(key);
+                    long got = db.getLong(key, Long.MIN_VALUE);
+                    assertEquals(expected == null ? Long.MIN_VALUE : expected, got, "get of " + key + " at op " + op);
+                    assertEquals(expected != null, db.containsLong(key));
+                }
+                if (op % 1000 == 0) {
+                    assertEquals(model.size(), db.size(), "size at op " + op);
+                }
+                if (op % 150_000 == 149_999) {
+                    assertIterationMatches(db, model);
+                    maxB = Math.max(maxB, db.stats().b());
+                    db.close();
+                    db = BucketDB.open(dir, opts);
+                    assertEquals(model.size(), db.size(), "size after reopen");
+                }
+            }
+            assertIterationMatches(db, model);
+            for (Map.Entry<Long, Long> e : model.entrySet()) {
+                assertEquals(e.getValue(), db.getLong(e.getKey(), Long.MIN_VALUE), "final get of " + e.getKey());
+            }
+            assertTrue(maxB >= 10, "the workload should have grown the table past B=10, reached " + maxB);
+        } finally {
+            db.close();
+        }
+    }
+
+    private static void assertIterationMatches(BucketDB db, Map<Long, Long> model) {
+        Map<Long, Long> seen = new HashMap<>();
+        Cursor c = db.cursor();
+        while (c.next()) {
+            Long prev = seen.put(c.keyLong(), c.valueLong());
+            assertNull(prev, "key " + c.keyLong() + " returned twice by iteration");
+        }
+        assertEquals(model, seen, "iteration returns exactly the model's entries");
+    }
+
+    private void runBytes(long seed, int ops, int kw, int vw) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Path dir = tmp.resolve("bytes" + kw + "x" + vw);
+        Options opts = Options.defaults().withKeyWidth(kw).withValueWidth(vw).withChunking(16, 17).withHashSeed(rnd.nextLong());
+        Map<ByteBuffer, byte[]> model = new HashMap<>();
+        BucketDB db = BucketDB.open(dir, opts);
+        int range = 5000;
+        try {
+            for (int op = 0; op < ops; op++) {
+                if (op % 50_000 == 0) {
+                    range = 1 << (3 + rnd.nextInt(14));
+                }
+                byte[] key = keyBytes(rnd.nextInt(range), kw);
+                int dice = rnd.nextInt(100);
+                if (dice < 45) {
+                    byte[] value = new byte[vw];
+                    for (int i = 0; i < vw; i++) {
+                        value[i] = (byte) rnd.nextInt();
+                    }
+                    assertEquals(!model.containsKey(ByteBuffer.wrap(key)), db.put(key, value));
+                    model.put(ByteBuffer.wrap(key), value);
+                } else if (dice < 70) {
+                    assertEquals(model.remove(ByteBuffer.wrap(key)) != null, db.delete(key));
+                } else {
+                    byte[] expected = model.get(ByteBuffer.wrap(key));
+                    byte[] got = db.get(key);
+                    if (expected == null) {
+                        assertNull(got, "absent key found at op " + op);
+                    } else {
+                        assertArrayEquals(expected, got, "value at op " + op);
+                    }
+                }
+                if (op % 60_000 == 59_999) {
+                    db.close();
+                    db = BucketDB.open(dir, opts);
+                }
+            }
+            assertEquals(model.size(), db.size());
+            Map<ByteBuffer, ByteBuffer> seen = new HashMap<>();
+            for (Map.Entry<byte[], byte[]> e : db) {
+                assertNull(seen.put(ByteBuffer.wrap(e.getKey()), ByteBuffer.wrap(e.getValue())), "key returned twice");
+            }
+            assertEquals(model.size(), seen.size());
+            for (Map.Entry<ByteBuffer, byte[]> e : model.entrySet()) {
+                assertEquals(ByteBuffer.wrap(e.getValue()), seen.get(e.getKey()));
+            }
+        } finally {
+            db.close();
+        }
+    }
+
+    static byte[] keyBytes(long n, int width) {
+        byte[] k = new byte[width];
+        long x = n * 0x9E3779B97F4A7C15L + 12345;
+        for (int i = 0; i < width; i++) {
+            k[i] = (byte) (x >>> (8 * (i % 8)) ^ (i / 8));
+        }
+        ByteBuffer.wrap(k).order(ByteOrder.LITTLE_ENDIAN);
+        return k;
+    }
+}
