@@ -38,7 +38,7 @@ public final class Options {
 
     /** 8-byte keys, 8-byte values, create if missing, read-write. */
     public static Options defaults() {
-        return new Options(8, 8, true, false, TableGeometry.DEFAULT_ALIGN_SHIFT, DEFAULT_MAX_CHUNK_SHIFT, null, new FileDurableIO());
+        return new Options(8, 8, true, false, TableGeometry.DEFAULT_ALIGN_SHIFT, DEFAULT_MAX_CHUNK_SHIFT, null, FileDurableIO.INSTANCE);
     }
 
     /** Key width in bytes for a new index (1..4096). */

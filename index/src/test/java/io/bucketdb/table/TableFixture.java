@@ -18,7 +18,7 @@ final class TableFixture implements AutoCloseable {
     int growEnds;
 
     TableFixture(Path dir, long seed) throws IOException {
-        file = TableFile.create(new FileDurableIO(), dir.resolve("t.bdb"), 8, 8, 16, seed, 16);
+        file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("t.bdb"), 8, 8, 16, seed, 16);
         table = HashTable.create(file, new GrowthListener() {
             @Override
             public void growBegin(int newB, boolean sameSize) {

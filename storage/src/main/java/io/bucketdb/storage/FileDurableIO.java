@@ -1,61 +1,82 @@
 package io.bucketdb.storage;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Provisional plain implementation; replaced by the full one (fallocate, owner-only files). */
+/**
+ * {@link DurableIO} on the real file system, over {@link FileChannel}. Stateless and thread-safe; use
+ * {@link #INSTANCE}.
+ *
+ * <ul>
+ *   <li>Files are created {@code rw-------} and directories {@code rwx------} where the file system has
+ *       POSIX permissions, because an index holds its users' data (DESIGN.md, section 5).</li>
+ *   <li>{@link DurableFile#allocate} reserves blocks with {@code posix_fallocate} when {@link NativeFileOps}
+ *       is available, else writes zeros in 1 MiB blocks; both make a full disk an {@code IOException}
+ *       instead of a SIGBUS in a later mapping (DESIGN.md, section 6).</li>
+ *   <li>{@link DurableFile#force} is {@code fsync}, including metadata, so size changes are durable too.</li>
+ *   <li>{@link #syncDirectory} forces a read-only channel on the directory, which is {@code fsync} of the
+ *       directory on Linux.</li>
+ * </ul>
+ */
 public final class FileDurableIO implements DurableIO {
-    @Override
-    public DurableFile open(Path file, Mode mode) throws IOException {
-        Set<StandardOpenOption> opts = switch (mode) {
-            case CREATE_NEW -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-            case CREATE_OR_OPEN -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-            case OPEN_EXISTING -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
-            case READ_ONLY -> EnumSet.of(StandardOpenOption.READ);
-        };
-        FileChannel ch = FileChannel.open(file, opts);
-        return new DurableFile() {
-            public Path path() { return file; }
-            public long size() throws IOException { return ch.size(); }
-            public void read(long position, ByteBuffer dst) throws IOException {
-                while (dst.hasRemaining()) {
-                    int n = ch.read(dst, position);
-                    if (n < 0) throw new EOFException(file + " ends at " + position);
-                    position += n;
-                }
-            }
-            public void write(long position, ByteBuffer src) throws IOException {
-                while (src.hasRemaining()) position += ch.write(src, position);
-            }
-            public void force() throws IOException { ch.force(true); }
-            public void allocate(long newSize) throws IOException {
-                long size = ch.size();
-                ByteBuffer zeros = ByteBuffer.allocate(1 << 16);
-                while (size < newSize) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), newSize - size));
-                    size += ch.write(zeros, size);
-                }
-            }
-            public void truncate(long newSize) throws IOException { ch.truncate(newSize); }
-            public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
-                return ch.map(mode, position, size, arena);
-            }
-            public void close() throws IOException { ch.close(); }
-        };
+
+    /** The shared instance; it uses {@code posix_fallocate} when native access is enabled. */
+    public static final FileDurableIO INSTANCE = new FileDurableIO(true);
+
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final FileAttribute<?>[] FILE_ATTRIBUTES = ownerOnly("rw-------");
+    private static final FileAttribute<?>[] DIRECTORY_ATTRIBUTES = ownerOnly("rwx------");
+
+    private final boolean nativeAllocation;
+
+    /**
+     * @param nativeAllocation whether {@code allocate} may use {@code posix_fallocate}; {@code false} forces
+     *                         the zero-writing fallback, which tests use to cover it on Linux
+     */
+    FileDurableIO(boolean nativeAllocation) {
+        this.nativeAllocation = nativeAllocation;
     }
 
     @Override
-    public void createDirectories(Path dir) throws IOException { Files.createDirectories(dir); }
+    public DurableFile open(Path file, Mode mode) throws IOException {
+        Set<StandardOpenOption> options = switch (mode) {
+            case CREATE_NEW -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW);
+            case CREATE_OR_OPEN -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE);
+            case OPEN_EXISTING -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+            case READ_ONLY -> EnumSet.of(StandardOpenOption.READ);
+        };
+        FileChannel channel = FileChannel.open(file, options, FILE_ATTRIBUTES);
+        if (mode == Mode.READ_ONLY || !nativeAllocation) {
+            return new FileDurableFile(file, channel, mode == Mode.READ_ONLY, -1);
+        }
+        try {
+            return new FileDurableFile(file, channel, false, NativeFileOps.openForAllocation(file));
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, DIRECTORY_ATTRIBUTES);
+    }
 
     @Override
     public void rename(Path source, Path target) throws IOException {
@@ -63,10 +84,22 @@ public final class FileDurableIO implements DurableIO {
     }
 
     @Override
-    public void delete(Path file) throws IOException { Files.deleteIfExists(file); }
+    public void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+    }
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) { ch.force(true); }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static FileAttribute<?>[] ownerOnly(String permissions) {
+        if (!POSIX) {
+            return new FileAttribute<?>[0];
+        }
+        Set<PosixFilePermission> set = PosixFilePermissions.fromString(permissions);
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(set)};
     }
 }

@@ -1,0 +1,237 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The few libc calls that {@link java.nio.channels.FileChannel} does not offer, bound once through the
+ * FFM {@link Linker}: {@code posix_fallocate} (so preallocation really reserves blocks and a full disk is
+ * an {@link IOException} instead of a later SIGBUS in a mapping) and {@code madvise(MADV_DONTNEED)} (so a
+ * checkpoint can hand written-back private pages back to the page cache).
+ *
+ * <p>Every call is optional. The bindings exist only on Linux (x86_64, aarch64, whose flag values are
+ * hard-coded here) and only when native access is enabled for this module: {@code
+ * --enable-native-access=io.bucketdb.storage} on the module path, {@code --enable-native-access=ALL-UNNAMED}
+ * on the class path. Availability is checked with {@link Module#isNativeAccessEnabled()} before any
+ * restricted method runs, so a JVM without the flag sees no warning; callers get {@code false} and use
+ * their pure-Java fallback.
+ */
+public final class NativeFileOps {
+
+    /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
+    private static final int MADV_DONTNEED = 4;
+    private static final int O_WRONLY = 1;
+    /** Linux x86_64 and aarch64 value (02000000 octal). */
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int EINTR = 4;
+
+    private static final Optional<Bindings> BINDINGS = Bindings.load();
+
+    private NativeFileOps() {
+    }
+
+    /** Whether the native calls are bound: Linux, a known architecture and native access enabled. */
+    public static boolean isAvailable() {
+        return BINDINGS.isPresent();
+    }
+
+    /**
+     * Releases the pages of {@code segment} with {@code madvise(MADV_DONTNEED)}. On a private file mapping
+     * this discards the copy-on-write copies: later reads see the file's bytes again. Call it only for
+     * pages whose content the file already holds (after a checkpoint wrote them in place and forced).
+     * Every page the segment touches is released, including the rest of a last partial page.
+     *
+     * @return {@code false} if native calls are unavailable (nothing was done; remap instead)
+     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
+     * @throws IOException if {@code madvise} reports an error
+     */
+    public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
+        if (BINDINGS.isEmpty()) {
+            return false;
+        }
+        Bindings b = BINDINGS.get();
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("madvise needs a native (mapped) segment, got " + segment);
+        }
+        if (segment.address() % b.pageSize != 0) {
+            throw new IllegalArgumentException("madvise needs a page-aligned segment (page size "
+                    + b.pageSize + "), got address 0x" + Long.toHexString(segment.address()));
+        }
+        if (segment.byteSize() == 0) {
+            return true;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(b.callState);
+            int rc = (int) b.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
+            if (rc != 0) {
+                int errno = b.errno(state);
+                throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
+                        + Errno.describe(errno));
+            }
+            return true;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("madvise downcall", t);
+        }
+    }
+
+    /**
+     * Opens {@code file} for writing through libc, for {@link #allocate}. The descriptor refers to the
+     * file's inode, so it stays right when the file is renamed later.
+     *
+     * @return the descriptor, or {@code -1} if native calls are unavailable
+     */
+    static int openForAllocation(Path file) throws IOException {
+        if (BINDINGS.isEmpty()) {
+            return -1;
+        }
+        Bindings b = BINDINGS.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(b.callState);
+            MemorySegment name = arena.allocateFrom(file.toString());
+            int fd;
+            do {
+                fd = (int) b.open.invokeExact(state, name, O_WRONLY | O_CLOEXEC, 0);
+            } while (fd < 0 && b.errno(state) == EINTR);
+            if (fd < 0) {
+                throw new IOException("open(" + file + ") for allocation failed: " + Errno.describe(b.errno(state)));
+            }
+            return fd;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("open downcall", t);
+        }
+    }
+
+    /**
+     * Reserves blocks for {@code [offset, offset + length)} of the file behind {@code fd} with {@code
+     * posix_fallocate}, growing the file if the range ends past it. {@code posix_fallocate} returns its
+     * error number instead of setting {@code errno}.
+     *
+     * @throws IOException naming {@code file} and the error, for example {@code ENOSPC} on a full disk
+     */
+    static void allocate(int fd, long offset, long length, Path file) throws IOException {
+        Bindings b = BINDINGS.orElseThrow();
+        try {
+            int rc;
+            do {
+                rc = (int) b.posixFallocate.invokeExact(fd, offset, length);
+            } while (rc == EINTR);
+            if (rc != 0) {
+                throw new IOException("cannot allocate " + length + " bytes at offset " + offset + " of " + file
+                        + ": posix_fallocate failed: " + Errno.describe(rc));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("posix_fallocate downcall", t);
+        }
+    }
+
+    /** Closes a descriptor from {@link #openForAllocation}. */
+    static void close(int fd, Path file) throws IOException {
+        Bindings b = BINDINGS.orElseThrow();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(b.callState);
+            // No retry on EINTR: on Linux the descriptor is released even then, and a retry could close
+            // a descriptor another thread has just been given.
+            int rc = (int) b.close.invokeExact(state, fd);
+            if (rc != 0 && b.errno(state) != EINTR) {
+                throw new IOException("close(" + file + ") failed: " + Errno.describe(b.errno(state)));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("close downcall", t);
+        }
+    }
+
+    /** The bound method handles; built once, or absent when native calls must not or cannot be used. */
+    private record Bindings(MethodHandle open, MethodHandle close, MethodHandle posixFallocate,
+                            MethodHandle madvise, StructLayout callState, VarHandle errnoHandle, long pageSize) {
+
+        int errno(MemorySegment state) {
+            return (int) errnoHandle.get(state, 0L);
+        }
+
+        static Optional<Bindings> load() {
+            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+            String arch = System.getProperty("os.arch", "");
+            boolean knownArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
+            // Checked first: calling a restricted method without native access prints a warning (JDK 24+)
+            // or throws IllegalCallerException (--illegal-native-access=deny).
+            if (!os.startsWith("linux") || !knownArch || !NativeFileOps.class.getModule().isNativeAccessEnabled()) {
+                return Optional.empty();
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup libc = linker.defaultLookup();
+                Linker.Option errno = Linker.Option.captureCallState("errno");
+                StructLayout callState = Linker.Option.captureStateLayout();
+                VarHandle errnoHandle = callState.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+                MethodHandle open = linker.downcallHandle(libc.findOrThrow("open"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT),
+                        errno, Linker.Option.firstVariadicArg(2));
+                MethodHandle close = linker.downcallHandle(libc.findOrThrow("close"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
+                MethodHandle fallocate = linker.downcallHandle(libc.findOrThrow("posix_fallocate"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_LONG));
+                MethodHandle madvise = linker.downcallHandle(libc.findOrThrow("madvise"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT),
+                        errno);
+                MethodHandle getpagesize = linker.downcallHandle(libc.findOrThrow("getpagesize"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT));
+                long pageSize = (int) getpagesize.invokeExact();
+                return Optional.of(new Bindings(open, close, fallocate, madvise, callState, errnoHandle, pageSize));
+            } catch (Throwable t) {
+                // A libc without one of the symbols, or a linker that refuses: run on the fallbacks.
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Names for the error numbers these calls report (Linux values), so messages say what happened. */
+    private static final class Errno {
+        private Errno() {
+        }
+
+        static String describe(int errno) {
+            String name = switch (errno) {
+                case 1 -> "EPERM (operation not permitted)";
+                case 2 -> "ENOENT (no such file or directory)";
+                case 4 -> "EINTR (interrupted)";
+                case 5 -> "EIO (input/output error)";
+                case 9 -> "EBADF (bad file descriptor)";
+                case 12 -> "ENOMEM (out of memory)";
+                case 13 -> "EACCES (permission denied)";
+                case 19 -> "ENODEV (not a regular file)";
+                case 22 -> "EINVAL (invalid argument)";
+                case 27 -> "EFBIG (file too large)";
+                case 28 -> "ENOSPC (no space left on device)";
+                case 29 -> "ESPIPE (not a file)";
+                case 30 -> "EROFS (read-only file system)";
+                case 95 -> "EOPNOTSUPP (not supported by the file system)";
+                case 122 -> "EDQUOT (disk quota exceeded)";
+                default -> "error";
+            };
+            return name + " [errno " + errno + "]";
+        }
+    }
+}

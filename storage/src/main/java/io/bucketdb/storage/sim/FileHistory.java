@@ -1,0 +1,119 @@
+package io.bucketdb.storage.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One simulated file (an inode: it keeps its history across renames): the durable image, which a power loss
+ * cannot take away, and the operations since the last successful force, which a power loss may keep, drop
+ * or tear. A force moves all of them into the durable image, as {@code fsync} does for the whole inode
+ * whichever descriptor it is called on. Guarded by the simulator's lock.
+ */
+final class FileHistory {
+
+    /** Disks write atomically per sector, never per byte: a torn write tears at these boundaries. */
+    static final int SECTOR_SIZE = 512;
+
+    private final PageImage durable;
+    private final List<Unforced> unforced = new ArrayList<>();
+
+    FileHistory(PageImage durable) {
+        this.durable = durable;
+    }
+
+    void recordWrite(long position, byte[] bytes) {
+        unforced.add(new Write(position, bytes));
+    }
+
+    void recordAllocate(long newSize) {
+        unforced.add(new Allocate(newSize));
+    }
+
+    void recordTruncate(long newSize) {
+        unforced.add(new Truncate(newSize));
+    }
+
+    /** Makes every recorded operation durable. */
+    void force() {
+        for (Unforced op : unforced) {
+            op.applyTo(durable);
+        }
+        unforced.clear();
+    }
+
+    /**
+     * The bytes a power loss now could leave: the durable image, then each unforced operation in order as
+     * {@code chooser} decides. A torn write keeps some of its pieces, cut at absolute 512-byte sector
+     * boundaries of the file; if it wrote past the end, the file grows to the end of the last piece kept.
+     */
+    PageImage crashImage(CrashChooser chooser) {
+        PageImage image = durable.copy();
+        for (Unforced op : unforced) {
+            switch (op) {
+                case Write w -> {
+                    switch (chooser.writeFate()) {
+                        case KEEP -> w.applyTo(image);
+                        case DROP -> { }
+                        case TEAR -> w.tearInto(image, chooser);
+                    }
+                }
+                case Allocate a -> {
+                    if (chooser.keep()) {
+                        a.applyTo(image);
+                    }
+                }
+                case Truncate t -> {
+                    if (chooser.keep()) {
+                        t.applyTo(image);
+                    }
+                }
+            }
+        }
+        return image;
+    }
+
+    /** An operation on the file's bytes or size that no force has covered yet. */
+    private sealed interface Unforced {
+        void applyTo(PageImage image);
+    }
+
+    private record Write(long position, byte[] bytes) implements Unforced {
+        @Override
+        public void applyTo(PageImage image) {
+            image.write(position, bytes, 0, bytes.length);
+        }
+
+        void tearInto(PageImage image, CrashChooser chooser) {
+            long end = position + bytes.length;
+            long at = position;
+            while (at < end) {
+                long pieceEnd = Math.min(end, (at / SECTOR_SIZE + 1) * SECTOR_SIZE);
+                if (chooser.keepSector()) {
+                    image.write(at, bytes, (int) (at - position), (int) (pieceEnd - at));
+                }
+                at = pieceEnd;
+            }
+        }
+    }
+
+    /** Growth with allocated zeros; never shrinks, as {@code allocate} does nothing for a larger file. */
+    private record Allocate(long newSize) implements Unforced {
+        @Override
+        public void applyTo(PageImage image) {
+            if (newSize > image.size()) {
+                image.setSize(newSize);
+            }
+        }
+    }
+
+    /**
+     * A new size, replayed as {@code ftruncate} sets it: exactly {@code newSize}, even if an earlier growth
+     * was lost and the file is now shorter.
+     */
+    private record Truncate(long newSize) implements Unforced {
+        @Override
+        public void applyTo(PageImage image) {
+            image.setSize(newSize);
+        }
+    }
+}
