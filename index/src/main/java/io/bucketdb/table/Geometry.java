@@ -34,6 +34,11 @@ final class Geometry {
     final int pieceShift;
     final long pieceMask;
     final int bucketSize;
+    /**
+     * Upper bound on the buckets of any acyclic chain: every bucket lies in the mapped chunks. A
+     * reader that follows more links than this has met a cycle (or bytes being reused under it).
+     */
+    final long maxHops;
 
     Geometry(ChunkedMapping mapping, int pieceShift, int bucketSize, int b, long[] pieces,
              boolean growing, boolean sameSize, int oldB, long[] oldPieces) {
@@ -42,6 +47,11 @@ final class Geometry {
         this.pieceShift = pieceShift;
         this.pieceMask = (1L << pieceShift) - 1;
         this.bucketSize = bucketSize;
+        long mapped = 0;
+        for (MemorySegment c : chunks) {
+            mapped += c.byteSize();
+        }
+        this.maxHops = mapped / bucketSize + 1;
         this.b = b;
         this.mask = (1L << b) - 1;
         this.pieces = pieces;

@@ -189,7 +189,7 @@ public final class HashTable {
                     break;
                 }
                 int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
-                if (c < 0 || c >= g.chunks.length || ++hops > Integer.MAX_VALUE) {
+                if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
                     bad = next;
                     break;
                 }
@@ -288,7 +288,7 @@ public final class HashTable {
             if (next == 0) {
                 return 0;
             }
-            if (next < HeaderLayout.DATA_START || ++hops > h.overflowBuckets + 1) {
+            if (next < HeaderLayout.DATA_START || ++hops > g.maxHops) {
                 return -Math.max(next, 1);
             }
             bucket = next;

@@ -154,7 +154,7 @@ public final class TableIterator {
                 break;
             }
             int c = next < HeaderLayout.DATA_START ? g.chunks.length : g.mapping.chunkIndex(next);
-            if (c >= g.chunks.length || ++hops > (1L << 40)) {
+            if (c >= g.chunks.length || ++hops > g.maxHops) {
                 ok = false;
                 break;
             }

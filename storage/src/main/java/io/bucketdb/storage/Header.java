@@ -222,7 +222,7 @@ public final class Header {
                 "allocation end between " + HeaderLayout.DATA_START + " and the file size " + fileSize + ", found " + fileEnd);
         checkRef(file, slot + BUCKET_DIR_OFFSET, bucketDir, "bucket directory");
         long buckets = 1L << b;
-        check(file, slot + B_OFFSET, buckets * bucketSize() <= fileEnd, "B small enough for 2^B buckets to fit " + fileEnd + " bytes, found B=" + b);
+        check(file, slot + B_OFFSET, buckets <= fileEnd / bucketSize(), "B small enough for 2^B buckets to fit " + fileEnd + " bytes, found B=" + b);
         long slots = (buckets + (growing() ? 1L << oldB : 0) + Math.max(0, overflowBuckets)) * BucketLayout.SLOTS;
         check(file, slot + COUNT_OFFSET, count >= 0 && count <= slots, "count 0.." + slots + " (slots in the table), found " + count);
         check(file, slot + OVERFLOW_BUCKETS_OFFSET, overflowBuckets >= 0 && overflowBuckets * bucketSize() <= fileEnd,
