@@ -517,8 +517,11 @@ public final class HashTable {
     }
 
     private static boolean tooManyOverflowBuckets(long noverflow, int b) {
-        // Go: "too many" is about as many overflow buckets as buckets, capped at 2^15.
-        return noverflow >= 1L << Math.min(b, 15);
+        // Go means "about as many overflow buckets as buckets". Go caps the comparison at 2^15 only
+        // because it keeps noverflow in a uint16 and, above B=15, counts one in 2^(B-15) at random.
+        // We count exactly (replay must be deterministic), so the uncapped 2^B is Go's intent; the
+        // capped form made every table past B=15 start same-size growths forever (found by the bench).
+        return noverflow >= 1L << b;
     }
 
     /** Starts a growth: doubles B if over the load factor, else a same-size growth to pack the chains. */

@@ -88,26 +88,35 @@ public final class TableFile implements AutoCloseable {
             }
             Header best = null;
             int bestSlot = -1;
-            CorruptIndexException firstError = null;
+            CorruptIndexException[] errors = new CorruptIndexException[2];
+            long[] rawGenerations = new long[2];
             for (int slot = 0; slot < 2; slot++) {
                 ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
                 file.read(HeaderLayout.slotOffset(slot), buf);
+                buf.flip();
+                rawGenerations[slot] = buf.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(HeaderLayout.GENERATION_OFFSET);
                 try {
-                    Header h = Header.decode(path, HeaderLayout.slotOffset(slot), buf.flip(), size);
+                    Header h = Header.decode(path, HeaderLayout.slotOffset(slot), buf, size);
                     if (best == null || h.generation > best.generation) {
                         best = h;
                         bestSlot = slot;
                     }
                 } catch (CorruptIndexException e) {
-                    if (firstError == null) {
-                        firstError = e;
-                    } else {
-                        firstError.addSuppressed(e);
-                    }
+                    errors[slot] = e;
                 }
             }
             if (best == null) {
-                throw firstError;
+                // Report the slot that claims to be newest; the other's damage rides along.
+                int newest = rawGenerations[1] > rawGenerations[0] ? 1 : 0;
+                errors[newest].addSuppressed(errors[1 - newest]);
+                throw errors[newest];
+            }
+            int other = 1 - bestSlot;
+            if (errors[other] != null && rawGenerations[other] > best.generation) {
+                // The damaged slot claims to be newer. Pages were written in place for it, so the older
+                // header no longer describes the file; using it would be silent damage. (The journal and
+                // double-write area of the durability design recover this case; without them, refuse.)
+                throw errors[other];
             }
             TableFile t = new TableFile(file, best, bestSlot, readOnly, maxChunkShift);
             t.ensureMapped(best.fileEnd);
