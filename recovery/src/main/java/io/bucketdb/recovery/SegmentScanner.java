@@ -121,7 +121,9 @@ final class SegmentScanner {
         long intact = 0;
         long evidenceLsn = -1;
         long evidenceOffset = -1;
-        long budget = 4 * (size - start) + options.maxFrameLength();
+        // The frames of a torn write lie within [start, size), so checksumming them costs at most
+        // size - start; four times that leaves room for frame-like bytes inside their payloads.
+        long budget = 4 * (size - start) + WINDOW_SIZE;
         if (size - start > 0 && size - start < PAYLOAD_OFFSET && !zero(start, (int) (size - start))) {
             tornEnd = size;
         }

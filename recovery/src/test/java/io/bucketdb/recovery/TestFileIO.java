@@ -37,17 +37,19 @@ final class TestFileIO implements DurableIO {
     final List<Write> writes = new ArrayList<>();
     int forces;
     int directorySyncs;
-    private boolean failNextWrite;
-    private boolean failNextForce;
+    /** Writes still to succeed before one fails; -1 for none. */
+    private int writesBeforeFailure = -1;
+    /** Forces still to succeed before one fails; -1 for none. */
+    private int forcesBeforeFailure = -1;
 
-    /** The next {@link DurableFile#write} throws instead of writing. */
-    void failNextWrite() {
-        failNextWrite = true;
+    /** After {@code successes} more writes, the next {@link DurableFile#write} throws instead of writing. */
+    void failWriteAfter(int successes) {
+        writesBeforeFailure = successes;
     }
 
-    /** The next {@link DurableFile#force} throws instead of forcing. */
-    void failNextForce() {
-        failNextForce = true;
+    /** After {@code successes} more forces, the next {@link DurableFile#force} throws instead of forcing. */
+    void failForceAfter(int successes) {
+        forcesBeforeFailure = successes;
     }
 
     /** Writes at or after {@code position} (record data, not segment headers at offset 0). */
@@ -134,8 +136,7 @@ final class TestFileIO implements DurableIO {
         @Override
         public void write(long position, ByteBuffer src) throws IOException {
             checkWritable();
-            if (failNextWrite) {
-                failNextWrite = false;
+            if (writesBeforeFailure >= 0 && writesBeforeFailure-- == 0) {
                 throw new IOException("injected write failure: " + path);
             }
             writes.add(new Write(path, position, src.remaining()));
@@ -144,8 +145,7 @@ final class TestFileIO implements DurableIO {
 
         @Override
         public void force() throws IOException {
-            if (failNextForce) {
-                failNextForce = false;
+            if (forcesBeforeFailure >= 0 && forcesBeforeFailure-- == 0) {
                 throw new IOException("injected force failure: " + path);
             }
             forces++;
