@@ -72,15 +72,16 @@ public final class JournalReader {
                 start = headers[i].firstLsn() <= afterLsn + 1 ? i : start;
             }
         }
+        Replay replay = new Replay(files, headers, afterLsn, policy, consumer);
         if (firstBorn < 0) {
-            return new ReplayReport(0, afterLsn, 0, 0, 0);
+            return replay.withoutSegments();
         }
         if (start < 0) {
             throw new CorruptIndexException(files.get(firstBorn).path(), FIRST_LSN_OFFSET,
                     "a journal holding every record after the checkpoint at LSN " + afterLsn
                             + ", but its oldest segment starts at LSN " + headers[firstBorn].firstLsn());
         }
-        return new Replay(files, headers, afterLsn, policy, consumer).run(start);
+        return replay.run(start);
     }
 
     /** One replay's state. */
@@ -105,30 +106,85 @@ public final class JournalReader {
 
         ReplayReport run(int start) throws IOException {
             for (int i = start; ; i++) {
-                SegmentFiles.Entry entry = files.get(i);
-                SegmentHeader header = headers[i];
-                SegmentScanner.Walk walk;
-                try (DurableFile file = io.open(entry.path(), DurableIO.Mode.READ_ONLY)) {
-                    scanner.attach(file, header.salt());
-                    walk = scanner.walk(HEADER_LENGTH, header.firstLsn(), afterLsn, consumer);
-                    seen++;
-                    delivered += walk.delivered();
-                    boolean last = i + 1 == files.size() || (i + 2 == files.size() && headers[i + 1] == null
-                            && files.get(i + 1).sequence() == entry.sequence() + 1);
-                    if (last) {
-                        SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1,
-                                policy == DamagePolicy.TRUNCATE);
-                        if (!tail.damaged()) {
-                            return finish(entry, walk, tail.tornEnd() - tail.start(), 0);
-                        }
-                        return damaged(i, walk, tailDamage(entry, walk, tail));
+                SegmentScanner.Walk walk = walk(i);
+                if (!isLast(i)) {
+                    CorruptIndexException damage = linkDamage(i, walk);
+                    if (damage != null) {
+                        return damaged(i, walk, damage);
                     }
+                    continue;
                 }
-                CorruptIndexException damage = linkDamage(i, walk);
-                if (damage != null) {
-                    return damaged(i, walk, damage);
+                if (i + 1 < files.size() && recordLike(i + 1, walk.lastLsn() + 1) > 0) {
+                    return damaged(i, walk, unreadableHeader(files.get(i + 1), walk.lastLsn() + 1));
                 }
+                SegmentScanner.Tail tail = scanTail(i, walk, policy == DamagePolicy.TRUNCATE);
+                if (tail.damaged()) {
+                    return damaged(i, walk, tailDamage(files.get(i), walk, tail));
+                }
+                return finish(files.get(i), walk, tail.tornEnd() - tail.start(), 0);
             }
+        }
+
+        /**
+         * No segment has a valid header. Fine for one file whose creation a crash interrupted; anything
+         * else lost its headers to damage.
+         */
+        ReplayReport withoutSegments() throws IOException {
+            if (files.isEmpty()) {
+                return new ReplayReport(0, afterLsn, 0, 0, 0);
+            }
+            long orphans = recordLike(0, afterLsn + 1);
+            if (files.size() == 1 && orphans == 0) {
+                return new ReplayReport(0, afterLsn, 0, 0, 0);
+            }
+            if (policy == DamagePolicy.FAIL) {
+                throw unreadableHeader(files.getFirst(), afterLsn + 1);
+            }
+            for (int j = files.size() - 1; j >= 0; j--) {
+                io.delete(files.get(j).path());
+            }
+            io.syncDirectory(directory);
+            return new ReplayReport(0, afterLsn, 0, orphans, 0);
+        }
+
+        /**
+         * Whether segment {@code i} is the last one: nothing follows it, or only a file whose header is
+         * not valid (one a crash may have interrupted while creating it).
+         */
+        private boolean isLast(int i) {
+            return i + 1 == files.size() || (i + 2 == files.size() && headers[i + 1] == null
+                    && files.get(i + 1).sequence() == files.get(i).sequence() + 1);
+        }
+
+        private SegmentScanner.Walk walk(int i) throws IOException {
+            try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, headers[i].salt());
+                SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, headers[i].firstLsn(), afterLsn, consumer);
+                seen++;
+                delivered += walk.delivered();
+                return walk;
+            }
+        }
+
+        private SegmentScanner.Tail scanTail(int i, SegmentScanner.Walk walk, boolean countAll) throws IOException {
+            try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, headers[i].salt());
+                return scanner.scanTail(walk.end(), walk.lastLsn() + 1, countAll);
+            }
+        }
+
+        /** Record-like frames from {@code firstLsn} on in file {@code j}, whose header is not valid. */
+        private long recordLike(int j, long firstLsn) throws IOException {
+            try (DurableFile file = io.open(files.get(j).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, 0);
+                return scanner.countRecordLike(firstLsn);
+            }
+        }
+
+        private static CorruptIndexException unreadableHeader(SegmentFiles.Entry entry, long firstLsn) {
+            return new CorruptIndexException(entry.path(), 0, "a valid header for segment " + entry.sequence()
+                    + ": record-like frames from LSN " + firstLsn + " follow it, so it was not a segment whose"
+                    + " creation a crash interrupted");
         }
 
         /** Why segment {@code i + 1} does not continue segment {@code i}; null if it does. */
@@ -178,16 +234,12 @@ public final class JournalReader {
                 throw damage;
             }
             SegmentFiles.Entry entry = files.get(i);
-            long dropped;
-            long zeroEnd;
-            try (DurableFile file = io.open(entry.path(), DurableIO.Mode.OPEN_EXISTING)) {
-                scanner.attach(file, headers[i].salt());
-                SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, true);
-                dropped = tail.intactFrames();
-                zeroEnd = tail.budgetExceeded() ? file.size() : tail.tornEnd();
-            }
+            SegmentScanner.Tail tail = scanTail(i, walk, true);
+            long dropped = tail.intactFrames();
+            long zeroEnd = tail.budgetExceeded() ? Long.MAX_VALUE : tail.tornEnd();
             for (int j = i + 1; j < files.size(); j++) {
-                dropped += countRecords(j);
+                dropped += headers[j] != null ? countRecords(j)
+                        : j == i + 1 ? recordLike(j, walk.lastLsn() + 1) : 0;
             }
             // Newest first, so that a crash part-way leaves a journal that still reads as damaged at
             // the same place and is cut again.
@@ -196,17 +248,15 @@ public final class JournalReader {
             }
             io.syncDirectory(directory);
             try (DurableFile file = io.open(entry.path(), DurableIO.Mode.OPEN_EXISTING)) {
-                ZeroFill.range(file, walk.end(), zeroEnd);
+                ZeroFill.range(file, walk.end(), Math.min(zeroEnd, file.size()));
                 file.force();
             }
             return finish(entry, walk, 0, dropped);
         }
 
+        /** Intact consecutive records of segment {@code j}, which has a valid header. */
         private long countRecords(int j) throws IOException {
             SegmentHeader header = headers[j];
-            if (header == null) {
-                return 0;
-            }
             try (DurableFile file = io.open(files.get(j).path(), DurableIO.Mode.READ_ONLY)) {
                 scanner.attach(file, header.salt());
                 SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, header.firstLsn(), Long.MAX_VALUE,

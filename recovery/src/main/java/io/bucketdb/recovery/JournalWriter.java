@@ -126,40 +126,27 @@ public final class JournalWriter implements Closeable {
     private void openSegments(long checkpointLsn) throws IOException {
         List<SegmentFiles.Entry> files = SegmentFiles.segments(directory);
         SegmentHeader lastHeader = null;
-        long nextSequence = 1;
+        SegmentFiles.Entry unborn = null;
         for (int i = 0; i < files.size(); i++) {
             SegmentFiles.Entry entry = files.get(i);
             SegmentHeader header = SegmentHeader.read(io, entry.path(), entry.sequence());
-            nextSequence = entry.sequence() + 1;
             if (header != null) {
                 segments.add(new Segment(entry.sequence(), header.firstLsn(), entry.path()));
                 lastHeader = header;
             } else if (i == files.size() - 1) {
-                // A segment whose creation a crash interrupted: it holds no records.
-                io.delete(entry.path());
-                io.syncDirectory(directory);
-                nextSequence = entry.sequence();
+                unborn = entry;
             } else {
                 throw new CorruptIndexException(entry.path(), 0, "a valid segment header with sequence "
                         + entry.sequence() + " (later segments exist); replay with DamagePolicy.TRUNCATE");
             }
         }
-        if (lastHeader == null) {
-            long salt = random.nextLong();
-            file = createSegment(nextSequence, salt, checkpointLsn + 1, options.segmentSize());
-            segments.add(new Segment(nextSequence, checkpointLsn + 1,
-                    SegmentFiles.segmentPath(directory, nextSequence)));
-            lastLsn = checkpointLsn;
-            writePosition = HEADER_LENGTH;
-            appendSequence = nextSequence;
-            appendSalt = salt;
-        } else {
+        SegmentScanner scanner = new SegmentScanner(options);
+        SegmentScanner.Walk walk = null;
+        if (lastHeader != null) {
             Segment last = segments.getLast();
             file = io.open(last.path(), DurableIO.Mode.OPEN_EXISTING);
-            SegmentScanner scanner = new SegmentScanner(options);
             scanner.attach(file, lastHeader.salt());
-            SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE,
-                    (lsn, record) -> { });
+            walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE, (lsn, record) -> { });
             SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
             if (tail.damaged()) {
                 throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
@@ -170,6 +157,7 @@ public final class JournalWriter implements Closeable {
                 throw new CorruptIndexException(last.path(), walk.end(), "records up to LSN " + checkpointLsn
                         + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
             }
+            removeUnborn(scanner, unborn, walk.lastLsn() + 1);
             ZeroFill.range(file, walk.end(), tail.tornEnd());
             file.allocate(options.segmentSize());
             file.force();
@@ -177,11 +165,40 @@ public final class JournalWriter implements Closeable {
             writePosition = walk.end();
             appendSequence = last.sequence();
             appendSalt = lastHeader.salt();
+        } else {
+            removeUnborn(scanner, unborn, checkpointLsn + 1);
+            long sequence = unborn != null ? unborn.sequence() : 1;
+            long salt = random.nextLong();
+            file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
+            segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
+            lastLsn = checkpointLsn;
+            writePosition = HEADER_LENGTH;
+            appendSequence = sequence;
+            appendSalt = salt;
         }
         appendPosition = writePosition;
         appendCapacity = file.size();
         writtenLsn = lastLsn;
         durableLsn = lastLsn;
+    }
+
+    /**
+     * Deletes the last segment file if a crash interrupted its creation (no valid header). If records
+     * follow its header, the header was damaged instead, and deleting would drop them.
+     */
+    private void removeUnborn(SegmentScanner scanner, SegmentFiles.Entry unborn, long nextLsn) throws IOException {
+        if (unborn == null) {
+            return;
+        }
+        try (DurableFile f = io.open(unborn.path(), DurableIO.Mode.READ_ONLY)) {
+            scanner.attach(f, 0);
+            if (scanner.countRecordLike(nextLsn) > 0) {
+                throw new CorruptIndexException(unborn.path(), 0, "a valid segment header: records from LSN "
+                        + nextLsn + " follow it; replay with DamagePolicy.TRUNCATE");
+            }
+        }
+        io.delete(unborn.path());
+        io.syncDirectory(directory);
     }
 
     /** LSN of the last record appended (buffered or not); the checkpoint LSN before the first one. */

@@ -158,6 +158,23 @@ final class SegmentScanner {
         return new Tail(start, tornEnd, intact, evidenceLsn, evidenceOffset, false);
     }
 
+    /**
+     * Counts the frames that look like consecutive records from {@code firstLsn} on, right after the
+     * segment header, without checking CRCs. For a segment whose header is unreadable (so its salt is
+     * unknown): the writer forces a header before it writes any record into the segment, so record-like
+     * frames there mean the header was damaged, not that a crash interrupted the segment's creation.
+     */
+    long countRecordLike(long firstLsn) throws IOException {
+        long position = JournalSegmentLayout.HEADER_LENGTH;
+        long expected = firstLsn;
+        while (readHeader(position) && wellFormed() && lsn == expected
+                && position + JournalRecordLayout.alignedLength(frameLength) <= size) {
+            position += JournalRecordLayout.alignedLength(frameLength);
+            expected++;
+        }
+        return expected - firstLsn;
+    }
+
     /** Reads the 16-byte frame header at {@code position}; false if the file ends first. */
     private boolean readHeader(long position) throws IOException {
         if (!fill(position, PAYLOAD_OFFSET)) {

@@ -108,6 +108,54 @@ class DamageTest {
         assertThrows(CorruptIndexException.class, () -> JournalWriter.open(io, dir, SMALL, 0));
     }
 
+    @Test
+    void lastSegmentWithADamagedHeaderIsNotTakenForAnInterruptedCreation() throws Exception {
+        List<JournalRecord> records = threeSegments();
+        Path third = Journals.segments(dir).get(2);
+        long inThird = Journals.frames(third).size();
+        long kept = records.size() - inThird;
+        Journals.writeByte(third, JournalSegmentLayout.SALT_OFFSET, (byte) 0x5a);
+
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Journals.replay(io, dir, SMALL));
+        assertEquals(third, e.file());
+        assertEquals(0, e.offset());
+        assertTrue(e.getMessage().contains("record-like"), e.getMessage());
+        assertThrows(CorruptIndexException.class, () -> JournalWriter.open(io, dir, SMALL, 0));
+        assertTrue(Files.exists(third), "the writer does not delete records it cannot read");
+
+        Journals.Replayed cut = Journals.replay(io, dir, SMALL, 0, DamagePolicy.TRUNCATE);
+        assertEquals(new ReplayReport(kept, kept, 0, inThird, 2), cut.report());
+        assertFalse(Files.exists(third));
+    }
+
+    @Test
+    void onlySegmentWithADamagedHeaderIsDamage() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            for (int i = 0; i < 4; i++) {
+                writer.appendDeleteLong(i);
+            }
+        }
+        Path segment = Journals.lastSegment(dir);
+        Journals.writeByte(segment, JournalSegmentLayout.MAGIC_OFFSET, (byte) 0);
+        assertThrows(CorruptIndexException.class, () -> Journals.replay(io, dir, SMALL));
+        assertEquals(new ReplayReport(0, 0, 0, 4, 0),
+                Journals.replay(io, dir, SMALL, 0, DamagePolicy.TRUNCATE).report());
+        assertEquals(List.of(), Journals.segments(dir));
+    }
+
+    @Test
+    void firstSegmentWhoseCreationWasInterruptedIsIgnored() throws Exception {
+        Files.createDirectories(dir);
+        Path unborn = SegmentFiles.segmentPath(dir, 1);
+        Files.write(unborn, new byte[(int) SMALL.segmentSize()]);
+        assertEquals(new ReplayReport(0, 0, 0, 0, 0), Journals.replay(io, dir, SMALL).report());
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            assertEquals(1, writer.appendDeleteLong(1));
+        }
+        assertEquals(List.of(unborn), Journals.segments(dir));
+        assertEquals(1, Journals.replay(io, dir, SMALL).report().lastLsn());
+    }
+
     /**
      * Two unforced writes, and the crash kept the later one but not the earlier: intact frames follow
      * the invalid point, yet nothing proves the lost bytes had ever been durable. A torn tail, not damage.
