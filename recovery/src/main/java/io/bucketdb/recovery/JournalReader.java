@@ -31,7 +31,11 @@ import java.util.List;
  *   <li>in the last segment, a valid frame after the invalid point flagged
  *       {@link JournalRecordLayout#FLAG_AFTER_FORCE}: it was written after everything before it had
  *       been forced, so the invalid frame had been durable;</li>
- *   <li>more frame-like bytes after the invalid point than any write leaves (hostile input).</li>
+ *   <li>more frame-like bytes after the invalid point than any write leaves (hostile input);</li>
+ *   <li>a missing segment file, or a segment without a valid header that is not the last one, or
+ *       the last one with frames shaped like the next records right after its header: the writer
+ *       forces a header before it writes records behind it, so only a header-less last segment without
+ *       records can be one whose creation a crash interrupted (it is ignored).</li>
  * </ul>
  * Anything else after the last valid record is a torn tail: it is ignored and its size reported.
  *
@@ -232,6 +236,10 @@ public final class JournalReader {
                 throws IOException {
             if (policy == DamagePolicy.FAIL) {
                 throw damage;
+            }
+            if (walk.lastLsn() < afterLsn) {
+                throw new CorruptIndexException(damage.file(), damage.offset(), "records up to LSN " + afterLsn
+                        + ", the checkpoint; cutting the journal at the damage would lose some of them", damage);
             }
             SegmentFiles.Entry entry = files.get(i);
             SegmentScanner.Tail tail = scanTail(i, walk, true);

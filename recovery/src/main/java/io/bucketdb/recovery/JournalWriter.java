@@ -141,12 +141,11 @@ public final class JournalWriter implements Closeable {
             }
         }
         SegmentScanner scanner = new SegmentScanner(options);
-        SegmentScanner.Walk walk = null;
         if (lastHeader != null) {
             Segment last = segments.getLast();
             file = io.open(last.path(), DurableIO.Mode.OPEN_EXISTING);
             scanner.attach(file, lastHeader.salt());
-            walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE, (lsn, record) -> { });
+            SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE, (lsn, record) -> { });
             SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
             if (tail.damaged()) {
                 throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
