@@ -50,6 +50,26 @@ class DamageTest {
     }
 
     @Test
+    void cutThatWouldLoseRecordsTheCheckpointNeedsIsRefused() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            for (int i = 0; i < 30; i++) {
+                writer.appendPutLong(i, i);
+                writer.sync();
+            }
+        }
+        Path segment = Journals.lastSegment(dir);
+        Journals.Frame damaged = Journals.frame(dir, 12);
+        byte[] before = Files.readAllBytes(segment);
+        flip(segment, damaged.offset() + 20);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class,
+                () -> Journals.replay(io, dir, SMALL, 20, DamagePolicy.TRUNCATE));
+        assertEquals(damaged.offset(), e.offset());
+        assertTrue(e.getMessage().contains("checkpoint"), e.getMessage());
+        before[(int) damaged.offset() + 20] ^= 0x40;
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(segment)), "nothing was cut");
+    }
+
+    @Test
     void damageInAnEarlierSegmentIsReportedThere() throws Exception {
         Seeds.run(random -> {
             List<JournalRecord> records = new ArrayList<>();

@@ -146,6 +146,28 @@ class JournalRoundTripTest {
     }
 
     @Test
+    void recordsLargerThanTheReadWindowAreChecksummedInPieces() throws Exception {
+        Seeds.run(random -> {
+            byte[] big = new byte[3 * SegmentScanner.WINDOW_SIZE + 123];
+            random.nextBytes(big);
+            List<JournalRecord> records = List.of(new Put(new byte[] {1}, big), new Delete(new byte[] {2}),
+                    new Put(new byte[] {3}, big));
+            try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+                Journals.appendSynced(writer, records, 1);
+            }
+            assertEquals(records, Journals.replay(io, dir, SMALL).records());
+
+            Path last = Journals.lastSegment(dir);
+            Journals.Frame frame = Journals.frames(last).getLast();
+            long at = frame.offset() + frame.length() - JournalRecordLayout.CRC_LENGTH - 1;
+            Journals.writeByte(last, at, (byte) (Journals.readByte(last, at) ^ 1));
+            Journals.Replayed torn = Journals.replay(io, dir, SMALL);
+            assertEquals(records.subList(0, 2), torn.records());
+            assertEquals(frame.end() - frame.offset(), torn.report().tornBytes());
+        });
+    }
+
+    @Test
     void oversizedKeysAndValuesAreRefusedWithoutHarm() throws Exception {
         JournalOptions options = SMALL.withMaxKeyLength(16).withMaxValueLength(32);
         try (JournalWriter writer = JournalWriter.open(io, dir, options, 0)) {
