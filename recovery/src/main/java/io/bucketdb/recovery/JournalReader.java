@@ -1,0 +1,290 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.JournalSegmentLayout.FIRST_LSN_OFFSET;
+import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
+
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DurableFile;
+import io.bucketdb.storage.DurableIO;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Replays a journal directory on open: every valid record after a checkpoint LSN, in order, across
+ * segments, then tells a crash's torn tail (ignored) from damage (an exception, or a cut with
+ * {@link DamagePolicy#TRUNCATE}).
+ *
+ * <h2>Where replay stops</h2>
+ * At the first frame that is not valid: bad length, unknown type or flags, an LSN other than the next
+ * one, a CRC mismatch (which also rejects frames left from a recycled file's previous life, because the
+ * CRC covers the segment salt) or non-zero padding. Segment sequences must be consecutive, and each
+ * segment's first LSN must continue the previous one.
+ *
+ * <h2>Torn or damaged</h2>
+ * A crash (power loss) can lose or keep any part of a write that was not forced, in any order, so valid
+ * frames may follow an invalid one within the unforced part: that alone does not prove damage. What
+ * does prove it:
+ * <ul>
+ *   <li>a later segment with a valid header. The writer forces a segment completely before it creates
+ *       the next one, so an earlier segment must end exactly where the next one's first LSN says;</li>
+ *   <li>in the last segment, a valid frame after the invalid point flagged
+ *       {@link JournalRecordLayout#FLAG_AFTER_FORCE}: it was written after everything before it had
+ *       been forced, so the invalid frame had been durable;</li>
+ *   <li>more frame-like bytes after the invalid point than any write leaves (hostile input);</li>
+ *   <li>a missing segment file, or a segment without a valid header that is not the last one, or
+ *       the last one with frames shaped like the next records right after its header: the writer
+ *       forces a header before it writes records behind it, so only a header-less last segment without
+ *       records can be one whose creation a crash interrupted (it is ignored).</li>
+ * </ul>
+ * Anything else after the last valid record is a torn tail: it is ignored and its size reported.
+ *
+ * <p>Limitation, inherent to one force per batch: bit rot inside the last forced batch, with no later
+ * batch to carry the flag, looks exactly like a torn unforced batch and is reported as torn bytes.
+ *
+ * <p>The reader changes nothing on disk except under {@link DamagePolicy#TRUNCATE}. Torn bytes are
+ * zeroed by {@link JournalWriter#open} before it appends over them.
+ */
+public final class JournalReader {
+    private final DurableIO io;
+    private final Path directory;
+    private final JournalOptions options;
+
+    public JournalReader(DurableIO io, Path directory, JournalOptions options) {
+        this.io = io;
+        this.directory = directory;
+        this.options = options;
+    }
+
+    /**
+     * Hands every valid record with an LSN above {@code afterLsn} to {@code consumer}, in LSN order.
+     *
+     * @param afterLsn the checkpoint LSN: records up to it are already in the table image; the journal
+     *                 must hold every record after it
+     * @throws CorruptIndexException if the journal is damaged (with {@link DamagePolicy#FAIL}), misses
+     *                               records after {@code afterLsn}, or cannot be read by this version
+     */
+    public ReplayReport replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) throws IOException {
+        List<SegmentFiles.Entry> files = SegmentFiles.segments(directory);
+        SegmentHeader[] headers = new SegmentHeader[files.size()];
+        int firstBorn = -1;
+        int start = -1;
+        for (int i = 0; i < files.size(); i++) {
+            headers[i] = SegmentHeader.read(io, files.get(i).path(), files.get(i).sequence());
+            if (headers[i] != null) {
+                firstBorn = firstBorn < 0 ? i : firstBorn;
+                start = headers[i].firstLsn() <= afterLsn + 1 ? i : start;
+            }
+        }
+        Replay replay = new Replay(files, headers, afterLsn, policy, consumer);
+        if (firstBorn < 0) {
+            return replay.withoutSegments();
+        }
+        if (start < 0) {
+            throw new CorruptIndexException(files.get(firstBorn).path(), FIRST_LSN_OFFSET,
+                    "a journal holding every record after the checkpoint at LSN " + afterLsn
+                            + ", but its oldest segment starts at LSN " + headers[firstBorn].firstLsn());
+        }
+        return replay.run(start);
+    }
+
+    /** One replay's state. */
+    private final class Replay {
+        private final List<SegmentFiles.Entry> files;
+        private final SegmentHeader[] headers;
+        private final long afterLsn;
+        private final DamagePolicy policy;
+        private final RecordConsumer consumer;
+        private final SegmentScanner scanner = new SegmentScanner(options);
+        private long delivered;
+        private int seen;
+
+        Replay(List<SegmentFiles.Entry> files, SegmentHeader[] headers, long afterLsn, DamagePolicy policy,
+               RecordConsumer consumer) {
+            this.files = files;
+            this.headers = headers;
+            this.afterLsn = afterLsn;
+            this.policy = policy;
+            this.consumer = consumer;
+        }
+
+        ReplayReport run(int start) throws IOException {
+            for (int i = start; ; i++) {
+                SegmentScanner.Walk walk = walk(i);
+                if (!isLast(i)) {
+                    CorruptIndexException damage = linkDamage(i, walk);
+                    if (damage != null) {
+                        return damaged(i, walk, damage);
+                    }
+                    continue;
+                }
+                if (i + 1 < files.size() && recordLike(i + 1, walk.lastLsn() + 1) > 0) {
+                    return damaged(i, walk, unreadableHeader(files.get(i + 1), walk.lastLsn() + 1));
+                }
+                SegmentScanner.Tail tail = scanTail(i, walk, policy == DamagePolicy.TRUNCATE);
+                if (tail.damaged()) {
+                    return damaged(i, walk, tailDamage(files.get(i), walk, tail));
+                }
+                return finish(files.get(i), walk, tail.tornEnd() - tail.start(), 0);
+            }
+        }
+
+        /**
+         * No segment has a valid header. Fine for one file whose creation a crash interrupted; anything
+         * else lost its headers to damage.
+         */
+        ReplayReport withoutSegments() throws IOException {
+            if (files.isEmpty()) {
+                return new ReplayReport(0, afterLsn, 0, 0, 0);
+            }
+            long orphans = recordLike(0, afterLsn + 1);
+            if (files.size() == 1 && orphans == 0) {
+                return new ReplayReport(0, afterLsn, 0, 0, 0);
+            }
+            if (policy == DamagePolicy.FAIL) {
+                throw unreadableHeader(files.getFirst(), afterLsn + 1);
+            }
+            for (int j = files.size() - 1; j >= 0; j--) {
+                io.delete(files.get(j).path());
+            }
+            io.syncDirectory(directory);
+            return new ReplayReport(0, afterLsn, 0, orphans, 0);
+        }
+
+        /**
+         * Whether segment {@code i} is the last one: nothing follows it, or only a file whose header is
+         * not valid (one a crash may have interrupted while creating it).
+         */
+        private boolean isLast(int i) {
+            return i + 1 == files.size() || (i + 2 == files.size() && headers[i + 1] == null
+                    && files.get(i + 1).sequence() == files.get(i).sequence() + 1);
+        }
+
+        private SegmentScanner.Walk walk(int i) throws IOException {
+            try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, headers[i].salt());
+                SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, headers[i].firstLsn(), afterLsn, consumer);
+                seen++;
+                delivered += walk.delivered();
+                return walk;
+            }
+        }
+
+        private SegmentScanner.Tail scanTail(int i, SegmentScanner.Walk walk, boolean countAll) throws IOException {
+            try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, headers[i].salt());
+                return scanner.scanTail(walk.end(), walk.lastLsn() + 1, countAll);
+            }
+        }
+
+        /** Record-like frames from {@code firstLsn} on in file {@code j}, whose header is not valid. */
+        private long recordLike(int j, long firstLsn) throws IOException {
+            try (DurableFile file = io.open(files.get(j).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, 0);
+                return scanner.countRecordLike(firstLsn);
+            }
+        }
+
+        private static CorruptIndexException unreadableHeader(SegmentFiles.Entry entry, long firstLsn) {
+            return new CorruptIndexException(entry.path(), 0, "a valid header for segment " + entry.sequence()
+                    + ": record-like frames from LSN " + firstLsn + " follow it, so it was not a segment whose"
+                    + " creation a crash interrupted");
+        }
+
+        /** Why segment {@code i + 1} does not continue segment {@code i}; null if it does. */
+        private CorruptIndexException linkDamage(int i, SegmentScanner.Walk walk) {
+            SegmentFiles.Entry entry = files.get(i);
+            SegmentFiles.Entry next = files.get(i + 1);
+            SegmentHeader nextHeader = headers[i + 1];
+            if (next.sequence() != entry.sequence() + 1) {
+                return new CorruptIndexException(SegmentFiles.segmentPath(directory, entry.sequence() + 1), 0,
+                        "a journal segment between " + name(entry) + " and " + name(next) + ", found none");
+            }
+            if (nextHeader == null) {
+                return new CorruptIndexException(next.path(), 0, "a valid segment header with sequence "
+                        + next.sequence() + " (later segments exist, so no crash can explain its absence)");
+            }
+            if (nextHeader.firstLsn() > walk.lastLsn() + 1) {
+                return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN "
+                        + (walk.lastLsn() + 1) + ", since the next segment " + name(next) + " starts at LSN "
+                        + nextHeader.firstLsn());
+            }
+            if (nextHeader.firstLsn() <= walk.lastLsn()) {
+                return new CorruptIndexException(next.path(), FIRST_LSN_OFFSET, "first LSN "
+                        + (walk.lastLsn() + 1) + " continuing " + name(entry) + ", found " + nextHeader.firstLsn());
+            }
+            return null;
+        }
+
+        private CorruptIndexException tailDamage(SegmentFiles.Entry entry, SegmentScanner.Walk walk,
+                                                 SegmentScanner.Tail tail) {
+            long expected = walk.lastLsn() + 1;
+            if (tail.budgetExceeded()) {
+                return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN " + expected
+                        + " or a torn tail, but the rest of the segment holds more frame-like bytes than a"
+                        + " torn write can leave");
+            }
+            return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN " + expected
+                    + ": an intact record with LSN " + tail.evidenceLsn() + ", written after LSN " + expected
+                    + " had been forced, follows at offset " + tail.evidenceOffset());
+        }
+
+        /**
+         * Segment {@code i} is damaged after {@code walk.end()}: throw, or cut the journal there.
+         */
+        private ReplayReport damaged(int i, SegmentScanner.Walk walk, CorruptIndexException damage)
+                throws IOException {
+            if (policy == DamagePolicy.FAIL) {
+                throw damage;
+            }
+            if (walk.lastLsn() < afterLsn) {
+                throw new CorruptIndexException(damage.file(), damage.offset(), "records up to LSN " + afterLsn
+                        + ", the checkpoint; cutting the journal at the damage would lose some of them", damage);
+            }
+            SegmentFiles.Entry entry = files.get(i);
+            SegmentScanner.Tail tail = scanTail(i, walk, true);
+            long dropped = tail.intactFrames();
+            long zeroEnd = tail.budgetExceeded() ? Long.MAX_VALUE : tail.tornEnd();
+            for (int j = i + 1; j < files.size(); j++) {
+                dropped += headers[j] != null ? countRecords(j)
+                        : j == i + 1 ? recordLike(j, walk.lastLsn() + 1) : 0;
+            }
+            // Newest first, so that a crash part-way leaves a journal that still reads as damaged at
+            // the same place and is cut again.
+            for (int j = files.size() - 1; j > i; j--) {
+                io.delete(files.get(j).path());
+            }
+            io.syncDirectory(directory);
+            try (DurableFile file = io.open(entry.path(), DurableIO.Mode.OPEN_EXISTING)) {
+                ZeroFill.range(file, walk.end(), Math.min(zeroEnd, file.size()));
+                file.force();
+            }
+            return finish(entry, walk, 0, dropped);
+        }
+
+        /** Intact consecutive records of segment {@code j}, which has a valid header. */
+        private long countRecords(int j) throws IOException {
+            SegmentHeader header = headers[j];
+            try (DurableFile file = io.open(files.get(j).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, header.salt());
+                SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, header.firstLsn(), Long.MAX_VALUE,
+                        (lsn, record) -> { });
+                return walk.lastLsn() - header.firstLsn() + 1;
+            }
+        }
+
+        private ReplayReport finish(SegmentFiles.Entry entry, SegmentScanner.Walk walk, long tornBytes,
+                                    long dropped) throws CorruptIndexException {
+            if (walk.lastLsn() < afterLsn) {
+                throw new CorruptIndexException(entry.path(), walk.end(), "records up to LSN " + afterLsn
+                        + ", the checkpoint (the journal is forced before every checkpoint), but it ends at LSN "
+                        + walk.lastLsn());
+            }
+            return new ReplayReport(delivered, walk.lastLsn(), tornBytes, dropped, seen);
+        }
+
+        private static String name(SegmentFiles.Entry entry) {
+            return entry.path().getFileName().toString();
+        }
+    }
+}

@@ -1,0 +1,493 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.JournalRecordLayout.FLAG_AFTER_FORCE;
+import static io.bucketdb.recovery.JournalRecordLayout.PUT_KEY_LENGTH_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.PUT_KEY_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_DELETE;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
+import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
+import static io.bucketdb.recovery.LittleEndian.U32;
+import static io.bucketdb.recovery.LittleEndian.U64;
+
+import io.bucketdb.recovery.JournalRecord.Delete;
+import io.bucketdb.recovery.JournalRecord.Put;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DurableFile;
+import io.bucketdb.storage.DurableIO;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Appends records to the journal in groups (DESIGN.md, section 3.2): records are encoded into one
+ * buffer, {@link #flush()} writes the whole batch with one {@link DurableFile#write}, and {@link #sync()}
+ * forces it with one {@link DurableFile#force}. A batch is split into two writes only where it crosses
+ * into a new segment.
+ *
+ * <h2>Threads</h2>
+ * One thread (the pipeline's journal stage) calls every method except {@link #writtenLsn()} and
+ * {@link #durableLsn()}, which any thread may read: they are volatile, written after the write or force
+ * they report has returned.
+ *
+ * <h2>Segments</h2>
+ * A segment is preallocated to {@link JournalOptions#segmentSize()}, so appends change no metadata. When
+ * the next record does not fit, the writer rolls: it forces the full segment (the reader relies on every
+ * earlier segment being complete once a later one exists), creates the next one (allocated, header
+ * written, forced, directory synced) and goes on there. A record larger than a segment gets a segment
+ * of its own, sized to fit.
+ *
+ * <h2>Recycling</h2>
+ * {@link #recycleBelow(long)} renames segments that a checkpoint covers to {@code journal-<seq>.spare}
+ * (up to {@link JournalOptions#maxSpareSegments()}, deleting the rest), and a roll renames a spare to the
+ * new segment's name and writes a new header with a fresh salt. Reusing files keeps their blocks
+ * allocated and written, so appends to them do not convert unwritten extents. Records left from the
+ * file's previous life never validate: their CRC covers the old salt, and their LSNs are lower.
+ *
+ * <h2>Failure</h2>
+ * After any {@code IOException} from a write or force the writer has failed: every later call throws
+ * {@code IOException("journal failed earlier: ...")} and {@link #durableLsn()} never advances again,
+ * because after a failed force nothing written since the last good one may be assumed durable
+ * (DESIGN.md, section 6). Reopen the index to continue.
+ */
+public final class JournalWriter implements Closeable {
+    private final DurableIO io;
+    private final Path directory;
+    private final JournalOptions options;
+    private final FrameBuffer buffer;
+    private final SecureRandom random = new SecureRandom();
+    /** Segments on disk, oldest first; the last is {@link #file}. */
+    private final List<Segment> segments = new ArrayList<>();
+    private final ArrayDeque<Path> spares;
+    /** Segments the buffered frames roll into, in order; created on disk by the next flush. */
+    private final List<Roll> rolls = new ArrayList<>();
+
+    private DurableFile file;
+    /** Where the next flush writes in {@link #file}. */
+    private long writePosition;
+
+    // Where the next appended frame goes: the last pending roll's segment, else the current file.
+    private long appendSequence;
+    private long appendSalt;
+    private long appendPosition;
+    private long appendCapacity;
+
+    private long lastLsn;
+    private volatile long writtenLsn;
+    private volatile long durableLsn;
+    private int frameAligned;
+    private IOException failure;
+    private boolean closed;
+
+    /** A segment on disk. */
+    private record Segment(long sequence, long firstLsn, Path path) {
+    }
+
+    /** A segment that buffered frames from {@code bufferOffset} on belong to. */
+    private record Roll(int bufferOffset, long sequence, long salt, long firstLsn, long capacity) {
+    }
+
+    private JournalWriter(DurableIO io, Path directory, JournalOptions options, List<Path> spares) {
+        this.io = io;
+        this.directory = directory;
+        this.options = options;
+        this.buffer = new FrameBuffer(options.bufferSize());
+        this.spares = new ArrayDeque<>(spares);
+    }
+
+    /**
+     * Opens the journal in {@code directory} for appending after its last valid record, creating it if
+     * there is none. A torn tail (see {@link JournalReader}) is overwritten with zeros first, and the
+     * last segment is forced, so that everything it holds is durable before anything new is appended:
+     * otherwise a valid leftover frame from before the crash could line up with the new records and be
+     * replayed as if it had been written after them.
+     *
+     * @param checkpointLsn the LSN of the table image's checkpoint; a new journal starts after it
+     * @throws CorruptIndexException if the last segment is damaged (replay it with
+     *                               {@link DamagePolicy#TRUNCATE} first) or ends before the checkpoint
+     */
+    public static JournalWriter open(DurableIO io, Path directory, JournalOptions options, long checkpointLsn)
+            throws IOException {
+        io.createDirectories(directory);
+        JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
+        try {
+            writer.openSegments(checkpointLsn);
+        } catch (IOException | RuntimeException e) {
+            writer.closeQuietly();
+            throw e;
+        }
+        return writer;
+    }
+
+    private void openSegments(long checkpointLsn) throws IOException {
+        List<SegmentFiles.Entry> files = SegmentFiles.segments(directory);
+        SegmentHeader lastHeader = null;
+        SegmentFiles.Entry unborn = null;
+        for (int i = 0; i < files.size(); i++) {
+            SegmentFiles.Entry entry = files.get(i);
+            SegmentHeader header = SegmentHeader.read(io, entry.path(), entry.sequence());
+            if (header != null) {
+                segments.add(new Segment(entry.sequence(), header.firstLsn(), entry.path()));
+                lastHeader = header;
+            } else if (i == files.size() - 1) {
+                unborn = entry;
+            } else {
+                throw new CorruptIndexException(entry.path(), 0, "a valid segment header with sequence "
+                        + entry.sequence() + " (later segments exist); replay with DamagePolicy.TRUNCATE");
+            }
+        }
+        SegmentScanner scanner = new SegmentScanner(options);
+        if (lastHeader != null) {
+            Segment last = segments.getLast();
+            file = io.open(last.path(), DurableIO.Mode.OPEN_EXISTING);
+            scanner.attach(file, lastHeader.salt());
+            SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE, (lsn, record) -> { });
+            SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
+            if (tail.damaged()) {
+                throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
+                        + (walk.lastLsn() + 1) + " or a torn tail, but intact records forced after it follow"
+                        + " (damage); replay with DamagePolicy.TRUNCATE");
+            }
+            if (walk.lastLsn() < checkpointLsn) {
+                throw new CorruptIndexException(last.path(), walk.end(), "records up to LSN " + checkpointLsn
+                        + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
+            }
+            removeUnborn(scanner, unborn, walk.lastLsn() + 1);
+            ZeroFill.range(file, walk.end(), tail.tornEnd());
+            file.allocate(options.segmentSize());
+            file.force();
+            lastLsn = walk.lastLsn();
+            writePosition = walk.end();
+            appendSequence = last.sequence();
+            appendSalt = lastHeader.salt();
+        } else {
+            removeUnborn(scanner, unborn, checkpointLsn + 1);
+            long sequence = unborn != null ? unborn.sequence() : 1;
+            long salt = random.nextLong();
+            file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
+            segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
+            lastLsn = checkpointLsn;
+            writePosition = HEADER_LENGTH;
+            appendSequence = sequence;
+            appendSalt = salt;
+        }
+        appendPosition = writePosition;
+        appendCapacity = file.size();
+        writtenLsn = lastLsn;
+        durableLsn = lastLsn;
+    }
+
+    /**
+     * Deletes the last segment file if a crash interrupted its creation (no valid header). If records
+     * follow its header, the header was damaged instead, and deleting would drop them.
+     */
+    private void removeUnborn(SegmentScanner scanner, SegmentFiles.Entry unborn, long nextLsn) throws IOException {
+        if (unborn == null) {
+            return;
+        }
+        try (DurableFile f = io.open(unborn.path(), DurableIO.Mode.READ_ONLY)) {
+            scanner.attach(f, 0);
+            if (scanner.countRecordLike(nextLsn) > 0) {
+                throw new CorruptIndexException(unborn.path(), 0, "a valid segment header: records from LSN "
+                        + nextLsn + " follow it; replay with DamagePolicy.TRUNCATE");
+            }
+        }
+        io.delete(unborn.path());
+        io.syncDirectory(directory);
+    }
+
+    /** LSN of the last record appended (buffered or not); the checkpoint LSN before the first one. */
+    public long lastLsn() {
+        return lastLsn;
+    }
+
+    /** LSN of the last record handed to the file system by {@link #flush()}. Safe from any thread. */
+    public long writtenLsn() {
+        return writtenLsn;
+    }
+
+    /** LSN of the last record covered by a successful force. Safe from any thread. */
+    public long durableLsn() {
+        return durableLsn;
+    }
+
+    /** Whether an earlier write or force failed; then every call but these getters throws. */
+    public boolean failed() {
+        return failure != null;
+    }
+
+    /**
+     * Appends {@code record} to the batch.
+     *
+     * @return its LSN
+     * @throws IllegalArgumentException if a key or value exceeds the {@link JournalOptions} limits
+     */
+    public long append(JournalRecord record) throws IOException {
+        return switch (record) {
+            case Put p -> appendPut(MemorySegment.ofArray(p.key()), MemorySegment.ofArray(p.value()));
+            case Delete d -> appendDelete(MemorySegment.ofArray(d.key()));
+            default -> {
+                byte type = RecordCodec.type(record);
+                long payload = begin(type, RecordCodec.markerPayloadLength(type));
+                RecordCodec.encodeMarker(record, buffer.memory(), payload);
+                yield end();
+            }
+        };
+    }
+
+    /** Appends a PUT of {@code key → value}; copies both. */
+    public long appendPut(byte[] key, byte[] value) throws IOException {
+        return appendPut(MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+    }
+
+    /** Appends a PUT of {@code key → value} (all bytes of each segment); copies both, allocates nothing. */
+    public long appendPut(MemorySegment key, MemorySegment value) throws IOException {
+        long keyLength = checkKey(key.byteSize());
+        if (value.byteSize() > options.maxValueLength()) {
+            throw new IllegalArgumentException("value of " + value.byteSize() + " bytes exceeds the limit of "
+                    + options.maxValueLength());
+        }
+        long payload = begin(TYPE_PUT, (int) (PUT_KEY_OFFSET + keyLength + value.byteSize()));
+        MemorySegment memory = buffer.memory();
+        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
+        MemorySegment.copy(key, 0, memory, payload + PUT_KEY_OFFSET, keyLength);
+        MemorySegment.copy(value, 0, memory, payload + PUT_KEY_OFFSET + keyLength, value.byteSize());
+        return end();
+    }
+
+    /**
+     * Appends a PUT of the 8-byte little-endian {@code key} to the 8-byte little-endian {@code value};
+     * allocates nothing. Replays as {@link Put} with 8-byte arrays.
+     */
+    public long appendPutLong(long key, long value) throws IOException {
+        long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + 2 * Long.BYTES);
+        MemorySegment memory = buffer.memory();
+        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, Long.BYTES);
+        memory.set(U64, payload + PUT_KEY_OFFSET, key);
+        memory.set(U64, payload + PUT_KEY_OFFSET + Long.BYTES, value);
+        return end();
+    }
+
+    /** Appends a DELETE of {@code key}; copies it. */
+    public long appendDelete(byte[] key) throws IOException {
+        return appendDelete(MemorySegment.ofArray(key));
+    }
+
+    /** Appends a DELETE of {@code key} (all bytes of the segment); copies it, allocates nothing. */
+    public long appendDelete(MemorySegment key) throws IOException {
+        long keyLength = checkKey(key.byteSize());
+        long payload = begin(TYPE_DELETE, (int) keyLength);
+        MemorySegment.copy(key, 0, buffer.memory(), payload, keyLength);
+        return end();
+    }
+
+    /** Appends a DELETE of the 8-byte little-endian {@code key}; allocates nothing. */
+    public long appendDeleteLong(long key) throws IOException {
+        long payload = begin(TYPE_DELETE, Long.BYTES);
+        buffer.memory().set(U64, payload, key);
+        return end();
+    }
+
+    private long checkKey(long length) {
+        if (length > options.maxKeyLength()) {
+            throw new IllegalArgumentException("key of " + length + " bytes exceeds the limit of "
+                    + options.maxKeyLength());
+        }
+        return length;
+    }
+
+    /** Starts the next frame, rolling to a new segment first if it does not fit; returns the payload offset. */
+    private long begin(byte type, int payloadLength) throws IOException {
+        checkUsable();
+        long lsn = lastLsn + 1;
+        int frameLength = (int) JournalRecordLayout.frameLength(payloadLength);
+        frameAligned = JournalRecordLayout.alignedLength(frameLength);
+        buffer.reserve(frameAligned);
+        if (appendPosition + frameAligned > appendCapacity) {
+            long capacity = Math.max(options.segmentSize(), HEADER_LENGTH + frameAligned);
+            long salt = random.nextLong();
+            rolls.add(new Roll(buffer.length(), appendSequence + 1, salt, lsn, capacity));
+            appendSequence++;
+            appendSalt = salt;
+            appendPosition = HEADER_LENGTH;
+            appendCapacity = capacity;
+        }
+        byte flags = durableLsn == lsn - 1 ? FLAG_AFTER_FORCE : 0;
+        return buffer.begin(type, flags, lsn, frameLength);
+    }
+
+    private long end() {
+        buffer.end(appendSalt);
+        appendPosition += frameAligned;
+        return ++lastLsn;
+    }
+
+    /**
+     * Writes the buffered batch: one {@link DurableFile#write}, or one per segment where the batch rolls
+     * into a new one. Not durable until {@link #sync()}.
+     */
+    public void flush() throws IOException {
+        checkUsable();
+        if (buffer.length() == 0) {
+            return;
+        }
+        try {
+            int from = 0;
+            for (Roll roll : rolls) {
+                writeBuffered(from, roll.bufferOffset());
+                writtenLsn = roll.firstLsn() - 1;
+                roll(roll);
+                from = roll.bufferOffset();
+            }
+            writeBuffered(from, buffer.length());
+            writtenLsn = lastLsn;
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        rolls.clear();
+        buffer.clear();
+    }
+
+    /**
+     * Flushes, then forces the current segment if anything written is not durable yet: one force per
+     * batch. {@link #durableLsn()} advances only when the force returns normally.
+     */
+    public void sync() throws IOException {
+        flush();
+        long written = writtenLsn;
+        if (durableLsn == written) {
+            return;
+        }
+        try {
+            file.force();
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        durableLsn = written;
+    }
+
+    private void writeBuffered(int from, int to) throws IOException {
+        if (to > from) {
+            file.write(writePosition, buffer.slice(from, to));
+            writePosition += to - from;
+        }
+    }
+
+    /** Finishes the current segment and makes the one {@code roll} describes current. */
+    private void roll(Roll roll) throws IOException {
+        file.force();
+        durableLsn = roll.firstLsn() - 1;
+        DurableFile next = createSegment(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
+        DurableFile previous = file;
+        file = next;
+        writePosition = HEADER_LENGTH;
+        segments.add(new Segment(roll.sequence(), roll.firstLsn(), next.path()));
+        previous.close();
+    }
+
+    /** Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. */
+    private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
+        Path path = SegmentFiles.segmentPath(directory, sequence);
+        Path spare = spares.pollFirst();
+        DurableFile created;
+        if (spare != null) {
+            // Until the new header is forced, the file still carries its old one, whose sequence does not
+            // match the new name: a reader takes it for a segment a crash left unborn.
+            io.rename(spare, path);
+            created = io.open(path, DurableIO.Mode.OPEN_EXISTING);
+        } else {
+            created = io.open(path, DurableIO.Mode.CREATE_NEW);
+        }
+        try {
+            created.allocate(capacity);
+            created.write(0, new SegmentHeader(sequence, salt, firstLsn).encode());
+            created.force();
+            io.syncDirectory(directory);
+        } catch (IOException e) {
+            try {
+                created.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return created;
+    }
+
+    /**
+     * Recycles every segment whose records all have an LSN at or below {@code checkpointLsn}, oldest
+     * first, never the current one. Recycled files become spares for later rolls, up to
+     * {@link JournalOptions#maxSpareSegments()}; the others are deleted. A failure here leaves the
+     * journal readable and the writer usable: it only leaves segments that could have been recycled.
+     *
+     * @return how many segments were recycled or deleted
+     */
+    public int recycleBelow(long checkpointLsn) throws IOException {
+        checkUsable();
+        int recycled = 0;
+        while (segments.size() > 1 && segments.get(1).firstLsn() - 1 <= checkpointLsn) {
+            Segment oldest = segments.getFirst();
+            if (spares.size() < options.maxSpareSegments()) {
+                Path spare = SegmentFiles.sparePath(directory, oldest.sequence());
+                io.rename(oldest.path(), spare);
+                spares.addLast(spare);
+            } else {
+                io.delete(oldest.path());
+            }
+            segments.removeFirst();
+            recycled++;
+        }
+        if (recycled > 0) {
+            io.syncDirectory(directory);
+        }
+        return recycled;
+    }
+
+    /**
+     * Syncs what is buffered (unless the writer has failed) and closes the current segment. A failed
+     * writer closes without throwing its earlier failure again.
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            if (failure == null) {
+                sync();
+            }
+        } finally {
+            closed = true;
+            file.close();
+        }
+    }
+
+    private void closeQuietly() {
+        closed = true;
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // Already failing to open; the open's exception is the one that matters.
+            }
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new IOException("journal failed earlier: " + failure.getMessage(), failure);
+        }
+        if (closed) {
+            throw new IOException("journal writer is closed");
+        }
+    }
+
+    private IOException fail(IOException e) {
+        failure = e;
+        return e;
+    }
+}

@@ -1,0 +1,134 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.JournalRecordLayout.PUT_KEY_LENGTH_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.PUT_KEY_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_BATCH_BEGIN;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_BATCH_COMMIT;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_CHECKPOINT;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_DELETE;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_EVACUATED;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_GROW_BEGIN;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_GROW_END;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
+import static io.bucketdb.recovery.LittleEndian.U32;
+import static io.bucketdb.recovery.LittleEndian.U64;
+import static io.bucketdb.recovery.LittleEndian.U8;
+
+import io.bucketdb.recovery.JournalRecord.BatchBegin;
+import io.bucketdb.recovery.JournalRecord.BatchCommit;
+import io.bucketdb.recovery.JournalRecord.Checkpoint;
+import io.bucketdb.recovery.JournalRecord.Delete;
+import io.bucketdb.recovery.JournalRecord.Evacuated;
+import io.bucketdb.recovery.JournalRecord.GrowBegin;
+import io.bucketdb.recovery.JournalRecord.GrowEnd;
+import io.bucketdb.recovery.JournalRecord.Put;
+import io.bucketdb.storage.CorruptIndexException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * Payload encodings of the record types (table in {@link JournalRecordLayout}). The writer encodes PUT
+ * and DELETE itself on its allocation-free paths; everything else goes through here.
+ */
+final class RecordCodec {
+    private RecordCodec() {
+    }
+
+    static byte type(JournalRecord record) {
+        return switch (record) {
+            case Put p -> TYPE_PUT;
+            case Delete d -> TYPE_DELETE;
+            case BatchBegin b -> TYPE_BATCH_BEGIN;
+            case BatchCommit c -> TYPE_BATCH_COMMIT;
+            case GrowBegin g -> TYPE_GROW_BEGIN;
+            case Evacuated e -> TYPE_EVACUATED;
+            case GrowEnd g -> TYPE_GROW_END;
+            case Checkpoint c -> TYPE_CHECKPOINT;
+        };
+    }
+
+    /** Payload length of the records that are not PUT or DELETE. */
+    static int markerPayloadLength(byte type) {
+        return switch (type) {
+            case TYPE_BATCH_BEGIN -> Integer.BYTES;
+            case TYPE_GROW_BEGIN -> 2;
+            case TYPE_EVACUATED, TYPE_CHECKPOINT -> Long.BYTES;
+            case TYPE_BATCH_COMMIT, TYPE_GROW_END -> 0;
+            default -> throw new IllegalArgumentException("not a marker type: " + type);
+        };
+    }
+
+    /** Writes the payload of a record that is not PUT or DELETE at {@code offset}. */
+    static void encodeMarker(JournalRecord record, MemorySegment dst, long offset) {
+        switch (record) {
+            case BatchBegin b -> dst.set(U32, offset, b.count());
+            case GrowBegin g -> {
+                dst.set(U8, offset, (byte) g.newB());
+                dst.set(U8, offset + 1, (byte) (g.sameSize() ? 1 : 0));
+            }
+            case Evacuated e -> dst.set(U64, offset, e.oldBucket());
+            case Checkpoint c -> dst.set(U64, offset, c.checkpointLsn());
+            case BatchCommit c -> {
+            }
+            case GrowEnd g -> {
+            }
+            case Put p -> throw new IllegalArgumentException("not a marker: " + p);
+            case Delete d -> throw new IllegalArgumentException("not a marker: " + d);
+        }
+    }
+
+    /**
+     * Decodes the payload of a frame whose CRC matched. A CRC-valid payload that does not decode was
+     * written wrong or by another version; that is never a torn write, so it is always an exception.
+     *
+     * @param frameOffset where the frame starts in {@code file}, for the exception
+     */
+    static JournalRecord decode(byte type, MemorySegment payload, Path file, long frameOffset)
+            throws CorruptIndexException {
+        long length = payload.byteSize();
+        try {
+            return switch (type) {
+                case TYPE_PUT -> {
+                    if (length < PUT_KEY_OFFSET) {
+                        throw corrupt(file, frameOffset, "PUT payload of at least 4 bytes");
+                    }
+                    long keyLength = Integer.toUnsignedLong(payload.get(U32, PUT_KEY_LENGTH_OFFSET));
+                    if (keyLength > length - PUT_KEY_OFFSET) {
+                        throw corrupt(file, frameOffset, "PUT key length <= " + (length - PUT_KEY_OFFSET)
+                                + ", found " + keyLength);
+                    }
+                    yield new Put(payload.asSlice(PUT_KEY_OFFSET, keyLength).toArray(U8),
+                            payload.asSlice(PUT_KEY_OFFSET + keyLength).toArray(U8));
+                }
+                case TYPE_DELETE -> new Delete(payload.toArray(U8));
+                default -> {
+                    if (length != markerPayloadLength(type)) {
+                        throw corrupt(file, frameOffset, "payload of " + markerPayloadLength(type)
+                                + " bytes for record type " + type + ", found " + length);
+                    }
+                    yield switch (type) {
+                        case TYPE_BATCH_BEGIN -> new BatchBegin(payload.get(U32, 0));
+                        case TYPE_BATCH_COMMIT -> new BatchCommit();
+                        case TYPE_GROW_BEGIN -> {
+                            byte sameSize = payload.get(U8, 1);
+                            if (sameSize != 0 && sameSize != 1) {
+                                throw corrupt(file, frameOffset, "GROW_BEGIN same-size flag 0 or 1");
+                            }
+                            yield new GrowBegin(payload.get(U8, 0), sameSize == 1);
+                        }
+                        case TYPE_EVACUATED -> new Evacuated(payload.get(U64, 0));
+                        case TYPE_GROW_END -> new GrowEnd();
+                        case TYPE_CHECKPOINT -> new Checkpoint(payload.get(U64, 0));
+                        default -> throw corrupt(file, frameOffset, "a known record type, found " + type);
+                    };
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            throw new CorruptIndexException(file, frameOffset, "a valid record: " + e.getMessage(), e);
+        }
+    }
+
+    private static CorruptIndexException corrupt(Path file, long offset, String expected) {
+        return new CorruptIndexException(file, offset, expected);
+    }
+}

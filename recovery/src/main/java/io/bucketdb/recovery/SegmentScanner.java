@@ -1,0 +1,283 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.JournalRecordLayout.ALIGNMENT;
+import static io.bucketdb.recovery.JournalRecordLayout.CRC_LENGTH;
+import static io.bucketdb.recovery.JournalRecordLayout.FLAGS_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.FLAG_AFTER_FORCE;
+import static io.bucketdb.recovery.JournalRecordLayout.FRAME_LENGTH_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.KNOWN_FLAGS;
+import static io.bucketdb.recovery.JournalRecordLayout.LSN_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.MIN_ALIGNED_FRAME_LENGTH;
+import static io.bucketdb.recovery.JournalRecordLayout.MIN_FRAME_LENGTH;
+import static io.bucketdb.recovery.JournalRecordLayout.PAYLOAD_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.RESERVED_OFFSET;
+import static io.bucketdb.recovery.JournalRecordLayout.TYPE_OFFSET;
+import static io.bucketdb.recovery.LittleEndian.U16;
+import static io.bucketdb.recovery.LittleEndian.U32;
+import static io.bucketdb.recovery.LittleEndian.U64;
+import static io.bucketdb.recovery.LittleEndian.U8;
+
+import io.bucketdb.storage.DurableFile;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads the frames of one segment file: the forward walk over valid records, and the scan of what lies
+ * after the first invalid frame. Memory use is one fixed window whatever the file says: a length field
+ * is checked against {@link JournalOptions#maxFrameLength()} and the file size before anything is read,
+ * frames larger than the window are checksummed in window-sized pieces, and a payload is copied out
+ * only after its CRC matched.
+ */
+final class SegmentScanner {
+    static final int WINDOW_SIZE = 256 << 10;
+
+    private final JournalOptions options;
+    private final ByteBuffer window = ByteBuffer.allocateDirect(WINDOW_SIZE);
+    private final MemorySegment windowMemory = MemorySegment.ofBuffer(window);
+    private final ByteBuffer crcView = window.duplicate();
+    private final ByteBuffer saltBytes = ByteBuffer.allocateDirect(Long.BYTES);
+    private final CRC32C crc = new CRC32C();
+    private DurableFile file;
+    private long size;
+    private long windowStart;
+    private int windowLength;
+
+    // The header read by the last call to readHeader.
+    private int frameLength;
+    private byte type;
+    private byte flags;
+    private short reserved;
+    private long lsn;
+
+    /** End of a forward walk: the first invalid frame is at {@code end}, the last valid LSN is {@code lastLsn}. */
+    record Walk(long end, long lastLsn, long delivered) {
+    }
+
+    /**
+     * What follows the first invalid frame at {@code start}.
+     *
+     * @param tornEnd       end of the last byte that belongs to a frame of this segment's current life
+     *                      with an LSN at or above the expected one; {@code start} if there is none
+     * @param intactFrames  CRC-valid such frames found (all of them only if asked to count all)
+     * @param evidenceLsn   LSN of a valid frame flagged {@link JournalRecordLayout#FLAG_AFTER_FORCE}, which
+     *                      proves the invalid frame had been forced (damage, not a tear); -1 if none
+     * @param evidenceOffset where that frame is; -1 if none
+     * @param budgetExceeded the file holds more plausible-looking frames than any write could leave
+     *                      (hostile input); the scan stopped early
+     */
+    record Tail(long start, long tornEnd, long intactFrames, long evidenceLsn, long evidenceOffset,
+                boolean budgetExceeded) {
+        boolean damaged() {
+            return evidenceLsn >= 0 || budgetExceeded;
+        }
+    }
+
+    SegmentScanner(JournalOptions options) {
+        this.options = options;
+    }
+
+    /** Reads from {@code file} from now on; {@code salt} is its header's. */
+    void attach(DurableFile file, long salt) throws IOException {
+        this.file = file;
+        this.size = file.size();
+        this.windowLength = 0;
+        this.windowStart = 0;
+        saltBytes.clear();
+        MemorySegment.ofBuffer(saltBytes).set(U64, 0, salt);
+    }
+
+    /**
+     * Walks valid frames from {@code start}, whose first LSN must be {@code firstLsn}, until the first
+     * invalid one. Frames with an LSN above {@code deliverAfterLsn} are decoded and handed to
+     * {@code consumer}.
+     */
+    Walk walk(long start, long firstLsn, long deliverAfterLsn, RecordConsumer consumer) throws IOException {
+        long position = start;
+        long expected = firstLsn;
+        long delivered = 0;
+        while (readHeader(position) && wellFormed() && lsn == expected && intact(position)) {
+            if (expected > deliverAfterLsn) {
+                consumer.accept(expected, decode(position));
+                delivered++;
+            }
+            position += JournalRecordLayout.alignedLength(frameLength);
+            expected++;
+        }
+        return new Walk(position, expected - 1, delivered);
+    }
+
+    /**
+     * Scans every 8-aligned position from {@code start} (where the frame with {@code expectedLsn} should
+     * have been) to the end of the file, for frames of this segment's current life: a plausible header
+     * with an LSN that the write which failed at {@code start} could have put there. Checksumming is
+     * bounded by a budget, so a file crafted to look like millions of frames cannot make this slow.
+     *
+     * @param countAll keep scanning after the first evidence of damage, to count every intact frame
+     */
+    Tail scanTail(long start, long expectedLsn, boolean countAll) throws IOException {
+        long tornEnd = start;
+        long intact = 0;
+        long evidenceLsn = -1;
+        long evidenceOffset = -1;
+        // The frames of a torn write lie within [start, size), so checksumming them costs at most
+        // size - start; four times that leaves room for frame-like bytes inside their payloads.
+        long budget = 4 * (size - start) + WINDOW_SIZE;
+        if (size - start > 0 && size - start < PAYLOAD_OFFSET && !zero(start, (int) (size - start))) {
+            tornEnd = size;
+        }
+        long position = start;
+        while (readHeader(position)) {
+            if (!wellFormed() || !reachable(position, start, expectedLsn)) {
+                position += ALIGNMENT;
+                continue;
+            }
+            int aligned = JournalRecordLayout.alignedLength(frameLength);
+            tornEnd = Math.max(tornEnd, Math.min(size, position + aligned));
+            if (position + aligned <= size) {
+                budget -= frameLength;
+                if (budget < 0) {
+                    return new Tail(start, tornEnd, intact, evidenceLsn, evidenceOffset, true);
+                }
+                if (intact(position)) {
+                    intact++;
+                    if ((flags & FLAG_AFTER_FORCE) != 0 && evidenceLsn < 0) {
+                        evidenceLsn = lsn;
+                        evidenceOffset = position;
+                        if (!countAll) {
+                            break;
+                        }
+                    }
+                    position += aligned;
+                    continue;
+                }
+            }
+            position += ALIGNMENT;
+        }
+        return new Tail(start, tornEnd, intact, evidenceLsn, evidenceOffset, false);
+    }
+
+    /**
+     * Counts the frames that look like consecutive records from {@code firstLsn} on, right after the
+     * segment header, without checking CRCs. For a segment whose header is unreadable (so its salt is
+     * unknown): the writer forces a header before it writes any record into the segment, so record-like
+     * frames there mean the header was damaged, not that a crash interrupted the segment's creation.
+     */
+    long countRecordLike(long firstLsn) throws IOException {
+        long position = JournalSegmentLayout.HEADER_LENGTH;
+        long expected = firstLsn;
+        while (readHeader(position) && wellFormed() && lsn == expected
+                && position + JournalRecordLayout.alignedLength(frameLength) <= size) {
+            position += JournalRecordLayout.alignedLength(frameLength);
+            expected++;
+        }
+        return expected - firstLsn;
+    }
+
+    /** Reads the 16-byte frame header at {@code position}; false if the file ends first. */
+    private boolean readHeader(long position) throws IOException {
+        if (!fill(position, PAYLOAD_OFFSET)) {
+            return false;
+        }
+        int at = (int) (position - windowStart);
+        frameLength = windowMemory.get(U32, at + FRAME_LENGTH_OFFSET);
+        type = windowMemory.get(U8, at + TYPE_OFFSET);
+        flags = windowMemory.get(U8, at + FLAGS_OFFSET);
+        reserved = windowMemory.get(U16, at + RESERVED_OFFSET);
+        lsn = windowMemory.get(U64, at + LSN_OFFSET);
+        return true;
+    }
+
+    /** Whether the header just read has a length within limits, a known type and flags, zero reserved bytes. */
+    private boolean wellFormed() {
+        return frameLength >= MIN_FRAME_LENGTH && frameLength <= options.maxFrameLength()
+                && JournalRecordLayout.isKnownType(type) && (flags & ~KNOWN_FLAGS) == 0 && reserved == 0;
+    }
+
+    /**
+     * Whether the LSN just read could belong to a frame at {@code position} of a write that started at
+     * {@code start} with {@code startLsn}: no lower than that, and no higher than frames of the smallest
+     * size written back to back could reach. This keeps frames of a recycled file's previous life (their
+     * LSNs are lower) and stray payload bytes out of the checksum budget.
+     */
+    private boolean reachable(long position, long start, long startLsn) {
+        return lsn >= startLsn && lsn - startLsn <= (position - start) / MIN_ALIGNED_FRAME_LENGTH;
+    }
+
+    /** Whether the frame whose header was just read at {@code position} has its CRC and zero padding. */
+    private boolean intact(long position) throws IOException {
+        int aligned = JournalRecordLayout.alignedLength(frameLength);
+        if (position + aligned > size) {
+            return false;
+        }
+        long crcPosition = position + JournalRecordLayout.crcOffset(frameLength);
+        crc.reset();
+        crc.update(saltBytes.clear());
+        long at = position;
+        while (at < crcPosition) {
+            int n = (int) Math.min(WINDOW_SIZE, crcPosition - at);
+            fill(at, n);
+            int from = (int) (at - windowStart);
+            crc.update(crcView.limit(from + n).position(from));
+            at += n;
+        }
+        fill(crcPosition, CRC_LENGTH + aligned - frameLength);
+        int from = (int) (crcPosition - windowStart);
+        if (windowMemory.get(U32, from) != (int) crc.getValue()) {
+            return false;
+        }
+        for (int i = from + CRC_LENGTH; i < from + CRC_LENGTH + aligned - frameLength; i++) {
+            if (windowMemory.get(U8, i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Decodes the intact frame at {@code position}; the only place that allocates per record. */
+    private JournalRecord decode(long position) throws IOException {
+        byte frameType = type;
+        int payloadLength = frameLength - PAYLOAD_OFFSET - CRC_LENGTH;
+        MemorySegment payload;
+        if (payloadLength <= WINDOW_SIZE - PAYLOAD_OFFSET) {
+            fill(position, PAYLOAD_OFFSET + payloadLength);
+            payload = windowMemory.asSlice(position - windowStart + PAYLOAD_OFFSET, payloadLength);
+        } else {
+            byte[] bytes = new byte[payloadLength];
+            file.read(position + PAYLOAD_OFFSET, ByteBuffer.wrap(bytes));
+            payload = MemorySegment.ofArray(bytes);
+        }
+        return RecordCodec.decode(frameType, payload, file.path(), position);
+    }
+
+    private boolean zero(long position, int length) throws IOException {
+        fill(position, length);
+        int from = (int) (position - windowStart);
+        for (int i = from; i < from + length; i++) {
+            if (windowMemory.get(U8, i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Makes {@code [position, position + length)} available in the window ({@code length} at most the
+     * window size); false if the file ends before.
+     */
+    private boolean fill(long position, int length) throws IOException {
+        if (position + length > size) {
+            return false;
+        }
+        if (position >= windowStart && position + length <= windowStart + windowLength) {
+            return true;
+        }
+        int n = (int) Math.min(WINDOW_SIZE, size - position);
+        window.clear().limit(n);
+        file.read(position, window);
+        windowStart = position;
+        windowLength = n;
+        return true;
+    }
+}
