@@ -82,6 +82,8 @@ final class DemoCommand implements Callable<Integer> {
         Progress bar = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "   loading", keys, "keys");
         int lastB = -1;
         int firstB = -1;
+        int growths = 0;
+        int sameSize = 0;
         boolean lastGrowing = false;
         long loadStart = System.nanoTime();
         long closeNanos;
@@ -98,8 +100,14 @@ final class DemoCommand implements Callable<Integer> {
                         firstB = s.b();
                     } else if (s.b() != lastB) {
                         bar.println(out, "   " + growthLine(lastB, s, k + 1));
+                        growths++;
+                    } else if (!lastGrowing && s.growing()) {
+                        bar.println(out, "   same-size growth at B=" + s.b() + " by key " + Text.count(k + 1) + " (packing "
+                                + Text.count(s.overflowBuckets()) + " overflow buckets), evacuating incrementally: "
+                                + Text.count(s.evacuated()) + " of " + Text.count(s.oldBuckets()) + " old buckets done");
+                        sameSize++;
                     } else if (lastGrowing && !s.growing()) {
-                        bar.println(out, "   growth to B=" + s.b() + " finished by key " + Text.count(k + 1));
+                        bar.println(out, "   growth at B=" + s.b() + " finished by key " + Text.count(k + 1));
                     }
                     lastB = s.b();
                     lastGrowing = s.growing();
@@ -172,7 +180,8 @@ final class DemoCommand implements Callable<Integer> {
         Text.Columns t = new Text.Columns();
         t.row("keys", Text.count(keys));
         t.row("file", Text.bytes(fileBytes) + ", " + String.format("%.1f", (double) fileBytes / keys) + " bytes per entry");
-        t.row("growths", (last.b() - firstB) + " doublings seen (B " + firstB + " -> " + last.b() + ")");
+        t.row("growths", (last.b() - firstB) + " doublings (B " + firstB + " -> " + last.b() + ", seen in " + growths + " steps), "
+                + sameSize + " same-size");
         t.row("verify", (problems.isEmpty() ? "sound" : problems.size() + " problems") + ", "
                 + (wrong == 0 ? "every key read back" : Text.count(wrong) + " keys missing or wrong"));
         t.row("time", secs(System.nanoTime() - t0) + " in all");

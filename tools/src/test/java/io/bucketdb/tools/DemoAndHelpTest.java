@@ -22,7 +22,7 @@ class DemoAndHelpTest {
         Cli.Result r = Cli.run("demo", "--keys", "30000", "--dir", dir.toString());
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("growth: B 10 -> 11 by key "), r::toString);
-        assertTrue(r.out().contains("growth to B=12 finished by key "), r::toString);
+        assertTrue(r.out().contains("growth at B=12 finished by key "), r::toString);
         assertTrue(r.out().contains("loaded 30,000 keys in "), r::toString);
         assertTrue(r.out().contains("reopened read-only in "), r::toString);
         assertTrue(r.out().contains("structure: sound (0 problems)"), r::toString);
@@ -30,7 +30,7 @@ class DemoAndHelpTest {
         assertTrue(r.out().contains("4. the bucket holding key 42"), r::toString);
         assertTrue(r.out().contains(" 4207"), r::toString);
         assertTrue(r.out().contains("summary: OK"), r::toString);
-        assertTrue(r.out().contains("growths  13 doublings seen (B 0 -> 13)"), r::toString);
+        assertTrue(r.out().contains("growths  13 doublings (B 0 -> 13, seen in "), r::toString);
         assertTrue(Files.exists(dir.resolve("table.bdb")), "--dir is kept");
         assertEquals(0, Cli.run("verify", dir.toString()).code());
     }
