@@ -82,7 +82,7 @@ final class Progress {
             b.append('[').append("#".repeat(fill)).append(".".repeat(WIDTH - fill)).append("] ");
             b.append(String.format("%3d%% ", Math.min(100, 100 * done / total)));
             b.append(Text.count(done)).append('/').append(Text.count(total)).append(' ').append(unit);
-            if (rate > 0 && done < total) {
+            if (secs >= 1 && rate > 0 && done < total) { // earlier rates are noise
                 b.append(String.format(", ETA %.0fs", (total - done) / rate));
             }
         } else {
