@@ -4,4 +4,5 @@ module io.bucketdb.index {
     requires io.bucketdb.recovery;
     exports io.bucketdb;
     exports io.bucketdb.hash;
+    exports io.bucketdb.inspect;
 }

@@ -1,0 +1,538 @@
+package io.bucketdb.inspect;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+import io.bucketdb.hash.RapidHash;
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.TableFile;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads a table file the way fsck reads a file system: through the storage layouts only, never
+ * through {@code HashTable}, so it can look at (and {@link #verify()} judge) a file the table would
+ * refuse or misread. It opens the file read-only and takes no lock, so it works on a live index; the
+ * file then shows the last checkpoint image, and {@link #changedOnDisk()} says whether a newer header
+ * was written since this inspector opened it.
+ *
+ * <p>Nothing here trusts the file: every reference is range-checked before it is followed and every
+ * chain walk is bounded by the header's overflow bucket count, so damage surfaces as a
+ * {@link CorruptIndexException} naming the file and offset (or, from {@link #verify()}, as a list of
+ * {@link Problem}s), never as a hang or an unchecked exception.
+ *
+ * <p>Not thread-safe; one inspector per thread.
+ */
+public final class IndexInspector implements AutoCloseable {
+    private final Path dir;
+    private final TableFile tf;
+    private final Header h;
+    private final BucketLayout layout;
+    private final FileView view;
+    private final long fileBytes;
+    private final int bs;
+    private final int ovfOff;
+    private final long pieceMask;
+    private long[] pieces;
+    private long[] oldPieces;
+
+    private IndexInspector(Path dir, TableFile tf) throws IOException {
+        this.dir = dir;
+        this.tf = tf;
+        this.h = tf.header();
+        this.layout = BucketLayout.of(h.keyWidth, h.valueWidth);
+        this.view = new FileView(tf.mapping(), h.fileEnd);
+        this.fileBytes = tf.fileSize();
+        this.bs = layout.size();
+        this.ovfOff = layout.overflowOffset();
+        this.pieceMask = (1L << h.pieceShift) - 1;
+    }
+
+    /**
+     * Opens the index in {@code dir} read-only, without its lock.
+     *
+     * @throws NoSuchFileException   if {@code dir} or its table file does not exist
+     * @throws CorruptIndexException if neither header slot holds a valid header
+     * @throws IOException           if {@code dir} is not a directory or the file cannot be read
+     */
+    public static IndexInspector open(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no such directory");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": not a directory (an index is a directory)");
+        }
+        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        if (!Files.exists(table)) {
+            throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + BucketDB.TABLE_FILE + " in it");
+        }
+        TableFile tf = TableFile.open(new FileDurableIO(), table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
+        try {
+            return new IndexInspector(dir, tf);
+        } catch (IOException | RuntimeException e) {
+            tf.close();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------ the file and its header
+
+    /** The index directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** The table file. */
+    public Path file() {
+        return tf.path();
+    }
+
+    /** A copy of the header this inspector reads by (the valid slot with the highest generation). */
+    public Header header() {
+        return h.copy();
+    }
+
+    /** The header slot in use: 0 = A, 1 = B. */
+    public int activeSlot() {
+        return tf.activeSlot();
+    }
+
+    /** The table file's size on disk when it was opened. */
+    public long fileBytes() {
+        return fileBytes;
+    }
+
+    /** The bucket layout of this file's key and value widths. */
+    public BucketLayout layout() {
+        return layout;
+    }
+
+    /** Bytes held by free extents, as the header's free lists count them. */
+    public long freeBytes() {
+        long sum = 0;
+        for (int c = 0; c < ExtentClasses.COUNT; c++) {
+            sum += h.freeCounts[c] * ExtentClasses.bytes(c, bs);
+        }
+        return sum;
+    }
+
+    /**
+     * Whether a header newer than the one read at open is now on disk (a writer checkpointed or
+     * closed meanwhile): what was read may then mix two images, and a caller that found problems
+     * should inspect again before believing them.
+     */
+    public boolean changedOnDisk() {
+        long newest = h.generation;
+        for (int slot = 0; slot < 2; slot++) {
+            try {
+                newest = Math.max(newest, decodeSlot(slot, Long.MAX_VALUE).generation);
+            } catch (CorruptIndexException e) {
+                // a slot being written right now: the other one decides
+            }
+        }
+        return newest != h.generation;
+    }
+
+    /** Decodes header slot {@code slot} (0 = A, 1 = B) from the file as it is now. */
+    Header decodeSlot(int slot, long fileSize) throws CorruptIndexException {
+        long at = HeaderLayout.slotOffset(slot);
+        ByteBuffer buf = ByteBuffer.wrap(view.bytes(at, HeaderLayout.SLOT_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+        return Header.decode(tf.path(), at, buf, fileSize);
+    }
+
+    // ------------------------------------------------------------------ buckets
+
+    /** Bucket {@code index} of the current array with its chain. */
+    public BucketView bucket(long index) throws CorruptIndexException {
+        checkIndex(index, h.b, "bucket");
+        long off = bucketOffset(pieces(), index);
+        if (h.growing() && !oldEvacuated(index & oldMask())) {
+            return new BucketView(false, index, off, BucketView.State.PENDING, List.of(), null);
+        }
+        return viewChain(false, index, off);
+    }
+
+    /** Bucket {@code index} of the old array; only while the table grows. */
+    public BucketView oldBucket(long index) throws CorruptIndexException {
+        if (!h.growing()) {
+            throw new IllegalArgumentException("no growth in progress, so there is no old array");
+        }
+        checkIndex(index, h.oldB, "old bucket");
+        long off = bucketOffset(oldPieces(), index);
+        if (oldEvacuated(index)) {
+            List<Slot> slots = readSlots(off);
+            return new BucketView(true, index, off, BucketView.State.EVACUATED,
+                    List.of(new ChainBucket(0, off, slots, view.getLong(off + ovfOff))), null);
+        }
+        return viewChain(true, index, off);
+    }
+
+    /** Whether old bucket {@code i} has been evacuated (its first tophash byte says so). */
+    public boolean oldEvacuated(long i) throws CorruptIndexException {
+        return BucketLayout.isEvacuated(view.getByte(bucketOffset(oldPieces(), i)));
+    }
+
+    private BucketView viewChain(boolean old, long index, long off) {
+        List<ChainBucket> chain = new ArrayList<>();
+        long b = off;
+        String broken = null;
+        for (int pos = 0; b != 0; pos++) {
+            long next = view.getLong(b + ovfOff);
+            chain.add(new ChainBucket(pos, b, readSlots(b), next));
+            if (next == 0) {
+                break;
+            }
+            if (!validRef(next)) {
+                broken = "overflow reference " + next + " at offset " + (b + ovfOff) + " is outside [" + HeaderLayout.DATA_START
+                        + ", " + (h.fileEnd - bs) + "]";
+                break;
+            }
+            if (pos + 1 > h.overflowBuckets) {
+                broken = "chain longer than the " + h.overflowBuckets + " overflow buckets in the file (a cycle)";
+                break;
+            }
+            b = next;
+        }
+        return new BucketView(old, index, off, BucketView.State.LIVE, List.copyOf(chain), broken);
+    }
+
+    private List<Slot> readSlots(long b) {
+        List<Slot> slots = new ArrayList<>(BucketLayout.SLOTS);
+        for (int s = 0; s < BucketLayout.SLOTS; s++) {
+            int t = view.getByte(b + s);
+            if (t >= BucketLayout.MIN_TOPHASH) {
+                slots.add(new Slot(s, t, view.bytes(b + layout.keyOffset(s), layout.keyWidth()),
+                        view.bytes(b + layout.valueOffset(s), layout.valueWidth())));
+            } else {
+                slots.add(new Slot(s, t, null, null));
+            }
+        }
+        return List.copyOf(slots);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    /** The table's hash of {@code key}, with this file's seed. */
+    public long hash(byte[] key) {
+        checkKey(key);
+        return key.length == 8
+                ? RapidHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong(), h.hashSeed)
+                : RapidHash.hash(key, 0, key.length, h.hashSeed);
+    }
+
+    /**
+     * Where {@code key} lives and why: its hash, bucket, tophash, the old bucket and whether it is
+     * evacuated while growing, and the bucket, chain position and slot that hold it. Searches the
+     * chain exactly as the table's lookup does (old bucket while not evacuated; stop at emptyRest).
+     */
+    public Location locate(byte[] key) throws CorruptIndexException {
+        long hash = hash(key);
+        int top = BucketLayout.tophash(hash);
+        long j = hash & ((1L << h.b) - 1);
+        long bucketOff = bucketOffset(pieces(), j);
+        long oldIndex = -1;
+        long oldOff = 0;
+        boolean evacuated = false;
+        long start = bucketOff;
+        if (h.growing()) {
+            oldIndex = hash & oldMask();
+            oldOff = bucketOffset(oldPieces(), oldIndex);
+            evacuated = BucketLayout.isEvacuated(view.getByte(oldOff));
+            if (!evacuated) {
+                start = oldOff;
+            }
+        }
+        long[] found = find(start, top, key);
+        boolean inOld = h.growing() && !evacuated;
+        if (found == null) {
+            return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, false, inOld, start, 0, -1, -1, null);
+        }
+        int slot = (int) found[2];
+        return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, true, inOld, start, found[0],
+                (int) found[1], slot, view.bytes(found[0] + layout.valueOffset(slot), layout.valueWidth()));
+    }
+
+    /** The value of {@code key} (a copy), or null if absent. */
+    public byte[] get(byte[] key) throws CorruptIndexException {
+        Location loc = locate(key);
+        return loc.found() ? loc.value() : null;
+    }
+
+    /** The value of {@code key} in an index of 8-byte keys and values, or {@code missing} if absent. */
+    public long getLong(long key, long missing) throws CorruptIndexException {
+        if (h.keyWidth != 8 || h.valueWidth != 8) {
+            throw new IllegalArgumentException("getLong needs 8-byte keys and values; " + tf.path() + " has "
+                    + h.keyWidth + "-byte keys and " + h.valueWidth + "-byte values");
+        }
+        long hash = RapidHash.hashLong(key, h.hashSeed);
+        int top = BucketLayout.tophash(hash);
+        long b = bucketOffset(pieces(), hash & ((1L << h.b) - 1));
+        if (h.growing()) {
+            long old = bucketOffset(oldPieces(), hash & oldMask());
+            if (!BucketLayout.isEvacuated(view.getByte(old))) {
+                b = old;
+            }
+        }
+        for (long hops = 0; b != 0; ) {
+            long tw = view.getLong(b);
+            for (int s = 0; s < BucketLayout.SLOTS; s++) {
+                int t = (int) (tw >>> (s << 3)) & 0xFF;
+                if (t == top && view.getLong(b + BucketLayout.KEYS_OFFSET + 8L * s) == key) {
+                    return view.getLong(b + layout.valueOffset(s));
+                }
+                if (t == BucketLayout.EMPTY_REST) {
+                    return missing;
+                }
+            }
+            b = next(b, ++hops);
+        }
+        return missing;
+    }
+
+    /** Searches the chain at {@code start}: {bucket offset, chain position, slot} of {@code key}, or null if absent. */
+    private long[] find(long start, int top, byte[] key) throws CorruptIndexException {
+        long b = start;
+        for (long pos = 0; b != 0; ) {
+            for (int s = 0; s < BucketLayout.SLOTS; s++) {
+                int t = view.getByte(b + s);
+                if (t == top && Arrays.equals(view.bytes(b + layout.keyOffset(s), layout.keyWidth()), key)) {
+                    return new long[]{b, pos, s};
+                }
+                if (t == BucketLayout.EMPTY_REST) {
+                    return null;
+                }
+            }
+            b = next(b, ++pos);
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ whole-table walks
+
+    /** Called with every entry of a live chain (fresh arrays). */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        void visit(byte[] key, byte[] value) throws IOException;
+    }
+
+    /** Visits every entry once, in bucket order (old buckets not yet evacuated stand in for their new buckets). */
+    public void forEach(EntryVisitor visitor) throws IOException {
+        forEachLiveChain((start, index) -> {
+            long hops = 0;
+            for (long b = start; b != 0; b = next(b, ++hops)) {
+                for (int s = 0; s < BucketLayout.SLOTS; s++) {
+                    if (view.getByte(b + s) >= BucketLayout.MIN_TOPHASH) {
+                        visitor.visit(view.bytes(b + layout.keyOffset(s), layout.keyWidth()),
+                                view.bytes(b + layout.valueOffset(s), layout.valueWidth()));
+                    }
+                }
+            }
+        });
+    }
+
+    /** Counts entries, chain lengths and evacuated old buckets with one walk over the live chains. */
+    public Census census() throws IOException {
+        long[] hist = new long[8];
+        long[] totals = new long[2];
+        forEachLiveChain((start, index) -> {
+            int len = 0;
+            long hops = 0;
+            for (long b = start; b != 0; b = next(b, ++hops)) {
+                len++;
+                long tw = view.getLong(b);
+                for (int s = 0; s < BucketLayout.SLOTS; s++) {
+                    if (((tw >>> (s << 3)) & 0xFF) >= BucketLayout.MIN_TOPHASH) {
+                        totals[0]++;
+                    }
+                }
+            }
+            totals[1] += len - 1;
+            hist[Math.min(len, hist.length) - 1]++;
+        });
+        long evacuated = 0;
+        long oldBuckets = 0;
+        if (h.growing()) {
+            oldBuckets = 1L << h.oldB;
+            for (long i = 0; i < oldBuckets; i++) {
+                if (oldEvacuated(i)) {
+                    evacuated++;
+                }
+            }
+        }
+        return new Census(totals[0], hist, evacuated, oldBuckets, totals[1]);
+    }
+
+    @FunctionalInterface
+    private interface ChainVisitor {
+        void visit(long start, long index) throws IOException;
+    }
+
+    /**
+     * Calls {@code visitor} once per live chain: new bucket {@code j}'s, or while its old bucket is
+     * not yet evacuated that old bucket's (once, though two new buckets share it when doubling).
+     */
+    private void forEachLiveChain(ChainVisitor visitor) throws IOException {
+        long buckets = 1L << h.b;
+        long[] cur = pieces();
+        for (long j = 0; j < buckets; j++) {
+            if (h.growing()) {
+                long i = j & oldMask();
+                if (!oldEvacuated(i)) {
+                    if (i == j) {
+                        visitor.visit(bucketOffset(oldPieces(), i), i);
+                    }
+                    continue;
+                }
+            }
+            visitor.visit(bucketOffset(cur, j), j);
+        }
+    }
+
+    // ------------------------------------------------------------------ verify
+
+    /**
+     * Checks every invariant of the file (see {@link Verifier}) and returns what is wrong, in file
+     * order of discovery; an empty list means the file is sound. Never throws on damage and never
+     * hangs: corrupt structures become problems.
+     */
+    public List<Problem> verify() {
+        return new Verifier(this, tf.path(), h, layout, view).run();
+    }
+
+    // ------------------------------------------------------------------ geometry
+
+    long[] pieces() throws CorruptIndexException {
+        if (pieces == null) {
+            pieces = readDirectoryOrThrow(h.bucketDir, h.b, "bucket directory");
+        }
+        return pieces;
+    }
+
+    long[] oldPieces() throws CorruptIndexException {
+        if (oldPieces == null) {
+            oldPieces = readDirectoryOrThrow(h.oldBucketDir, h.oldB, "old bucket directory");
+        }
+        return oldPieces;
+    }
+
+    private long[] readDirectoryOrThrow(long dirOff, int b, String what) throws CorruptIndexException {
+        List<Problem> problems = new ArrayList<>();
+        long[] out = readDirectory(dirOff, b, what, problems);
+        if (!problems.isEmpty()) {
+            Problem p = problems.getFirst();
+            throw new CorruptIndexException(p.file(), p.offset(), p.expected() + ", found " + p.found());
+        }
+        return out;
+    }
+
+    /**
+     * Reads the piece directory at {@code dirOff} of an array of {@code 2^b} buckets, checking it as
+     * the table does on open (magic, piece count, each piece inside the file, page-aligned and not
+     * straddling an alignment unit). Adds what is wrong to {@code problems}; returns the pieces, or
+     * null if the directory itself cannot be read.
+     */
+    long[] readDirectory(long dirOff, int b, String what, List<Problem> problems) {
+        Path file = tf.path();
+        long expected = 1L << Math.max(0, b - h.pieceShift);
+        long dirBytes = DirectoryLayout.bytes(expected);
+        if (dirOff < HeaderLayout.DATA_START || !view.contains(dirOff, dirBytes) || (dirOff & (ExtentClasses.PAGE_SIZE - 1)) != 0) {
+            problems.add(new Problem(file, dirOff, "a page-aligned " + what + " of " + dirBytes + " bytes within ["
+                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ")", "one at offset " + dirOff));
+            return null;
+        }
+        int magic = view.getInt(dirOff + DirectoryLayout.MAGIC_OFFSET);
+        if (magic != DirectoryLayout.MAGIC) {
+            problems.add(new Problem(file, dirOff + DirectoryLayout.MAGIC_OFFSET,
+                    what + " magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC), "0x" + Integer.toHexString(magic)));
+            return null;
+        }
+        int count = view.getInt(dirOff + DirectoryLayout.PIECE_COUNT_OFFSET);
+        if (count != expected) {
+            problems.add(new Problem(file, dirOff + DirectoryLayout.PIECE_COUNT_OFFSET,
+                    expected + " pieces in the " + what + " for B=" + b, String.valueOf(count)));
+            return null;
+        }
+        long reserved = view.getLong(dirOff + DirectoryLayout.RESERVED_OFFSET);
+        if (reserved != 0) {
+            problems.add(new Problem(file, dirOff + DirectoryLayout.RESERVED_OFFSET, "0 in the reserved field of the " + what,
+                    String.valueOf(reserved)));
+        }
+        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
+        long unit = 1L << h.alignShift;
+        long[] out = new long[count];
+        boolean ok = true;
+        for (int p = 0; p < count; p++) {
+            long at = dirOff + DirectoryLayout.PIECES + 8L * p;
+            long off = view.getLong(at);
+            if (off < HeaderLayout.DATA_START || !view.contains(off, pieceBytes) || (off & (ExtentClasses.PAGE_SIZE - 1)) != 0
+                    || (pieceBytes <= unit && (off & (unit - 1)) + pieceBytes > unit)) {
+                problems.add(new Problem(file, at, "piece " + p + " of the " + what + ": " + pieceBytes
+                        + " page-aligned bytes within [" + HeaderLayout.DATA_START + ", " + h.fileEnd + ") and one "
+                        + unit + "-byte alignment unit", "offset " + off));
+                ok = false;
+            }
+            out[p] = off;
+        }
+        return ok ? out : null;
+    }
+
+    long bucketOffset(long[] arrayPieces, long i) {
+        return arrayPieces[(int) (i >>> h.pieceShift)] + (i & pieceMask) * bs;
+    }
+
+    long oldMask() {
+        return (1L << h.oldB) - 1;
+    }
+
+    private boolean validRef(long ref) {
+        return ref >= HeaderLayout.DATA_START && view.contains(ref, bs);
+    }
+
+    /** The next bucket of the chain after {@code b}, checked; {@code hops} counts links followed so far. */
+    private long next(long b, long hops) throws CorruptIndexException {
+        long next = view.getLong(b + ovfOff);
+        if (next == 0) {
+            return 0;
+        }
+        if (!validRef(next)) {
+            throw new CorruptIndexException(tf.path(), b + ovfOff, "an overflow bucket reference within ["
+                    + HeaderLayout.DATA_START + ", " + (h.fileEnd - bs) + "], found " + next);
+        }
+        if (hops > h.overflowBuckets) {
+            throw new CorruptIndexException(tf.path(), b + ovfOff, "an overflow chain of at most " + h.overflowBuckets
+                    + " overflow buckets, found a longer one (a cycle)");
+        }
+        return next;
+    }
+
+    private static void checkIndex(long index, int b, String what) {
+        if (index < 0 || index >= 1L << b) {
+            throw new IllegalArgumentException(what + " " + index + " does not exist: the array has " + (1L << b)
+                    + " buckets (0.." + ((1L << b) - 1) + ")");
+        }
+    }
+
+    private void checkKey(byte[] key) {
+        if (key.length != h.keyWidth) {
+            throw new IllegalArgumentException("key must be " + h.keyWidth + " bytes for " + tf.path() + ", got " + key.length);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        tf.close();
+    }
+}

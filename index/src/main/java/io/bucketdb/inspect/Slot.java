@@ -1,0 +1,24 @@
+package io.bucketdb.inspect;
+
+import io.bucketdb.storage.BucketLayout;
+
+/**
+ * One slot of a bucket as the file holds it.
+ *
+ * @param index   the slot's position in its bucket (0..7)
+ * @param tophash the slot's tophash byte (a slot state below {@link BucketLayout#MIN_TOPHASH})
+ * @param key     the key bytes of a used slot, else null
+ * @param value   the value bytes of a used slot, else null
+ */
+public record Slot(int index, int tophash, byte[] key, byte[] value) {
+
+    /** Whether the slot holds an entry. */
+    public boolean used() {
+        return tophash >= BucketLayout.MIN_TOPHASH;
+    }
+
+    /** The tophash byte named: a slot state (emptyRest, evacuatedX, …) or its hex value. */
+    public String state() {
+        return BucketLayout.stateName(tophash);
+    }
+}

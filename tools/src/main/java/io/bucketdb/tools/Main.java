@@ -1,0 +1,104 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.storage.CorruptIndexException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The {@code bucketdb} command: the entry point of {@code ./bucketdb} and of the tools jar.
+ * Every failure leaves through {@link #report}: one line on stderr and an exit code from {@link Exit},
+ * never a stack trace.
+ */
+@Command(name = "bucketdb", mixinStandardHelpOptions = true, version = "bucketdb 0.1.0",
+        description = "Inspect, verify and move data in and out of BucketDB indexes.",
+        subcommands = {StatCommand.class, DumpCommand.class, VerifyCommand.class, ExportCommand.class, ImportCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"%nExample:%n  ./bucketdb demo --keys 1000000", Exit.FOOTER})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: stat, dump, verify, export, import or demo");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command line with the given streams and returns its exit code (tests call this). */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine().setOut(out).setErr(err);
+        try {
+            return cl.execute(args);
+        } catch (InternalError e) {
+            // A mapped page vanished under us: the file shrank while it was being read.
+            err.println("bucketdb: the index file changed size while it was read (" + e.getMessage() + "); run the command again");
+            return Exit.IO;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((ex, args) -> {
+                    String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+                    ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+                    return Exit.USAGE;
+                })
+                .setExecutionExceptionHandler((ex, cl, parsed) -> report(ex, cl.getCommandSpec().qualifiedName(), cl.getErr()));
+    }
+
+    /** Prints the one line that explains {@code ex} and returns its exit code. */
+    static int report(Throwable ex, String name, PrintWriter err) {
+        Throwable t = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
+        int code;
+        String line = switch (t) {
+            case CliException c -> {
+                code = c.exitCode();
+                yield c.getMessage();
+            }
+            case CorruptIndexException c -> {
+                code = Exit.IO;
+                Path dir = c.file().getParent();
+                yield "the index is damaged: " + c.getMessage() + "; run 'bucketdb verify " + (dir == null ? c.file() : dir) + "'";
+            }
+            case NoSuchFileException n -> {
+                code = Exit.IO;
+                yield n.getFile() + ": " + (n.getReason() != null ? n.getReason() : "no such file or directory");
+            }
+            case AccessDeniedException a -> {
+                code = Exit.IO;
+                yield a.getFile() + ": permission denied";
+            }
+            case IOException io -> {
+                code = Exit.IO;
+                yield io.getMessage() != null ? io.getMessage() : io.toString();
+            }
+            case IllegalArgumentException i -> {
+                code = Exit.USAGE;
+                yield i.getMessage();
+            }
+            default -> {
+                code = Exit.IO;
+                yield "unexpected error: " + t;
+            }
+        };
+        err.println(name + ": " + line);
+        err.flush();
+        return code;
+    }
+}

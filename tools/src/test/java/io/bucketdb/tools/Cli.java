@@ -1,0 +1,71 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+/** Runs {@code bucketdb} in-process with captured output, and builds the indexes the tests need. */
+final class Cli {
+    static final long SEED = 0xB0C4E7DBL;
+
+    record Result(int code, String out, String err) {
+        /** The stderr lines; bad input must produce exactly one and never a stack trace. */
+        String[] errLines() {
+            return err.isEmpty() ? new String[0] : err.split("\n");
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- out:\n" + out + "--- err:\n" + err;
+        }
+    }
+
+    private Cli() {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static Options options() {
+        return Options.defaults().withChunking(16, 16).withHashSeed(SEED);
+    }
+
+    static long value(long key) {
+        return key * 100 + 7;
+    }
+
+    /** An index of long keys {@code 0..n-1} mapped to {@link #value}, closed. */
+    static Path longIndex(Path dir, long n) throws IOException {
+        try (BucketDB db = BucketDB.open(dir, options())) {
+            for (long k = 0; k < n; k++) {
+                db.putLong(k, value(k));
+            }
+        }
+        return dir;
+    }
+
+    /** An index closed in the middle of a doubling (some old buckets evacuated); returns its key count. */
+    static long growingIndex(Path dir) throws IOException {
+        long k = 0;
+        try (BucketDB db = BucketDB.open(dir, options())) {
+            while (true) {
+                db.putLong(k, value(k));
+                k++;
+                if ((k & 31) == 0) {
+                    var s = db.stats();
+                    if (s.growing() && s.b() >= 9 && s.evacuated() > s.oldBuckets() / 4) {
+                        return k;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.bucketdb.tools;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.bucketdb.tools.StatCommandTest.assertBad;
+import static org.junit.jupiter.api.Assertions.*;
+
+class DemoAndHelpTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldRunTheDemoAndShowEachGrowth() {
+        Path dir = tmp.resolve("demo");
+        Cli.Result r = Cli.run("demo", "--keys", "30000", "--dir", dir.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("growth: B 10 -> 11 by key "), r::toString);
+        assertTrue(r.out().contains("growth at B=12 finished by key "), r::toString);
+        assertTrue(r.out().contains("loaded 30,000 keys in "), r::toString);
+        assertTrue(r.out().contains("reopened read-only in "), r::toString);
+        assertTrue(r.out().contains("structure: sound (0 problems)"), r::toString);
+        assertTrue(r.out().contains("keys: 30,000 of 30,000 read back with the right value"), r::toString);
+        assertTrue(r.out().contains("4. the bucket holding key 42"), r::toString);
+        assertTrue(r.out().contains(" 4207"), r::toString);
+        assertTrue(r.out().contains("summary: OK"), r::toString);
+        assertTrue(r.out().contains("growths  13 doublings (B 0 -> 13, seen in "), r::toString);
+        assertTrue(Files.exists(dir.resolve("table.bdb")), "--dir is kept");
+        assertEquals(0, Cli.run("verify", dir.toString()).code());
+    }
+
+    @Test
+    void shouldDeleteItsTemporaryDirectory() {
+        Cli.Result r = Cli.run("demo", "--keys", "1000");
+        assertEquals(0, r.code(), r::toString);
+        Matcher m = Pattern.compile("into (\\S+) \\(temporary\\)").matcher(r.out());
+        assertTrue(m.find(), r::toString);
+        assertFalse(Files.exists(Path.of(m.group(1))), "temporary index removed");
+    }
+
+    @Test
+    void shouldRefuseToOverwriteAnIndex() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 10);
+        assertBad(Cli.run("demo", "--keys", "100", "--dir", dir.toString()), 2, "already holds an index");
+        assertBad(Cli.run("demo", "--keys", "0"), 2, "--keys must be at least 1");
+        assertBad(Cli.run("demo", "--keys", "many"), 2, "Invalid value for option '--keys'");
+    }
+
+    @Test
+    void shouldGiveHelpWithAnExampleForEveryCommand() {
+        for (String cmd : new String[]{"stat", "dump", "verify", "export", "import", "demo"}) {
+            Cli.Result r = Cli.run(cmd, "--help");
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.out().startsWith("Usage: bucketdb " + cmd), r::toString);
+            assertTrue(r.out().contains("Example"), r::toString);
+            assertTrue(r.out().contains("Exit codes: 0 "), r::toString);
+        }
+        Cli.Result top = Cli.run("--help");
+        assertEquals(0, top.code());
+        assertTrue(top.out().contains("./bucketdb demo"), top::toString);
+    }
+
+    @Test
+    void shouldRefuseAMissingOrUnknownCommand() {
+        assertBad(Cli.run(), 2, "missing command");
+        assertBad(Cli.run("compress"), 2, "Unmatched argument at index 0: 'compress'");
+    }
+}

@@ -1,0 +1,134 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.bucketdb.tools.StatCommandTest.assertBad;
+import static org.junit.jupiter.api.Assertions.*;
+
+class ExportImportTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldRoundTripThroughBase64() throws IOException {
+        Path src = Cli.longIndex(tmp.resolve("src"), 10_000);
+        Path file = tmp.resolve("all.jsonl");
+        Cli.Result ex = Cli.run("export", src.toString(), "--out", file.toString());
+        assertEquals(0, ex.code(), ex::toString);
+        assertEquals("exported 10,000 entries to " + file + "\n", ex.out());
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(10_000, lines.size());
+        assertTrue(lines.getFirst().matches("\\{\"key\":\"[A-Za-z0-9+/=]{12}\",\"value\":\"[A-Za-z0-9+/=]{12}\"}"), lines.getFirst());
+
+        Path dst = tmp.resolve("dst");
+        Cli.Result im = Cli.run("import", dst.toString(), file.toString());
+        assertEquals(0, im.code(), im::toString);
+        assertEquals("imported 10,000 records into " + dst + ": 10,000 new keys, 0 overwritten\n", im.out());
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(10_000, db.size());
+            for (long k = 0; k < 10_000; k++) {
+                assertEquals(Cli.value(k), db.getLong(k, -1), "key " + k);
+            }
+        }
+        assertEquals(0, Cli.run("verify", dst.toString()).code());
+    }
+
+    @Test
+    void shouldExportLongsAsNumbersToStandardOutput() throws IOException {
+        Path src = Cli.longIndex(tmp.resolve("src"), 500);
+        Cli.Result r = Cli.run("export", src.toString(), "--format", "long");
+        assertEquals(0, r.code(), r::toString);
+        String[] lines = r.out().split("\n");
+        assertEquals(500, lines.length);
+        for (String line : lines) {
+            var m = java.util.regex.Pattern.compile("\\{\"key\":(\\d+),\"value\":(\\d+)}").matcher(line);
+            assertTrue(m.matches(), line);
+            assertEquals(Cli.value(Long.parseLong(m.group(1))), Long.parseLong(m.group(2)));
+        }
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void shouldRoundTripUtf8AndOverwriteExistingKeys() throws IOException {
+        Path src = tmp.resolve("names");
+        try (BucketDB db = BucketDB.open(src, Cli.options().withKeyWidth(16).withValueWidth(8))) {
+            for (int i = 0; i < 300; i++) {
+                db.put(pad("user-" + i, 16), pad("v\"" + i, 8));
+            }
+        }
+        Path file = tmp.resolve("names.jsonl");
+        assertEquals(0, Cli.run("export", src.toString(), "--format", "utf8", "--out", file.toString()).code());
+        assertTrue(Files.readString(file).contains("\"value\":\"v\\\"7\""), "quotes escaped");
+
+        Path dst = tmp.resolve("dst");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8"), 2,
+                "a new index needs --key-width and --value-width with --format utf8");
+        Cli.Result im = Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--key-width", "16", "--value-width", "8");
+        assertEquals(0, im.code(), im::toString);
+        Cli.Result again = Cli.run("import", dst.toString(), file.toString(), "--format", "utf8");
+        assertEquals("imported 300 records into " + dst + ": 0 new keys, 300 overwritten\n", again.out());
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(300, db.size());
+            for (int i = 0; i < 300; i++) {
+                assertArrayEquals(pad("v\"" + i, 8), db.get(pad("user-" + i, 16)));
+            }
+        }
+    }
+
+    @Test
+    void shouldStopAtTheFirstBadLine() throws IOException {
+        Path file = Files.writeString(tmp.resolve("bad.jsonl"), """
+                {"key": 1, "value": 10}
+                {"key": 2, "value": 20}
+
+                {"key": 3, "value": }
+                {"key": 4, "value": 40}
+                """);
+        Path dst = tmp.resolve("dst");
+        Cli.Result r = Cli.run("import", dst.toString(), file.toString(), "--format", "long");
+        assertBad(r, 2, file + ":4: column 21: expected a string or an integer, found '}' (the 2 records before it were imported)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(2, db.size());
+            assertEquals(20, db.getLong(2, -1));
+        }
+        Path wrongField = Files.writeString(tmp.resolve("field.jsonl"), "{\"k\": 1, \"value\": 2}\n");
+        assertBad(Cli.run("import", dst.toString(), wrongField.toString(), "--format", "long"), 2,
+                "expected {\"key\":...,\"value\":...}, found the fields [k, value]");
+        Path text = Files.writeString(tmp.resolve("text.jsonl"), "{\"key\": \"x\", \"value\": 2}\n");
+        assertBad(Cli.run("import", dst.toString(), text.toString(), "--format", "long"), 2, "key 'x' is not a 64-bit integer");
+    }
+
+    @Test
+    void shouldRefuseMismatchedWidthsMissingFilesAndLockedIndexes() throws IOException {
+        Path dst = Cli.longIndex(tmp.resolve("dst"), 10);
+        Path file = Files.writeString(tmp.resolve("one.jsonl"), "{\"key\":\"AAAAAAAAAAA=\",\"value\":\"AQ==\"}\n");
+        assertBad(Cli.run("import", dst.toString(), file.toString()), 2, "value 'AQ==' is 1 bytes; this index takes 8-byte values");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--key-width", "4", "--value-width", "8"), 2,
+                "takes 8-byte keys and 8-byte values, not the 4 and 8 given");
+        assertBad(Cli.run("import", dst.toString(), tmp.resolve("none.jsonl").toString()), 3, "none.jsonl: no such file");
+        try (BucketDB open = BucketDB.open(dst)) {
+            Path ok = Files.writeString(tmp.resolve("ok.jsonl"), "{\"key\":1,\"value\":2}\n");
+            assertBad(Cli.run("import", dst.toString(), ok.toString(), "--format", "long"), 3, "is locked by another writer");
+        }
+        Path wide = tmp.resolve("wide");
+        try (BucketDB db = BucketDB.open(wide, Cli.options().withKeyWidth(4).withValueWidth(1))) {
+            db.put(new byte[]{1, 2, 3, 4}, new byte[]{5});
+        }
+        assertBad(Cli.run("export", wide.toString(), "--format", "long"), 2, "--format long needs 8-byte keys and values");
+        assertBad(Cli.run("export", tmp.resolve("missing").toString()), 3, "no such directory");
+    }
+
+    private static byte[] pad(String s, int width) {
+        return Arrays.copyOf(s.getBytes(StandardCharsets.UTF_8), width);
+    }
+}

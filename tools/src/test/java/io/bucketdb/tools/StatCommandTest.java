@@ -1,0 +1,114 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class StatCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldPrintTheNumbersThatMatter() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 20_000);
+        Cli.Result r = Cli.run("stat", dir.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("entries    20,000"), r::toString);
+        assertTrue(r.out().contains("buckets    4,096 (B=12), load factor 4.88"), r::toString);
+        assertTrue(r.out().contains("growth     none in progress"), r::toString);
+        assertTrue(r.out().contains("widths     key 8 bytes, value 8 bytes, bucket 144 bytes"), r::toString);
+        assertTrue(r.out().contains("closed cleanly"), r::toString);
+        assertTrue(r.out().contains("chains     length 1: "), r::toString);
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void shouldPrintJsonWithTheDocumentedFields() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 20_000);
+        Cli.Result r = Cli.run("stat", dir.toString(), "--json");
+        assertEquals(0, r.code(), r::toString);
+        String json = r.out().strip();
+        assertTrue(json.startsWith("{") && json.endsWith("}") && !json.contains("\n"), json);
+        assertEquals("20000", field(json, "count"));
+        assertEquals("12", field(json, "B"));
+        assertEquals("4096", field(json, "buckets"));
+        assertEquals("false", field(json, "growing"));
+        assertEquals("0", field(json, "evacuated"));
+        assertEquals("0", field(json, "journalBytes"));
+        assertEquals("0", field(json, "checkpointLsn"));
+        assertEquals(String.valueOf(Files.size(dir.resolve(BucketDB.TABLE_FILE))), field(json, "fileBytes"));
+        assertEquals(Files.size(dir.resolve(BucketDB.TABLE_FILE)) / 20_000.0, Double.parseDouble(field(json, "bytesPerEntry")), 0.001);
+        assertEquals(20_000 / 4096.0, Double.parseDouble(field(json, "loadFactor")), 0.001);
+        assertTrue(Long.parseLong(field(json, "overflowBuckets")) >= 0);
+    }
+
+    @Test
+    void shouldShowAGrowthInProgress() throws IOException {
+        Path dir = tmp.resolve("idx");
+        Cli.growingIndex(dir);
+        Cli.Result r = Cli.run("stat", dir.toString(), "--json");
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("true", field(r.out(), "growing"));
+        long evacuated = Long.parseLong(field(r.out(), "evacuated"));
+        long old = Long.parseLong(field(r.out(), "oldBuckets"));
+        assertTrue(evacuated > 0 && evacuated < old, r::toString);
+        Cli.Result text = Cli.run("stat", dir.toString());
+        assertTrue(text.out().contains("old buckets evacuated"), text::toString);
+        assertTrue(text.out().contains("growth     doubling B="), text::toString);
+    }
+
+    @Test
+    void shouldExplainBadInputInOneLine() throws IOException {
+        assertBad(Cli.run("stat", tmp.resolve("missing").toString()), 3, "missing: no such directory");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertBad(Cli.run("stat", empty.toString()), 3, "not a BucketDB index");
+        Path file = Files.writeString(tmp.resolve("plain.txt"), "hello");
+        assertBad(Cli.run("stat", file.toString()), 3, "not a directory");
+        Path junk = Files.createDirectories(tmp.resolve("junk"));
+        Files.write(junk.resolve(BucketDB.TABLE_FILE), new byte[9000]);
+        assertBad(Cli.run("stat", junk.toString()), 3, "not a BucketDB table file; run 'bucketdb verify " + junk + "'");
+        assertBad(Cli.run("stat", "--bogus", junk.toString()), 2, "Unknown option: '--bogus'");
+        assertBad(Cli.run("stat"), 2, "Missing required parameter: 'DIR'");
+    }
+
+    @Test
+    void shouldSendATruncatedFileToVerify() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 5_000);
+        try (FileChannel ch = FileChannel.open(dir.resolve(BucketDB.TABLE_FILE), StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() / 2);
+        }
+        assertBad(Cli.run("stat", dir.toString()), 3, "run 'bucketdb verify " + dir + "'");
+    }
+
+    @Test
+    void shouldShowHelpWithAnExample() {
+        Cli.Result r = Cli.run("stat", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("bucketdb stat /data/idx --json"), r::toString);
+        assertTrue(r.out().contains("Exit codes: 0 success"), r::toString);
+    }
+
+    static void assertBad(Cli.Result r, int code, String text) {
+        assertEquals(code, r.code(), r::toString);
+        assertEquals(1, r.errLines().length, () -> "one line on stderr: " + r);
+        assertTrue(r.err().contains(text), r::toString);
+        assertFalse(r.err().contains("\tat "), r::toString);
+        assertEquals("", r.out(), r::toString);
+    }
+
+    static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}\\]]+)").matcher(json);
+        assertTrue(m.find(), () -> name + " in " + json);
+        return m.group(1);
+    }
+}
