@@ -87,6 +87,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             if (exists) {
                 file = TableFile.open(io, tablePath, options.readOnly(), options.maxChunkShift());
                 clean = file.header().cleanClose;
+                if (options.widthsSet() && (file.header().keyWidth != options.keyWidth() || file.header().valueWidth != options.valueWidth())) {
+                    throw new IllegalArgumentException("index " + dir + " stores " + file.header().keyWidth + "-byte keys and "
+                            + file.header().valueWidth + "-byte values; the options asked for " + options.keyWidth() + "-byte keys and "
+                            + options.valueWidth() + "-byte values");
+                }
                 table = HashTable.open(file, GrowthListener.NONE);
             } else {
                 long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
@@ -255,6 +260,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 return new AbstractMap.SimpleImmutableEntry<>(c.key(), c.value());
             }
         };
+    }
+
+    /** Where growth stands; cheap (reads the header), for progress displays. */
+    public Growth growth() {
+        synchronized (writeLock) {
+            checkOpen();
+            var h = file.header();
+            long[] progress = table.growthProgress();
+            return new Growth(h.b, h.growing(), h.sameSizeGrowth(), progress[0], progress[1], h.overflowBuckets);
+        }
     }
 
     /** The index's numbers. Walks every chain for the histogram, so it costs a scan of the table. */

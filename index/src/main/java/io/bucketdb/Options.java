@@ -8,8 +8,9 @@ import io.bucketdb.storage.TableGeometry;
  * How to open an index. Immutable; each {@code with…} method returns a changed copy.
  * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values.
  *
- * <p>Widths and the alignment shift apply only when the index is created; opening an existing
- * index with different widths is an {@link IllegalArgumentException} naming the stored widths.
+ * <p>Widths and the alignment shift apply only when the index is created. Opening an existing
+ * index takes its stored widths, unless widths were set here explicitly and differ: then open
+ * fails with an {@link IllegalArgumentException} naming the stored widths.
  */
 public final class Options {
     /** The largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
@@ -23,9 +24,16 @@ public final class Options {
     private final int maxChunkShift;
     private final Long hashSeed;
     private final DurableIO io;
+    private final boolean widthsSet;
 
     private Options(int keyWidth, int valueWidth, boolean createIfMissing, boolean readOnly, int alignShift,
                     int maxChunkShift, Long hashSeed, DurableIO io) {
+        this(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, false);
+    }
+
+    private Options(int keyWidth, int valueWidth, boolean createIfMissing, boolean readOnly, int alignShift,
+                    int maxChunkShift, Long hashSeed, DurableIO io, boolean widthsSet) {
+        this.widthsSet = widthsSet;
         this.keyWidth = keyWidth;
         this.valueWidth = valueWidth;
         this.createIfMissing = createIfMissing;
@@ -43,22 +51,22 @@ public final class Options {
 
     /** Key width in bytes for a new index (1..4096). */
     public Options withKeyWidth(int width) {
-        return new Options(width, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io);
+        return new Options(width, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, true);
     }
 
     /** Value width in bytes for a new index (0..4096). */
     public Options withValueWidth(int width) {
-        return new Options(keyWidth, width, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io);
+        return new Options(keyWidth, width, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, true);
     }
 
     /** Whether a missing index is created (default true). */
     public Options withCreateIfMissing(boolean create) {
-        return new Options(keyWidth, valueWidth, create, readOnly, alignShift, maxChunkShift, hashSeed, io);
+        return new Options(keyWidth, valueWidth, create, readOnly, alignShift, maxChunkShift, hashSeed, io, widthsSet);
     }
 
     /** Opens read-only: no lock is taken, nothing is written, writes throw. */
     public Options withReadOnly(boolean ro) {
-        return new Options(keyWidth, valueWidth, createIfMissing, ro, alignShift, maxChunkShift, hashSeed, io);
+        return new Options(keyWidth, valueWidth, createIfMissing, ro, alignShift, maxChunkShift, hashSeed, io, widthsSet);
     }
 
     /**
@@ -66,17 +74,17 @@ public final class Options {
      * mapped chunk (log2, at least the alignment). Small values cross chunk boundaries often.
      */
     public Options withChunking(int alignShift, int maxChunkShift) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io);
+        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, widthsSet);
     }
 
     /** A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. */
     public Options withHashSeed(long seed) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, seed, io);
+        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, seed, io, widthsSet);
     }
 
     /** The durable I/O implementation (tests pass a crash simulator). */
     public Options withDurableIO(DurableIO durableIO) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, durableIO);
+        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, durableIO, widthsSet);
     }
 
     public int keyWidth() {
@@ -106,6 +114,11 @@ public final class Options {
     /** The fixed seed, or null for a random one. */
     public Long hashSeed() {
         return hashSeed;
+    }
+
+    /** Whether {@link #withKeyWidth} or {@link #withValueWidth} was called. */
+    public boolean widthsSet() {
+        return widthsSet;
     }
 
     public DurableIO durableIO() {

@@ -162,6 +162,21 @@ class BadInputTest {
     }
 
     @Test
+    void openingWithOtherExplicitWidthsNamesTheStoredOnes() throws IOException {
+        Path dir = tmp.resolve("widths");
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withKeyWidth(16))) {
+            db.put(new byte[16], new byte[8]);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BucketDB.open(dir, Options.defaults().withKeyWidth(8)));
+        assertTrue(e.getMessage().contains("stores 16-byte keys"), e.getMessage());
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(16, db.keyWidth(), "without explicit widths the stored ones are used");
+            assertEquals(1, db.size());
+        }
+    }
+
+    @Test
     void aSecondWriterIsRefusedWithTheLockNamed() throws IOException {
         Path dir = tmp.resolve("lock");
         try (BucketDB db = BucketDB.open(dir)) {

@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.Growth;
 import io.bucketdb.Stats;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.IndexInspector;
@@ -35,7 +36,7 @@ import java.util.stream.Stream;
                 "%nExit codes: 0 every key read back and the structure sound, 1 a key was lost or verify found problems, "
                         + "2 usage error, 3 I/O error."})
 final class DemoCommand implements Callable<Integer> {
-    /** Growth is watched through {@link BucketDB#stats()}, which scans the table: at most this often. */
+    /** Growth is watched through {@link BucketDB#growth()} (cheap) at most this often, so each step is seen. */
     private static final long MAX_CHECK_INTERVAL = 1 << 16;
 
     @Spec
@@ -93,9 +94,8 @@ final class DemoCommand implements Callable<Integer> {
             for (long k = 0; k < keys; k++) {
                 db.putLong(k, value(k));
                 if (k == nextCheck || k == keys - 1) {
-                    // Early on the table is small and stats() cheap, so look often enough to see each growth.
                     nextCheck = k + Math.max(256, Math.min(MAX_CHECK_INTERVAL, Long.highestOneBit(k + 1) / 16));
-                    Stats s = db.stats();
+                    Growth s = db.growth();
                     if (firstB < 0) {
                         firstB = s.b();
                     } else if (s.b() != lastB) {
@@ -191,7 +191,7 @@ final class DemoCommand implements Callable<Integer> {
         return ok ? Exit.OK : Exit.PROBLEMS;
     }
 
-    private static String growthLine(int fromB, Stats s, long atKeys) {
+    private static String growthLine(int fromB, Growth s, long atKeys) {
         int steps = s.b() - fromB;
         String what = steps == 1 ? "growth: B " + fromB + " -> " + s.b() : "growth: B " + fromB + " -> " + s.b() + " (" + steps + " doublings)";
         return what + " by key " + Text.count(atKeys) + (s.growing()
