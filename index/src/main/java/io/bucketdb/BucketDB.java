@@ -268,7 +268,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             checkOpen();
             var h = file.header();
             long[] progress = table.growthProgress();
-            return new Growth(h.b, h.growing(), h.sameSizeGrowth(), progress[0], progress[1], h.overflowBuckets);
+            return new Growth(h.b, h.growing(), h.sameSizeGrow(), progress[0], progress[1], h.overflowBuckets);
         }
     }
 

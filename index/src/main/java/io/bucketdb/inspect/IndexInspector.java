@@ -79,7 +79,7 @@ public final class IndexInspector implements AutoCloseable {
         if (!Files.exists(table)) {
             throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + BucketDB.TABLE_FILE + " in it");
         }
-        TableFile tf = TableFile.open(new FileDurableIO(), table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
+        TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
         try {
             return new IndexInspector(dir, tf);
         } catch (IOException | RuntimeException e) {

@@ -263,8 +263,9 @@ public final class HashTable {
         }
         long hops = 0;
         while (true) {
+            // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
             int c = mapping.chunkIndex(bucket);
-            if (c >= g.chunks.length) {
+            if (c < 0 || c >= g.chunks.length) {
                 return -bucket;
             }
             MemorySegment seg = g.chunks[c];

@@ -154,7 +154,7 @@ public final class TableIterator {
                 break;
             }
             int c = next < HeaderLayout.DATA_START ? g.chunks.length : g.mapping.chunkIndex(next);
-            if (c >= g.chunks.length || ++hops > g.maxHops) {
+            if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
                 ok = false;
                 break;
             }

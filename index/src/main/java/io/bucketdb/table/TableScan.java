@@ -41,8 +41,12 @@ public final class TableScan {
     private static int chainLength(HashTable t, long bucket, long limit) {
         int len = 0;
         var mapping = t.file().mapping();
+        long end = t.file().header().fileEnd;
         while (bucket != 0 && len <= limit) {
             len++;
+            if (bucket < io.bucketdb.storage.HeaderLayout.DATA_START || bucket + t.bucketSize() > end) {
+                break; // damage: verify reports it; a histogram just stops here
+            }
             MemorySegment seg = mapping.segment(bucket);
             bucket = seg.get(Layouts.LONG, mapping.local(bucket) + t.overflowOffset());
         }
