@@ -1,0 +1,68 @@
+package io.bucketdb.bench;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+import org.apache.commons.io.FileUtils;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A BucketDB index with 8-byte keys and values in a fresh directory under {@code java.io.tmpdir}. */
+final class BucketDbStore implements LongStore {
+    static final String NAME = "bucketdb";
+    /** A fixed hash seed, so every run lays the keys out in the same buckets. */
+    private static final long HASH_SEED = 0x6A09E667F3BCC908L;
+
+    private final Path dir;
+    private final BucketDB db;
+
+    private BucketDbStore(Path dir, BucketDB db) {
+        this.dir = dir;
+        this.db = db;
+    }
+
+    static BucketDbStore create() throws IOException {
+        Path dir = Files.createTempDirectory("bucketdb-bench-");
+        try {
+            return new BucketDbStore(dir, BucketDB.open(dir.resolve("index"), Options.defaults().withHashSeed(HASH_SEED)));
+        } catch (IOException | RuntimeException e) {
+            FileUtils.deleteDirectory(dir.toFile());
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public long get(long key, long missing) {
+        return db.getLong(key, missing);
+    }
+
+    @Override
+    public boolean put(long key, long value) {
+        return db.putLong(key, value);
+    }
+
+    @Override
+    public boolean delete(long key) {
+        return db.deleteLong(key);
+    }
+
+    @Override
+    public long size() {
+        return db.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            db.close();
+        } finally {
+            FileUtils.deleteDirectory(dir.toFile());
+        }
+    }
+}

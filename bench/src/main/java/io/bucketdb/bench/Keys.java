@@ -1,0 +1,90 @@
+package io.bucketdb.bench;
+
+import java.util.SplittableRandom;
+
+/**
+ * The benchmarks' keys: key number {@code n} is {@code mix(n * GAMMA + SEED)}, where {@code mix}
+ * is the SplitMix64 finalizer (Stafford's variant 13). Both steps are bijections on 64-bit
+ * integers (an odd multiplier, xor-shifts and odd multipliers), so distinct numbers give distinct
+ * keys. The index is loaded with keys {@code 0 .. entries-1}; keys numbered {@code entries} and
+ * above are therefore guaranteed absent, which is how miss and insert keys are made disjoint from
+ * the loaded ones without a set to check against.
+ */
+final class Keys {
+    /** Probe arrays are this long: a power of two, so a cursor is masked instead of taken modulo. */
+    static final int PROBES = 1 << 20;
+    static final int PROBE_MASK = PROBES - 1;
+    /** What {@code get} returns for an absent key. Loaded values are {@link #valueOf}, never this in practice. */
+    static final long MISSING = Long.MIN_VALUE;
+
+    private static final long SEED = 0x2545F4914F6CDD1DL;
+    private static final long GAMMA = 0x9E3779B97F4A7C15L;
+    private static final long SAMPLE_SEED = 20_251_121L;
+
+    private Keys() {
+    }
+
+    /** Key number {@code n}. */
+    static long key(long n) {
+        long z = n * GAMMA + SEED;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The value loaded for {@code key}: derived from it, so a lookup can be checked without a second table. */
+    static long valueOf(long key) {
+        return ~key;
+    }
+
+    /** Keys numbered {@code from .. from+count-1}. */
+    static long[] numbered(long from, int count) {
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = key(from + i);
+        }
+        return out;
+    }
+
+    /** {@link #PROBES} keys drawn uniformly (with a fixed seed) from the loaded keys {@code 0 .. entries-1}. */
+    static long[] sampleLoaded(int entries) {
+        SplittableRandom random = new SplittableRandom(SAMPLE_SEED);
+        long[] out = new long[PROBES];
+        for (int i = 0; i < PROBES; i++) {
+            out[i] = key(random.nextInt(entries));
+        }
+        return out;
+    }
+
+    /** Puts keys {@code 0 .. entries-1} with their {@link #valueOf values} and checks the size. */
+    static void load(LongStore store, int entries) {
+        for (int n = 0; n < entries; n++) {
+            long k = key(n);
+            store.put(k, valueOf(k));
+        }
+        requireSize(store, entries, "after loading");
+    }
+
+    /** Fails unless every hit key holds its loaded value and every miss key is absent. */
+    static void checkLookups(LongStore store, long[] hits, long[] misses) {
+        for (long k : hits) {
+            long v = store.get(k, MISSING);
+            if (v != valueOf(k)) {
+                throw new IllegalStateException(store.name() + ": get(" + k + ") returned " + v + ", expected " + valueOf(k));
+            }
+        }
+        for (long k : misses) {
+            long v = store.get(k, MISSING);
+            if (v != MISSING) {
+                throw new IllegalStateException(store.name() + ": get(" + k + ") of an absent key returned " + v);
+            }
+        }
+    }
+
+    static void requireSize(LongStore store, long expected, String when) {
+        long size = store.size();
+        if (size != expected) {
+            throw new IllegalStateException(store.name() + " holds " + size + " entries " + when + ", expected " + expected);
+        }
+    }
+}
