@@ -1,9 +1,17 @@
 package io.bucketdb;
 
+import io.bucketdb.recovery.Checkpointer;
+import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalReader;
+import io.bucketdb.recovery.JournalWriter;
+import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.table.GrowthListener;
+import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
+import io.bucketdb.table.JournalReplayer;
 import io.bucketdb.table.TableScan;
 
 import java.io.IOException;
@@ -16,7 +24,10 @@ import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A persistent hash index: a key → value map in memory-mapped files.
@@ -33,8 +44,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;
  * writes are serialized on one writer.
  *
- * <p>I/O failures surface as {@link UncheckedIOException} from the map-style methods; damage found
- * in the file is an {@link io.bucketdb.storage.CorruptIndexException} (inside it, where unchecked).
+ * <p>Durability (DESIGN.md, section 3): every write is first a journal record; with
+ * {@link Durability#SYNC} it is acknowledged (the call returns) only after the force that covers
+ * it. The table file is mapped private and changes only at checkpoints (double-written), so a
+ * crash or power loss at any moment leaves a checkpoint image plus a journal; open finishes an
+ * interrupted checkpoint, replays the journal and reports what it did in {@link #recovery()}.
+ *
+ * <p>I/O failures surface as {@link UncheckedIOException} from the map-style methods, and after
+ * one the index is read-only until reopened: nothing is acknowledged after a failed write or
+ * force. Damage found in a file is an {@link io.bucketdb.storage.CorruptIndexException} (inside
+ * an {@code UncheckedIOException} where unchecked).
  */
 public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[], byte[]>> {
     /** The table file's name inside the index directory. */
@@ -50,7 +69,19 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private final Object writeLock = new Object();
     private volatile boolean closed;
 
-    private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen) {
+    // Durability; all guarded by writeLock. Null journal: opened read-only.
+    private final JournalWriter journal;
+    private final Checkpointer checkpointer;
+    private final Options options;
+    private final Recovery recovery;
+    private final ScheduledExecutorService timer;
+    private volatile IOException failure;
+    private long journalBytesAtCheckpoint;
+    private long lastCheckpointNanos = System.nanoTime();
+    private long checkpoints;
+
+    private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen,
+                     JournalWriter journal, Checkpointer checkpointer, Options options, Recovery recovery) {
         this.dir = dir;
         this.file = file;
         this.table = table;
@@ -58,6 +89,22 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         this.cleanBeforeOpen = cleanBeforeOpen;
         this.keyWidth = table.keyWidth();
         this.valueWidth = table.valueWidth();
+        this.journal = journal;
+        this.checkpointer = checkpointer;
+        this.options = options;
+        this.recovery = recovery;
+        if (journal != null) {
+            long tick = Math.max(1, Math.min(options.checkpointInterval().toMillis(),
+                    options.durability() == Durability.ASYNC ? options.asyncForceInterval().toMillis() : 1000));
+            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "bucketdb-timer " + dir.getFileName());
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleWithFixedDelay(this::onTimer, tick, tick, TimeUnit.MILLISECONDS);
+        } else {
+            this.timer = null;
+        }
     }
 
     /** Opens or creates the index in {@code dir} with {@link Options#defaults()}: 8-byte keys and values. */
@@ -65,7 +112,14 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return open(dir, Options.defaults());
     }
 
-    /** Opens or creates the index in {@code dir}. */
+    /**
+     * Opens or creates the index in {@code dir}. Opening for writing recovers: it finishes a
+     * checkpoint a crash interrupted, replays the journal after the last checkpoint through the
+     * same code live writes use, and drops a torn journal tail; {@link #recovery()} says what it did.
+     *
+     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws IOException if the index is locked by another writer, or on I/O failure
+     */
     public static BucketDB open(Path dir, Options options) throws IOException {
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
@@ -81,45 +135,109 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
         DirectoryLock lock = options.readOnly() ? null : DirectoryLock.acquire(dir);
         TableFile file = null;
+        JournalWriter journal = null;
+        Checkpointer checkpointer = null;
         try {
+            if (options.readOnly()) {
+                file = TableFile.open(io, tablePath, true, options.maxChunkShift());
+                checkWidths(dir, file, options);
+                HashTable table = HashTable.open(file, new GrowthMarkers());
+                Recovery none = new Recovery(false, 0, 0, 0, 0, 0, false, file.header().checkpointLsn, file.header().checkpointLsn);
+                return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
+            }
+            GrowthMarkers markers = new GrowthMarkers();
+            checkpointer = new Checkpointer(io, dir);
             HashTable table;
+            Recovery recovery;
             boolean clean;
             if (exists) {
-                file = TableFile.open(io, tablePath, options.readOnly(), options.maxChunkShift());
-                clean = file.header().cleanClose;
-                if (options.widthsSet() && (file.header().keyWidth != options.keyWidth() || file.header().valueWidth != options.valueWidth())) {
-                    throw new IllegalArgumentException("index " + dir + " stores " + file.header().keyWidth + "-byte keys and "
-                            + file.header().valueWidth + "-byte values; the options asked for " + options.keyWidth() + "-byte keys and "
-                            + options.valueWidth() + "-byte values");
-                }
-                table = HashTable.open(file, GrowthListener.NONE);
+                Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
+                file = TableFile.open(io, tablePath, false, options.maxChunkShift());
+                checkWidths(dir, file, options);
+                table = HashTable.open(file, markers);
+                long checkpointLsn = file.header().checkpointLsn;
+                JournalReplayer replayer = new JournalReplayer(table, markers, dir);
+                ReplayReport report = new JournalReader(io, dir, options.journal()).replay(checkpointLsn,
+                        options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
+                recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
+                        report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
+                        Math.max(checkpointLsn, report.lastLsn()));
+                journal = JournalWriter.open(io, dir, options.journal(), checkpointLsn);
+                clean = file.header().cleanClose && !recovery.needed();
             } else {
-                long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
-                file = TableFile.create(io, tablePath, options.keyWidth(), options.valueWidth(), options.alignShift(),
-                        seed, options.maxChunkShift());
-                table = HashTable.create(file, GrowthListener.NONE);
-                file.writeBack(false);
-                io.syncDirectory(dir);
+                createTable(io, dir, tablePath, options, checkpointer);
+                file = TableFile.open(io, tablePath, false, options.maxChunkShift());
+                table = HashTable.open(file, markers);
+                journal = JournalWriter.open(io, dir, options.journal(), 0);
+                recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0);
                 clean = true;
             }
-            if (!options.readOnly() && file.header().cleanClose) {
-                // From now on the file no longer describes a cleanly closed index.
-                file.writeHeader(false);
-            }
-            return new BucketDB(dir, file, table, lock, clean);
+            markers.live(journal);
+            return new BucketDB(dir, file, table, lock, clean, journal, checkpointer, options, recovery);
         } catch (IOException | RuntimeException e) {
-            if (file != null) {
-                try {
-                    file.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            closeQuietly(journal, e);
+            closeQuietly(checkpointer == null ? null : checkpointer::close, e);
+            closeQuietly(file, e);
             if (lock != null) {
                 lock.close();
             }
             throw e;
         }
+    }
+
+    /**
+     * Creates the empty table atomically: built and checkpointed under a temporary name, then renamed
+     * into place and the directory synced, so a crash leaves either no table (the next open creates
+     * one) or a complete one, never a table file without a valid header.
+     */
+    private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
+            throws IOException {
+        try (var journals = Files.list(dir)) {
+            if (journals.anyMatch(p -> p.getFileName().toString().startsWith("journal-"))) {
+                throw new IOException("index directory " + dir + " has journal segments but no " + TABLE_FILE
+                        + ": restore the table file, or remove the journal segments to start an empty index");
+            }
+        }
+        Path temp = dir.resolve(TABLE_FILE + ".new");
+        io.delete(temp);
+        long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
+        try (TableFile created = TableFile.create(io, temp, options.keyWidth(), options.valueWidth(), options.alignShift(),
+                seed, options.maxChunkShift())) {
+            HashTable.create(created, GrowthListener.NONE);
+            // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
+            checkpointer.checkpoint(created, 0, false);
+        }
+        io.rename(temp, tablePath);
+        io.syncDirectory(dir);
+    }
+
+    private static void checkWidths(Path dir, TableFile file, Options options) {
+        if (options.widthsSet() && (file.header().keyWidth != options.keyWidth() || file.header().valueWidth != options.valueWidth())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + file.header().keyWidth + "-byte keys and "
+                    + file.header().valueWidth + "-byte values; the options asked for " + options.keyWidth() + "-byte keys and "
+                    + options.valueWidth() + "-byte values");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c, Throwable into) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception suppressed) {
+            into.addSuppressed(suppressed);
+        }
+    }
+
+    /** What opening this index had to do to recover (nothing after a clean close). */
+    public Recovery recovery() {
+        return recovery;
+    }
+
+    /** The durability mode writes are acknowledged in. */
+    public Durability durability() {
+        return options.durability();
     }
 
     /** The index directory. */
@@ -166,9 +284,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         synchronized (writeLock) {
             checkWritable();
             try {
-                return table.putLong(key, value);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                journal.appendPutLong(key, value);
+                commit();
+                boolean fresh = table.putLong(key, value);
+                afterApply();
+                return fresh;
+            } catch (IOException | UncheckedIOException e) {
+                throw fail(e);
             }
         }
     }
@@ -179,9 +301,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         synchronized (writeLock) {
             checkWritable();
             try {
-                return table.deleteLong(key);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                journal.appendDeleteLong(key);
+                commit();
+                boolean had = table.deleteLong(key);
+                afterApply();
+                return had;
+            } catch (IOException | UncheckedIOException e) {
+                throw fail(e);
             }
         }
     }
@@ -208,9 +334,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         synchronized (writeLock) {
             checkWritable();
             try {
-                return table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                journal.appendPut(key, value);
+                commit();
+                boolean fresh = table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
+                afterApply();
+                return fresh;
+            } catch (IOException | UncheckedIOException e) {
+                throw fail(e);
             }
         }
     }
@@ -221,11 +351,92 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         synchronized (writeLock) {
             checkWritable();
             try {
-                return table.delete(MemorySegment.ofArray(key), 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                journal.appendDelete(key);
+                commit();
+                boolean had = table.delete(MemorySegment.ofArray(key), 0);
+                afterApply();
+                return had;
+            } catch (IOException | UncheckedIOException e) {
+                throw fail(e);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- durability (writer lock held)
+
+    /** Makes the records appended so far acknowledged-safe per the durability mode. */
+    private void commit() throws IOException {
+        if (options.durability() == Durability.SYNC) {
+            journal.sync();
+        } else {
+            journal.flush();
+        }
+    }
+
+    private void afterApply() throws IOException {
+        if (file.dirty().count() * (long) ExtentClasses.PAGE_SIZE > options.dirtyLimitBytes()
+                || journal.bytesAppended() - journalBytesAtCheckpoint > options.journalLimitBytes()) {
+            checkpointLocked(false);
+        }
+    }
+
+    private void checkpointLocked(boolean clean) throws IOException {
+        journal.sync();
+        long lsn = journal.lastLsn();
+        checkpointer.checkpoint(file, lsn, clean);
+        journal.recycleBelow(lsn);
+        journalBytesAtCheckpoint = journal.bytesAppended();
+        lastCheckpointNanos = System.nanoTime();
+        checkpoints++;
+    }
+
+    /**
+     * Writes a checkpoint now: afterwards the table file holds every acknowledged write and the
+     * journal before it is recycled. Normally triggers do this (see {@link Options#withCheckpointTriggers}).
+     */
+    public void checkpoint() {
+        synchronized (writeLock) {
+            checkWritable();
+            try {
+                checkpointLocked(false);
+            } catch (IOException | UncheckedIOException e) {
+                throw fail(e);
+            }
+        }
+    }
+
+    /** Checkpoints written since open (the first one of a new index included). */
+    public long checkpoints() {
+        synchronized (writeLock) {
+            return checkpoints;
+        }
+    }
+
+    private void onTimer() {
+        synchronized (writeLock) {
+            if (closed || failure != null) {
+                return;
+            }
+            try {
+                if (options.durability() == Durability.ASYNC) {
+                    journal.sync();
+                }
+                if (System.nanoTime() - lastCheckpointNanos > options.checkpointInterval().toNanos() && file.dirty().count() > 0) {
+                    checkpointLocked(false);
+                }
+            } catch (IOException | UncheckedIOException e) {
+                fail(e);
+            }
+        }
+    }
+
+    /** Turns the index read-only after an I/O failure: nothing is acknowledged after it. */
+    private UncheckedIOException fail(Exception e) {
+        IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+        if (failure == null) {
+            failure = io;
+        }
+        return e instanceof UncheckedIOException u ? u : new UncheckedIOException(io);
     }
 
     // ---------------------------------------------------------------- iteration and stats
@@ -292,8 +503,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     /**
-     * Writes every change back and closes the index; the next open sees exactly these contents.
-     * Later calls on this object throw {@link IllegalStateException}.
+     * Checkpoints every change and closes the index; the next open sees exactly these contents and
+     * replays nothing. After an I/O failure it closes without writing (the next open recovers from
+     * the journal). Later calls on this object throw {@link IllegalStateException}.
      */
     @Override
     public void close() throws IOException {
@@ -302,15 +514,40 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 return;
             }
             closed = true;
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+            IOException error = null;
             try {
-                if (!file.readOnly()) {
-                    file.writeBack(true);
+                if (journal != null && failure == null) {
+                    checkpointLocked(true);
                 }
-                file.closeAndTrim();
+            } catch (IOException | UncheckedIOException e) {
+                error = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            }
+            try {
+                if (journal != null) {
+                    if (failure == null && error == null) {
+                        journal.close();
+                    } else {
+                        closeQuietly(journal, error != null ? error : failure);
+                    }
+                }
+                if (checkpointer != null) {
+                    checkpointer.close();
+                }
+                if (failure == null && error == null) {
+                    file.closeAndTrim();
+                } else {
+                    file.close();
+                }
             } finally {
                 if (lock != null) {
                     lock.close();
                 }
+            }
+            if (error != null) {
+                throw error;
             }
         }
     }
@@ -327,6 +564,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         checkOpen();
         if (file.readOnly()) {
             throw new IllegalStateException("index " + dir + " is open read-only");
+        }
+        IOException f = failure;
+        if (f != null) {
+            throw new IllegalStateException("index " + dir + " is read-only after an I/O failure (reopen to recover): " + f, f);
         }
     }
 

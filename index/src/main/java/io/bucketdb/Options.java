@@ -1,12 +1,18 @@
 package io.bucketdb;
 
+import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.TableGeometry;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * How to open an index. Immutable; each {@code with…} method returns a changed copy.
- * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values.
+ * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values, acknowledges
+ * writes after the journal force ({@link Durability#SYNC}) and checkpoints when 64 MiB of pages
+ * are dirty, 256 MiB of journal were written, or 60 seconds passed.
  *
  * <p>Widths and the alignment shift apply only when the index is created. Opening an existing
  * index takes its stored widths, unless widths were set here explicitly and differ: then open
@@ -16,57 +22,80 @@ public final class Options {
     /** The largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
     public static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
 
-    private final int keyWidth;
-    private final int valueWidth;
-    private final boolean createIfMissing;
-    private final boolean readOnly;
-    private final int alignShift;
-    private final int maxChunkShift;
-    private final Long hashSeed;
-    private final DurableIO io;
-    private final boolean widthsSet;
+    private int keyWidth = 8;
+    private int valueWidth = 8;
+    private boolean widthsSet;
+    private boolean createIfMissing = true;
+    private boolean readOnly;
+    private int alignShift = TableGeometry.DEFAULT_ALIGN_SHIFT;
+    private int maxChunkShift = DEFAULT_MAX_CHUNK_SHIFT;
+    private Long hashSeed;
+    private DurableIO io = FileDurableIO.INSTANCE;
+    private Durability durability = Durability.SYNC;
+    private Duration asyncForceInterval = Duration.ofMillis(100);
+    private long dirtyLimitBytes = 64L << 20;
+    private long journalLimitBytes = 256L << 20;
+    private Duration checkpointInterval = Duration.ofSeconds(60);
+    private boolean truncateOnDamage;
+    private JournalOptions journal = JournalOptions.defaults();
 
-    private Options(int keyWidth, int valueWidth, boolean createIfMissing, boolean readOnly, int alignShift,
-                    int maxChunkShift, Long hashSeed, DurableIO io) {
-        this(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, false);
+    private Options() {
     }
 
-    private Options(int keyWidth, int valueWidth, boolean createIfMissing, boolean readOnly, int alignShift,
-                    int maxChunkShift, Long hashSeed, DurableIO io, boolean widthsSet) {
-        this.widthsSet = widthsSet;
-        this.keyWidth = keyWidth;
-        this.valueWidth = valueWidth;
-        this.createIfMissing = createIfMissing;
-        this.readOnly = readOnly;
-        this.alignShift = alignShift;
-        this.maxChunkShift = maxChunkShift;
-        this.hashSeed = hashSeed;
-        this.io = io;
+    private Options copy() {
+        Options o = new Options();
+        o.keyWidth = keyWidth;
+        o.valueWidth = valueWidth;
+        o.widthsSet = widthsSet;
+        o.createIfMissing = createIfMissing;
+        o.readOnly = readOnly;
+        o.alignShift = alignShift;
+        o.maxChunkShift = maxChunkShift;
+        o.hashSeed = hashSeed;
+        o.io = io;
+        o.durability = durability;
+        o.asyncForceInterval = asyncForceInterval;
+        o.dirtyLimitBytes = dirtyLimitBytes;
+        o.journalLimitBytes = journalLimitBytes;
+        o.checkpointInterval = checkpointInterval;
+        o.truncateOnDamage = truncateOnDamage;
+        o.journal = journal;
+        return o;
     }
 
-    /** 8-byte keys, 8-byte values, create if missing, read-write. */
+    /** 8-byte keys, 8-byte values, create if missing, read-write, {@link Durability#SYNC}. */
     public static Options defaults() {
-        return new Options(8, 8, true, false, TableGeometry.DEFAULT_ALIGN_SHIFT, DEFAULT_MAX_CHUNK_SHIFT, null, FileDurableIO.INSTANCE);
+        return new Options();
     }
 
     /** Key width in bytes for a new index (1..4096). */
     public Options withKeyWidth(int width) {
-        return new Options(width, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, true);
+        Options o = copy();
+        o.keyWidth = width;
+        o.widthsSet = true;
+        return o;
     }
 
     /** Value width in bytes for a new index (0..4096). */
     public Options withValueWidth(int width) {
-        return new Options(keyWidth, width, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, true);
+        Options o = copy();
+        o.valueWidth = width;
+        o.widthsSet = true;
+        return o;
     }
 
     /** Whether a missing index is created (default true). */
     public Options withCreateIfMissing(boolean create) {
-        return new Options(keyWidth, valueWidth, create, readOnly, alignShift, maxChunkShift, hashSeed, io, widthsSet);
+        Options o = copy();
+        o.createIfMissing = create;
+        return o;
     }
 
-    /** Opens read-only: no lock is taken, nothing is written, writes throw. */
+    /** Opens read-only: no lock is taken, nothing is written (no recovery either), writes throw. */
     public Options withReadOnly(boolean ro) {
-        return new Options(keyWidth, valueWidth, createIfMissing, ro, alignShift, maxChunkShift, hashSeed, io, widthsSet);
+        Options o = copy();
+        o.readOnly = ro;
+        return o;
     }
 
     /**
@@ -74,17 +103,80 @@ public final class Options {
      * mapped chunk (log2, at least the alignment). Small values cross chunk boundaries often.
      */
     public Options withChunking(int alignShift, int maxChunkShift) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, io, widthsSet);
+        Options o = copy();
+        o.alignShift = alignShift;
+        o.maxChunkShift = maxChunkShift;
+        return o;
     }
 
     /** A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. */
     public Options withHashSeed(long seed) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, seed, io, widthsSet);
+        Options o = copy();
+        o.hashSeed = seed;
+        return o;
     }
 
     /** The durable I/O implementation (tests pass a crash simulator). */
     public Options withDurableIO(DurableIO durableIO) {
-        return new Options(keyWidth, valueWidth, createIfMissing, readOnly, alignShift, maxChunkShift, hashSeed, durableIO, widthsSet);
+        Options o = copy();
+        o.io = Objects.requireNonNull(durableIO);
+        return o;
+    }
+
+    /** When writes are acknowledged (default {@link Durability#SYNC}). */
+    public Options withDurability(Durability d) {
+        Options o = copy();
+        o.durability = Objects.requireNonNull(d);
+        return o;
+    }
+
+    /** How often {@link Durability#ASYNC} forces the journal (default 100 ms): the most a power loss can lose. */
+    public Options withAsyncForceInterval(Duration interval) {
+        Options o = copy();
+        o.asyncForceInterval = positive(interval, "async force interval");
+        return o;
+    }
+
+    /**
+     * Checkpoint triggers: dirty page bytes (default 64 MiB, which also bounds private memory),
+     * journal bytes since the last checkpoint (default 256 MiB, which bounds replay on open), and
+     * the interval (default 60 s).
+     */
+    public Options withCheckpointTriggers(long dirtyLimitBytes, long journalLimitBytes, Duration interval) {
+        if (dirtyLimitBytes < 4096 || journalLimitBytes < 4096) {
+            throw new IllegalArgumentException("checkpoint limits must be at least 4096 bytes, got " + dirtyLimitBytes
+                    + " and " + journalLimitBytes);
+        }
+        Options o = copy();
+        o.dirtyLimitBytes = dirtyLimitBytes;
+        o.journalLimitBytes = journalLimitBytes;
+        o.checkpointInterval = positive(interval, "checkpoint interval");
+        return o;
+    }
+
+    /**
+     * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
+     * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
+     * failing with a {@link io.bucketdb.storage.CorruptIndexException} (the default).
+     */
+    public Options withTruncateOnDamage(boolean truncate) {
+        Options o = copy();
+        o.truncateOnDamage = truncate;
+        return o;
+    }
+
+    /** Journal settings (segment size and limits); tests use small segments to roll often. */
+    public Options withJournal(JournalOptions journalOptions) {
+        Options o = copy();
+        o.journal = Objects.requireNonNull(journalOptions);
+        return o;
+    }
+
+    private static Duration positive(Duration d, String what) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + d);
+        }
+        return d;
     }
 
     public int keyWidth() {
@@ -93,6 +185,11 @@ public final class Options {
 
     public int valueWidth() {
         return valueWidth;
+    }
+
+    /** Whether {@link #withKeyWidth} or {@link #withValueWidth} was called. */
+    public boolean widthsSet() {
+        return widthsSet;
     }
 
     public boolean createIfMissing() {
@@ -116,12 +213,35 @@ public final class Options {
         return hashSeed;
     }
 
-    /** Whether {@link #withKeyWidth} or {@link #withValueWidth} was called. */
-    public boolean widthsSet() {
-        return widthsSet;
-    }
-
     public DurableIO durableIO() {
         return io;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public Duration asyncForceInterval() {
+        return asyncForceInterval;
+    }
+
+    public long dirtyLimitBytes() {
+        return dirtyLimitBytes;
+    }
+
+    public long journalLimitBytes() {
+        return journalLimitBytes;
+    }
+
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public boolean truncateOnDamage() {
+        return truncateOnDamage;
+    }
+
+    public JournalOptions journal() {
+        return journal;
     }
 }

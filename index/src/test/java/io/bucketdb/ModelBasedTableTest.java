@@ -45,7 +45,7 @@ class ModelBasedTableTest {
     private void runLong(long seed, int ops) throws Exception {
         SplittableRandom rnd = new SplittableRandom(seed);
         Path dir = tmp.resolve("long");
-        Options opts = Options.defaults().withChunking(16, 16).withHashSeed(rnd.nextLong());
+        Options opts = Options.defaults().withChunking(16, 16).withHashSeed(rnd.nextLong()).withDurability(Durability.ASYNC);
         Map<Long, Long> model = new HashMap<>();
         BucketDB db = BucketDB.open(dir, opts);
         int range = 1000;
@@ -106,7 +106,8 @@ class ModelBasedTableTest {
     private void runBytes(long seed, int ops, int kw, int vw) throws Exception {
         SplittableRandom rnd = new SplittableRandom(seed);
         Path dir = tmp.resolve("bytes" + kw + "x" + vw);
-        Options opts = Options.defaults().withKeyWidth(kw).withValueWidth(vw).withChunking(16, 17).withHashSeed(rnd.nextLong());
+        Options opts = Options.defaults().withKeyWidth(kw).withValueWidth(vw).withChunking(16, 17).withHashSeed(rnd.nextLong())
+                .withDurability(Durability.ASYNC);
         Map<ByteBuffer, byte[]> model = new HashMap<>();
         BucketDB db = BucketDB.open(dir, opts);
         int range = 5000;

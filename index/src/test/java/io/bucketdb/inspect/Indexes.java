@@ -23,7 +23,7 @@ final class Indexes {
 
     /** Small chunks (64 KiB) so buckets cross chunk boundaries often, and a fixed seed. */
     static Options options() {
-        return Options.defaults().withChunking(16, 16).withHashSeed(SEED);
+        return Options.defaults().withChunking(16, 16).withHashSeed(SEED).withDurability(io.bucketdb.Durability.ASYNC);
     }
 
     static long value(long key) {

@@ -37,7 +37,7 @@ class BadInputTest {
 
     private Path build(String name, int keys) throws IOException {
         Path dir = tmp.resolve(name);
-        try (BucketDB db = BucketDB.open(dir, Options.defaults().withChunking(16, 16))) {
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withChunking(16, 16).withDurability(io.bucketdb.Durability.ASYNC))) {
             for (long k = 0; k < keys; k++) {
                 db.putLong(k * 7919, k);
             }
@@ -86,7 +86,7 @@ class BadInputTest {
     }
 
     @Test
-    void aDamagedOlderHeaderSlotIsIgnoredAndADamagedNewestOneIsCorrupt() throws IOException {
+    void aDamagedOlderHeaderSlotIsIgnoredAndADamagedNewestOneIsRepairedFromTheDoubleWrite() throws IOException {
         Path dir = build("slots", 1000);
         Path file = dir.resolve(BucketDB.TABLE_FILE);
         int active;
@@ -96,11 +96,21 @@ class BadInputTest {
         flipByte(file, HeaderLayout.slotOffset(1 - active) + HeaderLayout.COUNT_OFFSET);
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
             assertEquals(1000, db.size(), "the newest header is intact, the older one does not matter");
+        }
+        flipByte(file, HeaderLayout.slotOffset(1 - active) + HeaderLayout.COUNT_OFFSET); // restore it
+        flipByte(file, HeaderLayout.slotOffset(active) + HeaderLayout.COUNT_OFFSET);
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertTrue(db.recovery().checkpointFinished(), "the double-write file still holds the newest header");
+            assertEquals(1000, db.size());
             for (long k = 0; k < 1000; k++) {
                 assertEquals(k, db.getLong(k * 7919, -1));
             }
         }
+        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, file, true, 30)) {
+            active = tf.activeSlot();
+        }
         flipByte(file, HeaderLayout.slotOffset(active) + HeaderLayout.COUNT_OFFSET);
+        Files.delete(dir.resolve(io.bucketdb.recovery.DoubleWriteLayout.FILE_NAME));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> BucketDB.open(dir));
         assertEquals(HeaderLayout.slotOffset(active) + HeaderLayout.CHECKSUM_OFFSET, e.offset(), e.getMessage());
         assertTrue(e.getMessage().contains("CRC32C"), e.getMessage());

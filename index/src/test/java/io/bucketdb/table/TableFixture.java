@@ -43,7 +43,6 @@ final class TableFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        file.writeBack(true);
         file.closeAndTrim();
     }
 }

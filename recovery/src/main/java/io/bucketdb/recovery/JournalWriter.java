@@ -74,6 +74,8 @@ public final class JournalWriter implements Closeable {
     private long appendSequence;
     private long appendSalt;
     private long appendPosition;
+    /** Bytes of frames appended by this writer since it was opened (the checkpoint trigger reads it). */
+    private long bytesAppended;
     private long appendCapacity;
 
     private long lastLsn;
@@ -200,6 +202,11 @@ public final class JournalWriter implements Closeable {
         io.syncDirectory(directory);
     }
 
+    /** Bytes of frames appended since this writer was opened; the owner's thread only. */
+    public long bytesAppended() {
+        return bytesAppended;
+    }
+
     /** LSN of the last record appended (buffered or not); the checkpoint LSN before the first one. */
     public long lastLsn() {
         return lastLsn;
@@ -323,6 +330,7 @@ public final class JournalWriter implements Closeable {
     private long end() {
         buffer.end(appendSalt);
         appendPosition += frameAligned;
+        bytesAppended += frameAligned;
         return ++lastLsn;
     }
 

@@ -129,6 +129,11 @@ public final class Header {
         return buf;
     }
 
+    /** Whether the slot's stored CRC32C matches its bytes (without validating the fields). */
+    public static boolean checksumMatches(ByteBuffer slot) {
+        return slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(CHECKSUM_OFFSET) == checksum(slot);
+    }
+
     static int checksum(ByteBuffer slot) {
         CRC32C crc = new CRC32C();
         crc.update(slot.duplicate().position(0).limit(CHECKSUM_OFFSET));

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 /**
  * The table file: two header slots, then extents (bucket array pieces, piece directories,
  * overflow pages), mapped PRIVATE so that writes change memory and never the file
- * (DESIGN.md, section 3). The file changes only in {@link #writeBack}, through {@link DurableIO}.
+ * (DESIGN.md, section 3). The file changes only at checkpoints (the recovery module's
+ * {@code Checkpointer} writes pages and headers through {@link #writeRaw} and {@link #installHeader}).
  *
  * <p>Every write to the mapping goes through {@link #markDirty} before the bytes change; the
  * {@code put*} and {@link #fill} helpers do it themselves. Hot paths may mark a whole bucket once
@@ -203,47 +204,32 @@ public final class TableFile implements AutoCloseable {
         }
     }
 
-    /**
-     * Writes every dirty page in place, forces, then writes the header into the other slot with the
-     * next generation and forces again. This is the clean-close write-back; checkpoints add a
-     * double-write area in front of it so that a crash in the middle cannot tear a page.
-     *
-     * @param clean whether to record a clean close in the header
-     */
-    public void writeBack(boolean clean) throws IOException {
-        if (readOnly) {
-            throw new IOException(path() + " is open read-only");
-        }
-        for (long page : dirty.pages()) {
-            long off = page << ExtentClasses.PAGE_SHIFT;
-            if (off >= header.fileEnd) {
-                continue;
-            }
-            long len = Math.min(ExtentClasses.PAGE_SIZE, header.fileEnd - off);
-            MemorySegment seg = mapping.segment(off);
-            file.write(off, seg.asSlice(mapping.local(off), len).asByteBuffer());
-        }
-        file.force();
-        dirty.clear();
-        writeHeader(clean);
+    /** Writes {@code bytes} at {@code off} of the file (checkpoints write pages in place with it). */
+    public void writeRaw(long off, ByteBuffer bytes) throws IOException {
+        file.write(off, bytes);
     }
 
-    /** Writes the header into the slot that does not hold the newest one, with the next generation, and forces. */
-    public void writeHeader(boolean clean) throws IOException {
-        Header next = header.copy();
-        next.generation = header.generation + 1;
-        next.cleanClose = clean;
-        int slot = activeSlot == 0 ? 1 : 0;
-        file.write(HeaderLayout.slotOffset(slot), next.encode());
+    /** Forces the table file. */
+    public void forceFile() throws IOException {
+        file.force();
+    }
+
+    /**
+     * Writes {@code image} (the encoding of {@code next}) into header slot {@code slot}, forces, and
+     * makes {@code next}'s generation, checkpoint LSN and clean flag the live header's.
+     */
+    public void installHeader(Header next, int slot, ByteBuffer image) throws IOException {
+        file.write(HeaderLayout.slotOffset(slot), image.duplicate());
         file.force();
         header.generation = next.generation;
-        header.cleanClose = clean;
+        header.checkpointLsn = next.checkpointLsn;
+        header.cleanClose = next.cleanClose;
         activeSlot = slot;
     }
 
     /**
      * Unmaps, shrinks a writable file to its allocation end (returning preallocated space a closed
-     * index does not need) and closes it. Call after {@link #writeBack}; the shrink happens only
+     * index does not need) and closes it. Call after the closing checkpoint; the shrink happens only
      * after the mapping is gone, so no mapped page can lose its backing.
      */
     public void closeAndTrim() throws IOException {

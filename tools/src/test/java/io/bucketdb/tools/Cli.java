@@ -35,7 +35,7 @@ final class Cli {
     }
 
     static Options options() {
-        return Options.defaults().withChunking(16, 16).withHashSeed(SEED);
+        return Options.defaults().withChunking(16, 16).withHashSeed(SEED).withDurability(io.bucketdb.Durability.ASYNC);
     }
 
     static long value(long key) {

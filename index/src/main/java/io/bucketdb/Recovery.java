@@ -1,0 +1,23 @@
+package io.bucketdb;
+
+/**
+ * What opening the index had to do to bring it back to its last acknowledged state.
+ *
+ * @param checkpointFinished whether a checkpoint interrupted by a crash was finished from the double-write file
+ * @param doubleWritePages   pages written back from the double-write file
+ * @param recordsReplayed    journal operations applied after the checkpoint
+ * @param markersChecked     growth markers checked against what replay did
+ * @param tornBytes          bytes of a torn journal tail dropped
+ * @param recordsDropped     journal records dropped by truncating at damage (only with {@link Options#withTruncateOnDamage})
+ * @param batchDropped       whether an unfinished atomic batch at the end of the journal was dropped
+ * @param checkpointLsn      the LSN of the checkpoint the table file held
+ * @param lastLsn            the LSN of the last record replayed (the checkpoint LSN if none)
+ */
+public record Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
+                       long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn) {
+
+    /** Whether anything had to be done (the index was not closed cleanly). */
+    public boolean needed() {
+        return checkpointFinished || recordsReplayed > 0 || tornBytes > 0 || recordsDropped > 0 || batchDropped;
+    }
+}

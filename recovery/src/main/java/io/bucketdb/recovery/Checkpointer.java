@@ -1,0 +1,299 @@
+package io.bucketdb.recovery;
+
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DurableFile;
+import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.NativeFileOps;
+import io.bucketdb.storage.TableFile;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static io.bucketdb.recovery.DoubleWriteLayout.*;
+
+/**
+ * Makes the table file match the table at a journal LSN (DESIGN.md, section 3.4): the pages
+ * dirtied since the last checkpoint go to the double-write file (forced), then in place (forced),
+ * then the header with the checkpoint LSN and the next generation goes to the other slot
+ * (forced). Only after that may journal segments at or below the LSN be recycled.
+ *
+ * <p>This version runs on the writer thread and holds it for the whole checkpoint; the writer is
+ * not modifying pages meanwhile, so pages are read straight from the mapping. Afterwards the
+ * written pages are released from private memory ({@code madvise(MADV_DONTNEED)}, when native
+ * access is enabled): they now read back from the file with the same bytes, so resident memory
+ * does not grow with the table.
+ */
+public final class Checkpointer {
+    private final DurableIO io;
+    private final Path dwPath;
+    private DurableFile dw;
+
+    public Checkpointer(DurableIO io, Path directory) {
+        this.io = io;
+        this.dwPath = directory.resolve(FILE_NAME);
+    }
+
+    /** What a checkpoint did. */
+    public record Result(long pages, long bytesWritten, long generation, long checkpointLsn) {
+    }
+
+    /**
+     * Writes a checkpoint of {@code table} at {@code checkpointLsn}. The caller has made the journal
+     * durable through that LSN.
+     *
+     * @param clean whether the header records a clean close
+     */
+    public Result checkpoint(TableFile table, long checkpointLsn, boolean clean) throws IOException {
+        Header next = table.header().copy();
+        next.generation = table.header().generation + 1;
+        next.checkpointLsn = checkpointLsn;
+        next.cleanClose = clean;
+        int slot = table.activeSlot() == 0 ? 1 : 0;
+        ByteBuffer headerImage = next.encode();
+        long[] pages = livePages(table);
+
+        DurableFile out = doubleWriteFile();
+        long listBytes = pageListBytes(pages.length);
+        ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (long p : pages) {
+            list.putLong(p);
+        }
+        list.clear();
+        CRC32C body = new CRC32C();
+        long pos = BODY;
+        body.update(list.duplicate());
+        out.write(pos, list);
+        pos += listBytes;
+        body.update(headerImage.duplicate());
+        out.write(pos, headerImage.duplicate());
+        pos += PAGE;
+        for (int i = 0; i < pages.length; ) {
+            int run = runLength(table, pages, i);
+            ByteBuffer src = pageRun(table, pages[i], run);
+            body.update(src.duplicate());
+            out.write(pos, src);
+            pos += (long) run * PAGE;
+            i += run;
+        }
+        ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(MAGIC_OFFSET, MAGIC);
+        head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+        head.putInt(PAGE_COUNT_OFFSET, pages.length);
+        head.putLong(GENERATION_OFFSET, next.generation);
+        head.putLong(CHECKPOINT_LSN_OFFSET, checkpointLsn);
+        head.putInt(HEADER_SLOT_OFFSET, slot);
+        head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
+        head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
+        head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
+        head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+        out.write(0, head);
+        out.force();
+
+        for (int i = 0; i < pages.length; ) {
+            int run = runLength(table, pages, i);
+            table.writeRaw(pages[i] << ExtentClasses.PAGE_SHIFT, pageRun(table, pages[i], run));
+            i += run;
+        }
+        table.forceFile();
+        table.installHeader(next, slot, headerImage);
+        table.dirty().clear();
+        release(table, pages);
+        return new Result(pages.length, (pos - BODY) + (long) pages.length * PAGE + PAGE, next.generation, checkpointLsn);
+    }
+
+    /** Dirty pages below the allocation end, ascending. */
+    private static long[] livePages(TableFile table) {
+        long[] all = table.dirty().pages();
+        long limit = table.header().fileEnd >>> ExtentClasses.PAGE_SHIFT;
+        int n = 0;
+        for (long p : all) {
+            if (p < limit && p >= HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT) {
+                all[n++] = p;
+            }
+        }
+        return java.util.Arrays.copyOf(all, n);
+    }
+
+    /** Consecutive pages from {@code i} that lie in one mapped chunk, at most 256 (1 MiB per write). */
+    private static int runLength(TableFile table, long[] pages, int i) {
+        var m = table.mapping();
+        int chunk = m.chunkIndex(pages[i] << ExtentClasses.PAGE_SHIFT);
+        int run = 1;
+        while (i + run < pages.length && run < 256 && pages[i + run] == pages[i] + run
+                && m.chunkIndex(pages[i + run] << ExtentClasses.PAGE_SHIFT) == chunk) {
+            run++;
+        }
+        return run;
+    }
+
+    private static ByteBuffer pageRun(TableFile table, long firstPage, int run) {
+        long off = firstPage << ExtentClasses.PAGE_SHIFT;
+        MemorySegment seg = table.mapping().segment(off);
+        return seg.asSlice(table.mapping().local(off), (long) run * PAGE).asByteBuffer();
+    }
+
+    private static void release(TableFile table, long[] pages) throws IOException {
+        if (!NativeFileOps.isAvailable()) {
+            return;
+        }
+        for (int i = 0; i < pages.length; ) {
+            int run = runLength(table, pages, i);
+            long off = pages[i] << ExtentClasses.PAGE_SHIFT;
+            NativeFileOps.madviseDontNeed(table.mapping().segment(off).asSlice(table.mapping().local(off), (long) run * PAGE));
+            i += run;
+        }
+    }
+
+    private DurableFile doubleWriteFile() throws IOException {
+        if (dw == null) {
+            boolean existed = Files.exists(dwPath);
+            dw = io.open(dwPath, DurableIO.Mode.CREATE_OR_OPEN);
+            if (!existed) {
+                io.syncDirectory(dwPath.getParent());
+            }
+        }
+        return dw;
+    }
+
+    /** Closes the double-write file. */
+    public void close() throws IOException {
+        if (dw != null) {
+            dw.close();
+            dw = null;
+        }
+    }
+
+    static int headerChecksum(ByteBuffer head) {
+        CRC32C crc = new CRC32C();
+        crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));
+        return (int) crc.getValue();
+    }
+
+    /** What {@link #finishPending} found. */
+    public record Pending(boolean finished, long pages, long generation) {
+    }
+
+    /**
+     * On open, before the table is mapped: if the double-write file holds a complete batch newer
+     * than every valid header of {@code tablePath}, writes its pages and header in place and forces,
+     * finishing a checkpoint that a crash interrupted. Returns what it did.
+     */
+    public static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
+        Path path = directory.resolve(FILE_NAME);
+        if (!Files.exists(path) || !Files.exists(tablePath)) {
+            return new Pending(false, 0, 0);
+        }
+        try (DurableFile in = io.open(path, DurableIO.Mode.READ_ONLY)) {
+            long size = in.size();
+            if (size < BODY) {
+                return new Pending(false, 0, 0);
+            }
+            ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(0, head);
+            if (head.getLong(MAGIC_OFFSET) != MAGIC || head.getInt(CHECKSUM_OFFSET) != headerChecksum(head)
+                    || head.getInt(FORMAT_VERSION_OFFSET) != FORMAT_VERSION) {
+                return new Pending(false, 0, 0); // an interrupted batch: the table was not touched yet
+            }
+            int count = head.getInt(PAGE_COUNT_OFFSET);
+            long generation = head.getLong(GENERATION_OFFSET);
+            int slot = head.getInt(HEADER_SLOT_OFFSET);
+            long bodyLength = head.getLong(BODY_LENGTH_OFFSET);
+            long expectedBody = pageListBytes(count) + PAGE + (long) count * PAGE;
+            if (count < 0 || (slot != 0 && slot != 1) || bodyLength != expectedBody || BODY + bodyLength > size) {
+                return new Pending(false, 0, 0);
+            }
+            long[] best = bestHeader(io, tablePath);
+            // Only the checkpoint right after the best header can be unfinished: generations grow by one
+            // per checkpoint. And the batch holds only the pages that checkpoint changed, so the rest of
+            // the file must still be what the best header describes (at least as long as its allocation
+            // end). Anything else (say, a truncated file) must not be patched over pages the batch does
+            // not cover; opening the table then reports the damage.
+            boolean next = generation == best[0] + 1 || (best[0] < 0 && generation == 1);
+            if (!next || best[1] < 0) {
+                return new Pending(false, 0, generation);
+            }
+            // Check the whole body before touching the table.
+            CRC32C crc = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            for (long pos = BODY; pos < BODY + bodyLength; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), BODY + bodyLength - pos));
+                in.read(pos, buf);
+                buf.flip();
+                crc.update(buf);
+                pos += buf.limit();
+            }
+            if ((int) crc.getValue() != head.getInt(BODY_CHECKSUM_OFFSET)) {
+                return new Pending(false, 0, 0);
+            }
+            ByteBuffer list = ByteBuffer.allocate((int) pageListBytes(count)).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(BODY, list);
+            ByteBuffer headerImage = ByteBuffer.allocate(PAGE);
+            in.read(BODY + pageListBytes(count), headerImage);
+            headerImage.flip();
+            ByteBuffer hi = headerImage.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            // The body checksum cannot tell valid header images apart (see DoubleWriteLayout): check this one
+            // is the batch's own.
+            if (!Header.checksumMatches(hi) || hi.getInt(HeaderLayout.CHECKSUM_OFFSET) != head.getInt(HEADER_IMAGE_CHECKSUM_OFFSET)
+                    || hi.getLong(HeaderLayout.GENERATION_OFFSET) != generation
+                    || hi.getLong(HeaderLayout.CHECKPOINT_LSN_OFFSET) != head.getLong(CHECKPOINT_LSN_OFFSET)) {
+                return new Pending(false, 0, 0);
+            }
+            try (DurableFile table = io.open(tablePath, DurableIO.Mode.OPEN_EXISTING)) {
+                long pagesAt = BODY + pageListBytes(count) + PAGE;
+                ByteBuffer page = ByteBuffer.allocate(PAGE);
+                for (int i = 0; i < count; i++) {
+                    long p = list.getLong(8 * i);
+                    if (p < HeaderLayout.DATA_START / PAGE) {
+                        throw new CorruptIndexException(path, BODY + 8L * i, "a data page number (>= 2), found " + p);
+                    }
+                    page.clear();
+                    in.read(pagesAt + (long) i * PAGE, page);
+                    long at = p * PAGE;
+                    if (table.size() < at + PAGE) {
+                        table.allocate(at + PAGE);
+                    }
+                    table.write(at, page.flip());
+                }
+                table.force();
+                table.write(HeaderLayout.slotOffset(slot), headerImage);
+                table.force();
+            }
+            return new Pending(true, count, generation);
+        }
+    }
+
+    /**
+     * The highest generation among the valid header slots of the table file and whether the file
+     * still covers that header's allocation end: {generation or -1, 0 if covered else -1}.
+     */
+    private static long[] bestHeader(DurableIO io, Path tablePath) throws IOException {
+        long best = -1;
+        long fileEnd = 0;
+        long size;
+        try (DurableFile t = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
+            size = t.size();
+            for (int slot = 0; slot < 2; slot++) {
+                if (size < HeaderLayout.slotOffset(slot) + HeaderLayout.SLOT_SIZE) {
+                    continue;
+                }
+                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
+                t.read(HeaderLayout.slotOffset(slot), buf);
+                ByteBuffer b = buf.flip().order(ByteOrder.LITTLE_ENDIAN);
+                if (b.getLong(HeaderLayout.MAGIC_OFFSET) == HeaderLayout.MAGIC && Header.checksumMatches(b)
+                        && b.getLong(HeaderLayout.GENERATION_OFFSET) > best) {
+                    best = b.getLong(HeaderLayout.GENERATION_OFFSET);
+                    fileEnd = b.getLong(HeaderLayout.FILE_END_OFFSET);
+                }
+            }
+        }
+        return new long[]{best, size >= fileEnd ? 0 : -1};
+    }
+}
