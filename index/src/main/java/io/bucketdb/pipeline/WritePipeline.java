@@ -237,6 +237,11 @@ public final class WritePipeline implements AutoCloseable {
         return config;
     }
 
+    /** The highest published sequence (-1 before the first); for tests that wait for a publish. */
+    long publishedSequence() {
+        return ring.getCursor();
+    }
+
     /**
      * Stops accepting operations (later calls throw {@link IllegalStateException}), waits until
      * every operation published before has been applied and acknowledged or failed, and stops
@@ -435,6 +440,13 @@ public final class WritePipeline implements AutoCloseable {
 
     /** The writer thread: the only thread that mutates the table. Never throws. */
     private final class ApplyHandler implements EventHandler<WriteEvent> {
+        /**
+         * This thread's own failure. Journal failures are not looked up globally here: the journal
+         * marks every event it did not make durable, and an event it did make durable (a batch
+         * that completed before a later batch failed) is still applied and acknowledged.
+         */
+        private Throwable applyFailure;
+
         @Override
         public void onEvent(WriteEvent e, long seq, boolean endOfBatch) {
             CompletableFuture<Object> f = e.future;
@@ -443,13 +455,14 @@ public final class WritePipeline implements AutoCloseable {
                     runTask(e, f);
                 } else if (e.failure != null) {
                     f.completeExceptionally(e.failure);
-                } else if (failure.get() != null) {
-                    f.completeExceptionally(readOnly(failure.get()));
+                } else if (applyFailure != null) {
+                    f.completeExceptionally(readOnly(applyFailure));
                 } else {
                     Object result;
                     try {
                         result = apply(e);
                     } catch (Throwable t) {
+                        applyFailure = t;
                         failure.compareAndSet(null, t);
                         f.completeExceptionally(t);
                         return;
