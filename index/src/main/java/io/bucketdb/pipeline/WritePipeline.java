@@ -237,9 +237,9 @@ public final class WritePipeline implements AutoCloseable {
         return config;
     }
 
-    /** The highest published sequence (-1 before the first); for tests that wait for a publish. */
-    long publishedSequence() {
-        return ring.getCursor();
+    /** Whether the operation at ring sequence {@code seq} is published; for tests that wait for a publish. */
+    boolean isPublished(long seq) {
+        return ring.isAvailable(seq);
     }
 
     /**
@@ -258,6 +258,7 @@ public final class WritePipeline implements AutoCloseable {
         }
         closed = true;
         // Producers that passed the closed check before it was set publish; none can start now.
+        // Only after that is the cursor (which a multi-producer ring advances at claim) all published.
         while (inFlight.get() != 0) {
             LockSupport.parkNanos(10_000);
         }
