@@ -2,6 +2,7 @@
 module io.bucketdb.index {
     requires transitive io.bucketdb.storage;
     requires io.bucketdb.recovery;
+    requires com.lmax.disruptor;
     exports io.bucketdb;
     exports io.bucketdb.hash;
     exports io.bucketdb.inspect;

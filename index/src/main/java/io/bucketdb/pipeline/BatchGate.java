@@ -1,0 +1,61 @@
+package io.bucketdb.pipeline;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A table-wide seqlock that makes a {@link WriteBatch} atomic for readers. The table's own
+ * per-stripe stamps make each key's read atomic; this stamp makes a group of keys change at once.
+ *
+ * <p>Protocol, the same as the table's stripes: the writer makes the stamp odd (opaque store,
+ * then a store-store fence), applies the batch, then makes it even with a release store. A reader
+ * takes the stamp with acquire (odd: the batch is in progress, wait), reads, issues an acquire
+ * fence, and accepts only if the stamp is unchanged. Only multi-operation batches touch the
+ * stamp, so single writes never make readers retry.
+ */
+public final class BatchGate {
+    private static final VarHandle STAMP;
+
+    static {
+        try {
+            STAMP = MethodHandles.lookup().findVarHandle(BatchGate.class, "stamp", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through STAMP
+    private long stamp;
+
+    /** Reader: an even stamp to validate against; waits while a batch is being applied. */
+    public long readBegin() {
+        for (int spins = 0; ; spins++) {
+            long s = (long) STAMP.getAcquire(this);
+            if ((s & 1) == 0) {
+                return s;
+            }
+            if (spins < 128) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** Reader: whether no batch was applied since {@link #readBegin} returned {@code stamp}. */
+    public boolean readValidate(long stamp) {
+        VarHandle.acquireFence();
+        return (long) STAMP.getOpaque(this) == stamp;
+    }
+
+    /** Writer thread: a batch starts changing the table. */
+    void writeBegin() {
+        STAMP.setOpaque(this, (long) STAMP.getOpaque(this) + 1);
+        VarHandle.storeStoreFence();
+    }
+
+    /** Writer thread: the batch is complete (or undone). */
+    void writeEnd() {
+        STAMP.setRelease(this, (long) STAMP.getOpaque(this) + 1);
+    }
+}

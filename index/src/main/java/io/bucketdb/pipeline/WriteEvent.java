@@ -1,0 +1,86 @@
+package io.bucketdb.pipeline;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A preallocated, mutable ring entry. A producer fills it between claiming and publishing its
+ * sequence; the journal thread reads it and may set {@link #failure}; the apply thread reads it,
+ * completes the future and clears the references. Plain fields are enough: each hand-off is
+ * ordered by the Disruptor sequences (the producer's publish is a release store that the journal
+ * barrier reads with acquire; the journal processor's sequence likewise for the apply barrier;
+ * the apply processor's sequence gates the producer's next claim of the slot).
+ *
+ * <p>The getters are for {@link JournalStage} implementations, valid only during
+ * {@link JournalStage#append}.
+ */
+public final class WriteEvent {
+    /** What an event asks for. */
+    public enum Type { PUT_LONG, DELETE_LONG, PUT_BYTES, DELETE_BYTES, BATCH, TASK }
+
+    Type type;
+    long key;
+    long value;
+    byte[] keyBytes;
+    byte[] valueBytes;
+    WriteBatch batch;
+    Callable<?> task;
+    CompletableFuture<Object> future;
+    /** Set by the journal stage when this event must not be applied; read by the apply stage. */
+    Throwable failure;
+
+    WriteEvent() {
+    }
+
+    void set(Type type, long key, long value, byte[] keyBytes, byte[] valueBytes, WriteBatch batch, Callable<?> task,
+             CompletableFuture<Object> future) {
+        this.type = type;
+        this.key = key;
+        this.value = value;
+        this.keyBytes = keyBytes;
+        this.valueBytes = valueBytes;
+        this.batch = batch;
+        this.task = task;
+        this.future = future;
+        this.failure = null;
+    }
+
+    /** Drops the references so a recycled slot keeps no caller data alive. */
+    void clear() {
+        keyBytes = null;
+        valueBytes = null;
+        batch = null;
+        task = null;
+        future = null;
+        failure = null;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /** The key of {@link Type#PUT_LONG} and {@link Type#DELETE_LONG}. */
+    public long key() {
+        return key;
+    }
+
+    /** The value of {@link Type#PUT_LONG}. */
+    public long value() {
+        return value;
+    }
+
+    /** The key of {@link Type#PUT_BYTES} and {@link Type#DELETE_BYTES}; do not modify. */
+    public byte[] keyBytes() {
+        return keyBytes;
+    }
+
+    /** The value of {@link Type#PUT_BYTES}; do not modify. */
+    public byte[] valueBytes() {
+        return valueBytes;
+    }
+
+    /** The operations of {@link Type#BATCH}. */
+    public WriteBatch batch() {
+        return batch;
+    }
+}

@@ -1,0 +1,161 @@
+package io.bucketdb.pipeline;
+
+import io.bucketdb.Seeds;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Writers on disjoint key ranges (blocking and async calls mixed) and readers on all ranges, on a
+ * table that grows from one bucket through many doublings. Values encode the key and a version
+ * that grows with every operation on the key, so a reader can tell a stale, a foreign and a
+ * never-written value apart.
+ */
+class ConcurrentDifferentialTest {
+    private static final int WRITERS = 3;
+    private static final int READERS = 2;
+    private static final int KEYS_PER_WRITER = 4000;
+    private static final int OPS_PER_WRITER = 12_000;
+    private static final int KEY_BITS = 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldShowEveryAcknowledgedWriteToEveryLaterRead() throws Exception {
+        long seed = Seeds.seed();
+        System.out.println("ConcurrentDifferentialTest seed " + seed);
+        Seeds.run(seed, () -> runOnce(seed));
+    }
+
+    private static long encode(long key, long version) {
+        return version << KEY_BITS | key;
+    }
+
+    private void runOnce(long seed) throws Exception {
+        int keys = WRITERS * KEYS_PER_WRITER;
+        // Per key: (version << 1 | deleted) of the newest acknowledged operation, and the newest
+        // issued put and delete versions (set before publishing).
+        AtomicLongArray acked = new AtomicLongArray(keys);
+        AtomicLongArray issuedPut = new AtomicLongArray(keys);
+        AtomicLongArray issuedDelete = new AtomicLongArray(keys);
+        for (int k = 0; k < keys; k++) {
+            acked.set(k, 1); // version 0, deleted: absent
+        }
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean done = new AtomicBoolean();
+        try (PipelineFixture fx = new PipelineFixture(dir, seed)) {
+            WritePipeline p = fx.pipeline;
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                int first = w * KEYS_PER_WRITER;
+                SplittableRandom rnd = new SplittableRandom(seed + w);
+                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
+                    ArrayDeque<CompletableFuture<Boolean>> pending = new ArrayDeque<>();
+                    long version = 0;
+                    try {
+                        for (int i = 0; i < OPS_PER_WRITER; i++) {
+                            int k = first + rnd.nextInt(i < KEYS_PER_WRITER ? i + 1 : KEYS_PER_WRITER);
+                            long v = ++version;
+                            boolean delete = rnd.nextInt(5) == 0;
+                            long ack = delete ? v << 1 | 1 : v << 1;
+                            if (delete) {
+                                issuedDelete.set(k, v);
+                            } else {
+                                issuedPut.set(k, v);
+                            }
+                            if (rnd.nextBoolean()) {
+                                if (delete) {
+                                    p.deleteLong(k);
+                                } else {
+                                    p.putLong(k, encode(k, v));
+                                }
+                                acked.accumulateAndGet(k, ack, Math::max);
+                            } else {
+                                CompletableFuture<Boolean> f = delete ? p.deleteLongAsync(k) : p.putLongAsync(k, encode(k, v));
+                                int key = k;
+                                pending.add(f.thenApply(r -> {
+                                    acked.accumulateAndGet(key, ack, Math::max);
+                                    return r;
+                                }));
+                                while (pending.size() > 64) {
+                                    pending.poll().join();
+                                }
+                            }
+                        }
+                        for (CompletableFuture<Boolean> f : pending) {
+                            f.join();
+                        }
+                    } catch (Throwable t) {
+                        errors.add(Thread.currentThread().getName() + ": " + t);
+                    }
+                }));
+            }
+            List<Thread> readers = new ArrayList<>();
+            for (int r = 0; r < READERS; r++) {
+                SplittableRandom rnd = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (r + 1)));
+                boolean gated = r % 2 == 0;
+                readers.add(Thread.ofPlatform().name("reader-" + r).start(() -> {
+                    long reads = 0;
+                    while (!done.get() && errors.isEmpty()) {
+                        int k = rnd.nextInt(keys);
+                        long a = acked.get(k);
+                        long value = gated ? p.getLong(k, -1) : fx.table.getLong(k, -1);
+                        reads++;
+                        long ackVersion = a >>> 1;
+                        boolean ackDeleted = (a & 1) != 0;
+                        if (value == -1) {
+                            if (!ackDeleted && issuedDelete.get(k) <= ackVersion) {
+                                errors.add("key " + k + " absent after acknowledged put version " + ackVersion);
+                            }
+                        } else {
+                            long vk = value & ((1L << KEY_BITS) - 1);
+                            long vv = value >>> KEY_BITS;
+                            if (vk != k) {
+                                errors.add("key " + k + " returned a value written for key " + vk);
+                            } else if (vv > issuedPut.get(k) || vv == 0) {
+                                errors.add("key " + k + " returned version " + vv + " that was never written");
+                            } else if (vv < ackVersion && !ackDeleted) {
+                                errors.add("key " + k + " returned stale version " + vv + " after acknowledged " + ackVersion);
+                            } else if (vv < ackVersion) {
+                                errors.add("key " + k + " returned version " + vv + " deleted by acknowledged " + ackVersion);
+                            }
+                        }
+                    }
+                    assertTrue(reads > 0);
+                }));
+            }
+            for (Thread t : writers) {
+                t.join();
+            }
+            done.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertTrue(errors.isEmpty(), () -> errors.size() + " errors, first: " + errors.peek());
+            long present = 0;
+            for (int k = 0; k < keys; k++) {
+                boolean shouldExist = issuedPut.get(k) > issuedDelete.get(k);
+                long expected = shouldExist ? encode(k, issuedPut.get(k)) : -1;
+                assertEquals(expected, fx.table.getLong(k, -1), "key " + k);
+                present += shouldExist ? 1 : 0;
+            }
+            assertEquals(present, fx.table.size());
+            assertTrue(fx.file.header().b >= 8, "the table grew through several doublings: B=" + fx.file.header().b);
+            assertTrue(p.batchSizes().batches() > 0);
+            System.out.println("journal batch sizes: " + p.batchSizes());
+        }
+    }
+}
