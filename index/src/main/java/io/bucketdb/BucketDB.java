@@ -8,6 +8,11 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.pipeline.JournalStage;
+import io.bucketdb.pipeline.PipelineConfig;
+import io.bucketdb.pipeline.WriteEvent;
+import io.bucketdb.pipeline.WritePipeline;
+import io.bucketdb.recovery.JournalRecord;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
@@ -24,6 +29,8 @@ import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -66,16 +73,19 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private final boolean cleanBeforeOpen;
     private final int keyWidth;
     private final int valueWidth;
+    /** Serializes close() calls. */
     private final Object writeLock = new Object();
     private volatile boolean closed;
 
-    // Durability; all guarded by writeLock. Null journal: opened read-only.
+    // Durability. The journal, checkpointer and counters are used by the writer thread (the pipeline's),
+    // and after close() has drained the pipeline, by the closing thread. Null journal: opened read-only.
     private final JournalWriter journal;
     private final Checkpointer checkpointer;
     private final Options options;
     private final Recovery recovery;
     private final ScheduledExecutorService timer;
-    private volatile IOException failure;
+    /** Null for a read-only open; otherwise every write and every writer task goes through it. */
+    private final WritePipeline pipeline;
     private long journalBytesAtCheckpoint;
     private long lastCheckpointNanos = System.nanoTime();
     private long checkpoints;
@@ -93,6 +103,15 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         this.checkpointer = checkpointer;
         this.options = options;
         this.recovery = recovery;
+        if (journal != null) {
+            PipelineConfig config = PipelineConfig.defaults()
+                    .withRingSize(options.ringSize())
+                    .withSync(options.durability() == Durability.SYNC)
+                    .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos());
+            this.pipeline = new WritePipeline(table, new JournalAdapter(), config, this::afterBatch);
+        } else {
+            this.pipeline = null;
+        }
         if (journal != null) {
             long tick = Math.max(1, Math.min(options.checkpointInterval().toMillis(),
                     options.durability() == Durability.ASYNC ? options.asyncForceInterval().toMillis() : 1000));
@@ -267,49 +286,62 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     public long getLong(long key, long missing) {
         checkOpen();
         requireLongWidths();
-        return table.getLong(key, missing);
+        return pipeline != null ? pipeline.getLong(key, missing) : table.getLong(key, missing);
     }
 
     /** Whether {@code key} is present. 8-byte keys and values only; allocates nothing. */
     public boolean containsLong(long key) {
         checkOpen();
         requireLongWidths();
-        // Two probes with different defaults tell "absent" from a stored value equal to one of them.
-        return table.getLong(key, 0) != 0 || table.getLong(key, 1) != 1;
+        // Two probes with different defaults tell "absent" from a stored value equal to one of them,
+        // inside one batch-gate section so they cannot straddle an atomic batch.
+        if (pipeline == null) {
+            return table.getLong(key, 0) != 0 || table.getLong(key, 1) != 1;
+        }
+        var gate = pipeline.batchGate();
+        while (true) {
+            long stamp = gate.readBegin();
+            boolean present = table.getLong(key, 0) != 0 || table.getLong(key, 1) != 1;
+            if (gate.readValidate(stamp)) {
+                return present;
+            }
+        }
     }
 
     /** Puts {@code key → value}; true if the key was new. 8-byte keys and values only; allocates nothing. */
     public boolean putLong(long key, long value) {
         requireLongWidths();
-        synchronized (writeLock) {
-            checkWritable();
-            try {
-                journal.appendPutLong(key, value);
-                commit();
-                boolean fresh = table.putLong(key, value);
-                afterApply();
-                return fresh;
-            } catch (IOException | UncheckedIOException e) {
-                throw fail(e);
-            }
+        checkWritable();
+        try {
+            return pipeline.putLong(key, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** Publishes a put; the future completes (true if the key was new) once acknowledged per the durability mode. */
+    public CompletableFuture<Boolean> putLongAsync(long key, long value) {
+        requireLongWidths();
+        checkWritable();
+        return pipeline.putLongAsync(key, value);
     }
 
     /** Deletes {@code key}; true if it was present. 8-byte keys and values only; allocates nothing. */
     public boolean deleteLong(long key) {
         requireLongWidths();
-        synchronized (writeLock) {
-            checkWritable();
-            try {
-                journal.appendDeleteLong(key);
-                commit();
-                boolean had = table.deleteLong(key);
-                afterApply();
-                return had;
-            } catch (IOException | UncheckedIOException e) {
-                throw fail(e);
-            }
+        checkWritable();
+        try {
+            return pipeline.deleteLong(key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** Publishes a delete; the future completes (true if the key was present) once acknowledged. */
+    public CompletableFuture<Boolean> deleteLongAsync(long key) {
+        requireLongWidths();
+        checkWritable();
+        return pipeline.deleteLongAsync(key);
     }
 
     // ---------------------------------------------------------------- byte[]
@@ -319,7 +351,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         checkOpen();
         checkKey(key);
         byte[] out = new byte[valueWidth];
-        return table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0) ? out : null;
+        boolean found = pipeline != null ? pipeline.get(key, out) : table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0);
+        return found ? out : null;
     }
 
     /** Whether {@code key} is present. */
@@ -331,52 +364,98 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     public boolean put(byte[] key, byte[] value) {
         checkKey(key);
         checkValue(value);
-        synchronized (writeLock) {
-            checkWritable();
-            try {
-                journal.appendPut(key, value);
-                commit();
-                boolean fresh = table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
-                afterApply();
-                return fresh;
-            } catch (IOException | UncheckedIOException e) {
-                throw fail(e);
-            }
+        checkWritable();
+        try {
+            return pipeline.put(key, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** Publishes a put; leave the arrays unchanged until the future completes. */
+    public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
+        checkKey(key);
+        checkValue(value);
+        checkWritable();
+        return pipeline.putAsync(key, value);
     }
 
     /** Deletes {@code key}; true if it was present. */
     public boolean delete(byte[] key) {
         checkKey(key);
-        synchronized (writeLock) {
-            checkWritable();
-            try {
-                journal.appendDelete(key);
-                commit();
-                boolean had = table.delete(MemorySegment.ofArray(key), 0);
-                afterApply();
-                return had;
-            } catch (IOException | UncheckedIOException e) {
-                throw fail(e);
-            }
+        checkWritable();
+        try {
+            return pipeline.delete(key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    /** Publishes a delete; leave the array unchanged until the future completes. */
+    public CompletableFuture<Boolean> deleteAsync(byte[] key) {
+        checkKey(key);
+        checkWritable();
+        return pipeline.deleteAsync(key);
+    }
+
+    /** Applies every operation of {@code batch} or none (also across a crash), and waits for the acknowledgement. */
+    public void write(WriteBatch batch) {
+        checkWritable();
+        try {
+            pipeline.write(batch);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Publishes {@code batch}; the future completes once it is acknowledged. */
+    public CompletableFuture<Void> writeAsync(WriteBatch batch) {
+        checkWritable();
+        return pipeline.writeAsync(batch);
     }
 
     // ---------------------------------------------------------------- durability (writer lock held)
 
-    /** Makes the records appended so far acknowledged-safe per the durability mode. */
-    private void commit() throws IOException {
-        if (options.durability() == Durability.SYNC) {
-            journal.sync();
-        } else {
-            journal.flush();
-        }
-    }
-
-    private void afterApply() throws IOException {
+    /** Writer thread, after every batch: the dirty-page and journal-size checkpoint triggers. */
+    private void afterBatch() throws IOException {
         if (file.dirty().count() * (long) ExtentClasses.PAGE_SIZE > options.dirtyLimitBytes()
                 || journal.bytesAppended() - journalBytesAtCheckpoint > options.journalLimitBytes()) {
             checkpointLocked(false);
+        }
+    }
+
+    /** Encodes pipeline operations as journal records on the writer thread. */
+    private final class JournalAdapter implements JournalStage {
+        @Override
+        public void append(WriteEvent e) throws IOException {
+            switch (e.type()) {
+                case PUT_LONG -> journal.appendPutLong(e.key(), e.value());
+                case DELETE_LONG -> journal.appendDeleteLong(e.key());
+                case PUT_BYTES -> journal.appendPut(e.keyBytes(), e.valueBytes());
+                case DELETE_BYTES -> journal.appendDelete(e.keyBytes());
+                case BATCH -> {
+                    journal.append(new JournalRecord.BatchBegin(e.batch().size()));
+                    for (WriteBatch.Op op : e.batch().ops()) {
+                        switch (op) {
+                            case WriteBatch.PutLong p -> journal.appendPutLong(p.key(), p.value());
+                            case WriteBatch.DeleteLong d -> journal.appendDeleteLong(d.key());
+                            case WriteBatch.Put p -> journal.appendPut(p.key(), p.value());
+                            case WriteBatch.Delete d -> journal.appendDelete(d.key());
+                        }
+                    }
+                    journal.append(new JournalRecord.BatchCommit());
+                }
+                case TASK -> throw new AssertionError("tasks are not journaled");
+            }
+        }
+
+        @Override
+        public void endOfBatch(boolean sync) throws IOException {
+            if (sync) {
+                journal.sync();
+            } else {
+                journal.flush();
+            }
         }
     }
 
@@ -395,48 +474,75 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * journal before it is recycled. Normally triggers do this (see {@link Options#withCheckpointTriggers}).
      */
     public void checkpoint() {
-        synchronized (writeLock) {
-            checkWritable();
+        checkOpen();
+        onWriter(() -> {
             try {
                 checkpointLocked(false);
-            } catch (IOException | UncheckedIOException e) {
-                throw fail(e);
+            } catch (IOException | RuntimeException e) {
+                pipeline.fail(e);
+                throw e;
             }
-        }
+            return null;
+        });
     }
 
-    /** Checkpoints written since open (the first one of a new index included). */
+    /** Checkpoints written since open, not counting the one that created a new index. */
     public long checkpoints() {
-        synchronized (writeLock) {
-            return checkpoints;
-        }
+        checkOpen();
+        return pipeline == null ? 0 : onWriter(() -> checkpoints);
     }
 
-    private void onTimer() {
-        synchronized (writeLock) {
-            if (closed || failure != null) {
-                return;
-            }
+    /** Runs {@code task} on the writer thread (or here, for a read-only open) and returns its result. */
+    private <T> T onWriter(java.util.concurrent.Callable<T> task) {
+        if (pipeline == null) {
             try {
-                if (options.durability() == Durability.ASYNC) {
-                    journal.sync();
-                }
-                if (System.nanoTime() - lastCheckpointNanos > options.checkpointInterval().toNanos() && file.dirty().count() > 0) {
-                    checkpointLocked(false);
-                }
-            } catch (IOException | UncheckedIOException e) {
-                fail(e);
+                return task.call();
+            } catch (Exception e) {
+                throw e instanceof RuntimeException r ? r : new UncheckedIOException(new IOException(e));
             }
+        }
+        try {
+            return pipeline.runOnWriter(task).join();
+        } catch (CompletionException e) {
+            throw unwrap(e.getCause());
         }
     }
 
-    /** Turns the index read-only after an I/O failure: nothing is acknowledged after it. */
-    private UncheckedIOException fail(Exception e) {
-        IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-        if (failure == null) {
-            failure = io;
+    private static RuntimeException unwrap(Throwable c) {
+        if (c instanceof IOException io) {
+            return new UncheckedIOException(io);
         }
-        return e instanceof UncheckedIOException u ? u : new UncheckedIOException(io);
+        if (c instanceof RuntimeException r) {
+            return r;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        return new UncheckedIOException(new IOException(c));
+    }
+
+    /** Timer thread: asks the writer for the ASYNC force and the interval checkpoint; never blocks on them. */
+    private void onTimer() {
+        if (closed || pipeline.isReadOnly()) {
+            return;
+        }
+        try {
+            pipeline.runOnWriter(() -> {
+                try {
+                    if (options.durability() == Durability.ASYNC) {
+                        journal.sync();
+                    }
+                    if (System.nanoTime() - lastCheckpointNanos > options.checkpointInterval().toNanos() && file.dirty().count() > 0) {
+                        checkpointLocked(false);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    pipeline.fail(e);
+                }
+                return null;
+            });
+        } catch (IllegalStateException closing) {
+            // close() began meanwhile: it checkpoints itself.
+        }
     }
 
     // ---------------------------------------------------------------- iteration and stats
@@ -475,31 +581,25 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     /** Where growth stands; cheap (reads the header), for progress displays. */
     public Growth growth() {
-        synchronized (writeLock) {
-            checkOpen();
+        checkOpen();
+        return onWriter(() -> {
             var h = file.header();
             long[] progress = table.growthProgress();
             return new Growth(h.b, h.growing(), h.sameSizeGrow(), progress[0], progress[1], h.overflowBuckets);
-        }
+        });
     }
 
     /** The index's numbers. Walks every chain for the histogram, so it costs a scan of the table. */
     public Stats stats() {
-        synchronized (writeLock) {
-            checkOpen();
+        checkOpen();
+        return onWriter(() -> {
             var h = file.header();
             long[] progress = table.growthProgress();
-            long fileBytes;
-            try {
-                fileBytes = file.fileSize();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
             long buckets = 1L << h.b;
             return new Stats(table.size(), h.b, buckets, h.overflowBuckets, (double) table.size() / buckets, h.growing(),
-                    h.sameSizeGrow(), progress[0], progress[1], TableScan.chainHistogram(table, 8), fileBytes, h.fileEnd,
+                    h.sameSizeGrow(), progress[0], progress[1], TableScan.chainHistogram(table, 8), file.fileSize(), h.fileEnd,
                     keyWidth, valueWidth, h.generation, cleanBeforeOpen);
-        }
+        });
     }
 
     /**
@@ -517,9 +617,15 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             if (timer != null) {
                 timer.shutdownNow();
             }
+            if (pipeline != null) {
+                // Drains: everything published before this is applied and acknowledged (or failed), and
+                // the writer thread ends, so this thread owns the table from here on.
+                pipeline.close();
+            }
+            Throwable failed = pipeline == null ? null : pipeline.failure();
             IOException error = null;
             try {
-                if (journal != null && failure == null) {
+                if (journal != null && failed == null) {
                     checkpointLocked(true);
                 }
             } catch (IOException | UncheckedIOException e) {
@@ -527,16 +633,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             try {
                 if (journal != null) {
-                    if (failure == null && error == null) {
+                    if (failed == null && error == null) {
                         journal.close();
                     } else {
-                        closeQuietly(journal, error != null ? error : failure);
+                        closeQuietly(journal, error != null ? error : failed);
                     }
                 }
                 if (checkpointer != null) {
                     checkpointer.close();
                 }
-                if (failure == null && error == null) {
+                if (failed == null && error == null) {
                     file.closeAndTrim();
                 } else {
                     file.close();
@@ -565,7 +671,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         if (file.readOnly()) {
             throw new IllegalStateException("index " + dir + " is open read-only");
         }
-        IOException f = failure;
+        Throwable f = pipeline.failure();
         if (f != null) {
             throw new IllegalStateException("index " + dir + " is read-only after an I/O failure (reopen to recover): " + f, f);
         }

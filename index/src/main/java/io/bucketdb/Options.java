@@ -38,6 +38,8 @@ public final class Options {
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
     private JournalOptions journal = JournalOptions.defaults();
+    private int ringSize = 1024;
+    private Duration publishTimeout;
 
     private Options() {
     }
@@ -60,6 +62,8 @@ public final class Options {
         o.checkpointInterval = checkpointInterval;
         o.truncateOnDamage = truncateOnDamage;
         o.journal = journal;
+        o.ringSize = ringSize;
+        o.publishTimeout = publishTimeout;
         return o;
     }
 
@@ -172,6 +176,22 @@ public final class Options {
         return o;
     }
 
+    /**
+     * The write pipeline: ring entries (a power of two, default 1024: how many writes may wait to be
+     * journaled and applied) and how long a writer waits for a free entry when the ring is full
+     * before failing with a {@link java.util.concurrent.RejectedExecutionException} (null, the
+     * default: wait as long as it takes).
+     */
+    public Options withPipeline(int ringSize, Duration publishTimeout) {
+        if (ringSize < 1 || Integer.bitCount(ringSize) != 1) {
+            throw new IllegalArgumentException("ring size must be a power of two, got " + ringSize);
+        }
+        Options o = copy();
+        o.ringSize = ringSize;
+        o.publishTimeout = publishTimeout == null ? null : positive(publishTimeout, "publish timeout");
+        return o;
+    }
+
     private static Duration positive(Duration d, String what) {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
@@ -243,5 +263,14 @@ public final class Options {
 
     public JournalOptions journal() {
         return journal;
+    }
+
+    public int ringSize() {
+        return ringSize;
+    }
+
+    /** How long a writer waits for a ring entry, or null for as long as it takes. */
+    public Duration publishTimeout() {
+        return publishTimeout;
     }
 }

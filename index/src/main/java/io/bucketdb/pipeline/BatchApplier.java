@@ -1,5 +1,7 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.WriteBatch;
+
 import io.bucketdb.table.HashTable;
 
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.WriteBatch;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

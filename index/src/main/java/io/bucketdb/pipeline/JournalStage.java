@@ -3,7 +3,7 @@ package io.bucketdb.pipeline;
 import java.io.IOException;
 
 /**
- * The journal side of the pipeline. Called on the journal thread only, in sequence order:
+ * The journal side of the pipeline. Called on the writer thread only, in sequence order:
  * {@link #append} once per write operation (never for writer-thread tasks), then
  * {@link #endOfBatch} once when the Disruptor batch ends, so an implementation does one write
  * and, when {@code sync}, one force per batch (group commit).

@@ -1,5 +1,7 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.WriteBatch;
+
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,5 +1,7 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.WriteBatch;
+
 import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventHandler;
@@ -11,7 +13,6 @@ import io.bucketdb.table.HashTable;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,20 +23,22 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Serializes writes to one {@link HashTable} through a multi-producer Disruptor ring with two
- * stages, each on its own thread:
+ * Serializes writes to one {@link HashTable} through a multi-producer Disruptor ring consumed by
+ * one thread, the table's single writer ({@code bucketdb-writer}). For each Disruptor batch it:
  * <ol>
- *   <li><b>journal</b> ({@code bucketdb-journal}): calls {@link JournalStage#append} per operation
- *       and {@link JournalStage#endOfBatch} when Disruptor's {@code endOfBatch} flag is set, so a
- *       batch costs one write and, in {@code SYNC}, one force (group commit);</li>
- *   <li><b>apply</b> ({@code bucketdb-writer}), gated on the journal's sequence: the table's single
- *       writer. It applies operations in sequence order and completes each caller's future right
- *       after applying it.</li>
+ *   <li>hands every operation to {@link JournalStage#append} (which returns the operation's last
+ *       journal LSN), then calls {@link JournalStage#endOfBatch} once: one write and, in
+ *       {@code SYNC}, one force for the whole batch (group commit);</li>
+ *   <li>applies the operations to the table in sequence order and completes each caller's future
+ *       right after applying it;</li>
+ *   <li>runs the writer tasks of the batch and then {@link BatchListener#afterBatch} (checkpoint
+ *       triggers).</li>
  * </ol>
- * Acknowledging in the apply stage rather than a third stage: the gate already guarantees the
- * force covering an operation finished before it is applied, a third thread would contend for
- * the machines' two cores and add a hand-off to every acknowledgement, and completing a future
- * is one CAS plus an unpark.
+ * Journal and apply share one thread on purpose: growth steps that applying an operation takes
+ * are journaled as markers by the apply code itself, so they land in the journal right after the
+ * operations that caused them, and at the end of a batch everything journaled has been applied,
+ * so a checkpoint taken there covers exactly the journal up to its last LSN. On the machines' two
+ * cores a second stage thread would only add a hand-off per batch; the force dominates anyway.
  *
  * <h2>Threading and memory ordering</h2>
  * <ul>
@@ -67,10 +70,9 @@ public final class WritePipeline implements AutoCloseable {
     private final JournalStage journal;
     private final PipelineConfig config;
     private final RingBuffer<WriteEvent> ring;
-    private final BatchEventProcessor<WriteEvent> journalProcessor;
-    private final BatchEventProcessor<WriteEvent> applyProcessor;
-    private final Thread journalThread;
-    private final Thread applyThread;
+    private final BatchEventProcessor<WriteEvent> processor;
+    private final Thread writerThread;
+    private final BatchListener listener;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
     private final boolean longWidths;
@@ -80,25 +82,35 @@ public final class WritePipeline implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
 
-    /** Starts the journal and writer threads; from now on only the writer thread mutates {@code table}. */
+    /** Called on the writer thread at the end of every batch, after its operations and tasks. */
+    @FunctionalInterface
+    public interface BatchListener {
+        BatchListener NONE = () -> {
+        };
+
+        /** Runs on the writer thread; throwing turns the pipeline read-only. */
+        void afterBatch() throws IOException;
+    }
+
+    /** Starts the writer thread; from now on only it mutates {@code table}. */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config) {
+        this(table, journal, config, BatchListener.NONE);
+    }
+
+    /** Starts the writer thread with a listener called after every batch. */
+    public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener) {
         this.table = Objects.requireNonNull(table, "table");
         this.journal = Objects.requireNonNull(journal, "journal");
         this.config = Objects.requireNonNull(config, "config");
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.longWidths = table.keyWidth() == 8 && table.valueWidth() == 8;
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), config.waitStrategy().get());
-        SequenceBarrier journalBarrier = ring.newBarrier();
-        journalProcessor = new BatchEventProcessorBuilder().build(ring, journalBarrier, new JournalHandler());
-        SequenceBarrier applyBarrier = ring.newBarrier(journalProcessor.getSequence());
-        applyProcessor = new BatchEventProcessorBuilder().build(ring, applyBarrier, new ApplyHandler());
-        ring.addGatingSequences(applyProcessor.getSequence());
-        ExceptionHandler<WriteEvent> last = new LastResortHandler();
-        journalProcessor.setExceptionHandler(last);
-        applyProcessor.setExceptionHandler(last);
-        journalThread = Thread.ofPlatform().name("bucketdb-journal").daemon().unstarted(journalProcessor);
-        applyThread = Thread.ofPlatform().name("bucketdb-writer").daemon().unstarted(applyProcessor);
-        journalThread.start();
-        applyThread.start();
+        SequenceBarrier barrier = ring.newBarrier();
+        processor = new BatchEventProcessorBuilder().build(ring, barrier, new WriterHandler());
+        ring.addGatingSequences(processor.getSequence());
+        processor.setExceptionHandler(new LastResortHandler());
+        writerThread = Thread.ofPlatform().name("bucketdb-writer").daemon().unstarted(processor);
+        writerThread.start();
     }
 
     // ---------------------------------------------------------------- long → long
@@ -173,9 +185,10 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} on the writer thread after every operation published before it has been
-     * applied and before any published after it (for checkpoints and statistics). Tasks run also
-     * when the pipeline is read-only; a task's exception fails only its own future.
+     * Runs {@code task} on the writer thread at the end of the batch it lands in: after every
+     * operation published before it (and possibly some published after it in the same batch) has
+     * been applied, when everything journaled has been applied (for checkpoints and statistics).
+     * Tasks run also when the pipeline is read-only; a task's exception fails only its own future.
      */
     public <T> CompletableFuture<T> runOnWriter(Callable<T> task) {
         Objects.requireNonNull(task, "task");
@@ -245,7 +258,7 @@ public final class WritePipeline implements AutoCloseable {
     /**
      * Stops accepting operations (later calls throw {@link IllegalStateException}), waits until
      * every operation published before has been applied and acknowledged or failed, and stops
-     * both threads. Idempotent; must not be called from the writer thread. Does not close the
+     * the writer thread. Idempotent; must not be called from the writer thread. Does not close the
      * journal or the table: their owner does, afterwards.
      */
     @Override
@@ -253,7 +266,7 @@ public final class WritePipeline implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() == applyThread) {
+        if (Thread.currentThread() == writerThread) {
             throw new IllegalStateException("close() on the writer thread would wait for itself");
         }
         closed = true;
@@ -263,19 +276,16 @@ public final class WritePipeline implements AutoCloseable {
             LockSupport.parkNanos(10_000);
         }
         long last = ring.getCursor();
-        while (applyProcessor.getSequence().get() < last) {
+        while (processor.getSequence().get() < last) {
             LockSupport.parkNanos(20_000);
         }
-        journalProcessor.halt();
-        applyProcessor.halt();
+        processor.halt();
         boolean interrupted = false;
-        for (Thread t : List.of(journalThread, applyThread)) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        while (writerThread.isAlive()) {
+            try {
+                writerThread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
         if (interrupted) {
@@ -288,7 +298,7 @@ public final class WritePipeline implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private <T> CompletableFuture<T> publish(WriteEvent.Type type, long key, long value, byte[] keyBytes, byte[] valueBytes,
                                              WriteBatch batch, Callable<?> task) {
-        if (Thread.currentThread() == applyThread) {
+        if (Thread.currentThread() == writerThread) {
             throw new IllegalStateException("a write from the writer thread would wait for itself; use an …Async "
                     + "dependent action of the future instead");
         }
@@ -337,7 +347,8 @@ public final class WritePipeline implements AutoCloseable {
         } catch (CompletionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
-                throw new IOException(io.getMessage(), io);
+                // The original, so its type (CorruptIndexException, SimulatedCrashException, ...) reaches the caller.
+                throw io;
             }
             if (c instanceof RuntimeException r) {
                 throw r;
@@ -347,6 +358,14 @@ public final class WritePipeline implements AutoCloseable {
             }
             throw new IOException(c);
         }
+    }
+
+    /**
+     * Turns the pipeline read-only from the writer thread (a writer task whose checkpoint failed
+     * uses it): nothing is acknowledged after an I/O failure.
+     */
+    public void fail(Throwable cause) {
+        failure.compareAndSet(null, cause);
     }
 
     private void checkWritable() {
@@ -381,11 +400,16 @@ public final class WritePipeline implements AutoCloseable {
 
     // ---------------------------------------------------------------- stages
 
-    /** Journal thread. Never throws: a failure is recorded on the events of its batch. */
-    private final class JournalHandler implements EventHandler<WriteEvent> {
+    /** The writer thread: journals a batch, forces once, applies it, runs its tasks. Never throws. */
+    private final class WriterHandler implements EventHandler<WriteEvent> {
         private long batchStart = -1;
         private IOException batchError;
         private int appended;
+        /**
+         * This thread's own apply failure. A journal failure marks exactly the events it did not make
+         * durable; an event whose batch was made durable is still applied and acknowledged.
+         */
+        private Throwable applyFailure;
 
         @Override
         public void onEvent(WriteEvent e, long seq, boolean endOfBatch) {
@@ -407,25 +431,48 @@ public final class WritePipeline implements AutoCloseable {
                     }
                 }
             }
-            if (endOfBatch) {
-                if (batchError == null && appended > 0) {
+            if (!endOfBatch) {
+                return;
+            }
+            if (batchError == null && appended > 0) {
+                try {
+                    journal.endOfBatch(config.sync());
+                } catch (Throwable t) {
+                    failBatch(seq, t);
+                }
+            }
+            batchSizes.record(seq - batchStart + 1);
+            for (long s = batchStart; s <= seq; s++) {
+                WriteEvent ev = ring.get(s);
+                if (ev.type != WriteEvent.Type.TASK) {
+                    applyOne(ev);
+                }
+            }
+            // Tasks and the listener run when everything journaled in this batch has been applied.
+            for (long s = batchStart; s <= seq; s++) {
+                WriteEvent ev = ring.get(s);
+                if (ev.type == WriteEvent.Type.TASK) {
                     try {
-                        journal.endOfBatch(config.sync());
-                    } catch (Throwable t) {
-                        failBatch(seq, t);
+                        runTask(ev, ev.future);
+                    } finally {
+                        ev.clear();
                     }
                 }
-                batchSizes.record(seq - batchStart + 1);
-                batchStart = -1;
-                batchError = null;
-                appended = 0;
             }
+            if (failure.get() == null) {
+                try {
+                    listener.afterBatch();
+                } catch (Throwable t) {
+                    applyFailure = t;
+                    failure.compareAndSet(null, t);
+                }
+            }
+            batchStart = -1;
+            batchError = null;
+            appended = 0;
         }
 
-        /**
-         * Fails every write event of the current batch up to {@code seq}. Their slots are still
-         * ours: the apply stage sees none of them before this handler's sequence passes them.
-         */
+        /** Fails every write event of the current batch up to {@code seq}: none of them is applied. */
         private void failBatch(long seq, Throwable t) {
             IOException io = t instanceof IOException x ? x : new IOException("journal failed: " + t, t);
             failure.compareAndSet(null, io);
@@ -437,24 +484,11 @@ public final class WritePipeline implements AutoCloseable {
                 }
             }
         }
-    }
 
-    /** The writer thread: the only thread that mutates the table. Never throws. */
-    private final class ApplyHandler implements EventHandler<WriteEvent> {
-        /**
-         * This thread's own failure. Journal failures are not looked up globally here: the journal
-         * marks every event it did not make durable, and an event it did make durable (a batch
-         * that completed before a later batch failed) is still applied and acknowledged.
-         */
-        private Throwable applyFailure;
-
-        @Override
-        public void onEvent(WriteEvent e, long seq, boolean endOfBatch) {
+        private void applyOne(WriteEvent e) {
             CompletableFuture<Object> f = e.future;
             try {
-                if (e.type == WriteEvent.Type.TASK) {
-                    runTask(e, f);
-                } else if (e.failure != null) {
+                if (e.failure != null) {
                     f.completeExceptionally(e.failure);
                 } else if (applyFailure != null) {
                     f.completeExceptionally(readOnly(applyFailure));

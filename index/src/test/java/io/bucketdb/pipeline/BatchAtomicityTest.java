@@ -1,5 +1,7 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.WriteBatch;
+
 import io.bucketdb.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -27,7 +27,6 @@ final class PipelineFixture implements AutoCloseable {
     @Override
     public void close() throws IOException {
         pipeline.close();
-        file.writeBack(true);
         file.closeAndTrim();
     }
 }

@@ -1,4 +1,4 @@
-package io.bucketdb.pipeline;
+package io.bucketdb;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An atomic group of puts and deletes: {@link WritePipeline#write} applies all of them in one
- * apply step or none. Readers that go through {@link WritePipeline#getLong} or
- * {@link WritePipeline#get} never see part of it. Not thread-safe while being built; once passed
- * to the pipeline it must not be changed (the pipeline keeps a reference, not a copy).
+ * An atomic group of puts and deletes: {@link BucketDB#write} applies all of them or none, also
+ * across a crash (the journal frames it with batch begin and commit records, and replay applies
+ * a batch only when its commit is there). Readers never see part of it. Not thread-safe while
+ * being built; once passed to the index it must not be changed until acknowledged (the index
+ * keeps a reference, not a copy).
  */
 public final class WriteBatch {
     /** One operation of a batch: a closed set. */
