@@ -69,16 +69,31 @@ public interface Codec<T> {
      */
     Codec<java.util.UUID> UUID = Codecs.UUID;
 
-    /** Encodes {@code value}; {@link NullPointerException} for null. */
+    /**
+     * Encodes {@code value}.
+     *
+     * @param value the value, not null
+     * @return its bytes, which the caller may keep but must not change
+     * @throws NullPointerException     if {@code value} is null
+     * @throws IllegalArgumentException if the codec cannot encode {@code value}
+     */
     byte[] encode(T value);
 
     /**
-     * Decodes {@code bytes} (which it may keep); {@link IllegalArgumentException} if they are not an
-     * encoding of this codec, for instance of the wrong length for a fixed-width codec.
+     * Decodes {@code bytes}.
+     *
+     * @param bytes an encoding of this codec, which the codec may keep
+     * @return the value
+     * @throws IllegalArgumentException if {@code bytes} is not an encoding of this codec, for
+     *                                  instance of the wrong length for a fixed-width codec
      */
     T decode(byte[] bytes);
 
-    /** The width of every encoding if this codec is fixed-width; empty if it is variable-length. */
+    /**
+     * The width of every encoding, for a fixed-width codec.
+     *
+     * @return the width in bytes, or empty if this codec is variable-length
+     */
     OptionalInt fixedWidth();
 
     // ---------------------------------------------------------------- records
@@ -89,6 +104,9 @@ public interface Codec<T> {
      * @param a           the field's codec; must be fixed-width
      * @param getA        reads the field
      * @param constructor builds the value from the field
+     * @param <R>         the type encoded
+     * @param <A>         the field's type
+     * @return a codec as wide as {@code a}
      * @throws IllegalArgumentException if the field's codec is variable-length
      */
     static <R, A> Codec<R> record(Codec<A> a, Function<? super R, ? extends A> getA,
@@ -107,6 +125,15 @@ public interface Codec<T> {
      * Codec<Point> points = Codec.record(Codec.INT, Point::x, Codec.LONG, Point::y, Point::new); // 12 bytes
      * }</pre>
      *
+     * @param a           the first field's codec; must be fixed-width
+     * @param getA        reads the first field
+     * @param b           the second field's codec; must be fixed-width
+     * @param getB        reads the second field
+     * @param constructor builds the value from the fields, typically a record's canonical constructor
+     * @param <R>         the type encoded
+     * @param <A>         the first field's type
+     * @param <B>         the second field's type
+     * @return a codec whose width is the sum of the fields' widths
      * @throws IllegalArgumentException if a field's codec is variable-length
      */
     static <R, A, B> Codec<R> record(Codec<A> a, Function<? super R, ? extends A> getA,
@@ -120,6 +147,18 @@ public interface Codec<T> {
      * A fixed-width codec for a type of three fields, laid out in the order given; see
      * {@link #record(Codec, Function, Codec, Function, BiFunction)}.
      *
+     * @param a           the first field's codec; must be fixed-width
+     * @param getA        reads the first field
+     * @param b           the second field's codec; must be fixed-width
+     * @param getB        reads the second field
+     * @param c           the third field's codec; must be fixed-width
+     * @param getC        reads the third field
+     * @param constructor builds the value from the fields, typically a record's canonical constructor
+     * @param <R>         the type encoded
+     * @param <A>         the first field's type
+     * @param <B>         the second field's type
+     * @param <C>         the third field's type
+     * @return a codec whose width is the sum of the fields' widths
      * @throws IllegalArgumentException if a field's codec is variable-length
      */
     static <R, A, B, C> Codec<R> record(Codec<A> a, Function<? super R, ? extends A> getA,
@@ -136,6 +175,21 @@ public interface Codec<T> {
      * {@link #record(Codec, Function, Codec, Function, BiFunction)}. For more fields, nest record
      * codecs.
      *
+     * @param a           the first field's codec; must be fixed-width
+     * @param getA        reads the first field
+     * @param b           the second field's codec; must be fixed-width
+     * @param getB        reads the second field
+     * @param c           the third field's codec; must be fixed-width
+     * @param getC        reads the third field
+     * @param d           the fourth field's codec; must be fixed-width
+     * @param getD        reads the fourth field
+     * @param constructor builds the value from the fields, typically a record's canonical constructor
+     * @param <R>         the type encoded
+     * @param <A>         the first field's type
+     * @param <B>         the second field's type
+     * @param <C>         the third field's type
+     * @param <D>         the fourth field's type
+     * @return a codec whose width is the sum of the fields' widths
      * @throws IllegalArgumentException if a field's codec is variable-length
      */
     static <R, A, B, C, D> Codec<R> record(Codec<A> a, Function<? super R, ? extends A> getA,
@@ -158,7 +212,14 @@ public interface Codec<T> {
      */
     @FunctionalInterface
     interface Constructor3<A, B, C, R> {
-        /** Builds the value. */
+        /**
+         * Builds the value.
+         *
+         * @param a the first field
+         * @param b the second field
+         * @param c the third field
+         * @return the value
+         */
         R apply(A a, B b, C c);
     }
 
@@ -173,7 +234,15 @@ public interface Codec<T> {
      */
     @FunctionalInterface
     interface Constructor4<A, B, C, D, R> {
-        /** Builds the value. */
+        /**
+         * Builds the value.
+         *
+         * @param a the first field
+         * @param b the second field
+         * @param c the third field
+         * @param d the fourth field
+         * @return the value
+         */
         R apply(A a, B b, C c, D d);
     }
 
