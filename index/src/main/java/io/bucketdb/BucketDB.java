@@ -367,10 +367,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *     them change this map: that throws {@link IllegalStateException});</li>
      * <li>{@code keySet()}, {@code values()} and {@code entrySet()} are live views whose iterators
      *     are weakly consistent, as {@link java.util.concurrent.ConcurrentHashMap}'s are: they never
-     *     throw {@link java.util.ConcurrentModificationException}, return every entry present for
-     *     the whole walk exactly once, and start at a random bucket, so two walks may differ in
-     *     order; {@code Iterator.remove} deletes from the index and {@code Entry.setValue} writes
-     *     through;</li>
+     *     throw {@link java.util.ConcurrentModificationException}, return every key present for
+     *     the whole walk exactly once (with the value it had when read), and start at a random
+     *     bucket, so two walks may differ in order; {@code Iterator.remove} deletes from the index
+     *     and {@code Entry.setValue} writes through;</li>
      * <li>{@code equals}, {@code hashCode} and {@code toString} are {@link java.util.AbstractMap}'s,
      *     so the map equals any {@link java.util.Map} with the same entries;</li>
      * <li>{@code size()} saturates at {@link Integer#MAX_VALUE}; {@link #size()} has the exact count.</li>
@@ -381,8 +381,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * {@link #keyWidth()} or {@link #valueWidth()} bytes, else the call throws
      * {@link IllegalArgumentException} naming the width and changes nothing; a key that only gets
      * looked up and cannot be encoded at that width is simply absent. Variable-length keys and
-     * values arrive with the value heap. Writes to a read-only or closed index throw
-     * {@link IllegalStateException}, I/O failures {@link UncheckedIOException}.
+     * values arrive with the value heap. Any call on a closed index, and a write to a read-only
+     * one, throws {@link IllegalStateException}; an I/O failure is an {@link UncheckedIOException}.
      *
      * @param keys   the key codec; if fixed-width, its width must be this index's key width
      * @param values the value codec; if fixed-width, its width must be this index's value width
