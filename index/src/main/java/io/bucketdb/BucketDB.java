@@ -695,4 +695,63 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             throw new IllegalArgumentException("value must be " + valueWidth + " bytes for index " + dir + ", got " + value.length);
         }
     }
+
+    // ---------------------------------------------------------------- typed access
+
+    /**
+     * A {@link java.util.concurrent.ConcurrentMap} view of this index that converts keys and values
+     * with the given codecs. The map holds no state of its own: every call goes to the index, so
+     * several views, {@link #putLong} and the map see the same entries (with {@link Codec#LONG}, a
+     * {@code LONG → LONG} map and the long API agree byte for byte).
+     *
+     * <p>The map follows the {@code ConcurrentMap} contract:
+     * <ul>
+     * <li>null keys and values are rejected with {@link NullPointerException};</li>
+     * <li>{@code putIfAbsent}, {@code replace}, {@code remove(key, value)}, {@code compute},
+     *     {@code computeIfAbsent}, {@code computeIfPresent} and {@code merge} are atomic with
+     *     respect to every other write of this index: they run on its single writer, and the
+     *     functions they take are called at most once per call (so keep them short, and never let
+     *     them change this map: that throws {@link IllegalStateException});</li>
+     * <li>{@code keySet()}, {@code values()} and {@code entrySet()} are live views whose iterators
+     *     are weakly consistent, as {@link java.util.concurrent.ConcurrentHashMap}'s are: they never
+     *     throw {@link java.util.ConcurrentModificationException}, return every key present for
+     *     the whole walk exactly once (with the value it had when read), and start at a random
+     *     bucket, so two walks may differ in order; {@code Iterator.remove} deletes from the index
+     *     and {@code Entry.setValue} writes through;</li>
+     * <li>{@code equals}, {@code hashCode} and {@code toString} are {@link java.util.AbstractMap}'s,
+     *     so the map equals any {@link java.util.Map} with the same entries;</li>
+     * <li>{@code size()} saturates at {@link Integer#MAX_VALUE}; {@link #size()} has the exact count.</li>
+     * </ul>
+     *
+     * <p>Keys are found, and values compared, by their encoded bytes. Today's indexes store
+     * fixed-width keys and values, so a key or value that a call would store must encode to exactly
+     * {@link #keyWidth()} or {@link #valueWidth()} bytes, else the call throws
+     * {@link IllegalArgumentException} naming the width and changes nothing; a key that only gets
+     * looked up and cannot be encoded at that width is simply absent. Variable-length keys and
+     * values arrive with the value heap. Any call on a closed index, and a write to a read-only
+     * one, throws {@link IllegalStateException}; an I/O failure is an {@link UncheckedIOException}.
+     *
+     * @param keys   the key codec; if fixed-width, its width must be this index's key width
+     * @param values the value codec; if fixed-width, its width must be this index's value width
+     * @param <K>    the key type
+     * @param <V>    the value type
+     * @return a live map view of this index
+     * @throws IllegalArgumentException if a codec's fixed width differs from the index's width
+     */
+    public <K, V> java.util.concurrent.ConcurrentMap<K, V> asMap(Codec<K> keys, Codec<V> values) {
+        checkOpen();
+        return new BucketMap<>(this, keys, values);
+    }
+
+    /**
+     * Runs {@code action} on the single writer: no other write of this index runs meanwhile, and
+     * {@code action} may itself call this index's methods (the lock is reentrant). The hook behind
+     * {@link BucketMap}'s atomic operations.
+     */
+    <R> R atomically(java.util.function.Supplier<R> action) {
+        synchronized (writeLock) {
+            checkOpen();
+            return action.get();
+        }
+    }
 }

@@ -1,0 +1,684 @@
+package io.bucketdb;
+
+import java.util.AbstractCollection;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The {@link ConcurrentMap} that {@link BucketDB#asMap} returns: every call encodes its arguments
+ * with the codecs and goes to the index; nothing is cached.
+ *
+ * <p>Reads ({@code get}, {@code containsKey}, iteration) run lock-free like {@link BucketDB#get}.
+ * Every write, and every read-modify-write ({@code putIfAbsent}, {@code replace}, {@code remove(k, v)},
+ * {@code compute…}, {@code merge}), runs whole inside {@link BucketDB#atomically}, the index's single
+ * writer, so it is atomic with respect to every other write, through this map or not. All atomic
+ * operations go through {@link #atomically(Supplier)} here, so moving them onto a writer thread
+ * later changes one place.
+ *
+ * <p>Arguments that a call may store must encode to exactly the index's widths, else
+ * {@link IllegalArgumentException} and nothing changes. Arguments that a call only looks up or
+ * compares, and that cannot be encoded at that width (or are of the wrong type), are simply not
+ * in the map: {@code get} returns null, {@code remove(k, v)} false, so {@code equals} against any
+ * map never throws.
+ */
+final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K, V> {
+    private final BucketDB db;
+    private final Codec<K> keys;
+    private final Codec<V> values;
+    private final int keyWidth;
+    private final int valueWidth;
+    /** True while a caller's function runs inside {@link #atomically}; read and written only under the write lock. */
+    private boolean inFunction;
+    private Set<K> keySetView;
+    private Collection<V> valuesView;
+    private Set<Map.Entry<K, V>> entrySetView;
+
+    BucketMap(BucketDB db, Codec<K> keys, Codec<V> values) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.keys = Objects.requireNonNull(keys, "key codec");
+        this.values = Objects.requireNonNull(values, "value codec");
+        this.keyWidth = db.keyWidth();
+        this.valueWidth = db.valueWidth();
+        checkCodecWidth("key", keys, keyWidth);
+        checkCodecWidth("value", values, valueWidth);
+    }
+
+    private void checkCodecWidth(String what, Codec<?> codec, int width) {
+        OptionalInt w = codec.fixedWidth();
+        if (w.isPresent() && w.getAsInt() != width) {
+            throw new IllegalArgumentException(what + " codec " + codec + " is " + w.getAsInt() + " bytes wide but index "
+                    + db.directory() + " has " + width + "-byte " + what + "s");
+        }
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** The bytes of a key this call may store; IAE naming the width if they do not fit. */
+    private byte[] keyToStore(K key) {
+        Objects.requireNonNull(key, "key");
+        return checkWidth("key", keys.encode(key), keyWidth);
+    }
+
+    /** The bytes of a value this call may store; IAE naming the width if they do not fit. */
+    private byte[] valueToStore(V value) {
+        Objects.requireNonNull(value, "value");
+        return checkWidth("value", values.encode(value), valueWidth);
+    }
+
+    private byte[] checkWidth(String what, byte[] bytes, int width) {
+        if (bytes.length != width) {
+            throw new IllegalArgumentException(what + " encodes to " + bytes.length + " bytes but index " + db.directory()
+                    + " has " + width + "-byte " + what + "s: with today's fixed-width indexes every " + what
+                    + " must encode to exactly " + width + " bytes (variable-length " + what + "s arrive with the value heap)");
+        }
+        return bytes;
+    }
+
+    /** The bytes of a key to look up, or null if no key of this map has them. */
+    @SuppressWarnings("unchecked")
+    private byte[] keyToFind(Object key) {
+        Objects.requireNonNull(key, "key");
+        try {
+            byte[] b = keys.encode((K) key);
+            return b.length == keyWidth ? b : null;
+        } catch (ClassCastException | IllegalArgumentException notAKeyOfThisMap) {
+            return null;
+        }
+    }
+
+    /** The bytes of a value to compare with, or null if no value of this map has them. */
+    @SuppressWarnings("unchecked")
+    private byte[] valueToFind(Object value) {
+        Objects.requireNonNull(value, "value");
+        try {
+            byte[] b = values.encode((V) value);
+            return b.length == valueWidth ? b : null;
+        } catch (ClassCastException | IllegalArgumentException notAValueOfThisMap) {
+            return null;
+        }
+    }
+
+    private V decodeValue(byte[] bytes) {
+        return bytes == null ? null : values.decode(bytes);
+    }
+
+    // ---------------------------------------------------------------- the single writer
+
+    /** Runs {@code body} under the index's single writer, refusing writes from inside a caller's function. */
+    private <R> R atomically(Supplier<R> body) {
+        return db.atomically(() -> {
+            if (inFunction) {
+                // Only the lock holder gets here, so this is a function of ours writing to the map.
+                throw new IllegalStateException("recursive update: a function passed to compute, computeIfAbsent, "
+                        + "computeIfPresent, merge or replaceAll tried to change the map it was called from");
+            }
+            return body.get();
+        });
+    }
+
+    /** Calls a caller's function inside {@link #atomically}; the map refuses writes until it returns. */
+    private <R> R call(Supplier<R> function) {
+        inFunction = true;
+        try {
+            return function.get();
+        } finally {
+            inFunction = false;
+        }
+    }
+
+    private void store(byte[] key, byte[] value) {
+        db.put(key, value);
+    }
+
+    private void erase(byte[] key) {
+        db.delete(key);
+    }
+
+    // ---------------------------------------------------------------- Map
+
+    @Override
+    public int size() {
+        return (int) Math.min(db.size(), Integer.MAX_VALUE);
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return db.size() == 0;
+    }
+
+    @Override
+    public V get(Object key) {
+        byte[] k = keyToFind(key);
+        return k == null ? null : decodeValue(db.get(k));
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        byte[] k = keyToFind(key);
+        return k != null && db.contains(k);
+    }
+
+    /** Scans the whole index, comparing encoded values. */
+    @Override
+    public boolean containsValue(Object value) {
+        byte[] v = valueToFind(value);
+        if (v == null) {
+            return false;
+        }
+        Cursor c = db.cursor();
+        while (c.next()) {
+            if (Arrays.equals(c.value(), v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public V put(K key, V value) {
+        byte[] k = keyToStore(key);
+        byte[] v = valueToStore(value);
+        return decodeValue(atomically(() -> {
+            byte[] old = db.get(k);
+            store(k, v);
+            return old;
+        }));
+    }
+
+    @Override
+    public V remove(Object key) {
+        byte[] k = keyToFind(key);
+        return k == null ? null : decodeValue(removeKey(k));
+    }
+
+    /** Deletes {@code key}; its old value's bytes, or null if it was absent. */
+    private byte[] removeKey(byte[] key) {
+        return atomically(() -> {
+            byte[] old = db.get(key);
+            if (old != null) {
+                erase(key);
+            }
+            return old;
+        });
+    }
+
+    /** Deletes every entry, as one atomic write. */
+    @Override
+    public void clear() {
+        atomically(() -> {
+            // The cursor returns every key present for the whole walk, which under the lock is every
+            // key not yet deleted; deleting the keys it already returned does not disturb it.
+            Cursor c = db.cursor();
+            while (c.next()) {
+                erase(c.key());
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- ConcurrentMap
+
+    @Override
+    public V putIfAbsent(K key, V value) {
+        byte[] k = keyToStore(key);
+        byte[] v = valueToStore(value);
+        return decodeValue(atomically(() -> {
+            byte[] old = db.get(k);
+            if (old == null) {
+                store(k, v);
+            }
+            return old;
+        }));
+    }
+
+    @Override
+    public boolean remove(Object key, Object value) {
+        byte[] k = keyToFind(key);
+        byte[] v = valueToFind(value);
+        return k != null && v != null && atomically(() -> {
+            if (Arrays.equals(db.get(k), v)) {
+                erase(k);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    @Override
+    public boolean replace(K key, V oldValue, V newValue) {
+        byte[] k = keyToFind(key);
+        byte[] expected = valueToFind(oldValue);
+        byte[] v = valueToStore(newValue);
+        return k != null && expected != null && atomically(() -> {
+            if (Arrays.equals(db.get(k), expected)) {
+                store(k, v);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    @Override
+    public V replace(K key, V value) {
+        byte[] k = keyToFind(key);
+        byte[] v = valueToStore(value);
+        return k == null ? null : decodeValue(atomically(() -> {
+            byte[] old = db.get(k);
+            if (old != null) {
+                store(k, v);
+            }
+            return old;
+        }));
+    }
+
+    @Override
+    public V getOrDefault(Object key, V defaultValue) {
+        V v = get(key);
+        return v != null ? v : defaultValue;
+    }
+
+    /** Calls {@code function} once under the single writer if {@code key} is absent. */
+    @Override
+    public V computeIfAbsent(K key, Function<? super K, ? extends V> function) {
+        Objects.requireNonNull(function, "function");
+        byte[] k = keyToStore(key);
+        byte[] present = db.get(k);
+        if (present != null) {
+            return values.decode(present); // a lock-free read is a linearizable answer when the key is there
+        }
+        return atomically(() -> {
+            byte[] old = db.get(k);
+            if (old != null) {
+                return values.decode(old);
+            }
+            V value = call(() -> function.apply(key));
+            if (value != null) {
+                store(k, valueToStore(value));
+            }
+            return value;
+        });
+    }
+
+    /** Calls {@code function} once under the single writer if {@code key} is present. */
+    @Override
+    public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> function) {
+        Objects.requireNonNull(function, "function");
+        byte[] k = keyToFind(key);
+        return k == null ? null : atomically(() -> {
+            byte[] old = db.get(k);
+            if (old == null) {
+                return null;
+            }
+            V oldValue = values.decode(old);
+            V value = call(() -> function.apply(key, oldValue));
+            if (value == null) {
+                erase(k);
+            } else {
+                store(k, valueToStore(value));
+            }
+            return value;
+        });
+    }
+
+    /** Calls {@code function} once under the single writer. */
+    @Override
+    public V compute(K key, BiFunction<? super K, ? super V, ? extends V> function) {
+        Objects.requireNonNull(function, "function");
+        byte[] k = keyToStore(key);
+        return atomically(() -> {
+            byte[] old = db.get(k);
+            V oldValue = decodeValue(old);
+            V value = call(() -> function.apply(key, oldValue));
+            if (value != null) {
+                store(k, valueToStore(value));
+            } else if (old != null) {
+                erase(k);
+            }
+            return value;
+        });
+    }
+
+    /** Calls {@code function} at most once, under the single writer, if {@code key} is present. */
+    @Override
+    public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> function) {
+        Objects.requireNonNull(function, "function");
+        byte[] k = keyToStore(key);
+        byte[] v = valueToStore(value);
+        return atomically(() -> {
+            byte[] old = db.get(k);
+            if (old == null) {
+                store(k, v);
+                return value;
+            }
+            V oldValue = values.decode(old);
+            V merged = call(() -> function.apply(oldValue, value));
+            if (merged == null) {
+                erase(k);
+            } else {
+                store(k, valueToStore(merged));
+            }
+            return merged;
+        });
+    }
+
+    /**
+     * Replaces each entry's value with {@code function}'s result, each entry atomically on its own
+     * (the function runs under the single writer, once per entry); entries added meanwhile may or
+     * may not be visited. A null result throws {@link NullPointerException} and stops.
+     */
+    @Override
+    public void replaceAll(BiFunction<? super K, ? super V, ? extends V> function) {
+        Objects.requireNonNull(function, "function");
+        Cursor c = db.cursor();
+        while (c.next()) {
+            byte[] k = c.key();
+            atomically(() -> {
+                byte[] old = db.get(k);
+                if (old != null) {
+                    K key = keys.decode(k.clone());
+                    V oldValue = values.decode(old);
+                    V value = call(() -> function.apply(key, oldValue));
+                    store(k, valueToStore(Objects.requireNonNull(value, "replaceAll's function returned null")));
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Visits the entries as a weakly consistent iterator of {@link #entrySet()} would. */
+    @Override
+    public void forEach(BiConsumer<? super K, ? super V> action) {
+        Objects.requireNonNull(action, "action");
+        Cursor c = db.cursor();
+        while (c.next()) {
+            action.accept(keys.decode(c.key()), values.decode(c.value()));
+        }
+    }
+
+    // ---------------------------------------------------------------- views
+
+    @Override
+    public Set<K> keySet() {
+        Set<K> s = keySetView;
+        return s != null ? s : (keySetView = new KeySet());
+    }
+
+    @Override
+    public Collection<V> values() {
+        Collection<V> c = valuesView;
+        return c != null ? c : (valuesView = new Values());
+    }
+
+    @Override
+    public Set<Map.Entry<K, V>> entrySet() {
+        Set<Map.Entry<K, V>> s = entrySetView;
+        return s != null ? s : (entrySetView = new EntrySet());
+    }
+
+    /**
+     * A weakly consistent walk over the index, like {@link java.util.concurrent.ConcurrentHashMap}'s
+     * iterators: it never throws {@link java.util.ConcurrentModificationException}, returns every key
+     * present for the whole walk exactly once and entries added or removed meanwhile may or may not
+     * appear. {@link #remove()} deletes the last returned key from the index.
+     */
+    private abstract class Walk<T> implements Iterator<T> {
+        private final Cursor cursor = db.cursor();
+        private byte[] nextKey;
+        private byte[] nextValue;
+        private boolean advanced;
+        private byte[] lastKey;
+
+        @Override
+        public final boolean hasNext() {
+            if (!advanced) {
+                if (cursor.next()) {
+                    nextKey = cursor.key();
+                    nextValue = cursor.value();
+                } else {
+                    nextKey = null;
+                    nextValue = null;
+                }
+                advanced = true;
+            }
+            return nextKey != null;
+        }
+
+        @Override
+        public final T next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            advanced = false;
+            lastKey = nextKey;
+            return element(nextKey, nextValue);
+        }
+
+        /** Builds the element; {@code key} and {@code value} are fresh copies it may keep. */
+        abstract T element(byte[] key, byte[] value);
+
+        @Override
+        public final void remove() {
+            if (lastKey == null) {
+                throw new IllegalStateException("remove() without a preceding next()");
+            }
+            byte[] k = lastKey;
+            lastKey = null;
+            removeKey(k);
+        }
+    }
+
+    /** An entry that {@link #setValue} writes through to the index, as in {@code ConcurrentHashMap}. */
+    private final class WriteThroughEntry implements Map.Entry<K, V> {
+        private final K key;
+        private V value;
+
+        WriteThroughEntry(K key, V value) {
+            this.key = key;
+            this.value = value;
+        }
+
+        @Override
+        public K getKey() {
+            return key;
+        }
+
+        /** The value when this entry was read (or last set through it). */
+        @Override
+        public V getValue() {
+            return value;
+        }
+
+        /** Puts {@code key → value} in the index; returns the value this entry held. */
+        @Override
+        public V setValue(V value) {
+            Objects.requireNonNull(value, "value");
+            put(key, value);
+            V old = this.value;
+            this.value = value;
+            return old;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Map.Entry<?, ?> e && key.equals(e.getKey()) && value.equals(e.getValue());
+        }
+
+        @Override
+        public int hashCode() {
+            return key.hashCode() ^ value.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return key + "=" + value;
+        }
+    }
+
+    private final class KeySet extends AbstractSet<K> {
+        @Override
+        public Iterator<K> iterator() {
+            return new Walk<>() {
+                @Override
+                K element(byte[] key, byte[] value) {
+                    return keys.decode(key);
+                }
+            };
+        }
+
+        @Override
+        public Spliterator<K> spliterator() {
+            return Spliterators.spliteratorUnknownSize(iterator(), Spliterator.DISTINCT | Spliterator.NONNULL | Spliterator.CONCURRENT);
+        }
+
+        @Override
+        public int size() {
+            return BucketMap.this.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return BucketMap.this.isEmpty();
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return containsKey(o);
+        }
+
+        @Override
+        public boolean remove(Object o) {
+            return BucketMap.this.remove(o) != null;
+        }
+
+        @Override
+        public void clear() {
+            BucketMap.this.clear();
+        }
+    }
+
+    private final class Values extends AbstractCollection<V> {
+        @Override
+        public Iterator<V> iterator() {
+            return new Walk<>() {
+                @Override
+                V element(byte[] key, byte[] value) {
+                    return values.decode(value);
+                }
+            };
+        }
+
+        @Override
+        public Spliterator<V> spliterator() {
+            return Spliterators.spliteratorUnknownSize(iterator(), Spliterator.NONNULL | Spliterator.CONCURRENT);
+        }
+
+        @Override
+        public int size() {
+            return BucketMap.this.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return BucketMap.this.isEmpty();
+        }
+
+        @Override
+        public boolean contains(Object o) {
+            return containsValue(o);
+        }
+
+        /** Removes one entry whose value is {@code o}, if there is one. */
+        @Override
+        public boolean remove(Object o) {
+            byte[] v = valueToFind(o);
+            if (v == null) {
+                return false;
+            }
+            Cursor c = db.cursor();
+            while (c.next()) {
+                byte[] k = c.key();
+                // Conditional, so an entry changed since the cursor read it is not removed by mistake.
+                if (Arrays.equals(c.value(), v) && atomically(() -> {
+                    if (Arrays.equals(db.get(k), v)) {
+                        erase(k);
+                        return true;
+                    }
+                    return false;
+                })) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void clear() {
+            BucketMap.this.clear();
+        }
+    }
+
+    private final class EntrySet extends AbstractSet<Map.Entry<K, V>> {
+        @Override
+        public Iterator<Map.Entry<K, V>> iterator() {
+            return new Walk<>() {
+                @Override
+                Map.Entry<K, V> element(byte[] key, byte[] value) {
+                    return new WriteThroughEntry(keys.decode(key), values.decode(value));
+                }
+            };
+        }
+
+        @Override
+        public Spliterator<Map.Entry<K, V>> spliterator() {
+            return Spliterators.spliteratorUnknownSize(iterator(), Spliterator.DISTINCT | Spliterator.NONNULL | Spliterator.CONCURRENT);
+        }
+
+        @Override
+        public int size() {
+            return BucketMap.this.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return BucketMap.this.isEmpty();
+        }
+
+        /** Whether the index maps the entry's key to the entry's value; false for entries holding null. */
+        @Override
+        public boolean contains(Object o) {
+            if (!(o instanceof Map.Entry<?, ?> e) || e.getKey() == null || e.getValue() == null) {
+                return false;
+            }
+            byte[] k = keyToFind(e.getKey());
+            byte[] v = valueToFind(e.getValue());
+            return k != null && v != null && Arrays.equals(db.get(k), v);
+        }
+
+        /** Removes the entry's key if it maps to the entry's value; false for entries holding null. */
+        @Override
+        public boolean remove(Object o) {
+            return o instanceof Map.Entry<?, ?> e && e.getKey() != null && e.getValue() != null
+                    && BucketMap.this.remove(e.getKey(), e.getValue());
+        }
+
+        @Override
+        public void clear() {
+            BucketMap.this.clear();
+        }
+    }
+}
