@@ -744,14 +744,58 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     /**
-     * Runs {@code action} on the single writer: no other write of this index runs meanwhile, and
-     * {@code action} may itself call this index's methods (the lock is reentrant). The hook behind
-     * {@link BucketMap}'s atomic operations.
+     * Runs {@code action} on the writer thread, so no other write of this index runs meanwhile
+     * (whoever publishes it); nested calls from {@code action} run inline. The hook behind
+     * {@link BucketMap}'s atomic operations, whose writes inside {@code action} go through
+     * {@link #putOnWriter} and {@link #deleteOnWriter}.
      */
     <R> R atomically(java.util.function.Supplier<R> action) {
-        synchronized (writeLock) {
-            checkOpen();
+        checkOpen();
+        if (pipeline == null || pipeline.onWriterThread()) {
             return action.get();
+        }
+        return onWriter(action::get);
+    }
+
+    /** A put from inside {@link #atomically}: journaled, forced per the durability mode and applied right here. */
+    void putOnWriter(byte[] key, byte[] value) {
+        if (pipeline == null || !pipeline.onWriterThread()) {
+            put(key, value);
+            return;
+        }
+        checkWritable();
+        try {
+            journal.appendPut(key, value);
+            commitOnWriter();
+            table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
+        } catch (IOException | UncheckedIOException e) {
+            pipeline.fail(e);
+            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    /** A delete from inside {@link #atomically}; see {@link #putOnWriter}. */
+    void deleteOnWriter(byte[] key) {
+        if (pipeline == null || !pipeline.onWriterThread()) {
+            delete(key);
+            return;
+        }
+        checkWritable();
+        try {
+            journal.appendDelete(key);
+            commitOnWriter();
+            table.delete(MemorySegment.ofArray(key), 0);
+        } catch (IOException | UncheckedIOException e) {
+            pipeline.fail(e);
+            throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
+        }
+    }
+
+    private void commitOnWriter() throws IOException {
+        if (options.durability() == Durability.SYNC) {
+            journal.sync();
+        } else {
+            journal.flush();
         }
     }
 }

@@ -42,7 +42,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final Codec<V> values;
     private final int keyWidth;
     private final int valueWidth;
-    /** True while a caller's function runs inside {@link #atomically}; read and written only under the write lock. */
+    /** True while a caller's function runs inside {@link #atomically}; read and written only on the writer thread. */
     private boolean inFunction;
     private Set<K> keySetView;
     private Collection<V> valuesView;
@@ -123,7 +123,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private <R> R atomically(Supplier<R> body) {
         return db.atomically(() -> {
             if (inFunction) {
-                // Only the lock holder gets here, so this is a function of ours writing to the map.
+                // Only the writer thread gets here, so this is a function of ours writing to the map.
                 throw new IllegalStateException("recursive update: a function passed to compute, computeIfAbsent, "
                         + "computeIfPresent, merge or replaceAll tried to change the map it was called from");
             }
@@ -142,11 +142,11 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     }
 
     private void store(byte[] key, byte[] value) {
-        db.put(key, value);
+        db.putOnWriter(key, value);
     }
 
     private void erase(byte[] key) {
-        db.delete(key);
+        db.deleteOnWriter(key);
     }
 
     // ---------------------------------------------------------------- Map

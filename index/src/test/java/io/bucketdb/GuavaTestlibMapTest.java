@@ -142,7 +142,7 @@ class GuavaTestlibMapTest {
             int i = next++ % RING;
             if (open.size() <= i) {
                 try {
-                    open.add(BucketDB.open(tmp.resolve(keys + "-" + i), Options.defaults().withKeyWidth(keyWidth).withValueWidth(valueWidth)));
+                    open.add(BucketDB.open(tmp.resolve(keys + "-" + i), Options.defaults().withKeyWidth(keyWidth).withValueWidth(valueWidth).withDurability(Durability.ASYNC)));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

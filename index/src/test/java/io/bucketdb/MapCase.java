@@ -37,7 +37,7 @@ record MapCase<K, V>(String name, Codec<K> keys, Codec<V> values, int keyWidth, 
     }
 
     Options options(long hashSeed) {
-        return Options.defaults().withKeyWidth(keyWidth).withValueWidth(valueWidth).withHashSeed(hashSeed);
+        return Options.defaults().withKeyWidth(keyWidth).withValueWidth(valueWidth).withHashSeed(hashSeed).withDurability(Durability.ASYNC);
     }
 
     /** {@code n} distinct keys. */

@@ -360,6 +360,11 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
+    /** Whether the calling thread is the writer thread (inside a {@link #runOnWriter} task). */
+    public boolean onWriterThread() {
+        return Thread.currentThread() == writerThread;
+    }
+
     /**
      * Turns the pipeline read-only from the writer thread (a writer task whose checkpoint failed
      * uses it): nothing is acknowledged after an I/O failure.
