@@ -77,7 +77,7 @@ final class StatCommand implements Callable<Integer> {
         m.put("freeBytes", in.freeBytes());
         m.put("wastedBytes", h.wastedBytes);
         m.put("bytesPerEntry", h.count == 0 ? 0.0 : (double) in.fileBytes() / h.count);
-        m.put("journalBytes", 0L);
+        m.put("journalBytes", journalBytes(in.file().getParent()));
         m.put("checkpointLsn", h.checkpointLsn);
         m.put("generation", h.generation);
         m.put("headerSlot", in.activeSlot() == 0 ? "A" : "B");
@@ -153,5 +153,19 @@ final class StatCommand implements Callable<Integer> {
             return secs / 60 + " min ago";
         }
         return secs / 3600 + " h ago";
+    }
+
+    /** Bytes of the journal segment files beside the table (preallocated segments count in full). */
+    static long journalBytes(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            long sum = 0;
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("journal-") && n.endsWith(".log")) {
+                    sum += java.nio.file.Files.size(p);
+                }
+            }
+            return sum;
+        }
     }
 }
