@@ -1,0 +1,25 @@
+package io.bucketdb.bench.compare;
+
+/**
+ * What a store has promised when a put returns. Write figures are comparable only between stores
+ * that promise the same; the report prints this beside every store.
+ */
+enum Durability {
+    /** Nothing: a crash (even of the process) loses the write. HashMap, ConcurrentHashMap, and
+     * BucketDB today (writes change a private mapping; the file changes at a clean close). */
+    NONE("none: lost if the process dies"),
+    /** Handed to the operating system: survives the process dying, not a power loss or kernel crash. */
+    PROCESS("process crash: in the OS page cache, not forced"),
+    /** Forced to the device before the put returns. */
+    SYNC("power loss: forced before the put returns");
+
+    private final String description;
+
+    Durability(String description) {
+        this.description = description;
+    }
+
+    String description() {
+        return description;
+    }
+}
