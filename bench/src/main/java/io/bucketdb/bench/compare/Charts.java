@@ -7,7 +7,6 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -58,24 +57,61 @@ final class Charts {
             BitmapEncoder.saveBitmap(chart, outDir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
             files.add(file);
         }
-        for (String stat : List.of("max", "p99")) {
-            XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                    .title("Put latency while loading from empty, " + stat + " per interval of N/200 puts (log scale)")
-                    .xAxisTitle("entries loaded").yAxisTitle(stat + " put latency (µs)").build();
-            chart.getStyler().setYAxisLogarithmic(true);
-            chart.getStyler().setYAxisDecimalPattern("#,##0.#");
-            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-            chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-            chart.getStyler().setMarkerSize(2);
-            boolean any = false;
-            for (StoreSpec s : stores) {
-                Run r = Report.find(runs, s, new Workload(Workload.Kind.LOAD, 1));
-                if (r == null || r.hlog() == null) {
-                    continue;
-                }
-                List<Double> x = new ArrayList<>();
-                List<Double> y = new ArrayList<>();
-                HistogramLogReader reader = new HistogramLogReader(r.hlog().toFile());
+        List<StoreSpec> loaded = new ArrayList<>();
+        for (StoreSpec s : stores) {
+            Run r = Report.find(runs, s, new Workload(Workload.Kind.LOAD, 1));
+            if (r != null && r.hlog() != null) {
+                loaded.add(s);
+            }
+        }
+        // All stores on one chart: the p99 of each interval.
+        XYChart all = latencyChart("Put latency while loading from empty: p99 of each interval of N/200 puts (log scale)");
+        for (StoreSpec s : loaded) {
+            Series series = Series.read(Report.find(runs, s, new Workload(Workload.Kind.LOAD, 1)).hlog());
+            if (!series.x.isEmpty()) {
+                all.addSeries(s.name(), series.x, series.p99).setMarker(SeriesMarkers.NONE);
+            }
+        }
+        if (!loaded.isEmpty()) {
+            files.add(save(all, outDir, "put-latency-p99.png"));
+        }
+        // One chart per store: p50, p99 and max of each interval, where the pauses show.
+        for (StoreSpec s : loaded) {
+            Series series = Series.read(Report.find(runs, s, new Workload(Workload.Kind.LOAD, 1)).hlog());
+            if (series.x.isEmpty()) {
+                continue;
+            }
+            XYChart chart = latencyChart("Put latency while loading " + s.label() + " from empty, per interval of N/200 puts (log scale)");
+            chart.addSeries("max", series.x, series.max).setMarker(SeriesMarkers.NONE);
+            chart.addSeries("p99", series.x, series.p99).setMarker(SeriesMarkers.NONE);
+            chart.addSeries("p50", series.x, series.p50).setMarker(SeriesMarkers.NONE);
+            files.add(save(chart, outDir, "put-latency-" + s.name() + ".png"));
+        }
+        return files;
+    }
+
+    private static XYChart latencyChart(String title) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("entries loaded").yAxisTitle("put latency (µs)").build();
+        chart.getStyler().setXAxisDecimalPattern("#,###");
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.#");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        return chart;
+    }
+
+    private static String save(XYChart chart, Path outDir, String file) throws IOException {
+        BitmapEncoder.saveBitmap(chart, outDir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    /** Per interval of an hlog: entries loaded at its end, and its p50, p99 and max in µs. */
+    private record Series(List<Double> x, List<Double> p50, List<Double> p99, List<Double> max) {
+        static Series read(Path hlog) throws IOException {
+            Series s = new Series(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            HistogramLogReader reader = new HistogramLogReader(hlog.toFile());
+            try {
                 long loaded = 0;
                 Histogram h;
                 while ((h = (Histogram) reader.nextIntervalHistogram()) != null) {
@@ -83,22 +119,16 @@ final class Charts {
                     if (h.getTotalCount() == 0) {
                         continue;
                     }
-                    x.add((double) loaded);
-                    y.add(Math.max(0.01, (stat.equals("max") ? h.getMaxValue() : h.getValueAtPercentile(99)) / 1e3));
+                    s.x.add((double) loaded);
+                    // A log axis cannot show zero: floor at 10 ns.
+                    s.p50.add(Math.max(0.01, h.getValueAtPercentile(50) / 1e3));
+                    s.p99.add(Math.max(0.01, h.getValueAtPercentile(99) / 1e3));
+                    s.max.add(Math.max(0.01, h.getMaxValue() / 1e3));
                 }
+            } finally {
                 reader.close();
-                if (!x.isEmpty()) {
-                    XYSeries series = chart.addSeries(s.name(), x, y);
-                    series.setMarker(SeriesMarkers.CIRCLE);
-                    any = true;
-                }
             }
-            if (any) {
-                String file = "put-latency-" + stat + ".png";
-                BitmapEncoder.saveBitmap(chart, outDir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
-                files.add(file);
-            }
+            return s;
         }
-        return files;
     }
 }

@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  *   --out DIR           results folder (default bench-results/compare-YYYYMMDD-HHMMSS)
  *   --data-dir DIR      where the stores' files go while a fork runs (default: a new folder in java.io.tmpdir)
  *   --list              print the stores and workloads, then exit
+ *   --rerender DIR      rebuild DIR's results.md and charts from its run.properties and raw/ (no run)
  * </pre>
  */
 public final class ComparisonRunner {
@@ -48,6 +49,10 @@ public final class ComparisonRunner {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = Args.parse(args);
+        if (a.containsKey("rerender")) {
+            rerender(Path.of(a.get("rerender")));
+            return;
+        }
         if (a.containsKey("help") || a.containsKey("list")) {
             System.out.println("stores: " + String.join(", ", Stores.names()));
             System.out.println("workloads: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate");
@@ -84,8 +89,9 @@ public final class ComparisonRunner {
 
         List<String> shownOptions = new ArrayList<>(workerOptions);
         shownOptions.addAll(List.of("--write-cap", writeCap + " (stores that force every write: " + syncCap + ")"));
-        RunInfo info = new RunInfo(entries, shape, heap, command(args), Machine.loadAverage(), Machine.facts(dataRoot),
-                LocalDateTime.now().withNano(0).toString(), gitCommit(), shownOptions);
+        RunInfo info = RunInfo.started(entries, shape, heap, command(args), Machine.loadAverage(), Machine.facts(dataRoot),
+                LocalDateTime.now().withNano(0).toString(), gitCommit(), shownOptions,
+                stores.stream().map(StoreSpec::name).toList(), workloads.stream().map(Workload::id).toList());
         List<Run> runs = new ArrayList<>();
         int total = 0;
         for (Workload w : workloads) {
@@ -117,6 +123,7 @@ public final class ComparisonRunner {
         }
         deleteTree(dataRoot);
         info = info.finished(Machine.loadAverage(), (System.nanoTime() - startAll) / 1e9);
+        info.save(outDir.resolve(RunInfo.FILE));
         List<String> charts = Charts.write(outDir, stores, workloads, runs);
         Path md = Report.write(outDir, info, stores, workloads, runs, charts);
         System.out.println("wrote " + md);
@@ -164,8 +171,43 @@ public final class ComparisonRunner {
                     + ": " + lastLines(log, 3);
         }
         deleteTree(data);
+        // The runner's own view goes beside the fork's figures, so --rerender can rebuild the report.
+        result.setProperty("store", store.name());
+        result.setProperty("workload", w.id());
+        result.setProperty("fork.wallSeconds", Double.toString(wall));
+        if (problem != null) {
+            result.setProperty("fork.problem", problem);
+        }
+        try (var os = Files.newOutputStream(props)) {
+            result.store(os, null);
+        }
         Path hlog = Path.of(prefix + ".hlog");
         return new Run(store, w, result, problem, wall, Files.exists(hlog) ? hlog : null);
+    }
+
+    /** Rebuilds results.md and the charts of a results folder from its run.properties and raw/*.properties. */
+    private static void rerender(Path outDir) throws IOException {
+        RunInfo info = RunInfo.load(outDir.resolve(RunInfo.FILE));
+        List<StoreSpec> stores = info.stores().stream().map(Stores::byName).toList();
+        List<Workload> workloads = info.workloads().stream().map(Workload::parse).toList();
+        List<Run> runs = new ArrayList<>();
+        for (Workload w : workloads) {
+            for (StoreSpec s : stores) {
+                Path props = outDir.resolve("raw").resolve(w.id() + "." + s.name() + ".properties");
+                if (!s.runs(w) || !Files.exists(props)) {
+                    continue;
+                }
+                Properties p = new Properties();
+                try (var in = Files.newInputStream(props)) {
+                    p.load(in);
+                }
+                Path hlog = outDir.resolve("raw").resolve(w.id() + "." + s.name() + ".hlog");
+                runs.add(new Run(s, w, p, p.getProperty("fork.problem"), Double.parseDouble(p.getProperty("fork.wallSeconds", "NaN")),
+                        Files.exists(hlog) ? hlog : null));
+            }
+        }
+        List<String> charts = Charts.write(outDir, stores, workloads, runs);
+        System.out.println("wrote " + Report.write(outDir, info, stores, workloads, runs, charts));
     }
 
     private static String defaultHeap(int entries) {
@@ -198,19 +240,6 @@ public final class ComparisonRunner {
             for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** What the report says about the run as a whole. */
-    record RunInfo(int entries, Shape shape, String heap, String command, String loadStart, Map<String, String> machine,
-                   String startedAt, String commit, List<String> workerOptions, String loadEnd, double totalSeconds) {
-        RunInfo(int entries, Shape shape, String heap, String command, String loadStart, Map<String, String> machine,
-                String startedAt, String commit, List<String> workerOptions) {
-            this(entries, shape, heap, command, loadStart, machine, startedAt, commit, workerOptions, null, Double.NaN);
-        }
-
-        RunInfo finished(String loadEnd, double totalSeconds) {
-            return new RunInfo(entries, shape, heap, command, loadStart, machine, startedAt, commit, workerOptions, loadEnd, totalSeconds);
         }
     }
 }

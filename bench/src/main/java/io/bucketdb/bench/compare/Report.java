@@ -1,7 +1,5 @@
 package io.bucketdb.bench.compare;
 
-import io.bucketdb.bench.compare.ComparisonRunner.RunInfo;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +13,9 @@ import java.util.function.DoubleFunction;
 final class Report {
     private Report() {
     }
+
+    /** Figures about the loaded store, which mean nothing when the load stopped early at the write cap. */
+    private static final java.util.Set<String> AFTER_LOAD = java.util.Set.of("closeMs", "bytesPerEntry", "openMs");
 
     /** One column of a workload's table. */
     record Metric(String key, String header, boolean higherIsBetter, DoubleFunction<String> format) {
@@ -120,6 +121,10 @@ final class Report {
                 for (Metric m : metrics) {
                     double v = run.num(m.key());
                     md.append(' ');
+                    if (run.capped() && AFTER_LOAD.contains(m.key())) {
+                        md.append("– † |");
+                        continue;
+                    }
                     if (Double.isNaN(v)) {
                         md.append("– |");
                         continue;
@@ -128,7 +133,7 @@ final class Report {
                     if (m.key().equals("opsPerSec") && run.capped()) {
                         md.append(" †");
                     }
-                    if (base != null && base != run && base.ok()) {
+                    if (base != null && base != run && base.ok() && !(base.capped() && AFTER_LOAD.contains(m.key()))) {
                         double b = base.num(m.key());
                         if (!Double.isNaN(b) && v != 0) {
                             double r = b / v;
@@ -144,8 +149,10 @@ final class Report {
                 }
                 md.append("\n");
                 if (run.capped()) {
-                    notes.add(String.format(Locale.ROOT, "† %s stopped at the write cap: %s of %d entries in %.1f s.", s.label(),
-                            run.result().getProperty("ops"), info.entries(), run.num("seconds")));
+                    notes.add(String.format(Locale.ROOT, "† %s stopped at the write cap: %s of %d entries in %.1f s%s.", s.label(),
+                            run.result().getProperty("ops"), info.entries(), run.num("seconds"),
+                            metrics.stream().anyMatch(m -> AFTER_LOAD.contains(m.key()))
+                                    ? "; close, bytes on disk and open of that smaller store are left out (raw/ has them)" : ""));
                 }
             }
             md.append("\n");
