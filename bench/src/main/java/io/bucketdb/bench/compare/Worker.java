@@ -225,6 +225,7 @@ public final class Worker {
         result.setProperty("bytesOnDisk", Long.toString(du[0]));
         result.setProperty("apparentBytes", Long.toString(du[1]));
         result.setProperty("bytesPerEntry", fmt((double) du[0] / loaded));
+        result.setProperty("files", DiskUsage.listing(dir));
         long o0 = System.nanoTime();
         KvStore reopened = spec.opener().open(dir, entries, false);
         result.setProperty("openMs", fmt(millis(System.nanoTime() - o0)));
@@ -522,6 +523,16 @@ public final class Worker {
     /** The disk a directory takes. */
     static final class DiskUsage {
         private DiskUsage() {
+        }
+
+        /** "name=bytes" of every file under {@code dir} (apparent sizes), largest first, comma-separated. */
+        static String listing(Path dir) throws IOException {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.filter(Files::isRegularFile)
+                        .sorted(java.util.Comparator.comparingLong((Path f) -> f.toFile().length()).reversed())
+                        .map(f -> dir.relativize(f) + "=" + f.toFile().length())
+                        .collect(java.util.stream.Collectors.joining(", "));
+            }
         }
 
         /**
