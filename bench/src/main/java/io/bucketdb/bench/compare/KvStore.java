@@ -1,5 +1,7 @@
 package io.bucketdb.bench.compare;
 
+import io.bucketdb.bench.Keys;
+
 /**
  * One store under comparison, holding {@code long → long} entries (8-byte keys, 8-byte values),
  * as one forked JVM drives it. The store is shared by all threads of a workload; each thread works
@@ -24,8 +26,8 @@ interface KvStore extends AutoCloseable {
     default void bulkLoad(int from, int to) throws Exception {
         try (Session s = session()) {
             for (int n = from; n < to; n++) {
-                long k = io.bucketdb.bench.Keys.key(n);
-                s.put(k, io.bucketdb.bench.Keys.valueOf(k));
+                long k = Keys.key(n);
+                s.put(k, Keys.valueOf(k));
             }
         }
     }
