@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
  * above are therefore guaranteed absent, which is how miss and insert keys are made disjoint from
  * the loaded ones without a set to check against.
  */
-final class Keys {
+public final class Keys {
     /** Probe arrays are this long: a power of two, so a cursor is masked instead of taken modulo. */
-    static final int PROBES = 1 << 20;
-    static final int PROBE_MASK = PROBES - 1;
+    public static final int PROBES = 1 << 20;
+    public static final int PROBE_MASK = PROBES - 1;
     /** What {@code get} returns for an absent key. Loaded values are {@link #valueOf}, never this in practice. */
-    static final long MISSING = Long.MIN_VALUE;
+    public static final long MISSING = Long.MIN_VALUE;
 
     private static final long SEED = 0x2545F4914F6CDD1DL;
     private static final long GAMMA = 0x9E3779B97F4A7C15L;
@@ -25,7 +25,7 @@ final class Keys {
     }
 
     /** Key number {@code n}. */
-    static long key(long n) {
+    public static long key(long n) {
         long z = n * GAMMA + SEED;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -33,12 +33,12 @@ final class Keys {
     }
 
     /** The value loaded for {@code key}: derived from it, so a lookup can be checked without a second table. */
-    static long valueOf(long key) {
+    public static long valueOf(long key) {
         return ~key;
     }
 
     /** Keys numbered {@code from .. from+count-1}. */
-    static long[] numbered(long from, int count) {
+    public static long[] numbered(long from, int count) {
         long[] out = new long[count];
         for (int i = 0; i < count; i++) {
             out[i] = key(from + i);
@@ -47,7 +47,7 @@ final class Keys {
     }
 
     /** {@link #PROBES} keys drawn uniformly (with a fixed seed) from the loaded keys {@code 0 .. entries-1}. */
-    static long[] sampleLoaded(int entries) {
+    public static long[] sampleLoaded(int entries) {
         SplittableRandom random = new SplittableRandom(SAMPLE_SEED);
         long[] out = new long[PROBES];
         for (int i = 0; i < PROBES; i++) {

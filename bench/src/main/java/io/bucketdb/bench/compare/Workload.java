@@ -1,0 +1,69 @@
+package io.bucketdb.bench.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One measured run in one forked JVM. Every workload but {@link Kind#LOAD} starts from a store
+ * loaded (untimed) with keys {@code 0 .. N-1}.
+ *
+ * @param kind    what is measured
+ * @param threads writer threads ({@link Kind#LOAD} only; 1 elsewhere)
+ */
+record Workload(Kind kind, int threads) {
+
+    enum Kind {
+        /** Puts keys 0 .. N-1 into an empty store. With one thread: put latency per operation
+         * (HdrHistogram), then close, bytes on disk and the time to open again. */
+        LOAD("load"),
+        /** Gets of present keys, uniformly sampled. */
+        GET_HIT("get-hit"),
+        /** Gets of absent keys. */
+        GET_MISS("get-miss"),
+        /** Each operation a get or an overwriting put (50/50, fixed-seed random), of present keys. */
+        MIXED("mixed"),
+        /** Deletes the even-numbered half of the keys, then gets uniformly over all N (half hit). */
+        DELETE_HALF("delete-half"),
+        /** Full iterations over all entries. */
+        ITERATE("iterate");
+
+        final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+    }
+
+    String id() {
+        return threads == 1 ? kind.id : kind.id + "-" + threads + "t";
+    }
+
+    static Workload parse(String id) {
+        for (Kind k : Kind.values()) {
+            if (id.equals(k.id)) {
+                return new Workload(k, 1);
+            }
+            if (k == Kind.LOAD && id.startsWith(k.id + "-") && id.endsWith("t")) {
+                return new Workload(k, Integer.parseInt(id.substring(k.id.length() + 1, id.length() - 1)));
+            }
+        }
+        throw new IllegalArgumentException("unknown workload " + id + "; known: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate");
+    }
+
+    /** The default list: single-threaded load, then the loads at {@code writerThreads}, then the rest. */
+    static List<Workload> defaults(List<Integer> writerThreads) {
+        List<Workload> out = new ArrayList<>();
+        out.add(new Workload(Kind.LOAD, 1));
+        for (int t : writerThreads) {
+            if (t > 1) {
+                out.add(new Workload(Kind.LOAD, t));
+            }
+        }
+        for (Kind k : Kind.values()) {
+            if (k != Kind.LOAD) {
+                out.add(new Workload(k, 1));
+            }
+        }
+        return out;
+    }
+}
