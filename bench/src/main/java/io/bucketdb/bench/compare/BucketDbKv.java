@@ -6,7 +6,7 @@ import io.bucketdb.Options;
 
 import java.nio.file.Path;
 
-/** BucketDB through its allocation-free {@code long} path. Writes are serialized by its writer lock. */
+/** BucketDB through its {@code long} path; writes go through its pipeline to one writer thread. */
 final class BucketDbKv implements KvStore {
     /** A fixed hash seed, as in the JMH benchmarks, so every run lays the keys out alike. */
     private static final long HASH_SEED = 0x6A09E667F3BCC908L;
@@ -17,8 +17,9 @@ final class BucketDbKv implements KvStore {
         this.db = db;
     }
 
-    static KvStore open(Path dir, int entries, boolean create) throws Exception {
-        return new BucketDbKv(BucketDB.open(dir, Options.defaults().withHashSeed(HASH_SEED).withCreateIfMissing(create)));
+    static KvStore open(Path dir, boolean create, io.bucketdb.Durability durability) throws Exception {
+        return new BucketDbKv(BucketDB.open(dir, Options.defaults().withHashSeed(HASH_SEED).withCreateIfMissing(create)
+                .withDurability(durability)));
     }
 
     @Override

@@ -6,9 +6,8 @@ package io.bucketdb.bench.compare;
  */
 enum Durability {
     /** Nothing: a crash, even of the process alone, may lose the write or break the store.
-     * HashMap and ConcurrentHashMap (memory); BucketDB today (writes change a private mapping, the
-     * file changes at a clean close); MapDB without its log (changes the file in place, and a store
-     * that was not closed is refused on open). */
+     * HashMap and ConcurrentHashMap (memory); MapDB without its log (changes the file in place, and
+     * a store that was not closed is refused on open). */
     NONE("none: a crash may lose it"),
     /** Handed to the operating system: survives the process dying, not a power loss or kernel crash. */
     PROCESS("process crash: in the OS page cache, not forced"),
