@@ -28,6 +28,8 @@ public final class WriteEvent {
     WriteBatch batch;
     Callable<?> task;
     CompletableFuture<Object> future;
+    /** Instead of {@link #future}, for the blocking long calls: the caller's reusable waiter. */
+    Waiter waiter;
     /** Set by the journal stage when this event must not be applied; read by the apply stage. */
     Throwable failure;
 
@@ -44,6 +46,7 @@ public final class WriteEvent {
         this.batch = batch;
         this.task = task;
         this.future = future;
+        this.waiter = null;
         this.failure = null;
     }
 
@@ -54,6 +57,7 @@ public final class WriteEvent {
         batch = null;
         task = null;
         future = null;
+        waiter = null;
         failure = null;
     }
 

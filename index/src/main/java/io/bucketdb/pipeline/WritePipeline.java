@@ -115,14 +115,16 @@ public final class WritePipeline implements AutoCloseable {
 
     // ---------------------------------------------------------------- long → long
 
-    /** Puts and waits for the acknowledgement; true if the key was new. */
+    /** Puts and waits for the acknowledgement; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
-        return (Boolean) await(putLongAsync(key, value));
+        requireLongWidths();
+        return awaitWaiter(publishWaiting(WriteEvent.Type.PUT_LONG, key, value));
     }
 
-    /** Deletes and waits for the acknowledgement; true if the key was present. */
+    /** Deletes and waits for the acknowledgement; true if the key was present. Allocates nothing. */
     public boolean deleteLong(long key) throws IOException {
-        return (Boolean) await(deleteLongAsync(key));
+        requireLongWidths();
+        return awaitWaiter(publishWaiting(WriteEvent.Type.DELETE_LONG, key, 0));
     }
 
     /** Publishes a put; the future completes with true if the key was new. */
@@ -320,6 +322,40 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
+    /** Publishes a long operation completed through the calling thread's reusable {@link Waiter}. */
+    private Waiter publishWaiting(WriteEvent.Type type, long key, long value) {
+        if (Thread.currentThread() == writerThread) {
+            throw new IllegalStateException("a write from the writer thread would wait for itself; use an …Async "
+                    + "dependent action of the future instead");
+        }
+        inFlight.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the write pipeline is closed");
+            }
+            checkWritable();
+            Waiter w = Waiter.arm();
+            long seq = claim();
+            WriteEvent e = ring.get(seq);
+            e.set(type, key, value, null, null, null, null, null);
+            e.waiter = w;
+            ring.publish(seq);
+            return w;
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static boolean awaitWaiter(Waiter w) throws IOException {
+        try {
+            return w.await();
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
     private long claim() {
         long timeout = config.publishTimeoutNanos();
         if (timeout < 0) {
@@ -491,12 +527,11 @@ public final class WritePipeline implements AutoCloseable {
         }
 
         private void applyOne(WriteEvent e) {
-            CompletableFuture<Object> f = e.future;
             try {
                 if (e.failure != null) {
-                    f.completeExceptionally(e.failure);
+                    fail(e, e.failure);
                 } else if (applyFailure != null) {
-                    f.completeExceptionally(readOnly(applyFailure));
+                    fail(e, readOnly(applyFailure));
                 } else {
                     Object result;
                     try {
@@ -504,13 +539,25 @@ public final class WritePipeline implements AutoCloseable {
                     } catch (Throwable t) {
                         applyFailure = t;
                         failure.compareAndSet(null, t);
-                        f.completeExceptionally(t);
+                        fail(e, t);
                         return;
                     }
-                    f.complete(result);
+                    if (e.waiter != null) {
+                        e.waiter.complete((Boolean) result);
+                    } else {
+                        e.future.complete(result);
+                    }
                 }
             } finally {
                 e.clear();
+            }
+        }
+
+        private void fail(WriteEvent e, Throwable t) {
+            if (e.waiter != null) {
+                e.waiter.fail(t);
+            } else {
+                e.future.completeExceptionally(t);
             }
         }
 
