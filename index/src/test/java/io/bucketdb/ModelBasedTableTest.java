@@ -50,11 +50,36 @@ class ModelBasedTableTest {
         BucketDB db = BucketDB.open(dir, opts);
         int range = 1000;
         int maxB = 0;
+        int sameSizeSeen = 0;
+        long[] churnKeys = null;
         try {
             for (int op = 0; op < ops; op++) {
                 if (op % 100_000 == 0) {
                     // New phase: the live key range jumps, so the table grows, or churns at a small size.
                     range = 1 << (4 + rnd.nextInt(15));
+                }
+                // The first 150k operations churn at a steady count near the load factor while the table is
+                // small: a fresh key replaces a live one, which leaves overflow buckets behind (Go frees them
+                // only by growing) until a same-size growth packs them. Later phases grow the table.
+                if (op < 150_000) {
+                    if (churnKeys == null) {
+                        churnKeys = new long[400];
+                        for (int i = 0; i < churnKeys.length; i++) {
+                            churnKeys[i] = rnd.nextLong();
+                            db.putLong(churnKeys[i], i);
+                            model.put(churnKeys[i], (long) i);
+                        }
+                    }
+                    int i = rnd.nextInt(churnKeys.length);
+                    assertEquals(model.remove(churnKeys[i]) != null, db.deleteLong(churnKeys[i]), "churn delete");
+                    churnKeys[i] = rnd.nextLong();
+                    long v = rnd.nextLong();
+                    assertEquals(model.put(churnKeys[i], v) == null, db.putLong(churnKeys[i], v), "churn put");
+                    Growth g = db.growth();
+                    if (g.growing() && g.sameSizeGrowth()) {
+                        sameSizeSeen++;
+                    }
+                    continue;
                 }
                 long key = rnd.nextInt(range) * 0x9E3779B97F4A7C15L;
                 int dice = rnd.nextInt(100);
@@ -88,6 +113,7 @@ class ModelBasedTableTest {
                 assertEquals(e.getValue(), db.getLong(e.getKey(), Long.MIN_VALUE), "final get of " + e.getKey());
             }
             assertTrue(maxB >= 10, "the workload should have grown the table past B=10, reached " + maxB);
+            assertTrue(sameSizeSeen > 0, "the churn phases should have caught a same-size growth in progress");
         } finally {
             db.close();
         }
