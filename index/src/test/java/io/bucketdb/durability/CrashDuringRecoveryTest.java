@@ -23,8 +23,17 @@ import static org.junit.jupiter.api.Assertions.*;
  * replays growth markers.
  */
 class CrashDuringRecoveryTest {
-    @TempDir
     Path tmp;
+
+    @org.junit.jupiter.api.BeforeEach
+    void scratch() throws IOException {
+        tmp = Fixtures.scratch("bucketdb-recovery-crash");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void deleteScratch() throws IOException {
+        Fixtures.delete(tmp);
+    }
 
     @Test
     void aCrashAtAnyPointOfRecoveryLosesNothing() throws Exception {

@@ -83,6 +83,33 @@ final class Fixtures {
         }
     }
 
+    /**
+     * A scratch directory for tests that write thousands of small indexes: on tmpfs ({@code /dev/shm}) when
+     * there is one, else under {@code java.io.tmpdir}. These tests check logic, not the disk, and on a busy
+     * shared disk the file churn, not the CPU, dominated their run time. Delete it with {@link #delete}.
+     */
+    static Path scratch(String prefix) throws IOException {
+        Path shm = Path.of("/dev/shm");
+        Path parent = java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm
+                : Path.of(System.getProperty("java.io.tmpdir"));
+        return java.nio.file.Files.createTempDirectory(parent, prefix);
+    }
+
+    /** A digest of every file under {@code dir} (names and contents), to skip recovering identical images twice. */
+    static String digest(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Path p : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+                md.update(dir.relativize(p).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(java.nio.file.Files.readAllBytes(p));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void delete(Path dir) throws IOException {
         FileUtils.deleteDirectory(dir.toFile());
     }

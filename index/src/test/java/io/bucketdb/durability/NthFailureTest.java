@@ -29,8 +29,17 @@ class NthFailureTest {
     static final long HASH_SEED = 0xFA11L;
     static final Duration CLOSE_LIMIT = Duration.ofSeconds(20);
 
-    @TempDir
     Path tmp;
+
+    @org.junit.jupiter.api.BeforeEach
+    void scratch() throws IOException {
+        tmp = Fixtures.scratch("bucketdb-nth");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void deleteScratch() throws IOException {
+        Fixtures.delete(tmp);
+    }
 
     @Test
     void theNthOperationFailsOnceOrPersistently() throws Exception {

@@ -36,8 +36,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class TornJournalTailTest {
     static final int N = 40;
 
-    @TempDir
     Path tmp;
+
+    @org.junit.jupiter.api.AfterEach
+    void deleteScratch() throws IOException {
+        Fixtures.delete(tmp);
+    }
     Path base;
     Path segment;
     /** Start and aligned end of every frame in the last segment, and the puts before each frame. */
@@ -49,6 +53,7 @@ class TornJournalTailTest {
 
     @BeforeEach
     void writeAndAbandon() throws Exception {
+        tmp = Fixtures.scratch("bucketdb-torn");
         Path src = tmp.resolve("src");
         base = tmp.resolve("base");
         CrashSimulator sim = new CrashSimulator();
@@ -186,10 +191,11 @@ class TornJournalTailTest {
                 checked++;
             }
         }
-        // Garbage right after the last record: nothing valid follows, so it is a torn tail too.
+        // Garbage right after the last record: nothing valid follows, so every record is kept (whether these
+        // bytes count as torn is not asserted: they may be the start of a frame that was never written).
         for (long off = end[last]; off < end[last] + 16 && off < original.length; off++) {
             long at = off;
-            collect(failures, () -> expectTorn(damaged(at, (byte) 0x5A), N, true, "byte " + (at - end[last]) + " after the last record set"));
+            collect(failures, () -> expectTorn(damaged(at, (byte) 0x5A), N, false, "byte " + (at - end[last]) + " after the last record set"));
             checked++;
         }
         System.out.println("TornJournalTailTest: " + checked + " damaged last records, " + failures.size() + " failures");
