@@ -49,7 +49,7 @@ class CrashRecoveryTest {
             return;
         }
         long seed = Seeds.seed();
-        int workloads = Seeds.torture() ? 2_000 : 220;
+        int workloads = Seeds.torture() ? 2_000 : 200;
         int imagesPerCrash = 100;
         Seeds.run(seed, () -> {
             SplittableRandom rnd = new SplittableRandom(seed);

@@ -60,6 +60,10 @@ public final class Checkpointer {
         ByteBuffer headerImage = next.encode();
         long[] pages = livePages(table);
 
+        // The file must already be as long as the header about to be installed says (its allocation end):
+        // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
+        // the file (allocate) is a metadata change that only a force makes durable.
+        table.forceFile();
         DurableFile out = doubleWriteFile();
         long listBytes = pageListBytes(pages.length);
         ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -247,6 +251,12 @@ public final class Checkpointer {
                 return new Pending(false, 0, 0);
             }
             try (DurableFile table = io.open(tablePath, DurableIO.Mode.OPEN_EXISTING)) {
+                // Belt and braces for batches written before the checkpoint forced the file's size: the
+                // header being installed describes a file at least this long.
+                long fileEnd = hi.getLong(HeaderLayout.FILE_END_OFFSET);
+                if (table.size() < fileEnd) {
+                    table.allocate(fileEnd);
+                }
                 long pagesAt = BODY + pageListBytes(count) + PAGE;
                 ByteBuffer page = ByteBuffer.allocate(PAGE);
                 for (int i = 0; i < count; i++) {
