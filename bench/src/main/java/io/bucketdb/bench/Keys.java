@@ -58,10 +58,7 @@ public final class Keys {
 
     /** Puts keys {@code 0 .. entries-1} with their {@link #valueOf values} and checks the size. */
     static void load(LongStore store, int entries) {
-        for (int n = 0; n < entries; n++) {
-            long k = key(n);
-            store.put(k, valueOf(k));
-        }
+        store.bulkLoad(0, entries);
         requireSize(store, entries, "after loading");
     }
 

@@ -26,6 +26,14 @@ sealed interface LongStore extends AutoCloseable permits BucketDbStore, HashMapS
     /** Puts {@code key → value}; true if the key was new. */
     boolean put(long key, long value);
 
+    /** Puts keys {@code from .. to-1} with their values, untimed setup; stores may batch it. */
+    default void bulkLoad(int from, int to) {
+        for (int n = from; n < to; n++) {
+            long k = Keys.key(n);
+            put(k, Keys.valueOf(k));
+        }
+    }
+
     /** Deletes {@code key}; true if it was present. */
     boolean delete(long key);
 
