@@ -474,8 +474,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * journal before it is recycled. Normally triggers do this (see {@link Options#withCheckpointTriggers}).
      */
     public void checkpoint() {
-        checkOpen();
+        checkWritable();
         onWriter(() -> {
+            Throwable failed = pipeline.failure();
+            if (failed != null) {
+                throw new IllegalStateException("index " + dir + " is read-only after an I/O failure (reopen to recover): " + failed, failed);
+            }
             try {
                 checkpointLocked(false);
             } catch (IOException | RuntimeException e) {
