@@ -451,11 +451,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
         @Override
         public void endOfBatch(boolean sync) throws IOException {
-            if (sync) {
-                journal.sync();
-            } else {
-                journal.flush();
-            }
+            commitOnWriter();
         }
     }
 
@@ -795,6 +791,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
+    /** Makes what the journal holds acknowledged-safe per the durability mode: forced (SYNC) or written (ASYNC). */
     private void commitOnWriter() throws IOException {
         if (options.durability() == Durability.SYNC) {
             journal.sync();

@@ -41,7 +41,7 @@ public final class TableFile implements AutoCloseable {
 
     /**
      * Creates a new table file with the given widths and seed. The caller builds the first bucket
-     * array and then calls {@link #writeBack}.
+     * array and then writes the first checkpoint.
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
