@@ -1,0 +1,88 @@
+package io.bucketdb.bench.durability;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts {@link DurabilityChild} steps the way {@code compare.ComparisonRunner} starts its forks: the
+ * same {@code java} as this JVM, the same class path, fixed {@code -Xms}/{@code -Xmx}, and
+ * {@code --enable-native-access=ALL-UNNAMED} (BucketDB's {@code posix_fallocate} and {@code madvise}
+ * as it is meant to run). The child's stderr goes to ours, so a failure shows its stack trace.
+ */
+final class ChildJvm {
+    private final String java;
+    private final String classPath;
+    private final String heap;
+    /** The child running now, for the shutdown hook; null between children. */
+    private volatile Process current;
+
+    ChildJvm(String heap) {
+        this.java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        this.classPath = System.getProperty("java.class.path");
+        this.heap = heap;
+    }
+
+    /** Runs a step to its end and returns the name=value pairs of its {@code result} lines. */
+    Map<String, String> run(String step, List<String> args) throws IOException, InterruptedException {
+        return run(step, args, false);
+    }
+
+    /**
+     * Runs a step until it prints {@code done}, then kills it with SIGKILL ({@code destroyForcibly} on
+     * Unix) and returns what it reported before.
+     */
+    Map<String, String> runAndKill(String step, List<String> args) throws IOException, InterruptedException {
+        return run(step, args, true);
+    }
+
+    /** Kills the running child, if any (the shutdown hook calls this on Ctrl-C). */
+    void killCurrent() {
+        Process p = current;
+        if (p != null) {
+            p.destroyForcibly();
+        }
+    }
+
+    private Map<String, String> run(String step, List<String> args, boolean killAtDone) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED",
+                "-cp", classPath, DurabilityChild.class.getName(), step));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        current = p;
+        try {
+            Map<String, String> result = new HashMap<>();
+            boolean done = false;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("result ")) {
+                        for (String pair : line.substring("result ".length()).split(" ")) {
+                            int eq = pair.indexOf('=');
+                            result.put(pair.substring(0, eq), pair.substring(eq + 1));
+                        }
+                    } else if (killAtDone && line.equals("done")) {
+                        done = true;
+                        p.destroyForcibly();
+                        break;
+                    }
+                }
+            }
+            int exit = p.waitFor();
+            if (killAtDone ? !done : exit != 0) {
+                throw new IOException("child step " + String.join(" ", cmd.subList(cmd.indexOf(step), cmd.size()))
+                        + " exited with code " + exit + (killAtDone ? " before it reported done" : ""));
+            }
+            return result;
+        } finally {
+            current = null;
+        }
+    }
+}
