@@ -21,13 +21,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code bucketdb writer-child} (hidden): the writer process that {@code crashtest} starts
- * and kills with SIGKILL ({@link WriterProcess} is the parent's side). It writes until it is killed and
+ * {@code bucketdb writer-child} (hidden): the writer process that {@code crashtest} and {@code demo} start
+ * and kill with SIGKILL ({@link WriterProcess} is the parent's side). It writes until it is killed and
  * reports on stdout, one line per event:
  * <pre>
  *   O &lt;records replayed&gt;                       opened the index
  *   W &lt;seq&gt; &lt;key&gt; P|D                          churn: about to put version seq of key, or delete key
  *   A &lt;seq&gt;                                     churn: operation seq acknowledged (its call returned or its future completed)
+ *   L &lt;n&gt;                                       load: keys 0..n-1 acknowledged
+ *   D                                           load: every key acknowledged; waiting to be killed
  *   G &lt;k&gt; &lt;B&gt; &lt;growing&gt; &lt;same-size&gt; &lt;evacuated&gt; &lt;old buckets&gt; &lt;overflow&gt;   growth state after k operations
  *   CB / CE                                     churn: an explicit checkpoint begins / ended
  * </pre>
@@ -39,25 +41,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The child halts when its stdin closes: the parent died, and no writer may outlive it.
  */
 @Command(name = WriterChild.NAME, hidden = true,
-        description = "Internal: the writer process crashtest starts and kills.")
+        description = "Internal: the writer process crashtest and demo start and kill.")
 final class WriterChild implements Callable<Integer> {
     static final String NAME = "writer-child";
 
     /** What the child does. */
     enum Workload {
         /** crashtest: threads put, overwrite and delete random keys, blocking and async, with explicit checkpoints. */
-        CHURN
+        CHURN,
+        /** demo: puts keys 0..N-1 (value 100k+7) through a window of async puts, in order. */
+        LOAD
     }
 
     /** Writer threads of the churn workload: more than one, so the ring sees concurrent producers. */
     static final int CHURN_THREADS = 3;
     /** Asynchronous operations one churn thread keeps in flight at most. */
     private static final int CHURN_BURST = 16;
+    /** Asynchronous puts the load keeps in flight (a power of two): the ring batches them into group commits. */
+    static final int LOAD_WINDOW = 4096;
     /**
      * The churn workload checkpoints after this many dirty bytes or journal bytes (defaults: 64 MiB and
      * 256 MiB), so checkpoints run every few hundred writes and kills land inside them.
      */
     static final long CHURN_CHECKPOINT_BYTES = 2L << 20;
+    /** The demo's dirty-page checkpoint limit: see {@link #loadOptions}. */
+    static final long LOAD_DIRTY_LIMIT = 512L << 20;
 
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;
@@ -80,12 +88,30 @@ final class WriterChild implements Callable<Integer> {
     @Option(names = "--key-cap", defaultValue = "1048576")
     long keyCap;
 
+    @Option(names = "--keys", defaultValue = "0")
+    long keys;
+
     private Report out;
 
     /** How crashtest's writers open the index; the parent reopens it with the same options. */
     static Options churnOptions(Durability durability, int valueSize) {
         return Options.defaults().withKeyWidth(8).withValueWidth(valueSize).withDurability(durability)
                 .withCheckpointTriggers(CHURN_CHECKPOINT_BYTES, CHURN_CHECKPOINT_BYTES, Duration.ofSeconds(1));
+    }
+
+    /**
+     * How the demo's writer opens the index: ASYNC (acknowledged after the journal write, which a process kill
+     * cannot lose), and checkpoints at 512 MiB of dirty pages instead of 64 MiB: until the checkpoint write
+     * amplification is fixed, 64 MiB checkpoints during a 5M-key load cost most of its time in the kernel.
+     */
+    static Options loadOptions() {
+        return Options.defaults().withDurability(Durability.ASYNC)
+                .withCheckpointTriggers(LOAD_DIRTY_LIMIT, Options.defaults().journalLimitBytes(), Options.defaults().checkpointInterval());
+    }
+
+    /** The demo's value of key k. */
+    static long loadValue(long key) {
+        return key * 100 + 7;
     }
 
     @Override
@@ -98,9 +124,14 @@ final class WriterChild implements Callable<Integer> {
             e.printStackTrace();
             Runtime.getRuntime().halt(Exit.IO);
         });
-        BucketDB db = BucketDB.open(dir, churnOptions(durability, valueSize));
+        Options options = workload == Workload.CHURN ? churnOptions(durability, valueSize) : loadOptions();
+        BucketDB db = BucketDB.open(dir, options);
         out.line("O " + db.recovery().recordsReplayed());
-        churn(db);
+        if (workload == Workload.LOAD) {
+            load(db);
+        } else {
+            churn(db);
+        }
         // Never reached normally: the parent kills us. Stay open, as a killed writer does.
         Thread.sleep(Long.MAX_VALUE);
         return Exit.OK;
@@ -117,7 +148,44 @@ final class WriterChild implements Callable<Integer> {
         Runtime.getRuntime().halt(Exit.IO);
     }
 
-    // ------------------------------------------------------------------------------------------------ churn
+    // ------------------------------------------------------------------------------------------------ load
+
+    private void load(BucketDB db) {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Boolean>[] window = new CompletableFuture[LOAD_WINDOW];
+        long nextReport = 0;
+        for (long k = 0; k < keys; k++) {
+            int w = (int) (k & (LOAD_WINDOW - 1));
+            if (window[w] != null) {
+                window[w].join();
+            }
+            window[w] = db.putLongAsync(k, loadValue(k));
+            if (k == nextReport) {
+                Growth g = db.growth();
+                // Futures complete in order, so the one joined last acknowledges every key before it too.
+                long acked = Math.max(0, k - LOAD_WINDOW + 1);
+                out.line(growthLine(k + 1, g) + "\nL " + acked);
+                nextReport = k + reportInterval(k, g);
+            }
+        }
+        for (CompletableFuture<Boolean> f : window) {
+            if (f != null) {
+                f.join();
+            }
+        }
+        out.line(growthLine(keys, db.growth()) + "\nL " + keys + "\nD");
+    }
+
+    /**
+     * Puts between growth reports: often enough that a doubling (which lasts about oldBuckets/2 puts, each
+     * evacuating two old buckets) is seen about sixteen times, and that each new growth is seen promptly.
+     */
+    private static long reportInterval(long k, Growth g) {
+        if (g.growing()) {
+            return Math.max(64, g.oldBuckets() / 32);
+        }
+        return Math.max(256, Math.min(1 << 16, Long.highestOneBit(k + 1) / 16));
+    }
 
     static String growthLine(long ops, Growth g) {
         return "G " + ops + " " + g.b() + " " + (g.growing() ? 1 : 0) + " " + (g.sameSizeGrowth() ? 1 : 0) + " "
@@ -129,6 +197,8 @@ final class WriterChild implements Callable<Integer> {
         return new Growth(Integer.parseInt(f[2]), f[3].equals("1"), f[4].equals("1"), Long.parseLong(f[5]),
                 Long.parseLong(f[6]), Long.parseLong(f[7]));
     }
+
+    // ------------------------------------------------------------------------------------------------ churn
 
     private void churn(BucketDB db) {
         AtomicLong seqs = new AtomicLong(firstSeq);
