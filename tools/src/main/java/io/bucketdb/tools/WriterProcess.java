@@ -52,8 +52,12 @@ final class WriterProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), WriterChild.NAME));
         command.addAll(args);
         Path err = Files.createTempFile("bucketdb-writer-", ".err");
-        Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        return new WriterProcess(p, err, handler);
+        try {
+            return new WriterProcess(new ProcessBuilder(command).redirectError(err.toFile()).start(), err, handler);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(err);
+            throw e;
+        }
     }
 
     /** The java launcher running this JVM (so the child runs on the same JDK), else java.home's. */
