@@ -1,8 +1,9 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Options;
 import io.bucketdb.Growth;
+import io.bucketdb.Options;
+import io.bucketdb.Recovery;
 import io.bucketdb.Stats;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.IndexInspector;
@@ -21,24 +22,27 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * {@code bucketdb demo}: the README's first command. Builds an index of long keys, shows each growth
- * as it happens, closes, reopens, checks every key and the whole structure with the inspector, dumps
- * one bucket and sums up. Everything it prints is measured, none of it staged.
+ * {@code bucketdb demo}: the README's first command. A writer process loads long keys through the write
+ * pipeline and reports each growth as it happens; the demo kills it with SIGKILL in the middle of a growth,
+ * reopens the index (recovery), checks every key the writer had acknowledged, loads the rest in this
+ * process, closes, reopens, checks every key and the whole structure with the inspector, dumps one bucket
+ * and sums up. Everything it prints is measured, none of it staged.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Show BucketDB at work: load N long keys (printing each growth of the table as it happens), close, "
-                + "reopen, check every key and the whole structure with the inspector, dump one bucket, and sum up.",
+        description = {"Show BucketDB at work: a writer process loads N long keys through the write pipeline (printing each "
+                + "growth of the table as it happens) and is killed with SIGKILL in the middle of a growth; the index is "
+                + "reopened (recovery replays the journal), every acknowledged key is checked, the rest are loaded, and the "
+                + "index is closed, reopened, checked key by key and structurally with the inspector; one bucket is dumped "
+                + "and the run summed up.",
                 "Uses a temporary directory (deleted afterwards) unless --dir is given."},
         footer = {"%nExamples:%n  bucketdb demo%n  bucketdb demo --keys 100000 --dir /tmp/demo-idx",
-                "%nExit codes: 0 every key read back and the structure sound, 1 a key was lost or verify found problems, "
-                        + "2 usage error, 3 I/O error."})
+                "%nExit codes: 0 every key read back and the structure sound, 1 a key was lost (also one acknowledged "
+                        + "before the kill) or verify found problems, 2 usage error, 3 I/O error."})
 final class DemoCommand implements Callable<Integer> {
-    /** Asynchronous puts kept in flight while loading (a power of two). */
-    private static final int WINDOW = 4096;
-
     /** Growth is watched through {@link BucketDB#growth()} (cheap) at most this often, so each step is seen. */
     private static final long MAX_CHECK_INTERVAL = 1 << 16;
 
@@ -52,11 +56,11 @@ final class DemoCommand implements Callable<Integer> {
     long keys;
 
     static long value(long key) {
-        return key * 100 + 7;
+        return WriterChild.loadValue(key);
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         if (keys < 1) {
             throw CliException.usage("--keys must be at least 1, got " + keys);
         }
@@ -74,70 +78,73 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Path d, boolean temporary) throws IOException {
+    private int run(Path d, boolean temporary) throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         out.println("BucketDB demo: " + Text.count(keys) + " long keys (key k -> value 100k+7) into " + d
                 + (temporary ? " (temporary)" : ""));
         out.println();
-        out.println("1. load with putLong, watching the table grow");
+        out.println("1. load through the write pipeline in a writer process, watching the table grow, and kill it with SIGKILL");
+        out.println("   in the middle of a growth (the writer puts through a window of " + Text.count(WriterChild.LOAD_WINDOW)
+                + " async puts, ASYNC: acknowledged after the journal write,");
+        out.println("   which a process kill cannot undo; checkpoints at " + Text.bytes(WriterChild.LOAD_DIRTY_LIMIT)
+                + " of dirty pages instead of 64 MiB until the checkpoint write cost is fixed)");
         out.flush();
 
+        GrowthWatch watch = new GrowthWatch();
         Progress bar = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "   loading", keys, "keys");
-        int lastB = -1;
-        int firstB = -1;
-        int growths = 0;
-        int sameSize = 0;
-        boolean lastGrowing = false;
         long loadStart = System.nanoTime();
+        KilledLoad.Outcome killed = KilledLoad.run(d, keys, watch, bar, out);
+        bar.finish();
+        Growth at = killed.atKill();
+        out.println("   SIGKILL to the writer (pid " + killed.pid() + ") " + (killed.midGrowth()
+                ? "in the middle of the growth to B=" + at.b() : "after the load ended (no growth was caught in its middle)")
+                + "; its last report: " + Text.count(killed.issued()) + " keys put, " + (at.growing() ? Text.count(at.evacuated())
+                + " of " + Text.count(at.oldBuckets()) + " old buckets evacuated, " : "")
+                + Text.count(killed.acknowledged()) + " keys acknowledged");
+        out.println();
+
+        out.println("2. recover: reopen the killed writer's index, replay its journal, check every acknowledged key");
+        out.flush();
+        long recoverStart = System.nanoTime();
+        BucketDB db = BucketDB.open(d, WriterChild.loadOptions());
+        long recoveryNanos = System.nanoTime() - recoverStart;
+        Recovered recovered;
         long closeNanos;
         Stats last;
-        // ASYNC: journal writes reach the OS per put and are forced every 100 ms (one thread, no group commit yet).
-        try (BucketDB db = BucketDB.open(d, Options.defaults().withDurability(io.bucketdb.Durability.ASYNC))) {
-            long nextCheck = 0;
-            // Keep a window of asynchronous puts in flight: the ring batches them into group commits,
-            // where one blocking put at a time would pay a hand-off to the writer thread per key.
-            @SuppressWarnings("unchecked")
-            java.util.concurrent.CompletableFuture<Boolean>[] window = new java.util.concurrent.CompletableFuture[WINDOW];
-            for (long k = 0; k < keys; k++) {
-                int w = (int) (k & (WINDOW - 1));
-                if (window[w] != null) {
-                    window[w].join();
-                }
-                window[w] = db.putLongAsync(k, value(k));
-                if (k == nextCheck || k == keys - 1) {
-                    nextCheck = k + Math.max(256, Math.min(MAX_CHECK_INTERVAL, Long.highestOneBit(k + 1) / 16));
-                    Growth s = db.growth();
-                    if (firstB < 0) {
-                        firstB = s.b();
-                    } else if (s.b() != lastB) {
-                        bar.println(out, "   " + growthLine(lastB, s, k + 1));
-                        growths++;
-                    } else if (!lastGrowing && s.growing()) {
-                        bar.println(out, "   same-size growth at B=" + s.b() + " by key " + Text.count(k + 1) + " (packing "
-                                + Text.count(s.overflowBuckets()) + " overflow buckets), evacuating incrementally: "
-                                + Text.count(s.evacuated()) + " of " + Text.count(s.oldBuckets()) + " old buckets done");
-                        sameSize++;
-                    } else if (lastGrowing && !s.growing()) {
-                        bar.println(out, "   growth at B=" + s.b() + " finished by key " + Text.count(k + 1));
-                    }
-                    lastB = s.b();
-                    lastGrowing = s.growing();
-                    bar.update(k + 1);
-                }
-            }
-            for (var f : window) {
-                if (f != null) {
-                    f.join();
-                }
-            }
+        try (db) {
+            Recovery r = db.recovery();
+            out.println("   reopened in " + secs(recoveryNanos) + ": replayed " + Text.count(r.recordsReplayed()) + " journal records (LSN "
+                    + r.checkpointLsn() + " -> " + r.lastLsn() + "), " + Text.count(r.markersChecked()) + " growth markers checked, "
+                    + Text.count(r.tornBytes()) + " bytes of torn journal tail dropped"
+                    + (r.checkpointFinished() ? ", an interrupted checkpoint finished (" + r.doubleWritePages() + " pages)" : ""));
+            Growth g = db.growth();
+            out.println("   " + (g.growing() ? "the table is mid-growth, as the kill left it: B=" + g.b() + ", " + Text.count(g.evacuated())
+                    + " of " + Text.count(g.oldBuckets()) + " old buckets evacuated; the next writes carry on evacuating"
+                    : "the table is not growing: B=" + g.b()));
+            recovered = checkAcknowledged(db, killed.acknowledged());
+            out.println("   acknowledged keys: " + Text.count(recovered.good()) + " of " + Text.count(killed.acknowledged())
+                    + " read back with the right value; " + Text.count(recovered.inFlight())
+                    + " more, in flight at the kill, were recovered too" + (recovered.wrongBeyond() == 0 ? ""
+                    : "; " + Text.count(recovered.wrongBeyond()) + " keys past the acknowledged ones hold a wrong value"));
+            out.println();
+
+            out.println("3. load the remaining keys in this process");
+            out.flush();
+            Progress rest = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "   loading", keys, "keys");
+            long restStart = System.nanoTime();
+            loadInProcess(db, killed.acknowledged(), watch, rest, out);
+            rest.finish();
             last = db.stats();
-            bar.finish();
-            long loadNanos = System.nanoTime() - loadStart;
-            out.println("   loaded " + Text.count(keys) + " keys in " + secs(loadNanos) + " ("
-                    + Text.count((long) (keys / Math.max(1e-9, loadNanos / 1e9))) + " puts/s), B=" + last.b()
-                    + (last.growing() ? ", growth still in progress: " + Text.count(last.evacuated()) + " of "
+            long restNanos = System.nanoTime() - restStart;
+            long loaded = keys - killed.acknowledged();
+            out.println("   put the " + Text.count(loaded) + " keys from " + Text.count(killed.acknowledged())
+                    + " on (those in flight at the kill again) in " + secs(restNanos) + " ("
+                    + Text.count((long) (loaded / Math.max(1e-9, restNanos / 1e9))) + " puts/s): " + Text.count(db.size())
+                    + " keys, B=" + last.b() + (last.growing() ? ", growth still in progress: " + Text.count(last.evacuated()) + " of "
                     + Text.count(last.oldBuckets()) + " old buckets evacuated" : ""));
+            out.println("   loaded " + Text.count(keys) + " keys in " + secs(System.nanoTime() - loadStart)
+                    + " with the kill and the recovery");
             long c = System.nanoTime();
             db.close();
             closeNanos = System.nanoTime() - c;
@@ -146,17 +153,17 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   closed in " + secs(closeNanos) + ": wrote back " + Text.bytes(fileBytes));
         out.println();
 
-        out.println("2. reopen");
+        out.println("4. reopen");
         long r = System.nanoTime();
         long size;
-        try (BucketDB db = BucketDB.open(d, Options.defaults().withReadOnly(true))) {
-            size = db.size();
+        try (BucketDB reopened = BucketDB.open(d, Options.defaults().withReadOnly(true))) {
+            size = reopened.size();
         }
         long reopenNanos = System.nanoTime() - r;
         out.println("   reopened read-only in " + secs(reopenNanos) + ": " + Text.count(size) + " entries (nothing is read until used)");
         out.println();
 
-        out.println("3. check with the inspector (reads the file through the storage layouts, not the table)");
+        out.println("5. check with the inspector (reads the file through the storage layouts, not the table)");
         out.flush();
         long v = System.nanoTime();
         List<Problem> problems;
@@ -189,16 +196,23 @@ final class DemoCommand implements Callable<Integer> {
                 + " (" + secs(verifyNanos) + " with the structure check)");
         out.println();
 
-        out.println("4. the bucket holding key " + Math.min(42, keys - 1));
+        out.println("6. the bucket holding key " + Math.min(42, keys - 1));
         BucketText.lines(sample, sample.old() ? h.oldB : h.b, Format.LONG).forEach(l -> out.println("   " + l));
         out.println();
 
-        boolean ok = problems.isEmpty() && wrong == 0 && size == keys;
+        // 7. compact: the lead adds this step with 'bucketdb compact' (between the dump and the summary).
+
+        boolean recoveredAll = recovered.good() == killed.acknowledged() && recovered.wrongBeyond() == 0;
+        boolean ok = problems.isEmpty() && wrong == 0 && size == keys && recoveredAll;
         Text.Columns t = new Text.Columns();
         t.row("keys", Text.count(keys));
         t.row("file", Text.bytes(fileBytes) + ", " + String.format("%.1f", (double) fileBytes / keys) + " bytes per entry");
-        t.row("growths", (last.b() - firstB) + " doublings (B " + firstB + " -> " + last.b() + ", seen in " + growths + " steps), "
-                + sameSize + " same-size");
+        t.row("growths", (last.b() - watch.firstB()) + " doublings (B " + watch.firstB() + " -> " + last.b() + ", seen in "
+                + watch.steps() + " steps), " + watch.sameSize() + " same-size");
+        t.row("recovery", secs(recoveryNanos) + " after SIGKILL " + (killed.midGrowth() ? "mid-growth" : "after the load") + ", "
+                + (recoveredAll ? "every acknowledged key there" : Text.count(killed.acknowledged() - recovered.good())
+                + " acknowledged keys lost" + (recovered.wrongBeyond() == 0 ? "" : ", " + Text.count(recovered.wrongBeyond())
+                + " keys in flight wrong")));
         t.row("verify", (problems.isEmpty() ? "sound" : problems.size() + " problems") + ", "
                 + (wrong == 0 ? "every key read back" : Text.count(wrong) + " keys missing or wrong"));
         t.row("time", secs(System.nanoTime() - t0) + " in all");
@@ -208,12 +222,59 @@ final class DemoCommand implements Callable<Integer> {
         return ok ? Exit.OK : Exit.PROBLEMS;
     }
 
-    private static String growthLine(int fromB, Growth s, long atKeys) {
-        int steps = s.b() - fromB;
-        String what = steps == 1 ? "growth: B " + fromB + " -> " + s.b() : "growth: B " + fromB + " -> " + s.b() + " (" + steps + " doublings)";
-        return what + " by key " + Text.count(atKeys) + (s.growing()
-                ? ", evacuating incrementally: " + Text.count(s.evacuated()) + " of " + Text.count(s.oldBuckets()) + " old buckets done"
-                : "");
+    /** Puts keys {@code from..keys-1} through a window of async puts, printing growth as the load did in the writer. */
+    private void loadInProcess(BucketDB db, long from, GrowthWatch watch, Progress bar, PrintWriter out) {
+        // Keep a window of asynchronous puts in flight: the ring batches them into group commits,
+        // where one blocking put at a time would pay a hand-off to the writer thread per key.
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Boolean>[] window = new CompletableFuture[WriterChild.LOAD_WINDOW];
+        long nextCheck = from;
+        for (long k = from; k < keys; k++) {
+            int w = (int) (k & (window.length - 1));
+            if (window[w] != null) {
+                window[w].join();
+            }
+            window[w] = db.putLongAsync(k, value(k));
+            if (k == nextCheck || k == keys - 1) {
+                nextCheck = k + Math.max(256, Math.min(MAX_CHECK_INTERVAL, Long.highestOneBit(k + 1) / 16));
+                String line = watch.observe(db.growth(), k + 1);
+                if (line != null) {
+                    bar.println(out, "   " + line);
+                }
+                bar.update(k + 1);
+            }
+        }
+        for (CompletableFuture<Boolean> f : window) {
+            if (f != null) {
+                f.join();
+            }
+        }
+    }
+
+    /**
+     * What recovery kept of the killed load: keys {@code 0..acknowledged-1} must all be there with their value;
+     * later ones were in flight and may be there (with their value) or not.
+     */
+    private record Recovered(long good, long inFlight, long wrongBeyond) {
+    }
+
+    private Recovered checkAcknowledged(BucketDB db, long acknowledged) {
+        long good = 0;
+        long inFlight = 0;
+        long wrongBeyond = 0;
+        for (long k = 0; k < keys; k++) {
+            long v = db.getLong(k, ~value(k));
+            if (k < acknowledged) {
+                if (v == value(k)) {
+                    good++;
+                }
+            } else if (v == value(k)) {
+                inFlight++;
+            } else if (v != ~value(k)) {
+                wrongBeyond++;
+            }
+        }
+        return new Recovered(good, inFlight, wrongBeyond);
     }
 
     private static String secs(long nanos) {

@@ -17,20 +17,27 @@ class DemoAndHelpTest {
     Path tmp;
 
     @Test
-    void shouldRunTheDemoAndShowEachGrowth() {
+    void shouldRunTheDemoKillTheWriterRecoverAndShowEachGrowth() {
         Path dir = tmp.resolve("demo");
         Cli.Result r = Cli.run("demo", "--keys", "30000", "--dir", dir.toString());
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("growth: B 10 -> 11 by key "), r::toString);
         assertTrue(r.out().contains("growth at B=12 finished by key "), r::toString);
+        assertTrue(r.out().contains("   SIGKILL to the writer (pid "), r::toString);
+        Matcher acked = Pattern.compile("; its last report: [\\d,]+ keys put, .*?([\\d,]+) keys acknowledged\n").matcher(r.out());
+        assertTrue(acked.find(), r::toString);
+        assertTrue(r.out().contains("   reopened in "), r::toString);
+        assertTrue(r.out().contains("acknowledged keys: " + acked.group(1) + " of " + acked.group(1) + " read back with the right value"), r::toString);
         assertTrue(r.out().contains("loaded 30,000 keys in "), r::toString);
         assertTrue(r.out().contains("reopened read-only in "), r::toString);
         assertTrue(r.out().contains("structure: sound (0 problems)"), r::toString);
         assertTrue(r.out().contains("keys: 30,000 of 30,000 read back with the right value"), r::toString);
-        assertTrue(r.out().contains("4. the bucket holding key 42"), r::toString);
+        assertTrue(r.out().contains("6. the bucket holding key 42"), r::toString);
         assertTrue(r.out().contains(" 4207"), r::toString);
         assertTrue(r.out().contains("summary: OK"), r::toString);
-        assertTrue(r.out().contains("growths  13 doublings (B 0 -> 13, seen in "), r::toString);
+        assertTrue(r.out().contains("growths   13 doublings (B 0 -> 13, seen in "), r::toString);
+        assertTrue(r.out().contains("recovery  "), r::toString);
+        assertTrue(r.out().contains(", every acknowledged key there"), r::toString);
         assertTrue(Files.exists(dir.resolve("table.bdb")), "--dir is kept");
         assertEquals(0, Cli.run("verify", dir.toString()).code());
     }
