@@ -106,6 +106,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         if (journal != null) {
             PipelineConfig config = PipelineConfig.defaults()
                     .withRingSize(options.ringSize())
+                    .withWaitStrategy(options.waitStrategy()::newDisruptorStrategy)
                     .withSync(options.durability() == Durability.SYNC)
                     .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos());
             this.pipeline = new WritePipeline(table, new JournalAdapter(), config, this::afterBatch);
