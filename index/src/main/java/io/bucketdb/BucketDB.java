@@ -487,6 +487,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         });
     }
 
+    /**
+     * How many writes shared each group commit since open: a consistent, immutable snapshot, cheap
+     * enough to poll (it copies 31 counters; the writer is never held up). {@link BatchSizes#NONE}
+     * for a read-only open. Take two snapshots and {@link BatchSizes#since} for an interval.
+     */
+    public BatchSizes batchSizes() {
+        checkOpen();
+        return pipeline == null ? BatchSizes.NONE : pipeline.batchSizes().snapshot();
+    }
+
     /** Checkpoints written since open, not counting the one that created a new index. */
     public long checkpoints() {
         checkOpen();
