@@ -67,7 +67,7 @@ class LinearizabilityTest {
     private static final long MISSING = Long.MIN_VALUE;
 
     private static int rounds() {
-        return Seeds.torture() ? 5000 : 800;
+        return Seeds.torture() ? 20_000 : 800;
     }
 
     @ParameterizedTest
