@@ -106,6 +106,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         if (journal != null) {
             PipelineConfig config = PipelineConfig.defaults()
                     .withRingSize(options.ringSize())
+                    .withWaitStrategy(options.waitStrategy()::newDisruptorStrategy)
                     .withSync(options.durability() == Durability.SYNC)
                     .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos());
             this.pipeline = new WritePipeline(table, new JournalAdapter(), config, this::afterBatch);
@@ -484,6 +485,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             return null;
         });
+    }
+
+    /**
+     * How many writes shared each group commit since open: a consistent, immutable snapshot, cheap
+     * enough to poll (it copies 31 counters; the writer is never held up). {@link BatchSizes#NONE}
+     * for a read-only open. Take two snapshots and {@link BatchSizes#since} for an interval.
+     */
+    public BatchSizes batchSizes() {
+        checkOpen();
+        return pipeline == null ? BatchSizes.NONE : pipeline.batchSizes().snapshot();
     }
 
     /** Checkpoints written since open, not counting the one that created a new index. */

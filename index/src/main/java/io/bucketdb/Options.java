@@ -40,6 +40,7 @@ public final class Options {
     private JournalOptions journal = JournalOptions.defaults();
     private int ringSize = 1024;
     private Duration publishTimeout;
+    private WaitStrategy waitStrategy = WaitStrategy.PARK;
 
     private Options() {
     }
@@ -64,6 +65,7 @@ public final class Options {
         o.journal = journal;
         o.ringSize = ringSize;
         o.publishTimeout = publishTimeout;
+        o.waitStrategy = waitStrategy;
         return o;
     }
 
@@ -192,6 +194,20 @@ public final class Options {
         return o;
     }
 
+    /**
+     * How the writer thread waits for writes (default {@link WaitStrategy#PARK}: no CPU while idle).
+     * {@link WaitStrategy#YIELD} and {@link WaitStrategy#BUSY_SPIN} hand writes over faster but keep
+     * a core busy for as long as the index is open; see {@link WaitStrategy}.
+     *
+     * @throws NullPointerException if {@code strategy} is null
+     */
+    public Options withWaitStrategy(WaitStrategy strategy) {
+        Objects.requireNonNull(strategy, "wait strategy must not be null (WaitStrategy.PARK is the default)");
+        Options o = copy();
+        o.waitStrategy = strategy;
+        return o;
+    }
+
     private static Duration positive(Duration d, String what) {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
@@ -272,5 +288,10 @@ public final class Options {
     /** How long a writer waits for a ring entry, or null for as long as it takes. */
     public Duration publishTimeout() {
         return publishTimeout;
+    }
+
+    /** How the writer thread waits for writes. */
+    public WaitStrategy waitStrategy() {
+        return waitStrategy;
     }
 }

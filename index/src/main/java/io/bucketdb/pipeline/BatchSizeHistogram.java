@@ -1,60 +1,82 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.BatchSizes;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counts of journal batch sizes (group-commit sizes) in power-of-two buckets: bucket {@code i}
- * counts batches of {@code [2^i, 2^(i+1))} events. Written by the journal thread only (release
- * stores); read by any thread (acquire), so a snapshot is a consistent count per bucket but not
- * across buckets.
+ * Counts journal batch sizes (group-commit sizes, in writes) in power-of-two buckets, as
+ * {@link BatchSizes} describes them. Written by the writer thread only, once per batch and without
+ * allocating; read by any thread through {@link #snapshot()}.
+ *
+ * <p>Protocol: a seqlock, so a snapshot is consistent across buckets and totals. The writer makes
+ * {@code stamp} odd (opaque store, then a store-store fence), updates the counts and the write
+ * total with opaque stores, then makes {@code stamp} even with a release store. A reader takes the
+ * stamp with acquire (odd: a record is in progress, retry), reads with opaque loads (no torn
+ * longs), issues an acquire fence and accepts only if the stamp is unchanged.
  */
 public final class BatchSizeHistogram {
-    /** Buckets for sizes up to 2^31 - 1. */
-    public static final int BUCKETS = 31;
+    private static final VarHandle STAMP;
+    private static final VarHandle WRITES;
 
-    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
-
-    /** Journal thread only. */
-    void record(long batchSize) {
-        int i = 63 - Long.numberOfLeadingZeros(Math.max(1, batchSize));
-        i = Math.min(i, BUCKETS - 1);
-        counts.setRelease(i, counts.getPlain(i) + 1);
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STAMP = l.findVarHandle(BatchSizeHistogram.class, "stamp", long.class);
+            WRITES = l.findVarHandle(BatchSizeHistogram.class, "writes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
-    /** Counts per bucket; index {@code i} holds batches of {@code [2^i, 2^(i+1))} events. */
-    public long[] snapshot() {
-        long[] out = new long[BUCKETS];
-        for (int i = 0; i < BUCKETS; i++) {
-            out[i] = counts.getAcquire(i);
+    private final AtomicLongArray counts = new AtomicLongArray(BatchSizes.BUCKETS);
+    @SuppressWarnings("unused") // through STAMP
+    private long stamp;
+    @SuppressWarnings("unused") // through WRITES
+    private long writes;
+
+    /** Writer thread only: a batch of {@code size} writes (at least 1) was committed. */
+    void record(long size) {
+        long s = (long) STAMP.getOpaque(this);
+        STAMP.setOpaque(this, s + 1);
+        VarHandle.storeStoreFence();
+        int i = BatchSizes.bucketOf(size);
+        counts.setOpaque(i, counts.getPlain(i) + 1);
+        WRITES.setOpaque(this, (long) WRITES.getOpaque(this) + size);
+        STAMP.setRelease(this, s + 2);
+    }
+
+    /** A consistent snapshot; retries while the writer is recording (a few stores), never blocks it. */
+    public BatchSizes snapshot() {
+        long[] c = new long[BatchSizes.BUCKETS];
+        while (true) {
+            long s = (long) STAMP.getAcquire(this);
+            if ((s & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long batches = 0;
+            for (int i = 0; i < c.length; i++) {
+                c[i] = counts.getOpaque(i);
+                batches += c[i];
+            }
+            long w = (long) WRITES.getOpaque(this);
+            VarHandle.acquireFence();
+            if ((long) STAMP.getOpaque(this) == s) {
+                return new BatchSizes(c, batches, w);
+            }
         }
-        return out;
     }
 
     /** The number of batches recorded. */
     public long batches() {
-        long n = 0;
-        for (long c : snapshot()) {
-            n += c;
-        }
-        return n;
+        return snapshot().batches();
     }
 
-    /** Non-empty buckets as {@code "1: n, 2-3: n, 4-7: n"}. */
     @Override
     public String toString() {
-        long[] s = snapshot();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < BUCKETS; i++) {
-            if (s[i] == 0) {
-                continue;
-            }
-            if (!b.isEmpty()) {
-                b.append(", ");
-            }
-            long lo = 1L << i;
-            long hi = (1L << (i + 1)) - 1;
-            b.append(lo == hi ? Long.toString(lo) : lo + "-" + hi).append(": ").append(s[i]);
-        }
-        return b.isEmpty() ? "(none)" : b.toString();
+        return snapshot().toString();
     }
 }

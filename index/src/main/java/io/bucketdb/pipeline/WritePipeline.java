@@ -234,7 +234,7 @@ public final class WritePipeline implements AutoCloseable {
         return gate;
     }
 
-    /** The distribution of journal batch sizes so far. */
+    /** The distribution of journal batch sizes (write events per batch; tasks do not count) so far. */
     public BatchSizeHistogram batchSizes() {
         return batchSizes;
     }
@@ -446,6 +446,8 @@ public final class WritePipeline implements AutoCloseable {
         private long batchStart = -1;
         private IOException batchError;
         private int appended;
+        /** Write events (not tasks) in the current batch: its group-commit size. */
+        private int writes;
         /**
          * This thread's own apply failure. A journal failure marks exactly the events it did not make
          * durable; an event whose batch was made durable is still applied and acknowledged.
@@ -458,6 +460,7 @@ public final class WritePipeline implements AutoCloseable {
                 batchStart = seq;
             }
             if (e.type != WriteEvent.Type.TASK) {
+                writes++;
                 Throwable f = failure.get();
                 if (batchError != null) {
                     e.failure = batchError;
@@ -482,7 +485,9 @@ public final class WritePipeline implements AutoCloseable {
                     failBatch(seq, t);
                 }
             }
-            batchSizes.record(seq - batchStart + 1);
+            if (writes > 0) {
+                batchSizes.record(writes);
+            }
             for (long s = batchStart; s <= seq; s++) {
                 WriteEvent ev = ring.get(s);
                 if (ev.type != WriteEvent.Type.TASK) {
@@ -511,6 +516,7 @@ public final class WritePipeline implements AutoCloseable {
             batchStart = -1;
             batchError = null;
             appended = 0;
+            writes = 0;
         }
 
         /** Fails every write event of the current batch up to {@code seq}: none of them is applied. */

@@ -4,11 +4,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** {@code --name value} pairs; {@code --flag} alone is {@code "true"}. */
-final class Args {
+public final class Args {
     private Args() {
     }
 
-    static Map<String, String> parse(String[] args) {
+    public static Map<String, String> parse(String[] args) {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

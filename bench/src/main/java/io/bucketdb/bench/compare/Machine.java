@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Facts about the machine a run happened on, for the report. Linux files and tools; blanks elsewhere. */
-final class Machine {
+public final class Machine {
     private Machine() {
     }
 
     /** The three load averages from {@code /proc/loadavg}, or "?" where there is none. */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return parts[0] + " " + parts[1] + " " + parts[2];
