@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -93,8 +92,6 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /** The checkpoint running on the checkpoint thread, and its outcome; null when none runs. */
     private Checkpointer.Checkpoint running;
     private CompletableFuture<Checkpointer.Result> runningResult;
-    /** Starts lazily, at the first background checkpoint. */
-    private ExecutorService checkpointThread;
 
     private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen,
                      JournalWriter journal, Checkpointer checkpointer, Options options, Recovery recovery) {
@@ -493,24 +490,21 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private void startBackgroundCheckpoint() throws IOException {
         journal.sync();
         Checkpointer.Checkpoint c = checkpointer.begin(file, journal.lastLsn(), false);
-        if (checkpointThread == null) {
-            checkpointThread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "bucketdb-checkpoint " + dir.getFileName());
-                t.setDaemon(true);
-                return t;
-            });
-        }
         running = c;
         // Set now so the triggers do not fire again for what this checkpoint covers.
         journalBytesAtCheckpoint = journal.bytesAppended();
         lastCheckpointNanos = System.nanoTime();
-        runningResult = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Checkpointer.Result> result = new CompletableFuture<>();
+        runningResult = result;
+        // A thread per checkpoint (seconds apart at the least) rather than a pool: nothing idles between them,
+        // and an index abandoned without close() leaves no thread behind.
+        Thread.ofPlatform().daemon().name("bucketdb-checkpoint " + dir.getFileName()).start(() -> {
             try {
-                return c.run();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                result.complete(c.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
             }
-        }, checkpointThread);
+        });
     }
 
     /**
@@ -525,7 +519,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             runningResult.join();
         } catch (CompletionException e) {
             c.abandon();
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
                 throw io;
             }
@@ -719,10 +713,6 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 error = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
             } catch (RuntimeException e) {
                 error = new IOException("checkpoint at close failed", e);
-            } finally {
-                if (checkpointThread != null) {
-                    checkpointThread.shutdown();
-                }
             }
             try {
                 if (journal != null) {
