@@ -89,6 +89,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private long journalBytesAtCheckpoint;
     private long lastCheckpointNanos = System.nanoTime();
     private long checkpoints;
+    /** The checkpoint running on the checkpoint thread, and its outcome; null when none runs. */
+    private Checkpointer.Checkpoint running;
+    private CompletableFuture<Checkpointer.Result> runningResult;
 
     private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen,
                      JournalWriter journal, Checkpointer checkpointer, Options options, Recovery recovery) {
@@ -417,11 +420,23 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     // ---------------------------------------------------------------- durability (writer lock held)
 
-    /** Writer thread, after every batch: the dirty-page and journal-size checkpoint triggers. */
+    /**
+     * Writer thread, after every batch: finishes a background checkpoint that has ended, and checks the
+     * dirty-page and journal-size triggers. While a checkpoint runs, pages dirtied meanwhile are bounded
+     * too: past twice the dirty limit the writer waits for it.
+     */
     private void afterBatch() throws IOException {
-        if (file.dirty().count() * (long) ExtentClasses.PAGE_SIZE > options.dirtyLimitBytes()
-                || journal.bytesAppended() - journalBytesAtCheckpoint > options.journalLimitBytes()) {
-            checkpointLocked(false);
+        long dirtyBytes = file.dirty().count() * (long) ExtentClasses.PAGE_SIZE;
+        if (running != null && (runningResult.isDone() || dirtyBytes > 2 * options.dirtyLimitBytes())) {
+            finishRunning();
+        }
+        if (running == null && (dirtyBytes > options.dirtyLimitBytes()
+                || journal.bytesAppended() - journalBytesAtCheckpoint > options.journalLimitBytes())) {
+            if (options.checkpointsInBackground()) {
+                startBackgroundCheckpoint();
+            } else {
+                checkpointLocked(false);
+            }
         }
     }
 
@@ -456,13 +471,69 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
+    /** Writer thread (or the closing thread once the writer ended): a checkpoint now, waiting for it. */
     private void checkpointLocked(boolean clean) throws IOException {
+        if (running != null) {
+            finishRunning();
+        }
         journal.sync();
         long lsn = journal.lastLsn();
         checkpointer.checkpoint(file, lsn, clean);
-        journal.recycleBelow(lsn);
         journalBytesAtCheckpoint = journal.bytesAppended();
         lastCheckpointNanos = System.nanoTime();
+        checkpointDone(lsn);
+    }
+
+    /**
+     * Writer thread: begins a checkpoint at the last LSN (made durable first, since the checkpoint's
+     * header names it) and runs its I/O on the checkpoint thread; {@link #afterBatch} finishes it.
+     */
+    private void startBackgroundCheckpoint() throws IOException {
+        journal.sync();
+        Checkpointer.Checkpoint c = checkpointer.begin(file, journal.lastLsn(), false);
+        running = c;
+        // Set now so the triggers do not fire again for what this checkpoint covers.
+        journalBytesAtCheckpoint = journal.bytesAppended();
+        lastCheckpointNanos = System.nanoTime();
+        CompletableFuture<Checkpointer.Result> result = new CompletableFuture<>();
+        runningResult = result;
+        // A thread per checkpoint (seconds apart at the least) rather than a pool: nothing idles between them,
+        // and an index abandoned without close() leaves no thread behind.
+        Thread.ofPlatform().daemon().name("bucketdb-checkpoint " + dir.getFileName()).start(() -> {
+            try {
+                result.complete(c.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+    }
+
+    /**
+     * Writer thread: waits for the running checkpoint, then makes its header the live one and recycles
+     * the journal it covers, or, if it failed, ends it and throws its failure (the pipeline then turns
+     * read-only; the next open recovers from the journal, which was not recycled).
+     */
+    private void finishRunning() throws IOException {
+        Checkpointer.Checkpoint c = running;
+        running = null;
+        try {
+            runningResult.join();
+        } catch (CompletionException e) {
+            c.abandon();
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw cause instanceof RuntimeException r ? r : new IllegalStateException("checkpoint failed", cause);
+        } finally {
+            runningResult = null;
+        }
+        c.finish();
+        checkpointDone(c.checkpointLsn());
+    }
+
+    private void checkpointDone(long lsn) throws IOException {
+        journal.recycleBelow(lsn);
         checkpoints++;
     }
 
@@ -543,8 +614,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     if (options.durability() == Durability.ASYNC) {
                         journal.sync();
                     }
-                    if (System.nanoTime() - lastCheckpointNanos > options.checkpointInterval().toNanos() && file.dirty().count() > 0) {
-                        checkpointLocked(false);
+                    if (running != null && runningResult.isDone()) {
+                        finishRunning();
+                    }
+                    if (running == null && System.nanoTime() - lastCheckpointNanos > options.checkpointInterval().toNanos()
+                            && file.dirty().count() > 0) {
+                        if (options.checkpointsInBackground()) {
+                            startBackgroundCheckpoint();
+                        } else {
+                            checkpointLocked(false);
+                        }
                     }
                 } catch (IOException | RuntimeException e) {
                     pipeline.fail(e);
@@ -637,10 +716,14 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             IOException error = null;
             try {
                 if (journal != null && failed == null) {
-                    checkpointLocked(true);
+                    checkpointLocked(true); // waits for a running checkpoint first
+                } else if (running != null) {
+                    finishRunning();
                 }
             } catch (IOException | UncheckedIOException e) {
                 error = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            } catch (RuntimeException e) {
+                error = new IOException("checkpoint at close failed", e);
             }
             try {
                 if (journal != null) {

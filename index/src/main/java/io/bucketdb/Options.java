@@ -33,10 +33,11 @@ public final class Options {
     private DurableIO io = FileDurableIO.INSTANCE;
     private Durability durability = Durability.SYNC;
     private Duration asyncForceInterval = Duration.ofMillis(100);
-    private long dirtyLimitBytes = 64L << 20;
+    private long dirtyLimitBytes = 256L << 20;
     private long journalLimitBytes = 256L << 20;
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
+    private boolean checkpointsInBackground = true;
     private JournalOptions journal = JournalOptions.defaults();
     private int ringSize = 1024;
     private Duration publishTimeout;
@@ -62,6 +63,7 @@ public final class Options {
         o.journalLimitBytes = journalLimitBytes;
         o.checkpointInterval = checkpointInterval;
         o.truncateOnDamage = truncateOnDamage;
+        o.checkpointsInBackground = checkpointsInBackground;
         o.journal = journal;
         o.ringSize = ringSize;
         o.publishTimeout = publishTimeout;
@@ -144,9 +146,15 @@ public final class Options {
     }
 
     /**
-     * Checkpoint triggers: dirty page bytes (default 64 MiB, which also bounds private memory),
-     * journal bytes since the last checkpoint (default 256 MiB, which bounds replay on open), and
-     * the interval (default 60 s).
+     * Checkpoint triggers: dirty page bytes (default 256 MiB), journal bytes since the last
+     * checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
+     *
+     * <p>The dirty limit bounds the table's private memory: about twice the limit while a
+     * checkpoint runs (the pages it writes, plus those dirtied meanwhile; the writer waits for the
+     * checkpoint rather than go past that). It also sets the write cost of random updates to a table
+     * larger than the limit: every checkpoint writes each dirty 4 KiB page twice (double-write, then
+     * in place), however few entries changed in it, so a small limit means many checkpoints that
+     * each rewrite pages for a few entries.
      */
     public Options withCheckpointTriggers(long dirtyLimitBytes, long journalLimitBytes, Duration interval) {
         if (dirtyLimitBytes < 4096 || journalLimitBytes < 4096) {
@@ -157,6 +165,19 @@ public final class Options {
         o.dirtyLimitBytes = dirtyLimitBytes;
         o.journalLimitBytes = journalLimitBytes;
         o.checkpointInterval = positive(interval, "checkpoint interval");
+        return o;
+    }
+
+    /**
+     * Whether triggered checkpoints run on a checkpoint thread beside the writer (the default:
+     * writes go on while the checkpoint writes, see {@link io.bucketdb.recovery.Checkpointer}) or on
+     * the writer thread, which then waits for them. On the writer thread every durable operation
+     * happens in one deterministic order, which the crash tests that enumerate failure points use.
+     * Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
+     */
+    public Options withCheckpointsInBackground(boolean background) {
+        Options o = copy();
+        o.checkpointsInBackground = background;
         return o;
     }
 
@@ -271,6 +292,10 @@ public final class Options {
 
     public Duration checkpointInterval() {
         return checkpointInterval;
+    }
+
+    public boolean checkpointsInBackground() {
+        return checkpointsInBackground;
     }
 
     public boolean truncateOnDamage() {

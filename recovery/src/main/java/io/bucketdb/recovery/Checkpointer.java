@@ -6,7 +6,7 @@ import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
-import io.bucketdb.storage.NativeFileOps;
+import io.bucketdb.storage.PageSnapshot;
 import io.bucketdb.storage.TableFile;
 
 import java.io.IOException;
@@ -25,135 +25,207 @@ import static io.bucketdb.recovery.DoubleWriteLayout.*;
  * then the header with the checkpoint LSN and the next generation goes to the other slot
  * (forced). Only after that may journal segments at or below the LSN be recycled.
  *
- * <p>This version runs on the writer thread and holds it for the whole checkpoint; the writer is
- * not modifying pages meanwhile, so pages are read straight from the mapping. Afterwards the
- * written pages are released from private memory ({@code madvise(MADV_DONTNEED)}, when native
- * access is enabled): they now read back from the file with the same bytes, so resident memory
- * does not grow with the table.
+ * <p>A checkpoint has three parts, so that the writer is not held while it writes:
+ * <ol>
+ *   <li>{@link #begin} (writer thread, at a batch end where everything journaled is applied): takes
+ *       the header image and hands the dirty set to a lazy {@link PageSnapshot};</li>
+ *   <li>{@link Checkpoint#run} (the checkpoint thread, or the writer itself when it has to wait
+ *       anyway): copies each page out of the snapshot and does all the I/O, then releases the private
+ *       copies of the pages the writer has not changed since ({@code madvise(MADV_DONTNEED)});</li>
+ *   <li>{@link Checkpoint#finish} (writer thread): makes the new header the live one's generation
+ *       and ends the snapshot; the caller then recycles the journal.</li>
+ * </ol>
+ * Meanwhile the writer keeps applying batches; the first change to a page the checkpoint has not
+ * copied yet copies it first (one 4 KiB copy). Pages the writer dirties meanwhile are in the next
+ * checkpoint's dirty set.
+ *
+ * <p>One checkpoint at a time per index: the caller does not begin one before the previous one
+ * finished or was abandoned.
  */
 public final class Checkpointer {
+    /** Pages copied and written per I/O call (1 MiB). */
+    private static final int STAGE_PAGES = 256;
+
     private final DurableIO io;
     private final Path dwPath;
     private DurableFile dw;
+    /** Used by whichever thread runs the current checkpoint; one runs at a time. */
+    private ByteBuffer stage;
 
     public Checkpointer(DurableIO io, Path directory) {
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
     }
 
-    /** What a checkpoint did. */
-    public record Result(long pages, long bytesWritten, long generation, long checkpointLsn) {
+    /**
+     * What a checkpoint did: pages written, bytes written to the double-write and table files, the new
+     * generation and LSN, pages the writer copied before changing them, and pages released.
+     */
+    public record Result(long pages, long bytesWritten, long generation, long checkpointLsn, long writerCopies,
+                         long released) {
     }
 
     /**
-     * Writes a checkpoint of {@code table} at {@code checkpointLsn}. The caller has made the journal
-     * durable through that LSN.
+     * Writer thread: begins a checkpoint of {@code table} at {@code checkpointLsn}, which must cover
+     * everything applied to the table. The caller makes the journal durable through that LSN before
+     * the checkpoint's header is installed (before {@link Checkpoint#run} returns).
      *
      * @param clean whether the header records a clean close
      */
-    public Result checkpoint(TableFile table, long checkpointLsn, boolean clean) throws IOException {
+    public Checkpoint begin(TableFile table, long checkpointLsn, boolean clean) {
         Header next = table.header().copy();
         next.generation = table.header().generation + 1;
         next.checkpointLsn = checkpointLsn;
         next.cleanClose = clean;
         int slot = table.activeSlot() == 0 ? 1 : 0;
-        ByteBuffer headerImage = next.encode();
-        long[] pages = livePages(table);
-
-        // The file must already be as long as the header about to be installed says (its allocation end):
-        // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
-        // the file (allocate) is a metadata change that only a force makes durable.
-        table.forceFile();
-        DurableFile out = doubleWriteFile();
-        long listBytes = pageListBytes(pages.length);
-        ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (long p : pages) {
-            list.putLong(p);
-        }
-        list.clear();
-        CRC32C body = new CRC32C();
-        long pos = BODY;
-        body.update(list.duplicate());
-        out.write(pos, list);
-        pos += listBytes;
-        body.update(headerImage.duplicate());
-        out.write(pos, headerImage.duplicate());
-        pos += PAGE;
-        for (int i = 0; i < pages.length; ) {
-            int run = runLength(table, pages, i);
-            ByteBuffer src = pageRun(table, pages[i], run);
-            body.update(src.duplicate());
-            out.write(pos, src);
-            pos += (long) run * PAGE;
-            i += run;
-        }
-        ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(MAGIC_OFFSET, MAGIC);
-        head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
-        head.putInt(PAGE_COUNT_OFFSET, pages.length);
-        head.putLong(GENERATION_OFFSET, next.generation);
-        head.putLong(CHECKPOINT_LSN_OFFSET, checkpointLsn);
-        head.putInt(HEADER_SLOT_OFFSET, slot);
-        head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
-        head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
-        head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
-        head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
-        out.write(0, head);
-        out.force();
-
-        for (int i = 0; i < pages.length; ) {
-            int run = runLength(table, pages, i);
-            table.writeRaw(pages[i] << ExtentClasses.PAGE_SHIFT, pageRun(table, pages[i], run));
-            i += run;
-        }
-        table.forceFile();
-        table.installHeader(next, slot, headerImage);
-        table.dirty().clear();
-        release(table, pages);
-        return new Result(pages.length, (pos - BODY) + (long) pages.length * PAGE + PAGE, next.generation, checkpointLsn);
+        PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
+                next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
+        return new Checkpoint(table, next, slot, next.encode(), snapshot);
     }
 
-    /** Dirty pages below the allocation end, ascending. */
-    private static long[] livePages(TableFile table) {
-        long[] all = table.dirty().pages();
-        long limit = table.header().fileEnd >>> ExtentClasses.PAGE_SHIFT;
-        int n = 0;
-        for (long p : all) {
-            if (p < limit && p >= HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT) {
-                all[n++] = p;
+    /** Begins and runs a checkpoint on this thread, the writer, and finishes it. */
+    public Result checkpoint(TableFile table, long checkpointLsn, boolean clean) throws IOException {
+        Checkpoint c = begin(table, checkpointLsn, clean);
+        Result r;
+        try {
+            r = c.run();
+        } catch (IOException | RuntimeException | Error e) {
+            c.abandon();
+            throw e;
+        }
+        c.finish();
+        return r;
+    }
+
+    /** One checkpoint between {@link #begin} and {@link #finish}. */
+    public final class Checkpoint {
+        private final TableFile table;
+        private final Header next;
+        private final int slot;
+        private final ByteBuffer headerImage;
+        private final PageSnapshot snapshot;
+
+        private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot) {
+            this.table = table;
+            this.next = next;
+            this.slot = slot;
+            this.headerImage = headerImage;
+            this.snapshot = snapshot;
+        }
+
+        public long checkpointLsn() {
+            return next.checkpointLsn;
+        }
+
+        /** Pages this checkpoint writes. */
+        public int pages() {
+            return snapshot.size();
+        }
+
+        /**
+         * Does the checkpoint's I/O. Any thread, while the writer goes on; if it throws, the table file
+         * still holds the previous checkpoint (or a complete double-write batch that recovery finishes)
+         * and the caller must {@link #abandon} this checkpoint and stop acknowledging writes.
+         */
+        public Result run() throws IOException {
+            // The file must already be as long as the header about to be installed says (its allocation end):
+            // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
+            // the file (allocate) is a metadata change that only a force makes durable.
+            table.forceFile();
+            DurableFile out = doubleWriteFile();
+            int count = snapshot.size();
+            long listBytes = pageListBytes(count);
+            ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; i++) {
+                list.putLong(snapshot.page(i));
             }
+            list.clear();
+            CRC32C body = new CRC32C();
+            long pos = BODY;
+            body.update(list.duplicate());
+            out.write(pos, list);
+            pos += listBytes;
+            body.update(headerImage.duplicate());
+            out.write(pos, headerImage.duplicate());
+            pos += PAGE;
+            long pagesAt = pos;
+            ByteBuffer buf = stage();
+            MemorySegment stageSegment = MemorySegment.ofBuffer(buf.clear());
+            for (int i = 0; i < count; ) {
+                int n = Math.min(STAGE_PAGES, count - i);
+                for (int k = 0; k < n; k++) {
+                    snapshot.copyTo(i + k, stageSegment, (long) k * PAGE);
+                }
+                buf.clear().limit(n * PAGE);
+                body.update(buf.duplicate());
+                out.write(pos, buf);
+                pos += (long) n * PAGE;
+                i += n;
+            }
+            ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(MAGIC_OFFSET, MAGIC);
+            head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+            head.putInt(PAGE_COUNT_OFFSET, count);
+            head.putLong(GENERATION_OFFSET, next.generation);
+            head.putLong(CHECKPOINT_LSN_OFFSET, next.checkpointLsn);
+            head.putInt(HEADER_SLOT_OFFSET, slot);
+            head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
+            head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
+            head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
+            head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+            out.write(0, head);
+            out.force();
+
+            // In place, from the double-write file (just written, so read from the page cache): the
+            // snapshot's pages may have changed in memory since they were copied.
+            for (int i = 0; i < count; ) {
+                int n = Math.min(STAGE_PAGES, count - i);
+                buf.clear().limit(n * PAGE);
+                out.read(pagesAt + (long) i * PAGE, buf);
+                for (int k = 0; k < n; ) {
+                    int run = 1;
+                    while (k + run < n && snapshot.page(i + k + run) == snapshot.page(i + k) + run) {
+                        run++;
+                    }
+                    buf.limit((k + run) * PAGE).position(k * PAGE);
+                    table.writeRaw(snapshot.page(i + k) << ExtentClasses.PAGE_SHIFT, buf);
+                    k += run;
+                }
+                i += n;
+            }
+            table.forceFile();
+            table.writeHeaderSlot(slot, headerImage);
+            long released = snapshot.releaseUnchanged();
+            return new Result(count, (pos - BODY) + (long) count * PAGE + PAGE, next.generation, next.checkpointLsn,
+                    snapshot.writerCopies(), released);
         }
-        return java.util.Arrays.copyOf(all, n);
+
+        /** Writer thread, after {@link #run} returned: the new header is the live one; the snapshot ends. */
+        public void finish() {
+            table.headerInstalled(next, slot);
+            end();
+        }
+
+        /**
+         * Writer thread, after {@link #run} failed: ends the snapshot. The pages it held are not marked
+         * dirty again; the index must not checkpoint after a failure (it turns read-only, and the next
+         * open recovers from the journal).
+         */
+        public void abandon() {
+            end();
+        }
+
+        private void end() {
+            table.dirty().endSnapshot();
+            snapshot.close();
+        }
     }
 
-    /** Consecutive pages from {@code i} that lie in one mapped chunk, at most 256 (1 MiB per write). */
-    private static int runLength(TableFile table, long[] pages, int i) {
-        var m = table.mapping();
-        int chunk = m.chunkIndex(pages[i] << ExtentClasses.PAGE_SHIFT);
-        int run = 1;
-        while (i + run < pages.length && run < 256 && pages[i + run] == pages[i] + run
-                && m.chunkIndex(pages[i + run] << ExtentClasses.PAGE_SHIFT) == chunk) {
-            run++;
+    private ByteBuffer stage() {
+        if (stage == null) {
+            stage = ByteBuffer.allocateDirect(STAGE_PAGES * PAGE);
         }
-        return run;
-    }
-
-    private static ByteBuffer pageRun(TableFile table, long firstPage, int run) {
-        long off = firstPage << ExtentClasses.PAGE_SHIFT;
-        MemorySegment seg = table.mapping().segment(off);
-        return seg.asSlice(table.mapping().local(off), (long) run * PAGE).asByteBuffer();
-    }
-
-    private static void release(TableFile table, long[] pages) throws IOException {
-        if (!NativeFileOps.isAvailable()) {
-            return;
-        }
-        for (int i = 0; i < pages.length; ) {
-            int run = runLength(table, pages, i);
-            long off = pages[i] << ExtentClasses.PAGE_SHIFT;
-            NativeFileOps.madviseDontNeed(table.mapping().segment(off).asSlice(table.mapping().local(off), (long) run * PAGE));
-            i += run;
-        }
+        return stage;
     }
 
     private DurableFile doubleWriteFile() throws IOException {

@@ -5,12 +5,14 @@ import java.util.Arrays;
 /**
  * Which 4 KiB pages of the private mapping differ from the file: a bitset indexed by page number.
  * Every write to the mapping marks its pages first ({@link #mark} is called <em>before</em> the
- * bytes change), so a checkpoint writes exactly these pages back and a lazy snapshot can copy a
- * page's old content on first touch. Used by the writer thread only.
+ * bytes change), so a checkpoint writes exactly these pages back and the running checkpoint's
+ * {@link PageSnapshot} can save a page's old content on first touch. Used by the writer thread only.
  */
 public final class DirtyPages {
     private long[] bits = new long[16];
     private long count;
+    /** The running checkpoint's snapshot, consulted when a page turns dirty; null when none runs. */
+    private PageSnapshot snapshot;
 
     /** Marks the pages covering {@code [off, off + len)}. */
     public void mark(long off, long len) {
@@ -30,6 +32,9 @@ public final class DirtyPages {
         if ((bits[word] & bit) == 0) {
             bits[word] |= bit;
             count++;
+            if (snapshot != null) {
+                snapshot.beforeWrite(page);
+            }
         }
     }
 
@@ -55,6 +60,32 @@ public final class DirtyPages {
             }
         }
         return out;
+    }
+
+    /**
+     * Hands the dirty set to a checkpoint: returns the dirty pages in {@code [firstPage, endPage)},
+     * clears the whole set, and makes {@code snapshot} (built over the returned pages by
+     * {@code snapshotFactory}) see every page that turns dirty from now on, until {@link #endSnapshot}.
+     */
+    public PageSnapshot beginSnapshot(long firstPage, long endPage, java.util.function.Function<long[], PageSnapshot> snapshotFactory) {
+        if (snapshot != null) {
+            throw new IllegalStateException("a checkpoint snapshot is already running");
+        }
+        long[] all = pages();
+        int n = 0;
+        for (long p : all) {
+            if (p >= firstPage && p < endPage) {
+                all[n++] = p;
+            }
+        }
+        clear();
+        snapshot = snapshotFactory.apply(Arrays.copyOf(all, n));
+        return snapshot;
+    }
+
+    /** The checkpoint no longer needs page copies. */
+    public void endSnapshot() {
+        snapshot = null;
     }
 
     public void clear() {

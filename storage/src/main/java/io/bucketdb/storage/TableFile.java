@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * The table file: two header slots, then extents (bucket array pieces, piece directories,
  * overflow pages), mapped PRIVATE so that writes change memory and never the file
  * (DESIGN.md, section 3). The file changes only at checkpoints (the recovery module's
- * {@code Checkpointer} writes pages and headers through {@link #writeRaw} and {@link #installHeader}).
+ * {@code Checkpointer} writes pages and headers through {@link #writeRaw} and {@link #writeHeaderSlot}).
  *
  * <p>Every write to the mapping goes through {@link #markDirty} before the bytes change; the
  * {@code put*} and {@link #fill} helpers do it themselves. Hot paths may mark a whole bucket once
@@ -215,15 +215,22 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Writes {@code image} (the encoding of {@code next}) into header slot {@code slot}, forces, and
-     * makes {@code next}'s generation, checkpoint LSN and clean flag the live header's.
+     * Writes {@code image}, a header encoding, into header slot {@code slot} and forces. Checkpoint
+     * thread; follow with {@link #headerInstalled} on the writer thread.
      */
-    public void installHeader(Header next, int slot, ByteBuffer image) throws IOException {
+    public void writeHeaderSlot(int slot, ByteBuffer image) throws IOException {
         file.write(HeaderLayout.slotOffset(slot), image.duplicate());
         file.force();
-        header.generation = next.generation;
-        header.checkpointLsn = next.checkpointLsn;
-        header.cleanClose = next.cleanClose;
+    }
+
+    /**
+     * Writer thread, after {@link #writeHeaderSlot}: makes {@code installed}'s generation, checkpoint LSN and
+     * clean flag the live header's, and its slot the active one.
+     */
+    public void headerInstalled(Header installed, int slot) {
+        header.generation = installed.generation;
+        header.checkpointLsn = installed.checkpointLsn;
+        header.cleanClose = installed.cleanClose;
         activeSlot = slot;
     }
 

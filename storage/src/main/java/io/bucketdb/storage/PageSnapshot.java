@@ -1,0 +1,190 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * The pages a checkpoint writes, as they were when it began, taken lazily (DESIGN.md, section 3.4):
+ * the checkpoint thread copies each page out of the private mapping when it gets to it, and the
+ * writer thread, about to change a page the checkpoint has not copied yet, copies it first. So a
+ * checkpoint holds the writer for one page copy at most, not for the whole write-back.
+ *
+ * <p>Each page has a state, changed only by compare-and-set or release stores:
+ * <pre>
+ *   PENDING --checkpoint CAS--> BUSY --copied--> TAKEN --checkpoint CAS--> RELEASING --> RELEASED
+ *      |                                           |
+ *      +--writer CAS--> BUSY --copied--> COPIED    +--writer CAS--> WRITTEN
+ * </pre>
+ * {@code BUSY} and {@code RELEASING} are held for one page copy or one {@code madvise}; the other
+ * side spins on them. The writer reaches {@link #beforeWrite} from {@link DirtyPages#mark} when a
+ * page turns dirty, which happens before its bytes change; every page of the snapshot was clean
+ * when it began (the dirty set was handed over and cleared), so the writer's first change to such
+ * a page always passes through here.
+ *
+ * <p>Memory ordering: the side that copies reads the page before its release store of the next
+ * state; the other side reads the state with acquire before it writes (writer) or reads the copy
+ * (checkpoint). So the writer never changes a page while the checkpoint copies it, and the copy
+ * the writer saves is complete when the checkpoint reads it.
+ *
+ * <p>Releasing a written-back page ({@code madvise(MADV_DONTNEED)}) is safe only while its private
+ * copy equals the file: {@code TAKEN} means the writer has not touched it since it was copied, and
+ * the writer's CAS to {@code WRITTEN} or the checkpoint's to {@code RELEASING} decides who goes first.
+ */
+public final class PageSnapshot implements AutoCloseable {
+    private static final int PENDING = 0;
+    private static final int BUSY = 1;
+    private static final int TAKEN = 2;
+    private static final int COPIED = 3;
+    private static final int WRITTEN = 4;
+    private static final int RELEASING = 5;
+    private static final int RELEASED = 6;
+    private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
+    /** Pages per block of saved copies; blocks are allocated only when the writer needs them. */
+    private static final int BLOCK_PAGES = 256;
+    private static final long PAGE = ExtentClasses.PAGE_SIZE;
+
+    private final ChunkedMapping mapping;
+    private final long[] pages;
+    private final int[] states;
+    /** Writer thread only, published to the checkpoint by the release store of COPIED. */
+    private final int[] copySlot;
+    private final MemorySegment[] blocks;
+    private final Arena arena = Arena.ofShared();
+    private volatile int copies;
+
+    /** @param pages the page numbers to snapshot, ascending and distinct */
+    public PageSnapshot(ChunkedMapping mapping, long[] pages) {
+        this.mapping = mapping;
+        this.pages = pages;
+        this.states = new int[pages.length];
+        this.copySlot = new int[pages.length];
+        this.blocks = new MemorySegment[(pages.length + BLOCK_PAGES - 1) / BLOCK_PAGES];
+    }
+
+    public int size() {
+        return pages.length;
+    }
+
+    public long page(int i) {
+        return pages[i];
+    }
+
+    /** Pages the writer had to copy before changing them. */
+    public int writerCopies() {
+        return copies;
+    }
+
+    /**
+     * Writer thread: {@code page} is about to change for the first time since the snapshot began.
+     * Saves its snapshot content if the checkpoint still needs it, or waits for the checkpoint's
+     * copy or release of it to finish.
+     */
+    void beforeWrite(long page) {
+        int i = Arrays.binarySearch(pages, page);
+        if (i < 0) {
+            return;
+        }
+        while (true) {
+            int s = (int) STATE.getAcquire(states, i);
+            switch (s) {
+                case PENDING -> {
+                    if (STATE.compareAndSet(states, i, PENDING, BUSY)) {
+                        int slot = copies++;
+                        MemorySegment block = blocks[slot / BLOCK_PAGES];
+                        if (block == null) {
+                            block = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
+                            blocks[slot / BLOCK_PAGES] = block;
+                        }
+                        copyPage(i, block, (slot % BLOCK_PAGES) * PAGE);
+                        copySlot[i] = slot;
+                        STATE.setRelease(states, i, COPIED);
+                        return;
+                    }
+                }
+                case TAKEN -> {
+                    if (STATE.compareAndSet(states, i, TAKEN, WRITTEN)) {
+                        return;
+                    }
+                }
+                case BUSY, RELEASING -> Thread.onSpinWait();
+                default -> {
+                    return; // COPIED, WRITTEN, RELEASED: the checkpoint no longer reads the live page
+                }
+            }
+        }
+    }
+
+    /**
+     * Checkpoint thread: copies page {@code i}'s snapshot content into {@code dst} at {@code dstOffset}
+     * (from the mapping, or from the writer's saved copy if the writer got there first).
+     */
+    public void copyTo(int i, MemorySegment dst, long dstOffset) {
+        while (true) {
+            int s = (int) STATE.getAcquire(states, i);
+            if (s == PENDING) {
+                if (STATE.compareAndSet(states, i, PENDING, BUSY)) {
+                    copyPage(i, dst, dstOffset);
+                    STATE.setRelease(states, i, TAKEN);
+                    return;
+                }
+            } else if (s == COPIED) {
+                int slot = copySlot[i];
+                MemorySegment.copy(blocks[slot / BLOCK_PAGES], (slot % BLOCK_PAGES) * PAGE, dst, dstOffset, PAGE);
+                return;
+            } else if (s == BUSY) {
+                Thread.onSpinWait();
+            } else {
+                throw new IllegalStateException("page " + pages[i] + " copied twice (state " + s + ")");
+            }
+        }
+    }
+
+    /**
+     * Checkpoint thread, after the pages are durable in place: drops the private copy of every page the
+     * writer has not changed since it was copied, so resident memory does not grow with the table.
+     * Returns the number of pages released.
+     */
+    public long releaseUnchanged() throws IOException {
+        long released = 0;
+        for (int i = 0; i < pages.length; ) {
+            // A run of consecutive pages in one chunk that are all still TAKEN goes out in one call.
+            int run = 0;
+            while (i + run < pages.length && run < BLOCK_PAGES
+                    && (run == 0 || (pages[i + run] == pages[i] + run && sameChunk(pages[i], pages[i + run])))
+                    && STATE.compareAndSet(states, i + run, TAKEN, RELEASING)) {
+                run++;
+            }
+            if (run == 0) {
+                i++;
+                continue;
+            }
+            long off = pages[i] * PAGE;
+            PageRelease.release(mapping.segment(off).asSlice(mapping.local(off), run * PAGE));
+            for (int k = 0; k < run; k++) {
+                STATE.setRelease(states, i + k, RELEASED);
+            }
+            released += run;
+            i += run;
+        }
+        return released;
+    }
+
+    private boolean sameChunk(long a, long b) {
+        return mapping.chunkIndex(a * PAGE) == mapping.chunkIndex(b * PAGE);
+    }
+
+    private void copyPage(int i, MemorySegment dst, long dstOffset) {
+        long off = pages[i] * PAGE;
+        MemorySegment.copy(mapping.segment(off), mapping.local(off), dst, dstOffset, PAGE);
+    }
+
+    /** Frees the saved copies. Writer thread, once the checkpoint has ended. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
