@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * How to open an index. Immutable; each {@code with…} method returns a changed copy.
  * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values, acknowledges
- * writes after the journal force ({@link Durability#SYNC}) and checkpoints when 64 MiB of pages
+ * writes after the journal force ({@link Durability#SYNC}) and checkpoints when 256 MiB of pages
  * are dirty, 256 MiB of journal were written, or 60 seconds passed.
  *
  * <p>Widths and the alignment shift apply only when the index is created. Opening an existing

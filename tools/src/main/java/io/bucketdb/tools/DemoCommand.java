@@ -87,8 +87,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("1. load through the write pipeline in a writer process, watching the table grow, and kill it with SIGKILL");
         out.println("   in the middle of a growth (the writer puts through a window of " + Text.count(WriterChild.LOAD_WINDOW)
                 + " async puts, ASYNC: acknowledged after the journal write,");
-        out.println("   which a process kill cannot undo; checkpoints at " + Text.bytes(WriterChild.LOAD_DIRTY_LIMIT)
-                + " of dirty pages instead of 64 MiB until the checkpoint write cost is fixed)");
+        out.println("   which a process kill cannot undo; default checkpoint triggers, checkpoints run beside the writer)");
         out.flush();
 
         GrowthWatch watch = new GrowthWatch();

@@ -60,12 +60,10 @@ final class WriterChild implements Callable<Integer> {
     /** Asynchronous puts the load keeps in flight (a power of two): the ring batches them into group commits. */
     static final int LOAD_WINDOW = 4096;
     /**
-     * The churn workload checkpoints after this many dirty bytes or journal bytes (defaults: 64 MiB and
+     * The churn workload checkpoints after this many dirty bytes or journal bytes (defaults: 256 MiB and
      * 256 MiB), so checkpoints run every few hundred writes and kills land inside them.
      */
     static final long CHURN_CHECKPOINT_BYTES = 2L << 20;
-    /** The demo's dirty-page checkpoint limit: see {@link #loadOptions}. */
-    static final long LOAD_DIRTY_LIMIT = 512L << 20;
 
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;
@@ -101,12 +99,10 @@ final class WriterChild implements Callable<Integer> {
 
     /**
      * How the demo's writer opens the index: ASYNC (acknowledged after the journal write, which a process kill
-     * cannot lose), and checkpoints at 512 MiB of dirty pages instead of 64 MiB: until the checkpoint write
-     * amplification is fixed, 64 MiB checkpoints during a 5M-key load cost most of its time in the kernel.
+     * cannot lose), and otherwise the defaults, checkpoint triggers included.
      */
     static Options loadOptions() {
-        return Options.defaults().withDurability(Durability.ASYNC)
-                .withCheckpointTriggers(LOAD_DIRTY_LIMIT, Options.defaults().journalLimitBytes(), Options.defaults().checkpointInterval());
+        return Options.defaults().withDurability(Durability.ASYNC);
     }
 
     /** The demo's value of key k. */
