@@ -222,7 +222,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keyWidth(), options.valueWidth(), options.alignShift(),
                 seed, options.maxChunkShift())) {
-            HashTable.create(created, GrowthListener.NONE);
+            HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
             checkpointer.checkpoint(created, 0, false);
         }
