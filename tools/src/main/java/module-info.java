@@ -2,5 +2,6 @@
 module io.bucketdb.tools {
     requires io.bucketdb.index;
     requires info.picocli;
+    requires org.apache.commons.io;
     opens io.bucketdb.tools to info.picocli;
 }

@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import org.apache.commons.io.input.BoundedInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,7 +61,7 @@ final class ImportCommand implements Callable<Integer> {
         long size = input == null ? 0 : Files.size(input);
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
         try (InputStream raw = input == null ? System.in : Files.newInputStream(input);
-             CountingStream counted = new CountingStream(raw);
+             BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get(); // unbounded: only counts
              BufferedReader r = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16)) {
             String where = input == null ? "stdin" : file;
             BucketDB db = null;
@@ -90,7 +91,7 @@ final class ImportCommand implements Callable<Integer> {
                                 + (records > 0 ? " (the " + Text.count(records) + " records before it were imported)" : ""));
                     }
                     records++;
-                    progress.update(counted.count());
+                    progress.update(counted.getCount());
                 }
             } finally {
                 progress.finish();
@@ -153,36 +154,5 @@ final class ImportCommand implements Callable<Integer> {
                     + (keyWidth != null ? keyWidth : kw) + " and " + (valueWidth != null ? valueWidth : vw) + " given");
         }
         return db;
-    }
-
-    /** Counts bytes read, for the progress bar. */
-    private static final class CountingStream extends java.io.FilterInputStream {
-        private long count;
-
-        CountingStream(InputStream in) {
-            super(in);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
     }
 }
