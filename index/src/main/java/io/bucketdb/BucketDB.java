@@ -144,19 +144,34 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @throws IOException if the index is locked by another writer, or on I/O failure
      */
     public static BucketDB open(Path dir, Options options) throws IOException {
+        return open(dir, options, null);
+    }
+
+    /**
+     * {@link #open(Path, Options)}, under a writer lock on {@code dir} that the caller holds (null:
+     * take it here). The index then borrows the lock: closing it leaves the lock held
+     * ({@link StagedIndex} keeps an index locked across its close and a rename).
+     */
+    static BucketDB open(Path dir, Options options, DirectoryLock held) throws IOException {
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
         }
         Path tablePath = dir.resolve(TABLE_FILE);
         boolean exists = Files.exists(tablePath);
+        if (!exists && !options.readOnly()) {
+            // A compaction stopped between its two renames: the index is complete beside dir. Finish
+            // the swap rather than create an empty index where it belongs.
+            exists = StagedIndex.finishInterrupted(dir, io);
+        }
         if (!exists && (options.readOnly() || !options.createIfMissing())) {
-            throw new IOException("no index in " + dir + ": " + tablePath + " does not exist");
+            throw new IOException("no index in " + dir + ": " + tablePath + " does not exist" + (StagedIndex.interrupted(dir)
+                    ? "; a compaction was interrupted: open it for writing, or run 'bucketdb compact " + dir + "', to finish it" : ""));
         }
         if (!exists) {
             io.createDirectories(dir);
         }
-        DirectoryLock lock = options.readOnly() ? null : DirectoryLock.acquire(dir);
+        DirectoryLock lock = options.readOnly() ? null : held != null ? held.borrowed() : DirectoryLock.acquire(dir);
         TableFile file = null;
         JournalWriter journal = null;
         Checkpointer checkpointer = null;
@@ -226,7 +241,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keyWidth(), options.valueWidth(), options.alignShift(),
                 seed, options.maxChunkShift())) {
-            HashTable.create(created, GrowthListener.NONE);
+            HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
             checkpointer.checkpoint(created, 0, false);
         }

@@ -7,48 +7,117 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The OS file lock that admits one writer process per index directory (DESIGN.md, section 5).
  * The lock file records the holder (process id and start time) so a refused open can name it.
  * Its content is advisory and not index data, so it is written directly, not through DurableIO.
+ *
+ * <p>On Linux a {@link FileLock} is a POSIX record lock: it belongs to the process, and closing
+ * <em>any</em> descriptor of the file in that process drops it (see {@link FileLock}'s "on some
+ * systems" note). So a second attempt inside a process that already holds the lock must be refused
+ * before it opens the file at all, or its refusal would silently unlock the index for every other
+ * process. Locks held by this process are therefore tracked here by file key (device and inode,
+ * which survive a rename of the directory), and the lock file of a held lock is never opened,
+ * read or closed again until its owner releases it.
  */
 final class DirectoryLock implements AutoCloseable {
     static final String FILE_NAME = "LOCK";
 
+    /** The lock files this process holds, by file key, with the holder text written into them. Guarded by itself. */
+    private static final Map<Object, String> HELD = new HashMap<>();
+
     private final FileChannel channel;
     private final FileLock lock;
+    private final Object key;
+    /** False for a {@link #borrowed} view: its close leaves the lock to its owner. */
+    private final boolean owner;
+    private boolean released;
 
-    private DirectoryLock(FileChannel channel, FileLock lock) {
+    private DirectoryLock(FileChannel channel, FileLock lock, Object key, boolean owner) {
         this.channel = channel;
         this.lock = lock;
+        this.key = key;
+        this.owner = owner;
     }
 
     /** Takes the lock or fails with an {@link IOException} that names the lock file and its holder. */
     static DirectoryLock acquire(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+        String[] holder = new String[1];
+        DirectoryLock l = tryAcquire(dir, holder);
+        if (l == null) {
+            throw new IOException("index " + dir + " is locked by another writer: lock file " + file + " is held by " + holder[0]);
         }
-        if (lock == null) {
-            String holder = readHolder(file);
-            ch.close();
-            throw new IOException("index " + dir + " is locked by another writer: lock file " + file + " is held by " + holder);
-        }
-        ProcessHandle self = ProcessHandle.current();
-        String me = "pid " + self.pid() + self.info().startInstant().map(t -> " (started " + t + ")").orElse("") + "\n";
-        ch.truncate(0);
-        ch.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
-        return new DirectoryLock(ch, lock);
+        return l;
     }
 
-    /** Who holds the lock of {@code dir}, as its lock file says, or "nobody recorded". */
+    /**
+     * Takes the lock, or returns null if another process or another open in this one holds it;
+     * then {@code holder[0]} says who, as the lock file records it.
+     */
+    static DirectoryLock tryAcquire(Path dir, String[] holder) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        synchronized (HELD) {
+            String mine = HELD.get(fileKey(file));
+            if (mine != null) {
+                holder[0] = "this process: " + mine;
+                return null;
+            }
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // only if the file was replaced under us since fileKey() looked
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (lock == null) {
+                ch.close(); // this process holds no lock on the file, so closing drops nothing
+                holder[0] = readHolder(file);
+                return null;
+            }
+            try {
+                ProcessHandle self = ProcessHandle.current();
+                String me = "pid " + self.pid() + self.info().startInstant().map(t -> " (started " + t + ")").orElse("");
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                Object key = fileKey(file);
+                HELD.put(key, me);
+                return new DirectoryLock(ch, lock, key, true);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+    }
+
+    /** This lock, for an open that runs while the owner keeps holding it: closing the view releases nothing. */
+    DirectoryLock borrowed() {
+        return new DirectoryLock(channel, lock, key, false);
+    }
+
+    /** The file's identity without opening it (a stat), or null if it does not exist yet. */
+    private static Object fileKey(Path file) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // Where the file system has no file keys, the real path stands in (it does not survive a rename).
+            return a.fileKey() != null ? a.fileKey() : file.toRealPath();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Who holds the lock of {@code dir}, as its lock file says. Never called for a lock this process holds. */
     static String readHolder(Path file) {
         try {
             String s = Files.readString(file, StandardCharsets.UTF_8).trim();
@@ -60,10 +129,17 @@ final class DirectoryLock implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            lock.release();
-        } finally {
-            channel.close();
+        synchronized (HELD) {
+            if (!owner || released) {
+                return;
+            }
+            released = true;
+            HELD.remove(key);
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ public final class Options {
     private int keyWidth = 8;
     private int valueWidth = 8;
     private boolean widthsSet;
+    private long expectedEntries;
     private boolean createIfMissing = true;
     private boolean readOnly;
     private int alignShift = TableGeometry.DEFAULT_ALIGN_SHIFT;
@@ -51,6 +52,7 @@ public final class Options {
         o.keyWidth = keyWidth;
         o.valueWidth = valueWidth;
         o.widthsSet = widthsSet;
+        o.expectedEntries = expectedEntries;
         o.createIfMissing = createIfMissing;
         o.readOnly = readOnly;
         o.alignShift = alignShift;
@@ -89,6 +91,24 @@ public final class Options {
         Options o = copy();
         o.valueWidth = width;
         o.widthsSet = true;
+        return o;
+    }
+
+    /**
+     * How many entries a new index is expected to hold (default 0). A new index starts with the
+     * bucket array it would have reached by growing to that many entries (the smallest B with
+     * {@code n <= 6.5 * 2^B}), so loading them causes no growth and leaves no old arrays behind;
+     * {@code bucketdb compact} rebuilds with the count of the index it compacts. Ignored when
+     * the index exists: it keeps its B and grows as usual.
+     *
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
+    public Options withExpectedEntries(long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("expected entries must be 0 or more, got " + n);
+        }
+        Options o = copy();
+        o.expectedEntries = n;
         return o;
     }
 
@@ -247,6 +267,11 @@ public final class Options {
     /** Whether {@link #withKeyWidth} or {@link #withValueWidth} was called. */
     public boolean widthsSet() {
         return widthsSet;
+    }
+
+    /** The entries a new index is sized for (see {@link #withExpectedEntries}). */
+    public long expectedEntries() {
+        return expectedEntries;
     }
 
     public boolean createIfMissing() {

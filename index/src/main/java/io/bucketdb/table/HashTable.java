@@ -11,6 +11,7 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,13 +105,50 @@ public final class HashTable {
 
     /** Builds an empty table (B = 0) in a freshly created file. */
     public static HashTable create(TableFile tf, GrowthListener listener) throws IOException {
+        return create(tf, listener, 0);
+    }
+
+    /**
+     * Builds an empty table in a freshly created file, sized for {@code expectedEntries}: B is
+     * {@link #bFor}, the B growth would have reached at that count, so loading that many entries
+     * never grows the table and leaves no old arrays behind.
+     *
+     * <p>The bucket array is not written: in a fresh file every extent comes from the end of the
+     * file, which reads as zero ({@link ExtentAllocator#allocate}), and an all-zero bucket is empty
+     * (emptyRest slots, no overflow). Filling it would dirty 2^B buckets of private memory before
+     * the first checkpoint, which at large B is more than the dirty-page limit allows.
+     *
+     * @throws IllegalArgumentException if the file already allocated space (it is not fresh)
+     */
+    public static HashTable create(TableFile tf, GrowthListener listener, long expectedEntries) throws IOException {
+        if (tf.header().fileEnd != HeaderLayout.DATA_START) {
+            throw new IllegalArgumentException("a table is created only in a fresh file; " + tf.path() + " has allocated up to "
+                    + tf.header().fileEnd);
+        }
         HashTable t = new HashTable(tf, listener);
-        long[] pieces = t.allocateArray(0);
-        t.h.b = 0;
+        int b = bFor(expectedEntries);
+        if (b - t.h.pieceShift >= 31) { // the piece directory counts pieces in an int
+            throw new IllegalArgumentException(expectedEntries + " expected entries need 2^" + b
+                    + " buckets, more than a table file can address");
+        }
+        long[] pieces = t.allocateArray(b);
+        t.h.b = b;
         t.h.bucketDir = t.writeDirectory(pieces);
-        t.tf.fill(pieces[0], t.bs, (byte) 0);
-        t.geo = new Geometry(t.mapping, t.h.pieceShift, t.bs, 0, pieces, false, false, 0, null);
+        t.geo = new Geometry(t.mapping, t.h.pieceShift, t.bs, b, pieces, false, false, 0, null);
         return t;
+    }
+
+    /**
+     * The smallest B whose array holds {@code entries} without exceeding the load factor (6.5 per
+     * bucket): the B a table reaches by growing to that count, and the one where inserting that
+     * many entries triggers no doubling.
+     */
+    public static int bFor(long entries) {
+        int b = 0;
+        while (b < TableGeometry.MAX_B && overLoadFactor(entries, b)) {
+            b++;
+        }
+        return b;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import org.apache.commons.io.input.BoundedInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,15 +23,24 @@ import java.util.concurrent.Callable;
 /**
  * {@code bucketdb import DIR FILE}: puts every JSON Lines record of FILE into the index in DIR,
  * creating it if missing. Takes the writer lock, so it refuses an index another process has open.
+ * {@code --from-mapdb FILE --map NAME} copies a MapDB HTreeMap into a new index instead ({@link MapDbImport}).
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Put every {\"key\":...,\"value\":...} line of FILE (JSON Lines; - for standard input) into the index, "
                 + "creating it if missing. Existing keys are overwritten.",
                 "A new index takes its widths from --key-width/--value-width, else from --format long (8 and 8), else from the "
                         + "first record (base64). Stops at the first bad line; the lines before it stay imported. "
-                        + "Shows progress on a terminal only."},
+                        + "Shows progress on a terminal only.",
+                "With --from-mapdb FILE --map NAME, copies the MapDB 3.1 HTreeMap NAME of FILE (opened read-only) into a new "
+                        + "index DIR. Keys and values stored with MapDB's LONG, INTEGER, UUID, STRING (UTF-8) or BYTE_ARRAY "
+                        + "serializer are stored as the BucketDB codec of the same name; LONG, INTEGER and UUID fix the width "
+                        + "(8, 4, 16), for STRING and BYTE_ARRAY it is --key-width/--value-width, else the first entry's. An "
+                        + "entry of another width is refused, naming its key, and nothing is imported: the index is built "
+                        + "beside DIR and renamed to DIR only when complete."},
         footer = {"%nExamples:%n  bucketdb import /data/idx idx.jsonl%n"
-                + "  bucketdb import /data/new names.jsonl --format utf8 --key-width 32 --value-width 16", Exit.FOOTER})
+                + "  bucketdb import /data/new names.jsonl --format utf8 --key-width 32 --value-width 16%n"
+                + "  bucketdb import /data/users --from-mapdb users.db --map byId%n"
+                + "  bucketdb import /data/names --from-mapdb app.db --map names --key-width 16 --value-width 8", Exit.FOOTER})
 final class ImportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -38,8 +48,14 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The index directory (created if missing).")
     Path dir;
 
-    @Parameters(index = "1", paramLabel = "FILE", description = "JSON Lines to read; - for standard input.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "FILE", description = "JSON Lines to read; - for standard input.")
     String file;
+
+    @Option(names = "--from-mapdb", paramLabel = "FILE", description = "Copy a map of this MapDB 3.1 file instead (into a new index).")
+    Path mapdb;
+
+    @Option(names = "--map", paramLabel = "NAME", description = "With --from-mapdb: the name of the HTreeMap to copy.")
+    String map;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "base64",
             description = "base64 (default), utf8 (zero-padded to the width) or long (numbers into 8-byte keys and values).")
@@ -53,6 +69,18 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (mapdb != null || map != null) {
+            if (file != null) {
+                throw CliException.usage("give FILE or --from-mapdb, not both");
+            }
+            if (mapdb == null || map == null) {
+                throw CliException.usage(mapdb == null ? "--map needs --from-mapdb FILE" : "--from-mapdb needs --map NAME (the HTreeMap to copy)");
+            }
+            return new MapDbImport(dir, mapdb, map, keyWidth, valueWidth, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+        }
+        if (file == null) {
+            throw CliException.usage("missing FILE (JSON Lines to read, - for standard input), or --from-mapdb FILE --map NAME");
+        }
         Path input = "-".equals(file) ? null : Path.of(file);
         if (input != null && !Files.isRegularFile(input)) {
             throw new NoSuchFileException(file, null, Files.exists(input) ? "not a regular file" : "no such file");
@@ -60,7 +88,7 @@ final class ImportCommand implements Callable<Integer> {
         long size = input == null ? 0 : Files.size(input);
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
         try (InputStream raw = input == null ? System.in : Files.newInputStream(input);
-             CountingStream counted = new CountingStream(raw);
+             BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get(); // unbounded: only counts
              BufferedReader r = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16)) {
             String where = input == null ? "stdin" : file;
             BucketDB db = null;
@@ -90,7 +118,7 @@ final class ImportCommand implements Callable<Integer> {
                                 + (records > 0 ? " (the " + Text.count(records) + " records before it were imported)" : ""));
                     }
                     records++;
-                    progress.update(counted.count());
+                    progress.update(counted.getCount());
                 }
             } finally {
                 progress.finish();
@@ -153,36 +181,5 @@ final class ImportCommand implements Callable<Integer> {
                     + (keyWidth != null ? keyWidth : kw) + " and " + (valueWidth != null ? valueWidth : vw) + " given");
         }
         return db;
-    }
-
-    /** Counts bytes read, for the progress bar. */
-    private static final class CountingStream extends java.io.FilterInputStream {
-        private long count;
-
-        CountingStream(InputStream in) {
-            super(in);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
     }
 }

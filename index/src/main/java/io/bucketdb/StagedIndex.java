@@ -1,0 +1,376 @@
+package io.bucketdb;
+
+import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.FileDurableIO;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A new index built under a staging name beside its target and renamed into place when complete,
+ * so a crash never leaves a half-built index under the target's name: {@code bucketdb compact}
+ * (which replaces an index, or writes a copy with {@code --to}) and {@code bucketdb import
+ * --from-mapdb} (which creates one) build through it.
+ *
+ * <h2>Names</h2>
+ * For a target {@code P/NAME} the index is built in {@code P/.NAME.bucketdb-new} ({@link #staging});
+ * an index being replaced waits in {@code P/.NAME.bucketdb-old} ({@link #retired}) until deleted.
+ *
+ * <h2>Locks</h2>
+ * From {@link #begin} to {@link #commit} (or {@link #close}) this object holds the writer lock of
+ * the source (so no writer changes it while it is read, and none can slip in before it is
+ * replaced) and the writer lock of the staging directory (so no second build uses the same
+ * name). Both are OS locks on the {@code LOCK} file's inode, so they move with their directory
+ * when it is renamed. The source is opened and the staged index created under these locks
+ * ({@link #openSource}, {@link #create}); closing those indexes keeps the locks.
+ *
+ * <h2>Replacing an index in place (source = target = DIR)</h2>
+ * <pre>
+ *   begin   finish a swap a crash interrupted (below); lock DIR and NEW; delete an OLD whose
+ *           lock is free (left by a finished swap); empty NEW (left by a crashed build)
+ *   build   create the index in NEW, load it, close it (checkpointed and forced), check it
+ *   commit  1. sync NEW; rename DIR -> OLD; sync the parent   (the lock held on DIR now guards OLD)
+ *           2. rename NEW -> DIR; sync the parent
+ *           3. release the locks; delete OLD; sync the parent
+ * </pre>
+ * What a crash leaves under each name, and what happens next:
+ * <ul>
+ *   <li>before 1: DIR is the old index, NEW holds part of a build. Opens ignore NEW; the next
+ *       build deletes it.</li>
+ *   <li>between 1 and 2: no DIR; OLD is the old index and NEW a complete, checked new one (commit
+ *       starts only after the build is checked). The next writing {@link BucketDB#open} of DIR,
+ *       or the next {@link #begin}, finishes the swap ({@link #finishInterrupted}): it takes OLD's
+ *       lock (so it never races a compaction still running; if the lock is held it refuses,
+ *       naming the holder, rather than create an empty index where DIR was), renames NEW to DIR
+ *       and deletes OLD. A read-only open finds no index and says a compaction was interrupted.</li>
+ *   <li>after 2: DIR is the new index, OLD may be left (partly deleted). Opens use DIR; the next
+ *       {@link #begin} deletes OLD once its lock is free.</li>
+ * </ul>
+ * At no moment do both DIR and NEW lack a complete index, and the index under DIR is always
+ * either the old one or the new one.
+ *
+ * <h2>Writing a new index (target differs from the source, or no source)</h2>
+ * The target must not exist, or be an empty directory. Commit renames NEW to the target and syncs
+ * the parent; a crash before leaves no target and a NEW that the next build into that target
+ * deletes.
+ */
+public final class StagedIndex implements AutoCloseable {
+    private static final String STAGING_SUFFIX = ".bucketdb-new";
+    private static final String RETIRED_SUFFIX = ".bucketdb-old";
+
+    private final DurableIO io = FileDurableIO.INSTANCE;
+    private final Path source;
+    private final Path target;
+    private final Path staging;
+    private DirectoryLock sourceLock;
+    private DirectoryLock stagingLock;
+    private boolean committed;
+
+    private StagedIndex(Path source, Path target) {
+        this.source = source;
+        this.target = target;
+        this.staging = staging(target);
+    }
+
+    /** Where an index for {@code target} is built: the hidden sibling {@code .NAME.bucketdb-new}. */
+    public static Path staging(Path target) {
+        return sibling(target, STAGING_SUFFIX);
+    }
+
+    /** Where the index replaced at {@code dir} waits until it is deleted: {@code .NAME.bucketdb-old}. */
+    public static Path retired(Path dir) {
+        return sibling(dir, RETIRED_SUFFIX);
+    }
+
+    private static Path sibling(Path dir, String suffix) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (abs.getFileName() == null) {
+            throw new IllegalArgumentException("an index directory needs a parent: " + dir);
+        }
+        return abs.resolveSibling("." + abs.getFileName() + suffix);
+    }
+
+    /**
+     * Starts a build for {@code target}, reading from {@code source} (null for none; equal to
+     * {@code target} to replace it in place). Finishes an interrupted swap of the source first and
+     * clears what crashed builds left.
+     *
+     * @throws IOException if the source is not an index or is locked by another writer (naming
+     *                     the holder), if another build for the target is running, or if the
+     *                     target exists and is not an empty directory
+     */
+    public static StagedIndex begin(Path source, Path target) throws IOException {
+        StagedIndex s = new StagedIndex(source, target);
+        try {
+            s.start();
+        } catch (IOException | RuntimeException e) {
+            s.releaseLocks(e);
+            throw e;
+        }
+        return s;
+    }
+
+    private boolean inPlace() {
+        return source != null && source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize());
+    }
+
+    private void start() throws IOException {
+        if (source != null) {
+            finishInterrupted(source, io);
+            if (!Files.exists(source.resolve(BucketDB.TABLE_FILE))) {
+                throw new NoSuchFileException(source.toString(), null, "no index here: " + BucketDB.TABLE_FILE + " is missing");
+            }
+            sourceLock = DirectoryLock.acquire(source);
+        }
+        if (!inPlace() && Files.exists(target) && !isEmptyDirectory(target)) {
+            throw new IOException(target + " already exists; give a new or empty directory");
+        }
+        if (inPlace()) {
+            removeRetired();
+        }
+        io.createDirectories(staging);
+        String[] holder = new String[1];
+        stagingLock = DirectoryLock.tryAcquire(staging, holder);
+        if (stagingLock == null) {
+            throw new IOException("another build of " + target + " is running in " + staging + " (held by " + holder[0] + ")");
+        }
+        // Left by a crashed build: the lock was free, so nobody is writing it.
+        try (Stream<Path> files = Files.list(staging)) {
+            for (Path p : files.toList()) {
+                if (!p.getFileName().toString().equals(DirectoryLock.FILE_NAME)) {
+                    deleteTree(io, p);
+                }
+            }
+        }
+        io.syncDirectory(staging);
+    }
+
+    /** Deletes the OLD of a finished swap once nothing holds it; refuses leftovers the protocol cannot produce. */
+    private void removeRetired() throws IOException {
+        Path old = retired(source);
+        if (!Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.exists(staging.resolve(BucketDB.TABLE_FILE))) {
+            throw new IOException(source + ", " + old + " and " + staging + " all hold indexes, which an interrupted compaction "
+                    + "never leaves; keep the one you need and remove the others");
+        }
+        String[] holder = new String[1];
+        DirectoryLock l = DirectoryLock.tryAcquire(old, holder);
+        if (l == null) {
+            return; // the compaction that made it is about to delete it
+        }
+        l.close();
+        deleteTree(io, old);
+        io.syncDirectory(parent(old));
+    }
+
+    /** The source index, opened for writing under the held lock (recovery runs as in any writing open). */
+    public BucketDB openSource(Options options) throws IOException {
+        if (sourceLock == null) {
+            throw new IllegalStateException("this build has no source");
+        }
+        return BucketDB.open(source, options.withCreateIfMissing(false), sourceLock);
+    }
+
+    /** Creates the new index in the staging directory, under the held staging lock. */
+    public BucketDB create(Options options) throws IOException {
+        return BucketDB.open(staging, options.withCreateIfMissing(true), stagingLock);
+    }
+
+    /** The staging directory, for checking the built index (read-only opens take no lock). */
+    public Path directory() {
+        return staging;
+    }
+
+    /**
+     * Renames the built index into place (the index created by {@link #create} must be closed),
+     * deletes the replaced one, and releases the locks.
+     */
+    public void commit() throws IOException {
+        if (committed || stagingLock == null) {
+            throw new IllegalStateException("nothing to commit");
+        }
+        if (!Files.exists(staging.resolve(BucketDB.TABLE_FILE))) {
+            throw new IllegalStateException("no index was built in " + staging);
+        }
+        io.syncDirectory(staging);
+        Path parent = parent(target);
+        if (!inPlace()) {
+            rename(staging, target);
+            io.syncDirectory(parent);
+            committed = true;
+            releaseLocks(null);
+            return;
+        }
+        Path old = retired(target);
+        rename(target, old);
+        io.syncDirectory(parent);
+        try {
+            rename(staging, target);
+        } catch (IOException e) {
+            try {
+                io.rename(old, target);
+                io.syncDirectory(parent);
+            } catch (IOException back) {
+                e.addSuppressed(back);
+                committed = true; // leave both for finishInterrupted: never delete either now
+            }
+            throw e;
+        }
+        io.syncDirectory(parent);
+        committed = true;
+        releaseLocks(null);
+        deleteTree(io, old);
+        io.syncDirectory(parent);
+    }
+
+    /** Without a commit: deletes the staging directory, then releases the locks. */
+    @Override
+    public void close() throws IOException {
+        if (stagingLock == null && sourceLock == null) {
+            return;
+        }
+        IOException failed = null;
+        if (!committed) {
+            try {
+                deleteTree(io, staging);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        releaseLocks(failed);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    private void releaseLocks(Throwable into) throws IOException {
+        IOException failed = null;
+        for (DirectoryLock l : new DirectoryLock[]{stagingLock, sourceLock}) {
+            try {
+                if (l != null) {
+                    l.close();
+                }
+            } catch (IOException e) {
+                if (into != null) {
+                    into.addSuppressed(e);
+                } else if (failed == null) {
+                    failed = e;
+                }
+            }
+        }
+        stagingLock = null;
+        sourceLock = null;
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Whether a swap of {@code dir} stopped between its two renames (no index at dir, one retired beside it). */
+    static boolean interrupted(Path dir) {
+        return !Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Finishes a swap of {@code dir} that stopped between its two renames (see the class comment):
+     * renames the checked new index to {@code dir} and deletes the old one. Returns false if there
+     * is none to finish.
+     *
+     * @throws IOException if the compaction is still running (naming the lock holder), or if the
+     *                     new index is missing (then the old one is named, to be moved back by hand)
+     */
+    public static boolean finishInterrupted(Path dir) throws IOException {
+        return finishInterrupted(dir, FileDurableIO.INSTANCE);
+    }
+
+    static boolean finishInterrupted(Path dir, DurableIO io) throws IOException {
+        if (!interrupted(dir)) {
+            return false;
+        }
+        Path old = retired(dir);
+        Path nw = staging(dir);
+        String[] holder = new String[1];
+        DirectoryLock l = DirectoryLock.tryAcquire(old, holder);
+        if (l == null) {
+            throw new IOException("index " + dir + " is being replaced by a compaction (" + old + " is held by " + holder[0]
+                    + "); open it again when the compaction has finished");
+        }
+        try {
+            if (!Files.exists(nw.resolve(BucketDB.TABLE_FILE))) {
+                throw new IOException("no index in " + dir + ": " + old + " holds the index from before an interrupted compaction "
+                        + "and the rebuilt one is missing; rename " + old + " back to " + dir);
+            }
+            rename(io, nw, dir);
+            io.syncDirectory(parent(dir));
+        } finally {
+            l.close();
+        }
+        deleteTree(io, old);
+        io.syncDirectory(parent(dir));
+        return true;
+    }
+
+    private void rename(Path from, Path to) throws IOException {
+        rename(io, from, to);
+    }
+
+    private static void rename(DurableIO io, Path from, Path to) throws IOException {
+        try {
+            io.rename(from, to);
+        } catch (DirectoryNotEmptyException e) {
+            throw new IOException("cannot rename " + from + " to " + to + ": " + to + " exists and is not empty", e);
+        }
+    }
+
+    private static Path parent(Path p) {
+        return p.toAbsolutePath().normalize().getParent();
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /**
+     * Deletes {@code root} and everything under it through {@code io} (every change on disk goes
+     * through DurableIO, so a tree-deleting library would go around the crash simulator),
+     * tolerating files that vanish meanwhile (another process finishing the same cleanup). Never
+     * follows symbolic links.
+     */
+    private static void deleteTree(DurableIO io, Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(root)) {
+            paths = walk.sorted(Comparator.reverseOrder()).toList();
+        } catch (NoSuchFileException e) {
+            if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            throw e;
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                deleteTree(io, root); // something vanished under the walk: walk what is left
+                return;
+            }
+            throw e.getCause();
+        }
+        for (Path p : paths) {
+            io.delete(p);
+        }
+    }
+}

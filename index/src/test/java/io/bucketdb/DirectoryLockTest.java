@@ -1,0 +1,77 @@
+package io.bucketdb;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The writer lock as another process sees it. POSIX record locks belong to the process and any
+ * close of the lock file drops them, so a refused second open inside the holder's process must
+ * not touch the file. The timeout is a hang guard for the child process, not a speed assertion.
+ */
+@Timeout(120)
+class DirectoryLockTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldKeepTheLockForOtherProcessesAfterARefusedOpenInTheHolder() throws Exception {
+        Path dir = tmp.resolve("idx");
+        try (BucketDB db = BucketDB.open(dir)) {
+            db.putLong(1, 1);
+            for (int i = 0; i < 3; i++) {
+                IOException e = assertThrows(IOException.class, () -> BucketDB.open(dir));
+                assertTrue(e.getMessage().contains("held by this process: pid " + ProcessHandle.current().pid()), e.getMessage());
+            }
+            assertEquals("refused: index " + dir + " is locked by another writer: lock file " + dir.resolve("LOCK") + " is held by pid "
+                    + ProcessHandle.current().pid(), probe(dir).split(" \\(started")[0], "another process is still refused");
+        }
+        assertEquals("opened", probe(dir), "released at close");
+    }
+
+    @Test
+    void shouldBeTakenAgainAfterClose() throws IOException {
+        Path dir = tmp.resolve("again");
+        for (int i = 0; i < 3; i++) {
+            try (BucketDB db = BucketDB.open(dir)) {
+                db.putLong(i, i);
+            }
+        }
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(2, db.getLong(2, -1));
+        }
+    }
+
+    /** Runs {@link Probe} in a child JVM and returns what it printed. */
+    private static String probe(Path dir) throws Exception {
+        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), Probe.class.getName(), dir.toString()))
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, child.waitFor(), out);
+        return out;
+    }
+
+    /** The other process: tries to open the index for writing and says what happened. */
+    public static final class Probe {
+        private Probe() {
+        }
+
+        public static void main(String[] args) {
+            try (BucketDB db = BucketDB.open(Path.of(args[0]))) {
+                System.out.println("opened");
+            } catch (IOException e) {
+                System.out.println("refused: " + e.getMessage());
+            }
+        }
+    }
+}

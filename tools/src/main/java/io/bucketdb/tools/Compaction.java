@@ -1,0 +1,163 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Cursor;
+import io.bucketdb.Durability;
+import io.bucketdb.Options;
+import io.bucketdb.StagedIndex;
+import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.recovery.JournalOptions;
+import org.apache.commons.io.file.PathUtils;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+/**
+ * One compaction: copies every entry of an index into a new index sized for its count
+ * ({@link Options#withExpectedEntries}: no growth while loading, so no old arrays, free space or
+ * overflow chains left by deletes), checks the copy entry by entry against the source, and puts
+ * it in place through {@link StagedIndex}, whose Javadoc has the rename protocol and what a crash
+ * at each step leaves. The source stays locked from before it is read until the swap is done.
+ */
+final class Compaction {
+    /** What the compaction did; byte counts are whole directories unless named table. */
+    record Result(long entries, int oldB, int newB, long tableBefore, long tableAfter, long journalBefore, long journalAfter,
+                  long dirBefore, long dirAfter, long checkNanos) {
+    }
+
+    private static final int PROGRESS_EVERY = 4096;
+
+    private final Path dir;
+    private final Path target;
+    private final PrintWriter err;
+    private final boolean progress;
+
+    /**
+     * @param target where the compacted index goes: {@code dir} itself to replace it, else a new directory
+     * @param progress whether to draw progress bars on {@code err}
+     */
+    Compaction(Path dir, Path target, PrintWriter err, boolean progress) {
+        this.dir = dir;
+        this.target = target;
+        this.err = err;
+        this.progress = progress;
+    }
+
+    Result run() throws IOException {
+        long tableBefore = Files.size(dir.resolve(BucketDB.TABLE_FILE));
+        long journalBefore = journalBytes(dir);
+        long dirBefore = PathUtils.sizeOfDirectory(dir);
+        int alignShift;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            alignShift = in.header().alignShift; // a creation choice of the user's; the rebuild keeps it
+        }
+        long entries;
+        int oldB;
+        int newB;
+        long checkNanos;
+        try (StagedIndex staged = StagedIndex.begin(dir, target)) {
+            // Nothing is written to the source; ASYNC only keeps its open (and recovery's checkpoint) cheap.
+            Options base = Options.defaults().withDurability(Durability.ASYNC);
+            try (BucketDB src = staged.openSource(base)) {
+                entries = src.size();
+                oldB = src.growth().b();
+                Options sized = base.withKeyWidth(src.keyWidth()).withValueWidth(src.valueWidth())
+                        .withChunking(alignShift, Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, alignShift))
+                        .withExpectedEntries(entries)
+                        // Segments the load fills are recycled by its checkpoints; keeping them as spares would
+                        // leave the new index with the preallocated journal space a compaction is meant to drop.
+                        .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
+                try (BucketDB dst = staged.create(sized)) {
+                    copy(src, dst, entries);
+                    newB = dst.growth().b();
+                } // close checkpoints: the table file alone holds every entry
+                long t = System.nanoTime();
+                check(src, staged.directory(), entries);
+                checkNanos = System.nanoTime() - t;
+            }
+            staged.commit();
+        }
+        return new Result(entries, oldB, newB, tableBefore, Files.size(target.resolve(BucketDB.TABLE_FILE)), journalBefore,
+                journalBytes(target), dirBefore, PathUtils.sizeOfDirectory(target), checkNanos);
+    }
+
+    /** Bytes of journal segments, spares included (all preallocated in full). */
+    private static long journalBytes(Path dir) throws IOException {
+        long sum = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().startsWith("journal-")) {
+                    sum += Files.size(p);
+                }
+            }
+        }
+        return sum;
+    }
+
+    private void copy(BucketDB src, BucketDB dst, long entries) {
+        Progress bar = new Progress(err, progress, "compact: copying", entries, "entries");
+        WindowedLoader loader = new WindowedLoader(dst);
+        boolean longs = src.keyWidth() == 8 && src.valueWidth() == 8;
+        Cursor c = src.cursor();
+        while (c.next()) {
+            if (longs) {
+                loader.putLong(c.keyLong(), c.valueLong());
+            } else {
+                loader.put(c.key(), c.value());
+            }
+            if (loader.published() % PROGRESS_EVERY == 0) {
+                bar.update(loader.published());
+            }
+        }
+        loader.finish();
+        bar.finish();
+    }
+
+    /** Every entry of the source, with its value, in the copy, and nothing more; else nothing is replaced. */
+    private void check(BucketDB src, Path copyDir, long entries) throws IOException {
+        Progress bar = new Progress(err, progress, "compact: checking", entries, "entries");
+        Format show = Format.displayDefault(src.keyWidth(), src.valueWidth());
+        boolean longs = src.keyWidth() == 8 && src.valueWidth() == 8;
+        try (BucketDB copy = BucketDB.open(copyDir, Options.defaults().withReadOnly(true))) {
+            if (copy.size() != entries) {
+                throw differs("it holds " + Text.count(copy.size()) + " entries, the source " + Text.count(entries));
+            }
+            Cursor c = src.cursor();
+            long n = 0;
+            while (c.next()) {
+                if (longs) {
+                    long k = c.keyLong();
+                    long v = c.valueLong();
+                    long found = copy.getLong(k, ~v);
+                    if (found != v) {
+                        throw differs("key " + k + " maps to " + v + " in the source but " + (found == ~v ? "is missing" : "to " + found));
+                    }
+                } else {
+                    byte[] k = c.key();
+                    byte[] v = c.value();
+                    byte[] found = copy.get(k);
+                    if (!Arrays.equals(found, v)) {
+                        throw differs("key " + show.text(k) + " maps to " + show.text(v) + " in the source but "
+                                + (found == null ? "is missing" : "to " + show.text(found)));
+                    }
+                }
+                if (++n % PROGRESS_EVERY == 0) {
+                    bar.update(n);
+                }
+            }
+            if (n != entries) {
+                throw differs("the source's cursor returned " + Text.count(n) + " of its " + Text.count(entries) + " entries");
+            }
+        } finally {
+            bar.finish();
+        }
+    }
+
+    private CliException differs(String what) {
+        return new CliException(Exit.PROBLEMS, "the rebuilt index does not match " + dir + ": " + what + "; nothing was replaced");
+    }
+}

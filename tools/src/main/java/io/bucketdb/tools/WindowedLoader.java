@@ -1,0 +1,73 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Loads entries into an index through the asynchronous write API with a bounded window of
+ * unacknowledged puts. The ring batches what is in flight into group commits, where one blocking
+ * put at a time would pay a hand-off to the writer thread per entry; the window bounds the
+ * futures (and the key and value arrays they keep alive) however large the load.
+ */
+final class WindowedLoader {
+    /** Puts in flight at most (a power of two). */
+    static final int WINDOW = 4096;
+
+    private final BucketDB db;
+    private final CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
+    private long published;
+
+    WindowedLoader(BucketDB db) {
+        this.db = db;
+    }
+
+    /** Publishes a put of 8-byte key and value (the allocation-free path). */
+    void putLong(long key, long value) {
+        int slot = nextSlot();
+        window[slot] = db.putLongAsync(key, value);
+    }
+
+    /** Publishes a put; the arrays must stay unchanged until {@link #finish}. */
+    void put(byte[] key, byte[] value) {
+        int slot = nextSlot();
+        window[slot] = db.putAsync(key, value);
+    }
+
+    /** Puts published so far. */
+    long published() {
+        return published;
+    }
+
+    /** Waits for every put in flight to be acknowledged. */
+    void finish() {
+        for (int i = 0; i < WINDOW; i++) {
+            join(i);
+        }
+    }
+
+    private int nextSlot() {
+        int slot = (int) (published++ & (WINDOW - 1));
+        join(slot);
+        return slot;
+    }
+
+    private void join(int slot) {
+        CompletableFuture<?> f = window[slot];
+        if (f == null) {
+            return;
+        }
+        window[slot] = null;
+        try {
+            f.join();
+        } catch (CompletionException e) {
+            // Let the command's error report see the I/O failure itself, not the future's wrapper.
+            Throwable c = e.getCause();
+            throw c instanceof RuntimeException r ? r
+                    : c instanceof IOException io ? new UncheckedIOException(io) : new UncheckedIOException(new IOException(c));
+        }
+    }
+}
