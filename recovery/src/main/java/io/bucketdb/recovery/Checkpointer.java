@@ -7,6 +7,7 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.NativeFileOps;
+import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 
 import java.io.IOException;
@@ -35,10 +36,17 @@ public final class Checkpointer {
     private final DurableIO io;
     private final Path dwPath;
     private DurableFile dw;
+    /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
+    private PageChecksums checksums = new PageChecksums();
 
     public Checkpointer(DurableIO io, Path directory) {
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
+    }
+
+    /** Makes checkpoints carry on from {@code checksums}: those of the checkpoint the table file holds. */
+    public void useChecksums(PageChecksums checksums) {
+        this.checksums = checksums;
     }
 
     /** What a checkpoint did. */
@@ -82,6 +90,7 @@ public final class Checkpointer {
         for (int i = 0; i < pages.length; ) {
             int run = runLength(table, pages, i);
             ByteBuffer src = pageRun(table, pages[i], run);
+            checksums.record(pages[i], src); // the bytes this batch writes, in place too
             body.update(src.duplicate());
             out.write(pos, src);
             pos += (long) run * PAGE;
@@ -98,6 +107,8 @@ public final class Checkpointer {
         head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
         head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
         head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+        // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
+        long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, dwPath.getParent());
         out.write(0, head);
         out.force();
 
@@ -110,7 +121,7 @@ public final class Checkpointer {
         table.installHeader(next, slot, headerImage);
         table.dirty().clear();
         release(table, pages);
-        return new Result(pages.length, (pos - BODY) + (long) pages.length * PAGE + PAGE, next.generation, checkpointLsn);
+        return new Result(pages.length, (pos - BODY) + (long) pages.length * PAGE + PAGE + checksumBytes, next.generation, checkpointLsn);
     }
 
     /** Dirty pages below the allocation end, ascending. */
