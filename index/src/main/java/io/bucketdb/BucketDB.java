@@ -5,8 +5,10 @@ import io.bucketdb.recovery.DamagePolicy;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalWriter;
 import io.bucketdb.recovery.ReplayReport;
+import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.pipeline.JournalStage;
 import io.bucketdb.pipeline.PipelineConfig;
@@ -180,7 +182,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 file = TableFile.open(io, tablePath, true, options.maxChunkShift());
                 checkWidths(dir, file, options);
                 HashTable table = HashTable.open(file, new GrowthMarkers());
-                Recovery none = new Recovery(false, 0, 0, 0, 0, 0, false, file.header().checkpointLsn, file.header().checkpointLsn);
+                Recovery none = new Recovery(false, 0, 0, 0, 0, 0, false, file.header().checkpointLsn, file.header().checkpointLsn, false);
                 return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
             }
             GrowthMarkers markers = new GrowthMarkers();
@@ -192,6 +194,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 checkWidths(dir, file, options);
+                boolean checksumsRebuilt = useChecksums(io, dir, file, checkpointer);
                 table = HashTable.open(file, markers);
                 long checkpointLsn = file.header().checkpointLsn;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
@@ -199,7 +202,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
-                        Math.max(checkpointLsn, report.lastLsn()));
+                        Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 journal = JournalWriter.open(io, dir, options.journal(), checkpointLsn);
                 clean = file.header().cleanClose && !recovery.needed();
             } else {
@@ -207,7 +210,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 table = HashTable.open(file, markers);
                 journal = JournalWriter.open(io, dir, options.journal(), 0);
-                recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0);
+                recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
             }
             markers.live(journal);
@@ -247,6 +250,25 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
         io.rename(temp, tablePath);
         io.syncDirectory(dir);
+    }
+
+    /**
+     * Hands the checkpointer the page checksums of the checkpoint {@code file} holds (after a pending
+     * double-write batch was finished: its checksums were made durable before its head). A missing or
+     * damaged checksum file is rebuilt from the pages as they are: the table is sound, only the record of
+     * its checksums was lost. Returns whether it was rebuilt.
+     */
+    private static boolean useChecksums(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer) throws IOException {
+        PageChecksums checksums;
+        boolean rebuilt = false;
+        try {
+            checksums = PageChecksums.load(io, dir, file.header().generation);
+        } catch (CorruptIndexException lost) {
+            checksums = PageChecksums.rebuild(file);
+            rebuilt = true;
+        }
+        checkpointer.useChecksums(checksums);
+        return rebuilt;
     }
 
     private static void checkWidths(Path dir, TableFile file, Options options) {

@@ -12,9 +12,14 @@ package io.bucketdb;
  * @param batchDropped       whether an unfinished atomic batch at the end of the journal was dropped
  * @param checkpointLsn      the LSN of the checkpoint the table file held
  * @param lastLsn            the LSN of the last record replayed (the checkpoint LSN if none)
+ * @param checksumsRebuilt   whether the page checksum file of the checkpoint was missing or damaged and was rebuilt
+ *                           from the table file's pages as they are: the table file is taken as it stands, so damage
+ *                           it took before this open can no longer be found. Not counted by {@link #needed()}: a
+ *                           lost checksum file says nothing about how the index was closed
  */
 public record Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
-                       long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn) {
+                       long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
+                       boolean checksumsRebuilt) {
 
     /** Whether anything had to be done (the index was not closed cleanly). */
     public boolean needed() {

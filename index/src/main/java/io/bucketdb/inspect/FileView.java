@@ -95,6 +95,21 @@ final class FileView {
         return true;
     }
 
+    /** The CRC32C of the {@code len} bytes at {@code off}. */
+    int crc32c(long off, long len) {
+        check(off, len);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        long done = 0;
+        while (done < len) {
+            MemorySegment seg = mapping.segment(off + done);
+            long local = mapping.local(off + done);
+            long n = Math.min(len - done, seg.byteSize() - local);
+            crc.update(seg.asSlice(local, n).asByteBuffer());
+            done += n;
+        }
+        return (int) crc.getValue();
+    }
+
     /**
      * The table's hash of the {@code width}-byte key at {@code off}. Eight-byte keys go through
      * {@link RapidHash#hashLong}, which equals hashing their little-endian bytes.

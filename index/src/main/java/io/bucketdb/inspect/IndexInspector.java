@@ -5,7 +5,10 @@ import io.bucketdb.Options;
 import io.bucketdb.hash.RapidHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.DurableFile;
+import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * Reads a table file the way fsck reads a file system: through the storage layouts only, never
@@ -131,8 +135,8 @@ public final class IndexInspector implements AutoCloseable {
 
     /**
      * Whether a header newer than the one read at open is now on disk (a writer checkpointed or
-     * closed meanwhile): what was read may then mix two images, and a caller that found problems
-     * should inspect again before believing them.
+     * closed meanwhile), or a checkpoint newer than it is writing pages in place: what was read may
+     * then mix two images, and a caller that found problems should inspect again before believing them.
      */
     public boolean changedOnDisk() {
         long newest = h.generation;
@@ -143,7 +147,34 @@ public final class IndexInspector implements AutoCloseable {
                 // a slot being written right now: the other one decides
             }
         }
-        return newest != h.generation;
+        return newest != h.generation || newerBatchInPlace();
+    }
+
+    /**
+     * Whether the double-write file holds the head of a batch newer than the header read. A checkpoint
+     * writes that head (forced) before it writes its pages in place and installs its header only after,
+     * so meanwhile the pages may already be the newer image's (and their checksums the newer
+     * generation's). After a crash in that window the same holds until an open finishes the batch.
+     */
+    private boolean newerBatchInPlace() {
+        Path dw = dir.resolve(DoubleWriteLayout.FILE_NAME);
+        if (!Files.exists(dw)) {
+            return false;
+        }
+        try (DurableFile in = FileDurableIO.INSTANCE.open(dw, DurableIO.Mode.READ_ONLY)) {
+            if (in.size() < DoubleWriteLayout.SIZE) {
+                return false;
+            }
+            ByteBuffer head = ByteBuffer.allocate(DoubleWriteLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(0, head);
+            CRC32C crc = new CRC32C();
+            crc.update(head.duplicate().position(0).limit(DoubleWriteLayout.CHECKSUM_OFFSET));
+            return head.getLong(DoubleWriteLayout.MAGIC_OFFSET) == DoubleWriteLayout.MAGIC
+                    && head.getInt(DoubleWriteLayout.CHECKSUM_OFFSET) == (int) crc.getValue()
+                    && head.getLong(DoubleWriteLayout.GENERATION_OFFSET) > h.generation;
+        } catch (IOException e) {
+            return false; // being rewritten or unreadable: the header slots decide
+        }
     }
 
     /** Decodes header slot {@code slot} (0 = A, 1 = B) from the file as it is now. */

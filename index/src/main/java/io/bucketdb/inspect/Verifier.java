@@ -47,6 +47,8 @@ import static io.bucketdb.storage.BucketLayout.*;
  *       extents of every class's list and the alignment gaps tile {@code [DATA_START, fileEnd)} without
  *       overlap; gaps end at an alignment boundary and add up to {@code wastedBytes}; each free list's
  *       length equals its count.</li>
+ *   <li><b>Pages.</b> Every data page below the allocation end has the CRC32C that checkpoints recorded
+ *       for it ({@link PageChecksumCheck}), so damage at rest is found even where no structure looks.</li>
  * </ul>
  * Every walk is bounded and every reference range-checked first, so damage becomes a {@link Problem},
  * never a hang or an exception.
@@ -122,6 +124,11 @@ final class Verifier {
         } catch (RuntimeException | StackOverflowError e) {
             // A reader bug, not damage: say so instead of throwing, and keep what was found.
             report(0, "a file the verifier reads to the end", "the verifier stopped with " + e);
+        }
+        try {
+            PageChecksumCheck.run(in.directory(), file, h, view, this::add);
+        } catch (RuntimeException e) {
+            report(0, "page checksums the verifier reads to the end", "the verifier stopped with " + e);
         }
         if (suppressed > 0) {
             problems.add(new Problem(file, 0, "at most " + MAX_PROBLEMS + " problems listed", suppressed + " more not listed"));

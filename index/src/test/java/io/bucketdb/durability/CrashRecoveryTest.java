@@ -111,12 +111,13 @@ class CrashRecoveryTest {
             try (BucketDB recovered = BucketDB.open(image, Options.defaults().withDurability(Durability.ASYNC)
                     .withDurableIO(new CrashSimulator()))) {
                 oracle.check(recovered, where);
+                Fixtures.checksumsKept(recovered, where);
             } catch (IOException | RuntimeException e) {
                 throw new AssertionError(where + ": recovery failed: " + e, e);
             }
             if (i % 25 == 0) {
                 try (IndexInspector inspector = IndexInspector.open(image)) {
-                    assertEquals(java.util.List.of(), inspector.verify(), where + ": structure after recovery and close");
+                    assertEquals(java.util.List.of(), inspector.verify(), where + ": structure and page checksums after recovery and close");
                 }
             }
             FileUtils.deleteDirectory(image.toFile());

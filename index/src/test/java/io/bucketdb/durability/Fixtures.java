@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Shared steps of the durability tests: crash images, recovery with a check, quiet abandonment. */
 final class Fixtures {
@@ -55,10 +56,14 @@ final class Fixtures {
         return realOptions().withDurableIO(new CrashSimulator());
     }
 
-    /** Opens {@code image} on real files, checks the oracle (and the structure when asked), closes. */
+    /**
+     * Opens {@code image} on real files, checks the oracle and that the page checksums survived, closes, and
+     * when asked checks the structure and every page checksum of what recovery and close left.
+     */
     static void recoverAndCheck(Path image, CrashOracle oracle, boolean verify, String where) {
         try (BucketDB recovered = BucketDB.open(image, imageOptions())) {
             oracle.check(recovered, where);
+            checksumsKept(recovered, where);
         } catch (IOException | RuntimeException e) {
             throw new AssertionError(where + ": recovery failed: " + e, e);
         }
@@ -69,6 +74,16 @@ final class Fixtures {
                 throw new AssertionError(where + ": verify failed: " + e, e);
             }
         }
+    }
+
+    /**
+     * A checkpoint forces its page checksum file before the head of its double-write batch, so no crash or
+     * I/O failure can leave a checkpoint (finished by recovery or not) without its checksums: open must
+     * load them, never rebuild them.
+     */
+    static void checksumsKept(BucketDB recovered, String where) {
+        assertFalse(recovered.recovery().checksumsRebuilt(), where + ": the page checksums of the recovered checkpoint were lost: "
+                + recovered.recovery());
     }
 
     /** Closes an index abandoned at a crash, releasing threads, mappings and the lock; errors are expected. */

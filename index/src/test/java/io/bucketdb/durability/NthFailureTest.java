@@ -150,6 +150,7 @@ class NthFailureTest {
         }
         try (BucketDB recovered = BucketDB.open(dir, Fixtures.realOptions())) {
             oracle.check(recovered, where + ": reopen on real files");
+            Fixtures.checksumsKept(recovered, where + ": reopen on real files");
         } catch (IOException | RuntimeException e) {
             throw new AssertionError(where + ": reopen after the failure failed: " + e, e);
         }
@@ -209,6 +210,7 @@ class NthFailureTest {
                     assertInjected(e, where);
                     try (BucketDB recovered = BucketDB.open(dir, Fixtures.realOptions())) {
                         oracle.check(recovered, where + ": the next open");
+                        Fixtures.checksumsKept(recovered, where + ": the next open");
                     } catch (IOException | RuntimeException next) {
                         throw new AssertionError(where + ": the next open failed: " + next, next);
                     }

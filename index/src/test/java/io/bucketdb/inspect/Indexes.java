@@ -2,7 +2,10 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.PageChecksums;
+import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.HeaderLayout;
 
 import java.io.IOException;
@@ -62,11 +65,38 @@ final class Indexes {
         return k;
     }
 
-    /** Copies the index in {@code from} into a new directory {@code to} (after close: the file is all there is). */
+    /**
+     * Copies the index in {@code from} into a new directory {@code to} (after close: the table file and its
+     * page checksum files are all there is).
+     */
     static Path copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         Files.copy(from.resolve(BucketDB.TABLE_FILE), to.resolve(BucketDB.TABLE_FILE));
+        for (int g = 0; g < 2; g++) {
+            Path sums = PageChecksums.path(from, g);
+            if (Files.exists(sums)) {
+                Files.copy(sums, to.resolve(sums.getFileName()));
+            }
+        }
         return to;
+    }
+
+    /** The page checksum file of the active header's generation. */
+    static Path checksums(Path dir) throws IOException {
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            return PageChecksums.path(dir, in.header().generation);
+        }
+    }
+
+    /**
+     * Records the pages as they are now in the active generation's page checksum file, as a checkpoint
+     * would have: damage planted before this looks like what a writer bug would leave behind, which only
+     * the structural checks can find (damage at rest also fails its page checksum).
+     */
+    static void resealPages(Path dir) throws IOException {
+        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table(dir), true, Options.DEFAULT_MAX_CHUNK_SHIFT)) {
+            PageChecksums.rebuild(tf).writeFor(tf.header().generation, tf.header().fileEnd, FileDurableIO.INSTANCE, dir);
+        }
     }
 
     static Path table(Path dir) {

@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Plants one kind of damage by hand in a copy of a real index and checks that {@code verify()}
- * reports exactly it: the file, the offset and what was expected there.
+ * reports exactly it: the file, the offset and what was expected there. The damage is planted as a
+ * writer bug would leave it, checkpointed with matching page checksums ({@link Indexes#resealPages}),
+ * so that only the structural check can see it; {@link PageChecksumVerifyTest} covers damage at rest.
  */
 class VerifyDamageTest {
     private static final int KEYS = 20_000;
@@ -46,6 +48,7 @@ class VerifyDamageTest {
     }
 
     private static List<Problem> verify(Path dir) throws IOException {
+        Indexes.resealPages(dir);
         try (IndexInspector in = IndexInspector.open(dir)) {
             return in.verify();
         }

@@ -6,6 +6,7 @@ import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.PageSnapshot;
 import io.bucketdb.storage.TableFile;
 
@@ -51,10 +52,17 @@ public final class Checkpointer {
     private DurableFile dw;
     /** Used by whichever thread runs the current checkpoint; one runs at a time. */
     private ByteBuffer stage;
+    /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
+    private PageChecksums checksums = new PageChecksums();
 
     public Checkpointer(DurableIO io, Path directory) {
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
+    }
+
+    /** Makes checkpoints carry on from {@code checksums}: those of the checkpoint the table file holds. */
+    public void useChecksums(PageChecksums checksums) {
+        this.checksums = checksums;
     }
 
     /**
@@ -157,6 +165,9 @@ public final class Checkpointer {
                     snapshot.copyTo(i + k, stageSegment, (long) k * PAGE);
                 }
                 buf.clear().limit(n * PAGE);
+                for (int k = 0; k < n; k++) {
+                    checksums.record(snapshot.page(i + k), buf.duplicate().position(k * PAGE).limit((k + 1) * PAGE));
+                }
                 body.update(buf.duplicate());
                 out.write(pos, buf);
                 pos += (long) n * PAGE;
@@ -173,6 +184,8 @@ public final class Checkpointer {
             head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
             head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
             head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+            // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
+            long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, dwPath.getParent());
             out.write(0, head);
             out.force();
 
@@ -196,7 +209,7 @@ public final class Checkpointer {
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
             long released = snapshot.releaseUnchanged();
-            return new Result(count, (pos - BODY) + (long) count * PAGE + PAGE, next.generation, next.checkpointLsn,
+            return new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation, next.checkpointLsn,
                     snapshot.writerCopies(), released);
         }
 

@@ -209,6 +209,14 @@ public final class TableFile implements AutoCloseable {
         file.write(off, bytes);
     }
 
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code off} of the file (not the mapping, which may hold
+     * changes not yet checkpointed).
+     */
+    public void readRaw(long off, ByteBuffer dst) throws IOException {
+        file.read(off, dst);
+    }
+
     /** Forces the table file. */
     public void forceFile() throws IOException {
         file.force();

@@ -47,6 +47,11 @@ class LayoutDiagramTest {
     }
 
     @Test
+    void pageChecksumsDiagramMatchesOffsets() throws Exception {
+        checkFixed(PageChecksumsLayout.class);
+    }
+
+    @Test
     void bucketDiagramMatchesLayoutForSeveralWidths() throws Exception {
         List<Row> rows = diagram(BucketLayout.class);
         assertEquals(List.of("tophash", "keys", "values", "overflow"), rows.stream().map(Row::name).toList());

@@ -73,6 +73,7 @@ final class RecoverCommand implements Callable<Integer> {
         out.println("  torn tail dropped:          " + Text.count(r.tornBytes()) + " bytes");
         out.println("  records dropped at damage:  " + Text.count(r.recordsDropped()) + (truncate ? "" : " (only with --truncate)"));
         out.println("  unfinished batch dropped:   " + (r.batchDropped() ? "yes" : "no"));
+        out.println("  page checksums rebuilt:     " + (r.checksumsRebuilt() ? "yes (their file was missing or damaged)" : "no"));
         out.println("  entries now:                " + Text.count(count));
         out.flush();
         return Exit.OK;

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Check an index's structure: every key in the bucket its hash selects, tophash bytes, no key twice, "
-                + "counts, no overflow bucket reachable twice, no chain cycles, growth state, free space accounted, both header slots.",
+                + "counts, no overflow bucket reachable twice, no chain cycles, growth state, free space accounted, both header slots; "
+                + "and every data page against the CRC32C its checkpoint recorded, so one flipped byte anywhere in them is found.",
                 "Prints one line per problem (file @ offset: expected ..., found ...). Works on a live index: if a writer "
                         + "wrote a newer image while it ran, it checks again."},
         footer = {"%nExample:%n  bucketdb verify /data/idx && echo sound",

@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.hash.RapidHash;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
+import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.HeaderLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,9 +58,33 @@ class VerifyCommandTest {
         Cli.Result r = Cli.run("verify", dir.toString());
         assertEquals(1, r.code(), r::toString);
         String[] lines = r.out().split("\n");
-        assertEquals(1, lines.length, r::toString);
+        // The changed key breaks the structure, and as damage at rest it also fails its page's checksum.
+        assertEquals(2, lines.length, r::toString);
         assertTrue(lines[0].startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + koff + ": expected a key whose hash selects bucket "
                 + bucket + ", found key 0x"), lines[0]);
+        long page = koff >>> ExtentClasses.PAGE_SHIFT;
+        assertTrue(lines[1].startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + (page << ExtentClasses.PAGE_SHIFT) + ": expected page "
+                + page + " with CRC32C 0x"), lines[1]);
+        assertEquals("bucketdb verify: 2 problems found in " + dir + "\n", r.err());
+    }
+
+    @Test
+    void shouldReportAFlippedValueByteThatOnlyThePageChecksumSees() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 20_000);
+        long voff;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            Location loc = in.locate(Format.LONG.parse(4321L, 8, "key"));
+            voff = loc.foundBucketOffset() + in.layout().valueOffset(loc.slot());
+        }
+        // A value is any 8 bytes to the structure: no structural check can tell this flip from a real write.
+        write(dir, voff + 3, new byte[]{(byte) (Format.LONG.parse(Cli.value(4321L), 8, "value")[3] ^ 0x10)});
+        Cli.Result r = Cli.run("verify", dir.toString());
+        assertEquals(1, r.code(), r::toString);
+        long pageOff = (voff + 3) & -(long) ExtentClasses.PAGE_SIZE;
+        assertEquals(1, r.out().split("\n").length, r::toString);
+        assertTrue(r.out().startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + pageOff + ": expected page "
+                + (pageOff >>> ExtentClasses.PAGE_SHIFT) + " with CRC32C 0x"), r::toString);
+        assertTrue(r.out().contains(", found CRC32C 0x"), r::toString);
         assertEquals("bucketdb verify: 1 problem found in " + dir + "\n", r.err());
     }
 

@@ -1,0 +1,239 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+import static io.bucketdb.storage.PageChecksumsLayout.*;
+
+/**
+ * The CRC32C of every data page of the table file as the last checkpoint wrote it (issue 3), kept in
+ * memory by the writer and written by every checkpoint to its page checksum file
+ * ({@link PageChecksumsLayout}). A checkpoint writes only the pages dirtied since the last one, so the
+ * table carries the other pages' checksums over from earlier checkpoints: it is loaded on open for the
+ * header's generation, and rebuilt from the pages as they are when that file is lost.
+ *
+ * <p>Costs 4 bytes of memory per 4 KiB page (0.1 % of the table), and every checkpoint rewrites the
+ * whole file (0.1 % of the table's size), which keeps the file simple: one generation, one image.
+ *
+ * <p>Not thread-safe: the writer thread (or whoever runs checkpoints) owns it.
+ */
+public final class PageChecksums {
+    private static final int IO_CHUNK = 1 << 20;
+
+    /** Entry {@code i} is the CRC32C of table page {@code FIRST_PAGE + i}; missing entries are {@link #NEVER_WRITTEN}. */
+    private int[] crcs;
+    /** Entries the table has: pages below the allocation end it was written, loaded or rebuilt for. */
+    private int count;
+
+    /** Checksums of a new table: no page written yet. */
+    public PageChecksums() {
+        this(new int[0], 0);
+    }
+
+    private PageChecksums(int[] crcs, int count) {
+        this.crcs = crcs;
+        this.count = count;
+    }
+
+    /** The CRC32C of the bytes {@code page} has remaining; its position does not move. */
+    public static int crc(ByteBuffer page) {
+        CRC32C crc = new CRC32C();
+        crc.update(page.duplicate());
+        return (int) crc.getValue();
+    }
+
+    /** Records {@code crc} for table page {@code page} (a page number: file offset {@code >>> PAGE_SHIFT}). */
+    public void set(long page, int crc) {
+        int i = index(page);
+        if (i >= crcs.length) {
+            crcs = Arrays.copyOf(crcs, Math.max(i + 1, crcs.length + (crcs.length >> 1) + 16));
+        }
+        crcs[i] = crc;
+        count = Math.max(count, i + 1);
+    }
+
+    /**
+     * Records the checksums of consecutive pages from {@code firstPage}, whose bytes are what
+     * {@code pages} has remaining (a multiple of the page size); its position does not move.
+     */
+    public void record(long firstPage, ByteBuffer pages) {
+        int n = pages.remaining() >>> ExtentClasses.PAGE_SHIFT;
+        for (int k = 0; k < n; k++) {
+            set(firstPage + k, crc(pages.slice(pages.position() + (k << ExtentClasses.PAGE_SHIFT), ExtentClasses.PAGE_SIZE)));
+        }
+    }
+
+    /** The recorded CRC32C of table page {@code page}, or {@link PageChecksumsLayout#NEVER_WRITTEN}. */
+    public int get(long page) {
+        int i = index(page);
+        return i < crcs.length ? crcs[i] : NEVER_WRITTEN;
+    }
+
+    /** The number of pages this table covers (from {@link PageChecksumsLayout#FIRST_PAGE} on). */
+    public long pages() {
+        return count;
+    }
+
+    private static int index(long page) {
+        long i = page - FIRST_PAGE;
+        if (i < 0 || i > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("page " + page + " is not a data page of a table file");
+        }
+        return (int) i;
+    }
+
+    /** The path of the page checksum file of {@code generation} in index directory {@code dir}. */
+    public static Path path(Path dir, long generation) {
+        return dir.resolve(fileName(generation));
+    }
+
+    /**
+     * Writes the whole page checksum file of {@code generation}, covering every page below
+     * {@code fileEnd}, through {@code io}, and forces it. A checkpoint calls this before it writes the
+     * head of its double-write batch (see {@link PageChecksumsLayout} for why). Returns the bytes written.
+     */
+    public long writeFor(long generation, long fileEnd, DurableIO io, Path dir) throws IOException {
+        long pageCount = PageChecksumsLayout.pageCount(fileEnd);
+        Path path = path(dir, generation);
+        boolean existed = Files.exists(path);
+        try (DurableFile out = io.open(path, DurableIO.Mode.CREATE_OR_OPEN)) {
+            if (!existed) {
+                io.syncDirectory(dir);
+            }
+            // Body first, header last (one force covers both; load checks both CRCs, so order is for readers' sake).
+            CRC32C body = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(IO_CHUNK, Math.max(ENTRY, pageCount * ENTRY)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            long pos = BODY;
+            for (long i = 0; i < pageCount; ) {
+                buf.clear();
+                while (buf.hasRemaining() && i < pageCount) {
+                    buf.putInt(i < crcs.length ? crcs[(int) i] : NEVER_WRITTEN);
+                    i++;
+                }
+                buf.flip();
+                body.update(buf.duplicate());
+                out.write(pos, buf);
+                pos += buf.limit();
+            }
+            ByteBuffer head = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(MAGIC_OFFSET, MAGIC);
+            head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+            head.putInt(PAGE_SHIFT_OFFSET, ExtentClasses.PAGE_SHIFT);
+            head.putLong(GENERATION_OFFSET, generation);
+            head.putLong(PAGE_COUNT_OFFSET, pageCount);
+            head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
+            head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+            out.write(0, head);
+            out.force();
+            return pos;
+        }
+    }
+
+    /**
+     * Reads the page checksum file of {@code generation} from {@code dir}.
+     *
+     * @throws CorruptIndexException if the file is missing, written for another generation or page size,
+     *                               too short for its page count, or fails either CRC32C
+     */
+    public static PageChecksums load(DurableIO io, Path dir, long generation) throws IOException {
+        Path path = path(dir, generation);
+        if (!Files.exists(path)) {
+            throw new CorruptIndexException(path, 0, "the page checksums of checkpoint generation " + generation
+                    + ", found no file");
+        }
+        try (DurableFile in = io.open(path, DurableIO.Mode.READ_ONLY)) {
+            long size = in.size();
+            if (size < SIZE) {
+                throw new CorruptIndexException(path, size, "a page checksum file of at least " + SIZE + " bytes, found "
+                        + size + " bytes");
+            }
+            ByteBuffer head = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(0, head);
+            if (head.getLong(MAGIC_OFFSET) != MAGIC) {
+                throw new CorruptIndexException(path, MAGIC_OFFSET, "page checksum file magic 0x" + Long.toHexString(MAGIC)
+                        + ", found 0x" + Long.toHexString(head.getLong(MAGIC_OFFSET)));
+            }
+            int headCrc = headerChecksum(head);
+            if (head.getInt(CHECKSUM_OFFSET) != headCrc) {
+                throw new CorruptIndexException(path, CHECKSUM_OFFSET, "header CRC32C " + hex(headCrc)
+                        + " (of bytes [0, " + CHECKSUM_OFFSET + ")), found " + hex(head.getInt(CHECKSUM_OFFSET)));
+            }
+            if (head.getInt(FORMAT_VERSION_OFFSET) != FORMAT_VERSION) {
+                throw new CorruptIndexException(path, FORMAT_VERSION_OFFSET, "format version " + FORMAT_VERSION
+                        + ", found " + head.getInt(FORMAT_VERSION_OFFSET));
+            }
+            if (head.getInt(PAGE_SHIFT_OFFSET) != ExtentClasses.PAGE_SHIFT) {
+                throw new CorruptIndexException(path, PAGE_SHIFT_OFFSET, "page shift " + ExtentClasses.PAGE_SHIFT
+                        + ", found " + head.getInt(PAGE_SHIFT_OFFSET));
+            }
+            if (head.getLong(GENERATION_OFFSET) != generation) {
+                throw new CorruptIndexException(path, GENERATION_OFFSET, "checkpoint generation " + generation
+                        + " (the table header's), found " + head.getLong(GENERATION_OFFSET));
+            }
+            long pageCount = head.getLong(PAGE_COUNT_OFFSET);
+            if (pageCount < 0 || pageCount > Integer.MAX_VALUE - 64 || BODY + pageCount * ENTRY > size) {
+                throw new CorruptIndexException(path, PAGE_COUNT_OFFSET, "a page count whose " + ENTRY
+                        + "-byte entries fit the file's " + size + " bytes, found " + pageCount);
+            }
+            int[] crcs = new int[(int) pageCount];
+            CRC32C body = new CRC32C();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(IO_CHUNK, Math.max(ENTRY, pageCount * ENTRY)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            int i = 0;
+            for (long pos = BODY; i < pageCount; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), (pageCount - i) * ENTRY));
+                in.read(pos, buf);
+                buf.flip();
+                body.update(buf.duplicate());
+                pos += buf.limit();
+                while (buf.hasRemaining()) {
+                    crcs[i++] = buf.getInt();
+                }
+            }
+            if ((int) body.getValue() != head.getInt(BODY_CHECKSUM_OFFSET)) {
+                throw new CorruptIndexException(path, BODY_CHECKSUM_OFFSET, "body CRC32C " + hex(head.getInt(BODY_CHECKSUM_OFFSET))
+                        + " (as recorded here) over the " + pageCount + " page checksums at [" + BODY + ", "
+                        + (BODY + pageCount * ENTRY) + "), found " + hex((int) body.getValue()));
+            }
+            return new PageChecksums(crcs, (int) pageCount);
+        }
+    }
+
+    /**
+     * Computes the checksums of every page of {@code table} below its allocation end from the file as it
+     * is (not the mapping): what to carry on with when the page checksum file was lost. The table file
+     * is then trusted as it stands; only damage after this can be found.
+     */
+    public static PageChecksums rebuild(TableFile table) throws IOException {
+        long pageCount = PageChecksumsLayout.pageCount(table.header().fileEnd);
+        if (pageCount > Integer.MAX_VALUE - 64) {
+            throw new IOException(table.path() + ": a table of " + pageCount + " pages is too large for page checksums");
+        }
+        PageChecksums sums = new PageChecksums(new int[(int) pageCount], (int) pageCount);
+        ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK);
+        for (long page = FIRST_PAGE; page < FIRST_PAGE + pageCount; ) {
+            int n = (int) Math.min(IO_CHUNK >>> ExtentClasses.PAGE_SHIFT, FIRST_PAGE + pageCount - page);
+            buf.clear().limit(n << ExtentClasses.PAGE_SHIFT);
+            table.readRaw(page << ExtentClasses.PAGE_SHIFT, buf);
+            sums.record(page, buf.flip());
+            page += n;
+        }
+        return sums;
+    }
+
+    private static int headerChecksum(ByteBuffer head) {
+        CRC32C crc = new CRC32C();
+        crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));
+        return (int) crc.getValue();
+    }
+
+    private static String hex(int crc) {
+        return String.format("0x%08x", crc);
+    }
+}

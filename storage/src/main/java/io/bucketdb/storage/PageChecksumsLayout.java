@@ -1,0 +1,80 @@
+package io.bucketdb.storage;
+
+/**
+ * Byte layout of a page checksum file: the CRC32C of every data page of the table file as one
+ * checkpoint left it, so that damage to the table file at rest (a flipped bit, a torn sector, a
+ * stray write) can be found later by {@code bucketdb verify}, page by page.
+ *
+ * <p>There are two files in the index directory, {@code page-checksums-0.bdb} and
+ * {@code page-checksums-1.bdb}; the checkpoint of generation {@code g} rewrites file {@code g % 2}
+ * completely and forces it <em>before</em> it writes the head of its double-write batch. So the file
+ * of the header in use is never the one being rewritten (a crash before header {@code g} is installed
+ * leaves header {@code g - 1} and file {@code (g - 1) % 2} intact), and whenever recovery can finish a
+ * batch of generation {@code g}, the checksums of generation {@code g} are durable already.
+ *
+ * <pre>
+ *  offset  size  field
+ *       0     8  magic
+ *       8     4  formatVersion
+ *      12     4  pageShift
+ *      16     8  generation
+ *      24     8  pageCount
+ *      32     4  bodyChecksum
+ *      36     4  checksum
+ *      40        (end)
+ * </pre>
+ *
+ * The body follows at {@link #BODY}: {@code pageCount} 4-byte CRC32C values, entry {@code i} for the
+ * table page at {@code DATA_START + i * 2^pageShift}; {@code pageCount} covers every page below the
+ * header's allocation end ({@code fileEnd}). {@code bodyChecksum} is CRC32C of the body,
+ * {@code checksum} CRC32C of header bytes {@code [0, CHECKSUM)}. All integers little-endian. Bytes
+ * after the body are ignored (a file written for a smaller table is overwritten, not truncated).
+ *
+ * <p>An entry of {@link #NEVER_WRITTEN} (0) means no checkpoint has written that page since the file
+ * was created, so it must still read as zeros (the allocator grows the file with zeros). A page whose
+ * real CRC32C happens to be 0 is recorded as 0 too; verify therefore accepts a page for entry 0 if its
+ * CRC32C is 0 <em>or</em> it is all zeros. The one damage this cannot see is such a page (1 in 2^32)
+ * turned into all zeros.
+ */
+public final class PageChecksumsLayout {
+    /** "BDBPGCRC" read as a little-endian long. */
+    public static final long MAGIC = 0x4352434750424442L;
+    public static final int FORMAT_VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int FORMAT_VERSION_OFFSET = 8;
+    public static final int PAGE_SHIFT_OFFSET = 12;
+    public static final int GENERATION_OFFSET = 16;
+    public static final int PAGE_COUNT_OFFSET = 24;
+    public static final int BODY_CHECKSUM_OFFSET = 32;
+    public static final int CHECKSUM_OFFSET = 36;
+    public static final int SIZE = 40;
+    /** Where the body starts. */
+    public static final int BODY = SIZE;
+    /** Bytes per body entry. */
+    public static final int ENTRY = 4;
+
+    /** The body entry of a page no checkpoint has written: the page must be all zeros. */
+    public static final int NEVER_WRITTEN = 0;
+
+    /** The table page of body entry 0: the first page after both header slots. */
+    public static final long FIRST_PAGE = HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT;
+
+    private PageChecksumsLayout() {
+    }
+
+    /** The name of the file the checkpoint of {@code generation} writes. */
+    public static String fileName(long generation) {
+        return "page-checksums-" + Math.floorMod(generation, 2) + ".bdb";
+    }
+
+    /** The byte offset in the file of the entry for table page {@code page}. */
+    public static long entryOffset(long page) {
+        return BODY + (page - FIRST_PAGE) * ENTRY;
+    }
+
+    /** The number of entries for a table whose allocation end is {@code fileEnd}. */
+    public static long pageCount(long fileEnd) {
+        return Math.max(0, fileEnd - HeaderLayout.DATA_START) >>> ExtentClasses.PAGE_SHIFT;
+    }
+}
