@@ -277,7 +277,8 @@ public final class StagedIndex implements AutoCloseable {
 
     /** Whether a swap of {@code dir} stopped between its two renames (no index at dir, one retired beside it). */
     static boolean interrupted(Path dir) {
-        return !Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
+        return dir.toAbsolutePath().normalize().getFileName() != null // the root has no siblings to swap with
+                && !Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
     }
 
     /**

@@ -52,7 +52,7 @@ final class CompactCommand implements Callable<Integer> {
             return Exit.OK;
         }
         if (!Files.isDirectory(dir)) {
-            throw new CliException(Exit.IO, dir + ": no such index directory");
+            throw new CliException(Exit.IO, dir + (Files.exists(dir) ? " is not a directory: an index is a directory" : ": no such index directory"));
         }
         if (!Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
             throw new CliException(Exit.IO, dir + " is not an index: " + BucketDB.TABLE_FILE + " is missing");

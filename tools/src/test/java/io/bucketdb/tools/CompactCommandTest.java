@@ -162,6 +162,7 @@ class CompactCommandTest {
         Path plain = Files.createDirectories(tmp.resolve("plain"));
         Files.writeString(plain.resolve("notes.txt"), "not an index");
         assertBad(Cli.run("compact", plain.toString()), 3, "is not an index: table.bdb is missing");
+        assertBad(Cli.run("compact", plain.resolve("notes.txt").toString()), 3, "notes.txt is not a directory");
         Path junk = Files.createDirectories(tmp.resolve("junk"));
         Files.write(junk.resolve(BucketDB.TABLE_FILE), new byte[20_000]);
         assertBad(Cli.run("compact", junk.toString()), 3, "run 'bucketdb verify " + junk + "'");
