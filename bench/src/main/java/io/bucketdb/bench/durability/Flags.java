@@ -1,12 +1,10 @@
 package io.bucketdb.bench.durability;
 
-import java.util.LinkedHashMap;
+import io.bucketdb.bench.compare.Args;
+
 import java.util.Map;
 
-/**
- * {@code --name value} (or {@code --name=value}) pairs; {@code --flag} alone is {@code "true"}. The
- * same syntax as {@code compare.Args}, which is package-private there.
- */
+/** {@link Args}'s {@code --name value} pairs with the lookups the durability benchmark needs. */
 final class Flags {
     private final Map<String, String> values;
 
@@ -15,23 +13,7 @@ final class Flags {
     }
 
     static Flags parse(String[] args) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + a + " (options are --name value)");
-            }
-            String name = a.substring(2);
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                out.put(name.substring(0, eq), name.substring(eq + 1));
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                out.put(name, args[++i]);
-            } else {
-                out.put(name, "true");
-            }
-        }
-        return new Flags(out);
+        return new Flags(Args.parse(args));
     }
 
     boolean has(String name) {
