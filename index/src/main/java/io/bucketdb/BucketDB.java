@@ -255,8 +255,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * Hands the checkpointer the page checksums of the checkpoint {@code file} holds (after a pending
      * double-write batch was finished: its checksums were made durable before its head). A missing or
-     * damaged checksum file is rebuilt from the pages as they are: the table is sound, only the record of
-     * its checksums was lost. Returns whether it was rebuilt.
+     * damaged checksum file is rebuilt from the pages as they are: the table can still be opened, only
+     * the means to find damage it took before now is lost. Returns whether it was rebuilt.
      */
     private static boolean useChecksums(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer) throws IOException {
         PageChecksums checksums;

@@ -2,6 +2,7 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Seeds;
+import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
@@ -276,6 +277,33 @@ class PageChecksumVerifyTest {
                 model.forEach((k, v) -> assertEquals(v, db.getLong(k, v ^ 1), "key " + k));
             }
         });
+    }
+
+    /**
+     * A checkpoint writes pages in place (and they stop matching the active generation's checksums) only
+     * after the head of its double-write batch is durable: an inspector that sees a newer head says the
+     * file changed, so {@code bucketdb verify} checks again instead of reporting a live checkpoint as damage.
+     */
+    @Test
+    void shouldSayTheFileChangedWhileANewerBatchIsWrittenInPlace() throws IOException {
+        Path dir = Indexes.copy(built, tmp.resolve("inplace"));
+        Path dw = dir.resolve(DoubleWriteLayout.FILE_NAME);
+        Files.copy(built.resolve(DoubleWriteLayout.FILE_NAME), dw);
+        long generation = headerOf(dir).generation;
+        ByteBuffer head = ByteBuffer.wrap(readAt(dw, 0, DoubleWriteLayout.SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(generation, head.getLong(DoubleWriteLayout.GENERATION_OFFSET), "the last batch is the installed checkpoint's");
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertFalse(in.changedOnDisk());
+            head.putLong(DoubleWriteLayout.GENERATION_OFFSET, generation + 1);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(head.duplicate().position(0).limit(DoubleWriteLayout.CHECKSUM_OFFSET));
+            head.putInt(DoubleWriteLayout.CHECKSUM_OFFSET, (int) crc.getValue());
+            writeAt(dw, 0, head.array());
+            assertTrue(in.changedOnDisk(), "a newer batch is being written in place");
+            head.putInt(DoubleWriteLayout.CHECKSUM_OFFSET, (int) crc.getValue() ^ 1);
+            writeAt(dw, 0, head.array());
+            assertFalse(in.changedOnDisk(), "a torn head announces nothing");
+        }
     }
 
     // ------------------------------------------------------------------ helpers
