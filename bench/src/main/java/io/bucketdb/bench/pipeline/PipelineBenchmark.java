@@ -29,7 +29,8 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     io.bucketdb.bench.pipeline.PipelineBenchmark [options]
- *   --dir DIR             where the indexes go (default: a new folder in java.io.tmpdir); use a real disk,
+ *   --dir DIR             the indexes go into a new folder inside DIR, deleted at the end (default: a new
+ *                         folder in java.io.tmpdir); use a real disk,
  *                         not tmpfs, or SYNC's forces cost nothing
  *   --producers 1,2,...   producer threads of the put runs (default 1,2,4,16,64)
  *   --durability A,B      durability modes of the put runs (default SYNC,ASYNC)
@@ -70,7 +71,10 @@ public final class PipelineBenchmark {
         if (keySpace < 1 || preload < 1 || measure <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--keys and --preload must be positive, --seconds positive, --warmup not negative");
         }
-        Path root = a.containsKey("dir") ? Files.createDirectories(Path.of(a.get("dir")).toAbsolutePath())
+        // Always a new folder of our own, also inside --dir: the end of the run deletes it, and it must
+        // never delete what the user keeps in DIR.
+        Path root = a.containsKey("dir")
+                ? Files.createTempDirectory(Files.createDirectories(Path.of(a.get("dir")).toAbsolutePath()), "bucketdb-pipeline-bench-")
                 : Files.createTempDirectory("bucketdb-pipeline-bench-");
         String fileSystem = Files.getFileStore(root).type();
         if (fileSystem.equals("tmpfs")) {
