@@ -5,8 +5,12 @@ package io.bucketdb.recovery;
  *
  * @param recordsRead    records handed to the consumer (those with an LSN above the replay start)
  * @param lastLsn        LSN of the last valid record kept in the journal; the replay start if there is none
- * @param tornBytes      bytes of a partly written tail (a crash during an unforced write) that were ignored;
- *                       0 for a clean end
+ * @param tornBytes      bytes of a partly written tail (a crash during an unforced write) that were ignored:
+ *                       from the first invalid frame to the end of the last frame of the segment's current life
+ *                       whose header survived (or to the file end when less than a frame header remains).
+ *                       A torn frame whose own header was lost, with no later header of this life, counts 0:
+ *                       its bytes cannot be told apart from a recycled segment's earlier life, so the count
+ *                       is a lower bound. 0 for a clean end
  * @param recordsDropped intact records cut off by {@link DamagePolicy#TRUNCATE}; 0 unless the journal was damaged
  * @param segmentsSeen   segment files whose records were read
  */
