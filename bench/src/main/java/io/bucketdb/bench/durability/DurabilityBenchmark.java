@@ -1,6 +1,7 @@
 package io.bucketdb.bench.durability;
 
 import io.bucketdb.Durability;
+import io.bucketdb.Options;
 
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -182,8 +183,7 @@ public final class DurabilityBenchmark {
         return """
                 ## Bytes written per put
 
-                A child JVM opens a new index with default options (checkpoint at 64 MiB dirty, 256 MiB of journal or \
-                60 s) and puts N random keys through a window of 4096 puts in flight, so SYNC forces once per batch \
+                A child JVM opens a new index with default options (%s) and puts N random keys through a window of 4096 puts in flight, so SYNC forces once per batch \
                 (group commit). Every write and force goes through a counting `DurableIO`; the figures are bytes handed \
                 to `write` while the puts ran (the new index's own creation excluded), per put and by file. \
                 Checkpoints are those the default triggers started during the puts; total B/put is what the puts \
@@ -192,7 +192,14 @@ public final class DurabilityBenchmark {
                 instead. Device-level writes are higher: each force of a partly written journal page rewrites that \
                 page, and the file system adds its own journal.
 
-                """ + t.render();
+                """.formatted(defaultTriggers()) + t.render();
+    }
+
+    /** The default checkpoint triggers, read from {@code Options} so the text cannot go stale. */
+    private static String defaultTriggers() {
+        Options d = Options.defaults();
+        return String.format("checkpoint at %d MiB dirty, %d MiB of journal or %d s", d.dirtyLimitBytes() >> 20,
+                d.journalLimitBytes() >> 20, d.checkpointInterval().toSeconds());
     }
 
     private Path dataDir(String name) {
