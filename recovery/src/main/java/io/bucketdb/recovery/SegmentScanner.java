@@ -32,6 +32,8 @@ import java.util.zip.CRC32C;
  */
 final class SegmentScanner {
     static final int WINDOW_SIZE = 256 << 10;
+    /** Compared against to cross the zero-filled (preallocated, unused) rest of a segment at memory speed. */
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[WINDOW_SIZE]);
 
     private final JournalOptions options;
     private final ByteBuffer window = ByteBuffer.allocateDirect(WINDOW_SIZE);
@@ -130,7 +132,7 @@ final class SegmentScanner {
         long position = start;
         while (readHeader(position)) {
             if (!wellFormed() || !reachable(position, start, expectedLsn)) {
-                position += ALIGNMENT;
+                position = frameLength == 0 ? nextNonZeroLength(position) : position + ALIGNMENT;
                 continue;
             }
             int aligned = JournalRecordLayout.alignedLength(frameLength);
@@ -187,6 +189,28 @@ final class SegmentScanner {
         reserved = windowMemory.get(U16, at + RESERVED_OFFSET);
         lsn = windowMemory.get(U64, at + LSN_OFFSET);
         return true;
+    }
+
+    /**
+     * The first 8-aligned position after {@code position} whose frame-length word may be non-zero (or
+     * one the file cannot hold a header at). No frame has length 0, so every position skipped is one
+     * {@link #wellFormed()} rejects; skipping them with a vectorized compare makes crossing the
+     * zero-filled rest of a preallocated segment (64 MiB by default, on every open) cost a read of
+     * it, not millions of header decodes.
+     */
+    private long nextNonZeroLength(long position) throws IOException {
+        long p = position + ALIGNMENT;
+        while (p + PAYLOAD_OFFSET <= size) {
+            int n = (int) Math.min(WINDOW_SIZE, size - p);
+            fill(p, n);
+            int from = (int) (p - windowStart);
+            long m = MemorySegment.mismatch(windowMemory, from, from + n, ZEROS, 0, n);
+            if (m >= 0) {
+                return (p + m) & -(long) ALIGNMENT; // the frame whose header holds that byte, or an earlier all-zero one
+            }
+            p = (p + n) & -(long) ALIGNMENT;
+        }
+        return p;
     }
 
     /** Whether the header just read has a length within limits, a known type and flags, zero reserved bytes. */
