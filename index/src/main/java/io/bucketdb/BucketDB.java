@@ -132,6 +132,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
+    /**
+     * Who holds the writer lock of the index in {@code dir}, as its lock file names them ("pid N (started
+     * T)"), or empty if no writer has it open. Reads only: tools use it to say that they read the last
+     * checkpoint image of a live index. A writer that opens at the very moment of the probe may be refused
+     * once, as by any other holder.
+     */
+    public static java.util.Optional<String> writerLockHolder(Path dir) throws IOException {
+        return java.util.Optional.ofNullable(DirectoryLock.holder(dir));
+    }
+
     /** Opens or creates the index in {@code dir} with {@link Options#defaults()}: 8-byte keys and values. */
     public static BucketDB open(Path dir) throws IOException {
         return open(dir, Options.defaults());

@@ -1,5 +1,7 @@
 package io.bucketdb;
 
+import io.bucketdb.storage.FileDurableIO;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,8 +14,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The OS file lock that admits one writer process per index directory (DESIGN.md, section 5).
@@ -71,7 +75,7 @@ final class DirectoryLock implements AutoCloseable {
                 holder[0] = "this process: " + mine;
                 return null;
             }
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel ch = openLockFile(file);
             FileLock lock;
             try {
                 lock = ch.tryLock();
@@ -101,9 +105,55 @@ final class DirectoryLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the lock file, creating it owner-only (0600) like every file of an index (DESIGN.md, section 5):
+     * it names the holder's pid and start time. Where the file system takes no POSIX permissions it is
+     * created with the default ones.
+     */
+    private static FileChannel openLockFile(Path file) throws IOException {
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            return FileChannel.open(file, options, FileDurableIO.ownerOnlyFile());
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(file, options); // a file system without POSIX permissions: nothing to restrict
+        }
+    }
+
     /** This lock, for an open that runs while the owner keeps holding it: closing the view releases nothing. */
     DirectoryLock borrowed() {
         return new DirectoryLock(channel, lock, key, false);
+    }
+
+    /**
+     * Who holds the lock of {@code dir}, or null if nobody does; writes nothing. A lock this process holds
+     * is answered from {@link #HELD} without opening the file (a close would drop it). Otherwise a shared
+     * lock is tried on the existing file, which needs only read access and fails while a writer holds its
+     * exclusive one, and is released at once.
+     */
+    static String holder(Path dir) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        synchronized (HELD) {
+            Object key = fileKey(file);
+            if (key == null) {
+                return null; // no writer ever opened this directory
+            }
+            String mine = HELD.get(key);
+            if (mine != null) {
+                return mine;
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                FileLock probe = ch.tryLock(0, Long.MAX_VALUE, true);
+                if (probe == null) {
+                    return readHolder(file);
+                }
+                probe.release();
+                return null;
+            } catch (OverlappingFileLockException e) {
+                return readHolder(file); // only if the file was replaced under us since fileKey() looked
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+        }
     }
 
     /** The file's identity without opening it (a stat), or null if it does not exist yet. */

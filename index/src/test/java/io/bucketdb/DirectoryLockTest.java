@@ -6,10 +6,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The writer lock as another process sees it. POSIX record locks belong to the process and any
@@ -46,6 +50,17 @@ class DirectoryLockTest {
         }
         try (BucketDB db = BucketDB.open(dir)) {
             assertEquals(2, db.getLong(2, -1));
+        }
+    }
+
+    @Test
+    void shouldCreateTheLockFileOwnerOnly() throws IOException {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        Path dir = tmp.resolve("perm");
+        try (BucketDB db = BucketDB.open(dir)) {
+            db.putLong(1, 1);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("LOCK"))),
+                    "the lock file names the holder's pid: owner-only like the index's other files");
         }
     }
 

@@ -4,6 +4,9 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.hash.RapidHash;
 import io.bucketdb.recovery.DoubleWriteLayout;
+import io.bucketdb.recovery.JournalCheck;
+import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
@@ -52,6 +55,7 @@ public final class IndexInspector implements AutoCloseable {
     private final long pieceMask;
     private long[] pieces;
     private long[] oldPieces;
+    private JournalCheck journal;
 
     private IndexInspector(Path dir, TableFile tf) throws IOException {
         this.dir = dir;
@@ -82,6 +86,9 @@ public final class IndexInspector implements AutoCloseable {
         Path table = dir.resolve(BucketDB.TABLE_FILE);
         if (!Files.exists(table)) {
             throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + BucketDB.TABLE_FILE + " in it");
+        }
+        if (!Files.isRegularFile(table)) {
+            throw new IOException(table + ": not a regular file (a table file is one)");
         }
         TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
         try {
@@ -441,6 +448,21 @@ public final class IndexInspector implements AutoCloseable {
      */
     public List<Problem> verify() {
         return new Verifier(this, tf.path(), h, layout, view).run();
+    }
+
+    /**
+     * The journal after this image's checkpoint LSN, judged as opening the index would judge it
+     * ({@link JournalReader#check}): damage an open would refuse, or the torn tail it would drop. Read
+     * once per inspector. A writer may append meanwhile, so on a live index a tail being written can
+     * show as torn. The default {@link JournalOptions} bound frame lengths, as a default open does.
+     *
+     * @throws IOException if a segment cannot be read (a live writer may have recycled it meanwhile)
+     */
+    public JournalCheck journalCheck() throws IOException {
+        if (journal == null) {
+            journal = new JournalReader(FileDurableIO.INSTANCE, dir, JournalOptions.defaults()).check(h.checkpointLsn);
+        }
+        return journal;
     }
 
     // ------------------------------------------------------------------ geometry

@@ -1,5 +1,6 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
@@ -9,6 +10,7 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.OverflowPageLayout;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -49,6 +51,10 @@ import static io.bucketdb.storage.BucketLayout.*;
  *       length equals its count.</li>
  *   <li><b>Pages.</b> Every data page below the allocation end has the CRC32C that checkpoints recorded
  *       for it ({@link PageChecksumCheck}), so damage at rest is found even where no structure looks.</li>
+ *   <li><b>Journal.</b> The segments after the checkpoint LSN, as opening the index reads them
+ *       ({@link IndexInspector#journalCheck}): a frame with a bad length, type or CRC32C that valid,
+ *       forced records follow, a damaged segment header, a missing segment. A torn tail (what a crash
+ *       leaves after the last force) is not a problem; {@code bucketdb verify} prints it as a note.</li>
  * </ul>
  * Every walk is bounded and every reference range-checked first, so damage becomes a {@link Problem},
  * never a hang or an exception.
@@ -129,6 +135,16 @@ final class Verifier {
             PageChecksumCheck.run(in.directory(), file, h, view, this::add);
         } catch (RuntimeException e) {
             report(0, "page checksums the verifier reads to the end", "the verifier stopped with " + e);
+        }
+        try {
+            JournalCheck journal = in.journalCheck();
+            if (journal.damaged()) {
+                add(Problem.of(journal.damage()));
+            }
+        } catch (IOException e) {
+            add(new Problem(in.directory(), 0, "readable journal segments", e.toString()));
+        } catch (RuntimeException e) {
+            report(0, "journal segments the verifier reads to the end", "the verifier stopped with " + e);
         }
         if (suppressed > 0) {
             problems.add(new Problem(file, 0, "at most " + MAX_PROBLEMS + " problems listed", suppressed + " more not listed"));

@@ -65,50 +65,74 @@ public final class JournalReader {
      *                               records after {@code afterLsn}, or cannot be read by this version
      */
     public ReplayReport replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) throws IOException {
-        List<SegmentFiles.Entry> files = SegmentFiles.segments(directory);
-        SegmentHeader[] headers = new SegmentHeader[files.size()];
-        int firstBorn = -1;
-        int start = -1;
-        for (int i = 0; i < files.size(); i++) {
-            headers[i] = SegmentHeader.read(io, files.get(i).path(), files.get(i).sequence());
-            if (headers[i] != null) {
-                firstBorn = firstBorn < 0 ? i : firstBorn;
-                start = headers[i].firstLsn() <= afterLsn + 1 ? i : start;
-            }
+        return new Replay(afterLsn, policy, consumer).run();
+    }
+
+    /**
+     * Judges the journal after {@code afterLsn} exactly as {@link #replay} with {@link DamagePolicy#FAIL}
+     * does on open, reading only: {@code bucketdb verify} calls damage what an open would refuse, and a
+     * torn tail what an open would drop.
+     *
+     * @throws IOException if a segment cannot be read (the file system failed, or a live writer recycled
+     *                     a segment meanwhile): that is not damage
+     */
+    public JournalCheck check(long afterLsn) throws IOException {
+        Replay replay = new Replay(afterLsn, DamagePolicy.FAIL, (lsn, record) -> { });
+        try {
+            ReplayReport report = replay.run();
+            boolean torn = report.tornBytes() > 0;
+            return new JournalCheck(null, torn ? replay.lastFile : null, torn ? replay.lastEnd : 0, report.tornBytes(),
+                    report.recordsRead(), replay.deliveredBytes, report.lastLsn());
+        } catch (CorruptIndexException e) {
+            return new JournalCheck(e, null, 0, 0, replay.delivered, replay.deliveredBytes, afterLsn + replay.delivered);
         }
-        Replay replay = new Replay(files, headers, afterLsn, policy, consumer);
-        if (firstBorn < 0) {
-            return replay.withoutSegments();
-        }
-        if (start < 0) {
-            throw new CorruptIndexException(files.get(firstBorn).path(), FIRST_LSN_OFFSET,
-                    "a journal holding every record after the checkpoint at LSN " + afterLsn
-                            + ", but its oldest segment starts at LSN " + headers[firstBorn].firstLsn());
-        }
-        return replay.run(start);
     }
 
     /** One replay's state. */
     private final class Replay {
-        private final List<SegmentFiles.Entry> files;
-        private final SegmentHeader[] headers;
         private final long afterLsn;
         private final DamagePolicy policy;
         private final RecordConsumer consumer;
         private final SegmentScanner scanner = new SegmentScanner(options);
+        private List<SegmentFiles.Entry> files;
+        private SegmentHeader[] headers;
         private long delivered;
+        private long deliveredBytes;
         private int seen;
+        /** Where the kept journal ends: the last segment read and the end of its last valid record. */
+        private Path lastFile;
+        private long lastEnd;
 
-        Replay(List<SegmentFiles.Entry> files, SegmentHeader[] headers, long afterLsn, DamagePolicy policy,
-               RecordConsumer consumer) {
-            this.files = files;
-            this.headers = headers;
+        Replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) {
             this.afterLsn = afterLsn;
             this.policy = policy;
             this.consumer = consumer;
         }
 
-        ReplayReport run(int start) throws IOException {
+        ReplayReport run() throws IOException {
+            files = SegmentFiles.segments(directory);
+            headers = new SegmentHeader[files.size()];
+            int firstBorn = -1;
+            int start = -1;
+            for (int i = 0; i < files.size(); i++) {
+                headers[i] = SegmentHeader.read(io, files.get(i).path(), files.get(i).sequence());
+                if (headers[i] != null) {
+                    firstBorn = firstBorn < 0 ? i : firstBorn;
+                    start = headers[i].firstLsn() <= afterLsn + 1 ? i : start;
+                }
+            }
+            if (firstBorn < 0) {
+                return withoutSegments();
+            }
+            if (start < 0) {
+                throw new CorruptIndexException(files.get(firstBorn).path(), FIRST_LSN_OFFSET,
+                        "a journal holding every record after the checkpoint at LSN " + afterLsn
+                                + ", but its oldest segment starts at LSN " + headers[firstBorn].firstLsn());
+            }
+            return run(start);
+        }
+
+        private ReplayReport run(int start) throws IOException {
             for (int i = start; ; i++) {
                 SegmentScanner.Walk walk = walk(i);
                 if (!isLast(i)) {
@@ -123,9 +147,9 @@ public final class JournalReader {
                 }
                 SegmentScanner.Tail tail = scanTail(i, walk, policy == DamagePolicy.TRUNCATE);
                 if (tail.damaged()) {
-                    return damaged(i, walk, tailDamage(files.get(i), walk, tail));
+                    return damaged(i, walk, tailDamage(i, walk, tail));
                 }
-                return finish(files.get(i), walk, tail.tornEnd() - tail.start(), 0);
+                return finish(i, walk, tail.tornEnd() - tail.start(), 0);
             }
         }
 
@@ -166,6 +190,7 @@ public final class JournalReader {
                 SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, headers[i].firstLsn(), afterLsn, consumer);
                 seen++;
                 delivered += walk.delivered();
+                deliveredBytes += walk.deliveredBytes();
                 return walk;
             }
         }
@@ -185,14 +210,21 @@ public final class JournalReader {
             }
         }
 
-        private static CorruptIndexException unreadableHeader(SegmentFiles.Entry entry, long firstLsn) {
+        private CorruptIndexException unreadableHeader(SegmentFiles.Entry entry, long firstLsn) throws IOException {
             return new CorruptIndexException(entry.path(), 0, "a valid header for segment " + entry.sequence()
-                    + ": record-like frames from LSN " + firstLsn + " follow it, so it was not a segment whose"
-                    + " creation a crash interrupted");
+                    + " (record-like frames from LSN " + firstLsn + " follow it, so it was not a segment whose"
+                    + " creation a crash interrupted), found " + whyNoHeader(entry));
+        }
+
+        /** What the header of {@code entry}, which {@link SegmentHeader#read} refused, holds instead. */
+        private String whyNoHeader(SegmentFiles.Entry entry) throws IOException {
+            try (DurableFile file = io.open(entry.path(), DurableIO.Mode.READ_ONLY)) {
+                return SegmentHeader.describeInvalid(file, entry.sequence());
+            }
         }
 
         /** Why segment {@code i + 1} does not continue segment {@code i}; null if it does. */
-        private CorruptIndexException linkDamage(int i, SegmentScanner.Walk walk) {
+        private CorruptIndexException linkDamage(int i, SegmentScanner.Walk walk) throws IOException {
             SegmentFiles.Entry entry = files.get(i);
             SegmentFiles.Entry next = files.get(i + 1);
             SegmentHeader nextHeader = headers[i + 1];
@@ -202,12 +234,13 @@ public final class JournalReader {
             }
             if (nextHeader == null) {
                 return new CorruptIndexException(next.path(), 0, "a valid segment header with sequence "
-                        + next.sequence() + " (later segments exist, so no crash can explain its absence)");
+                        + next.sequence() + " (later segments exist, so no crash can explain its absence), found "
+                        + whyNoHeader(next));
             }
             if (nextHeader.firstLsn() > walk.lastLsn() + 1) {
                 return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN "
                         + (walk.lastLsn() + 1) + ", since the next segment " + name(next) + " starts at LSN "
-                        + nextHeader.firstLsn());
+                        + nextHeader.firstLsn() + ", found " + describe(i, walk));
             }
             if (nextHeader.firstLsn() <= walk.lastLsn()) {
                 return new CorruptIndexException(next.path(), FIRST_LSN_OFFSET, "first LSN "
@@ -216,8 +249,9 @@ public final class JournalReader {
             return null;
         }
 
-        private CorruptIndexException tailDamage(SegmentFiles.Entry entry, SegmentScanner.Walk walk,
-                                                 SegmentScanner.Tail tail) {
+        private CorruptIndexException tailDamage(int i, SegmentScanner.Walk walk, SegmentScanner.Tail tail)
+                throws IOException {
+            SegmentFiles.Entry entry = files.get(i);
             long expected = walk.lastLsn() + 1;
             if (tail.budgetExceeded()) {
                 return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN " + expected
@@ -225,8 +259,17 @@ public final class JournalReader {
                         + " torn write can leave");
             }
             return new CorruptIndexException(entry.path(), walk.end(), "a record with LSN " + expected
-                    + ": an intact record with LSN " + tail.evidenceLsn() + ", written after LSN " + expected
-                    + " had been forced, follows at offset " + tail.evidenceOffset());
+                    + " (an intact record with LSN " + tail.evidenceLsn() + ", written after LSN " + expected
+                    + " had been forced, follows at offset " + tail.evidenceOffset() + "), found "
+                    + describe(i, walk));
+        }
+
+        /** What lies at the end of {@code walk} in segment {@code i} instead of its next record. */
+        private String describe(int i, SegmentScanner.Walk walk) throws IOException {
+            try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
+                scanner.attach(file, headers[i].salt());
+                return scanner.describeInvalid(walk.end(), walk.lastLsn() + 1);
+            }
         }
 
         /**
@@ -259,7 +302,7 @@ public final class JournalReader {
                 ZeroFill.range(file, walk.end(), Math.min(zeroEnd, file.size()));
                 file.force();
             }
-            return finish(entry, walk, 0, dropped);
+            return finish(i, walk, 0, dropped);
         }
 
         /** Intact consecutive records of segment {@code j}, which has a valid header. */
@@ -273,13 +316,16 @@ public final class JournalReader {
             }
         }
 
-        private ReplayReport finish(SegmentFiles.Entry entry, SegmentScanner.Walk walk, long tornBytes,
-                                    long dropped) throws CorruptIndexException {
+        private ReplayReport finish(int i, SegmentScanner.Walk walk, long tornBytes, long dropped)
+                throws IOException {
+            SegmentFiles.Entry entry = files.get(i);
             if (walk.lastLsn() < afterLsn) {
                 throw new CorruptIndexException(entry.path(), walk.end(), "records up to LSN " + afterLsn
                         + ", the checkpoint (the journal is forced before every checkpoint), but it ends at LSN "
-                        + walk.lastLsn());
+                        + walk.lastLsn() + ", found " + describe(i, walk));
             }
+            lastFile = entry.path();
+            lastEnd = walk.end();
             return new ReplayReport(delivered, walk.lastLsn(), tornBytes, dropped, seen);
         }
 

@@ -72,6 +72,29 @@ record SegmentHeader(long sequence, long salt, long firstLsn) {
         return new SegmentHeader(sequence, m.get(U64, SALT_OFFSET), m.get(U64, FIRST_LSN_OFFSET));
     }
 
+    /**
+     * Why {@link #read} found no header in {@code file}, as the "found" half of an error: the first field
+     * that is wrong, in the order {@link #read} checks them; null if the header is valid.
+     */
+    static String describeInvalid(DurableFile file, long expectedSequence) throws IOException {
+        if (file.size() < HEADER_LENGTH) {
+            return "a file of " + file.size() + " bytes, shorter than a " + HEADER_LENGTH + "-byte header";
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect(HEADER_LENGTH);
+        file.read(0, buffer);
+        MemorySegment m = MemorySegment.ofBuffer(buffer.clear());
+        if (m.get(U64, MAGIC_OFFSET) != MAGIC) {
+            return String.format("magic 0x%016x where a segment has 0x%016x", m.get(U64, MAGIC_OFFSET), MAGIC);
+        }
+        if (m.get(U32, HEADER_CRC_OFFSET) != crc(buffer)) {
+            return String.format("header bytes whose CRC32C is 0x%08x where the header records 0x%08x (at offset %d)",
+                    crc(buffer), m.get(U32, HEADER_CRC_OFFSET), HEADER_CRC_OFFSET);
+        }
+        long sequence = m.get(U64, SEQUENCE_OFFSET);
+        return sequence != expectedSequence ? "sequence " + sequence + " in the header of the file named for "
+                + expectedSequence : null;
+    }
+
     /** Opens {@code path} read-only and {@link #read reads} its header. */
     static SegmentHeader read(DurableIO io, Path path, long expectedSequence) throws IOException {
         try (DurableFile file = io.open(path, DurableIO.Mode.READ_ONLY)) {

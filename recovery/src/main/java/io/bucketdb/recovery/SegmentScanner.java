@@ -53,8 +53,11 @@ final class SegmentScanner {
     private short reserved;
     private long lsn;
 
-    /** End of a forward walk: the first invalid frame is at {@code end}, the last valid LSN is {@code lastLsn}. */
-    record Walk(long end, long lastLsn, long delivered) {
+    /**
+     * End of a forward walk: the first invalid frame is at {@code end}, the last valid LSN is {@code lastLsn};
+     * {@code delivered} frames of {@code deliveredBytes} (padding included) went to the consumer.
+     */
+    record Walk(long end, long lastLsn, long delivered, long deliveredBytes) {
     }
 
     /**
@@ -99,15 +102,18 @@ final class SegmentScanner {
         long position = start;
         long expected = firstLsn;
         long delivered = 0;
+        long deliveredBytes = 0;
         while (readHeader(position) && wellFormed() && lsn == expected && intact(position)) {
+            int aligned = JournalRecordLayout.alignedLength(frameLength);
             if (expected > deliverAfterLsn) {
                 consumer.accept(expected, decode(position));
                 delivered++;
+                deliveredBytes += aligned;
             }
-            position += JournalRecordLayout.alignedLength(frameLength);
+            position += aligned;
             expected++;
         }
-        return new Walk(position, expected - 1, delivered);
+        return new Walk(position, expected - 1, delivered, deliveredBytes);
     }
 
     /**
@@ -229,6 +235,45 @@ final class SegmentScanner {
         return lsn >= startLsn && lsn - startLsn <= (position - start) / MIN_ALIGNED_FRAME_LENGTH;
     }
 
+    /**
+     * What makes the frame at {@code position} (where the record with {@code expectedLsn} belongs) invalid,
+     * as the "found" half of an error: the first field of the frame, in the order a walk checks them, that
+     * is not what a valid record there would hold. For damage reports only; a walk stops at such a frame.
+     */
+    String describeInvalid(long position, long expectedLsn) throws IOException {
+        if (!readHeader(position)) {
+            return "the end of the file at " + size + " (a frame header needs " + PAYLOAD_OFFSET + " bytes)";
+        }
+        if (frameLength < MIN_FRAME_LENGTH || frameLength > options.maxFrameLength()) {
+            return "frame length " + Integer.toUnsignedString(frameLength) + " (valid: " + MIN_FRAME_LENGTH + " to "
+                    + options.maxFrameLength() + ")";
+        }
+        if (!JournalRecordLayout.isKnownType(type)) {
+            return "record type " + (type & 0xFF) + " (valid: " + JournalRecordLayout.TYPE_PUT + " to "
+                    + JournalRecordLayout.TYPE_CHECKPOINT + ")";
+        }
+        if ((flags & ~KNOWN_FLAGS) != 0 || reserved != 0) {
+            return String.format("flags 0x%02x and reserved 0x%04x (valid: flags within 0x%02x, reserved 0)",
+                    flags & 0xFF, reserved & 0xFFFF, KNOWN_FLAGS);
+        }
+        if (lsn != expectedLsn) {
+            return "a frame with LSN " + lsn;
+        }
+        int aligned = JournalRecordLayout.alignedLength(frameLength);
+        if (position + aligned > size) {
+            return "a frame of " + aligned + " bytes that runs past the end of the file at " + size;
+        }
+        long crcPosition = position + JournalRecordLayout.crcOffset(frameLength);
+        int computed = frameCrc(position, crcPosition);
+        fill(crcPosition, CRC_LENGTH);
+        int recorded = windowMemory.get(U32, (int) (crcPosition - windowStart));
+        if (recorded != computed) {
+            return String.format("a frame of %d bytes whose CRC32C is 0x%08x where it records 0x%08x (at offset %d)",
+                    frameLength, computed, recorded, crcPosition);
+        }
+        return "non-zero padding after the CRC32C at offset " + crcPosition;
+    }
+
     /** Whether the frame whose header was just read at {@code position} has its CRC and zero padding. */
     private boolean intact(long position) throws IOException {
         int aligned = JournalRecordLayout.alignedLength(frameLength);
@@ -236,6 +281,22 @@ final class SegmentScanner {
             return false;
         }
         long crcPosition = position + JournalRecordLayout.crcOffset(frameLength);
+        int computed = frameCrc(position, crcPosition);
+        fill(crcPosition, CRC_LENGTH + aligned - frameLength);
+        int from = (int) (crcPosition - windowStart);
+        if (windowMemory.get(U32, from) != computed) {
+            return false;
+        }
+        for (int i = from + CRC_LENGTH; i < from + CRC_LENGTH + aligned - frameLength; i++) {
+            if (windowMemory.get(U8, i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The CRC32C of the salt and the frame bytes {@code [position, crcPosition)}, read in window-sized pieces. */
+    private int frameCrc(long position, long crcPosition) throws IOException {
         crc.reset();
         crc.update(saltBytes.clear());
         long at = position;
@@ -246,17 +307,7 @@ final class SegmentScanner {
             crc.update(crcView.limit(from + n).position(from));
             at += n;
         }
-        fill(crcPosition, CRC_LENGTH + aligned - frameLength);
-        int from = (int) (crcPosition - windowStart);
-        if (windowMemory.get(U32, from) != (int) crc.getValue()) {
-            return false;
-        }
-        for (int i = from + CRC_LENGTH; i < from + CRC_LENGTH + aligned - frameLength; i++) {
-            if (windowMemory.get(U8, i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return (int) crc.getValue();
     }
 
     /** Decodes the intact frame at {@code position}; the only place that allocates per record. */

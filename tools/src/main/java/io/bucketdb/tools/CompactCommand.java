@@ -77,7 +77,7 @@ final class CompactCommand implements Callable<Integer> {
         t.row("table", Text.bytes(r.tableBefore()) + " -> " + Text.bytes(r.tableAfter()) + change(r.tableBefore(), r.tableAfter()));
         t.row("journal", Text.bytes(r.journalBefore()) + " -> " + Text.bytes(r.journalAfter()) + " (segments are preallocated)");
         t.row("directory", Text.bytes(r.dirBefore()) + " -> " + Text.bytes(r.dirAfter()) + change(r.dirBefore(), r.dirAfter())
-                + " (table, journal, double-write file)");
+                + " (every file: table, journal, page checksums, double-write)");
         out.println(to == null ? "compacted " + dir : "compacted " + dir + " into " + to + " (" + dir + " unchanged)");
         t.lines("  ").forEach(out::println);
         out.flush();

@@ -7,14 +7,12 @@ import io.bucketdb.Options;
 import io.bucketdb.StagedIndex;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalOptions;
-import org.apache.commons.io.file.PathUtils;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
 
 /**
  * One compaction: copies every entry of an index into a new index sized for its count
@@ -48,9 +46,7 @@ final class Compaction {
     }
 
     Result run() throws IOException {
-        long tableBefore = Files.size(dir.resolve(BucketDB.TABLE_FILE));
-        long journalBefore = journalBytes(dir);
-        long dirBefore = PathUtils.sizeOfDirectory(dir);
+        IndexFiles before = IndexFiles.of(dir);
         int alignShift;
         try (IndexInspector in = IndexInspector.open(dir)) {
             alignShift = in.header().alignShift; // a creation choice of the user's; the rebuild keeps it
@@ -81,21 +77,9 @@ final class Compaction {
             }
             staged.commit();
         }
-        return new Result(entries, oldB, newB, tableBefore, Files.size(target.resolve(BucketDB.TABLE_FILE)), journalBefore,
-                journalBytes(target), dirBefore, PathUtils.sizeOfDirectory(target), checkNanos);
-    }
-
-    /** Bytes of journal segments, spares included (all preallocated in full). */
-    private static long journalBytes(Path dir) throws IOException {
-        long sum = 0;
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (p.getFileName().toString().startsWith("journal-")) {
-                    sum += Files.size(p);
-                }
-            }
-        }
-        return sum;
+        IndexFiles after = IndexFiles.of(target);
+        return new Result(entries, oldB, newB, before.table(), after.table(), before.journal(), after.journal(), before.total(),
+                after.total(), checkNanos);
     }
 
     private void copy(BucketDB src, BucketDB dst, long entries) {

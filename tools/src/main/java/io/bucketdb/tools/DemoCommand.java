@@ -29,15 +29,17 @@ import java.util.stream.Stream;
  * {@code bucketdb demo}: the README's first command. A writer process loads long keys through the write
  * pipeline and reports each growth as it happens; the demo kills it with SIGKILL in the middle of a growth,
  * reopens the index (recovery), checks every key the writer had acknowledged, loads the rest in this
- * process, closes, reopens, checks every key and the whole structure with the inspector, dumps one bucket
- * and sums up. Everything it prints is measured, none of it staged.
+ * process, closes, reopens, checks every key and the whole structure with the inspector, dumps one bucket,
+ * deletes every other key and compacts the index as {@code bucketdb compact} does, checks it key by key
+ * again, and sums up. Everything it prints is measured, none of it staged.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Show BucketDB at work: a writer process loads N long keys through the write pipeline (printing each "
                 + "growth of the table as it happens) and is killed with SIGKILL in the middle of a growth; the index is "
                 + "reopened (recovery replays the journal), every acknowledged key is checked, the rest are loaded, and the "
-                + "index is closed, reopened, checked key by key and structurally with the inspector; one bucket is dumped "
-                + "and the run summed up.",
+                + "index is closed, reopened, checked key by key and structurally with the inspector; one bucket is dumped; "
+                + "every other key is deleted and the index compacted as 'bucketdb compact' does, reopened and checked key by "
+                + "key; and the run summed up.",
                 "Uses a temporary directory (deleted afterwards) unless --dir is given."},
         footer = {"%nExamples:%n  bucketdb demo%n  bucketdb demo --keys 100000 --dir /tmp/demo-idx",
                 "%nExit codes: 0 every key read back and the structure sound, 1 a key was lost (also one acknowledged "
@@ -199,10 +201,10 @@ final class DemoCommand implements Callable<Integer> {
         BucketText.lines(sample, sample.old() ? h.oldB : h.b, Format.LONG).forEach(l -> out.println("   " + l));
         out.println();
 
-        // 7. compact: the lead adds this step with 'bucketdb compact' (between the dump and the summary).
+        Compacted compacted = compact(d, out);
 
         boolean recoveredAll = recovered.good() == killed.acknowledged() && recovered.wrongBeyond() == 0;
-        boolean ok = problems.isEmpty() && wrong == 0 && size == keys && recoveredAll;
+        boolean ok = problems.isEmpty() && wrong == 0 && size == keys && recoveredAll && compacted.ok();
         Text.Columns t = new Text.Columns();
         t.row("keys", Text.count(keys));
         t.row("file", Text.bytes(fileBytes) + ", " + String.format("%.1f", (double) fileBytes / keys) + " bytes per entry");
@@ -214,11 +216,69 @@ final class DemoCommand implements Callable<Integer> {
                 + " keys in flight wrong")));
         t.row("verify", (problems.isEmpty() ? "sound" : problems.size() + " problems") + ", "
                 + (wrong == 0 ? "every key read back" : Text.count(wrong) + " keys missing or wrong"));
+        Compaction.Result c = compacted.result();
+        t.row("compact", "deleted " + Text.count(compacted.deleted()) + " keys, then table " + Text.bytes(c.tableBefore()) + " -> "
+                + Text.bytes(c.tableAfter()) + ", directory " + Text.bytes(c.dirBefore()) + " -> " + Text.bytes(c.dirAfter()) + ", "
+                + (c.entries() == 0 ? "no entries" : String.format("%.1f", (double) c.dirAfter() / c.entries()) + " bytes per entry after")
+                + ", " + (compacted.ok() ? "every key checked" : Text.count(compacted.wrong()) + " keys wrong"));
         t.row("time", secs(System.nanoTime() - t0) + " in all");
         out.println("summary: " + (ok ? "OK" : "FAILED"));
         t.lines("   ").forEach(out::println);
         out.flush();
         return ok ? Exit.OK : Exit.PROBLEMS;
+    }
+
+    /** What the compact step did: its compaction, the keys deleted before it and those found wrong after it. */
+    private record Compacted(Compaction.Result result, long deleted, long wrong) {
+        boolean ok() {
+            return wrong == 0;
+        }
+    }
+
+    /**
+     * Step 7: deletes every odd key through the pipeline, so that compaction has half the table to reclaim,
+     * compacts the index in place as {@code bucketdb compact} does ({@link Compaction}), reopens it and
+     * checks every key: the even ones with their values, the odd ones gone.
+     */
+    private Compacted compact(Path d, PrintWriter out) throws IOException {
+        out.println("7. compact: delete every other key through the pipeline, then 'bucketdb compact' the index and check it key by key");
+        out.flush();
+        long deleted;
+        long del = System.nanoTime();
+        try (BucketDB db = BucketDB.open(d, WriterChild.loadOptions())) {
+            WindowedLoader loader = new WindowedLoader(db);
+            for (long k = 1; k < keys; k += 2) {
+                loader.deleteLong(k);
+            }
+            loader.finish();
+            deleted = loader.added();
+        }
+        long delNanos = System.nanoTime() - del;
+        long c = System.nanoTime();
+        Compaction.Result r = new Compaction(d, d, spec.commandLine().getErr(), Progress.onTerminal()).run();
+        long compactNanos = System.nanoTime() - c;
+        out.println("   deleted " + Text.count(deleted) + " keys in " + secs(delNanos) + "; compacted " + Text.count(r.entries())
+                + " entries in " + secs(compactNanos) + " (copied and checked against the source): B " + r.oldB() + " -> " + r.newB()
+                + ", table " + Text.bytes(r.tableBefore()) + " -> " + Text.bytes(r.tableAfter()) + ", directory "
+                + Text.bytes(r.dirBefore()) + " -> " + Text.bytes(r.dirAfter()));
+        long wrong = 0;
+        long v = System.nanoTime();
+        try (BucketDB db = BucketDB.open(d, Options.defaults().withReadOnly(true))) {
+            for (long k = 0; k < keys; k++) {
+                long expected = (k & 1) == 0 ? value(k) : ~value(k);
+                if (db.getLong(k, ~value(k)) != expected) {
+                    wrong++;
+                }
+            }
+            if (db.size() != keys - deleted) {
+                wrong += Math.abs(db.size() - (keys - deleted));
+            }
+        }
+        out.println("   reopened: " + (wrong == 0 ? "all " + Text.count(keys - deleted) + " remaining keys hold their values and the "
+                + Text.count(deleted) + " deleted ones are gone" : Text.count(wrong) + " keys wrong") + " (checked in "
+                + secs(System.nanoTime() - v) + ")");
+        out.println();
+        return new Compacted(r, deleted, wrong);
     }
 
     /** Puts keys {@code from..keys-1} through a window of async puts, printing growth as the load did in the writer. */

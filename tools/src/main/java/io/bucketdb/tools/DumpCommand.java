@@ -63,6 +63,7 @@ final class DumpCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (IndexInspector in = IndexInspector.open(dir)) {
+            LiveImage.report(in, spec.commandLine().getErr(), spec.qualifiedName());
             Header h = in.header();
             Format f = format != null ? format : Format.displayDefault(h.keyWidth, h.valueWidth);
             if (key != null) {

@@ -43,6 +43,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
+            LiveImage.report(in, spec.commandLine().getErr(), spec.qualifiedName());
             Header h = in.header();
             if (format == Format.LONG && (h.keyWidth != 8 || h.valueWidth != 8)) {
                 throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " has " + h.keyWidth

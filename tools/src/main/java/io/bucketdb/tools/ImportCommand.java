@@ -92,9 +92,9 @@ final class ImportCommand implements Callable<Integer> {
              BufferedReader r = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16)) {
             String where = input == null ? "stdin" : file;
             BucketDB db = null;
+            WindowedLoader loader = null;
             long lineNo = 0;
             long records = 0;
-            long added = 0;
             try {
                 String line;
                 while ((line = r.readLine()) != null) {
@@ -107,12 +107,14 @@ final class ImportCommand implements Callable<Integer> {
                         kv = record(line);
                         if (db == null) {
                             db = open(kv);
+                            loader = new WindowedLoader(db);
                         }
                         byte[] key = format.parse(kv[0], db.keyWidth(), "key");
                         byte[] value = format.parse(kv[1], db.valueWidth(), "value");
-                        if (db.put(key, value)) {
-                            added++;
-                        }
+                        // A window of async puts: the ring makes group commits of them, where a blocking put
+                        // per line paid a hand-off to the writer thread each. A bad line stops the loop only
+                        // after every put before it was published; the finally waits for them.
+                        loader.put(key, value);
                     } catch (IllegalArgumentException e) {
                         throw CliException.usage(where + ":" + lineNo + ": " + e.getMessage()
                                 + (records > 0 ? " (the " + Text.count(records) + " records before it were imported)" : ""));
@@ -123,14 +125,18 @@ final class ImportCommand implements Callable<Integer> {
             } finally {
                 progress.finish();
                 if (db != null) {
-                    db.close();
+                    try {
+                        loader.finish(); // every record before a bad line is acknowledged, then made durable by close
+                    } finally {
+                        db.close();
+                    }
                 }
             }
             if (db == null) {
                 throw CliException.usage(where + " holds no records");
             }
             spec.commandLine().getOut().println("imported " + Text.count(records) + " records into " + dir + ": "
-                    + Text.count(added) + " new keys, " + Text.count(records - added) + " overwritten");
+                    + Text.count(loader.added()) + " new keys, " + Text.count(records - loader.added()) + " overwritten");
             spec.commandLine().getOut().flush();
         }
         return Exit.OK;

@@ -35,7 +35,9 @@ final class Progress {
 
     /** Whether a progress bar would be drawn here: only on a terminal. */
     static boolean onTerminal() {
-        return System.console() != null;
+        // Since JDK 22 a Console may exist with the streams redirected (jdk.console=jdk.internal.le): ask it.
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
     }
 
     /** Reports {@code done} units finished. */

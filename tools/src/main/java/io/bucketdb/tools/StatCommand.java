@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.storage.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,7 +40,9 @@ final class StatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (IndexInspector in = IndexInspector.open(dir)) {
-            Map<String, Object> s = numbers(in);
+            LiveImage image = LiveImage.of(in);
+            image.report(spec.commandLine().getErr(), spec.qualifiedName());
+            Map<String, Object> s = numbers(in, image);
             if (json) {
                 out.println(Json.value(s));
             } else {
@@ -51,7 +54,7 @@ final class StatCommand implements Callable<Integer> {
     }
 
     /** The numbers {@code stat} prints, under the names of its JSON output. */
-    static Map<String, Object> numbers(IndexInspector in) throws java.io.IOException {
+    static Map<String, Object> numbers(IndexInspector in, LiveImage image) throws java.io.IOException {
         Header h = in.header();
         Census c = in.census();
         long buckets = 1L << h.b;
@@ -76,24 +79,41 @@ final class StatCommand implements Callable<Integer> {
         m.put("allocatedBytes", h.fileEnd);
         m.put("freeBytes", in.freeBytes());
         m.put("wastedBytes", h.wastedBytes);
-        m.put("bytesPerEntry", h.count == 0 ? 0.0 : (double) in.fileBytes() / h.count);
-        m.put("journalBytes", journalBytes(in.file().getParent()));
+        IndexFiles files = IndexFiles.of(in.directory());
+        m.put("journalBytes", files.journal());
+        m.put("checksumBytes", files.checksums());
+        m.put("doubleWriteBytes", files.doubleWrite());
+        m.put("otherBytes", files.other());
+        m.put("directoryBytes", files.total());
+        // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
+        m.put("bytesPerEntry", h.count == 0 ? 0.0 : (double) files.total() / h.count);
+        m.put("tableBytesPerEntry", h.count == 0 ? 0.0 : (double) in.fileBytes() / h.count);
         m.put("checkpointLsn", h.checkpointLsn);
         m.put("generation", h.generation);
         m.put("headerSlot", in.activeSlot() == 0 ? "A" : "B");
         m.put("cleanClose", h.cleanClose);
-        m.put("imageAgeSeconds", imageAgeSeconds(in.file()));
-        m.put("recovery", "nothing to replay: this format has no journal yet");
+        image.putInto(m);
+        m.put("recovery", recovery(in, h));
         return m;
     }
 
-    private static long imageAgeSeconds(Path file) {
+    /** What opening the index for writing would do with the journal, judged as {@code verify} judges it. */
+    private static String recovery(IndexInspector in, Header h) {
+        JournalCheck j;
         try {
-            long ms = System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis();
-            return Math.max(0, ms / 1000);
+            j = in.journalCheck();
         } catch (java.io.IOException e) {
-            return -1;
+            return "journal unreadable (" + e.getMessage() + ")";
         }
+        if (j.damaged()) {
+            return "open would refuse the journal (damaged): run 'bucketdb verify " + in.directory() + "'";
+        }
+        String torn = j.tornBytes() > 0 ? ", and drop a torn tail of " + Text.count(j.tornBytes()) + " bytes" : "";
+        if (j.records() == 0) {
+            return "nothing to replay after checkpoint LSN " + h.checkpointLsn + torn;
+        }
+        return "open replays " + Text.count(j.records()) + " journal records (LSN " + (h.checkpointLsn + 1) + " to " + j.lastLsn()
+                + ", " + Text.bytes(j.recordBytes()) + ")" + torn;
     }
 
     private static void print(PrintWriter out, Map<String, Object> s) {
@@ -101,7 +121,8 @@ final class StatCommand implements Callable<Integer> {
         Text.Columns t = new Text.Columns();
         t.row("index", s.get("directory") + " (header slot " + s.get("headerSlot") + ", generation " + s.get("generation") + ", "
                 + ((boolean) s.get("cleanClose") ? "closed cleanly" : "not closed cleanly: open now, or it crashed") + ")");
-        t.row("image", "written " + age((long) s.get("imageAgeSeconds")) + ", checkpoint LSN " + s.get("checkpointLsn"));
+        t.row("image", "checkpoint of " + s.get("imageTime") + " (" + LiveImage.age((long) s.get("imageAgeMillis")) + " ago), checkpoint LSN "
+                + s.get("checkpointLsn") + ((boolean) s.get("live") ? "; live: LOCK held by " + s.get("lockHolder") : ""));
         t.row("entries", Text.count(count));
         t.row("buckets", Text.count((long) s.get("buckets")) + " (B=" + s.get("B") + "), load factor "
                 + String.format("%.2f", (double) s.get("loadFactor")) + " (doubles above 6.5)");
@@ -114,8 +135,12 @@ final class StatCommand implements Callable<Integer> {
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
-        t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes", (double) s.get("bytesPerEntry")));
-        t.row("journal", Text.bytes((long) s.get("journalBytes")));
+        t.row("directory", Text.bytes((long) s.get("directoryBytes")) + ": table " + Text.bytes((long) s.get("fileBytes")) + ", journal "
+                + Text.bytes((long) s.get("journalBytes")) + " (segments are preallocated), page checksums "
+                + Text.bytes((long) s.get("checksumBytes")) + ", double-write " + Text.bytes((long) s.get("doubleWriteBytes"))
+                + ((long) s.get("otherBytes") > 0 ? ", other " + Text.bytes((long) s.get("otherBytes")) : ""));
+        t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files; the table alone %.1f)",
+                (double) s.get("bytesPerEntry"), (double) s.get("tableBytesPerEntry")));
         t.row("recovery", (String) s.get("recovery"));
         t.lines("").forEach(out::println);
     }
@@ -142,30 +167,4 @@ final class StatCommand implements Callable<Integer> {
         return b.toString().strip();
     }
 
-    private static String age(long secs) {
-        if (secs < 0) {
-            return "at an unknown time";
-        }
-        if (secs < 120) {
-            return secs + " s ago";
-        }
-        if (secs < 7200) {
-            return secs / 60 + " min ago";
-        }
-        return secs / 3600 + " h ago";
-    }
-
-    /** Bytes of the journal segment files beside the table (preallocated segments count in full). */
-    static long journalBytes(java.nio.file.Path dir) throws java.io.IOException {
-        try (var files = java.nio.file.Files.list(dir)) {
-            long sum = 0;
-            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) files::iterator) {
-                String n = p.getFileName().toString();
-                if (n.startsWith("journal-") && n.endsWith(".log")) {
-                    sum += java.nio.file.Files.size(p);
-                }
-            }
-            return sum;
-        }
-    }
 }

@@ -20,6 +20,7 @@ final class WindowedLoader {
     private final BucketDB db;
     private final CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
     private long published;
+    private long added;
 
     WindowedLoader(BucketDB db) {
         this.db = db;
@@ -31,10 +32,21 @@ final class WindowedLoader {
         window[slot] = db.putLongAsync(key, value);
     }
 
+    /** Publishes a delete of an 8-byte key (the allocation-free path); {@link #added} counts the keys it removed. */
+    void deleteLong(long key) {
+        int slot = nextSlot();
+        window[slot] = db.deleteLongAsync(key);
+    }
+
     /** Publishes a put; the arrays must stay unchanged until {@link #finish}. */
     void put(byte[] key, byte[] value) {
         int slot = nextSlot();
         window[slot] = db.putAsync(key, value);
+    }
+
+    /** Writes acknowledged so far that answered true: puts that added a key (the rest overwrote one), deletes that removed one. */
+    long added() {
+        return added;
     }
 
     /** Puts published so far. */
@@ -62,7 +74,9 @@ final class WindowedLoader {
         }
         window[slot] = null;
         try {
-            f.join();
+            if (Boolean.TRUE.equals(f.join())) {
+                added++;
+            }
         } catch (CompletionException e) {
             // Let the command's error report see the I/O failure itself, not the future's wrapper.
             Throwable c = e.getCause();

@@ -1,12 +1,17 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
 import io.bucketdb.Options;
+import io.bucketdb.storage.sim.CrashMode;
+import io.bucketdb.storage.sim.CrashSimulator;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** Runs {@code bucketdb} in-process with captured output, and builds the indexes the tests need. */
 final class Cli {
@@ -66,6 +71,30 @@ final class Cli {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * An index in {@code tmp/name} whose writer "died" after {@code puts} acknowledged SYNC puts of key
+     * k -> 10k: the files a power loss keeping every write leaves (the journal holds every put after the
+     * last checkpoint, each SYNC put in its own forced batch).
+     */
+    static Path crashed(Path tmp, String name, int puts) throws IOException {
+        Path live = tmp.resolve(name + "-live");
+        CrashSimulator sim = new CrashSimulator();
+        BucketDB db = BucketDB.open(live, options().withDurability(Durability.SYNC).withDurableIO(sim));
+        for (long k = 0; k < puts; k++) {
+            db.putLong(k, k * 10);
+        }
+        Path image = tmp.resolve(name);
+        sim.writeCrashImage(live, image, CrashMode.KEEP_ALL);
+        return image; // db is abandoned, as a killed process would leave it
+    }
+
+    /** The first journal segment file of {@code dir}. */
+    static Path firstSegment(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("journal-[0-9a-f]{16}\\.log")).sorted().findFirst().orElseThrow();
         }
     }
 }

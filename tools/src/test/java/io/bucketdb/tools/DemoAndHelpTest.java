@@ -17,7 +17,7 @@ class DemoAndHelpTest {
     Path tmp;
 
     @Test
-    void shouldRunTheDemoKillTheWriterRecoverAndShowEachGrowth() {
+    void shouldRunTheDemoKillTheWriterRecoverAndShowEachGrowth() throws IOException {
         Path dir = tmp.resolve("demo");
         Cli.Result r = Cli.run("demo", "--keys", "30000", "--dir", dir.toString());
         assertEquals(0, r.code(), r::toString);
@@ -34,12 +34,25 @@ class DemoAndHelpTest {
         assertTrue(r.out().contains("keys: 30,000 of 30,000 read back with the right value"), r::toString);
         assertTrue(r.out().contains("6. the bucket holding key 42"), r::toString);
         assertTrue(r.out().contains(" 4207"), r::toString);
+        assertTrue(r.out().contains("7. compact: delete every other key through the pipeline"), r::toString);
+        assertTrue(r.out().contains("   deleted 15,000 keys in "), r::toString);
+        Matcher compacted = Pattern.compile("compacted 15,000 entries in .*: B 13 -> (\\d+), table ([^,]+) -> ([^,]+), directory").matcher(r.out());
+        assertTrue(compacted.find(), r::toString);
+        assertEquals(12, Integer.parseInt(compacted.group(1)), "15,000 entries fit B=12 at 6.5 per bucket: " + r);
+        assertTrue(r.out().contains("   reopened: all 15,000 remaining keys hold their values and the 15,000 deleted ones are gone"), r::toString);
         assertTrue(r.out().contains("summary: OK"), r::toString);
+        assertTrue(Pattern.compile("compact   deleted 15,000 keys, then table \\S+ \\S+ -> \\S+ \\S+, directory \\S+ \\S+ -> \\S+ \\S+, "
+                + "[\\d.]+ bytes per entry after, every key checked").matcher(r.out()).find(), r::toString);
         assertTrue(r.out().contains("growths   13 doublings (B 0 -> 13, seen in "), r::toString);
         assertTrue(r.out().contains("recovery  "), r::toString);
         assertTrue(r.out().contains(", every acknowledged key there"), r::toString);
         assertTrue(Files.exists(dir.resolve("table.bdb")), "--dir is kept");
         assertEquals(0, Cli.run("verify", dir.toString()).code());
+        try (io.bucketdb.BucketDB db = io.bucketdb.BucketDB.open(dir, io.bucketdb.Options.defaults().withReadOnly(true))) {
+            assertEquals(15_000, db.size(), "--dir keeps the compacted index");
+            assertEquals(DemoCommand.value(4_242), db.getLong(4_242, -1));
+            assertEquals(-1, db.getLong(4_243, -1));
+        }
     }
 
     @Test
@@ -61,7 +74,7 @@ class DemoAndHelpTest {
 
     @Test
     void shouldGiveHelpWithAnExampleForEveryCommand() {
-        for (String cmd : new String[]{"stat", "dump", "verify", "export", "import", "demo"}) {
+        for (String cmd : new String[]{"stat", "dump", "verify", "recover", "compact", "export", "import", "demo", "crashtest"}) {
             Cli.Result r = Cli.run(cmd, "--help");
             assertEquals(0, r.code(), r::toString);
             assertTrue(r.out().startsWith("Usage: bucketdb " + cmd), r::toString);

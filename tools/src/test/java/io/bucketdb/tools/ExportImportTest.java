@@ -109,6 +109,31 @@ class ExportImportTest {
     }
 
     @Test
+    void shouldKeepEveryRecordBeforeABadLineDeepInALargeFile() throws IOException {
+        // More good lines than the import keeps in flight, so the bad line arrives with puts still unacknowledged.
+        int good = 3 * WindowedLoader.WINDOW + 17;
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < good; k++) {
+            b.append("{\"key\": ").append(k).append(", \"value\": ").append(Cli.value(k)).append("}\n");
+        }
+        b.append("{\"key\": 1, \"value\": \"ten\"}\n");
+        for (int k = good; k < good + 100; k++) {
+            b.append("{\"key\": ").append(k).append(", \"value\": ").append(Cli.value(k)).append("}\n");
+        }
+        Path file = Files.writeString(tmp.resolve("deep.jsonl"), b);
+        Path dst = tmp.resolve("dst");
+        Cli.Result r = Cli.run("import", dst.toString(), file.toString(), "--format", "long");
+        assertBad(r, 2, file + ":" + (good + 1) + ": value 'ten' is not a 64-bit integer (decimal, or hex with 0x) (the " + Text.count(good)
+                + " records before it were imported)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(good, db.size(), "every record before the bad line, none after it");
+            for (long k = 0; k < good; k++) {
+                assertEquals(Cli.value(k), db.getLong(k, -1), "key " + k);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseMismatchedWidthsMissingFilesAndLockedIndexes() throws IOException {
         Path dst = Cli.longIndex(tmp.resolve("dst"), 10);
         Path file = Files.writeString(tmp.resolve("one.jsonl"), "{\"key\":\"AAAAAAAAAAA=\",\"value\":\"AQ==\"}\n");

@@ -1,19 +1,14 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.recovery.JournalSegmentLayout;
-import io.bucketdb.storage.sim.CrashMode;
-import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -22,17 +17,8 @@ class RecoverCommandTest {
     @TempDir
     Path tmp;
 
-    /** An index whose writer "died" after {@code puts} acknowledged SYNC puts: the files a power loss keeping every write leaves. */
     private Path crashed(String name, int puts) throws IOException {
-        Path live = tmp.resolve(name + "-live");
-        CrashSimulator sim = new CrashSimulator();
-        BucketDB db = BucketDB.open(live, Cli.options().withDurability(Durability.SYNC).withDurableIO(sim));
-        for (long k = 0; k < puts; k++) {
-            db.putLong(k, k * 10);
-        }
-        Path image = tmp.resolve(name);
-        sim.writeCrashImage(live, image, CrashMode.KEEP_ALL);
-        return image; // db is abandoned, as a killed process would leave it
+        return Cli.crashed(tmp, name, puts);
     }
 
     @Test
@@ -62,10 +48,7 @@ class RecoverCommandTest {
     @Test
     void shouldRefuseJournalDamageAndCutItWithTruncate() throws IOException {
         Path dir = crashed("damaged", 500);
-        Path segment;
-        try (Stream<Path> s = Files.list(dir)) {
-            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
-        }
+        Path segment = Cli.firstSegment(dir);
         // Flip a byte in an early record: every SYNC record after it was forced, so this is damage, not a torn tail.
         try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
             long at = JournalSegmentLayout.HEADER_LENGTH + 8 * 40 + 12;

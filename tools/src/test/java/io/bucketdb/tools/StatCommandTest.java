@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -44,14 +45,71 @@ class StatCommandTest {
         assertEquals("4096", field(json, "buckets"));
         assertEquals("false", field(json, "growing"));
         assertEquals("0", field(json, "evacuated"));
-        assertEquals(String.valueOf(StatCommand.journalBytes(dir)), field(json, "journalBytes"));
+        assertEquals(String.valueOf(bytesOf(dir, "journal-")), field(json, "journalBytes"));
         assertTrue(Long.parseLong(field(json, "journalBytes")) > 0, "the journal segment is there");
+        assertEquals(String.valueOf(bytesOf(dir, "page-checksums-")), field(json, "checksumBytes"));
+        assertTrue(Long.parseLong(field(json, "checksumBytes")) > 0, "checkpoints wrote page checksum files");
+        assertEquals(String.valueOf(bytesOf(dir, "doublewrite.bdb")), field(json, "doubleWriteBytes"));
+        long all = bytesOf(dir, "");
+        assertEquals(String.valueOf(all), field(json, "directoryBytes"));
+        assertEquals("false", field(json, "live"));
+        assertEquals("null", field(json, "lockHolder"));
+        assertTrue(Long.parseLong(field(json, "imageAgeMillis")) >= 0, json);
         // 20,000 puts plus the growth markers they caused, all covered by the closing checkpoint.
         assertTrue(Long.parseLong(field(json, "checkpointLsn")) >= 20_000, json);
         assertEquals(String.valueOf(Files.size(dir.resolve(BucketDB.TABLE_FILE))), field(json, "fileBytes"));
-        assertEquals(Files.size(dir.resolve(BucketDB.TABLE_FILE)) / 20_000.0, Double.parseDouble(field(json, "bytesPerEntry")), 0.001);
+        // Bytes per entry count every file of the index directory, the table alone is given beside them.
+        assertEquals(all / 20_000.0, Double.parseDouble(field(json, "bytesPerEntry")), 0.001);
+        assertEquals(Files.size(dir.resolve(BucketDB.TABLE_FILE)) / 20_000.0, Double.parseDouble(field(json, "tableBytesPerEntry")), 0.001);
         assertEquals(20_000 / 4096.0, Double.parseDouble(field(json, "loadFactor")), 0.001);
         assertTrue(Long.parseLong(field(json, "overflowBuckets")) >= 0);
+    }
+
+    /** Bytes of the regular files in {@code dir} whose names start with {@code prefix}, counted here independently of the tool. */
+    static long bytesOf(Path dir, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long sum = 0;
+            for (Path p : files.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                sum += Files.size(p);
+            }
+            return sum;
+        }
+    }
+
+    @Test
+    void shouldSayTheReadOnlyCommandsReadTheCheckpointOfALiveIndex() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 2_000);
+        try (BucketDB db = BucketDB.open(dir, Cli.options())) {
+            for (long k = 2_000; k < 2_500; k++) {
+                db.putLong(k, Cli.value(k)); // acknowledged after the journal write: in the journal, not in the checkpoint image
+            }
+            String pid = "LOCK held by pid " + ProcessHandle.current().pid();
+            Pattern line = Pattern.compile("^bucketdb (stat|dump|verify|export): live index \\(" + pid
+                    + "[^)]*\\)\\): reading the checkpoint of (\\S+) \\((\\d+) s ago, generation (\\d+), checkpoint LSN (\\d+)\\); "
+                    + "([\\d,]+) journal bytes \\(500 records\\) written since are not in this view$", Pattern.MULTILINE);
+            for (String[] cmd : new String[][]{{"stat"}, {"dump", "--bucket", "0"}, {"verify"}, {"export"}}) {
+                String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+                args[cmd.length] = dir.toString();
+                Cli.Result r = Cli.run(args);
+                assertEquals(0, r.code(), r::toString);
+                Matcher m = line.matcher(r.err());
+                assertTrue(m.find(), r::toString);
+                assertEquals(cmd[0], m.group(1));
+                java.time.Instant.parse(m.group(2));
+                assertTrue(Long.parseLong(m.group(6).replace(",", "")) >= 500 * 40, "500 PUT frames of 40 bytes: " + r);
+            }
+            Cli.Result json = Cli.run("stat", "--json", dir.toString());
+            assertEquals("true", field(json.out(), "live"));
+            assertTrue(field(json.out(), "lockHolder").startsWith("\"pid " + ProcessHandle.current().pid()), json::toString);
+            assertEquals("500", field(json.out(), "journalRecordsSinceImage"));
+            long age = Long.parseLong(field(json.out(), "imageAgeMillis"));
+            long sinceWrite = System.currentTimeMillis()
+                    - Files.getLastModifiedTime(dir.resolve("page-checksums-" + (Long.parseLong(field(json.out(), "generation")) & 1) + ".bdb")).toMillis();
+            assertTrue(age >= 0 && age <= sinceWrite, "the age is that of the checkpoint's checksum file: " + age + " vs " + sinceWrite);
+        }
+        Cli.Result closed = Cli.run("stat", dir.toString());
+        assertFalse(closed.err().contains("live index"), "no writer, no line: " + closed);
+        assertEquals("false", field(Cli.run("stat", "--json", dir.toString()).out(), "live"));
     }
 
     @Test
@@ -81,6 +139,24 @@ class StatCommandTest {
         assertBad(Cli.run("stat", junk.toString()), 3, "not a BucketDB table file; run 'bucketdb verify " + junk + "'");
         assertBad(Cli.run("stat", "--bogus", junk.toString()), 2, "Unknown option: '--bogus'");
         assertBad(Cli.run("stat"), 2, "Missing required parameter: 'DIR'");
+    }
+
+    @Test
+    void shouldExplainAnUnreadableTableFileInOneLine() throws IOException {
+        // Tests run as root here, so permission bits cannot make a file unreadable; a directory where the table file belongs can.
+        Path dir = Files.createDirectories(tmp.resolve("odd").resolve(BucketDB.TABLE_FILE)).getParent();
+        for (String cmd : new String[]{"stat", "dump", "verify", "export"}) {
+            Cli.Result r = Cli.run(cmd, dir.toString());
+            assertEquals(3, r.code(), r::toString);
+            assertEquals(1, r.errLines().length, () -> "one line on stderr: " + r);
+            assertTrue(r.err().contains(BucketDB.TABLE_FILE), r::toString);
+            assertFalse(r.err().contains("\tat "), r::toString);
+        }
+    }
+
+    @Test
+    void shouldDrawNoProgressWhenOutputIsNotATerminal() {
+        assertFalse(Progress.onTerminal(), "the test runner's streams are not a terminal");
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.hash.RapidHash;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
+import io.bucketdb.recovery.JournalRecordLayout;
+import io.bucketdb.recovery.JournalSegmentLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.HeaderLayout;
 import org.junit.jupiter.api.Test;
@@ -15,6 +17,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -109,6 +113,98 @@ class VerifyCommandTest {
         Cli.Result r = Cli.run("verify", tmp.resolve("nothing").toString());
         assertEquals(3, r.code(), r::toString);
         assertEquals(1, r.errLines().length, r::toString);
+    }
+
+    // ------------------------------------------------------------------ the journal
+
+    /** Offsets of the record frames at the start of {@code segment}, up to the first that is not one (a clean end is zeros). */
+    private static List<Long> frames(Path segment) throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
+            long at = JournalSegmentLayout.HEADER_LENGTH;
+            ByteBuffer head = ByteBuffer.allocate(JournalRecordLayout.PAYLOAD_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
+            while (ch.read(head.clear(), at) == head.capacity() && head.getInt(JournalRecordLayout.FRAME_LENGTH_OFFSET) != 0) {
+                out.add(at);
+                at += JournalRecordLayout.alignedLength(head.getInt(JournalRecordLayout.FRAME_LENGTH_OFFSET));
+            }
+            out.add(at); // where the next record would go
+        }
+        return out;
+    }
+
+    private static void flip(Path file, long off, int mask) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, off);
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) (b.get(0) ^ mask)}), off);
+        }
+    }
+
+    @Test
+    void shouldFindAFlippedByteInAJournalRecordFollowedByForcedRecords() throws IOException {
+        Path dir = Cli.crashed(tmp, "crashed", 300);
+        Cli.Result clean = Cli.run("verify", dir.toString());
+        assertEquals(0, clean.code(), "a crash that kept every write leaves a sound journal: " + clean);
+        assertEquals("", clean.out(), clean::toString);
+        assertFalse(clean.err().contains("note:"), clean::toString);
+
+        Path segment = Cli.firstSegment(dir);
+        List<Long> frames = frames(segment);
+        assertTrue(frames.size() > 100, "the journal holds the puts: " + frames.size());
+        long frame = frames.get(50);
+        // Each SYNC put is its own forced batch, so the records after this one prove it had been forced: damage.
+        flip(segment, frame + JournalRecordLayout.PAYLOAD_OFFSET + 5, 0x04);
+        Cli.Result r = Cli.run("verify", dir.toString());
+        assertEquals(1, r.code(), r::toString);
+        assertEquals(1, r.out().split("\n").length, r::toString);
+        assertTrue(r.out().startsWith(segment + " @ " + frame + ": expected a record with LSN "), r::toString);
+        assertTrue(r.out().contains(", found a frame of "), r::toString);
+        assertTrue(r.out().contains(" whose CRC32C is 0x"), r::toString);
+        assertEquals("bucketdb verify: 1 problem found in " + dir + "\n", r.err());
+
+        Cli.Result stat = Cli.run("recover", dir.toString());
+        assertEquals(3, stat.code(), "open refuses what verify reports: " + stat);
+    }
+
+    @Test
+    void shouldFindADamagedSegmentHeader() throws IOException {
+        Path dir = Cli.crashed(tmp, "crashed", 300);
+        Path segment = Cli.firstSegment(dir);
+        flip(segment, JournalSegmentLayout.SALT_OFFSET + 2, 0x10);
+        Cli.Result r = Cli.run("verify", dir.toString());
+        assertEquals(1, r.code(), r::toString);
+        assertEquals(1, r.out().split("\n").length, r::toString);
+        assertTrue(r.out().startsWith(segment + " @ 0: expected a valid header for segment "), r::toString);
+        assertTrue(r.out().contains(", found header bytes whose CRC32C is 0x"), r::toString);
+        assertEquals(3, Cli.run("recover", dir.toString()).code(), "open refuses it too");
+    }
+
+    @Test
+    void shouldNoteATornJournalTailWithoutFailing() throws IOException {
+        Path dir = Cli.crashed(tmp, "crashed", 300);
+        Path segment = Cli.firstSegment(dir);
+        List<Long> frames = frames(segment);
+        long last = frames.get(frames.size() - 2);
+        long end = frames.getLast();
+        // A write a crash cut short: the next record's header landed (its LSN follows the last one), its CRC does not match.
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer copy = ByteBuffer.allocate((int) (end - last)).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(copy, last);
+            copy.putLong(JournalRecordLayout.LSN_OFFSET, copy.getLong(JournalRecordLayout.LSN_OFFSET) + 1);
+            ch.write(copy.flip(), end);
+        }
+        Cli.Result r = Cli.run("verify", dir.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.out(), r::toString);
+        String torn = Text.count(end - last);
+        assertTrue(r.err().startsWith("bucketdb verify: note: " + segment + " @ " + end + ": a torn journal tail of " + torn
+                + " bytes after the last valid record (LSN "), r::toString);
+        assertTrue(r.err().contains("opening the index drops those " + torn + " bytes"), r::toString);
+        assertTrue(r.err().contains(" is sound: "), r::toString);
+        try (BucketDB db = BucketDB.open(dir, Cli.options())) {
+            assertEquals(end - last, db.recovery().tornBytes(), "the note says what open drops");
+            assertEquals(300, db.size());
+        }
     }
 
     private static void write(Path dir, long off, byte[] bytes) throws IOException {

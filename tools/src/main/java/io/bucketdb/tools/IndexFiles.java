@@ -1,0 +1,66 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.recovery.DoubleWriteLayout;
+import io.bucketdb.storage.PageChecksums;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Bytes on disk of each kind of file in an index directory, so that {@code stat}'s bytes per entry and
+ * {@code compact}'s before and after count every file an index costs, not only the table. Journal
+ * segments and spares are preallocated, so they count in full.
+ *
+ * @param table       the table file
+ * @param journal     journal segments ({@code journal-*.log}) and spare segments ({@code journal-*.spare})
+ * @param checksums   the two page checksum files checkpoints write ({@code page-checksums-0.bdb}, {@code -1.bdb})
+ * @param doubleWrite the double-write file
+ * @param other       everything else (the lock file, what a user put there)
+ */
+record IndexFiles(long table, long journal, long checksums, long doubleWrite, long other) {
+
+    static IndexFiles of(Path dir) throws IOException {
+        String tableName = BucketDB.TABLE_FILE;
+        String sums0 = PageChecksums.path(dir, 0).getFileName().toString();
+        String sums1 = PageChecksums.path(dir, 1).getFileName().toString();
+        long table = 0;
+        long journal = 0;
+        long checksums = 0;
+        long doubleWrite = 0;
+        long other = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                if (!Files.isRegularFile(p)) {
+                    continue;
+                }
+                String n = p.getFileName().toString();
+                long size;
+                try {
+                    size = Files.size(p);
+                } catch (NoSuchFileException e) {
+                    continue; // a live writer recycled it while we listed
+                }
+                if (n.equals(tableName)) {
+                    table += size;
+                } else if (n.startsWith("journal-")) {
+                    journal += size;
+                } else if (n.equals(sums0) || n.equals(sums1)) {
+                    checksums += size;
+                } else if (n.equals(DoubleWriteLayout.FILE_NAME)) {
+                    doubleWrite += size;
+                } else {
+                    other += size;
+                }
+            }
+        }
+        return new IndexFiles(table, journal, checksums, doubleWrite, other);
+    }
+
+    long total() {
+        return table + journal + checksums + doubleWrite + other;
+    }
+}
