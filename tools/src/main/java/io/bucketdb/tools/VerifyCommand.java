@@ -58,6 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<Problem> problems;
         Header h = null;
         JournalCheck journal = null;
+        boolean changing = false;
         int attempt = 0;
         while (true) {
             try (IndexInspector in = IndexInspector.open(dir)) {
@@ -67,7 +68,8 @@ final class VerifyCommand implements Callable<Integer> {
                 h = in.header();
                 problems = in.verify();
                 journal = journalChecked(in);
-                if (problems.isEmpty() || !in.changedOnDisk() || ++attempt == ATTEMPTS) {
+                changing = !problems.isEmpty() && in.changedOnDisk();
+                if (!changing || ++attempt == ATTEMPTS) {
                     break;
                 }
             } catch (CorruptIndexException e) {
@@ -92,6 +94,13 @@ final class VerifyCommand implements Callable<Integer> {
                     + (h.growing() ? ", growth in progress" : ""));
             err.flush();
             return Exit.OK;
+        }
+        if (changing) {
+            // Still changing after the retries: a checkpoint is writing pages in place right now, or a crash
+            // interrupted one. Its pages then differ from the image the header describes, until it is finished.
+            err.println(name + ": note: a checkpoint newer than the header read is being written in place, or was "
+                    + "interrupted by a crash (its pages are in doublewrite.bdb): page problems above may be its pages. "
+                    + "If no writer has the index open, `bucketdb recover " + dir + "` finishes that checkpoint; then verify again");
         }
         err.println(name + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems") + " found in " + dir);
         err.flush();
