@@ -207,9 +207,13 @@ final class SegmentScanner {
     private long nextNonZeroLength(long position) throws IOException {
         long p = position + ALIGNMENT;
         while (p + PAYLOAD_OFFSET <= size) {
-            int n = (int) Math.min(WINDOW_SIZE, size - p);
-            fill(p, n);
+            // Read only when p leaves the window: in a recycled segment a zero length word is common
+            // inside earlier frames, and a read per such word would cost a window per 8 bytes.
+            if (p < windowStart || p + PAYLOAD_OFFSET > windowStart + windowLength) {
+                fill(p, (int) Math.min(WINDOW_SIZE, size - p));
+            }
             int from = (int) (p - windowStart);
+            int n = windowLength - from;
             long m = MemorySegment.mismatch(windowMemory, from, from + n, ZEROS, 0, n);
             if (m >= 0) {
                 return (p + m) & -(long) ALIGNMENT; // the frame whose header holds that byte, or an earlier all-zero one

@@ -30,6 +30,8 @@ final class TestFileIO implements DurableIO {
     final List<Write> writes = new ArrayList<>();
     int forces;
     int directorySyncs;
+    /** Bytes asked for by {@link DurableFile#read}, to bound how much an open reads. */
+    long bytesRead;
     /** Writes still to succeed before one fails; -1 for none. */
     private int writesBeforeFailure = -1;
     /** Forces still to succeed before one fails; -1 for none. */
@@ -97,6 +99,7 @@ final class TestFileIO implements DurableIO {
 
         @Override
         public void read(long position, ByteBuffer dst) throws IOException {
+            bytesRead += dst.remaining();
             real.read(position, dst);
         }
 
