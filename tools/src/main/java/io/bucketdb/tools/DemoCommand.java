@@ -219,7 +219,9 @@ final class DemoCommand implements Callable<Integer> {
         Compaction.Result c = compacted.result();
         t.row("compact", "deleted " + Text.count(compacted.deleted()) + " keys, then table " + Text.bytes(c.tableBefore()) + " -> "
                 + Text.bytes(c.tableAfter()) + ", directory " + Text.bytes(c.dirBefore()) + " -> " + Text.bytes(c.dirAfter()) + ", "
-                + (c.entries() == 0 ? "no entries" : String.format("%.1f", (double) c.dirAfter() / c.entries()) + " bytes per entry after")
+                // Per entry as the file line above counts it (the table file), then with every file of the directory.
+                + (c.entries() == 0 ? "no entries" : String.format("%.1f", (double) c.tableAfter() / c.entries())
+                + " bytes per entry after (" + String.format("%.1f", (double) c.dirAfter() / c.entries()) + " with the journal)")
                 + ", " + (compacted.ok() ? "every key checked" : Text.count(compacted.wrong()) + " keys wrong"));
         t.row("time", secs(System.nanoTime() - t0) + " in all");
         out.println("summary: " + (ok ? "OK" : "FAILED"));

@@ -42,7 +42,7 @@ class DemoAndHelpTest {
         assertTrue(r.out().contains("   reopened: all 15,000 remaining keys hold their values and the 15,000 deleted ones are gone"), r::toString);
         assertTrue(r.out().contains("summary: OK"), r::toString);
         assertTrue(Pattern.compile("compact   deleted 15,000 keys, then table \\S+ \\S+ -> \\S+ \\S+, directory \\S+ \\S+ -> \\S+ \\S+, "
-                + "[\\d.]+ bytes per entry after, every key checked").matcher(r.out()).find(), r::toString);
+                + "[\\d.]+ bytes per entry after \\([\\d.]+ with the journal\\), every key checked").matcher(r.out()).find(), r::toString);
         assertTrue(r.out().contains("growths   13 doublings (B 0 -> 13, seen in "), r::toString);
         assertTrue(r.out().contains("recovery  "), r::toString);
         assertTrue(r.out().contains(", every acknowledged key there"), r::toString);
