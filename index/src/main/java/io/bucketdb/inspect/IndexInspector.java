@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -447,7 +448,20 @@ public final class IndexInspector implements AutoCloseable {
      * hangs: corrupt structures become problems.
      */
     public List<Problem> verify() {
-        return new Verifier(this, tf.path(), h, layout, view).run();
+        return verify(walked -> { });
+    }
+
+    /**
+     * {@link #verify()}, telling {@code bucketsWalked} from time to time how many of the
+     * {@link #bucketsToWalk()} buckets it has walked (for a progress bar).
+     */
+    public List<Problem> verify(LongConsumer bucketsWalked) {
+        return new Verifier(this, tf.path(), h, layout, view, bucketsWalked).run();
+    }
+
+    /** Buckets {@link #verify(LongConsumer)} walks: the current array's, and the old array's during a growth. */
+    public long bucketsToWalk() {
+        return (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.Map;
 import java.util.Set;
 
@@ -98,8 +99,9 @@ final class Verifier {
         }
     }
 
-    Verifier(IndexInspector in, Path file, Header h, BucketLayout layout, FileView view) {
+    Verifier(IndexInspector in, Path file, Header h, BucketLayout layout, FileView view, LongConsumer bucketsWalked) {
         this.in = in;
+        this.bucketsWalked = bucketsWalked;
         this.file = file;
         this.h = h;
         this.layout = layout;
@@ -110,6 +112,17 @@ final class Verifier {
         this.ovfOff = layout.overflowOffset();
         this.unit = 1L << h.alignShift;
         this.headerAt = HeaderLayout.slotOffset(in.activeSlot());
+    }
+
+    /** Buckets of both arrays whose chains have been walked, for a progress display. */
+    private final LongConsumer bucketsWalked;
+    private long walked;
+
+    /** Counts one walked bucket and reports every {@code 2^16}th. */
+    private void walked() {
+        if ((++walked & 0xFFFF) == 0) {
+            bucketsWalked.accept(walked);
+        }
     }
 
     List<Problem> run() {
@@ -376,6 +389,7 @@ final class Verifier {
             long oldN = 1L << h.oldB;
             long oldMask = oldN - 1;
             for (long i = 0; i < oldN; i++) {
+                walked();
                 long off = in.bucketOffset(old, i);
                 int first = view.getByte(off);
                 if (isEvacuated(first)) {
@@ -391,6 +405,7 @@ final class Verifier {
         }
         long n = 1L << h.b;
         for (long j = 0; j < n; j++) {
+            walked();
             if (h.growing() && !isEvacuated(view.getByte(in.bucketOffset(old, j & ((1L << h.oldB) - 1))))) {
                 continue; // its old bucket still holds the entries; evacuation initializes this one
             }

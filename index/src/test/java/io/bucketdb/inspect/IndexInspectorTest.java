@@ -38,6 +38,24 @@ class IndexInspectorTest {
         }
     }
 
+    /** verify tells its progress in walked buckets, up to every bucket of both arrays, in order. */
+    @Test
+    void shouldReportVerifyProgressInWalkedBuckets() throws IOException {
+        Path dir = tmp.resolve("idx");
+        // Sized for 600,000 entries: B=17, so 131,072 buckets to walk with only a few entries.
+        try (BucketDB db = BucketDB.open(dir, Indexes.options().withExpectedEntries(600_000))) {
+            for (long k = 0; k < 1_000; k++) {
+                db.putLong(k, Indexes.value(k));
+            }
+        }
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(1L << 17, in.bucketsToWalk());
+            java.util.List<Long> reports = new java.util.ArrayList<>();
+            assertEquals(java.util.List.of(), in.verify(reports::add));
+            assertEquals(java.util.List.of(1L << 16, 1L << 17), reports);
+        }
+    }
+
     @Test
     void shouldVerifyCleanInTheMiddleOfAGrowth() throws IOException {
         Path dir = tmp.resolve("idx");

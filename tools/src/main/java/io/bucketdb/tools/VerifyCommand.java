@@ -66,7 +66,9 @@ final class VerifyCommand implements Callable<Integer> {
                     LiveImage.report(in, err, spec.qualifiedName());
                 }
                 h = in.header();
-                problems = in.verify();
+                Progress bar = new Progress(err, Progress.onTerminal(), "verify", in.bucketsToWalk(), "buckets");
+                problems = in.verify(bar::update);
+                bar.finish();
                 journal = journalChecked(in);
                 changing = !problems.isEmpty() && in.changedOnDisk();
                 if (!changing || ++attempt == ATTEMPTS) {
