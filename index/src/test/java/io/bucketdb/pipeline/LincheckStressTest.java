@@ -33,10 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * entry), so scenarios run while the table starts to grow and evacuates. Checkpoints are triggered
  * by 4 KiB of dirty pages, so they run during scenarios too.
  *
- * <p>Lincheck's model-checking strategy is not used: it has to control every thread of the code
+ * <p>Lincheck's model-checking strategy cannot run here: it has to control every thread of the code
  * under test, and the pipeline's writer thread is started by the index, not by Lincheck, so the
- * model checker reports a hang. {@link LinearizabilityTest} records longer histories with its own
- * Wing–Gong checker instead.
+ * model checker reports a hang. It runs on the table's reader/writer protocol without the pipeline
+ * ({@code io.bucketdb.table.TableModelCheckingTest}), and {@link LinearizabilityTest} records longer
+ * histories of the whole index with its own Wing–Gong checker.
  *
  * <p>Lincheck makes a new instance per scenario run and has no tear-down hook, so the constructor
  * closes and deletes the previous index: runs are sequential, so it is finished by then.
