@@ -742,7 +742,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * Checkpoints every change and closes the index; the next open sees exactly these contents and
      * replays nothing. After an I/O failure it closes without writing (the next open recovers from
-     * the journal). Later calls on this object throw {@link IllegalStateException}.
+     * the journal) and throws an {@link IOException} naming that failure, even one no call saw (a
+     * checkpoint after the last acknowledged batch). Later calls on this object throw
+     * {@link IllegalStateException}.
      */
     @Override
     public void close() throws IOException {
@@ -795,6 +797,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             if (error != null) {
                 throw error;
+            }
+            if (failed != null) {
+                // A failure the caller may not have seen: one in the checkpoint or journal work after the
+                // last batch fails no call of that batch (its writes were forced and acknowledged).
+                throw new IOException("index " + dir + " failed before close (" + failed + "): no write after the failure "
+                        + "was acknowledged and no checkpoint was taken at close; the next open recovers from the journal", failed);
             }
         }
     }
