@@ -15,6 +15,7 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
@@ -186,16 +187,20 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
             }
             GrowthMarkers markers = new GrowthMarkers();
+            GrowthEvents growthEvents = new GrowthEvents(markers);
             checkpointer = new Checkpointer(io, dir);
             HashTable table;
             Recovery recovery;
             boolean clean;
             if (exists) {
+                RecoveryEvent event = new RecoveryEvent();
+                event.begin();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 checkWidths(dir, file, options);
                 boolean checksumsRebuilt = useChecksums(io, dir, file, checkpointer);
-                table = HashTable.open(file, markers);
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
                 long checkpointLsn = file.header().checkpointLsn;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
                 ReplayReport report = new JournalReader(io, dir, options.journal()).replay(checkpointLsn,
@@ -205,10 +210,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 journal = JournalWriter.open(io, dir, options.journal(), checkpointLsn);
                 clean = file.header().cleanClose && !recovery.needed();
+                event.report(dir, recovery);
             } else {
                 createTable(io, dir, tablePath, options, checkpointer);
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
-                table = HashTable.open(file, markers);
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
                 journal = JournalWriter.open(io, dir, options.journal(), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
