@@ -15,6 +15,8 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.inspect.Census;
+import io.bucketdb.inspect.StatsCollector;
 import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
@@ -723,16 +725,26 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         });
     }
 
-    /** The index's numbers. Walks every chain for the histogram, so it costs a scan of the table. */
+    /**
+     * The index's numbers as its writer sees them: the table in memory (not the image on disk, which
+     * {@code bucketdb stat} shows), the header of the last checkpoint, and the journal records written
+     * since it, which a crash now would replay. Walks every chain for the histogram, so it costs a scan
+     * of the table; runs on the writer thread.
+     *
+     * @throws UncheckedIOException if listing the directory's files fails
+     */
     public Stats stats() {
         checkOpen();
         return onWriter(() -> {
             var h = file.header();
-            long[] progress = table.growthProgress();
-            long buckets = 1L << h.b;
-            return new Stats(table.size(), h.b, buckets, h.overflowBuckets, (double) table.size() / buckets, h.growing(),
-                    h.sameSizeGrow(), progress[0], progress[1], TableScan.chainHistogram(table, 8), file.fileSize(), h.fileEnd,
-                    keyWidth, valueWidth, h.generation, cleanBeforeOpen);
+            long oldBuckets = table.growthProgress()[1];
+            Census census = new Census(table.size(), TableScan.chainHistogram(table, 8),
+                    TableScan.evacuatedOldBuckets(table), oldBuckets, h.overflowBuckets);
+            StatsCollector.PendingReplay pending = journal == null
+                    ? StatsCollector.pendingReplay(dir, h.checkpointLsn)
+                    : new StatsCollector.PendingReplay(journal.writtenLsn() - h.checkpointLsn, 0);
+            return StatsCollector.collect(dir, h, file.activeSlot(), table.size(), census, file.fileSize(), cleanBeforeOpen,
+                    pending);
         });
     }
 

@@ -1,8 +1,7 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.inspect.Census;
+import io.bucketdb.Stats;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.storage.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -10,8 +9,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -50,40 +51,24 @@ final class StatCommand implements Callable<Integer> {
         return Exit.OK;
     }
 
-    /** The numbers {@code stat} prints, under the names of its JSON output. */
+    /**
+     * The numbers {@code stat} prints, under the names of its JSON output: the {@link Stats} of the image
+     * ({@link IndexInspector#stats()}, the same record {@code BucketDB.stats()} returns for an open index)
+     * and the image's age, which only the file on disk has.
+     */
     static Map<String, Object> numbers(IndexInspector in) throws java.io.IOException {
-        Header h = in.header();
-        Census c = in.census();
-        long buckets = 1L << h.b;
+        Stats st = in.stats();
         Map<String, Object> m = Json.object();
-        m.put("directory", in.directory().toString());
-        m.put("count", h.count);
-        m.put("B", h.b);
-        m.put("buckets", buckets);
-        m.put("loadFactor", (double) h.count / buckets);
-        m.put("overflowBuckets", h.overflowBuckets);
-        m.put("freeOverflowBuckets", h.ovfFreeCount);
-        m.put("chainHistogram", c.chainHistogram());
-        m.put("growing", h.growing());
-        m.put("sameSizeGrowth", h.sameSizeGrow());
-        m.put("oldBuckets", c.oldBuckets());
-        m.put("evacuated", c.evacuatedOldBuckets());
-        m.put("evacuationMark", h.nevacuate);
-        m.put("keyWidth", h.keyWidth);
-        m.put("valueWidth", h.valueWidth);
-        m.put("bucketBytes", h.bucketSize());
-        m.put("fileBytes", in.fileBytes());
-        m.put("allocatedBytes", h.fileEnd);
-        m.put("freeBytes", in.freeBytes());
-        m.put("wastedBytes", h.wastedBytes);
-        m.put("bytesPerEntry", h.count == 0 ? 0.0 : (double) in.fileBytes() / h.count);
-        m.put("journalBytes", journalBytes(in.file().getParent()));
-        m.put("checkpointLsn", h.checkpointLsn);
-        m.put("generation", h.generation);
-        m.put("headerSlot", in.activeSlot() == 0 ? "A" : "B");
-        m.put("cleanClose", h.cleanClose);
+        for (RecordComponent c : Stats.class.getRecordComponents()) {
+            try {
+                Object v = c.getAccessor().invoke(st);
+                m.put(c.getName().equals("b") ? "B" : c.getName(), v instanceof Path p ? p.toString() : v);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Stats." + c.getName(), e);
+            }
+        }
+        m.put("bytesPerEntry", st.bytesPerEntry());
         m.put("imageAgeSeconds", imageAgeSeconds(in.file()));
-        m.put("recovery", "nothing to replay: this format has no journal yet");
         return m;
     }
 
@@ -107,7 +92,7 @@ final class StatCommand implements Callable<Integer> {
                 + String.format("%.2f", (double) s.get("loadFactor")) + " (doubles above 6.5)");
         t.row("overflow", Text.count((long) s.get("overflowBuckets")) + " buckets in chains, "
                 + Text.count((long) s.get("freeOverflowBuckets")) + " free");
-        t.row("chains", histogram((long[]) s.get("chainHistogram")));
+        t.row("chains", histogram((List<?>) s.get("chainHistogram")));
         t.row("growth", growth(s));
         t.row("widths", "key " + s.get("keyWidth") + " bytes, value " + s.get("valueWidth") + " bytes, bucket "
                 + s.get("bucketBytes") + " bytes");
@@ -116,7 +101,9 @@ final class StatCommand implements Callable<Integer> {
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
         t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes", (double) s.get("bytesPerEntry")));
         t.row("journal", Text.bytes((long) s.get("journalBytes")));
-        t.row("recovery", (String) s.get("recovery"));
+        t.row("directory", Text.bytes((long) s.get("directoryBytes")) + " on disk, all files (table, journal, "
+                + "double-write, page checksums)");
+        t.row("recovery", recovery(s));
         t.lines("").forEach(out::println);
     }
 
@@ -131,15 +118,26 @@ final class StatCommand implements Callable<Integer> {
                 + " old buckets evacuated (mark at " + Text.count((long) s.get("evacuationMark")) + ")";
     }
 
-    private static String histogram(long[] h) {
+    private static String histogram(List<?> h) {
         StringBuilder b = new StringBuilder("length ");
-        for (int k = 0; k < h.length; k++) {
-            if (h[k] == 0) {
+        for (int k = 0; k < h.size(); k++) {
+            long n = (Long) h.get(k);
+            if (n == 0) {
                 continue;
             }
-            b.append(k + 1).append(k == h.length - 1 ? "+" : "").append(": ").append(Text.count(h[k])).append("  ");
+            b.append(k + 1).append(k == h.size() - 1 ? "+" : "").append(": ").append(Text.count(n)).append("  ");
         }
         return b.toString().strip();
+    }
+
+    private static String recovery(Map<String, Object> s) {
+        long records = (long) s.get("replayRecords");
+        long torn = (long) s.get("replayTornBytes");
+        if (records == 0 && torn == 0) {
+            return "nothing to replay: the journal holds nothing after the checkpoint";
+        }
+        return "an open would replay " + Text.count(records) + " journal records after the checkpoint"
+                + (torn > 0 ? " and drop a torn tail of " + Text.count(torn) + " bytes" : "");
     }
 
     private static String age(long secs) {
@@ -153,19 +151,5 @@ final class StatCommand implements Callable<Integer> {
             return secs / 60 + " min ago";
         }
         return secs / 3600 + " h ago";
-    }
-
-    /** Bytes of the journal segment files beside the table (preallocated segments count in full). */
-    static long journalBytes(java.nio.file.Path dir) throws java.io.IOException {
-        try (var files = java.nio.file.Files.list(dir)) {
-            long sum = 0;
-            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) files::iterator) {
-                String n = p.getFileName().toString();
-                if (n.startsWith("journal-") && n.endsWith(".log")) {
-                    sum += java.nio.file.Files.size(p);
-                }
-            }
-            return sum;
-        }
     }
 }
