@@ -8,9 +8,10 @@ import java.util.Objects;
  * An index's numbers: everything {@code bucketdb stat} prints, under the names of its {@code --json}
  * output ({@code b} is printed as {@code B}). Immutable: the histogram is an unmodifiable copy.
  *
- * <p>{@link BucketDB#stats()} reports the open index as its writer sees it (the table in memory, the
- * journal it is writing); {@code bucketdb stat} reports the image on disk, read without opening the
- * index for writing, through {@code io.bucketdb.inspect.IndexInspector#stats()}.
+ * <p>{@link BucketDB#stats()} reports an index opened for writing as its writer sees it (the table in
+ * memory, the journal it is writing). Opened with {@link Options#withReadOnly}, which takes no lock and
+ * works beside a writer, it reports the last checkpoint image on disk: the same record
+ * {@code bucketdb stat} prints.
  *
  * @param directory           the index directory
  * @param count               entries
