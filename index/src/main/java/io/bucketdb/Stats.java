@@ -58,7 +58,7 @@ public record Stats(Path directory, long count, int b, long buckets, double load
         Objects.requireNonNull(headerSlot, "headerSlot");
     }
 
-    /** Bytes on disk per entry, all files of the index directory counted (0 for an empty index). */
+    /** {@return bytes on disk per entry, all files of the index directory counted (0 for an empty index)} */
     public double bytesPerEntry() {
         return count == 0 ? 0 : (double) directoryBytes / count;
     }

@@ -55,6 +55,12 @@ public final class Checkpointer {
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
 
+    /**
+     * A checkpointer of the index in {@code directory}.
+     *
+     * @param io        the durable I/O every checkpoint byte goes through
+     * @param directory the index directory, where the double-write file lives
+     */
     public Checkpointer(DurableIO io, Path directory) {
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
@@ -124,6 +130,7 @@ public final class Checkpointer {
             this.snapshot = snapshot;
         }
 
+        /** {@return the journal LSN this checkpoint covers} */
         public long checkpointLsn() {
             return next.checkpointLsn;
         }
