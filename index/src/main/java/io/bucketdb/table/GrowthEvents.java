@@ -15,8 +15,9 @@ import jdk.jfr.StackTrace;
  * <p>Evacuation is the writer's hot path, so it is sampled: one event per {@link #EVACUATION_SAMPLE}
  * evacuated old buckets (and one for the rest when the growth ends), its duration the time those
  * took. With no recording, an evacuation costs a counter increment here, and a sample boundary an
- * {@link Event#shouldCommit()} on an event object that is then reused: nothing is allocated until a
- * recording enables the event.
+ * {@link Event#shouldCommit()} on an event object that is then reused: evacuation allocates nothing
+ * until a recording enables the event ({@code GrowthEventsAllocationTest}). A growth allocates its two
+ * small event objects once.
  */
 public final class GrowthEvents implements GrowthListener {
     /** Old buckets evacuated per evacuation event. */
@@ -64,10 +65,10 @@ public final class GrowthEvents implements GrowthListener {
         oldBuckets = sameSize ? 1L << newB : 1L << (newB - 1);
         evacuated = 0;
         sampleStart = 0;
-        sample.begin();
         growth = new GrowthEndEvent();
-        growth.begin();
         GrowthStartEvent start = new GrowthStartEvent();
+        growth.begin();
+        sample.begin();
         if (start.shouldCommit()) {
             start.b = newB;
             start.sameSize = sameSize;

@@ -99,7 +99,7 @@ final class StatCommand implements Callable<Integer> {
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
-        t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes", (double) s.get("bytesPerEntry")));
+        t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files of the directory)", (double) s.get("bytesPerEntry")));
         t.row("journal", Text.bytes((long) s.get("journalBytes")));
         t.row("directory", Text.bytes((long) s.get("directoryBytes")) + " on disk, all files (table, journal, "
                 + "double-write, page checksums)");
