@@ -25,6 +25,12 @@ public record BatchSizes(long[] counts, long batches, long writes) {
     /** No batches. */
     public static final BatchSizes NONE = new BatchSizes(new long[BUCKETS], 0, 0);
 
+    /**
+     * Copies {@code counts} and checks the numbers agree.
+     *
+     * @throws IllegalArgumentException if {@code counts} does not have {@link #BUCKETS} elements, holds a negative
+     *                                  count, or does not sum to {@code batches}, or {@code writes < batches}
+     */
     public BatchSizes {
         if (counts.length != BUCKETS) {
             throw new IllegalArgumentException("counts must have " + BUCKETS + " elements, got " + counts.length);
@@ -42,28 +48,43 @@ public record BatchSizes(long[] counts, long batches, long writes) {
         }
     }
 
-    /** The bucket a batch of {@code size} writes (at least 1) is counted in. */
+    /**
+     * The bucket a batch of {@code size} writes (at least 1) is counted in.
+     *
+     * @param size writes in a batch
+     * @return its bucket
+     */
     public static int bucketOf(long size) {
         return Math.min(63 - Long.numberOfLeadingZeros(Math.max(1, size)), BUCKETS - 1);
     }
 
-    /** The largest size bucket {@code i} counts: {@code 2^(i+1) - 1}. */
+    /**
+     * The largest size bucket {@code i} counts: {@code 2^(i+1) - 1}.
+     *
+     * @param bucket a bucket, 0 to {@code BUCKETS - 1}
+     * @return the largest batch size it counts
+     */
     public static long upperBound(int bucket) {
         return (1L << (bucket + 1)) - 1;
     }
 
-    /** A copy of the counts per bucket. */
+    /** {@return a copy of the counts per bucket} */
     @Override
     public long[] counts() {
         return counts.clone();
     }
 
-    /** Batches of {@code 2^bucket} to {@code 2^(bucket+1) - 1} writes. */
+    /**
+     * Batches of {@code 2^bucket} to {@code 2^(bucket+1) - 1} writes.
+     *
+     * @param bucket a bucket, 0 to {@code BUCKETS - 1}
+     * @return the batches it counts
+     */
     public long count(int bucket) {
         return counts[bucket];
     }
 
-    /** Writes per batch on average (0 with no batches). */
+    /** {@return writes per batch on average (0 with no batches)} */
     public double mean() {
         return batches == 0 ? 0 : (double) writes / batches;
     }
@@ -74,6 +95,8 @@ public record BatchSizes(long[] counts, long batches, long writes) {
      * {@code percentile(0.5)} is the median's bound, {@code percentile(1)} the largest batch's.
      *
      * @param q in (0, 1]
+     * @return the largest size of the bucket where the quantile falls
+     * @throws IllegalArgumentException if {@code q} is not in (0, 1]
      */
     public long percentile(double q) {
         if (!(q > 0 && q <= 1)) {
@@ -93,7 +116,12 @@ public record BatchSizes(long[] counts, long batches, long writes) {
         throw new AssertionError("counts sum to batches");
     }
 
-    /** The batches since {@code earlier}, a snapshot of the same index taken before this one. */
+    /**
+     * The batches since {@code earlier}, a snapshot of the same index taken before this one.
+     *
+     * @param earlier an earlier snapshot of the same index
+     * @return the difference
+     */
     public BatchSizes since(BatchSizes earlier) {
         long[] d = new long[BUCKETS];
         for (int i = 0; i < BUCKETS; i++) {

@@ -15,6 +15,9 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.inspect.Census;
+import io.bucketdb.inspect.StatsCollector;
+import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
@@ -137,12 +140,23 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * T)"), or empty if no writer has it open. Reads only: tools use it to say that they read the last
      * checkpoint image of a live index. A writer that opens at the very moment of the probe may be refused
      * once, as by any other holder.
+     *
+     * @param dir the index directory
+     * @return the lock holder, or empty
+     * @throws IOException if the lock file exists but cannot be read
      */
     public static java.util.Optional<String> writerLockHolder(Path dir) throws IOException {
         return java.util.Optional.ofNullable(DirectoryLock.holder(dir));
     }
 
-    /** Opens or creates the index in {@code dir} with {@link Options#defaults()}: 8-byte keys and values. */
+    /**
+     * Opens or creates the index in {@code dir} with {@link Options#defaults()}: 8-byte keys and values.
+     *
+     * @param dir the index directory
+     * @return the open index
+     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws IOException if the index is locked by another writer, or on I/O failure
+     */
     public static BucketDB open(Path dir) throws IOException {
         return open(dir, Options.defaults());
     }
@@ -154,6 +168,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *
      * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
      * @throws IOException if the index is locked by another writer, or on I/O failure
+     * @param dir the index directory
+     * @param options how to open it
+     * @return the open index
      */
     public static BucketDB open(Path dir, Options options) throws IOException {
         return open(dir, options, null);
@@ -196,16 +213,20 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
             }
             GrowthMarkers markers = new GrowthMarkers();
+            GrowthEvents growthEvents = new GrowthEvents(markers);
             checkpointer = new Checkpointer(io, dir);
             HashTable table;
             Recovery recovery;
             boolean clean;
             if (exists) {
+                RecoveryEvent event = new RecoveryEvent();
+                event.begin();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 checkWidths(dir, file, options);
                 boolean checksumsRebuilt = useChecksums(io, dir, file, checkpointer);
-                table = HashTable.open(file, markers);
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
                 long checkpointLsn = file.header().checkpointLsn;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
                 ReplayReport report = new JournalReader(io, dir, options.journal()).replay(checkpointLsn,
@@ -215,10 +236,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 journal = JournalWriter.open(io, dir, options.journal(), checkpointLsn);
                 clean = file.header().cleanClose && !recovery.needed();
+                event.report(dir, recovery);
             } else {
                 createTable(io, dir, tablePath, options, checkpointer);
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
-                table = HashTable.open(file, markers);
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
                 journal = JournalWriter.open(io, dir, options.journal(), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
@@ -300,32 +323,32 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** What opening this index had to do to recover (nothing after a clean close). */
+    /** {@return what opening this index had to do to recover (nothing after a clean close)} */
     public Recovery recovery() {
         return recovery;
     }
 
-    /** The durability mode writes are acknowledged in. */
+    /** {@return the durability mode writes are acknowledged in} */
     public Durability durability() {
         return options.durability();
     }
 
-    /** The index directory. */
+    /** {@return the index directory} */
     public Path directory() {
         return dir;
     }
 
-    /** Key width in bytes. */
+    /** {@return the key width in bytes} */
     public int keyWidth() {
         return keyWidth;
     }
 
-    /** Value width in bytes. */
+    /** {@return the value width in bytes} */
     public int valueWidth() {
         return valueWidth;
     }
 
-    /** The number of entries. */
+    /** {@return the number of entries} */
     public long size() {
         checkOpen();
         return table.size();
@@ -333,14 +356,25 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     // ---------------------------------------------------------------- long → long
 
-    /** The value of {@code key}, or {@code missing} if absent. 8-byte keys and values only; allocates nothing. */
+    /**
+     * The value of {@code key}, or {@code missing} if absent. 8-byte keys and values only; allocates nothing.
+     *
+     * @param key the key
+     * @param missing what to return when {@code key} is absent
+     * @return the value, or {@code missing}
+     */
     public long getLong(long key, long missing) {
         checkOpen();
         requireLongWidths();
         return pipeline != null ? pipeline.getLong(key, missing) : table.getLong(key, missing);
     }
 
-    /** Whether {@code key} is present. 8-byte keys and values only; allocates nothing. */
+    /**
+     * Whether {@code key} is present. 8-byte keys and values only; allocates nothing.
+     *
+     * @param key the key
+     * @return whether it is present
+     */
     public boolean containsLong(long key) {
         checkOpen();
         requireLongWidths();
@@ -359,7 +393,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Puts {@code key → value}; true if the key was new. 8-byte keys and values only; allocates nothing. */
+    /**
+     * Puts {@code key → value}; true if the key was new. 8-byte keys and values only; allocates nothing.
+     *
+     * @param key the key
+     * @param value the value
+     * @return true if the key was new
+     */
     public boolean putLong(long key, long value) {
         requireLongWidths();
         checkWritable();
@@ -370,14 +410,25 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Publishes a put; the future completes (true if the key was new) once acknowledged per the durability mode. */
+    /**
+     * Publishes a put; the future completes (true if the key was new) once acknowledged per the durability mode.
+     *
+     * @param key the key
+     * @param value the value
+     * @return completes with true if the key was new, once the put is acknowledged
+     */
     public CompletableFuture<Boolean> putLongAsync(long key, long value) {
         requireLongWidths();
         checkWritable();
         return pipeline.putLongAsync(key, value);
     }
 
-    /** Deletes {@code key}; true if it was present. 8-byte keys and values only; allocates nothing. */
+    /**
+     * Deletes {@code key}; true if it was present. 8-byte keys and values only; allocates nothing.
+     *
+     * @param key the key
+     * @return true if it was present
+     */
     public boolean deleteLong(long key) {
         requireLongWidths();
         checkWritable();
@@ -388,7 +439,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Publishes a delete; the future completes (true if the key was present) once acknowledged. */
+    /**
+     * Publishes a delete; the future completes (true if the key was present) once acknowledged.
+     *
+     * @param key the key
+     * @return completes with true if the key was present, once the delete is acknowledged
+     */
     public CompletableFuture<Boolean> deleteLongAsync(long key) {
         requireLongWidths();
         checkWritable();
@@ -397,7 +453,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     // ---------------------------------------------------------------- byte[]
 
-    /** The value of {@code key} (a copy), or null if absent. */
+    /**
+     * The value of {@code key} (a copy), or null if absent.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @return a copy of the value, or null
+     */
     public byte[] get(byte[] key) {
         checkOpen();
         checkKey(key);
@@ -406,12 +467,23 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return found ? out : null;
     }
 
-    /** Whether {@code key} is present. */
+    /**
+     * Whether {@code key} is present.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @return whether it is present
+     */
     public boolean contains(byte[] key) {
         return get(key) != null;
     }
 
-    /** Puts {@code key → value}; true if the key was new. */
+    /**
+     * Puts {@code key → value}; true if the key was new.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @param value the value, {@link #valueWidth()} bytes
+     * @return true if the key was new
+     */
     public boolean put(byte[] key, byte[] value) {
         checkKey(key);
         checkValue(value);
@@ -423,7 +495,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Publishes a put; leave the arrays unchanged until the future completes. */
+    /**
+     * Publishes a put; leave the arrays unchanged until the future completes.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @param value the value, {@link #valueWidth()} bytes
+     * @return completes with true if the key was new, once the put is acknowledged
+     */
     public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
         checkKey(key);
         checkValue(value);
@@ -431,7 +509,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return pipeline.putAsync(key, value);
     }
 
-    /** Deletes {@code key}; true if it was present. */
+    /**
+     * Deletes {@code key}; true if it was present.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @return true if it was present
+     */
     public boolean delete(byte[] key) {
         checkKey(key);
         checkWritable();
@@ -442,14 +525,23 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Publishes a delete; leave the array unchanged until the future completes. */
+    /**
+     * Publishes a delete; leave the array unchanged until the future completes.
+     *
+     * @param key the key, {@link #keyWidth()} bytes
+     * @return completes with true if the key was present, once the delete is acknowledged
+     */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
         checkKey(key);
         checkWritable();
         return pipeline.deleteAsync(key);
     }
 
-    /** Applies every operation of {@code batch} or none (also across a crash), and waits for the acknowledgement. */
+    /**
+     * Applies every operation of {@code batch} or none (also across a crash), and waits for the acknowledgement.
+     *
+     * @param batch the operations, applied in order
+     */
     public void write(WriteBatch batch) {
         checkWritable();
         try {
@@ -459,7 +551,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
     }
 
-    /** Publishes {@code batch}; the future completes once it is acknowledged. */
+    /**
+     * Publishes {@code batch}; the future completes once it is acknowledged.
+     *
+     * @param batch the operations, applied in order
+     * @return completes once the whole batch is acknowledged
+     */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
         checkWritable();
         return pipeline.writeAsync(batch);
@@ -609,13 +706,15 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * How many writes shared each group commit since open: a consistent, immutable snapshot, cheap
      * enough to poll (it copies 31 counters; the writer is never held up). {@link BatchSizes#NONE}
      * for a read-only open. Take two snapshots and {@link BatchSizes#since} for an interval.
+     *
+     * @return the histogram of writes per group commit since open
      */
     public BatchSizes batchSizes() {
         checkOpen();
         return pipeline == null ? BatchSizes.NONE : pipeline.batchSizes().snapshot();
     }
 
-    /** Checkpoints written since open, not counting the one that created a new index. */
+    /** {@return the checkpoints written since open, not counting the one that created a new index} */
     public long checkpoints() {
         checkOpen();
         return pipeline == null ? 0 : onWriter(() -> checkpoints);
@@ -684,7 +783,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     // ---------------------------------------------------------------- iteration and stats
 
-    /** A cursor over all entries, starting at a random bucket. */
+    /**
+     * A cursor over all entries, starting at a random bucket.
+     *
+     * @return a new cursor, positioned before the first entry
+     */
     public Cursor cursor() {
         checkOpen();
         return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()));
@@ -716,7 +819,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         };
     }
 
-    /** Where growth stands; cheap (reads the header), for progress displays. */
+    /**
+     * Where growth stands; cheap (reads the header), for progress displays.
+     *
+     * @return where growth stands now
+     */
     public Growth growth() {
         checkOpen();
         return onWriter(() -> {
@@ -726,16 +833,27 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         });
     }
 
-    /** The index's numbers. Walks every chain for the histogram, so it costs a scan of the table. */
+    /**
+     * The index's numbers as its writer sees them: the table in memory (not the image on disk, which
+     * {@code bucketdb stat} shows), the header of the last checkpoint, and the journal records written
+     * since it, which a crash now would replay. Walks every chain for the histogram, so it costs a scan
+     * of the table; runs on the writer thread.
+     *
+     * @throws UncheckedIOException if listing the directory's files fails
+     * @return the numbers, as of the last completed write
+     */
     public Stats stats() {
         checkOpen();
         return onWriter(() -> {
             var h = file.header();
-            long[] progress = table.growthProgress();
-            long buckets = 1L << h.b;
-            return new Stats(table.size(), h.b, buckets, h.overflowBuckets, (double) table.size() / buckets, h.growing(),
-                    h.sameSizeGrow(), progress[0], progress[1], TableScan.chainHistogram(table, 8), file.fileSize(), h.fileEnd,
-                    keyWidth, valueWidth, h.generation, cleanBeforeOpen);
+            long oldBuckets = table.growthProgress()[1];
+            Census census = new Census(table.size(), TableScan.chainHistogram(table, 8),
+                    TableScan.evacuatedOldBuckets(table), oldBuckets, h.overflowBuckets);
+            StatsCollector.PendingReplay pending = journal == null
+                    ? StatsCollector.pendingReplay(dir, h.checkpointLsn)
+                    : new StatsCollector.PendingReplay(journal.writtenLsn() - h.checkpointLsn, 0);
+            return StatsCollector.collect(dir, h, file.activeSlot(), table.size(), census, file.fileSize(), cleanBeforeOpen,
+                    pending);
         });
     }
 

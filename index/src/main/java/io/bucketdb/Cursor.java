@@ -21,27 +21,31 @@ public final class Cursor {
         this.it = it;
     }
 
-    /** Moves to the next entry; false at the end. */
+    /**
+     * Moves to the next entry; false at the end.
+     *
+     * @return false at the end, else true
+     */
     public boolean next() {
         return it.next();
     }
 
-    /** The current key (a copy). */
+    /** {@return the current key (a copy)} */
     public byte[] key() {
         return it.key();
     }
 
-    /** The current value (a copy). */
+    /** {@return the current value (a copy)} */
     public byte[] value() {
         return it.value();
     }
 
-    /** The current key of an index with 8-byte keys, read little-endian. */
+    /** {@return the current key of an index with 8-byte keys, read little-endian} */
     public long keyLong() {
         return it.keyLong();
     }
 
-    /** The current value of an index with 8-byte values, read little-endian. */
+    /** {@return the current value of an index with 8-byte values, read little-endian} */
     public long valueLong() {
         return it.valueLong();
     }

@@ -73,12 +73,21 @@ public final class Options {
         return o;
     }
 
-    /** 8-byte keys, 8-byte values, create if missing, read-write, {@link Durability#SYNC}. */
+    /**
+     * 8-byte keys, 8-byte values, create if missing, read-write, {@link Durability#SYNC}.
+     *
+     * @return the default options
+     */
     public static Options defaults() {
         return new Options();
     }
 
-    /** Key width in bytes for a new index (1..4096). */
+    /**
+     * Key width in bytes for a new index (1..4096).
+     *
+     * @param width bytes per key
+     * @return a copy of these options with that change
+     */
     public Options withKeyWidth(int width) {
         Options o = copy();
         o.keyWidth = width;
@@ -86,7 +95,12 @@ public final class Options {
         return o;
     }
 
-    /** Value width in bytes for a new index (0..4096). */
+    /**
+     * Value width in bytes for a new index (0..4096).
+     *
+     * @param width bytes per value
+     * @return a copy of these options with that change
+     */
     public Options withValueWidth(int width) {
         Options o = copy();
         o.valueWidth = width;
@@ -102,6 +116,8 @@ public final class Options {
      * the index exists: it keeps its B and grows as usual.
      *
      * @throws IllegalArgumentException if {@code n} is negative
+     * @param n entries the new index will hold
+     * @return a copy of these options with that change
      */
     public Options withExpectedEntries(long n) {
         if (n < 0) {
@@ -112,14 +128,24 @@ public final class Options {
         return o;
     }
 
-    /** Whether a missing index is created (default true). */
+    /**
+     * Whether a missing index is created (default true).
+     *
+     * @param create false to fail when the directory holds no index
+     * @return a copy of these options with that change
+     */
     public Options withCreateIfMissing(boolean create) {
         Options o = copy();
         o.createIfMissing = create;
         return o;
     }
 
-    /** Opens read-only: no lock is taken, nothing is written (no recovery either), writes throw. */
+    /**
+     * Opens read-only: no lock is taken, nothing is written (no recovery either), writes throw.
+     *
+     * @param ro true to open read-only
+     * @return a copy of these options with that change
+     */
     public Options withReadOnly(boolean ro) {
         Options o = copy();
         o.readOnly = ro;
@@ -129,6 +155,10 @@ public final class Options {
     /**
      * For tests of chunk boundaries: the alignment unit of a new index (log2, 16..30) and the largest
      * mapped chunk (log2, at least the alignment). Small values cross chunk boundaries often.
+     *
+     * @param alignShift log2 of the alignment unit of a new index
+     * @param maxChunkShift log2 of the largest mapped chunk
+     * @return a copy of these options with that change
      */
     public Options withChunking(int alignShift, int maxChunkShift) {
         Options o = copy();
@@ -137,28 +167,49 @@ public final class Options {
         return o;
     }
 
-    /** A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. */
+    /**
+     * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed.
+     *
+     * @param seed the seed of the table's hash
+     * @return a copy of these options with that change
+     */
     public Options withHashSeed(long seed) {
         Options o = copy();
         o.hashSeed = seed;
         return o;
     }
 
-    /** The durable I/O implementation (tests pass a crash simulator). */
+    /**
+     * The durable I/O implementation (tests pass a crash simulator).
+     *
+     * @param durableIO the I/O through which every durable byte passes
+     * @return a copy of these options with that change
+     */
     public Options withDurableIO(DurableIO durableIO) {
         Options o = copy();
         o.io = Objects.requireNonNull(durableIO);
         return o;
     }
 
-    /** When writes are acknowledged (default {@link Durability#SYNC}). */
+    /**
+     * When writes are acknowledged (default {@link Durability#SYNC}).
+     *
+     * @param d {@link Durability#SYNC} or {@link Durability#ASYNC}
+     * @return a copy of these options with that change
+     */
     public Options withDurability(Durability d) {
         Options o = copy();
         o.durability = Objects.requireNonNull(d);
         return o;
     }
 
-    /** How often {@link Durability#ASYNC} forces the journal (default 100 ms): the most a power loss can lose. */
+    /**
+     * How often {@link Durability#ASYNC} forces the journal (default 100 ms): the most a power loss can lose.
+     *
+     * @param interval a positive interval
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code interval} is zero or negative
+     */
     public Options withAsyncForceInterval(Duration interval) {
         Options o = copy();
         o.asyncForceInterval = positive(interval, "async force interval");
@@ -175,6 +226,12 @@ public final class Options {
      * larger than the limit: every checkpoint writes each dirty 4 KiB page twice (double-write, then
      * in place), however few entries changed in it, so a small limit means many checkpoints that
      * each rewrite pages for a few entries.
+     *
+     * @param dirtyLimitBytes dirty page bytes that trigger a checkpoint (at least 4096)
+     * @param journalLimitBytes journal bytes since the last checkpoint that trigger one (at least 4096)
+     * @param interval the longest time between checkpoints (positive)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if a limit is below 4096 or the interval is not positive
      */
     public Options withCheckpointTriggers(long dirtyLimitBytes, long journalLimitBytes, Duration interval) {
         if (dirtyLimitBytes < 4096 || journalLimitBytes < 4096) {
@@ -194,6 +251,9 @@ public final class Options {
      * the writer thread, which then waits for them. On the writer thread every durable operation
      * happens in one deterministic order, which the crash tests that enumerate failure points use.
      * Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
+     *
+     * @param background true for a checkpoint thread, false for the writer thread
+     * @return a copy of these options with that change
      */
     public Options withCheckpointsInBackground(boolean background) {
         Options o = copy();
@@ -205,6 +265,9 @@ public final class Options {
      * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
      * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
      * failing with a {@link io.bucketdb.storage.CorruptIndexException} (the default).
+     *
+     * @param truncate true to truncate a damaged journal instead of failing
+     * @return a copy of these options with that change
      */
     public Options withTruncateOnDamage(boolean truncate) {
         Options o = copy();
@@ -212,7 +275,12 @@ public final class Options {
         return o;
     }
 
-    /** Journal settings (segment size and limits); tests use small segments to roll often. */
+    /**
+     * Journal settings (segment size and limits); tests use small segments to roll often.
+     *
+     * @param journalOptions the journal settings
+     * @return a copy of these options with that change
+     */
     public Options withJournal(JournalOptions journalOptions) {
         Options o = copy();
         o.journal = Objects.requireNonNull(journalOptions);
@@ -224,6 +292,11 @@ public final class Options {
      * journaled and applied) and how long a writer waits for a free entry when the ring is full
      * before failing with a {@link java.util.concurrent.RejectedExecutionException} (null, the
      * default: wait as long as it takes).
+     *
+     * @param ringSize ring entries, a power of two
+     * @param publishTimeout how long a writer waits for a free entry, or null for as long as it takes
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code ringSize} is not a power of two or the timeout is not positive
      */
     public Options withPipeline(int ringSize, Duration publishTimeout) {
         if (ringSize < 1 || Integer.bitCount(ringSize) != 1) {
@@ -241,6 +314,8 @@ public final class Options {
      * a core busy for as long as the index is open; see {@link WaitStrategy}.
      *
      * @throws NullPointerException if {@code strategy} is null
+     * @param strategy how the writer thread waits
+     * @return a copy of these options with that change
      */
     public Options withWaitStrategy(WaitStrategy strategy) {
         Objects.requireNonNull(strategy, "wait strategy must not be null (WaitStrategy.PARK is the default)");
@@ -256,91 +331,107 @@ public final class Options {
         return d;
     }
 
+    /** {@return the key width in bytes for a new index} */
     public int keyWidth() {
         return keyWidth;
     }
 
+    /** {@return the value width in bytes for a new index} */
     public int valueWidth() {
         return valueWidth;
     }
 
-    /** Whether {@link #withKeyWidth} or {@link #withValueWidth} was called. */
+    /** {@return whether {@link #withKeyWidth} or {@link #withValueWidth} was called} */
     public boolean widthsSet() {
         return widthsSet;
     }
 
-    /** The entries a new index is sized for (see {@link #withExpectedEntries}). */
+    /** {@return the entries a new index is sized for (see {@link #withExpectedEntries})} */
     public long expectedEntries() {
         return expectedEntries;
     }
 
+    /** {@return whether a missing index is created} */
     public boolean createIfMissing() {
         return createIfMissing;
     }
 
+    /** {@return whether the index is opened read-only} */
     public boolean readOnly() {
         return readOnly;
     }
 
+    /** {@return log2 of the alignment unit of a new index} */
     public int alignShift() {
         return alignShift;
     }
 
+    /** {@return log2 of the largest mapped chunk} */
     public int maxChunkShift() {
         return maxChunkShift;
     }
 
-    /** The fixed seed, or null for a random one. */
+    /** {@return the fixed seed, or null for a random one} */
     public Long hashSeed() {
         return hashSeed;
     }
 
+    /** {@return the durable I/O implementation} */
     public DurableIO durableIO() {
         return io;
     }
 
+    /** {@return when writes are acknowledged} */
     public Durability durability() {
         return durability;
     }
 
+    /** {@return how often {@link Durability#ASYNC} forces the journal} */
     public Duration asyncForceInterval() {
         return asyncForceInterval;
     }
 
+    /** {@return the dirty page bytes that trigger a checkpoint} */
     public long dirtyLimitBytes() {
         return dirtyLimitBytes;
     }
 
+    /** {@return the journal bytes since the last checkpoint that trigger one} */
     public long journalLimitBytes() {
         return journalLimitBytes;
     }
 
+    /** {@return the longest time between checkpoints} */
     public Duration checkpointInterval() {
         return checkpointInterval;
     }
 
+    /** {@return whether triggered checkpoints run on a checkpoint thread beside the writer} */
     public boolean checkpointsInBackground() {
         return checkpointsInBackground;
     }
 
+    /** {@return whether open truncates a damaged journal instead of failing} */
     public boolean truncateOnDamage() {
         return truncateOnDamage;
     }
 
+    /** {@return the journal settings} */
     public JournalOptions journal() {
         return journal;
     }
 
+    /** {@return the entries of the write pipeline's ring} */
     public int ringSize() {
         return ringSize;
     }
 
-    /** How long a writer waits for a ring entry, or null for as long as it takes. */
+    /** {@return how long a writer waits for a ring entry, or null for as long as it takes} */
     public Duration publishTimeout() {
         return publishTimeout;
     }
 
-    /** How the writer thread waits for writes. */
+    /** {@return how the writer thread waits for writes} */
     public WaitStrategy waitStrategy() {
         return waitStrategy;
     }

@@ -21,7 +21,7 @@ public record Recovery(boolean checkpointFinished, long doubleWritePages, long r
                        long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
                        boolean checksumsRebuilt) {
 
-    /** Whether anything had to be done (the index was not closed cleanly). */
+    /** {@return whether anything had to be done (the index was not closed cleanly)} */
     public boolean needed() {
         return checkpointFinished || recordsReplayed > 0 || tornBytes > 0 || recordsDropped > 0 || batchDropped;
     }

@@ -80,12 +80,22 @@ public final class StagedIndex implements AutoCloseable {
         this.staging = staging(target);
     }
 
-    /** Where an index for {@code target} is built: the hidden sibling {@code .NAME.bucketdb-new}. */
+    /**
+     * Where an index for {@code target} is built: the hidden sibling {@code .NAME.bucketdb-new}.
+     *
+     * @param target the index directory a build is for
+     * @return its staging directory
+     */
     public static Path staging(Path target) {
         return sibling(target, STAGING_SUFFIX);
     }
 
-    /** Where the index replaced at {@code dir} waits until it is deleted: {@code .NAME.bucketdb-old}. */
+    /**
+     * Where the index replaced at {@code dir} waits until it is deleted: {@code .NAME.bucketdb-old}.
+     *
+     * @param dir an index directory
+     * @return where a replaced index at {@code dir} waits
+     */
     public static Path retired(Path dir) {
         return sibling(dir, RETIRED_SUFFIX);
     }
@@ -106,6 +116,10 @@ public final class StagedIndex implements AutoCloseable {
      * @throws IOException if the source is not an index or is locked by another writer (naming
      *                     the holder), if another build for the target is running, or if the
      *                     target exists and is not an empty directory
+     *
+     * @param source the index the build reads, or null
+     * @param target where the built index goes
+     * @return the build, holding the locks of source and staging directory
      */
     public static StagedIndex begin(Path source, Path target) throws IOException {
         StagedIndex s = new StagedIndex(source, target);
@@ -173,7 +187,13 @@ public final class StagedIndex implements AutoCloseable {
         io.syncDirectory(parent(old));
     }
 
-    /** The source index, opened for writing under the held lock (recovery runs as in any writing open). */
+    /**
+     * The source index, opened for writing under the held lock (recovery runs as in any writing open).
+     *
+     * @param options how to open it (it must exist)
+     * @return the source index, open for writing
+     * @throws IOException on I/O failure or damage, as {@link BucketDB#open(Path, Options)}
+     */
     public BucketDB openSource(Options options) throws IOException {
         if (sourceLock == null) {
             throw new IllegalStateException("this build has no source");
@@ -181,12 +201,22 @@ public final class StagedIndex implements AutoCloseable {
         return BucketDB.open(source, options.withCreateIfMissing(false), sourceLock);
     }
 
-    /** Creates the new index in the staging directory, under the held staging lock. */
+    /**
+     * Creates the new index in the staging directory, under the held staging lock.
+     *
+     * @param options how to create it
+     * @return the new index, open for writing
+     * @throws IOException on I/O failure
+     */
     public BucketDB create(Options options) throws IOException {
         return BucketDB.open(staging, options.withCreateIfMissing(true), stagingLock);
     }
 
-    /** The staging directory, for checking the built index (read-only opens take no lock). */
+    /**
+     * The staging directory, for checking the built index (read-only opens take no lock).
+     *
+     * @return the staging directory
+     */
     public Path directory() {
         return staging;
     }
@@ -194,6 +224,8 @@ public final class StagedIndex implements AutoCloseable {
     /**
      * Renames the built index into place (the index created by {@link #create} must be closed),
      * deletes the replaced one, and releases the locks.
+     *
+     * @throws IOException if a rename, delete or directory sync fails (what a crash then leaves is in the class comment)
      */
     public void commit() throws IOException {
         if (committed || stagingLock == null) {
@@ -288,6 +320,9 @@ public final class StagedIndex implements AutoCloseable {
      *
      * @throws IOException if the compaction is still running (naming the lock holder), or if the
      *                     new index is missing (then the old one is named, to be moved back by hand)
+     *
+     * @param dir the index directory
+     * @return whether a swap was finished
      */
     public static boolean finishInterrupted(Path dir) throws IOException {
         return finishInterrupted(dir, FileDurableIO.INSTANCE);

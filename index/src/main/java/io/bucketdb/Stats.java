@@ -1,31 +1,65 @@
 package io.bucketdb;
 
-/**
- * A snapshot of an index's numbers, as {@code bucketdb stat} prints them.
- *
- * @param count            entries
- * @param b                log2 of the number of buckets
- * @param buckets          buckets in the current array ({@code 2^b})
- * @param overflowBuckets  overflow buckets in use
- * @param loadFactor       entries per bucket of the current array (Go grows above 6.5)
- * @param growing          whether a growth is in progress
- * @param sameSizeGrowth   whether that growth keeps B (packs overflow chains)
- * @param evacuated        the evacuation mark: old buckets below it are evacuated
- * @param oldBuckets       buckets of the old array while growing, else 0
- * @param chainHistogram   element {@code k} counts chains of {@code k + 1} buckets (last: that many or more)
- * @param fileBytes        bytes of the table file on disk
- * @param allocatedBytes   bytes of the table file in use by the allocator (the rest is preallocated)
- * @param keyWidth         key width in bytes
- * @param valueWidth       value width in bytes
- * @param generation       header generation of the last write-back
- * @param cleanClose       whether the index was closed cleanly before this open
- */
-public record Stats(long count, int b, long buckets, long overflowBuckets, double loadFactor, boolean growing,
-                    boolean sameSizeGrowth, long evacuated, long oldBuckets, long[] chainHistogram, long fileBytes,
-                    long allocatedBytes, int keyWidth, int valueWidth, long generation, boolean cleanClose) {
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 
-    /** Bytes on disk per entry (0 for an empty index). */
+/**
+ * An index's numbers: everything {@code bucketdb stat} prints, under the names of its {@code --json}
+ * output ({@code b} is printed as {@code B}). Immutable: the histogram is an unmodifiable copy.
+ *
+ * <p>{@link BucketDB#stats()} reports an index opened for writing as its writer sees it (the table in
+ * memory, the journal it is writing). Opened with {@link Options#withReadOnly}, which takes no lock and
+ * works beside a writer, it reports the last checkpoint image on disk: the same record
+ * {@code bucketdb stat} prints.
+ *
+ * @param directory           the index directory
+ * @param count               entries
+ * @param b                   log2 of the number of buckets
+ * @param buckets             buckets in the current array ({@code 2^b})
+ * @param loadFactor          entries per bucket of the current array (Go grows above 6.5)
+ * @param overflowBuckets     overflow buckets in use
+ * @param freeOverflowBuckets overflow buckets on the free list, ready for reuse
+ * @param chainHistogram      element {@code k} counts chains of {@code k + 1} buckets (the last: that many or more)
+ * @param growing             whether a growth is in progress
+ * @param sameSizeGrowth      whether that growth keeps B (packs overflow chains)
+ * @param oldBuckets          buckets of the old array while growing, else 0
+ * @param evacuated           old buckets already evacuated while growing, else 0
+ * @param evacuationMark      the evacuation mark: old buckets below it are evacuated (those above may be too)
+ * @param keyWidth            key width in bytes
+ * @param valueWidth          value width in bytes
+ * @param bucketBytes         bytes of one bucket (tophash bytes, keys, values, overflow reference)
+ * @param fileBytes           bytes of the table file on disk
+ * @param allocatedBytes      bytes of the table file the allocator has handed out (the rest is preallocated)
+ * @param freeBytes           bytes in free extents, as the header's free lists count them
+ * @param wastedBytes         bytes lost to alignment gaps between extents
+ * @param journalBytes        bytes of the journal segment files (preallocated segments count in full)
+ * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
+ *                            page-checksum files
+ * @param checkpointLsn       the journal LSN the last checkpoint covers
+ * @param generation          header generation of the last checkpoint
+ * @param headerSlot          the header slot that checkpoint wrote: {@code "A"} or {@code "B"}
+ * @param cleanClose          for the image on disk: whether its header records a clean close; for an open
+ *                            index: whether it was closed cleanly before this open
+ * @param replayRecords       journal records after the checkpoint that a recovery would replay
+ * @param replayTornBytes     bytes of a torn journal tail that a recovery would drop (0 for an open index)
+ */
+public record Stats(Path directory, long count, int b, long buckets, double loadFactor, long overflowBuckets,
+                    long freeOverflowBuckets, List<Long> chainHistogram, boolean growing, boolean sameSizeGrowth,
+                    long oldBuckets, long evacuated, long evacuationMark, int keyWidth, int valueWidth, int bucketBytes,
+                    long fileBytes, long allocatedBytes, long freeBytes, long wastedBytes, long journalBytes,
+                    long directoryBytes, long checkpointLsn, long generation, String headerSlot, boolean cleanClose,
+                    long replayRecords, long replayTornBytes) {
+
+    /** Copies {@code chainHistogram} into an unmodifiable list; rejects nulls. */
+    public Stats {
+        Objects.requireNonNull(directory, "directory");
+        chainHistogram = List.copyOf(chainHistogram);
+        Objects.requireNonNull(headerSlot, "headerSlot");
+    }
+
+    /** {@return bytes on disk per entry, all files of the index directory counted (0 for an empty index)} */
     public double bytesPerEntry() {
-        return count == 0 ? 0 : (double) fileBytes / count;
+        return count == 0 ? 0 : (double) directoryBytes / count;
     }
 }

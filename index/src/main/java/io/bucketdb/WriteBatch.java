@@ -17,21 +17,45 @@ public final class WriteBatch {
     public sealed interface Op permits PutLong, DeleteLong, Put, Delete {
     }
 
+    /**
+     * Put {@code key → value} in an index with 8-byte keys and values.
+     *
+     * @param key   the key
+     * @param value the value
+     */
     public record PutLong(long key, long value) implements Op {
     }
 
+    /**
+     * Delete {@code key} from an index with 8-byte keys.
+     *
+     * @param key the key
+     */
     public record DeleteLong(long key) implements Op {
     }
 
-    /** The arrays are kept by reference; do not change them until the batch is acknowledged. */
+    /**
+     * Put {@code key → value}. The arrays are kept by reference; do not change them until the batch is
+     * acknowledged.
+     *
+     * @param key   the key
+     * @param value the value
+     */
     public record Put(byte[] key, byte[] value) implements Op {
+        /** Rejects null arrays; widths are checked when the batch is written. */
         public Put {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
         }
     }
 
+    /**
+     * Delete {@code key}. The array is kept by reference; do not change it until the batch is acknowledged.
+     *
+     * @param key the key
+     */
     public record Delete(byte[] key) implements Op {
+        /** Rejects a null array; its width is checked when the batch is written. */
         public Delete {
             Objects.requireNonNull(key, "key");
         }
@@ -39,31 +63,62 @@ public final class WriteBatch {
 
     private final List<Op> ops = new ArrayList<>();
 
+    /** An empty batch. */
+    public WriteBatch() {
+    }
+
+    /**
+     * Adds a put of {@code key → value} (8-byte keys and values).
+     *
+     * @param key the key
+     * @param value the value
+     * @return this batch
+     */
     public WriteBatch putLong(long key, long value) {
         ops.add(new PutLong(key, value));
         return this;
     }
 
+    /**
+     * Adds a delete of {@code key} (8-byte keys).
+     *
+     * @param key the key
+     * @return this batch
+     */
     public WriteBatch deleteLong(long key) {
         ops.add(new DeleteLong(key));
         return this;
     }
 
+    /**
+     * Adds a put of {@code key → value}; the arrays are kept by reference.
+     *
+     * @param key the key
+     * @param value the value
+     * @return this batch
+     */
     public WriteBatch put(byte[] key, byte[] value) {
         ops.add(new Put(key, value));
         return this;
     }
 
+    /**
+     * Adds a delete of {@code key}; the array is kept by reference.
+     *
+     * @param key the key
+     * @return this batch
+     */
     public WriteBatch delete(byte[] key) {
         ops.add(new Delete(key));
         return this;
     }
 
-    /** The operations in the order they are applied. */
+    /** {@return the operations in the order they are applied, unmodifiable} */
     public List<Op> ops() {
         return Collections.unmodifiableList(ops);
     }
 
+    /** {@return the number of operations} */
     public int size() {
         return ops.size();
     }

@@ -1,5 +1,6 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.Stats;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.hash.RapidHash;
@@ -134,11 +135,18 @@ public final class IndexInspector implements AutoCloseable {
 
     /** Bytes held by free extents, as the header's free lists count them. */
     public long freeBytes() {
-        long sum = 0;
-        for (int c = 0; c < ExtentClasses.COUNT; c++) {
-            sum += h.freeCounts[c] * ExtentClasses.bytes(c, bs);
-        }
-        return sum;
+        return StatsCollector.freeBytes(h);
+    }
+
+    /**
+     * The numbers {@code bucketdb stat} prints for this image: the header, a {@link #census()}, the
+     * directory's files, and what a recovery would replay from the journal (read, not changed).
+     *
+     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     */
+    public Stats stats() throws IOException {
+        return StatsCollector.collect(dir, h, activeSlot(), h.count, census(), fileBytes, h.cleanClose,
+                StatsCollector.pendingReplay(dir, h.checkpointLsn));
     }
 
     /**

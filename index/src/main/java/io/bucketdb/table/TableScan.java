@@ -38,6 +38,21 @@ public final class TableScan {
         return hist;
     }
 
+    /** Old buckets already evacuated while growing (0 when not growing). */
+    public static long evacuatedOldBuckets(HashTable t) {
+        Geometry g = t.geometry();
+        if (!g.growing) {
+            return 0;
+        }
+        long evacuated = 0;
+        for (long i = 0; i <= g.oldMask; i++) {
+            if (BucketLayout.isEvacuated(g.oldBucketSeg(i).get(Layouts.BYTE, g.oldBucketLocal(i)) & 0xFF)) {
+                evacuated++;
+            }
+        }
+        return evacuated;
+    }
+
     private static int chainLength(HashTable t, long bucket, long limit) {
         int len = 0;
         var mapping = t.file().mapping();

@@ -55,6 +55,12 @@ public final class Checkpointer {
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
 
+    /**
+     * A checkpointer of the index in {@code directory}.
+     *
+     * @param io        the durable I/O every checkpoint byte goes through
+     * @param directory the index directory, where the double-write file lives
+     */
     public Checkpointer(DurableIO io, Path directory) {
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
@@ -94,6 +100,7 @@ public final class Checkpointer {
     /** Begins and runs a checkpoint on this thread, the writer, and finishes it. */
     public Result checkpoint(TableFile table, long checkpointLsn, boolean clean) throws IOException {
         Checkpoint c = begin(table, checkpointLsn, clean);
+        c.background = false;
         Result r;
         try {
             r = c.run();
@@ -112,6 +119,8 @@ public final class Checkpointer {
         private final int slot;
         private final ByteBuffer headerImage;
         private final PageSnapshot snapshot;
+        /** For the JFR event: false when {@link #checkpoint} runs it on the writer thread. */
+        private boolean background = true;
 
         private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot) {
             this.table = table;
@@ -121,6 +130,7 @@ public final class Checkpointer {
             this.snapshot = snapshot;
         }
 
+        /** {@return the journal LSN this checkpoint covers} */
         public long checkpointLsn() {
             return next.checkpointLsn;
         }
@@ -136,6 +146,8 @@ public final class Checkpointer {
          * and the caller must {@link #abandon} this checkpoint and stop acknowledging writes.
          */
         public Result run() throws IOException {
+            CheckpointEvent event = new CheckpointEvent();
+            event.begin();
             // The file must already be as long as the header about to be installed says (its allocation end):
             // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
             // the file (allocate) is a metadata change that only a force makes durable.
@@ -209,8 +221,18 @@ public final class Checkpointer {
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
             long released = snapshot.releaseUnchanged();
-            return new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation, next.checkpointLsn,
-                    snapshot.writerCopies(), released);
+            Result result = new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation,
+                    next.checkpointLsn, snapshot.writerCopies(), released);
+            event.end();
+            if (event.shouldCommit()) {
+                event.pages = result.pages();
+                event.bytes = result.bytesWritten();
+                event.background = background;
+                event.generation = result.generation();
+                event.checkpointLsn = result.checkpointLsn();
+                event.commit();
+            }
+            return result;
         }
 
         /** Writer thread, after {@link #run} returned: the new header is the live one; the snapshot ends. */

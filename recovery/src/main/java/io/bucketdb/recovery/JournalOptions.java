@@ -20,6 +20,12 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
     public static final int DEFAULT_BUFFER_SIZE = 1 << 20;
     public static final int DEFAULT_MAX_SPARE_SEGMENTS = 2;
 
+    /**
+     * Checks the options.
+     *
+     * @throws IllegalArgumentException if the segment size is invalid, a length limit is below 8 bytes or too large
+     *                                  for one frame, the buffer cannot hold the smallest frame, or the spare count is negative
+     */
     public JournalOptions {
         JournalSegmentLayout.checkSegmentSize(segmentSize);
         if (maxKeyLength < Long.BYTES || maxValueLength < Long.BYTES) {
@@ -44,22 +50,52 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
                 DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SPARE_SEGMENTS);
     }
 
+    /**
+     * A copy with another segment size.
+     *
+     * @param size bytes each segment file is preallocated to
+     * @return a copy with that segment size
+     */
     public JournalOptions withSegmentSize(long size) {
         return new JournalOptions(size, maxKeyLength, maxValueLength, bufferSize, maxSpareSegments);
     }
 
+    /**
+     * A copy with another key limit.
+     *
+     * @param length largest key in bytes
+     * @return a copy with that limit
+     */
     public JournalOptions withMaxKeyLength(int length) {
         return new JournalOptions(segmentSize, length, maxValueLength, bufferSize, maxSpareSegments);
     }
 
+    /**
+     * A copy with another value limit.
+     *
+     * @param length largest value in bytes
+     * @return a copy with that limit
+     */
     public JournalOptions withMaxValueLength(int length) {
         return new JournalOptions(segmentSize, maxKeyLength, length, bufferSize, maxSpareSegments);
     }
 
+    /**
+     * A copy with another buffer size.
+     *
+     * @param size initial size of the writer's batch buffer
+     * @return a copy with that buffer size
+     */
     public JournalOptions withBufferSize(int size) {
         return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, size, maxSpareSegments);
     }
 
+    /**
+     * A copy with another spare segment count.
+     *
+     * @param count recycled segment files kept for reuse
+     * @return a copy with that count
+     */
     public JournalOptions withMaxSpareSegments(int count) {
         return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, bufferSize, count);
     }

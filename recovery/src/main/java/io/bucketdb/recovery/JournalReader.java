@@ -50,6 +50,13 @@ public final class JournalReader {
     private final Path directory;
     private final JournalOptions options;
 
+    /**
+     * A reader of the journal in {@code directory}.
+     *
+     * @param io        the durable I/O to read through
+     * @param directory the index directory holding the journal segments
+     * @param options   the options the journal was written with
+     */
     public JournalReader(DurableIO io, Path directory, JournalOptions options) {
         this.io = io;
         this.directory = directory;

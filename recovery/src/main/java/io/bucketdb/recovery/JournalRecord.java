@@ -15,6 +15,11 @@ public sealed interface JournalRecord {
 
     /** Maps {@code key} to {@code value}. */
     record Put(byte[] key, byte[] value) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if an array is null
+         */
         public Put {
             if (key == null || value == null) {
                 throw new NullPointerException("key and value must not be null");
@@ -39,6 +44,11 @@ public sealed interface JournalRecord {
 
     /** Removes {@code key}. */
     record Delete(byte[] key) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws NullPointerException if the key is null
+         */
         public Delete {
             if (key == null) {
                 throw new NullPointerException("key must not be null");
@@ -63,6 +73,11 @@ public sealed interface JournalRecord {
 
     /** The next {@code count} records form one atomic batch, ended by {@link BatchCommit}. */
     record BatchBegin(int count) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if {@code count} is negative
+         */
         public BatchBegin {
             if (count < 0) {
                 throw new IllegalArgumentException("negative batch count: " + count);
@@ -76,6 +91,11 @@ public sealed interface JournalRecord {
 
     /** Growth starts: to {@code 2^newB} buckets, or a same-size grow that packs overflow chains. */
     record GrowBegin(int newB, boolean sameSize) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if {@code newB} is outside [0, 63]
+         */
         public GrowBegin {
             if (newB < 0 || newB > 63) {
                 throw new IllegalArgumentException("B out of range [0, 63]: " + newB);
@@ -85,6 +105,11 @@ public sealed interface JournalRecord {
 
     /** Old bucket {@code oldBucket} has been evacuated during the current growth. */
     record Evacuated(long oldBucket) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if {@code oldBucket} is negative
+         */
         public Evacuated {
             if (oldBucket < 0) {
                 throw new IllegalArgumentException("negative bucket index: " + oldBucket);
@@ -98,6 +123,11 @@ public sealed interface JournalRecord {
 
     /** A checkpoint covering every record up to {@code checkpointLsn} has been made durable. */
     record Checkpoint(long checkpointLsn) implements JournalRecord {
+        /**
+         * Checks the components.
+         *
+         * @throws IllegalArgumentException if {@code checkpointLsn} is negative
+         */
         public Checkpoint {
             if (checkpointLsn < 0) {
                 throw new IllegalArgumentException("negative checkpoint LSN: " + checkpointLsn);

@@ -76,6 +76,8 @@ public final class JournalWriter implements Closeable {
     private long appendPosition;
     /** Bytes of frames appended by this writer since it was opened (the checkpoint trigger reads it). */
     private long bytesAppended;
+    /** {@link #bytesAppended} at the last force by {@link #sync()}, for its JFR event. */
+    private long bytesAtForce;
     private long appendCapacity;
 
     private long lastLsn;
@@ -370,11 +372,21 @@ public final class JournalWriter implements Closeable {
         if (durableLsn == written) {
             return;
         }
+        JournalForceEvent event = new JournalForceEvent();
+        event.begin();
         try {
             file.force();
         } catch (IOException e) {
             throw fail(e);
         }
+        event.end();
+        if (event.shouldCommit()) {
+            event.bytes = bytesAppended - bytesAtForce;
+            event.records = written - durableLsn;
+            event.durableLsn = written;
+            event.commit();
+        }
+        bytesAtForce = bytesAppended;
         durableLsn = written;
     }
 

@@ -65,18 +65,22 @@ public final class BucketLayout {
         return new BucketLayout(keyWidth, valueWidth);
     }
 
+    /** {@return the key width in bytes} */
     public int keyWidth() {
         return keyWidth;
     }
 
+    /** {@return the value width in bytes} */
     public int valueWidth() {
         return valueWidth;
     }
 
+    /** {@return the offset of the first value slot in a bucket} */
     public int valuesOffset() {
         return valuesOffset;
     }
 
+    /** {@return the offset of the overflow reference in a bucket} */
     public int overflowOffset() {
         return overflowOffset;
     }

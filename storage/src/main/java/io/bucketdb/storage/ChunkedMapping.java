@@ -36,6 +36,10 @@ public final class ChunkedMapping implements AutoCloseable {
     private long mappedEnd;
 
     /**
+     * Maps nothing yet; {@link #ensureMapped} maps chunks as the file grows.
+     *
+     * @param file      the file to map
+     * @param mode      {@code PRIVATE} for the table (copy-on-write), {@code READ_ONLY} for inspection
      * @param baseShift log2 of the first chunk's size (the header's alignment shift)
      * @param maxShift  log2 of the largest chunk (at least {@code baseShift})
      */

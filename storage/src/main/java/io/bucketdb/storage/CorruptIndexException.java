@@ -9,15 +9,32 @@ import java.nio.file.Path;
  * {@code bucketdb dump}.
  */
 public final class CorruptIndexException extends IOException {
+    /** The damaged file. */
     private final Path file;
+    /** The byte offset of the damage in {@link #file}. */
     private final long offset;
 
+    /**
+     * Damage in {@code file} at {@code offset}.
+     *
+     * @param file     the damaged file
+     * @param offset   the byte offset in it
+     * @param expected what must be there
+     */
     public CorruptIndexException(Path file, long offset, String expected) {
         super(file + " @ offset " + offset + ": " + expected);
         this.file = file;
         this.offset = offset;
     }
 
+    /**
+     * Damage in {@code file} at {@code offset}, found through {@code cause}.
+     *
+     * @param file     the damaged file
+     * @param offset   the byte offset in it
+     * @param expected what must be there
+     * @param cause    the failure that revealed the damage
+     */
     public CorruptIndexException(Path file, long offset, String expected, Throwable cause) {
         this(file, offset, expected);
         initCause(cause);

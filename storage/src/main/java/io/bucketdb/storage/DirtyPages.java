@@ -14,6 +14,10 @@ public final class DirtyPages {
     /** The running checkpoint's snapshot, consulted when a page turns dirty; null when none runs. */
     private PageSnapshot snapshot;
 
+    /** No page dirty. */
+    public DirtyPages() {
+    }
+
     /** Marks the pages covering {@code [off, off + len)}. */
     public void mark(long off, long len) {
         long first = off >>> ExtentClasses.PAGE_SHIFT;
@@ -38,6 +42,12 @@ public final class DirtyPages {
         }
     }
 
+    /**
+     * Whether {@code page} changed since the last checkpoint.
+     *
+     * @param page a page number (offset / 4096)
+     * @return whether it changed since the last checkpoint
+     */
     public boolean isDirty(long page) {
         int word = (int) (page >>> 6);
         return word < bits.length && (bits[word] & (1L << page)) != 0;
@@ -88,6 +98,7 @@ public final class DirtyPages {
         snapshot = null;
     }
 
+    /** Marks every page clean (after a checkpoint wrote them back). */
     public void clear() {
         Arrays.fill(bits, 0);
         count = 0;

@@ -45,6 +45,12 @@ public final class ExtentClasses {
         return (long) PAGE_SIZE << (c - PIECE_CLASSES);
     }
 
+    /**
+     * Rounds {@code bytes} up to whole pages.
+     *
+     * @param bytes a length
+     * @return the smallest multiple of the page size at or above it
+     */
     public static long roundUpToPage(long bytes) {
         return (bytes + PAGE_SIZE - 1) & -(long) PAGE_SIZE;
     }

@@ -42,10 +42,16 @@ public final class Header {
     public final long[] freeHeads = new long[ExtentClasses.COUNT];
     public final long[] freeCounts = new long[ExtentClasses.COUNT];
 
+    /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
+    public Header() {
+    }
+
+    /** {@return whether a growth is in progress} */
     public boolean growing() {
         return (growFlags & GROWING) != 0;
     }
 
+    /** {@return whether the growth in progress keeps B (packs overflow chains)} */
     public boolean sameSizeGrow() {
         return (growFlags & SAME_SIZE) != 0;
     }

@@ -56,7 +56,12 @@ public final class PageSnapshot implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private volatile int copies;
 
-    /** @param pages the page numbers to snapshot, ascending and distinct */
+    /**
+     * A snapshot of {@code pages} of {@code mapping}; nothing is copied until the writer is about to change a page.
+     *
+     * @param mapping the table's mapping
+     * @param pages   the page numbers to snapshot, ascending and distinct
+     */
     public PageSnapshot(ChunkedMapping mapping, long[] pages) {
         this.mapping = mapping;
         this.pages = pages;
@@ -65,10 +70,17 @@ public final class PageSnapshot implements AutoCloseable {
         this.blocks = new MemorySegment[(pages.length + BLOCK_PAGES - 1) / BLOCK_PAGES];
     }
 
+    /** {@return the number of pages in the snapshot} */
     public int size() {
         return pages.length;
     }
 
+    /**
+     * The page number of the {@code i}-th page.
+     *
+     * @param i an index below {@link #size()}
+     * @return the page number of the {@code i}-th page, ascending
+     */
     public long page(int i) {
         return pages[i];
     }

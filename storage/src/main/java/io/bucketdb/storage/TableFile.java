@@ -128,26 +128,32 @@ public final class TableFile implements AutoCloseable {
         }
     }
 
+    /** {@return the table file} */
     public Path path() {
         return file.path();
     }
 
+    /** {@return the live header (the writer mutates it)} */
     public Header header() {
         return header;
     }
 
+    /** {@return the private mapping of the file} */
     public ChunkedMapping mapping() {
         return mapping;
     }
 
+    /** {@return the pages changed since the last checkpoint} */
     public DirtyPages dirty() {
         return dirty;
     }
 
+    /** {@return the allocator of the file's space} */
     public ExtentAllocator allocator() {
         return allocator;
     }
 
+    /** {@return whether the file was opened read-only} */
     public boolean readOnly() {
         return readOnly;
     }
@@ -172,19 +178,43 @@ public final class TableFile implements AutoCloseable {
         dirty.mark(off, len);
     }
 
+    /**
+     * Reads the long at {@code off}.
+     *
+     * @param off a file offset inside the mapping
+     * @return the little-endian long there
+     */
     public long getLong(long off) {
         return mapping.segment(off).get(Layouts.LONG, mapping.local(off));
     }
 
+    /**
+     * Reads the int at {@code off}.
+     *
+     * @param off a file offset inside the mapping
+     * @return the little-endian int there
+     */
     public int getInt(long off) {
         return mapping.segment(off).get(Layouts.INT, mapping.local(off));
     }
 
+    /**
+     * Marks the 8 bytes at {@code off} dirty, then writes {@code value} there, little-endian.
+     *
+     * @param off   a file offset inside the mapping
+     * @param value the value
+     */
     public void putLong(long off, long value) {
         markDirty(off, 8);
         mapping.segment(off).set(Layouts.LONG, mapping.local(off), value);
     }
 
+    /**
+     * Marks the 4 bytes at {@code off} dirty, then writes {@code value} there, little-endian.
+     *
+     * @param off   a file offset inside the mapping
+     * @param value the value
+     */
     public void putInt(long off, int value) {
         markDirty(off, 4);
         mapping.segment(off).set(Layouts.INT, mapping.local(off), value);

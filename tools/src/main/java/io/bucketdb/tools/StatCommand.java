@@ -1,6 +1,6 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.inspect.Census;
+import io.bucketdb.Stats;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.storage.Header;
@@ -11,8 +11,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -53,47 +55,32 @@ final class StatCommand implements Callable<Integer> {
         return Exit.OK;
     }
 
-    /** The numbers {@code stat} prints, under the names of its JSON output. */
+    /**
+     * The numbers {@code stat} prints, under the names of its JSON output: the {@link Stats} of the image
+     * ({@link IndexInspector#stats()}, the same record {@code BucketDB.stats()} returns for an open index),
+     * then what only the files on disk tell: the split of the directory's bytes, the image's time and
+     * whether a writer has the index open, and what an open would do with the journal.
+     */
     static Map<String, Object> numbers(IndexInspector in, LiveImage image) throws java.io.IOException {
-        Header h = in.header();
-        Census c = in.census();
-        long buckets = 1L << h.b;
+        Stats st = in.stats();
         Map<String, Object> m = Json.object();
-        m.put("directory", in.directory().toString());
-        m.put("count", h.count);
-        m.put("B", h.b);
-        m.put("buckets", buckets);
-        m.put("loadFactor", (double) h.count / buckets);
-        m.put("overflowBuckets", h.overflowBuckets);
-        m.put("freeOverflowBuckets", h.ovfFreeCount);
-        m.put("chainHistogram", c.chainHistogram());
-        m.put("growing", h.growing());
-        m.put("sameSizeGrowth", h.sameSizeGrow());
-        m.put("oldBuckets", c.oldBuckets());
-        m.put("evacuated", c.evacuatedOldBuckets());
-        m.put("evacuationMark", h.nevacuate);
-        m.put("keyWidth", h.keyWidth);
-        m.put("valueWidth", h.valueWidth);
-        m.put("bucketBytes", h.bucketSize());
-        m.put("fileBytes", in.fileBytes());
-        m.put("allocatedBytes", h.fileEnd);
-        m.put("freeBytes", in.freeBytes());
-        m.put("wastedBytes", h.wastedBytes);
+        for (RecordComponent c : Stats.class.getRecordComponents()) {
+            try {
+                Object v = c.getAccessor().invoke(st);
+                m.put(c.getName().equals("b") ? "B" : c.getName(), v instanceof Path p ? p.toString() : v);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Stats." + c.getName(), e);
+            }
+        }
+        // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
+        m.put("bytesPerEntry", st.bytesPerEntry());
+        m.put("tableBytesPerEntry", st.count() == 0 ? 0.0 : (double) st.fileBytes() / st.count());
         IndexFiles files = IndexFiles.of(in.directory());
-        m.put("journalBytes", files.journal());
         m.put("checksumBytes", files.checksums());
         m.put("doubleWriteBytes", files.doubleWrite());
         m.put("otherBytes", files.other());
-        m.put("directoryBytes", files.total());
-        // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
-        m.put("bytesPerEntry", h.count == 0 ? 0.0 : (double) files.total() / h.count);
-        m.put("tableBytesPerEntry", h.count == 0 ? 0.0 : (double) in.fileBytes() / h.count);
-        m.put("checkpointLsn", h.checkpointLsn);
-        m.put("generation", h.generation);
-        m.put("headerSlot", in.activeSlot() == 0 ? "A" : "B");
-        m.put("cleanClose", h.cleanClose);
         image.putInto(m);
-        m.put("recovery", recovery(in, h));
+        m.put("recovery", recovery(in, in.header()));
         return m;
     }
 
@@ -128,7 +115,7 @@ final class StatCommand implements Callable<Integer> {
                 + String.format("%.2f", (double) s.get("loadFactor")) + " (doubles above 6.5)");
         t.row("overflow", Text.count((long) s.get("overflowBuckets")) + " buckets in chains, "
                 + Text.count((long) s.get("freeOverflowBuckets")) + " free");
-        t.row("chains", histogram((long[]) s.get("chainHistogram")));
+        t.row("chains", histogram((List<?>) s.get("chainHistogram")));
         t.row("growth", growth(s));
         t.row("widths", "key " + s.get("keyWidth") + " bytes, value " + s.get("valueWidth") + " bytes, bucket "
                 + s.get("bucketBytes") + " bytes");
@@ -156,13 +143,14 @@ final class StatCommand implements Callable<Integer> {
                 + " old buckets evacuated (mark at " + Text.count((long) s.get("evacuationMark")) + ")";
     }
 
-    private static String histogram(long[] h) {
+    private static String histogram(List<?> h) {
         StringBuilder b = new StringBuilder("length ");
-        for (int k = 0; k < h.length; k++) {
-            if (h[k] == 0) {
+        for (int k = 0; k < h.size(); k++) {
+            long n = (Long) h.get(k);
+            if (n == 0) {
                 continue;
             }
-            b.append(k + 1).append(k == h.length - 1 ? "+" : "").append(": ").append(Text.count(h[k])).append("  ");
+            b.append(k + 1).append(k == h.size() - 1 ? "+" : "").append(": ").append(Text.count(n)).append("  ");
         }
         return b.toString().strip();
     }

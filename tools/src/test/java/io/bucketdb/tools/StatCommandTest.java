@@ -1,14 +1,21 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+import io.bucketdb.Stats;
+import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.inspect.StatsCollector;
+import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -61,6 +68,7 @@ class StatCommandTest {
         // Bytes per entry count every file of the index directory, the table alone is given beside them.
         assertEquals(all / 20_000.0, Double.parseDouble(field(json, "bytesPerEntry")), 0.001);
         assertEquals(Files.size(dir.resolve(BucketDB.TABLE_FILE)) / 20_000.0, Double.parseDouble(field(json, "tableBytesPerEntry")), 0.001);
+        assertEquals("0", field(json, "replayRecords"), "closed cleanly: nothing to replay");
         assertEquals(20_000 / 4096.0, Double.parseDouble(field(json, "loadFactor")), 0.001);
         assertTrue(Long.parseLong(field(json, "overflowBuckets")) >= 0);
     }
@@ -110,6 +118,38 @@ class StatCommandTest {
         Cli.Result closed = Cli.run("stat", dir.toString());
         assertFalse(closed.err().contains("live index"), "no writer, no line: " + closed);
         assertEquals("false", field(Cli.run("stat", "--json", dir.toString()).out(), "live"));
+    }
+
+    /**
+     * {@code stat --json} prints every component of {@link Stats} under its name, with the value the record
+     * holds; and a read-only {@link BucketDB} open of the same closed index reports the very same record
+     * (one way to compute the numbers, whichever way the index is read).
+     */
+    @Test
+    void jsonPrintsEveryStatsFieldAndAnOpenIndexReportsTheSameStats() throws Exception {
+        Path dir = tmp.resolve("idx");
+        Cli.growingIndex(dir);
+        Stats stats;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            stats = in.stats();
+        }
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+            assertEquals(stats, db.stats());
+        }
+        assertTrue(stats.growing() && stats.evacuated() > 0, stats::toString);
+        String json = Cli.run("stat", dir.toString(), "--json").out().strip();
+        for (RecordComponent c : Stats.class.getRecordComponents()) {
+            Object v = c.getAccessor().invoke(stats);
+            String name = c.getName().equals("b") ? "B" : c.getName();
+            switch (v) {
+                case List<?> list -> assertTrue(json.contains("\"" + name + "\":" + list.toString().replace(" ", "")),
+                        () -> name + " = " + list + " in " + json);
+                case Double d -> assertEquals(d, Double.parseDouble(field(json, name)), 0.001, name);
+                case String str -> assertEquals("\"" + str + "\"", field(json, name), name);
+                case Path path -> assertEquals("\"" + path + "\"", field(json, name), name);
+                default -> assertEquals(String.valueOf(v), field(json, name), name);
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,100 @@
+package io.bucketdb.inspect;
+
+import io.bucketdb.Stats;
+import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.recovery.JournalReader;
+import io.bucketdb.recovery.ReplayReport;
+import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.Header;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+/**
+ * Assembles {@link Stats}, the one place that turns a header, a chain census and the directory's files
+ * into the numbers {@code bucketdb stat} prints, for both {@link IndexInspector#stats()} (the image on
+ * disk) and {@code BucketDB.stats()} (an open index).
+ */
+public final class StatsCollector {
+    private StatsCollector() {
+    }
+
+    /**
+     * What a recovery would replay from the journal.
+     *
+     * @param records   journal records after the checkpoint LSN
+     * @param tornBytes bytes of a torn tail it would drop
+     */
+    public record PendingReplay(long records, long tornBytes) {
+    }
+
+    /**
+     * The numbers of an index.
+     *
+     * @param dir        the index directory
+     * @param h          the header the numbers describe
+     * @param slot       the header slot it came from (0 = A, 1 = B)
+     * @param count      entries
+     * @param census     the chain walk: histogram and evacuated old buckets
+     * @param fileBytes  bytes of the table file on disk
+     * @param cleanClose see {@link Stats#cleanClose()}
+     * @param pending    what a recovery would replay
+     */
+    public static Stats collect(Path dir, Header h, int slot, long count, Census census, long fileBytes, boolean cleanClose,
+                                PendingReplay pending) throws IOException {
+        long buckets = 1L << h.b;
+        return new Stats(dir, count, h.b, buckets, (double) count / buckets, h.overflowBuckets, h.ovfFreeCount,
+                Arrays.stream(census.chainHistogram()).boxed().toList(), h.growing(), h.sameSizeGrow(), census.oldBuckets(),
+                census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.valueWidth, h.bucketSize(), fileBytes, h.fileEnd,
+                freeBytes(h), h.wastedBytes, journalBytes(dir), directoryBytes(dir), h.checkpointLsn, h.generation,
+                slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes());
+    }
+
+    /** Bytes held by free extents, as the header's free lists count them. */
+    public static long freeBytes(Header h) {
+        long sum = 0;
+        for (int c = 0; c < ExtentClasses.COUNT; c++) {
+            sum += h.freeCounts[c] * ExtentClasses.bytes(c, h.bucketSize());
+        }
+        return sum;
+    }
+
+    /** Bytes of the journal segment files in {@code dir} (preallocated segments count in full). */
+    public static long journalBytes(Path dir) throws IOException {
+        return bytes(dir, n -> n.startsWith("journal-") && n.endsWith(".log"));
+    }
+
+    /** Bytes of every regular file in {@code dir}. */
+    public static long directoryBytes(Path dir) throws IOException {
+        return bytes(dir, n -> true);
+    }
+
+    private static long bytes(Path dir, java.util.function.Predicate<String> name) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long sum = 0;
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (name.test(p.getFileName().toString()) && Files.isRegularFile(p)) {
+                    sum += Files.size(p);
+                }
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * Reads the journal in {@code dir} after {@code checkpointLsn} as recovery would, changing nothing.
+     *
+     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged (recovery would refuse it too)
+     */
+    public static PendingReplay pendingReplay(Path dir, long checkpointLsn) throws IOException {
+        ReplayReport r = new JournalReader(FileDurableIO.INSTANCE, dir, JournalOptions.defaults())
+                .replay(checkpointLsn, DamagePolicy.FAIL, (lsn, record) -> {
+                });
+        return new PendingReplay(r.recordsRead(), r.tornBytes());
+    }
+}

@@ -1,0 +1,58 @@
+/**
+ * BucketDB: a persistent hash index for the JVM, a key → value map in memory-mapped files that
+ * opens instantly at any size, keeps every acknowledged write through a crash or power loss, and
+ * grows without pauses.
+ *
+ * <h2>Open, put, get, close</h2>
+ * <pre>{@code
+ * try (BucketDB db = BucketDB.open(Path.of("/data/idx"))) {         // created if missing: 8-byte keys and values
+ *     db.putLong(42, 4200);                                         // returns once acknowledged (see below)
+ *     long v = db.getLong(42, -1);                                  // 4200; -1 when absent
+ *     Cursor c = db.cursor();                                       // every entry once, even while the table grows
+ *     while (c.next()) {
+ *         System.out.println(c.keyLong() + " -> " + c.valueLong());
+ *     }
+ *     ConcurrentMap<UUID, Long> byId = db.asMap(Codec.UUID, Codec.LONG);    // needs 16-byte keys: see Options
+ * }                                                                 // close checkpoints: the next open replays nothing
+ * }</pre>
+ * Other widths are chosen when the index is created, with {@link io.bucketdb.Options#withKeyWidth} and
+ * {@link io.bucketdb.Options#withValueWidth}; {@link io.bucketdb.BucketDB#put(byte[], byte[])} and
+ * {@link io.bucketdb.BucketDB#get(byte[])} take arrays of exactly those widths, and
+ * {@link io.bucketdb.BucketDB#asMap} maps Java types onto them through {@link io.bucketdb.Codec}s.
+ * {@link io.bucketdb.WriteBatch} groups puts and deletes that are applied all or none.
+ *
+ * <h2>Durability: what is acknowledged when</h2>
+ * Every write is first a record in a journal; the table file itself changes only at checkpoints, so a
+ * crash at any moment leaves a checkpoint image plus a journal, and the next open replays it
+ * ({@link io.bucketdb.BucketDB#recovery()} tells what it did). A write is <em>acknowledged</em> when
+ * {@code put…}/{@code delete…}/{@code write} returns, or the future of its {@code …Async} variant completes:
+ * <ul>
+ *   <li>{@link io.bucketdb.Durability#SYNC} (the default): after the force of the journal that covers it.
+ *       An acknowledged write survives a power loss. Concurrent writers share forces (group commit), so
+ *       keep several writes in flight (the async calls, or several threads) for throughput.</li>
+ *   <li>{@link io.bucketdb.Durability#ASYNC}: after the journal write reaches the operating system; the
+ *       journal is forced every {@link io.bucketdb.Options#withAsyncForceInterval interval} (100 ms by
+ *       default). A process crash loses nothing acknowledged; a power loss may lose the last interval.</li>
+ * </ul>
+ * In both modes a crash or power loss never leaves a corrupt index. After a failed write or force the
+ * index acknowledges nothing more and turns read-only until it is reopened.
+ *
+ * <h2>Threads</h2>
+ * One process at a time opens an index for writing (an OS file lock; others may open it read-only with
+ * {@link io.bucketdb.Options#withReadOnly}). Inside it, every write from any thread is handed to one
+ * writer thread, which journals a batch of them, forces once, applies them to the table and completes
+ * the callers' calls. Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
+ * the callers' threads without locks, concurrently with the writer, growth and checkpoints, and never see
+ * a torn entry or part of a {@link io.bucketdb.WriteBatch}. All methods of {@link io.bucketdb.BucketDB}
+ * are safe to call from any thread; a {@link io.bucketdb.Cursor} and a {@link io.bucketdb.WriteBatch}
+ * being built belong to one thread.
+ *
+ * <h2>Observing it</h2>
+ * {@link io.bucketdb.BucketDB#stats()} returns the index's numbers ({@link io.bucketdb.Stats}, what
+ * {@code bucketdb stat} prints), {@link io.bucketdb.BucketDB#growth()} where growth stands, and
+ * {@link io.bucketdb.BucketDB#batchSizes()} how many writes shared each group commit. JFR events in category
+ * "BucketDB" ({@code io.bucketdb.GrowthStart}, {@code GrowthEnd}, {@code Evacuation}, {@code Checkpoint},
+ * {@code JournalForce}, {@code Recovery}) show growth, checkpoints, forces and recovery in JDK Mission
+ * Control or {@code jfr print --events 'io.bucketdb.*' rec.jfr}.
+ */
+package io.bucketdb;
