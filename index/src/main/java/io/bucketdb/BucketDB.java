@@ -8,6 +8,8 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.pipeline.JournalStage;
@@ -24,6 +26,8 @@ import io.bucketdb.table.TableScan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -37,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A persistent hash index: a key → value map in memory-mapped files.
@@ -242,8 +247,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         Path temp = dir.resolve(TABLE_FILE + ".new");
         io.delete(temp);
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
-        try (TableFile created = TableFile.create(io, temp, options.keyWidth(), options.valueWidth(), options.alignShift(),
-                seed, options.maxChunkShift())) {
+        try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
+                options.alignShift(), seed, options.maxChunkShift())) {
             HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
             checkpointer.checkpoint(created, 0, false);
@@ -272,11 +277,19 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     private static void checkWidths(Path dir, TableFile file, Options options) {
-        if (options.widthsSet() && (file.header().keyWidth != options.keyWidth() || file.header().valueWidth != options.valueWidth())) {
-            throw new IllegalArgumentException("index " + dir + " stores " + file.header().keyWidth + "-byte keys and "
-                    + file.header().valueWidth + "-byte values; the options asked for " + options.keyWidth() + "-byte keys and "
-                    + options.valueWidth() + "-byte values");
+        Header h = file.header();
+        if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || h.valueWidth != options.valueSlotWidth()
+                || h.flags != options.tableFlags())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + describe(h.varKeys(), h.keyWidth, "keys") + " and "
+                    + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
+                    + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
+                    + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
+    }
+
+    private static String describe(boolean variable, int slotWidth, String what) {
+        return variable ? "variable-length " + what + " (" + VarSlotLayout.inlineWidth(slotWidth) + " bytes inline)"
+                : slotWidth + "-byte " + what;
     }
 
     private static void closeQuietly(AutoCloseable c, Throwable into) {
@@ -305,14 +318,24 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return dir;
     }
 
-    /** Key width in bytes. */
+    /** Key width in bytes; for {@linkplain #variableKeys() variable-length keys}, the bytes of a key slot (inline width + 4). */
     public int keyWidth() {
         return keyWidth;
     }
 
-    /** Value width in bytes. */
+    /** Value width in bytes; for {@linkplain #variableValues() variable-length values}, the bytes of a value slot (inline width + 4). */
     public int valueWidth() {
         return valueWidth;
+    }
+
+    /** Whether keys are variable-length ({@link Options#withVariableKeys}). */
+    public boolean variableKeys() {
+        return table.varKeys();
+    }
+
+    /** Whether values are variable-length ({@link Options#withVariableValues}). */
+    public boolean variableValues() {
+        return table.varValues();
     }
 
     /** The number of entries. */
@@ -391,9 +414,76 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     public byte[] get(byte[] key) {
         checkOpen();
         checkKey(key);
+        if (table.varValues()) {
+            return read(key, v -> v.toArray(ValueLayout.JAVA_BYTE), null);
+        }
         byte[] out = new byte[valueWidth];
         boolean found = pipeline != null ? pipeline.get(key, out) : table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0);
         return found ? out : null;
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code dst} at offset 0 and returns its length, or
+     * returns -1 if the key is absent. If the value is longer than {@code dst}, nothing is written
+     * and its length is returned (so {@code result > dst.byteSize()} means: make room and call
+     * again). Allocates nothing. Under concurrent writes the value copied is one that the key held
+     * at some instant during the call; bytes of {@code dst} beyond the returned length are left as
+     * they were.
+     */
+    public long get(byte[] key, MemorySegment dst) {
+        checkOpen();
+        checkKey(key);
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        MemorySegment k = MemorySegment.ofArray(key);
+        return pipeline != null ? pipeline.get(k, key.length, dst, dst.byteSize())
+                : table.get(k, 0, key.length, dst, 0, dst.byteSize());
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code dst} at its position and advances the position
+     * past it, returning the value's length; returns -1 if absent. If the value is longer than
+     * {@code dst.remaining()}, nothing is written, the position stays, and the length is returned.
+     */
+    public int get(byte[] key, ByteBuffer dst) {
+        MemorySegment view = MemorySegment.ofBuffer(dst); // position..limit of dst
+        int n = (int) get(key, view);
+        if (n >= 0 && n <= dst.remaining()) {
+            dst.position(dst.position() + n);
+        }
+        return n;
+    }
+
+    /** {@link #get(byte[], MemorySegment)} into a byte array: the value's length, -1 if absent; nothing written if it does not fit. */
+    public int get(byte[] key, byte[] dst) {
+        return (int) get(key, MemorySegment.ofArray(dst));
+    }
+
+    /**
+     * Passes a read-only view of the value of {@code key} to {@code reader} without copying it,
+     * and returns what {@code reader} returns; returns null (without calling it) if the key is
+     * absent.
+     *
+     * <p>The view is the index's own memory and is valid only while {@code reader} runs: keep
+     * nothing that refers to it. A writer may change the entry at any time; if it did while
+     * {@code reader} ran, the view may have shown a mix of old and new bytes, so that result is
+     * dropped and {@code reader} is called again on the current value. {@code reader} may thus
+     * run several times per call (rarely) and must not have side effects that repeating breaks;
+     * the result returned always comes from a run that saw one consistent value. An exception
+     * from {@code reader} propagates only if the entry did not change during that run. A large
+     * heap value that happens to straddle two mapped chunks is copied first (the view is then a
+     * copy, with the same guarantees).
+     */
+    public <R> R get(byte[] key, Function<? super MemorySegment, ? extends R> reader) {
+        checkOpen();
+        checkKey(key);
+        return read(key, reader, null);
+    }
+
+    private <R> R read(byte[] key, Function<? super MemorySegment, ? extends R> reader, R missing) {
+        MemorySegment k = MemorySegment.ofArray(key);
+        return pipeline != null ? pipeline.read(k, key.length, reader, missing) : table.read(k, 0, key.length, reader, missing);
     }
 
     /** Whether {@code key} is present. */
@@ -441,6 +531,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     /** Applies every operation of {@code batch} or none (also across a crash), and waits for the acknowledgement. */
     public void write(WriteBatch batch) {
+        checkBatch(batch);
         checkWritable();
         try {
             pipeline.write(batch);
@@ -451,6 +542,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     /** Publishes {@code batch}; the future completes once it is acknowledged. */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
+        checkBatch(batch);
         checkWritable();
         return pipeline.writeAsync(batch);
     }
@@ -816,14 +908,39 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     private void checkKey(byte[] key) {
-        if (key.length != keyWidth) {
+        if (table.varKeys()) {
+            if (key.length > options.maxKeyLength()) {
+                throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the limit of " + options.maxKeyLength()
+                        + " bytes for index " + dir + " (Options.withMaxLengths); nothing was written");
+            }
+        } else if (key.length != keyWidth) {
             throw new IllegalArgumentException("key must be " + keyWidth + " bytes for index " + dir + ", got " + key.length);
         }
     }
 
     private void checkValue(byte[] value) {
-        if (value.length != valueWidth) {
+        if (table.varValues()) {
+            if (value.length > options.maxValueLength()) {
+                throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the limit of " + options.maxValueLength()
+                        + " bytes for index " + dir + " (Options.withMaxLengths); nothing was written");
+            }
+        } else if (value.length != valueWidth) {
             throw new IllegalArgumentException("value must be " + valueWidth + " bytes for index " + dir + ", got " + value.length);
+        }
+    }
+
+    /** Checks every operation of a batch before any is published: a bad one rejects the whole batch. */
+    private void checkBatch(WriteBatch batch) {
+        for (WriteBatch.Op op : batch.ops()) {
+            switch (op) {
+                case WriteBatch.Put p -> {
+                    checkKey(p.key());
+                    checkValue(p.value());
+                }
+                case WriteBatch.Delete d -> checkKey(d.key());
+                case WriteBatch.PutLong p -> requireLongWidths();
+                case WriteBatch.DeleteLong d -> requireLongWidths();
+            }
         }
     }
 
@@ -894,11 +1011,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             put(key, value);
             return;
         }
+        checkKey(key);
+        checkValue(value);
         checkWritable();
         try {
             journal.appendPut(key, value);
             commitOnWriter();
-            table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
+            table.put(key, value);
         } catch (IOException | UncheckedIOException e) {
             pipeline.fail(e);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
@@ -911,11 +1030,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             delete(key);
             return;
         }
+        checkKey(key);
         checkWritable();
         try {
             journal.appendDelete(key);
             commitOnWriter();
-            table.delete(MemorySegment.ofArray(key), 0);
+            table.delete(key);
         } catch (IOException | UncheckedIOException e) {
             pipeline.fail(e);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);

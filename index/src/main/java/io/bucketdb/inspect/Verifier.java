@@ -1,5 +1,6 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
@@ -7,7 +8,10 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FreeExtentLayout;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapLayout;
 import io.bucketdb.storage.OverflowPageLayout;
+import io.bucketdb.storage.ValueHeap;
+import io.bucketdb.storage.VarSlotLayout;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +51,13 @@ import static io.bucketdb.storage.BucketLayout.*;
  *       extents of every class's list and the alignment gaps tile {@code [DATA_START, fileEnd)} without
  *       overlap; gaps end at an alignment boundary and add up to {@code wastedBytes}; each free list's
  *       length equals its count.</li>
+ *   <li><b>Heap.</b> In a table with variable-length keys or values, each slot's length fits its
+ *       limit; an inline body is zero past the length; a heap reference points inside the file at a
+ *       block of the class its length selects (small blocks aligned in a page of one class, large ones
+ *       page-aligned raw extents), and no block is referred to twice or is also on a free list. Each
+ *       small class's free list is bounded, acyclic and as long as its count; the pages of small blocks
+ *       hold exactly the carved count; large blocks match {@code heapLargeBlocks}/{@code heapLargeBytes};
+ *       heap pages and large blocks take part in the tiling.</li>
  *   <li><b>Pages.</b> Every data page below the allocation end has the CRC32C that checkpoints recorded
  *       for it ({@link PageChecksumCheck}), so damage at rest is found even where no structure looks.</li>
  * </ul>
@@ -68,6 +79,19 @@ final class Verifier {
     private final int ovfOff;
     private final long unit;
     private final long headerAt;
+    private final boolean varKeys;
+    private final boolean varValues;
+    private final int keyInline;
+    private final int valueInline;
+    /** Heap block → file offset of the slot that refers to it. */
+    private final Map<Long, Long> heapRefs = new HashMap<>();
+    /** Small-block heap page → its class, from references and free lists. */
+    private final Map<Long, Integer> heapPages = new HashMap<>();
+    private final Set<Long> heapFree = new HashSet<>();
+    private final long[] heapInUse = new long[HeapLayout.SMALL_CLASSES];
+    private long largeBlocks;
+    private long largeBytes;
+    private boolean tableWalked;
     private final List<Problem> problems = new ArrayList<>();
     private long suppressed;
 
@@ -104,6 +128,10 @@ final class Verifier {
         this.ovfOff = layout.overflowOffset();
         this.unit = 1L << h.alignShift;
         this.headerAt = HeaderLayout.slotOffset(in.activeSlot());
+        this.varKeys = h.varKeys();
+        this.varValues = h.varValues();
+        this.keyInline = VarSlotLayout.inlineWidth(kw);
+        this.valueInline = VarSlotLayout.inlineWidth(vw);
     }
 
     List<Problem> run() {
@@ -114,12 +142,17 @@ final class Verifier {
             long[] old = h.growing() ? readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array") : null;
             checkOverflowPages();
             checkFreeLists();
-            if (spaceComplete) {
-                checkTiling();
-            }
+            checkHeapFreeLists();
             if (cur != null && (old != null || !h.growing())) {
                 walkTable(cur, old);
                 checkOverflowFreeList();
+                tableWalked = true;
+                checkHeapCounts();
+            }
+            // Heap blocks are known only from the slots that refer to them: tile only after the walk.
+            boolean heapKnown = tableWalked || (h.heapLargeBlocks == 0 && java.util.Arrays.stream(h.heapBlocks).allMatch(b -> b == 0));
+            if (spaceComplete && heapKnown) {
+                checkTiling();
             }
         } catch (RuntimeException | StackOverflowError e) {
             // A reader bug, not damage: say so instead of throwing, and keep what was found.
@@ -435,7 +468,19 @@ final class Verifier {
                     report(b + s, "no used slot after the emptyRest slot at offset " + restAt + " in the chain of " + label,
                             "tophash " + stateName(t));
                 }
-                long hash = view.hashKey(koff, kw, h.hashSeed);
+                if (varValues) {
+                    checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
+                }
+                long hash;
+                if (varKeys) {
+                    long at = checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
+                    if (at < 0) {
+                        continue;
+                    }
+                    hash = view.hashKey(at, (int) fieldLength(koff), h.hashSeed);
+                } else {
+                    hash = view.hashKey(koff, kw, h.hashSeed);
+                }
                 if ((hash & mask) != index) {
                     report(koff, "a key whose hash selects " + label, "key " + hex(koff, kw) + ", whose hash selects bucket " + (hash & mask));
                 } else if (BucketLayout.tophash(hash) != t) {
@@ -498,6 +543,131 @@ final class Verifier {
             b = next;
         }
         checkDuplicates(n, label);
+    }
+
+    private long fieldLength(long off) {
+        return view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * Checks the variable-length {@code what} slot at {@code off} of {@code label} and records its heap
+     * block; returns the file offset of its bytes, or -1 if they cannot be read.
+     */
+    private long checkField(long off, int inline, long max, String what, String label) {
+        long len = fieldLength(off);
+        long body = off + VarSlotLayout.BODY_OFFSET;
+        if (len > max) {
+            report(off, "a " + what + " length of at most " + max + " bytes in " + label, String.valueOf(len));
+            return -1;
+        }
+        if (len <= inline) {
+            if (!view.isZero(body + len, inline - len)) {
+                report(body + len, "zeros after the " + len + " inline " + what + " bytes in " + label, "leftover bytes");
+            }
+            return body;
+        }
+        if (!view.isZero(body + 8, inline - 8)) {
+            report(body + 8, "zeros after the heap reference of the " + what + " in " + label, "leftover bytes");
+        }
+        long ref = view.getLong(body);
+        int c = HeapLayout.smallClassFor(len);
+        long bytes = ValueHeap.blockBytes(len);
+        boolean aligned = c >= 0 ? (ref & (HeapLayout.smallBlockBytes(c) - 1)) == 0 : isExtent(ref, bytes);
+        if (ref < HeaderLayout.DATA_START || !view.contains(ref, len) || !aligned) {
+            report(body, "a reference to a heap block of " + bytes + " bytes for a " + len + "-byte " + what + " within ["
+                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ") in " + label, "reference " + ref);
+            return -1;
+        }
+        Long other = heapRefs.putIfAbsent(ref, body);
+        if (other != null) {
+            report(body, "a heap block referred to by one slot only (" + what + " in " + label + ")",
+                    "block " + ref + ", also referred to from offset " + other);
+            return ref;
+        }
+        if (heapFree.contains(ref)) {
+            report(body, "a heap block in use or free, not both (" + what + " in " + label + ")", "block " + ref + " is on the free list of class " + c);
+        }
+        if (c >= 0) {
+            heapInUse[c]++;
+            notePage(ref, c, body);
+        } else {
+            largeBlocks++;
+            largeBytes += bytes;
+            extents.add(new Extent(ref, bytes, "heap block of " + len + " bytes"));
+        }
+        return ref;
+    }
+
+    /** Records that small-class {@code c} has a block in the page of {@code block}; a page holds one class only. */
+    private void notePage(long block, int c, long at) {
+        long page = block & -(long) HeapLayout.CARVE_PAGE;
+        Integer prev = heapPages.putIfAbsent(page, c);
+        if (prev != null && prev != c) {
+            report(at, "heap blocks of one class per page (page " + page + " holds class " + prev + ")", "a block of class " + c + " at " + block);
+        }
+    }
+
+    /** Walks each small heap class's free list: bounded, acyclic, aligned blocks inside the file, as long as its count. */
+    private void checkHeapFreeLists() {
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            int size = HeapLayout.smallBlockBytes(c);
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c;
+            long b = h.heapFreeHeads[c];
+            long n = 0;
+            while (b != 0) {
+                if (n >= h.heapBlocks[c] || !heapFree.add(b)) {
+                    report(at, "a heap free list of class " + c + " without cycles, at most " + h.heapBlocks[c] + " blocks long",
+                            "a longer list (block " + b + ")");
+                    spaceComplete = false;
+                    break;
+                }
+                if (b < HeaderLayout.DATA_START || !view.contains(b, size) || (b & (size - 1)) != 0) {
+                    report(at, "a free heap block of " + size + " aligned bytes within the file", "offset " + b);
+                    spaceComplete = false;
+                    break;
+                }
+                if (!view.isZero(b + HeapLayout.SIZE, size - HeapLayout.SIZE)) {
+                    report(b + HeapLayout.SIZE, "a zeroed free heap block (class " + c + ")", "leftover bytes");
+                }
+                notePage(b, c, at);
+                n++;
+                at = b + HeapLayout.NEXT_OFFSET;
+                b = view.getLong(at);
+            }
+            if (b == 0 && n != h.heapFreeCounts[c]) {
+                report(headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 8, "free heap block count " + n + " for class " + c
+                        + " (the length of its free list)", String.valueOf(h.heapFreeCounts[c]));
+            }
+        }
+    }
+
+    /** After the walk: small pages hold exactly the carved blocks, in use + free = carved, large blocks add up. */
+    private void checkHeapCounts() {
+        long[] pages = new long[HeapLayout.SMALL_CLASSES];
+        for (Map.Entry<Long, Integer> e : heapPages.entrySet()) {
+            pages[e.getValue()]++;
+            extents.add(new Extent(e.getKey(), HeapLayout.CARVE_PAGE, "heap page of class " + e.getValue()));
+        }
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 16;
+            long perPage = HeapLayout.CARVE_PAGE / HeapLayout.smallBlockBytes(c);
+            if (pages[c] * perPage != h.heapBlocks[c]) {
+                report(at, "heap blocks carved of class " + c + " = " + pages[c] + " pages x " + perPage + " (pages holding its blocks)",
+                        String.valueOf(h.heapBlocks[c]));
+            }
+            if (heapInUse[c] + h.heapFreeCounts[c] != h.heapBlocks[c]) {
+                report(at, "heap blocks of class " + c + " either referred to (" + heapInUse[c] + ") or free (" + h.heapFreeCounts[c]
+                        + "), " + h.heapBlocks[c] + " in all", (h.heapBlocks[c] - heapInUse[c] - h.heapFreeCounts[c]) + " leaked or double-counted");
+            }
+        }
+        if (largeBlocks != h.heapLargeBlocks) {
+            report(headerAt + HeaderLayout.HEAP_LARGE_BLOCKS_OFFSET, "heapLargeBlocks " + largeBlocks + " (large heap blocks referred to)",
+                    String.valueOf(h.heapLargeBlocks));
+        }
+        if (largeBytes != h.heapLargeBytes) {
+            report(headerAt + HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "heapLargeBytes " + largeBytes + " (bytes of large heap blocks referred to)",
+                    String.valueOf(h.heapLargeBytes));
+        }
     }
 
     /** No key twice in one chain; with every key in the chain its hash selects, that means no key twice at all. */
