@@ -108,8 +108,8 @@ final class ImportCommand implements Callable<Integer> {
                         if (db == null) {
                             db = open(kv);
                         }
-                        byte[] key = format.parse(kv[0], db.keyWidth(), "key");
-                        byte[] value = format.parse(kv[1], db.valueWidth(), "value");
+                        byte[] key = format.parse(kv[0], db.variableKeys() ? Format.ANY_LENGTH : db.keyWidth(), "key");
+                        byte[] value = format.parse(kv[1], db.variableValues() ? Format.ANY_LENGTH : db.valueWidth(), "value");
                         if (db.put(key, value)) {
                             added++;
                         }

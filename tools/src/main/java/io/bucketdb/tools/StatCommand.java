@@ -1,8 +1,10 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.inspect.Census;
+import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.VarSlotLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -12,6 +14,8 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -71,6 +75,23 @@ final class StatCommand implements Callable<Integer> {
         m.put("evacuationMark", h.nevacuate);
         m.put("keyWidth", h.keyWidth);
         m.put("valueWidth", h.valueWidth);
+        m.put("variableKeys", h.varKeys());
+        m.put("variableValues", h.varValues());
+        HeapUsage heap = in.heapUsage();
+        m.put("heapBytesInUse", heap.bytesInUse());
+        m.put("heapBytesFree", heap.bytesFree());
+        m.put("heapLargeBlocks", heap.largeBlocks());
+        m.put("heapLargeBytes", heap.largeBytes());
+        List<Object> classes = new ArrayList<>();
+        for (HeapUsage.SmallClass sc : heap.classes()) {
+            Map<String, Object> cm = Json.object();
+            cm.put("blockBytes", (long) sc.blockBytes());
+            cm.put("blocks", sc.blocks());
+            cm.put("inUse", sc.inUse());
+            cm.put("free", sc.free());
+            classes.add(cm);
+        }
+        m.put("heapClasses", classes);
         m.put("bucketBytes", h.bucketSize());
         m.put("fileBytes", in.fileBytes());
         m.put("allocatedBytes", h.fileEnd);
@@ -109,8 +130,11 @@ final class StatCommand implements Callable<Integer> {
                 + Text.count((long) s.get("freeOverflowBuckets")) + " free");
         t.row("chains", histogram((long[]) s.get("chainHistogram")));
         t.row("growth", growth(s));
-        t.row("widths", "key " + s.get("keyWidth") + " bytes, value " + s.get("valueWidth") + " bytes, bucket "
-                + s.get("bucketBytes") + " bytes");
+        t.row("widths", width("key", s.get("keyWidth"), (boolean) s.get("variableKeys")) + ", "
+                + width("value", s.get("valueWidth"), (boolean) s.get("variableValues")) + ", bucket " + s.get("bucketBytes") + " bytes");
+        if ((boolean) s.get("variableKeys") || (boolean) s.get("variableValues")) {
+            t.row("heap", heap(s));
+        }
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
@@ -118,6 +142,31 @@ final class StatCommand implements Callable<Integer> {
         t.row("journal", Text.bytes((long) s.get("journalBytes")));
         t.row("recovery", (String) s.get("recovery"));
         t.lines("").forEach(out::println);
+    }
+
+    private static String width(String what, Object slotWidth, boolean variable) {
+        int w = (int) slotWidth;
+        return variable ? what + " variable-length (" + VarSlotLayout.inlineWidth(w) + " bytes inline, " + w + "-byte slot)"
+                : what + " " + w + " bytes";
+    }
+
+    /** In use and free, then each class that has blocks: "64 B: 10 in use, 54 free". */
+    @SuppressWarnings("unchecked")
+    private static String heap(Map<String, Object> s) {
+        StringBuilder b = new StringBuilder(Text.bytes((long) s.get("heapBytesInUse")) + " in use, "
+                + Text.bytes((long) s.get("heapBytesFree")) + " free");
+        for (Object o : (List<Object>) s.get("heapClasses")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            if ((long) c.get("blocks") > 0) {
+                b.append("; ").append(c.get("blockBytes")).append(" B: ").append(Text.count((long) c.get("inUse"))).append(" in use, ")
+                        .append(Text.count((long) c.get("free"))).append(" free");
+            }
+        }
+        long large = (long) s.get("heapLargeBlocks");
+        if (large > 0) {
+            b.append("; large: ").append(Text.count(large)).append(" blocks, ").append(Text.bytes((long) s.get("heapLargeBytes")));
+        }
+        return b.toString();
     }
 
     private static String growth(Map<String, Object> s) {
