@@ -328,6 +328,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return valueWidth;
     }
 
+    /** The longest variable-length key this open accepts ({@link Options#withMaxLengths}). */
+    public int maxKeyLength() {
+        return options.maxKeyLength();
+    }
+
+    /** The longest variable-length value this open accepts ({@link Options#withMaxLengths}). */
+    public int maxValueLength() {
+        return options.maxValueLength();
+    }
+
     /** Whether keys are variable-length ({@link Options#withVariableKeys}). */
     public boolean variableKeys() {
         return table.varKeys();
@@ -971,12 +981,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * <li>{@code size()} saturates at {@link Integer#MAX_VALUE}; {@link #size()} has the exact count.</li>
      * </ul>
      *
-     * <p>Keys are found, and values compared, by their encoded bytes. Today's indexes store
-     * fixed-width keys and values, so a key or value that a call would store must encode to exactly
-     * {@link #keyWidth()} or {@link #valueWidth()} bytes, else the call throws
-     * {@link IllegalArgumentException} naming the width and changes nothing; a key that only gets
-     * looked up and cannot be encoded at that width is simply absent. Variable-length keys and
-     * values arrive with the value heap. Any call on a closed index, and a write to a read-only
+     * <p>Keys are found, and values compared, by their encoded bytes. In an index of fixed-width
+     * keys (values), a key (value) that a call would store must encode to exactly {@link #keyWidth()}
+     * ({@link #valueWidth()}) bytes; with {@linkplain Options#withVariableKeys variable-length keys}
+     * ({@linkplain Options#withVariableValues values}) any encoding up to {@link #maxKeyLength()}
+     * ({@link #maxValueLength()}) bytes fits. Otherwise the call throws
+     * {@link IllegalArgumentException} naming the width or limit and changes nothing; a key that only
+     * gets looked up and cannot be stored is simply absent. Any call on a closed index, and a write to a read-only
      * one, throws {@link IllegalStateException}; an I/O failure is an {@link UncheckedIOException}.
      *
      * @param keys   the key codec; if fixed-width, its width must be this index's key width

@@ -97,7 +97,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(key, "key");
         try {
             byte[] b = keys.encode((K) key);
-            return keyWidth < 0 || b.length == keyWidth ? b : null;
+            return keyWidth < 0 ? (b.length <= db.maxKeyLength() ? b : null) : b.length == keyWidth ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAKeyOfThisMap) {
             return null;
         }
@@ -109,7 +109,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(value, "value");
         try {
             byte[] b = values.encode((V) value);
-            return valueWidth < 0 || b.length == valueWidth ? b : null;
+            return valueWidth < 0 ? (b.length <= db.maxValueLength() ? b : null) : b.length == valueWidth ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAValueOfThisMap) {
             return null;
         }

@@ -93,6 +93,32 @@ class VariableLengthApiTest {
         }
     }
 
+    /**
+     * A value of the full default limit: 256 MiB, the largest raw extent class, in a journal record
+     * four times a segment (it gets a segment of its own). 1 GiB of I/O, so only in torture runs.
+     */
+    @Test
+    void aValueOfTheDefaultLimitRoundTripsThroughJournalHeapAndReopen() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Seeds.torture(), "256 MiB of I/O: runs with -Dbucketdb.torture=true");
+        Path dir = tmp.resolve("huge");
+        int len = 256 << 20;
+        MemorySegment expected = MemorySegment.ofArray(bytes(len, 5));
+        Options opts = Options.defaults().withVariableKeys().withVariableValues().withDurability(Durability.ASYNC);
+        try (BucketDB db = BucketDB.open(dir, opts)) {
+            db.put(bytes(3, 1), (byte[]) expected.heapBase().orElseThrow());
+            assertThrows(IllegalArgumentException.class, () -> db.put(bytes(3, 2), new byte[len + 1]));
+        }
+        try (BucketDB db = BucketDB.open(dir, opts)) {
+            assertEquals(-1L, (long) db.get(bytes(3, 1), v -> MemorySegment.mismatch(v, 0, v.byteSize(), expected, 0, len)),
+                    "the value read back through the zero-copy view");
+            db.put(bytes(3, 1), bytes(5, 5));
+        }
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(List.of(), in.verify());
+            assertEquals(0, in.header().heapLargeBlocks, "the 256 MiB block was freed by the overwrite");
+        }
+    }
+
     @Test
     void creationOptionsAreKeptInTheHeaderAndCheckedOnReopen() throws Exception {
         Path dir = tmp.resolve("opts");
@@ -193,6 +219,10 @@ class VariableLengthApiTest {
             assertEquals(Map.of("", "empty key", "a much longer key than the inline width of twenty bytes", "x".repeat(10_000)), Map.copyOf(m));
             assertTrue(m.remove("", "empty key"));
             assertEquals(1, m.size());
+            String tooLong = "k".repeat(db.maxKeyLength() + 1);
+            assertNull(m.get(tooLong), "a key longer than the limit is simply absent");
+            assertFalse(m.containsKey(tooLong));
+            assertThrows(IllegalArgumentException.class, () -> m.put(tooLong, "v"), "but storing it is refused");
         }
     }
 
