@@ -108,6 +108,8 @@ final class Verifier {
     // Per-chain scratch for the duplicate-key check.
     private long[] chainHashes = new long[64];
     private long[] chainKeys = new long[64];
+    /** Key lengths of the chain (the key width, or a variable-length key's length). */
+    private long[] chainLens = new long[64];
     private long[] chainBuckets = new long[16];
 
     private record Extent(long start, long bytes, String what) {
@@ -472,15 +474,16 @@ final class Verifier {
                     checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
                 }
                 long hash;
+                long keyAt = koff;
+                long keyLen = kw;
                 if (varKeys) {
-                    long at = checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
-                    if (at < 0) {
+                    keyAt = checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
+                    if (keyAt < 0) {
                         continue;
                     }
-                    hash = view.hashKey(at, (int) fieldLength(koff), h.hashSeed);
-                } else {
-                    hash = view.hashKey(koff, kw, h.hashSeed);
+                    keyLen = fieldLength(koff);
                 }
+                hash = view.hashKey(keyAt, (int) keyLen, h.hashSeed);
                 if ((hash & mask) != index) {
                     report(koff, "a key whose hash selects " + label, "key " + hex(koff, kw) + ", whose hash selects bucket " + (hash & mask));
                 } else if (BucketLayout.tophash(hash) != t) {
@@ -490,9 +493,11 @@ final class Verifier {
                 if (n == chainHashes.length) {
                     chainHashes = java.util.Arrays.copyOf(chainHashes, n * 2);
                     chainKeys = java.util.Arrays.copyOf(chainKeys, n * 2);
+                    chainLens = java.util.Arrays.copyOf(chainLens, n * 2);
                 }
                 chainHashes[n] = hash;
-                chainKeys[n++] = koff;
+                chainLens[n] = keyLen;
+                chainKeys[n++] = keyAt;
                 entries++;
             }
             long linkAt = b + ovfOff;
@@ -678,7 +683,7 @@ final class Verifier {
         if (n <= 32) {
             for (int a = 1; a < n; a++) {
                 for (int c = 0; c < a; c++) {
-                    if (chainHashes[a] == chainHashes[c] && view.equalBytes(chainKeys[a], chainKeys[c], kw)) {
+                    if (chainHashes[a] == chainHashes[c] && sameKey(a, c)) {
                         reportDuplicate(chainKeys[c], chainKeys[a], label);
                         break;
                     }
@@ -689,10 +694,15 @@ final class Verifier {
         Map<Long, Integer> first = new HashMap<>();
         for (int a = 0; a < n; a++) {
             Integer c = first.putIfAbsent(chainHashes[a], a);
-            if (c != null && view.equalBytes(chainKeys[a], chainKeys[c], kw)) {
+            if (c != null && sameKey(a, c)) {
                 reportDuplicate(chainKeys[c], chainKeys[a], label);
             }
         }
+    }
+
+    /** Whether chain keys {@code a} and {@code c} are the same bytes (a variable-length key may live inline or in the heap). */
+    private boolean sameKey(int a, int c) {
+        return chainLens[a] == chainLens[c] && view.equalBytes(chainKeys[a], chainKeys[c], (int) chainLens[a]);
     }
 
     private void reportDuplicate(long firstAt, long againAt, String label) {
