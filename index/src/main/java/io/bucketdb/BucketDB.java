@@ -26,7 +26,6 @@ import io.bucketdb.table.TableScan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -425,7 +424,18 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         checkOpen();
         checkKey(key);
         if (table.varValues()) {
-            return read(key, v -> v.toArray(ValueLayout.JAVA_BYTE), null);
+            // Length first, then a copy into an array of exactly that length: memory is allocated only for a
+            // length that a validated read returned. If the value changed length in between, ask again.
+            for (; ; ) {
+                long n = get(key, MemorySegment.NULL);
+                if (n < 0) {
+                    return null;
+                }
+                byte[] out = new byte[(int) n];
+                if (get(key, MemorySegment.ofArray(out)) == n) {
+                    return out;
+                }
+            }
         }
         byte[] out = new byte[valueWidth];
         boolean found = pipeline != null ? pipeline.get(key, out) : table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0);

@@ -209,6 +209,21 @@ class VariableLengthApiTest {
     }
 
     @Test
+    void valuesAcrossChunkBoundariesReadWholeThroughEveryPath() throws Exception {
+        // 64 KiB chunks: a 300 KB heap block spans several, so the view is a copy and get copies chunk by chunk.
+        try (BucketDB db = BucketDB.open(tmp.resolve("chunks"), Options.defaults().withVariableKeys().withVariableValues()
+                .withChunking(16, 16))) {
+            byte[] big = bytes(300_000, 3);
+            db.put(bytes(5, 1), big);
+            assertArrayEquals(big, db.get(bytes(5, 1)));
+            assertArrayEquals(big, db.get(bytes(5, 1), v -> v.toArray(ValueLayout.JAVA_BYTE)));
+            MemorySegment dst = MemorySegment.ofArray(new byte[300_000]);
+            assertEquals(300_000, db.get(bytes(5, 1), dst));
+            assertArrayEquals(big, dst.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Test
     void variableLengthMapViewsTakeAnyLength() throws Exception {
         try (BucketDB db = BucketDB.open(tmp.resolve("map"), Options.defaults().withVariableKeys().withVariableValues())) {
             ConcurrentMap<String, String> m = db.asMap(Codec.UTF8, Codec.UTF8);

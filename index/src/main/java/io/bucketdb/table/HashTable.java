@@ -84,6 +84,8 @@ public final class HashTable {
     private static final long HIGHS = 0x8080808080808080L;
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
     private static final int EVACUATION_SCAN = 1024;
+    /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
+    private static final long MAX_COPY = 256L << 20;
 
     static {
         try {
@@ -398,6 +400,19 @@ public final class HashTable {
                 MemorySegment seg = g.chunks[c];
                 long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
                 MemorySegment view = varValues ? fieldView(g.chunks, seg, voff, valueInline) : seg.asSlice(voff, valueWidth);
+                if (view == null && varValues) {
+                    // Not in one chunk: a large block that straddles two (copied), or a torn read or damage. The
+                    // length is trusted, and memory allocated for it, only once the stamp says it was not torn.
+                    long len = fieldLength(seg, voff);
+                    VarHandle.acquireFence();
+                    if ((long) STAMP.getOpaque(stamps, stripe) != stamp || geo != g) {
+                        continue;
+                    }
+                    if (len <= MAX_COPY) {
+                        MemorySegment copy = MemorySegment.ofArray(new byte[(int) len]);
+                        view = copyField(g.chunks, seg, voff, valueInline, len, copy, 0) ? copy : null;
+                    }
+                }
                 if (view == null) {
                     bad = found >>> 3;
                 } else {
@@ -474,19 +489,13 @@ public final class HashTable {
         return true;
     }
 
-    /** A view of the variable-length field at {@code seg[off]}: in place, or a copy if it straddles chunks; null if out of bounds. */
+    /** A view of the variable-length field at {@code seg[off]} in place, or null if it is not inside one chunk. */
     private MemorySegment fieldView(MemorySegment[] chunks, MemorySegment seg, long off, int inline) {
         long len = fieldLength(seg, off);
         if (len <= inline) {
             return seg.asSlice(off + VarSlotLayout.BODY_OFFSET, len);
         }
-        long ref = seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET);
-        MemorySegment in = heapSlice(chunks, ref, len);
-        if (in != null || len > h.fileEnd) {
-            return in;
-        }
-        MemorySegment copy = MemorySegment.ofArray(new byte[(int) Math.min(len, Integer.MAX_VALUE - 8)]);
-        return len < Integer.MAX_VALUE - 8 && copyField(chunks, seg, off, inline, len, copy, 0) ? copy : null;
+        return heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
     }
 
     /** 1 if the variable-length key at {@code seg[off]} equals {@code key[keyOff..+keyLen]}, 0 if not, -1 if its heap reference is bad. */

@@ -212,12 +212,16 @@ public final class TableIterator {
     /** The bytes of a variable-length field, or null if its length or heap reference is out of bounds (torn or damaged). */
     private byte[] field(Geometry g, MemorySegment seg, long off, int inline) {
         long len = HashTable.fieldLength(seg, off);
-        if (len > g.mapping.mappedEnd()) {
+        // A torn read can show any length: allocate no more than the file and the largest value allow.
+        if (len > g.mapping.mappedEnd() || len > MAX_FIELD) {
             return null;
         }
         byte[] out = new byte[(int) len];
         return t.copyField(g.chunks, seg, off, inline, len, MemorySegment.ofArray(out), 0) ? out : null;
     }
+
+    /** The longest key or value there is (a value of 256 MiB). */
+    private static final long MAX_FIELD = 256L << 20;
 
     private void ensureRoom() {
         if (n + 1 > varKeyBytes.length) {
