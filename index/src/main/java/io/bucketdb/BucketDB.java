@@ -237,6 +237,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
             throws IOException {
+        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
+                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
+            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
+                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths); nothing was created");
+        }
         try (var journals = Files.list(dir)) {
             if (journals.anyMatch(p -> p.getFileName().toString().startsWith("journal-"))) {
                 throw new IOException("index directory " + dir + " has journal segments but no " + TABLE_FILE
@@ -283,6 +289,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
+        }
+        // The journal refuses records beyond the limits: a fixed width above them could never be written.
+        if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + h.valueWidth
+                    + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths)");
         }
     }
 

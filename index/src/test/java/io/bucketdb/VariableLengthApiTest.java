@@ -65,6 +65,15 @@ class VariableLengthApiTest {
             db.put(bytes(1024, 10), bytes(4096, 11));
             assertArrayEquals(bytes(4096, 11), db.get(bytes(1024, 10)));
         }
+        // Fixed widths above the limits could never pass the journal: refused at creation and at open.
+        assertThrows(IllegalArgumentException.class, () -> BucketDB.open(tmp.resolve("wide"),
+                Options.defaults().withKeyWidth(16).withValueWidth(8).withMaxLengths(8, 8)));
+        try (BucketDB db = BucketDB.open(tmp.resolve("wide2"), Options.defaults().withKeyWidth(16).withValueWidth(8))) {
+            db.put(bytes(16, 1), bytes(8, 1));
+        }
+        IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> BucketDB.open(tmp.resolve("wide2"), Options.defaults().withMaxLengths(8, 8)));
+        assertTrue(wide.getMessage().contains("more than the limits of 8 and 8"), wide.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Options.defaults().withMaxLengths(64 * 1024 + 1, 1024));
         assertThrows(IllegalArgumentException.class, () -> Options.defaults().withMaxLengths(1024, (256 << 20) + 1));
         assertEquals(64 * 1024, Options.defaults().maxKeyLength(), "default key limit");
