@@ -8,6 +8,8 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.pipeline.JournalStage;
@@ -27,6 +29,7 @@ import io.bucketdb.table.TableScan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -40,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A persistent hash index: a key → value map in memory-mapped files.
@@ -266,6 +270,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
             throws IOException {
+        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
+                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
+            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
+                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths); nothing was created");
+        }
         try (var journals = Files.list(dir)) {
             if (journals.anyMatch(p -> p.getFileName().toString().startsWith("journal-"))) {
                 throw new IOException("index directory " + dir + " has journal segments but no " + TABLE_FILE
@@ -275,8 +285,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         Path temp = dir.resolve(TABLE_FILE + ".new");
         io.delete(temp);
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
-        try (TableFile created = TableFile.create(io, temp, options.keyWidth(), options.valueWidth(), options.alignShift(),
-                seed, options.maxChunkShift())) {
+        try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
+                options.alignShift(), seed, options.maxChunkShift())) {
             HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
             checkpointer.checkpoint(created, 0, false);
@@ -305,11 +315,25 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     private static void checkWidths(Path dir, TableFile file, Options options) {
-        if (options.widthsSet() && (file.header().keyWidth != options.keyWidth() || file.header().valueWidth != options.valueWidth())) {
-            throw new IllegalArgumentException("index " + dir + " stores " + file.header().keyWidth + "-byte keys and "
-                    + file.header().valueWidth + "-byte values; the options asked for " + options.keyWidth() + "-byte keys and "
-                    + options.valueWidth() + "-byte values");
+        Header h = file.header();
+        if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || h.valueWidth != options.valueSlotWidth()
+                || h.flags != options.tableFlags())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + describe(h.varKeys(), h.keyWidth, "keys") + " and "
+                    + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
+                    + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
+                    + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
+        // The journal refuses records beyond the limits: a fixed width above them could never be written.
+        if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + h.valueWidth
+                    + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths)");
+        }
+    }
+
+    private static String describe(boolean variable, int slotWidth, String what) {
+        return variable ? "variable-length " + what + " (" + VarSlotLayout.inlineWidth(slotWidth) + " bytes inline)"
+                : slotWidth + "-byte " + what;
     }
 
     private static void closeQuietly(AutoCloseable c, Throwable into) {
@@ -338,14 +362,34 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return dir;
     }
 
-    /** {@return the key width in bytes} */
+    /** {@return the key width in bytes; for {@linkplain #variableKeys() variable-length keys}, the bytes of a key slot (inline width + 4)} */
     public int keyWidth() {
         return keyWidth;
     }
 
-    /** {@return the value width in bytes} */
+    /** {@return the value width in bytes; for {@linkplain #variableValues() variable-length values}, the bytes of a value slot (inline width + 4)} */
     public int valueWidth() {
         return valueWidth;
+    }
+
+    /** {@return the longest variable-length key this open accepts ({@link Options#withMaxLengths})} */
+    public int maxKeyLength() {
+        return options.maxKeyLength();
+    }
+
+    /** {@return the longest variable-length value this open accepts ({@link Options#withMaxLengths})} */
+    public int maxValueLength() {
+        return options.maxValueLength();
+    }
+
+    /** {@return whether keys are variable-length ({@link Options#withVariableKeys})} */
+    public boolean variableKeys() {
+        return table.varKeys();
+    }
+
+    /** {@return whether values are variable-length ({@link Options#withVariableValues})} */
+    public boolean variableValues() {
+        return table.varValues();
     }
 
     /** {@return the number of entries} */
@@ -462,9 +506,106 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     public byte[] get(byte[] key) {
         checkOpen();
         checkKey(key);
+        if (table.varValues()) {
+            // Length first, then a copy into an array of exactly that length: memory is allocated only for a
+            // length that a validated read returned. If the value changed length in between, ask again.
+            for (; ; ) {
+                long n = get(key, MemorySegment.NULL);
+                if (n < 0) {
+                    return null;
+                }
+                byte[] out = new byte[(int) n];
+                if (get(key, MemorySegment.ofArray(out)) == n) {
+                    return out;
+                }
+            }
+        }
         byte[] out = new byte[valueWidth];
         boolean found = pipeline != null ? pipeline.get(key, out) : table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0);
         return found ? out : null;
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code dst} at offset 0 and returns its length, or
+     * returns -1 if the key is absent. If the value is longer than {@code dst}, nothing is written
+     * and its length is returned (so {@code result > dst.byteSize()} means: make room and call
+     * again). Allocates nothing. Under concurrent writes the value copied is one that the key held
+     * at some instant during the call; bytes of {@code dst} beyond the returned length are left as
+     * they were.
+     *
+     * @param key the key
+     * @param dst where the value goes
+     * @return the value's length, or -1 if the key is absent
+     */
+    public long get(byte[] key, MemorySegment dst) {
+        checkOpen();
+        checkKey(key);
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        MemorySegment k = MemorySegment.ofArray(key);
+        return pipeline != null ? pipeline.get(k, key.length, dst, dst.byteSize())
+                : table.get(k, 0, key.length, dst, 0, dst.byteSize());
+    }
+
+    /**
+     * Copies the value of {@code key} into {@code dst} at its position and advances the position
+     * past it, returning the value's length; returns -1 if absent. If the value is longer than
+     * {@code dst.remaining()}, nothing is written, the position stays, and the length is returned.
+     *
+     * @param key the key
+     * @param dst where the value goes, from its position
+     * @return the value's length, or -1 if the key is absent
+     */
+    public int get(byte[] key, ByteBuffer dst) {
+        MemorySegment view = MemorySegment.ofBuffer(dst); // position..limit of dst
+        int n = (int) get(key, view);
+        if (n >= 0 && n <= dst.remaining()) {
+            dst.position(dst.position() + n);
+        }
+        return n;
+    }
+
+    /**
+     * {@link #get(byte[], MemorySegment)} into a byte array: nothing is written if the value does not fit.
+     *
+     * @param key the key
+     * @param dst where the value goes, from index 0
+     * @return the value's length, or -1 if the key is absent
+     */
+    public int get(byte[] key, byte[] dst) {
+        return (int) get(key, MemorySegment.ofArray(dst));
+    }
+
+    /**
+     * Passes a read-only view of the value of {@code key} to {@code reader} without copying it,
+     * and returns what {@code reader} returns; returns null (without calling it) if the key is
+     * absent.
+     *
+     * <p>The view is the index's own memory and is valid only while {@code reader} runs: keep
+     * nothing that refers to it. A writer may change the entry at any time; if it did while
+     * {@code reader} ran, the view may have shown a mix of old and new bytes, so that result is
+     * dropped and {@code reader} is called again on the current value. {@code reader} may thus
+     * run several times per call (rarely) and must not have side effects that repeating breaks;
+     * the result returned always comes from a run that saw one consistent value. An exception
+     * from {@code reader} propagates only if the entry did not change during that run. A large
+     * heap value that happens to straddle two mapped chunks is copied first (the view is then a
+     * copy, with the same guarantees).
+     *
+     * @param key    the key
+     * @param reader reads the value's bytes; may run more than once
+     * @param <R>    what {@code reader} returns
+     * @return what {@code reader} returned for a consistent value, or null if the key is absent
+     */
+    public <R> R get(byte[] key, Function<? super MemorySegment, ? extends R> reader) {
+        checkOpen();
+        checkKey(key);
+        return read(key, reader, null);
+    }
+
+    private <R> R read(byte[] key, Function<? super MemorySegment, ? extends R> reader, R missing) {
+        MemorySegment k = MemorySegment.ofArray(key);
+        return pipeline != null ? pipeline.read(k, key.length, reader, missing) : table.read(k, 0, key.length, reader, missing);
     }
 
     /**
@@ -543,6 +684,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @param batch the operations, applied in order
      */
     public void write(WriteBatch batch) {
+        checkBatch(batch);
         checkWritable();
         try {
             pipeline.write(batch);
@@ -558,6 +700,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @return completes once the whole batch is acknowledged
      */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
+        checkBatch(batch);
         checkWritable();
         return pipeline.writeAsync(batch);
     }
@@ -952,14 +1095,39 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     private void checkKey(byte[] key) {
-        if (key.length != keyWidth) {
+        if (table.varKeys()) {
+            if (key.length > options.maxKeyLength()) {
+                throw new IllegalArgumentException("key of " + key.length + " bytes exceeds the limit of " + options.maxKeyLength()
+                        + " bytes for index " + dir + " (Options.withMaxLengths); nothing was written");
+            }
+        } else if (key.length != keyWidth) {
             throw new IllegalArgumentException("key must be " + keyWidth + " bytes for index " + dir + ", got " + key.length);
         }
     }
 
     private void checkValue(byte[] value) {
-        if (value.length != valueWidth) {
+        if (table.varValues()) {
+            if (value.length > options.maxValueLength()) {
+                throw new IllegalArgumentException("value of " + value.length + " bytes exceeds the limit of " + options.maxValueLength()
+                        + " bytes for index " + dir + " (Options.withMaxLengths); nothing was written");
+            }
+        } else if (value.length != valueWidth) {
             throw new IllegalArgumentException("value must be " + valueWidth + " bytes for index " + dir + ", got " + value.length);
+        }
+    }
+
+    /** Checks every operation of a batch before any is published: a bad one rejects the whole batch. */
+    private void checkBatch(WriteBatch batch) {
+        for (WriteBatch.Op op : batch.ops()) {
+            switch (op) {
+                case WriteBatch.Put p -> {
+                    checkKey(p.key());
+                    checkValue(p.value());
+                }
+                case WriteBatch.Delete d -> checkKey(d.key());
+                case WriteBatch.PutLong p -> requireLongWidths();
+                case WriteBatch.DeleteLong d -> requireLongWidths();
+            }
         }
     }
 
@@ -990,12 +1158,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * <li>{@code size()} saturates at {@link Integer#MAX_VALUE}; {@link #size()} has the exact count.</li>
      * </ul>
      *
-     * <p>Keys are found, and values compared, by their encoded bytes. Today's indexes store
-     * fixed-width keys and values, so a key or value that a call would store must encode to exactly
-     * {@link #keyWidth()} or {@link #valueWidth()} bytes, else the call throws
-     * {@link IllegalArgumentException} naming the width and changes nothing; a key that only gets
-     * looked up and cannot be encoded at that width is simply absent. Variable-length keys and
-     * values arrive with the value heap. Any call on a closed index, and a write to a read-only
+     * <p>Keys are found, and values compared, by their encoded bytes. In an index of fixed-width
+     * keys (values), a key (value) that a call would store must encode to exactly {@link #keyWidth()}
+     * ({@link #valueWidth()}) bytes; with {@linkplain Options#withVariableKeys variable-length keys}
+     * ({@linkplain Options#withVariableValues values}) any encoding up to {@link #maxKeyLength()}
+     * ({@link #maxValueLength()}) bytes fits. Otherwise the call throws
+     * {@link IllegalArgumentException} naming the width or limit and changes nothing; a key that only
+     * gets looked up and cannot be stored is simply absent. Any call on a closed index, and a write to a read-only
      * one, throws {@link IllegalStateException}; an I/O failure is an {@link UncheckedIOException}.
      *
      * @param keys   the key codec; if fixed-width, its width must be this index's key width
@@ -1030,11 +1199,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             put(key, value);
             return;
         }
+        checkKey(key);
+        checkValue(value);
         checkWritable();
         try {
             journal.appendPut(key, value);
             commitOnWriter();
-            table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(value), 0);
+            table.put(key, value);
         } catch (IOException | UncheckedIOException e) {
             pipeline.fail(e);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);
@@ -1047,11 +1218,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             delete(key);
             return;
         }
+        checkKey(key);
         checkWritable();
         try {
             journal.appendDelete(key);
             commitOnWriter();
-            table.delete(MemorySegment.ofArray(key), 0);
+            table.delete(key);
         } catch (IOException | UncheckedIOException e) {
             pipeline.fail(e);
             throw e instanceof UncheckedIOException u ? u : new UncheckedIOException((IOException) e);

@@ -52,15 +52,16 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         this.db = Objects.requireNonNull(db, "db");
         this.keys = Objects.requireNonNull(keys, "key codec");
         this.values = Objects.requireNonNull(values, "value codec");
-        this.keyWidth = db.keyWidth();
-        this.valueWidth = db.valueWidth();
+        // -1: variable-length, any encoding fits (BucketDB checks the length limits).
+        this.keyWidth = db.variableKeys() ? -1 : db.keyWidth();
+        this.valueWidth = db.variableValues() ? -1 : db.valueWidth();
         checkCodecWidth("key", keys, keyWidth);
         checkCodecWidth("value", values, valueWidth);
     }
 
     private void checkCodecWidth(String what, Codec<?> codec, int width) {
         OptionalInt w = codec.fixedWidth();
-        if (w.isPresent() && w.getAsInt() != width) {
+        if (width >= 0 && w.isPresent() && w.getAsInt() != width) {
             throw new IllegalArgumentException(what + " codec " + codec + " is " + w.getAsInt() + " bytes wide but index "
                     + db.directory() + " has " + width + "-byte " + what + "s");
         }
@@ -81,10 +82,11 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     }
 
     private byte[] checkWidth(String what, byte[] bytes, int width) {
-        if (bytes.length != width) {
+        if (width >= 0 && bytes.length != width) {
             throw new IllegalArgumentException(what + " encodes to " + bytes.length + " bytes but index " + db.directory()
                     + " has " + width + "-byte " + what + "s: with today's fixed-width indexes every " + what
-                    + " must encode to exactly " + width + " bytes (variable-length " + what + "s arrive with the value heap)");
+                    + " must encode to exactly " + width + " bytes (create the index with Options.withVariable"
+                    + (what.equals("key") ? "Keys" : "Values") + " for variable-length " + what + "s)");
         }
         return bytes;
     }
@@ -95,7 +97,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(key, "key");
         try {
             byte[] b = keys.encode((K) key);
-            return b.length == keyWidth ? b : null;
+            return keyWidth < 0 ? (b.length <= db.maxKeyLength() ? b : null) : b.length == keyWidth ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAKeyOfThisMap) {
             return null;
         }
@@ -107,7 +109,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(value, "value");
         try {
             byte[] b = values.encode((V) value);
-            return b.length == valueWidth ? b : null;
+            return valueWidth < 0 ? (b.length <= db.maxValueLength() ? b : null) : b.length == valueWidth ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAValueOfThisMap) {
             return null;
         }

@@ -3,7 +3,9 @@ package io.bucketdb;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.TableGeometry;
+import io.bucketdb.storage.VarSlotLayout;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -24,6 +26,9 @@ public final class Options {
 
     private int keyWidth = 8;
     private int valueWidth = 8;
+    /** Inline widths of variable-length keys and values; 0 = fixed width. */
+    private int keyInline;
+    private int valueInline;
     private boolean widthsSet;
     private long expectedEntries;
     private boolean createIfMissing = true;
@@ -51,6 +56,8 @@ public final class Options {
         Options o = new Options();
         o.keyWidth = keyWidth;
         o.valueWidth = valueWidth;
+        o.keyInline = keyInline;
+        o.valueInline = valueInline;
         o.widthsSet = widthsSet;
         o.expectedEntries = expectedEntries;
         o.createIfMissing = createIfMissing;
@@ -83,7 +90,7 @@ public final class Options {
     }
 
     /**
-     * Key width in bytes for a new index (1..4096).
+     * Key width in bytes for a new index (1..4096); keys become fixed-width.
      *
      * @param width bytes per key
      * @return a copy of these options with that change
@@ -91,12 +98,13 @@ public final class Options {
     public Options withKeyWidth(int width) {
         Options o = copy();
         o.keyWidth = width;
+        o.keyInline = 0;
         o.widthsSet = true;
         return o;
     }
 
     /**
-     * Value width in bytes for a new index (0..4096).
+     * Value width in bytes for a new index (0..4096); values become fixed-width.
      *
      * @param width bytes per value
      * @return a copy of these options with that change
@@ -104,7 +112,82 @@ public final class Options {
     public Options withValueWidth(int width) {
         Options o = copy();
         o.valueWidth = width;
+        o.valueInline = 0;
         o.widthsSet = true;
+        return o;
+    }
+
+    /** Inline width of {@link #withVariableKeys()}: keys up to 20 bytes stay in the slot (24 bytes with the length). */
+    public static final int DEFAULT_KEY_INLINE = 20;
+    /** Inline width of {@link #withVariableValues()}: values up to 28 bytes stay in the slot (32 bytes with the length). */
+    public static final int DEFAULT_VALUE_INLINE = 28;
+
+    /** Variable-length keys for a new index with {@link #DEFAULT_KEY_INLINE} bytes inline. */
+    public Options withVariableKeys() {
+        return withVariableKeys(DEFAULT_KEY_INLINE);
+    }
+
+    /**
+     * Variable-length keys (0 bytes up to {@link #maxKeyLength()}) for a new index: a key of up to
+     * {@code inlineWidth} bytes is stored in its slot, a longer one in the value heap inside the
+     * table file with the slot holding a reference. Each slot takes {@code 4 + inlineWidth} bytes.
+     *
+     * @param inlineWidth bytes kept inline, 8..4092 (the slot must hold an 8-byte heap reference)
+     */
+    public Options withVariableKeys(int inlineWidth) {
+        VarSlotLayout.slotWidth(inlineWidth);
+        Options o = copy();
+        o.keyInline = inlineWidth;
+        o.widthsSet = true;
+        return o;
+    }
+
+    /** Variable-length values for a new index with {@link #DEFAULT_VALUE_INLINE} bytes inline. */
+    public Options withVariableValues() {
+        return withVariableValues(DEFAULT_VALUE_INLINE);
+    }
+
+    /**
+     * Variable-length values (0 bytes up to {@link #maxValueLength()}) for a new index, stored
+     * inline up to {@code inlineWidth} bytes and otherwise in the value heap; see
+     * {@link #withVariableKeys(int)}.
+     *
+     * @param inlineWidth bytes kept inline, 8..4092
+     */
+    public Options withVariableValues(int inlineWidth) {
+        VarSlotLayout.slotWidth(inlineWidth);
+        Options o = copy();
+        o.valueInline = inlineWidth;
+        o.widthsSet = true;
+        return o;
+    }
+
+    /**
+     * The key and value layout of {@code db} (fixed widths, or variable-length with its inline
+     * widths), for creating a copy of it ({@code bucketdb compact}).
+     */
+    public Options withWidthsOf(BucketDB db) {
+        Options o = db.variableKeys() ? withVariableKeys(VarSlotLayout.inlineWidth(db.keyWidth())) : withKeyWidth(db.keyWidth());
+        return db.variableValues() ? o.withVariableValues(VarSlotLayout.inlineWidth(db.valueWidth())) : o.withValueWidth(db.valueWidth());
+    }
+
+    /**
+     * Limits for variable-length keys and values (defaults 64 KiB and 256 MiB, also the most
+     * allowed): a longer key or value is rejected with {@link IllegalArgumentException} naming
+     * the limit, and nothing is written. The limits bound journal records too, so an index must be
+     * reopened with limits at least as large as the longest record its journal may hold.
+     */
+    public Options withMaxLengths(int maxKeyLength, int maxValueLength) {
+        if (maxKeyLength < Long.BYTES || maxKeyLength > JournalOptions.DEFAULT_MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("key length limit must be " + Long.BYTES + ".." + JournalOptions.DEFAULT_MAX_KEY_LENGTH
+                    + " bytes, got " + maxKeyLength);
+        }
+        if (maxValueLength < Long.BYTES || maxValueLength > JournalOptions.DEFAULT_MAX_VALUE_LENGTH) {
+            throw new IllegalArgumentException("value length limit must be " + Long.BYTES + ".." + JournalOptions.DEFAULT_MAX_VALUE_LENGTH
+                    + " bytes, got " + maxValueLength);
+        }
+        Options o = copy();
+        o.journal = journal.withMaxKeyLength(maxKeyLength).withMaxValueLength(maxValueLength);
         return o;
     }
 
@@ -339,6 +422,41 @@ public final class Options {
     /** {@return the value width in bytes for a new index} */
     public int valueWidth() {
         return valueWidth;
+    }
+
+    /** {@return whether a new index gets variable-length keys} */
+    public boolean variableKeys() {
+        return keyInline > 0;
+    }
+
+    /** {@return whether a new index gets variable-length values} */
+    public boolean variableValues() {
+        return valueInline > 0;
+    }
+
+    /** {@return the key slot width a new index gets: the key width, or the variable-length slot's width} */
+    public int keySlotWidth() {
+        return keyInline > 0 ? VarSlotLayout.slotWidth(keyInline) : keyWidth;
+    }
+
+    /** {@return the value slot width a new index gets: the value width, or the variable-length slot's width} */
+    public int valueSlotWidth() {
+        return valueInline > 0 ? VarSlotLayout.slotWidth(valueInline) : valueWidth;
+    }
+
+    /** {@return the header flags a new index gets ({@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES})} */
+    public int tableFlags() {
+        return (keyInline > 0 ? HeaderLayout.VAR_KEYS : 0) | (valueInline > 0 ? HeaderLayout.VAR_VALUES : 0);
+    }
+
+    /** {@return the longest variable-length key accepted (default 64 KiB)} */
+    public int maxKeyLength() {
+        return journal.maxKeyLength();
+    }
+
+    /** {@return the longest variable-length value accepted (default 256 MiB)} */
+    public int maxValueLength() {
+        return journal.maxValueLength();
     }
 
     /** {@return whether {@link #withKeyWidth} or {@link #withValueWidth} was called} */

@@ -17,6 +17,9 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapLayout;
+import io.bucketdb.storage.ValueHeap;
+import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
 
 import java.io.IOException;
@@ -261,13 +264,66 @@ public final class IndexInspector implements AutoCloseable {
         for (int s = 0; s < BucketLayout.SLOTS; s++) {
             int t = view.getByte(b + s);
             if (t >= BucketLayout.MIN_TOPHASH) {
-                slots.add(new Slot(s, t, view.bytes(b + layout.keyOffset(s), layout.keyWidth()),
-                        view.bytes(b + layout.valueOffset(s), layout.valueWidth())));
+                long k = b + layout.keyOffset(s);
+                long v = b + layout.valueOffset(s);
+                // A damaged heap reference shows as null bytes beside its placement, so a dump still shows the rest.
+                slots.add(new Slot(s, t, orNull(() -> keyBytes(k)), orNull(() -> valueBytes(v)), h.varKeys() ? placement(k, VarSlotLayout.inlineWidth(h.keyWidth)) : null,
+                        h.varValues() ? placement(v, VarSlotLayout.inlineWidth(h.valueWidth)) : null));
             } else {
-                slots.add(new Slot(s, t, null, null));
+                slots.add(new Slot(s, t, null, null, null, null));
             }
         }
         return List.copyOf(slots);
+    }
+
+    // ------------------------------------------------------------------ variable-length fields
+
+    /** The key bytes of the slot whose key field starts at {@code off}: the field, or its inline or heap bytes. */
+    private byte[] keyBytes(long off) throws CorruptIndexException {
+        return h.varKeys() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.keyWidth)) : view.bytes(off, h.keyWidth);
+    }
+
+    private byte[] valueBytes(long off) throws CorruptIndexException {
+        return h.varValues() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.valueWidth)) : view.bytes(off, h.valueWidth);
+    }
+
+    private byte[] fieldBytes(long off, int inline) throws CorruptIndexException {
+        Placement p = placement(off, inline);
+        long at = p.inline() ? off + VarSlotLayout.BODY_OFFSET : p.heapRef();
+        if (p.length() > JournalOptions.DEFAULT_MAX_VALUE_LENGTH || at < HeaderLayout.DATA_START || !view.contains(at, p.length())) {
+            throw new CorruptIndexException(tf.path(), off, "a variable-length slot whose " + p + " lie within the file");
+        }
+        return view.bytes(at, (int) p.length());
+    }
+
+    private interface FieldRead {
+        byte[] read() throws CorruptIndexException;
+    }
+
+    private static byte[] orNull(FieldRead read) {
+        try {
+            return read.read();
+        } catch (CorruptIndexException damaged) {
+            return null;
+        }
+    }
+
+    /** Where the variable-length field at {@code off}, of inline width {@code inline}, keeps its bytes. */
+    private Placement placement(long off, int inline) {
+        long len = view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
+        if (len <= inline) {
+            return new Placement(len, 0, 0);
+        }
+        return new Placement(len, view.getLong(off + VarSlotLayout.HEAP_REF_OFFSET), ValueHeap.blockBytes(len));
+    }
+
+    /** The value heap's space, from the header. */
+    public HeapUsage heapUsage() {
+        List<HeapUsage.SmallClass> classes = new ArrayList<>();
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            classes.add(new HeapUsage.SmallClass(HeapLayout.smallBlockBytes(c), h.heapBlocks[c], h.heapFreeCounts[c]));
+        }
+        return new HeapUsage(List.copyOf(classes), h.heapLargeBlocks, h.heapLargeBytes);
     }
 
     // ------------------------------------------------------------------ keys
@@ -275,7 +331,7 @@ public final class IndexInspector implements AutoCloseable {
     /** The table's hash of {@code key}, with this file's seed. */
     public long hash(byte[] key) {
         checkKey(key);
-        return key.length == 8
+        return key.length == 8 && !h.varKeys()
                 ? RapidHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong(), h.hashSeed)
                 : RapidHash.hash(key, 0, key.length, h.hashSeed);
     }
@@ -309,7 +365,7 @@ public final class IndexInspector implements AutoCloseable {
         }
         int slot = (int) found[2];
         return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, true, inOld, start, found[0],
-                (int) found[1], slot, view.bytes(found[0] + layout.valueOffset(slot), layout.valueWidth()));
+                (int) found[1], slot, valueBytes(found[0] + layout.valueOffset(slot)));
     }
 
     /** The value of {@code key} (a copy), or null if absent. */
@@ -355,7 +411,7 @@ public final class IndexInspector implements AutoCloseable {
         for (long pos = 0; b != 0; ) {
             for (int s = 0; s < BucketLayout.SLOTS; s++) {
                 int t = view.getByte(b + s);
-                if (t == top && Arrays.equals(view.bytes(b + layout.keyOffset(s), layout.keyWidth()), key)) {
+                if (t == top && Arrays.equals(keyBytes(b + layout.keyOffset(s)), key)) {
                     return new long[]{b, pos, s};
                 }
                 if (t == BucketLayout.EMPTY_REST) {
@@ -382,8 +438,7 @@ public final class IndexInspector implements AutoCloseable {
             for (long b = start; b != 0; b = next(b, ++hops)) {
                 for (int s = 0; s < BucketLayout.SLOTS; s++) {
                     if (view.getByte(b + s) >= BucketLayout.MIN_TOPHASH) {
-                        visitor.visit(view.bytes(b + layout.keyOffset(s), layout.keyWidth()),
-                                view.bytes(b + layout.valueOffset(s), layout.valueWidth()));
+                        visitor.visit(keyBytes(b + layout.keyOffset(s)), valueBytes(b + layout.valueOffset(s)));
                     }
                 }
             }
@@ -601,7 +656,7 @@ public final class IndexInspector implements AutoCloseable {
     }
 
     private void checkKey(byte[] key) {
-        if (key.length != h.keyWidth) {
+        if (!h.varKeys() && key.length != h.keyWidth) {
             throw new IllegalArgumentException("key must be " + h.keyWidth + " bytes for " + tf.path() + ", got " + key.length);
         }
     }

@@ -9,8 +9,10 @@ import io.bucketdb.storage.BucketLayout;
  * @param tophash the slot's tophash byte (a slot state below {@link BucketLayout#MIN_TOPHASH})
  * @param key     the key bytes of a used slot, else null
  * @param value   the value bytes of a used slot, else null
+ * @param keyAt   where a variable-length key lives (null for fixed-width keys and unused slots)
+ * @param valueAt where a variable-length value lives (null for fixed-width values and unused slots)
  */
-public record Slot(int index, int tophash, byte[] key, byte[] value) {
+public record Slot(int index, int tophash, byte[] key, byte[] value, Placement keyAt, Placement valueAt) {
 
     /** Whether the slot holds an entry. */
     public boolean used() {

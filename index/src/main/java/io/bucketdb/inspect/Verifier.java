@@ -1,6 +1,7 @@
 package io.bucketdb.inspect;
 
 import io.bucketdb.recovery.JournalCheck;
+import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
@@ -8,7 +9,10 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FreeExtentLayout;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapLayout;
 import io.bucketdb.storage.OverflowPageLayout;
+import io.bucketdb.storage.ValueHeap;
+import io.bucketdb.storage.VarSlotLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,6 +54,13 @@ import static io.bucketdb.storage.BucketLayout.*;
  *       extents of every class's list and the alignment gaps tile {@code [DATA_START, fileEnd)} without
  *       overlap; gaps end at an alignment boundary and add up to {@code wastedBytes}; each free list's
  *       length equals its count.</li>
+ *   <li><b>Heap.</b> In a table with variable-length keys or values, each slot's length fits its
+ *       limit; an inline body is zero past the length; a heap reference points inside the file at a
+ *       block of the class its length selects (small blocks aligned in a page of one class, large ones
+ *       page-aligned raw extents), and no block is referred to twice or is also on a free list. Each
+ *       small class's free list is bounded, acyclic and as long as its count; the pages of small blocks
+ *       hold exactly the carved count; large blocks match {@code heapLargeBlocks}/{@code heapLargeBytes};
+ *       heap pages and large blocks take part in the tiling.</li>
  *   <li><b>Pages.</b> Every data page below the allocation end has the CRC32C that checkpoints recorded
  *       for it ({@link PageChecksumCheck}), so damage at rest is found even where no structure looks.</li>
  *   <li><b>Journal.</b> The segments after the checkpoint LSN, as opening the index reads them
@@ -75,6 +86,19 @@ final class Verifier {
     private final int ovfOff;
     private final long unit;
     private final long headerAt;
+    private final boolean varKeys;
+    private final boolean varValues;
+    private final int keyInline;
+    private final int valueInline;
+    /** Heap block → file offset of the slot that refers to it. */
+    private final Map<Long, Long> heapRefs = new HashMap<>();
+    /** Small-block heap page → its class, from references and free lists. */
+    private final Map<Long, Integer> heapPages = new HashMap<>();
+    private final Set<Long> heapFree = new HashSet<>();
+    private final long[] heapInUse = new long[HeapLayout.SMALL_CLASSES];
+    private long largeBlocks;
+    private long largeBytes;
+    private boolean tableWalked;
     private final List<Problem> problems = new ArrayList<>();
     private long suppressed;
 
@@ -91,6 +115,8 @@ final class Verifier {
     // Per-chain scratch for the duplicate-key check.
     private long[] chainHashes = new long[64];
     private long[] chainKeys = new long[64];
+    /** Key lengths of the chain (the key width, or a variable-length key's length). */
+    private long[] chainLens = new long[64];
     private long[] chainBuckets = new long[16];
 
     private record Extent(long start, long bytes, String what) {
@@ -112,6 +138,10 @@ final class Verifier {
         this.ovfOff = layout.overflowOffset();
         this.unit = 1L << h.alignShift;
         this.headerAt = HeaderLayout.slotOffset(in.activeSlot());
+        this.varKeys = h.varKeys();
+        this.varValues = h.varValues();
+        this.keyInline = VarSlotLayout.inlineWidth(kw);
+        this.valueInline = VarSlotLayout.inlineWidth(vw);
     }
 
     /** Buckets of both arrays whose chains have been walked, for a progress display. */
@@ -133,12 +163,17 @@ final class Verifier {
             long[] old = h.growing() ? readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array") : null;
             checkOverflowPages();
             checkFreeLists();
-            if (spaceComplete) {
-                checkTiling();
-            }
+            checkHeapFreeLists();
             if (cur != null && (old != null || !h.growing())) {
                 walkTable(cur, old);
                 checkOverflowFreeList();
+                tableWalked = true;
+                checkHeapCounts();
+            }
+            // Heap blocks are known only from the slots that refer to them: tile only after the walk.
+            boolean heapKnown = tableWalked || (h.heapLargeBlocks == 0 && java.util.Arrays.stream(h.heapBlocks).allMatch(b -> b == 0));
+            if (spaceComplete && heapKnown) {
+                checkTiling();
             }
         } catch (RuntimeException | StackOverflowError e) {
             // A reader bug, not damage: say so instead of throwing, and keep what was found.
@@ -466,7 +501,20 @@ final class Verifier {
                     report(b + s, "no used slot after the emptyRest slot at offset " + restAt + " in the chain of " + label,
                             "tophash " + stateName(t));
                 }
-                long hash = view.hashKey(koff, kw, h.hashSeed);
+                if (varValues) {
+                    checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
+                }
+                long hash;
+                long keyAt = koff;
+                long keyLen = kw;
+                if (varKeys) {
+                    keyAt = checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
+                    if (keyAt < 0) {
+                        continue;
+                    }
+                    keyLen = fieldLength(koff);
+                }
+                hash = view.hashKey(keyAt, (int) keyLen, h.hashSeed);
                 if ((hash & mask) != index) {
                     report(koff, "a key whose hash selects " + label, "key " + hex(koff, kw) + ", whose hash selects bucket " + (hash & mask));
                 } else if (BucketLayout.tophash(hash) != t) {
@@ -476,9 +524,11 @@ final class Verifier {
                 if (n == chainHashes.length) {
                     chainHashes = java.util.Arrays.copyOf(chainHashes, n * 2);
                     chainKeys = java.util.Arrays.copyOf(chainKeys, n * 2);
+                    chainLens = java.util.Arrays.copyOf(chainLens, n * 2);
                 }
                 chainHashes[n] = hash;
-                chainKeys[n++] = koff;
+                chainLens[n] = keyLen;
+                chainKeys[n++] = keyAt;
                 entries++;
             }
             long linkAt = b + ovfOff;
@@ -531,6 +581,131 @@ final class Verifier {
         checkDuplicates(n, label);
     }
 
+    private long fieldLength(long off) {
+        return view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * Checks the variable-length {@code what} slot at {@code off} of {@code label} and records its heap
+     * block; returns the file offset of its bytes, or -1 if they cannot be read.
+     */
+    private long checkField(long off, int inline, long max, String what, String label) {
+        long len = fieldLength(off);
+        long body = off + VarSlotLayout.BODY_OFFSET;
+        if (len > max) {
+            report(off, "a " + what + " length of at most " + max + " bytes in " + label, String.valueOf(len));
+            return -1;
+        }
+        if (len <= inline) {
+            if (!view.isZero(body + len, inline - len)) {
+                report(body + len, "zeros after the " + len + " inline " + what + " bytes in " + label, "leftover bytes");
+            }
+            return body;
+        }
+        if (!view.isZero(body + 8, inline - 8)) {
+            report(body + 8, "zeros after the heap reference of the " + what + " in " + label, "leftover bytes");
+        }
+        long ref = view.getLong(body);
+        int c = HeapLayout.smallClassFor(len);
+        long bytes = ValueHeap.blockBytes(len);
+        boolean aligned = c >= 0 ? (ref & (HeapLayout.smallBlockBytes(c) - 1)) == 0 : isExtent(ref, bytes);
+        if (ref < HeaderLayout.DATA_START || !view.contains(ref, len) || !aligned) {
+            report(body, "a reference to a heap block of " + bytes + " bytes for a " + len + "-byte " + what + " within ["
+                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ") in " + label, "reference " + ref);
+            return -1;
+        }
+        Long other = heapRefs.putIfAbsent(ref, body);
+        if (other != null) {
+            report(body, "a heap block referred to by one slot only (" + what + " in " + label + ")",
+                    "block " + ref + ", also referred to from offset " + other);
+            return ref;
+        }
+        if (heapFree.contains(ref)) {
+            report(body, "a heap block in use or free, not both (" + what + " in " + label + ")", "block " + ref + " is on the free list of class " + c);
+        }
+        if (c >= 0) {
+            heapInUse[c]++;
+            notePage(ref, c, body);
+        } else {
+            largeBlocks++;
+            largeBytes += bytes;
+            extents.add(new Extent(ref, bytes, "heap block of " + len + " bytes"));
+        }
+        return ref;
+    }
+
+    /** Records that small-class {@code c} has a block in the page of {@code block}; a page holds one class only. */
+    private void notePage(long block, int c, long at) {
+        long page = block & -(long) HeapLayout.CARVE_PAGE;
+        Integer prev = heapPages.putIfAbsent(page, c);
+        if (prev != null && prev != c) {
+            report(at, "heap blocks of one class per page (page " + page + " holds class " + prev + ")", "a block of class " + c + " at " + block);
+        }
+    }
+
+    /** Walks each small heap class's free list: bounded, acyclic, aligned blocks inside the file, as long as its count. */
+    private void checkHeapFreeLists() {
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            int size = HeapLayout.smallBlockBytes(c);
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c;
+            long b = h.heapFreeHeads[c];
+            long n = 0;
+            while (b != 0) {
+                if (n >= h.heapBlocks[c] || !heapFree.add(b)) {
+                    report(at, "a heap free list of class " + c + " without cycles, at most " + h.heapBlocks[c] + " blocks long",
+                            "a longer list (block " + b + ")");
+                    spaceComplete = false;
+                    break;
+                }
+                if (b < HeaderLayout.DATA_START || !view.contains(b, size) || (b & (size - 1)) != 0) {
+                    report(at, "a free heap block of " + size + " aligned bytes within the file", "offset " + b);
+                    spaceComplete = false;
+                    break;
+                }
+                if (!view.isZero(b + HeapLayout.SIZE, size - HeapLayout.SIZE)) {
+                    report(b + HeapLayout.SIZE, "a zeroed free heap block (class " + c + ")", "leftover bytes");
+                }
+                notePage(b, c, at);
+                n++;
+                at = b + HeapLayout.NEXT_OFFSET;
+                b = view.getLong(at);
+            }
+            if (b == 0 && n != h.heapFreeCounts[c]) {
+                report(headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 8, "free heap block count " + n + " for class " + c
+                        + " (the length of its free list)", String.valueOf(h.heapFreeCounts[c]));
+            }
+        }
+    }
+
+    /** After the walk: small pages hold exactly the carved blocks, in use + free = carved, large blocks add up. */
+    private void checkHeapCounts() {
+        long[] pages = new long[HeapLayout.SMALL_CLASSES];
+        for (Map.Entry<Long, Integer> e : heapPages.entrySet()) {
+            pages[e.getValue()]++;
+            extents.add(new Extent(e.getKey(), HeapLayout.CARVE_PAGE, "heap page of class " + e.getValue()));
+        }
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 16;
+            long perPage = HeapLayout.CARVE_PAGE / HeapLayout.smallBlockBytes(c);
+            if (pages[c] * perPage != h.heapBlocks[c]) {
+                report(at, "heap blocks carved of class " + c + " = " + pages[c] + " pages x " + perPage + " (pages holding its blocks)",
+                        String.valueOf(h.heapBlocks[c]));
+            }
+            if (heapInUse[c] + h.heapFreeCounts[c] != h.heapBlocks[c]) {
+                report(at, "heap blocks of class " + c + " either referred to (" + heapInUse[c] + ") or free (" + h.heapFreeCounts[c]
+                        + "), " + h.heapBlocks[c] + " in all", (h.heapBlocks[c] - heapInUse[c] - h.heapFreeCounts[c]) + " leaked or double-counted");
+            }
+        }
+        if (largeBlocks != h.heapLargeBlocks) {
+            report(headerAt + HeaderLayout.HEAP_LARGE_BLOCKS_OFFSET, "heapLargeBlocks " + largeBlocks + " (large heap blocks referred to)",
+                    String.valueOf(h.heapLargeBlocks));
+        }
+        if (largeBytes != h.heapLargeBytes) {
+            report(headerAt + HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "heapLargeBytes " + largeBytes + " (bytes of large heap blocks referred to)",
+                    String.valueOf(h.heapLargeBytes));
+        }
+    }
+
     /** No key twice in one chain; with every key in the chain its hash selects, that means no key twice at all. */
     private void checkDuplicates(int n, String label) {
         if (n < 2) {
@@ -539,7 +714,7 @@ final class Verifier {
         if (n <= 32) {
             for (int a = 1; a < n; a++) {
                 for (int c = 0; c < a; c++) {
-                    if (chainHashes[a] == chainHashes[c] && view.equalBytes(chainKeys[a], chainKeys[c], kw)) {
+                    if (chainHashes[a] == chainHashes[c] && sameKey(a, c)) {
                         reportDuplicate(chainKeys[c], chainKeys[a], label);
                         break;
                     }
@@ -550,10 +725,15 @@ final class Verifier {
         Map<Long, Integer> first = new HashMap<>();
         for (int a = 0; a < n; a++) {
             Integer c = first.putIfAbsent(chainHashes[a], a);
-            if (c != null && view.equalBytes(chainKeys[a], chainKeys[c], kw)) {
+            if (c != null && sameKey(a, c)) {
                 reportDuplicate(chainKeys[c], chainKeys[a], label);
             }
         }
+    }
+
+    /** Whether chain keys {@code a} and {@code c} are the same bytes (a variable-length key may live inline or in the heap). */
+    private boolean sameKey(int a, int c) {
+        return chainLens[a] == chainLens[c] && view.equalBytes(chainKeys[a], chainKeys[c], (int) chainLens[a]);
     }
 
     private void reportDuplicate(long firstAt, long againAt, String label) {

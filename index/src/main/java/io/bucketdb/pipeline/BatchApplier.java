@@ -35,8 +35,8 @@ final class BatchApplier {
                 switch (op) {
                     case WriteBatch.PutLong p -> table.putLong(p.key(), p.value());
                     case WriteBatch.DeleteLong d -> table.deleteLong(d.key());
-                    case WriteBatch.Put p -> table.put(MemorySegment.ofArray(p.key()), 0, MemorySegment.ofArray(p.value()), 0);
-                    case WriteBatch.Delete d -> table.delete(MemorySegment.ofArray(d.key()), 0);
+                    case WriteBatch.Put p -> table.put(p.key(), p.value());
+                    case WriteBatch.Delete d -> table.delete(d.key());
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -70,8 +70,8 @@ final class BatchApplier {
     }
 
     private static void rememberBytes(HashTable table, byte[] key, int i, boolean[] existed, byte[][] oldBytes) {
-        byte[] v = new byte[table.valueWidth()];
-        existed[i] = table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(v), 0);
+        byte[] v = table.get(key);
+        existed[i] = v != null;
         oldBytes[i] = v;
     }
 
@@ -94,9 +94,9 @@ final class BatchApplier {
 
     private static void restoreBytes(HashTable table, byte[] key, boolean existed, byte[] old) throws IOException {
         if (existed) {
-            table.put(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(old), 0);
+            table.put(key, old);
         } else {
-            table.delete(MemorySegment.ofArray(key), 0);
+            table.delete(key);
         }
     }
 }

@@ -14,6 +14,7 @@ import io.bucketdb.table.HashTable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -103,7 +104,7 @@ public final class WritePipeline implements AutoCloseable {
         this.journal = Objects.requireNonNull(journal, "journal");
         this.config = Objects.requireNonNull(config, "config");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.longWidths = table.keyWidth() == 8 && table.valueWidth() == 8;
+        this.longWidths = table.keyWidth() == 8 && table.valueWidth() == 8 && !table.varKeys() && !table.varValues();
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), config.waitStrategy().get());
         SequenceBarrier barrier = ring.newBarrier();
         processor = new BatchEventProcessorBuilder().build(ring, barrier, new WriterHandler());
@@ -222,9 +223,44 @@ public final class WritePipeline implements AutoCloseable {
         MemorySegment d = MemorySegment.ofArray(dst);
         for (; ; ) {
             long s = gate.readBegin();
-            boolean found = table.get(k, 0, d, 0);
+            boolean found = table.get(k, 0, key.length, d, 0, dst.length) >= 0;
             if (gate.readValidate(s)) {
                 return found;
+            }
+        }
+    }
+
+    /**
+     * {@link HashTable#get(MemorySegment, long, int, MemorySegment, long, long)} for the whole key
+     * segment {@code key} ({@code keyLen} bytes) into {@code dst} at 0; never shows part of a batch.
+     */
+    public long get(MemorySegment key, int keyLen, MemorySegment dst, long dstCap) {
+        checkKeyLength(keyLen);
+        for (; ; ) {
+            long s = gate.readBegin();
+            long n = table.get(key, 0, keyLen, dst, 0, dstCap);
+            if (gate.readValidate(s)) {
+                return n;
+            }
+        }
+    }
+
+    /** {@link HashTable#read} that never shows part of a batch: the reader runs again if a batch was applied meanwhile. */
+    public <R> R read(MemorySegment key, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
+        checkKeyLength(keyLen);
+        for (; ; ) {
+            long s = gate.readBegin();
+            R r;
+            try {
+                r = table.read(key, 0, keyLen, reader, missing);
+            } catch (RuntimeException e) {
+                if (gate.readValidate(s)) {
+                    throw e;
+                }
+                continue;
+            }
+            if (gate.readValidate(s)) {
+                return r;
             }
         }
     }
@@ -428,13 +464,18 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     private void checkKey(byte[] key) {
-        if (key.length != table.keyWidth()) {
-            throw new IllegalArgumentException("key must be " + table.keyWidth() + " bytes, got " + key.length);
+        checkKeyLength(key.length);
+    }
+
+    /** Fixed widths only: variable-length limits are the caller's (BucketDB's options). */
+    private void checkKeyLength(int length) {
+        if (!table.varKeys() && length != table.keyWidth()) {
+            throw new IllegalArgumentException("key must be " + table.keyWidth() + " bytes, got " + length);
         }
     }
 
     private void checkValue(byte[] value) {
-        if (value.length != table.valueWidth()) {
+        if (!table.varValues() && value.length != table.valueWidth()) {
             throw new IllegalArgumentException("value must be " + table.valueWidth() + " bytes, got " + value.length);
         }
     }
@@ -582,8 +623,8 @@ public final class WritePipeline implements AutoCloseable {
             return switch (e.type) {
                 case PUT_LONG -> table.putLong(e.key, e.value);
                 case DELETE_LONG -> table.deleteLong(e.key);
-                case PUT_BYTES -> table.put(MemorySegment.ofArray(e.keyBytes), 0, MemorySegment.ofArray(e.valueBytes), 0);
-                case DELETE_BYTES -> table.delete(MemorySegment.ofArray(e.keyBytes), 0);
+                case PUT_BYTES -> table.put(e.keyBytes, e.valueBytes);
+                case DELETE_BYTES -> table.delete(e.keyBytes);
                 case BATCH -> {
                     BatchApplier.apply(table, gate, e.batch);
                     yield null;

@@ -12,6 +12,8 @@ import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
+import io.bucketdb.storage.ValueHeap;
+import io.bucketdb.storage.VarSlotLayout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +21,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.Function;
 
 import static io.bucketdb.storage.BucketLayout.*;
 
@@ -50,6 +53,27 @@ import static io.bucketdb.storage.BucketLayout.*;
  *       then frees the old pieces, so a reader that saw reused bytes also sees the new geometry.</li>
  * </ul>
  * Writes that only the writer reads (header counters, free lists) need no stamps.
+ *
+ * <h2>Variable-length keys and values</h2>
+ * In a table created with variable-length keys or values, a slot holds the length and either the
+ * bytes (when they fit the inline width) or a reference to a value-heap block
+ * ({@link VarSlotLayout}). The heap protocol extends the one above:
+ * <ul>
+ *   <li>The writer fills a new heap block <em>before</em> it opens the stripe's write window, and
+ *       publishes the reference inside the window, so a reader that validates saw a complete block.</li>
+ *   <li>The writer frees (zeroes, relinks) a replaced or deleted block <em>inside</em> the write
+ *       window of the stripe whose slot referred to it. A freed block can be reused at once for
+ *       another key, so a reader that followed an old reference may copy bytes of a different entry,
+ *       or zeros; the stamp of its stripe changed, so it retries. Heap bytes are therefore copied (or
+ *       handed to a reader function) first and trusted only after the stamp validates.</li>
+ *   <li>A reader bounds every length and heap reference it read against the mapped chunks before it
+ *       touches memory: a torn slot can hold anything. Only a slot that validates and is still out
+ *       of bounds is reported as damage.</li>
+ *   <li>Growth moves slots byte for byte, references included: heap blocks never move.</li>
+ * </ul>
+ * Whether keys or values are variable-length is read from the header once at open; fixed-width
+ * tables take the same paths as before (one final-field test per operation, not per byte), and the
+ * {@code long} path does not look at it at all.
  */
 public final class HashTable {
     /** Seqlock stripes; a power of two. */
@@ -60,6 +84,8 @@ public final class HashTable {
     private static final long HIGHS = 0x8080808080808080L;
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
     private static final int EVACUATION_SCAN = 1024;
+    /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
+    private static final long MAX_COPY = 256L << 20;
 
     static {
         try {
@@ -79,6 +105,12 @@ public final class HashTable {
     private final int valuesOff;
     private final int ovfOff;
     private final long seed;
+    private final boolean varKeys;
+    private final boolean varValues;
+    /** Inline widths of variable-length slots (unused for fixed widths). */
+    private final int keyInline;
+    private final int valueInline;
+    private final ValueHeap heap;
     private final long[] stamps = new long[STRIPES];
     private final GrowthListener listener;
     /** Writer-thread scratch for the primitive API: key at 0, value at 8. */
@@ -100,6 +132,11 @@ public final class HashTable {
         this.valuesOff = layout.valuesOffset();
         this.ovfOff = layout.overflowOffset();
         this.seed = h.hashSeed;
+        this.varKeys = h.varKeys();
+        this.varValues = h.varValues();
+        this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
+        this.valueInline = VarSlotLayout.inlineWidth(valueWidth);
+        this.heap = tf.heap();
         this.listener = listener;
     }
 
@@ -179,6 +216,26 @@ public final class HashTable {
         return valueWidth;
     }
 
+    /** Whether keys are variable-length (then {@link #keyWidth} is the slot width). */
+    public boolean varKeys() {
+        return varKeys;
+    }
+
+    /** Whether values are variable-length (then {@link #valueWidth} is the slot width). */
+    public boolean varValues() {
+        return varValues;
+    }
+
+    /** Bytes kept inline in a variable-length key slot. */
+    public int keyInlineWidth() {
+        return keyInline;
+    }
+
+    /** Bytes kept inline in a variable-length value slot. */
+    public int valueInlineWidth() {
+        return valueInline;
+    }
+
     /** The value of {@code key} in a table of 8-byte keys and values, or {@code missing}. Allocates nothing. */
     public long getLong(long key, long missing) {
         long hash = RapidHash.hashLong(key, seed);
@@ -253,7 +310,18 @@ public final class HashTable {
      * {@code dstOff} and returns true, or returns false if the key is absent.
      */
     public boolean get(MemorySegment key, long keyOff, MemorySegment dst, long dstOff) {
-        long hash = hashKey(key, keyOff);
+        return get(key, keyOff, keyWidth, dst, dstOff, valueWidth) >= 0;
+    }
+
+    /**
+     * Copies the value of the {@code keyLen}-byte key at {@code key[keyOff..]} into {@code dst} at
+     * {@code dstOff} if it is at most {@code dstCap} bytes long, and returns its length; returns -1
+     * if the key is absent. A value longer than {@code dstCap} is not copied (its length is
+     * returned, so the caller can make room and ask again). While a read is retried because the
+     * writer changed the entry, {@code dst} may receive bytes that the final copy overwrites.
+     */
+    public long get(MemorySegment key, long keyOff, int keyLen, MemorySegment dst, long dstOff, long dstCap) {
+        long hash = hashKey(key, keyOff, keyLen);
         int top = tophash(hash);
         for (; ; ) {
             Geometry g = geo;
@@ -264,22 +332,243 @@ public final class HashTable {
                 Thread.onSpinWait();
                 continue;
             }
-            long found = findIn(g, hash, top, key, keyOff);
-            boolean ok = found > 0;
-            if (ok) {
+            long found = findIn(g, hash, top, key, keyOff, keyLen);
+            long len = -1;
+            long bad = found < 0 ? -found : 0;
+            if (found > 0) {
                 int c = mapping.chunkIndex(found >>> 3);
                 MemorySegment seg = g.chunks[c];
-                long local = (found >>> 3) - mapping.chunkStart(c);
-                int slot = (int) (found & 7);
-                MemorySegment.copy(seg, local + valuesOff + (long) slot * valueWidth, dst, dstOff, valueWidth);
+                long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
+                if (!varValues) {
+                    len = valueWidth;
+                    if (len <= dstCap) {
+                        MemorySegment.copy(seg, voff, dst, dstOff, valueWidth);
+                    }
+                } else {
+                    len = fieldLength(seg, voff);
+                    if (len <= dstCap && !copyField(g.chunks, seg, voff, valueInline, len, dst, dstOff)) {
+                        bad = found >>> 3;
+                    }
+                }
             }
             VarHandle.acquireFence();
             if ((long) STAMP.getOpaque(stamps, stripe) == stamp && geo == g) {
-                if (found < 0) {
-                    throw corruptRef(-found);
+                if (bad != 0) {
+                    throw corruptRef(bad);
                 }
-                return ok;
+                return len;
             }
+        }
+    }
+
+    /** The length of the value of the {@code keyLen}-byte key at {@code key[keyOff..]}, or -1 if absent. */
+    public long valueLength(MemorySegment key, long keyOff, int keyLen) {
+        return get(key, keyOff, keyLen, MemorySegment.NULL, 0, -1);
+    }
+
+    /**
+     * Passes a read-only view of the value of the {@code keyLen}-byte key at {@code key[keyOff..]}
+     * to {@code reader} and returns its result, or returns {@code missing} (without calling
+     * {@code reader}) if the key is absent.
+     *
+     * <p>The view is the table's own memory, not a copy, and is valid only during the call: the
+     * writer may change or free those bytes at any time. So the result is kept only if the entry
+     * did not change while {@code reader} ran; otherwise {@code reader} is called again on the new
+     * value (it may be called any number of times, and must have no side effects that a repeat
+     * would break). An exception from {@code reader} is rethrown only if the entry did not change
+     * meanwhile; otherwise the call is repeated. A heap value that straddles two mapped chunks (a
+     * large one, rarely) is copied into a temporary segment first.
+     */
+    public <R> R read(MemorySegment key, long keyOff, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
+        long hash = hashKey(key, keyOff, keyLen);
+        int top = tophash(hash);
+        for (; ; ) {
+            Geometry g = geo;
+            long j = hash & g.mask;
+            int stripe = (int) (j & (STRIPES - 1));
+            long stamp = (long) STAMP.getAcquire(stamps, stripe);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long found = findIn(g, hash, top, key, keyOff, keyLen);
+            long bad = found < 0 ? -found : 0;
+            R result = missing;
+            RuntimeException thrown = null;
+            if (found > 0) {
+                int c = mapping.chunkIndex(found >>> 3);
+                MemorySegment seg = g.chunks[c];
+                long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
+                MemorySegment view = varValues ? fieldView(g.chunks, seg, voff, valueInline) : seg.asSlice(voff, valueWidth);
+                if (view == null && varValues) {
+                    // Not in one chunk: a large block that straddles two (copied), or a torn read or damage. The
+                    // length is trusted, and memory allocated for it, only once the stamp says it was not torn.
+                    long len = fieldLength(seg, voff);
+                    VarHandle.acquireFence();
+                    if ((long) STAMP.getOpaque(stamps, stripe) != stamp || geo != g) {
+                        continue;
+                    }
+                    if (len <= MAX_COPY) {
+                        MemorySegment copy = MemorySegment.ofArray(new byte[(int) len]);
+                        view = copyField(g.chunks, seg, voff, valueInline, len, copy, 0) ? copy : null;
+                    }
+                }
+                if (view == null) {
+                    bad = found >>> 3;
+                } else {
+                    try {
+                        result = reader.apply(view.asReadOnly());
+                    } catch (RuntimeException e) {
+                        thrown = e;
+                    }
+                }
+            }
+            VarHandle.acquireFence();
+            if ((long) STAMP.getOpaque(stamps, stripe) == stamp && geo == g) {
+                if (bad != 0) {
+                    throw corruptRef(bad);
+                }
+                if (thrown != null) {
+                    throw thrown;
+                }
+                return result;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ variable-length fields
+
+    /** The length stored in the variable-length slot at {@code seg[off]}. */
+    static long fieldLength(MemorySegment seg, long off) {
+        return seg.get(Layouts.INT, off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * The {@code len} heap bytes at file offset {@code ref} as one slice of {@code chunks}, or null
+     * if they are not inside one mapped chunk (damage, a torn read, or a large block that straddles).
+     */
+    private MemorySegment heapSlice(MemorySegment[] chunks, long ref, long len) {
+        if (ref < HeaderLayout.DATA_START) {
+            return null;
+        }
+        int c = mapping.chunkIndex(ref);
+        if (c < 0 || c >= chunks.length) {
+            return null;
+        }
+        long local = ref - mapping.chunkStart(c);
+        MemorySegment seg = chunks[c];
+        return len <= seg.byteSize() - local ? seg.asSlice(local, len) : null;
+    }
+
+    /**
+     * Copies the {@code len} bytes of the variable-length field at {@code seg[off]} (inline width
+     * {@code inline}) to {@code dst[dstOff..]}, across chunk boundaries; false if the heap
+     * reference leaves {@code chunks}.
+     */
+    boolean copyField(MemorySegment[] chunks, MemorySegment seg, long off, int inline, long len, MemorySegment dst, long dstOff) {
+        if (len <= inline) {
+            MemorySegment.copy(seg, off + VarSlotLayout.BODY_OFFSET, dst, dstOff, len);
+            return true;
+        }
+        long ref = seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET);
+        if (ref < HeaderLayout.DATA_START) {
+            return false;
+        }
+        while (len > 0) {
+            int c = mapping.chunkIndex(ref);
+            if (c < 0 || c >= chunks.length) {
+                return false;
+            }
+            long local = ref - mapping.chunkStart(c);
+            long n = Math.min(len, chunks[c].byteSize() - local);
+            MemorySegment.copy(chunks[c], local, dst, dstOff, n);
+            ref += n;
+            dstOff += n;
+            len -= n;
+        }
+        return true;
+    }
+
+    /** A view of the variable-length field at {@code seg[off]} in place, or null if it is not inside one chunk. */
+    private MemorySegment fieldView(MemorySegment[] chunks, MemorySegment seg, long off, int inline) {
+        long len = fieldLength(seg, off);
+        if (len <= inline) {
+            return seg.asSlice(off + VarSlotLayout.BODY_OFFSET, len);
+        }
+        return heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
+    }
+
+    /** 1 if the variable-length key at {@code seg[off]} equals {@code key[keyOff..+keyLen]}, 0 if not, -1 if its heap reference is bad. */
+    private int varKeyCompare(MemorySegment[] chunks, MemorySegment seg, long off, MemorySegment key, long keyOff, int keyLen) {
+        long len = fieldLength(seg, off);
+        if (len != keyLen) {
+            return 0;
+        }
+        if (len <= keyInline) {
+            return MemorySegment.mismatch(seg, off + VarSlotLayout.BODY_OFFSET, off + VarSlotLayout.BODY_OFFSET + len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
+        }
+        MemorySegment stored = heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
+        if (stored == null) {
+            return -1;
+        }
+        return MemorySegment.mismatch(stored, 0, len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
+    }
+
+    /** The hash of the key stored in the slot at {@code seg[off]}; -1 never occurs as a failure marker, so bad references throw. */
+    long hashStoredKey(MemorySegment[] chunks, MemorySegment seg, long off) {
+        if (!varKeys) {
+            return hashKey(seg, off);
+        }
+        long len = fieldLength(seg, off);
+        if (len <= keyInline) {
+            return RapidHash.hash(seg, off + VarSlotLayout.BODY_OFFSET, (int) len, seed);
+        }
+        MemorySegment stored = heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
+        if (stored == null) {
+            throw new HeapRefException();
+        }
+        return RapidHash.hash(stored, 0, (int) len, seed);
+    }
+
+    /** A heap reference outside the mapped file met while hashing a stored key (a torn read or damage). */
+    static final class HeapRefException extends RuntimeException {
+        HeapRefException() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Writer thread: stores {@code len} bytes from {@code src[srcOff..]} in a heap block (before
+     * the slot that will refer to it is published), or returns 0 if they fit {@code inline}.
+     */
+    private long stash(MemorySegment src, long srcOff, long len, int inline) throws IOException {
+        if (len <= inline) {
+            return 0;
+        }
+        long ref = heap.allocate(len);
+        refreshChunks();
+        tf.copyIn(ref, src, srcOff, len);
+        return ref;
+    }
+
+    /** Writer thread, inside a write window (bytes already marked dirty): fills the variable-length slot at {@code seg[off]}. */
+    private static void writeField(MemorySegment seg, long off, int inline, MemorySegment src, long srcOff, long len, long ref) {
+        seg.set(Layouts.INT, off + VarSlotLayout.LENGTH_OFFSET, (int) len);
+        long body = off + VarSlotLayout.BODY_OFFSET;
+        if (ref == 0) {
+            MemorySegment.copy(src, srcOff, seg, body, len);
+            seg.asSlice(body + len, inline - len).fill((byte) 0);
+        } else {
+            seg.set(Layouts.LONG, body, ref);
+            seg.asSlice(body + 8, inline - 8).fill((byte) 0);
+        }
+    }
+
+    /** Writer thread, inside a write window: frees the heap block of the variable-length slot at {@code seg[off]}, if it has one. */
+    private void releaseField(MemorySegment seg, long off, int inline) {
+        long len = fieldLength(seg, off);
+        if (len > inline) {
+            heap.free(seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
         }
     }
 
@@ -288,7 +577,7 @@ public final class HashTable {
      * if found, 0 if absent, or minus the bad reference met. Used by readers (inside a stamp window)
      * and by the writer.
      */
-    private long findIn(Geometry g, long hash, int top, MemorySegment key, long keyOff) {
+    private long findIn(Geometry g, long hash, int top, MemorySegment key, long keyOff, int keyLen) {
         long j = hash & g.mask;
         long bucket = g.bucketOffset(j);
         if (g.growing) {
@@ -319,8 +608,19 @@ public final class HashTable {
                     }
                     continue;
                 }
-                if (keyEquals(seg, off + KEYS_OFFSET + (long) i * keyWidth, key, keyOff)) {
-                    return (bucket << 3) | i;
+                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
+                if (!varKeys) {
+                    if (keyEquals(seg, koff, key, keyOff)) {
+                        return (bucket << 3) | i;
+                    }
+                } else {
+                    int cmp = varKeyCompare(g.chunks, seg, koff, key, keyOff, keyLen);
+                    if (cmp > 0) {
+                        return (bucket << 3) | i;
+                    }
+                    if (cmp < 0) {
+                        return -bucket;
+                    }
                 }
             }
             long next = seg.get(Layouts.LONG, off + ovfOff);
@@ -345,12 +645,37 @@ public final class HashTable {
         return keyWidth == 8 ? RapidHash.hashLong(key.get(Layouts.LONG, keyOff), seed) : RapidHash.hash(key, keyOff, keyWidth, seed);
     }
 
+    /** The hash of a {@code keyLen}-byte key: variable-length keys hash their bytes whatever the slot width. */
+    private long hashKey(MemorySegment key, long keyOff, int keyLen) {
+        return varKeys ? RapidHash.hash(key, keyOff, keyLen, seed) : hashKey(key, keyOff);
+    }
+
     /** The table's hash of a key, as {@code dump --key} explains placements with. */
     public long hashOf(MemorySegment key, long keyOff) {
         return hashKey(key, keyOff);
     }
 
+    /** The table's hash of a {@code keyLen}-byte key. */
+    public long hashOf(MemorySegment key, long keyOff, int keyLen) {
+        return hashKey(key, keyOff, keyLen);
+    }
+
     // ------------------------------------------------------------------ writes (writer thread)
+
+    /** Puts {@code key → value} (whole arrays); true if the key was new. The writer-side form of {@link #put(MemorySegment, long, int, MemorySegment, long, long)}. */
+    public boolean put(byte[] key, byte[] value) throws IOException {
+        return put(MemorySegment.ofArray(key), 0, key.length, MemorySegment.ofArray(value), 0, value.length);
+    }
+
+    /** Deletes {@code key} (the whole array); true if it was present. */
+    public boolean delete(byte[] key) throws IOException {
+        return delete(MemorySegment.ofArray(key), 0, key.length);
+    }
+
+    /** The value of {@code key} (a copy), or null if absent. Not allocation-free: for the writer's undo and tools. */
+    public byte[] get(byte[] key) {
+        return read(MemorySegment.ofArray(key), 0, key.length, v -> v.toArray(Layouts.BYTE), null);
+    }
 
     /** Puts {@code key → value} in a table of 8-byte keys and values; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
@@ -372,7 +697,17 @@ public final class HashTable {
      * over its load factor or has too many overflow buckets.
      */
     public boolean put(MemorySegment key, long keyOff, MemorySegment value, long valueOff) throws IOException {
-        long hash = hashKey(key, keyOff);
+        return put(key, keyOff, keyWidth, value, valueOff, valueWidth);
+    }
+
+    /**
+     * Puts the {@code keyLen}-byte key at {@code key[keyOff..]} with the {@code valueLen}-byte value
+     * at {@code value[valueOff..]}; true if the key was new. For a fixed-width side the length must
+     * be its width (callers check; see {@code BucketDB}). Data longer than a variable-length slot's
+     * inline width goes to the value heap; the block an overwrite or delete replaces is freed.
+     */
+    public boolean put(MemorySegment key, long keyOff, int keyLen, MemorySegment value, long valueOff, long valueLen) throws IOException {
+        long hash = hashKey(key, keyOff, keyLen);
         int top = tophash(hash);
         while (true) {
             Geometry g = geo;
@@ -405,14 +740,18 @@ public final class HashTable {
                         continue;
                     }
                     long koff = off + KEYS_OFFSET + (long) i * keyWidth;
-                    if (keyEquals(seg, koff, key, keyOff)) {
-                        long voff = off + valuesOff + (long) i * valueWidth;
-                        beginWrite(stripe);
-                        try {
-                            tf.markDirty(bucket + valuesOff + (long) i * valueWidth, Math.max(1, valueWidth));
-                            MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
-                        } finally {
-                            endWrite(stripe);
+                    if (varKeys ? writerKeyEquals(bucket, seg, koff, key, keyOff, keyLen) : keyEquals(seg, koff, key, keyOff)) {
+                        if (!varValues) {
+                            long voff = off + valuesOff + (long) i * valueWidth;
+                            beginWrite(stripe);
+                            try {
+                                tf.markDirty(bucket + valuesOff + (long) i * valueWidth, Math.max(1, valueWidth));
+                                MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
+                            } finally {
+                                endWrite(stripe);
+                            }
+                        } else {
+                            overwriteValue(stripe, bucket, i, value, valueOff, valueLen);
                         }
                         return false;
                     }
@@ -432,6 +771,9 @@ public final class HashTable {
                 hashGrow();
                 continue;
             }
+            // Heap blocks are filled before the window opens (readers never see a half-written block).
+            long keyRef = varKeys ? stash(key, keyOff, keyLen, keyInline) : 0;
+            long valueRef = varValues ? stash(value, valueOff, valueLen, valueInline) : 0;
             beginWrite(stripe);
             try {
                 if (insertBucket == 0) {
@@ -441,8 +783,18 @@ public final class HashTable {
                 MemorySegment seg = segOf(insertBucket);
                 long off = localOf(insertBucket);
                 tf.markDirty(insertBucket, bs);
-                MemorySegment.copy(key, keyOff, seg, off + KEYS_OFFSET + (long) insertSlot * keyWidth, keyWidth);
-                MemorySegment.copy(value, valueOff, seg, off + valuesOff + (long) insertSlot * valueWidth, valueWidth);
+                long koff = off + KEYS_OFFSET + (long) insertSlot * keyWidth;
+                long voff = off + valuesOff + (long) insertSlot * valueWidth;
+                if (varKeys) {
+                    writeField(seg, koff, keyInline, key, keyOff, keyLen, keyRef);
+                } else {
+                    MemorySegment.copy(key, keyOff, seg, koff, keyWidth);
+                }
+                if (varValues) {
+                    writeField(seg, voff, valueInline, value, valueOff, valueLen, valueRef);
+                } else {
+                    MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
+                }
                 seg.set(Layouts.BYTE, off + insertSlot, (byte) top);
             } finally {
                 endWrite(stripe);
@@ -453,13 +805,48 @@ public final class HashTable {
         }
     }
 
+    /** Writer thread: replaces the variable-length value of slot {@code i} of {@code bucket}, freeing the block it replaces. */
+    private void overwriteValue(int stripe, long bucket, int i, MemorySegment value, long valueOff, long valueLen) throws IOException {
+        long ref = stash(value, valueOff, valueLen, valueInline);
+        MemorySegment seg = segOf(bucket);
+        long voff = localOf(bucket) + valuesOff + (long) i * valueWidth;
+        beginWrite(stripe);
+        try {
+            releaseField(seg, voff, valueInline);
+            tf.markDirty(bucket + valuesOff + (long) i * valueWidth, valueWidth);
+            writeField(seg, voff, valueInline, value, valueOff, valueLen, ref);
+        } finally {
+            endWrite(stripe);
+        }
+    }
+
+    /** Writer-side key comparison for variable-length keys: a heap reference outside the file is damage. */
+    private boolean writerKeyEquals(long bucket, MemorySegment seg, long koff, MemorySegment key, long keyOff, int keyLen)
+            throws CorruptIndexException {
+        int cmp = varKeyCompare(mapping.chunks(), seg, koff, key, keyOff, keyLen);
+        if (cmp < 0) {
+            throw badHeapRef(bucket);
+        }
+        return cmp > 0;
+    }
+
+    private CorruptIndexException badHeapRef(long bucket) {
+        return new CorruptIndexException(tf.path(), bucket, "slots whose heap references lie within the file's "
+                + h.fileEnd + " allocated bytes");
+    }
+
     /**
      * Deletes the key at {@code key[keyOff..]}; true if it was present. Follows Go's mapdelete: the
      * slot becomes emptyOne (and its key and value are zeroed), and a run of empty slots at the end
      * of the chain becomes emptyRest so lookups stop early.
      */
     public boolean delete(MemorySegment key, long keyOff) throws IOException {
-        long hash = hashKey(key, keyOff);
+        return delete(key, keyOff, keyWidth);
+    }
+
+    /** Deletes the {@code keyLen}-byte key at {@code key[keyOff..]}; true if it was present. Frees its heap blocks. */
+    public boolean delete(MemorySegment key, long keyOff, int keyLen) throws IOException {
+        long hash = hashKey(key, keyOff, keyLen);
         int top = tophash(hash);
         Geometry g = geo;
         if (g.growing) {
@@ -482,11 +869,18 @@ public final class HashTable {
                     }
                     continue;
                 }
-                if (!keyEquals(seg, off + KEYS_OFFSET + (long) i * keyWidth, key, keyOff)) {
+                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
+                if (!(varKeys ? writerKeyEquals(bucket, seg, koff, key, keyOff, keyLen) : keyEquals(seg, koff, key, keyOff))) {
                     continue;
                 }
                 beginWrite(stripe);
                 try {
+                    if (varKeys) {
+                        releaseField(seg, koff, keyInline);
+                    }
+                    if (varValues) {
+                        releaseField(seg, off + valuesOff + (long) i * valueWidth, valueInline);
+                    }
                     tf.markDirty(bucket, bs);
                     seg.asSlice(off + KEYS_OFFSET + (long) i * keyWidth, keyWidth).fill((byte) 0);
                     seg.asSlice(off + valuesOff + (long) i * valueWidth, valueWidth).fill((byte) 0);
@@ -640,7 +1034,7 @@ public final class HashTable {
                                     "a used or empty slot in old bucket " + i + " under evacuation, found state " + stateName(t));
                         }
                         long koff = off + KEYS_OFFSET + (long) s * keyWidth;
-                        boolean useY = !g.sameSize && (hashKey(seg, koff) & newbit) != 0;
+                        boolean useY = !g.sameSize && (evacuationHash(b, seg, koff) & newbit) != 0;
                         seg.set(Layouts.BYTE, off + s, (byte) (useY ? EVACUATED_Y : EVACUATED_X));
                         if (useY) {
                             if (yi == SLOTS) {
@@ -679,6 +1073,17 @@ public final class HashTable {
         }
         if (i == h.nevacuate) {
             advanceEvacuationMark(g);
+        }
+    }
+
+    private long evacuationHash(long bucket, MemorySegment seg, long koff) throws CorruptIndexException {
+        if (!varKeys) {
+            return hashKey(seg, koff);
+        }
+        try {
+            return hashStoredKey(mapping.chunks(), seg, koff);
+        } catch (HeapRefException e) {
+            throw badHeapRef(bucket);
         }
     }
 

@@ -77,11 +77,11 @@ public final class JournalReplayer implements RecordConsumer {
         switch (op) {
             case JournalRecord.Put p -> {
                 checkWidths(lsn, p.key(), p.value());
-                table.put(MemorySegment.ofArray(p.key()), 0, MemorySegment.ofArray(p.value()), 0);
+                table.put(p.key(), p.value());
             }
             case JournalRecord.Delete d -> {
                 checkWidths(lsn, d.key(), null);
-                table.delete(MemorySegment.ofArray(d.key()), 0);
+                table.delete(d.key());
             }
             default -> throw corrupt(lsn, "a put or delete inside a batch, found " + op);
         }
@@ -89,7 +89,9 @@ public final class JournalReplayer implements RecordConsumer {
     }
 
     private void checkWidths(long lsn, byte[] key, byte[] value) throws CorruptIndexException {
-        if (key.length != table.keyWidth() || (value != null && value.length != table.valueWidth())) {
+        boolean keyOk = table.varKeys() || key.length == table.keyWidth();
+        boolean valueOk = value == null || table.varValues() || value.length == table.valueWidth();
+        if (!keyOk || !valueOk) {
             throw corrupt(lsn, "a record with a " + table.keyWidth() + "-byte key and a " + table.valueWidth()
                     + "-byte value, found " + key.length + " and " + (value == null ? "-" : value.length));
         }

@@ -1,6 +1,5 @@
 package io.bucketdb.table;
 
-import io.bucketdb.hash.RapidHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
@@ -30,6 +29,11 @@ public final class TableIterator {
     private long pos;
     private final int kw;
     private final int vw;
+    private final boolean varKeys;
+    private final boolean varValues;
+    /** Variable-length keys and values of the current step, resolved (heap bytes copied) inside its stamp window. */
+    private byte[][] varKeyBytes = new byte[8][];
+    private byte[][] varValueBytes = new byte[8][];
     private byte[] keys = new byte[64];
     private byte[] values = new byte[64];
     private int n;
@@ -43,6 +47,8 @@ public final class TableIterator {
         this.start = randomStart & bitMask;
         this.kw = t.keyWidth();
         this.vw = t.valueWidth();
+        this.varKeys = t.varKeys();
+        this.varValues = t.varValues();
     }
 
     /** Moves to the next entry; false when the iteration is over. */
@@ -64,11 +70,17 @@ public final class TableIterator {
 
     /** The current key's bytes (a copy). */
     public byte[] key() {
+        if (varKeys) {
+            return varKeyBytes[cur].clone();
+        }
         return Arrays.copyOfRange(keys, cur * kw, (cur + 1) * kw);
     }
 
     /** The current value's bytes (a copy). */
     public byte[] value() {
+        if (varValues) {
+            return varValueBytes[cur].clone();
+        }
         return Arrays.copyOfRange(values, cur * vw, (cur + 1) * vw);
     }
 
@@ -139,17 +151,37 @@ public final class TableIterator {
                 }
                 long koff = off + BucketLayout.KEYS_OFFSET + (long) s * kw;
                 if (filter) {
-                    long hash = kw == 8 ? RapidHash.hashLong(seg.get(Layouts.LONG, koff), t.seed()) : RapidHash.hash(seg, koff, kw, t.seed());
+                    long hash;
+                    try {
+                        hash = t.hashStoredKey(g.chunks, seg, koff);
+                    } catch (HashTable.HeapRefException torn) {
+                        ok = false;
+                        break;
+                    }
                     if ((hash & g.mask) != nb || (hash & bitMask) != j) {
                         continue;
                     }
                 }
                 ensureRoom();
-                MemorySegment.copy(seg, Layouts.BYTE, koff, keys, n * kw, kw);
-                MemorySegment.copy(seg, Layouts.BYTE, off + valuesOff + (long) s * vw, values, n * vw, vw);
+                long voff = off + valuesOff + (long) s * vw;
+                if (varKeys) {
+                    varKeyBytes[n] = field(g, seg, koff, t.keyInlineWidth());
+                    ok = varKeyBytes[n] != null;
+                } else {
+                    MemorySegment.copy(seg, Layouts.BYTE, koff, keys, n * kw, kw);
+                }
+                if (varValues && ok) {
+                    varValueBytes[n] = field(g, seg, voff, t.valueInlineWidth());
+                    ok = varValueBytes[n] != null;
+                } else if (!varValues) {
+                    MemorySegment.copy(seg, Layouts.BYTE, voff, values, n * vw, vw);
+                }
+                if (!ok) {
+                    break;
+                }
                 n++;
             }
-            long next = seg.get(Layouts.LONG, off + ovfOff);
+            long next = ok ? seg.get(Layouts.LONG, off + ovfOff) : 0;
             if (next == 0) {
                 break;
             }
@@ -177,7 +209,25 @@ public final class TableIterator {
         return true;
     }
 
+    /** The bytes of a variable-length field, or null if its length or heap reference is out of bounds (torn or damaged). */
+    private byte[] field(Geometry g, MemorySegment seg, long off, int inline) {
+        long len = HashTable.fieldLength(seg, off);
+        // A torn read can show any length: allocate no more than the file and the largest value allow.
+        if (len > g.mapping.mappedEnd() || len > MAX_FIELD) {
+            return null;
+        }
+        byte[] out = new byte[(int) len];
+        return t.copyField(g.chunks, seg, off, inline, len, MemorySegment.ofArray(out), 0) ? out : null;
+    }
+
+    /** The longest key or value there is (a value of 256 MiB). */
+    private static final long MAX_FIELD = 256L << 20;
+
     private void ensureRoom() {
+        if (n + 1 > varKeyBytes.length) {
+            varKeyBytes = Arrays.copyOf(varKeyBytes, varKeyBytes.length * 2);
+            varValueBytes = Arrays.copyOf(varValueBytes, varValueBytes.length * 2);
+        }
         if ((n + 1) * kw > keys.length) {
             keys = Arrays.copyOf(keys, Math.max(keys.length * 2, (n + 1) * kw));
         }

@@ -194,7 +194,7 @@ public final class Checkpointer {
             head.putInt(HEADER_SLOT_OFFSET, slot);
             head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
             head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
-            head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, headerImage.order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.CHECKSUM_OFFSET));
+            head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, Header.storedChecksum(headerImage));
             head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
             // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
             long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, dwPath.getParent());
@@ -352,7 +352,7 @@ public final class Checkpointer {
             ByteBuffer hi = headerImage.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             // The body checksum cannot tell valid header images apart (see DoubleWriteLayout): check this one
             // is the batch's own.
-            if (!Header.checksumMatches(hi) || hi.getInt(HeaderLayout.CHECKSUM_OFFSET) != head.getInt(HEADER_IMAGE_CHECKSUM_OFFSET)
+            if (!Header.checksumMatches(hi) || Header.storedChecksum(hi) != head.getInt(HEADER_IMAGE_CHECKSUM_OFFSET)
                     || hi.getLong(HeaderLayout.GENERATION_OFFSET) != generation
                     || hi.getLong(HeaderLayout.CHECKPOINT_LSN_OFFSET) != head.getLong(CHECKPOINT_LSN_OFFSET)) {
                 return new Pending(false, 0, 0);

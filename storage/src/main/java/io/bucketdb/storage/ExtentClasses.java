@@ -6,14 +6,15 @@ package io.bucketdb.storage;
  * <p>Class {@code c < PIECE_CLASSES} is a piece of a bucket array holding {@code 2^c} buckets
  * (rounded up to whole pages); overflow pages use the class of a full piece, so a freed full piece
  * and a freed overflow page are interchangeable. Class {@code PIECE_CLASSES + p} is a raw extent of
- * {@code 2^p} pages, used for piece directories. Keeping the classes fixed keeps every free list a
+ * {@code 2^p} pages, used for piece directories, value heap pages and large value heap blocks. Keeping the classes fixed keeps every free list a
  * single O(1) stack, persisted as (head, count) pairs in the header.
  */
 public final class ExtentClasses {
     public static final int PAGE_SHIFT = 12;
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
     public static final int PIECE_CLASSES = 16;
-    public static final int RAW_CLASSES = 16;
+    /** Raw extents of 2^0 .. 2^16 pages; the largest (256 MiB) holds the largest value heap block. */
+    public static final int RAW_CLASSES = 17;
     public static final int COUNT = PIECE_CLASSES + RAW_CLASSES;
 
     private ExtentClasses() {

@@ -41,6 +41,20 @@ public final class Header {
     public boolean cleanClose;
     public final long[] freeHeads = new long[ExtentClasses.COUNT];
     public final long[] freeCounts = new long[ExtentClasses.COUNT];
+    /** Small value-heap classes: free list head, free block count, blocks carved. */
+    public final long[] heapFreeHeads = new long[HeapLayout.SMALL_CLASSES];
+    public final long[] heapFreeCounts = new long[HeapLayout.SMALL_CLASSES];
+    public final long[] heapBlocks = new long[HeapLayout.SMALL_CLASSES];
+    public long heapLargeBlocks;
+    public long heapLargeBytes;
+
+    public boolean varKeys() {
+        return (flags & VAR_KEYS) != 0;
+    }
+
+    public boolean varValues() {
+        return (flags & VAR_VALUES) != 0;
+    }
 
     /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
     public Header() {
@@ -92,6 +106,11 @@ public final class Header {
         h.cleanClose = cleanClose;
         System.arraycopy(freeHeads, 0, h.freeHeads, 0, freeHeads.length);
         System.arraycopy(freeCounts, 0, h.freeCounts, 0, freeCounts.length);
+        System.arraycopy(heapFreeHeads, 0, h.heapFreeHeads, 0, heapFreeHeads.length);
+        System.arraycopy(heapFreeCounts, 0, h.heapFreeCounts, 0, heapFreeCounts.length);
+        System.arraycopy(heapBlocks, 0, h.heapBlocks, 0, heapBlocks.length);
+        h.heapLargeBlocks = heapLargeBlocks;
+        h.heapLargeBytes = heapLargeBytes;
         return h;
     }
 
@@ -131,18 +150,36 @@ public final class Header {
             buf.putLong(FREE_LISTS_OFFSET + 16 * c, freeHeads[c]);
             buf.putLong(FREE_LISTS_OFFSET + 16 * c + 8, freeCounts[c]);
         }
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c, heapFreeHeads[c]);
+            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c + 8, heapFreeCounts[c]);
+            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c + 16, heapBlocks[c]);
+        }
+        buf.putLong(HEAP_LARGE_BLOCKS_OFFSET, heapLargeBlocks);
+        buf.putLong(HEAP_LARGE_BYTES_OFFSET, heapLargeBytes);
         buf.putInt(CHECKSUM_OFFSET, checksum(buf));
         return buf;
     }
 
-    /** Whether the slot's stored CRC32C matches its bytes (without validating the fields). */
+    /** Whether the slot's stored CRC32C matches its bytes (without validating the fields); any readable version. */
     public static boolean checksumMatches(ByteBuffer slot) {
-        return slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(CHECKSUM_OFFSET) == checksum(slot);
+        return storedChecksum(slot) == checksum(slot);
+    }
+
+    /** The CRC32C stored in a slot, where its format version keeps it (version 1: {@link HeaderLayout#V1_CHECKSUM_OFFSET}). */
+    public static int storedChecksum(ByteBuffer slot) {
+        return slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(checksumOffset(slot));
+    }
+
+    /** Where the slot's format version keeps the checksum; an unknown version is taken as the current one. */
+    public static int checksumOffset(ByteBuffer slot) {
+        int version = slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(FORMAT_VERSION_OFFSET);
+        return version == 1 ? V1_CHECKSUM_OFFSET : CHECKSUM_OFFSET;
     }
 
     static int checksum(ByteBuffer slot) {
         CRC32C crc = new CRC32C();
-        crc.update(slot.duplicate().position(0).limit(CHECKSUM_OFFSET));
+        crc.update(slot.duplicate().position(0).limit(checksumOffset(slot)));
         return (int) crc.getValue();
     }
 
@@ -159,16 +196,16 @@ public final class Header {
             throw new CorruptIndexException(file, slotOffset + MAGIC_OFFSET,
                     String.format("magic 0x%016x (\"BUCKETDB\"), found 0x%016x: not a BucketDB table file", MAGIC, magic));
         }
-        int stored = slot.getInt(CHECKSUM_OFFSET);
+        int stored = storedChecksum(slot);
         int actual = checksum(slot);
         if (stored != actual) {
-            throw new CorruptIndexException(file, slotOffset + CHECKSUM_OFFSET,
+            throw new CorruptIndexException(file, slotOffset + checksumOffset(slot),
                     String.format("header CRC32C 0x%08x, found 0x%08x", actual, stored));
         }
         int version = slot.getInt(FORMAT_VERSION_OFFSET);
-        if (version != FORMAT_VERSION) {
+        if (version < MIN_FORMAT_VERSION || version > FORMAT_VERSION) {
             throw new CorruptIndexException(file, slotOffset + FORMAT_VERSION_OFFSET,
-                    "format version " + FORMAT_VERSION + ", found " + version
+                    "format version " + MIN_FORMAT_VERSION + ".." + FORMAT_VERSION + ", found " + version
                             + (version > FORMAT_VERSION ? " (written by a newer BucketDB)" : ""));
         }
         Header h = new Header();
@@ -198,15 +235,26 @@ public final class Header {
         h.checkpointLsn = slot.getLong(CHECKPOINT_LSN_OFFSET);
         h.generation = slot.getLong(GENERATION_OFFSET);
         h.cleanClose = slot.getLong(CLEAN_CLOSE_OFFSET) != 0;
-        for (int c = 0; c < ExtentClasses.COUNT; c++) {
+        // Version 1 had 32 free lists and no heap: its free lists are a prefix of ours, the heap is empty.
+        int lists = version == 1 ? V1_FREE_LISTS : ExtentClasses.COUNT;
+        for (int c = 0; c < lists; c++) {
             h.freeHeads[c] = slot.getLong(FREE_LISTS_OFFSET + 16 * c);
             h.freeCounts[c] = slot.getLong(FREE_LISTS_OFFSET + 16 * c + 8);
         }
-        h.validate(file, slotOffset, fileSize);
+        if (version >= 2) {
+            for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+                h.heapFreeHeads[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c);
+                h.heapFreeCounts[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c + 8);
+                h.heapBlocks[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c + 16);
+            }
+            h.heapLargeBlocks = slot.getLong(HEAP_LARGE_BLOCKS_OFFSET);
+            h.heapLargeBytes = slot.getLong(HEAP_LARGE_BYTES_OFFSET);
+        }
+        h.validate(file, slotOffset, fileSize, version);
         return h;
     }
 
-    private void validate(Path file, long slot, long fileSize) throws CorruptIndexException {
+    private void validate(Path file, long slot, long fileSize, int version) throws CorruptIndexException {
         check(file, slot + KEY_WIDTH_OFFSET, keyWidth >= 1 && keyWidth <= BucketLayout.MAX_WIDTH,
                 "key width 1.." + BucketLayout.MAX_WIDTH + ", found " + keyWidth);
         check(file, slot + VALUE_WIDTH_OFFSET, valueWidth >= 0 && valueWidth <= BucketLayout.MAX_WIDTH,
@@ -219,7 +267,13 @@ public final class Header {
         check(file, slot + B_OFFSET, b >= 0 && b <= TableGeometry.MAX_B, "B 0.." + TableGeometry.MAX_B + ", found " + b);
         check(file, slot + GROW_FLAGS_OFFSET, (growFlags & ~(GROWING | SAME_SIZE)) == 0 && (growFlags != SAME_SIZE),
                 "grow flags 0, 1 (growing) or 3 (same-size growing), found " + growFlags);
-        check(file, slot + FLAGS_OFFSET, flags == 0, "flags 0, found " + flags);
+        int knownFlags = version == 1 ? 0 : VAR_KEYS | VAR_VALUES;
+        check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
+        int minVar = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
+        check(file, slot + KEY_WIDTH_OFFSET, !varKeys() || keyWidth >= minVar,
+                "a variable-length key slot of at least " + minVar + " bytes, found " + keyWidth);
+        check(file, slot + VALUE_WIDTH_OFFSET, !varValues() || valueWidth >= minVar,
+                "a variable-length value slot of at least " + minVar + " bytes, found " + valueWidth);
         if (growing()) {
             int expectedOld = sameSizeGrow() ? b : b - 1;
             check(file, slot + OLD_B_OFFSET, oldB == expectedOld && oldB >= 0, "old B " + expectedOld + " while growing, found " + oldB);
@@ -255,6 +309,21 @@ public final class Header {
             check(file, slot + FREE_LISTS_OFFSET + 16L * c + 8, freeCounts[c] >= 0 && freeCounts[c] <= fileEnd / ExtentClasses.PAGE_SIZE,
                     "free extent count of class " + c + " that fits the file, found " + freeCounts[c]);
         }
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            long at = slot + HEAP_CLASSES_OFFSET + 24L * c;
+            if (heapFreeHeads[c] != 0) {
+                checkRef(file, at, heapFreeHeads[c], "heap free list head of class " + c);
+            }
+            long most = fileEnd / HeapLayout.smallBlockBytes(c);
+            check(file, at + 16, heapBlocks[c] >= 0 && heapBlocks[c] <= most,
+                    "heap blocks of class " + c + " that fit the file (0.." + most + "), found " + heapBlocks[c]);
+            check(file, at + 8, heapFreeCounts[c] >= 0 && heapFreeCounts[c] <= heapBlocks[c],
+                    "free heap blocks of class " + c + " 0.." + heapBlocks[c] + ", found " + heapFreeCounts[c]);
+        }
+        check(file, slot + HEAP_LARGE_BYTES_OFFSET, heapLargeBytes >= 0 && heapLargeBytes <= fileEnd,
+                "large heap bytes that fit the file, found " + heapLargeBytes);
+        check(file, slot + HEAP_LARGE_BLOCKS_OFFSET, heapLargeBlocks >= 0 && heapLargeBlocks * ExtentClasses.PAGE_SIZE <= heapLargeBytes,
+                "large heap blocks of at least a page each within " + heapLargeBytes + " bytes, found " + heapLargeBlocks);
     }
 
     private void checkRef(Path file, long at, long ref, String what) throws CorruptIndexException {

@@ -39,9 +39,12 @@ package io.bucketdb.storage;
  *     168     8  checkpointLsn
  *     176     8  generation
  *     184     8  cleanClose
- *     192   512  freeLists
- *     704     4  checksum
- *     708        (end)
+ *     192   528  freeLists
+ *     720   192  heapClasses
+ *     912     8  heapLargeBlocks
+ *     920     8  heapLargeBytes
+ *     928     4  checksum
+ *     932        (end)
  * </pre>
  *
  * <ul>
@@ -50,13 +53,30 @@ package io.bucketdb.storage;
  *   <li>{@code alignShift}: no piece or overflow page straddles a {@code 2^alignShift} boundary, so
  *       a bucket never straddles a mapped chunk (chunks are at least that large).</li>
  *   <li>{@code growFlags}: bit 0 growing, bit 1 same-size growth.</li>
+ *   <li>{@code flags}: bit 0 {@link #VAR_KEYS}, bit 1 {@link #VAR_VALUES}: keys or values are
+ *       variable-length, stored in slots of {@link VarSlotLayout} (the key and value widths are
+ *       then those slots' widths).</li>
  *   <li>{@code freeLists}: {@link ExtentClasses#COUNT} pairs of (head offset, extent count).</li>
+ *   <li>{@code heapClasses}: for each of the {@link HeapLayout#SMALL_CLASSES} small value-heap
+ *       classes, a triple (free list head, free block count, blocks carved).</li>
+ *   <li>{@code heapLargeBlocks}, {@code heapLargeBytes}: heap blocks held in raw extents (values
+ *       larger than the largest small class) and the bytes of those extents.</li>
  * </ul>
+ *
+ * <p>Format history: version 1 (before the value heap) ended with 32 free lists and the checksum
+ * at {@link #V1_CHECKSUM_OFFSET}; it had no heap fields and no flags. A version-1 header is still
+ * read (as a fixed-width table with an empty heap), and the next checkpoint writes version 2.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The oldest format version {@link Header#decode} reads. */
+    public static final int MIN_FORMAT_VERSION = 1;
+    /** Where version 1 kept its checksum (after 32 free lists). */
+    public static final int V1_CHECKSUM_OFFSET = 704;
+    /** Free lists in a version-1 header. */
+    public static final int V1_FREE_LISTS = 32;
 
     public static final int SLOT_SIZE = 4096;
     public static final long SLOT_A = 0;
@@ -95,12 +115,21 @@ public final class HeaderLayout {
     public static final int CLEAN_CLOSE_OFFSET = 184;
     public static final int FREE_LISTS_OFFSET = 192;
     public static final int FREE_LISTS_SIZE = ExtentClasses.COUNT * 16;
-    public static final int CHECKSUM_OFFSET = FREE_LISTS_OFFSET + FREE_LISTS_SIZE;
+    public static final int HEAP_CLASSES_OFFSET = FREE_LISTS_OFFSET + FREE_LISTS_SIZE;
+    public static final int HEAP_CLASSES_SIZE = HeapLayout.SMALL_CLASSES * 24;
+    public static final int HEAP_LARGE_BLOCKS_OFFSET = HEAP_CLASSES_OFFSET + HEAP_CLASSES_SIZE;
+    public static final int HEAP_LARGE_BYTES_OFFSET = HEAP_LARGE_BLOCKS_OFFSET + 8;
+    public static final int CHECKSUM_OFFSET = HEAP_LARGE_BYTES_OFFSET + 8;
     /** Bytes of a header slot that carry data; the rest of the slot is zero. */
     public static final int SIZE = CHECKSUM_OFFSET + 4;
 
     public static final int GROWING = 1;
     public static final int SAME_SIZE = 2;
+
+    /** {@code flags} bit: keys are variable-length ({@link VarSlotLayout} slots). */
+    public static final int VAR_KEYS = 1;
+    /** {@code flags} bit: values are variable-length ({@link VarSlotLayout} slots). */
+    public static final int VAR_VALUES = 2;
 
     static {
         if (SIZE > SLOT_SIZE) {

@@ -25,6 +25,7 @@ public final class TableFile implements AutoCloseable {
     private final ChunkedMapping mapping;
     private final DirtyPages dirty = new DirtyPages();
     private final ExtentAllocator allocator;
+    private final ValueHeap heap;
     private final boolean readOnly;
     /** The slot (0 = A, 1 = B) holding the newest valid header on disk; -1 before the first write-back. */
     private int activeSlot;
@@ -37,6 +38,7 @@ public final class TableFile implements AutoCloseable {
         this.mapping = new ChunkedMapping(file, readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.PRIVATE,
                 header.alignShift, Math.max(maxChunkShift, header.alignShift));
         this.allocator = new ExtentAllocator(this);
+        this.heap = new ValueHeap(this);
     }
 
     /**
@@ -44,6 +46,16 @@ public final class TableFile implements AutoCloseable {
      * array and then writes the first checkpoint.
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int alignShift,
+                                   long hashSeed, int maxChunkShift) throws IOException {
+        return create(io, path, keyWidth, valueWidth, 0, alignShift, hashSeed, maxChunkShift);
+    }
+
+    /**
+     * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and
+     * {@link HeaderLayout#VAR_VALUES}, and a variable-length side's width is its
+     * {@link VarSlotLayout} slot width.
+     */
+    public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int flags, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
         int bucketSize = BucketLayout.of(keyWidth, valueWidth).size();
         if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
@@ -61,6 +73,7 @@ public final class TableFile implements AutoCloseable {
         h.pieceShift = pieceShift;
         h.alignShift = alignShift;
         h.hashSeed = hashSeed;
+        h.flags = flags;
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {
@@ -153,6 +166,11 @@ public final class TableFile implements AutoCloseable {
         return allocator;
     }
 
+    /** {@return the value heap of a variable-length table (present, unused, in fixed-width ones)} */
+    public ValueHeap heap() {
+        return heap;
+    }
+
     /** {@return whether the file was opened read-only} */
     public boolean readOnly() {
         return readOnly;
@@ -230,6 +248,21 @@ public final class TableFile implements AutoCloseable {
             long n = Math.min(len, seg.byteSize() - local);
             seg.asSlice(local, n).fill(value);
             off += n;
+            len -= n;
+        }
+    }
+
+    /** Copies {@code len} bytes from {@code src[srcOff..]} to {@code [off, off + len)} of the mapping, chunk by chunk, marking them dirty. */
+    public void copyIn(long off, MemorySegment src, long srcOff, long len) {
+        markDirty(off, len);
+        while (len > 0) {
+            int index = mapping.chunkIndex(off);
+            long local = off - mapping.chunkStart(index);
+            MemorySegment seg = mapping.chunks()[index];
+            long n = Math.min(len, seg.byteSize() - local);
+            MemorySegment.copy(src, srcOff, seg, local, n);
+            off += n;
+            srcOff += n;
             len -= n;
         }
     }

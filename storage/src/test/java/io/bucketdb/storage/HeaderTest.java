@@ -42,6 +42,71 @@ class HeaderTest {
     }
 
     @Test
+    void heapFieldsAndVariableLengthFlagsRoundTrip() throws Exception {
+        Header h = valid();
+        h.flags = HeaderLayout.VAR_KEYS | HeaderLayout.VAR_VALUES;
+        h.keyWidth = VarSlotLayout.slotWidth(12);
+        h.valueWidth = VarSlotLayout.slotWidth(28);
+        h.pieceShift = TableGeometry.pieceShift(h.bucketSize(), 16);
+        h.heapFreeHeads[2] = HeaderLayout.DATA_START + 4096 + 64;
+        h.heapFreeCounts[2] = 10;
+        h.heapBlocks[2] = 64;
+        h.heapLargeBlocks = 2;
+        h.heapLargeBytes = 3 * 4096;
+        h.freeHeads[ExtentClasses.COUNT - 1] = HeaderLayout.DATA_START;
+        Header d = Header.decode(FILE, 0, h.encode(), SIZE);
+        assertTrue(d.varKeys() && d.varValues());
+        assertEquals(h.keyWidth, d.keyWidth);
+        assertEquals(h.heapFreeHeads[2], d.heapFreeHeads[2]);
+        assertEquals(h.heapFreeCounts[2], d.heapFreeCounts[2]);
+        assertEquals(h.heapBlocks[2], d.heapBlocks[2]);
+        assertEquals(h.heapLargeBlocks, d.heapLargeBlocks);
+        assertEquals(h.heapLargeBytes, d.heapLargeBytes);
+        assertEquals(h.freeHeads[ExtentClasses.COUNT - 1], d.freeHeads[ExtentClasses.COUNT - 1], "the 256 MiB raw class has a free list");
+    }
+
+    /** A version-1 header (before the value heap): 32 free lists, the checksum at 704, no heap fields, no flags. */
+    static ByteBuffer versionOne(Header h) {
+        ByteBuffer v2 = h.encode().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer v1 = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        v1.put(0, v2, 0, HeaderLayout.V1_CHECKSUM_OFFSET);
+        v1.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v1.duplicate().position(0).limit(HeaderLayout.V1_CHECKSUM_OFFSET));
+        v1.putInt(HeaderLayout.V1_CHECKSUM_OFFSET, (int) crc.getValue());
+        return v1;
+    }
+
+    @Test
+    void versionOneHeadersAreStillReadAsFixedWidthTablesWithAnEmptyHeap() throws Exception {
+        Header h = valid();
+        h.freeHeads[31] = HeaderLayout.DATA_START + 8192;
+        h.freeCounts[31] = 1;
+        ByteBuffer v1 = versionOne(h);
+        assertTrue(Header.checksumMatches(v1));
+        Header d = Header.decode(FILE, 0, v1, SIZE);
+        assertEquals(h.count, d.count);
+        assertEquals(h.freeHeads[31], d.freeHeads[31], "the 32 free lists of version 1 are a prefix of version 2's");
+        assertEquals(0, d.freeHeads[32]);
+        assertFalse(d.varKeys() || d.varValues());
+        assertEquals(0, d.heapLargeBlocks);
+        // The next write-back is version 2.
+        assertEquals(HeaderLayout.FORMAT_VERSION, d.encode().order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        // A flipped bit in a version-1 header is caught by the version-1 checksum.
+        v1.put(HeaderLayout.COUNT_OFFSET, (byte) (v1.get(HeaderLayout.COUNT_OFFSET) ^ 1));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v1, SIZE));
+        assertEquals(HeaderLayout.V1_CHECKSUM_OFFSET, e.offset());
+    }
+
+    @Test
+    void versionOneCannotCarryVariableLengthFlags() {
+        Header h = valid();
+        h.flags = HeaderLayout.VAR_KEYS;
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, versionOne(h), SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset(), e.getMessage());
+    }
+
+    @Test
     void notAnIndexNamesTheMagic() {
         ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 4096, buf, SIZE));
@@ -74,6 +139,14 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
+        assertRejected(h -> h.flags = 4, HeaderLayout.FLAGS_OFFSET, "flags");
+        assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
+        assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
+        assertRejected(h -> {
+            h.heapBlocks[0] = 10;
+            h.heapFreeCounts[0] = 11;
+        }, HeaderLayout.HEAP_CLASSES_OFFSET + 8, "free heap blocks");
+        assertRejected(h -> h.heapLargeBytes = SIZE * 4, HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "large heap bytes");
     }
 
     @Test

@@ -52,6 +52,31 @@ class LayoutDiagramTest {
     }
 
     @Test
+    void heapBlockDiagramMatchesOffsets() throws Exception {
+        checkFixed(HeapLayout.class);
+    }
+
+    @Test
+    void varSlotDiagramMatchesLayoutForSeveralInlineWidths() throws Exception {
+        List<Row> rows = diagram(VarSlotLayout.class);
+        assertEquals(List.of("length", "body"), rows.stream().map(Row::name).toList());
+        for (int inline : new int[]{VarSlotLayout.MIN_INLINE, 12, 28, VarSlotLayout.MAX_INLINE}) {
+            // The diagram writes the inline width as I; evaluate it as the V term.
+            long length = eval(rows.get(0).offset(), 0, 0);
+            long body = eval(rows.get(1).offset(), 0, 0);
+            assertEquals(VarSlotLayout.LENGTH_OFFSET, length);
+            assertEquals(length + eval(rows.get(0).size(), 0, 0), body, "body follows length");
+            assertEquals(VarSlotLayout.BODY_OFFSET, body);
+            long end = body + eval(rows.get(1).size().replace('I', 'V'), 0, inline);
+            assertEquals(VarSlotLayout.slotWidth(inline), end, "slot width for inline " + inline);
+            assertEquals(end, eval(endOf(VarSlotLayout.class).replace('I', 'V'), 0, inline));
+            assertEquals(inline, VarSlotLayout.inlineWidth((int) end));
+        }
+        assertEquals(VarSlotLayout.BODY_OFFSET, VarSlotLayout.HEAP_REF_OFFSET, "the heap reference starts the body");
+        assertTrue(VarSlotLayout.MIN_INLINE >= Long.BYTES, "the body can hold a heap reference");
+    }
+
+    @Test
     void bucketDiagramMatchesLayoutForSeveralWidths() throws Exception {
         List<Row> rows = diagram(BucketLayout.class);
         assertEquals(List.of("tophash", "keys", "values", "overflow"), rows.stream().map(Row::name).toList());

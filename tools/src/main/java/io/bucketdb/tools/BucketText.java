@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.ChainBucket;
+import io.bucketdb.inspect.Placement;
 import io.bucketdb.inspect.Slot;
 
 import java.util.ArrayList;
@@ -20,13 +21,19 @@ final class BucketText {
         if (v.state() == BucketView.State.PENDING) {
             return out;
         }
-        Text.Columns t = new Text.Columns().row("chain", "offset", "next", "slot", "tophash", "key", "value");
+        boolean variable = v.chain().stream().flatMap(cb -> cb.slots().stream()).anyMatch(s -> s.keyAt() != null || s.valueAt() != null);
+        Text.Columns t = variable ? new Text.Columns().row("chain", "offset", "next", "slot", "tophash", "key", "value", "stored")
+                : new Text.Columns().row("chain", "offset", "next", "slot", "tophash", "key", "value");
         for (ChainBucket cb : v.chain()) {
             for (Slot s : cb.slots()) {
                 boolean first = s.index() == 0;
-                t.row(first ? String.valueOf(cb.position()) : "", first ? String.valueOf(cb.offset()) : "",
+                List<String> row = new ArrayList<>(List.of(first ? String.valueOf(cb.position()) : "", first ? String.valueOf(cb.offset()) : "",
                         first ? (cb.next() == 0 ? "-" : String.valueOf(cb.next())) : "", String.valueOf(s.index()), s.state(),
-                        s.used() ? f.text(s.key()) : "", s.used() ? f.text(s.value()) : "");
+                        s.used() ? text(f, s.key()) : "", s.used() ? text(f, s.value()) : ""));
+                if (variable) {
+                    row.add(s.used() ? stored(s) : "");
+                }
+                t.row(row.toArray(String[]::new));
             }
         }
         out.addAll(t.lines("  "));
@@ -34,6 +41,38 @@ final class BucketText {
             out.add("  chain broken: " + v.broken() + " (run 'bucketdb verify')");
         }
         return out;
+    }
+
+    /** A key or value as {@code f} shows it; null means a heap reference the file cannot resolve. */
+    private static String text(Format f, byte[] bytes) {
+        return bytes == null ? "(unreadable: see stored)" : f.text(bytes);
+    }
+
+    /** Where a variable-length key and value live: "key 40 B heap @ 81920 (64 B block), value 5 B inline". */
+    static String stored(Slot s) {
+        List<String> parts = new ArrayList<>();
+        if (s.keyAt() != null) {
+            parts.add("key " + place(s.keyAt()));
+        }
+        if (s.valueAt() != null) {
+            parts.add("value " + place(s.valueAt()));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String place(Placement p) {
+        return p.inline() ? p.length() + " B inline" : p.length() + " B heap @ " + p.heapRef() + " (" + p.blockBytes() + " B block)";
+    }
+
+    private static Map<String, Object> placeJson(Placement p) {
+        Map<String, Object> m = Json.object();
+        m.put("length", p.length());
+        m.put("inline", p.inline());
+        if (!p.inline()) {
+            m.put("heapOffset", p.heapRef());
+            m.put("blockBytes", p.blockBytes());
+        }
+        return m;
     }
 
     static String title(BucketView v, int arrayB) {
@@ -67,8 +106,14 @@ final class BucketText {
                 sm.put("tophash", s.tophash());
                 sm.put("state", s.used() ? "used" : s.state());
                 if (s.used()) {
-                    sm.put("key", jsonValue(f, s.key()));
-                    sm.put("value", jsonValue(f, s.value()));
+                    sm.put("key", s.key() == null ? null : jsonValue(f, s.key()));
+                    sm.put("value", s.value() == null ? null : jsonValue(f, s.value()));
+                    if (s.keyAt() != null) {
+                        sm.put("keyStored", placeJson(s.keyAt()));
+                    }
+                    if (s.valueAt() != null) {
+                        sm.put("valueStored", placeJson(s.valueAt()));
+                    }
                 }
                 slots.add(sm);
             }

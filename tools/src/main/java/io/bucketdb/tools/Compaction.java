@@ -61,7 +61,7 @@ final class Compaction {
             try (BucketDB src = staged.openSource(base)) {
                 entries = src.size();
                 oldB = src.growth().b();
-                Options sized = base.withKeyWidth(src.keyWidth()).withValueWidth(src.valueWidth())
+                Options sized = base.withWidthsOf(src)
                         .withChunking(alignShift, Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, alignShift))
                         .withExpectedEntries(entries)
                         // Segments the load fills are recycled by its checkpoints; keeping them as spares would

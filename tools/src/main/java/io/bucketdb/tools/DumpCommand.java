@@ -1,8 +1,10 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.inspect.BucketView;
+import io.bucketdb.inspect.ChainBucket;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
+import io.bucketdb.inspect.Slot;
 import io.bucketdb.storage.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,7 +131,7 @@ final class DumpCommand implements Callable<Integer> {
     private void dumpKey(IndexInspector in, Header h, Format f, PrintWriter out) throws IOException {
         byte[] k;
         try {
-            k = f.parse(key, h.keyWidth, "key");
+            k = f.parse(key, Format.keyWidth(h), "key");
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
@@ -155,6 +157,13 @@ final class DumpCommand implements Callable<Integer> {
                 m.put("chainPosition", loc.chainPosition());
                 m.put("slot", loc.slot());
                 m.put("value", BucketText.jsonValue(f, loc.value()));
+                Slot s = found(searched, loc);
+                if (s != null && s.keyAt() != null) {
+                    m.put("keyStored", s.keyAt().toString());
+                }
+                if (s != null && s.valueAt() != null) {
+                    m.put("valueStored", s.valueAt().toString());
+                }
             }
             m.put("chain", BucketText.json(searched, f));
             out.println(Json.value(m));
@@ -175,11 +184,25 @@ final class DumpCommand implements Callable<Integer> {
             t.row("found", "chain position " + loc.chainPosition() + ", bucket @ offset " + loc.foundBucketOffset() + ", slot " + loc.slot()
                     + (loc.inOldArray() ? " (old array)" : ""));
             t.row("value", f.text(loc.value()));
+            Slot s = found(searched, loc);
+            if (s != null && (s.keyAt() != null || s.valueAt() != null)) {
+                t.row("stored", BucketText.stored(s));
+            }
         } else {
             t.row("found", "no: not in the chain of " + (loc.inOldArray() ? "old bucket " + loc.oldBucket() : "bucket " + loc.bucket()));
         }
         t.lines("").forEach(out::println);
         out.println();
         BucketText.lines(searched, searched.old() ? h.oldB : h.b, f).forEach(out::println);
+    }
+
+    /** The slot {@code loc} found, in the chain view of its bucket. */
+    private static Slot found(BucketView searched, Location loc) {
+        for (ChainBucket cb : searched.chain()) {
+            if (cb.offset() == loc.foundBucketOffset()) {
+                return cb.slots().get(loc.slot());
+            }
+        }
+        return null;
     }
 }

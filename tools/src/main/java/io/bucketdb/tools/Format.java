@@ -24,6 +24,19 @@ enum Format {
     }
 
     /** The default display format for an index: {@code long} where both widths are 8, else {@code hex}. */
+    /** The width {@link #parse} takes for a variable-length key or value: any length. */
+    static final int ANY_LENGTH = -1;
+
+    /** The width to parse a key of the index with header {@code h} at: its key width, or {@link #ANY_LENGTH}. */
+    static int keyWidth(io.bucketdb.storage.Header h) {
+        return h.varKeys() ? ANY_LENGTH : h.keyWidth;
+    }
+
+    /** The width to parse a value of the index with header {@code h} at: its value width, or {@link #ANY_LENGTH}. */
+    static int valueWidth(io.bucketdb.storage.Header h) {
+        return h.varValues() ? ANY_LENGTH : h.valueWidth;
+    }
+
     static Format displayDefault(int keyWidth, int valueWidth) {
         return keyWidth == 8 && valueWidth == 8 ? LONG : HEX;
     }
@@ -78,7 +91,7 @@ enum Format {
      */
     byte[] parse(Object v, int width, String what) {
         if (this == LONG) {
-            if (width != 8) {
+            if (width != 8 && width != ANY_LENGTH) {
                 throw new IllegalArgumentException("--format long needs 8-byte " + what + "s; this index has " + width + "-byte " + what + "s");
             }
             long x;
@@ -96,6 +109,9 @@ enum Format {
         }
         if (this == UTF8) {
             byte[] out = string(v, what).getBytes(StandardCharsets.UTF_8);
+            if (width == ANY_LENGTH) {
+                return out;
+            }
             if (out.length > width) {
                 throw new IllegalArgumentException(what + " '" + v + "' is " + out.length + " bytes in UTF-8; this index takes "
                         + width + "-byte " + what + "s");
@@ -103,7 +119,7 @@ enum Format {
             return java.util.Arrays.copyOf(out, width);
         }
         byte[] out = exact(v, what);
-        if (out.length != width) {
+        if (width != ANY_LENGTH && out.length != width) {
             throw new IllegalArgumentException(what + " '" + v + "' is " + out.length + " bytes; this index takes " + width + "-byte " + what + "s");
         }
         return out;

@@ -109,8 +109,8 @@ final class ImportCommand implements Callable<Integer> {
                             db = open(kv);
                             loader = new WindowedLoader(db);
                         }
-                        byte[] key = format.parse(kv[0], db.keyWidth(), "key");
-                        byte[] value = format.parse(kv[1], db.valueWidth(), "value");
+                        byte[] key = format.parse(kv[0], db.variableKeys() ? Format.ANY_LENGTH : db.keyWidth(), "key");
+                        byte[] value = format.parse(kv[1], db.variableValues() ? Format.ANY_LENGTH : db.valueWidth(), "value");
                         // A window of async puts: the ring makes group commits of them, where a blocking put
                         // per line paid a hand-off to the writer thread each. A bad line stops the loop only
                         // after every put before it was published; the finally waits for them.

@@ -1,9 +1,11 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.Stats;
+import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.VarSlotLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,6 +16,7 @@ import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -79,8 +82,27 @@ final class StatCommand implements Callable<Integer> {
         m.put("checksumBytes", files.checksums());
         m.put("doubleWriteBytes", files.doubleWrite());
         m.put("otherBytes", files.other());
+        // Variable-length data: where the bytes that do not fit a slot live (only the file shows the heap's classes).
+        Header h = in.header();
+        m.put("variableKeys", h.varKeys());
+        m.put("variableValues", h.varValues());
+        HeapUsage heap = in.heapUsage();
+        m.put("heapBytesInUse", heap.bytesInUse());
+        m.put("heapBytesFree", heap.bytesFree());
+        m.put("heapLargeBlocks", heap.largeBlocks());
+        m.put("heapLargeBytes", heap.largeBytes());
+        List<Object> classes = new ArrayList<>();
+        for (HeapUsage.SmallClass sc : heap.classes()) {
+            Map<String, Object> cm = Json.object();
+            cm.put("blockBytes", (long) sc.blockBytes());
+            cm.put("blocks", sc.blocks());
+            cm.put("inUse", sc.inUse());
+            cm.put("free", sc.free());
+            classes.add(cm);
+        }
+        m.put("heapClasses", classes);
         image.putInto(m);
-        m.put("recovery", recovery(in, in.header()));
+        m.put("recovery", recovery(in, h));
         return m;
     }
 
@@ -117,8 +139,11 @@ final class StatCommand implements Callable<Integer> {
                 + Text.count((long) s.get("freeOverflowBuckets")) + " free");
         t.row("chains", histogram((List<?>) s.get("chainHistogram")));
         t.row("growth", growth(s));
-        t.row("widths", "key " + s.get("keyWidth") + " bytes, value " + s.get("valueWidth") + " bytes, bucket "
-                + s.get("bucketBytes") + " bytes");
+        t.row("widths", width("key", s.get("keyWidth"), (boolean) s.get("variableKeys")) + ", "
+                + width("value", s.get("valueWidth"), (boolean) s.get("variableValues")) + ", bucket " + s.get("bucketBytes") + " bytes");
+        if ((boolean) s.get("variableKeys") || (boolean) s.get("variableValues")) {
+            t.row("heap", heap(s));
+        }
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
@@ -130,6 +155,31 @@ final class StatCommand implements Callable<Integer> {
                 (double) s.get("bytesPerEntry"), (double) s.get("tableBytesPerEntry")));
         t.row("recovery", (String) s.get("recovery"));
         t.lines("").forEach(out::println);
+    }
+
+    private static String width(String what, Object slotWidth, boolean variable) {
+        int w = (int) slotWidth;
+        return variable ? what + " variable-length (" + VarSlotLayout.inlineWidth(w) + " bytes inline, " + w + "-byte slot)"
+                : what + " " + w + " bytes";
+    }
+
+    /** In use and free, then each class that has blocks: "64 B: 10 in use, 54 free". */
+    @SuppressWarnings("unchecked")
+    private static String heap(Map<String, Object> s) {
+        StringBuilder b = new StringBuilder(Text.bytes((long) s.get("heapBytesInUse")) + " in use, "
+                + Text.bytes((long) s.get("heapBytesFree")) + " free");
+        for (Object o : (List<Object>) s.get("heapClasses")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            if ((long) c.get("blocks") > 0) {
+                b.append("; ").append(c.get("blockBytes")).append(" B: ").append(Text.count((long) c.get("inUse"))).append(" in use, ")
+                        .append(Text.count((long) c.get("free"))).append(" free");
+            }
+        }
+        long large = (long) s.get("heapLargeBlocks");
+        if (large > 0) {
+            b.append("; large: ").append(Text.count(large)).append(" blocks, ").append(Text.bytes((long) s.get("heapLargeBytes")));
+        }
+        return b.toString();
     }
 
     private static String growth(Map<String, Object> s) {

@@ -1,0 +1,33 @@
+package io.bucketdb.inspect;
+
+import java.util.List;
+
+/**
+ * The value heap's space as the header accounts for it.
+ *
+ * @param classes     the small classes (blocks carved from pages)
+ * @param largeBlocks heap blocks that are raw extents of their own (values longer than the largest small class)
+ * @param largeBytes  the bytes of those extents
+ */
+public record HeapUsage(List<SmallClass> classes, long largeBlocks, long largeBytes) {
+    /**
+     * @param blockBytes bytes of one block of the class
+     * @param blocks     blocks carved (in use + free)
+     * @param free       blocks on the class's free list
+     */
+    public record SmallClass(int blockBytes, long blocks, long free) {
+        public long inUse() {
+            return blocks - free;
+        }
+    }
+
+    /** Bytes of heap blocks in use (block sizes, not the data's lengths). */
+    public long bytesInUse() {
+        return largeBytes + classes.stream().mapToLong(c -> c.inUse() * c.blockBytes()).sum();
+    }
+
+    /** Bytes of free small blocks (free large blocks are free extents of the file). */
+    public long bytesFree() {
+        return classes.stream().mapToLong(c -> c.free() * c.blockBytes()).sum();
+    }
+}

@@ -1,0 +1,94 @@
+package io.bucketdb.storage;
+
+import java.io.IOException;
+
+/**
+ * Allocates and frees value-heap blocks inside the table file (see {@link HeapLayout} for the
+ * classes). Small classes keep O(1) free lists linked through the free blocks, with head, free
+ * count and carved count in the header; large blocks are raw extents of the {@link ExtentAllocator}.
+ * Freed blocks are zeroed (a small block keeps only its free-list link), so no deleted or
+ * overwritten data stays in the file.
+ *
+ * <p>Deterministic like the extent allocator: the same header and file give the same offsets, so
+ * journal replay reproduces the live writer's bytes. The heap lives in the table file, so every
+ * byte changed here is marked dirty and checkpointed like buckets. Writer thread only.
+ */
+public final class ValueHeap {
+    private final TableFile table;
+    private final Header h;
+    private final ExtentAllocator alloc;
+
+    ValueHeap(TableFile table) {
+        this.table = table;
+        this.h = table.header();
+        this.alloc = table.allocator();
+    }
+
+    /** Bytes a block holding {@code length} bytes occupies. */
+    public static long blockBytes(long length) {
+        int c = HeapLayout.smallClassFor(length);
+        return c >= 0 ? HeapLayout.smallBlockBytes(c) : ExtentClasses.bytes(ExtentClasses.rawClassFor(length), 0);
+    }
+
+    /**
+     * A block for {@code length} bytes (1..256 MiB); the caller writes them (through
+     * {@link TableFile#copyIn}) and then publishes the reference. The block's bytes beyond what
+     * the caller writes are unspecified.
+     */
+    public long allocate(long length) throws IOException {
+        int c = HeapLayout.smallClassFor(length);
+        if (c < 0) {
+            int rc = ExtentClasses.rawClassFor(length);
+            long off = alloc.allocate(rc);
+            h.heapLargeBlocks++;
+            h.heapLargeBytes += alloc.extentBytes(rc);
+            return off;
+        }
+        if (h.heapFreeHeads[c] == 0) {
+            carve(c);
+        }
+        long block = h.heapFreeHeads[c];
+        long next = table.getLong(block + HeapLayout.NEXT_OFFSET);
+        if (next != 0 && (next < HeaderLayout.DATA_START || next + HeapLayout.smallBlockBytes(c) > h.fileEnd)) {
+            throw new CorruptIndexException(table.path(), block + HeapLayout.NEXT_OFFSET,
+                    "the next free heap block of class " + c + " within the file, found " + next);
+        }
+        h.heapFreeHeads[c] = next;
+        h.heapFreeCounts[c]--;
+        table.putLong(block + HeapLayout.NEXT_OFFSET, 0);
+        return block;
+    }
+
+    /** Zeroes the {@code length} bytes of the block at {@code ref} and returns it to its free list. */
+    public void free(long ref, long length) {
+        table.fill(ref, length, (byte) 0);
+        int c = HeapLayout.smallClassFor(length);
+        if (c < 0) {
+            int rc = ExtentClasses.rawClassFor(length);
+            alloc.free(ref, rc);
+            h.heapLargeBlocks--;
+            h.heapLargeBytes -= alloc.extentBytes(rc);
+            return;
+        }
+        table.putLong(ref + HeapLayout.NEXT_OFFSET, h.heapFreeHeads[c]);
+        h.heapFreeHeads[c] = ref;
+        h.heapFreeCounts[c]++;
+    }
+
+    /** Carves a fresh page into blocks of class {@code c}, linked so the lowest address is handed out first. */
+    private void carve(int c) throws IOException {
+        long page = alloc.allocate(ExtentClasses.rawClassFor(HeapLayout.CARVE_PAGE));
+        table.fill(page, HeapLayout.CARVE_PAGE, (byte) 0);
+        int size = HeapLayout.smallBlockBytes(c);
+        int n = HeapLayout.CARVE_PAGE / size;
+        long head = h.heapFreeHeads[c];
+        for (int i = n - 1; i >= 0; i--) {
+            long block = page + (long) i * size;
+            table.putLong(block + HeapLayout.NEXT_OFFSET, head);
+            head = block;
+        }
+        h.heapFreeHeads[c] = head;
+        h.heapFreeCounts[c] += n;
+        h.heapBlocks[c] += n;
+    }
+}

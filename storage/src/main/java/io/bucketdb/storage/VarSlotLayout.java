@@ -1,0 +1,54 @@
+package io.bucketdb.storage;
+
+/**
+ * Byte layout of a variable-length key or value slot. An index created with variable-length keys
+ * (or values) gives each bucket slot {@code 4 + I} bytes, where I, the inline width, is chosen at
+ * creation ({@link #MIN_INLINE}..{@link #MAX_INLINE}); {@link BucketLayout} then lays out slots of
+ * that width like fixed-width ones.
+ *
+ * <pre>
+ *  offset  size  field
+ *       0     4  length
+ *       4     I  body
+ *     4+I        (end)
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code length}: the key's or value's length in bytes (u32, little-endian).</li>
+ *   <li>{@code body}: if {@code length <= I}, the bytes themselves, followed by zeros; otherwise
+ *       {@code heapRef}, the file offset (u64, little-endian, at {@link #HEAP_REF_OFFSET}) of a
+ *       {@link HeapLayout} block holding the bytes, followed by zeros. Whether the body is inline
+ *       follows from the length alone, so no flag is needed.</li>
+ * </ul>
+ *
+ * A lookup compares the full key only after the tophash byte and the length matched. Growth moves
+ * slots byte for byte: a heap reference stays valid because heap blocks never move.
+ */
+public final class VarSlotLayout {
+    public static final int LENGTH_OFFSET = 0;
+    public static final int BODY_OFFSET = 4;
+    /** Where a heap reference sits (inside the body). */
+    public static final int HEAP_REF_OFFSET = BODY_OFFSET;
+    /** Slot bytes beyond the inline width. */
+    public static final int OVERHEAD = BODY_OFFSET;
+    /** The body must hold a heap reference. */
+    public static final int MIN_INLINE = 8;
+    /** The slot must fit {@link BucketLayout#MAX_WIDTH}. */
+    public static final int MAX_INLINE = BucketLayout.MAX_WIDTH - OVERHEAD;
+
+    private VarSlotLayout() {
+    }
+
+    /** Slot width for inline width {@code inline}. */
+    public static int slotWidth(int inline) {
+        if (inline < MIN_INLINE || inline > MAX_INLINE) {
+            throw new IllegalArgumentException("inline width must be " + MIN_INLINE + ".." + MAX_INLINE + " bytes, got " + inline);
+        }
+        return inline + OVERHEAD;
+    }
+
+    /** Inline width of a slot of {@code slotWidth} bytes. */
+    public static int inlineWidth(int slotWidth) {
+        return slotWidth - OVERHEAD;
+    }
+}

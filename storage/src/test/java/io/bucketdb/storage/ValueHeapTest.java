@@ -1,0 +1,90 @@
+package io.bucketdb.storage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The value heap's classes, its free lists, zeroing on free, and determinism (replay allocates the same offsets). */
+class ValueHeapTest {
+    @TempDir
+    Path tmp;
+
+    private TableFile file(String name) throws IOException {
+        return TableFile.create(FileDurableIO.INSTANCE, tmp.resolve(name), VarSlotLayout.slotWidth(12), VarSlotLayout.slotWidth(12),
+                HeaderLayout.VAR_KEYS | HeaderLayout.VAR_VALUES, 16, 42, 16);
+    }
+
+    @Test
+    void classesFollowTheLengthUpToTheLargestValue() {
+        assertEquals(0, HeapLayout.smallClassFor(9));
+        assertEquals(0, HeapLayout.smallClassFor(16));
+        assertEquals(1, HeapLayout.smallClassFor(17));
+        assertEquals(HeapLayout.SMALL_CLASSES - 1, HeapLayout.smallClassFor(HeapLayout.MAX_SMALL_BLOCK));
+        assertEquals(-1, HeapLayout.smallClassFor(HeapLayout.MAX_SMALL_BLOCK + 1));
+        assertEquals(4096, ValueHeap.blockBytes(HeapLayout.MAX_SMALL_BLOCK + 1), "a raw extent of one page");
+        assertEquals(256L << 20, ValueHeap.blockBytes(256L << 20), "the largest value fills the largest raw class exactly");
+        assertEquals(ExtentClasses.PIECE_CLASSES + 16, ExtentClasses.rawClassFor(256L << 20));
+        assertThrows(IllegalArgumentException.class, () -> ExtentClasses.rawClassFor((256L << 20) + 1));
+    }
+
+    @Test
+    void freedBlocksAreZeroedAndReusedFirst() throws IOException {
+        try (TableFile tf = file("a.bdb")) {
+            ValueHeap heap = tf.heap();
+            Header h = tf.header();
+            long a = heap.allocate(20);
+            long b = heap.allocate(20);
+            assertEquals(a + 32, b, "blocks of a class are handed out in address order from a carved page");
+            assertEquals(128, h.heapBlocks[1], "one page of 32-byte blocks");
+            assertEquals(126, h.heapFreeCounts[1]);
+            tf.copyIn(a, MemorySegment.ofArray(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}), 0, 20);
+            heap.free(a, 20);
+            assertEquals(127, h.heapFreeCounts[1]);
+            for (long i = HeapLayout.SIZE; i < 32; i++) {
+                assertEquals(0, tf.mapping().segment(a + i).get(Layouts.BYTE, tf.mapping().local(a + i)), "byte " + i + " zeroed");
+            }
+            assertEquals(a, heap.allocate(17), "the freed block is reused first");
+            long big = heap.allocate(5000);
+            assertEquals(0, big % ExtentClasses.PAGE_SIZE, "a large block is a page-aligned extent");
+            assertEquals(1, h.heapLargeBlocks);
+            assertEquals(8192, h.heapLargeBytes);
+            heap.free(big, 5000);
+            assertEquals(0, h.heapLargeBlocks);
+            assertEquals(0, h.heapLargeBytes);
+            assertEquals(big, heap.allocate(4097), "the extent went back to its class's free list");
+        }
+    }
+
+    @Test
+    void theSameOperationsGiveTheSameOffsets() throws IOException {
+        assertEquals(run("x.bdb"), run("y.bdb"));
+    }
+
+    private List<Long> run(String name) throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (TableFile tf = file(name)) {
+            ValueHeap heap = tf.heap();
+            List<long[]> live = new ArrayList<>();
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 2000; i++) {
+                if (!live.isEmpty() && rnd.nextInt(3) == 0) {
+                    long[] e = live.remove(rnd.nextInt(live.size()));
+                    heap.free(e[0], e[1]);
+                } else {
+                    long len = 9 + rnd.nextInt(rnd.nextBoolean() ? 200 : 20_000);
+                    long off = heap.allocate(len);
+                    live.add(new long[]{off, len});
+                    out.add(off);
+                }
+            }
+        }
+        return out;
+    }
+}
