@@ -833,12 +833,14 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         onWriter(() -> {
             Throwable failed = pipeline.failure();
             if (failed != null) {
+                pipeline.reportFailure();
                 throw new IllegalStateException("index " + dir + " is read-only after an I/O failure (reopen to recover): " + failed, failed);
             }
             try {
                 checkpointLocked(false);
             } catch (IOException | RuntimeException e) {
                 pipeline.fail(e);
+                pipeline.reportFailure(); // the caller gets it
                 throw e;
             }
             return null;
@@ -1003,8 +1005,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * Checkpoints every change and closes the index; the next open sees exactly these contents and
      * replays nothing. After an I/O failure it closes without writing (the next open recovers from
-     * the journal) and throws an {@link IOException} naming that failure, even one no call saw (a
-     * checkpoint after the last acknowledged batch). Later calls on this object throw
+     * the journal); if no call has reported that failure yet (it happened in a checkpoint after the
+     * last acknowledged batch), it throws an {@link IOException} naming it. Later calls on this object throw
      * {@link IllegalStateException}.
      */
     @Override
@@ -1059,9 +1061,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             if (error != null) {
                 throw error;
             }
-            if (failed != null) {
-                // A failure the caller may not have seen: one in the checkpoint or journal work after the
-                // last batch fails no call of that batch (its writes were forced and acknowledged).
+            if (failed != null && !pipeline.failureReported()) {
+                // A failure no caller has seen: one in the checkpoint or journal work after the last batch
+                // fails no call of that batch (its writes were forced and acknowledged). One a call already
+                // reported is not thrown again here (it would only shadow the caller's own handling).
                 throw new IOException("index " + dir + " failed before close (" + failed + "): no write after the failure "
                         + "was acknowledged and no checkpoint was taken at close; the next open recovers from the journal", failed);
             }
@@ -1083,6 +1086,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         }
         Throwable f = pipeline.failure();
         if (f != null) {
+            pipeline.reportFailure();
             throw new IllegalStateException("index " + dir + " is read-only after an I/O failure (reopen to recover): " + f, f);
         }
     }

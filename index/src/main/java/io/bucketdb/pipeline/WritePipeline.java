@@ -81,6 +81,8 @@ public final class WritePipeline implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** The first journal or table failure; set once, never cleared. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Whether some call has failed with (or been refused for) {@link #failure}: then its owner knows. */
+    private volatile boolean failureReported;
     private volatile boolean closed;
 
     /** Called on the writer thread at the end of every batch, after its operations and tasks. */
@@ -280,6 +282,19 @@ public final class WritePipeline implements AutoCloseable {
         return failure.get();
     }
 
+    /**
+     * Whether a caller has seen the failure (a call failed or was refused because of it). A failure in
+     * the work after a batch (its checkpoint) fails no call of that batch, so nobody may have seen it.
+     */
+    public boolean failureReported() {
+        return failureReported;
+    }
+
+    /** Notes that a caller is being told of the failure. */
+    public void reportFailure() {
+        failureReported = true;
+    }
+
     public boolean isReadOnly() {
         return failure.get() != null;
     }
@@ -448,6 +463,7 @@ public final class WritePipeline implements AutoCloseable {
     private void checkWritable() {
         Throwable f = failure.get();
         if (f != null) {
+            failureReported = true;
             throw readOnly(f);
         }
     }
@@ -601,6 +617,7 @@ public final class WritePipeline implements AutoCloseable {
         }
 
         private void fail(WriteEvent e, Throwable t) {
+            failureReported = true;
             if (e.waiter != null) {
                 e.waiter.fail(t);
             } else {
@@ -641,6 +658,7 @@ public final class WritePipeline implements AutoCloseable {
             failure.compareAndSet(null, ex);
             CompletableFuture<Object> f = event.future;
             if (f != null) {
+                failureReported = true;
                 f.completeExceptionally(ex);
             }
         }
