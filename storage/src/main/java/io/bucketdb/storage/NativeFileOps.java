@@ -42,7 +42,7 @@ public final class NativeFileOps {
     private NativeFileOps() {
     }
 
-    /** Whether the native calls are bound: Linux, a known architecture and native access enabled. */
+    /** {@return whether the native calls are bound: Linux, a known architecture and native access enabled} */
     public static boolean isAvailable() {
         return BINDINGS.isPresent();
     }
@@ -56,6 +56,8 @@ public final class NativeFileOps {
      * @return {@code false} if native calls are unavailable (nothing was done; remap instead)
      * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
      * @throws IOException if {@code madvise} reports an error
+     *
+     * @param segment a page-aligned slice of a private mapping
      */
     public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
         if (BINDINGS.isEmpty()) {
