@@ -29,10 +29,9 @@ public interface DurableFile extends Closeable {
     /**
      * Reads {@code dst.remaining()} bytes starting at {@code position}.
      *
-     * @throws java.io.EOFException if the file ends before {@code dst} is full
-     *
      * @param position the file offset of the first byte to read
      * @param dst the buffer to fill from position to limit; its position advances to its limit
+     * @throws java.io.EOFException if the file ends before {@code dst} is full
      * @throws IOException if the read fails
      */
     void read(long position, ByteBuffer dst) throws IOException;

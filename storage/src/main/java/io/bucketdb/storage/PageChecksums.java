@@ -168,13 +168,12 @@ public final class PageChecksums {
     /**
      * Reads the page checksum file of {@code generation} from {@code dir}.
      *
-     * @throws CorruptIndexException if the file is missing, written for another generation or page size,
-     *                               too short for its page count, or fails either CRC32C
-     *
      * @param io the durable I/O that reads the file
      * @param dir the index directory
      * @param generation the checkpoint generation the table header names
      * @return the checksums read
+     * @throws CorruptIndexException if the file is missing, written for another generation or page size,
+     *                               too short for its page count, or fails either CRC32C
      * @throws IOException if reading fails
      */
     public static PageChecksums load(DurableIO io, Path dir, long generation) throws IOException {
