@@ -26,8 +26,8 @@ public final class Header {
     /** Log2 of the buckets in one piece of a bucket array (see {@link TableGeometry#pieceShift}). */
     public int pieceShift;
     /**
-     * Log2 of the boundary that no piece or overflow page straddles, {@link TableGeometry#MIN_ALIGN_SHIFT} to {@link
-     * TableGeometry#MAX_ALIGN_SHIFT}.
+     * Log2 of the boundary that no piece or overflow page straddles, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     * {@link TableGeometry#MAX_ALIGN_SHIFT}.
      */
     public int alignShift;
     /** Seed of the key hash, chosen at creation and never changed. */
@@ -45,9 +45,9 @@ public final class Header {
     public int flags;
     /** Number of entries in the table. */
     public long count;
-    /** Overflow buckets in use by chains. */
+    /** Overflow buckets in the chains of the current array; a same-size growth starts when it reaches 2^B. */
     public long noverflow;
-    /** Overflow buckets ever allocated, in use or on the free list. */
+    /** Overflow buckets in use, in the chains of the current and (while growing) the old array. */
     public long overflowBuckets;
     /** While growing, old buckets with an index below this are evacuated (0 to 2^oldB). */
     public long nevacuate;
@@ -57,7 +57,10 @@ public final class Header {
     public long oldBucketDir;
     /** End of the allocated space: the file offset where the next fresh allocation starts. */
     public long fileEnd;
-    /** Bytes freed that allocation cannot reuse; compaction reclaims them. */
+    /**
+     * Bytes lost to alignment gaps between extents (space skipped so an extent does not straddle an alignment
+     * boundary).
+     */
     public long wastedBytes;
     /** File offset of the first free overflow bucket, 0 for an empty free list. */
     public long ovfFreeHead;
@@ -226,8 +229,8 @@ public final class Header {
     }
 
     /**
-     * The CRC32C stored in a slot, where its format version keeps it (version 1: {@link
-     * HeaderLayout#V1_CHECKSUM_OFFSET}).
+     * The CRC32C stored in a slot, where its format version keeps it (version 1:
+     * {@link HeaderLayout#V1_CHECKSUM_OFFSET}).
      *
      * @param slot the bytes of one header slot, from position 0
      * @return the stored checksum

@@ -95,13 +95,13 @@ public final class HeaderLayout {
     /** Byte 12 of a slot, 4 bytes: {@code slotSize}, always {@link #SLOT_SIZE}. */
     public static final int SLOT_SIZE_OFFSET = 12;
     /**
-     * Byte 16 of a slot, 4 bytes: {@code keyWidth}, bytes of a key slot in a bucket (1 to {@link
-     * BucketLayout#MAX_WIDTH}).
+     * Byte 16 of a slot, 4 bytes: {@code keyWidth}, bytes of a key slot in a bucket (1 to
+     * {@link BucketLayout#MAX_WIDTH}).
      */
     public static final int KEY_WIDTH_OFFSET = 16;
     /**
-     * Byte 20 of a slot, 4 bytes: {@code valueWidth}, bytes of a value slot in a bucket (0 to {@link
-     * BucketLayout#MAX_WIDTH}).
+     * Byte 20 of a slot, 4 bytes: {@code valueWidth}, bytes of a value slot in a bucket (0 to
+     * {@link BucketLayout#MAX_WIDTH}).
      */
     public static final int VALUE_WIDTH_OFFSET = 20;
     /** Byte 24 of a slot, 4 bytes: {@code pieceShift}, log2 of the buckets in one piece of a bucket array. */
@@ -122,15 +122,20 @@ public final class HeaderLayout {
     public static final int FLAGS_OFFSET = 52;
     /** Byte 56 of a slot, 8 bytes: {@code count}, the number of entries in the table. */
     public static final int COUNT_OFFSET = 56;
-    /** Byte 64 of a slot, 8 bytes: {@code noverflow}, overflow buckets in use by chains. */
+    /**
+     * Byte 64 of a slot, 8 bytes: {@code noverflow}, overflow buckets in the chains of the current array (Go's
+     * same-size growth trigger).
+     */
     public static final int NOVERFLOW_OFFSET = 64;
-    /** Byte 72 of a slot, 8 bytes: {@code overflowBuckets}, overflow buckets ever allocated (in use or free). */
+    /**
+     * Byte 72 of a slot, 8 bytes: {@code overflowBuckets}, overflow buckets in use, in the current and the old array.
+     */
     public static final int OVERFLOW_BUCKETS_OFFSET = 72;
     /** Byte 80 of a slot, 8 bytes: {@code nevacuate}, old buckets below this index are evacuated (0 to 2^oldB). */
     public static final int NEVACUATE_OFFSET = 80;
     /**
-     * Byte 88 of a slot, 8 bytes: {@code bucketDir}, file offset of the current bucket array's directory ({@link
-     * DirectoryLayout}).
+     * Byte 88 of a slot, 8 bytes: {@code bucketDir}, file offset of the current bucket array's directory
+     * ({@link DirectoryLayout}).
      */
     public static final int BUCKET_DIR_OFFSET = 88;
     /**
@@ -139,15 +144,15 @@ public final class HeaderLayout {
     public static final int OLD_BUCKET_DIR_OFFSET = 96;
     /** Byte 104 of a slot, 8 bytes: {@code fileEnd}, the end of allocated space (at least {@link #DATA_START}). */
     public static final int FILE_END_OFFSET = 104;
-    /** Byte 112 of a slot, 8 bytes: {@code wastedBytes}, bytes freed but not reusable (what compaction reclaims). */
+    /** Byte 112 of a slot, 8 bytes: {@code wastedBytes}, bytes lost to alignment gaps between extents. */
     public static final int WASTED_BYTES_OFFSET = 112;
     /** Byte 120 of a slot, 8 bytes: {@code ovfFreeHead}, file offset of the first free overflow bucket, 0 for none. */
     public static final int OVF_FREE_HEAD_OFFSET = 120;
     /** Byte 128 of a slot, 8 bytes: {@code ovfFreeCount}, overflow buckets on the free list. */
     public static final int OVF_FREE_COUNT_OFFSET = 128;
     /**
-     * Byte 136 of a slot, 8 bytes: {@code ovfPageHead}, file offset of the newest overflow page ({@link
-     * OverflowPageLayout}), 0 for none.
+     * Byte 136 of a slot, 8 bytes: {@code ovfPageHead}, file offset of the newest overflow page
+     * ({@link OverflowPageLayout}), 0 for none.
      */
     public static final int OVF_PAGE_HEAD_OFFSET = 136;
     /** Byte 144 of a slot, 8 bytes: {@code ovfPageCount}, overflow pages allocated. */

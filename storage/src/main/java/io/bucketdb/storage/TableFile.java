@@ -49,8 +49,8 @@ public final class TableFile implements AutoCloseable {
      * @param path the file to create; it must not exist
      * @param keyWidth bytes of a key slot, 1 to {@link BucketLayout#MAX_WIDTH}
      * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}
-     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to {@link
-     *     TableGeometry#MAX_ALIGN_SHIFT}
+     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     *     {@link TableGeometry#MAX_ALIGN_SHIFT}
      * @param hashSeed the seed of the key hash, stored in the header
      * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping}), at least {@code alignShift}
      * @return the open table file, mapped up to {@link HeaderLayout#DATA_START}, with no header written yet
@@ -72,10 +72,10 @@ public final class TableFile implements AutoCloseable {
      * @param path the file to create; it must not exist
      * @param keyWidth bytes of a key slot, 1 to {@link BucketLayout#MAX_WIDTH}
      * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}
-     * @param flags the header's format flags, a combination of {@link HeaderLayout#VAR_KEYS} and {@link
-     *     HeaderLayout#VAR_VALUES}
-     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to {@link
-     *     TableGeometry#MAX_ALIGN_SHIFT}
+     * @param flags the header's format flags, a combination of {@link HeaderLayout#VAR_KEYS} and
+     *     {@link HeaderLayout#VAR_VALUES}
+     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     *     {@link TableGeometry#MAX_ALIGN_SHIFT}
      * @param hashSeed the seed of the key hash, stored in the header
      * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping}), at least {@code alignShift}
      * @return the open table file, mapped up to {@link HeaderLayout#DATA_START}, with no header written yet
