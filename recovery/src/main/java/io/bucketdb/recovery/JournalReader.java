@@ -68,12 +68,13 @@ public final class JournalReader {
      *
      * @param afterLsn the checkpoint LSN: records up to it are already in the table image; the journal
      *                 must hold every record after it
-     * @param policy what to do about damage: fail, or stop before it
+     * @param policy what to do about damage: {@link DamagePolicy#FAIL} throws, {@link DamagePolicy#TRUNCATE} cuts the
+     *               journal there
      * @param consumer receives each record with its LSN
      * @return what was replayed, and what was dropped as a torn tail or under the policy
      * @throws CorruptIndexException if the journal is damaged (with {@link DamagePolicy#FAIL}), misses
      *                               records after {@code afterLsn}, or cannot be read by this version
-     * @throws IOException if a segment cannot be read
+     * @throws IOException if a segment cannot be read, or the consumer throws to stop the replay
      */
     public ReplayReport replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) throws IOException {
         return new Replay(afterLsn, policy, consumer).run();
