@@ -66,14 +66,24 @@ public final class Checkpointer {
         this.dwPath = directory.resolve(FILE_NAME);
     }
 
-    /** Makes checkpoints carry on from {@code checksums}: those of the checkpoint the table file holds. */
+    /**
+     * Makes checkpoints carry on from {@code checksums}: those of the checkpoint the table file holds.
+     *
+     * @param checksums the page checksums loaded (or rebuilt) on open; checkpoints update them
+     */
     public void useChecksums(PageChecksums checksums) {
         this.checksums = checksums;
     }
 
     /**
-     * What a checkpoint did: pages written, bytes written to the double-write and table files, the new
-     * generation and LSN, pages the writer copied before changing them, and pages released.
+     * What a checkpoint did.
+     *
+     * @param pages table pages written (through the double-write file, then in place)
+     * @param bytesWritten bytes written to the double-write and table files
+     * @param generation the generation of the header the checkpoint installed
+     * @param checkpointLsn the journal LSN the installed header covers
+     * @param writerCopies pages the writer copied before changing them while the checkpoint ran
+     * @param released pages whose private copies were released after the write-back
      */
     public record Result(long pages, long bytesWritten, long generation, long checkpointLsn, long writerCopies,
                          long released) {
@@ -84,7 +94,10 @@ public final class Checkpointer {
      * everything applied to the table. The caller makes the journal durable through that LSN before
      * the checkpoint's header is installed (before {@link Checkpoint#run} returns).
      *
+     * @param table the table to checkpoint
+     * @param checkpointLsn the journal LSN of the last record applied to the table
      * @param clean whether the header records a clean close
+     * @return the checkpoint, to {@link Checkpoint#run} on any thread and then finish or abandon on the writer
      */
     public Checkpoint begin(TableFile table, long checkpointLsn, boolean clean) {
         Header next = table.header().copy();
@@ -97,7 +110,15 @@ public final class Checkpointer {
         return new Checkpoint(table, next, slot, next.encode(), snapshot);
     }
 
-    /** Begins and runs a checkpoint on this thread, the writer, and finishes it. */
+    /**
+     * Begins and runs a checkpoint on this thread, the writer, and finishes it.
+     *
+     * @param table the table to checkpoint
+     * @param checkpointLsn the journal LSN of the last record applied to the table, durable already
+     * @param clean whether the header records a clean close
+     * @return what the checkpoint did
+     * @throws IOException if the checkpoint's I/O fails (the checkpoint is then abandoned)
+     */
     public Result checkpoint(TableFile table, long checkpointLsn, boolean clean) throws IOException {
         Checkpoint c = begin(table, checkpointLsn, clean);
         c.background = false;
@@ -135,7 +156,7 @@ public final class Checkpointer {
             return next.checkpointLsn;
         }
 
-        /** Pages this checkpoint writes. */
+        /** {@return the number of table pages this checkpoint writes} */
         public int pages() {
             return snapshot.size();
         }
@@ -144,6 +165,9 @@ public final class Checkpointer {
          * Does the checkpoint's I/O. Any thread, while the writer goes on; if it throws, the table file
          * still holds the previous checkpoint (or a complete double-write batch that recovery finishes)
          * and the caller must {@link #abandon} this checkpoint and stop acknowledging writes.
+         *
+         * @return what the checkpoint did
+         * @throws IOException if a write or force fails
          */
         public Result run() throws IOException {
             CheckpointEvent event = new CheckpointEvent();
@@ -274,7 +298,11 @@ public final class Checkpointer {
         return dw;
     }
 
-    /** Closes the double-write file. */
+    /**
+     * Closes the double-write file.
+     *
+     * @throws IOException if closing the file fails
+     */
     public void close() throws IOException {
         if (dw != null) {
             dw.close();
@@ -288,7 +316,13 @@ public final class Checkpointer {
         return (int) crc.getValue();
     }
 
-    /** What {@link #finishPending} found. */
+    /**
+     * What {@link #finishPending} found.
+     *
+     * @param finished whether a complete, newer batch was found and written in place
+     * @param pages the pages it wrote in place, 0 if none
+     * @param generation the generation of the header it installed, 0 if none
+     */
     public record Pending(boolean finished, long pages, long generation) {
     }
 
@@ -296,6 +330,12 @@ public final class Checkpointer {
      * On open, before the table is mapped: if the double-write file holds a complete batch newer
      * than every valid header of {@code tablePath}, writes its pages and header in place and forces,
      * finishing a checkpoint that a crash interrupted. Returns what it did.
+     *
+     * @param io the durable I/O every byte goes through
+     * @param directory the index directory, where the double-write file lives
+     * @param tablePath the table file
+     * @return what it found and did
+     * @throws IOException if reading the double-write file or writing the table file fails
      */
     public static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
         Path path = directory.resolve(FILE_NAME);

@@ -35,30 +35,48 @@ package io.bucketdb.recovery;
  * older header over newer pages.
  */
 public final class DoubleWriteLayout {
+    /** Name of the double-write file in the index directory. */
     public static final String FILE_NAME = "doublewrite.bdb";
     /** "BDBDWRT1" read as a little-endian long. */
     public static final long MAGIC = 0x3154525744424442L;
+    /** The format version this code writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Byte 0, 8 bytes: {@code magic}, always {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
+    /** Byte 8, 4 bytes: {@code formatVersion}, {@link #FORMAT_VERSION}. */
     public static final int FORMAT_VERSION_OFFSET = 8;
+    /** Byte 12, 4 bytes: {@code pageCount}, the number of table pages in the batch. */
     public static final int PAGE_COUNT_OFFSET = 12;
+    /** Byte 16, 8 bytes: {@code generation}, the generation of the header the batch installs. */
     public static final int GENERATION_OFFSET = 16;
+    /** Byte 24, 8 bytes: {@code checkpointLsn}, the journal LSN that header's state includes. */
     public static final int CHECKPOINT_LSN_OFFSET = 24;
+    /** Byte 32, 4 bytes: {@code headerSlot}, the table header slot the image goes to (0 = A, 1 = B). */
     public static final int HEADER_SLOT_OFFSET = 32;
+    /** Byte 36, 4 bytes: {@code bodyChecksum}, CRC32C of the body's {@code bodyLength} bytes. */
     public static final int BODY_CHECKSUM_OFFSET = 36;
+    /** Byte 40, 8 bytes: {@code bodyLength}, bytes of the body: page list, header image and page images. */
     public static final int BODY_LENGTH_OFFSET = 40;
+    /** Byte 48, 4 bytes: {@code headerImageChecksum}, the header image's own CRC32C, repeated (see above). */
     public static final int HEADER_IMAGE_CHECKSUM_OFFSET = 48;
+    /** Byte 52, 4 bytes: {@code checksum}, CRC32C of header bytes {@code [0, 52)}. */
     public static final int CHECKSUM_OFFSET = 52;
+    /** Bytes of the file header's fields (56); the rest of the first page is zero. */
     public static final int SIZE = 56;
     /** Where the body starts. */
     public static final int BODY = 4096;
+    /** Bytes of a page: of each page image and of the unit the page list is padded to. */
     public static final int PAGE = 4096;
 
     private DoubleWriteLayout() {
     }
 
-    /** Bytes of the page-number list, padded to whole pages. */
+    /**
+     * {@return bytes of the page-number list for {@code pages} pages, padded to whole pages}
+     *
+     * @param pages the number of pages in the batch
+     */
     public static long pageListBytes(long pages) {
         return (pages * 8 + PAGE - 1) / PAGE * PAGE;
     }

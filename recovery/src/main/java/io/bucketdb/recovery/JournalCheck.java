@@ -19,7 +19,7 @@ import java.nio.file.Path;
 public record JournalCheck(CorruptIndexException damage, Path tornFile, long tornOffset, long tornBytes, long records,
                            long recordBytes, long lastLsn) {
 
-    /** Whether an open would refuse the journal. */
+    /** {@return whether an open would refuse the journal: {@link #damage()} is set} */
     public boolean damaged() {
         return damage != null;
     }

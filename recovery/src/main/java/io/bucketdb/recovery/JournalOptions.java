@@ -44,7 +44,10 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
         }
     }
 
-    /** 64 MiB segments, keys up to 64 KiB, values up to 256 MiB, a 1 MiB buffer, two spare segments. */
+    /**
+     * {@return the defaults: 64 MiB segments, keys up to 64 KiB, values up to 256 MiB, a 1 MiB buffer, two spare
+     * segments}
+     */
     public static JournalOptions defaults() {
         return new JournalOptions(DEFAULT_SEGMENT_SIZE, DEFAULT_MAX_KEY_LENGTH, DEFAULT_MAX_VALUE_LENGTH,
                 DEFAULT_BUFFER_SIZE, DEFAULT_MAX_SPARE_SEGMENTS);
@@ -100,7 +103,7 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
         return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, bufferSize, count);
     }
 
-    /** The largest frame length a valid record can have; a reader treats any larger length as invalid. */
+    /** {@return the largest frame length a valid record can have; a reader treats any larger length as invalid} */
     public int maxFrameLength() {
         return (int) JournalRecordLayout.frameLength((long) JournalRecordLayout.PUT_KEY_OFFSET
                 + maxKeyLength + maxValueLength);

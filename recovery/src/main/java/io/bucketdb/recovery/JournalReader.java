@@ -68,8 +68,13 @@ public final class JournalReader {
      *
      * @param afterLsn the checkpoint LSN: records up to it are already in the table image; the journal
      *                 must hold every record after it
+     * @param policy what to do about damage: {@link DamagePolicy#FAIL} throws, {@link DamagePolicy#TRUNCATE} cuts the
+     *               journal there
+     * @param consumer receives each record with its LSN
+     * @return what was replayed, and what was dropped as a torn tail or under the policy
      * @throws CorruptIndexException if the journal is damaged (with {@link DamagePolicy#FAIL}), misses
      *                               records after {@code afterLsn}, or cannot be read by this version
+     * @throws IOException if a segment cannot be read, or the consumer throws to stop the replay
      */
     public ReplayReport replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) throws IOException {
         return new Replay(afterLsn, policy, consumer).run();
@@ -80,6 +85,8 @@ public final class JournalReader {
      * does on open, reading only: {@code bucketdb verify} calls damage what an open would refuse, and a
      * torn tail what an open would drop.
      *
+     * @param afterLsn the checkpoint LSN, as for {@link #replay}
+     * @return the damage, torn tail and records an open would find
      * @throws IOException if a segment cannot be read (the file system failed, or a live writer recycled
      *                     a segment meanwhile): that is not damage
      */

@@ -13,7 +13,12 @@ import java.util.HexFormat;
  */
 public sealed interface JournalRecord {
 
-    /** Maps {@code key} to {@code value}. */
+    /**
+     * Maps {@code key} to {@code value}.
+     *
+     * @param key the key's bytes
+     * @param value the value's bytes
+     */
     record Put(byte[] key, byte[] value) implements JournalRecord {
         /**
          * Checks the components.
@@ -42,7 +47,11 @@ public sealed interface JournalRecord {
         }
     }
 
-    /** Removes {@code key}. */
+    /**
+     * Removes {@code key}.
+     *
+     * @param key the key's bytes
+     */
     record Delete(byte[] key) implements JournalRecord {
         /**
          * Checks the components.
@@ -71,7 +80,11 @@ public sealed interface JournalRecord {
         }
     }
 
-    /** The next {@code count} records form one atomic batch, ended by {@link BatchCommit}. */
+    /**
+     * The next {@code count} records form one atomic batch, ended by {@link BatchCommit}.
+     *
+     * @param count the records in the batch, at least 0
+     */
     record BatchBegin(int count) implements JournalRecord {
         /**
          * Checks the components.
@@ -89,7 +102,12 @@ public sealed interface JournalRecord {
     record BatchCommit() implements JournalRecord {
     }
 
-    /** Growth starts: to {@code 2^newB} buckets, or a same-size grow that packs overflow chains. */
+    /**
+     * Growth starts: to {@code 2^newB} buckets, or a same-size grow that packs overflow chains.
+     *
+     * @param newB log2 of the bucket count after the growth, 0 to 63
+     * @param sameSize true for a same-size growth (B stays), false for a doubling
+     */
     record GrowBegin(int newB, boolean sameSize) implements JournalRecord {
         /**
          * Checks the components.
@@ -103,7 +121,11 @@ public sealed interface JournalRecord {
         }
     }
 
-    /** Old bucket {@code oldBucket} has been evacuated during the current growth. */
+    /**
+     * Old bucket {@code oldBucket} has been evacuated during the current growth.
+     *
+     * @param oldBucket the index of the old bucket, at least 0
+     */
     record Evacuated(long oldBucket) implements JournalRecord {
         /**
          * Checks the components.
@@ -121,7 +143,11 @@ public sealed interface JournalRecord {
     record GrowEnd() implements JournalRecord {
     }
 
-    /** A checkpoint covering every record up to {@code checkpointLsn} has been made durable. */
+    /**
+     * A checkpoint covering every record up to {@code checkpointLsn} has been made durable.
+     *
+     * @param checkpointLsn the LSN the checkpoint's table image includes
+     */
     record Checkpoint(long checkpointLsn) implements JournalRecord {
         /**
          * Checks the components.

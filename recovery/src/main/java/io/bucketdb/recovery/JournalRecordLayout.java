@@ -54,13 +54,21 @@ package io.bucketdb.recovery;
  * The {@code long → long} path writes its 8-byte keys and values as PUT/DELETE with little-endian bytes.
  */
 public final class JournalRecordLayout {
+    /** Record type: a put of one key and value. */
     public static final byte TYPE_PUT = 1;
+    /** Record type: a delete of one key. */
     public static final byte TYPE_DELETE = 2;
+    /** Record type: the start of a batch of the given number of records, applied all or none. */
     public static final byte TYPE_BATCH_BEGIN = 3;
+    /** Record type: the end of a batch; a batch without it is not replayed. */
     public static final byte TYPE_BATCH_COMMIT = 4;
+    /** Record type: a growth starts (to a new B, or same-size). */
     public static final byte TYPE_GROW_BEGIN = 5;
+    /** Record type: one old bucket was evacuated. */
     public static final byte TYPE_EVACUATED = 6;
+    /** Record type: the growth in progress finished. */
     public static final byte TYPE_GROW_END = 7;
+    /** Record type: a checkpoint including every record up to the given LSN completed. */
     public static final byte TYPE_CHECKPOINT = 8;
 
     /**
@@ -73,13 +81,19 @@ public final class JournalRecordLayout {
     /** Every flag bit this version defines. */
     public static final byte KNOWN_FLAGS = FLAG_AFTER_FORCE;
 
+    /** Bytes 0 to 3 of a frame: Frame Length (u32). */
     public static final int FRAME_LENGTH_OFFSET;
+    /** Byte 4 of a frame: Type, one of the {@code TYPE_} constants. */
     public static final int TYPE_OFFSET;
+    /** Byte 5 of a frame: Flags, bits of {@link #KNOWN_FLAGS}. */
     public static final int FLAGS_OFFSET;
+    /** Bytes 6 and 7 of a frame: Reserved, zero. */
     public static final int RESERVED_OFFSET;
+    /** Bytes 8 to 15 of a frame: LSN (u64). */
     public static final int LSN_OFFSET;
     /** Where the payload starts; also the length of the frame header. */
     public static final int PAYLOAD_OFFSET;
+    /** Bytes of the CRC32C that follows the payload. */
     public static final int CRC_LENGTH = Integer.BYTES;
     /** Every frame starts at a multiple of this, counted from the start of the segment file. */
     public static final int ALIGNMENT = 8;
@@ -113,22 +127,38 @@ public final class JournalRecordLayout {
     private JournalRecordLayout() {
     }
 
-    /** Frame length of a record with {@code payloadLength} payload bytes. */
+    /**
+     * {@return the frame length of a record with {@code payloadLength} payload bytes (header, payload and CRC)}
+     *
+     * @param payloadLength bytes of the payload, at least 0
+     */
     public static long frameLength(long payloadLength) {
         return PAYLOAD_OFFSET + payloadLength + CRC_LENGTH;
     }
 
-    /** Distance from the start of a frame of {@code frameLength} to the start of the next one. */
+    /**
+     * {@return the distance from the start of a frame of {@code frameLength} bytes to the start of the next one}
+     *
+     * @param frameLength the frame length, at least {@link #MIN_FRAME_LENGTH}
+     */
     public static int alignedLength(int frameLength) {
         return (frameLength + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
-    /** Offset of the CRC within a frame of {@code frameLength}. */
+    /**
+     * {@return the offset of the CRC within a frame of {@code frameLength} bytes}
+     *
+     * @param frameLength the frame length
+     */
     public static int crcOffset(int frameLength) {
         return frameLength - CRC_LENGTH;
     }
 
-    /** Whether {@code type} is one of the {@code TYPE_} constants. */
+    /**
+     * {@return whether {@code type} is one of the {@code TYPE_} constants}
+     *
+     * @param type a frame's Type byte
+     */
     public static boolean isKnownType(byte type) {
         return type >= TYPE_PUT && type <= TYPE_CHECKPOINT;
     }

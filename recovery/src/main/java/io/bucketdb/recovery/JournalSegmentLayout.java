@@ -52,13 +52,21 @@ public final class JournalSegmentLayout {
     /** The only format version this build writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Bytes 0 to 7: Magic, {@link #MAGIC}. */
     public static final int MAGIC_OFFSET;
+    /** Bytes 8 to 11: Format Version, {@link #FORMAT_VERSION}. */
     public static final int FORMAT_VERSION_OFFSET;
+    /** Bytes 12 to 15: Reserved, zero. */
     public static final int RESERVED_OFFSET;
+    /** Bytes 16 to 23: Segment Sequence, the number in the file name. */
     public static final int SEQUENCE_OFFSET;
+    /** Bytes 24 to 31: Salt, the random epoch every record CRC of this life of the file covers. */
     public static final int SALT_OFFSET;
+    /** Bytes 32 to 39: First LSN, the LSN of the segment's first record. */
     public static final int FIRST_LSN_OFFSET;
+    /** Bytes 40 to 43: Header CRC32C, over bytes {@code [0, 40)}. */
     public static final int HEADER_CRC_OFFSET;
+    /** Bytes 44 to 47: Padding, zero, so the first frame starts 8-byte aligned at byte 48. */
     public static final int PADDING_OFFSET;
     /** Length of the header; the first frame starts here. */
     public static final int HEADER_LENGTH;
@@ -91,6 +99,7 @@ public final class JournalSegmentLayout {
      * Checks that a segment of {@code segmentSize} bytes can hold its header and at least one smallest
      * frame, and keeps frames 8-byte aligned.
      *
+     * @param segmentSize the segment file size in bytes
      * @throws IllegalArgumentException if it cannot
      */
     public static void checkSegmentSize(long segmentSize) {

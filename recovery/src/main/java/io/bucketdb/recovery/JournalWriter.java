@@ -110,9 +110,14 @@ public final class JournalWriter implements Closeable {
      * otherwise a valid leftover frame from before the crash could line up with the new records and be
      * replayed as if it had been written after them.
      *
+     * @param io the durable I/O every journal byte goes through
+     * @param directory the index directory, where the segments live
+     * @param options segment size, record limits, buffer size and spare segments
      * @param checkpointLsn the LSN of the table image's checkpoint; a new journal starts after it
+     * @return the writer, positioned after the last valid record (or at the start of a new journal)
      * @throws CorruptIndexException if the last segment is damaged (replay it with
      *                               {@link DamagePolicy#TRUNCATE} first) or ends before the checkpoint
+     * @throws IOException if a segment cannot be read, zeroed, created or forced
      */
     public static JournalWriter open(DurableIO io, Path directory, JournalOptions options, long checkpointLsn)
             throws IOException {
@@ -204,27 +209,27 @@ public final class JournalWriter implements Closeable {
         io.syncDirectory(directory);
     }
 
-    /** Bytes of frames appended since this writer was opened; the owner's thread only. */
+    /** {@return bytes of frames appended since this writer was opened, padding included; the owner's thread only} */
     public long bytesAppended() {
         return bytesAppended;
     }
 
-    /** LSN of the last record appended (buffered or not); the checkpoint LSN before the first one. */
+    /** {@return the LSN of the last record appended (buffered or not); the checkpoint LSN before the first one} */
     public long lastLsn() {
         return lastLsn;
     }
 
-    /** LSN of the last record handed to the file system by {@link #flush()}. Safe from any thread. */
+    /** {@return the LSN of the last record handed to the file system by {@link #flush()}; safe from any thread} */
     public long writtenLsn() {
         return writtenLsn;
     }
 
-    /** LSN of the last record covered by a successful force. Safe from any thread. */
+    /** {@return the LSN of the last record covered by a successful force; safe from any thread} */
     public long durableLsn() {
         return durableLsn;
     }
 
-    /** Whether an earlier write or force failed; then every call but these getters throws. */
+    /** {@return whether an earlier write or force failed; then every call but these getters throws} */
     public boolean failed() {
         return failure != null;
     }
@@ -232,8 +237,10 @@ public final class JournalWriter implements Closeable {
     /**
      * Appends {@code record} to the batch.
      *
+     * @param record the record to append; its arrays must not change until this returns
      * @return its LSN
      * @throws IllegalArgumentException if a key or value exceeds the {@link JournalOptions} limits
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long append(JournalRecord record) throws IOException {
         return switch (record) {
@@ -248,12 +255,28 @@ public final class JournalWriter implements Closeable {
         };
     }
 
-    /** Appends a PUT of {@code key → value}; copies both. */
+    /**
+     * Appends a PUT of {@code key → value}; copies both.
+     *
+     * @param key the key's bytes
+     * @param value the value's bytes
+     * @return the record's LSN
+     * @throws IllegalArgumentException if the key or value exceeds the {@link JournalOptions} limits
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
+     */
     public long appendPut(byte[] key, byte[] value) throws IOException {
         return appendPut(MemorySegment.ofArray(key), MemorySegment.ofArray(value));
     }
 
-    /** Appends a PUT of {@code key → value} (all bytes of each segment); copies both, allocates nothing. */
+    /**
+     * Appends a PUT of {@code key → value} (all bytes of each segment); copies both, allocates nothing.
+     *
+     * @param key the key's bytes
+     * @param value the value's bytes
+     * @return the record's LSN
+     * @throws IllegalArgumentException if the key or value exceeds the {@link JournalOptions} limits
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
+     */
     public long appendPut(MemorySegment key, MemorySegment value) throws IOException {
         long keyLength = checkKey(key.byteSize());
         if (value.byteSize() > options.maxValueLength()) {
@@ -271,6 +294,11 @@ public final class JournalWriter implements Closeable {
     /**
      * Appends a PUT of the 8-byte little-endian {@code key} to the 8-byte little-endian {@code value};
      * allocates nothing. Replays as {@link Put} with 8-byte arrays.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the record's LSN
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendPutLong(long key, long value) throws IOException {
         long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + 2 * Long.BYTES);
@@ -281,12 +309,26 @@ public final class JournalWriter implements Closeable {
         return end();
     }
 
-    /** Appends a DELETE of {@code key}; copies it. */
+    /**
+     * Appends a DELETE of {@code key}; copies it.
+     *
+     * @param key the key's bytes
+     * @return the record's LSN
+     * @throws IllegalArgumentException if the key exceeds the {@link JournalOptions} limit
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
+     */
     public long appendDelete(byte[] key) throws IOException {
         return appendDelete(MemorySegment.ofArray(key));
     }
 
-    /** Appends a DELETE of {@code key} (all bytes of the segment); copies it, allocates nothing. */
+    /**
+     * Appends a DELETE of {@code key} (all bytes of the segment); copies it, allocates nothing.
+     *
+     * @param key the key's bytes
+     * @return the record's LSN
+     * @throws IllegalArgumentException if the key exceeds the {@link JournalOptions} limit
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
+     */
     public long appendDelete(MemorySegment key) throws IOException {
         long keyLength = checkKey(key.byteSize());
         long payload = begin(TYPE_DELETE, (int) keyLength);
@@ -294,7 +336,13 @@ public final class JournalWriter implements Closeable {
         return end();
     }
 
-    /** Appends a DELETE of the 8-byte little-endian {@code key}; allocates nothing. */
+    /**
+     * Appends a DELETE of the 8-byte little-endian {@code key}; allocates nothing.
+     *
+     * @param key the key
+     * @return the record's LSN
+     * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
+     */
     public long appendDeleteLong(long key) throws IOException {
         long payload = begin(TYPE_DELETE, Long.BYTES);
         buffer.memory().set(U64, payload, key);
@@ -339,6 +387,9 @@ public final class JournalWriter implements Closeable {
     /**
      * Writes the buffered batch: one {@link DurableFile#write}, or one per segment where the batch rolls
      * into a new one. Not durable until {@link #sync()}.
+     *
+     * @throws IOException if the journal failed earlier or is closed, or the write or a segment roll fails
+     *                     (the journal then stays failed)
      */
     public void flush() throws IOException {
         checkUsable();
@@ -365,6 +416,9 @@ public final class JournalWriter implements Closeable {
     /**
      * Flushes, then forces the current segment if anything written is not durable yet: one force per
      * batch. {@link #durableLsn()} advances only when the force returns normally.
+     *
+     * @throws IOException if the journal failed earlier or is closed, or the write or force fails (the journal
+     *                     then stays failed)
      */
     public void sync() throws IOException {
         flush();
@@ -444,7 +498,9 @@ public final class JournalWriter implements Closeable {
      * {@link JournalOptions#maxSpareSegments()}; the others are deleted. A failure here leaves the
      * journal readable and the writer usable: it only leaves segments that could have been recycled.
      *
+     * @param checkpointLsn the LSN the table file's checkpoint covers
      * @return how many segments were recycled or deleted
+     * @throws IOException if a rename, delete or directory sync fails
      */
     public int recycleBelow(long checkpointLsn) throws IOException {
         checkUsable();

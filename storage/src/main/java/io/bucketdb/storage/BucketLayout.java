@@ -19,6 +19,10 @@ package io.bucketdb.storage;
  * slot {@code i}; its values below {@link #MIN_TOPHASH} are slot states.
  */
 public final class BucketLayout {
+    /**
+     * Slots (key/value pairs) in one bucket, as in Go's map: one tophash byte each, so the tophashes fill one 8-byte
+     * word.
+     */
     public static final int SLOTS = 8;
 
     /** Slot empty, and so is every later slot and overflow bucket of the chain. */
@@ -34,7 +38,9 @@ public final class BucketLayout {
     /** Smallest tophash of a used slot; real tophashes below it are bumped up by this much. */
     public static final int MIN_TOPHASH = 5;
 
+    /** Byte 0 of a bucket, {@link #SLOTS} bytes: {@code tophash}, one byte per slot. */
     public static final int TOPHASH_OFFSET = 0;
+    /** Byte 8 of a bucket, {@code 8K} bytes: {@code keys}, slot {@code i}'s key at {@code 8 + i * K}. */
     public static final int KEYS_OFFSET = SLOTS;
 
     /** Largest key or value width kept inline in a slot. */
@@ -54,7 +60,14 @@ public final class BucketLayout {
         this.size = overflowOffset + 8;
     }
 
-    /** The layout for keys of {@code keyWidth} bytes and values of {@code valueWidth} bytes. */
+    /**
+     * The layout for keys of {@code keyWidth} bytes and values of {@code valueWidth} bytes.
+     *
+     * @param keyWidth the key width K, 1 to {@link #MAX_WIDTH}
+     * @param valueWidth the value width V, 0 to {@link #MAX_WIDTH}
+     * @return the layout
+     * @throws IllegalArgumentException if a width is out of range
+     */
     public static BucketLayout of(int keyWidth, int valueWidth) {
         if (keyWidth < 1 || keyWidth > MAX_WIDTH) {
             throw new IllegalArgumentException("key width must be 1.." + MAX_WIDTH + " bytes, got " + keyWidth);
@@ -85,38 +98,64 @@ public final class BucketLayout {
         return overflowOffset;
     }
 
-    /** Bytes of one bucket. */
+    /** {@return bytes of one bucket: {@code 16 + 8K + 8V}} */
     public int size() {
         return size;
     }
 
-    /** Offset of slot {@code i}'s key from the bucket start. */
+    /**
+     * {@return the offset of slot {@code i}'s key from the bucket start}
+     *
+     * @param i the slot, 0 to {@link #SLOTS} - 1
+     */
     public long keyOffset(int i) {
         return KEYS_OFFSET + (long) i * keyWidth;
     }
 
-    /** Offset of slot {@code i}'s value from the bucket start. */
+    /**
+     * {@return the offset of slot {@code i}'s value from the bucket start}
+     *
+     * @param i the slot, 0 to {@link #SLOTS} - 1
+     */
     public long valueOffset(int i) {
         return valuesOffset + (long) i * valueWidth;
     }
 
-    /** True for tophash bytes that mark an empty slot (emptyRest, emptyOne, evacuatedEmpty). */
+    /**
+     * {@return true for tophash bytes that mark an empty slot (emptyRest, emptyOne, evacuatedEmpty)}
+     *
+     * @param tophash a tophash byte, 0 to 255
+     */
     public static boolean isEmpty(int tophash) {
         return tophash <= EMPTY_ONE || tophash == EVACUATED_EMPTY;
     }
 
-    /** True if a bucket whose first tophash byte is {@code first} has been evacuated. */
+    /**
+     * {@return true if a bucket whose first tophash byte is {@code first} has been evacuated}
+     *
+     * @param first the bucket's tophash byte of slot 0, 0 to 255
+     */
     public static boolean isEvacuated(int first) {
         return first > EMPTY_ONE && first < MIN_TOPHASH;
     }
 
-    /** Go's tophash: the top 8 bits of the hash, bumped above the reserved slot states. */
+    /**
+     * Go's tophash: the top 8 bits of the hash, bumped above the reserved slot states.
+     *
+     * @param hash a key's 64-bit hash
+     * @return the tophash byte, {@link #MIN_TOPHASH} to 255
+     */
     public static int tophash(long hash) {
         int top = (int) (hash >>> 56);
         return top < MIN_TOPHASH ? top + MIN_TOPHASH : top;
     }
 
-    /** A name for a tophash byte, for dumps. */
+    /**
+     * A name for a tophash byte, for dumps.
+     *
+     * @param tophash a tophash byte, 0 to 255
+     * @return the slot state's name (such as {@code emptyRest}), or the byte in hex for a used slot
+     */
     public static String stateName(int tophash) {
         return switch (tophash) {
             case EMPTY_REST -> "emptyRest";

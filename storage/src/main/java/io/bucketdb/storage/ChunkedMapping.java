@@ -55,14 +55,22 @@ public final class ChunkedMapping implements AutoCloseable {
         this.maxChunkStart = 1L << maxShift;
     }
 
-    /** The index of the chunk holding file offset {@code off}. */
+    /**
+     * {@return the index of the chunk holding file offset {@code off}}
+     *
+     * @param off a file offset, at least 0
+     */
     public int chunkIndex(long off) {
         return off < maxChunkStart
                 ? 64 - Long.numberOfLeadingZeros(off >>> baseShift)
                 : (int) (off >>> maxShift) + firstMaxChunk - 1;
     }
 
-    /** The file offset where chunk {@code index} starts. */
+    /**
+     * {@return the file offset where chunk {@code index} starts}
+     *
+     * @param index a chunk index, at least 0
+     */
     public long chunkStart(int index) {
         if (index == 0) {
             return 0;
@@ -70,7 +78,11 @@ public final class ChunkedMapping implements AutoCloseable {
         return index < firstMaxChunk ? 1L << (baseShift + index - 1) : (long) (index - firstMaxChunk + 1) << maxShift;
     }
 
-    /** The size of chunk {@code index} when fully mapped. */
+    /**
+     * {@return the size in bytes of chunk {@code index} when fully mapped}
+     *
+     * @param index a chunk index, at least 0
+     */
     public long chunkSize(int index) {
         if (index == 0) {
             return 1L << baseShift;
@@ -78,32 +90,43 @@ public final class ChunkedMapping implements AutoCloseable {
         return index < firstMaxChunk ? 1L << (baseShift + index - 1) : 1L << maxShift;
     }
 
-    /** The mapped chunks; a volatile read, so a reader sees every chunk mapped before it. */
+    /** {@return the mapped chunks, by index; a volatile read, so a reader sees every chunk mapped before it} */
     public MemorySegment[] chunks() {
         return chunks;
     }
 
-    /** The segment holding file offset {@code off}. */
+    /**
+     * {@return the segment holding file offset {@code off}}
+     *
+     * @param off a mapped file offset
+     */
     public MemorySegment segment(long off) {
         return chunks[chunkIndex(off)];
     }
 
-    /** {@code off} relative to the start of its chunk. */
+    /**
+     * {@return {@code off} relative to the start of its chunk}
+     *
+     * @param off a file offset
+     */
     public long local(long off) {
         return off - chunkStart(chunkIndex(off));
     }
 
-    /** Bytes mapped from the start of the file. */
+    /** {@return the bytes mapped from the start of the file} */
     public long mappedEnd() {
         return mappedEnd;
     }
 
     /**
-     * Maps whole chunks until {@code end} is covered, allocating each in the file first. Read-only
-     * mappings map no further than the file's size (the last chunk may then be partial; it is never
-     * extended because a read-only file does not grow).
+     * Maps whole chunks until {@code end} is covered, allocating each in the file first. Read-only mappings map no
+     * further than the file's size (the last chunk may then be partial; it is never extended because a read-only file
+     * does not grow).
      *
+     * @param end the file offset that must be mapped up to (exclusive)
      * @return true if new chunks were mapped
+     * @throws CorruptIndexException if a read-only file is shorter than {@code end}
+     * @throws IOException if allocating or mapping fails
      */
     public boolean ensureMapped(long end) throws IOException {
         if (end <= mappedEnd) {
@@ -134,7 +157,7 @@ public final class ChunkedMapping implements AutoCloseable {
         return true;
     }
 
-    /** Whether this mapping may be written (private, copy-on-write). */
+    /** {@return whether this mapping may be written (private, copy-on-write)} */
     public boolean writable() {
         return mode == FileChannel.MapMode.PRIVATE;
     }

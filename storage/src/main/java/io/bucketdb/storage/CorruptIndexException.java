@@ -40,12 +40,12 @@ public final class CorruptIndexException extends IOException {
         initCause(cause);
     }
 
-    /** The file that is damaged. */
+    /** {@return the file that is damaged} */
     public Path file() {
         return file;
     }
 
-    /** The byte offset in {@link #file()} where the damage was found. */
+    /** {@return the byte offset in {@link #file()} where the damage was found} */
     public long offset() {
         return offset;
     }

@@ -18,16 +18,25 @@ package io.bucketdb.storage;
 public final class DirectoryLayout {
     /** "BDIR" little-endian. */
     public static final int MAGIC = 0x52494442;
+    /** Byte 0, 4 bytes: {@code magic}, always {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
+    /** Byte 4, 4 bytes: {@code pieceCount}, the number of pieces of the array. */
     public static final int PIECE_COUNT_OFFSET = 4;
+    /** Byte 8, 8 bytes: {@code reserved}, written as zero. */
     public static final int RESERVED_OFFSET = 8;
+    /** Bytes of the directory header (16). */
     public static final int SIZE = 16;
+    /** Offset of piece 0's file offset: the 8-byte offsets follow the header. */
     public static final int PIECES = SIZE;
 
     private DirectoryLayout() {
     }
 
-    /** Bytes of a directory for {@code pieces} pieces. */
+    /**
+     * {@return bytes of a directory for {@code pieces} pieces, header included}
+     *
+     * @param pieces the number of pieces
+     */
     public static long bytes(long pieces) {
         return SIZE + 8 * pieces;
     }

@@ -18,7 +18,12 @@ public final class DirtyPages {
     public DirtyPages() {
     }
 
-    /** Marks the pages covering {@code [off, off + len)}. */
+    /**
+     * Marks the pages covering {@code [off, off + len)}.
+     *
+     * @param off the first file offset about to change
+     * @param len the number of bytes about to change, at least 1
+     */
     public void mark(long off, long len) {
         long first = off >>> ExtentClasses.PAGE_SHIFT;
         long last = (off + len - 1) >>> ExtentClasses.PAGE_SHIFT;
@@ -53,12 +58,12 @@ public final class DirtyPages {
         return word < bits.length && (bits[word] & (1L << page)) != 0;
     }
 
-    /** Number of dirty pages. */
+    /** {@return the number of dirty pages} */
     public long count() {
         return count;
     }
 
-    /** The dirty page numbers in ascending order. */
+    /** {@return the dirty page numbers in ascending order, in a fresh array} */
     public long[] pages() {
         long[] out = new long[(int) count];
         int n = 0;
@@ -76,6 +81,12 @@ public final class DirtyPages {
      * Hands the dirty set to a checkpoint: returns the dirty pages in {@code [firstPage, endPage)},
      * clears the whole set, and makes {@code snapshot} (built over the returned pages by
      * {@code snapshotFactory}) see every page that turns dirty from now on, until {@link #endSnapshot}.
+     *
+     * @param firstPage the first page number the checkpoint writes back
+     * @param endPage the page number after the last one it writes back
+     * @param snapshotFactory builds the snapshot over the dirty pages in the range
+     * @return the snapshot the factory built
+     * @throws IllegalStateException if a snapshot is already running
      */
     public PageSnapshot beginSnapshot(long firstPage, long endPage, java.util.function.Function<long[], PageSnapshot> snapshotFactory) {
         if (snapshot != null) {

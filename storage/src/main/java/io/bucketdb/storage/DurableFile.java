@@ -15,25 +15,41 @@ import java.nio.file.Path;
  */
 public interface DurableFile extends Closeable {
 
-    /** The file's path. */
+    /** {@return the file's path} */
     Path path();
 
-    /** The current size in bytes. */
+    /**
+     * The current size in bytes.
+     *
+     * @return the size
+     * @throws IOException if the size cannot be read
+     */
     long size() throws IOException;
 
     /**
      * Reads {@code dst.remaining()} bytes starting at {@code position}.
      *
+     * @param position the file offset of the first byte to read
+     * @param dst the buffer to fill from position to limit; its position advances to its limit
      * @throws java.io.EOFException if the file ends before {@code dst} is full
+     * @throws IOException if the read fails
      */
     void read(long position, ByteBuffer dst) throws IOException;
 
-    /** Writes all of {@code src.remaining()} bytes at {@code position}; not durable until {@link #force()}. */
+    /**
+     * Writes all of {@code src.remaining()} bytes at {@code position}; not durable until {@link #force()}.
+     *
+     * @param position the file offset of the first byte to write
+     * @param src the bytes from position to limit; its position advances to its limit
+     * @throws IOException if the write fails (the file may then hold part of the bytes)
+     */
     void write(long position, ByteBuffer src) throws IOException;
 
     /**
      * Makes every write and size change made so far durable. If this throws, nothing written since the
      * last successful force may be assumed durable, and the caller must not acknowledge it.
+     *
+     * @throws IOException if the force fails
      */
     void force() throws IOException;
 
@@ -41,10 +57,18 @@ public interface DurableFile extends Closeable {
      * Grows the file to {@code newSize} with its blocks really allocated by the file system, so that
      * mapping the new range can never raise SIGBUS on a full disk: a full disk is an {@code IOException}
      * here instead. New bytes read as zero. Does nothing if the file is already at least that large.
+     *
+     * @param newSize the size in bytes the file must have at least
+     * @throws IOException if the space cannot be allocated (a full disk among others)
      */
     void allocate(long newSize) throws IOException;
 
-    /** Shrinks the file to {@code newSize}. */
+    /**
+     * Shrinks the file to {@code newSize}.
+     *
+     * @param newSize the new size in bytes, at most the current size
+     * @throws IOException if the truncation fails
+     */
     void truncate(long newSize) throws IOException;
 
     /**
@@ -52,6 +76,14 @@ public interface DurableFile extends Closeable {
      * Only {@link FileChannel.MapMode#PRIVATE} (copy-on-write: writes change memory, never the file)
      * and {@link FileChannel.MapMode#READ_ONLY} are allowed; a shared writable mapping would let the
      * OS write pages behind the journal's back. The range must lie within the allocated file.
+     *
+     * @param mode {@link FileChannel.MapMode#PRIVATE} or {@link FileChannel.MapMode#READ_ONLY}
+     * @param position the file offset where the mapping starts
+     * @param size the bytes to map
+     * @param arena the arena that owns the mapping; closing it unmaps
+     * @return the mapped segment
+     * @throws IllegalArgumentException if {@code mode} is {@link FileChannel.MapMode#READ_WRITE}
+     * @throws IOException if mapping fails
      */
     MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException;
 }

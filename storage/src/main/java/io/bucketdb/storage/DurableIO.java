@@ -26,21 +26,47 @@ public interface DurableIO {
         READ_ONLY
     }
 
-    /** Opens {@code file} as {@code mode} says. */
+    /**
+     * Opens {@code file} as {@code mode} says.
+     *
+     * @param file the file to open
+     * @param mode how a missing or an existing file is treated
+     * @return the open file; the caller closes it
+     * @throws IOException if the mode's condition fails (the file exists or is missing) or opening fails
+     */
     DurableFile open(Path file, Mode mode) throws IOException;
 
-    /** Creates {@code dir} and missing parents, owner-only (rwx------) where the file system supports it. */
+    /**
+     * Creates {@code dir} and missing parents, owner-only (rwx------) where the file system supports it.
+     *
+     * @param dir the directory to create
+     * @throws IOException if a directory cannot be created
+     */
     void createDirectories(Path dir) throws IOException;
 
     /**
      * Renames {@code source} to {@code target} atomically, replacing {@code target}. The rename is
      * durable only after {@link #syncDirectory} of the parent.
+     *
+     * @param source the file to rename
+     * @param target its new name
+     * @throws IOException if the rename fails
      */
     void rename(Path source, Path target) throws IOException;
 
-    /** Deletes {@code file} if it exists. Durable only after {@link #syncDirectory} of the parent. */
+    /**
+     * Deletes {@code file} if it exists. Durable only after {@link #syncDirectory} of the parent.
+     *
+     * @param file the file to delete
+     * @throws IOException if the delete fails
+     */
     void delete(Path file) throws IOException;
 
-    /** Makes creations, renames and deletes in {@code dir} durable (fsync of the directory). */
+    /**
+     * Makes creations, renames and deletes in {@code dir} durable (fsync of the directory).
+     *
+     * @param dir the directory to sync
+     * @throws IOException if the sync fails
+     */
     void syncDirectory(Path dir) throws IOException;
 }

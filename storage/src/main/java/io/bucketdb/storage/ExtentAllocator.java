@@ -25,7 +25,11 @@ public final class ExtentAllocator {
         this.bucketSize = h.bucketSize();
     }
 
-    /** Bytes of an extent of class {@code c} in this table. */
+    /**
+     * {@return bytes of an extent of class {@code c} in this table}
+     *
+     * @param c the class, 0 to {@link ExtentClasses#COUNT} - 1
+     */
     public long extentBytes(int c) {
         return ExtentClasses.bytes(c, bucketSize);
     }
@@ -33,6 +37,11 @@ public final class ExtentAllocator {
     /**
      * Allocates an extent of class {@code c}. Its content is unspecified (the caller initializes
      * it), except that space taken from the end of the file reads as zero.
+     *
+     * @param c the class, 0 to {@link ExtentClasses#COUNT} - 1
+     * @return the file offset of the extent
+     * @throws CorruptIndexException if the free list's head is not a free extent of that class
+     * @throws IOException if the file cannot grow or be mapped
      */
     public long allocate(int c) throws IOException {
         long head = h.freeHeads[c];
@@ -63,7 +72,12 @@ public final class ExtentAllocator {
         return off;
     }
 
-    /** Returns an extent of class {@code c} to its free list. */
+    /**
+     * Returns an extent of class {@code c} to its free list.
+     *
+     * @param off the extent's file offset, as {@link #allocate} returned it
+     * @param c the class it was allocated as
+     */
     public void free(long off, int c) {
         table.putLong(off + FreeExtentLayout.NEXT_OFFSET, h.freeHeads[c]);
         table.putInt(off + FreeExtentLayout.MAGIC_OFFSET, FreeExtentLayout.MAGIC);
@@ -72,7 +86,13 @@ public final class ExtentAllocator {
         h.freeCounts[c]++;
     }
 
-    /** Allocates a zeroed overflow bucket and counts it. */
+    /**
+     * Allocates a zeroed overflow bucket and counts it.
+     *
+     * @return the bucket's file offset
+     * @throws CorruptIndexException if the overflow free list links outside the file
+     * @throws IOException if a new overflow page cannot be allocated
+     */
     public long allocateOverflowBucket() throws IOException {
         long b;
         if (h.ovfFreeHead != 0) {
@@ -96,7 +116,11 @@ public final class ExtentAllocator {
         return b;
     }
 
-    /** Zeroes an overflow bucket and puts it on the overflow free list. */
+    /**
+     * Zeroes an overflow bucket and puts it on the overflow free list.
+     *
+     * @param b the bucket's file offset, as {@link #allocateOverflowBucket} returned it
+     */
     public void freeOverflowBucket(long b) {
         table.fill(b, bucketSize, (byte) 0);
         table.putLong(b + bucketSize - 8, h.ovfFreeHead);

@@ -99,6 +99,8 @@ public final class FileDurableIO implements DurableIO {
      * The attributes that create a file readable and writable by its owner only (0600), or none where the
      * default file system has no POSIX permissions. For files written outside this interface (the lock
      * file), so that every file of an index is created owner-only the same way.
+     *
+     * @return a fresh array of those attributes, to pass to {@code Files.createFile} or {@code FileChannel.open}
      */
     public static FileAttribute<?>[] ownerOnlyFile() {
         return FILE_ATTRIBUTES.clone();

@@ -16,9 +16,13 @@ package io.bucketdb.storage;
 public final class FreeExtentLayout {
     /** "FREE" little-endian. */
     public static final int MAGIC = 0x45455246;
+    /** Byte 0, 8 bytes: {@code next}, file offset of the next free extent of the class, 0 for the last. */
     public static final int NEXT_OFFSET = 0;
+    /** Byte 8, 4 bytes: {@code magic}, always {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 8;
+    /** Byte 12, 4 bytes: {@code extentClass}, the class whose free list holds the extent. */
     public static final int EXTENT_CLASS_OFFSET = 12;
+    /** Bytes of the free-list link (16); allocation zeroes them. */
     public static final int SIZE = 16;
 
     private FreeExtentLayout() {

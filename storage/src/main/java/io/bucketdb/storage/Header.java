@@ -13,45 +13,94 @@ import static io.bucketdb.storage.HeaderLayout.*;
  * record of the header bytes, laid out in {@link HeaderLayout}; {@link #decode} validates them.
  */
 public final class Header {
+    /**
+     * Bytes of a key slot in a bucket, 1 to {@link BucketLayout#MAX_WIDTH}; a variable-length key's slot width when
+     * {@link #varKeys()}.
+     */
     public int keyWidth;
+    /**
+     * Bytes of a value slot in a bucket, 0 to {@link BucketLayout#MAX_WIDTH}; a variable-length value's slot width when
+     * {@link #varValues()}.
+     */
     public int valueWidth;
+    /** Log2 of the buckets in one piece of a bucket array (see {@link TableGeometry#pieceShift}). */
     public int pieceShift;
+    /**
+     * Log2 of the boundary that no piece or overflow page straddles, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     * {@link TableGeometry#MAX_ALIGN_SHIFT}.
+     */
     public int alignShift;
+    /** Seed of the key hash, chosen at creation and never changed. */
     public long hashSeed;
+    /** Log2 of the number of buckets in the current array, 0 to {@link TableGeometry#MAX_B}. */
     public int b;
+    /**
+     * Log2 of the buckets of the array being evacuated while {@link #growing()}: {@code b - 1}, or {@code b} for a
+     * same-size growth.
+     */
     public int oldB;
+    /** Growth state: bits {@link HeaderLayout#GROWING} and {@link HeaderLayout#SAME_SIZE}. */
     public int growFlags;
+    /** Format flags: bits {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES}. */
     public int flags;
+    /** Number of entries in the table. */
     public long count;
+    /** Overflow buckets in the chains of the current array; a same-size growth starts when it reaches 2^B. */
     public long noverflow;
+    /** Overflow buckets in use, in the chains of the current and (while growing) the old array. */
     public long overflowBuckets;
+    /** While growing, old buckets with an index below this are evacuated (0 to 2^oldB). */
     public long nevacuate;
+    /** File offset of the current bucket array's directory ({@link DirectoryLayout}). */
     public long bucketDir;
+    /** File offset of the old bucket array's directory while growing, else 0. */
     public long oldBucketDir;
+    /** End of the allocated space: the file offset where the next fresh allocation starts. */
     public long fileEnd;
+    /**
+     * Bytes lost to alignment gaps between extents (space skipped so an extent does not straddle an alignment
+     * boundary).
+     */
     public long wastedBytes;
+    /** File offset of the first free overflow bucket, 0 for an empty free list. */
     public long ovfFreeHead;
+    /** Overflow buckets on the free list. */
     public long ovfFreeCount;
+    /** File offset of the newest overflow page ({@link OverflowPageLayout}), 0 for none. */
     public long ovfPageHead;
+    /** Overflow pages allocated. */
     public long ovfPageCount;
+    /** File offset of the next overflow bucket to carve from the current overflow page. */
     public long ovfBumpNext;
+    /** End (exclusive) of the current overflow page's bucket space; carving stops there. */
     public long ovfBumpEnd;
+    /** Journal LSN the table state includes: replay on open starts after it. */
     public long checkpointLsn;
+    /** Incremented by each header write; open takes the valid slot with the highest generation. */
     public long generation;
+    /** Whether this header was written by a clean close (no replay or repair needed on open). */
     public boolean cleanClose;
+    /** Head offset of each extent class's free list ({@link ExtentClasses}), 0 for empty; indexed by class. */
     public final long[] freeHeads = new long[ExtentClasses.COUNT];
+    /** Free extents on each extent class's free list; indexed by class. */
     public final long[] freeCounts = new long[ExtentClasses.COUNT];
-    /** Small value-heap classes: free list head, free block count, blocks carved. */
+    /** Head offset of each small value-heap class's free block list, 0 for empty; indexed by class. */
     public final long[] heapFreeHeads = new long[HeapLayout.SMALL_CLASSES];
+    /** Free blocks on each small value-heap class's free list; indexed by class. */
     public final long[] heapFreeCounts = new long[HeapLayout.SMALL_CLASSES];
+    /** Blocks carved so far (in use or free) in each small value-heap class; indexed by class. */
     public final long[] heapBlocks = new long[HeapLayout.SMALL_CLASSES];
+    /** Value-heap blocks held in raw extents (values larger than the largest small class). */
     public long heapLargeBlocks;
+    /** Bytes of the extents that hold large value-heap blocks. */
     public long heapLargeBytes;
 
+    /** {@return whether keys are variable-length ({@link HeaderLayout#VAR_KEYS})} */
     public boolean varKeys() {
         return (flags & VAR_KEYS) != 0;
     }
 
+    /** {@return whether values are variable-length ({@link HeaderLayout#VAR_VALUES})} */
     public boolean varValues() {
         return (flags & VAR_VALUES) != 0;
     }
@@ -70,12 +119,16 @@ public final class Header {
         return (growFlags & SAME_SIZE) != 0;
     }
 
-    /** Size of one bucket for this header's widths. */
+    /** {@return the size in bytes of one bucket for this header's key and value widths} */
     public int bucketSize() {
         return BucketLayout.of(keyWidth, valueWidth).size();
     }
 
-    /** A copy, so a checkpoint can encode the header as it was at its LSN. */
+    /**
+     * A copy, so a checkpoint can encode the header as it was at its LSN.
+     *
+     * @return a new header with the same values and its own arrays
+     */
     public Header copy() {
         Header h = new Header();
         h.keyWidth = keyWidth;
@@ -114,7 +167,11 @@ public final class Header {
         return h;
     }
 
-    /** Encodes this header into a fresh slot-sized buffer, checksum included. */
+    /**
+     * Encodes this header into a fresh slot-sized buffer, checksum included.
+     *
+     * @return a little-endian buffer of {@link HeaderLayout#SLOT_SIZE} bytes, positioned at 0
+     */
     public ByteBuffer encode() {
         ByteBuffer buf = ByteBuffer.allocate(SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(MAGIC_OFFSET, MAGIC);
@@ -161,17 +218,33 @@ public final class Header {
         return buf;
     }
 
-    /** Whether the slot's stored CRC32C matches its bytes (without validating the fields); any readable version. */
+    /**
+     * Whether the slot's stored CRC32C matches its bytes (without validating the fields); any readable version.
+     *
+     * @param slot the bytes of one header slot, from position 0
+     * @return true if the stored checksum equals the CRC32C of the bytes before it
+     */
     public static boolean checksumMatches(ByteBuffer slot) {
         return storedChecksum(slot) == checksum(slot);
     }
 
-    /** The CRC32C stored in a slot, where its format version keeps it (version 1: {@link HeaderLayout#V1_CHECKSUM_OFFSET}). */
+    /**
+     * The CRC32C stored in a slot, where its format version keeps it (version 1:
+     * {@link HeaderLayout#V1_CHECKSUM_OFFSET}).
+     *
+     * @param slot the bytes of one header slot, from position 0
+     * @return the stored checksum
+     */
     public static int storedChecksum(ByteBuffer slot) {
         return slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(checksumOffset(slot));
     }
 
-    /** Where the slot's format version keeps the checksum; an unknown version is taken as the current one. */
+    /**
+     * Where the slot's format version keeps the checksum; an unknown version is taken as the current one.
+     *
+     * @param slot the bytes of one header slot, from position 0
+     * @return the checksum's offset within the slot
+     */
     public static int checksumOffset(ByteBuffer slot) {
         int version = slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(FORMAT_VERSION_OFFSET);
         return version == 1 ? V1_CHECKSUM_OFFSET : CHECKSUM_OFFSET;
@@ -186,7 +259,12 @@ public final class Header {
     /**
      * Decodes and validates one slot read from {@code file} at {@code slotOffset}.
      *
+     * @param file the table file, named in errors
+     * @param slotOffset the slot's file offset ({@link HeaderLayout#SLOT_A} or {@link HeaderLayout#SLOT_B}), to report
+     *     absolute offsets
+     * @param slot the slot's bytes, from position 0
      * @param fileSize the file's size, to reject references beyond it
+     * @return the decoded header (a version-1 header with an empty heap and no flags)
      * @throws CorruptIndexException naming the file, the offset of the bad field and what was expected
      */
     public static Header decode(Path file, long slotOffset, ByteBuffer slot, long fileSize) throws CorruptIndexException {

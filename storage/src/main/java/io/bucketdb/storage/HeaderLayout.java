@@ -70,6 +70,7 @@ package io.bucketdb.storage;
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
+    /** The format version this code writes: 2 added the value heap and the {@code flags} field. */
     public static final int FORMAT_VERSION = 2;
     /** The oldest format version {@link Header#decode} reads. */
     public static final int MIN_FORMAT_VERSION = 1;
@@ -78,52 +79,129 @@ public final class HeaderLayout {
     /** Free lists in a version-1 header. */
     public static final int V1_FREE_LISTS = 32;
 
+    /** Bytes of one header slot (a page), so writing a slot never tears a neighbouring one. */
     public static final int SLOT_SIZE = 4096;
+    /** File offset of header slot A, the first page. */
     public static final long SLOT_A = 0;
+    /** File offset of header slot B, the page after slot A. */
     public static final long SLOT_B = SLOT_SIZE;
     /** First byte after both header slots: where allocation starts. */
     public static final long DATA_START = 2L * SLOT_SIZE;
 
+    /** Byte 0 of a slot, 8 bytes: {@code magic}, always {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
+    /** Byte 8 of a slot, 4 bytes: {@code formatVersion}, {@link #MIN_FORMAT_VERSION} to {@link #FORMAT_VERSION}. */
     public static final int FORMAT_VERSION_OFFSET = 8;
+    /** Byte 12 of a slot, 4 bytes: {@code slotSize}, always {@link #SLOT_SIZE}. */
     public static final int SLOT_SIZE_OFFSET = 12;
+    /**
+     * Byte 16 of a slot, 4 bytes: {@code keyWidth}, bytes of a key slot in a bucket (1 to
+     * {@link BucketLayout#MAX_WIDTH}).
+     */
     public static final int KEY_WIDTH_OFFSET = 16;
+    /**
+     * Byte 20 of a slot, 4 bytes: {@code valueWidth}, bytes of a value slot in a bucket (0 to
+     * {@link BucketLayout#MAX_WIDTH}).
+     */
     public static final int VALUE_WIDTH_OFFSET = 20;
+    /** Byte 24 of a slot, 4 bytes: {@code pieceShift}, log2 of the buckets in one piece of a bucket array. */
     public static final int PIECE_SHIFT_OFFSET = 24;
+    /** Byte 28 of a slot, 4 bytes: {@code alignShift}, log2 of the boundary no piece or overflow page straddles. */
     public static final int ALIGN_SHIFT_OFFSET = 28;
+    /** Byte 32 of a slot, 8 bytes: {@code hashSeed}, the seed of the key hash, fixed at creation. */
     public static final int HASH_SEED_OFFSET = 32;
+    /** Byte 40 of a slot, 4 bytes: {@code b}, log2 of the number of buckets in the current array. */
     public static final int B_OFFSET = 40;
+    /** Byte 44 of a slot, 4 bytes: {@code oldB}, log2 of the buckets in the array being evacuated while growing. */
     public static final int OLD_B_OFFSET = 44;
+    /** Byte 48 of a slot, 4 bytes: {@code growFlags}, {@link #GROWING} and {@link #SAME_SIZE} bits. */
     public static final int GROW_FLAGS_OFFSET = 48;
+    /**
+     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1).
+     */
     public static final int FLAGS_OFFSET = 52;
+    /** Byte 56 of a slot, 8 bytes: {@code count}, the number of entries in the table. */
     public static final int COUNT_OFFSET = 56;
+    /**
+     * Byte 64 of a slot, 8 bytes: {@code noverflow}, overflow buckets in the chains of the current array (Go's
+     * same-size growth trigger).
+     */
     public static final int NOVERFLOW_OFFSET = 64;
+    /**
+     * Byte 72 of a slot, 8 bytes: {@code overflowBuckets}, overflow buckets in use, in the current and the old array.
+     */
     public static final int OVERFLOW_BUCKETS_OFFSET = 72;
+    /** Byte 80 of a slot, 8 bytes: {@code nevacuate}, old buckets below this index are evacuated (0 to 2^oldB). */
     public static final int NEVACUATE_OFFSET = 80;
+    /**
+     * Byte 88 of a slot, 8 bytes: {@code bucketDir}, file offset of the current bucket array's directory
+     * ({@link DirectoryLayout}).
+     */
     public static final int BUCKET_DIR_OFFSET = 88;
+    /**
+     * Byte 96 of a slot, 8 bytes: {@code oldBucketDir}, file offset of the old array's directory while growing, else 0.
+     */
     public static final int OLD_BUCKET_DIR_OFFSET = 96;
+    /** Byte 104 of a slot, 8 bytes: {@code fileEnd}, the end of allocated space (at least {@link #DATA_START}). */
     public static final int FILE_END_OFFSET = 104;
+    /** Byte 112 of a slot, 8 bytes: {@code wastedBytes}, bytes lost to alignment gaps between extents. */
     public static final int WASTED_BYTES_OFFSET = 112;
+    /** Byte 120 of a slot, 8 bytes: {@code ovfFreeHead}, file offset of the first free overflow bucket, 0 for none. */
     public static final int OVF_FREE_HEAD_OFFSET = 120;
+    /** Byte 128 of a slot, 8 bytes: {@code ovfFreeCount}, overflow buckets on the free list. */
     public static final int OVF_FREE_COUNT_OFFSET = 128;
+    /**
+     * Byte 136 of a slot, 8 bytes: {@code ovfPageHead}, file offset of the newest overflow page
+     * ({@link OverflowPageLayout}), 0 for none.
+     */
     public static final int OVF_PAGE_HEAD_OFFSET = 136;
+    /** Byte 144 of a slot, 8 bytes: {@code ovfPageCount}, overflow pages allocated. */
     public static final int OVF_PAGE_COUNT_OFFSET = 144;
+    /**
+     * Byte 152 of a slot, 8 bytes: {@code ovfBumpNext}, file offset of the next overflow bucket to carve from the
+     * current page.
+     */
     public static final int OVF_BUMP_NEXT_OFFSET = 152;
+    /** Byte 160 of a slot, 8 bytes: {@code ovfBumpEnd}, end of the current overflow page's bucket space. */
     public static final int OVF_BUMP_END_OFFSET = 160;
+    /**
+     * Byte 168 of a slot, 8 bytes: {@code checkpointLsn}, the journal LSN the table state includes; replay starts after
+     * it.
+     */
     public static final int CHECKPOINT_LSN_OFFSET = 168;
+    /**
+     * Byte 176 of a slot, 8 bytes: {@code generation}, incremented by each header write; open takes the valid slot with
+     * the highest.
+     */
     public static final int GENERATION_OFFSET = 176;
+    /** Byte 184 of a slot, 8 bytes: {@code cleanClose}, 1 if written by a clean close, else 0. */
     public static final int CLEAN_CLOSE_OFFSET = 184;
+    /**
+     * Byte 192 of a slot: {@code freeLists}, {@link #FREE_LISTS_SIZE} bytes of (head offset, extent count) pairs, one
+     * per extent class.
+     */
     public static final int FREE_LISTS_OFFSET = 192;
+    /** Bytes of {@code freeLists}: 16 for each of the {@link ExtentClasses#COUNT} extent classes (528). */
     public static final int FREE_LISTS_SIZE = ExtentClasses.COUNT * 16;
+    /**
+     * Byte 720 of a slot: {@code heapClasses}, {@link #HEAP_CLASSES_SIZE} bytes of (free list head, free block count,
+     * blocks carved) triples.
+     */
     public static final int HEAP_CLASSES_OFFSET = FREE_LISTS_OFFSET + FREE_LISTS_SIZE;
+    /** Bytes of {@code heapClasses}: 24 for each of the {@link HeapLayout#SMALL_CLASSES} small heap classes (192). */
     public static final int HEAP_CLASSES_SIZE = HeapLayout.SMALL_CLASSES * 24;
+    /** Byte 912 of a slot, 8 bytes: {@code heapLargeBlocks}, value-heap blocks held in raw extents. */
     public static final int HEAP_LARGE_BLOCKS_OFFSET = HEAP_CLASSES_OFFSET + HEAP_CLASSES_SIZE;
+    /** Byte 920 of a slot, 8 bytes: {@code heapLargeBytes}, bytes of the extents holding large heap blocks. */
     public static final int HEAP_LARGE_BYTES_OFFSET = HEAP_LARGE_BLOCKS_OFFSET + 8;
+    /** Byte 928 of a slot, 4 bytes: {@code checksum}, CRC32C of the slot's bytes {@code [0, 928)}. */
     public static final int CHECKSUM_OFFSET = HEAP_LARGE_BYTES_OFFSET + 8;
     /** Bytes of a header slot that carry data; the rest of the slot is zero. */
     public static final int SIZE = CHECKSUM_OFFSET + 4;
 
+    /** {@code growFlags} bit: a growth (doubling or same-size) is in progress; old buckets are being evacuated. */
     public static final int GROWING = 1;
+    /** {@code growFlags} bit, set only with {@link #GROWING}: the growth keeps B and packs overflow chains. */
     public static final int SAME_SIZE = 2;
 
     /** {@code flags} bit: keys are variable-length ({@link VarSlotLayout} slots). */
@@ -140,7 +218,12 @@ public final class HeaderLayout {
     private HeaderLayout() {
     }
 
-    /** The file offset of slot {@code index} (0 = A, 1 = B). */
+    /**
+     * The file offset of a header slot.
+     *
+     * @param index 0 for slot A, 1 for slot B
+     * @return {@link #SLOT_A} for 0, else {@link #SLOT_B}
+     */
     public static long slotOffset(int index) {
         return index == 0 ? SLOT_A : SLOT_B;
     }

@@ -30,13 +30,22 @@ public final class HeapLayout {
     /** Bytes of the page small blocks are carved from. */
     public static final int CARVE_PAGE = ExtentClasses.PAGE_SIZE;
 
+    /**
+     * Byte 0 of a free small block, 8 bytes: {@code next}, file offset of the next free block of its class, 0 for the
+     * last.
+     */
     public static final int NEXT_OFFSET = 0;
+    /** Bytes of a free small block's link (8); the rest of the block is zero. */
     public static final int SIZE = 8;
 
     private HeapLayout() {
     }
 
-    /** The small class of a block holding {@code length} bytes, or -1 if it needs a raw extent. */
+    /**
+     * {@return the small class of a block holding {@code length} bytes, or -1 if it needs a raw extent}
+     *
+     * @param length the bytes the block must hold, at least 0
+     */
     public static int smallClassFor(long length) {
         if (length > MAX_SMALL_BLOCK) {
             return -1;
@@ -45,7 +54,11 @@ public final class HeapLayout {
         return shift - MIN_BLOCK_SHIFT;
     }
 
-    /** Bytes of a block of small class {@code c}. */
+    /**
+     * {@return bytes of a block of small class {@code c}: {@code 2^(MIN_BLOCK_SHIFT + c)}}
+     *
+     * @param c the small class, 0 to {@link #SMALL_CLASSES} - 1
+     */
     public static int smallBlockBytes(int c) {
         return 1 << (MIN_BLOCK_SHIFT + c);
     }

@@ -9,8 +9,11 @@ import java.nio.ByteOrder;
  * access within a cache line costs nothing extra.
  */
 public final class Layouts {
+    /** One byte (tophash bytes, key and value bytes). */
     public static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    /** A 4-byte little-endian int at any offset. */
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** An 8-byte little-endian long at any offset. */
     public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Layouts() {

@@ -42,7 +42,7 @@ public final class NativeFileOps {
     private NativeFileOps() {
     }
 
-    /** Whether the native calls are bound: Linux, a known architecture and native access enabled. */
+    /** {@return whether the native calls are bound: Linux, a known architecture and native access enabled} */
     public static boolean isAvailable() {
         return BINDINGS.isPresent();
     }
@@ -53,6 +53,7 @@ public final class NativeFileOps {
      * pages whose content the file already holds (after a checkpoint wrote them in place and forced).
      * Every page the segment touches is released, including the rest of a last partial page.
      *
+     * @param segment a page-aligned slice of a private mapping
      * @return {@code false} if native calls are unavailable (nothing was done; remap instead)
      * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
      * @throws IOException if {@code madvise} reports an error

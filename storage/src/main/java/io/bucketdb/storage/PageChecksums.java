@@ -40,14 +40,24 @@ public final class PageChecksums {
         this.count = count;
     }
 
-    /** The CRC32C of the bytes {@code page} has remaining; its position does not move. */
+    /**
+     * {@return the CRC32C of the bytes {@code page} has remaining; its position does not move}
+     *
+     * @param page the page's bytes, from position to limit
+     */
     public static int crc(ByteBuffer page) {
         CRC32C crc = new CRC32C();
         crc.update(page.duplicate());
         return (int) crc.getValue();
     }
 
-    /** Records {@code crc} for table page {@code page} (a page number: file offset {@code >>> PAGE_SHIFT}). */
+    /**
+     * Records {@code crc} for table page {@code page} (a page number: file offset {@code >>> PAGE_SHIFT}).
+     *
+     * @param page a data page number, at least {@link PageChecksumsLayout#FIRST_PAGE}
+     * @param crc the page's CRC32C
+     * @throws IllegalArgumentException if {@code page} is a header page or too large for the table
+     */
     public void set(long page, int crc) {
         int i = index(page);
         if (i >= crcs.length) {
@@ -58,8 +68,11 @@ public final class PageChecksums {
     }
 
     /**
-     * Records the checksums of consecutive pages from {@code firstPage}, whose bytes are what
-     * {@code pages} has remaining (a multiple of the page size); its position does not move.
+     * Records the checksums of consecutive pages from {@code firstPage}, whose bytes are what {@code pages} has
+     * remaining (a multiple of the page size); its position does not move.
+     *
+     * @param firstPage the page number of the first page, at least {@link PageChecksumsLayout#FIRST_PAGE}
+     * @param pages the pages' bytes, from position to limit
      */
     public void record(long firstPage, ByteBuffer pages) {
         int n = pages.remaining() >>> ExtentClasses.PAGE_SHIFT;
@@ -68,13 +81,18 @@ public final class PageChecksums {
         }
     }
 
-    /** The recorded CRC32C of table page {@code page}, or {@link PageChecksumsLayout#NEVER_WRITTEN}. */
+    /**
+     * {@return the recorded CRC32C of table page {@code page}, or {@link PageChecksumsLayout#NEVER_WRITTEN}}
+     *
+     * @param page a data page number, at least {@link PageChecksumsLayout#FIRST_PAGE}
+     * @throws IllegalArgumentException if {@code page} is a header page or too large for the table
+     */
     public int get(long page) {
         int i = index(page);
         return i < crcs.length ? crcs[i] : NEVER_WRITTEN;
     }
 
-    /** The number of pages this table covers (from {@link PageChecksumsLayout#FIRST_PAGE} on). */
+    /** {@return the number of pages this table covers (from {@link PageChecksumsLayout#FIRST_PAGE} on)} */
     public long pages() {
         return count;
     }
@@ -87,15 +105,27 @@ public final class PageChecksums {
         return (int) i;
     }
 
-    /** The path of the page checksum file of {@code generation} in index directory {@code dir}. */
+    /**
+     * {@return the path of the page checksum file of {@code generation} in index directory {@code dir}}
+     *
+     * @param dir the index directory
+     * @param generation the checkpoint generation (the table header's)
+     */
     public static Path path(Path dir, long generation) {
         return dir.resolve(fileName(generation));
     }
 
     /**
-     * Writes the whole page checksum file of {@code generation}, covering every page below
-     * {@code fileEnd}, through {@code io}, and forces it. A checkpoint calls this before it writes the
-     * head of its double-write batch (see {@link PageChecksumsLayout} for why). Returns the bytes written.
+     * Writes the whole page checksum file of {@code generation}, covering every page below {@code fileEnd}, through
+     * {@code io}, and forces it. A checkpoint calls this before it writes the head of its double-write batch (see
+     * {@link PageChecksumsLayout} for why).
+     *
+     * @param generation the checkpoint generation the file belongs to
+     * @param fileEnd the table's allocation end; pages below it are covered
+     * @param io the durable I/O that writes the file
+     * @param dir the index directory
+     * @return the bytes written
+     * @throws IOException if writing, forcing or syncing the directory fails
      */
     public long writeFor(long generation, long fileEnd, DurableIO io, Path dir) throws IOException {
         long pageCount = PageChecksumsLayout.pageCount(fileEnd);
@@ -138,8 +168,13 @@ public final class PageChecksums {
     /**
      * Reads the page checksum file of {@code generation} from {@code dir}.
      *
+     * @param io the durable I/O that reads the file
+     * @param dir the index directory
+     * @param generation the checkpoint generation the table header names
+     * @return the checksums read
      * @throws CorruptIndexException if the file is missing, written for another generation or page size,
      *                               too short for its page count, or fails either CRC32C
+     * @throws IOException if reading fails
      */
     public static PageChecksums load(DurableIO io, Path dir, long generation) throws IOException {
         Path path = path(dir, generation);
@@ -209,6 +244,10 @@ public final class PageChecksums {
      * Computes the checksums of every page of {@code table} below its allocation end from the file as it
      * is (not the mapping): what to carry on with when the page checksum file was lost. The table file
      * is then trusted as it stands; only damage after this can be found.
+     *
+     * @param table the open table file
+     * @return checksums of every data page below the allocation end, as the file holds them
+     * @throws IOException if the table is too large for page checksums or reading fails
      */
     public static PageChecksums rebuild(TableFile table) throws IOException {
         long pageCount = PageChecksumsLayout.pageCount(table.header().fileEnd);

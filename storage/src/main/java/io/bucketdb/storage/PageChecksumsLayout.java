@@ -39,15 +39,26 @@ package io.bucketdb.storage;
 public final class PageChecksumsLayout {
     /** "BDBPGCRC" read as a little-endian long. */
     public static final long MAGIC = 0x4352434750424442L;
+    /** The format version this code writes and reads. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Byte 0, 8 bytes: {@code magic}, always {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
+    /** Byte 8, 4 bytes: {@code formatVersion}, {@link #FORMAT_VERSION}. */
     public static final int FORMAT_VERSION_OFFSET = 8;
+    /**
+     * Byte 12, 4 bytes: {@code pageShift}, log2 of the page size the entries cover ({@link ExtentClasses#PAGE_SHIFT}).
+     */
     public static final int PAGE_SHIFT_OFFSET = 12;
+    /** Byte 16, 8 bytes: {@code generation}, the checkpoint generation (the table header's) that wrote the file. */
     public static final int GENERATION_OFFSET = 16;
+    /** Byte 24, 8 bytes: {@code pageCount}, the number of body entries. */
     public static final int PAGE_COUNT_OFFSET = 24;
+    /** Byte 32, 4 bytes: {@code bodyChecksum}, CRC32C of the body's {@code pageCount * ENTRY} bytes. */
     public static final int BODY_CHECKSUM_OFFSET = 32;
+    /** Byte 36, 4 bytes: {@code checksum}, CRC32C of header bytes {@code [0, 36)}. */
     public static final int CHECKSUM_OFFSET = 36;
+    /** Bytes of the file's header (40); the body follows. */
     public static final int SIZE = 40;
     /** Where the body starts. */
     public static final int BODY = SIZE;
@@ -63,17 +74,30 @@ public final class PageChecksumsLayout {
     private PageChecksumsLayout() {
     }
 
-    /** The name of the file the checkpoint of {@code generation} writes. */
+    /**
+     * {@return the name of the file the checkpoint of {@code generation} writes: {@code page-checksums-(generation %
+     * 2).bdb}}
+     *
+     * @param generation the checkpoint generation
+     */
     public static String fileName(long generation) {
         return "page-checksums-" + Math.floorMod(generation, 2) + ".bdb";
     }
 
-    /** The byte offset in the file of the entry for table page {@code page}. */
+    /**
+     * {@return the byte offset in the file of the entry for table page {@code page}}
+     *
+     * @param page a data page number, at least {@link #FIRST_PAGE}
+     */
     public static long entryOffset(long page) {
         return BODY + (page - FIRST_PAGE) * ENTRY;
     }
 
-    /** The number of entries for a table whose allocation end is {@code fileEnd}. */
+    /**
+     * {@return the number of entries for a table whose allocation end is {@code fileEnd}}
+     *
+     * @param fileEnd the table header's allocation end, a file offset
+     */
     public static long pageCount(long fileEnd) {
         return Math.max(0, fileEnd - HeaderLayout.DATA_START) >>> ExtentClasses.PAGE_SHIFT;
     }

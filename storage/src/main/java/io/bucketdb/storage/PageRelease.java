@@ -18,7 +18,14 @@ public final class PageRelease {
     private PageRelease() {
     }
 
-    /** Releases every page of {@code pages}, a page-aligned slice of a mapped chunk. */
+    /**
+     * Releases every page of {@code pages}, a page-aligned slice of a mapped chunk: with {@code madvise(MADV_DONTNEED)}
+     * where native calls are bound, else by unloading the segment.
+     *
+     * @param pages the pages to release; their content must already be in the file
+     * @throws IllegalArgumentException if the segment is not native or not page-aligned
+     * @throws IOException if {@code madvise} reports an error
+     */
     public static void release(MemorySegment pages) throws IOException {
         if (!NativeFileOps.madviseDontNeed(pages)) {
             pages.unload();

@@ -85,7 +85,7 @@ public final class PageSnapshot implements AutoCloseable {
         return pages[i];
     }
 
-    /** Pages the writer had to copy before changing them. */
+    /** {@return the number of pages the writer had to copy before changing them} */
     public int writerCopies() {
         return copies;
     }
@@ -133,6 +133,10 @@ public final class PageSnapshot implements AutoCloseable {
     /**
      * Checkpoint thread: copies page {@code i}'s snapshot content into {@code dst} at {@code dstOffset}
      * (from the mapping, or from the writer's saved copy if the writer got there first).
+     *
+     * @param i an index below {@link #size()}
+     * @param dst the segment to copy into, such as a double-write buffer
+     * @param dstOffset the offset in {@code dst} of the page's first byte
      */
     public void copyTo(int i, MemorySegment dst, long dstOffset) {
         while (true) {
@@ -156,9 +160,11 @@ public final class PageSnapshot implements AutoCloseable {
     }
 
     /**
-     * Checkpoint thread, after the pages are durable in place: drops the private copy of every page the
-     * writer has not changed since it was copied, so resident memory does not grow with the table.
-     * Returns the number of pages released.
+     * Checkpoint thread, after the pages are durable in place: drops the private copy of every page the writer has not
+     * changed since it was copied, so resident memory does not grow with the table.
+     *
+     * @return the number of pages released
+     * @throws IOException if {@code madvise} reports an error
      */
     public long releaseUnchanged() throws IOException {
         long released = 0;

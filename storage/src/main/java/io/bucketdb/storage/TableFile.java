@@ -42,8 +42,21 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Creates a new table file with the given widths and seed. The caller builds the first bucket
-     * array and then writes the first checkpoint.
+     * Creates a new fixed-width table file with the given widths and seed. The caller builds the first bucket array and
+     * then writes the first checkpoint.
+     *
+     * @param io the durable I/O that creates and writes the file
+     * @param path the file to create; it must not exist
+     * @param keyWidth bytes of a key slot, 1 to {@link BucketLayout#MAX_WIDTH}
+     * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}
+     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     *     {@link TableGeometry#MAX_ALIGN_SHIFT}
+     * @param hashSeed the seed of the key hash, stored in the header
+     * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping}), at least {@code alignShift}
+     * @return the open table file, mapped up to {@link HeaderLayout#DATA_START}, with no header written yet
+     * @throws IllegalArgumentException if the alignment shift is out of range or a bucket does not fit the alignment
+     *     unit
+     * @throws IOException if the file exists or cannot be created, allocated or mapped
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
@@ -51,9 +64,24 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and
-     * {@link HeaderLayout#VAR_VALUES}, and a variable-length side's width is its
-     * {@link VarSlotLayout} slot width.
+     * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES},
+     * and a variable-length side's width is its {@link VarSlotLayout} slot width. The caller builds the first bucket
+     * array and then writes the first checkpoint.
+     *
+     * @param io the durable I/O that creates and writes the file
+     * @param path the file to create; it must not exist
+     * @param keyWidth bytes of a key slot, 1 to {@link BucketLayout#MAX_WIDTH}
+     * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}
+     * @param flags the header's format flags, a combination of {@link HeaderLayout#VAR_KEYS} and
+     *     {@link HeaderLayout#VAR_VALUES}
+     * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to
+     *     {@link TableGeometry#MAX_ALIGN_SHIFT}
+     * @param hashSeed the seed of the key hash, stored in the header
+     * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping}), at least {@code alignShift}
+     * @return the open table file, mapped up to {@link HeaderLayout#DATA_START}, with no header written yet
+     * @throws IllegalArgumentException if the alignment shift is out of range or a bucket does not fit the alignment
+     *     unit
+     * @throws IOException if the file exists or cannot be created, allocated or mapped
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int flags, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
@@ -87,10 +115,16 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Opens an existing table file: reads both header slots and keeps the valid one with the
-     * highest generation.
+     * Opens an existing table file: reads both header slots and keeps the valid one with the highest generation.
      *
-     * @throws CorruptIndexException if the file is too short or neither slot holds a valid header
+     * @param io the durable I/O that opens the file
+     * @param path the table file
+     * @param readOnly true to open the file read-only (for inspection), false to open it for writing
+     * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping})
+     * @return the open table file, mapped up to the header's allocation end
+     * @throws CorruptIndexException if the file is too short, neither slot holds a valid header, or a damaged slot
+     *     claims a newer generation than the valid one
+     * @throws IOException if the file cannot be opened, read or mapped
      */
     public static TableFile open(DurableIO io, Path path, boolean readOnly, int maxChunkShift) throws IOException {
         DurableFile file = io.open(path, readOnly ? DurableIO.Mode.READ_ONLY : DurableIO.Mode.OPEN_EXISTING);
@@ -176,22 +210,37 @@ public final class TableFile implements AutoCloseable {
         return readOnly;
     }
 
-    /** The slot holding the newest header on disk (0 = A, 1 = B), or -1 if none was written yet. */
+    /** {@return the slot holding the newest header on disk (0 = A, 1 = B), or -1 if none was written yet} */
     public int activeSlot() {
         return activeSlot;
     }
 
-    /** The file's size on disk. */
+    /**
+     * The file's size on disk (including preallocated space past the allocation end).
+     *
+     * @return the size in bytes
+     * @throws IOException if the size cannot be read
+     */
     public long fileSize() throws IOException {
         return file.size();
     }
 
-    /** Maps (and allocates) the file up to {@code end}. */
+    /**
+     * Maps (and allocates) the file up to {@code end}.
+     *
+     * @param end the file offset that must be mapped up to (exclusive)
+     * @throws IOException if the file cannot be allocated or mapped
+     */
     public void ensureMapped(long end) throws IOException {
         mapping.ensureMapped(end);
     }
 
-    /** Marks {@code [off, off + len)} dirty; call before changing those bytes. */
+    /**
+     * Marks {@code [off, off + len)} dirty; call before changing those bytes.
+     *
+     * @param off the first file offset to be changed
+     * @param len the number of bytes to be changed
+     */
     public void markDirty(long off, long len) {
         dirty.mark(off, len);
     }
@@ -238,7 +287,13 @@ public final class TableFile implements AutoCloseable {
         mapping.segment(off).set(Layouts.INT, mapping.local(off), value);
     }
 
-    /** Fills {@code [off, off + len)} with {@code value}, chunk by chunk. */
+    /**
+     * Fills {@code [off, off + len)} with {@code value}, chunk by chunk, marking it dirty.
+     *
+     * @param off the first file offset to fill, inside the mapping
+     * @param len the number of bytes to fill
+     * @param value the byte to write
+     */
     public void fill(long off, long len, byte value) {
         markDirty(off, len);
         while (len > 0) {
@@ -252,7 +307,15 @@ public final class TableFile implements AutoCloseable {
         }
     }
 
-    /** Copies {@code len} bytes from {@code src[srcOff..]} to {@code [off, off + len)} of the mapping, chunk by chunk, marking them dirty. */
+    /**
+     * Copies {@code len} bytes from {@code src[srcOff..]} to {@code [off, off + len)} of the mapping, chunk by chunk,
+     * marking them dirty.
+     *
+     * @param off the first file offset to write, inside the mapping
+     * @param src the bytes to copy
+     * @param srcOff the offset in {@code src} of the first byte to copy
+     * @param len the number of bytes to copy
+     */
     public void copyIn(long off, MemorySegment src, long srcOff, long len) {
         markDirty(off, len);
         while (len > 0) {
@@ -267,27 +330,45 @@ public final class TableFile implements AutoCloseable {
         }
     }
 
-    /** Writes {@code bytes} at {@code off} of the file (checkpoints write pages in place with it). */
+    /**
+     * Writes {@code bytes} at {@code off} of the file (checkpoints write pages in place with it).
+     *
+     * @param off the file offset to write at
+     * @param bytes the bytes from position to limit; the buffer's position advances
+     * @throws IOException if the write fails
+     */
     public void writeRaw(long off, ByteBuffer bytes) throws IOException {
         file.write(off, bytes);
     }
 
     /**
-     * Reads {@code dst.remaining()} bytes at {@code off} of the file (not the mapping, which may hold
-     * changes not yet checkpointed).
+     * Reads {@code dst.remaining()} bytes at {@code off} of the file (not the mapping, which may hold changes not yet
+     * checkpointed).
+     *
+     * @param off the file offset to read from
+     * @param dst the buffer to fill from position to limit
+     * @throws IOException if the read fails or the file ends first
      */
     public void readRaw(long off, ByteBuffer dst) throws IOException {
         file.read(off, dst);
     }
 
-    /** Forces the table file. */
+    /**
+     * Forces the table file.
+     *
+     * @throws IOException if the force fails
+     */
     public void forceFile() throws IOException {
         file.force();
     }
 
     /**
-     * Writes {@code image}, a header encoding, into header slot {@code slot} and forces. Checkpoint
-     * thread; follow with {@link #headerInstalled} on the writer thread.
+     * Writes {@code image}, a header encoding, into header slot {@code slot} and forces. Checkpoint thread; follow with
+     * {@link #headerInstalled} on the writer thread.
+     *
+     * @param slot 0 for slot A, 1 for slot B
+     * @param image a header from {@link Header#encode()}; its position is not changed
+     * @throws IOException if the write or the force fails
      */
     public void writeHeaderSlot(int slot, ByteBuffer image) throws IOException {
         file.write(HeaderLayout.slotOffset(slot), image.duplicate());
@@ -295,8 +376,11 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Writer thread, after {@link #writeHeaderSlot}: makes {@code installed}'s generation, checkpoint LSN and
-     * clean flag the live header's, and its slot the active one.
+     * Writer thread, after {@link #writeHeaderSlot}: makes {@code installed}'s generation, checkpoint LSN and clean
+     * flag the live header's, and its slot the active one.
+     *
+     * @param installed the header that was written
+     * @param slot the slot it was written to (0 = A, 1 = B)
      */
     public void headerInstalled(Header installed, int slot) {
         header.generation = installed.generation;
@@ -309,6 +393,8 @@ public final class TableFile implements AutoCloseable {
      * Unmaps, shrinks a writable file to its allocation end (returning preallocated space a closed
      * index does not need) and closes it. Call after the closing checkpoint; the shrink happens only
      * after the mapping is gone, so no mapped page can lose its backing.
+     *
+     * @throws IOException if unmapping, truncating, forcing or closing the file fails
      */
     public void closeAndTrim() throws IOException {
         try {

@@ -22,6 +22,10 @@ public final class TableGeometry {
      * The log2 of buckets per piece for buckets of {@code bucketSize} bytes: the largest
      * {@code s <= 15} whose page-rounded piece fits both {@link #MAX_PIECE_BYTES} and the alignment
      * unit, and whose extent also holds at least one bucket as an overflow page; -1 if none does.
+     *
+     * @param bucketSize bytes of one bucket
+     * @param alignShift log2 of the alignment unit
+     * @return the piece shift, 0 to 15, or -1 if a bucket does not fit
      */
     public static int pieceShift(int bucketSize, int alignShift) {
         long limit = Math.min(MAX_PIECE_BYTES, 1L << alignShift);

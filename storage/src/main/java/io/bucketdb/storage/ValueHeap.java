@@ -24,7 +24,12 @@ public final class ValueHeap {
         this.alloc = table.allocator();
     }
 
-    /** Bytes a block holding {@code length} bytes occupies. */
+    /**
+     * {@return bytes a block holding {@code length} bytes occupies: its small class's block size, or its raw extent's
+     * size}
+     *
+     * @param length the bytes to hold, 1 to 256 MiB
+     */
     public static long blockBytes(long length) {
         int c = HeapLayout.smallClassFor(length);
         return c >= 0 ? HeapLayout.smallBlockBytes(c) : ExtentClasses.bytes(ExtentClasses.rawClassFor(length), 0);
@@ -34,6 +39,11 @@ public final class ValueHeap {
      * A block for {@code length} bytes (1..256 MiB); the caller writes them (through
      * {@link TableFile#copyIn}) and then publishes the reference. The block's bytes beyond what
      * the caller writes are unspecified.
+     *
+     * @param length the bytes the block must hold, 1 to 256 MiB
+     * @return the block's file offset, the heap reference to store in the slot
+     * @throws CorruptIndexException if the class's free list links outside the file
+     * @throws IOException if the file cannot grow or be mapped
      */
     public long allocate(long length) throws IOException {
         int c = HeapLayout.smallClassFor(length);
@@ -59,7 +69,12 @@ public final class ValueHeap {
         return block;
     }
 
-    /** Zeroes the {@code length} bytes of the block at {@code ref} and returns it to its free list. */
+    /**
+     * Zeroes the {@code length} bytes of the block at {@code ref} and returns it to its free list.
+     *
+     * @param ref the block's file offset, as {@link #allocate} returned it
+     * @param length the length it was allocated for (the slot's length), which determines its class
+     */
     public void free(long ref, long length) {
         table.fill(ref, length, (byte) 0);
         int c = HeapLayout.smallClassFor(length);

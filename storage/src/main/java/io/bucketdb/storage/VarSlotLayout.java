@@ -25,7 +25,9 @@ package io.bucketdb.storage;
  * slots byte for byte: a heap reference stays valid because heap blocks never move.
  */
 public final class VarSlotLayout {
+    /** Byte 0 of a slot, 4 bytes: {@code length}, the key's or value's length in bytes. */
     public static final int LENGTH_OFFSET = 0;
+    /** Byte 4 of a slot, I bytes: {@code body}, the inline bytes or the heap reference. */
     public static final int BODY_OFFSET = 4;
     /** Where a heap reference sits (inside the body). */
     public static final int HEAP_REF_OFFSET = BODY_OFFSET;
@@ -39,7 +41,12 @@ public final class VarSlotLayout {
     private VarSlotLayout() {
     }
 
-    /** Slot width for inline width {@code inline}. */
+    /**
+     * {@return the slot width for inline width {@code inline}: {@code 4 + inline}}
+     *
+     * @param inline the inline width I, {@link #MIN_INLINE} to {@link #MAX_INLINE}
+     * @throws IllegalArgumentException if {@code inline} is out of range
+     */
     public static int slotWidth(int inline) {
         if (inline < MIN_INLINE || inline > MAX_INLINE) {
             throw new IllegalArgumentException("inline width must be " + MIN_INLINE + ".." + MAX_INLINE + " bytes, got " + inline);
@@ -47,7 +54,11 @@ public final class VarSlotLayout {
         return inline + OVERHEAD;
     }
 
-    /** Inline width of a slot of {@code slotWidth} bytes. */
+    /**
+     * {@return the inline width I of a slot of {@code slotWidth} bytes: {@code slotWidth - 4}}
+     *
+     * @param slotWidth the slot width, as {@link #slotWidth} gave it
+     */
     public static int inlineWidth(int slotWidth) {
         return slotWidth - OVERHEAD;
     }
