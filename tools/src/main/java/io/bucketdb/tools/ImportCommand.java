@@ -5,6 +5,10 @@ import io.bucketdb.Options;
 import io.bucketdb.storage.VarSlotLayout;
 import org.apache.commons.io.input.BoundedInputStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 
 /**
@@ -71,11 +76,13 @@ final class ImportCommand implements Callable<Integer> {
     Integer valueWidth;
 
     @Option(names = "--variable-keys", arity = "0..1", paramLabel = "INLINE", fallbackValue = "" + Options.DEFAULT_KEY_INLINE,
+            parameterConsumer = OptionalInline.class,
             description = "Variable-length keys for a new index, up to INLINE bytes (8..4092, default "
                     + Options.DEFAULT_KEY_INLINE + ") kept in the slot; instead of --key-width.")
     Integer variableKeys;
 
     @Option(names = "--variable-values", arity = "0..1", paramLabel = "INLINE", fallbackValue = "" + Options.DEFAULT_VALUE_INLINE,
+            parameterConsumer = OptionalInline.class,
             description = "Variable-length values for a new index, up to INLINE bytes (8..4092, default "
                     + Options.DEFAULT_VALUE_INLINE + ") kept in the slot; instead of --value-width.")
     Integer variableValues;
@@ -212,6 +219,24 @@ final class ImportCommand implements Callable<Integer> {
             throw CliException.usage(dir + " takes " + has + ", not the " + given + " given");
         }
         return db;
+    }
+
+    /**
+     * Takes the argument after {@code --variable-keys}/{@code --variable-values} as INLINE only when it is
+     * an integer, else the option's fallback: picocli's own optional parameter would take the DIR of
+     * {@code import --variable-keys DIR FILE} and fail on it as "not an int".
+     */
+    static final class OptionalInline implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec arg, CommandSpec command) {
+            String next = !args.isEmpty() && args.peek().matches("-?[0-9]+") ? args.pop() : ((OptionSpec) arg).fallbackValue();
+            try {
+                arg.setValue(Integer.valueOf(next));
+            } catch (NumberFormatException e) {
+                throw new ParameterException(command.commandLine(), ((OptionSpec) arg).longestName() + ": '" + next
+                        + "' is not an inline width (8..4092)");
+            }
+        }
     }
 
     /** Refuses an inline width outside what a variable-length slot can take, naming the option. */

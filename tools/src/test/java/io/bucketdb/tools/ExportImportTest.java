@@ -119,7 +119,8 @@ class ExportImportTest {
         assertEquals(lines.stream().sorted().toList(), Files.readAllLines(out).stream().sorted().toList());
         assertEquals(0, Cli.run("verify", dst.toString()).code());
 
-        Cli.Result again = Cli.run("import", dst.toString(), out.toString(), "--format", "utf8", "--variable-keys=20");
+        // Options before DIR: a bare --variable-keys leaves DIR alone (its optional INLINE is a number or nothing).
+        Cli.Result again = Cli.run("import", "--variable-keys", dst.toString(), out.toString(), "--format", "utf8", "--variable-values", "12");
         assertEquals("imported 49 records into " + dst + ": 0 new keys, 49 overwritten\n", again.out(), again::toString);
     }
 
@@ -133,6 +134,8 @@ class ExportImportTest {
                 "give --value-width or --variable-values, not both");
         assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys=4", "--variable-values"), 2,
                 "--variable-keys: inline width must be 8..4092 bytes, got 4");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys=99999999999"), 2,
+                "--variable-keys: '99999999999' is not an inline width (8..4092)");
         assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys"), 2,
                 "a new index needs --value-width with --format utf8, or --variable-values for any length");
         assertFalse(Files.exists(dst.resolve(BucketDB.TABLE_FILE)), "no index was created");
