@@ -18,6 +18,7 @@ import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
 import io.bucketdb.inspect.Census;
+import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.StatsCollector;
 import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
@@ -997,8 +998,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             StatsCollector.PendingReplay pending = journal == null
                     ? StatsCollector.pendingReplay(dir, h.checkpointLsn)
                     : new StatsCollector.PendingReplay(journal.writtenLsn() - h.checkpointLsn, 0);
-            return StatsCollector.collect(dir, h, file.activeSlot(), table.size(), census, file.fileSize(), cleanBeforeOpen,
-                    pending);
+            return StatsCollector.collect(dir, h, file.activeSlot(), table.size(), census, HeapUsage.of(h), file.fileSize(),
+                    cleanBeforeOpen, pending);
         });
     }
 

@@ -122,7 +122,11 @@ public final class Options {
     /** Inline width of {@link #withVariableValues()}: values up to 28 bytes stay in the slot (32 bytes with the length). */
     public static final int DEFAULT_VALUE_INLINE = 28;
 
-    /** Variable-length keys for a new index with {@link #DEFAULT_KEY_INLINE} bytes inline. */
+    /**
+     * Variable-length keys for a new index with {@link #DEFAULT_KEY_INLINE} bytes inline.
+     *
+     * @return a copy of these options with that change
+     */
     public Options withVariableKeys() {
         return withVariableKeys(DEFAULT_KEY_INLINE);
     }
@@ -133,6 +137,8 @@ public final class Options {
      * table file with the slot holding a reference. Each slot takes {@code 4 + inlineWidth} bytes.
      *
      * @param inlineWidth bytes kept inline, 8..4092 (the slot must hold an 8-byte heap reference)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code inlineWidth} is outside 8..4092
      */
     public Options withVariableKeys(int inlineWidth) {
         VarSlotLayout.slotWidth(inlineWidth);
@@ -142,7 +148,11 @@ public final class Options {
         return o;
     }
 
-    /** Variable-length values for a new index with {@link #DEFAULT_VALUE_INLINE} bytes inline. */
+    /**
+     * Variable-length values for a new index with {@link #DEFAULT_VALUE_INLINE} bytes inline.
+     *
+     * @return a copy of these options with that change
+     */
     public Options withVariableValues() {
         return withVariableValues(DEFAULT_VALUE_INLINE);
     }
@@ -153,6 +163,8 @@ public final class Options {
      * {@link #withVariableKeys(int)}.
      *
      * @param inlineWidth bytes kept inline, 8..4092
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code inlineWidth} is outside 8..4092
      */
     public Options withVariableValues(int inlineWidth) {
         VarSlotLayout.slotWidth(inlineWidth);
@@ -165,6 +177,9 @@ public final class Options {
     /**
      * The key and value layout of {@code db} (fixed widths, or variable-length with its inline
      * widths), for creating a copy of it ({@code bucketdb compact}).
+     *
+     * @param db the open index whose layout to copy
+     * @return a copy of these options with that layout
      */
     public Options withWidthsOf(BucketDB db) {
         Options o = db.variableKeys() ? withVariableKeys(VarSlotLayout.inlineWidth(db.keyWidth())) : withKeyWidth(db.keyWidth());
@@ -176,6 +191,11 @@ public final class Options {
      * allowed): a longer key or value is rejected with {@link IllegalArgumentException} naming
      * the limit, and nothing is written. The limits bound journal records too, so an index must be
      * reopened with limits at least as large as the longest record its journal may hold.
+     *
+     * @param maxKeyLength   the longest key accepted, in bytes (8..64 KiB)
+     * @param maxValueLength the longest value accepted, in bytes (8..256 MiB)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if a limit is outside its range
      */
     public Options withMaxLengths(int maxKeyLength, int maxValueLength) {
         if (maxKeyLength < Long.BYTES || maxKeyLength > JournalOptions.DEFAULT_MAX_KEY_LENGTH) {

@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * An index's numbers: everything {@code bucketdb stat} prints, under the names of its {@code --json}
- * output ({@code b} is printed as {@code B}). Immutable: the histogram is an unmodifiable copy.
+ * output ({@code b} is printed as {@code B}). Immutable: the histogram and the heap classes are unmodifiable
+ * copies.
  *
  * <p>{@link BucketDB#stats()} reports an index opened for writing as its writer sees it (the table in
  * memory, the journal it is writing). Opened with {@link Options#withReadOnly}, which takes no lock and
@@ -28,11 +29,20 @@ import java.util.Objects;
  * @param evacuationMark      the evacuation mark: old buckets below it are evacuated (those above may be too)
  * @param keyWidth            key width in bytes
  * @param valueWidth          value width in bytes
+ * @param variableKeys        whether keys are variable-length ({@code keyWidth} is then the slot width: a 4-byte
+ *                            length and the inline bytes, or a reference into the value heap)
+ * @param variableValues      whether values are variable-length (likewise for {@code valueWidth})
  * @param bucketBytes         bytes of one bucket (tophash bytes, keys, values, overflow reference)
  * @param fileBytes           bytes of the table file on disk
  * @param allocatedBytes      bytes of the table file the allocator has handed out (the rest is preallocated)
  * @param freeBytes           bytes in free extents, as the header's free lists count them
  * @param wastedBytes         bytes lost to alignment gaps between extents
+ * @param heapBytesInUse      bytes of value-heap blocks holding keys and values too long for their slot (block
+ *                            sizes, not the data's lengths; 0 for fixed widths)
+ * @param heapBytesFree       bytes of free small heap blocks, ready for reuse (free large blocks are free extents)
+ * @param heapLargeBlocks     heap blocks longer than the largest size class, each an extent of its own
+ * @param heapLargeBytes      bytes of those large blocks
+ * @param heapClasses         the heap's size classes, smallest first, each with its blocks carved, in use and free
  * @param journalBytes        bytes of the journal segment files (preallocated segments count in full)
  * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
  *                            page-checksum files
@@ -46,20 +56,34 @@ import java.util.Objects;
  */
 public record Stats(Path directory, long count, int b, long buckets, double loadFactor, long overflowBuckets,
                     long freeOverflowBuckets, List<Long> chainHistogram, boolean growing, boolean sameSizeGrowth,
-                    long oldBuckets, long evacuated, long evacuationMark, int keyWidth, int valueWidth, int bucketBytes,
-                    long fileBytes, long allocatedBytes, long freeBytes, long wastedBytes, long journalBytes,
+                    long oldBuckets, long evacuated, long evacuationMark, int keyWidth, int valueWidth,
+                    boolean variableKeys, boolean variableValues, int bucketBytes, long fileBytes, long allocatedBytes,
+                    long freeBytes, long wastedBytes, long heapBytesInUse, long heapBytesFree, long heapLargeBlocks,
+                    long heapLargeBytes, List<HeapClass> heapClasses, long journalBytes,
                     long directoryBytes, long checkpointLsn, long generation, String headerSlot, boolean cleanClose,
                     long replayRecords, long replayTornBytes) {
 
-    /** Copies {@code chainHistogram} into an unmodifiable list; rejects nulls. */
+    /** Copies {@code chainHistogram} and {@code heapClasses} into unmodifiable lists; rejects nulls. */
     public Stats {
         Objects.requireNonNull(directory, "directory");
         chainHistogram = List.copyOf(chainHistogram);
+        heapClasses = List.copyOf(heapClasses);
         Objects.requireNonNull(headerSlot, "headerSlot");
     }
 
     /** {@return bytes on disk per entry, all files of the index directory counted (0 for an empty index)} */
     public double bytesPerEntry() {
         return count == 0 ? 0 : (double) directoryBytes / count;
+    }
+
+    /**
+     * One size class of the value heap: blocks of one size carved from pages of the table file.
+     *
+     * @param blockBytes bytes of one block
+     * @param blocks     blocks carved (in use and free)
+     * @param inUse      blocks holding a key or value
+     * @param free       blocks on the class's free list
+     */
+    public record HeapClass(int blockBytes, long blocks, long inUse, long free) {
     }
 }

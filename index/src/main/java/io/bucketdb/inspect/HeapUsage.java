@@ -1,5 +1,9 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeapLayout;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,6 +23,18 @@ public record HeapUsage(List<SmallClass> classes, long largeBlocks, long largeBy
         public long inUse() {
             return blocks - free;
         }
+    }
+
+    /**
+     * The heap's space as header {@code h} counts it: the file's last checkpoint for an inspector, the live
+     * header for an open index (read on its writer thread, which is the only one that changes it).
+     */
+    public static HeapUsage of(Header h) {
+        List<SmallClass> classes = new ArrayList<>();
+        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
+            classes.add(new SmallClass(HeapLayout.smallBlockBytes(c), h.heapBlocks[c], h.heapFreeCounts[c]));
+        }
+        return new HeapUsage(List.copyOf(classes), h.heapLargeBlocks, h.heapLargeBytes);
     }
 
     /** Bytes of heap blocks in use (block sizes, not the data's lengths). */

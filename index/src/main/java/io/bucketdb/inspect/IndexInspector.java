@@ -17,7 +17,6 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
-import io.bucketdb.storage.HeapLayout;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
@@ -148,7 +147,7 @@ public final class IndexInspector implements AutoCloseable {
      * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
      */
     public Stats stats() throws IOException {
-        return StatsCollector.collect(dir, h, activeSlot(), h.count, census(), fileBytes, h.cleanClose,
+        return StatsCollector.collect(dir, h, activeSlot(), h.count, census(), heapUsage(), fileBytes, h.cleanClose,
                 StatsCollector.pendingReplay(dir, h.checkpointLsn));
     }
 
@@ -319,11 +318,7 @@ public final class IndexInspector implements AutoCloseable {
 
     /** The value heap's space, from the header. */
     public HeapUsage heapUsage() {
-        List<HeapUsage.SmallClass> classes = new ArrayList<>();
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            classes.add(new HeapUsage.SmallClass(HeapLayout.smallBlockBytes(c), h.heapBlocks[c], h.heapFreeCounts[c]));
-        }
-        return new HeapUsage(List.copyOf(classes), h.heapLargeBlocks, h.heapLargeBytes);
+        return HeapUsage.of(h);
     }
 
     // ------------------------------------------------------------------ keys

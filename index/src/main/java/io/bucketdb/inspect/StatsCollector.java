@@ -13,10 +13,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Assembles {@link Stats}, the one place that turns a header, a chain census and the directory's files
+ * Assembles {@link Stats}, the one place that turns a header, a chain census, the heap's space and the directory's files
  * into the numbers {@code bucketdb stat} prints, for both {@link IndexInspector#stats()} (the image on
  * disk) and {@code BucketDB.stats()} (an open index).
  */
@@ -41,17 +42,21 @@ public final class StatsCollector {
      * @param slot       the header slot it came from (0 = A, 1 = B)
      * @param count      entries
      * @param census     the chain walk: histogram and evacuated old buckets
+     * @param heap       the value heap's space (all zero for fixed widths)
      * @param fileBytes  bytes of the table file on disk
      * @param cleanClose see {@link Stats#cleanClose()}
      * @param pending    what a recovery would replay
      */
-    public static Stats collect(Path dir, Header h, int slot, long count, Census census, long fileBytes, boolean cleanClose,
-                                PendingReplay pending) throws IOException {
+    public static Stats collect(Path dir, Header h, int slot, long count, Census census, HeapUsage heap, long fileBytes,
+                                boolean cleanClose, PendingReplay pending) throws IOException {
         long buckets = 1L << h.b;
+        List<Stats.HeapClass> classes = heap.classes().stream()
+                .map(c -> new Stats.HeapClass(c.blockBytes(), c.blocks(), c.inUse(), c.free())).toList();
         return new Stats(dir, count, h.b, buckets, (double) count / buckets, h.overflowBuckets, h.ovfFreeCount,
                 Arrays.stream(census.chainHistogram()).boxed().toList(), h.growing(), h.sameSizeGrow(), census.oldBuckets(),
-                census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.valueWidth, h.bucketSize(), fileBytes, h.fileEnd,
-                freeBytes(h), h.wastedBytes, journalBytes(dir), directoryBytes(dir), h.checkpointLsn, h.generation,
+                census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.valueWidth, h.varKeys(), h.varValues(), h.bucketSize(),
+                fileBytes, h.fileEnd, freeBytes(h), h.wastedBytes, heap.bytesInUse(), heap.bytesFree(), heap.largeBlocks(),
+                heap.largeBytes(), classes, journalBytes(dir), directoryBytes(dir), h.checkpointLsn, h.generation,
                 slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes());
     }
 

@@ -2,8 +2,13 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.storage.VarSlotLayout;
 import org.apache.commons.io.input.BoundedInputStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 
 /**
@@ -29,8 +35,9 @@ import java.util.concurrent.Callable;
         description = {"Put every {\"key\":...,\"value\":...} line of FILE (JSON Lines; - for standard input) into the index, "
                 + "creating it if missing. Existing keys are overwritten.",
                 "A new index takes its widths from --key-width/--value-width, else from --format long (8 and 8), else from the "
-                        + "first record (base64). Stops at the first bad line; the lines before it stay imported. "
-                        + "Shows progress on a terminal only.",
+                        + "first record (base64). --variable-keys/--variable-values make a new index take keys/values of any "
+                        + "length instead (the short ones inline in the slot, the long ones in the value heap). Stops at the "
+                        + "first bad line; the lines before it stay imported. Shows progress on a terminal only.",
                 "With --from-mapdb FILE --map NAME, copies the MapDB 3.1 HTreeMap NAME of FILE (opened read-only) into a new "
                         + "index DIR. Keys and values stored with MapDB's LONG, INTEGER, UUID, STRING (UTF-8) or BYTE_ARRAY "
                         + "serializer are stored as the BucketDB codec of the same name; LONG, INTEGER and UUID fix the width "
@@ -39,6 +46,7 @@ import java.util.concurrent.Callable;
                         + "beside DIR and renamed to DIR only when complete."},
         footer = {"%nExamples:%n  bucketdb import /data/idx idx.jsonl%n"
                 + "  bucketdb import /data/new names.jsonl --format utf8 --key-width 32 --value-width 16%n"
+                + "  bucketdb import /data/docs docs.jsonl --format utf8 --variable-keys --variable-values=64%n"
                 + "  bucketdb import /data/users --from-mapdb users.db --map byId%n"
                 + "  bucketdb import /data/names --from-mapdb app.db --map names --key-width 16 --value-width 8", Exit.FOOTER})
 final class ImportCommand implements Callable<Integer> {
@@ -67,9 +75,32 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--value-width", paramLabel = "V", description = "Value width in bytes for a new index (0..4096).")
     Integer valueWidth;
 
+    @Option(names = "--variable-keys", arity = "0..1", paramLabel = "INLINE", fallbackValue = "" + Options.DEFAULT_KEY_INLINE,
+            parameterConsumer = OptionalInline.class,
+            description = "Variable-length keys for a new index, up to INLINE bytes (8..4092, default "
+                    + Options.DEFAULT_KEY_INLINE + ") kept in the slot; instead of --key-width.")
+    Integer variableKeys;
+
+    @Option(names = "--variable-values", arity = "0..1", paramLabel = "INLINE", fallbackValue = "" + Options.DEFAULT_VALUE_INLINE,
+            parameterConsumer = OptionalInline.class,
+            description = "Variable-length values for a new index, up to INLINE bytes (8..4092, default "
+                    + Options.DEFAULT_VALUE_INLINE + ") kept in the slot; instead of --value-width.")
+    Integer variableValues;
+
     @Override
     public Integer call() throws IOException {
+        if (keyWidth != null && variableKeys != null) {
+            throw CliException.usage("give --key-width or --variable-keys, not both");
+        }
+        if (valueWidth != null && variableValues != null) {
+            throw CliException.usage("give --value-width or --variable-values, not both");
+        }
+        inline(variableKeys, "--variable-keys");
+        inline(variableValues, "--variable-values");
         if (mapdb != null || map != null) {
+            if (variableKeys != null || variableValues != null) {
+                throw CliException.usage("--from-mapdb makes fixed widths (--key-width/--value-width), not --variable-keys/--variable-values");
+            }
             if (file != null) {
                 throw CliException.usage("give FILE or --from-mapdb, not both");
             }
@@ -157,35 +188,91 @@ final class ImportCommand implements Callable<Integer> {
         // durable in full by the closing checkpoint.
         Options o = Options.defaults().withDurability(io.bucketdb.Durability.ASYNC);
         if (!exists) {
-            int kw;
-            int vw;
-            if (keyWidth != null && valueWidth != null) {
-                kw = keyWidth;
-                vw = valueWidth;
-            } else if (format == Format.LONG) {
-                kw = keyWidth != null ? keyWidth : 8;
-                vw = valueWidth != null ? valueWidth : 8;
-            } else if (format == Format.BASE64 || format == Format.HEX) {
-                kw = keyWidth != null ? keyWidth : format.exact(first[0], "key").length;
-                vw = valueWidth != null ? valueWidth : format.exact(first[1], "value").length;
-            } else {
-                throw CliException.usage("a new index needs --key-width and --value-width with --format " + format.label());
+            Integer kw = variableKeys != null ? null : width(keyWidth, first[0], "key");
+            Integer vw = variableValues != null ? null : width(valueWidth, first[1], "value");
+            if ((variableKeys == null && kw == null) || (variableValues == null && vw == null)) {
+                boolean keys = variableKeys == null && kw == null;
+                boolean values = variableValues == null && vw == null;
+                throw CliException.usage("a new index needs " + (keys && values ? "--key-width and --value-width" : keys ? "--key-width" : "--value-width")
+                        + " with --format " + format.label() + ", or " + (keys && values ? "--variable-keys and --variable-values"
+                        : keys ? "--variable-keys" : "--variable-values") + " for any length");
             }
             try {
-                io.bucketdb.storage.BucketLayout.of(kw, vw);
+                io.bucketdb.storage.BucketLayout.of(variableKeys != null ? VarSlotLayout.slotWidth(variableKeys) : kw,
+                        variableValues != null ? VarSlotLayout.slotWidth(variableValues) : vw);
             } catch (IllegalArgumentException e) {
                 throw CliException.usage(e.getMessage());
             }
-            o = o.withKeyWidth(kw).withValueWidth(vw);
+            o = variableKeys != null ? o.withVariableKeys(variableKeys) : o.withKeyWidth(kw);
+            o = variableValues != null ? o.withVariableValues(variableValues) : o.withValueWidth(vw);
         }
         BucketDB db = BucketDB.open(dir, o);
-        if ((keyWidth != null && keyWidth != db.keyWidth()) || (valueWidth != null && valueWidth != db.valueWidth())) {
-            int kw = db.keyWidth();
-            int vw = db.valueWidth();
+        boolean keysDiffer = (keyWidth != null && (db.variableKeys() || keyWidth != db.keyWidth()))
+                || (variableKeys != null && (!db.variableKeys() || variableKeys != VarSlotLayout.inlineWidth(db.keyWidth())));
+        boolean valuesDiffer = (valueWidth != null && (db.variableValues() || valueWidth != db.valueWidth()))
+                || (variableValues != null && (!db.variableValues() || variableValues != VarSlotLayout.inlineWidth(db.valueWidth())));
+        if (keysDiffer || valuesDiffer) {
+            String has = side(db.variableKeys(), db.keyWidth(), "key") + " and " + side(db.variableValues(), db.valueWidth(), "value");
+            String given = given(keyWidth, variableKeys, db.variableKeys(), db.keyWidth()) + " and "
+                    + given(valueWidth, variableValues, db.variableValues(), db.valueWidth());
             db.close();
-            throw CliException.usage(dir + " takes " + kw + "-byte keys and " + vw + "-byte values, not the "
-                    + (keyWidth != null ? keyWidth : kw) + " and " + (valueWidth != null ? valueWidth : vw) + " given");
+            throw CliException.usage(dir + " takes " + has + ", not the " + given + " given");
         }
         return db;
+    }
+
+    /**
+     * Takes the argument after {@code --variable-keys}/{@code --variable-values} as INLINE only when it is
+     * an integer, else the option's fallback: picocli's own optional parameter would take the DIR of
+     * {@code import --variable-keys DIR FILE} and fail on it as "not an int".
+     */
+    static final class OptionalInline implements IParameterConsumer {
+        @Override
+        public void consumeParameters(Stack<String> args, ArgSpec arg, CommandSpec command) {
+            String next = !args.isEmpty() && args.peek().matches("-?[0-9]+") ? args.pop() : ((OptionSpec) arg).fallbackValue();
+            try {
+                arg.setValue(Integer.valueOf(next));
+            } catch (NumberFormatException e) {
+                throw new ParameterException(command.commandLine(), ((OptionSpec) arg).longestName() + ": '" + next
+                        + "' is not an inline width (8..4092)");
+            }
+        }
+    }
+
+    /** Refuses an inline width outside what a variable-length slot can take, naming the option. */
+    private static void inline(Integer inline, String option) {
+        if (inline != null) {
+            try {
+                VarSlotLayout.slotWidth(inline);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(option + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A fixed width for a new index: the option, else 8 for {@code long}, else the first record's for hex and base64; null for utf8. */
+    private Integer width(Integer option, Object first, String what) {
+        if (option != null) {
+            return option;
+        }
+        return switch (format) {
+            case LONG -> 8;
+            case BASE64, HEX -> format.exact(first, what).length;
+            case UTF8 -> null;
+        };
+    }
+
+    /** How an existing index stores one side: "8-byte keys", "variable-length values (28 bytes inline)". */
+    private static String side(boolean variable, int slotWidth, String what) {
+        return variable ? "variable-length " + what + "s (" + VarSlotLayout.inlineWidth(slotWidth) + " bytes inline)"
+                : slotWidth + "-byte " + what + "s";
+    }
+
+    /** What the options asked for on one side ("4", "variable (16 inline)"), or the index's own where they asked nothing. */
+    private static String given(Integer width, Integer inline, boolean variable, int slotWidth) {
+        if (inline != null || (width == null && variable)) {
+            return "variable (" + (inline != null ? inline : VarSlotLayout.inlineWidth(slotWidth)) + " inline)";
+        }
+        return String.valueOf(width != null ? width : slotWidth);
     }
 }

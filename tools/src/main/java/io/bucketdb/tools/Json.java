@@ -1,5 +1,7 @@
 package io.bucketdb.tools;
 
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +75,31 @@ final class Json {
                 yield b.append(']').toString();
             }
             default -> throw new IllegalArgumentException("no JSON for " + v.getClass());
+        };
+    }
+
+    /**
+     * The components of {@code r} as an insertion-ordered map under their names, nested records as maps,
+     * lists element by element, paths as strings: what {@link #value} prints and a text view reads.
+     */
+    static Map<String, Object> fields(Record r) {
+        Map<String, Object> m = object();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            try {
+                m.put(c.getName(), plain(c.getAccessor().invoke(r)));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(r.getClass().getSimpleName() + "." + c.getName(), e);
+            }
+        }
+        return m;
+    }
+
+    private static Object plain(Object v) {
+        return switch (v) {
+            case Record r -> fields(r);
+            case List<?> l -> l.stream().map(Json::plain).toList();
+            case Path p -> p.toString();
+            case null, default -> v;
         };
     }
 

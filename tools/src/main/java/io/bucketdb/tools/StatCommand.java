@@ -1,7 +1,6 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.Stats;
-import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.storage.Header;
@@ -13,10 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.lang.reflect.RecordComponent;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,14 +63,7 @@ final class StatCommand implements Callable<Integer> {
     static Map<String, Object> numbers(IndexInspector in, LiveImage image) throws java.io.IOException {
         Stats st = in.stats();
         Map<String, Object> m = Json.object();
-        for (RecordComponent c : Stats.class.getRecordComponents()) {
-            try {
-                Object v = c.getAccessor().invoke(st);
-                m.put(c.getName().equals("b") ? "B" : c.getName(), v instanceof Path p ? p.toString() : v);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("Stats." + c.getName(), e);
-            }
-        }
+        Json.fields(st).forEach((name, v) -> m.put(name.equals("b") ? "B" : name, v));
         // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
         m.put("bytesPerEntry", st.bytesPerEntry());
         m.put("tableBytesPerEntry", st.count() == 0 ? 0.0 : (double) st.fileBytes() / st.count());
@@ -82,27 +71,8 @@ final class StatCommand implements Callable<Integer> {
         m.put("checksumBytes", files.checksums());
         m.put("doubleWriteBytes", files.doubleWrite());
         m.put("otherBytes", files.other());
-        // Variable-length data: where the bytes that do not fit a slot live (only the file shows the heap's classes).
-        Header h = in.header();
-        m.put("variableKeys", h.varKeys());
-        m.put("variableValues", h.varValues());
-        HeapUsage heap = in.heapUsage();
-        m.put("heapBytesInUse", heap.bytesInUse());
-        m.put("heapBytesFree", heap.bytesFree());
-        m.put("heapLargeBlocks", heap.largeBlocks());
-        m.put("heapLargeBytes", heap.largeBytes());
-        List<Object> classes = new ArrayList<>();
-        for (HeapUsage.SmallClass sc : heap.classes()) {
-            Map<String, Object> cm = Json.object();
-            cm.put("blockBytes", (long) sc.blockBytes());
-            cm.put("blocks", sc.blocks());
-            cm.put("inUse", sc.inUse());
-            cm.put("free", sc.free());
-            classes.add(cm);
-        }
-        m.put("heapClasses", classes);
         image.putInto(m);
-        m.put("recovery", recovery(in, h));
+        m.put("recovery", recovery(in, in.header()));
         return m;
     }
 

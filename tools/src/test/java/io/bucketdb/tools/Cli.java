@@ -74,6 +74,35 @@ final class Cli {
         }
     }
 
+    /** Key {@code i} of {@link #variableIndex}: 7 to 56 bytes, so some stay inline and some go to the heap. */
+    static byte[] variableKey(int i) {
+        return ("user:" + i + ":" + "x".repeat(i % 50)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The value of key {@code i} in overwrite round {@code round} of {@link #variableIndex}: up to 3,000 bytes. */
+    static byte[] variableValue(int i, int round) {
+        return ("v" + round + "-" + i + "-" + "y".repeat((i * 37 + round) % 3000)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A closed index of variable-length keys (16 bytes inline) and values (24 inline) with a fragmented heap:
+     * 2,000 entries, each written three times with other lengths (round 2 stays), the even keys deleted.
+     */
+    static Path variableIndex(Path dir) throws IOException {
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withVariableKeys(16).withVariableValues(24)
+                .withDurability(Durability.ASYNC).withHashSeed(SEED))) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 2000; i++) {
+                    db.put(variableKey(i), variableValue(i, round));
+                }
+            }
+            for (int i = 0; i < 2000; i += 2) {
+                db.delete(variableKey(i));
+            }
+        }
+        return dir;
+    }
+
     /**
      * An index in {@code tmp/name} whose writer "died" after {@code puts} acknowledged SYNC puts of key
      * k -> 10k: the files a power loss keeping every write leaves (the journal holds every put after the

@@ -85,6 +85,74 @@ class ExportImportTest {
         }
     }
 
+    /**
+     * {@code --variable-keys}/{@code --variable-values} create a variable-length index: keys and values of
+     * 0, 1, a few and many bytes (inline, small heap blocks, large heap blocks; multi-byte UTF-8 and quotes)
+     * go in as utf8 and come out of {@code export} as the very lines that went in.
+     */
+    @Test
+    void shouldImportAnyLengthsIntoANewVariableLengthIndexAndExportThemBackIdentically() throws IOException {
+        List<String> lengths = List.of("", "a", "ü", "short \"quoted\"", "x".repeat(21), "é".repeat(300), "long-".repeat(10_000));
+        List<String> lines = new java.util.ArrayList<>();
+        for (int k = 0; k < lengths.size(); k++) {
+            for (int v = 0; v < lengths.size(); v++) {
+                // Keys unique per line: the key's own text, then which value it holds (the first of each kind bare).
+                String key = v == 0 ? lengths.get(k) : lengths.get(k) + "#" + v;
+                lines.add("{\"key\":\"" + escaped(key) + "\",\"value\":\"" + escaped(lengths.get((k + v) % lengths.size())) + "\"}");
+            }
+        }
+        Path file = Files.write(tmp.resolve("any.jsonl"), lines);
+        Path dst = tmp.resolve("var");
+        Cli.Result im = Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys", "--variable-values=12");
+        assertEquals(0, im.code(), im::toString);
+        assertEquals("imported 49 records into " + dst + ": 49 new keys, 0 overwritten\n", im.out());
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertTrue(db.variableKeys() && db.variableValues());
+            assertEquals(Options.DEFAULT_KEY_INLINE + 4, db.keyWidth(), "--variable-keys without INLINE: the default inline width");
+            assertEquals(12 + 4, db.valueWidth());
+            assertArrayEquals(new byte[0], db.get(new byte[0]), "the empty key holds the empty value");
+            assertTrue(db.stats().heapLargeBlocks() > 0, "the 50,000-byte strings live in large heap blocks");
+        }
+        Path out = tmp.resolve("back.jsonl");
+        Cli.Result ex = Cli.run("export", dst.toString(), "--format", "utf8", "--out", out.toString());
+        assertEquals(0, ex.code(), ex::toString);
+        assertEquals(lines.stream().sorted().toList(), Files.readAllLines(out).stream().sorted().toList());
+        assertEquals(0, Cli.run("verify", dst.toString()).code());
+
+        // Options before DIR: a bare --variable-keys leaves DIR alone (its optional INLINE is a number or nothing).
+        Cli.Result again = Cli.run("import", "--variable-keys", dst.toString(), out.toString(), "--format", "utf8", "--variable-values", "12");
+        assertEquals("imported 49 records into " + dst + ": 0 new keys, 49 overwritten\n", again.out(), again::toString);
+    }
+
+    @Test
+    void shouldRefuseVariableLengthOptionsThatContradictEachOtherOrTheIndex() throws IOException {
+        Path file = Files.writeString(tmp.resolve("one.jsonl"), "{\"key\":\"k\",\"value\":\"v\"}\n");
+        Path dst = tmp.resolve("dst");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys", "--key-width", "8"), 2,
+                "give --key-width or --variable-keys, not both");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--value-width=4", "--variable-values=8"), 2,
+                "give --value-width or --variable-values, not both");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys=4", "--variable-values"), 2,
+                "--variable-keys: inline width must be 8..4092 bytes, got 4");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys=99999999999"), 2,
+                "--variable-keys: '99999999999' is not an inline width (8..4092)");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys"), 2,
+                "a new index needs --value-width with --format utf8, or --variable-values for any length");
+        assertFalse(Files.exists(dst.resolve(BucketDB.TABLE_FILE)), "no index was created");
+        assertBad(Cli.run("import", dst.toString(), "--from-mapdb", file.toString(), "--map", "m", "--variable-values"), 2,
+                "--from-mapdb makes fixed widths");
+
+        Path fixed = Cli.longIndex(tmp.resolve("fixed"), 10);
+        assertBad(Cli.run("import", fixed.toString(), file.toString(), "--format", "utf8", "--variable-keys"), 2,
+                "takes 8-byte keys and 8-byte values, not the variable (20 inline) and 8 given");
+        assertEquals(0, Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys", "--variable-values").code());
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-values=16"), 2,
+                "takes variable-length keys (20 bytes inline) and variable-length values (28 bytes inline), not the variable (20 inline)"
+                        + " and variable (16 inline) given");
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--key-width=24"), 2,
+                "not the 24 and variable (28 inline) given");
+    }
+
     @Test
     void shouldStopAtTheFirstBadLine() throws IOException {
         Path file = Files.writeString(tmp.resolve("bad.jsonl"), """
@@ -151,6 +219,11 @@ class ExportImportTest {
         }
         assertBad(Cli.run("export", wide.toString(), "--format", "long"), 2, "--format long needs 8-byte keys and values");
         assertBad(Cli.run("export", tmp.resolve("missing").toString()), 3, "no such directory");
+    }
+
+    /** {@code s} inside a JSON string: only its quotes need escaping here. */
+    private static String escaped(String s) {
+        return s.replace("\"", "\\\"");
     }
 
     private static byte[] pad(String s, int width) {

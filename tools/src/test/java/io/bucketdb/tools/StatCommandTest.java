@@ -122,13 +122,33 @@ class StatCommandTest {
 
     /**
      * {@code stat --json} prints every component of {@link Stats} under its name, with the value the record
-     * holds; and a read-only {@link BucketDB} open of the same closed index reports the very same record
-     * (one way to compute the numbers, whichever way the index is read).
+     * holds (nested: the heap's classes as objects of their components); and a read-only {@link BucketDB}
+     * open of the same closed index reports the very same record (one way to compute the numbers, whichever
+     * way the index is read). Two indexes: one closed while growing, one of variable-length keys and values
+     * with a fragmented heap, so every component holds something other than its zero.
      */
     @Test
     void jsonPrintsEveryStatsFieldAndAnOpenIndexReportsTheSameStats() throws Exception {
-        Path dir = tmp.resolve("idx");
-        Cli.growingIndex(dir);
+        Path growing = tmp.resolve("growing");
+        Cli.growingIndex(growing);
+        Stats g = assertJsonHoldsTheStatsOf(growing);
+        assertTrue(g.growing() && g.evacuated() > 0, g::toString);
+        assertFalse(g.variableKeys() || g.variableValues(), g::toString);
+
+        Stats v = assertJsonHoldsTheStatsOf(Cli.variableIndex(tmp.resolve("variable")));
+        assertTrue(v.variableKeys() && v.variableValues(), v::toString);
+        assertTrue(v.heapBytesInUse() > 0 && v.heapBytesFree() > 0 && v.heapLargeBlocks() > 0 && v.heapLargeBytes() > 0,
+                v::toString);
+        assertTrue(v.heapClasses().stream().filter(c -> c.blocks() > 0).count() > 1, v::toString);
+        Cli.Result text = Cli.run("stat", v.directory().toString());
+        assertTrue(text.out().contains("heap       " + Text.bytes(v.heapBytesInUse()) + " in use, "
+                + Text.bytes(v.heapBytesFree()) + " free"), text::toString);
+        assertTrue(text.out().contains("; large: " + Text.count(v.heapLargeBlocks()) + " blocks"), text::toString);
+        assertFalse(Cli.run("stat", growing.toString()).out().contains("heap "), "no heap line for fixed widths");
+    }
+
+    /** Compares {@code stat --json} of {@code dir} with every component of its {@link Stats}; returns them. */
+    private static Stats assertJsonHoldsTheStatsOf(Path dir) throws Exception {
         Stats stats;
         try (IndexInspector in = IndexInspector.open(dir)) {
             stats = in.stats();
@@ -136,20 +156,46 @@ class StatCommandTest {
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
             assertEquals(stats, db.stats());
         }
-        assertTrue(stats.growing() && stats.evacuated() > 0, stats::toString);
         String json = Cli.run("stat", dir.toString(), "--json").out().strip();
         for (RecordComponent c : Stats.class.getRecordComponents()) {
             Object v = c.getAccessor().invoke(stats);
             String name = c.getName().equals("b") ? "B" : c.getName();
             switch (v) {
-                case List<?> list -> assertTrue(json.contains("\"" + name + "\":" + list.toString().replace(" ", "")),
-                        () -> name + " = " + list + " in " + json);
                 case Double d -> assertEquals(d, Double.parseDouble(field(json, name)), 0.001, name);
-                case String str -> assertEquals("\"" + str + "\"", field(json, name), name);
-                case Path path -> assertEquals("\"" + path + "\"", field(json, name), name);
-                default -> assertEquals(String.valueOf(v), field(json, name), name);
+                case List<?> list -> { // the closing bracket ends the match, so a longer list cannot pass for it
+                    String expected = "\"" + name + "\":" + jsonOf(list);
+                    assertTrue(json.contains(expected), () -> expected + " in " + json);
+                }
+                default -> assertEquals(jsonOf(v), field(json, name), name);
             }
         }
+        return stats;
+    }
+
+    /** The JSON text of a component's value other than a double, written here independently of {@link Json}. */
+    private static String jsonOf(Object v) throws ReflectiveOperationException {
+        StringBuilder b = new StringBuilder();
+        switch (v) {
+            case Record r -> {
+                b.append('{');
+                for (RecordComponent c : r.getClass().getRecordComponents()) {
+                    b.append(b.length() > 1 ? "," : "").append('"').append(c.getName()).append("\":")
+                            .append(jsonOf(c.getAccessor().invoke(r)));
+                }
+                b.append('}');
+            }
+            case List<?> list -> {
+                b.append('[');
+                for (Object x : list) {
+                    b.append(b.length() > 1 ? "," : "").append(jsonOf(x));
+                }
+                b.append(']');
+            }
+            case String str -> b.append('"').append(str).append('"');
+            case Path path -> b.append('"').append(path).append('"');
+            default -> b.append(v);
+        }
+        return b.toString();
     }
 
     @Test

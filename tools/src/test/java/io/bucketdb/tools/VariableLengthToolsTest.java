@@ -1,7 +1,6 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,31 +22,15 @@ class VariableLengthToolsTest {
     Path tmp;
 
     private static byte[] key(int i) {
-        return ("user:" + i + ":" + "x".repeat(i % 50)).getBytes(StandardCharsets.UTF_8);
+        return Cli.variableKey(i);
     }
 
     private static byte[] value(int i, int round) {
-        return ("v" + round + "-" + i + "-" + "y".repeat((i * 37 + round) % 3000)).getBytes(StandardCharsets.UTF_8);
+        return Cli.variableValue(i, round);
     }
 
-    private static Options options() {
-        return Options.defaults().withVariableKeys(16).withVariableValues(24).withDurability(Durability.ASYNC).withHashSeed(Cli.SEED);
-    }
-
-    /** 2,000 entries, each overwritten three times with other lengths, half deleted: a fragmented heap. */
     private Path churned() throws IOException {
-        Path dir = tmp.resolve("idx");
-        try (BucketDB db = BucketDB.open(dir, options())) {
-            for (int round = 0; round < 3; round++) {
-                for (int i = 0; i < 2000; i++) {
-                    db.put(key(i), value(i, round));
-                }
-            }
-            for (int i = 0; i < 2000; i += 2) {
-                db.delete(key(i));
-            }
-        }
-        return dir;
+        return Cli.variableIndex(tmp.resolve("idx"));
     }
 
     @Test
