@@ -1,5 +1,8 @@
 package io.bucketdb.bench;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
@@ -35,6 +38,64 @@ public final class Keys {
     /** The value loaded for {@code key}: derived from it, so a lookup can be checked without a second table. */
     public static long valueOf(long key) {
         return ~key;
+    }
+
+    // ---------------------------------------------------------------- byte shapes (16-byte keys, 100-byte values, ...)
+    //
+    // A byte key is the long key followed by filler derived from it; a byte value is the long value at both
+    // ends with filler between. Distinct long keys give distinct byte keys (the first 8 bytes differ), and a
+    // lookup is checked by reading the value's long back from both ends. Big-endian, as ByteBuffer reads.
+
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    /** Writes the byte form of {@code key} into {@code out} (at least 8 bytes; all of it is written). */
+    public static void keyBytes(long key, byte[] out) {
+        fill(key, Long.reverse(key) * GAMMA, out);
+    }
+
+    /** Writes the byte form of {@code value} into {@code out} (8 bytes, or at least 16): the value at both ends. */
+    public static void valueBytes(long value, byte[] out) {
+        fill(value, value * GAMMA, out);
+        LONG_BE.set(out, out.length - 8, value);
+    }
+
+    /** A new array holding the byte form of {@code key}. */
+    public static byte[] keyBytes(long key, int width) {
+        byte[] out = new byte[width];
+        keyBytes(key, out);
+        return out;
+    }
+
+    /** A new array holding the byte form of {@code value}. */
+    public static byte[] valueBytes(long value, int width) {
+        byte[] out = new byte[width];
+        valueBytes(value, out);
+        return out;
+    }
+
+    /** The long a byte key or value was made from (its first 8 bytes). */
+    public static long longOf(byte[] b) {
+        return (long) LONG_BE.get(b, 0);
+    }
+
+    /**
+     * The long a byte value was made from, or {@code MISSING} when its two ends disagree (a torn or
+     * foreign value must not pass a check).
+     */
+    public static long valueLongOf(byte[] value) {
+        long head = (long) LONG_BE.get(value, 0);
+        return head == (long) LONG_BE.get(value, value.length - 8) ? head : MISSING;
+    }
+
+    private static void fill(long head, long filler, byte[] out) {
+        LONG_BE.set(out, 0, head);
+        int i = 8;
+        for (; i + 8 <= out.length; i += 8) {
+            LONG_BE.set(out, i, filler);
+        }
+        for (int shift = 56; i < out.length; i++, shift -= 8) {
+            out[i] = (byte) (filler >>> shift);
+        }
     }
 
     /** Keys numbered {@code from .. from+count-1}. */

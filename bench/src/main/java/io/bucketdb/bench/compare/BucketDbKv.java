@@ -3,23 +3,47 @@ package io.bucketdb.bench.compare;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
+import io.bucketdb.bench.Keys;
+import io.bucketdb.tools.Main;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
-/** BucketDB through its {@code long} path; writes go through its pipeline to one writer thread. */
+/**
+ * BucketDB; writes go through its pipeline to one writer thread. In 8/8 through its {@code long} path
+ * ({@code getLong}/{@code putLong}/{@code deleteLong}, allocation-free); in other shapes through
+ * {@code get(byte[])}/{@code put(byte[], byte[])} with {@code withKeyWidth}/{@code withValueWidth} set.
+ */
 final class BucketDbKv implements KvStore {
     /** A fixed hash seed, as in the JMH benchmarks, so every run lays the keys out alike. */
     private static final long HASH_SEED = 0x6A09E667F3BCC908L;
+    /** Puts in flight during the untimed preload. */
+    private static final int WINDOW = 4096;
 
     private final BucketDB db;
+    private final Shape shape;
 
-    private BucketDbKv(BucketDB db) {
+    private BucketDbKv(BucketDB db, Shape shape) {
         this.db = db;
+        this.shape = shape;
     }
 
-    static KvStore open(Path dir, boolean create, io.bucketdb.Durability durability) throws Exception {
-        return new BucketDbKv(BucketDB.open(dir, Options.defaults().withHashSeed(HASH_SEED).withCreateIfMissing(create)
-                .withDurability(durability)));
+    static KvStore open(StoreSpec.Open how, io.bucketdb.Durability durability) throws Exception {
+        Options o = Options.defaults().withHashSeed(HASH_SEED).withCreateIfMissing(how.create()).withDurability(durability)
+                .withKeyWidth(how.shape().keyBytes()).withValueWidth(how.shape().valueBytes());
+        if (!how.checkpoints()) {
+            o = o.withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofDays(1));
+        }
+        return new BucketDbKv(BucketDB.open(how.dir(), o), how.shape());
+    }
+
+    @Override
+    public Shape shape() {
+        return shape;
     }
 
     /**
@@ -29,14 +53,17 @@ final class BucketDbKv implements KvStore {
     @Override
     public void bulkLoad(int from, int to) {
         @SuppressWarnings("unchecked")
-        java.util.concurrent.CompletableFuture<Boolean>[] window = new java.util.concurrent.CompletableFuture[4096];
+        CompletableFuture<Boolean>[] window = new CompletableFuture[WINDOW];
+        boolean longs = shape.isLongs();
         for (int n = from; n < to; n++) {
             int w = n & (window.length - 1);
             if (window[w] != null) {
                 window[w].join();
             }
-            long k = io.bucketdb.bench.Keys.key(n);
-            window[w] = db.putLongAsync(k, io.bucketdb.bench.Keys.valueOf(k));
+            long k = Keys.key(n);
+            // putAsync wants its arrays left alone until it completes: fresh ones per put.
+            window[w] = longs ? db.putLongAsync(k, Keys.valueOf(k))
+                    : db.putAsync(Keys.keyBytes(k, shape.keyBytes()), Keys.valueBytes(Keys.valueOf(k), shape.valueBytes()));
         }
         for (var f : window) {
             if (f != null) {
@@ -47,6 +74,9 @@ final class BucketDbKv implements KvStore {
 
     @Override
     public Session session() {
+        if (!shape.isLongs()) {
+            throw new IllegalStateException("opened for " + shape + ": use bytesSession()");
+        }
         BucketDB d = db;
         return new Session() {
             @Override
@@ -66,6 +96,13 @@ final class BucketDbKv implements KvStore {
         };
     }
 
+    /** {@code get(byte[])} returns a copy (BucketDB has no public get into a caller's array). */
+    @Override
+    public BytesSession bytesSession() {
+        BucketDB d = db;
+        return new CopyingBytesSession(d::get, d::put, d::delete);
+    }
+
     @Override
     public long size() {
         return db.size();
@@ -76,11 +113,27 @@ final class BucketDbKv implements KvStore {
         Cursor c = db.cursor();
         long count = 0;
         long sum = 0;
+        boolean longs = shape.isLongs();
         while (c.next()) {
             count++;
-            sum += c.keyLong();
+            // The 8/8 index stores the long little-endian (keyLong); the byte shapes carry Keys' byte form.
+            sum += longs ? c.keyLong() : Keys.longOf(c.key());
         }
         return new Scan(count, sum);
+    }
+
+    /** {@code bucketdb compact DIR} (the tools' command, in this JVM): rebuilds the closed index sized for its count. */
+    @Override
+    public Path compactAndClose(Path dir) throws Exception {
+        db.close();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute("compact", dir.toString());
+        if (exit != 0) {
+            throw new IllegalStateException("bucketdb compact " + dir + " exited with " + exit + ": " + err + out);
+        }
+        System.out.print(out);
+        return dir;
     }
 
     @Override

@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  * java -cp bench/target/benchmarks.jar io.bucketdb.bench.compare.ComparisonRunner [options]
  *   --entries N         entries to load (default 1000000; 10000000 for the larger run)
  *   --stores a,b,...    stores to run (default all: see --list)
- *   --workloads a,b,... workloads (default: load, load-4t, load-64t, get-hit, get-miss, mixed, delete-half, iterate)
+ *   --workloads a,b,... workloads (default: load, load-4t, load-64t, get-hit, get-miss, mixed, delete-half, iterate, recover)
  *   --threads 4,64      writer threads of the multi-threaded loads
- *   --shape 8x8         key and value bytes (only 8x8 today)
+ *   --shape 8x8         key and value bytes: 8x8 (the long path) or KxV such as 16x100 (the byte path)
  *   --warmup S          untimed seconds before each timed read or mix (default 1)
  *   --measure S         timed seconds of each read or mix (default 2)
  *   --write-cap S       a load stops after this many seconds and reports what it did (default 20)
@@ -55,7 +55,7 @@ public final class ComparisonRunner {
         }
         if (a.containsKey("help") || a.containsKey("list")) {
             System.out.println("stores: " + String.join(", ", Stores.names()));
-            System.out.println("workloads: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate");
+            System.out.println("workloads: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate, recover");
             System.out.println("options: see the Javadoc of " + ComparisonRunner.class.getName() + " or docs/BENCHMARKS.md");
             return;
         }

@@ -15,6 +15,16 @@ final class JavaMapKv implements KvStore {
     }
 
     @Override
+    public Shape shape() {
+        return Shape.LONG_LONG;
+    }
+
+    @Override
+    public BytesSession bytesSession() {
+        throw new IllegalStateException("a map of Long holds 8x8 only: byte shapes use JavaBytesMapKv");
+    }
+
+    @Override
     public Session session() {
         Map<Long, Long> m = map;
         return new Session() {

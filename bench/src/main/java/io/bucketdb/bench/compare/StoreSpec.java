@@ -13,10 +13,14 @@ import java.util.List;
  * @param onDisk      whether the store has files (bytes on disk and open time apply)
  * @param jvmFlags    extra flags for this store's forked JVMs only
  * @param settings    the settings, as the report prints them
+ * @param compaction  how the store gives back space after deletes (the delete-half workload runs it), or
+ *                    null if it has no way
+ * @param recovery    what the store replays when opened after a crash (the recover workload measures
+ *                    it), or null if it has no recovery to measure
  * @param opener      opens (or creates) the store in a directory
  */
 record StoreSpec(String name, String label, Durability durability, Writers writers, boolean onDisk,
-                 List<String> jvmFlags, String settings, Opener opener) {
+                 List<String> jvmFlags, String settings, String compaction, String recovery, Opener opener) {
 
     /** Whether, and how, a store takes writes from several threads. */
     enum Writers {
@@ -29,11 +33,24 @@ record StoreSpec(String name, String label, Durability durability, Writers write
     }
 
     interface Opener {
-        /**
-         * Opens the store in {@code dir} (which exists) for {@code entries} entries; {@code create}
-         * is false when a closed store is reopened.
-         */
-        KvStore open(Path dir, int entries, boolean create) throws Exception;
+        /** Opens (or creates) the store as {@code how} says. */
+        KvStore open(Open how) throws Exception;
+    }
+
+    /**
+     * How to open a store.
+     *
+     * @param dir         where its files go (the directory exists)
+     * @param entries     the entries it will hold (for the stores that must be sized up front)
+     * @param create      false when a closed or crashed store is reopened
+     * @param shape       key and value widths
+     * @param checkpoints false to keep the store from checkpointing on its own (BucketDB's triggers off), so
+     *                    that everything since the open is left for recovery to replay
+     */
+    record Open(Path dir, int entries, boolean create, Shape shape, boolean checkpoints) {
+        Open reopen() {
+            return new Open(dir, entries, false, shape, true);
+        }
     }
 
     /**
@@ -43,6 +60,9 @@ record StoreSpec(String name, String label, Durability durability, Writers write
     boolean runs(Workload w) {
         if (w.threads() > 1 && writers == Writers.ONE_THREAD) {
             return false;
+        }
+        if (w.kind() == Workload.Kind.RECOVER) {
+            return recovery != null;
         }
         if (durability == Durability.SYNC) {
             return w.kind() == Workload.Kind.LOAD || w.kind() == Workload.Kind.MIXED;

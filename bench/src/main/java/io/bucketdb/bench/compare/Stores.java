@@ -42,43 +42,65 @@ final class Stores {
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
 
+    /** How BucketDB compacts: the tools' command, which bench calls in the worker JVM. */
+    private static final String BUCKETDB_COMPACT = "bucketdb compact DIR (the tools' command, on the closed index): rebuilds it "
+            + "sized for its count, checks it entry by entry, swaps it in by renames";
+
     static final List<StoreSpec> ALL = List.of(
             new StoreSpec(BUCKETDB, "BucketDB (ASYNC)", Durability.PROCESS, Writers.SERIALIZED, true, List.of(),
-                    "Options.defaults().withHashSeed(fixed).withDurability(ASYNC): 8-byte keys and values, grows from empty; "
-                            + "getLong/putLong/deleteLong; writes go through the Disruptor ring to one writer thread, acknowledged "
+                    "Options.defaults().withHashSeed(fixed).withDurability(ASYNC).withKeyWidth(K).withValueWidth(V), grows from empty; "
+                            + "8x8: getLong/putLong/deleteLong (allocation-free), byte shapes: get(byte[]) (returns a copy)/put/delete; "
+                            + "writes go through the Disruptor ring to one writer thread, acknowledged "
                             + "after the journal write, journal forced every 100 ms, checkpoints at 64 MiB dirty / 256 MiB journal / 60 s",
-                    (dir, entries, create) -> BucketDbKv.open(dir, create, io.bucketdb.Durability.ASYNC)),
+                    BUCKETDB_COMPACT,
+                    "replays the journal since the last checkpoint (checkpoint triggers off while the child loads: all N puts)",
+                    how -> BucketDbKv.open(how, io.bucketdb.Durability.ASYNC)),
             new StoreSpec(BUCKETDB + "-sync", "BucketDB (SYNC)", Durability.SYNC, Writers.SERIALIZED, true, List.of(),
                     "as BucketDB (ASYNC) but withDurability(SYNC): a put returns after the journal force that covers it; "
                             + "concurrent writers share forces (group commit per ring batch)",
-                    (dir, entries, create) -> BucketDbKv.open(dir, create, io.bucketdb.Durability.SYNC)),
+                    BUCKETDB_COMPACT, null,
+                    how -> BucketDbKv.open(how, io.bucketdb.Durability.SYNC)),
             new StoreSpec("hashmap", "HashMap", Durability.NONE, Writers.ONE_THREAD, false, List.of(),
-                    "new HashMap<Long, Long>() (default capacity, resizes while loading), boxed",
-                    (dir, entries, create) -> new JavaMapKv(new HashMap<>())),
+                    "new HashMap<Long, Long>() in 8x8, HashMap<Key, byte[]> in byte shapes (Key wraps a copy of the key array; "
+                            + "gets through a reused probe key); default capacity (resizes while loading), boxed",
+                    null, null,
+                    how -> how.shape().isLongs() ? new JavaMapKv(new HashMap<>()) : new JavaBytesMapKv(new HashMap<>(), how.shape())),
             new StoreSpec("chm", "ConcurrentHashMap", Durability.NONE, Writers.CONCURRENT, false, List.of(),
-                    "new ConcurrentHashMap<Long, Long>() (default capacity, resizes while loading), boxed",
-                    (dir, entries, create) -> new JavaMapKv(new ConcurrentHashMap<>())),
+                    "new ConcurrentHashMap<Long, Long>() in 8x8, ConcurrentHashMap<Key, byte[]> in byte shapes (as HashMap); "
+                            + "default capacity (resizes while loading), boxed",
+                    null, null,
+                    how -> how.shape().isLongs() ? new JavaMapKv(new ConcurrentHashMap<>())
+                            : new JavaBytesMapKv(new ConcurrentHashMap<>(), how.shape())),
             new StoreSpec("mapdb", "MapDB HTreeMap (mmap)", Durability.NONE, Writers.CONCURRENT, true, List.of(),
                     MapDbKv.settings(false),
-                    (dir, entries, create) -> MapDbKv.open(dir, entries, create, false)),
+                    "db.getStore().compact() on the open store", null,
+                    how -> MapDbKv.open(how, false)),
             new StoreSpec("mapdb-tx", "MapDB HTreeMap (mmap, WAL, commit per put)", Durability.SYNC, Writers.CONCURRENT, true, List.of(),
                     MapDbKv.settings(true),
-                    (dir, entries, create) -> MapDbKv.open(dir, entries, create, true)),
+                    "db.getStore().compact() on the open store",
+                    "replays its write-ahead log (the child's load: N puts, one commit at the end)",
+                    how -> MapDbKv.open(how, true)),
             new StoreSpec("chronicle", "Chronicle Map", Durability.PROCESS, Writers.CONCURRENT, true, CHRONICLE_FLAGS,
                     ChronicleKv.settings(),
+                    null, null,
                     ChronicleKv::open),
             new StoreSpec("rocksdb", "RocksDB (sync=false)", Durability.PROCESS, Writers.CONCURRENT, true, List.of(),
                     RocksDbKv.settings(false),
-                    (dir, entries, create) -> RocksDbKv.open(dir, entries, create, false)),
+                    "flush, then compactRange() over all keys, on the open store",
+                    "replays its write-ahead log: what the memtable held, not yet flushed to a table file (see the files at the kill)",
+                    how -> RocksDbKv.open(how, false)),
             new StoreSpec("rocksdb-sync", "RocksDB (sync=true)", Durability.SYNC, Writers.CONCURRENT, true, List.of(),
                     RocksDbKv.settings(true),
-                    (dir, entries, create) -> RocksDbKv.open(dir, entries, create, true)),
+                    "flush, then compactRange() over all keys, on the open store", null,
+                    how -> RocksDbKv.open(how, true)),
             new StoreSpec("lmdb", "LMDB (MDB_NOSYNC)", Durability.PROCESS, Writers.SERIALIZED, true, LMDB_FLAGS,
                     LmdbKv.settings(false),
-                    (dir, entries, create) -> LmdbKv.open(dir, entries, create, false)),
+                    "no compaction in place; Env.copy(dir, MDB_CP_COMPACT), the documented copy that omits free pages, measured", null,
+                    how -> LmdbKv.open(how, false)),
             new StoreSpec("lmdb-sync", "LMDB (sync)", Durability.SYNC, Writers.SERIALIZED, true, LMDB_FLAGS,
                     LmdbKv.settings(true),
-                    (dir, entries, create) -> LmdbKv.open(dir, entries, create, true)));
+                    "no compaction in place; Env.copy(dir, MDB_CP_COMPACT)", null,
+                    how -> LmdbKv.open(how, true)));
 
     private Stores() {
     }

@@ -1,6 +1,7 @@
 package io.bucketdb.bench.compare;
 
 import io.bucketdb.bench.Keys;
+import io.bucketdb.bench.durability.ChildJvm;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 
@@ -41,6 +42,7 @@ public final class Worker {
 
     private final StoreSpec spec;
     private final Workload workload;
+    private final Shape shape;
     private final int entries;
     private final Path dir;
     private final Path out;
@@ -49,10 +51,11 @@ public final class Worker {
     private final double writeCapSeconds;
     private final Properties result = new Properties();
 
-    private Worker(StoreSpec spec, Workload workload, int entries, Path dir, Path out,
+    private Worker(StoreSpec spec, Workload workload, Shape shape, int entries, Path dir, Path out,
                    double warmupSeconds, double measureSeconds, double writeCapSeconds) {
         this.spec = spec;
         this.workload = workload;
+        this.shape = shape;
         this.entries = entries;
         this.dir = dir;
         this.out = out;
@@ -73,8 +76,7 @@ public final class Worker {
         boolean ok;
         Worker w = null;
         try {
-            Shape.parse(a.getOrDefault("shape", "8x8"));
-            w = new Worker(Stores.byName(a.get("store")), Workload.parse(a.get("workload")),
+            w = new Worker(Stores.byName(a.get("store")), Workload.parse(a.get("workload")), Shape.parse(a.getOrDefault("shape", "8x8")),
                     Integer.parseInt(a.get("entries")), Path.of(a.get("dir")), out,
                     Double.parseDouble(a.getOrDefault("warmup", "1")), Double.parseDouble(a.getOrDefault("measure", "2")),
                     Double.parseDouble(a.getOrDefault("write-cap", "30")));
@@ -85,7 +87,7 @@ public final class Worker {
         } catch (Throwable t) {
             t.printStackTrace();
             if (w == null) {
-                w = new Worker(null, null, 0, null, out, 0, 0, 0);
+                w = new Worker(null, null, null, 0, null, out, 0, 0, 0);
             }
             w.result.setProperty("status", "failed");
             w.result.setProperty("error", rootMessage(t));
@@ -116,7 +118,12 @@ public final class Worker {
         result.setProperty("workload", workload.id());
         result.setProperty("entries", Integer.toString(entries));
         result.setProperty("threads", Integer.toString(workload.threads()));
+        result.setProperty("shape", shape.toString());
         Files.createDirectories(dir);
+        if (workload.kind() == Workload.Kind.RECOVER) {
+            recover();
+            return;
+        }
         if (workload.kind() == Workload.Kind.LOAD) {
             if (workload.threads() == 1) {
                 loadOneThread();
@@ -125,7 +132,8 @@ public final class Worker {
             }
             return;
         }
-        KvStore store = spec.opener().open(dir, entries, true);
+        KvStore store = spec.opener().open(creating());
+        boolean closed = false;
         try {
             long t0 = System.nanoTime();
             store.bulkLoad(0, entries);
@@ -136,13 +144,23 @@ public final class Worker {
                 case GET_HIT -> gets(store, Keys.sampleLoaded(entries), true);
                 case GET_MISS -> gets(store, Keys.numbered(entries, Keys.PROBES), false);
                 case MIXED -> mixed(store);
-                case DELETE_HALF -> deleteHalf(store);
+                case DELETE_HALF -> {
+                    deleteHalf(store);
+                    closed = true; // deleteHalf compacts and closes it
+                }
                 case ITERATE -> iterate(store);
                 default -> throw new AssertionError(workload);
             }
         } finally {
-            store.close();
+            if (!closed) {
+                store.close();
+            }
         }
+    }
+
+    /** How every workload opens its store: created empty, in the run's shape, with the store's own checkpoints. */
+    private StoreSpec.Open creating() {
+        return new StoreSpec.Open(dir, entries, true, shape, true);
     }
 
     // ------------------------------------------------------------------ loads
@@ -157,12 +175,12 @@ public final class Worker {
         Histogram interval = new Histogram(3_600_000_000_000L, 3);
         int step = Math.max(1, entries / LATENCY_INTERVALS);
         Path hlog = Path.of(out + ".hlog");
-        KvStore store = spec.opener().open(dir, entries, true);
+        KvStore store = spec.opener().open(creating());
         long loaded;
         long elapsed;
         GcCounter gc = new GcCounter();
         try (PrintStream ps = new PrintStream(Files.newOutputStream(hlog), false, "US-ASCII");
-             KvStore.Session s = store.session()) {
+             KvStore.Session s = KvStore.longView(store)) {
             HistogramLogWriter log = new HistogramLogWriter(ps);
             long startMs = System.currentTimeMillis();
             log.outputComment("put latency (ns) while loading " + spec.name() + " from empty to " + entries
@@ -227,21 +245,51 @@ public final class Worker {
         result.setProperty("bytesPerEntry", fmt((double) du[0] / loaded));
         result.setProperty("files", DiskUsage.listing(dir));
         long o0 = System.nanoTime();
-        KvStore reopened = spec.opener().open(dir, entries, false);
+        KvStore reopened = spec.opener().open(creating().reopen());
         result.setProperty("openMs", fmt(millis(System.nanoTime() - o0)));
         try {
             requireSize(reopened, loaded, "after reopening");
-            try (KvStore.Session s = reopened.session()) {
-                for (int n = 0; n < loaded; n += 997) {
-                    long k = Keys.key(n);
-                    long v = s.get(k, Keys.MISSING);
-                    if (v != Keys.valueOf(k)) {
-                        throw new IllegalStateException("after reopening, get(key " + n + ") returned " + v);
-                    }
-                }
-            }
+            checkSample(reopened, loaded, "after reopening");
         } finally {
             reopened.close();
+        }
+    }
+
+    /** Every 997th loaded key must hold its value. */
+    private static void checkSample(KvStore store, long loaded, String when) throws Exception {
+        try (KvStore.Session s = KvStore.longView(store)) {
+            for (int n = 0; n < loaded; n += 997) {
+                long k = Keys.key(n);
+                long v = s.get(k, Keys.MISSING);
+                if (v != Keys.valueOf(k)) {
+                    throw new IllegalStateException(when + ", get(key " + n + ") returned " + v);
+                }
+            }
+        }
+    }
+
+    /**
+     * Recovery after SIGKILL: a child JVM ({@link CrashChild}, this JVM's flags and heap) creates the
+     * store with its own checkpoints off, loads keys 0 .. N-1 and is killed with SIGKILL
+     * ({@code Process.destroyForcibly}) once its load has returned. This JVM then times the next open,
+     * which replays whatever the store logged since its last checkpoint, and checks the size and a sample.
+     */
+    private void recover() throws Exception {
+        ChildJvm child = new ChildJvm(ManagementFactory.getRuntimeMXBean().getInputArguments(), CrashChild.class.getName());
+        Map<String, String> loaded = child.runAndKill("load", List.of("--store", spec.name(), "--entries", Integer.toString(entries),
+                "--shape", shape.toString(), "--dir", dir.toString()));
+        result.setProperty("childLoadSeconds", loaded.getOrDefault("loadSeconds", "?"));
+        result.setProperty("filesAtKill", DiskUsage.listing(dir));
+        long o0 = System.nanoTime();
+        KvStore store = spec.opener().open(creating().reopen());
+        long openNanos = System.nanoTime() - o0;
+        try {
+            result.setProperty("recoveryMs", fmt(millis(openNanos)));
+            result.setProperty("recoveryMsPerMillionOps", fmt(millis(openNanos) / (entries / 1e6)));
+            requireSize(store, entries, "after recovery");
+            checkSample(store, entries, "after recovery");
+        } finally {
+            store.close();
         }
     }
 
@@ -251,7 +299,7 @@ public final class Worker {
      * thread is done.
      */
     private void loadThreads(int threads) throws Exception {
-        KvStore store = spec.opener().open(dir, entries, true);
+        KvStore store = spec.opener().open(creating());
         try {
             CountDownLatch ready = new CountDownLatch(threads);
             CountDownLatch go = new CountDownLatch(1);
@@ -263,7 +311,7 @@ public final class Worker {
                 int first = t;
                 Thread th = new Thread(() -> {
                     long count = 0;
-                    try (KvStore.Session s = store.session()) {
+                    try (KvStore.Session s = KvStore.longView(store)) {
                         ready.countDown();
                         go.await();
                         // The stop flag is read before every put: with forced writes and many
@@ -324,7 +372,7 @@ public final class Worker {
         for (int i = 0; i < keys.length; i++) {
             expected[i] = hits ? Keys.valueOf(keys[i]) : Keys.MISSING;
         }
-        try (KvStore.Session s = store.session()) {
+        try (KvStore.Session s = KvStore.longView(store)) {
             timedGets(s, keys, expected, warmupSeconds);
             GcCounter gc = new GcCounter();
             long[] r = timedGets(s, keys, expected, measureSeconds);
@@ -362,7 +410,7 @@ public final class Worker {
         for (int i = 0; i < isPut.length; i++) {
             isPut[i] = random.nextBoolean();
         }
-        try (KvStore.Session s = store.session()) {
+        try (KvStore.Session s = KvStore.longView(store)) {
             // A store that forces every put does a few hundred operations a second: no warmup, and
             // the write cap as the measuring time, so the figure rests on enough operations.
             boolean forced = spec.durability() == Durability.SYNC;
@@ -404,7 +452,7 @@ public final class Worker {
 
     /** Deletes keys 0, 2, 4, ... (timed), then gets uniformly over all N keys (timed, half hit). */
     private void deleteHalf(KvStore store) throws Exception {
-        try (KvStore.Session s = store.session()) {
+        try (KvStore.Session s = KvStore.longView(store)) {
             GcCounter gc = new GcCounter();
             long start = System.nanoTime();
             long deleted = 0;
@@ -428,6 +476,30 @@ public final class Worker {
             long[] r = timedGets(s, keys, expected, measureSeconds);
             rate("", r[0], r[1]);
         }
+        compactAndClose(store, entries / 2);
+    }
+
+    /**
+     * Bytes per remaining entry after deleting half: the files as they are (store open), then after the
+     * store's compaction ({@link KvStore#compactAndClose}, timed) where it has one. Closes the store.
+     */
+    private void compactAndClose(KvStore store, long remaining) throws Exception {
+        if (!spec.onDisk()) {
+            store.close();
+            return;
+        }
+        long[] before = DiskUsage.of(dir);
+        result.setProperty("bytesPerEntryAfterDelete", fmt((double) before[0] / remaining));
+        result.setProperty("filesAfterDelete", DiskUsage.listing(dir));
+        long c0 = System.nanoTime();
+        Path compacted = store.compactAndClose(dir);
+        if (compacted == null) {
+            return;
+        }
+        result.setProperty("compactMs", fmt(millis(System.nanoTime() - c0)));
+        long[] after = DiskUsage.of(compacted);
+        result.setProperty("bytesPerEntryCompacted", fmt((double) after[0] / remaining));
+        result.setProperty("filesCompacted", DiskUsage.listing(compacted));
     }
 
     /** One untimed pass, then full passes until the measuring time is used (at least one). */

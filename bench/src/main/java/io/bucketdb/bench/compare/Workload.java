@@ -25,7 +25,12 @@ record Workload(Kind kind, int threads) {
         /** Deletes the even-numbered half of the keys, then gets uniformly over all N (half hit). */
         DELETE_HALF("delete-half"),
         /** Full iterations over all entries. */
-        ITERATE("iterate");
+        ITERATE("iterate"),
+        /**
+         * A child JVM loads keys 0 .. N-1 with nothing checkpointed since the open and is killed with
+         * SIGKILL; the time of the next open (recovery) is measured and a sample checked.
+         */
+        RECOVER("recover");
 
         final String id;
 
@@ -47,7 +52,7 @@ record Workload(Kind kind, int threads) {
                 return new Workload(k, Integer.parseInt(id.substring(k.id.length() + 1, id.length() - 1)));
             }
         }
-        throw new IllegalArgumentException("unknown workload " + id + "; known: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate");
+        throw new IllegalArgumentException("unknown workload " + id + "; known: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate, recover");
     }
 
     /** The default list: single-threaded load, then the loads at {@code writerThreads}, then the rest. */

@@ -11,27 +11,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Starts {@link DurabilityChild} steps the way {@code compare.ComparisonRunner} starts its forks: the
- * same {@code java} as this JVM, the same class path, fixed {@code -Xms}/{@code -Xmx}, and
- * {@code --enable-native-access=ALL-UNNAMED} (BucketDB's {@code posix_fallocate} and {@code madvise}
- * as it is meant to run). The child's stderr goes to ours, so a failure shows its stack trace.
+ * Starts steps of a child main class ({@link DurabilityChild} here, {@code compare.CrashChild} for the
+ * comparison's recovery workload) the way {@code compare.ComparisonRunner} starts its forks: the same
+ * {@code java} as this JVM, the same class path, and the given JVM arguments (here fixed
+ * {@code -Xms}/{@code -Xmx} and {@code --enable-native-access=ALL-UNNAMED}, BucketDB's
+ * {@code posix_fallocate} and {@code madvise} as it is meant to run). A step prints {@code result
+ * name=value ...} lines, and {@code done} where it may be killed. The child's stderr goes to ours, so a
+ * failure shows its stack trace.
  */
-final class ChildJvm {
+public final class ChildJvm {
     private final String java;
     private final String classPath;
-    private final String heap;
+    private final List<String> jvmArgs;
+    private final String mainClass;
     /** The child running now, for the shutdown hook; null between children. */
     private volatile Process current;
 
     ChildJvm(String heap) {
+        this(List.of("-Xms" + heap, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED"), DurabilityChild.class.getName());
+    }
+
+    /** Children of {@code mainClass} with these JVM arguments (heap, flags; not the class path). */
+    public ChildJvm(List<String> jvmArgs, String mainClass) {
         this.java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         this.classPath = System.getProperty("java.class.path");
-        this.heap = heap;
+        this.jvmArgs = List.copyOf(jvmArgs);
+        this.mainClass = mainClass;
     }
 
     /** Runs a step to its end and returns the name=value pairs of its {@code result} lines. */
-    Map<String, String> run(String step, List<String> args) throws IOException, InterruptedException {
+    public Map<String, String> run(String step, List<String> args) throws IOException, InterruptedException {
         return run(step, args, false);
     }
 
@@ -39,12 +49,12 @@ final class ChildJvm {
      * Runs a step until it prints {@code done}, then kills it with SIGKILL ({@code destroyForcibly} on
      * Unix) and returns what it reported before.
      */
-    Map<String, String> runAndKill(String step, List<String> args) throws IOException, InterruptedException {
+    public Map<String, String> runAndKill(String step, List<String> args) throws IOException, InterruptedException {
         return run(step, args, true);
     }
 
     /** Kills the running child, if any (the shutdown hook calls this on Ctrl-C). */
-    void killCurrent() {
+    public void killCurrent() {
         Process p = current;
         if (p != null) {
             p.destroyForcibly();
@@ -52,8 +62,10 @@ final class ChildJvm {
     }
 
     private Map<String, String> run(String step, List<String> args, boolean killAtDone) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath, DurabilityChild.class.getName(), step));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", classPath, mainClass, step));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         current = p;
