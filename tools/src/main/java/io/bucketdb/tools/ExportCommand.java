@@ -45,7 +45,8 @@ final class ExportCommand implements Callable<Integer> {
         try (IndexInspector in = IndexInspector.open(dir)) {
             LiveImage.report(in, spec.commandLine().getErr(), spec.qualifiedName());
             Header h = in.header();
-            if (format == Format.LONG && (h.keyWidth != 8 || h.valueWidth != 8)) {
+            // Variable-length sides are checked entry by entry (Format.json), fixed ones here, before any output.
+            if (format == Format.LONG && ((!h.varKeys() && h.keyWidth != 8) || (!h.varValues() && h.valueWidth != 8))) {
                 throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " has " + h.keyWidth
                         + "-byte keys and " + h.valueWidth + "-byte values");
             }
@@ -53,7 +54,8 @@ final class ExportCommand implements Callable<Integer> {
             long[] n = {0};
             try (Writer w = open()) {
                 in.forEach((key, value) -> {
-                    w.write("{\"key\":" + Json.value(format.json(key, "key")) + ",\"value\":" + Json.value(format.json(value, "value")) + "}\n");
+                    w.write("{\"key\":" + Json.value(format.json(key, "key", !h.varKeys())) + ",\"value\":"
+                            + Json.value(format.json(value, "value", !h.varValues())) + "}\n");
                     progress.update(++n[0]);
                 });
             }

@@ -23,7 +23,6 @@ enum Format {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** The default display format for an index: {@code long} where both widths are 8, else {@code hex}. */
     /** The width {@link #parse} takes for a variable-length key or value: any length. */
     static final int ANY_LENGTH = -1;
 
@@ -37,6 +36,7 @@ enum Format {
         return h.varValues() ? ANY_LENGTH : h.valueWidth;
     }
 
+    /** The default display format for an index: {@code long} where both widths are 8, else {@code hex}. */
     static Format displayDefault(int keyWidth, int valueWidth) {
         return keyWidth == 8 && valueWidth == 8 ? LONG : HEX;
     }
@@ -61,6 +61,15 @@ enum Format {
      * @throws CliException if {@code b} cannot be written in this format without loss
      */
     Object json(byte[] b, String what) {
+        return json(b, what, true);
+    }
+
+    /**
+     * {@link #json(byte[], String)}; {@code padded} says whether trailing zero bytes are padding of a
+     * fixed-width field ({@code utf8} drops them, as its parse adds them back) or part of a
+     * variable-length one (kept: a key or value may end in zero bytes, and an export must not lose them).
+     */
+    Object json(byte[] b, String what, boolean padded) {
         return switch (this) {
             case LONG -> {
                 if (b.length != 8) {
@@ -74,7 +83,8 @@ enum Format {
             case UTF8 -> {
                 try {
                     yield StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, 0, trimmedLength(b))).toString();
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(b, 0, padded ? trimmedLength(b) : b.length)).toString();
                 } catch (CharacterCodingException e) {
                     throw CliException.usage("a " + what + " is not valid UTF-8 (0x" + HexFormat.of().formatHex(b)
                             + "): use --format base64");
