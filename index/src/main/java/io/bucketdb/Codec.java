@@ -14,19 +14,19 @@ import java.util.function.Function;
  * record Reading(int sensor, long time) {}
  * Codec<Reading> readings = Codec.record(Codec.INT, Reading::sensor, Codec.LONG, Reading::time, Reading::new);
  *
- * try (BucketDB db = BucketDB.open(dir, Options.defaults().withKeyWidth(16).withValueWidth(readings.fixedWidth().getAsInt()))) {
+ * try (BucketDB db = BucketDB.open(dir, Options.defaults().withCodecs(Codec.UUID, readings))) { // 16-byte keys, 12-byte values
  *     ConcurrentMap<UUID, Reading> latest = db.asMap(Codec.UUID, readings);
  *     latest.put(id, new Reading(7, now));
  * }
  * }</pre>
  *
  * <p><b>Widths.</b> A codec is either <em>fixed-width</em> ({@link #fixedWidth()} present: every
- * encoding has exactly that many bytes) or <em>variable-length</em>. Today every index stores
- * fixed-width keys and values (the widths chosen at creation), so a variable-length codec such as
- * {@link #UTF8} works with an index only for values whose encoding has exactly the index's width:
- * {@code "0123456789abcdef"} in a 16-byte index, but not {@code "abc"}, which the map rejects with
- * an {@link IllegalArgumentException} naming the width. Variable-length keys and values, stored in
- * a value heap inside the index, arrive later; these codecs are ready for them.
+ * encoding has exactly that many bytes) or <em>variable-length</em>. {@link Options#withCodecs}
+ * creates an index whose slots fit the codecs: fixed slots of a fixed-width codec's width, and
+ * variable-length keys or values (inline when short, else in the value heap) for a variable-length
+ * codec. A variable-length codec on an index with fixed slots works only for encodings of exactly
+ * that width ({@code "0123456789abcdef"} in a 16-byte index, but not {@code "abc"}, which the map
+ * rejects with an {@link IllegalArgumentException} naming the width).
  *
  * <p><b>Contract.</b> A codec must be <em>canonical</em>: {@code decode(encode(x))} equals
  * {@code x}, and {@code encode(x)} and {@code encode(y)} have the same bytes exactly when

@@ -175,6 +175,23 @@ public final class Options {
     }
 
     /**
+     * Slots for what the codecs encode, for a new index to use with {@link BucketDB#asMap(Codec, Codec)}:
+     * a fixed-width codec ({@link Codec#fixedWidth()} present) gets fixed slots of exactly its width, a
+     * variable-length one ({@link Codec#UTF8}, {@link Codec#BYTES}) variable-length slots with the default
+     * inline width. So {@code Options.defaults().withCodecs(Codec.UUID, Codec.LONG)} makes 16-byte keys and
+     * 8-byte values, and {@code withCodecs(Codec.UTF8, Codec.LONG)} variable-length keys and 8-byte values.
+     *
+     * @param keys   the key codec
+     * @param values the value codec
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if a fixed width is outside what a slot can hold
+     */
+    public Options withCodecs(Codec<?> keys, Codec<?> values) {
+        Options o = keys.fixedWidth().isPresent() ? withKeyWidth(keys.fixedWidth().getAsInt()) : withVariableKeys();
+        return values.fixedWidth().isPresent() ? o.withValueWidth(values.fixedWidth().getAsInt()) : o.withVariableValues();
+    }
+
+    /**
      * The key and value layout of {@code db} (fixed widths, or variable-length with its inline
      * widths), for creating a copy of it ({@code bucketdb compact}).
      *

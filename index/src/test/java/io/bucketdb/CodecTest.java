@@ -51,6 +51,33 @@ class CodecTest {
         assertEquals(OptionalInt.of(12), POINT.fixedWidth());
     }
 
+    /** withCodecs: fixed slots of a fixed-width codec's width, variable-length slots for the others. */
+    @Test
+    void shouldCreateSlotsThatFitTheCodecs() throws Exception {
+        try (BucketDB db = BucketDB.open(tmp.resolve("fixed"), Options.defaults().withCodecs(Codec.UUID, POINT))) {
+            assertEquals(16, db.keyWidth());
+            assertEquals(12, db.valueWidth());
+            assertTrue(!db.variableKeys() && !db.variableValues());
+            java.util.concurrent.ConcurrentMap<UUID, Point> map = db.asMap(Codec.UUID, POINT);
+            UUID id = new UUID(1, 2);
+            map.put(id, new Point(3, 4));
+            assertEquals(new Point(3, 4), map.get(id));
+        }
+        try (BucketDB db = BucketDB.open(tmp.resolve("var"), Options.defaults().withCodecs(Codec.UTF8, Codec.BYTES))) {
+            assertTrue(db.variableKeys() && db.variableValues());
+            java.util.concurrent.ConcurrentMap<String, byte[]> map = db.asMap(Codec.UTF8, Codec.BYTES);
+            String longKey = "k".repeat(1_000); // beyond the inline width: in the heap
+            map.put("", new byte[0]);
+            map.put(longKey, new byte[70_000]);
+            assertArrayEquals(new byte[0], map.get(""));
+            assertEquals(70_000, map.get(longKey).length);
+        }
+        try (BucketDB db = BucketDB.open(tmp.resolve("mixed"), Options.defaults().withCodecs(Codec.UTF8, Codec.LONG))) {
+            assertTrue(db.variableKeys() && !db.variableValues());
+            assertEquals(8, db.valueWidth());
+        }
+    }
+
     @Test
     void shouldEncodeLongLittleEndianLikeThePrimitiveApi() throws Exception {
         long v = 0x0102030405060708L;
