@@ -46,6 +46,9 @@ import java.util.Objects;
  * @param journalBytes        bytes of the journal segment files (preallocated segments count in full)
  * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
  *                            page-checksum files
+ * @param checksumBytes       bytes of the two page-checksum files checkpoints write
+ * @param doubleWriteBytes    bytes of the double-write file (it keeps the size of the largest checkpoint)
+ * @param otherBytes          bytes of every other file in the directory (the lock file, anything a user put there)
  * @param checkpointLsn       the journal LSN the last checkpoint covers
  * @param generation          header generation of the last checkpoint
  * @param headerSlot          the header slot that checkpoint wrote: {@code "A"} or {@code "B"}
@@ -60,7 +63,7 @@ public record Stats(Path directory, long count, int b, long buckets, double load
                     boolean variableKeys, boolean variableValues, int bucketBytes, long fileBytes, long allocatedBytes,
                     long freeBytes, long wastedBytes, long heapBytesInUse, long heapBytesFree, long heapLargeBlocks,
                     long heapLargeBytes, List<HeapClass> heapClasses, long journalBytes,
-                    long directoryBytes, long checkpointLsn, long generation, String headerSlot, boolean cleanClose,
+                    long directoryBytes, long checksumBytes, long doubleWriteBytes, long otherBytes, long checkpointLsn, long generation, String headerSlot, boolean cleanClose,
                     long replayRecords, long replayTornBytes) {
 
     /** Copies {@code chainHistogram} and {@code heapClasses} into unmodifiable lists; rejects nulls. */

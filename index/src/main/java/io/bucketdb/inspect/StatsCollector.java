@@ -10,11 +10,9 @@ import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Assembles {@link Stats}, the one place that turns a header, a chain census, the heap's space and the directory's files
@@ -50,13 +48,15 @@ public final class StatsCollector {
     public static Stats collect(Path dir, Header h, int slot, long count, Census census, HeapUsage heap, long fileBytes,
                                 boolean cleanClose, PendingReplay pending) throws IOException {
         long buckets = 1L << h.b;
+        IndexFiles files = IndexFiles.of(dir);
         List<Stats.HeapClass> classes = heap.classes().stream()
                 .map(c -> new Stats.HeapClass(c.blockBytes(), c.blocks(), c.inUse(), c.free())).toList();
         return new Stats(dir, count, h.b, buckets, (double) count / buckets, h.overflowBuckets, h.ovfFreeCount,
                 Arrays.stream(census.chainHistogram()).boxed().toList(), h.growing(), h.sameSizeGrow(), census.oldBuckets(),
                 census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.valueWidth, h.varKeys(), h.varValues(), h.bucketSize(),
                 fileBytes, h.fileEnd, freeBytes(h), h.wastedBytes, heap.bytesInUse(), heap.bytesFree(), heap.largeBlocks(),
-                heap.largeBytes(), classes, journalBytes(dir), directoryBytes(dir), h.checkpointLsn, h.generation,
+                heap.largeBytes(), classes, files.journal(), files.total(), files.checksums(), files.doubleWrite(),
+                files.other(), h.checkpointLsn, h.generation,
                 slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes());
     }
 
@@ -67,28 +67,6 @@ public final class StatsCollector {
             sum += h.freeCounts[c] * ExtentClasses.bytes(c, h.bucketSize());
         }
         return sum;
-    }
-
-    /** Bytes of the journal segment files in {@code dir} (preallocated segments count in full). */
-    public static long journalBytes(Path dir) throws IOException {
-        return bytes(dir, n -> n.startsWith("journal-") && n.endsWith(".log"));
-    }
-
-    /** Bytes of every regular file in {@code dir}. */
-    public static long directoryBytes(Path dir) throws IOException {
-        return bytes(dir, n -> true);
-    }
-
-    private static long bytes(Path dir, java.util.function.Predicate<String> name) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            long sum = 0;
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (name.test(p.getFileName().toString()) && Files.isRegularFile(p)) {
-                    sum += Files.size(p);
-                }
-            }
-            return sum;
-        }
     }
 
     /**

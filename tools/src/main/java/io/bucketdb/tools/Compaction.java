@@ -5,6 +5,7 @@ import io.bucketdb.Cursor;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.StagedIndex;
+import io.bucketdb.inspect.IndexFiles;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalOptions;
 

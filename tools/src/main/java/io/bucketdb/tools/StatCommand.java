@@ -67,10 +67,6 @@ final class StatCommand implements Callable<Integer> {
         // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
         m.put("bytesPerEntry", st.bytesPerEntry());
         m.put("tableBytesPerEntry", st.count() == 0 ? 0.0 : (double) st.fileBytes() / st.count());
-        IndexFiles files = IndexFiles.of(in.directory());
-        m.put("checksumBytes", files.checksums());
-        m.put("doubleWriteBytes", files.doubleWrite());
-        m.put("otherBytes", files.other());
         image.putInto(m);
         m.put("recovery", recovery(in, in.header()));
         return m;

@@ -1,4 +1,4 @@
-package io.bucketdb.tools;
+package io.bucketdb.inspect;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.recovery.DoubleWriteLayout;
@@ -21,9 +21,16 @@ import java.nio.file.Path;
  * @param doubleWrite the double-write file
  * @param other       everything else (the lock file, what a user put there)
  */
-record IndexFiles(long table, long journal, long checksums, long doubleWrite, long other) {
+public record IndexFiles(long table, long journal, long checksums, long doubleWrite, long other) {
 
-    static IndexFiles of(Path dir) throws IOException {
+    /**
+     * Lists {@code dir} now; a file a live writer removes meanwhile is left out.
+     *
+     * @param dir the index directory
+     * @return the bytes of each kind of file
+     * @throws IOException if the directory cannot be listed
+     */
+    public static IndexFiles of(Path dir) throws IOException {
         String tableName = BucketDB.TABLE_FILE;
         String sums0 = PageChecksums.path(dir, 0).getFileName().toString();
         String sums1 = PageChecksums.path(dir, 1).getFileName().toString();
@@ -60,7 +67,8 @@ record IndexFiles(long table, long journal, long checksums, long doubleWrite, lo
         return new IndexFiles(table, journal, checksums, doubleWrite, other);
     }
 
-    long total() {
+    /** {@return bytes of every file of the directory} */
+    public long total() {
         return table + journal + checksums + doubleWrite + other;
     }
 }
