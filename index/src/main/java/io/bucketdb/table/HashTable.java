@@ -14,6 +14,7 @@ import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
+import io.bucketdb.storage.Zeroes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -557,10 +558,10 @@ public final class HashTable {
         long body = off + VarSlotLayout.BODY_OFFSET;
         if (ref == 0) {
             MemorySegment.copy(src, srcOff, seg, body, len);
-            seg.asSlice(body + len, inline - len).fill((byte) 0);
+            Zeroes.fill(seg, body + len, inline - len);
         } else {
             seg.set(Layouts.LONG, body, ref);
-            seg.asSlice(body + 8, inline - 8).fill((byte) 0);
+            Zeroes.fill(seg, body + 8, inline - 8);
         }
     }
 
@@ -882,8 +883,8 @@ public final class HashTable {
                         releaseField(seg, off + valuesOff + (long) i * valueWidth, valueInline);
                     }
                     tf.markDirty(bucket, bs);
-                    seg.asSlice(off + KEYS_OFFSET + (long) i * keyWidth, keyWidth).fill((byte) 0);
-                    seg.asSlice(off + valuesOff + (long) i * valueWidth, valueWidth).fill((byte) 0);
+                    Zeroes.fill(seg, off + KEYS_OFFSET + (long) i * keyWidth, keyWidth);
+                    Zeroes.fill(seg, off + valuesOff + (long) i * valueWidth, valueWidth);
                     seg.set(Layouts.BYTE, off + i, (byte) EMPTY_ONE);
                     markEmptyRest(origin, bucket, i);
                 } finally {
@@ -1010,9 +1011,9 @@ public final class HashTable {
             try {
                 long x = g.bucketOffset(xIdx);
                 long y = g.sameSize ? 0 : g.bucketOffset(yIdx);
-                tf.fill(x, bs, (byte) 0);
+                tf.zero(x, bs);
                 if (y != 0) {
-                    tf.fill(y, bs, (byte) 0);
+                    tf.zero(y, bs);
                 }
                 int xi = 0;
                 int yi = 0;
@@ -1051,7 +1052,7 @@ public final class HashTable {
                         }
                     }
                     // No stale user data stays behind: keys and values go, tophash marks stay (readers need them).
-                    seg.asSlice(off + KEYS_OFFSET, (long) SLOTS * (keyWidth + valueWidth)).fill((byte) 0);
+                    Zeroes.fill(seg, off + KEYS_OFFSET, (long) SLOTS * (keyWidth + valueWidth));
                     long next = seg.get(Layouts.LONG, off + ovfOff);
                     if (next != 0) {
                         checkRef(b + ovfOff, next, ++hops);

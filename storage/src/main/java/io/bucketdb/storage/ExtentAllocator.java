@@ -56,7 +56,7 @@ public final class ExtentAllocator {
             }
             h.freeHeads[c] = next;
             h.freeCounts[c]--;
-            table.fill(head, FreeExtentLayout.SIZE, (byte) 0);
+            table.zero(head, FreeExtentLayout.SIZE);
             return head;
         }
         long size = extentBytes(c);
@@ -122,7 +122,7 @@ public final class ExtentAllocator {
      * @param b the bucket's file offset, as {@link #allocateOverflowBucket} returned it
      */
     public void freeOverflowBucket(long b) {
-        table.fill(b, bucketSize, (byte) 0);
+        table.zero(b, bucketSize);
         table.putLong(b + bucketSize - 8, h.ovfFreeHead);
         h.ovfFreeHead = b;
         h.ovfFreeCount++;
@@ -134,7 +134,7 @@ public final class ExtentAllocator {
         long page = allocate(c);
         long bytes = extentBytes(c);
         int buckets = OverflowPageLayout.bucketsPerPage(bytes, bucketSize);
-        table.fill(page, bytes, (byte) 0);
+        table.zero(page, bytes);
         table.putLong(page + OverflowPageLayout.NEXT_PAGE_OFFSET, h.ovfPageHead);
         table.putInt(page + OverflowPageLayout.MAGIC_OFFSET, OverflowPageLayout.MAGIC);
         table.putInt(page + OverflowPageLayout.BUCKET_COUNT_OFFSET, buckets);

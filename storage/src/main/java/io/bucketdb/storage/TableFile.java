@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * {@code Checkpointer} writes pages and headers through {@link #writeRaw} and {@link #writeHeaderSlot}).
  *
  * <p>Every write to the mapping goes through {@link #markDirty} before the bytes change; the
- * {@code put*} and {@link #fill} helpers do it themselves. Hot paths may mark a whole bucket once
+ * {@code put*} and {@link #zero} helpers do it themselves. Hot paths may mark a whole bucket once
  * and then write the segment directly.
  *
  * <p>Threading: one writer thread calls everything that changes state; readers only use
@@ -288,20 +288,20 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Fills {@code [off, off + len)} with {@code value}, chunk by chunk, marking it dirty.
+     * Sets {@code [off, off + len)} to zero, chunk by chunk, marking it dirty. Allocates nothing
+     * (evacuation and the allocator call it on the writer's hot path).
      *
-     * @param off the first file offset to fill, inside the mapping
-     * @param len the number of bytes to fill
-     * @param value the byte to write
+     * @param off the first file offset to clear, inside the mapping
+     * @param len the number of bytes to clear
      */
-    public void fill(long off, long len, byte value) {
+    public void zero(long off, long len) {
         markDirty(off, len);
         while (len > 0) {
             int index = mapping.chunkIndex(off);
             long local = off - mapping.chunkStart(index);
             MemorySegment seg = mapping.chunks()[index];
             long n = Math.min(len, seg.byteSize() - local);
-            seg.asSlice(local, n).fill(value);
+            Zeroes.fill(seg, local, n);
             off += n;
             len -= n;
         }

@@ -76,7 +76,7 @@ public final class ValueHeap {
      * @param length the length it was allocated for (the slot's length), which determines its class
      */
     public void free(long ref, long length) {
-        table.fill(ref, length, (byte) 0);
+        table.zero(ref, length);
         int c = HeapLayout.smallClassFor(length);
         if (c < 0) {
             int rc = ExtentClasses.rawClassFor(length);
@@ -93,7 +93,7 @@ public final class ValueHeap {
     /** Carves a fresh page into blocks of class {@code c}, linked so the lowest address is handed out first. */
     private void carve(int c) throws IOException {
         long page = alloc.allocate(ExtentClasses.rawClassFor(HeapLayout.CARVE_PAGE));
-        table.fill(page, HeapLayout.CARVE_PAGE, (byte) 0);
+        table.zero(page, HeapLayout.CARVE_PAGE);
         int size = HeapLayout.smallBlockBytes(c);
         int n = HeapLayout.CARVE_PAGE / size;
         long head = h.heapFreeHeads[c];
