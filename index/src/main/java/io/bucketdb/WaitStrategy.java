@@ -8,13 +8,16 @@ import io.bucketdb.pipeline.ParkingWaitStrategy;
  * How the index's writer thread waits for the next write (the write pipeline's Disruptor wait
  * strategy), chosen with {@link Options#withWaitStrategy}. The choice trades CPU while idle for the
  * latency of the hand-off from a caller to the writer; it changes no result and no durability.
- * Callers blocked in {@code put} wait for their acknowledgement the same way under every strategy.
+ * Callers blocked in {@code put} wait for their acknowledgement the same way under every strategy:
+ * one caller per spare core spins (yielding) for up to 50 µs, the others and those still waiting then park.
  */
 public enum WaitStrategy {
     /**
-     * The default: the idle writer blocks on a condition and a publishing caller wakes it, so an idle
-     * index uses no CPU. Each hand-off to an idle writer costs a wake-up (some microseconds), which
-     * group commit spreads over a batch when many callers write at once.
+     * The default: the idle writer spins (yielding) for up to 20 µs, then blocks on a condition that a
+     * publishing caller signals, so an index idle for longer uses no CPU. A caller that writes again
+     * right after its acknowledgement finds the writer still spinning; a hand-off to a blocked writer
+     * costs a wake-up (tens of microseconds on a virtual machine), which group commit spreads over a
+     * batch when many callers write at once.
      */
     PARK,
     /**

@@ -42,6 +42,10 @@ final class Waiter {
         return w;
     }
 
+    private boolean isDone() {
+        return (boolean) DONE.getAcquire(this);
+    }
+
     /** Writer thread: the call succeeded with {@code r}. */
     void complete(boolean r) {
         result = r;
@@ -56,14 +60,14 @@ final class Waiter {
         LockSupport.unpark(owner);
     }
 
-    /** Caller thread: waits (spinning briefly, then parking) for the outcome; uninterruptible, as the write is in the ring. */
+    /**
+     * Caller thread: waits for the outcome, spinning up to {@link CallerSpin#SPIN_NANOS} if a place
+     * among the spinners is free, then parking; uninterruptible, as the write is in the ring.
+     */
     boolean await() throws Throwable {
-        for (int spins = 0; !(boolean) DONE.getAcquire(this); spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
-            }
+        CallerSpin.spinUntil(this, Waiter::isDone);
+        while (!isDone()) {
+            LockSupport.park(this);
         }
         if (failure != null) {
             throw failure;

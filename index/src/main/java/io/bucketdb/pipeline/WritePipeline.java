@@ -429,6 +429,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Waits without being interruptible (the operation is in the ring either way) and unwraps the outcome. */
     private static Object await(CompletableFuture<?> f) throws IOException {
+        CallerSpin.spinUntil(f, CompletableFuture::isDone);
         try {
             return f.join();
         } catch (CompletionException e) {

@@ -1,0 +1,119 @@
+package io.bucketdb.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SequenceBarrier;
+import io.bucketdb.Seeds;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The writer's wait: a bounded spin, then a block that a publish ends; no publish is missed in between. */
+class ParkingWaitStrategyTest {
+
+    private static final class Slot {
+        long value;
+    }
+
+    /** Waits until {@code t} is blocked (WAITING or TIMED_WAITING) or fails after 30 s. */
+    private static void awaitBlocked(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(System.nanoTime() < deadline, "the waiting thread never blocked; state " + t.getState());
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void anIdleWaiterStopsSpinningAndBlocksThenAPublishWakesIt() throws Exception {
+        RingBuffer<Slot> ring = RingBuffer.createSingleProducer(Slot::new, 8, new ParkingWaitStrategy());
+        SequenceBarrier barrier = ring.newBarrier();
+        AtomicLong got = new AtomicLong(-1);
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                got.set(barrier.waitFor(0));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        // The spin is bounded: the idle waiter ends up blocked on the condition, using no CPU.
+        awaitBlocked(waiter);
+        assertEquals(-1, got.get());
+        ring.publish(ring.next());
+        waiter.join(TimeUnit.SECONDS.toMillis(30));
+        assertEquals(0, got.get(), "the publish did not wake the blocked waiter");
+    }
+
+    @Test
+    void withoutSpinTheWaiterBlocksAtOnce() throws Exception {
+        RingBuffer<Slot> ring = RingBuffer.createSingleProducer(Slot::new, 8, new ParkingWaitStrategy(0, 50_000));
+        SequenceBarrier barrier = ring.newBarrier();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                barrier.waitFor(0);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        awaitBlocked(waiter);
+        ring.publish(ring.next());
+        waiter.join(TimeUnit.SECONDS.toMillis(30));
+        assertEquals(Thread.State.TERMINATED, waiter.getState());
+    }
+
+    /** Publishes at random moments, during the waiter's spin, its block or neither; every one must be seen. */
+    @Test
+    void noPublishIsMissedWhateverPhaseTheWaiterIsIn() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            RingBuffer<Slot> ring = RingBuffer.createSingleProducer(Slot::new, 1024, new ParkingWaitStrategy());
+            SequenceBarrier barrier = ring.newBarrier();
+            int n = 3_000;
+            AtomicLong seen = new AtomicLong(-1);
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    for (long next = 0; next < n; ) {
+                        long available = barrier.waitFor(next);
+                        for (; next <= available; next++) {
+                            assertEquals(next, ring.get(next).value);
+                        }
+                        seen.set(available);
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            for (int i = 0; i < n; i++) {
+                // Pauses from none to beyond the 20 µs spin, so publishes land in every phase of the wait.
+                switch (rnd.nextInt(4)) {
+                    case 0 -> { }
+                    case 1 -> Thread.onSpinWait();
+                    case 2 -> LockSupport.parkNanos(rnd.nextLong(1_000, 40_000));
+                    default -> LockSupport.parkNanos(rnd.nextLong(40_000, 200_000));
+                }
+                while (seen.get() < i - 1000) {
+                    Thread.onSpinWait();
+                }
+                long s = ring.next();
+                ring.get(s).value = s;
+                ring.publish(s);
+            }
+            waiter.join(TimeUnit.SECONDS.toMillis(60));
+            assertEquals(Thread.State.TERMINATED, waiter.getState(), "the waiter missed a publish and still waits");
+            assertEquals(n - 1, seen.get());
+        });
+    }
+
+    @Test
+    void rejectsNegativeSpinAndNonPositivePark() {
+        assertThrows(IllegalArgumentException.class, () -> new ParkingWaitStrategy(-1, 50_000));
+        assertThrows(IllegalArgumentException.class, () -> new ParkingWaitStrategy(0, 0));
+    }
+}
