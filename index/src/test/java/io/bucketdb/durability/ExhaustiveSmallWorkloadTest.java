@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -92,46 +93,75 @@ class ExhaustiveSmallWorkloadTest {
                 }
             }
         }
-        long states = 0;
-        long points = 0;
-        long maxCount = 0;
-        List<String> failures = new ArrayList<>();
-        for (String w : workloads) {
-            Path dir = tmp.resolve("count");
-            CrashSimulator counter = new CrashSimulator();
-            Run uncrashed = run(w, dir, counter, Long.MAX_VALUE);
-            assertFalse(counter.crashed(), w + ": the counting run crashed");
-            long count = counter.operationCount() - uncrashed.startOps;
-            Fixtures.abandon(uncrashed.db);
-            Fixtures.delete(dir);
-            maxCount = Math.max(maxCount, count);
-            for (long n = 0; n <= count; n++) {
-                try {
-                    states += crashAt(w, n, uncrashed.startOps, count);
-                } catch (AssertionError e) {
-                    // Keep going: the report lists every failing crash point, not just the first.
-                    failures.add(e.getMessage());
-                    Fixtures.delete(tmp.resolve("w"));
-                    Fixtures.delete(tmp.resolve("img"));
-                }
-                points++;
+        // Workloads are independent (own directories, own simulators), so they run on every core: this
+        // test is the longest of the suite, and the suite otherwise keeps one core busy.
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
+        java.util.concurrent.ConcurrentLinkedQueue<String> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(workloads);
+        AtomicLong states = new AtomicLong();
+        AtomicLong points = new AtomicLong();
+        AtomicLong maxCount = new AtomicLong();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Path mine = tmp.resolve("worker-" + t);
+                done.add(pool.submit(() -> {
+                    for (String w; (w = queue.poll()) != null; ) {
+                        runWorkload(w, mine, states, points, maxCount, failures);
+                    }
+                    return null;
+                }));
             }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        System.out.printf("ExhaustiveSmallWorkloadTest: %d workloads, %d crash points (up to %d operations each), %d crash images"
-                        + " built, %d distinct ones recovered and checked%n", workloads.size(), points, maxCount, states, states - duplicates);
+        System.out.printf("ExhaustiveSmallWorkloadTest: %d workloads on %d threads, %d crash points (up to %d operations each), %d crash images"
+                        + " built, %d distinct ones recovered and checked%n", workloads.size(), threads, points.get(), maxCount.get(),
+                states.get(), states.get() - duplicates.get());
         assertEquals(one != null ? 1 : 155, workloads.size());
-        assertEquals(List.of(), failures.subList(0, Math.min(failures.size(), 12)),
-                failures.size() + " failing crash images (the first 12 shown)");
+        List<String> first;
+        synchronized (failures) {
+            first = new ArrayList<>(failures.subList(0, Math.min(failures.size(), 12)));
+        }
+        assertEquals(List.of(), first, failures.size() + " failing crash images (the first 12 shown)");
     }
 
-    private int crashAt(String w, long n, long startOps, long count) throws Exception {
-        Path dir = tmp.resolve("w");
+    /** Crashes workload {@code w} at every crash point, in folder {@code base}; failures are collected, not thrown. */
+    private void runWorkload(String w, Path base, AtomicLong states, AtomicLong points, AtomicLong maxCount, List<String> failures)
+            throws Exception {
+        Path dir = base.resolve("count");
+        CrashSimulator counter = new CrashSimulator();
+        Run uncrashed = run(w, dir, counter, Long.MAX_VALUE);
+        assertFalse(counter.crashed(), w + ": the counting run crashed");
+        long count = counter.operationCount() - uncrashed.startOps;
+        Fixtures.abandon(uncrashed.db);
+        Fixtures.delete(dir);
+        maxCount.accumulateAndGet(count, Math::max);
+        for (long n = 0; n <= count; n++) {
+            try {
+                states.addAndGet(crashAt(w, n, uncrashed.startOps, count, base));
+            } catch (AssertionError e) {
+                // Keep going: the report lists every failing crash point, not just the first.
+                failures.add(e.getMessage());
+                Fixtures.delete(base.resolve("w"));
+                Fixtures.delete(base.resolve("img"));
+            }
+            points.incrementAndGet();
+        }
+    }
+
+    private int crashAt(String w, long n, long startOps, long count, Path base) throws Exception {
+        Path dir = base.resolve("w");
         CrashSimulator sim = new CrashSimulator();
         Run r = run(w, dir, sim, n);
         assertEquals(startOps, r.startOps, w + ": the preload is not deterministic");
         assertEquals(n < count, sim.crashed(), w + ": crash point " + n + " of " + count);
         SplittableRandom rnd = new SplittableRandom(w.hashCode() * 31L + n);
-        Path image = tmp.resolve("img");
+        Path image = base.resolve("img");
         // KEEP_ALL and DROP_ALL in the default run (to stay within the suite's time budget on two shared
         // cores), plus three seeded images with -Dbucketdb.torture=true.
         int images = Seeds.torture() ? 5 : 2;
@@ -140,7 +170,7 @@ class ExhaustiveSmallWorkloadTest {
             long seed = rnd.nextLong();
             String kind = Fixtures.image(sim, dir, image, i, seed);
             if (!seen.add(Fixtures.digest(image))) {
-                duplicates++;
+                duplicates.incrementAndGet();
                 continue; // the same files as an image already checked at this crash point
             }
             String where = "workload " + w + " crashed after operation " + n + " of its run (preload ops " + startOps
@@ -159,7 +189,7 @@ class ExhaustiveSmallWorkloadTest {
     }
 
     /** Crash images identical to one already recovered at the same crash point (built, not recovered again). */
-    long duplicates;
+    final AtomicLong duplicates = new AtomicLong();
 
     static final class Run {
         long startOps;
