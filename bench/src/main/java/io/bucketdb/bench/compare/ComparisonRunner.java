@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  *   --warmup S          untimed seconds before each timed read or mix (default 1)
  *   --measure S         timed seconds of each read or mix (default 2)
  *   --write-cap S       a load stops after this many seconds and reports what it did (default 20)
- *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 10)
+ *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 5)
  *   --fork-timeout S    a fork still running after this is killed (default 300)
  *   --heap SIZE         -Xms and -Xmx of every fork (default 1g, or 400 bytes per entry if more)
  *   --out DIR           results folder (default bench-results/compare-YYYYMMDD-HHMMSS)
@@ -88,7 +88,7 @@ public final class ComparisonRunner {
                 "--entries", Integer.toString(entries), "--shape", shape.toString(),
                 "--warmup", a.getOrDefault("warmup", "1"), "--measure", a.getOrDefault("measure", "2"));
         String writeCap = a.getOrDefault("write-cap", "20");
-        String syncCap = a.getOrDefault("sync-cap", "10");
+        String syncCap = a.getOrDefault("sync-cap", "5");
 
         List<String> shownOptions = new ArrayList<>(workerOptions);
         shownOptions.addAll(List.of("--write-cap", writeCap + " (stores that force every write: " + syncCap + ")"));
