@@ -295,7 +295,7 @@ final class Report {
             return "no recovery to measure";
         }
         if (w.kind() == Workload.Kind.BULK_LOAD) {
-            return "forces every write; the row is for unforced loads (its mixed run's preload is loaded the same way, untimed)";
+            return "forces every write: the row is for unforced loads";
         }
         return "forces every write; reads and deletes are not measured for this variant";
     }
