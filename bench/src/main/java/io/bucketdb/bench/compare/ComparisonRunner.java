@@ -19,22 +19,25 @@ import java.util.stream.Stream;
  * {@code results.md} (a table per workload, each cell with the ratio BucketDB/peer), the raw
  * HdrHistogram logs of the loads, PNG charts, and each fork's log.
  *
- * <p>Each (workload, store) pair runs in a fresh JVM ({@link Worker}) started with the same
- * {@code java}, the same class path and that store's own flags (Chronicle Map's {@code --add-opens}
- * live here and nowhere else). Workloads run one after another, each against every store in turn,
- * so the figures of one table were taken close together in time.
+ * <p>Each load and recover workload runs per store in a fresh JVM ({@link Worker}) started with the
+ * same {@code java}, the same class path and that store's own flags (Chronicle Map's {@code --add-opens}
+ * live here and nowhere else). The read workloads of a store share one fresh JVM, which bulk-loads
+ * the store once (timed: the bulk-load row) and runs them in turn, delete-half last ({@link #plan}).
+ * Forks run one after another: each load against every store in turn, then every store's reads, then
+ * recovery, so the figures of one table were taken close together in time.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.bucketdb.bench.compare.ComparisonRunner [options]
  *   --entries N         entries to load (default 1000000; 10000000 for the larger run)
  *   --stores a,b,...    stores to run (default all: see --list)
- *   --workloads a,b,... workloads (default: load, load-4t, load-64t, get-hit, get-miss, mixed, delete-half, iterate, recover)
+ *   --workloads a,b,... workloads (default: load, load-4t, load-64t, bulk-load, get-hit, get-miss, mixed, iterate, delete-half,
+ *                       recover); the selected reads (bulk-load .. delete-half) of a store run in one fork
  *   --threads 4,64      writer threads of the multi-threaded loads
  *   --shape 8x8         key and value bytes: 8x8 (the long path) or KxV such as 16x100 (the byte path)
  *   --warmup S          untimed seconds before each timed read or mix (default 1)
  *   --measure S         timed seconds of each read or mix (default 2)
  *   --write-cap S       a load stops after this many seconds and reports what it did (default 20)
- *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 10)
+ *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 5)
  *   --fork-timeout S    a fork still running after this is killed (default 300)
  *   --heap SIZE         -Xms and -Xmx of every fork (default 1g, or 400 bytes per entry if more)
  *   --out DIR           results folder (default bench-results/compare-YYYYMMDD-HHMMSS)
@@ -55,7 +58,7 @@ public final class ComparisonRunner {
         }
         if (a.containsKey("help") || a.containsKey("list")) {
             System.out.println("stores: " + String.join(", ", Stores.names()));
-            System.out.println("workloads: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate, recover");
+            System.out.println("workloads: " + Workload.KNOWN);
             System.out.println("options: see the Javadoc of " + ComparisonRunner.class.getName() + " or docs/BENCHMARKS.md");
             return;
         }
@@ -85,41 +88,32 @@ public final class ComparisonRunner {
                 "--entries", Integer.toString(entries), "--shape", shape.toString(),
                 "--warmup", a.getOrDefault("warmup", "1"), "--measure", a.getOrDefault("measure", "2"));
         String writeCap = a.getOrDefault("write-cap", "20");
-        String syncCap = a.getOrDefault("sync-cap", "10");
+        String syncCap = a.getOrDefault("sync-cap", "5");
 
         List<String> shownOptions = new ArrayList<>(workerOptions);
         shownOptions.addAll(List.of("--write-cap", writeCap + " (stores that force every write: " + syncCap + ")"));
         RunInfo info = RunInfo.started(entries, shape, heap, command(args), Machine.loadAverage(), Machine.facts(dataRoot),
                 LocalDateTime.now().withNano(0).toString(), gitCommit(), shownOptions,
                 stores.stream().map(StoreSpec::name).toList(), workloads.stream().map(Workload::id).toList());
+        List<ForkPlan> plan = plan(workloads, stores);
         List<Run> runs = new ArrayList<>();
-        int total = 0;
-        for (Workload w : workloads) {
-            for (StoreSpec s : stores) {
-                if (s.runs(w)) {
-                    total++;
-                }
-            }
-        }
-        System.out.printf("comparison: %d entries, %d forks, results in %s%n", entries, total, outDir);
+        System.out.printf("comparison: %d entries, %d forks, results in %s%n", entries, plan.size(), outDir);
         long startAll = System.nanoTime();
         int i = 0;
-        for (Workload w : workloads) {
-            for (StoreSpec s : stores) {
-                if (!s.runs(w)) {
-                    continue;
-                }
-                i++;
-                System.out.printf("[%d/%d] %-12s %-14s ", i, total, w.id(), s.name());
-                System.out.flush();
-                List<String> options = new ArrayList<>(workerOptions);
-                options.addAll(List.of("--write-cap", s.durability() == Durability.SYNC ? syncCap : writeCap));
-                Run run = fork(java, classPath, heap, s, w, options, outDir, dataRoot, forkTimeout);
-                runs.add(run);
-                System.out.println(run.ok()
-                        ? String.format("%s (%.1f s)", Report.rate(run.num("opsPerSec")), run.wallSeconds())
-                        : "FAILED: " + run.failure());
+        for (ForkPlan f : plan) {
+            i++;
+            System.out.printf("[%d/%d] %-12s %-14s ", i, plan.size(), f.label(), f.store().name());
+            System.out.flush();
+            List<String> options = new ArrayList<>(workerOptions);
+            options.addAll(List.of("--write-cap", f.store().durability() == Durability.SYNC ? syncCap : writeCap));
+            List<Run> forkRuns = fork(java, classPath, heap, f, options, outDir, dataRoot, forkTimeout);
+            runs.addAll(forkRuns);
+            List<String> shown = new ArrayList<>();
+            for (Run run : forkRuns) {
+                String figure = run.ok() ? Report.rate(run.num("opsPerSec")) : "FAILED: " + run.failure();
+                shown.add(forkRuns.size() == 1 ? figure : run.workload().id() + " " + figure);
             }
+            System.out.printf("%s (%.1f s)%n", String.join(", ", shown), forkRuns.get(0).wallSeconds());
         }
         deleteTree(dataRoot);
         info = info.finished(Machine.loadAverage(), (System.nanoTime() - startAll) / 1e9);
@@ -129,12 +123,65 @@ public final class ComparisonRunner {
         System.out.println("wrote " + md);
     }
 
-    private static Run fork(String java, String classPath, String heap, StoreSpec store, Workload w, List<String> workerOptions,
-                            Path outDir, Path dataRoot, double timeoutSeconds) throws IOException, InterruptedException {
-        String base = w.id() + "." + store.name();
-        Path prefix = outDir.resolve("raw").resolve(base);
-        Path data = dataRoot.resolve(base);
+    /**
+     * One forked JVM: a store and the workloads it runs, in that order.
+     *
+     * @param id        names the fork's log ({@code logs/ID.log}) and its runs' {@code fork.id}
+     * @param store     the store
+     * @param workloads one load or recover workload, or the store's selected reads ({@link Workload.Kind#reads()})
+     */
+    record ForkPlan(String id, StoreSpec store, List<Workload> workloads) {
+        /** What the progress line calls it. */
+        String label() {
+            return workloads.get(0).kind().reads() ? "reads" : workloads.get(0).id();
+        }
+    }
+
+    /**
+     * The forks of a run, in the order they run: each load and recover workload is one fork per store
+     * that runs it, as selected; at the place of the first selected read workload, one fork per store
+     * for all the selected reads that store runs ({@link Worker#parseWorkloads} puts them in order,
+     * delete-half last), so the bulk load happens once per store instead of once per read workload.
+     */
+    static List<ForkPlan> plan(List<Workload> workloads, List<StoreSpec> stores) {
+        List<ForkPlan> plan = new ArrayList<>();
+        boolean readsPlanned = false;
+        for (Workload w : workloads) {
+            if (!w.kind().reads()) {
+                for (StoreSpec s : stores) {
+                    if (s.runs(w)) {
+                        plan.add(new ForkPlan(w.id() + "." + s.name(), s, List.of(w)));
+                    }
+                }
+                continue;
+            }
+            if (readsPlanned) {
+                continue;
+            }
+            readsPlanned = true;
+            for (StoreSpec s : stores) {
+                List<Workload> reads = workloads.stream().filter(r -> r.kind().reads() && s.runs(r)).distinct()
+                        .sorted(Comparator.comparing(Workload::kind)).toList();
+                if (!reads.isEmpty()) {
+                    plan.add(new ForkPlan("reads." + s.name(), s, reads));
+                }
+            }
+        }
+        return plan;
+    }
+
+    /** Runs one fork and returns a run per workload it was given, with the fork's wall time and id beside its figures. */
+    private static List<Run> fork(String java, String classPath, String heap, ForkPlan f, List<String> workerOptions,
+                                  Path outDir, Path dataRoot, double timeoutSeconds) throws IOException, InterruptedException {
+        StoreSpec store = f.store();
+        Path raw = outDir.resolve("raw");
+        Path data = dataRoot.resolve(f.id());
         deleteTree(data);
+        for (Workload w : f.workloads()) {
+            // A reused --out folder must not lend this fork an older fork's figures.
+            Files.deleteIfExists(Worker.resultFile(raw, w, store, ".properties"));
+            Files.deleteIfExists(Worker.resultFile(raw, w, store, ".hlog"));
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.add("-Xms" + heap);
@@ -146,9 +193,10 @@ public final class ComparisonRunner {
         cmd.add("-cp");
         cmd.add(classPath);
         cmd.add(Worker.class.getName());
-        cmd.addAll(List.of("--store", store.name(), "--workload", w.id(), "--dir", data.toString(), "--out", prefix.toString()));
+        cmd.addAll(List.of("--store", store.name(), "--workloads", String.join(",", f.workloads().stream().map(Workload::id).toList()),
+                "--dir", data.toString(), "--out", raw.toString()));
         cmd.addAll(workerOptions);
-        Path log = outDir.resolve("logs").resolve(base + ".log");
+        Path log = outDir.resolve("logs").resolve(f.id() + ".log");
         Files.writeString(log, String.join(" ", cmd) + System.lineSeparator());
         long start = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -160,33 +208,40 @@ public final class ComparisonRunner {
             problem = String.format("killed after the fork timeout of %.0f s", timeoutSeconds);
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        Properties result = new Properties();
-        Path props = Path.of(prefix + ".properties");
-        if (Files.exists(props)) {
-            try (var in = Files.newInputStream(props)) {
-                result.load(in);
-            }
-        } else if (problem == null) {
-            problem = "the JVM exited with code " + p.exitValue() + " and wrote no result; last lines of logs/" + log.getFileName()
-                    + ": " + lastLines(log, 3);
-        }
         deleteTree(data);
-        // The runner's own view goes beside the fork's figures, so --rerender can rebuild the report.
-        result.setProperty("store", store.name());
-        result.setProperty("workload", w.id());
-        result.setProperty("fork.wallSeconds", Double.toString(wall));
-        if (problem != null) {
-            result.setProperty("fork.problem", problem);
+        List<Run> runs = new ArrayList<>();
+        for (Workload w : f.workloads()) {
+            Properties result = new Properties();
+            Path props = Worker.resultFile(raw, w, store, ".properties");
+            String runProblem = null;
+            if (Files.exists(props)) {
+                // Written when the workload ended, so it stands even if the fork died later (a read fork's next workload).
+                try (var in = Files.newInputStream(props)) {
+                    result.load(in);
+                }
+            } else {
+                runProblem = problem != null ? problem : "the JVM exited with code " + p.exitValue() + " and wrote no result; last lines of logs/"
+                        + log.getFileName() + ": " + lastLines(log, 3);
+            }
+            // The runner's own view goes beside the fork's figures, so --rerender can rebuild the report.
+            result.setProperty("store", store.name());
+            result.setProperty("workload", w.id());
+            result.setProperty("fork.id", f.id());
+            result.setProperty("fork.wallSeconds", Double.toString(wall));
+            if (runProblem != null) {
+                result.setProperty("fork.problem", runProblem);
+            }
+            try (var os = Files.newOutputStream(props)) {
+                result.store(os, null);
+            }
+            Path hlog = Worker.resultFile(raw, w, store, ".hlog");
+            runs.add(new Run(store, w, result, runProblem, wall, Files.exists(hlog) ? hlog : null));
         }
-        try (var os = Files.newOutputStream(props)) {
-            result.store(os, null);
-        }
-        Path hlog = Path.of(prefix + ".hlog");
-        return new Run(store, w, result, problem, wall, Files.exists(hlog) ? hlog : null);
+        return runs;
     }
 
     /** Rebuilds results.md and the charts of a results folder from its run.properties and raw/*.properties. */
-    private static void rerender(Path outDir) throws IOException {
+    static void rerender(Path outDir) throws IOException {
         RunInfo info = RunInfo.load(outDir.resolve(RunInfo.FILE));
         List<StoreSpec> stores = info.stores().stream().map(Stores::byName).toList();
         List<Workload> workloads = info.workloads().stream().map(Workload::parse).toList();

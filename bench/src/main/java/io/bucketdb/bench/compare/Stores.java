@@ -46,6 +46,10 @@ final class Stores {
     private static final String BUCKETDB_COMPACT = "bucketdb compact DIR (the tools' command, on the closed index): rebuilds it "
             + "sized for its count, checks it entry by entry, swaps it in by renames";
 
+    /** BucketDB's bulk load ({@link BucketDbKv#bulkLoad}). */
+    private static final String BUCKETDB_BULK = "one producer keeps a window of 4,096 putLongAsync (putAsync in byte shapes) in flight; "
+            + "done when the last is acknowledged";
+
     static final List<StoreSpec> ALL = List.of(
             new StoreSpec(BUCKETDB, "BucketDB (ASYNC)", Durability.PROCESS, Writers.SERIALIZED, true, List.of(),
                     "Options.defaults().withHashSeed(fixed).withDurability(ASYNC).withKeyWidth(K).withValueWidth(V), grows from empty; "
@@ -54,52 +58,63 @@ final class Stores {
                             + "after the journal write, journal forced every 100 ms, checkpoints at 64 MiB dirty / 256 MiB journal / 60 s",
                     BUCKETDB_COMPACT,
                     "replays the journal since the last checkpoint (checkpoint triggers off while the child loads: all N puts)",
+                    BUCKETDB_BULK,
                     how -> BucketDbKv.open(how, io.bucketdb.Durability.ASYNC)),
             new StoreSpec(BUCKETDB + "-sync", "BucketDB (SYNC)", Durability.SYNC, Writers.SERIALIZED, true, List.of(),
                     "as BucketDB (ASYNC) but withDurability(SYNC): a put returns after the journal force that covers it; "
                             + "concurrent writers share forces (group commit per ring batch)",
                     BUCKETDB_COMPACT, null,
+                    BUCKETDB_BULK + "; each group commit forced (SYNC)",
                     how -> BucketDbKv.open(how, io.bucketdb.Durability.SYNC)),
             new StoreSpec("hashmap", "HashMap", Durability.NONE, Writers.ONE_THREAD, false, List.of(),
                     "new HashMap<Long, Long>() in 8x8, HashMap<Key, byte[]> in byte shapes (Key wraps a copy of the key array; "
                             + "gets through a reused probe key); default capacity (resizes while loading), boxed",
                     null, null,
+                    "put one at a time",
                     how -> how.shape().isLongs() ? new JavaMapKv(new HashMap<>()) : new JavaBytesMapKv(new HashMap<>(), how.shape())),
             new StoreSpec("chm", "ConcurrentHashMap", Durability.NONE, Writers.CONCURRENT, false, List.of(),
                     "new ConcurrentHashMap<Long, Long>() in 8x8, ConcurrentHashMap<Key, byte[]> in byte shapes (as HashMap); "
                             + "default capacity (resizes while loading), boxed",
                     null, null,
+                    "put one at a time",
                     how -> how.shape().isLongs() ? new JavaMapKv(new ConcurrentHashMap<>())
                             : new JavaBytesMapKv(new ConcurrentHashMap<>(), how.shape())),
             new StoreSpec("mapdb", "MapDB HTreeMap (mmap)", Durability.NONE, Writers.CONCURRENT, true, List.of(),
                     MapDbKv.settings(false),
                     "db.getStore().compact() on the open store", null,
+                    "put one at a time (no commit: no log)",
                     how -> MapDbKv.open(how, false)),
             new StoreSpec("mapdb-tx", "MapDB HTreeMap (mmap, WAL, commit per put)", Durability.SYNC, Writers.CONCURRENT, true, List.of(),
                     MapDbKv.settings(true),
                     "db.getStore().compact() on the open store",
                     "replays its write-ahead log (the child's load: N puts, one commit at the end)",
+                    "put one at a time, one commit() at the end",
                     how -> MapDbKv.open(how, true)),
             new StoreSpec("chronicle", "Chronicle Map", Durability.PROCESS, Writers.CONCURRENT, true, CHRONICLE_FLAGS,
                     ChronicleKv.settings(),
                     null, null,
+                    "put one at a time",
                     ChronicleKv::open),
             new StoreSpec("rocksdb", "RocksDB (sync=false)", Durability.PROCESS, Writers.CONCURRENT, true, List.of(),
                     RocksDbKv.settings(false),
                     "flush, then compactRange() over all keys, on the open store",
                     "replays its write-ahead log: what the memtable held, not yet flushed to a table file (see the files at the kill)",
+                    "WriteBatch of 10,000 puts (sync=false), then one syncWal()",
                     how -> RocksDbKv.open(how, false)),
             new StoreSpec("rocksdb-sync", "RocksDB (sync=true)", Durability.SYNC, Writers.CONCURRENT, true, List.of(),
                     RocksDbKv.settings(true),
                     "flush, then compactRange() over all keys, on the open store", null,
+                    "WriteBatch of 10,000 puts (sync=false), then one syncWal()",
                     how -> RocksDbKv.open(how, true)),
             new StoreSpec("lmdb", "LMDB (MDB_NOSYNC)", Durability.PROCESS, Writers.SERIALIZED, true, LMDB_FLAGS,
                     LmdbKv.settings(false),
                     "no compaction in place; Env.copy(dir, MDB_CP_COMPACT), the documented copy that omits free pages, measured", null,
+                    "one write transaction per 100,000 puts, then env.sync(true)",
                     how -> LmdbKv.open(how, false)),
             new StoreSpec("lmdb-sync", "LMDB (sync)", Durability.SYNC, Writers.SERIALIZED, true, LMDB_FLAGS,
                     LmdbKv.settings(true),
                     "no compaction in place; Env.copy(dir, MDB_CP_COMPACT)", null,
+                    "one write transaction per 100,000 puts (each commit forced), then env.sync(true)",
                     how -> LmdbKv.open(how, true)));
 
     private Stores() {

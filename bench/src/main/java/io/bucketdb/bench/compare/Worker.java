@@ -13,6 +13,9 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,13 +27,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * The forked JVM: runs one workload against one store and writes what it measured to a
- * properties file (and, for the single-threaded load, an HdrHistogram log). {@link ComparisonRunner}
- * starts one of these per store and workload, so no store inherits another's heap, JIT state or
- * page cache warmed in the same process.
+ * The forked JVM: runs one store's workloads and writes what it measured to one properties file per
+ * workload, {@code RAW_DIR/WORKLOAD.STORE.properties} (and, for the single-threaded load, an
+ * HdrHistogram log beside it). {@link ComparisonRunner} starts one of these per store for each load
+ * and for recovery, and one per store for all its read workloads ({@link Workload.Kind#reads()}):
+ * that fork bulk-loads the store once (timed: the bulk-load row), then runs the selected reads in
+ * {@link Workload.Kind} order, delete-half last. No store inherits another's heap, JIT state or page
+ * cache warmed in the same process.
  *
  * <p>Timed loops check every answer (a get must return the loaded value or nothing), so the JIT
- * cannot drop the work and a broken store cannot look fast.
+ * cannot drop the work and a broken store cannot look fast. The mixed workload's overwrites are
+ * known exactly ({@link #lastWrites}), so the delete-half run after it still checks every value.
  */
 public final class Worker {
     /** Operations between two reads of the clock in timed loops. */
@@ -41,68 +48,77 @@ public final class Worker {
     private static final long SEED = 0x5DEECE66DL;
 
     private final StoreSpec spec;
-    private final Workload workload;
+    private final List<Workload> workloads;
     private final Shape shape;
     private final int entries;
     private final Path dir;
-    private final Path out;
+    private final Path rawDir;
     private final double warmupSeconds;
     private final double measureSeconds;
     private final double writeCapSeconds;
-    private final Properties result = new Properties();
+    /** The workload running now, and what it measured. */
+    private Workload workload;
+    private Properties result;
+    /** The values the mixed workload left (key → last value written), or empty: the delete-half run after it checks them. */
+    private Map<Long, Long> overwritten = Map.of();
 
-    private Worker(StoreSpec spec, Workload workload, Shape shape, int entries, Path dir, Path out,
+    private Worker(StoreSpec spec, List<Workload> workloads, Shape shape, int entries, Path dir, Path rawDir,
                    double warmupSeconds, double measureSeconds, double writeCapSeconds) {
         this.spec = spec;
-        this.workload = workload;
+        this.workloads = workloads;
         this.shape = shape;
         this.entries = entries;
         this.dir = dir;
-        this.out = out;
+        this.rawDir = rawDir;
         this.warmupSeconds = warmupSeconds;
         this.measureSeconds = measureSeconds;
         this.writeCapSeconds = writeCapSeconds;
     }
 
     /**
-     * {@code --store NAME --workload ID --entries N --shape 8x8 --dir DATA_DIR --out RESULT_PREFIX
-     * --warmup S --measure S --write-cap S}; writes {@code RESULT_PREFIX.properties}. Exit code 0 when
-     * the workload ran, 1 when it failed (the properties then hold the error).
+     * {@code --store NAME --workloads ID,ID,... --entries N --shape 8x8 --dir DATA_DIR --out RAW_DIR
+     * --warmup S --measure S --write-cap S}; writes {@code RAW_DIR/ID.NAME.properties} per workload.
+     * Several workloads must all be reads ({@link Workload.Kind#reads()}). Exit code 0 when every
+     * workload ran, 1 when one failed (its properties then hold the error), 2 on bad arguments.
      */
     public static void main(String[] args) throws IOException {
-        Map<String, String> a = Args.parse(args);
-        Path out = Path.of(a.get("out"));
-        Properties result;
-        boolean ok;
-        Worker w = null;
-        try {
-            w = new Worker(Stores.byName(a.get("store")), Workload.parse(a.get("workload")), Shape.parse(a.getOrDefault("shape", "8x8")),
-                    Integer.parseInt(a.get("entries")), Path.of(a.get("dir")), out,
-                    Double.parseDouble(a.getOrDefault("warmup", "1")), Double.parseDouble(a.getOrDefault("measure", "2")),
-                    Double.parseDouble(a.getOrDefault("write-cap", "30")));
-            w.result.setProperty("loadavg.start", Machine.loadAverage());
-            w.run();
-            w.result.setProperty("status", "ok");
-            ok = true;
-        } catch (Throwable t) {
-            t.printStackTrace();
-            if (w == null) {
-                w = new Worker(null, null, null, 0, null, out, 0, 0, 0);
-            }
-            w.result.setProperty("status", "failed");
-            w.result.setProperty("error", rootMessage(t));
-            ok = false;
-        }
-        result = w.result;
-        result.setProperty("loadavg.end", Machine.loadAverage());
-        result.setProperty("java.runtime.version", System.getProperty("java.runtime.version"));
-        result.setProperty("jvm.args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        try (OutputStream os = Files.newOutputStream(Path.of(out + ".properties"))) {
-            result.store(os, null);
-        }
+        int code = run(args);
         System.out.flush();
         // Some peers leave non-daemon threads behind (Chronicle's, RocksDB's); do not wait for them.
-        System.exit(ok ? 0 : 1);
+        System.exit(code);
+    }
+
+    /** What {@link #main} does, without exiting the JVM. */
+    static int run(String[] args) throws IOException {
+        Worker w;
+        try {
+            Map<String, String> a = Args.parse(args);
+            w = new Worker(Stores.byName(a.get("store")), parseWorkloads(a.getOrDefault("workloads", a.get("workload"))),
+                    Shape.parse(a.getOrDefault("shape", "8x8")), Integer.parseInt(a.get("entries")), Path.of(a.get("dir")),
+                    Path.of(a.get("out")), Double.parseDouble(a.getOrDefault("warmup", "1")),
+                    Double.parseDouble(a.getOrDefault("measure", "2")), Double.parseDouble(a.getOrDefault("write-cap", "30")));
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            return 2;
+        }
+        return w.runAll() ? 0 : 1;
+    }
+
+    /** The fork's workloads: one of any kind, or several reads (then in the order they run: {@link Workload.Kind} order). */
+    static List<Workload> parseWorkloads(String ids) {
+        if (ids == null || ids.isBlank()) {
+            throw new IllegalArgumentException("--workloads is missing");
+        }
+        List<Workload> list = Arrays.stream(ids.split(",")).map(String::trim).map(Workload::parse).distinct().toList();
+        if (list.size() == 1) {
+            return list;
+        }
+        for (Workload w : list) {
+            if (!w.kind().reads()) {
+                throw new IllegalArgumentException(w.id() + " runs in a fork of its own, not with " + ids);
+            }
+        }
+        return list.stream().sorted(Comparator.comparing(Workload::kind)).toList();
     }
 
     private static String rootMessage(Throwable t) {
@@ -113,49 +129,156 @@ public final class Worker {
         return sb.toString().replace('\n', ' ');
     }
 
-    private void run() throws Exception {
-        result.setProperty("store", spec.name());
-        result.setProperty("workload", workload.id());
-        result.setProperty("entries", Integer.toString(entries));
-        result.setProperty("threads", Integer.toString(workload.threads()));
-        result.setProperty("shape", shape.toString());
+    private boolean runAll() throws IOException {
         Files.createDirectories(dir);
-        if (workload.kind() == Workload.Kind.RECOVER) {
-            recover();
-            return;
+        Files.createDirectories(rawDir);
+        Workload first = workloads.get(0);
+        if (!first.kind().reads()) {
+            return part(first, true, switch (first.kind()) {
+                case RECOVER -> this::recover;
+                case LOAD -> first.threads() == 1 ? this::loadOneThread : () -> loadThreads(first.threads());
+                default -> throw new AssertionError(first);
+            });
         }
-        if (workload.kind() == Workload.Kind.LOAD) {
-            if (workload.threads() == 1) {
-                loadOneThread();
-            } else {
-                loadThreads(workload.threads());
-            }
-            return;
-        }
-        KvStore store = spec.opener().open(creating());
+        return runReads();
+    }
+
+    /**
+     * The read fork: one bulk load (timed: the bulk-load row, written only if that workload was
+     * selected), then each selected read workload on the same store. A workload that fails leaves the
+     * store in an unknown state: those after it are not run and say why.
+     */
+    private boolean runReads() throws IOException {
+        Workload bulk = new Workload(Workload.Kind.BULK_LOAD, 1);
+        KvStore[] store = new KvStore[1];
         boolean closed = false;
         try {
-            long t0 = System.nanoTime();
-            store.bulkLoad(0, entries);
-            store.settle();
-            result.setProperty("preloadSeconds", fmt(seconds(System.nanoTime() - t0)));
-            requireSize(store, entries, "after the untimed load");
-            switch (workload.kind()) {
-                case GET_HIT -> gets(store, Keys.sampleLoaded(entries), true);
-                case GET_MISS -> gets(store, Keys.numbered(entries, Keys.PROBES), false);
-                case MIXED -> mixed(store);
-                case DELETE_HALF -> {
-                    deleteHalf(store);
-                    closed = true; // deleteHalf compacts and closes it
+            boolean ok = part(bulk, workloads.contains(bulk), () -> {
+                store[0] = spec.opener().open(creating());
+                GcCounter gc = new GcCounter();
+                long t0 = System.nanoTime();
+                store[0].bulkLoad(0, entries);
+                long t1 = System.nanoTime();
+                gc.report(result);
+                store[0].settle();
+                long t2 = System.nanoTime();
+                rate("", entries, t1 - t0);
+                result.setProperty("settleSeconds", fmt(seconds(t2 - t1)));
+                result.setProperty("preloadSeconds", fmt(seconds(t2 - t0)));
+                requireSize(store[0], entries, "after the bulk load");
+            });
+            String preloadSeconds = result.getProperty("preloadSeconds");
+            String skip = ok ? null : "not run: the bulk load before it failed (" + result.getProperty("error") + ")";
+            boolean allOk = ok;
+            for (Workload w : workloads) {
+                if (w.equals(bulk)) {
+                    continue;
                 }
-                case ITERATE -> iterate(store);
-                default -> throw new AssertionError(workload);
+                if (skip != null) {
+                    skipped(w, skip);
+                    allOk = false;
+                    continue;
+                }
+                KvStore s = store[0];
+                ok = part(w, true, () -> {
+                    // The untimed preload of every read, as each read's own fork reported it before.
+                    result.setProperty("preloadSeconds", preloadSeconds);
+                    switch (w.kind()) {
+                        case GET_HIT -> gets(s, Keys.sampleLoaded(entries), true);
+                        case GET_MISS -> gets(s, Keys.numbered(entries, Keys.PROBES), false);
+                        case MIXED -> {
+                            mixed(s);
+                            // Back to rest before the next read, as after the bulk load (RocksDB's memtable).
+                            s.settle();
+                            requireSize(s, entries, "after the mixed run");
+                        }
+                        case ITERATE -> iterate(s);
+                        case DELETE_HALF -> deleteHalf(s); // compacts and closes the store
+                        default -> throw new AssertionError(w);
+                    }
+                });
+                if (w.kind() == Workload.Kind.DELETE_HALF && ok) {
+                    closed = true;
+                }
+                if (!ok) {
+                    skip = "not run: " + w.id() + " failed before it in this fork";
+                    allOk = false;
+                }
             }
+            return allOk;
         } finally {
-            if (!closed) {
-                store.close();
+            if (store[0] != null && !closed) {
+                try {
+                    store[0].close();
+                } catch (Exception e) {
+                    // The figures are written; a store that fails to close after a failure changes nothing.
+                    e.printStackTrace();
+                }
             }
         }
+    }
+
+    /** A workload's body; it writes its figures into {@link #result}. */
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs one workload with a fresh {@link #result}, records whether it ran, and writes the result
+     * file if {@code write}. Returns whether it ran to the end.
+     */
+    private boolean part(Workload w, boolean write, Body body) throws IOException {
+        begin(w);
+        long t0 = System.nanoTime();
+        boolean ok;
+        try {
+            body.run();
+            result.setProperty("status", "ok");
+            ok = true;
+        } catch (Throwable t) {
+            t.printStackTrace();
+            result.setProperty("status", "failed");
+            result.setProperty("error", rootMessage(t));
+            ok = false;
+        }
+        result.setProperty("part.seconds", fmt(seconds(System.nanoTime() - t0)));
+        if (write) {
+            save();
+        }
+        return ok;
+    }
+
+    /** Writes a failed result for a workload that was not run, and why. */
+    private void skipped(Workload w, String why) throws IOException {
+        begin(w);
+        result.setProperty("status", "failed");
+        result.setProperty("error", why);
+        save();
+    }
+
+    private void begin(Workload w) {
+        workload = w;
+        result = new Properties();
+        result.setProperty("store", spec.name());
+        result.setProperty("workload", w.id());
+        result.setProperty("entries", Integer.toString(entries));
+        result.setProperty("threads", Integer.toString(w.threads()));
+        result.setProperty("shape", shape.toString());
+        result.setProperty("loadavg.start", Machine.loadAverage());
+    }
+
+    private void save() throws IOException {
+        result.setProperty("loadavg.end", Machine.loadAverage());
+        result.setProperty("java.runtime.version", System.getProperty("java.runtime.version"));
+        result.setProperty("jvm.args", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        try (OutputStream os = Files.newOutputStream(resultFile(rawDir, workload, spec, ".properties"))) {
+            result.store(os, null);
+        }
+    }
+
+    /** Where a workload's figures ({@code .properties}) or put-latency log ({@code .hlog}) of a store go. */
+    static Path resultFile(Path rawDir, Workload w, StoreSpec store, String suffix) {
+        return rawDir.resolve(w.id() + "." + store.name() + suffix);
     }
 
     /** How every workload opens its store: created empty, in the run's shape, with the store's own checkpoints. */
@@ -174,7 +297,7 @@ public final class Worker {
         Histogram total = new Histogram(3_600_000_000_000L, 3);
         Histogram interval = new Histogram(3_600_000_000_000L, 3);
         int step = Math.max(1, entries / LATENCY_INTERVALS);
-        Path hlog = Path.of(out + ".hlog");
+        Path hlog = resultFile(rawDir, workload, spec, ".hlog");
         KvStore store = spec.opener().open(creating());
         long loaded;
         long elapsed;
@@ -402,7 +525,12 @@ public final class Worker {
         return new long[] {ops, now - start};
     }
 
-    /** Half gets, half overwriting puts of present keys; gets check only that the key is present. */
+    /**
+     * Half gets, half overwriting puts of present keys; gets check only that the key is present. Each
+     * pass over the keys writes values they did not hold before it ({@link #mixedValue}; a key drawn
+     * twice in one pass gets the same value twice), and afterwards {@link #overwritten}
+     * holds each overwritten key's last value, for the delete-half run that follows in the same fork.
+     */
     private void mixed(KvStore store) throws Exception {
         long[] keys = Keys.sampleLoaded(entries);
         boolean[] isPut = new boolean[keys.length];
@@ -410,6 +538,7 @@ public final class Worker {
         for (int i = 0; i < isPut.length; i++) {
             isPut[i] = random.nextBoolean();
         }
+        long positions = 0;
         try (KvStore.Session s = KvStore.longView(store)) {
             // A store that forces every put does a few hundred operations a second: no warmup, and
             // the write cap as the measuring time, so the figure rests on enough operations.
@@ -417,31 +546,41 @@ public final class Worker {
             double warmup = forced ? 0 : warmupSeconds;
             double measure = forced ? writeCapSeconds : measureSeconds;
             if (warmup > 0) {
-                timedMixed(s, keys, isPut, warmup);
+                positions += timedMixed(s, keys, isPut, warmup, positions)[0];
             }
             GcCounter gc = new GcCounter();
-            long[] r = timedMixed(s, keys, isPut, measure);
+            long[] r = timedMixed(s, keys, isPut, measure, positions);
+            positions += r[0];
             gc.report(result);
             rate("", r[0], r[1]);
         }
+        overwritten = lastWrites(keys, isPut, positions);
     }
 
-    private static long[] timedMixed(KvStore.Session s, long[] keys, boolean[] isPut, double secs) throws Exception {
+    /**
+     * Runs the mix over {@code keys} from operation number {@code startPosition} (counted over the
+     * warmup and the measurement, so the keys and values continue where the last call stopped); returns {ops, nanos}.
+     */
+    private static long[] timedMixed(KvStore.Session s, long[] keys, boolean[] isPut, double secs, long startPosition) throws Exception {
         int mask = keys.length - 1;
         long start = System.nanoTime();
         long end = start + nanos(secs);
         long ops = 0;
-        long value = 1;
-        int i = 0;
+        int i = (int) (startPosition & mask);
+        long pass = 1 + startPosition / keys.length;
         long now;
         // Small chunks: with forced writes one chunk may take a while.
         int chunk = 64;
         do {
-            for (int j = 0; j < chunk; j++, i = (i + 1) & mask) {
+            for (int j = 0; j < chunk; j++) {
                 if (isPut[i]) {
-                    s.put(keys[i], value++);
+                    s.put(keys[i], Keys.valueOf(keys[i]) + pass);
                 } else if (s.get(keys[i], Keys.MISSING) == Keys.MISSING) {
                     throw new IllegalStateException("get(" + keys[i] + ") of a present key found nothing");
+                }
+                i = (i + 1) & mask;
+                if (i == 0) {
+                    pass++;
                 }
             }
             ops += chunk;
@@ -450,8 +589,45 @@ public final class Worker {
         return new long[] {ops, now - start};
     }
 
-    /** Deletes keys 0, 2, 4, ... (timed), then gets uniformly over all N keys (timed, half hit). */
+    /**
+     * The value the mixed run's operation number {@code position} writes to {@code key} (if it is a
+     * put): the loaded value plus the number of the pass over the {@code keyCount} keys, 1 on the first,
+     * so each pass writes a value the key did not hold before it.
+     */
+    static long mixedValue(long key, long position, int keyCount) {
+        return Keys.valueOf(key) + 1 + position / keyCount;
+    }
+
+    /**
+     * Each key the mixed run overwrote in its first {@code positions} operations, with the last value
+     * it wrote. Every position of the last pass over the keys is replayed in order, so a key drawn
+     * twice ends with its later write.
+     */
+    static Map<Long, Long> lastWrites(long[] keys, boolean[] isPut, long positions) {
+        Map<Long, Long> last = new HashMap<>();
+        for (long p = Math.max(0, positions - keys.length); p < positions; p++) {
+            int i = (int) (p % keys.length);
+            if (isPut[i]) {
+                last.put(keys[i], mixedValue(keys[i], p, keys.length));
+            }
+        }
+        return last;
+    }
+
+    /**
+     * Deletes keys 0, 2, 4, ... (timed), then gets uniformly over all N keys (timed, half hit). A hit must
+     * return the loaded value, or the last value the mixed run wrote if it ran before in this fork.
+     */
     private void deleteHalf(KvStore store) throws Exception {
+        SplittableRandom random = new SplittableRandom(SEED);
+        long[] keys = new long[Keys.PROBES];
+        long[] expected = new long[Keys.PROBES];
+        for (int i = 0; i < keys.length; i++) {
+            int n = random.nextInt(entries);
+            keys[i] = Keys.key(n);
+            expected[i] = (n & 1) == 0 ? Keys.MISSING : overwritten.getOrDefault(keys[i], Keys.valueOf(keys[i]));
+        }
+        overwritten = Map.of();
         try (KvStore.Session s = KvStore.longView(store)) {
             GcCounter gc = new GcCounter();
             long start = System.nanoTime();
@@ -464,14 +640,6 @@ public final class Worker {
             gc.report(result);
             rate("delete", deleted, elapsed);
             requireSize(store, entries - deleted, "after deleting half");
-            SplittableRandom random = new SplittableRandom(SEED);
-            long[] keys = new long[Keys.PROBES];
-            long[] expected = new long[Keys.PROBES];
-            for (int i = 0; i < keys.length; i++) {
-                int n = random.nextInt(entries);
-                keys[i] = Keys.key(n);
-                expected[i] = (n & 1) == 0 ? Keys.MISSING : Keys.valueOf(keys[i]);
-            }
             timedGets(s, keys, expected, warmupSeconds);
             long[] r = timedGets(s, keys, expected, measureSeconds);
             rate("", r[0], r[1]);

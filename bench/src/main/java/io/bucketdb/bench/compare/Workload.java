@@ -4,28 +4,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One measured run in one forked JVM. Every workload but {@link Kind#LOAD} starts from a store
- * loaded (untimed) with keys {@code 0 .. N-1}.
+ * One measured part of the comparison. {@link Kind#LOAD} and {@link Kind#RECOVER} each run in a forked
+ * JVM of their own, per store. The others ({@link Kind#reads()}) share one forked JVM per store: it
+ * loads keys {@code 0 .. N-1} once, the store's fastest way ({@link Kind#BULK_LOAD}, timed), then runs
+ * the selected ones in the order of this enum, {@link Kind#DELETE_HALF} last because it changes the store.
  *
  * @param kind    what is measured
  * @param threads writer threads ({@link Kind#LOAD} only; 1 elsewhere)
  */
 record Workload(Kind kind, int threads) {
 
+    /** The workload names, as the usage messages list them. */
+    static final String KNOWN = "load, load-<T>t, bulk-load, get-hit, get-miss, mixed, iterate, delete-half, recover";
+
     enum Kind {
         /** Puts keys 0 .. N-1 into an empty store. With one thread: put latency per operation
          * (HdrHistogram), then close, bytes on disk and the time to open again. */
         LOAD("load"),
+        /**
+         * Keys 0 .. N-1 into an empty store from one producer, the store's fastest way
+         * ({@link KvStore#bulkLoad}: BucketDB a window of async puts, batches or big transactions
+         * elsewhere); the start of every read fork, timed.
+         */
+        BULK_LOAD("bulk-load"),
         /** Gets of present keys, uniformly sampled. */
         GET_HIT("get-hit"),
         /** Gets of absent keys. */
         GET_MISS("get-miss"),
         /** Each operation a get or an overwriting put (50/50, fixed-seed random), of present keys. */
         MIXED("mixed"),
-        /** Deletes the even-numbered half of the keys, then gets uniformly over all N (half hit). */
-        DELETE_HALF("delete-half"),
         /** Full iterations over all entries. */
         ITERATE("iterate"),
+        /** Deletes the even-numbered half of the keys, then gets uniformly over all N (half hit). Last: it changes the store. */
+        DELETE_HALF("delete-half"),
         /**
          * A child JVM loads keys 0 .. N-1 with nothing checkpointed since the open and is killed with
          * SIGKILL; the time of the next open (recovery) is measured and a sample checked.
@@ -36,6 +47,11 @@ record Workload(Kind kind, int threads) {
 
         Kind(String id) {
             this.id = id;
+        }
+
+        /** Whether this runs in the store's read fork, after its one bulk load. */
+        boolean reads() {
+            return this != LOAD && this != RECOVER;
         }
     }
 
@@ -52,7 +68,7 @@ record Workload(Kind kind, int threads) {
                 return new Workload(k, Integer.parseInt(id.substring(k.id.length() + 1, id.length() - 1)));
             }
         }
-        throw new IllegalArgumentException("unknown workload " + id + "; known: load, load-<T>t, get-hit, get-miss, mixed, delete-half, iterate, recover");
+        throw new IllegalArgumentException("unknown workload " + id + "; known: " + KNOWN);
     }
 
     /** The default list: single-threaded load, then the loads at {@code writerThreads}, then the rest. */
