@@ -310,6 +310,29 @@ public final class Checkpointer {
         }
     }
 
+    /**
+     * Closes after the last checkpoint of a clean close returned (its header is forced): empties the
+     * double-write file (truncated to zero bytes, forced) and closes it. The batch it held is that
+     * checkpoint's own, which the live header already covers, so {@link #finishPending} would never
+     * use it; a file shorter than its head reads as "no pending batch". A crash before the truncation
+     * is durable leaves the old batch, which is just as unused. The next checkpoint writes the file again.
+     *
+     * @throws IOException if opening, truncating, forcing or closing the file fails
+     */
+    public void closeEmptied() throws IOException {
+        try {
+            if (dw == null && Files.exists(dwPath)) {
+                dw = io.open(dwPath, DurableIO.Mode.OPEN_EXISTING);
+            }
+            if (dw != null && dw.size() > 0) {
+                dw.truncate(0);
+                dw.force();
+            }
+        } finally {
+            close();
+        }
+    }
+
     static int headerChecksum(ByteBuffer head) {
         CRC32C crc = new CRC32C();
         crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));
