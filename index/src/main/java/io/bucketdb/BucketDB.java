@@ -1042,9 +1042,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             try {
                 // After the clean checkpoint (its header forced) the journal before it and the double-write
-                // batch are never read again: close them emptied, so the next open reads no frame the
-                // checkpoint covers and the directory keeps no spare bytes. Every step is crash-safe on its
-                // own (see JournalWriter.closeAfterCheckpoint and Checkpointer.closeEmptied).
+                // batch's pages are never read again: drop them, so the next open reads no frame the
+                // checkpoint covers and the directory keeps no spare bytes (the batch's header image stays,
+                // to repair a damaged header slot). Every step is crash-safe on its own (see
+                // JournalWriter.closeAfterCheckpoint and Checkpointer.closeTrimmed).
                 boolean clean = failed == null && error == null;
                 try {
                     if (journal != null) {
@@ -1058,7 +1059,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     try {
                         if (checkpointer != null) {
                             if (clean) {
-                                checkpointer.closeEmptied();
+                                checkpointer.closeTrimmed();
                             } else {
                                 checkpointer.close();
                             }

@@ -47,7 +47,7 @@ import java.util.Objects;
  * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
  *                            page-checksum files
  * @param checksumBytes       bytes of the two page-checksum files checkpoints write
- * @param doubleWriteBytes    bytes of the double-write file (while open, the size of the largest checkpoint since open; empty after a clean close)
+ * @param doubleWriteBytes    bytes of the double-write file (while open, the size of the largest checkpoint since open; 8 KiB, a head and a header image, after a clean close)
  * @param otherBytes          bytes of every other file in the directory (the lock file, anything a user put there)
  * @param checkpointLsn       the journal LSN the last checkpoint covers
  * @param generation          header generation of the last checkpoint

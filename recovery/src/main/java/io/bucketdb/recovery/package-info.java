@@ -21,9 +21,11 @@
  *
  * <p><b>After a clean close</b> (the closing checkpoint's header forced,
  * {@link io.bucketdb.recovery.JournalWriter#closeAfterCheckpoint} and
- * {@link io.bucketdb.recovery.Checkpointer#closeEmptied}) the journal is a single segment of
+ * {@link io.bucketdb.recovery.Checkpointer#closeTrimmed}) the journal is a single segment of
  * {@link io.bucketdb.recovery.JournalSegmentLayout#HEADER_LENGTH} bytes whose first LSN is the one after the
- * checkpoint, with no spares, and the double-write file is empty (0 bytes). Opening it reads the segment's
+ * checkpoint, with no spares, and the double-write file holds only the closing checkpoint's head and header image
+ * ({@link io.bucketdb.recovery.DoubleWriteLayout#BODY} + {@link io.bucketdb.recovery.DoubleWriteLayout#PAGE}
+ * = 8 KiB, no pages: they are in place), from which an open still repairs a live header slot damaged at rest. Opening it reads the segment's
  * header and no frame, and preallocates the segment again before the first append. A crash part-way through
  * that close leaves older segments or the old double-write batch behind; both are ignored (replay starts at
  * the last segment whose first LSN is at or below the checkpoint's next, and a batch no newer than the live
