@@ -1027,9 +1027,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             Throwable failed = pipeline == null ? null : pipeline.failure();
             IOException error = null;
+            long cleanLsn = -1;
             try {
                 if (journal != null && failed == null) {
                     checkpointLocked(true); // waits for a running checkpoint first
+                    cleanLsn = journal.lastLsn();
                 } else if (running != null) {
                     finishRunning();
                 }
@@ -1039,20 +1041,36 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 error = new IOException("checkpoint at close failed", e);
             }
             try {
-                if (journal != null) {
-                    if (failed == null && error == null) {
-                        journal.close();
-                    } else {
-                        closeQuietly(journal, error != null ? error : failed);
+                // After the clean checkpoint (its header forced) the journal before it and the double-write
+                // batch's pages are never read again: drop them, so the next open reads no frame the
+                // checkpoint covers and the directory keeps no spare bytes (the batch's header image stays,
+                // to repair a damaged header slot). Every step is crash-safe on its own (see
+                // JournalWriter.closeAfterCheckpoint and Checkpointer.closeTrimmed).
+                boolean clean = failed == null && error == null;
+                try {
+                    if (journal != null) {
+                        if (clean) {
+                            journal.closeAfterCheckpoint(cleanLsn);
+                        } else {
+                            closeQuietly(journal, error != null ? error : failed);
+                        }
                     }
-                }
-                if (checkpointer != null) {
-                    checkpointer.close();
-                }
-                if (failed == null && error == null) {
-                    file.closeAndTrim();
-                } else {
-                    file.close();
+                } finally {
+                    try {
+                        if (checkpointer != null) {
+                            if (clean) {
+                                checkpointer.closeTrimmed();
+                            } else {
+                                checkpointer.close();
+                            }
+                        }
+                    } finally {
+                        if (clean) {
+                            file.closeAndTrim();
+                        } else {
+                            file.close();
+                        }
+                    }
                 }
             } finally {
                 if (lock != null) {

@@ -43,11 +43,11 @@ import java.util.Objects;
  * @param heapLargeBlocks     heap blocks longer than the largest size class, each an extent of its own
  * @param heapLargeBytes      bytes of those large blocks
  * @param heapClasses         the heap's size classes, smallest first, each with its blocks carved, in use and free
- * @param journalBytes        bytes of the journal segment files (preallocated segments count in full)
+ * @param journalBytes        bytes of the journal segment files (preallocated segments count in full; a clean close leaves one header-only segment)
  * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
  *                            page-checksum files
  * @param checksumBytes       bytes of the two page-checksum files checkpoints write
- * @param doubleWriteBytes    bytes of the double-write file (it keeps the size of the largest checkpoint)
+ * @param doubleWriteBytes    bytes of the double-write file (while open, the size of the largest checkpoint since open; 8 KiB, a head and a header image, after a clean close)
  * @param otherBytes          bytes of every other file in the directory (the lock file, anything a user put there)
  * @param checkpointLsn       the journal LSN the last checkpoint covers
  * @param generation          header generation of the last checkpoint

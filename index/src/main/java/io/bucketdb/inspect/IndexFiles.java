@@ -13,7 +13,8 @@ import java.nio.file.Path;
 /**
  * Bytes on disk of each kind of file in an index directory, so that {@code stat}'s bytes per entry and
  * {@code compact}'s before and after count every file an index costs, not only the table. Journal
- * segments and spares are preallocated, so they count in full.
+ * segments and spares are preallocated while the index is open, so they count in full; after a clean
+ * close the journal is one header-only segment and the double-write file 8 KiB (no pages).
  *
  * @param table       the table file
  * @param journal     journal segments ({@code journal-*.log}) and spare segments ({@code journal-*.spare})

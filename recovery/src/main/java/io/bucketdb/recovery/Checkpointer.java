@@ -133,6 +133,26 @@ public final class Checkpointer {
         return r;
     }
 
+    /** The last checkpoint whose header was written and forced; what a clean close keeps in the double-write file. */
+    private volatile Checkpoint installed;
+
+    /** The head of a double-write batch. */
+    private static ByteBuffer head(int count, long generation, long checkpointLsn, int slot, int bodyCrc, long bodyLength,
+                                   ByteBuffer headerImage) {
+        ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(MAGIC_OFFSET, MAGIC);
+        head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+        head.putInt(PAGE_COUNT_OFFSET, count);
+        head.putLong(GENERATION_OFFSET, generation);
+        head.putLong(CHECKPOINT_LSN_OFFSET, checkpointLsn);
+        head.putInt(HEADER_SLOT_OFFSET, slot);
+        head.putInt(BODY_CHECKSUM_OFFSET, bodyCrc);
+        head.putLong(BODY_LENGTH_OFFSET, bodyLength);
+        head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, Header.storedChecksum(headerImage));
+        head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+        return head;
+    }
+
     /** One checkpoint between {@link #begin} and {@link #finish}. */
     public final class Checkpoint {
         private final TableFile table;
@@ -209,17 +229,8 @@ public final class Checkpointer {
                 pos += (long) n * PAGE;
                 i += n;
             }
-            ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(MAGIC_OFFSET, MAGIC);
-            head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
-            head.putInt(PAGE_COUNT_OFFSET, count);
-            head.putLong(GENERATION_OFFSET, next.generation);
-            head.putLong(CHECKPOINT_LSN_OFFSET, next.checkpointLsn);
-            head.putInt(HEADER_SLOT_OFFSET, slot);
-            head.putInt(BODY_CHECKSUM_OFFSET, (int) body.getValue());
-            head.putLong(BODY_LENGTH_OFFSET, pos - BODY);
-            head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, Header.storedChecksum(headerImage));
-            head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
+            ByteBuffer head = head(count, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
+                    headerImage);
             // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
             long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, dwPath.getParent());
             out.write(0, head);
@@ -244,6 +255,7 @@ public final class Checkpointer {
             }
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
+            installed = this;
             long released = snapshot.releaseUnchanged();
             Result result = new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation,
                     next.checkpointLsn, snapshot.writerCopies(), released);
@@ -307,6 +319,42 @@ public final class Checkpointer {
         if (dw != null) {
             dw.close();
             dw = null;
+        }
+    }
+
+    /**
+     * Closes after the last checkpoint of a clean close returned (its header is forced): shrinks the
+     * double-write file to that checkpoint's batch without its pages (head, no page list, the header
+     * image: {@link DoubleWriteLayout#BODY} + {@link DoubleWriteLayout#PAGE} bytes), forced, and closes it.
+     * The pages are in place and forced, so they are never needed again; the header image is kept
+     * because {@link #finishPending} restores it if the live header slot is damaged at rest (the other
+     * slot then holds the previous generation, and this batch is the next one).
+     *
+     * <p>Crash-safe at every step: until the force, a power loss may keep any mix of the old batch, the
+     * new head, the new body and the shorter size. Every mix is either a complete batch of the installed
+     * generation (the old or the new one, which {@link #finishPending} leaves alone while that header is
+     * intact) or fails a checksum or the length check, which reads as "no pending batch": the live header
+     * is durable, so nothing needs one.
+     *
+     * @throws IOException if writing, truncating, forcing or closing the file fails
+     */
+    public void closeTrimmed() throws IOException {
+        try {
+            Checkpoint last = installed;
+            if (last == null) {
+                return; // no checkpoint since open: the file is as the last close left it
+            }
+            DurableFile out = doubleWriteFile();
+            long bodyLength = pageListBytes(0) + PAGE;
+            CRC32C body = new CRC32C();
+            body.update(last.headerImage.duplicate());
+            out.write(BODY, last.headerImage.duplicate());
+            out.write(0, head(0, last.next.generation, last.next.checkpointLsn, last.slot, (int) body.getValue(), bodyLength,
+                    last.headerImage));
+            out.truncate(BODY + bodyLength);
+            out.force();
+        } finally {
+            close();
         }
     }
 

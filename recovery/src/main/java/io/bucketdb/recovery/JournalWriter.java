@@ -542,6 +542,78 @@ public final class JournalWriter implements Closeable {
         }
     }
 
+    /**
+     * Closes the journal of a cleanly closed index, whose last checkpoint covers every record
+     * ({@code checkpointLsn} is {@link #lastLsn()}, and that checkpoint's header is durable): leaves one
+     * segment that holds only its header, whose first LSN is {@code checkpointLsn + 1}, not preallocated,
+     * and deletes every older segment and every spare. The next open then reads no frame that the
+     * checkpoint already covers, and the directory keeps no preallocated journal; {@link #open}
+     * preallocates the segment again before anything is appended.
+     *
+     * <p>A crash at any step leaves a journal that {@link JournalReader} and {@link #open} accept:
+     * <ul>
+     *   <li>the empty segment is created (or the current one, if it holds no record, cut to its header)
+     *       and made durable, file and name, before anything is deleted. Until then the old segments are
+     *       all there and replay after the checkpoint finds nothing in them; a segment whose header did
+     *       not survive is the last one and record-free, which readers take for an interrupted creation;</li>
+     *   <li>after that, replay starts at the empty segment (its first LSN is the checkpoint's next), so
+     *       whichever older segments and spares a crash leaves undeleted are never read.</li>
+     * </ul>
+     *
+     * @param checkpointLsn the LSN of the installed checkpoint, which must be the last LSN appended
+     * @throws IllegalStateException if records after {@code checkpointLsn} were appended
+     * @throws IOException if the journal failed earlier or is closed, or a create, truncate, force, delete or
+     *                     directory sync fails (the journal is still readable; the writer is closed either way)
+     */
+    public void closeAfterCheckpoint(long checkpointLsn) throws IOException {
+        checkUsable();
+        try {
+            if (buffer.length() != 0 || lastLsn != checkpointLsn || durableLsn != checkpointLsn) {
+                throw new IllegalStateException("records after the checkpoint at LSN " + checkpointLsn
+                        + " (last LSN " + lastLsn + ", durable " + durableLsn + ")");
+            }
+            Segment current = segments.getLast();
+            int older = segments.size() - 1;
+            if (current.firstLsn() == checkpointLsn + 1) {
+                // Nothing was appended to it: cutting it to its header is enough. Any bytes behind the header
+                // (preallocated zeros, frames of a recycled file's earlier life) validate as no record.
+                file.truncate(HEADER_LENGTH);
+                file.force();
+            } else {
+                // Spares go first so the new segment is a new, header-sized file, not a reused 64 MiB one.
+                deleteSpares();
+                DurableFile fresh = createSegment(current.sequence() + 1, random.nextLong(), checkpointLsn + 1,
+                        HEADER_LENGTH);
+                file.close();
+                file = fresh;
+                segments.add(new Segment(current.sequence() + 1, checkpointLsn + 1, fresh.path()));
+                older++;
+            }
+            boolean deleted = deleteSpares();
+            for (int i = 0; i < older; i++) {
+                io.delete(segments.removeFirst().path());
+                deleted = true;
+            }
+            if (deleted) {
+                io.syncDirectory(directory);
+            }
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            closed = true;
+            file.close();
+        }
+    }
+
+    /** Deletes every spare (not synced: no reader looks at spares); returns whether there was one. */
+    private boolean deleteSpares() throws IOException {
+        boolean any = !spares.isEmpty();
+        while (!spares.isEmpty()) {
+            io.delete(spares.pollFirst());
+        }
+        return any;
+    }
+
     private void closeQuietly() {
         closed = true;
         if (file != null) {

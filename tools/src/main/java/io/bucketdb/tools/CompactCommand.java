@@ -75,7 +75,7 @@ final class CompactCommand implements Callable<Integer> {
         t.row("buckets", "B " + r.oldB() + " -> " + r.newB() + " (" + Text.count(1L << r.oldB()) + " -> " + Text.count(1L << r.newB())
                 + ", load factor " + String.format(Locale.ROOT, "%.2f", (double) r.entries() / (1L << r.newB())) + ")");
         t.row("table", Text.bytes(r.tableBefore()) + " -> " + Text.bytes(r.tableAfter()) + change(r.tableBefore(), r.tableAfter()));
-        t.row("journal", Text.bytes(r.journalBefore()) + " -> " + Text.bytes(r.journalAfter()) + " (segments are preallocated)");
+        t.row("journal", Text.bytes(r.journalBefore()) + " -> " + Text.bytes(r.journalAfter()) + " (segments are preallocated while open; a clean close leaves one header-only segment)");
         t.row("directory", Text.bytes(r.dirBefore()) + " -> " + Text.bytes(r.dirAfter()) + change(r.dirBefore(), r.dirAfter())
                 + " (every file: table, journal, page checksums, double-write)");
         out.println(to == null ? "compacted " + dir : "compacted " + dir + " into " + to + " (" + dir + " unchanged)");
