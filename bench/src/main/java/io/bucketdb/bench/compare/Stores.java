@@ -50,12 +50,20 @@ final class Stores {
     private static final String BUCKETDB_BULK = "one producer keeps a window of 4,096 putLongAsync (putAsync in byte shapes) in flight; "
             + "done when the last is acknowledged";
 
+    /** BucketDB's default force interval and checkpoint triggers, read from Options so the text follows them. */
+    private static String bucketDbTriggers() {
+        io.bucketdb.Options d = io.bucketdb.Options.defaults();
+        return String.format("journal forced every %d ms, checkpoints at %d MiB dirty / %d MiB journal / %d s",
+                d.asyncForceInterval().toMillis(), d.dirtyLimitBytes() >> 20, d.journalLimitBytes() >> 20,
+                d.checkpointInterval().toSeconds());
+    }
+
     static final List<StoreSpec> ALL = List.of(
             new StoreSpec(BUCKETDB, "BucketDB (ASYNC)", Durability.PROCESS, Writers.SERIALIZED, true, List.of(),
                     "Options.defaults().withHashSeed(fixed).withDurability(ASYNC).withKeyWidth(K).withValueWidth(V), grows from empty; "
                             + "8x8: getLong/putLong/deleteLong (allocation-free), byte shapes: get(byte[]) (returns a copy)/put/delete; "
                             + "writes go through the Disruptor ring to one writer thread, acknowledged "
-                            + "after the journal write, journal forced every 100 ms, checkpoints at 64 MiB dirty / 256 MiB journal / 60 s",
+                            + "after the journal write, " + bucketDbTriggers(),
                     BUCKETDB_COMPACT,
                     "replays the journal since the last checkpoint (checkpoint triggers off while the child loads: all N puts)",
                     BUCKETDB_BULK,
