@@ -219,7 +219,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             GrowthMarkers markers = new GrowthMarkers();
             GrowthEvents growthEvents = new GrowthEvents(markers);
-            checkpointer = new Checkpointer(io, dir);
+            checkpointer = new Checkpointer(io, dir, options.privateMemoryLimitBytes());
             HashTable table;
             Recovery recovery;
             boolean clean;

@@ -13,8 +13,12 @@ import java.util.Objects;
 /**
  * How to open an index. Immutable; each {@code with…} method returns a changed copy.
  * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values, acknowledges
- * writes after the journal force ({@link Durability#SYNC}) and checkpoints when 256 MiB of pages
- * are dirty, 256 MiB of journal were written, or 60 seconds passed.
+ * writes after the journal force ({@link Durability#SYNC}) and checkpoints when a sixteenth of the
+ * machine's memory (between 256 MiB and 4 GiB) is in dirty pages, 256 MiB of journal were written,
+ * or 60 seconds passed. After a checkpoint the table keeps up to a quarter of the machine's memory
+ * in private page copies ({@link #withPrivateMemoryLimit}). The machine's memory is
+ * {@code MemTotal} of {@code /proc/meminfo}, or a container's cgroup limit where lower; elsewhere
+ * 4 GiB is assumed.
  *
  * <p>Widths and the alignment shift apply only when the index is created. Opening an existing
  * index takes its stored widths, unless widths were set here explicitly and differ: then open
@@ -39,8 +43,9 @@ public final class Options {
     private DurableIO io = FileDurableIO.INSTANCE;
     private Durability durability = Durability.SYNC;
     private Duration asyncForceInterval = Duration.ofMillis(100);
-    private long dirtyLimitBytes = 256L << 20;
+    private long dirtyLimitBytes = defaultDirtyLimit(MachineMemory.bytes());
     private long journalLimitBytes = 256L << 20;
+    private long privateMemoryLimitBytes = defaultPrivateMemoryLimit(MachineMemory.bytes());
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
     private boolean checkpointsInBackground = true;
@@ -70,6 +75,7 @@ public final class Options {
         o.asyncForceInterval = asyncForceInterval;
         o.dirtyLimitBytes = dirtyLimitBytes;
         o.journalLimitBytes = journalLimitBytes;
+        o.privateMemoryLimitBytes = privateMemoryLimitBytes;
         o.checkpointInterval = checkpointInterval;
         o.truncateOnDamage = truncateOnDamage;
         o.checkpointsInBackground = checkpointsInBackground;
@@ -337,7 +343,8 @@ public final class Options {
     }
 
     /**
-     * Checkpoint triggers: dirty page bytes (default 256 MiB), journal bytes since the last
+     * Checkpoint triggers: dirty page bytes (default a sixteenth of the machine's memory, between
+     * 256 MiB and 4 GiB), journal bytes since the last
      * checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
      *
      * <p>The dirty limit bounds the table's private memory: about twice the limit while a
@@ -363,6 +370,45 @@ public final class Options {
         o.journalLimitBytes = journalLimitBytes;
         o.checkpointInterval = positive(interval, "checkpoint interval");
         return o;
+    }
+
+    /**
+     * Private page memory the table may keep after a checkpoint (default: a quarter of the machine's
+     * memory, at least twice the default dirty limit). The table file is mapped copy-on-write, so
+     * every page the writer changes becomes this process's own memory until it is released
+     * ({@code madvise(MADV_DONTNEED)}) after a checkpoint wrote it back. Releasing bounds memory but
+     * costs the next write to that page two page faults (map the file's page, copy it); on a table
+     * larger than the dirty limit, random puts would pay them on nearly every put. So checkpoints
+     * release written-back pages only as far as the private pages exceed this limit. 0 releases
+     * every written-back page the writer has not changed since.
+     *
+     * @param bytes private page bytes to keep (at least 0)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
+    public Options withPrivateMemoryLimit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("private memory limit must be at least 0 bytes, got " + bytes);
+        }
+        Options o = copy();
+        o.privateMemoryLimitBytes = bytes;
+        return o;
+    }
+
+    /**
+     * The default dirty limit for a machine with {@code memory} bytes: a sixteenth of it, between
+     * 256 MiB and 4 GiB. Each checkpoint writes every dirty page twice however few entries changed in
+     * it, so on a large table with random puts a small limit means many checkpoints that each rewrite
+     * whole pages for a few entries; a sixteenth stays below where Linux itself starts writing back
+     * dirty page cache (10% of memory, {@code vm.dirty_background_ratio}).
+     */
+    static long defaultDirtyLimit(long memory) {
+        return Math.clamp(memory / 16, 256L << 20, 4L << 30);
+    }
+
+    /** The default private memory limit: a quarter of {@code memory}, and at least twice the default dirty limit. */
+    static long defaultPrivateMemoryLimit(long memory) {
+        return Math.max(memory / 4, 2 * defaultDirtyLimit(memory));
     }
 
     /**
@@ -549,6 +595,11 @@ public final class Options {
     /** {@return the dirty page bytes that trigger a checkpoint} */
     public long dirtyLimitBytes() {
         return dirtyLimitBytes;
+    }
+
+    /** {@return the private page bytes the table keeps after a checkpoint before it releases written-back pages} */
+    public long privateMemoryLimitBytes() {
+        return privateMemoryLimitBytes;
     }
 
     /** {@return the journal bytes since the last checkpoint that trigger one} */

@@ -37,6 +37,7 @@ class CrashRecoveryTest {
                 .withHashSeed(seed)
                 .withChunking(16, 16)
                 .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(64 * 1024))
+                .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(48 * 1024, 48 * 1024, Duration.ofHours(1))
                 // One deterministic order of durable operations for the tests that enumerate failure points;
                 // this test's own workloads run checkpoints in the background (see runWorkload).

@@ -35,6 +35,7 @@ public final class KillChild {
                 .withDurability(Durability.SYNC)
                 .withChunking(16, 16)
                 .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(64 * 1024))
+                .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(24 * 1024, 24 * 1024, Duration.ofHours(1));
     }
 

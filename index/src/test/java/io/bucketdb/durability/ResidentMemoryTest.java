@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Private memory stays bounded by the dirty limit, not the table (DESIGN.md, section 3): a table many times
  * larger than a small dirty limit is written uniformly at random, and the private (copy-on-write) pages of its
  * mapping, as Linux reports them in {@code /proc/self/smaps} ("Anonymous" of the table file's mappings), never
- * pass a few times the limit. Without the release of written-back pages they grow to the whole table.
+ * pass a few times the limit, plus the private memory limit ({@code Options.withPrivateMemoryLimit}) the
+ * checkpoints keep. Without the release of written-back pages they grow to the whole table.
  */
 class ResidentMemoryTest {
     static final long DIRTY_LIMIT = 1L << 20;
@@ -50,43 +51,72 @@ class ResidentMemoryTest {
 
     @Test
     void randomWritesToATableFarLargerThanTheDirtyLimitKeepPrivateMemoryBounded() throws Exception {
+        assertPeakWithin(0, BOUND);
+    }
+
+    @Test
+    void aPrivateMemoryLimitKeepsThatMuchMoreAndNoMore() throws Exception {
+        long limit = 4 * DIRTY_LIMIT;
+        assertPeakWithin(limit, limit + BOUND);
+    }
+
+    @Test
+    void withoutReleasesPrivateMemoryGrowsPastTheBound() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")), "needs Linux /proc/self/smaps");
         long seed = Seeds.seed();
-        int keys = 400_000;
         Seeds.run(seed, () -> {
-            Path dir = tmp.resolve("idx");
-            Options opts = Options.defaults()
-                    .withDurability(Durability.ASYNC)
-                    .withChunking(20, 22)
-                    .withCheckpointTriggers(DIRTY_LIMIT, 64L << 20, Duration.ofHours(1));
-            try (BucketDB db = BucketDB.open(dir, opts)) {
-                Path table = dir.resolve("table.bdb").toRealPath();
-                long maxPrivate = 0;
-                SplittableRandom rnd = new SplittableRandom(seed);
-                for (int round = 0; round < 2; round++) { // round 0 loads (with growth), round 1 overwrites
-                    for (int i = 0; i < keys; i += WINDOW) {
-                        CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
-                        for (int k = 0; k < WINDOW; k++) {
-                            long key = round == 0 ? i + k : rnd.nextInt(keys);
-                            window[k] = db.putLongAsync(key, key * 31 + round);
-                        }
-                        CompletableFuture.allOf(window).join();
-                        if (i % (WINDOW * 64) == 0) {
-                            maxPrivate = Math.max(maxPrivate, privateBytes(table));
-                        }
+            long[] peakAndFile = run(seed, Long.MAX_VALUE);
+            assertTrue(peakAndFile[0] > BOUND, "with no release the private memory (" + peakAndFile[0]
+                    + " bytes) passes the bound " + BOUND + ": the release is what keeps it there");
+        });
+    }
+
+    private void assertPeakWithin(long privateLimit, long bound) throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")), "needs Linux /proc/self/smaps");
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> {
+            long[] peakAndFile = run(seed, privateLimit);
+            assertTrue(peakAndFile[0] <= bound, "private memory of the table mapping peaked at " + peakAndFile[0]
+                    + " bytes; bound " + bound + " for a " + peakAndFile[1] + "-byte table, private limit " + privateLimit);
+        });
+    }
+
+    /** Loads and overwrites at random; returns the peak private bytes seen and the table file's size. */
+    private long[] run(long seed, long privateLimit) throws Exception {
+        int keys = 400_000;
+        Path dir = tmp.resolve("idx-" + privateLimit);
+        Options opts = Options.defaults()
+                .withDurability(Durability.ASYNC)
+                .withChunking(20, 22)
+                .withCheckpointTriggers(DIRTY_LIMIT, 64L << 20, Duration.ofHours(1))
+                .withPrivateMemoryLimit(privateLimit);
+        try (BucketDB db = BucketDB.open(dir, opts)) {
+            Path table = dir.resolve("table.bdb").toRealPath();
+            long maxPrivate = 0;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int round = 0; round < 2; round++) { // round 0 loads (with growth), round 1 overwrites
+                for (int i = 0; i < keys; i += WINDOW) {
+                    CompletableFuture<?>[] window = new CompletableFuture<?>[WINDOW];
+                    for (int k = 0; k < WINDOW; k++) {
+                        long key = round == 0 ? i + k : rnd.nextInt(keys);
+                        window[k] = db.putLongAsync(key, key * 31 + round);
+                    }
+                    CompletableFuture.allOf(window).join();
+                    if (i % (WINDOW * 64) == 0) {
+                        maxPrivate = Math.max(maxPrivate, privateBytes(table));
                     }
                 }
-                long fileBytes = Files.size(table);
-                assertTrue(fileBytes > 8 * DIRTY_LIMIT, "the table (" + fileBytes + " bytes) is many times the dirty limit");
-                assertTrue(db.checkpoints() > 10, "checkpoints ran: " + db.checkpoints());
-                assertTrue(maxPrivate <= BOUND, "private memory of the table mapping peaked at " + maxPrivate
-                        + " bytes; bound " + BOUND + " for a " + fileBytes + "-byte table");
-                for (long k = 0; k < keys; k += 997) {
-                    long v = db.getLong(k, -1);
-                    assertTrue(v == k * 31 || v == k * 31 + 1, "key " + k + " reads " + v);
-                }
             }
-        });
+            maxPrivate = Math.max(maxPrivate, privateBytes(table));
+            long fileBytes = Files.size(table);
+            assertTrue(fileBytes > 8 * DIRTY_LIMIT, "the table (" + fileBytes + " bytes) is many times the dirty limit");
+            assertTrue(db.checkpoints() > 10, "checkpoints ran: " + db.checkpoints());
+            for (long k = 0; k < keys; k += 997) {
+                long v = db.getLong(k, -1);
+                assertTrue(v == k * 31 || v == k * 31 + 1, "key " + k + " reads " + v);
+            }
+            return new long[] {maxPrivate, fileBytes};
+        }
     }
 
     /** The "Anonymous" bytes (private copies of file pages) of every mapping of {@code file}. */

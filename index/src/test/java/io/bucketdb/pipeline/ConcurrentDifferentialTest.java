@@ -95,6 +95,7 @@ class ConcurrentDifferentialTest {
                     // 128 KiB of journal (the run writes about 1.7 MiB of it) or 512 KiB of dirty pages start a
                     // checkpoint: dozens per run, however fast it runs. Smaller limits checkpoint after nearly
                     // every batch and only make the run slow.
+                    .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                     .withCheckpointTriggers(512 << 10, 128 << 10, Duration.ofMillis(50))
                     .withCheckpointsInBackground(true);
             long[] expected;

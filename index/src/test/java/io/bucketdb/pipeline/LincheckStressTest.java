@@ -69,6 +69,7 @@ public class LincheckStressTest {
                     .withDurability(Durability.ASYNC)
                     .withChunking(16, 16)
                     .withJournal(JournalOptions.defaults().withSegmentSize(1 << 20))
+                    .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                     .withCheckpointTriggers(4 << 10, 64 << 10, Duration.ofMillis(50)));
             previous = db;
             // Fill the single bucket to one entry short of the doubling (Go grows an 8-slot bucket at

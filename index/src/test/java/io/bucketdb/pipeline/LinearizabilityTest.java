@@ -128,6 +128,7 @@ class LinearizabilityTest {
                 .withDurability(durability)
                 .withHashSeed(seed)
                 .withChunking(16, 16) // 64 KiB chunks: growth maps new chunks often
+                .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(16 << 10, 64 << 10, Duration.ofMillis(200));
     }
 

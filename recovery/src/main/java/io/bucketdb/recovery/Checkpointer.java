@@ -31,8 +31,9 @@ import static io.bucketdb.recovery.DoubleWriteLayout.*;
  *   <li>{@link #begin} (writer thread, at a batch end where everything journaled is applied): takes
  *       the header image and hands the dirty set to a lazy {@link PageSnapshot};</li>
  *   <li>{@link Checkpoint#run} (the checkpoint thread, or the writer itself when it has to wait
- *       anyway): copies each page out of the snapshot and does all the I/O, then releases the private
- *       copies of the pages the writer has not changed since ({@code madvise(MADV_DONTNEED)});</li>
+ *       anyway): copies each page out of the snapshot and does all the I/O, then, if the table's private
+ *       pages exceed the limit, releases the private copies of pages the writer has not changed since
+ *       ({@code madvise(MADV_DONTNEED)}), as many as the excess;</li>
  *   <li>{@link Checkpoint#finish} (writer thread): makes the new header the live one's generation
  *       and ends the snapshot; the caller then recycles the journal.</li>
  * </ol>
@@ -49,6 +50,8 @@ public final class Checkpointer {
 
     private final DurableIO io;
     private final Path dwPath;
+    /** Private pages the table may keep after a checkpoint; beyond it, written-back pages are released. */
+    private final long privateLimitPages;
     private DurableFile dw;
     /** Used by whichever thread runs the current checkpoint; one runs at a time. */
     private ByteBuffer stage;
@@ -56,14 +59,32 @@ public final class Checkpointer {
     private PageChecksums checksums = new PageChecksums();
 
     /**
-     * A checkpointer of the index in {@code directory}.
+     * A checkpointer of the index in {@code directory} that releases every written-back page the
+     * writer has not changed meanwhile.
      *
      * @param io        the durable I/O every checkpoint byte goes through
      * @param directory the index directory, where the double-write file lives
      */
     public Checkpointer(DurableIO io, Path directory) {
+        this(io, directory, 0);
+    }
+
+    /**
+     * A checkpointer of the index in {@code directory} that lets the table keep up to
+     * {@code privateLimitBytes} of private page copies: a checkpoint releases written-back pages
+     * only as far as the table's private pages exceed that (see {@link io.bucketdb.storage.DirtyPages#privatePages}).
+     *
+     * @param io                the durable I/O every checkpoint byte goes through
+     * @param directory         the index directory, where the double-write file lives
+     * @param privateLimitBytes private page bytes the table keeps after a checkpoint (0: release all it can)
+     */
+    public Checkpointer(DurableIO io, Path directory, long privateLimitBytes) {
+        if (privateLimitBytes < 0) {
+            throw new IllegalArgumentException("private memory limit is negative: " + privateLimitBytes);
+        }
         this.io = io;
         this.dwPath = directory.resolve(FILE_NAME);
+        this.privateLimitPages = privateLimitBytes >>> ExtentClasses.PAGE_SHIFT;
     }
 
     /**
@@ -107,7 +128,8 @@ public final class Checkpointer {
         int slot = table.activeSlot() == 0 ? 1 : 0;
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
                 next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
-        return new Checkpoint(table, next, slot, next.encode(), snapshot);
+        long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
+        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget);
     }
 
     /**
@@ -160,10 +182,14 @@ public final class Checkpointer {
         private final int slot;
         private final ByteBuffer headerImage;
         private final PageSnapshot snapshot;
+        /** Pages to release after the write-back: how far the private pages exceeded the limit when it began. */
+        private final long releaseBudget;
         /** For the JFR event: false when {@link #checkpoint} runs it on the writer thread. */
         private boolean background = true;
 
-        private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot) {
+        private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot,
+                           long releaseBudget) {
+            this.releaseBudget = releaseBudget;
             this.table = table;
             this.next = next;
             this.slot = slot;
@@ -256,7 +282,7 @@ public final class Checkpointer {
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
             installed = this;
-            long released = snapshot.releaseUnchanged();
+            long released = releaseBudget == 0 ? 0 : snapshot.releaseUnchanged(releaseBudget);
             Result result = new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation,
                     next.checkpointLsn, snapshot.writerCopies(), released);
             event.end();

@@ -9,8 +9,8 @@ import java.util.Arrays;
  * {@link PageSnapshot} can save a page's old content on first touch. Used by the writer thread only.
  */
 public final class DirtyPages {
-    private long[] bits = new long[16];
-    private long count;
+    private final PageSet dirty = new PageSet();
+    private final PageSet privatePages = new PageSet();
     /** The running checkpoint's snapshot, consulted when a page turns dirty; null when none runs. */
     private PageSnapshot snapshot;
 
@@ -33,18 +33,30 @@ public final class DirtyPages {
     }
 
     private void markPage(long page) {
-        int word = (int) (page >>> 6);
-        if (word >= bits.length) {
-            bits = Arrays.copyOf(bits, Math.max(word + 1, bits.length * 2));
-        }
-        long bit = 1L << page;
-        if ((bits[word] & bit) == 0) {
-            bits[word] |= bit;
-            count++;
+        if (dirty.add(page)) {
             if (snapshot != null) {
                 snapshot.beforeWrite(page);
             }
+            // After beforeWrite: a release of this page by the running checkpoint has finished, so the copy the write makes stays.
+            privatePages.add(page);
         }
+    }
+
+    /**
+     * The pages of the private (copy-on-write) mapping that hold a copy of this process's own: changed
+     * since the mapping was made and not released since; a superset of the dirty pages, because a page
+     * a checkpoint wrote back is clean but stays private until it is released. Their count is the
+     * table's private memory.
+     *
+     * <p>Why count them: releasing a written-back page ({@code madvise(MADV_DONTNEED)}) bounds memory,
+     * but the next write to it faults twice (the file's page is mapped in, then copied). On a table
+     * larger than the dirty limit, random puts then pay those faults on almost every put. So
+     * checkpoints release pages only while the private pages exceed a limit ({@code Checkpointer}).
+     *
+     * @return the private pages (writer thread only)
+     */
+    public PageSet privatePages() {
+        return privatePages;
     }
 
     /**
@@ -54,27 +66,17 @@ public final class DirtyPages {
      * @return whether it changed since the last checkpoint
      */
     public boolean isDirty(long page) {
-        int word = (int) (page >>> 6);
-        return word < bits.length && (bits[word] & (1L << page)) != 0;
+        return dirty.contains(page);
     }
 
     /** {@return the number of dirty pages} */
     public long count() {
-        return count;
+        return dirty.count();
     }
 
     /** {@return the dirty page numbers in ascending order, in a fresh array} */
     public long[] pages() {
-        long[] out = new long[(int) count];
-        int n = 0;
-        for (int w = 0; w < bits.length; w++) {
-            long word = bits[w];
-            while (word != 0) {
-                out[n++] = ((long) w << 6) + Long.numberOfTrailingZeros(word);
-                word &= word - 1;
-            }
-        }
-        return out;
+        return dirty.pages();
     }
 
     /**
@@ -104,14 +106,24 @@ public final class DirtyPages {
         return snapshot;
     }
 
-    /** The checkpoint no longer needs page copies. */
+    /**
+     * The checkpoint no longer needs page copies. Pages it released that have not turned dirty since
+     * are private no more; one that turned dirty again after its release has a new private copy.
+     */
     public void endSnapshot() {
+        PageSnapshot s = snapshot;
         snapshot = null;
+        if (s != null) {
+            for (int i = 0; i < s.size(); i++) {
+                if (s.isReleased(i) && !isDirty(s.page(i))) {
+                    privatePages.remove(s.page(i));
+                }
+            }
+        }
     }
 
     /** Marks every page clean (after a checkpoint wrote them back). */
     public void clear() {
-        Arrays.fill(bits, 0);
-        count = 0;
+        dirty.clear();
     }
 }

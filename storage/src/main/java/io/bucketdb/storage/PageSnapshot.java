@@ -167,11 +167,23 @@ public final class PageSnapshot implements AutoCloseable {
      * @throws IOException if {@code madvise} reports an error
      */
     public long releaseUnchanged() throws IOException {
+        return releaseUnchanged(Long.MAX_VALUE);
+    }
+
+    /**
+     * Checkpoint thread, after the pages are durable in place: drops the private copies of at most
+     * {@code maxPages} pages the writer has not changed since they were copied, lowest first.
+     *
+     * @param maxPages the most pages to release
+     * @return the number of pages released
+     * @throws IOException if {@code madvise} reports an error
+     */
+    public long releaseUnchanged(long maxPages) throws IOException {
         long released = 0;
-        for (int i = 0; i < pages.length; ) {
+        for (int i = 0; i < pages.length && released < maxPages; ) {
             // A run of consecutive pages in one chunk that are all still TAKEN goes out in one call.
             int run = 0;
-            while (i + run < pages.length && run < BLOCK_PAGES
+            while (i + run < pages.length && run < BLOCK_PAGES && released + run < maxPages
                     && (run == 0 || (pages[i + run] == pages[i] + run && sameChunk(pages[i], pages[i + run])))
                     && STATE.compareAndSet(states, i + run, TAKEN, RELEASING)) {
                 run++;
@@ -189,6 +201,17 @@ public final class PageSnapshot implements AutoCloseable {
             i += run;
         }
         return released;
+    }
+
+    /**
+     * Whether the {@code i}-th page's private copy was released. Writer thread, after the checkpoint's
+     * {@code run} returned.
+     *
+     * @param i an index below {@link #size()}
+     * @return whether {@link #releaseUnchanged} released it
+     */
+    public boolean isReleased(int i) {
+        return (int) STATE.getAcquire(states, i) == RELEASED;
     }
 
     private boolean sameChunk(long a, long b) {

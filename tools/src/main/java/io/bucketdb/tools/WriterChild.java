@@ -94,6 +94,7 @@ final class WriterChild implements Callable<Integer> {
     /** How crashtest's writers open the index; the parent reopens it with the same options. */
     static Options churnOptions(Durability durability, int valueSize) {
         return Options.defaults().withKeyWidth(8).withValueWidth(valueSize).withDurability(durability)
+                .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(CHURN_CHECKPOINT_BYTES, CHURN_CHECKPOINT_BYTES, Duration.ofSeconds(1));
     }
 

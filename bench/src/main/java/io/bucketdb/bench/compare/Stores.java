@@ -53,9 +53,10 @@ final class Stores {
     /** BucketDB's default force interval and checkpoint triggers, read from Options so the text follows them. */
     private static String bucketDbTriggers() {
         io.bucketdb.Options d = io.bucketdb.Options.defaults();
-        return String.format("journal forced every %d ms, checkpoints at %d MiB dirty / %d MiB journal / %d s",
+        return String.format("journal forced every %d ms, checkpoints at %d MiB dirty / %d MiB journal / %d s "
+                        + "(on this machine), written-back pages kept up to %d MiB of private memory",
                 d.asyncForceInterval().toMillis(), d.dirtyLimitBytes() >> 20, d.journalLimitBytes() >> 20,
-                d.checkpointInterval().toSeconds());
+                d.checkpointInterval().toSeconds(), d.privateMemoryLimitBytes() >> 20);
     }
 
     static final List<StoreSpec> ALL = List.of(
