@@ -9,7 +9,7 @@ import io.bucketdb.pipeline.ParkingWaitStrategy;
  * strategy), chosen with {@link Options#withWaitStrategy}. The choice trades CPU while idle for the
  * latency of the hand-off from a caller to the writer; it changes no result and no durability.
  * Callers blocked in {@code put} wait for their acknowledgement the same way under every strategy:
- * one caller per spare core spins (yielding) for up to 50 µs, the others and those still waiting then park.
+ * up to 64 callers per spare core spin (yielding) for up to 50 µs, the others and those still waiting then park.
  */
 public enum WaitStrategy {
     /**
