@@ -59,17 +59,6 @@ public final class Checkpointer {
     private PageChecksums checksums = new PageChecksums();
 
     /**
-     * A checkpointer of the index in {@code directory} that releases every written-back page the
-     * writer has not changed meanwhile.
-     *
-     * @param io        the durable I/O every checkpoint byte goes through
-     * @param directory the index directory, where the double-write file lives
-     */
-    public Checkpointer(DurableIO io, Path directory) {
-        this(io, directory, 0);
-    }
-
-    /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
      * {@code privateLimitBytes} of private page copies: a checkpoint releases written-back pages
      * only as far as the table's private pages exceed that (see {@link io.bucketdb.storage.DirtyPages#privatePages}).

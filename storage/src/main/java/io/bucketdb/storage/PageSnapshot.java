@@ -160,17 +160,6 @@ public final class PageSnapshot implements AutoCloseable {
     }
 
     /**
-     * Checkpoint thread, after the pages are durable in place: drops the private copy of every page the writer has not
-     * changed since it was copied, so resident memory does not grow with the table.
-     *
-     * @return the number of pages released
-     * @throws IOException if {@code madvise} reports an error
-     */
-    public long releaseUnchanged() throws IOException {
-        return releaseUnchanged(Long.MAX_VALUE);
-    }
-
-    /**
      * Checkpoint thread, after the pages are durable in place: drops the private copies of at most
      * {@code maxPages} pages the writer has not changed since they were copied, lowest first.
      *

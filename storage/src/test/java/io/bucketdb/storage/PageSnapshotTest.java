@@ -51,7 +51,7 @@ class PageSnapshotTest {
                 copiedByCheckpoint++;
             }
             assertEquals(PAGES / 2, copiedByCheckpoint);
-            long released = snap.releaseUnchanged();
+            long released = snap.releaseUnchanged(Long.MAX_VALUE);
             int unchanged = 0;
             for (int i = 0; i < snap.size(); i++) {
                 if (!changed[(int) snap.page(i)]) {
