@@ -347,9 +347,10 @@ public final class Options {
      * 256 MiB and 4 GiB), journal bytes since the last
      * checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
      *
-     * <p>The dirty limit bounds the table's private memory: about twice the limit while a
+     * <p>The dirty limit bounds the pages not yet written back: about twice the limit while a
      * checkpoint runs (the pages it writes, plus those dirtied meanwhile; the writer waits for the
-     * checkpoint rather than go past that). It also sets the write cost of random updates to a table
+     * checkpoint rather than go past that). The table's private memory is that plus the written-back
+     * pages it keeps, up to {@link #withPrivateMemoryLimit}. The dirty limit also sets the write cost of random updates to a table
      * larger than the limit: every checkpoint writes each dirty 4 KiB page twice (double-write, then
      * in place), however few entries changed in it, so a small limit means many checkpoints that
      * each rewrite pages for a few entries.
