@@ -34,10 +34,11 @@ import java.util.stream.Stream;
  *                       recover); the selected reads (bulk-load .. delete-half) of a store run in one fork
  *   --threads 4,64      writer threads of the multi-threaded loads
  *   --shape 8x8         key and value bytes: 8x8 (the long path) or KxV such as 16x100 (the byte path)
- *   --warmup S          untimed seconds before each timed read or mix (default 1)
- *   --measure S         timed seconds of each read or mix (default 2)
- *   --write-cap S       a load stops after this many seconds and reports what it did (default 20)
- *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 5)
+ *   --warmup S          untimed seconds before each timed read or mix (default 0.5)
+ *   --measure S         timed seconds of each read or mix (default 1)
+ *   --write-cap S       a one-thread load stops after this many seconds and reports what it did (default 20)
+ *   --threads-cap S     the same for the multi-threaded loads (default 5)
+ *   --sync-cap S        the same for stores that force every write, and their mixed run's length (default 3)
  *   --fork-timeout S    a fork still running after this is killed (default 300)
  *   --heap SIZE         -Xms and -Xmx of every fork (default 1g, or 400 bytes per entry if more)
  *   --out DIR           results folder (default bench-results/compare-YYYYMMDD-HHMMSS)
@@ -86,12 +87,12 @@ public final class ComparisonRunner {
         String classPath = System.getProperty("java.class.path");
         List<String> workerOptions = List.of(
                 "--entries", Integer.toString(entries), "--shape", shape.toString(),
-                "--warmup", a.getOrDefault("warmup", "1"), "--measure", a.getOrDefault("measure", "2"));
-        String writeCap = a.getOrDefault("write-cap", "20");
-        String syncCap = a.getOrDefault("sync-cap", "5");
+                "--warmup", a.getOrDefault("warmup", "0.5"), "--measure", a.getOrDefault("measure", "1"));
+        Caps caps = new Caps(a.getOrDefault("write-cap", "20"), a.getOrDefault("threads-cap", "5"), a.getOrDefault("sync-cap", "3"));
 
         List<String> shownOptions = new ArrayList<>(workerOptions);
-        shownOptions.addAll(List.of("--write-cap", writeCap + " (stores that force every write: " + syncCap + ")"));
+        shownOptions.addAll(List.of("--write-cap", caps.write() + " (multi-threaded loads: " + caps.threads()
+                + "; stores that force every write: " + caps.sync() + ")"));
         RunInfo info = RunInfo.started(entries, shape, heap, command(args), Machine.loadAverage(), Machine.facts(dataRoot),
                 LocalDateTime.now().withNano(0).toString(), gitCommit(), shownOptions,
                 stores.stream().map(StoreSpec::name).toList(), workloads.stream().map(Workload::id).toList());
@@ -105,7 +106,7 @@ public final class ComparisonRunner {
             System.out.printf("[%d/%d] %-12s %-14s ", i, plan.size(), f.label(), f.store().name());
             System.out.flush();
             List<String> options = new ArrayList<>(workerOptions);
-            options.addAll(List.of("--write-cap", f.store().durability() == Durability.SYNC ? syncCap : writeCap));
+            options.addAll(List.of("--write-cap", caps.of(f)));
             List<Run> forkRuns = fork(java, classPath, heap, f, options, outDir, dataRoot, forkTimeout);
             runs.addAll(forkRuns);
             List<String> shown = new ArrayList<>();
@@ -134,6 +135,26 @@ public final class ComparisonRunner {
         /** What the progress line calls it. */
         String label() {
             return workloads.get(0).kind().reads() ? "reads" : workloads.get(0).id();
+        }
+    }
+
+    /**
+     * The seconds after which a fork's writes stop ({@code --write-cap} of its {@link Worker}).
+     *
+     * @param write   a one-thread load: long enough to reach N at 1M for every store that does not force
+     *                its writes, since its close, bytes on disk and open are measured only then
+     * @param threads a multi-threaded load: a rate, which a few seconds measure as well as a full load;
+     *                the default run would otherwise spend most of its time here
+     * @param sync    a store that forces every write (its loads and its mixed run): a few thousand
+     *                operations, whichever workload
+     */
+    record Caps(String write, String threads, String sync) {
+        String of(ForkPlan f) {
+            if (f.store().durability() == Durability.SYNC) {
+                return sync;
+            }
+            Workload w = f.workloads().get(0);
+            return w.kind() == Workload.Kind.LOAD && w.threads() > 1 ? threads : write;
         }
     }
 

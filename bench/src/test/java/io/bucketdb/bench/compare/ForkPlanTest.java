@@ -72,6 +72,23 @@ class ForkPlanTest {
     }
 
     @Test
+    void eachForkGetsTheCapOfWhatItWrites() {
+        ComparisonRunner.Caps caps = new ComparisonRunner.Caps("20", "5", "3");
+        Map<String, String> capById = ComparisonRunner.plan(Workload.defaults(List.of(4, 64)), Stores.ALL).stream()
+                .collect(Collectors.toMap(ComparisonRunner.ForkPlan::id, caps::of));
+        assertEquals("20", capById.get("load.bucketdb"));
+        assertEquals("20", capById.get("load.lmdb"));
+        assertEquals("5", capById.get("load-4t.bucketdb"));
+        assertEquals("5", capById.get("load-64t.rocksdb"));
+        // A store that forces every write takes the sync cap whatever it runs, its mixed read fork too.
+        assertEquals("3", capById.get("load.bucketdb-sync"));
+        assertEquals("3", capById.get("load-64t.rocksdb-sync"));
+        assertEquals("3", capById.get("reads.mapdb-tx"));
+        assertEquals("20", capById.get("reads.bucketdb"));
+        assertEquals("20", capById.get("recover.bucketdb"));
+    }
+
+    @Test
     void workerTakesSeveralWorkloadsOnlyWhenAllAreReads() {
         assertEquals(workloads("get-hit,mixed,delete-half"), Worker.parseWorkloads("delete-half,get-hit,mixed"));
         assertEquals(workloads("load-4t"), Worker.parseWorkloads("load-4t"));
