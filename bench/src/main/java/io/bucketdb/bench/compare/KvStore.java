@@ -51,7 +51,8 @@ interface KvStore extends AutoCloseable {
 
     /**
      * Brings the store to rest after a load, before reads are timed: RocksDB flushes its memtable and
-     * waits for compactions, so that background work does not share the two cores with the reads.
+     * waits for compactions, BucketDB writes a checkpoint, so that background work does not share the
+     * two cores with the reads.
      */
     default void settle() throws Exception {
     }

@@ -64,7 +64,8 @@ final class Stores {
                     "Options.defaults().withHashSeed(fixed).withDurability(ASYNC).withKeyWidth(K).withValueWidth(V), grows from empty; "
                             + "8x8: getLong/putLong/deleteLong (allocation-free), byte shapes: get(byte[]) (returns a copy)/put/delete; "
                             + "writes go through the Disruptor ring to one writer thread, acknowledged "
-                            + "after the journal write, " + bucketDbTriggers(),
+                            + "after the journal write, " + bucketDbTriggers()
+                            + "; reads on a settled store (a checkpoint written after the bulk load)",
                     BUCKETDB_COMPACT,
                     "replays the journal since the last checkpoint (checkpoint triggers off while the child loads: all N puts)",
                     BUCKETDB_BULK,
