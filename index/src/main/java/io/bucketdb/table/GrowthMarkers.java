@@ -46,9 +46,18 @@ public final class GrowthMarkers implements GrowthListener {
         emit(new JournalRecord.GrowBegin(newB, sameSize));
     }
 
+    /** Live, allocates nothing: one of these follows nearly every put while the table grows. */
     @Override
     public void evacuated(long oldBucket) {
-        emit(new JournalRecord.Evacuated(oldBucket));
+        if (journal == null) {
+            replayed.add(new JournalRecord.Evacuated(oldBucket));
+            return;
+        }
+        try {
+            journal.appendEvacuated(oldBucket);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

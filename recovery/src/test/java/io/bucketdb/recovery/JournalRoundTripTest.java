@@ -109,6 +109,21 @@ class JournalRoundTripTest {
     }
 
     @Test
+    void evacuatedMarkerWithoutARecordObjectMatchesTheRecordPath() throws Exception {
+        Path marker = Files.createDirectories(dir.resolve("appendEvacuated"));
+        Path other = Files.createDirectories(dir.resolve("append"));
+        try (JournalWriter writer = JournalWriter.open(io, marker, SMALL, 0);
+             JournalWriter records = JournalWriter.open(io, other, SMALL, 0)) {
+            for (long bucket : new long[] {0, 1, 0x7FFF_FFFFL, 1L << 40}) {
+                assertEquals(records.append(new Evacuated(bucket)), writer.appendEvacuated(bucket));
+            }
+        }
+        List<JournalRecord> replayed = Journals.replay(io, marker, SMALL).records();
+        assertEquals(Journals.replay(io, other, SMALL).records(), replayed);
+        assertEquals(List.of(new Evacuated(0), new Evacuated(1), new Evacuated(0x7FFF_FFFFL), new Evacuated(1L << 40)), replayed);
+    }
+
+    @Test
     void memorySegmentPathsCopyWholeSegments() throws Exception {
         try (Arena arena = Arena.ofConfined(); JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
             MemorySegment key = arena.allocate(5);
