@@ -49,7 +49,11 @@ class JfrEventsTest {
             for (long k = 0; k < 20_000; k++) {
                 db.putLong(k, k + 1);
             }
-            db.putLong(-1, -1); // journaled after the last checkpoint, so reopening has records to replay
+            // Journaled after the last checkpoint, so reopening has records to replay: the explicit checkpoint
+            // first, so that this put cannot be the one that crosses the dirty trigger (where that falls depends
+            // on the random hash seed; when it did, the closing checkpoint found nothing dirty).
+            db.checkpoint();
+            db.putLong(-1, -1);
             sim.writeCrashImage(src, image, CrashMode.KEEP_ALL);
             try {
                 db.close();
@@ -101,9 +105,13 @@ class JfrEventsTest {
 
         List<RecordedEvent> checkpoints = byName.get("io.bucketdb.Checkpoint");
         for (RecordedEvent e : checkpoints) {
-            assertTrue(e.getLong("pages") > 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
+            // A checkpoint may find nothing dirty (a closing one right after a background one): it writes only
+            // the header then.
+            assertTrue(e.getLong("pages") >= 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
             assertTrue(e.getLong("generation") > 0, e.toString());
         }
+        assertTrue(checkpoints.stream().filter(e -> e.getLong("pages") > 0).count() >= checkpoints.size() / 2,
+                "most checkpoints write pages: " + checkpoints);
         assertTrue(checkpoints.stream().anyMatch(e -> e.getBoolean("background")), "a background checkpoint");
         assertTrue(checkpoints.stream().anyMatch(e -> !e.getBoolean("background")), "an inline checkpoint");
 
