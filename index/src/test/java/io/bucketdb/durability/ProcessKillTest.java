@@ -53,7 +53,8 @@ class ProcessKillTest {
                 int acksBeforeKill = rnd.nextInt(60);
                 // One kill in four waits past its count for an acknowledgement that reports a growth under
                 // way (at most GROWTH_WAIT more): growths are a few percent of the writes here, bunched at
-                // the doublings, and 100 kills at random counts missed them all in about one run in eight.
+                // the doublings, and 100 kills at random counts could miss them all (a clean-clone run did; with
+                // growth in about 2% of the acknowledgements, roughly one run in eight by a Poisson estimate).
                 boolean aimAtGrowth = rnd.nextInt(4) == 0;
                 int extraMicros = rnd.nextInt(5_000);
                 Path err = tmp.resolve("child-" + kill + ".err");
