@@ -105,13 +105,9 @@ class JfrEventsTest {
 
         List<RecordedEvent> checkpoints = byName.get("io.bucketdb.Checkpoint");
         for (RecordedEvent e : checkpoints) {
-            // A checkpoint may find nothing dirty (a closing one right after a background one): it writes only
-            // the header then.
-            assertTrue(e.getLong("pages") >= 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
+            assertTrue(e.getLong("pages") > 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
             assertTrue(e.getLong("generation") > 0, e.toString());
         }
-        assertTrue(checkpoints.stream().filter(e -> e.getLong("pages") > 0).count() >= checkpoints.size() / 2,
-                "most checkpoints write pages: " + checkpoints);
         assertTrue(checkpoints.stream().anyMatch(e -> e.getBoolean("background")), "a background checkpoint");
         assertTrue(checkpoints.stream().anyMatch(e -> !e.getBoolean("background")), "an inline checkpoint");
 
