@@ -49,18 +49,36 @@ public final class JournalReader {
     private final DurableIO io;
     private final Path directory;
     private final JournalOptions options;
+    private final boolean journalRequired;
 
     /**
-     * A reader of the journal in {@code directory}.
+     * A reader of the journal of a cleanly closed index in {@code directory}, whose journal may be missing
+     * (nothing after the checkpoint needs it).
      *
      * @param io        the durable I/O to read through
      * @param directory the index directory holding the journal segments
      * @param options   the options the journal was written with
      */
     public JournalReader(DurableIO io, Path directory, JournalOptions options) {
+        this(io, directory, options, false);
+    }
+
+    /**
+     * A reader of the journal in {@code directory}.
+     *
+     * @param io              the durable I/O to read through
+     * @param directory       the index directory holding the journal segments
+     * @param options         the options the journal was written with
+     * @param journalRequired whether the index was not closed cleanly: then a segment holding the records after
+     *                        the checkpoint must exist (a writer keeps one from its open on), and a journal
+     *                        that is missing, or whose only file has no valid header, is damage, not an empty
+     *                        journal: writes acknowledged since the checkpoint would otherwise vanish unnoticed
+     */
+    public JournalReader(DurableIO io, Path directory, JournalOptions options, boolean journalRequired) {
         this.io = io;
         this.directory = directory;
         this.options = options;
+        this.journalRequired = journalRequired;
     }
 
     /**
@@ -173,13 +191,25 @@ public final class JournalReader {
          */
         ReplayReport withoutSegments() throws IOException {
             if (files.isEmpty()) {
+                if (journalRequired && policy == DamagePolicy.FAIL) {
+                    throw new CorruptIndexException(SegmentFiles.segmentPath(directory, 1), 0, "a journal segment"
+                            + " holding the records after the checkpoint at LSN " + afterLsn + " (the index was not"
+                            + " closed cleanly, so its writer kept one), found no journal segment in " + directory
+                            + "; open with truncateOnDamage to accept losing the writes since that checkpoint");
+                }
                 return new ReplayReport(0, afterLsn, 0, 0, 0);
             }
             long orphans = recordLike(0, afterLsn + 1);
-            if (files.size() == 1 && orphans == 0) {
+            if (files.size() == 1 && orphans == 0 && !journalRequired) {
                 return new ReplayReport(0, afterLsn, 0, 0, 0);
             }
             if (policy == DamagePolicy.FAIL) {
+                if (files.size() == 1 && orphans == 0) {
+                    throw new CorruptIndexException(files.getFirst().path(), 0, "a valid header for segment "
+                            + files.getFirst().sequence() + " (the index was not closed cleanly, so this segment holds"
+                            + " the records after the checkpoint at LSN " + afterLsn + "), found "
+                            + whyNoHeader(files.getFirst()) + "; open with truncateOnDamage to accept losing them");
+                }
                 throw unreadableHeader(files.getFirst(), afterLsn + 1);
             }
             for (int j = files.size() - 1; j >= 0; j--) {

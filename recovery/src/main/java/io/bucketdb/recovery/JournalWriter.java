@@ -36,8 +36,11 @@ import java.util.List;
  * they report has returned.
  *
  * <h2>Segments</h2>
- * A segment is preallocated to {@link JournalOptions#segmentSize()}, so appends change no metadata. When
- * the next record does not fit, the writer rolls: it forces the full segment (the reader relies on every
+ * A segment holds up to {@link JournalOptions#segmentSize()} bytes. Its blocks are allocated as writes
+ * reach them, from {@link #FIRST_ALLOCATION} doubling up to that size, so an open index with an idle
+ * journal keeps a few blocks, not a whole segment, and an index opens on a full disk; each growth is a
+ * size change that the next force makes durable, a handful per segment. When the next record does not
+ * fit, the writer rolls: it forces the full segment (the reader relies on every
  * earlier segment being complete once a later one exists), creates the next one (allocated, header
  * written, forced, directory synced) and goes on there. A record larger than a segment gets a segment
  * of its own, sized to fit.
@@ -56,6 +59,9 @@ import java.util.List;
  * (DESIGN.md, section 6). Reopen the index to continue.
  */
 public final class JournalWriter implements Closeable {
+    /** Bytes allocated for a segment's first frames; every later growth doubles the allocation. */
+    public static final long FIRST_ALLOCATION = 1L << 20;
+
     private final DurableIO io;
     private final Path directory;
     private final JournalOptions options;
@@ -70,6 +76,10 @@ public final class JournalWriter implements Closeable {
     private DurableFile file;
     /** Where the next flush writes in {@link #file}. */
     private long writePosition;
+    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureAllocated}). */
+    private long allocated;
+    /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
+    private long fileCapacity;
 
     // Where the next appended frame goes: the last pending roll's segment, else the current file.
     private long appendSequence;
@@ -167,28 +177,77 @@ public final class JournalWriter implements Closeable {
                         + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
             }
             removeUnborn(scanner, unborn, walk.lastLsn() + 1);
-            ZeroFill.range(file, walk.end(), tail.tornEnd());
-            file.allocate(options.segmentSize());
-            file.force();
-            lastLsn = walk.lastLsn();
-            writePosition = walk.end();
-            appendSequence = last.sequence();
-            appendSalt = lastHeader.salt();
+            if (tail.tornEnd() > walk.end()) {
+                ZeroFill.range(file, walk.end(), tail.tornEnd());
+                file.force();
+            }
+            current(last.sequence(), lastHeader.salt(), walk.lastLsn(), walk.end(),
+                    Math.max(options.segmentSize(), file.size()));
         } else {
             removeUnborn(scanner, unborn, checkpointLsn + 1);
-            long sequence = unborn != null ? unborn.sequence() : 1;
-            long salt = random.nextLong();
-            file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
-            segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
-            lastLsn = checkpointLsn;
-            writePosition = HEADER_LENGTH;
-            appendSequence = sequence;
-            appendSalt = salt;
+            startFresh(unborn != null ? unborn.sequence() : 1, checkpointLsn);
         }
-        appendPosition = writePosition;
-        appendCapacity = file.size();
-        writtenLsn = lastLsn;
-        durableLsn = lastLsn;
+    }
+
+    /**
+     * Opens a new journal after a recovery: a new segment whose first LSN is {@code checkpointLsn + 1}, made
+     * durable (file and name), then the deletion of every older segment. The caller has installed a checkpoint
+     * at {@code checkpointLsn} that covers every record the old segments hold (the last one read, valid or
+     * part of a batch that recovery dropped), so nothing in them is read again: replay starts at the newest
+     * segment whose first LSN is at most the checkpoint's next. A crash before the deletions leaves old
+     * segments that no replay reads; the next recovery deletes them.
+     *
+     * <p>This is what makes crash chains safe (DESIGN.md, section 3): no later life appends behind a former
+     * crash's torn tail, a batch it cut, growth markers its replay did not journal, or frames that were only
+     * ever in the page cache because their force failed.
+     *
+     * @param io the durable I/O every journal byte goes through
+     * @param directory the index directory, where the segments live
+     * @param options segment size, record limits, buffer size and spare segments
+     * @param checkpointLsn the LSN of the installed checkpoint, at or above every LSN in the old segments
+     * @return the writer, at the start of the new segment
+     * @throws IOException if the segment cannot be created or forced, or an old one cannot be deleted
+     */
+    public static JournalWriter openFresh(DurableIO io, Path directory, JournalOptions options, long checkpointLsn)
+            throws IOException {
+        io.createDirectories(directory);
+        List<SegmentFiles.Entry> old = SegmentFiles.segments(directory);
+        JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
+        try {
+            writer.startFresh(old.isEmpty() ? 1 : old.getLast().sequence() + 1, checkpointLsn);
+            for (SegmentFiles.Entry entry : old) {
+                io.delete(entry.path());
+            }
+            if (!old.isEmpty()) {
+                io.syncDirectory(directory);
+            }
+        } catch (IOException | RuntimeException e) {
+            writer.closeQuietly();
+            throw e;
+        }
+        return writer;
+    }
+
+    /** Creates segment {@code sequence}, starting after {@code checkpointLsn}, and makes it current. */
+    private void startFresh(long sequence, long checkpointLsn) throws IOException {
+        long salt = random.nextLong();
+        file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
+        segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
+        current(sequence, salt, checkpointLsn, HEADER_LENGTH, options.segmentSize());
+    }
+
+    /** Makes {@link #file} (segment {@code sequence}) the one appended to, after record {@code lsn}. */
+    private void current(long sequence, long salt, long lsn, long position, long capacity) throws IOException {
+        lastLsn = lsn;
+        writePosition = position;
+        appendSequence = sequence;
+        appendSalt = salt;
+        appendPosition = position;
+        appendCapacity = capacity;
+        fileCapacity = capacity;
+        allocated = file.size();
+        writtenLsn = lsn;
+        durableLsn = lsn;
     }
 
     /**
@@ -465,9 +524,28 @@ public final class JournalWriter implements Closeable {
 
     private void writeBuffered(int from, int to) throws IOException {
         if (to > from) {
+            ensureAllocated(writePosition + (to - from));
             file.write(writePosition, buffer.slice(from, to));
             writePosition += to - from;
         }
+    }
+
+    /**
+     * Allocates {@link #file} through {@code end} before a write reaches it, doubling the allocation (from
+     * {@link #FIRST_ALLOCATION}, at most the segment's capacity), so a full disk fails the allocation with an
+     * {@code IOException} before any frame is written and a segment changes size only a few times.
+     */
+    private void ensureAllocated(long end) throws IOException {
+        if (end <= allocated) {
+            return;
+        }
+        long target = Math.max(FIRST_ALLOCATION, allocated);
+        while (target < end) {
+            target <<= 1;
+        }
+        target = Math.max(end, Math.min(target, fileCapacity));
+        file.allocate(target);
+        allocated = target;
     }
 
     /** Finishes the current segment and makes the one {@code roll} describes current. */
@@ -478,11 +556,16 @@ public final class JournalWriter implements Closeable {
         DurableFile previous = file;
         file = next;
         writePosition = HEADER_LENGTH;
+        fileCapacity = roll.capacity();
+        allocated = next.size();
         segments.add(new Segment(roll.sequence(), roll.firstLsn(), next.path()));
         previous.close();
     }
 
-    /** Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. */
+    /**
+     * Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. A new
+     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureAllocated}).
+     */
     private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         Path path = SegmentFiles.segmentPath(directory, sequence);
         Path spare = spares.pollFirst();
@@ -496,7 +579,7 @@ public final class JournalWriter implements Closeable {
             created = io.open(path, DurableIO.Mode.CREATE_NEW);
         }
         try {
-            created.allocate(capacity);
+            created.allocate(Math.min(capacity, HEADER_LENGTH));
             created.write(0, new SegmentHeader(sequence, salt, firstLsn).encode());
             created.force();
             io.syncDirectory(directory);
@@ -559,6 +642,24 @@ public final class JournalWriter implements Closeable {
             closed = true;
             file.close();
         }
+    }
+
+    /**
+     * Closes the current segment without writing anything: what is buffered is dropped. For an index that
+     * failed: after a failed write, force or apply, the buffer holds only records that no caller was told
+     * succeeded (and possibly growth markers of an apply that was rolled back), and writing them would put
+     * into the journal what replay cannot explain.
+     *
+     * @throws IOException if closing the file fails
+     */
+    public void abandon() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        rolls.clear();
+        buffer.clear();
+        file.close();
     }
 
     /**
