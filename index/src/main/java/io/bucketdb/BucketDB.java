@@ -233,14 +233,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 table = HashTable.open(file, growthEvents);
                 growthEvents.watch(table, file.header().b);
                 long checkpointLsn = file.header().checkpointLsn;
+                boolean closedCleanly = file.header().cleanClose;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
-                ReplayReport report = new JournalReader(io, dir, options.journal()).replay(checkpointLsn,
+                ReplayReport report = new JournalReader(io, dir, options.journal(), !closedCleanly).replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
-                journal = JournalWriter.open(io, dir, options.journal(), checkpointLsn);
-                clean = file.header().cleanClose && !recovery.needed();
+                clean = closedCleanly && !recovery.needed();
+                journal = clean ? JournalWriter.open(io, dir, options.journal(), checkpointLsn)
+                        : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()));
                 event.report(dir, recovery);
             } else {
                 createTable(io, dir, tablePath, options, checkpointer);
@@ -250,6 +252,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 journal = JournalWriter.open(io, dir, options.journal(), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
+            }
+            if (clean) {
+                // From here on a crash leaves an index that was not closed cleanly, and it must say so durably
+                // before the first write: an open then insists on the journal after the checkpoint instead of
+                // taking a lost or unreadable journal for an empty one. Pages: none; the header flips.
+                checkpointer.checkpoint(file, journal.lastLsn(), false);
             }
             markers.live(journal);
             return new BucketDB(dir, file, table, lock, clean, journal, checkpointer, options, recovery);
@@ -262,6 +270,24 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             throw e;
         }
+    }
+
+    /**
+     * Ends a recovery that had anything to do: the table as replay left it becomes a checkpoint at
+     * {@code lastLsn}, the last LSN the journal holds (records of a batch the crash cut included: that
+     * batch is dropped for good), and the journal starts over in a new segment after it. So no later life
+     * replays across this crash: not the growth steps this replay took (their markers were lost with the
+     * crash and are not journaled again), not a batch the crash cut (later records would be taken into it),
+     * not a torn tail or a segment roll the crash interrupted, and no frame that was only ever in the page
+     * cache because its force failed (Linux reports a failed write-back once and then serves the unwritten
+     * pages as if they were on disk): the checkpoint writes what replay made of them durably, and nothing is
+     * appended behind them. A crash during this leaves the journal as it was (the checkpoint is installed
+     * before the new segment replaces the old ones), and the next open recovers again.
+     */
+    private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
+                                             Options options, long lastLsn) throws IOException {
+        checkpointer.checkpoint(file, lastLsn, false);
+        return JournalWriter.openFresh(io, dir, options.journal(), lastLsn);
     }
 
     /**
@@ -289,8 +315,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
                 options.alignShift(), seed, options.maxChunkShift())) {
             HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
-            // The first checkpoint (LSN 0) makes the empty table durable before any journal exists.
-            checkpointer.checkpoint(created, 0, false);
+            // The first checkpoint (LSN 0) makes the empty table durable before any journal exists; it is a
+            // clean one, since there is nothing a journal would have to hold yet (open then marks it unclean
+            // once the journal exists).
+            checkpointer.checkpoint(created, 0, true);
         }
         io.rename(temp, tablePath);
         io.syncDirectory(dir);
@@ -924,6 +952,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             });
         } catch (IllegalStateException closing) {
             // close() began meanwhile: it checkpoints itself.
+        } catch (java.util.concurrent.RejectedExecutionException ringFull) {
+            // The ring stayed full for the publish timeout: the writer is busy with writes. This tick's force
+            // and checkpoint check wait for the next tick. It must not escape: an exception thrown out of a
+            // scheduled task cancels every later run, and ASYNC would never force again.
+        } catch (RuntimeException | Error unexpected) {
+            // Anything else would cancel the timer as silently; fail the index instead, so callers hear of it.
+            pipeline.fail(unexpected);
         }
     }
 
@@ -1052,7 +1087,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                         if (clean) {
                             journal.closeAfterCheckpoint(cleanLsn);
                         } else {
-                            closeQuietly(journal, error != null ? error : failed);
+                            // Writes nothing: after a failure the buffer holds only records no caller was told
+                            // succeeded, and the growth markers of a batch that was rolled back, which replay
+                            // could not explain.
+                            closeQuietly(journal::abandon, error != null ? error : failed);
                         }
                     }
                 } finally {

@@ -105,6 +105,9 @@ class JfrEventsTest {
 
         List<RecordedEvent> checkpoints = byName.get("io.bucketdb.Checkpoint");
         for (RecordedEvent e : checkpoints) {
+            if (e.getLong("pages") == 0 && e.getLong("checkpointLsn") == 0) {
+                continue; // the open of the new index records durably that it is not closed cleanly: a header, no pages
+            }
             assertTrue(e.getLong("pages") > 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
             assertTrue(e.getLong("generation") > 0, e.toString());
         }

@@ -532,7 +532,7 @@ public final class IndexInspector implements AutoCloseable {
      */
     public JournalCheck journalCheck() throws IOException {
         if (journal == null) {
-            journal = new JournalReader(FileDurableIO.INSTANCE, dir, JournalOptions.defaults()).check(h.checkpointLsn);
+            journal = new JournalReader(FileDurableIO.INSTANCE, dir, JournalOptions.defaults(), !h.cleanClose).check(h.checkpointLsn);
         }
         return journal;
     }

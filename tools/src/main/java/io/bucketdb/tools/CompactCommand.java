@@ -69,19 +69,48 @@ final class CompactCommand implements Callable<Integer> {
             }
             target = to;
         }
-        Compaction.Result r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).run();
+        Compaction.Result r;
+        try {
+            r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).run();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (diskFull(e)) {
+                throw new CliException(Exit.IO, "compact needs free space on the disk of " + target.toAbsolutePath().getParent()
+                        + " to build the compacted copy (about the size of the entries, before the old index is removed),"
+                        + " and the disk is full (" + rootMessage(e) + "): free some space and run it again; " + dir
+                        + " is unchanged and opens as before");
+            }
+            throw e;
+        }
         Text.Columns t = new Text.Columns();
         t.row("entries", Text.count(r.entries()) + ", checked key by key in " + secs(r.checkNanos()));
         t.row("buckets", "B " + r.oldB() + " -> " + r.newB() + " (" + Text.count(1L << r.oldB()) + " -> " + Text.count(1L << r.newB())
                 + ", load factor " + String.format(Locale.ROOT, "%.2f", (double) r.entries() / (1L << r.newB())) + ")");
         t.row("table", Text.bytes(r.tableBefore()) + " -> " + Text.bytes(r.tableAfter()) + change(r.tableBefore(), r.tableAfter()));
-        t.row("journal", Text.bytes(r.journalBefore()) + " -> " + Text.bytes(r.journalAfter()) + " (segments are preallocated while open; a clean close leaves one header-only segment)");
+        t.row("journal", Text.bytes(r.journalBefore()) + " -> " + Text.bytes(r.journalAfter()) + " (segments grow with use while open; a clean close leaves one header-only segment)");
         t.row("directory", Text.bytes(r.dirBefore()) + " -> " + Text.bytes(r.dirAfter()) + change(r.dirBefore(), r.dirAfter())
                 + " (every file: table, journal, page checksums, double-write)");
         out.println(to == null ? "compacted " + dir : "compacted " + dir + " into " + to + " (" + dir + " unchanged)");
         t.lines("  ").forEach(out::println);
         out.flush();
         return Exit.OK;
+    }
+
+    /** Whether {@code e} or a cause is the file system's "no space left" (ENOSPC), as the JDK reports it on Linux. */
+    static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     private static String change(long before, long after) {

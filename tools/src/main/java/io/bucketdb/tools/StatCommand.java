@@ -114,7 +114,7 @@ final class StatCommand implements Callable<Integer> {
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
                 + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
         t.row("directory", Text.bytes((long) s.get("directoryBytes")) + ": table " + Text.bytes((long) s.get("fileBytes")) + ", journal "
-                + Text.bytes((long) s.get("journalBytes")) + " (preallocated while open, a header only after a clean close), page checksums "
+                + Text.bytes((long) s.get("journalBytes")) + " (grows with use while open, a header only after a clean close), page checksums "
                 + Text.bytes((long) s.get("checksumBytes")) + ", double-write " + Text.bytes((long) s.get("doubleWriteBytes"))
                 + ((long) s.get("otherBytes") > 0 ? ", other " + Text.bytes((long) s.get("otherBytes")) : ""));
         t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files; the table alone %.1f)",
