@@ -64,6 +64,21 @@ public interface DurableFile extends Closeable {
     void allocate(long newSize) throws IOException;
 
     /**
+     * Frees the blocks of {@code [position, position + length)}, keeping the file's size: the range reads as
+     * zeros afterwards, also through a private mapping, and a later write into it allocates again (and may
+     * fail with an {@code IOException} on a full disk). Durable after {@link #force()}. For free space that a
+     * mapping covers: unlike {@link #truncate}, the file need not be extended again before it is mapped.
+     *
+     * @param position the file offset where the hole starts
+     * @param length the bytes to free
+     * @return false where the platform or file system cannot punch holes; nothing changed then
+     * @throws IOException if punching fails
+     */
+    default boolean punchHole(long position, long length) throws IOException {
+        return false;
+    }
+
+    /**
      * Shrinks the file to {@code newSize}.
      *
      * @param newSize the new size in bytes, at most the current size

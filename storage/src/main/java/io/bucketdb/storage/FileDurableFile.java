@@ -98,6 +98,13 @@ final class FileDurableFile implements DurableFile {
     }
 
     @Override
+    public synchronized boolean punchHole(long position, long length) throws IOException {
+        checkWritable("punch a hole in");
+        checkPosition(position + length);
+        return nativeFd >= 0 && length > 0 && NativeFileOps.punchHole(nativeFd, position, length, path);
+    }
+
+    @Override
     public void truncate(long newSize) throws IOException {
         checkWritable("truncate");
         checkPosition(newSize);

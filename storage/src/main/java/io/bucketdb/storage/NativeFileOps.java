@@ -36,6 +36,9 @@ public final class NativeFileOps {
     /** Linux x86_64 and aarch64 value (02000000 octal). */
     private static final int O_CLOEXEC = 0x80000;
     private static final int EINTR = 4;
+    private static final int EOPNOTSUPP = 95;
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
 
     private static final Optional<Bindings> BINDINGS = Bindings.load();
 
@@ -143,6 +146,37 @@ public final class NativeFileOps {
         }
     }
 
+    /**
+     * Frees the blocks of {@code [offset, offset + length)} of the file behind {@code fd}, keeping its size:
+     * Linux's {@code fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)}. The range reads as zeros after.
+     *
+     * @return false if the file system cannot punch holes ({@code EOPNOTSUPP}): nothing changed
+     * @throws IOException naming {@code file} and the error
+     */
+    static boolean punchHole(int fd, long offset, long length, Path file) throws IOException {
+        Bindings b = BINDINGS.orElseThrow();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(b.callState);
+            int rc;
+            do {
+                rc = (int) b.fallocate.invokeExact(state, fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, offset, length);
+            } while (rc != 0 && b.errno(state) == EINTR);
+            if (rc != 0) {
+                int errno = b.errno(state);
+                if (errno == EOPNOTSUPP) {
+                    return false;
+                }
+                throw new IOException("cannot punch a hole of " + length + " bytes at offset " + offset + " of " + file
+                        + ": fallocate failed: " + Errno.describe(errno));
+            }
+            return true;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fallocate downcall", t);
+        }
+    }
+
     /** Closes a descriptor from {@link #openForAllocation}. */
     static void close(int fd, Path file) throws IOException {
         Bindings b = BINDINGS.orElseThrow();
@@ -163,7 +197,7 @@ public final class NativeFileOps {
 
     /** The bound method handles; built once, or absent when native calls must not or cannot be used. */
     private record Bindings(MethodHandle open, MethodHandle close, MethodHandle posixFallocate,
-                            MethodHandle madvise, StructLayout callState, VarHandle errnoHandle, long pageSize) {
+                            MethodHandle fallocate, MethodHandle madvise, StructLayout callState, VarHandle errnoHandle, long pageSize) {
 
         int errno(MemorySegment state) {
             return (int) errnoHandle.get(state, 0L);
@@ -193,6 +227,10 @@ public final class NativeFileOps {
                 MethodHandle fallocate = linker.downcallHandle(libc.findOrThrow("posix_fallocate"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                                 ValueLayout.JAVA_LONG));
+                MethodHandle punch = linker.downcallHandle(libc.findOrThrow("fallocate"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                        errno);
                 MethodHandle madvise = linker.downcallHandle(libc.findOrThrow("madvise"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                                 ValueLayout.JAVA_INT),
@@ -200,7 +238,7 @@ public final class NativeFileOps {
                 MethodHandle getpagesize = linker.downcallHandle(libc.findOrThrow("getpagesize"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 long pageSize = (int) getpagesize.invokeExact();
-                return Optional.of(new Bindings(open, close, fallocate, madvise, callState, errnoHandle, pageSize));
+                return Optional.of(new Bindings(open, close, fallocate, punch, madvise, callState, errnoHandle, pageSize));
             } catch (Throwable t) {
                 // A libc without one of the symbols, or a linker that refuses: run on the fallbacks.
                 return Optional.empty();

@@ -390,17 +390,23 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Unmaps, shrinks a writable file to its allocation end (returning preallocated space a closed
-     * index does not need) and closes it. Call after the closing checkpoint; the shrink happens only
-     * after the mapping is gone, so no mapped page can lose its backing.
+     * Unmaps, frees the blocks of a writable file past its allocation end (returning preallocated space a
+     * closed index does not need: a punched hole where the platform can, else a shrink) and closes it. Call
+     * after the closing checkpoint; it happens only after the mapping is gone.
      *
-     * @throws IOException if unmapping, truncating, forcing or closing the file fails
+     * @throws IOException if unmapping, punching, truncating, forcing or closing the file fails
      */
     public void closeAndTrim() throws IOException {
         try {
             mapping.close();
-            if (!readOnly && file.size() > header.fileEnd) {
-                file.truncate(header.fileEnd);
+            long size = file.size();
+            if (!readOnly && size > header.fileEnd) {
+                // Punched, not cut, where the platform can: the file keeps the size of its mapped chunks, so the
+                // next open maps them without allocating (a cleanly closed index opens on a full disk), and the
+                // free tail takes no blocks. The hole reads as zeros through the private mapping.
+                if (!file.punchHole(header.fileEnd, size - header.fileEnd)) {
+                    file.truncate(header.fileEnd);
+                }
                 file.force();
             }
         } finally {

@@ -98,7 +98,7 @@ final class CompactCommand implements Callable<Integer> {
     /** Whether {@code e} or a cause is the file system's "no space left" (ENOSPC), as the JDK reports it on Linux. */
     static boolean diskFull(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
                 return true;
             }
         }

@@ -25,6 +25,15 @@ final class FileHistory {
         unforced.add(new Write(position, bytes));
     }
 
+    /** A punched hole: zeros over {@code [position, position + length)}, the size kept; written in sector-sized pieces. */
+    void recordZeros(long position, long length) {
+        byte[] zeros = new byte[(int) Math.min(length, 1 << 20)];
+        for (long at = position; at < position + length; at += zeros.length) {
+            int n = (int) Math.min(zeros.length, position + length - at);
+            unforced.add(new Write(at, n == zeros.length ? zeros : new byte[n]));
+        }
+    }
+
     void recordAllocate(long newSize) {
         unforced.add(new Allocate(newSize));
     }

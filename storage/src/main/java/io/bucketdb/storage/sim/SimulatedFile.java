@@ -87,9 +87,33 @@ final class SimulatedFile implements DurableFile {
         }
         synchronized (simulator.lock) {
             checkOpen();
+            if (newSize <= real.size()) {
+                simulator.checkAlive();
+                return; // allocates nothing, as on a real disk: no operation, nothing for a full disk to refuse
+            }
             simulator.begin(Operation.Kind.ALLOCATE, path());
             real.allocate(newSize);
             history.recordAllocate(newSize);
+        }
+    }
+
+    /**
+     * Punches the real file (so mappings read zeros) and records the range as a write of zeros, which a crash
+     * may keep, drop or tear like any unforced write.
+     */
+    @Override
+    public boolean punchHole(long position, long length) throws IOException {
+        if (readOnly) {
+            return real.punchHole(position, length);
+        }
+        synchronized (simulator.lock) {
+            checkOpen();
+            simulator.begin(Operation.Kind.WRITE, path());
+            if (!real.punchHole(position, length)) {
+                return false;
+            }
+            history.recordZeros(position, length);
+            return true;
         }
     }
 
