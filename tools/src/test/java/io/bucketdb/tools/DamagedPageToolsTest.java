@@ -35,8 +35,9 @@ class DamagedPageToolsTest {
         String why = "seed " + seed + " (rerun with -Dbucketdb.seed=" + seed + ")";
         Path dir = Cli.longIndex(tmp.resolve("idx"), 10_000);
         long page;
+        long k = rnd.nextLong(10_000);
         try (IndexInspector in = IndexInspector.open(dir)) {
-            byte[] key = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, rnd.nextLong(10_000)).array();
+            byte[] key = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, k).array();
             page = in.locate(key).foundBucketOffset() & -PAGE;
         }
         Path table = dir.resolve(BucketDB.TABLE_FILE);
@@ -52,7 +53,8 @@ class DamagedPageToolsTest {
         Cli.Result toStdout = Cli.run("export", dir.toString(), "--format", "long");
         assertEquals(3, toStdout.code(), () -> why + ": " + toStdout);
         assertTrue(toStdout.err().contains(named), () -> why + ": " + toStdout);
-        for (String[] args : new String[][]{{"dump", dir.toString()}, {"stat", dir.toString()}}) {
+        for (String[] args : new String[][]{{"dump", dir.toString(), "--key", String.valueOf(k), "--format", "long"},
+                {"dump", dir.toString(), "--limit", "0"}, {"stat", dir.toString()}}) {
             Cli.Result r = Cli.run(args);
             assertEquals(3, r.code(), () -> why + ": " + String.join(" ", args) + ": " + r);
             assertEquals(1, r.errLines().length, () -> why + ": one line on stderr: " + r);
