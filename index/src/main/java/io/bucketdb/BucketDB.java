@@ -12,6 +12,7 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.VerifiedPages;
 import io.bucketdb.pipeline.JournalStage;
 import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
@@ -213,6 +214,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             if (options.readOnly()) {
                 file = TableFile.open(io, tablePath, true, options.maxChunkShift());
                 checkWidths(dir, file, options);
+                file.verifyPages(VerifiedPages.load(io, dir, file));
                 HashTable table = HashTable.open(file, new GrowthMarkers());
                 Recovery none = new Recovery(false, 0, 0, 0, 0, 0, false, file.header().checkpointLsn, file.header().checkpointLsn, false);
                 return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
@@ -340,6 +342,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             rebuilt = true;
         }
         checkpointer.useChecksums(checksums);
+        file.verifyPages(rebuilt ? VerifiedPages.NONE : VerifiedPages.of(file, checksums, null, io));
         return rebuilt;
     }
 

@@ -15,7 +15,7 @@ final class BucketDbStore implements LongStore {
     private static final long HASH_SEED = 0x6A09E667F3BCC908L;
 
     private final Path dir;
-    private final BucketDB db;
+    private BucketDB db;
 
     private BucketDbStore(Path dir, BucketDB db) {
         this.dir = dir;
@@ -56,6 +56,16 @@ final class BucketDbStore implements LongStore {
         for (var f : window) {
             if (f != null) {
                 f.join();
+            }
+        }
+        if (Boolean.getBoolean("bucketdb.bench.reopen")) {
+            // Measure reads of a reopened index (pages come from the file and are checked against their
+            // page checksums on first read), not of the one that wrote them (pages in private memory).
+            try {
+                db.close();
+                db = BucketDB.open(dir.resolve("index"), Options.defaults().withDurability(io.bucketdb.Durability.ASYNC));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         }
     }

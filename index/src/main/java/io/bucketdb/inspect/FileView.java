@@ -3,6 +3,7 @@ package io.bucketdb.inspect;
 import io.bucketdb.hash.RapidHash;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.Layouts;
+import io.bucketdb.storage.VerifiedPages;
 
 import java.lang.foreign.MemorySegment;
 
@@ -10,15 +11,25 @@ import java.lang.foreign.MemorySegment;
  * Bounds-checked reads of a read-only table mapping, limited to {@code [0, end)}. The table reads
  * its mapping directly because it trusts what it wrote; the inspector reads files it does not
  * trust, so every offset it follows is first tested with {@link #contains} and every read here
- * also works when a (corrupt) reference straddles a mapped chunk.
+ * also works when a (corrupt) reference straddles a mapped chunk. A view built with page checks
+ * also checks each page against its checkpoint's CRC32C before its first read ({@link VerifiedPages}),
+ * so what the tools read as entries never comes from a damaged page; {@code verify}'s view does not,
+ * because it reports such pages itself and must go on reading past them.
  */
 final class FileView {
     private final ChunkedMapping mapping;
     private final long end;
+    private final VerifiedPages pages;
 
-    FileView(ChunkedMapping mapping, long end) {
+    FileView(ChunkedMapping mapping, long end, VerifiedPages pages) {
         this.mapping = mapping;
         this.end = Math.min(end, mapping.mappedEnd());
+        this.pages = pages;
+    }
+
+    /** The same range without page checks (for {@code verify}). */
+    FileView unchecked() {
+        return new FileView(mapping, end, VerifiedPages.NONE);
     }
 
     /** The end of the readable range (the header's allocation end). */
@@ -146,6 +157,9 @@ final class FileView {
     private void check(long off, long len) {
         if (!contains(off, len)) {
             throw new IndexOutOfBoundsException("read of " + len + " bytes at " + off + " outside [0, " + end + ")");
+        }
+        if (len > 0) {
+            pages.check(off, len);
         }
     }
 }

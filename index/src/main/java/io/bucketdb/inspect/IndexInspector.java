@@ -20,6 +20,7 @@ import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.VerifiedPages;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,7 +67,7 @@ public final class IndexInspector implements AutoCloseable {
         this.tf = tf;
         this.h = tf.header();
         this.layout = BucketLayout.of(h.keyWidth, h.valueWidth);
-        this.view = new FileView(tf.mapping(), h.fileEnd);
+        this.view = new FileView(tf.mapping(), h.fileEnd, VerifiedPages.load(FileDurableIO.INSTANCE, dir, tf));
         this.fileBytes = tf.fileSize();
         this.bs = layout.size();
         this.ovfOff = layout.overflowOffset();
@@ -514,7 +515,7 @@ public final class IndexInspector implements AutoCloseable {
      * {@link #bucketsToWalk()} buckets it has walked (for a progress bar).
      */
     public List<Problem> verify(LongConsumer bucketsWalked) {
-        return new Verifier(this, tf.path(), h, layout, view, bucketsWalked).run();
+        return new Verifier(this, tf.path(), h, layout, view.unchecked(), bucketsWalked).run();
     }
 
     /** Buckets {@link #verify(LongConsumer)} walks: the current array's, and the old array's during a growth. */
@@ -570,6 +571,11 @@ public final class IndexInspector implements AutoCloseable {
      * null if the directory itself cannot be read.
      */
     long[] readDirectory(long dirOff, int b, String what, List<Problem> problems) {
+        return readDirectory(view, dirOff, b, what, problems);
+    }
+
+    /** {@link #readDirectory(long, int, String, List)} through {@code view} ({@code verify} reads without page checks). */
+    long[] readDirectory(FileView view, long dirOff, int b, String what, List<Problem> problems) {
         Path file = tf.path();
         long expected = 1L << Math.max(0, b - h.pieceShift);
         long dirBytes = DirectoryLayout.bytes(expected);

@@ -246,7 +246,7 @@ final class Verifier {
     // ------------------------------------------------------------------ space
 
     private long[] readArray(long dir, int b, String what, String array) {
-        long[] pieces = in.readDirectory(dir, b, what, problems);
+        long[] pieces = in.readDirectory(view, dir, b, what, problems);
         if (problems.size() > MAX_PROBLEMS) {
             suppressed += problems.size() - MAX_PROBLEMS;
             problems.subList(MAX_PROBLEMS, problems.size()).clear();

@@ -13,6 +13,7 @@ import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.ValueHeap;
+import io.bucketdb.storage.VerifiedPages;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.Zeroes;
 
@@ -112,6 +113,8 @@ public final class HashTable {
     private final int keyInline;
     private final int valueInline;
     private final ValueHeap heap;
+    /** Every page is checked against its checkpoint's CRC32C before its first read as data (issue 15). */
+    private final VerifiedPages pages;
     private final long[] stamps = new long[STRIPES];
     private final GrowthListener listener;
     /** Writer-thread scratch for the primitive API: key at 0, value at 8. */
@@ -138,6 +141,7 @@ public final class HashTable {
         this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
         this.valueInline = VarSlotLayout.inlineWidth(valueWidth);
         this.heap = tf.heap();
+        this.pages = tf.pages();
         this.listener = listener;
     }
 
@@ -195,8 +199,14 @@ public final class HashTable {
      */
     public static HashTable open(TableFile tf, GrowthListener listener) throws IOException {
         HashTable t = new HashTable(tf, listener);
-        long[] pieces = t.readDirectory(t.h.bucketDir, t.h.b);
-        long[] oldPieces = t.h.growing() ? t.readDirectory(t.h.oldBucketDir, t.h.oldB) : null;
+        long[] pieces;
+        long[] oldPieces;
+        try {
+            pieces = t.readDirectory(t.h.bucketDir, t.h.b);
+            oldPieces = t.h.growing() ? t.readDirectory(t.h.oldBucketDir, t.h.oldB) : null;
+        } catch (UncheckedIOException e) {
+            throw e.getCause(); // a damaged directory page: open reports damage as a checked exception
+        }
         t.geo = new Geometry(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces);
         COUNT.setRelease(t, t.h.count);
         return t;
@@ -252,15 +262,20 @@ public final class HashTable {
             }
             MemorySegment seg = g.bucketSeg(j);
             long off = g.bucketLocal(j);
+            long at = g.bucketOffset(j);
             if (g.growing) {
                 long i = hash & g.oldMask;
                 MemorySegment oseg = g.oldBucketSeg(i);
                 long ooff = g.oldBucketLocal(i);
+                long oat = g.oldBucketOffset(i);
+                pages.check(oat, bs);
                 if (!isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
                     seg = oseg;
                     off = ooff;
+                    at = oat;
                 }
             }
+            pages.check(at, bs);
             long result = missing;
             long bad = 0;
             long hops = 0;
@@ -295,6 +310,7 @@ public final class HashTable {
                     bad = next;
                     break;
                 }
+                pages.check(next, bs);
             }
             VarHandle.acquireFence();
             if ((long) STAMP.getOpaque(stamps, stripe) == stamp && geo == g) {
@@ -458,7 +474,13 @@ public final class HashTable {
         }
         long local = ref - mapping.chunkStart(c);
         MemorySegment seg = chunks[c];
-        return len <= seg.byteSize() - local ? seg.asSlice(local, len) : null;
+        if (len > seg.byteSize() - local) {
+            return null;
+        }
+        if (len > 0) {
+            pages.check(ref, len);
+        }
+        return seg.asSlice(local, len);
     }
 
     /**
@@ -482,6 +504,7 @@ public final class HashTable {
             }
             long local = ref - mapping.chunkStart(c);
             long n = Math.min(len, chunks[c].byteSize() - local);
+            pages.check(ref, n);
             MemorySegment.copy(chunks[c], local, dst, dstOff, n);
             ref += n;
             dstOff += n;
@@ -585,6 +608,7 @@ public final class HashTable {
             long i = hash & g.oldMask;
             MemorySegment oseg = g.oldBucketSeg(i);
             long ooff = g.oldBucketLocal(i);
+            pages.check(g.oldBucketOffset(i), bs);
             if (!isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
                 bucket = g.oldBucketOffset(i);
             }
@@ -601,6 +625,7 @@ public final class HashTable {
             if (off + bs > seg.byteSize()) {
                 return -bucket;
             }
+            pages.check(bucket, bs);
             for (int i = 0; i < SLOTS; i++) {
                 int t = seg.get(Layouts.BYTE, off + i) & 0xFF;
                 if (t != top) {
@@ -987,6 +1012,7 @@ public final class HashTable {
 
     /** Whether old bucket {@code i} has been evacuated (its first tophash byte says so). */
     private boolean evacuated(Geometry g, long i) {
+        pages.check(g.oldBucketOffset(i), bs);
         return isEvacuated(g.oldBucketSeg(i).get(Layouts.BYTE, g.oldBucketLocal(i)) & 0xFF);
     }
 
@@ -1213,7 +1239,9 @@ public final class HashTable {
         }
     }
 
+    /** The writer's way to a bucket: checks its page(s) first, as every read of the table as data does. */
     private MemorySegment segOf(long off) {
+        pages.check(off, bs);
         return mapping.segment(off);
     }
 
@@ -1284,6 +1312,10 @@ public final class HashTable {
 
     long seed() {
         return seed;
+    }
+
+    VerifiedPages pages() {
+        return pages;
     }
 
     /** Growth progress: evacuation mark and old bucket count (0, 0 when not growing). */

@@ -3,6 +3,7 @@ package io.bucketdb.table;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
+import io.bucketdb.storage.VerifiedPages;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -126,17 +127,22 @@ public final class TableIterator {
         int mark = n;
         MemorySegment seg = g.bucketSeg(nb);
         long off = g.bucketLocal(nb);
+        long at = g.bucketOffset(nb);
         boolean fromOld = false;
+        VerifiedPages pages = t.pages();
         if (g.growing) {
             long i = nb & g.oldMask;
             MemorySegment oseg = g.oldBucketSeg(i);
             long ooff = g.oldBucketLocal(i);
+            pages.check(g.oldBucketOffset(i), t.bucketSize());
             if (!BucketLayout.isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
                 seg = oseg;
                 off = ooff;
+                at = g.oldBucketOffset(i);
                 fromOld = true;
             }
         }
+        pages.check(at, t.bucketSize());
         boolean filter = fromOld || g.b < bits;
         int valuesOff = t.valuesOffset();
         int ovfOff = t.overflowOffset();
@@ -196,6 +202,7 @@ public final class TableIterator {
                 ok = false;
                 break;
             }
+            pages.check(next, bs);
         }
         VarHandle.acquireFence();
         if (t.stamp(stripe) != stamp || t.geometry() != g) {

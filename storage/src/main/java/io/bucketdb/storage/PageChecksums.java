@@ -29,15 +29,23 @@ public final class PageChecksums {
     private int[] crcs;
     /** Entries the table has: pages below the allocation end it was written, loaded or rebuilt for. */
     private int count;
+    /** The generation of the file these were loaded from; -1 if they were not loaded. */
+    private final long generation;
 
     /** Checksums of a new table: no page written yet. */
     public PageChecksums() {
-        this(new int[0], 0);
+        this(new int[0], 0, -1);
     }
 
-    private PageChecksums(int[] crcs, int count) {
+    private PageChecksums(int[] crcs, int count, long generation) {
         this.crcs = crcs;
         this.count = count;
+        this.generation = generation;
+    }
+
+    /** {@return the checkpoint generation of the file these checksums were loaded from, or -1 if not loaded} */
+    public long generation() {
+        return generation;
     }
 
     /**
@@ -90,6 +98,15 @@ public final class PageChecksums {
     public int get(long page) {
         int i = index(page);
         return i < crcs.length ? crcs[i] : NEVER_WRITTEN;
+    }
+
+    /**
+     * The entries as they are now, for {@link VerifiedPages}: an entry in this array changes only when a checkpoint
+     * records a page it writes (a page the writer dirtied), and growing the table copies to a new array, so the entries
+     * of pages no one has written stay as they were for whoever holds this array.
+     */
+    int[] entries() {
+        return crcs;
     }
 
     /** {@return the number of pages this table covers (from {@link PageChecksumsLayout#FIRST_PAGE} on)} */
@@ -182,6 +199,27 @@ public final class PageChecksums {
             throw new CorruptIndexException(path, 0, "the page checksums of checkpoint generation " + generation
                     + ", found no file");
         }
+        return read(io, path, generation);
+    }
+
+    /**
+     * Reads the page checksum file {@code path} whatever generation it was written for (a read-only view of a live
+     * index looks at the files of checkpoints newer than its own).
+     *
+     * @param io the durable I/O that reads the file
+     * @param path the file, one of {@link #path}'s two
+     * @return the checksums read, with their {@link #generation()}; null if there is no such file
+     * @throws CorruptIndexException if the file is damaged (or being rewritten)
+     * @throws IOException if reading fails
+     */
+    public static PageChecksums loadAny(DurableIO io, Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return null;
+        }
+        return read(io, path, -1);
+    }
+
+    private static PageChecksums read(DurableIO io, Path path, long generation) throws IOException {
         try (DurableFile in = io.open(path, DurableIO.Mode.READ_ONLY)) {
             long size = in.size();
             if (size < SIZE) {
@@ -207,7 +245,7 @@ public final class PageChecksums {
                 throw new CorruptIndexException(path, PAGE_SHIFT_OFFSET, "page shift " + ExtentClasses.PAGE_SHIFT
                         + ", found " + head.getInt(PAGE_SHIFT_OFFSET));
             }
-            if (head.getLong(GENERATION_OFFSET) != generation) {
+            if (generation >= 0 && head.getLong(GENERATION_OFFSET) != generation) {
                 throw new CorruptIndexException(path, GENERATION_OFFSET, "checkpoint generation " + generation
                         + " (the table header's), found " + head.getLong(GENERATION_OFFSET));
             }
@@ -236,7 +274,7 @@ public final class PageChecksums {
                         + " (as recorded here) over the " + pageCount + " page checksums at [" + BODY + ", "
                         + (BODY + pageCount * ENTRY) + "), found " + hex((int) body.getValue()));
             }
-            return new PageChecksums(crcs, (int) pageCount);
+            return new PageChecksums(crcs, (int) pageCount, head.getLong(GENERATION_OFFSET));
         }
     }
 
@@ -254,7 +292,7 @@ public final class PageChecksums {
         if (pageCount > Integer.MAX_VALUE - 64) {
             throw new IOException(table.path() + ": a table of " + pageCount + " pages is too large for page checksums");
         }
-        PageChecksums sums = new PageChecksums(new int[(int) pageCount], (int) pageCount);
+        PageChecksums sums = new PageChecksums(new int[(int) pageCount], (int) pageCount, table.header().generation);
         ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK);
         for (long page = FIRST_PAGE; page < FIRST_PAGE + pageCount; ) {
             int n = (int) Math.min(IO_CHUNK >>> ExtentClasses.PAGE_SHIFT, FIRST_PAGE + pageCount - page);

@@ -29,6 +29,8 @@ public final class TableFile implements AutoCloseable {
     private final boolean readOnly;
     /** The slot (0 = A, 1 = B) holding the newest valid header on disk; -1 before the first write-back. */
     private int activeSlot;
+    /** Pages read as data are checked against their checkpoint's CRC32C first (none until {@link #verifyPages}). */
+    private VerifiedPages pages = VerifiedPages.NONE;
 
     private TableFile(DurableFile file, Header header, int activeSlot, boolean readOnly, int maxChunkShift) {
         this.file = file;
@@ -190,6 +192,21 @@ public final class TableFile implements AutoCloseable {
         return mapping;
     }
 
+    /**
+     * Makes every read of the table's pages as data check them first against {@code pages}; call once after open,
+     * before the table is read (the table keeps the instance it found when it was opened).
+     *
+     * @param pages the pages to verify, built from the page checksums of the checkpoint this file was opened at
+     */
+    public void verifyPages(VerifiedPages pages) {
+        this.pages = pages;
+    }
+
+    /** {@return the pages that reads check before they trust them ({@link VerifiedPages#NONE} unless set)} */
+    public VerifiedPages pages() {
+        return pages;
+    }
+
     /** {@return the pages changed since the last checkpoint} */
     public DirtyPages dirty() {
         return dirty;
@@ -236,32 +253,39 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Marks {@code [off, off + len)} dirty; call before changing those bytes.
+     * Marks {@code [off, off + len)} dirty; call before changing those bytes. A page not yet verified since open is
+     * checked first ({@link VerifiedPages#claim}): its other bytes stay, so they must be sound.
      *
      * @param off the first file offset to be changed
      * @param len the number of bytes to be changed
+     * @throws java.io.UncheckedIOException wrapping a {@link CorruptIndexException} if such a page is damaged
      */
     public void markDirty(long off, long len) {
+        pages.claim(off, len);
         dirty.mark(off, len);
     }
 
     /**
-     * Reads the long at {@code off}.
+     * Reads the long at {@code off}, after checking its page ({@link VerifiedPages#check}).
      *
      * @param off a file offset inside the mapping
      * @return the little-endian long there
+     * @throws java.io.UncheckedIOException wrapping a {@link CorruptIndexException} if the page is damaged
      */
     public long getLong(long off) {
+        pages.check(off, 8);
         return mapping.segment(off).get(Layouts.LONG, mapping.local(off));
     }
 
     /**
-     * Reads the int at {@code off}.
+     * Reads the int at {@code off}, after checking its page ({@link VerifiedPages#check}).
      *
      * @param off a file offset inside the mapping
      * @return the little-endian int there
+     * @throws java.io.UncheckedIOException wrapping a {@link CorruptIndexException} if the page is damaged
      */
     public int getInt(long off) {
+        pages.check(off, 4);
         return mapping.segment(off).get(Layouts.INT, mapping.local(off));
     }
 

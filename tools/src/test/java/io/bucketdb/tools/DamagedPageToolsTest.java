@@ -1,0 +1,67 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.inspect.IndexInspector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static io.bucketdb.tools.StatCommandTest.assertBad;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 15, defect 10: the read-only commands never print entries from a table page that fails its checksum. Export,
+ * dump and stat of an index with one damaged bucket page exit with 3 and one line naming the table file and the
+ * page's offset; verify goes on reporting the page as it did.
+ */
+class DamagedPageToolsTest {
+    private static final int PAGE = 4096;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldRefuseToExportDumpOrStatADamagedPage() throws IOException {
+        long seed = Long.getLong("bucketdb.seed", ThreadLocalRandom.current().nextLong());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        String why = "seed " + seed + " (rerun with -Dbucketdb.seed=" + seed + ")";
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 10_000);
+        long page;
+        long k = rnd.nextLong(10_000);
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            byte[] key = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, k).array();
+            page = in.locate(key).foundBucketOffset() & -PAGE;
+        }
+        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        try (FileChannel ch = FileChannel.open(table, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            long at = page + rnd.nextInt(PAGE);
+            ch.read(b, at);
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) (b.get(0) ^ (1 + rnd.nextInt(255)))}), at);
+        }
+        String named = table + " @ offset " + page + ": a page whose CRC32C is";
+
+        assertBad(Cli.run("export", dir.toString(), "--out", tmp.resolve("out.jsonl").toString()), 3, named);
+        Cli.Result toStdout = Cli.run("export", dir.toString(), "--format", "long");
+        assertEquals(3, toStdout.code(), () -> why + ": " + toStdout);
+        assertTrue(toStdout.err().contains(named), () -> why + ": " + toStdout);
+        for (String[] args : new String[][]{{"dump", dir.toString(), "--key", String.valueOf(k), "--format", "long"},
+                {"dump", dir.toString(), "--limit", "0"}, {"stat", dir.toString()}}) {
+            Cli.Result r = Cli.run(args);
+            assertEquals(3, r.code(), () -> why + ": " + String.join(" ", args) + ": " + r);
+            assertEquals(1, r.errLines().length, () -> why + ": one line on stderr: " + r);
+            assertTrue(r.err().contains(named), () -> why + ": " + r);
+        }
+        Cli.Result verify = Cli.run("verify", dir.toString());
+        assertEquals(1, verify.code(), () -> why + ": " + verify);
+        assertTrue(verify.out().contains(String.valueOf(page)), () -> why + ": verify names the page: " + verify);
+    }
+}
