@@ -15,9 +15,12 @@ import java.nio.file.Path;
  * @param records    valid records after the checkpoint LSN that an open would replay (up to the damage)
  * @param recordBytes the journal bytes those records take (frames with their padding)
  * @param lastLsn    the LSN of the last valid record (the checkpoint LSN if none follows it)
+ * @param coveredDamage the first invalid frame at or below the checkpoint LSN (file, offset, the record expected
+ *                   there and what was found) that replay skipped, resuming at the intact records after it; null
+ *                   if none. No replay needs such a frame, so it is not a reason to refuse the journal
  */
 public record JournalCheck(CorruptIndexException damage, Path tornFile, long tornOffset, long tornBytes, long records,
-                           long recordBytes, long lastLsn) {
+                           long recordBytes, long lastLsn, CorruptIndexException coveredDamage) {
 
     /** {@return whether an open would refuse the journal: {@link #damage()} is set} */
     public boolean damaged() {

@@ -39,6 +39,15 @@ import java.util.List;
  * </ul>
  * Anything else after the last valid record is a torn tail: it is ignored and its size reported.
  *
+ * <h2>Damage the checkpoint covers</h2>
+ * Replay starts at the segment holding the record after the checkpoint and walks it from its header.
+ * An invalid frame at or below the checkpoint LSN there is damage (the journal was forced before the
+ * checkpoint), but nothing in it is needed: the walk resynchronizes on the intact frame chain that
+ * reaches the record after the checkpoint and goes on from there (see
+ * {@link SegmentScanner#walkPastCovered}). {@link #check} reports such damage as
+ * {@link JournalCheck#coveredDamage()}, not as a reason to refuse the journal. Damage after the
+ * checkpoint LSN is judged as above.
+ *
  * <p>Limitation, inherent to one force per batch: bit rot inside the last forced batch, with no later
  * batch to carry the flag, looks exactly like a torn unforced batch and is reported as torn bytes.
  *
@@ -114,9 +123,10 @@ public final class JournalReader {
             ReplayReport report = replay.run();
             boolean torn = report.tornBytes() > 0;
             return new JournalCheck(null, torn ? replay.lastFile : null, torn ? replay.lastEnd : 0, report.tornBytes(),
-                    report.recordsRead(), replay.deliveredBytes, report.lastLsn());
+                    report.recordsRead(), replay.deliveredBytes, report.lastLsn(), replay.coveredDamage);
         } catch (CorruptIndexException e) {
-            return new JournalCheck(e, null, 0, 0, replay.delivered, replay.deliveredBytes, afterLsn + replay.delivered);
+            return new JournalCheck(e, null, 0, 0, replay.delivered, replay.deliveredBytes, afterLsn + replay.delivered,
+                    replay.coveredDamage);
         }
     }
 
@@ -131,6 +141,8 @@ public final class JournalReader {
         private long delivered;
         private long deliveredBytes;
         private int seen;
+        /** The first invalid frame at or below the checkpoint that the walk resumed after; null if none. */
+        private CorruptIndexException coveredDamage;
         /** Where the kept journal ends: the last segment read and the end of its last valid record. */
         private Path lastFile;
         private long lastEnd;
@@ -231,7 +243,14 @@ public final class JournalReader {
         private SegmentScanner.Walk walk(int i) throws IOException {
             try (DurableFile file = io.open(files.get(i).path(), DurableIO.Mode.READ_ONLY)) {
                 scanner.attach(file, headers[i].salt());
-                SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, headers[i].firstLsn(), afterLsn, consumer);
+                SegmentScanner.Walk walk = scanner.walkPastCovered(HEADER_LENGTH, headers[i].firstLsn(), afterLsn,
+                        afterLsn, consumer);
+                if (walk.skipped() && coveredDamage == null) {
+                    coveredDamage = new CorruptIndexException(files.get(i).path(), walk.skippedAt(), "a record with LSN "
+                            + walk.skippedLsn() + " (at or below the checkpoint at LSN " + afterLsn + ", so no replay"
+                            + " needs it; replay resumed after it), found "
+                            + scanner.describeInvalid(walk.skippedAt(), walk.skippedLsn()));
+                }
                 seen++;
                 delivered += walk.delivered();
                 deliveredBytes += walk.deliveredBytes();

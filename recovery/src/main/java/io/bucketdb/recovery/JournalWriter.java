@@ -165,7 +165,8 @@ public final class JournalWriter implements Closeable {
             Segment last = segments.getLast();
             file = io.open(last.path(), DurableIO.Mode.OPEN_EXISTING);
             scanner.attach(file, lastHeader.salt());
-            SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, lastHeader.firstLsn(), Long.MAX_VALUE, (lsn, record) -> { });
+            SegmentScanner.Walk walk = scanner.walkPastCovered(HEADER_LENGTH, lastHeader.firstLsn(), checkpointLsn,
+                    Long.MAX_VALUE, (lsn, record) -> { });
             SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
             if (tail.damaged()) {
                 throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "

@@ -34,6 +34,10 @@ final class SegmentScanner {
     static final int WINDOW_SIZE = 256 << 10;
     /** Compared against to cross the zero-filled (preallocated, unused) rest of a segment at memory speed. */
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[WINDOW_SIZE]);
+    /** {@link #nextCovered} found no frame. */
+    private static final long NOT_FOUND = -1;
+    /** {@link #nextCovered} stopped: checksumming more would exceed the look-ahead budget (hostile input). */
+    private static final long OVER_BUDGET = -2;
 
     private final JournalOptions options;
     private final ByteBuffer window = ByteBuffer.allocateDirect(WINDOW_SIZE);
@@ -45,6 +49,8 @@ final class SegmentScanner {
     private long size;
     private long windowStart;
     private int windowLength;
+    /** Bytes {@link #walkPastCovered} may still checksum while looking ahead. */
+    private long lookAheadBudget;
 
     // The header read by the last call to readHeader.
     private int frameLength;
@@ -57,7 +63,15 @@ final class SegmentScanner {
      * End of a forward walk: the first invalid frame is at {@code end}, the last valid LSN is {@code lastLsn};
      * {@code delivered} frames of {@code deliveredBytes} (padding included) went to the consumer.
      */
-    record Walk(long end, long lastLsn, long delivered, long deliveredBytes) {
+    record Walk(long end, long lastLsn, long delivered, long deliveredBytes, long skippedAt, long skippedLsn) {
+        Walk(long end, long lastLsn, long delivered, long deliveredBytes) {
+            this(end, lastLsn, delivered, deliveredBytes, -1, -1);
+        }
+
+        /** {@return whether the walk resynchronized past an invalid frame the checkpoint covers, at {@code skippedAt}} */
+        boolean skipped() {
+            return skippedAt >= 0;
+        }
     }
 
     /**
@@ -114,6 +128,85 @@ final class SegmentScanner {
             expected++;
         }
         return new Walk(position, expected - 1, delivered, deliveredBytes);
+    }
+
+    /**
+     * {@link #walk}, except that an invalid frame with an LSN at or below {@code coveredLsn} does not end
+     * it. The checkpoint covers such a frame: it was forced before the checkpoint and no replay needs it,
+     * so damage to it must not make the records after the checkpoint unreachable. The walk then looks
+     * ahead, at every 8-aligned position, for an intact frame with an LSN between the one expected and
+     * {@code coveredLsn + 1} (a frame of this segment's life: the CRC covers the segment salt, so a false
+     * match is negligible), walks on from it, and repeats while it still ends below {@code coveredLsn}.
+     * If no such frame follows and the invalid frame is the one with LSN {@code coveredLsn} itself, with
+     * its header intact, its own length says where the next record begins.
+     *
+     * <p>Damage after {@code coveredLsn} is left exactly as {@link #walk} leaves it: if no chain reaches
+     * {@code coveredLsn + 1} (records after the checkpoint are missing too), the first walk is returned
+     * unchanged and the caller judges its end as before. Checksumming while looking ahead is bounded by
+     * the same budget as {@link #scanTail}, so hostile bytes cannot make it slow; memory stays the window.
+     *
+     * @return the walk; {@link Walk#skippedAt()} is where the first invalid covered frame was, -1 if none
+     */
+    Walk walkPastCovered(long start, long firstLsn, long coveredLsn, long deliverAfterLsn, RecordConsumer consumer)
+            throws IOException {
+        Walk first = walk(start, firstLsn, deliverAfterLsn, consumer);
+        Walk at = first;
+        // As in scanTail: the frames looked at lie within [end, size), so checksumming them costs at most that.
+        lookAheadBudget = 4 * (size - first.end()) + WINDOW_SIZE;
+        while (at.lastLsn() < coveredLsn) {
+            long found = nextCovered(at.end(), at.lastLsn() + 1, coveredLsn);
+            if (found < 0) {
+                return found == NOT_FOUND ? skipOwnLength(first, at, coveredLsn) : first;
+            }
+            Walk chain = walk(found, lsn, deliverAfterLsn, consumer);
+            at = new Walk(chain.end(), chain.lastLsn(), at.delivered() + chain.delivered(),
+                    at.deliveredBytes() + chain.deliveredBytes(), first.end(), first.lastLsn() + 1);
+        }
+        return at;
+    }
+
+    /**
+     * The first position after {@code from} that holds an intact frame with an LSN from {@code expectedLsn}
+     * to {@code coveredLsn + 1} that frames written from {@code from} on could reach; its header stays read.
+     * {@link #NOT_FOUND} if the file holds none, {@link #OVER_BUDGET} if checksumming would exceed what is left
+     * of the look-ahead budget.
+     */
+    private long nextCovered(long from, long expectedLsn, long coveredLsn) throws IOException {
+        long position = from + ALIGNMENT;
+        while (readHeader(position)) {
+            if (!wellFormed() || !reachable(position, from, expectedLsn) || lsn > coveredLsn + 1) {
+                position = frameLength == 0 ? nextNonZeroLength(position) : position + ALIGNMENT;
+                continue;
+            }
+            if (position + JournalRecordLayout.alignedLength(frameLength) <= size) {
+                lookAheadBudget -= frameLength;
+                if (lookAheadBudget < 0) {
+                    return OVER_BUDGET;
+                }
+                if (intact(position)) {
+                    return position;
+                }
+            }
+            position += ALIGNMENT;
+        }
+        return NOT_FOUND;
+    }
+
+    /**
+     * Nothing intact follows the invalid frame at {@code at.end()}. If that is the frame with LSN
+     * {@code coveredLsn} (the checkpoint's last record) and its header is intact, only its body was
+     * damaged: the journal after the checkpoint starts where its length says. Otherwise returns
+     * {@code first}, the walk as it stopped.
+     */
+    private Walk skipOwnLength(Walk first, Walk at, long coveredLsn) throws IOException {
+        if (at.lastLsn() + 1 != coveredLsn || !readHeader(at.end()) || !wellFormed() || lsn != coveredLsn) {
+            return first;
+        }
+        long end = at.end() + JournalRecordLayout.alignedLength(frameLength);
+        if (end > size) {
+            return first;
+        }
+        return new Walk(end, coveredLsn, at.delivered(), at.deliveredBytes(), first.end(), first.lastLsn() + 1);
     }
 
     /**

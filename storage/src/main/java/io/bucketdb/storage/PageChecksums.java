@@ -304,7 +304,7 @@ public final class PageChecksums {
         return sums;
     }
 
-    private static int headerChecksum(ByteBuffer head) {
+    static int headerChecksum(ByteBuffer head) {
         CRC32C crc = new CRC32C();
         crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));
         return (int) crc.getValue();

@@ -125,7 +125,8 @@ public final class TableFile implements AutoCloseable {
      * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping})
      * @return the open table file, mapped up to the header's allocation end
      * @throws CorruptIndexException if the file is too short, neither slot holds a valid header, or a damaged slot
-     *     claims a newer generation than the valid one
+     *     claims a newer generation than the valid one and a checkpoint of that generation may have begun (a damaged
+     *     older slot is ignored when the page checksum files show that none did)
      * @throws IOException if the file cannot be opened, read or mapped
      */
     public static TableFile open(DurableIO io, Path path, boolean readOnly, int maxChunkShift) throws IOException {
@@ -162,10 +163,13 @@ public final class TableFile implements AutoCloseable {
                 throw errors[newest];
             }
             int other = 1 - bestSlot;
-            if (errors[other] != null && rawGenerations[other] > best.generation) {
-                // The damaged slot claims to be newer. Pages were written in place for it, so the older
-                // header no longer describes the file; using it would be silent damage. (The journal and
-                // double-write area of the durability design recover this case; without them, refuse.)
+            if (errors[other] != null && rawGenerations[other] > best.generation
+                    && newerCheckpointMayHaveBegun(io, path, best.generation)) {
+                // The damaged slot claims to be newer and may be: if pages were written in place for it,
+                // the older header no longer describes the file, and using it would be silent damage.
+                // (Opening for writing finishes that checkpoint from the double-write file first; here it
+                // could not.) If no newer checkpoint began, the damage is at rest in the older slot:
+                // ignore it, the next checkpoint writes that slot anyway.
                 throw errors[other];
             }
             TableFile t = new TableFile(file, best, bestSlot, readOnly, maxChunkShift);
@@ -174,6 +178,32 @@ public final class TableFile implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Whether a checkpoint newer than generation {@code generation} may have written pages into the table
+     * file at {@code path}. Checkpoint {@code g} rewrites page checksum file {@code g % 2} and forces it
+     * before the head of its double-write batch, so before any page goes in place (see
+     * {@link PageChecksumsLayout}). So if the file checkpoint {@code generation + 1} would rewrite is absent
+     * (creating it syncs the directory before that force) or still holds an older generation, no newer
+     * checkpoint began, and a header slot claiming a newer generation was damaged at rest. A file that cannot
+     * be read as such proves nothing: then a newer checkpoint may have begun.
+     */
+    private static boolean newerCheckpointMayHaveBegun(DurableIO io, Path path, long generation) throws IOException {
+        Path sums = PageChecksums.path(path.toAbsolutePath().getParent(), generation + 1);
+        if (!java.nio.file.Files.exists(sums)) {
+            return false;
+        }
+        try (DurableFile in = io.open(sums, DurableIO.Mode.READ_ONLY)) {
+            if (in.size() < PageChecksumsLayout.SIZE) {
+                return true;
+            }
+            ByteBuffer head = ByteBuffer.allocate(PageChecksumsLayout.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            in.read(0, head);
+            return head.getLong(PageChecksumsLayout.MAGIC_OFFSET) != PageChecksumsLayout.MAGIC
+                    || head.getInt(PageChecksumsLayout.CHECKSUM_OFFSET) != PageChecksums.headerChecksum(head)
+                    || head.getLong(PageChecksumsLayout.GENERATION_OFFSET) > generation;
         }
     }
 

@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
                 + "and the journal after the checkpoint as opening the index reads it: every segment header and every "
                 + "record frame's length, type, LSN and CRC32C.",
                 "A torn journal tail (bytes after the last force with nothing valid after them: what a crash leaves) "
-                        + "is not a problem: it is printed as a note on stderr with the bytes an open would drop, and the exit code stays 0.",
+                        + "is not a problem: it is printed as a note on stderr with the bytes an open would drop, and the exit code stays 0. "
+                        + "Neither is a damaged journal record at or below the checkpoint LSN, which no replay needs: a note too.",
                 "Prints one line per problem (file @ offset: expected ..., found ...). Works on a live index: if a writer "
                         + "wrote a newer image while it ran, it checks again."},
         footer = {"%nExample:%n  bucketdb verify /data/idx && echo sound",
@@ -90,6 +91,12 @@ final class VerifyCommand implements Callable<Integer> {
                     + Text.count(journal.tornBytes()) + " bytes after the last valid record (LSN " + journal.lastLsn()
                     + "), as a crash leaves unforced writes; opening the index drops those " + Text.count(journal.tornBytes())
                     + " bytes and keeps every record before them");
+        }
+        if (journal != null && journal.coveredDamage() != null) {
+            // Damage at rest, but to records the checkpoint already holds: an open skips them, so it is not a
+            // reason to refuse the index (the segment is recycled once the journal moves past it).
+            err.println(name + ": note: " + Problem.of(journal.coveredDamage()) + "; the checkpoint covers that record,"
+                    + " so no replay needs it: opening the index skips it and replays the intact records after it");
         }
         if (problems.isEmpty()) {
             err.println(name + ": " + dir + " is sound: " + Text.count(h.count) + " entries, B=" + h.b

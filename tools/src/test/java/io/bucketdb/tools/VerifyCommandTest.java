@@ -205,6 +205,36 @@ class VerifyCommandTest {
     }
 
     @Test
+    void shouldNoteDamageTheCheckpointCoversWithoutFailing() throws IOException {
+        Path live = tmp.resolve("covered-live");
+        io.bucketdb.storage.sim.CrashSimulator sim = new io.bucketdb.storage.sim.CrashSimulator();
+        BucketDB db = BucketDB.open(live, Cli.options().withDurability(io.bucketdb.Durability.SYNC).withDurableIO(sim)
+                .withCheckpointTriggers(1L << 30, 1L << 30, java.time.Duration.ofHours(1)));
+        for (long k = 0; k < 300; k++) {
+            db.putLong(k, k * 10);
+            if (k == 199) {
+                db.checkpoint(); // in the middle of the segment: records 1 to 200 and more are below it
+            }
+        }
+        Path dir = tmp.resolve("covered");
+        sim.writeCrashImage(live, dir, io.bucketdb.storage.sim.CrashMode.KEEP_ALL); // db is abandoned, as a kill leaves it
+        Path segment = Cli.firstSegment(dir);
+        long frame = frames(segment).get(50);
+        flip(segment, frame + JournalRecordLayout.PAYLOAD_OFFSET + 5, 0x04);
+
+        Cli.Result r = Cli.run("verify", dir.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.out(), r::toString);
+        assertTrue(r.err().contains("bucketdb verify: note: " + segment + " @ " + frame + ": expected a record with LSN "), r::toString);
+        assertTrue(r.err().contains(" (at or below the checkpoint at LSN "), r::toString);
+        assertTrue(r.err().contains("opening the index skips it"), r::toString);
+        assertTrue(r.err().contains(" is sound: "), r::toString);
+        try (BucketDB opened = BucketDB.open(dir, Cli.options())) {
+            assertEquals(300, opened.size());
+        }
+    }
+
+    @Test
     void shouldFindADamagedSegmentHeader() throws IOException {
         Path dir = Cli.crashed(tmp, "crashed", 300);
         Path segment = Cli.firstSegment(dir);
