@@ -160,7 +160,7 @@ final class ChainReport {
                 + aimed(ChainRun.Aim.CHECKPOINT) + " at a checkpoint, " + aimed(ChainRun.Aim.RANDOM) + " at a random moment");
         t.row("landed", duringGrowth + " while the writer reported a growth, " + batchInFlight + " with a batch in flight, "
                 + duringCheckpoint + " inside an explicit checkpoint");
-        t.row("growth", doublings + " doublings and " + sameSize + " same-size growths begun during the lives (as the writers saw them after each call), B up to " + maxB);
+        t.row("growth", doublings + " doublings and " + sameSize + " same-size growths seen beginning (the writers look after each call), B up to " + maxB);
         t.row("operations", Text.count(ledger.operations()) + " announced (" + Text.count(ledger.puts()) + " puts, "
                 + Text.count(ledger.deletes()) + " deletes; " + Text.count(ledger.batches()) + " batches holding "
                 + Text.count(ledger.batchOperations()) + " of them), " + ChurnWriter.THREADS + " threads per writer, blocking and async");

@@ -129,7 +129,7 @@ final class CrashtestCommand implements Callable<Integer> {
         }
         bar.finish();
         if (report.ok()) {
-            report.structure(checkStructure());
+            report.structure(checkStructure(dir));
         }
         Ledger l = run.ledger();
         print(out, report.lines(l.operations(), l.puts(), l.acknowledged(), System.nanoTime() - start));
@@ -158,7 +158,7 @@ final class CrashtestCommand implements Callable<Integer> {
         }
         bar.finish();
         if (report.ok()) {
-            report.structure(checkStructure());
+            report.structure(checkStructure(dir));
         }
         print(out, report.lines(run.ledger(), System.nanoTime() - start));
         return report.exitCode();
@@ -196,7 +196,7 @@ final class CrashtestCommand implements Callable<Integer> {
     }
 
     /** The inspector's full structural check of the final index (the table file as written, not the table in memory). */
-    private Structure checkStructure() throws IOException {
+    static Structure checkStructure(Path dir) throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
             List<Problem> problems = in.verify();
             return new Structure(problems.isEmpty(), problems.isEmpty() ? "sound (bucketdb verify)"
