@@ -68,7 +68,7 @@ final class CrashReport {
         inFlight += c.inFlight();
         inFlightTookEffect += c.inFlightTookEffect();
         lost += c.lost();
-        wrong += c.wrong();
+        wrong += c.wrong() + c.tornBatches(); // a batch that took effect in part is a wrong state too
         entries = c.entries();
         for (String p : c.problems()) {
             if (problems.size() < Ledger.MAX_DETAILS) {
@@ -84,9 +84,9 @@ final class CrashReport {
     }
 
     /** The final structural check's outcome. */
-    void structure(boolean sound, String description) {
-        structureSound = sound;
-        structure = description;
+    void structure(CrashtestCommand.Structure s) {
+        structureSound = s.sound();
+        structure = s.description();
     }
 
     long lost() {
@@ -130,8 +130,8 @@ final class CrashReport {
                 + duringCheckpoint + " inside an explicit checkpoint, " + checkpointsFinished
                 + " left a checkpoint that recovery finished from the double-write file");
         t.row("operations", Text.count(operations) + " announced (" + Text.count(puts) + " puts, " + Text.count(operations - puts)
-                + " deletes), " + WriterChild.CHURN_THREADS + " threads per writer, blocking and async");
-        t.row("acknowledged", Text.count(acknowledged) + " (counted once the writer printed them, after they completed)");
+                + " deletes), " + ChurnWriter.THREADS + " threads per writer, blocking and async");
+        t.row("acknowledged", Text.count(acknowledged) + " (counted from the writers' ledger files, written after they completed)");
         t.row("checked", Text.count(checked) + " acknowledged writes checked (every key with one, after every kill)");
         t.row("in flight", Text.count(inFlight) + " operations at the kills, " + Text.count(inFlightTookEffect)
                 + " of them took effect (either outcome is allowed)");

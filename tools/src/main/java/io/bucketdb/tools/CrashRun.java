@@ -6,18 +6,19 @@ import io.bucketdb.Growth;
 import io.bucketdb.Recovery;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * The engine of {@code bucketdb crashtest}: {@link #killOne} starts a churn writer ({@link WriterChild}) on the
- * index, feeds what it reports into the {@link Ledger}, aims a SIGKILL at a growth, a checkpoint or a random
- * moment and kills it; {@link #recoverAndCheck} reopens the index (that is the recovery, and it is timed),
- * checks it against the ledger and closes it. The two halves are separate so a test can change the index
- * between them and watch the check catch it.
+ * index, aims a SIGKILL at a growth, a checkpoint or a random moment, kills it, and feeds what the writer
+ * wrote to its ledger file ({@link LedgerFile}) into the {@link Ledger}; {@link #recoverAndCheck} reopens the
+ * index (that is the recovery, and it is timed), checks it against the ledger and closes it. The two halves
+ * are separate so a test can change the index between them and watch the check catch it. (The close after
+ * each check writes a checkpoint that a next crash never meets: {@link ChainRun} is the mode without it.)
  */
 final class CrashRun {
     /** What a kill aims at. */
@@ -37,20 +38,22 @@ final class CrashRun {
     private static final long KEY_SPACE_BYTES = 256L << 20;
     private static final int MAX_KEYS = 1 << 20;
     private static final int MIN_KEYS = 4096;
-    /** A new JVM on a busy two-core machine can take seconds to open the index; past this something is wrong. */
-    private static final long OPEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
     /** How long a kill waits for what it aims at before it kills anyway. */
     private static final long AIM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Path dir;
+    private final Path work;
+    private int writers;
     private final Durability durability;
     private final int valueSize;
     private final int keyCap;
     private final SplittableRandom rnd;
     private final Ledger ledger;
 
-    CrashRun(Path dir, Durability durability, int valueSize, long seed) {
+    /** A run on the index in {@code dir}; the writers' ledger files go to {@code work} (and are deleted there). */
+    CrashRun(Path dir, Path work, Durability durability, int valueSize, long seed) {
         this.dir = dir;
+        this.work = work;
         this.durability = durability;
         this.valueSize = valueSize;
         this.keyCap = keyCap(valueSize);
@@ -74,17 +77,21 @@ final class CrashRun {
      * @throws CliException (exit 3) if the writer cannot start, dies by itself or reports nonsense
      */
     Kill killOne(Aim aim, long deadline) throws IOException, InterruptedException {
-        Status status = new Status();
+        WriterStatus status = new WriterStatus();
+        Path ledgerFile = work.resolve("ledger-" + (++writers) + ".txt");
         List<String> args = List.of(dir.toString(), "--workload", "churn", "--durability", durability.name(),
                 "--value-size", Integer.toString(valueSize), "--seed", Long.toString(rnd.nextLong()),
-                "--first-seq", Long.toString(ledger.nextSeq()), "--key-cap", Integer.toString(keyCap));
+                "--first-seqs", seqs(ledger.nextSeqs()), "--key-cap", Integer.toString(keyCap),
+                "--ledger", ledgerFile.toString());
         try (WriterProcess child = WriterProcess.start(args, status::accept)) {
-            await(child, () -> status.opened, System.nanoTime() + OPEN_TIMEOUT_NANOS, true, "open the index");
+            if (!status.awaitOpen(child)) {
+                throw new CliException(Exit.IO, "writer process " + child.pid() + " could not open the index: " + status.failed);
+            }
             long aimBy = Math.min(deadline, System.nanoTime() + AIM_TIMEOUT_NANOS);
             boolean met = switch (aim) {
-                case GROWTH -> await(child, () -> status.acks > 0 && status.growing && !status.sameSize, aimBy, false, null);
-                case CHECKPOINT -> await(child, () -> status.acks > 0 && status.inCheckpoint, aimBy, false, null);
-                case RANDOM -> await(child, () -> status.acks > 0, aimBy, false, null);
+                case GROWTH -> WriterStatus.await(child, () -> status.acks > 0 && status.growing && !status.sameSize, aimBy);
+                case CHECKPOINT -> WriterStatus.await(child, () -> status.acks > 0 && status.inCheckpoint, aimBy);
+                case RANDOM -> WriterStatus.await(child, () -> status.acks > 0, aimBy);
             };
             // A little later than the aim: a growth lasts many writes, a checkpoint a few milliseconds at most.
             long delayNanos = switch (aim) {
@@ -98,13 +105,24 @@ final class CrashRun {
             boolean inCheckpoint = status.inCheckpoint;
             boolean growing = status.growing;
             if (!child.kill()) {
-                throw died(child);
+                throw WriterStatus.died(child);
             }
             if (child.handlerFailure() != null) {
                 throw new CliException(Exit.IO, "writer process " + child.pid() + " reported something unexpected: "
                         + child.handlerFailure().getMessage());
             }
+            feed(ledgerFile);
             return new Kill(aim, child.pid(), status.acks, met, inCheckpoint, growing);
+        }
+    }
+
+    private void feed(Path ledgerFile) throws IOException {
+        try {
+            LedgerFile.feed(ledgerFile, ledger);
+        } catch (IllegalStateException e) {
+            throw new CliException(Exit.IO, "a writer broke its ledger's contract: " + e.getMessage());
+        } finally {
+            Files.deleteIfExists(ledgerFile);
         }
     }
 
@@ -123,67 +141,12 @@ final class CrashRun {
         }
     }
 
-    /**
-     * Waits until {@code condition} holds, the child died, or {@code until}. Returns whether the condition
-     * held. A child that died is a failure; so is a timeout when {@code required}.
-     */
-    private static boolean await(WriterProcess child, BooleanSupplier condition, long until, boolean required, String what)
-            throws InterruptedException {
-        while (!condition.getAsBoolean()) {
-            if (!child.isAlive()) {
-                child.waitFor(1000);
-                throw died(child);
-            }
-            if (System.nanoTime() - until >= 0) {
-                if (required) {
-                    throw new CliException(Exit.IO, "writer process " + child.pid() + " did not " + what + " within "
-                            + TimeUnit.NANOSECONDS.toSeconds(OPEN_TIMEOUT_NANOS) + " s");
-                }
-                return false;
-            }
-            // Polling every 100 µs: fine enough to land in a checkpoint, and the parent sleeps meanwhile.
-            TimeUnit.MICROSECONDS.sleep(100);
+    /** Sequence numbers as the writer's --first-seqs takes them. */
+    static String seqs(long[] seqs) {
+        StringBuilder b = new StringBuilder();
+        for (long s : seqs) {
+            b.append(b.isEmpty() ? "" : ",").append(s);
         }
-        return true;
-    }
-
-    private static CliException died(WriterProcess child) {
-        return new CliException(Exit.IO, "writer process " + child.pid() + " exited by itself with code " + child.exitCode()
-                + " before it was killed: " + child.lastError());
-    }
-
-    /**
-     * What the writer reported so far; written by its reader thread only, read by the aiming thread, hence
-     * volatile (single writer, so the non-atomic increment is fine).
-     */
-    private final class Status {
-        volatile boolean opened;
-        volatile long acks;
-        volatile boolean growing;
-        volatile boolean sameSize;
-        volatile boolean inCheckpoint;
-
-        void accept(String line) {
-            switch (line.charAt(0)) {
-                case 'W' -> {
-                    // "W <seq> <key> P|D"
-                    int a = line.indexOf(' ', 2);
-                    int b = line.indexOf(' ', a + 1);
-                    ledger.intent(Long.parseLong(line, 2, a, 10), Long.parseLong(line, a + 1, b, 10), line.charAt(b + 1) == 'D');
-                }
-                case 'A' -> {
-                    ledger.ack(Long.parseLong(line, 2, line.length(), 10));
-                    acks++;
-                }
-                case 'G' -> {
-                    Growth g = WriterChild.parseGrowth(line.split(" "));
-                    sameSize = g.sameSizeGrowth();
-                    growing = g.growing();
-                }
-                case 'C' -> inCheckpoint = line.equals("CB");
-                case 'O' -> opened = true;
-                default -> throw new IllegalStateException("unknown line '" + line + "'");
-            }
-        }
+        return b.toString();
     }
 }

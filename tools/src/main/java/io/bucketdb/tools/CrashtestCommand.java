@@ -5,6 +5,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Problem;
 import io.bucketdb.storage.CorruptIndexException;
+import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,10 +39,18 @@ import java.util.stream.Stream;
                         + "final index's structure. DIR must be new or empty; the index is kept there afterwards. "
                         + "A process kill loses nothing in either durability mode: ASYNC may lose only the last interval "
                         + "on a power loss, which this test does not cause."},
-        footer = {"%nExamples:%n  bucketdb crashtest /mnt/data/crash-idx%n"
-                + "  bucketdb crashtest /mnt/data/crash-idx --seconds 600 --durability async --value-size 100",
+        footer = {"%nWith --chain the writers never close and nothing else opens the index: each writer life opens it (the "
+                + "recovery from the previous kill), checks every acknowledged write through that open before it writes, then "
+                + "puts, overwrites, deletes and writes batches of random size (SYNC or ASYNC at random unless --durability is "
+                + "given, explicit checkpoints in one life in four) until it is killed with SIGKILL at a growth, inside a batch, "
+                + "in a checkpoint or at random; a last life only opens and checks. It reports lives, kills by aim, writes "
+                + "checked, lost (must be 0) and failed opens (must be 0).",
+                "%nExamples:%n  bucketdb crashtest /mnt/data/crash-idx%n"
+                + "  bucketdb crashtest /mnt/data/crash-idx --seconds 600 --durability async --value-size 100%n"
+                + "  bucketdb crashtest /mnt/data/chain-idx --chain --kills 1000",
                 "%nExit codes: 0 every acknowledged write survived every kill, 1 a write was lost (or a key held what no "
-                        + "writer wrote, recovery failed, or the structure is damaged), 2 usage error, 3 I/O error "
+                        + "writer wrote, a batch took effect in part, recovery failed, or the structure is damaged), 2 usage "
+                        + "error, 3 I/O error "
                         + "(DIR unusable, or a writer could not run)."})
 final class CrashtestCommand implements Callable<Integer> {
     /** Kills when neither --kills nor --seconds is given. */
@@ -54,15 +63,23 @@ final class CrashtestCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--kills", paramLabel = "N", description = "Stop after N kills (default " + DEFAULT_KILLS
-            + ", unlimited when only --seconds is given).")
+            + ", unlimited when only --seconds is given); with --chain, N writer lives, each killed once.")
     Integer kills;
+
+    @Option(names = "--chain", description = "Writer lives that never close, each recovering from the previous kill and "
+            + "checking every acknowledged write through its own open before it writes (see below).")
+    boolean chain;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the run's choices (aims, writers' keys, durabilities), "
+            + "printed in the report; reuse it to repeat a run's choices (the timing of the kills still varies).")
+    Long seed;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Start no new writer after S seconds (default: no limit).")
     Long seconds;
 
-    @Option(names = "--durability", paramLabel = "sync|async", defaultValue = "sync",
+    @Option(names = "--durability", paramLabel = "sync|async",
             description = "When writers are acknowledged: sync (after the journal force) or async (after the journal write). "
-                    + "Default ${DEFAULT-VALUE}.")
+                    + "Default sync; with --chain, each life picks one at random.")
     Durability durability;
 
     @Option(names = "--value-size", paramLabel = "B", defaultValue = "8",
@@ -77,16 +94,28 @@ final class CrashtestCommand implements Callable<Integer> {
         int maxKills = kills != null ? kills : seconds != null ? Integer.MAX_VALUE : DEFAULT_KILLS;
         long start = System.nanoTime();
         long deadline = seconds == null ? Long.MAX_VALUE : start + TimeUnit.SECONDS.toNanos(seconds);
-        long seed = ThreadLocalRandom.current().nextLong();
-        CrashRun run = new CrashRun(dir, durability, valueSize, seed);
+        long runSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+        Path work = Files.createTempDirectory("bucketdb-crashtest-");
+        try {
+            return chain ? chain(out, maxKills, deadline, runSeed, work, start) : kills(out, maxKills, deadline, runSeed, work, start);
+        } finally {
+            FileUtils.deleteQuietly(work.toFile());
+        }
+    }
+
+    /** The classic run: each writer killed, the index reopened, checked and closed here. */
+    private int kills(PrintWriter out, int maxKills, long deadline, long runSeed, Path work, long start)
+            throws IOException, InterruptedException {
+        Durability d = durability != null ? durability : Durability.SYNC;
+        CrashRun run = new CrashRun(dir, work, d, valueSize, runSeed);
         CrashReport report = new CrashReport();
-        out.println("crashtest: writer processes on " + dir + " killed with SIGKILL (" + durability + ", 8-byte keys, "
+        out.println("crashtest: writer processes on " + dir + " killed with SIGKILL (" + d + ", 8-byte keys, "
                 + valueSize + "-byte values, up to " + Text.count(CrashRun.keyCap(valueSize)) + " keys)");
         out.flush();
         Progress bar = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "   killing",
                 maxKills == Integer.MAX_VALUE ? 0 : maxKills, "kills");
         CrashRun.Aim[] aims = CrashRun.Aim.values();
-        int first = (int) Math.floorMod(seed, aims.length);
+        int first = (int) Math.floorMod(runSeed, aims.length);
         for (int i = 0; i < maxKills && (i == 0 || System.nanoTime() - deadline < 0); i++) {
             report.killed(run.killOne(aims[(first + i) % aims.length], deadline));
             try {
@@ -100,16 +129,47 @@ final class CrashtestCommand implements Callable<Integer> {
         }
         bar.finish();
         if (report.ok()) {
-            checkStructure(report);
+            report.structure(checkStructure(dir));
         }
         Ledger l = run.ledger();
-        for (String line : report.lines(l.operations(), l.puts(), l.acknowledged(), System.nanoTime() - start)) {
-            out.println(line);
-        }
-        out.flush();
+        print(out, report.lines(l.operations(), l.puts(), l.acknowledged(), System.nanoTime() - start));
         return report.exitCode();
     }
 
+    /** The chain run ({@link ChainRun}): no open here, no close anywhere; it ends at the first life that finds a problem. */
+    private int chain(PrintWriter out, int maxLives, long deadline, long runSeed, Path work, long start)
+            throws IOException, InterruptedException {
+        ChainRun run = new ChainRun(dir, work, durability, valueSize, runSeed);
+        ChainReport report = new ChainReport(runSeed);
+        out.println("crashtest --chain: writer lives on " + dir + " that never close, each killed with SIGKILL ("
+                + (durability == null ? "SYNC or ASYNC at random" : durability.toString()) + ", 8-byte keys, " + valueSize
+                + "-byte values, up to " + Text.count(CrashRun.keyCap(valueSize)) + " keys; seed " + runSeed + ")");
+        out.flush();
+        Progress bar = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "   living",
+                maxLives == Integer.MAX_VALUE ? 0 : maxLives, "lives");
+        ChainRun.Aim[] aims = ChainRun.Aim.values();
+        int first = (int) Math.floorMod(runSeed, aims.length);
+        for (int i = 0; i < maxLives && (i == 0 || System.nanoTime() - deadline < 0) && report.ok(); i++) {
+            report.life(run.live(aims[(first + i) % aims.length], deadline));
+            bar.update(i + 1);
+        }
+        if (report.ok()) {
+            report.life(run.finalCheck());
+        }
+        bar.finish();
+        if (report.ok()) {
+            report.structure(checkStructure(dir));
+        }
+        print(out, report.lines(run.ledger(), System.nanoTime() - start));
+        return report.exitCode();
+    }
+
+    private static void print(PrintWriter out, List<String> lines) {
+        for (String line : lines) {
+            out.println(line);
+        }
+        out.flush();
+    }
     private void checkOptions() throws IOException {
         if (kills != null && kills < 1) {
             throw CliException.usage("--kills must be at least 1, got " + kills);
@@ -136,11 +196,15 @@ final class CrashtestCommand implements Callable<Integer> {
     }
 
     /** The inspector's full structural check of the final index (the table file as written, not the table in memory). */
-    private void checkStructure(CrashReport report) throws IOException {
+    static Structure checkStructure(Path dir) throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
             List<Problem> problems = in.verify();
-            report.structure(problems.isEmpty(), problems.isEmpty() ? "sound (bucketdb verify)"
+            return new Structure(problems.isEmpty(), problems.isEmpty() ? "sound (bucketdb verify)"
                     : problems.size() + " problems, first: " + problems.getFirst());
         }
+    }
+
+    /** What {@link #checkStructure} found. */
+    record Structure(boolean sound, String description) {
     }
 }

@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Growth;
 import io.bucketdb.Options;
+import io.bucketdb.recovery.JournalOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,28 +16,30 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code bucketdb writer-child} (hidden): the writer process that {@code crashtest} and {@code demo} start
- * and kill with SIGKILL ({@link WriterProcess} is the parent's side). It writes until it is killed and
- * reports on stdout, one line per event:
+ * and kill with SIGKILL ({@link WriterProcess} is the parent's side). It writes until it is killed. The churn
+ * workload ({@link ChurnWriter}, crashtest's) announces and acknowledges every operation in a ledger file
+ * ({@link LedgerFile}), the record the check rests on; on stdout, one line per event, it only reports what
+ * the parent aims its kill at:
  * <pre>
- *   O &lt;records replayed&gt;                       opened the index
- *   W &lt;seq&gt; &lt;key&gt; P|D                          churn: about to put version seq of key, or delete key
- *   A &lt;seq&gt;                                     churn: operation seq acknowledged (its call returned or its future completed)
- *   L &lt;n&gt;                                       load: keys 0..n-1 acknowledged
- *   D                                           load: every key acknowledged; waiting to be killed
+ *   O &lt;records replayed&gt; &lt;open nanos&gt;           opened the index (and, with --check-out, read it into that file)
+ *   F &lt;message&gt;                                the index did not open, or could not be read (also in the ledger)
+ *   P &lt;n&gt; &lt;d&gt; &lt;s&gt;                              churn: n operations acknowledged, d doublings and s same-size growths begun so far
+ *   BS / BE                                    churn: a batch of at least 32 operations is published / acknowledged
+ *   L &lt;n&gt;                                      load: keys 0..n-1 acknowledged
+ *   D                                          load: every key acknowledged; waiting to be killed
  *   G &lt;k&gt; &lt;B&gt; &lt;growing&gt; &lt;same-size&gt; &lt;evacuated&gt; &lt;old buckets&gt; &lt;overflow&gt;   growth state after k operations
- *   CB / CE                                     churn: an explicit checkpoint begins / ended
+ *   CB / CE                                    churn: an explicit checkpoint begins / ended
  * </pre>
- * The order of these lines is the contract the parent's check rests on: an operation's {@code W} line
- * is written and flushed before the operation is published, and its {@code A} line is written only after
- * the operation completed. So every operation that may be in the index has been announced, and every
- * acknowledgement the parent reads is real. (A line cut by the kill is dropped by the parent.)
+ * Lines on stdout can be lost when the child dies: nothing that decides a check goes there.
+ *
+ * <p>With {@code --check-out FILE --check-keys N} (crashtest's chain mode) the child reads keys 0..N-1 and
+ * the cursor of the index it just opened into FILE ({@link OpenCheckFile}) before it writes anything: that
+ * open is the recovery from the previous kill, and the file is its check.
  *
  * <p>The child halts when its stdin closes: the parent died, and no writer may outlive it.
  */
@@ -53,10 +56,6 @@ final class WriterChild implements Callable<Integer> {
         LOAD
     }
 
-    /** Writer threads of the churn workload: more than one, so the ring sees concurrent producers. */
-    static final int CHURN_THREADS = 3;
-    /** Asynchronous operations one churn thread keeps in flight at most. */
-    private static final int CHURN_BURST = 16;
     /** Asynchronous puts the load keeps in flight (a power of two): the ring batches them into group commits. */
     static final int LOAD_WINDOW = 4096;
     /**
@@ -64,6 +63,9 @@ final class WriterChild implements Callable<Integer> {
      * 256 MiB), so checkpoints run every few hundred writes and kills land inside them.
      */
     static final long CHURN_CHECKPOINT_BYTES = 2L << 20;
+    /** See {@link #chainOptions}. */
+    static final long CHAIN_CHECKPOINT_BYTES = 64L << 20;
+    static final long CHAIN_SEGMENT_BYTES = 256L << 10;
 
     @Parameters(index = "0", paramLabel = "DIR")
     Path dir;
@@ -80,14 +82,32 @@ final class WriterChild implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--first-seq", defaultValue = "1")
-    long firstSeq;
+    @Option(names = "--first-seqs", split = ",", description = "each churn thread's first sequence number (default 3,1,2)")
+    long[] firstSeqs = {3, 1, 2};
 
     @Option(names = "--key-cap", defaultValue = "1048576")
     long keyCap;
 
     @Option(names = "--keys", defaultValue = "0")
     long keys;
+
+    @Option(names = "--ledger")
+    Path ledgerFile;
+
+    @Option(names = "--check-out")
+    Path checkOut;
+
+    @Option(names = "--check-keys", defaultValue = "0")
+    long checkKeys;
+
+    @Option(names = "--chain", description = "open with chainOptions (rare checkpoints, small journal segments)")
+    boolean chain;
+
+    @Option(names = "--explicit-checkpoints", negatable = true, defaultValue = "true")
+    boolean explicitCheckpoints;
+
+    @Option(names = "--check-only", description = "open and write the check file, then wait to be killed without writing")
+    boolean checkOnly;
 
     private Report out;
 
@@ -96,6 +116,18 @@ final class WriterChild implements Callable<Integer> {
         return Options.defaults().withKeyWidth(8).withValueWidth(valueSize).withDurability(durability)
                 .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(CHURN_CHECKPOINT_BYTES, CHURN_CHECKPOINT_BYTES, Duration.ofSeconds(1));
+    }
+
+    /**
+     * How the writers of {@code crashtest --chain} open the index: checkpoints only when a life asks for them
+     * (or after 64 MiB), so most lives end, killed, with no checkpoint since the recovery they began with, as the
+     * crash chains under test need; and 256 KiB journal segments, so lives cross segment rolls.
+     */
+    static Options chainOptions(Durability durability, int valueSize) {
+        return Options.defaults().withKeyWidth(8).withValueWidth(valueSize).withDurability(durability)
+                .withPrivateMemoryLimit(0)
+                .withJournal(JournalOptions.defaults().withSegmentSize(CHAIN_SEGMENT_BYTES))
+                .withCheckpointTriggers(CHAIN_CHECKPOINT_BYTES, CHAIN_CHECKPOINT_BYTES, Duration.ofHours(1));
     }
 
     /**
@@ -121,13 +153,14 @@ final class WriterChild implements Callable<Integer> {
             e.printStackTrace();
             Runtime.getRuntime().halt(Exit.IO);
         });
-        Options options = workload == Workload.CHURN ? churnOptions(durability, valueSize) : loadOptions();
-        BucketDB db = BucketDB.open(dir, options);
-        out.line("O " + db.recovery().recordsReplayed());
+        Options options = workload == Workload.LOAD ? loadOptions()
+                : chain ? chainOptions(durability, valueSize) : churnOptions(durability, valueSize);
         if (workload == Workload.LOAD) {
+            BucketDB db = BucketDB.open(dir, options);
+            out.line("O " + db.recovery().recordsReplayed() + " 0");
             load(db);
         } else {
-            churn(db);
+            churn(options);
         }
         // Never reached normally: the parent kills us. Stay open, as a killed writer does.
         Thread.sleep(Long.MAX_VALUE);
@@ -197,120 +230,36 @@ final class WriterChild implements Callable<Integer> {
 
     // ------------------------------------------------------------------------------------------------ churn
 
-    private void churn(BucketDB db) {
-        AtomicLong seqs = new AtomicLong(firstSeq);
-        for (int t = 0; t < CHURN_THREADS; t++) {
-            int thread = t;
-            SplittableRandom rnd = new SplittableRandom(seed * 31 + t);
-            Thread.ofPlatform().name("churn-" + t).start(() -> churnThread(db, thread, rnd, seqs));
-        }
-        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        Thread.ofPlatform().name("checkpoints").start(() -> checkpoints(db, rnd));
-        Thread.ofPlatform().name("growth-watch").start(() -> watchGrowth(db, seqs));
-    }
-
     /**
-     * One writer thread. It owns the keys {@code key % CHURN_THREADS == thread}, so two operations on one key
-     * are always published by one thread, in sequence order, and reach the journal in that order.
+     * Opens the index (the recovery from the previous kill), in chain mode reads it into the check file, then
+     * starts the churn. A failed open or read is this life's finding: it goes to the ledger and stdout, and the
+     * child exits with {@link Exit#PROBLEMS}.
      */
-    private void churnThread(BucketDB db, int thread, SplittableRandom rnd, AtomicLong seqs) {
-        long[] seq = new long[CHURN_BURST];
-        long[] key = new long[CHURN_BURST];
-        boolean[] delete = new boolean[CHURN_BURST];
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Boolean>[] futures = new CompletableFuture[CHURN_BURST];
-        StringBuilder lines = new StringBuilder();
-        while (true) {
-            boolean blocking = rnd.nextInt(4) == 0;
-            int n = blocking ? 1 : 1 + rnd.nextInt(CHURN_BURST);
-            lines.setLength(0);
-            for (int i = 0; i < n; i++) {
-                seq[i] = seqs.getAndIncrement();
-                // The key space widens with the sequence, so the table keeps growing from one writer to the next.
-                long limit = Math.min(keyCap, 256 + seq[i] / 2);
-                key[i] = thread + CHURN_THREADS * rnd.nextLong(Math.max(1, limit / CHURN_THREADS));
-                delete[i] = rnd.nextInt(100) < 20;
-                lines.append("W ").append(seq[i]).append(' ').append(key[i]).append(delete[i] ? " D\n" : " P\n");
-            }
-            out.lines(lines);
-            lines.setLength(0);
-            if (blocking) {
-                if (delete[0]) {
-                    deleteBlocking(db, key[0]);
-                } else {
-                    putBlocking(db, key[0], seq[0]);
-                }
-                lines.append("A ").append(seq[0]).append('\n');
-            } else {
-                for (int i = 0; i < n; i++) {
-                    futures[i] = delete[i] ? deleteAsync(db, key[i]) : putAsync(db, key[i], seq[i]);
-                }
-                for (int i = 0; i < n; i++) {
-                    futures[i].join();
-                    lines.append("A ").append(seq[i]).append('\n');
-                    futures[i] = null;
-                }
-            }
-            out.lines(lines);
+    private void churn(Options options) throws Exception {
+        if (ledgerFile == null) {
+            throw new IllegalArgumentException("--ledger is required for the churn workload");
         }
-    }
-
-    private void putBlocking(BucketDB db, long key, long seq) {
-        if (valueSize == 8) {
-            db.putLong(key, CrashValue.tag(key, seq));
-        } else {
-            db.put(CrashValue.keyBytes(key), CrashValue.bytes(key, seq, valueSize));
-        }
-    }
-
-    private void deleteBlocking(BucketDB db, long key) {
-        if (valueSize == 8) {
-            db.deleteLong(key);
-        } else {
-            db.delete(CrashValue.keyBytes(key));
-        }
-    }
-
-    private CompletableFuture<Boolean> putAsync(BucketDB db, long key, long seq) {
-        return valueSize == 8 ? db.putLongAsync(key, CrashValue.tag(key, seq))
-                : db.putAsync(CrashValue.keyBytes(key), CrashValue.bytes(key, seq, valueSize));
-    }
-
-    private CompletableFuture<Boolean> deleteAsync(BucketDB db, long key) {
-        return valueSize == 8 ? db.deleteLongAsync(key) : db.deleteAsync(CrashValue.keyBytes(key));
-    }
-
-    /** Explicit checkpoints at random intervals, announced, so the parent can aim a kill into one. */
-    private void checkpoints(BucketDB db, SplittableRandom rnd) {
-        while (true) {
-            sleepMillis(20 + rnd.nextInt(200));
-            out.line("CB");
-            db.checkpoint();
-            out.line("CE");
-        }
-    }
-
-    /** Reports growth every few milliseconds, so the parent can aim a kill into a growth. */
-    private void watchGrowth(BucketDB db, AtomicLong seqs) {
-        String last = "";
-        while (true) {
-            Growth g = db.growth();
-            String line = growthLine(seqs.get() - firstSeq, g);
-            String state = line.substring(line.indexOf(' ', 2));
-            if (!state.equals(last)) {
-                out.line(line);
-                last = state;
-            }
-            sleepMillis(2);
-        }
-    }
-
-    private static void sleepMillis(long millis) {
+        LedgerFile.Appender ledger = new LedgerFile.Appender(ledgerFile);
+        BucketDB db;
+        long openNanos;
         try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            long start = System.nanoTime();
+            db = BucketDB.open(dir, options);
+            openNanos = System.nanoTime() - start;
+            if (checkOut != null) {
+                OpenCheckFile.write(db, valueSize, checkKeys, checkOut);
+            }
+        } catch (Exception | AssertionError e) {
+            String message = (e.getClass().getSimpleName() + ": " + e.getMessage()).replace('\n', ' ');
+            ledger.line("F " + message);
+            out.line("F " + message);
+            e.printStackTrace();
+            Runtime.getRuntime().halt(Exit.PROBLEMS);
+            return;
+        }
+        out.line("O " + db.recovery().recordsReplayed() + " " + openNanos);
+        if (!checkOnly) {
+            new ChurnWriter(db, ledger, out, valueSize, firstSeqs, keyCap).start(seed, explicitCheckpoints);
         }
     }
 

@@ -46,10 +46,16 @@ final class WriterProcess implements AutoCloseable {
 
     /** Starts {@code bucketdb writer-child ARGS} in a new JVM. */
     static WriterProcess start(List<String> args, LineHandler handler) throws IOException {
+        return start(List.of(), args, handler);
+    }
+
+    /** Starts {@code bucketdb writer-child ARGS} in a new JVM with the extra JVM options {@code jvmOptions}. */
+    static WriterProcess start(List<String> jvmOptions, List<String> args, LineHandler handler) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 // One GC thread: the machines this runs on may have two cores, and the parent needs one.
-                "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), WriterChild.NAME));
+                "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), WriterChild.NAME));
         command.addAll(args);
         Path err = Files.createTempFile("bucketdb-writer-", ".err");
         try {

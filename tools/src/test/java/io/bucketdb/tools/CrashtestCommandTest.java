@@ -54,7 +54,7 @@ class CrashtestCommandTest {
     @Test
     void shouldReportALostAcknowledgedWriteAndAKeyNoWriterWroteAndExitOne() throws Exception {
         Path dir = tmp.resolve("ct-lost");
-        CrashRun run = new CrashRun(dir, Durability.SYNC, 8, 42);
+        CrashRun run = new CrashRun(dir, Files.createDirectories(tmp.resolve("work")), Durability.SYNC, 8, 42);
         CrashReport report = new CrashReport();
         long key = -1;
         while (key < 0) { // the first writer almost always leaves an acknowledged put; if not, the next one
@@ -121,6 +121,97 @@ class CrashtestCommandTest {
     }
 
     @Test
+    void shouldRunAChainOfLivesThatNeverCloseAndReportThem() throws IOException {
+        Path dir = tmp.resolve("chain");
+        Cli.Result r = Cli.run("crashtest", dir.toString(), "--chain", "--kills", "4", "--seed", "5");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().startsWith("crashtest --chain: writer lives on " + dir + " that never close, each killed with SIGKILL"
+                + " (SYNC or ASYNC at random, 8-byte keys, 8-byte values, up to 1,048,576 keys; seed 5)"), r::toString);
+        assertTrue(r.out().contains("lives         4 writer lives killed with SIGKILL, none closed"), r::toString);
+        assertTrue(r.out().contains("then 1 final open that only checks"), r::toString);
+        assertTrue(r.out().contains("kills         1 (") && r.out().contains("aimed at a growth, 1 ("), r::toString);
+        assertTrue(r.out().contains("lost          0\n"), r::toString);
+        assertTrue(r.out().contains("failed opens  0\n"), r::toString);
+        assertTrue(r.out().contains("structure sound (bucketdb verify)"), r::toString);
+        assertTrue(r.out().endsWith("result: OK, no acknowledged write lost\n"), r::toString);
+        assertTrue(number(r.out(), "checked       ([\\d,]+) acknowledged writes checked") > 0, r::toString);
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("ledger-")), "ledger files stay out of the index");
+        }
+    }
+
+    @Test
+    void shouldCatchABatchThatTookEffectOnSomeOfItsKeysOnly() throws IOException {
+        Ledger ledger = new Ledger(4096);
+        ledger.batch(new long[]{10, 13, 16}, new long[]{1, 4, 7}, new boolean[]{false, false, true});
+        ledger.intent(2, 7, false);
+        ledger.ack(2);                                  // key 7: version 2, the batch deletes it
+        try (BucketDB db = BucketDB.open(tmp.resolve("torn"), WriterChild.churnOptions(Durability.SYNC, 8))) {
+            db.putLong(1, CrashValue.tag(1, 10));       // the batch shows on key 1, but not on key 4 (absent, not version 13)
+            db.putLong(7, CrashValue.tag(7, 2));        // nor on key 7 (not deleted)
+            Ledger.Check c = ledger.check(db, 8);
+            assertEquals(1, c.tornBatches(), c::toString);
+            assertFalse(c.ok());
+            assertEquals(0, c.lost(), c::toString);
+            assertEquals(List.of("batch 10 (3 operations, in flight) took effect in part: key 1 shows it, key 7 does not"),
+                    c.problems());
+        }
+        Ledger whole = new Ledger(4096);
+        whole.batch(new long[]{10, 13}, new long[]{1, 4}, new boolean[]{false, true});
+        whole.batch(new long[]{20, 23}, new long[]{5, 8}, new boolean[]{false, false});
+        try (BucketDB db = BucketDB.open(tmp.resolve("whole"), WriterChild.churnOptions(Durability.SYNC, 8))) {
+            db.putLong(1, CrashValue.tag(1, 10));       // batch 10 took effect (key 4 absent either way); batch 20 did not
+            Ledger.Check c = whole.check(db, 8);
+            assertTrue(c.ok(), c::toString);
+            assertEquals(4, c.inFlight());
+        }
+    }
+
+    @Test
+    void shouldFeedTheLedgerFromTheWritersFileAndDropALineTheKillCut() throws IOException {
+        Path file = tmp.resolve("ledger.txt");
+        try (LedgerFile.Appender a = new LedgerFile.Appender(file)) {
+            a.line("W 1 5 P");
+            a.line("A 1");
+            a.line("B 4 3 8P 11D");
+            a.line("A 4");
+            a.line("W 10 5 D");
+        }
+        Files.writeString(file, "A 1", java.nio.file.StandardOpenOption.APPEND); // an acknowledgement the kill cut
+        Ledger ledger = new Ledger(4096);
+        LedgerFile.Read read = LedgerFile.feed(file, ledger);
+        assertEquals(new LedgerFile.Read(5, 4, 2, null), read);
+        assertEquals(3, ledger.acknowledged());
+        assertEquals(1, ledger.inFlight(), "the delete of key 5 is in flight: its cut acknowledgement does not count");
+        assertEquals(11, ledger.nextSeq());
+        assertEquals(12, ledger.keyEnd());
+        Files.writeString(file, "W 11 5 X\n", java.nio.file.StandardOpenOption.APPEND);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> LedgerFile.feed(file, new Ledger(4096)));
+        assertTrue(e.getMessage().contains("line 6 'A 1W 11 5 X'"), e::getMessage);
+    }
+
+    @Test
+    void shouldCheckWhatAWriterReadThroughItsOpen() throws IOException {
+        Path file = tmp.resolve("check.bin");
+        Ledger ledger = new Ledger(4096);
+        ledger.intent(1, 3, false);
+        ledger.ack(1);
+        ledger.intent(2, 6, false);
+        ledger.ack(2);
+        try (BucketDB db = BucketDB.open(tmp.resolve("read"), WriterChild.churnOptions(Durability.SYNC, 8))) {
+            db.putLong(3, CrashValue.tag(3, 1));        // key 6 lost
+            db.putLong(100, CrashValue.tag(100, 9));    // a key no writer touched
+            OpenCheckFile.write(db, 8, ledger.keyEnd(), file);
+        }
+        Ledger.Check c = ledger.check(OpenCheckFile.read(file));
+        assertEquals(1, c.lost(), c::toString);
+        assertEquals(1, c.wrong(), c::toString);
+        assertEquals(List.of("key 6: lost: expected version 2, found absent",
+                "2 entries in the index, but only 1 of the keys the writers touched are present; keys no writer touched: [100]"),
+                c.problems());
+    }
+
+    @Test
     void shouldEncodeKeyAndVersionInEveryByteOfAValue() {
         byte[] v = CrashValue.bytes(123, 45, 40);
         assertEquals(CrashValue.tag(123, 45), CrashValue.tagOf(v));
@@ -156,6 +247,8 @@ class CrashtestCommandTest {
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().startsWith("Usage: bucketdb crashtest"), r::toString);
         assertTrue(r.out().contains("bucketdb crashtest /mnt/data/crash-idx --seconds 600"), r::toString);
+        assertTrue(r.out().contains("bucketdb crashtest /mnt/data/chain-idx --chain --kills 1000"), r::toString);
+        assertTrue(r.out().contains("With --chain the writers never close"), r::toString);
         assertTrue(r.out().contains("Exit codes: 0 every acknowledged write survived every kill, 1 a write was lost"), r::toString);
         assertFalse(Cli.run("--help").out().contains("writer-child"), "the writer's subcommand is hidden");
     }
