@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * opens the index but the writers, and nothing closes it. 100 lives here, 1,000 with
  * {@code -Dbucketdb.torture=true}; {@code -Dbucketdb.seed=N} repeats a run's choices (not its timing).
  */
-class CrashChainTest {
+class KillChainTest {
     @TempDir
     Path tmp;
 
@@ -42,7 +42,7 @@ class CrashChainTest {
         }
         List<String> lines = report.lines(run.ledger(), System.nanoTime() - start);
         String text = "seed " + seed + " (rerun with -Dbucketdb.seed=" + seed + ")\n" + String.join("\n", lines);
-        System.out.println("CrashChainTest: " + text);
+        System.out.println("KillChainTest: " + text);
         assertEquals(List.of(), report.problems(), text);
         assertEquals(0, report.failedOpens(), text);
         assertEquals(0, report.lost(), text);
