@@ -25,9 +25,9 @@ import java.util.Objects;
  * The cost is a few XORs per multiply and secrets read from fields instead of constants; the seed's
  * first mixing step, which {@link RapidHash} repeats on every call, is done once here, at
  * construction. A keyed PRF such as SipHash-1-3 would give a proof where this gives the absence of a
- * known attack, but it runs five rounds of fourteen dependent operations on an 8-byte key where this
- * runs two multiplies, on the path of every get; the figures are in {@code bench/README.md}
- * ("Hash flooding"). The defence assumes the attacker cannot read the table file (it holds the seed;
+ * known attack, but it runs five rounds of fourteen operations on an 8-byte key where this runs two
+ * multiplies, on the path of every get (not implemented or measured here); the get benchmark before
+ * and after this hash is in {@code bench/README.md} ("Key hash"). The defence assumes the attacker cannot read the table file (it holds the seed;
  * index files are created owner-only); tools that print the header show the seed.
  *
  * <p><b>Secret derivation</b> (our own; it fixes the file format, so it never changes): the
