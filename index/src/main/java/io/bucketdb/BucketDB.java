@@ -349,7 +349,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private static void checkWidths(Path dir, TableFile file, Options options) {
         Header h = file.header();
         if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || h.valueWidth != options.valueSlotWidth()
-                || h.flags != options.tableFlags())) {
+                || h.varKeys() != options.variableKeys() || h.varValues() != options.variableValues())) {
             throw new IllegalArgumentException("index " + dir + " stores " + describe(h.varKeys(), h.keyWidth, "keys") + " and "
                     + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "

@@ -252,10 +252,13 @@ class VariableLengthApiTest {
 
     @Test
     void versionOneTableFilesStillOpenAndAreRewrittenAsVersionTwo() throws Exception {
-        Path dir = tmp.resolve("v1");
-        try (BucketDB db = BucketDB.open(dir)) {
-            for (long i = 0; i < 1000; i++) {
-                db.putLong(i, i * 3);
+        // Version 1 predates the keyed hash (HeaderLayout.KEYED_HASH), so start from an index written with the
+        // public-secret rapidhash by the code before it (test resource, see its README): 1000 keys k * 0x9E3779B97F4A7C15L -> ~k.
+        Path dir = Files.createDirectories(tmp.resolve("v1"));
+        Path fixture = Path.of(VariableLengthApiTest.class.getResource("hash/legacy-rapidhash-v3/long").toURI());
+        try (var files = Files.list(fixture)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, dir.resolve(f.getFileName()));
             }
         }
         Path table = dir.resolve(BucketDB.TABLE_FILE);
@@ -280,7 +283,7 @@ class VariableLengthApiTest {
         }
         try (BucketDB db = BucketDB.open(dir)) {
             assertEquals(1000, db.size());
-            assertEquals(300, db.getLong(100, -1));
+            assertEquals(~100L, db.getLong(100 * 0x9E3779B97F4A7C15L, -1));
             db.putLong(5000, 1);
         }
         ByteBuffer after = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -290,6 +293,6 @@ class VariableLengthApiTest {
                 ch.read(after, HeaderLayout.slotOffset(in.activeSlot()));
             }
         }
-        assertEquals(HeaderLayout.FORMAT_VERSION, after.getInt(HeaderLayout.FORMAT_VERSION_OFFSET), "the close wrote a version-2 header");
+        assertEquals(HeaderLayout.UNKEYED_FORMAT_VERSION, after.getInt(HeaderLayout.FORMAT_VERSION_OFFSET), "the close wrote a version-2 header");
     }
 }

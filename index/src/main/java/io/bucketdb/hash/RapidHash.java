@@ -1,10 +1,6 @@
 package io.bucketdb.hash;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -32,7 +28,8 @@ import java.util.Objects;
  * multicollisions that do not depend on the seed. A key of 8 to 16 bytes whose first 8 bytes equal
  * {@code secret[1]} (or a longer key with the matching 8 bytes at {@code len - 16}) gives the final
  * 128-bit multiply a zero factor, so its hash depends only on its length. A random seed per file
- * does not stop an attacker who chooses the keys.
+ * does not stop an attacker who chooses the keys. This is therefore only the hash of files created
+ * before format version 3 (hash kind 0, see {@link KeyHash#of}); new files use {@link KeyedRapidHash}.
  */
 public final class RapidHash {
 
@@ -49,14 +46,6 @@ public final class RapidHash {
     /** Bytes absorbed by one pass of the bulk loop: seven lanes of 16 bytes. */
     private static final int BLOCK = 112;
 
-    private static final ValueLayout.OfLong SEGMENT_LONG_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt SEGMENT_INT_LE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle ARRAY_LONG_LE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle ARRAY_INT_LE =
-            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private RapidHash() {
     }
@@ -68,7 +57,7 @@ public final class RapidHash {
      */
     public static long hash(byte[] key, int off, int len, long seed) {
         Objects.checkFromIndexSize(off, len, key.length);
-        return hash(ArrayInput.INSTANCE, key, off, len, seed);
+        return hash(LittleEndianInput.ArrayInput.INSTANCE, key, off, len, seed);
     }
 
     /**
@@ -80,7 +69,7 @@ public final class RapidHash {
      */
     public static long hash(MemorySegment seg, long off, long len, long seed) {
         Objects.checkFromIndexSize(off, len, seg.byteSize());
-        return hash(SegmentInput.INSTANCE, seg, off, len, seed);
+        return hash(LittleEndianInput.SegmentInput.INSTANCE, seg, off, len, seed);
     }
 
     /**
@@ -96,7 +85,7 @@ public final class RapidHash {
      * The whole algorithm, written once for both kinds of input. When the JIT does not inline this
      * into a caller, the read calls below see at most two receiver types, and C2 inlines both.
      */
-    private static <T> long hash(Input<T> in, T src, long off, long len, long seed) {
+    private static <T> long hash(LittleEndianInput<T> in, T src, long off, long len, long seed) {
         seed = mixSeed(seed);
         long a;
         long b;
@@ -182,56 +171,5 @@ public final class RapidHash {
     /** {@code rapid_mix}: the 128-bit product of two 64-bit numbers, folded by XOR of its halves. */
     private static long mix(long a, long b) {
         return (a * b) ^ Math.unsignedMultiplyHigh(a, b);
-    }
-
-    /**
-     * Little-endian reads from one kind of input. Two implementations, both singletons, so the
-     * algorithm above exists once and allocates nothing. The caller has checked the bounds.
-     */
-    private sealed interface Input<T> permits ArrayInput, SegmentInput {
-        long getLong(T src, long pos);
-
-        long getUnsignedInt(T src, long pos);
-
-        long getUnsignedByte(T src, long pos);
-    }
-
-    private enum ArrayInput implements Input<byte[]> {
-        INSTANCE;
-
-        // Positions fit in an int: hash(byte[], ...) checked them against the array's length.
-        @Override
-        public long getLong(byte[] src, long pos) {
-            return (long) ARRAY_LONG_LE.get(src, (int) pos);
-        }
-
-        @Override
-        public long getUnsignedInt(byte[] src, long pos) {
-            return Integer.toUnsignedLong((int) ARRAY_INT_LE.get(src, (int) pos));
-        }
-
-        @Override
-        public long getUnsignedByte(byte[] src, long pos) {
-            return Byte.toUnsignedLong(src[(int) pos]);
-        }
-    }
-
-    private enum SegmentInput implements Input<MemorySegment> {
-        INSTANCE;
-
-        @Override
-        public long getLong(MemorySegment src, long pos) {
-            return src.get(SEGMENT_LONG_LE, pos);
-        }
-
-        @Override
-        public long getUnsignedInt(MemorySegment src, long pos) {
-            return Integer.toUnsignedLong(src.get(SEGMENT_INT_LE, pos));
-        }
-
-        @Override
-        public long getUnsignedByte(MemorySegment src, long pos) {
-            return Byte.toUnsignedLong(src.get(ValueLayout.JAVA_BYTE, pos));
-        }
     }
 }

@@ -1,6 +1,6 @@
 package io.bucketdb.inspect;
 
-import io.bucketdb.hash.RapidHash;
+import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.VerifiedPages;
@@ -123,19 +123,19 @@ final class FileView {
 
     /**
      * The table's hash of the {@code width}-byte key at {@code off}. Eight-byte keys go through
-     * {@link RapidHash#hashLong}, which equals hashing their little-endian bytes.
+     * {@link KeyHash#hashLong}, which equals hashing their little-endian bytes.
      */
-    long hashKey(long off, int width, long seed) {
+    long hashKey(long off, int width, KeyHash hash) {
         if (width == 8) {
-            return RapidHash.hashLong(getLong(off), seed);
+            return hash.hashLong(getLong(off));
         }
         check(off, width);
         MemorySegment seg = mapping.segment(off);
         long local = mapping.local(off);
         if (local + width <= seg.byteSize()) {
-            return RapidHash.hash(seg, local, width, seed);
+            return hash.hash(seg, local, width);
         }
-        return RapidHash.hash(bytes(off, width), 0, width, seed);
+        return hash.hash(bytes(off, width), 0, width);
     }
 
     /** Whether the {@code len} bytes at {@code a} equal those at {@code b}. */

@@ -3,7 +3,7 @@ package io.bucketdb.inspect;
 import io.bucketdb.Stats;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.hash.RapidHash;
+import io.bucketdb.hash.KeyHash;
 import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
@@ -52,6 +52,8 @@ public final class IndexInspector implements AutoCloseable {
     private final Path dir;
     private final TableFile tf;
     private final Header h;
+    /** The hash the header names: what placed the keys ({@link KeyHash#of}). */
+    private final KeyHash keyHash;
     private final BucketLayout layout;
     private final FileView view;
     private final long fileBytes;
@@ -66,6 +68,7 @@ public final class IndexInspector implements AutoCloseable {
         this.dir = dir;
         this.tf = tf;
         this.h = tf.header();
+        this.keyHash = KeyHash.of(h);
         this.layout = BucketLayout.of(h.keyWidth, h.valueWidth);
         this.view = new FileView(tf.mapping(), h.fileEnd, VerifiedPages.load(FileDurableIO.INSTANCE, dir, tf));
         this.fileBytes = tf.fileSize();
@@ -324,12 +327,17 @@ public final class IndexInspector implements AutoCloseable {
 
     // ------------------------------------------------------------------ keys
 
-    /** The table's hash of {@code key}, with this file's seed. */
+    /** The table's hash of {@code key}: the file's hash kind and seed. */
     public long hash(byte[] key) {
         checkKey(key);
         return key.length == 8 && !h.varKeys()
-                ? RapidHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong(), h.hashSeed)
-                : RapidHash.hash(key, 0, key.length, h.hashSeed);
+                ? keyHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong())
+                : keyHash.hash(key, 0, key.length);
+    }
+
+    /** The file's key hash, the one its header names. */
+    KeyHash keyHash() {
+        return keyHash;
     }
 
     /**
@@ -376,7 +384,7 @@ public final class IndexInspector implements AutoCloseable {
             throw new IllegalArgumentException("getLong needs 8-byte keys and values; " + tf.path() + " has "
                     + h.keyWidth + "-byte keys and " + h.valueWidth + "-byte values");
         }
-        long hash = RapidHash.hashLong(key, h.hashSeed);
+        long hash = keyHash.hashLong(key);
         int top = BucketLayout.tophash(hash);
         long b = bucketOffset(pieces(), hash & ((1L << h.b) - 1));
         if (h.growing()) {

@@ -36,7 +36,7 @@ import static io.bucketdb.storage.BucketLayout.*;
  *   <li><b>Header.</b> Both slots hold valid headers (an empty slot only before the second write-back),
  *       the older one generation − 1; while growing, {@code nevacuate < 2^oldB}; the bump range lies
  *       in the newest overflow page.</li>
- *   <li><b>Slots.</b> Every used slot's key hashes (RapidHash, the file's seed) to the bucket holding it
+ *   <li><b>Slots.</b> Every used slot's key hashes (the file's hash and seed, {@code KeyHash.of}) to the bucket holding it
  *       (old buckets: {@code hash & (2^oldB - 1)}) and its tophash byte matches; no key twice; empty
  *       slots hold zeroed keys and values (deletes and evacuation zero them); no used slot after an
  *       emptyRest slot in the same chain; evacuated states only in old buckets while growing.</li>
@@ -514,7 +514,7 @@ final class Verifier {
                     }
                     keyLen = fieldLength(koff);
                 }
-                hash = view.hashKey(keyAt, (int) keyLen, h.hashSeed);
+                hash = view.hashKey(keyAt, (int) keyLen, in.keyHash());
                 if ((hash & mask) != index) {
                     report(koff, "a key whose hash selects " + label, "key " + hex(koff, kw) + ", whose hash selects bucket " + (hash & mask));
                 } else if (BucketLayout.tophash(hash) != t) {

@@ -1,6 +1,6 @@
 package io.bucketdb.table;
 
-import io.bucketdb.hash.RapidHash;
+import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.CorruptIndexException;
@@ -106,7 +106,8 @@ public final class HashTable {
     private final int bs;
     private final int valuesOff;
     private final int ovfOff;
-    private final long seed;
+    /** The file's key hash, the one its header names ({@link KeyHash#of}). */
+    private final KeyHash keyHash;
     private final boolean varKeys;
     private final boolean varValues;
     /** Inline widths of variable-length slots (unused for fixed widths). */
@@ -135,7 +136,7 @@ public final class HashTable {
         this.bs = layout.size();
         this.valuesOff = layout.valuesOffset();
         this.ovfOff = layout.overflowOffset();
-        this.seed = h.hashSeed;
+        this.keyHash = KeyHash.of(h);
         this.varKeys = h.varKeys();
         this.varValues = h.varValues();
         this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
@@ -249,7 +250,7 @@ public final class HashTable {
 
     /** The value of {@code key} in a table of 8-byte keys and values, or {@code missing}. Allocates nothing. */
     public long getLong(long key, long missing) {
-        long hash = RapidHash.hashLong(key, seed);
+        long hash = keyHash.hashLong(key);
         long pattern = (tophash(hash) & 0xFFL) * ONES;
         for (int attempt = 0; ; attempt++) {
             Geometry g = geo;
@@ -545,13 +546,13 @@ public final class HashTable {
         }
         long len = fieldLength(seg, off);
         if (len <= keyInline) {
-            return RapidHash.hash(seg, off + VarSlotLayout.BODY_OFFSET, (int) len, seed);
+            return keyHash.hash(seg, off + VarSlotLayout.BODY_OFFSET, (int) len);
         }
         MemorySegment stored = heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
         if (stored == null) {
             throw new HeapRefException();
         }
-        return RapidHash.hash(stored, 0, (int) len, seed);
+        return keyHash.hash(stored, 0, (int) len);
     }
 
     /** A heap reference outside the mapped file met while hashing a stored key (a torn read or damage). */
@@ -668,12 +669,12 @@ public final class HashTable {
     }
 
     private long hashKey(MemorySegment key, long keyOff) {
-        return keyWidth == 8 ? RapidHash.hashLong(key.get(Layouts.LONG, keyOff), seed) : RapidHash.hash(key, keyOff, keyWidth, seed);
+        return keyWidth == 8 ? keyHash.hashLong(key.get(Layouts.LONG, keyOff)) : keyHash.hash(key, keyOff, keyWidth);
     }
 
     /** The hash of a {@code keyLen}-byte key: variable-length keys hash their bytes whatever the slot width. */
     private long hashKey(MemorySegment key, long keyOff, int keyLen) {
-        return varKeys ? RapidHash.hash(key, keyOff, keyLen, seed) : hashKey(key, keyOff);
+        return varKeys ? keyHash.hash(key, keyOff, keyLen) : hashKey(key, keyOff);
     }
 
     /** The table's hash of a key, as {@code dump --key} explains placements with. */
@@ -1308,10 +1309,6 @@ public final class HashTable {
 
     int overflowOffset() {
         return ovfOff;
-    }
-
-    long seed() {
-        return seed;
     }
 
     VerifiedPages pages() {

@@ -41,7 +41,7 @@ public final class Header {
     public int oldB;
     /** Growth state: bits {@link HeaderLayout#GROWING} and {@link HeaderLayout#SAME_SIZE}. */
     public int growFlags;
-    /** Format flags: bits {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES}. */
+    /** Format flags: bits {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES} and {@link HeaderLayout#KEYED_HASH}. */
     public int flags;
     /** Number of entries in the table. */
     public long count;
@@ -103,6 +103,14 @@ public final class Header {
     /** {@return whether values are variable-length ({@link HeaderLayout#VAR_VALUES})} */
     public boolean varValues() {
         return (flags & VAR_VALUES) != 0;
+    }
+
+    /**
+     * {@return whether keys hash with secrets derived from {@link #hashSeed} ({@link HeaderLayout#KEYED_HASH}); false
+     * for a file created before format version 3, whose keys hash with rapidhash V3's public secrets}
+     */
+    public boolean keyedHash() {
+        return (flags & KEYED_HASH) != 0;
     }
 
     /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
@@ -175,7 +183,8 @@ public final class Header {
     public ByteBuffer encode() {
         ByteBuffer buf = ByteBuffer.allocate(SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(MAGIC_OFFSET, MAGIC);
-        buf.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+        // Only the hash-kind flag needs version 3: a file without it stays readable by the code that wrote it.
+        buf.putInt(FORMAT_VERSION_OFFSET, keyedHash() ? FORMAT_VERSION : UNKEYED_FORMAT_VERSION);
         buf.putInt(SLOT_SIZE_OFFSET, SLOT_SIZE);
         buf.putInt(KEY_WIDTH_OFFSET, keyWidth);
         buf.putInt(VALUE_WIDTH_OFFSET, valueWidth);
@@ -345,7 +354,7 @@ public final class Header {
         check(file, slot + B_OFFSET, b >= 0 && b <= TableGeometry.MAX_B, "B 0.." + TableGeometry.MAX_B + ", found " + b);
         check(file, slot + GROW_FLAGS_OFFSET, (growFlags & ~(GROWING | SAME_SIZE)) == 0 && (growFlags != SAME_SIZE),
                 "grow flags 0, 1 (growing) or 3 (same-size growing), found " + growFlags);
-        int knownFlags = version == 1 ? 0 : VAR_KEYS | VAR_VALUES;
+        int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES : VAR_KEYS | VAR_VALUES | KEYED_HASH;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
         int minVar = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
         check(file, slot + KEY_WIDTH_OFFSET, !varKeys() || keyWidth >= minVar,

@@ -55,7 +55,8 @@ package io.bucketdb.storage;
  *   <li>{@code growFlags}: bit 0 growing, bit 1 same-size growth.</li>
  *   <li>{@code flags}: bit 0 {@link #VAR_KEYS}, bit 1 {@link #VAR_VALUES}: keys or values are
  *       variable-length, stored in slots of {@link VarSlotLayout} (the key and value widths are
- *       then those slots' widths).</li>
+ *       then those slots' widths). Bit 2 {@link #KEYED_HASH}: the hash kind, which key hash places
+ *       the entries (see the format history).</li>
  *   <li>{@code freeLists}: {@link ExtentClasses#COUNT} pairs of (head offset, extent count).</li>
  *   <li>{@code heapClasses}: for each of the {@link HeapLayout#SMALL_CLASSES} small value-heap
  *       classes, a triple (free list head, free block count, blocks carved).</li>
@@ -66,12 +67,24 @@ package io.bucketdb.storage;
  * <p>Format history: version 1 (before the value heap) ended with 32 free lists and the checksum
  * at {@link #V1_CHECKSUM_OFFSET}; it had no heap fields and no flags. A version-1 header is still
  * read (as a fixed-width table with an empty heap), and the next checkpoint writes version 2.
+ * Version 3 added the {@link #KEYED_HASH} flag (issue 15, hash flooding): a version-2 file's keys
+ * hash with rapidhash V3's public secrets, whose seed-independent multicollisions let chosen keys
+ * pile into one chain; a file created since hashes them with secrets derived from its seed. The
+ * layout did not change, and a header is written as version 3 only when it has the flag, so a file
+ * created before keeps version 2 (and opens with an older BucketDB), while a file with the new hash
+ * is refused by an older one as "written by a newer BucketDB" instead of being read with the
+ * wrong hash.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
-    /** The format version this code writes: 2 added the value heap and the {@code flags} field. */
-    public static final int FORMAT_VERSION = 2;
+    /**
+     * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
+     * {@link #KEYED_HASH} flag. A header without that flag is still written as version 2 ({@link Header#encode}).
+     */
+    public static final int FORMAT_VERSION = 3;
+    /** The format version of a header without {@link #KEYED_HASH}: the layout of {@link #FORMAT_VERSION}. */
+    public static final int UNKEYED_FORMAT_VERSION = 2;
     /** The oldest format version {@link Header#decode} reads. */
     public static final int MIN_FORMAT_VERSION = 1;
     /** Where version 1 kept its checksum (after 32 free lists). */
@@ -117,7 +130,8 @@ public final class HeaderLayout {
     /** Byte 48 of a slot, 4 bytes: {@code growFlags}, {@link #GROWING} and {@link #SAME_SIZE} bits. */
     public static final int GROW_FLAGS_OFFSET = 48;
     /**
-     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1).
+     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1) and
+     * the {@link #KEYED_HASH} bit (version 3 only).
      */
     public static final int FLAGS_OFFSET = 52;
     /** Byte 56 of a slot, 8 bytes: {@code count}, the number of entries in the table. */
@@ -208,6 +222,13 @@ public final class HeaderLayout {
     public static final int VAR_KEYS = 1;
     /** {@code flags} bit: values are variable-length ({@link VarSlotLayout} slots). */
     public static final int VAR_VALUES = 2;
+    /**
+     * {@code flags} bit, the hash kind: set, keys hash with rapidhash V3 in its protected mode with secrets derived
+     * from {@code hashSeed} ({@code io.bucketdb.hash.KeyHash}); clear, with rapidhash V3 and its public secrets (every
+     * file created before format version 3). {@link TableFile#create} sets it; nothing ever clears it, because the
+     * hash decides where every entry lives.
+     */
+    public static final int KEYED_HASH = 4;
 
     static {
         if (SIZE > SLOT_SIZE) {

@@ -67,7 +67,8 @@ public final class TableFile implements AutoCloseable {
 
     /**
      * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES},
-     * and a variable-length side's width is its {@link VarSlotLayout} slot width. The caller builds the first bucket
+     * and a variable-length side's width is its {@link VarSlotLayout} slot width. The header also gets
+     * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed. The caller builds the first bucket
      * array and then writes the first checkpoint.
      *
      * @param io the durable I/O that creates and writes the file
@@ -103,7 +104,8 @@ public final class TableFile implements AutoCloseable {
         h.pieceShift = pieceShift;
         h.alignShift = alignShift;
         h.hashSeed = hashSeed;
-        h.flags = flags;
+        // Every new table hashes its keys with secrets derived from its seed (issue 15: hash flooding).
+        h.flags = flags | HeaderLayout.KEYED_HASH;
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {

@@ -91,7 +91,7 @@ class HeaderTest {
         assertFalse(d.varKeys() || d.varValues());
         assertEquals(0, d.heapLargeBlocks);
         // The next write-back is version 2.
-        assertEquals(HeaderLayout.FORMAT_VERSION, d.encode().order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertEquals(HeaderLayout.UNKEYED_FORMAT_VERSION, d.encode().order(ByteOrder.LITTLE_ENDIAN).getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
         // A flipped bit in a version-1 header is caught by the version-1 checksum.
         v1.put(HeaderLayout.COUNT_OFFSET, (byte) (v1.get(HeaderLayout.COUNT_OFFSET) ^ 1));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v1, SIZE));
@@ -139,7 +139,7 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 4, HeaderLayout.FLAGS_OFFSET, "flags");
+        assertRejected(h -> h.flags = 8, HeaderLayout.FLAGS_OFFSET, "flags");
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
@@ -165,5 +165,36 @@ class HeaderTest {
         assertEquals(field, e.offset(), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage() + " should mention " + expected);
         assertTrue(e.getMessage().startsWith(FILE.toString()), "names the file: " + e.getMessage());
+    }
+
+    @Test
+    void aKeyedHashHeaderShouldBeWrittenAsVersion3AndAnUnkeyedOneAsVersion2() throws Exception {
+        Header unkeyed = valid();
+        ByteBuffer old = unkeyed.encode();
+        assertEquals(HeaderLayout.UNKEYED_FORMAT_VERSION, old.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertFalse(Header.decode(FILE, 0, old, SIZE).keyedHash());
+
+        Header keyed = valid();
+        keyed.flags = HeaderLayout.KEYED_HASH;
+        ByteBuffer buf = keyed.encode();
+        assertEquals(3, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertTrue(d.keyedHash());
+        assertEquals(HeaderLayout.KEYED_HASH, d.flags);
+        assertEquals(keyed.hashSeed, d.hashSeed);
+        assertTrue(d.copy().keyedHash());
+    }
+
+    /** The hash-kind bit means nothing to version 2: a version-2 slot that has it is damaged, not a keyed file. */
+    @Test
+    void aVersion2HeaderWithTheKeyedHashBitShouldBeRejected() {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH;
+        ByteBuffer buf = h.encode();
+        buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 2);
+        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, HeaderLayout.SLOT_B, buf, SIZE));
+        assertEquals(HeaderLayout.SLOT_B + HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0x3"), e.getMessage());
     }
 }

@@ -171,7 +171,9 @@ final class DumpCommand implements Callable<Integer> {
         }
         Text.Columns t = new Text.Columns();
         t.row("key", f.text(k));
-        t.row("hash", String.format("0x%016x (rapidhash with this index's seed)", loc.hash()));
+        t.row("hash", String.format("0x%016x (%s)", loc.hash(), h.keyedHash()
+                ? "rapidhash, secrets derived from this index's seed"
+                : "rapidhash with public secrets and this index's seed: a file created before format version 3"));
         t.row("bucket", loc.bucket() + " of " + Text.count(1L << h.b) + " (the low " + h.b + " bits of the hash) @ offset " + loc.bucketOffset());
         t.row("tophash", String.format("0x%02x (the top 8 bits of the hash%s)", loc.tophash(),
                 (loc.hash() >>> 56) < 5 ? ", bumped above the slot states" : ""));

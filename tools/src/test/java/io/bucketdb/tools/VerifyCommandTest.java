@@ -1,7 +1,6 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.hash.RapidHash;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
 import io.bucketdb.recovery.JournalRecordLayout;
@@ -54,7 +53,8 @@ class VerifyCommandTest {
             Location loc = in.locate(Format.LONG.parse(1234L, 8, "key"));
             koff = loc.foundBucketOffset() + in.layout().keyOffset(loc.slot());
             bucket = loc.bucket();
-            for (int bit = 40; (RapidHash.hashLong(flipped, Cli.SEED) & 4095) == bucket; bit++) {
+            // The file's own hash (its kind and seed), as verify rehashes with it.
+            for (int bit = 40; (in.hash(Format.LONG.parse(flipped, 8, "key")) & 4095) == bucket; bit++) {
                 flipped = 1234 ^ (1L << bit);
             }
         }
