@@ -493,17 +493,26 @@ public final class IndexInspector implements AutoCloseable {
     private void forEachLiveChain(ChainVisitor visitor) throws IOException {
         long buckets = 1L << h.b;
         long[] cur = pieces();
-        for (long j = 0; j < buckets; j++) {
-            if (h.growing()) {
-                long i = j & oldMask();
-                if (!oldEvacuated(i)) {
-                    if (i == j) {
-                        visitor.visit(bucketOffset(oldPieces(), i), i);
+        try {
+            for (long j = 0; j < buckets; j++) {
+                if (h.growing()) {
+                    long i = j & oldMask();
+                    if (!oldEvacuated(i)) {
+                        if (i == j) {
+                            visitor.visit(bucketOffset(oldPieces(), i), i);
+                        }
+                        continue;
                     }
-                    continue;
                 }
+                visitor.visit(bucketOffset(cur, j), j);
             }
-            visitor.visit(bucketOffset(cur, j), j);
+        } catch (java.io.UncheckedIOException e) {
+            // The checked view reports a damaged page unchecked (its reads sit on paths that cannot throw);
+            // callers of this walk declare the damage itself.
+            if (e.getCause() instanceof CorruptIndexException damage) {
+                throw damage;
+            }
+            throw e;
         }
     }
 
