@@ -293,7 +293,7 @@ public final class CrashSimulator implements DurableIO {
         }
     }
 
-    /** Each directory it makes is durable only once its parent is synced, as {@code mkdir} is. */
+    // Each directory it makes is durable only once its parent is synced, as mkdir's entry is.
     @Override
     public void createDirectories(Path dir) throws IOException {
         Path name = normalize(dir);
@@ -319,7 +319,7 @@ public final class CrashSimulator implements DurableIO {
         }
     }
 
-    /** Renames a file or a directory; a directory takes its files along, now and in every crash image. */
+    // A file or a directory; a directory takes its files along, now and in every crash image.
     @Override
     public void rename(Path source, Path target) throws IOException {
         Path from = normalize(source);
@@ -353,7 +353,7 @@ public final class CrashSimulator implements DurableIO {
         }
     }
 
-    /** A failed sync leaves the operations it covers doubtful: see the class comment. */
+    // A failed sync leaves the operations it covers doubtful: see the class comment.
     @Override
     public void syncDirectory(Path dir) throws IOException {
         Path name = normalize(dir);
