@@ -36,7 +36,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
@@ -204,7 +206,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     ? "; a compaction was interrupted: open it for writing, or run 'bucketdb compact " + dir + "', to finish it" : ""));
         }
         if (!exists) {
-            io.createDirectories(dir);
+            createDirectoriesDurably(io, dir);
         }
         DirectoryLock lock = options.readOnly() ? null : held != null ? held.borrowed() : DirectoryLock.acquire(dir);
         TableFile file = null;
@@ -290,6 +292,22 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                                              Options options, long lastLsn) throws IOException {
         checkpointer.checkpoint(file, lastLsn, false);
         return JournalWriter.openFresh(io, dir, options.journal(), lastLsn);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents, each made durable by a sync of its parent: a new directory's
+     * entry is durable only then, and without it a power loss could take the whole new index away after its
+     * first acknowledged writes.
+     */
+    private static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing.addFirst(p);
+        }
+        io.createDirectories(dir);
+        for (Path created : missing) {
+            io.syncDirectory(created.getParent());
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -66,7 +67,7 @@ public final class StagedIndex implements AutoCloseable {
     private static final String STAGING_SUFFIX = ".bucketdb-new";
     private static final String RETIRED_SUFFIX = ".bucketdb-old";
 
-    private final DurableIO io = FileDurableIO.INSTANCE;
+    private final DurableIO io;
     private final Path source;
     private final Path target;
     private final Path staging;
@@ -74,7 +75,8 @@ public final class StagedIndex implements AutoCloseable {
     private DirectoryLock stagingLock;
     private boolean committed;
 
-    private StagedIndex(Path source, Path target) {
+    private StagedIndex(Path source, Path target, DurableIO io) {
+        this.io = io;
         this.source = source;
         this.target = target;
         this.staging = staging(target);
@@ -122,7 +124,23 @@ public final class StagedIndex implements AutoCloseable {
      * @return the build, holding the locks of source and staging directory
      */
     public static StagedIndex begin(Path source, Path target) throws IOException {
-        StagedIndex s = new StagedIndex(source, target);
+        return begin(source, target, FileDurableIO.INSTANCE);
+    }
+
+    /**
+     * {@link #begin(Path, Path)} with every directory creation, rename, delete and sync of the build and
+     * the swap made through {@code io} (a crash simulator in tests); open the source and create the new
+     * index with options that use the same {@code io}.
+     *
+     * @throws IOException as {@link #begin(Path, Path)}
+     *
+     * @param source the index the build reads, or null
+     * @param target where the built index goes
+     * @param io     the durable I/O every change on disk goes through
+     * @return the build, holding the locks of source and staging directory
+     */
+    public static StagedIndex begin(Path source, Path target, DurableIO io) throws IOException {
+        StagedIndex s = new StagedIndex(source, target, Objects.requireNonNull(io));
         try {
             s.start();
         } catch (IOException | RuntimeException e) {

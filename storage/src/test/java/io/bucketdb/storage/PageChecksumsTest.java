@@ -126,6 +126,7 @@ class PageChecksumsTest {
         CrashSimulator sim = new CrashSimulator();
         Path index = dir.resolve("idx");
         sim.createDirectories(index);
+        sim.syncDirectory(dir); // a new directory is durable only once its parent is synced
         sample().writeFor(9, TEN_PAGES_END, sim, index);
         assertTrue(sim.operationCount() > 0, "the simulator saw the writes");
         Path image = dir.resolve("image");

@@ -6,7 +6,10 @@ package io.bucketdb.storage.sim;
  * instead of a seeded random one.
  */
 public enum CrashMode {
-    /** Every operation not yet durable reached the disk whole: the image is the files as they are now. */
+    /**
+     * Every operation not yet durable reached the disk whole: the image is the files as they are now, except
+     * for the changes a failed force lost, which no image holds.
+     */
     KEEP_ALL,
     /** No operation that was not yet durable reached the disk: the image holds only forced and synced state. */
     DROP_ALL

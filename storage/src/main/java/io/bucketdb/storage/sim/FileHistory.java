@@ -7,7 +7,8 @@ import java.util.List;
  * One simulated file (an inode: it keeps its history across renames): the durable image, which a power loss
  * cannot take away, and the operations since the last successful force, which a power loss may keep, drop
  * or tear. A force moves all of them into the durable image, as {@code fsync} does for the whole inode
- * whichever descriptor it is called on. Guarded by the simulator's lock.
+ * whichever descriptor it is called on. A failed force drops them for good ({@link #forceFailed}), as Linux
+ * does. Guarded by the simulator's lock.
  */
 final class FileHistory {
 
@@ -16,13 +17,22 @@ final class FileHistory {
 
     private final PageImage durable;
     private final List<Unforced> unforced = new ArrayList<>();
+    /** The size of the real file now, which the space limit counts; a failed force does not change it. */
+    private long size;
 
     FileHistory(PageImage durable) {
         this.durable = durable;
+        this.size = durable.size();
+    }
+
+    /** The size of the real file now (not of any crash image). */
+    long size() {
+        return size;
     }
 
     void recordWrite(long position, byte[] bytes) {
         unforced.add(new Write(position, bytes));
+        size = Math.max(size, position + bytes.length);
     }
 
     /** A punched hole: zeros over {@code [position, position + length)}, the size kept; written in sector-sized pieces. */
@@ -36,10 +46,22 @@ final class FileHistory {
 
     void recordAllocate(long newSize) {
         unforced.add(new Allocate(newSize));
+        size = Math.max(size, newSize);
     }
 
     void recordTruncate(long newSize) {
         unforced.add(new Truncate(newSize));
+        size = newSize;
+    }
+
+    /**
+     * What a failed {@code fsync} leaves on Linux: the kernel reports the write-back error once and marks the
+     * pages clean, so the unforced changes are gone from every later crash image, and a later successful force
+     * does not write them. The real file (the page cache) keeps them, so reads in the same boot still see them.
+     * The model takes the worst case for code that trusts those bytes: none of them reached the disk.
+     */
+    void forceFailed() {
+        unforced.clear();
     }
 
     /** Makes every recorded operation durable. */

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * under the simulator's lock, so the recorded order is the order the real file saw.
  *
  * <p>{@link #force()} records durability without calling {@code fsync}: the simulator, not the disk, decides
- * what survives, and tests stay fast. A read-only handle changes nothing, so its change calls go straight
+ * what survives, and tests stay fast. Injected faults act here with their partial effects ({@link Fault}). A read-only handle changes nothing, so its change calls go straight
  * to the real file, which rejects them, and are not counted as operations.
  */
 final class SimulatedFile implements DurableFile {
@@ -50,6 +50,10 @@ final class SimulatedFile implements DurableFile {
         real.read(position, dst);
     }
 
+    /**
+     * Under {@link Fault#ENOSPC} or the space limit, writes a prefix of whole sectors, records it, and throws;
+     * under {@link Fault#EIO} writes nothing.
+     */
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
         if (readOnly) {
@@ -58,14 +62,35 @@ final class SimulatedFile implements DurableFile {
         }
         synchronized (simulator.lock) {
             checkOpen();
-            simulator.begin(Operation.Kind.WRITE, path());
-            byte[] bytes = new byte[src.remaining()];
+            CrashSimulator.Started op = simulator.begin(Operation.Kind.WRITE, path());
+            if (op.fault() == Fault.EIO) {
+                throw CrashSimulator.failure(op, Fault.EIO, "");
+            }
+            int length = src.remaining();
+            long end = position + length;
+            long doneEnd = simulator.fit(history, position, end);
+            if (op.fault() == Fault.ENOSPC) {
+                doneEnd = Math.min(doneEnd, simulator.cut(position, end));
+            }
+            int done = (int) (doneEnd - position);
+            byte[] bytes = new byte[done];
             src.get(src.position(), bytes);
-            real.write(position, src);
-            history.recordWrite(position, bytes);
+            if (done > 0) {
+                real.write(position, ByteBuffer.wrap(bytes));
+                history.recordWrite(position, bytes);
+            }
+            src.position(src.position() + done);
+            if (done < length || op.fault() != null) {
+                throw CrashSimulator.failure(op, Fault.ENOSPC, ": wrote " + done + " of " + length + " bytes at "
+                        + position);
+            }
         }
     }
 
+    /**
+     * A failed force throws and loses the unforced changes from every later crash image ({@link
+     * FileHistory#forceFailed}); the real file keeps them.
+     */
     @Override
     public void force() throws IOException {
         if (readOnly) {
@@ -74,11 +99,19 @@ final class SimulatedFile implements DurableFile {
         }
         synchronized (simulator.lock) {
             checkOpen();
-            simulator.begin(Operation.Kind.FORCE, path());
+            CrashSimulator.Started op = simulator.begin(Operation.Kind.FORCE, path());
+            if (op.fault() != null) {
+                history.forceFailed();
+                throw CrashSimulator.failure(op, op.fault(), ": the unforced changes are lost");
+            }
             history.force();
         }
     }
 
+    /**
+     * Under {@link Fault#ENOSPC} or the space limit, grows the file part of the way (to a sector boundary,
+     * possibly not at all), records that, and throws; under {@link Fault#EIO} does nothing.
+     */
     @Override
     public void allocate(long newSize) throws IOException {
         if (readOnly) {
@@ -91,9 +124,22 @@ final class SimulatedFile implements DurableFile {
                 simulator.checkAlive();
                 return; // allocates nothing, as on a real disk: no operation, nothing for a full disk to refuse
             }
-            simulator.begin(Operation.Kind.ALLOCATE, path());
-            real.allocate(newSize);
-            history.recordAllocate(newSize);
+            CrashSimulator.Started op = simulator.begin(Operation.Kind.ALLOCATE, path());
+            long size = history.size();
+            if (op.fault() == Fault.EIO || (op.fault() == Fault.ENOSPC && newSize <= size)) {
+                throw CrashSimulator.failure(op, op.fault(), "");
+            }
+            long done = simulator.fit(history, size, newSize);
+            if (op.fault() == Fault.ENOSPC) {
+                done = Math.min(done, simulator.cut(size, newSize));
+            }
+            if (done > size || newSize <= size) {
+                real.allocate(done);
+                history.recordAllocate(done);
+            }
+            if (done < newSize) {
+                throw CrashSimulator.failure(op, Fault.ENOSPC, ": allocated " + done + " of " + newSize + " bytes");
+            }
         }
     }
 
@@ -108,7 +154,10 @@ final class SimulatedFile implements DurableFile {
         }
         synchronized (simulator.lock) {
             checkOpen();
-            simulator.begin(Operation.Kind.WRITE, path());
+            CrashSimulator.Started op = simulator.begin(Operation.Kind.WRITE, path());
+            if (op.fault() != null) {
+                throw CrashSimulator.failure(op, op.fault(), "");
+            }
             if (!real.punchHole(position, length)) {
                 return false;
             }
@@ -125,7 +174,10 @@ final class SimulatedFile implements DurableFile {
         }
         synchronized (simulator.lock) {
             checkOpen();
-            simulator.begin(Operation.Kind.TRUNCATE, path());
+            CrashSimulator.Started op = simulator.begin(Operation.Kind.TRUNCATE, path());
+            if (op.fault() != null) {
+                throw CrashSimulator.failure(op, op.fault(), "");
+            }
             real.truncate(newSize);
             history.recordTruncate(newSize);
         }
