@@ -24,9 +24,9 @@ import java.util.stream.Stream;
  * 127.0.0.1 only, with its logs in a directory it deletes when closed. Ports are free ones the OS picked
  * (bound to port 0 and released just before the broker binds them: the controller's port must be known before
  * it starts, because the quorum voters name it). Every replication factor is 1 and the group coordinator
- * starts rebalances at once, so Kafka Streams runs against it in seconds.
+ * starts rebalances at once, so Kafka Streams runs against it in seconds. Public for bench (the test jar).
  */
-final class SingleNodeKafka implements AutoCloseable {
+public final class SingleNodeKafka implements AutoCloseable {
     private final Path dir;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -37,7 +37,8 @@ final class SingleNodeKafka implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
     }
 
-    static SingleNodeKafka start() throws Exception {
+    /** {@return a started node; close it to stop it and delete its logs} */
+    public static SingleNodeKafka start() throws Exception {
         Path dir = Files.createTempDirectory("bucketdb-kafka");
         try {
             int brokerPort = freePort();
@@ -90,7 +91,8 @@ final class SingleNodeKafka implements AutoCloseable {
         }
     }
 
-    String bootstrapServers() {
+    /** {@return host:port of the broker listener} */
+    public String bootstrapServers() {
         return bootstrapServers;
     }
 
@@ -104,7 +106,7 @@ final class SingleNodeKafka implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
