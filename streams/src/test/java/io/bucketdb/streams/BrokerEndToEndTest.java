@@ -55,6 +55,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class BrokerEndToEndTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static SingleNodeKafka kafka;
+    /** One admin client for the polls of committed offsets (a client per poll costs a connection each time). */
+    private static Admin admin;
 
     @TempDir
     Path tmp;
@@ -62,10 +64,14 @@ class BrokerEndToEndTest {
     @BeforeAll
     static void startKafka() throws Exception {
         kafka = SingleNodeKafka.start();
+        admin = Admin.create(clientConfig());
     }
 
     @AfterAll
     static void stopKafka() throws Exception {
+        if (admin != null) {
+            admin.close();
+        }
         if (kafka != null) {
             kafka.close();
         }
@@ -78,9 +84,7 @@ class BrokerEndToEndTest {
     }
 
     private static void createTopic(String name, int partitions) throws Exception {
-        try (Admin admin = Admin.create(clientConfig())) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }
 
     /** Produces {@code n} records with keys {@code k0..k<keys-1>} chosen by {@code rnd} and adds them to {@code counts}. */
@@ -250,12 +254,12 @@ class BrokerEndToEndTest {
     }
 
     private static long committed(String group, String topic) {
-        try (Admin admin = Admin.create(clientConfig())) {
+        try {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             OffsetAndMetadata o = offsets.get(new TopicPartition(topic, 0));
             return o == null ? -1 : o.offset();
-        } catch (Exception e) {
+        } catch (Exception notYet) {
             return -1;
         }
     }
