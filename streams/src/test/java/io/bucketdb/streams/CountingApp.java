@@ -44,8 +44,9 @@ final class CountingApp {
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
-        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1_000);
+        // A killed instance leaves the group when its session times out: 4 s, so the restarted one joins soon.
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 4_000);
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 500);
         return p;
     }
 

@@ -62,6 +62,7 @@ public final class SingleNodeKafka implements AutoCloseable {
             p.put("share.coordinator.state.topic.replication.factor", "1");
             p.put("share.coordinator.state.topic.min.isr", "1");
             p.put("group.initial.rebalance.delay.ms", "0");
+            p.put("group.min.session.timeout.ms", "1000"); // lets a test instance find a killed one gone in seconds
             p.put("num.partitions", "1");
             p.put("log.segment.bytes", String.valueOf(16 << 20));
             KafkaConfig config = KafkaConfig.fromProps(p, false);
