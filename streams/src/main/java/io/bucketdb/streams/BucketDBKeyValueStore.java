@@ -88,8 +88,14 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         boolean consistency = StreamsConfig.InternalConfig.getBoolean(context.appConfigs(),
                 StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, false);
         open = true;
-        // Kafka calls the commit callback after flush() when it checkpoints, before it writes its checkpoint file.
-        context.register(root, new ChangelogRestorer(this, consistency), this::writePosition);
+        try {
+            // Kafka calls the commit callback after flush() when it checkpoints, before it writes its checkpoint file.
+            context.register(root, new ChangelogRestorer(this, consistency), this::writePosition);
+        } catch (RuntimeException e) {
+            open = false;
+            closeQuietly(e); // a store Kafka refused must not keep its index locked
+            throw e;
+        }
     }
 
     @Override
