@@ -225,7 +225,7 @@ class BrokerEndToEndTest {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             Thread.ofPlatform().daemon().start(() -> out.lines().forEach(line -> { })); // keep its pipe drained
-            await("the child to commit every record and checkpoint the changelog offset",
+            await("the child to commit every record and checkpoint the changelog offset (seed " + seed + ")",
                     () -> committed(app, input) == 12_000 && checkpointedOffset(checkpointFile) > 0);
             produce(input, 1 + rnd.nextInt(3000), 800, rnd, expected);
             Thread.sleep(rnd.nextInt(400)); // kill while those are being processed, or just after
@@ -235,14 +235,14 @@ class BrokerEndToEndTest {
         }
         assertFalse(child.isAlive());
         long checkpointed = checkpointedOffset(checkpointFile);
-        assertTrue(checkpointed > 0, "the killed instance had checkpointed its changelog offset");
+        assertTrue(checkpointed > 0, "the killed instance had checkpointed its changelog offset (seed " + seed + ")");
 
         Restores restores = new Restores();
         long total = expected.values().stream().mapToLong(Long::longValue).sum();
         try (KafkaStreams streams = start(app, input, stateDir, restores)) {
-            await("every record processed", () -> committed(app, input) == total);
+            await("every record processed (seed " + seed + ")", () -> committed(app, input) == total);
             Map<String, Long> changelog = changelog(app + "-" + CountingApp.STORE + "-changelog");
-            await("the store to match its changelog", () -> countsAre(streams, changelog));
+            await("the store to match its changelog (seed " + seed + ")", () -> countsAre(streams, changelog));
             Map<String, Long> counts = counts(streams);
             for (Map.Entry<String, Long> e : expected.entrySet()) {
                 assertTrue(counts.get(e.getKey()) >= e.getValue(), "at least once: " + e + " counted " + counts.get(e.getKey())
