@@ -492,8 +492,8 @@ public final class IndexInspector implements AutoCloseable {
      */
     private void forEachLiveChain(ChainVisitor visitor) throws IOException {
         long buckets = 1L << h.b;
-        long[] cur = pieces();
         try {
+            long[] cur = pieces();
             for (long j = 0; j < buckets; j++) {
                 if (h.growing()) {
                     long i = j & oldMask();

@@ -189,7 +189,7 @@ class CrashChainTest {
      * Up to {@code count} blocking operations, stopping at the crash (the exception propagates): 60% puts, 15%
      * deletes, 25% batches of 1 to 12 puts and deletes (a key may repeat inside one).
      */
-    private static void writes(BucketDB db, ChainOracle oracle, SplittableRandom rnd, int count) {
+    static void writes(BucketDB db, ChainOracle oracle, SplittableRandom rnd, int count) {
         int keyRange = 200 + rnd.nextInt(1_800);
         for (int op = 0; op < count; op++) {
             int dice = rnd.nextInt(100);

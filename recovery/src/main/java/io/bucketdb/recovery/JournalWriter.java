@@ -178,10 +178,14 @@ public final class JournalWriter implements Closeable {
                         + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
             }
             removeUnborn(scanner, unborn, walk.lastLsn() + 1);
-            if (tail.tornEnd() > walk.end()) {
-                ZeroFill.range(file, walk.end(), tail.tornEnd());
-                file.force();
-            }
+            ZeroFill.range(file, walk.end(), tail.tornEnd());
+            // The header is written again before anything is appended behind it: the one read may exist only in
+            // the page cache (its force failed in an earlier life of this boot, and Linux then marks the page
+            // clean without writing it), and forced records behind a header lost to a power loss would read as
+            // damage. Rewriting dirties the page, so this force really writes it. Same bytes, same blocks: it
+            // needs no free space.
+            file.write(0, lastHeader.encode());
+            file.force();
             current(last.sequence(), lastHeader.salt(), walk.lastLsn(), walk.end(),
                     Math.max(options.segmentSize(), file.size()));
         } else {
