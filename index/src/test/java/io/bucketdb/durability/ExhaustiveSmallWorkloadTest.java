@@ -105,7 +105,9 @@ class ExhaustiveSmallWorkloadTest {
         try {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                Path mine = tmp.resolve("worker-" + t);
+                // Made here, so that every run of a worker creates one directory level (BucketDB.open syncs the
+                // parent of each level it creates): the operation counts of the runs must match.
+                Path mine = java.nio.file.Files.createDirectories(tmp.resolve("worker-" + t));
                 done.add(pool.submit(() -> {
                     for (String w; (w = queue.poll()) != null; ) {
                         runWorkload(w, mine, states, points, maxCount, failures);
