@@ -69,18 +69,7 @@ final class CompactCommand implements Callable<Integer> {
             }
             target = to;
         }
-        Compaction.Result r;
-        try {
-            r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).run();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            if (diskFull(e)) {
-                throw new CliException(Exit.IO, "compact needs free space on the disk of " + target.toAbsolutePath().getParent()
-                        + " to build the compacted copy (about the size of the entries, before the old index is removed),"
-                        + " and the disk is full (" + rootMessage(e) + "): free some space and run it again; " + dir
-                        + " is unchanged and opens as before");
-            }
-            throw e;
-        }
+        Compaction.Result r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).run();
         Text.Columns t = new Text.Columns();
         t.row("entries", Text.count(r.entries()) + ", checked key by key in " + secs(r.checkNanos()));
         t.row("buckets", "B " + r.oldB() + " -> " + r.newB() + " (" + Text.count(1L << r.oldB()) + " -> " + Text.count(1L << r.newB())
@@ -93,24 +82,6 @@ final class CompactCommand implements Callable<Integer> {
         t.lines("  ").forEach(out::println);
         out.flush();
         return Exit.OK;
-    }
-
-    /** Whether {@code e} or a cause is the file system's "no space left" (ENOSPC), as the JDK reports it on Linux. */
-    static boolean diskFull(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 
     private static String change(long before, long after) {

@@ -9,6 +9,9 @@ import io.bucketdb.inspect.IndexFiles;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalOptions;
 
+import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.FileDurableIO;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,19 +37,63 @@ final class Compaction {
     private final Path target;
     private final PrintWriter err;
     private final boolean progress;
+    private final DurableIO io;
 
     /**
      * @param target where the compacted index goes: {@code dir} itself to replace it, else a new directory
      * @param progress whether to draw progress bars on {@code err}
      */
     Compaction(Path dir, Path target, PrintWriter err, boolean progress) {
+        this(dir, target, err, progress, FileDurableIO.INSTANCE);
+    }
+
+    /** With every durable change made through {@code io} (a crash simulator in tests). */
+    Compaction(Path dir, Path target, PrintWriter err, boolean progress, DurableIO io) {
         this.dir = dir;
         this.target = target;
         this.err = err;
         this.progress = progress;
+        this.io = io;
     }
 
+    /**
+     * Builds the copy, checks it and swaps it in.
+     *
+     * @throws CliException if the disk is full (ENOSPC): the copy needs space, and the source is unchanged
+     */
     Result run() throws IOException {
+        try {
+            return compact();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (diskFull(e)) {
+                throw new CliException(Exit.IO, "compact needs free space on the disk of "
+                        + target.toAbsolutePath().getParent() + " to build the compacted copy (about the size of the"
+                        + " entries, before the old index is removed), and the disk is full (" + rootMessage(e)
+                        + "): free some space and run it again; " + dir + " is unchanged and opens as before");
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@code e} or a cause is the file system's "no space left" (ENOSPC), in the JDK's or libc's words. */
+    static boolean diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left on device")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    private Result compact() throws IOException {
         IndexFiles before = IndexFiles.of(dir);
         int alignShift;
         try (IndexInspector in = IndexInspector.open(dir)) {
@@ -56,9 +103,9 @@ final class Compaction {
         int oldB;
         int newB;
         long checkNanos;
-        try (StagedIndex staged = StagedIndex.begin(dir, target)) {
+        try (StagedIndex staged = StagedIndex.begin(dir, target, io)) {
             // Nothing is written to the source; ASYNC only keeps its open (and recovery's checkpoint) cheap.
-            Options base = Options.defaults().withDurability(Durability.ASYNC);
+            Options base = Options.defaults().withDurability(Durability.ASYNC).withDurableIO(io);
             try (BucketDB src = staged.openSource(base)) {
                 entries = src.size();
                 oldB = src.growth().b();
