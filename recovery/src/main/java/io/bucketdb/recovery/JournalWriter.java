@@ -219,6 +219,19 @@ public final class JournalWriter implements Closeable {
         List<SegmentFiles.Entry> old = SegmentFiles.segments(directory);
         JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
         try {
+            // A file without a valid header (a creation a crash interrupted) goes first, durably: readers accept
+            // one such file only as the last, and the new segment must not become a second one behind it. It holds
+            // nothing the checkpoint needs. Files with a header stay until the new segment is durable.
+            boolean removed = false;
+            for (SegmentFiles.Entry entry : old) {
+                if (SegmentHeader.read(io, entry.path(), entry.sequence()) == null) {
+                    io.delete(entry.path());
+                    removed = true;
+                }
+            }
+            if (removed) {
+                io.syncDirectory(directory);
+            }
             writer.startFresh(old.isEmpty() ? 1 : old.getLast().sequence() + 1, checkpointLsn);
             for (SegmentFiles.Entry entry : old) {
                 io.delete(entry.path());
