@@ -222,17 +222,23 @@ public final class JournalWriter implements Closeable {
             // A file without a valid header (a creation a crash interrupted) goes first, durably: readers accept
             // one such file only as the last, and the new segment must not become a second one behind it. It holds
             // nothing the checkpoint needs. Files with a header stay until the new segment is durable.
+            // The new segment continues the last one with a header, so a crash that leaves it header-less finds
+            // it right behind that one, where readers accept an interrupted creation (the names of the files
+            // removed here are free again once the directory sync returns).
             boolean removed = false;
+            long lastWithHeader = 0;
             for (SegmentFiles.Entry entry : old) {
                 if (SegmentHeader.read(io, entry.path(), entry.sequence()) == null) {
                     io.delete(entry.path());
                     removed = true;
+                } else {
+                    lastWithHeader = entry.sequence();
                 }
             }
             if (removed) {
                 io.syncDirectory(directory);
             }
-            writer.startFresh(old.isEmpty() ? 1 : old.getLast().sequence() + 1, checkpointLsn);
+            writer.startFresh(lastWithHeader + 1, checkpointLsn);
             for (SegmentFiles.Entry entry : old) {
                 io.delete(entry.path());
             }
