@@ -225,24 +225,22 @@ public final class JournalWriter implements Closeable {
             // The new segment continues the last one with a header, so a crash that leaves it header-less finds
             // it right behind that one, where readers accept an interrupted creation (the names of the files
             // removed here are free again once the directory sync returns).
-            boolean removed = false;
-            long lastWithHeader = 0;
+            List<SegmentFiles.Entry> withHeader = new ArrayList<>();
             for (SegmentFiles.Entry entry : old) {
-                if (SegmentHeader.read(io, entry.path(), entry.sequence()) == null) {
-                    io.delete(entry.path());
-                    removed = true;
+                if (SegmentHeader.read(io, entry.path(), entry.sequence()) != null) {
+                    withHeader.add(entry);
                 } else {
-                    lastWithHeader = entry.sequence();
+                    io.delete(entry.path());
                 }
             }
-            if (removed) {
+            if (withHeader.size() < old.size()) {
                 io.syncDirectory(directory);
             }
-            writer.startFresh(lastWithHeader + 1, checkpointLsn);
-            for (SegmentFiles.Entry entry : old) {
+            writer.startFresh(withHeader.isEmpty() ? 1 : withHeader.getLast().sequence() + 1, checkpointLsn);
+            for (SegmentFiles.Entry entry : withHeader) {
                 io.delete(entry.path());
             }
-            if (!old.isEmpty()) {
+            if (!withHeader.isEmpty()) {
                 io.syncDirectory(directory);
             }
         } catch (IOException | RuntimeException e) {
