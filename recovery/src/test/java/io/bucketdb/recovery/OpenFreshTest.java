@@ -1,0 +1,59 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.Journals.SMALL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.bucketdb.recovery.JournalRecord.Put;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link JournalWriter#openFresh}, which starts the journal over after a recovery's checkpoint: the new segment
+ * follows the last segment with a header, header-less leftovers of interrupted creations go first, and every
+ * old segment goes once the new one is durable. The crash chains found both ways it went wrong: a new segment
+ * behind a leftover (two header-less files, or a gap in the sequence), and the deletion of the new segment
+ * when it had taken a leftover's name.
+ */
+class OpenFreshTest {
+    @TempDir
+    Path dir;
+
+    private final TestFileIO io = new TestFileIO();
+
+    @Test
+    void theNewSegmentReplacesTheOldOnesAfterTheCheckpoint() throws Exception {
+        long last = writeRecords(3);
+        try (JournalWriter fresh = JournalWriter.openFresh(io, dir, SMALL, last)) {
+            fresh.append(new Put(new byte[]{1}, new byte[]{2}));
+            fresh.sync();
+        }
+        assertEquals(List.of(SegmentFiles.segmentPath(dir, 2)), Journals.segments(dir));
+        assertEquals(1, Journals.replay(io, dir, SMALL, last, DamagePolicy.FAIL).report().recordsRead());
+    }
+
+    @Test
+    void aLeftoverOfAnInterruptedCreationIsRemovedAndItsNameTaken() throws Exception {
+        long last = writeRecords(3);
+        Files.write(SegmentFiles.segmentPath(dir, 2), new byte[JournalSegmentLayout.HEADER_LENGTH]); // no header
+        try (JournalWriter fresh = JournalWriter.openFresh(io, dir, SMALL, last)) {
+            fresh.append(new Put(new byte[]{1}, new byte[]{2}));
+            fresh.sync();
+        }
+        assertEquals(List.of(SegmentFiles.segmentPath(dir, 2)), Journals.segments(dir), "the new segment, not deleted");
+        assertEquals(1, Journals.replay(io, dir, SMALL, last, DamagePolicy.FAIL).report().recordsRead());
+    }
+
+    /** Appends {@code count} records to a new journal and closes it; returns the last LSN. */
+    private long writeRecords(int count) throws Exception {
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            for (int i = 0; i < count; i++) {
+                writer.append(new Put(new byte[]{(byte) i}, new byte[]{(byte) i}));
+            }
+            writer.sync();
+            return writer.lastLsn();
+        }
+    }
+}
