@@ -219,12 +219,11 @@ public final class JournalWriter implements Closeable {
         List<SegmentFiles.Entry> old = SegmentFiles.segments(directory);
         JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
         try {
-            // A file without a valid header (a creation a crash interrupted) goes first, durably: readers accept
-            // one such file only as the last, and the new segment must not become a second one behind it. It holds
-            // nothing the checkpoint needs. Files with a header stay until the new segment is durable.
-            // The new segment continues the last one with a header, so a crash that leaves it header-less finds
-            // it right behind that one, where readers accept an interrupted creation (the names of the files
-            // removed here are free again once the directory sync returns).
+            // Files without a valid header (creations a crash interrupted; they hold nothing the checkpoint
+            // needs) go first, durably. The new segment then continues the last one with a header, so a crash
+            // that leaves it header-less leaves it right behind that one, the one place readers accept an
+            // interrupted creation (a removed file's name is free again once the directory sync returns). Files
+            // with a header stay until the new segment is durable: until then they are the journal.
             List<SegmentFiles.Entry> withHeader = new ArrayList<>();
             for (SegmentFiles.Entry entry : old) {
                 if (SegmentHeader.read(io, entry.path(), entry.sequence()) != null) {
