@@ -14,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,26 +31,27 @@ class CrashSimulatorTest {
     Path tmp;
 
     private Path live;
-    private int images;
+    private SimFixture fixture;
 
     @BeforeEach
     void createLiveDirectory() throws IOException {
         live = Files.createDirectory(tmp.resolve("live"));
+        fixture = new SimFixture(tmp, live);
     }
 
     @Test
     void shouldKeepForcedDataInEveryCrashImage() throws IOException {
         CrashSimulator sim = new CrashSimulator();
-        byte[] forced = random(new Random(1), 10_000);
+        byte[] forced = SimFixture.random(new Random(1), 10_000);
         try (DurableFile f = createDurably(sim, "f")) {
             f.write(0, ByteBuffer.wrap(forced));
             f.force();
-            f.write(10_000, ByteBuffer.wrap(random(new Random(2), 5_000)));
-            f.write(2_000, ByteBuffer.wrap(random(new Random(3), 100)));
+            f.write(10_000, ByteBuffer.wrap(SimFixture.random(new Random(2), 5_000)));
+            f.write(2_000, ByteBuffer.wrap(SimFixture.random(new Random(3), 100)));
             f.allocate(1 << 16);
         }
         for (long seed = 0; seed < 50; seed++) {
-            byte[] after = Files.readAllBytes(imageOf(sim, seed).resolve("f"));
+            byte[] after = Files.readAllBytes(fixture.imageOf(sim, seed).resolve("f"));
             byte[] forcedOutsideTheOverwrite = forced.clone();
             System.arraycopy(after, 2_000, forcedOutsideTheOverwrite, 2_000, 100);
             assertTrue(after.length >= forced.length, "seed " + seed + ": file shorter than its forced size");
@@ -63,27 +63,27 @@ class CrashSimulatorTest {
     void shouldDropEveryUnforcedChangeInDropAllMode() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) {
-            f.write(0, utf8("durable"));
+            f.write(0, SimFixture.utf8("durable"));
             f.force();
-            f.write(0, utf8("DURABLE, not!"));
+            f.write(0, SimFixture.utf8("DURABLE, not!"));
             f.allocate(8192);
             f.truncate(100);
         }
-        assertEquals("durable", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertEquals("durable", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
     }
 
     @Test
     void shouldKeepEveryUnforcedChangeInKeepAllMode() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) {
-            f.write(0, utf8("durable"));
+            f.write(0, SimFixture.utf8("durable"));
             f.force();
             f.allocate(8192);
-            f.write(0, utf8("DURABLE, not!"));
-            f.write(9000, utf8("tail"));
+            f.write(0, SimFixture.utf8("DURABLE, not!"));
+            f.write(9000, SimFixture.utf8("tail"));
             f.truncate(9002);
         }
-        Path image = imageOf(sim, CrashMode.KEEP_ALL);
+        Path image = fixture.imageOf(sim, CrashMode.KEEP_ALL);
         assertArrayEquals(Files.readAllBytes(live.resolve("f")), Files.readAllBytes(image.resolve("f")));
         assertEquals(9002, Files.size(image.resolve("f")));
     }
@@ -93,11 +93,11 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile a = createDurably(sim, "f"); DurableFile b = sim.open(live.resolve("f"),
                 DurableIO.Mode.OPEN_EXISTING)) {
-            a.write(0, utf8("aa"));
-            b.write(2, utf8("bb"));
+            a.write(0, SimFixture.utf8("aa"));
+            b.write(2, SimFixture.utf8("bb"));
             a.force();
         }
-        assertEquals("aabb", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertEquals("aabb", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
     }
 
     /**
@@ -126,7 +126,7 @@ class CrashSimulatorTest {
         Path dir = Files.createDirectory(tmp.resolve("torn-" + seed));
         CrashSimulator sim = new CrashSimulator();
         int durableSize = 4096 + rnd.nextInt(60_000);
-        byte[] durable = random(rnd, durableSize);
+        byte[] durable = SimFixture.random(rnd, durableSize);
         int slots = 1 + rnd.nextInt(6);
         int slotSize = durableSize / slots;
         long[][] writes = new long[slots + 1][];
@@ -142,7 +142,7 @@ class CrashSimulatorTest {
                 writes[s] = new long[] {from, length};
             }
             int extension = 1 + rnd.nextInt(3000);
-            f.write(durableSize, ByteBuffer.wrap(filled(extension, (byte) 0x5A)));
+            f.write(durableSize, ByteBuffer.wrap(SimFixture.filled(extension, (byte) 0x5A)));
             writes[slots] = new long[] {durableSize, extension};
         }
         Path target = tmp.resolve("torn-image-" + seed);
@@ -198,7 +198,7 @@ class CrashSimulatorTest {
         Random rnd = new Random(7);
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW)) {
             for (int i = 0; i < 30; i++) {
-                f.write(rnd.nextInt(50_000), ByteBuffer.wrap(random(rnd, 1 + rnd.nextInt(3000))));
+                f.write(rnd.nextInt(50_000), ByteBuffer.wrap(SimFixture.random(rnd, 1 + rnd.nextInt(3000))));
                 if (i % 10 == 9) {
                     f.force();
                 }
@@ -207,8 +207,8 @@ class CrashSimulatorTest {
         }
         Set<String> distinct = new HashSet<>();
         for (long seed = 0; seed < 10; seed++) {
-            Path first = imageOf(sim, seed);
-            Path second = imageOf(sim, seed);
+            Path first = fixture.imageOf(sim, seed);
+            Path second = fixture.imageOf(sim, seed);
             assertEquals(contents(first), contents(second), "seed " + seed);
             distinct.add(contents(first));
         }
@@ -239,7 +239,7 @@ class CrashSimulatorTest {
     private static long runWorkload(CrashSimulator sim, Path dir) throws IOException {
         sim.createDirectories(dir);
         try (DurableFile f = sim.open(dir.resolve("tmp"), DurableIO.Mode.CREATE_NEW)) {
-            f.write(0, utf8("payload"));
+            f.write(0, SimFixture.utf8("payload"));
             f.force();
         }
         sim.syncDirectory(dir);
@@ -252,9 +252,9 @@ class CrashSimulatorTest {
     void shouldStopEveryCallAfterTheCrashButStillClose() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW);
-        f.write(0, utf8("before"));
+        f.write(0, SimFixture.utf8("before"));
         sim.crashAfter(sim.operationCount());
-        assertThrows(SimulatedCrashException.class, () -> f.write(0, utf8("after!")));
+        assertThrows(SimulatedCrashException.class, () -> f.write(0, SimFixture.utf8("after!")));
         assertThrows(SimulatedCrashException.class, () -> f.read(0, ByteBuffer.allocate(6)));
         assertThrows(SimulatedCrashException.class, f::size);
         assertThrows(SimulatedCrashException.class, () -> sim.open(live.resolve("f"), DurableIO.Mode.READ_ONLY));
@@ -268,16 +268,16 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         sim.failOperation(3, false);
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW)) { // 1
-            f.write(0, utf8("one")); // 2
-            IOException e = assertThrows(IOException.class, () -> f.write(3, utf8("two"))); // 3
+            f.write(0, SimFixture.utf8("one")); // 2
+            IOException e = assertThrows(IOException.class, () -> f.write(3, SimFixture.utf8("two"))); // 3
             assertFalse(e instanceof SimulatedCrashException);
             assertTrue(e.getMessage().contains("injected"), e.getMessage());
-            f.write(3, utf8("333")); // 4
+            f.write(3, SimFixture.utf8("333")); // 4
             assertEquals("one333", Files.readString(live.resolve("f")));
         }
         assertEquals(4, sim.operationCount(), "a failed operation still counts");
         assertFalse(sim.crashed());
-        assertEquals("one333", Files.readString(imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
+        assertEquals("one333", Files.readString(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
     }
 
     @Test
@@ -285,13 +285,13 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) { // 1, 2
             sim.failOperation(3, true);
-            assertThrows(IOException.class, () -> f.write(0, utf8("x"))); // 3
-            assertThrows(IOException.class, () -> f.write(0, utf8("y")));
+            assertThrows(IOException.class, () -> f.write(0, SimFixture.utf8("x"))); // 3
+            assertThrows(IOException.class, () -> f.write(0, SimFixture.utf8("y")));
             assertThrows(IOException.class, f::force);
             assertThrows(IOException.class, () -> f.allocate(4096));
             sim.rename(live.resolve("f"), live.resolve("g"));
             sim.clearFailures();
-            f.write(0, utf8("z"));
+            f.write(0, SimFixture.utf8("z"));
         }
         assertEquals("z", Files.readString(live.resolve("g")));
     }
@@ -301,10 +301,10 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         sim.failWhen(op -> op.kind() == Operation.Kind.FORCE);
         try (DurableFile f = createDurably(sim, "f")) {
-            f.write(0, utf8("unacknowledged"));
+            f.write(0, SimFixture.utf8("unacknowledged"));
             assertThrows(IOException.class, f::force);
         }
-        assertEquals("", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertEquals("", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
         assertEquals("unacknowledged", Files.readString(live.resolve("f")), "the write itself was performed");
     }
 
@@ -312,25 +312,25 @@ class CrashSimulatorTest {
     void shouldMakeARenameDurableOnlyAfterTheDirectoryIsSynced() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "tmp")) {
-            f.write(0, utf8("content"));
+            f.write(0, SimFixture.utf8("content"));
             f.force();
         }
         sim.rename(live.resolve("tmp"), live.resolve("final"));
 
-        Path dropped = imageOf(sim, CrashMode.DROP_ALL);
+        Path dropped = fixture.imageOf(sim, CrashMode.DROP_ALL);
         assertEquals("content", Files.readString(dropped.resolve("tmp")));
         assertFalse(Files.exists(dropped.resolve("final")));
-        Path kept = imageOf(sim, CrashMode.KEEP_ALL);
+        Path kept = fixture.imageOf(sim, CrashMode.KEEP_ALL);
         assertFalse(Files.exists(kept.resolve("tmp")));
         assertEquals("content", Files.readString(kept.resolve("final")));
         for (long seed = 0; seed < 20; seed++) {
-            Path image = imageOf(sim, seed);
+            Path image = fixture.imageOf(sim, seed);
             assertTrue(Files.exists(image.resolve("tmp")) != Files.exists(image.resolve("final")),
                     "seed " + seed + ": a rename is atomic");
         }
 
         sim.syncDirectory(live);
-        Path synced = imageOf(sim, CrashMode.DROP_ALL);
+        Path synced = fixture.imageOf(sim, CrashMode.DROP_ALL);
         assertFalse(Files.exists(synced.resolve("tmp")));
         assertEquals("content", Files.readString(synced.resolve("final")));
     }
@@ -340,58 +340,58 @@ class CrashSimulatorTest {
         Files.writeString(live.resolve("current"), "old");
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "next")) {
-            f.write(0, utf8("new"));
+            f.write(0, SimFixture.utf8("new"));
             f.force();
         }
         sim.rename(live.resolve("next"), live.resolve("current"));
-        assertEquals("old", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("current")));
-        assertEquals("new", Files.readString(imageOf(sim, CrashMode.KEEP_ALL).resolve("current")));
+        assertEquals("old", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("current")));
+        assertEquals("new", Files.readString(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("current")));
         sim.syncDirectory(live);
-        assertEquals("new", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("current")));
+        assertEquals("new", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("current")));
     }
 
     @Test
     void shouldLoseAFileCreatedWithoutADirectorySync() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW)) {
-            f.write(0, utf8("data"));
+            f.write(0, SimFixture.utf8("data"));
             f.force();
         }
-        assertFalse(Files.exists(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
-        assertEquals("data", Files.readString(imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
+        assertFalse(Files.exists(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertEquals("data", Files.readString(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
     }
 
     @Test
     void shouldBringBackADeleteThatWasNotSynced() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) {
-            f.write(0, utf8("data"));
+            f.write(0, SimFixture.utf8("data"));
             f.force();
         }
         sim.delete(live.resolve("f"));
         assertFalse(Files.exists(live.resolve("f")));
-        assertEquals("data", Files.readString(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
-        assertFalse(Files.exists(imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
+        assertEquals("data", Files.readString(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertFalse(Files.exists(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
         sim.syncDirectory(live);
-        assertFalse(Files.exists(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertFalse(Files.exists(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
     }
 
     @Test
     void shouldNeverReplayALaterOperationOnANameWithoutTheEarlierOnes() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "current")) {
-            f.write(0, utf8("A"));
+            f.write(0, SimFixture.utf8("A"));
             f.force();
         }
         // Move the old file aside, then create a new one under its name; neither is synced.
         sim.rename(live.resolve("current"), live.resolve("backup"));
         try (DurableFile f = sim.open(live.resolve("current"), DurableIO.Mode.CREATE_NEW)) {
-            f.write(0, utf8("B"));
+            f.write(0, SimFixture.utf8("B"));
             f.force();
         }
         Set<String> outcomes = new HashSet<>();
         for (long seed = 0; seed < 40; seed++) {
-            Path image = imageOf(sim, seed);
+            Path image = fixture.imageOf(sim, seed);
             String outcome = read(image.resolve("current")) + "/" + read(image.resolve("backup"));
             outcomes.add(outcome);
             assertTrue(Set.of("A/absent", "absent/A", "B/A").contains(outcome),
@@ -412,9 +412,9 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = sim.open(live.resolve("seen"), DurableIO.Mode.OPEN_EXISTING)) {
             assertEquals(0, sim.operationCount(), "opening an existing file is no operation");
-            f.write(0, utf8("ORIGINAL"));
+            f.write(0, SimFixture.utf8("ORIGINAL"));
         }
-        Path image = imageOf(sim, CrashMode.DROP_ALL);
+        Path image = fixture.imageOf(sim, CrashMode.DROP_ALL);
         assertEquals("original", Files.readString(image.resolve("seen")));
         assertEquals("untouched", Files.readString(image.resolve("sub/unseen")));
     }
@@ -424,7 +424,7 @@ class CrashSimulatorTest {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW); Arena arena = Arena.ofConfined()) {
             f.allocate(4096);
-            f.write(10, utf8("x"));
+            f.write(10, SimFixture.utf8("x"));
             assertEquals('x', f.map(FileChannel.MapMode.READ_ONLY, 0, 4096, arena).get(ValueLayout.JAVA_BYTE, 10));
             assertThrows(IllegalArgumentException.class, () -> f.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena));
         }
@@ -435,7 +435,7 @@ class CrashSimulatorTest {
         Files.writeString(live.resolve("f"), "data");
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.READ_ONLY)) {
-            assertThrows(IOException.class, () -> f.write(0, utf8("evil")));
+            assertThrows(IOException.class, () -> f.write(0, SimFixture.utf8("evil")));
             assertThrows(IOException.class, f::force);
             assertThrows(IOException.class, () -> f.truncate(0));
         }
@@ -450,7 +450,7 @@ class CrashSimulatorTest {
         f.close();
         long before = sim.operationCount();
         assertThrows(ClosedChannelException.class, f::force);
-        assertThrows(ClosedChannelException.class, () -> f.write(0, utf8("x")));
+        assertThrows(ClosedChannelException.class, () -> f.write(0, SimFixture.utf8("x")));
         assertEquals(before, sim.operationCount());
     }
 
@@ -470,17 +470,7 @@ class CrashSimulatorTest {
         return f;
     }
 
-    private Path imageOf(CrashSimulator sim, CrashMode mode) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, mode);
-        return target;
-    }
 
-    private Path imageOf(CrashSimulator sim, long seed) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, seed);
-        return target;
-    }
 
     private static String contents(Path dir) throws IOException {
         StringBuilder all = new StringBuilder();
@@ -492,15 +482,7 @@ class CrashSimulatorTest {
         return all.toString();
     }
 
-    private static ByteBuffer utf8(String s) {
-        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
-    }
 
-    private static byte[] random(Random rnd, int length) {
-        byte[] bytes = new byte[length];
-        rnd.nextBytes(bytes);
-        return bytes;
-    }
 
     private static byte[] inverted(byte[] source, int from, int length) {
         byte[] bytes = new byte[length];
@@ -510,9 +492,4 @@ class CrashSimulatorTest {
         return bytes;
     }
 
-    private static byte[] filled(int length, byte value) {
-        byte[] bytes = new byte[length];
-        Arrays.fill(bytes, value);
-        return bytes;
-    }
 }

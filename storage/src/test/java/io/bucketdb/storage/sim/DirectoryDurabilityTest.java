@@ -29,11 +29,12 @@ class DirectoryDurabilityTest {
     Path tmp;
 
     private Path live;
-    private int images;
+    private SimFixture fixture;
 
     @BeforeEach
     void createLiveDirectory() throws IOException {
         live = Files.createDirectory(tmp.resolve("live"));
+        fixture = new SimFixture(tmp, live);
     }
 
     @Test
@@ -43,13 +44,13 @@ class DirectoryDurabilityTest {
         sim.createDirectories(b);
         assertEquals(1, sim.operationCount(), "one operation however many levels it creates");
         writeDurably(sim, b.resolve("f"), "data"); // file forced, b synced
-        assertEquals("", tree(imageOf(sim, CrashMode.DROP_ALL)), "a was never made durable in live");
-        assertEquals("a a/b a/b/f=data", tree(imageOf(sim, CrashMode.KEEP_ALL)));
+        assertEquals("", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)), "a was never made durable in live");
+        assertEquals("a a/b a/b/f=data", tree(fixture.imageOf(sim, CrashMode.KEEP_ALL)));
 
         sim.syncDirectory(live);
-        assertEquals("a", tree(imageOf(sim, CrashMode.DROP_ALL)), "b's entry lives in a, which was not synced");
+        assertEquals("a", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)), "b's entry lives in a, which was not synced");
         sim.syncDirectory(live.resolve("a"));
-        assertEquals("a a/b a/b/f=data", tree(imageOf(sim, CrashMode.DROP_ALL)));
+        assertEquals("a a/b a/b/f=data", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)));
     }
 
     @Test
@@ -60,7 +61,7 @@ class DirectoryDurabilityTest {
         Files.writeString(live.resolve("d/LOCK"), "made outside the simulator");
         Set<String> outcomes = new HashSet<>();
         for (long seed = 0; seed < 30; seed++) {
-            String tree = tree(imageOf(sim, seed));
+            String tree = tree(fixture.imageOf(sim, seed));
             assertTrue(Set.of("", "d d/LOCK=made outside the simulator d/f=data").contains(tree), "seed " + seed + ": " + tree);
             outcomes.add(tree);
         }
@@ -73,17 +74,17 @@ class DirectoryDurabilityTest {
         Files.writeString(live.resolve("d/f"), "old"); // existed before the simulator: durable
         CrashSimulator sim = new CrashSimulator();
         sim.rename(live.resolve("d"), live.resolve("e"));
-        assertEquals("d d/f=old", tree(imageOf(sim, CrashMode.DROP_ALL)));
-        assertEquals("e e/f=old", tree(imageOf(sim, CrashMode.KEEP_ALL)));
+        assertEquals("d d/f=old", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)));
+        assertEquals("e e/f=old", tree(fixture.imageOf(sim, CrashMode.KEEP_ALL)));
         Set<String> outcomes = new HashSet<>();
         for (long seed = 0; seed < 20; seed++) {
-            String tree = tree(imageOf(sim, seed));
+            String tree = tree(fixture.imageOf(sim, seed));
             assertTrue(Set.of("d d/f=old", "e e/f=old").contains(tree), "seed " + seed + ": a rename is atomic: " + tree);
             outcomes.add(tree);
         }
         assertEquals(2, outcomes.size(), "lost and kept both occur");
         sim.syncDirectory(live);
-        assertEquals("e e/f=old", tree(imageOf(sim, CrashMode.DROP_ALL)));
+        assertEquals("e e/f=old", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)));
     }
 
     @Test
@@ -96,7 +97,7 @@ class DirectoryDurabilityTest {
         writeDurably(sim, live.resolve("e/g"), "second"); // syncs e: the same directory inode as d
         Set<String> outcomes = new TreeSet<>();
         for (long seed = 0; seed < 30; seed++) {
-            String tree = tree(imageOf(sim, seed));
+            String tree = tree(fixture.imageOf(sim, seed));
             assertTrue(Set.of("d d/f=first d/g=second", "e e/f=first e/g=second").contains(tree),
                     "seed " + seed + ": the new file is in the renamed directory, whatever its name: " + tree);
             outcomes.add(tree);
@@ -120,7 +121,7 @@ class DirectoryDurabilityTest {
         sim.rename(live.resolve("NEW"), live.resolve("DIR"));
         Set<String> outcomes = new TreeSet<>();
         for (long seed = 0; seed < 60; seed++) {
-            String tree = tree(imageOf(sim, seed));
+            String tree = tree(fixture.imageOf(sim, seed));
             assertTrue(Set.of("DIR DIR/table=old index NEW NEW/table=new index",
                             "NEW NEW/table=new index OLD OLD/table=old index",
                             "DIR DIR/table=new index OLD OLD/table=old index").contains(tree), "seed " + seed + ": " + tree);
@@ -128,7 +129,7 @@ class DirectoryDurabilityTest {
         }
         assertEquals(3, outcomes.size(), outcomes.toString());
         sim.syncDirectory(live);
-        assertEquals("DIR DIR/table=new index OLD OLD/table=old index", tree(imageOf(sim, CrashMode.DROP_ALL)));
+        assertEquals("DIR DIR/table=new index OLD OLD/table=old index", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)));
     }
 
     @Test
@@ -140,10 +141,10 @@ class DirectoryDurabilityTest {
         sim.delete(live.resolve("d/f"));
         sim.delete(live.resolve("d"));
         assertFalse(Files.exists(live.resolve("d")));
-        assertEquals("d d/f=data", tree(imageOf(sim, CrashMode.DROP_ALL)));
-        assertEquals("", tree(imageOf(sim, CrashMode.KEEP_ALL)));
+        assertEquals("d d/f=data", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)));
+        assertEquals("", tree(fixture.imageOf(sim, CrashMode.KEEP_ALL)));
         sim.syncDirectory(live);
-        assertEquals("", tree(imageOf(sim, CrashMode.DROP_ALL)), "the directory went, and its files with it");
+        assertEquals("", tree(fixture.imageOf(sim, CrashMode.DROP_ALL)), "the directory went, and its files with it");
     }
 
     private static void writeDurably(CrashSimulator sim, Path file, String content) throws IOException {
@@ -154,17 +155,7 @@ class DirectoryDurabilityTest {
         sim.syncDirectory(file.getParent());
     }
 
-    private Path imageOf(CrashSimulator sim, CrashMode mode) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, mode);
-        return target;
-    }
 
-    private Path imageOf(CrashSimulator sim, long seed) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, seed);
-        return target;
-    }
 
     /** Every path under {@code root} in order, files with their content: {@code "d d/f=data"}. */
     private static String tree(Path root) throws IOException {

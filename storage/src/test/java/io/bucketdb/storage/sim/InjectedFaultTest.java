@@ -33,26 +33,27 @@ class InjectedFaultTest {
     Path tmp;
 
     private Path live;
-    private int images;
+    private SimFixture fixture;
 
     @BeforeEach
     void createLiveDirectory() throws IOException {
         live = Files.createDirectory(tmp.resolve("live"));
+        fixture = new SimFixture(tmp, live);
     }
 
     @Test
     void shouldLoseTheWritesOfAFailedForceEvenAfterALaterSuccessfulForce() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) {
-            f.write(0, utf8("durable."));
+            f.write(0, SimFixture.utf8("durable."));
             f.force();
-            f.write(0, utf8("LOST!!!!"));
+            f.write(0, SimFixture.utf8("LOST!!!!"));
             f.allocate(8192);
             sim.failOperation(sim.operationCount() + 1, false);
             IOException e = assertThrows(IOException.class, f::force);
             assertTrue(e.getMessage().startsWith("Input/output error"), e.getMessage());
             assertTrue(e.getMessage().contains("injected failure"), e.getMessage());
-            f.write(8, utf8("+later"));
+            f.write(8, SimFixture.utf8("+later"));
             f.force();
         }
         for (Path image : allImages(sim)) {
@@ -67,7 +68,7 @@ class InjectedFaultTest {
         try (DurableFile f = createDurably(sim, "f"); Arena arena = Arena.ofConfined()) {
             f.allocate(4096);
             f.force();
-            f.write(0, utf8("unforced"));
+            f.write(0, SimFixture.utf8("unforced"));
             sim.failWhen(op -> op.kind() == Operation.Kind.FORCE);
             assertThrows(IOException.class, f::force);
             assertEquals("unforced", read(f, 8), "a read through the same handle sees the page cache");
@@ -91,16 +92,16 @@ class InjectedFaultTest {
     void shouldPerformNothingOnEio() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = createDurably(sim, "f")) { // 1, 2
-            f.write(0, utf8("0123456789")); // 3
+            f.write(0, SimFixture.utf8("0123456789")); // 3
             sim.failOperation(4, false, Fault.EIO);
-            IOException e = assertThrows(IOException.class, () -> f.write(0, utf8("xxxxxxxxxxxx"))); // 4
+            IOException e = assertThrows(IOException.class, () -> f.write(0, SimFixture.utf8("xxxxxxxxxxxx"))); // 4
             assertTrue(e.getMessage().startsWith("Input/output error"), e.getMessage());
             sim.failOperation(5, false, Fault.EIO);
             assertThrows(IOException.class, () -> f.allocate(1 << 20)); // 5
             assertEquals(10, f.size());
             assertEquals("0123456789", Files.readString(live.resolve("f")));
         }
-        assertEquals("0123456789", Files.readString(imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
+        assertEquals("0123456789", Files.readString(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("f")));
     }
 
     /**
@@ -127,9 +128,9 @@ class InjectedFaultTest {
         Random rnd = new Random(seed);
         Path dir = Files.createDirectory(tmp.resolve("short-" + seed));
         CrashSimulator sim = new CrashSimulator(seed);
-        byte[] durable = random(rnd, 2000 + rnd.nextInt(6000));
+        byte[] durable = SimFixture.random(rnd, 2000 + rnd.nextInt(6000));
         int position = rnd.nextInt(durable.length);
-        byte[] update = random(rnd, 1 + rnd.nextInt(5000));
+        byte[] update = SimFixture.random(rnd, 1 + rnd.nextInt(5000));
         try (DurableFile f = sim.open(dir.resolve("f"), DurableIO.Mode.CREATE_NEW)) {
             sim.syncDirectory(dir);
             f.write(0, ByteBuffer.wrap(durable));
@@ -162,7 +163,7 @@ class InjectedFaultTest {
             CrashSimulator sim = new CrashSimulator(seed);
             Path dir = Files.createDirectory(tmp.resolve("alloc-" + seed));
             try (DurableFile f = sim.open(dir.resolve("f"), DurableIO.Mode.CREATE_NEW)) {
-                f.write(0, utf8("head"));
+                f.write(0, SimFixture.utf8("head"));
                 sim.failWhen(op -> op.kind() == Operation.Kind.ALLOCATE, Fault.ENOSPC);
                 IOException e = assertThrows(IOException.class, () -> f.allocate(20_000));
                 assertTrue(e.getMessage().startsWith("No space left on device"), "seed " + seed + ": " + e.getMessage());
@@ -190,16 +191,16 @@ class InjectedFaultTest {
             sim.rename(live.resolve("f"), live.resolve("g")); // directory operations still work
             sim.syncDirectory(live);
         }
-        assertTrue(Files.exists(imageOf(sim, CrashMode.DROP_ALL).resolve("g")));
+        assertTrue(Files.exists(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("g")));
     }
 
     @Test
     void shouldFailWritesPastTheSpaceLimitAfterWritingWhatFitsUntilSpaceIsFreed() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile a = createDurably(sim, "a"); DurableFile b = createDurably(sim, "b")) {
-            a.write(0, ByteBuffer.wrap(filled(6000, (byte) 'a')));
+            a.write(0, ByteBuffer.wrap(SimFixture.filled(6000, (byte) 'a')));
             sim.limitSpace(10_000);
-            ByteBuffer src = ByteBuffer.wrap(filled(6000, (byte) 'b'));
+            ByteBuffer src = ByteBuffer.wrap(SimFixture.filled(6000, (byte) 'b'));
             IOException e = assertThrows(IOException.class, () -> b.write(0, src));
             assertTrue(e.getMessage().startsWith("No space left on device"), e.getMessage());
             assertTrue(e.getMessage().contains("space limit"), e.getMessage());
@@ -207,7 +208,7 @@ class InjectedFaultTest {
             assertEquals(3584, Files.size(live.resolve("b")));
             assertEquals(9584, sim.spaceUsed());
 
-            a.write(0, ByteBuffer.wrap(filled(6000, (byte) 'A'))); // overwriting costs nothing
+            a.write(0, ByteBuffer.wrap(SimFixture.filled(6000, (byte) 'A'))); // overwriting costs nothing
             IOException full = assertThrows(IOException.class, () -> a.allocate(1 << 20));
             assertTrue(full.getMessage().startsWith("No space left on device"), full.getMessage());
             assertEquals(6144, a.size(), "grew to the last sector boundary within the limit");
@@ -216,11 +217,11 @@ class InjectedFaultTest {
             assertEquals(9728, a.size());
 
             sim.unlimitSpace();
-            b.write(0, ByteBuffer.wrap(filled(6000, (byte) 'b')));
+            b.write(0, ByteBuffer.wrap(SimFixture.filled(6000, (byte) 'b')));
             a.force();
             b.force();
         }
-        Path image = imageOf(sim, CrashMode.DROP_ALL);
+        Path image = fixture.imageOf(sim, CrashMode.DROP_ALL);
         assertEquals(9728, Files.size(image.resolve("a")));
         assertEquals(6000, Files.size(image.resolve("b")));
     }
@@ -231,11 +232,11 @@ class InjectedFaultTest {
         try (DurableFile f = createDurably(sim, "f")) {
             f.force();
             sim.limitSpace(2 * SECTOR + 100);
-            assertThrows(IOException.class, () -> f.write(0, ByteBuffer.wrap(filled(4 * SECTOR, (byte) 'x'))));
+            assertThrows(IOException.class, () -> f.write(0, ByteBuffer.wrap(SimFixture.filled(4 * SECTOR, (byte) 'x'))));
         }
         Set<Long> sizes = new HashSet<>();
         for (long seed = 0; seed < 40; seed++) {
-            long size = Files.size(imageOf(sim, seed).resolve("f"));
+            long size = Files.size(fixture.imageOf(sim, seed).resolve("f"));
             assertTrue(size == 0 || size == SECTOR || size == 2 * SECTOR, "seed " + seed + ": " + size);
             sizes.add(size);
         }
@@ -246,25 +247,25 @@ class InjectedFaultTest {
     void shouldLeaveTheOperationsOfAFailedDirectorySyncDoubtfulForGood() throws IOException {
         CrashSimulator sim = new CrashSimulator();
         try (DurableFile f = sim.open(live.resolve("f"), DurableIO.Mode.CREATE_NEW)) {
-            f.write(0, utf8("data"));
+            f.write(0, SimFixture.utf8("data"));
             f.force();
         }
         sim.failWhen(op -> op.kind() == Operation.Kind.SYNC_DIRECTORY);
         assertThrows(IOException.class, () -> sim.syncDirectory(live));
         sim.clearFailures();
         sim.syncDirectory(live); // succeeds, and does not make the creation durable
-        assertFalse(Files.exists(imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
+        assertFalse(Files.exists(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f")));
         sim.rename(live.resolve("f"), live.resolve("g"));
         sim.syncDirectory(live); // durable, but only if the doubtful creation before it happened
         Set<String> outcomes = new HashSet<>();
         for (long seed = 0; seed < 40; seed++) {
-            Path image = imageOf(sim, seed);
+            Path image = fixture.imageOf(sim, seed);
             String outcome = exists(image, "f") + "/" + exists(image, "g");
             assertTrue(Set.of("absent/absent", "absent/g").contains(outcome), "seed " + seed + ": f/g = " + outcome);
             outcomes.add(outcome);
         }
         assertEquals(2, outcomes.size(), "both outcomes occur: " + outcomes);
-        assertEquals("data", Files.readString(imageOf(sim, CrashMode.KEEP_ALL).resolve("g")));
+        assertEquals("data", Files.readString(fixture.imageOf(sim, CrashMode.KEEP_ALL).resolve("g")));
     }
 
     private static String exists(Path dir, String name) {
@@ -279,25 +280,15 @@ class InjectedFaultTest {
 
     private Path[] allImages(CrashSimulator sim) throws IOException {
         Path[] all = new Path[22];
-        all[0] = imageOf(sim, CrashMode.KEEP_ALL);
-        all[1] = imageOf(sim, CrashMode.DROP_ALL);
+        all[0] = fixture.imageOf(sim, CrashMode.KEEP_ALL);
+        all[1] = fixture.imageOf(sim, CrashMode.DROP_ALL);
         for (int seed = 0; seed < 20; seed++) {
-            all[2 + seed] = imageOf(sim, seed);
+            all[2 + seed] = fixture.imageOf(sim, seed);
         }
         return all;
     }
 
-    private Path imageOf(CrashSimulator sim, CrashMode mode) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, mode);
-        return target;
-    }
 
-    private Path imageOf(CrashSimulator sim, long seed) throws IOException {
-        Path target = tmp.resolve("image-" + images++);
-        sim.writeCrashImage(live, target, seed);
-        return target;
-    }
 
     private static String read(DurableFile f, int length) throws IOException {
         ByteBuffer dst = ByteBuffer.allocate(length);
@@ -305,19 +296,6 @@ class InjectedFaultTest {
         return new String(dst.array(), StandardCharsets.UTF_8);
     }
 
-    private static ByteBuffer utf8(String s) {
-        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
-    }
 
-    private static byte[] random(Random rnd, int length) {
-        byte[] bytes = new byte[length];
-        rnd.nextBytes(bytes);
-        return bytes;
-    }
 
-    private static byte[] filled(int length, byte value) {
-        byte[] bytes = new byte[length];
-        Arrays.fill(bytes, value);
-        return bytes;
-    }
 }
