@@ -299,7 +299,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * entry is durable only then, and without it a power loss could take the whole new index away after its
      * first acknowledged writes.
      */
-    private static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
+    static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
         List<Path> missing = new ArrayList<>();
         for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
             missing.addFirst(p);

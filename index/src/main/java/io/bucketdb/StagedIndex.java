@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  *
  * <h2>Replacing an index in place (source = target = DIR)</h2>
  * <pre>
- *   begin   finish a swap a crash interrupted (below); lock DIR and NEW; delete an OLD whose
- *           lock is free (left by a finished swap); empty NEW (left by a crashed build)
+ *   begin   finish a swap a crash interrupted (below); lock DIR; delete an OLD whose lock is
+ *           free (left by a finished swap); create NEW durably (its parent synced) and lock it;
+ *           empty NEW (left by a crashed build)
  *   build   create the index in NEW, load it, close it (checkpointed and forced), check it
  *   commit  1. sync NEW; rename DIR -> OLD; sync the parent   (the lock held on DIR now guards OLD)
  *           2. rename NEW -> DIR; sync the parent
@@ -168,7 +169,8 @@ public final class StagedIndex implements AutoCloseable {
         if (inPlace()) {
             removeRetired();
         }
-        io.createDirectories(staging);
+        // Durable before the commit's first rename: a crash after a synced rename of DIR to OLD must find NEW.
+        BucketDB.createDirectoriesDurably(io, staging);
         String[] holder = new String[1];
         stagingLock = DirectoryLock.tryAcquire(staging, holder);
         if (stagingLock == null) {
