@@ -402,6 +402,15 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return recovery;
     }
 
+    /**
+     * {@return the LSN of the last write this handle shows: for a writable index the last one written to the
+     * journal (every acknowledged write is at or below it), for a read-only view the last one it replayed (the
+     * checkpoint's LSN if it replayed none)}
+     */
+    public long lsn() {
+        return journal != null ? journal.writtenLsn() : recovery.lastLsn();
+    }
+
     /** {@return the durability mode writes are acknowledged in} */
     public Durability durability() {
         return options.durability();
