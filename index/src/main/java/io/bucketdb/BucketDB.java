@@ -18,6 +18,7 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.engine.ReadOnlyView;
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.StatsCollector;
@@ -80,8 +81,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     public static final String TABLE_FILE = "table.bdb";
 
     private final Path dir;
-    private final TableFile file;
-    private final HashTable table;
+    // Replaced by refresh() in a read-only view (taken anew after a checkpoint); never changed for a writer.
+    private volatile TableFile file;
+    private volatile HashTable table;
+    /** Null unless opened read-only. */
+    private final ReadOnlyView view;
     private final DirectoryLock lock;
     private final boolean cleanBeforeOpen;
     private final int keyWidth;
@@ -95,7 +99,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private final JournalWriter journal;
     private final Checkpointer checkpointer;
     private final Options options;
-    private final Recovery recovery;
+    private volatile Recovery recovery;
     private final ScheduledExecutorService timer;
     /** Null for a read-only open; otherwise every write and every writer task goes through it. */
     private final WritePipeline pipeline;
@@ -108,7 +112,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen,
                      JournalWriter journal, Checkpointer checkpointer, Options options, Recovery recovery) {
+        this(dir, file, table, lock, cleanBeforeOpen, journal, checkpointer, options, recovery, null);
+    }
+
+    private BucketDB(Path dir, TableFile file, HashTable table, DirectoryLock lock, boolean cleanBeforeOpen,
+                     JournalWriter journal, Checkpointer checkpointer, Options options, Recovery recovery, ReadOnlyView view) {
         this.dir = dir;
+        this.view = view;
         this.file = file;
         this.table = table;
         this.lock = lock;
@@ -214,12 +224,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         Checkpointer checkpointer = null;
         try {
             if (options.readOnly()) {
-                file = TableFile.open(io, tablePath, true, options.maxChunkShift());
-                checkWidths(dir, file, options);
-                file.verifyPages(VerifiedPages.load(io, dir, file));
-                HashTable table = HashTable.open(file, new GrowthMarkers());
-                Recovery none = new Recovery(false, 0, 0, 0, 0, 0, false, file.header().checkpointLsn, file.header().checkpointLsn, false);
-                return new BucketDB(dir, file, table, null, file.header().cleanClose, null, null, options, none);
+                ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, options.journal(), options.maxChunkShift(),
+                        f -> checkWidths(dir, f, options), () -> DirectoryLock.holder(dir));
+                ReadOnlyView.Image image = view.image();
+                return new BucketDB(dir, image.file(), image.table(), null, image.file().header().cleanClose, null, null,
+                        options, image.recovery(), view);
             }
             GrowthMarkers markers = new GrowthMarkers();
             GrowthEvents growthEvents = new GrowthEvents(markers);
@@ -408,7 +417,33 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * checkpoint's LSN if it replayed none)}
      */
     public long lsn() {
-        return journal != null ? journal.writtenLsn() : recovery.lastLsn();
+        return journal != null ? journal.writtenLsn() : view.lsn();
+    }
+
+    /**
+     * Catches a read-only view up with the writer: applies what the journal gained since the view was opened or last
+     * refreshed, or, if the writer installed a checkpoint meanwhile, takes the view anew from it. Reads on other
+     * threads go on meanwhile; each returns a value as of the previous refresh or later. Afterwards the view holds every
+     * write acknowledged before this call began; {@link #lsn()} and {@link #recovery()} describe it.
+     *
+     * @return the number of journal records (puts, deletes, batch and growth markers) the view moved forward by
+     * @throws IllegalStateException if the index is open for writing (it is always current) or closed
+     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     * @throws IOException if a file cannot be read
+     */
+    public long refresh() throws IOException {
+        checkOpen();
+        if (view == null) {
+            throw new IllegalStateException("refresh() is for read-only views; index " + dir + " is open for writing and always current");
+        }
+        synchronized (view) {
+            long moved = view.refresh();
+            ReadOnlyView.Image image = view.image();
+            file = image.file();
+            table = image.table();
+            recovery = image.recovery();
+            return moved;
+        }
     }
 
     /** {@return the durability mode writes are acknowledged in} */
@@ -1133,7 +1168,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                             }
                         }
                     } finally {
-                        if (clean) {
+                        if (clean && journal != null) {
                             file.closeAndTrim();
                         } else {
                             file.close();
@@ -1168,7 +1203,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     private void checkWritable() {
         checkOpen();
-        if (file.readOnly()) {
+        if (pipeline == null) {
             throw new IllegalStateException("index " + dir + " is open read-only");
         }
         Throwable f = pipeline.failure();

@@ -304,6 +304,33 @@ public final class PageChecksums {
         return sums;
     }
 
+    /**
+     * {@return the checkpoint generation the page checksum file at {@code path} claims in an intact head, or -1 if
+     * the file is missing, shorter than its head or its head is damaged} Reads only the head: a read-only view
+     * compares these claims before and after it copies the table to know no checkpoint began meanwhile (a checkpoint
+     * rewrites its checksum file before it writes any page in place).
+     *
+     * @param io the durable I/O to read through
+     * @param path a page checksum file ({@link #path})
+     * @throws IOException if an existing file cannot be read
+     */
+    public static long claimedGeneration(DurableIO io, Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return -1;
+        }
+        try (DurableFile in = io.open(path, DurableIO.Mode.READ_ONLY)) {
+            if (in.size() < SIZE) {
+                return -1;
+            }
+            ByteBuffer head = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            in.read(0, head);
+            return head.getLong(MAGIC_OFFSET) == MAGIC && head.getInt(CHECKSUM_OFFSET) == headerChecksum(head)
+                    ? head.getLong(GENERATION_OFFSET) : -1;
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return -1; // deleted between the check and the open: as missing
+        }
+    }
+
     static int headerChecksum(ByteBuffer head) {
         CRC32C crc = new CRC32C();
         crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));

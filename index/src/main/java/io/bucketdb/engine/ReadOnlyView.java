@@ -1,0 +1,284 @@
+package io.bucketdb.engine;
+
+import io.bucketdb.Recovery;
+import io.bucketdb.recovery.Checkpointer;
+import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.recovery.JournalReader;
+import io.bucketdb.recovery.ReplayReport;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DurableFile;
+import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.InMemoryFile;
+import io.bucketdb.storage.PageChecksums;
+import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.VerifiedPages;
+import io.bucketdb.table.GrowthMarkers;
+import io.bucketdb.table.HashTable;
+import io.bucketdb.table.JournalReplayer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A read-only view of an index, possibly one a writer in another process is changing: the last checkpoint image
+ * plus the journal after it, replayed into memory, so it holds every write acknowledged before it was taken
+ * (DESIGN.md, section 5). Nothing is written to any file and no lock is taken.
+ *
+ * <h2>Taking a view (one moment of the writer)</h2>
+ * <pre>
+ *   1. read the checkpoint mark M (newest header generation, the checksum files' generations);
+ *      if a writer holds the index and a checkpoint of it is under way, wait and start again
+ *   2. copy the table file into memory                                     (InMemoryFile)
+ *   3. finish a checkpoint a crash cut, in the copy (as recovery would, from the double-write file)
+ *   4. open the copy as a table, checked against its checkpoint's page checksums
+ *   5. replay the journal after the checkpoint LSN into the copy; a torn tail ends it, as in recovery
+ *   6. read the mark again: equal to M, the view stands; else start again
+ * </pre>
+ * A checkpoint changes a checksum file before it writes a page of the table in place, and installs its header
+ * last; journal segments are recycled only after that. So equal marks before step 2 and after step 5 mean no
+ * page changed under the copy and no segment the replay read was recycled: the view is the writer's state at
+ * the last record replayed. A live writer's append may race the replay's last read: the half-written frame
+ * reads as a torn tail and is left for the next refresh; a frame that reads as damage while a writer holds the
+ * index is read again before it is reported. Without a writer, damage is reported as recovery reports it.
+ *
+ * <h2>Refreshing</h2>
+ * If the mark is unchanged, {@link #refresh} replays the journal from where the view stopped into the same
+ * table, while readers go on: the table's own seqlock protocol makes each read see a state before or after each
+ * replayed write, exactly as beside the writer's mutator. If a checkpoint was installed meanwhile, the view is
+ * taken anew (the segments it was reading may be gone) and replaces the old one in one volatile write; readers
+ * still on the old one finish on memory that stays valid until they drop it (InMemoryFile). Every read returns a
+ * value as of the last open or refresh or later, never a state no moment of the writer had.
+ *
+ * <p>Cost: a view holds a copy of the table in memory (the table file's allocated size), taken anew after each
+ * checkpoint the writer installs. Refresh and open are for one thread at a time (refresh is synchronized).
+ */
+public final class ReadOnlyView {
+    /** How long a view waits for a live writer's checkpoint to finish before it gives up. */
+    private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How often a frame that reads as damage beside a live writer is read again before it is reported. */
+    private static final int DAMAGE_REREADS = 5;
+
+    /**
+     * Checks a table file against what the caller asked for (key and value widths); throws to refuse it.
+     */
+    @FunctionalInterface
+    public interface TableCheck {
+        /**
+         * Checks {@code file}.
+         *
+         * @param file the table, as the view is about to use it
+         */
+        void check(TableFile file);
+    }
+
+    /** Names the process holding the index's writer lock, or returns null if none does. */
+    @FunctionalInterface
+    public interface WriterProbe {
+        /**
+         * {@return the writer lock's holder, or null}
+         *
+         * @throws IOException if the lock file cannot be read
+         */
+        String holder() throws IOException;
+    }
+
+    /**
+     * What a view shows: the table in memory and how it got there.
+     *
+     * @param file     the table file's copy, opened
+     * @param table    the table over it
+     * @param recovery what taking the view replayed (the checkpoint it started from, records, torn bytes)
+     */
+    public record Image(TableFile file, HashTable table, Recovery recovery) {
+    }
+
+    private final Path dir;
+    private final Path tablePath;
+    private final DurableIO io;
+    private final JournalOptions journalOptions;
+    private final int maxChunkShift;
+    private final TableCheck check;
+    private final WriterProbe writer;
+    private volatile Image image;
+    private volatile long lsn;
+    // The replay's state, kept between refreshes (guarded by this).
+    private CheckpointMark mark;
+    private ViewIO viewIO;
+    private JournalReplayer replayer;
+    private long readLsn;
+    private long tornBytes;
+
+    private ReadOnlyView(Path dir, Path tablePath, DurableIO io, JournalOptions journalOptions, int maxChunkShift,
+                         TableCheck check, WriterProbe writer) {
+        this.dir = dir;
+        this.tablePath = tablePath;
+        this.io = io;
+        this.journalOptions = journalOptions;
+        this.maxChunkShift = maxChunkShift;
+        this.check = check;
+        this.writer = writer;
+    }
+
+    /**
+     * Takes a view of the index in {@code dir}.
+     *
+     * @param dir            the index directory
+     * @param tablePath      its table file
+     * @param io             the durable I/O its files are read through
+     * @param journalOptions the options its journal was written with
+     * @param maxChunkShift  log2 of the largest chunk the table is mapped in
+     * @param check          checks the table against the caller's options before it is used
+     * @param writer         names the live writer, if any (it decides whether damage may be a racing append)
+     * @return the view
+     * @throws CorruptIndexException if a file is damaged, as an open for writing would find it
+     * @throws IOException if a file cannot be read, or a live writer's checkpoints never left a minute's gap
+     */
+    public static ReadOnlyView open(Path dir, Path tablePath, DurableIO io, JournalOptions journalOptions, int maxChunkShift,
+                                    TableCheck check, WriterProbe writer) throws IOException {
+        ReadOnlyView v = new ReadOnlyView(dir, tablePath, io, journalOptions, maxChunkShift, check, writer);
+        synchronized (v) {
+            v.take();
+        }
+        return v;
+    }
+
+    /** {@return what the view shows now (a volatile read: a refresh may replace it)} */
+    public Image image() {
+        return image;
+    }
+
+    /** {@return the LSN of the last write the view shows} */
+    public long lsn() {
+        return lsn;
+    }
+
+    /**
+     * Catches up with the writer: replays what the journal gained since the view was taken or last refreshed, or
+     * takes the view anew if a checkpoint was installed meanwhile.
+     *
+     * @return the number of journal records by which the view moved forward
+     * @throws CorruptIndexException if the journal is damaged
+     * @throws IOException if a file cannot be read
+     */
+    public synchronized long refresh() throws IOException {
+        long before = lsn;
+        CheckpointMark now = CheckpointMark.read(io, dir, tablePath);
+        if (now.equals(mark)) {
+            try {
+                ReplayReport report = replay(viewIO, image.file(), readLsn);
+                if (CheckpointMark.read(io, dir, tablePath).equals(mark)) {
+                    advance(report);
+                    Recovery r = image.recovery();
+                    image = new Image(image.file(), image.table(), new Recovery(r.checkpointFinished(), r.doubleWritePages(),
+                            replayer.applied(), replayer.markersChecked(), tornBytes, 0, replayer.endedInsideBatch(),
+                            r.checkpointLsn(), lsn, false));
+                    return lsn - before;
+                }
+            } catch (CorruptIndexException e) {
+                if (!writerHolds() && CheckpointMark.read(io, dir, tablePath).equals(mark)) {
+                    throw e;
+                }
+            }
+            // A checkpoint was installed while the replay read (its segments may have been recycled under it), or a
+            // live writer's append read as damage: what the table holds is still a true prefix (each record was read
+            // whole, in LSN order), but take the view anew rather than trust the rest.
+        }
+        take();
+        return Math.max(0, lsn - before);
+    }
+
+    /** Takes the view anew (see the class comment): steps 1 to 6, again until the marks agree. */
+    private void take() throws IOException {
+        long deadline = System.nanoTime() + PATIENCE_NANOS;
+        int damageReads = 0;
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no consistent view of " + dir + " in " + TimeUnit.NANOSECONDS.toSeconds(PATIENCE_NANOS)
+                            + " s: the writer holding it (" + writer.holder() + ") was checkpointing every time it was read");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(50, 1L << Math.min(attempt, 6))));
+            }
+            CheckpointMark before = CheckpointMark.read(io, dir, tablePath);
+            boolean writer = writerHolds();
+            if (writer && before.checkpointUnfinished()) {
+                continue; // the writer is writing pages in place: wait until its header is installed
+            }
+            try {
+                takeAt(before);
+            } catch (CorruptIndexException e) {
+                boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(before);
+                if (!moved && !(writer && ++damageReads <= DAMAGE_REREADS)) {
+                    throw e;
+                }
+                continue;
+            } catch (IOException | RuntimeException e) {
+                if (CheckpointMark.read(io, dir, tablePath).equals(before)) {
+                    throw e;
+                }
+                continue; // the files changed under the copy: whatever failed read a torn moment
+            }
+            if (CheckpointMark.read(io, dir, tablePath).equals(before)) {
+                return;
+            }
+        }
+    }
+
+    private void takeAt(CheckpointMark before) throws IOException {
+        InMemoryFile copy;
+        try (DurableFile real = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
+            copy = InMemoryFile.copyOf(real);
+        }
+        ViewIO vio = new ViewIO(io, tablePath, copy);
+        Checkpointer.Pending pending = Checkpointer.finishPending(vio, dir, tablePath);
+        TableFile file = TableFile.open(vio, tablePath, false, maxChunkShift);
+        try {
+            check.check(file);
+            file.verifyPages(verifiedPages(file, vio));
+            GrowthMarkers markers = new GrowthMarkers();
+            HashTable table = HashTable.open(file, markers);
+            JournalReplayer r = new JournalReplayer(table, markers, dir);
+            long checkpointLsn = file.header().checkpointLsn;
+            this.replayer = r;
+            this.tornBytes = 0;
+            ReplayReport report = replay(vio, file, checkpointLsn);
+            this.readLsn = checkpointLsn;
+            advance(report);
+            this.mark = before;
+            this.viewIO = vio;
+            this.image = new Image(file, table, new Recovery(pending.finished(), pending.pages(), r.applied(), r.markersChecked(),
+                    tornBytes, 0, r.endedInsideBatch(), checkpointLsn, lsn, false));
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** The checkpoint's page checksums check each page on its first read; without a readable file, none are checked. */
+    private VerifiedPages verifiedPages(TableFile file, DurableIO vio) throws IOException {
+        try {
+            // No directory: the copy never changes under the view, so a mismatch is damage, never the writer's page.
+            return VerifiedPages.of(file, PageChecksums.load(io, dir, file.header().generation), null, vio);
+        } catch (CorruptIndexException lost) {
+            return VerifiedPages.NONE;
+        }
+    }
+
+    private ReplayReport replay(ViewIO vio, TableFile file, long afterLsn) throws IOException {
+        return new JournalReader(vio, dir, journalOptions, !file.header().cleanClose).replay(afterLsn, DamagePolicy.FAIL, replayer);
+    }
+
+    /** Moves the view's LSN past what {@code report} read; the records of a batch still open wait for its commit. */
+    private void advance(ReplayReport report) {
+        readLsn = Math.max(readLsn, report.lastLsn());
+        tornBytes = report.tornBytes();
+        lsn = replayer.endedInsideBatch() ? replayer.openBatchLsn() - 1 : readLsn;
+    }
+
+    private boolean writerHolds() throws IOException {
+        return writer.holder() != null;
+    }
+}

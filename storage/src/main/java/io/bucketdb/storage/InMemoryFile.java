@@ -1,0 +1,195 @@
+package io.bucketdb.storage;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A table file's bytes held in memory: a read-only view copies the table file once, at a moment no
+ * checkpoint writes it, and from then on its replay and its growth change only this copy. The writer
+ * may meanwhile write the real file in place; the copy never sees it, so a view never mixes two moments
+ * of the writer (DESIGN.md, section 5).
+ *
+ * <p>The bytes live in disjoint ranges, each backed by its own memory: the copy itself, and one range per
+ * {@link #map mapping} or write beyond what is covered. A mapping hands out the range's memory itself, so
+ * positional reads and writes and every mapping of the same bytes agree (as a private mapping and the
+ * process's own writes would). Mappings never overlap each other: {@link ChunkedMapping} maps disjoint
+ * chunks, each once. Bytes no range covers read as zeros, as a file's allocated but unwritten space does.
+ *
+ * <p>The memory belongs to an automatic arena: it is freed when neither this object nor any segment
+ * handed out is reachable, so readers still holding a replaced view's segments stay safe. {@link #close}
+ * therefore frees nothing. Positional reads and writes, mapping and size changes are for one thread at a
+ * time (the view's builder or refresher); the mapped memory may be read from any thread.
+ */
+public final class InMemoryFile implements DurableFile {
+    private final Path path;
+    private final Arena arena = Arena.ofAuto();
+    /** Disjoint ranges by start offset: each holds its bytes from its key up to its key plus its size. */
+    private final TreeMap<Long, MemorySegment> ranges = new TreeMap<>();
+    private long size;
+
+    private InMemoryFile(Path path) {
+        this.path = path;
+    }
+
+    /**
+     * Copies all of {@code source} into memory.
+     *
+     * @param source the file to copy (read through its own positional reads)
+     * @return the copy, named as the source, of the source's size
+     * @throws IOException if reading the source fails
+     */
+    public static InMemoryFile copyOf(DurableFile source) throws IOException {
+        InMemoryFile copy = new InMemoryFile(source.path());
+        long n = source.size();
+        if (n > 0) {
+            MemorySegment all = copy.arena.allocate(n, ExtentClasses.PAGE_SIZE);
+            long chunk = 1 << 20;
+            for (long at = 0; at < n; at += chunk) {
+                ByteBuffer dst = all.asSlice(at, Math.min(chunk, n - at)).asByteBuffer();
+                source.read(at, dst);
+            }
+            copy.ranges.put(0L, all);
+        }
+        copy.size = n;
+        return copy;
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        if (position < 0 || position + dst.remaining() > size) {
+            throw new EOFException(path + " (in memory): holds " + size + " bytes, needed " + dst.remaining()
+                    + " bytes at offset " + position);
+        }
+        long at = position;
+        while (dst.hasRemaining()) {
+            Map.Entry<Long, MemorySegment> r = ranges.floorEntry(at);
+            long rangeEnd = r == null ? 0 : r.getKey() + r.getValue().byteSize();
+            int n;
+            if (r != null && at < rangeEnd) {
+                n = (int) Math.min(dst.remaining(), rangeEnd - at);
+                MemorySegment.ofBuffer(dst).asSlice(0, n).copyFrom(r.getValue().asSlice(at - r.getKey(), n));
+            } else {
+                Long next = ranges.higherKey(at);
+                n = (int) Math.min(dst.remaining(), (next == null ? Long.MAX_VALUE : next) - at);
+                MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0);
+            }
+            dst.position(dst.position() + n);
+            at += n;
+        }
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        if (position < 0) {
+            throw new IOException(path + " (in memory): write at negative offset " + position);
+        }
+        cover(position, n).copyFrom(MemorySegment.ofBuffer(src));
+        src.position(src.limit());
+        size = Math.max(size, position + n);
+    }
+
+    /** Memory a write may go to for {@code [position, position + length)}: one range, made so if several or none hold it. */
+    private MemorySegment cover(long position, long length) {
+        Map.Entry<Long, MemorySegment> r = ranges.floorEntry(position);
+        if (r != null && position + length <= r.getKey() + r.getValue().byteSize()) {
+            return r.getValue().asSlice(position - r.getKey(), length);
+        }
+        return newRange(position, length);
+    }
+
+    /**
+     * Makes {@code [position, position + length)} one range of its own, holding what the file holds there now;
+     * ranges it overlaps give up the overlapped part (nobody holds their memory for it: mappings never overlap).
+     */
+    private MemorySegment newRange(long position, long length) {
+        MemorySegment fresh = arena.allocate(length, ExtentClasses.PAGE_SIZE);
+        long end = position + length;
+        Long from = ranges.floorKey(position);
+        for (Map.Entry<Long, MemorySegment> e : new TreeMap<>(ranges.subMap(from == null ? position : from, true, end, false)).entrySet()) {
+            long start = e.getKey();
+            MemorySegment seg = e.getValue();
+            long segEnd = start + seg.byteSize();
+            long lo = Math.max(start, position);
+            long hi = Math.min(segEnd, end);
+            if (lo >= hi) {
+                continue;
+            }
+            fresh.asSlice(lo - position, hi - lo).copyFrom(seg.asSlice(lo - start, hi - lo));
+            ranges.remove(start);
+            if (start < position) {
+                ranges.put(start, seg.asSlice(0, position - start));
+            }
+            if (segEnd > end) {
+                ranges.put(end, seg.asSlice(end - start, segEnd - end));
+            }
+        }
+        ranges.put(position, fresh);
+        return fresh;
+    }
+
+    /** Memory is not durable; a view never forces. */
+    @Override
+    public void force() {
+    }
+
+    @Override
+    public void allocate(long newSize) {
+        size = Math.max(size, newSize);
+    }
+
+    /** A view never shrinks its table (only a writer's clean close trims the real file). */
+    @Override
+    public void truncate(long newSize) throws IOException {
+        if (newSize < size) {
+            throw new IOException(path + " (in memory): a read-only view's copy of the table is never truncated");
+        }
+    }
+
+    /**
+     * The memory of {@code [position, position + size)} itself (any mode: nothing reaches a file). The arena
+     * is not used: the memory stays with this file's automatic arena, see the class comment.
+     */
+    @Override
+    public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena unused) throws IOException {
+        if (mode == FileChannel.MapMode.READ_WRITE) {
+            throw new IllegalArgumentException("no shared writable mappings of " + path);
+        }
+        if (position + size > this.size) {
+            throw new IOException(path + " (in memory): mapping [" + position + ", " + (position + size) + ") beyond its "
+                    + this.size + " bytes");
+        }
+        return cover(position, size);
+    }
+
+    /** Frees nothing: the memory goes with the last reference to it (see the class comment). */
+    @Override
+    public void close() {
+    }
+
+    /** {@return the bytes of memory held, for tests and stats} */
+    public long bytesHeld() {
+        long n = 0;
+        for (MemorySegment s : ranges.values()) {
+            n += s.byteSize();
+        }
+        return n;
+    }
+}
