@@ -177,8 +177,12 @@ public final class ReadOnlyView {
                             r.checkpointLsn(), lsn, false));
                     return lsn - before;
                 }
-            } catch (CorruptIndexException e) {
-                if (!writerHolds() && CheckpointMark.read(io, dir, tablePath).equals(mark)) {
+            } catch (IOException | RuntimeException e) {
+                // Damage with no writer to explain it, or a failure while nothing moved: real. Else a segment was
+                // recycled under the replay (a missing file, a frame of another segment's life) or a live append
+                // was read half-written.
+                boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(mark);
+                if (!moved && !(e instanceof CorruptIndexException && writerHolds())) {
                     throw e;
                 }
             }
