@@ -61,7 +61,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>An index is a directory holding the table file {@value #TABLE_FILE} and a lock file. One
- * process at a time may open it for writing; {@link Options#withReadOnly} opens without the lock.
+ * process at a time may open it for writing; {@link Options#withReadOnly} opens a view without the lock that
+ * holds every acknowledged write and catches up on {@link #refresh()}.
  * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;
  * writes are serialized on one writer.
  *

@@ -267,7 +267,9 @@ public final class Options {
     }
 
     /**
-     * Opens read-only: no lock is taken, nothing is written (no recovery either), writes throw.
+     * Opens a read-only view: no lock is taken and no file is written, writes throw. The view is the last checkpoint
+     * plus the journal after it, replayed into a copy of the table in memory, so it holds every write acknowledged
+     * before the open, also beside a live writer or after a crash; {@link BucketDB#refresh()} catches up.
      *
      * @param ro true to open read-only
      * @return a copy of these options with that change
