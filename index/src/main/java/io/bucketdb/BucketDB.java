@@ -383,6 +383,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
+        if (options.hashSeed() != null && options.hashSeed() != h.hashSeed) {
+            // The seed places every key: an index cannot take another one without a rebuild.
+            throw new IllegalArgumentException("index " + dir + " was created with another hash seed than the one the options set; "
+                    + "Options.withHashSeed applies only when an index is created (open without it, or compact into a new index)");
+        }
         // The journal refuses records beyond the limits: a fixed width above them could never be written.
         if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {
             throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + h.valueWidth

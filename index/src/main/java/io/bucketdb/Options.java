@@ -1,6 +1,7 @@
 package io.bucketdb;
 
 import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
@@ -27,6 +28,8 @@ import java.util.Objects;
 public final class Options {
     /** The largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
     public static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
+    /** The largest chunk {@link #withChunking} accepts: 1 TiB. */
+    private static final int MAX_CHUNK_SHIFT = 40;
 
     private int keyWidth = 8;
     private int valueWidth = 8;
@@ -102,6 +105,10 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withKeyWidth(int width) {
+        if (width < 1 || width > BucketLayout.MAX_WIDTH) {
+            throw new IllegalArgumentException("key width must be 1.." + BucketLayout.MAX_WIDTH + " bytes, got " + width
+                    + (width > BucketLayout.MAX_WIDTH ? " (longer keys: withVariableKeys())" : ""));
+        }
         Options o = copy();
         o.keyWidth = width;
         o.keyInline = 0;
@@ -116,6 +123,10 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withValueWidth(int width) {
+        if (width < 0 || width > BucketLayout.MAX_WIDTH) {
+            throw new IllegalArgumentException("value width must be 0.." + BucketLayout.MAX_WIDTH + " bytes, got " + width
+                    + (width > BucketLayout.MAX_WIDTH ? " (longer values: withVariableValues())" : ""));
+        }
         Options o = copy();
         o.valueWidth = width;
         o.valueInline = 0;
@@ -289,6 +300,14 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withChunking(int alignShift, int maxChunkShift) {
+        if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
+            throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
+                    + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
+        }
+        if (maxChunkShift < alignShift || maxChunkShift > MAX_CHUNK_SHIFT) {
+            throw new IllegalArgumentException("largest chunk shift must be " + alignShift + " (the alignment shift).."
+                    + MAX_CHUNK_SHIFT + ", got " + maxChunkShift);
+        }
         Options o = copy();
         o.alignShift = alignShift;
         o.maxChunkShift = maxChunkShift;
@@ -296,7 +315,8 @@ public final class Options {
     }
 
     /**
-     * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed.
+     * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. The seed is
+     * stored in the index: opening an existing index with another seed fails with an {@link IllegalArgumentException}.
      *
      * @param seed the seed of the table's hash
      * @return a copy of these options with that change
@@ -491,6 +511,26 @@ public final class Options {
         Options o = copy();
         o.waitStrategy = strategy;
         return o;
+    }
+
+    /**
+     * {@return these options as {@code with…} calls would set them, for logs and error messages} Sizes in bytes,
+     * durations in ISO-8601; the durable I/O by class name.
+     */
+    @Override
+    public String toString() {
+        return "Options[" + (keyInline > 0 ? "variable keys (inline " + keyInline + ")" : keyWidth + "-byte keys") + ", "
+                + (valueInline > 0 ? "variable values (inline " + valueInline + ")" : valueWidth + "-byte values")
+                + (widthsSet ? "" : " (defaults: an existing index keeps its own)")
+                + ", max lengths " + maxKeyLength() + "/" + maxValueLength()
+                + ", expected entries " + expectedEntries + ", createIfMissing " + createIfMissing + ", readOnly " + readOnly
+                + ", chunking " + alignShift + "/" + maxChunkShift + ", hash seed " + (hashSeed == null ? "random" : "set")
+                + ", " + durability + (durability == Durability.ASYNC ? " (force every " + asyncForceInterval + ")" : "")
+                + ", checkpoint at " + dirtyLimitBytes + " dirty / " + journalLimitBytes + " journal bytes / " + checkpointInterval
+                + ", private memory " + privateMemoryLimitBytes + ", checkpoints in background " + checkpointsInBackground
+                + ", truncateOnDamage " + truncateOnDamage + ", journal segments " + journal.segmentSize()
+                + ", ring " + ringSize + (publishTimeout == null ? "" : " (publish timeout " + publishTimeout + ")")
+                + ", wait " + waitStrategy + ", io " + io.getClass().getSimpleName() + "]";
     }
 
     private static Duration positive(Duration d, String what) {

@@ -97,16 +97,36 @@ public final class InMemoryFile implements DurableFile {
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
-        int n = src.remaining();
         if (position < 0) {
             throw new IOException(path + " (in memory): write at negative offset " + position);
         }
-        cover(position, n).copyFrom(MemorySegment.ofBuffer(src));
+        MemorySegment bytes = MemorySegment.ofBuffer(src);
+        long n = bytes.byteSize();
+        long at = position;
+        for (long done = 0; done < n; ) {
+            // Into the ranges that hold the bytes (mappings of them must see the write); a gap gets a range of its own.
+            Map.Entry<Long, MemorySegment> r = ranges.floorEntry(at);
+            long rangeEnd = r == null ? 0 : r.getKey() + r.getValue().byteSize();
+            long len;
+            MemorySegment into;
+            if (r != null && at < rangeEnd) {
+                len = Math.min(n - done, rangeEnd - at);
+                into = r.getValue().asSlice(at - r.getKey(), len);
+            } else {
+                Long next = ranges.higherKey(at);
+                len = Math.min(n - done, (next == null ? Long.MAX_VALUE : next) - at);
+                into = arena.allocate(len);
+                ranges.put(at, into);
+            }
+            into.copyFrom(bytes.asSlice(done, len));
+            done += len;
+            at += len;
+        }
         src.position(src.limit());
         size = Math.max(size, position + n);
     }
 
-    /** Memory a write may go to for {@code [position, position + length)}: one range, made so if several or none hold it. */
+    /** The memory of {@code [position, position + length)} for a mapping: one range, made so if several or none hold it. */
     private MemorySegment cover(long position, long length) {
         Map.Entry<Long, MemorySegment> r = ranges.floorEntry(position);
         if (r != null && position + length <= r.getKey() + r.getValue().byteSize()) {
@@ -182,14 +202,5 @@ public final class InMemoryFile implements DurableFile {
     /** Frees nothing: the memory goes with the last reference to it (see the class comment). */
     @Override
     public void close() {
-    }
-
-    /** {@return the bytes of memory held, for tests and stats} */
-    public long bytesHeld() {
-        long n = 0;
-        for (MemorySegment s : ranges.values()) {
-            n += s.byteSize();
-        }
-        return n;
     }
 }

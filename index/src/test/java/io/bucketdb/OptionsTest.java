@@ -1,0 +1,62 @@
+package io.bucketdb;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Options refuse what no index can take when they are built, and say what they hold. */
+class OptionsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void widthsOutsideWhatABucketHoldsAreRefusedAtTheBuilder() {
+        Options d = Options.defaults();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> d.withKeyWidth(0)).getMessage().contains("1..4096"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> d.withKeyWidth(5000)).getMessage().contains("withVariableKeys"));
+        assertThrows(IllegalArgumentException.class, () -> d.withValueWidth(-1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> d.withValueWidth(4097)).getMessage().contains("withVariableValues"));
+        assertEquals(4096, d.withKeyWidth(4096).withValueWidth(0).keyWidth());
+    }
+
+    @Test
+    void chunkingOutsideTheTableGeometryIsRefusedAtTheBuilder() {
+        Options d = Options.defaults();
+        assertThrows(IllegalArgumentException.class, () -> d.withChunking(15, 20));
+        assertThrows(IllegalArgumentException.class, () -> d.withChunking(31, 31));
+        assertThrows(IllegalArgumentException.class, () -> d.withChunking(20, 19));
+        assertThrows(IllegalArgumentException.class, () -> d.withChunking(20, 41));
+        assertEquals(17, d.withChunking(16, 17).maxChunkShift());
+    }
+
+    @Test
+    void toStringSaysWhatTheOptionsHold() {
+        String s = Options.defaults().withKeyWidth(16).withVariableValues(40).withDurability(Durability.ASYNC).toString();
+        assertTrue(s.contains("16-byte keys"), s);
+        assertTrue(s.contains("variable values (inline 40)"), s);
+        assertTrue(s.contains("ASYNC"), s);
+        assertTrue(Options.defaults().toString().contains("an existing index keeps its own"), Options.defaults().toString());
+    }
+
+    @Test
+    void anotherHashSeedOnReopenIsRefusedNotIgnored() throws Exception {
+        Path dir = tmp.resolve("idx");
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withHashSeed(1))) {
+            db.putLong(1, 1);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BucketDB.open(dir, Options.defaults().withHashSeed(2)).close());
+        assertTrue(e.getMessage().contains("withHashSeed applies only when an index is created"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BucketDB.open(dir, Options.defaults().withHashSeed(2).withReadOnly(true)).close());
+        try (BucketDB same = BucketDB.open(dir, Options.defaults().withHashSeed(1));
+             BucketDB view = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, same.getLong(1, -1));
+            assertEquals(1, view.getLong(1, -1));
+        }
+    }
+}
