@@ -621,7 +621,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
         }
         byte[] out = new byte[valueWidth];
-        boolean found = pipeline != null ? pipeline.get(key, out) : table.get(MemorySegment.ofArray(key), 0, MemorySegment.ofArray(out), 0);
+        // The key's own length: with variable-length keys it is not the slot width.
+        boolean found = pipeline != null ? pipeline.get(key, out)
+                : table.get(MemorySegment.ofArray(key), 0, key.length, MemorySegment.ofArray(out), 0, valueWidth) >= 0;
         return found ? out : null;
     }
 

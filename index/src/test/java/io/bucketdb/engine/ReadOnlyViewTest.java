@@ -82,6 +82,23 @@ class ReadOnlyViewTest {
     }
 
     @Test
+    void aViewReadsVariableLengthKeysWithFixedValues() throws IOException {
+        Path dir = tmp.resolve("idx");
+        Options shape = Options.defaults().withVariableKeys().withValueWidth(4);
+        try (BucketDB w = BucketDB.open(dir, shape.withDurability(Durability.ASYNC))) {
+            for (int i = 0; i < 300; i++) {
+                w.put(("key-" + i).repeat(1 + i % 7).getBytes(), new byte[] {(byte) i, 1, 2, 3});
+            }
+            try (BucketDB v = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+                for (int i = 0; i < 300; i++) {
+                    assertArrayEquals(new byte[] {(byte) i, 1, 2, 3}, v.get(("key-" + i).repeat(1 + i % 7).getBytes()), "key " + i);
+                }
+                assertNull(v.get("absent".getBytes()));
+            }
+        }
+    }
+
+    @Test
     void refreshCatchesUpInPlaceAndAcrossCheckpoints() throws IOException {
         Path dir = tmp.resolve("idx");
         try (BucketDB w = BucketDB.open(dir, writer(Durability.ASYNC));
