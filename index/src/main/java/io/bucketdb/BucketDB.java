@@ -384,9 +384,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
         if (options.hashSeed() != null && options.hashSeed() != h.hashSeed) {
-            // The seed places every key: an index cannot take another one without a rebuild.
-            throw new IllegalArgumentException("index " + dir + " was created with another hash seed than the one the options set; "
-                    + "Options.withHashSeed applies only when an index is created (open without it, or compact into a new index)");
+            // The seed places every key: an index keeps the one it was created with. Said, not refused: options
+            // shared by every open of an application's indexes must still open those created before the seed was set.
+            System.getLogger(BucketDB.class.getName()).log(System.Logger.Level.WARNING, "index " + dir
+                    + " keeps the hash seed it was created with; Options.withHashSeed applies only when an index is created");
         }
         // The journal refuses records beyond the limits: a fixed width above them could never be written.
         if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {

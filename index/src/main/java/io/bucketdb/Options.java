@@ -316,7 +316,8 @@ public final class Options {
 
     /**
      * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. The seed is
-     * stored in the index: opening an existing index with another seed fails with an {@link IllegalArgumentException}.
+     * stored in the index, which keeps it: opening an existing index with another seed logs a warning
+     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) and uses the stored one.
      *
      * @param seed the seed of the table's hash
      * @return a copy of these options with that change

@@ -32,7 +32,10 @@ public final class InMemoryFile implements DurableFile {
     private final Arena arena = Arena.ofAuto();
     /** Disjoint ranges by start offset: each holds its bytes from its key up to its key plus its size. */
     private final TreeMap<Long, MemorySegment> ranges = new TreeMap<>();
+    /** The file's size as copied, or as far as writes reached: what stats of a view report as the table file's. */
     private long size;
+    /** How far mappings may reach: {@link #allocate} makes room without changing {@link #size}. */
+    private long allocated;
 
     private InMemoryFile(Path path) {
         this.path = path;
@@ -58,6 +61,7 @@ public final class InMemoryFile implements DurableFile {
             copy.ranges.put(0L, all);
         }
         copy.size = n;
+        copy.allocated = n;
         return copy;
     }
 
@@ -124,6 +128,7 @@ public final class InMemoryFile implements DurableFile {
         }
         src.position(src.limit());
         size = Math.max(size, position + n);
+        allocated = Math.max(allocated, size);
     }
 
     /** The memory of {@code [position, position + length)} for a mapping: one range, made so if several or none hold it. */
@@ -170,9 +175,13 @@ public final class InMemoryFile implements DurableFile {
     public void force() {
     }
 
+    /**
+     * Makes room for mappings up to {@code newSize}; the bytes read as zeros. Unlike a file's, the size stays: a
+     * mapped chunk's unused tail is no part of the writer's table file, and a view's stats must not count it.
+     */
     @Override
     public void allocate(long newSize) {
-        size = Math.max(size, newSize);
+        allocated = Math.max(allocated, newSize);
     }
 
     /** A view never shrinks its table (only a writer's clean close trims the real file). */
@@ -192,9 +201,9 @@ public final class InMemoryFile implements DurableFile {
         if (mode == FileChannel.MapMode.READ_WRITE) {
             throw new IllegalArgumentException("no shared writable mappings of " + path);
         }
-        if (position + size > this.size) {
-            throw new IOException(path + " (in memory): mapping [" + position + ", " + (position + size) + ") beyond its "
-                    + this.size + " bytes");
+        if (position + size > allocated) {
+            throw new IOException(path + " (in memory): mapping [" + position + ", " + (position + size) + ") beyond the "
+                    + allocated + " bytes allocated");
         }
         return cover(position, size);
     }

@@ -61,10 +61,13 @@ class InMemoryFileTest {
         assertEquals(content[4095], first.get(ValueLayout.JAVA_BYTE, 4095));
         assertEquals(content[5999], second.get(ValueLayout.JAVA_BYTE, 5999 - 4096));
         assertEquals(0, second.get(ValueLayout.JAVA_BYTE, 6000 - 4096), "allocated space reads as zeros");
+        assertEquals(6000, f.size(), "room to map is not part of the file");
         second.set(ValueLayout.JAVA_BYTE, 8000 - 4096, (byte) 7);
         first.set(ValueLayout.JAVA_BYTE, 5, (byte) 9);
         assertArrayEquals(new byte[] {9}, read(f, 5, 1), "a read sees a write through the mapping");
-        assertArrayEquals(new byte[] {7}, read(f, 8000, 1));
+        f.write(8000, ByteBuffer.wrap(new byte[] {7}));
+        assertEquals(8001, f.size(), "a write extends the file");
+        assertEquals(7, second.get(ValueLayout.JAVA_BYTE, 8000 - 4096));
         f.write(4090, ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})); // across both mappings
         assertEquals(1, first.get(ValueLayout.JAVA_BYTE, 4090));
         assertEquals(12, second.get(ValueLayout.JAVA_BYTE, 4101 - 4096));
