@@ -37,6 +37,9 @@ import java.util.concurrent.Callable;
         footer = {"%nExample:%n  bucketdb verify /data/idx && echo sound",
                 "%nExit codes: 0 sound, 1 problems found (listed on stdout), 2 usage error, 3 I/O error (missing or unreadable index)."})
 final class VerifyCommand implements Callable<Integer> {
+    /** The note when the view's open stops at damage the image check listed. */
+    static final String NO_VIEW = "the read-only view cannot be opened: replaying stops at the damage listed";
+
     /** A live writer may write a new image while we read; after this many tries the problems stand. */
     private static final int ATTEMPTS = 3;
 
@@ -67,6 +70,8 @@ final class VerifyCommand implements Callable<Integer> {
         }
         CorruptIndexException c = ViewCheck.corruption(failure);
         if (c != null && listed.test(c)) {
+            // Not a second problem, but said, as stat and dump say it: there is no view line.
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": note: " + NO_VIEW);
             return List.of();
         }
         return List.of(dir + " (read-only view): expected a view that replays the journal after the checkpoint as recovery does, "
