@@ -1,5 +1,6 @@
 package io.bucketdb.tools;
 
+import io.bucketdb.BucketDB;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.ChainBucket;
 import io.bucketdb.inspect.IndexInspector;
@@ -27,9 +28,12 @@ import java.util.concurrent.Callable;
 @Command(name = "dump", mixinStandardHelpOptions = true,
         description = {"Show buckets as the table stores them: each slot's tophash (or state: emptyRest, emptyOne, evacuatedX, "
                 + "evacuatedY, evacuatedEmpty), keys, values and overflow chains with file offsets.",
-                "Without --bucket or --key, dumps the buckets in order (--limit of them); during a growth the old array follows."},
+                "Without --bucket or --key, dumps the buckets in order (--limit of them); during a growth the old array follows.",
+                "The buckets are those of the checkpoint image on disk; --key also shows the key's value in a read-only view "
+                        + "(the image plus the journal after it, replayed in memory), and exits 1 if the key is absent (from the view; from the image if no view opens)."},
         footer = {"%nExamples:%n  bucketdb dump /data/idx --bucket 12%n  bucketdb dump /data/idx --key 42%n"
-                + "  bucketdb dump /data/idx --limit 0 --json > buckets.json", Exit.FOOTER})
+                + "  bucketdb dump /data/idx --limit 0 --json > buckets.json",
+                "%nExit codes: 0 success, 1 --key: the key is absent, 2 usage error, 3 I/O error (missing, unreadable or damaged index)."})
 final class DumpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -65,38 +69,51 @@ final class DumpCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (IndexInspector in = IndexInspector.open(dir)) {
-            LiveImage.report(in, spec.commandLine().getErr(), spec.qualifiedName());
             Header h = in.header();
             Format f = format != null ? format : Format.displayDefault(h.keyWidth, h.valueWidth);
-            if (key != null) {
-                dumpKey(in, h, f, out);
-            } else if (bucket != null) {
-                if (bucket < 0 || bucket >= 1L << h.b) {
-                    throw CliException.usage("--bucket " + bucket + " does not exist: the index has " + Text.count(1L << h.b)
-                            + " buckets (0.." + ((1L << h.b) - 1) + ")");
+            if (bucket != null && (bucket < 0 || bucket >= 1L << h.b)) {
+                throw CliException.usage("--bucket " + bucket + " does not exist: the index has " + Text.count(1L << h.b)
+                        + " buckets (0.." + ((1L << h.b) - 1) + ")");
+            }
+            byte[] k = key == null ? null : parseKey(h, f);
+            try (Views.Attempt view = Views.attempt(dir)) {
+                if (k != null) {
+                    return dumpKey(in, h, f, k, view, out);
                 }
                 List<BucketView> views = new ArrayList<>();
-                views.add(in.bucket(bucket));
-                if (h.growing()) {
-                    views.add(in.oldBucket(bucket & ((1L << h.oldB) - 1)));
+                if (bucket != null) {
+                    views.add(in.bucket(bucket));
+                    if (h.growing()) {
+                        views.add(in.oldBucket(bucket & ((1L << h.oldB) - 1)));
+                    }
+                } else {
+                    long total = (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
+                    long n = limit == 0 ? total : Math.min(limit, total);
+                    for (long b = 0; b < n; b++) {
+                        views.add(b < 1L << h.b ? in.bucket(b) : in.oldBucket(b - (1L << h.b)));
+                    }
                 }
-                emit(views, h, f, out, 0);
-            } else {
-                dumpAll(in, h, f, out);
+                say(view, h, false);
+                emit(views, h, f, out, bucket != null ? 0 : (1L << h.b) + (h.growing() ? 1L << h.oldB : 0) - views.size());
             }
         }
         out.flush();
         return Exit.OK;
     }
 
-    private void dumpAll(IndexInspector in, Header h, Format f, PrintWriter out) throws IOException {
-        long total = (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
-        long n = limit == 0 ? total : Math.min(limit, total);
-        List<BucketView> views = new ArrayList<>();
-        for (long k = 0; k < n; k++) {
-            views.add(k < 1L << h.b ? in.bucket(k) : in.oldBucket(k - (1L << h.b)));
+    /**
+     * The view's line on stderr, once the input is checked and the image read (so that bad input and damage stay
+     * one line), and what the journal after the image adds, which the buckets shown do not hold.
+     */
+    private void say(Views.Attempt view, Header h, boolean forKey) throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        view.say(err, spec.qualifiedName());
+        if (view.view() != null && view.view().lsn() > h.checkpointLsn) {
+            err.println(spec.qualifiedName() + ": the buckets shown are the checkpoint image at LSN " + h.checkpointLsn + "; the "
+                    + Text.count(view.view().recovery().recordsReplayed()) + " journal records after it are in the view only"
+                    + (forKey ? " (its value of the key is shown)" : ""));
+            err.flush();
         }
-        emit(views, h, f, out, total - n);
     }
 
     private void emit(List<BucketView> views, Header h, Format f, PrintWriter out, long more) {
@@ -128,15 +145,24 @@ final class DumpCommand implements Callable<Integer> {
                 + (h.growing() ? ", growing from B=" + h.oldB + " (old buckets below " + h.nevacuate + " evacuated)" : "");
     }
 
-    private void dumpKey(IndexInspector in, Header h, Format f, PrintWriter out) throws IOException {
-        byte[] k;
+    private byte[] parseKey(Header h, Format f) {
         try {
-            k = f.parse(key, Format.keyWidth(h), "key");
+            return f.parse(key, Format.keyWidth(h), "key");
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
+    }
+
+    /**
+     * Explains where {@code k} lives in the checkpoint image, and what the view (when it opened) holds for it;
+     * {@link Exit#PROBLEMS} if the key is absent (see {@link #absent}).
+     */
+    private int dumpKey(IndexInspector in, Header h, Format f, byte[] k, Views.Attempt attempt, PrintWriter out) throws IOException {
         Location loc = in.locate(k);
         BucketView searched = loc.inOldArray() ? in.oldBucket(loc.oldBucket()) : in.bucket(loc.bucket());
+        BucketDB view = attempt.view();
+        byte[] inView = view == null ? null : view.get(k);
+        say(attempt, h, true);
         if (json) {
             Map<String, Object> m = Json.object();
             m.put("key", BucketText.jsonValue(f, k));
@@ -166,8 +192,13 @@ final class DumpCommand implements Callable<Integer> {
                 }
             }
             m.put("chain", BucketText.json(searched, f));
+            if (view != null) {
+                m.put("viewLsn", view.lsn());
+                m.put("viewValue", inView == null ? null : BucketText.jsonValue(f, inView));
+            }
             out.println(Json.value(m));
-            return;
+            out.flush();
+            return absent(loc, view, inView) ? Exit.PROBLEMS : Exit.OK;
         }
         Text.Columns t = new Text.Columns();
         t.row("key", f.text(k));
@@ -193,9 +224,20 @@ final class DumpCommand implements Callable<Integer> {
         } else {
             t.row("found", "no: not in the chain of " + (loc.inOldArray() ? "old bucket " + loc.oldBucket() : "bucket " + loc.bucket()));
         }
+        if (view != null) {
+            t.row("view", (inView == null ? "absent" : "value " + f.text(inView)) + " in the view as of LSN " + view.lsn()
+                    + (view.lsn() > h.checkpointLsn ? " (the image above is at LSN " + h.checkpointLsn + ")" : ""));
+        }
         t.lines("").forEach(out::println);
         out.println();
         BucketText.lines(searched, searched.old() ? h.oldB : h.b, f).forEach(out::println);
+        out.flush();
+        return absent(loc, view, inView) ? Exit.PROBLEMS : Exit.OK;
+    }
+
+    /** Whether the index lacks the key: its view when it opened (what get answers), else the image explained. */
+    private static boolean absent(Location loc, BucketDB view, byte[] inView) {
+        return view != null ? inView == null : !loc.found();
     }
 
     /** The slot {@code loc} found, in the chain view of its bucket. */

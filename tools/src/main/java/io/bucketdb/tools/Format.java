@@ -94,6 +94,18 @@ enum Format {
     }
 
     /**
+     * The exact text of a key or value as the key commands print it: {@link #json} as a string (so
+     * {@code hex} and {@code base64} are never cut, and {@code long} needs 8 bytes), with control
+     * characters of {@code utf8} text written as \xNN so one entry stays on one line.
+     *
+     * @throws CliException if {@code b} cannot be written in this format without loss
+     */
+    String exactText(byte[] b, String what, boolean padded) {
+        Object v = json(b, what, padded);
+        return this == UTF8 ? printable((String) v) : String.valueOf(v);
+    }
+
+    /**
      * Parses a value typed on the command line or read from JSON (a {@link String} or a {@link Long})
      * into exactly {@code width} bytes.
      *

@@ -19,8 +19,9 @@ import java.nio.file.Path;
  * never a stack trace.
  */
 @Command(name = "bucketdb", mixinStandardHelpOptions = true, version = "bucketdb 0.1.0",
-        description = "Inspect, verify and move data in and out of BucketDB indexes.",
-        subcommands = {StatCommand.class, DumpCommand.class, VerifyCommand.class, RecoverCommand.class, CompactCommand.class, ExportCommand.class,
+        description = "Read and write keys of BucketDB indexes, inspect, verify and move data in and out of them.",
+        subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class, StatCommand.class, DumpCommand.class,
+                VerifyCommand.class, RecoverCommand.class, CompactCommand.class, ExportCommand.class,
                 ImportCommand.class, DemoCommand.class, CrashtestCommand.class, WriterChild.class, CommandLine.HelpCommand.class},
         footer = {"%nExample:%n  ./bucketdb demo --keys 1000000", Exit.FOOTER})
 public final class Main implements Runnable {
@@ -29,7 +30,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: stat, dump, verify, recover, compact, export, import, demo or crashtest");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: get, put, delete, scan, stat, dump, verify, recover, compact, export, import, demo or crashtest");
     }
 
     public static void main(String[] args) {

@@ -1,5 +1,6 @@
 package io.bucketdb.tools;
 
+import io.bucketdb.BucketDB;
 import io.bucketdb.Stats;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalCheck;
@@ -19,13 +20,16 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bucketdb stat DIR}: the header and the numbers that matter, read through the inspector
- * (read-only, no lock, so it works on a live index and shows its last checkpoint image).
+ * (read-only, no lock, so it works on a live index and shows its last checkpoint image), with the entry
+ * count and LSN of a read-only view opened next to it (the image plus the journal replayed after it).
  */
 @Command(name = "stat", mixinStandardHelpOptions = true,
         description = {"Show an index's numbers: entries, buckets and load, overflow chains, growth in progress, widths, "
                 + "bytes on disk and per entry, generation and close state.",
                 "Reads the file read-only without the lock, so it also works while a writer has the index open "
-                        + "(it then shows the last image written to disk and how old it is)."},
+                        + "(it then shows the last image written to disk and how old it is). The entries line also shows "
+                        + "the count of a read-only view (the image plus the journal records after it, replayed in memory); "
+                        + "--json adds view_lsn, records_replayed and view_count."},
         footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json", Exit.FOOTER})
 final class StatCommand implements Callable<Integer> {
     @Spec
@@ -40,10 +44,11 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (IndexInspector in = IndexInspector.open(dir)) {
+        try (IndexInspector in = IndexInspector.open(dir); Views.Attempt view = Views.attempt(dir)) {
             LiveImage image = LiveImage.of(in);
-            image.report(spec.commandLine().getErr(), spec.qualifiedName());
             Map<String, Object> s = numbers(in, image);
+            putView(s, view.view());
+            view.say(spec.commandLine().getErr(), spec.qualifiedName());
             if (json) {
                 out.println(Json.value(s));
             } else {
@@ -72,6 +77,16 @@ final class StatCommand implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * The read-only view's fields, null where it could not be opened: the LSN it shows, the journal records it
+     * replayed after the checkpoint image, and its entry count (the image's is {@code count}).
+     */
+    private static void putView(Map<String, Object> m, BucketDB view) {
+        m.put("view_lsn", view == null ? null : view.lsn());
+        m.put("records_replayed", view == null ? null : view.recovery().recordsReplayed());
+        m.put("view_count", view == null ? null : view.size());
+    }
+
     /** What opening the index for writing would do with the journal, judged as {@code verify} judges it. */
     private static String recovery(IndexInspector in, Header h) {
         JournalCheck j;
@@ -98,7 +113,10 @@ final class StatCommand implements Callable<Integer> {
                 + ((boolean) s.get("cleanClose") ? "closed cleanly" : "not closed cleanly: open now, or it crashed") + ")");
         t.row("image", "checkpoint of " + s.get("imageTime") + " (" + LiveImage.age((long) s.get("imageAgeMillis")) + " ago), checkpoint LSN "
                 + s.get("checkpointLsn") + ((boolean) s.get("live") ? "; live: LOCK held by " + s.get("lockHolder") : ""));
-        t.row("entries", Text.count(count));
+        t.row("entries", s.get("view_lsn") == null ? Text.count(count) + " in the checkpoint image (no view: see above)"
+                : Text.count((long) s.get("view_count")) + " in the view as of LSN " + s.get("view_lsn") + " ("
+                + Text.count((long) s.get("records_replayed")) + " journal records replayed), " + Text.count(count)
+                + " in the checkpoint image");
         t.row("buckets", Text.count((long) s.get("buckets")) + " (B=" + s.get("B") + "), load factor "
                 + String.format("%.2f", (double) s.get("loadFactor")) + " (doubles above 6.5)");
         t.row("overflow", Text.count((long) s.get("overflowBuckets")) + " buckets in chains, "

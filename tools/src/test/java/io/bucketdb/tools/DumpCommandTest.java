@@ -69,7 +69,7 @@ class DumpCommandTest {
         assertTrue(r.out().contains("value    4207"), r::toString);
 
         Cli.Result missing = Cli.run("dump", dir.toString(), "--key", "99999999");
-        assertEquals(0, missing.code(), missing::toString);
+        assertEquals(1, missing.code(), "an absent key exits 1, as get does: " + missing);
         assertTrue(missing.out().contains("found    no: not in the chain of bucket"), missing::toString);
 
         Cli.Result json = Cli.run("dump", dir.toString(), "--key", "42", "--json");

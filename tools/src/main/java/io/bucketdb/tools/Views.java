@@ -1,0 +1,68 @@
+package io.bucketdb.tools;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/** Opens the read-only view every reading command reads through: no lock, nothing written to any file. */
+final class Views {
+    private Views() {
+    }
+
+    /**
+     * A read-only open of {@code dir}.
+     *
+     * @throws IOException if {@code dir} holds no index or cannot be read
+     */
+    static BucketDB open(Path dir) throws IOException {
+        return BucketDB.open(dir, Options.defaults().withReadOnly(true));
+    }
+
+    /**
+     * For the commands that read the checkpoint image and show the view beside it ({@code stat}, {@code dump},
+     * {@code verify}): a view that may fail to open (damage the image check reports in its own words).
+     */
+    static Attempt attempt(Path dir) {
+        try {
+            return new Attempt(dir, open(dir), null);
+        } catch (IOException | RuntimeException e) {
+            return new Attempt(dir, null, e);
+        }
+    }
+
+    /**
+     * A read-only open of {@code dir} that succeeded ({@code view}) or failed ({@code failure}).
+     *
+     * @param dir     the index directory
+     * @param view    the view, or null
+     * @param failure why it could not be opened, or null
+     */
+    record Attempt(Path dir, BucketDB view, Exception failure) implements AutoCloseable {
+        /**
+         * Prints the {@link ViewLine}, or the one line that says why there is no view. Commands call it once
+         * their input is checked and the image is read, just before their output: bad input and damage that
+         * stop the command then stay one line on stderr.
+         *
+         * @throws IOException if the lock file cannot be read
+         */
+        void say(PrintWriter err, String command) throws IOException {
+            if (view != null) {
+                ViewLine.print(err, dir, view);
+            } else {
+                err.println(command + ": the read-only view of " + dir + " cannot be opened (" + failure.getMessage()
+                        + "): showing the checkpoint image only; run 'bucketdb verify " + dir + "'");
+            }
+            err.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (view != null) {
+                view.close();
+            }
+        }
+    }
+}
