@@ -92,10 +92,11 @@ class StatCommandTest {
                 db.putLong(k, Cli.value(k)); // acknowledged after the journal write: in the journal, not in the checkpoint image
             }
             String pid = "LOCK held by pid " + ProcessHandle.current().pid();
-            Pattern line = Pattern.compile("^bucketdb (stat|dump|verify|export): live index \\(" + pid
+            Pattern line = Pattern.compile("^bucketdb (stat|dump|verify): live index \\(" + pid
                     + "[^)]*\\)\\): reading the checkpoint of (\\S+) \\((\\d+) s ago, generation (\\d+), checkpoint LSN (\\d+)\\); "
                     + "([\\d,]+) journal bytes \\(500 records\\) written since are not in this view$", Pattern.MULTILINE);
-            for (String[] cmd : new String[][]{{"stat"}, {"dump", "--bucket", "0"}, {"verify"}, {"export"}}) {
+            // export prints the view line instead (issue 17, RoundTripTest).
+            for (String[] cmd : new String[][]{{"stat"}, {"dump", "--bucket", "0"}, {"verify"}}) {
                 String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
                 args[cmd.length] = dir.toString();
                 Cli.Result r = Cli.run(args);
