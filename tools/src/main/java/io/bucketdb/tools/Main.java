@@ -21,7 +21,7 @@ import java.nio.file.Path;
 @Command(name = "bucketdb", mixinStandardHelpOptions = true, version = "bucketdb 0.1.0",
         description = "Inspect, verify and move data in and out of BucketDB indexes.",
         subcommands = {StatCommand.class, DumpCommand.class, VerifyCommand.class, RecoverCommand.class, CompactCommand.class, ExportCommand.class,
-                ImportCommand.class, DemoCommand.class, CrashtestCommand.class, WriterChild.class, CommandLine.HelpCommand.class},
+                ImportCommand.class, BackupCommand.class, DemoCommand.class, CrashtestCommand.class, WriterChild.class, CommandLine.HelpCommand.class},
         footer = {"%nExample:%n  ./bucketdb demo --keys 1000000", Exit.FOOTER})
 public final class Main implements Runnable {
     @Spec
@@ -29,7 +29,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: stat, dump, verify, recover, compact, export, import, demo or crashtest");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: stat, dump, verify, recover, compact, export, import, backup, demo or crashtest");
     }
 
     public static void main(String[] args) {
