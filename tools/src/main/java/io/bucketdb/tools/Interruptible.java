@@ -51,6 +51,11 @@ final class Interruptible implements AutoCloseable {
         return i;
     }
 
+    /** One that no interrupt reaches (no hook installed), for callers that run without one (tests). */
+    static Interruptible none() {
+        return new Interruptible(new PrintWriter(java.io.Writer.nullWriter()), "none", "");
+    }
+
     /** Registers {@code c} to be closed by the hook (after everything registered later); returns it. */
     synchronized <T extends AutoCloseable> T add(T c) {
         if (interrupted) {
