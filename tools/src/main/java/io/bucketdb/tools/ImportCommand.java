@@ -36,10 +36,17 @@ import java.util.concurrent.Callable;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Put every {\"key\":...,\"value\":...} line of FILE (JSON Lines; - for standard input) into the index, "
                 + "creating it if missing. Existing keys are overwritten.",
-                "A new index takes its widths from --key-width/--value-width, else from --format long (8 and 8), else from the "
-                        + "first record (base64). --variable-keys/--variable-values make a new index take keys/values of any "
-                        + "length instead (the short ones inline in the slot, the long ones in the value heap). Stops at the "
-                        + "first bad line; the lines before it stay imported. Shows progress on a terminal only.",
+                "A new index takes the shape of the export's first line ({\"bucketdb-export\":1,...}: widths or variable lengths, "
+                        + "inline widths, limits, alignment; its format too, so --format may be left out), else its widths from "
+                        + "--key-width/--value-width, else from --format long (8 and 8), else from the first record (base64). "
+                        + "--variable-keys/--variable-values make a new index take keys/values of any length instead (the short "
+                        + "ones inline in the slot, the long ones in the value heap).",
+                "A new index is built beside DIR and renamed to DIR only when every record is in it: a bad line, a file with "
+                        + "fewer or more records than its first line says, or Ctrl-C leaves no DIR. DIR must be new, empty or an "
+                        + "index. Into an existing index, the export's shape and --format are checked against the index's widths "
+                        + "before the first put; the import stops at the first bad line, the records before it stay imported and "
+                        + "nothing of the bad line is written. Ctrl-C closes the index cleanly and says so. Shows progress on a "
+                        + "terminal only.",
                 "With --from-mapdb FILE --map NAME, copies the MapDB 3.1 HTreeMap NAME of FILE (opened read-only) into a new "
                         + "index DIR. Keys and values stored with MapDB's LONG, INTEGER, UUID, STRING (UTF-8) or BYTE_ARRAY "
                         + "serializer are stored as the BucketDB codec of the same name; LONG, INTEGER and UUID fix the width "
@@ -47,6 +54,7 @@ import java.util.concurrent.Callable;
                         + "entry of another width is refused, naming its key, and nothing is imported: the index is built "
                         + "beside DIR and renamed to DIR only when complete."},
         footer = {"%nExamples:%n  bucketdb import /data/idx idx.jsonl%n"
+                + "  bucketdb export /data/idx | bucketdb import /data/copy -%n"
                 + "  bucketdb import /data/new names.jsonl --format utf8 --key-width 32 --value-width 16%n"
                 + "  bucketdb import /data/docs docs.jsonl --format utf8 --variable-keys --variable-values=64%n"
                 + "  bucketdb import /data/users --from-mapdb users.db --map byId%n"
