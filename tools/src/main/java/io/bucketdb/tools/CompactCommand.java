@@ -30,7 +30,9 @@ import java.util.concurrent.Callable;
                         + "interrupted compaction left is finished or removed by the next compaction or the next writing open.",
                 "With --to OUT the compacted copy goes to OUT (new or empty) and DIR keeps its contents (a crashed DIR is "
                         + "recovered first, as any writing open does).",
-                "Takes the writer lock: refuses an index another process has open for writing. Shows progress on a terminal only."},
+                "Takes the writer lock: refuses an index another process has open for writing. Ctrl-C closes the indexes cleanly, "
+                        + "removes the unfinished copy and leaves DIR unchanged (after the swap has begun, it finishes first). "
+                        + "Shows progress on a terminal only."},
         footer = {"%nExamples:%n  bucketdb compact /data/idx%n  bucketdb compact /data/idx --to /backup/idx-compact", Exit.FOOTER})
 final class CompactCommand implements Callable<Integer> {
     @Spec
@@ -69,7 +71,18 @@ final class CompactCommand implements Callable<Integer> {
             }
             target = to;
         }
-        Compaction.Result r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).run();
+        Compaction.Result r;
+        try (Interruptible guard = Interruptible.install(spec.commandLine().getErr(), spec.qualifiedName(),
+                dir + " is unchanged" + (to != null ? " and " + to + " was not created" : ""))) {
+            try {
+                r = new Compaction(dir, target, spec.commandLine().getErr(), Progress.onTerminal()).closingOn(guard).run();
+            } catch (IOException | RuntimeException e) {
+                if (guard.interrupted()) {
+                    throw guard.stopped();
+                }
+                throw e;
+            }
+        }
         Text.Columns t = new Text.Columns();
         t.row("entries", Text.count(r.entries()) + ", checked key by key in " + secs(r.checkNanos()));
         t.row("buckets", "B " + r.oldB() + " -> " + r.newB() + " (" + Text.count(1L << r.oldB()) + " -> " + Text.count(1L << r.newB())

@@ -38,6 +38,7 @@ final class Compaction {
     private final PrintWriter err;
     private final boolean progress;
     private final DurableIO io;
+    private Interruptible guard = Interruptible.none();
 
     /**
      * @param target where the compacted index goes: {@code dir} itself to replace it, else a new directory
@@ -54,6 +55,12 @@ final class Compaction {
         this.err = err;
         this.progress = progress;
         this.io = io;
+    }
+
+    /** Lets a Ctrl-C close what the compaction has open (the source, the copy, the unfinished build); returns this. */
+    Compaction closingOn(Interruptible interrupt) {
+        this.guard = interrupt;
+        return this;
     }
 
     /**
@@ -103,10 +110,10 @@ final class Compaction {
         int oldB;
         int newB;
         long checkNanos;
-        try (StagedIndex staged = StagedIndex.begin(dir, target, io)) {
+        try (StagedIndex staged = guard.atomically(() -> guard.add(StagedIndex.begin(dir, target, io)))) {
             // Nothing is written to the source; ASYNC only keeps its open (and recovery's checkpoint) cheap.
             Options base = Options.defaults().withDurability(Durability.ASYNC).withDurableIO(io);
-            try (BucketDB src = staged.openSource(base)) {
+            try (BucketDB src = guard.atomically(() -> guard.add(staged.openSource(base)))) {
                 entries = src.size();
                 oldB = src.growth().b();
                 Options sized = base.withWidthsOf(src)
@@ -115,15 +122,22 @@ final class Compaction {
                         // Segments the load fills are recycled by its checkpoints; keeping them as spares would
                         // leave the new index with the preallocated journal space a compaction is meant to drop.
                         .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
-                try (BucketDB dst = staged.create(sized)) {
+                try (BucketDB dst = guard.atomically(() -> guard.add(staged.create(sized)))) {
                     copy(src, dst, entries);
                     newB = dst.growth().b();
+                    guard.remove(dst);
                 } // close checkpoints: the table file alone holds every entry
                 long t = System.nanoTime();
                 check(src, staged.directory(), entries);
                 checkNanos = System.nanoTime() - t;
+                guard.remove(src);
             }
-            staged.commit();
+            // The renames that swap the copy in are never cut by the hook: it runs before them or finds nothing to close.
+            guard.atomically(() -> {
+                staged.commit();
+                guard.remove(staged);
+                return null;
+            });
         }
         IndexFiles after = IndexFiles.of(target);
         return new Result(entries, oldB, newB, before.table(), after.table(), before.journal(), after.journal(), before.total(),
@@ -171,7 +185,7 @@ final class Compaction {
                 } else {
                     byte[] k = c.key();
                     byte[] v = c.value();
-                    byte[] found = copy.get(k);
+                    byte[] found = Lookup.value(copy, k); // not copy.get(k): see Lookup
                     if (!Arrays.equals(found, v)) {
                         throw differs("key " + show.text(k) + " maps to " + show.text(v) + " in the source but "
                                 + (found == null ? "is missing" : "to " + show.text(found)));

@@ -1,7 +1,10 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.storage.Header;
+import io.bucketdb.BucketDB;
+import io.bucketdb.Cursor;
+import io.bucketdb.Options;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.ExtentClasses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,14 +22,26 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code bucketdb export DIR}: every entry as a JSON Lines record {@code {"key":…,"value":…}}. Reads
- * through the inspector (read-only, no lock), so it exports the last image of a live index.
+ * {@code bucketdb export DIR}: a first line with the index's shape ({@link ExportShape}), then every entry as a
+ * JSON Lines record {@code {"key":…,"value":…}}. Reads through the read-only view ({@code BucketDB.open} with
+ * {@code withReadOnly(true)}: no lock, nothing written), whose reads check each table page against its recorded
+ * checksum: a page that fails stops the export with exit 1, naming it. {@code --salvage} reads around such pages
+ * instead ({@link Salvage}).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Write every entry as JSON Lines: one {\"key\":...,\"value\":...} per line, in bucket order.",
-                "Works on a live index (exports its last image on disk). Shows progress on a terminal only."},
-        footer = {"%nExamples:%n  bucketdb export /data/idx --out idx.jsonl%n  bucketdb export /data/idx --format long | head",
-                Exit.FOOTER})
+        description = {"Write the index's shape as a first line ({\"bucketdb-export\":1,\"format\":...,\"keys\":...,...}: widths or "
+                + "variable lengths, inline widths, length limits, entries), then every entry as JSON Lines: one "
+                + "{\"key\":...,\"value\":...} per line, in bucket order. 'bucketdb import' into a new directory recreates the same "
+                + "shape from that line.",
+                "Reads the read-only view of the index (works on a live index; stderr says which LSN it shows). Every table page "
+                        + "read is checked against its recorded checksum: a page that fails stops the export with exit 1, naming the "
+                        + "file, offset and page (with --out, the incomplete FILE is removed). --salvage exports every entry still "
+                        + "readable instead: the checkpoint image's chains whose pages pass, with the journal records after the "
+                        + "checkpoint applied on top; it lists what it skipped on stderr and exits 1 if it skipped anything.",
+                "Shows progress on a terminal only."},
+        footer = {"%nExamples:%n  bucketdb export /data/idx --out idx.jsonl%n  bucketdb export /data/idx --format long | head%n"
+                + "  bucketdb export /data/idx | bucketdb import /data/copy -%n"
+                + "  bucketdb export /data/damaged --salvage --out rescued.jsonl", Exit.FOOTER})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,43 +50,82 @@ final class ExportCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "base64",
-            description = "base64 (default, exact for any bytes), utf8 (trailing zero bytes trimmed) or long (8-byte keys and values as numbers).")
+            description = "base64 (default, exact for any bytes), hex (exact), utf8 (trailing zero bytes of fixed widths trimmed) "
+                    + "or long (8-byte keys and values as numbers).")
     Format format;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
     Path outFile;
 
+    @Option(names = "--salvage", description = "Export every entry still readable from a damaged index, skipping (and listing "
+            + "on stderr) the chains on pages that fail their checksum; exit 1 if anything was skipped.")
+    boolean salvage;
+
     @Override
     public Integer call() throws IOException {
-        try (IndexInspector in = IndexInspector.open(dir)) {
-            LiveImage.report(in, spec.commandLine().getErr(), spec.qualifiedName());
-            Header h = in.header();
-            // Variable-length sides are checked entry by entry (Format.json), fixed ones here, before any output.
-            if (format == Format.LONG && ((!h.varKeys() && h.keyWidth != 8) || (!h.varValues() && h.valueWidth != 8))) {
-                throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " has " + h.keyWidth
-                        + "-byte keys and " + h.valueWidth + "-byte values");
-            }
-            Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal() && outFile != null, "export", h.count, "entries");
-            long[] n = {0};
+        IndexChoices choices = IndexChoices.of(dir); // the inspector's messages for a missing or foreign directory
+        if (salvage) {
+            Salvage.Result r;
             try (Writer w = open()) {
-                in.forEach((key, value) -> {
-                    w.write("{\"key\":" + Json.value(format.json(key, "key", !h.varKeys())) + ",\"value\":"
-                            + Json.value(format.json(value, "value", !h.varValues())) + "}\n");
-                    progress.update(++n[0]);
-                });
+                r = new Salvage(dir, format, spec.commandLine().getErr()).run(w);
             }
-            progress.finish();
             if (outFile != null) {
-                spec.commandLine().getOut().println("exported " + Text.count(n[0]) + " entries to " + outFile);
+                spec.commandLine().getOut().println("exported " + Text.count(r.entries()) + " entries to " + outFile
+                        + (r.skipped() > 0 ? "; skipped " + Text.count(r.skipped()) + " damaged parts (listed on stderr)" : ""));
+                spec.commandLine().getOut().flush();
+            }
+            return r.skipped() > 0 ? Exit.PROBLEMS : Exit.OK;
+        }
+        try (BucketDB view = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+            if (format == Format.LONG && ((!view.variableKeys() && view.keyWidth() != 8) || (!view.variableValues() && view.valueWidth() != 8))) {
+                throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " has " + view.keyWidth()
+                        + "-byte keys and " + view.valueWidth() + "-byte values");
+            }
+            ViewLine.print(spec.commandLine().getErr(), dir, view);
+            long entries = view.size();
+            ExportShape shape = ExportShape.of(view, format, choices.alignShift(), entries);
+            Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal() && outFile != null, "export", entries, "entries");
+            long n = 0;
+            boolean done = false;
+            try (Writer w = open()) {
+                Lines lines = new Lines(w, shape);
+                Cursor c = view.cursor();
+                try {
+                    while (c.next()) {
+                        lines.entry(c.key(), c.value());
+                        progress.update(++n);
+                    }
+                } catch (UncheckedIOException e) {
+                    if (e.getCause() instanceof CorruptIndexException damage) {
+                        throw damaged(damage, n);
+                    }
+                    throw e;
+                }
+                done = true;
+            } finally {
+                progress.finish();
+                if (!done && outFile != null) {
+                    Files.deleteIfExists(outFile); // never leave a partial export that looks whole
+                }
+            }
+            if (outFile != null) {
+                spec.commandLine().getOut().println("exported " + Text.count(n) + " entries to " + outFile);
                 spec.commandLine().getOut().flush();
             }
         }
         return Exit.OK;
     }
 
+    private CliException damaged(CorruptIndexException damage, long before) {
+        return new CliException(Exit.PROBLEMS, "export stopped at damage: " + damage.getMessage() + " (page "
+                + (damage.offset() >>> ExtentClasses.PAGE_SHIFT) + "), after " + Text.count(before) + " entries"
+                + (outFile != null ? "; " + outFile + " was removed" : "") + "; 'bucketdb export --salvage " + dir
+                + "' exports every entry still readable, 'bucketdb verify " + dir + "' lists the damage");
+    }
+
+    /** The export's writer: FILE, or the command's standard output (never closed here, so tests capture it). */
     private Writer open() throws IOException {
         if (outFile == null) {
-            // The picocli writer, so tests capture it; never closed here.
             return new BufferedWriter(new java.io.FilterWriter(spec.commandLine().getOut()) {
                 @Override
                 public void close() throws IOException {
@@ -79,5 +134,25 @@ final class ExportCommand implements Callable<Integer> {
             }, 1 << 16);
         }
         return new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(outFile), StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** Writes the shape line at once, then one record per entry, in the shape's format. */
+    static final class Lines {
+        private final Writer w;
+        private final ExportShape shape;
+
+        Lines(Writer w, ExportShape shape) throws IOException {
+            this.w = w;
+            this.shape = shape;
+            w.write(shape.line());
+            w.write('\n');
+        }
+
+        void entry(byte[] key, byte[] value) throws IOException {
+            Format f = shape.format();
+            // Variable-length sides are checked entry by entry here (a long export needs 8-byte ones), fixed ones before.
+            w.write("{\"key\":" + Json.value(f.json(key, "key", !shape.varKeys())) + ",\"value\":"
+                    + Json.value(f.json(value, "value", !shape.varValues())) + "}\n");
+        }
     }
 }

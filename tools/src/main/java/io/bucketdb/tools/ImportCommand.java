@@ -2,7 +2,9 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.StagedIndex;
 import io.bucketdb.storage.VarSlotLayout;
+import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.io.input.BoundedInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterConsumer;
@@ -34,10 +36,17 @@ import java.util.concurrent.Callable;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Put every {\"key\":...,\"value\":...} line of FILE (JSON Lines; - for standard input) into the index, "
                 + "creating it if missing. Existing keys are overwritten.",
-                "A new index takes its widths from --key-width/--value-width, else from --format long (8 and 8), else from the "
-                        + "first record (base64). --variable-keys/--variable-values make a new index take keys/values of any "
-                        + "length instead (the short ones inline in the slot, the long ones in the value heap). Stops at the "
-                        + "first bad line; the lines before it stay imported. Shows progress on a terminal only.",
+                "A new index takes the shape of the export's first line ({\"bucketdb-export\":1,...}: widths or variable lengths, "
+                        + "inline widths, limits, alignment; its format too, so --format may be left out), else its widths from "
+                        + "--key-width/--value-width, else from --format long (8 and 8), else from the first record (base64). "
+                        + "--variable-keys/--variable-values make a new index take keys/values of any length instead (the short "
+                        + "ones inline in the slot, the long ones in the value heap).",
+                "A new index is built beside DIR and renamed to DIR only when every record is in it: a bad line, a file with "
+                        + "fewer or more records than its first line says, or Ctrl-C leaves no DIR. DIR must be new, empty or an "
+                        + "index. Into an existing index, the export's shape and --format are checked against the index's widths "
+                        + "before the first put; the import stops at the first bad line, the records before it stay imported and "
+                        + "nothing of the bad line is written. Ctrl-C closes the index cleanly and says so. Shows progress on a "
+                        + "terminal only.",
                 "With --from-mapdb FILE --map NAME, copies the MapDB 3.1 HTreeMap NAME of FILE (opened read-only) into a new "
                         + "index DIR. Keys and values stored with MapDB's LONG, INTEGER, UUID, STRING (UTF-8) or BYTE_ARRAY "
                         + "serializer are stored as the BucketDB codec of the same name; LONG, INTEGER and UUID fix the width "
@@ -45,6 +54,7 @@ import java.util.concurrent.Callable;
                         + "entry of another width is refused, naming its key, and nothing is imported: the index is built "
                         + "beside DIR and renamed to DIR only when complete."},
         footer = {"%nExamples:%n  bucketdb import /data/idx idx.jsonl%n"
+                + "  bucketdb export /data/idx | bucketdb import /data/copy -%n"
                 + "  bucketdb import /data/new names.jsonl --format utf8 --key-width 32 --value-width 16%n"
                 + "  bucketdb import /data/docs docs.jsonl --format utf8 --variable-keys --variable-values=64%n"
                 + "  bucketdb import /data/users --from-mapdb users.db --map byId%n"
@@ -116,16 +126,61 @@ final class ImportCommand implements Callable<Integer> {
         if (input != null && !Files.isRegularFile(input)) {
             throw new NoSuchFileException(file, null, Files.exists(input) ? "not a regular file" : "no such file");
         }
+        boolean exists = Files.exists(dir.resolve(BucketDB.TABLE_FILE)) || StagedIndex.finishInterrupted(dir);
+        if (!exists && Files.exists(dir) && !(Files.isDirectory(dir) && PathUtils.isEmptyDirectory(dir))) {
+            throw CliException.usage(dir + (Files.isDirectory(dir) ? " is not empty and holds no index (no " + BucketDB.TABLE_FILE
+                    + "): import creates an index only in a new or empty directory" : " is not a directory: an index is a directory"));
+        }
         long size = input == null ? 0 : Files.size(input);
-        Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
-        try (InputStream raw = input == null ? System.in : Files.newInputStream(input);
+        String where = input == null ? "stdin" : file;
+        try (Interruptible guard = Interruptible.install(spec.commandLine().getErr(), spec.qualifiedName(), exists
+                ? dir + " holds the records imported before the interrupt" : "nothing was imported, " + dir + " was not created");
+             InputStream raw = input == null ? System.in : Files.newInputStream(input);
              BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get(); // unbounded: only counts
              BufferedReader r = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16)) {
-            String where = input == null ? "stdin" : file;
-            BucketDB db = null;
-            WindowedLoader loader = null;
+            Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
+            Load load = new Load(guard, exists);
+            try {
+                load.run(r, counted, where, progress);
+            } catch (IOException | RuntimeException e) {
+                if (guard.interrupted()) {
+                    throw guard.stopped();
+                }
+                throw e;
+            }
+            spec.commandLine().getOut().println("imported " + Text.count(load.records) + " records into " + dir + ": "
+                    + Text.count(load.loader == null ? 0 : load.loader.added()) + " new keys, "
+                    + Text.count(load.records - (load.loader == null ? 0 : load.loader.added())) + " overwritten"
+                    + (load.shape != null && !exists ? " (" + load.shape.describe() + ", as the export's first line says)" : ""));
+            spec.commandLine().getOut().flush();
+        }
+        return Exit.OK;
+    }
+
+    /**
+     * One import of JSON Lines. A new index is built beside DIR ({@link StagedIndex}) and renamed to DIR only once every
+     * record is in it and it is closed, so a bad line, a short file or an interrupt leaves no DIR; into an existing
+     * index the records before a bad line stay imported, and nothing of the bad line is (both its key and value are
+     * parsed before it is put).
+     */
+    private final class Load {
+        private final Interruptible guard;
+        private final boolean exists;
+        ExportShape shape;
+        Format fmt = format;
+        StagedIndex staged;
+        BucketDB db;
+        WindowedLoader loader;
+        long records;
+
+        Load(Interruptible guard, boolean exists) {
+            this.guard = guard;
+            this.exists = exists;
+        }
+
+        void run(BufferedReader r, BoundedInputStream counted, String where, Progress progress) throws IOException {
             long lineNo = 0;
-            long records = 0;
+            boolean complete = false;
             try {
                 String line;
                 while ((line = r.readLine()) != null) {
@@ -133,92 +188,200 @@ final class ImportCommand implements Callable<Integer> {
                     if (line.isBlank()) {
                         continue;
                     }
-                    Object[] kv;
                     try {
-                        kv = record(line);
-                        if (db == null) {
-                            db = open(kv);
-                            loader = new WindowedLoader(db);
+                        Map<String, Object> m = Json.parseFlatObject(line);
+                        if (ExportShape.isShape(m)) {
+                            if (shape != null || records > 0) {
+                                throw new IllegalArgumentException("an export's shape line ({\"" + ExportShape.MARKER
+                                        + "\":...}) belongs on its first line only");
+                            }
+                            shape = ExportShape.parse(m);
+                            fmt = formatOf(shape);
+                            continue;
                         }
-                        byte[] key = format.parse(kv[0], db.variableKeys() ? Format.ANY_LENGTH : db.keyWidth(), "key");
-                        byte[] value = format.parse(kv[1], db.variableValues() ? Format.ANY_LENGTH : db.valueWidth(), "value");
+                        Object[] kv = record(m);
+                        if (db == null) {
+                            open(kv);
+                        }
+                        byte[] key = fmt.parse(kv[0], db.variableKeys() ? Format.ANY_LENGTH : db.keyWidth(), "key");
+                        byte[] value = fmt.parse(kv[1], db.variableValues() ? Format.ANY_LENGTH : db.valueWidth(), "value");
                         // A window of async puts: the ring makes group commits of them, where a blocking put
                         // per line paid a hand-off to the writer thread each. A bad line stops the loop only
                         // after every put before it was published; the finally waits for them.
                         loader.put(key, value);
                     } catch (IllegalArgumentException e) {
-                        throw CliException.usage(where + ":" + lineNo + ": " + e.getMessage()
-                                + (records > 0 ? " (the " + Text.count(records) + " records before it were imported)" : ""));
+                        throw CliException.usage(where + ":" + lineNo + ": " + e.getMessage() + consequence());
                     }
                     records++;
                     progress.update(counted.getCount());
                 }
+                if (db == null) {
+                    if (shape == null) {
+                        throw CliException.usage(where + " holds no records");
+                    }
+                    open(null); // an export of an empty index: the index is its shape
+                }
+                if (shape != null && shape.entries() != null && shape.entries() != records) {
+                    throw CliException.usage(where + " holds " + Text.count(records) + " records, but its first line says the export "
+                            + "has " + Text.count(shape.entries()) + ": the file is incomplete" + consequence());
+                }
+                complete = true;
             } finally {
                 progress.finish();
-                if (db != null) {
-                    try {
+                finish(complete);
+            }
+        }
+
+        /** What a failure leaves, for its message. */
+        private String consequence() {
+            if (!exists) {
+                return " (nothing was imported: " + dir + " was not created)";
+            }
+            return records > 0 ? " (the " + Text.count(records) + " records before it were imported)" : "";
+        }
+
+        /** Closes the index; a new one is checked and renamed into place only if the whole input went in. */
+        private void finish(boolean complete) throws IOException {
+            if (db != null) {
+                try {
+                    if (loader != null && (complete || exists)) {
                         loader.finish(); // every record before a bad line is acknowledged, then made durable by close
-                    } finally {
-                        db.close();
                     }
+                } finally {
+                    guard.remove(db);
+                    db.close();
                 }
             }
-            if (db == null) {
-                throw CliException.usage(where + " holds no records");
+            if (staged != null) {
+                if (complete) {
+                    check();
+                    guard.atomically(() -> {
+                        staged.commit();
+                        guard.remove(staged);
+                        return null;
+                    });
+                } else {
+                    guard.remove(staged);
+                    staged.close(); // removes the unfinished index
+                }
             }
-            spec.commandLine().getOut().println("imported " + Text.count(records) + " records into " + dir + ": "
-                    + Text.count(loader.added()) + " new keys, " + Text.count(records - loader.added()) + " overwritten");
-            spec.commandLine().getOut().flush();
         }
-        return Exit.OK;
+
+        /** The built index holds a key for every new key put, before it replaces nothing at DIR. */
+        private void check() throws IOException {
+            try (BucketDB built = BucketDB.open(staged.directory(), Options.defaults().withReadOnly(true))) {
+                if (built.size() != loader.added()) {
+                    staged.close();
+                    throw new CliException(Exit.PROBLEMS, "the new index holds " + Text.count(built.size()) + " entries where "
+                            + Text.count(loader.added()) + " keys were put; " + dir + " was not created");
+                }
+            }
+        }
+
+        /** Opens the index; a new one takes its shape from the export's first line, the options, the format, or the first record. */
+        private void open(Object[] first) throws IOException {
+            // A bulk load: acknowledged per record after the journal write, forced every 100 ms and made
+            // durable in full by the closing checkpoint.
+            Options o = Options.defaults().withDurability(io.bucketdb.Durability.ASYNC);
+            if (exists) {
+                db = guard.add(BucketDB.open(dir, o.withCreateIfMissing(false)));
+                checkExisting();
+            } else {
+                Options created = shape != null ? fromShape(o) : widths(o, first);
+                staged = guard.atomically(() -> guard.add(StagedIndex.begin(null, dir)));
+                db = guard.atomically(() -> guard.add(staged.create(created)));
+            }
+            checkFormat();
+            loader = new WindowedLoader(db);
+        }
+
+        /** Options for the shape of the export's first line; width options may only repeat it. */
+        private Options fromShape(Options o) {
+            String given = contradiction(keyWidth, variableKeys, shape.varKeys(), shape.keyWidth(), "key")
+                    + contradiction(valueWidth, variableValues, shape.varValues(), shape.valueWidth(), "value");
+            if (!given.isEmpty()) {
+                throw CliException.usage("the export's first line says " + shape.describe() + ";" + given + " (leave the width options out)");
+            }
+            try {
+                return shape.apply(o);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("the export's first line describes no index this bucketdb can create: " + e.getMessage());
+            }
+        }
+
+        private void checkExisting() {
+            boolean keysDiffer = (keyWidth != null && (db.variableKeys() || keyWidth != db.keyWidth()))
+                    || (variableKeys != null && (!db.variableKeys() || variableKeys != VarSlotLayout.inlineWidth(db.keyWidth())));
+            boolean valuesDiffer = (valueWidth != null && (db.variableValues() || valueWidth != db.valueWidth()))
+                    || (variableValues != null && (!db.variableValues() || variableValues != VarSlotLayout.inlineWidth(db.valueWidth())));
+            if (keysDiffer || valuesDiffer) {
+                String has = side(db.variableKeys(), db.keyWidth(), "key") + " and " + side(db.variableValues(), db.valueWidth(), "value");
+                String given = given(keyWidth, variableKeys, db.variableKeys(), db.keyWidth()) + " and "
+                        + given(valueWidth, variableValues, db.variableValues(), db.valueWidth());
+                throw CliException.usage(dir + " takes " + has + ", not the " + given + " given");
+            }
+            String misfit = shape == null ? null : shape.misfit(db);
+            if (misfit != null) {
+                throw CliException.usage(misfit + " (" + dir + "); nothing was imported");
+            }
+        }
+
+        /** {@code --format long} against the index's widths, before the first put. */
+        private void checkFormat() {
+            if (fmt == Format.LONG && ((!db.variableKeys() && db.keyWidth() != 8) || (!db.variableValues() && db.valueWidth() != 8))) {
+                throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " takes "
+                        + side(db.variableKeys(), db.keyWidth(), "key") + " and " + side(db.variableValues(), db.valueWidth(), "value")
+                        + "; nothing was imported");
+            }
+        }
     }
 
-    private static Object[] record(String line) {
-        Map<String, Object> m = Json.parseFlatObject(line);
+    /** The format of an export with a shape line: the line's, which {@code --format}, if given, must repeat. */
+    private Format formatOf(ExportShape shape) {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--format") && format != shape.format()) {
+            throw new IllegalArgumentException("the export's first line says it is in --format " + shape.format().label()
+                    + ", not " + format.label() + ": give --format " + shape.format().label() + " or leave --format out");
+        }
+        return shape.format();
+    }
+
+    /** Where a width option contradicts the shape line: " --key-width 4 was given", else "". */
+    private static String contradiction(Integer width, Integer inline, boolean var, int shapeWidth, String what) {
+        if (width != null && (var || width != shapeWidth)) {
+            return " --" + what + "-width " + width + " was given";
+        }
+        if (inline != null && (!var || inline != shapeWidth)) {
+            return " --variable-" + what + "s " + inline + " was given";
+        }
+        return "";
+    }
+
+    private static Object[] record(Map<String, Object> m) {
         if (!m.containsKey("key") || !m.containsKey("value")) {
             throw new IllegalArgumentException("expected {\"key\":...,\"value\":...}, found the fields " + m.keySet());
         }
         return new Object[]{m.get("key"), m.get("value")};
     }
 
-    /** Opens the index; a new one takes its widths from the options, the format, or the first record. */
-    private BucketDB open(Object[] first) throws IOException {
-        boolean exists = Files.exists(dir.resolve(BucketDB.TABLE_FILE));
-        // A bulk load: acknowledged per record after the journal write, forced every 100 ms and made
-        // durable in full by the closing checkpoint.
-        Options o = Options.defaults().withDurability(io.bucketdb.Durability.ASYNC);
-        if (!exists) {
-            Integer kw = variableKeys != null ? null : width(keyWidth, first[0], "key");
-            Integer vw = variableValues != null ? null : width(valueWidth, first[1], "value");
-            if ((variableKeys == null && kw == null) || (variableValues == null && vw == null)) {
-                boolean keys = variableKeys == null && kw == null;
-                boolean values = variableValues == null && vw == null;
-                throw CliException.usage("a new index needs " + (keys && values ? "--key-width and --value-width" : keys ? "--key-width" : "--value-width")
-                        + " with --format " + format.label() + ", or " + (keys && values ? "--variable-keys and --variable-values"
-                        : keys ? "--variable-keys" : "--variable-values") + " for any length");
-            }
-            try {
-                io.bucketdb.storage.BucketLayout.of(variableKeys != null ? VarSlotLayout.slotWidth(variableKeys) : kw,
-                        variableValues != null ? VarSlotLayout.slotWidth(variableValues) : vw);
-            } catch (IllegalArgumentException e) {
-                throw CliException.usage(e.getMessage());
-            }
-            o = variableKeys != null ? o.withVariableKeys(variableKeys) : o.withKeyWidth(kw);
-            o = variableValues != null ? o.withVariableValues(variableValues) : o.withValueWidth(vw);
+    /** Options for a new index without a shape line: widths from the options, the format, or the first record. */
+    private Options widths(Options o, Object[] first) {
+        Integer kw = variableKeys != null ? null : width(keyWidth, first[0], "key");
+        Integer vw = variableValues != null ? null : width(valueWidth, first[1], "value");
+        if ((variableKeys == null && kw == null) || (variableValues == null && vw == null)) {
+            boolean keys = variableKeys == null && kw == null;
+            boolean values = variableValues == null && vw == null;
+            throw CliException.usage("a new index needs " + (keys && values ? "--key-width and --value-width" : keys ? "--key-width" : "--value-width")
+                    + " with --format " + format.label() + ", or " + (keys && values ? "--variable-keys and --variable-values"
+                    : keys ? "--variable-keys" : "--variable-values") + " for any length");
         }
-        BucketDB db = BucketDB.open(dir, o);
-        boolean keysDiffer = (keyWidth != null && (db.variableKeys() || keyWidth != db.keyWidth()))
-                || (variableKeys != null && (!db.variableKeys() || variableKeys != VarSlotLayout.inlineWidth(db.keyWidth())));
-        boolean valuesDiffer = (valueWidth != null && (db.variableValues() || valueWidth != db.valueWidth()))
-                || (variableValues != null && (!db.variableValues() || variableValues != VarSlotLayout.inlineWidth(db.valueWidth())));
-        if (keysDiffer || valuesDiffer) {
-            String has = side(db.variableKeys(), db.keyWidth(), "key") + " and " + side(db.variableValues(), db.valueWidth(), "value");
-            String given = given(keyWidth, variableKeys, db.variableKeys(), db.keyWidth()) + " and "
-                    + given(valueWidth, variableValues, db.variableValues(), db.valueWidth());
-            db.close();
-            throw CliException.usage(dir + " takes " + has + ", not the " + given + " given");
+        try {
+            io.bucketdb.storage.BucketLayout.of(variableKeys != null ? VarSlotLayout.slotWidth(variableKeys) : kw,
+                    variableValues != null ? VarSlotLayout.slotWidth(variableValues) : vw);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
         }
-        return db;
+        o = variableKeys != null ? o.withVariableKeys(variableKeys) : o.withKeyWidth(kw);
+        return variableValues != null ? o.withVariableValues(variableValues) : o.withValueWidth(vw);
     }
 
     /**

@@ -7,17 +7,15 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.PageChecksums;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
- * What a read-only command sees of an index: the checkpoint image on disk, and whether a writer holds
- * the lock so that newer writes exist only in its journal and memory. The header stores no time, so the
+ * The checkpoint image on disk of an index, for {@code stat}'s figures next to its read-only view: how old the image
+ * is, whether a writer holds the lock, and how much journal follows the image. The header stores no time, so the
  * image's time is the modification time of the page checksum file of its generation, which the checkpoint
  * that made the image wrote just before it installed the header (the table file's own time also moves when
  * a writer preallocates space, so it would say less); the table file's time stands in if that file is missing.
@@ -54,27 +52,6 @@ record LiveImage(String holder, Instant imageTime, long generation, long checkpo
 
     long ageMillis() {
         return Math.max(0, Duration.between(imageTime, Instant.now()).toMillis());
-    }
-
-    /** Prints the one line that says a writer holds the index and how old this view is; nothing if none does. */
-    void report(PrintWriter err, String command) {
-        if (live()) {
-            err.println(command + ": " + line());
-            err.flush();
-        }
-    }
-
-    /** {@link #of} and {@link #report}, for commands that need nothing else of it. */
-    static void report(IndexInspector in, PrintWriter err, String command) throws IOException {
-        of(in).report(err, command);
-    }
-
-    /** The sentence {@link #report} prints. */
-    String line() {
-        return "live index (LOCK held by " + holder + "): reading the checkpoint of " + imageTime.truncatedTo(ChronoUnit.SECONDS)
-                + " (" + age(ageMillis()) + " ago, generation " + generation + ", checkpoint LSN " + checkpointLsn + "); "
-                + (journalRecords < 0 ? "journal records written since are not in this view"
-                : Text.count(journalBytes) + " journal bytes (" + Text.count(journalRecords) + " records) written since are not in this view");
     }
 
     /** Adds the fields {@code stat --json} prints for this. */

@@ -22,7 +22,7 @@ import java.nio.file.Path;
         description = "Read and write keys of BucketDB indexes, inspect, verify and move data in and out of them.",
         subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class, StatCommand.class, DumpCommand.class,
                 VerifyCommand.class, RecoverCommand.class, CompactCommand.class, ExportCommand.class,
-                ImportCommand.class, DemoCommand.class, CrashtestCommand.class, WriterChild.class, CommandLine.HelpCommand.class},
+                ImportCommand.class, BackupCommand.class, DemoCommand.class, CrashtestCommand.class, WriterChild.class, CommandLine.HelpCommand.class},
         footer = {"%nExample:%n  ./bucketdb demo --keys 1000000", Exit.FOOTER})
 public final class Main implements Runnable {
     @Spec
@@ -30,7 +30,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: get, put, delete, scan, stat, dump, verify, recover, compact, export, import, demo or crashtest");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: get, put, delete, scan, stat, dump, verify, recover, compact, export, import, backup, demo or crashtest");
     }
 
     public static void main(String[] args) {

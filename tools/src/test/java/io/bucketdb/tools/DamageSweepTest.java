@@ -286,7 +286,9 @@ class DamageSweepTest {
 
     private static Map<String, String> exported(Path file) throws IOException {
         Map<String, String> m = new HashMap<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertTrue(lines.getFirst().startsWith("{\"bucketdb-export\":1,"), "the shape line first: " + lines.getFirst());
+        for (String line : lines.subList(1, lines.size())) {
             Matcher matcher = LINE.matcher(line);
             assertTrue(matcher.matches(), "an export line: " + line);
             m.put(HexFormat.of().formatHex(Base64.getDecoder().decode(matcher.group(1))),

@@ -89,7 +89,7 @@ class StatCommandTest {
     }
 
     @Test
-    void shouldSayTheReadOnlyCommandsReadTheCheckpointOfALiveIndex() throws IOException {
+    void shouldSayTheReadingCommandsShowALiveIndexAsOfTheirView() throws IOException {
         Path dir = Cli.longIndex(tmp.resolve("idx"), 2_000);
         try (BucketDB db = BucketDB.open(dir, Cli.options())) {
             for (long k = 2_000; k < 2_500; k++) {
@@ -99,25 +99,10 @@ class StatCommandTest {
             Pattern viewLine = Pattern.compile("^bucketdb: " + Pattern.quote(dir.toString()) + " as of LSN \\d+ \\(checkpoint LSN \\d+ "
                     + "\\+ [\\d,]+ journal records replayed\\); a writer holds it \\(pid " + ProcessHandle.current().pid()
                     + " [^\n]*\\): writes after this moment are not shown$", Pattern.MULTILINE);
-            for (String cmd : new String[]{"stat", "dump", "verify", "get", "scan"}) {
+            for (String cmd : new String[]{"stat", "dump", "verify", "get", "scan", "export"}) {
                 Cli.Result r = cmd.equals("get") ? Cli.run(cmd, dir.toString(), "5") : Cli.run(cmd, dir.toString());
                 assertEquals(0, r.code(), r::toString);
                 assertTrue(viewLine.matcher(r.err()).find(), r::toString);
-            }
-            String pid = "LOCK held by pid " + ProcessHandle.current().pid();
-            Pattern line = Pattern.compile("^bucketdb (export): live index \\(" + pid
-                    + "[^)]*\\)\\): reading the checkpoint of (\\S+) \\((\\d+) s ago, generation (\\d+), checkpoint LSN (\\d+)\\); "
-                    + "([\\d,]+) journal bytes \\(500 records\\) written since are not in this view$", Pattern.MULTILINE);
-            for (String[] cmd : new String[][]{{"export"}}) {
-                String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
-                args[cmd.length] = dir.toString();
-                Cli.Result r = Cli.run(args);
-                assertEquals(0, r.code(), r::toString);
-                Matcher m = line.matcher(r.err());
-                assertTrue(m.find(), r::toString);
-                assertEquals(cmd[0], m.group(1));
-                java.time.Instant.parse(m.group(2));
-                assertTrue(Long.parseLong(m.group(6).replace(",", "")) >= 500 * 40, "500 PUT frames of 40 bytes: " + r);
             }
             Cli.Result json = Cli.run("stat", "--json", dir.toString());
             assertEquals("true", field(json.out(), "live"));
