@@ -139,7 +139,7 @@ final class BackupCommand implements Callable<Integer> {
             while (c.next()) {
                 byte[] k = c.key();
                 byte[] v = c.value();
-                byte[] found = Lookup.value(copy, k);
+                byte[] found = copy.get(k);
                 if (!Arrays.equals(found, v)) {
                     throw differs("key " + show.text(k) + " maps to " + show.text(v) + " in " + dir + " but "
                             + (found == null ? "is missing" : "to " + show.text(found)));

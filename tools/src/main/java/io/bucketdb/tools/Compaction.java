@@ -185,7 +185,7 @@ final class Compaction {
                 } else {
                     byte[] k = c.key();
                     byte[] v = c.value();
-                    byte[] found = Lookup.value(copy, k); // not copy.get(k): see Lookup
+                    byte[] found = copy.get(k);
                     if (!Arrays.equals(found, v)) {
                         throw differs("key " + show.text(k) + " maps to " + show.text(v) + " in the source but "
                                 + (found == null ? "is missing" : "to " + show.text(found)));

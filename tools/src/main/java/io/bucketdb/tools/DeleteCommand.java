@@ -1,6 +1,7 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,8 +36,9 @@ final class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         boolean deleted;
-        try (CloseOnInterrupt open = CloseOnInterrupt.open(dir, spec.commandLine().getErr(), spec.qualifiedName())) {
-            BucketDB db = open.db();
+        // Ctrl-C closes the index cleanly and says so (Interruptible); an existing index only, never a new one.
+        Interruptible hook = Interruptible.install(spec.commandLine().getErr(), spec.qualifiedName(), dir + " holds what was acknowledged");
+        try (hook; BucketDB db = hook.add(BucketDB.open(dir, Options.defaults().withCreateIfMissing(false)))) {
             deleted = db.delete(formats.bind(db).key(key));
         }
         if (!deleted) {

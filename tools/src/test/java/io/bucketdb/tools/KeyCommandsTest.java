@@ -2,13 +2,10 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.inspect.IndexInspector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -209,28 +206,6 @@ class KeyCommandsTest {
             assertTrue(get.err().contains("; a writer holds it (pid " + ProcessHandle.current().pid()), get::toString);
         }
         assertEquals(0, Cli.run("put", dir.toString(), "1", "2").code(), "the lock is free again");
-    }
-
-    /** What a Ctrl-C during put or delete runs: the index is closed cleanly and the user is told so. */
-    @Test
-    void theInterruptHookClosesTheIndexCleanlyAndSaysSo() throws IOException {
-        Path dir = Cli.longIndex(tmp.resolve("idx"), 10);
-        StringWriter text = new StringWriter();
-        PrintWriter err = new PrintWriter(text);
-        try (CloseOnInterrupt open = CloseOnInterrupt.open(dir, err, "bucketdb put")) {
-            open.db().putLong(77, 7);
-            CloseOnInterrupt.closeInterrupted(open.db(), err, "bucketdb put");
-            assertEquals("bucketdb put: interrupted: closing " + dir + " cleanly\nbucketdb put: closed " + dir + " cleanly\n",
-                    text.toString());
-            assertThrows(IllegalStateException.class, () -> open.db().putLong(78, 8), "closed");
-        }
-        try (IndexInspector in = IndexInspector.open(dir)) {
-            assertTrue(in.header().cleanClose, "a clean close: nothing to replay");
-        }
-        try (BucketDB db = BucketDB.open(dir, Cli.options())) {
-            assertFalse(db.recovery().needed(), db.recovery()::toString);
-            assertEquals(7, db.getLong(77, -1));
-        }
     }
 
     @Test
