@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * do not come here: their {@link Waiter} runs no caller code and is completed under the role.
  */
 final class DeferredCompletions {
+    /** Nested completion loops allowed on one thread; see {@link #run}. */
+    static final int MAX_NESTING = 32;
     private static final ThreadLocal<DeferredCompletions> MINE = ThreadLocal.withInitial(DeferredCompletions::new);
 
     private CompletableFuture<?>[] futures = new CompletableFuture<?>[64];
@@ -57,9 +59,18 @@ final class DeferredCompletions {
         tail++;
     }
 
-    /** Completes every queued future in order, including those that dependent actions queue meanwhile. */
+    /**
+     * Completes every queued future in order, including those that dependent actions queue meanwhile.
+     * Nested more than {@link #MAX_NESTING} deep (an action's write whose completion runs an action
+     * that writes, and so on), it returns at once and leaves them to the loop below it, so a chain of
+     * writes from dependent actions does not overflow the stack; only an action that deep which joins
+     * its own asynchronous write would wait for a loop below it on its own thread.
+     */
     @SuppressWarnings("unchecked")
     void run() {
+        if (depth >= MAX_NESTING) {
+            return;
+        }
         depth++;
         try {
             while (head < tail) {

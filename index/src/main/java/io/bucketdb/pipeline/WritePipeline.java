@@ -72,7 +72,7 @@ public final class WritePipeline implements AutoCloseable {
     private final BackgroundDuty background;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
-    private final boolean longWidths;
+    private final TableWidths widths;
     /** Producers between their closed check and their publish; close() waits for zero. */
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Futures committed but not yet completed (they are completed after the role is released). */
@@ -122,7 +122,7 @@ public final class WritePipeline implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(listener, "listener");
-        this.longWidths = table.keyWidth() == 8 && table.valueWidth() == 8 && !table.varKeys() && !table.varValues();
+        this.widths = new TableWidths(table);
         // Nothing waits on the ring's own strategy: a publish must not signal anyone (the background
         // thread is woken by its own nudge, and only for asynchronous work), so its signal is a no-op.
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
@@ -136,29 +136,29 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Puts and waits for the acknowledgement; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
-        requireLongWidths();
+        widths.requireLong();
         Waiter w = publishWaiting(WriteEvent.Type.PUT_LONG, key, value);
-        leadIfFree();
-        return awaitWaiter(w);
+        lead();
+        return awaitThenComplete(w);
     }
 
     /** Deletes and waits for the acknowledgement; true if the key was present. Allocates nothing. */
     public boolean deleteLong(long key) throws IOException {
-        requireLongWidths();
+        widths.requireLong();
         Waiter w = publishWaiting(WriteEvent.Type.DELETE_LONG, key, 0);
-        leadIfFree();
-        return awaitWaiter(w);
+        lead();
+        return awaitThenComplete(w);
     }
 
     /** Publishes a put; the future completes with true if the key was new. */
     public CompletableFuture<Boolean> putLongAsync(long key, long value) {
-        requireLongWidths();
+        widths.requireLong();
         return publish(false, WriteEvent.Type.PUT_LONG, key, value, null, null, null, null);
     }
 
     /** Publishes a delete; the future completes with true if the key was present. */
     public CompletableFuture<Boolean> deleteLongAsync(long key) {
-        requireLongWidths();
+        widths.requireLong();
         return publish(false, WriteEvent.Type.DELETE_LONG, key, 0, null, null, null, null);
     }
 
@@ -166,26 +166,26 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Puts and waits; the arrays are read by the role holder, so leave them unchanged until this returns. */
     public boolean put(byte[] key, byte[] value) throws IOException {
-        checkKey(key);
-        checkValue(value);
+        widths.checkKey(key);
+        widths.checkValue(value);
         return (Boolean) await(publish(true, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null));
     }
 
     public boolean delete(byte[] key) throws IOException {
-        checkKey(key);
+        widths.checkKey(key);
         return (Boolean) await(publish(true, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null));
     }
 
     /** Publishes a put; leave the arrays unchanged until the future completes. */
     public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
-        checkKey(key);
-        checkValue(value);
+        widths.checkKey(key);
+        widths.checkValue(value);
         return publish(false, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null);
     }
 
     /** Publishes a delete; leave the array unchanged until the future completes. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
-        checkKey(key);
+        widths.checkKey(key);
         return publish(false, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null);
     }
 
@@ -193,28 +193,14 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Applies every operation of {@code batch} or none, and waits for the acknowledgement. */
     public void write(WriteBatch batch) throws IOException {
-        checkBatch(batch);
+        widths.checkBatch(batch);
         await(publish(true, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null));
     }
 
     /** Publishes {@code batch} as one ring entry: journaled in one journal batch, applied in one apply step. */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
-        checkBatch(batch);
+        widths.checkBatch(batch);
         return publish(false, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
-    }
-
-    private void checkBatch(WriteBatch batch) {
-        for (WriteBatch.Op op : batch.ops()) {
-            switch (op) {
-                case WriteBatch.PutLong p -> requireLongWidths();
-                case WriteBatch.DeleteLong d -> requireLongWidths();
-                case WriteBatch.Put p -> {
-                    checkKey(p.key());
-                    checkValue(p.value());
-                }
-                case WriteBatch.Delete d -> checkKey(d.key());
-            }
-        }
     }
 
     /**
@@ -236,7 +222,7 @@ public final class WritePipeline implements AutoCloseable {
      * Lock-free, allocates nothing; waits only while a batch is being applied.
      */
     public long getLong(long key, long missing) {
-        requireLongWidths();
+        widths.requireLong();
         for (; ; ) {
             long s = gate.readBegin();
             long v = table.getLong(key, missing);
@@ -248,8 +234,8 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Copies the value of {@code key} into {@code dst} and returns true, or false; never shows part of a batch. */
     public boolean get(byte[] key, byte[] dst) {
-        checkKey(key);
-        checkValue(dst);
+        widths.checkKey(key);
+        widths.checkValue(dst);
         MemorySegment k = MemorySegment.ofArray(key);
         MemorySegment d = MemorySegment.ofArray(dst);
         for (; ; ) {
@@ -266,7 +252,7 @@ public final class WritePipeline implements AutoCloseable {
      * segment {@code key} ({@code keyLen} bytes) into {@code dst} at 0; never shows part of a batch.
      */
     public long get(MemorySegment key, int keyLen, MemorySegment dst, long dstCap) {
-        checkKeyLength(keyLen);
+        widths.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             long n = table.get(key, 0, keyLen, dst, 0, dstCap);
@@ -278,7 +264,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** {@link HashTable#read} that never shows part of a batch: the reader runs again if a batch was applied meanwhile. */
     public <R> R read(MemorySegment key, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
-        checkKeyLength(keyLen);
+        widths.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             R r;
@@ -378,15 +364,27 @@ public final class WritePipeline implements AutoCloseable {
      * its groups, role released. If the role is taken, its holder will drain what is published.
      */
     void leadIfFree() {
+        lead();
+        DeferredCompletions.mine().run();
+    }
+
+    /** {@link #leadIfFree} without completing the futures: the caller does, once it has read its own outcome. */
+    private void lead() {
         // Orders this thread's publish before its read of the role (the Dekker pair with WriterRole.release).
         VarHandle.fullFence();
         while (hasPublishedWork() && role.tryTake()) {
+            // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
+            // would fail the index for everyone: a leader leads with its interrupt status cleared and
+            // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
+            boolean interrupted = Thread.interrupted();
             try {
                 drain();
             } finally {
                 role.release();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            DeferredCompletions.mine().run();
         }
     }
 
@@ -495,13 +493,19 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    private static boolean awaitWaiter(Waiter w) throws IOException {
+    /**
+     * Reads the caller's outcome from its waiter, then completes the futures it committed as leader:
+     * in that order, because a dependent action's blocking write on this thread re-arms the same waiter.
+     */
+    private static boolean awaitThenComplete(Waiter w) throws IOException {
         try {
             return w.await();
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        } finally {
+            DeferredCompletions.mine().run();
         }
     }
 
@@ -576,29 +580,5 @@ public final class WritePipeline implements AutoCloseable {
 
     static IllegalStateException readOnly(Throwable cause) {
         return new IllegalStateException("index is read-only after an I/O failure: " + cause.getMessage(), cause);
-    }
-
-    private void requireLongWidths() {
-        if (!longWidths) {
-            throw new IllegalArgumentException("the long API needs 8-byte keys and values; the table has "
-                    + table.keyWidth() + "-byte keys and " + table.valueWidth() + "-byte values");
-        }
-    }
-
-    private void checkKey(byte[] key) {
-        checkKeyLength(key.length);
-    }
-
-    /** Fixed widths only: variable-length limits are the caller's (BucketDB's options). */
-    private void checkKeyLength(int length) {
-        if (!table.varKeys() && length != table.keyWidth()) {
-            throw new IllegalArgumentException("key must be " + table.keyWidth() + " bytes, got " + length);
-        }
-    }
-
-    private void checkValue(byte[] value) {
-        if (!table.varValues() && value.length != table.valueWidth()) {
-            throw new IllegalArgumentException("value must be " + table.valueWidth() + " bytes, got " + value.length);
-        }
     }
 }
