@@ -83,7 +83,14 @@ class DependentActionWritesTest {
             done.complete(k);
             return;
         }
-        p.putLongAsync(k, k).whenComplete((r, t) -> {
+        CompletableFuture<Boolean> f;
+        try {
+            f = p.putLongAsync(k, k);
+        } catch (RuntimeException refused) {
+            done.completeExceptionally(refused); // the old writer thread refused writes from its actions
+            return;
+        }
+        f.whenComplete((r, t) -> {
             if (t != null) {
                 done.completeExceptionally(t);
             } else {
