@@ -1127,11 +1127,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             }
             closed = true;
             if (timer != null) {
-                timer.shutdownNow();
+                // Not shutdownNow(): a tick may be leading a group of writes, and interrupting it during the
+                // journal's I/O would close the journal's channel. pipeline.close() waits for that group.
+                timer.shutdown();
             }
             if (pipeline != null) {
                 // Drains: everything published before this is applied and acknowledged (or failed), and
-                // the writer thread ends, so this thread owns the table from here on.
+                // the background thread ends, so this thread owns the table from here on.
                 pipeline.close();
             }
             Throwable failed = pipeline == null ? null : pipeline.failure();

@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every {@link WaitStrategy} acknowledges writes from several threads and lets {@code close()}
- * end the writer thread; the option reaches the writer (an idle writer parks under PARK and stays
- * runnable under YIELD and BUSY_SPIN); a null strategy is refused.
+ * end the background writer thread (which drains asynchronous writes when no caller leads); the
+ * option reaches it (idle, it parks under PARK and stays runnable under YIELD and BUSY_SPIN); a null
+ * strategy is refused.
  */
 class WaitStrategyTest {
     private static final int PRODUCERS = 4;
@@ -38,8 +39,8 @@ class WaitStrategyTest {
         BucketDB db = BucketDB.open(dir.resolve(strategy.name()),
                 Options.defaults().withDurability(Durability.ASYNC).withWaitStrategy(strategy));
         Thread writer = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("bucketdb-writer") && !before.contains(t))
-                .findFirst().orElseThrow(() -> new AssertionError("no writer thread started by open"));
+                .filter(t -> t.getName().equals("bucketdb-background") && !before.contains(t))
+                .findFirst().orElseThrow(() -> new AssertionError("no background writer thread started by open"));
         try {
             ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
             List<Thread> producers = new ArrayList<>();

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * Applies a {@link WriteBatch} on the writer thread, all or nothing, inside the
+ * Applies a {@link WriteBatch} in the writer role, all or nothing, inside the
  * {@link BatchGate}'s write section so gated readers see it at once. Before each operation it
  * records the key's previous state; if an operation throws, it restores those states in reverse
  * order (so repeated keys end as before the batch) and rethrows. If restoring fails too, the

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Counts journal batch sizes (group-commit sizes, in writes) in power-of-two buckets, as
- * {@link BatchSizes} describes them. Written by the writer thread only, once per batch and without
+ * {@link BatchSizes} describes them. Written by the writer role's holder only, once per group and without
  * allocating; read by any thread through {@link #snapshot()}.
  *
  * <p>Protocol: a seqlock, so a snapshot is consistent across buckets and totals. The writer makes

@@ -6,7 +6,8 @@ import java.util.function.Predicate;
 /**
  * The budget of busy-waiting for callers blocked in a write: at most {@link #MAX_SPINNERS} callers
  * (64 per core beyond the writer's; none on one core) spin at a time, each for at most
- * {@link #SPIN_NANOS}, before they park.
+ * {@link #SPIN_NANOS}, before they park. (The figures below were measured when the writer was one
+ * thread; since issue 16 "the writer" is whoever holds the writer role, a leading caller.)
  *
  * <p>Why spin at all: an acknowledgement in {@code ASYNC} takes the writer a few microseconds, while
  * waking a parked thread costs tens of microseconds on a virtual machine whose idle cores sleep

@@ -3,7 +3,8 @@ package io.bucketdb.pipeline;
 import java.io.IOException;
 
 /**
- * The journal side of the pipeline. Called on the writer thread only, in sequence order:
+ * The journal side of the pipeline. Called by the holder of the writer role only (a leading
+ * caller or the background thread, one at a time, ordered by the role), in sequence order:
  * {@link #append} once per write operation (never for writer-thread tasks), then
  * {@link #endOfBatch} once when the Disruptor batch ends, so an implementation does one write
  * and, when {@code sync}, one force per batch (group commit).

@@ -14,6 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A wait strategy that uses no CPU while idle, for machines with two cores.
  *
+ * <p>Since issue 16 only the pipeline's background thread waits with it, for a nudge from an
+ * asynchronous publisher (callers of blocking writes lead their own groups and never wake it).
+ *
  * <p>Waiting for publishers (the ring cursor) first spins for up to {@code spinNanos} (20 µs by
  * default), then blocks. The spin is for a caller that writes, waits for its acknowledgement and
  * writes again: its next write arrives a microsecond or two after the writer finished the last one,

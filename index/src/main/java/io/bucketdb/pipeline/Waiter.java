@@ -9,7 +9,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code deleteLong} allocate nothing per call (a {@code CompletableFuture} per write would).
  *
  * <p>Protocol: the caller thread {@link #arm}s its own waiter, publishes an event pointing at it
- * and {@link #await}s. The writer thread stores the outcome in plain fields, then sets
+ * and {@link #await}s. The role holder stores the outcome in plain fields, then sets
  * {@code done} with a release store and unparks the caller; the caller reads {@code done} with
  * acquire loads, so once it sees it set it sees the outcome (and, as with futures, every table
  * change the writer made before it). A waiter serves one call at a time, which a thread blocked

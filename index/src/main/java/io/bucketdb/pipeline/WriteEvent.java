@@ -7,11 +7,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A preallocated, mutable ring entry. A producer fills it between claiming and publishing its
- * sequence; the journal thread reads it and may set {@link #failure}; the apply thread reads it,
- * completes the future and clears the references. Plain fields are enough: each hand-off is
- * ordered by the Disruptor sequences (the producer's publish is a release store that the journal
- * barrier reads with acquire; the journal processor's sequence likewise for the apply barrier;
- * the apply processor's sequence gates the producer's next claim of the slot).
+ * sequence; the holder of the writer role reads it, may set {@link #failure}, completes the
+ * caller and clears the references. Plain fields are enough: each hand-off is ordered (the
+ * producer's publish is a release store that the role holder reads with acquire; the consumed
+ * sequence, set with a release store after the group, gates the producer's next claim of the slot).
  *
  * <p>The getters are for {@link JournalStage} implementations, valid only during
  * {@link JournalStage#append}.

@@ -2,17 +2,16 @@ package io.bucketdb.pipeline;
 
 import io.bucketdb.WriteBatch;
 
-import com.lmax.disruptor.BatchEventProcessor;
-import com.lmax.disruptor.BatchEventProcessorBuilder;
-import com.lmax.disruptor.EventHandler;
-import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.Sequencer;
 import io.bucketdb.table.HashTable;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.concurrent.Callable;
@@ -20,34 +19,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Serializes writes to one {@link HashTable} through a multi-producer Disruptor ring consumed by
- * one thread, the table's single writer ({@code bucketdb-writer}). For each Disruptor batch it:
- * <ol>
- *   <li>hands every operation to {@link JournalStage#append} (which returns the operation's last
- *       journal LSN), then calls {@link JournalStage#endOfBatch} once: one write and, in
- *       {@code SYNC}, one force for the whole batch (group commit);</li>
- *   <li>applies the operations to the table in sequence order and completes each caller's future
- *       right after applying it;</li>
- *   <li>runs the writer tasks of the batch and then {@link BatchListener#afterBatch} (checkpoint
- *       triggers).</li>
- * </ol>
- * Journal and apply share one thread on purpose: growth steps that applying an operation takes
- * are journaled as markers by the apply code itself, so they land in the journal right after the
- * operations that caused them, and at the end of a batch everything journaled has been applied,
- * so a checkpoint taken there covers exactly the journal up to its last LSN. On the machines' two
- * cores a second stage thread would only add a hand-off per batch; the force dominates anyway.
+ * Serializes writes to one {@link HashTable} through a multi-producer Disruptor ring with one
+ * mutator at a time: the holder of the {@link WriterRole}. The role is not a thread. A caller of a
+ * blocking write publishes its operation and, if the role is free, takes it and drains the ring
+ * itself (its own operation and everything published behind it), one {@link GroupCommit} per
+ * run of published entries: one journal write and, in {@code SYNC}, one force per group, then apply
+ * in sequence order, acknowledgements, writer tasks and {@link BatchListener#afterBatch}. A caller
+ * that finds the role taken waits for its own completion (a brief spin, then park), which the leader
+ * delivers. Asynchronous writes publish and return; the leader of the moment drains them, or, when
+ * the role is free, the {@link BackgroundDuty} thread does. {@link #leadIfFree} is the one place
+ * that decides who drains; a leader that releases the role looks at the ring again and drains what
+ * was published meanwhile, so no published operation is stranded.
  *
  * <h2>Threading and memory ordering</h2>
  * <ul>
- *   <li>Any thread may call the write methods, except the writer thread itself (a write from a
- *       future's dependent action or a {@link #runOnWriter} task would wait for its own thread):
- *       those throw {@link IllegalStateException}. Dependent actions attached to returned futures
- *       with non-async methods run on the writer thread and must not block; prefer the
- *       {@code …Async} forms of {@link CompletableFuture}.</li>
+ *   <li>Any thread may call the write methods, except while it holds the role (inside a
+ *       {@link #runOnWriter} task): such a write would wait for itself and throws
+ *       {@link IllegalStateException}. A future's non-async dependent actions run on the thread that
+ *       completed it, after that thread released the role ({@link DeferredCompletions}): they may
+ *       write (the write leads its own group if the role is free) and never hold up other writers.</li>
  *   <li>A future completes normally only after the table change is made (the table's release
  *       stores precede the completion's CAS), so a thread that observes the completion, and any
  *       thread that happens-after it, sees the write through {@link HashTable#getLong} and
@@ -60,144 +55,164 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  *
  * <h2>Failure</h2>
- * If the journal stage throws, every operation of that journal batch fails with the exception,
- * none of them is applied, and the pipeline turns read-only: later writes fail with
+ * If the journal stage throws, every operation of that group fails with the exception, none of
+ * them is applied, and the pipeline turns read-only: later writes fail with
  * {@code IllegalStateException("index is read-only after an I/O failure: …")}. A table I/O
  * failure during apply does the same from that operation on (the operation itself may already be
  * journaled; its caller sees the failure and should treat the outcome as unknown).
  */
 public final class WritePipeline implements AutoCloseable {
     private final HashTable table;
-    private final JournalStage journal;
     private final PipelineConfig config;
     private final RingBuffer<WriteEvent> ring;
-    private final BatchEventProcessor<WriteEvent> processor;
-    private final Thread writerThread;
-    private final BatchListener listener;
+    /** The last ring sequence committed and released for reuse; the ring's gating sequence. */
+    private final Sequence consumed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
+    private final WriterRole role = new WriterRole();
+    private final GroupCommit groups;
+    private final BackgroundDuty background;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
-    private final boolean longWidths;
+    private final TableWidths widths;
     /** Producers between their closed check and their publish; close() waits for zero. */
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Futures committed but not yet completed (they are completed after the role is released). */
+    private final AtomicLong pendingFutures = new AtomicLong();
     /** The first journal or table failure; set once, never cleared. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** Whether some call has failed with (or been refused for) {@link #failure}: then its owner knows. */
     private volatile boolean failureReported;
     private volatile boolean closed;
 
-    /** Called on the writer thread at the end of every batch, after its operations and tasks. */
+    /** Called by the role holder at the end of every group, after its operations and tasks. */
     @FunctionalInterface
     public interface BatchListener {
+        /** A listener that does nothing. */
         BatchListener NONE = () -> {
         };
 
-        /** Runs on the writer thread; throwing turns the pipeline read-only. */
+        /**
+         * Runs while the role is held; throwing turns the pipeline read-only.
+         *
+         * @throws IOException if the work after the group (a checkpoint) fails
+         */
         void afterBatch() throws IOException;
     }
 
-    /** Starts the writer thread; from now on only it mutates {@code table}. */
+    /**
+     * Starts the background thread; from now on only the role holder mutates {@code table}.
+     *
+     * @param table   the table to serialize writes to
+     * @param journal journals every write before it is applied
+     * @param config  ring size, wait strategy, durability and publish timeout
+     */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config) {
         this(table, journal, config, BatchListener.NONE);
     }
 
-    /** Starts the writer thread with a listener called after every batch. */
+    /**
+     * Starts the background thread, with a listener called after every group.
+     *
+     * @param table    the table to serialize writes to
+     * @param journal  journals every write before it is applied
+     * @param config   ring size, wait strategy, durability and publish timeout
+     * @param listener called by the role holder after every group
+     */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener) {
         this.table = Objects.requireNonNull(table, "table");
-        this.journal = Objects.requireNonNull(journal, "journal");
         this.config = Objects.requireNonNull(config, "config");
-        this.listener = Objects.requireNonNull(listener, "listener");
-        this.longWidths = table.keyWidth() == 8 && table.valueWidth() == 8 && !table.varKeys() && !table.varValues();
-        this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), config.waitStrategy().get());
-        SequenceBarrier barrier = ring.newBarrier();
-        processor = new BatchEventProcessorBuilder().build(ring, barrier, new WriterHandler());
-        ring.addGatingSequences(processor.getSequence());
-        processor.setExceptionHandler(new LastResortHandler());
-        writerThread = Thread.ofPlatform().name("bucketdb-writer").daemon().unstarted(processor);
-        writerThread.start();
+        Objects.requireNonNull(journal, "journal");
+        Objects.requireNonNull(listener, "listener");
+        this.widths = new TableWidths(table);
+        // Nothing waits on the ring's own strategy: a publish must not signal anyone (the background
+        // thread is woken by its own nudge, and only for asynchronous work), so its signal is a no-op.
+        this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
+        ring.addGatingSequences(consumed);
+        this.groups = new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures);
+        this.background = new BackgroundDuty(this, config.waitStrategy().get(), ring.newBarrier());
+        background.start();
     }
 
     // ---------------------------------------------------------------- long → long
 
     /** Puts and waits for the acknowledgement; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
-        requireLongWidths();
-        return awaitWaiter(publishWaiting(WriteEvent.Type.PUT_LONG, key, value));
+        widths.requireLong();
+        Waiter w = publishWaiting(WriteEvent.Type.PUT_LONG, key, value);
+        lead();
+        return awaitThenComplete(w);
     }
 
     /** Deletes and waits for the acknowledgement; true if the key was present. Allocates nothing. */
     public boolean deleteLong(long key) throws IOException {
-        requireLongWidths();
-        return awaitWaiter(publishWaiting(WriteEvent.Type.DELETE_LONG, key, 0));
+        widths.requireLong();
+        Waiter w = publishWaiting(WriteEvent.Type.DELETE_LONG, key, 0);
+        lead();
+        return awaitThenComplete(w);
     }
 
     /** Publishes a put; the future completes with true if the key was new. */
     public CompletableFuture<Boolean> putLongAsync(long key, long value) {
-        requireLongWidths();
-        return publish(WriteEvent.Type.PUT_LONG, key, value, null, null, null, null);
+        widths.requireLong();
+        return publish(false, WriteEvent.Type.PUT_LONG, key, value, null, null, null, null);
     }
 
     /** Publishes a delete; the future completes with true if the key was present. */
     public CompletableFuture<Boolean> deleteLongAsync(long key) {
-        requireLongWidths();
-        return publish(WriteEvent.Type.DELETE_LONG, key, 0, null, null, null, null);
+        widths.requireLong();
+        return publish(false, WriteEvent.Type.DELETE_LONG, key, 0, null, null, null, null);
     }
 
     // ---------------------------------------------------------------- byte[]
 
-    /** Puts and waits; the arrays are read on the writer thread, so leave them unchanged until this returns. */
+    /** Puts and waits; the arrays are read by the role holder, so leave them unchanged until this returns. */
     public boolean put(byte[] key, byte[] value) throws IOException {
-        return (Boolean) await(putAsync(key, value));
+        widths.checkKey(key);
+        widths.checkValue(value);
+        return (Boolean) await(publish(true, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null));
     }
 
     public boolean delete(byte[] key) throws IOException {
-        return (Boolean) await(deleteAsync(key));
+        widths.checkKey(key);
+        return (Boolean) await(publish(true, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null));
     }
 
     /** Publishes a put; leave the arrays unchanged until the future completes. */
     public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
-        checkKey(key);
-        checkValue(value);
-        return publish(WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null);
+        widths.checkKey(key);
+        widths.checkValue(value);
+        return publish(false, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null);
     }
 
     /** Publishes a delete; leave the array unchanged until the future completes. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
-        checkKey(key);
-        return publish(WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null);
+        widths.checkKey(key);
+        return publish(false, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null);
     }
 
     // ---------------------------------------------------------------- batches and tasks
 
     /** Applies every operation of {@code batch} or none, and waits for the acknowledgement. */
     public void write(WriteBatch batch) throws IOException {
-        await(writeAsync(batch));
+        widths.checkBatch(batch);
+        await(publish(true, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null));
     }
 
     /** Publishes {@code batch} as one ring entry: journaled in one journal batch, applied in one apply step. */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
-        for (WriteBatch.Op op : batch.ops()) {
-            switch (op) {
-                case WriteBatch.PutLong p -> requireLongWidths();
-                case WriteBatch.DeleteLong d -> requireLongWidths();
-                case WriteBatch.Put p -> {
-                    checkKey(p.key());
-                    checkValue(p.value());
-                }
-                case WriteBatch.Delete d -> checkKey(d.key());
-            }
-        }
-        return publish(WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
+        widths.checkBatch(batch);
+        return publish(false, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
     }
 
     /**
-     * Runs {@code task} on the writer thread at the end of the batch it lands in: after every
-     * operation published before it (and possibly some published after it in the same batch) has
-     * been applied, when everything journaled has been applied (for checkpoints and statistics).
-     * Tasks run also when the pipeline is read-only; a task's exception fails only its own future.
+     * Runs {@code task} while holding the writer role, at the end of the group it lands in: after
+     * every operation published before it (and possibly some published after it in the same group)
+     * has been applied, when everything journaled has been applied (for checkpoints and statistics).
+     * The calling thread leads that group itself if the role is free. Tasks run also when the
+     * pipeline is read-only; a task's exception fails only its own future.
      */
     public <T> CompletableFuture<T> runOnWriter(Callable<T> task) {
         Objects.requireNonNull(task, "task");
-        return publish(WriteEvent.Type.TASK, 0, 0, null, null, null, task);
+        return publish(true, WriteEvent.Type.TASK, 0, 0, null, null, null, task);
     }
 
     // ---------------------------------------------------------------- reads (any thread)
@@ -207,7 +222,7 @@ public final class WritePipeline implements AutoCloseable {
      * Lock-free, allocates nothing; waits only while a batch is being applied.
      */
     public long getLong(long key, long missing) {
-        requireLongWidths();
+        widths.requireLong();
         for (; ; ) {
             long s = gate.readBegin();
             long v = table.getLong(key, missing);
@@ -219,8 +234,8 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Copies the value of {@code key} into {@code dst} and returns true, or false; never shows part of a batch. */
     public boolean get(byte[] key, byte[] dst) {
-        checkKey(key);
-        checkValue(dst);
+        widths.checkKey(key);
+        widths.checkValue(dst);
         MemorySegment k = MemorySegment.ofArray(key);
         MemorySegment d = MemorySegment.ofArray(dst);
         for (; ; ) {
@@ -237,7 +252,7 @@ public final class WritePipeline implements AutoCloseable {
      * segment {@code key} ({@code keyLen} bytes) into {@code dst} at 0; never shows part of a batch.
      */
     public long get(MemorySegment key, int keyLen, MemorySegment dst, long dstCap) {
-        checkKeyLength(keyLen);
+        widths.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             long n = table.get(key, 0, keyLen, dst, 0, dstCap);
@@ -249,7 +264,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** {@link HashTable#read} that never shows part of a batch: the reader runs again if a batch was applied meanwhile. */
     public <R> R read(MemorySegment key, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
-        checkKeyLength(keyLen);
+        widths.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             R r;
@@ -310,17 +325,19 @@ public final class WritePipeline implements AutoCloseable {
 
     /**
      * Stops accepting operations (later calls throw {@link IllegalStateException}), waits until
-     * every operation published before has been applied and acknowledged or failed, and stops
-     * the writer thread. Idempotent; must not be called from the writer thread. Does not close the
-     * journal or the table: their owner does, afterwards.
+     * every operation published before has been applied and acknowledged or failed (draining the
+     * ring itself if the role is free), and stops the background thread. Idempotent; must not be
+     * called while holding the role or from a future's dependent action that the pipeline runs
+     * (both would wait for themselves). Does not close the journal or the table: their owner does,
+     * afterwards.
      */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() == writerThread) {
-            throw new IllegalStateException("close() on the writer thread would wait for itself");
+        if (role.heldByCurrentThread() || DeferredCompletions.completingHere()) {
+            throw new IllegalStateException("close() while holding the writer role or completing its futures would wait for itself");
         }
         closed = true;
         // Producers that passed the closed check before it was set publish; none can start now.
@@ -329,62 +346,128 @@ public final class WritePipeline implements AutoCloseable {
             LockSupport.parkNanos(10_000);
         }
         long last = ring.getCursor();
-        while (processor.getSequence().get() < last) {
+        leadIfFree();
+        // Another holder may still be committing or completing what it took; it rechecks the ring when done.
+        while (consumed.get() < last || pendingFutures.get() != 0) {
             LockSupport.parkNanos(20_000);
         }
-        processor.halt();
-        boolean interrupted = false;
-        while (writerThread.isAlive()) {
+        background.stop();
+    }
+
+    // ---------------------------------------------------------------- who drains
+
+    /**
+     * The one place that decides who drains: called by a publisher right after its publish, and by
+     * the background thread. If there is published work and the role is free, the calling thread
+     * takes the role, commits group after group until the ring is empty, releases the role and looks
+     * again (a publisher that saw the role taken relies on that look), then completes the futures of
+     * its groups, role released. If the role is taken, its holder will drain what is published.
+     */
+    void leadIfFree() {
+        lead();
+        DeferredCompletions.mine().run();
+    }
+
+    /** {@link #leadIfFree} without completing the futures: the caller does, once it has read its own outcome. */
+    private void lead() {
+        // Orders this thread's publish before its read of the role (the Dekker pair with WriterRole.release).
+        VarHandle.fullFence();
+        while (hasPublishedWork() && role.tryTake()) {
+            // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
+            // would fail the index for everyone: a leader leads with its interrupt status cleared and
+            // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
+            boolean interrupted = Thread.interrupted();
             try {
-                writerThread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+                drain();
+            } finally {
+                role.release();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+    }
+
+    /** Role holder: commits every published group, releasing each group's slots for reuse. */
+    private void drain() {
+        for (; ; ) {
+            long next = consumed.get() + 1;
+            if (!ring.isAvailable(next)) {
+                return;
+            }
+            // The group: every entry published without a gap after next (what the sequencer's
+            // getHighestPublishedSequence computes), bounded by the claim cursor.
+            long cursor = ring.getCursor();
+            long last = next;
+            while (last < cursor && ring.isAvailable(last + 1)) {
+                last++;
+            }
+            groups.commit(next, last);
+            consumed.set(last);
         }
+    }
+
+    private boolean hasPublishedWork() {
+        return ring.isAvailable(consumed.get() + 1);
+    }
+
+    /** Background thread, after a full fence: whether it should take the role (work published, role free). */
+    boolean workForBackground() {
+        return role.isFree() && hasPublishedWork();
+    }
+
+    /** Tests only: {@code hook} runs on every role holder right before it releases the role. */
+    void beforeRoleRelease(Runnable hook) {
+        role.beforeRelease(hook);
+    }
+
+    /** Tests only: whether the background thread waits for a nudge. */
+    boolean backgroundIdle() {
+        return background.isIdle();
+    }
+
+    /** Tests only: the background thread. */
+    Thread backgroundThread() {
+        return background.thread();
     }
 
     // ---------------------------------------------------------------- publishing
 
+    /**
+     * Publishes one operation. With {@code lead} (blocking calls and writer tasks) the caller then
+     * drains if the role is free; an asynchronous write leads only when its caller is completing the
+     * pipeline's futures (a dependent action, which may join the future it gets) and otherwise wakes
+     * the background thread if the role is free, so an asynchronous load keeps its large groups.
+     */
     @SuppressWarnings("unchecked")
-    private <T> CompletableFuture<T> publish(WriteEvent.Type type, long key, long value, byte[] keyBytes, byte[] valueBytes,
-                                             WriteBatch batch, Callable<?> task) {
-        if (Thread.currentThread() == writerThread) {
-            throw new IllegalStateException("a write from the writer thread would wait for itself; use an …Async "
-                    + "dependent action of the future instead");
-        }
+    private <T> CompletableFuture<T> publish(boolean lead, WriteEvent.Type type, long key, long value, byte[] keyBytes,
+                                             byte[] valueBytes, WriteBatch batch, Callable<?> task) {
+        CompletableFuture<Object> f = new CompletableFuture<>();
         inFlight.incrementAndGet();
         try {
-            if (closed) {
-                throw new IllegalStateException("the write pipeline is closed");
-            }
-            if (type != WriteEvent.Type.TASK) {
-                checkWritable();
-            }
+            checkPublishable(type);
             long seq = claim();
-            CompletableFuture<Object> f = new CompletableFuture<>();
             ring.get(seq).set(type, key, value, keyBytes, valueBytes, batch, task, f);
             ring.publish(seq);
-            return (CompletableFuture<T>) (CompletableFuture<?>) f;
         } finally {
             inFlight.decrementAndGet();
         }
+        if (lead || DeferredCompletions.completingHere()) {
+            leadIfFree();
+        } else {
+            VarHandle.fullFence();
+            if (role.isFree()) {
+                background.nudgeIfIdle();
+            }
+        }
+        return (CompletableFuture<T>) (CompletableFuture<?>) f;
     }
 
-    /** Publishes a long operation completed through the calling thread's reusable {@link Waiter}. */
+    /** Publishes a long operation completed through the calling thread's reusable {@link Waiter}; the caller leads next. */
     private Waiter publishWaiting(WriteEvent.Type type, long key, long value) {
-        if (Thread.currentThread() == writerThread) {
-            throw new IllegalStateException("a write from the writer thread would wait for itself; use an …Async "
-                    + "dependent action of the future instead");
-        }
         inFlight.incrementAndGet();
         try {
-            if (closed) {
-                throw new IllegalStateException("the write pipeline is closed");
-            }
-            checkWritable();
+            checkPublishable(type);
             Waiter w = Waiter.arm();
             long seq = claim();
             WriteEvent e = ring.get(seq);
@@ -397,13 +480,32 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    private static boolean awaitWaiter(Waiter w) throws IOException {
+    private void checkPublishable(WriteEvent.Type type) {
+        if (role.heldByCurrentThread()) {
+            throw new IllegalStateException("a write from inside a writer task would wait for the writer role its own "
+                    + "thread holds; write from a dependent action of the task's future instead");
+        }
+        if (closed) {
+            throw new IllegalStateException("the write pipeline is closed");
+        }
+        if (type != WriteEvent.Type.TASK) {
+            checkWritable();
+        }
+    }
+
+    /**
+     * Reads the caller's outcome from its waiter, then completes the futures it committed as leader:
+     * in that order, because a dependent action's blocking write on this thread re-arms the same waiter.
+     */
+    private static boolean awaitThenComplete(Waiter w) throws IOException {
         try {
             return w.await();
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        } finally {
+            DeferredCompletions.mine().run();
         }
     }
 
@@ -448,14 +550,21 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    /** Whether the calling thread is the writer thread (inside a {@link #runOnWriter} task). */
+    /**
+     * Whether the calling thread holds the writer role (it runs a {@link #runOnWriter} task or the
+     * {@link BatchListener}), so no other write of this pipeline runs meanwhile.
+     *
+     * @return true inside a writer task or the listener
+     */
     public boolean onWriterThread() {
-        return Thread.currentThread() == writerThread;
+        return role.heldByCurrentThread();
     }
 
     /**
-     * Turns the pipeline read-only from the writer thread (a writer task whose checkpoint failed
-     * uses it): nothing is acknowledged after an I/O failure.
+     * Turns the pipeline read-only (a writer task whose checkpoint failed uses it): nothing is
+     * acknowledged after an I/O failure.
+     *
+     * @param cause the failure, kept if it is the first
      */
     public void fail(Throwable cause) {
         failure.compareAndSet(null, cause);
@@ -471,207 +580,5 @@ public final class WritePipeline implements AutoCloseable {
 
     static IllegalStateException readOnly(Throwable cause) {
         return new IllegalStateException("index is read-only after an I/O failure: " + cause.getMessage(), cause);
-    }
-
-    private void requireLongWidths() {
-        if (!longWidths) {
-            throw new IllegalArgumentException("the long API needs 8-byte keys and values; the table has "
-                    + table.keyWidth() + "-byte keys and " + table.valueWidth() + "-byte values");
-        }
-    }
-
-    private void checkKey(byte[] key) {
-        checkKeyLength(key.length);
-    }
-
-    /** Fixed widths only: variable-length limits are the caller's (BucketDB's options). */
-    private void checkKeyLength(int length) {
-        if (!table.varKeys() && length != table.keyWidth()) {
-            throw new IllegalArgumentException("key must be " + table.keyWidth() + " bytes, got " + length);
-        }
-    }
-
-    private void checkValue(byte[] value) {
-        if (!table.varValues() && value.length != table.valueWidth()) {
-            throw new IllegalArgumentException("value must be " + table.valueWidth() + " bytes, got " + value.length);
-        }
-    }
-
-    // ---------------------------------------------------------------- stages
-
-    /** The writer thread: journals a batch, forces once, applies it, runs its tasks. Never throws. */
-    private final class WriterHandler implements EventHandler<WriteEvent> {
-        private long batchStart = -1;
-        private IOException batchError;
-        private int appended;
-        /** Write events (not tasks) in the current batch: its group-commit size. */
-        private int writes;
-        /**
-         * This thread's own apply failure. A journal failure marks exactly the events it did not make
-         * durable; an event whose batch was made durable is still applied and acknowledged.
-         */
-        private Throwable applyFailure;
-
-        @Override
-        public void onEvent(WriteEvent e, long seq, boolean endOfBatch) {
-            if (batchStart < 0) {
-                batchStart = seq;
-            }
-            if (e.type != WriteEvent.Type.TASK) {
-                writes++;
-                Throwable f = failure.get();
-                if (batchError != null) {
-                    e.failure = batchError;
-                } else if (f != null) {
-                    e.failure = readOnly(f);
-                } else {
-                    try {
-                        journal.append(e);
-                        appended++;
-                    } catch (Throwable t) {
-                        failBatch(seq, t);
-                    }
-                }
-            }
-            if (!endOfBatch) {
-                return;
-            }
-            if (batchError == null && appended > 0) {
-                try {
-                    journal.endOfBatch(config.sync());
-                } catch (Throwable t) {
-                    failBatch(seq, t);
-                }
-            }
-            if (writes > 0) {
-                batchSizes.record(writes);
-            }
-            for (long s = batchStart; s <= seq; s++) {
-                WriteEvent ev = ring.get(s);
-                if (ev.type != WriteEvent.Type.TASK) {
-                    applyOne(ev);
-                }
-            }
-            // Tasks and the listener run when everything journaled in this batch has been applied.
-            for (long s = batchStart; s <= seq; s++) {
-                WriteEvent ev = ring.get(s);
-                if (ev.type == WriteEvent.Type.TASK) {
-                    try {
-                        runTask(ev, ev.future);
-                    } finally {
-                        ev.clear();
-                    }
-                }
-            }
-            if (failure.get() == null) {
-                try {
-                    listener.afterBatch();
-                } catch (Throwable t) {
-                    applyFailure = t;
-                    failure.compareAndSet(null, t);
-                }
-            }
-            batchStart = -1;
-            batchError = null;
-            appended = 0;
-            writes = 0;
-        }
-
-        /** Fails every write event of the current batch up to {@code seq}: none of them is applied. */
-        private void failBatch(long seq, Throwable t) {
-            IOException io = t instanceof IOException x ? x : new IOException("journal failed: " + t, t);
-            failure.compareAndSet(null, io);
-            batchError = io;
-            for (long s = batchStart; s <= seq; s++) {
-                WriteEvent ev = ring.get(s);
-                if (ev.type != WriteEvent.Type.TASK) {
-                    ev.failure = io;
-                }
-            }
-        }
-
-        private void applyOne(WriteEvent e) {
-            try {
-                if (e.failure != null) {
-                    fail(e, e.failure);
-                } else if (applyFailure != null) {
-                    fail(e, readOnly(applyFailure));
-                } else {
-                    Object result;
-                    try {
-                        result = apply(e);
-                    } catch (Throwable t) {
-                        applyFailure = t;
-                        failure.compareAndSet(null, t);
-                        fail(e, t);
-                        return;
-                    }
-                    if (e.waiter != null) {
-                        e.waiter.complete((Boolean) result);
-                    } else {
-                        e.future.complete(result);
-                    }
-                }
-            } finally {
-                e.clear();
-            }
-        }
-
-        private void fail(WriteEvent e, Throwable t) {
-            failureReported = true;
-            if (e.waiter != null) {
-                e.waiter.fail(t);
-            } else {
-                e.future.completeExceptionally(t);
-            }
-        }
-
-        private void runTask(WriteEvent e, CompletableFuture<Object> f) {
-            Object r;
-            try {
-                r = e.task.call();
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-                return;
-            }
-            f.complete(r);
-        }
-
-        private Object apply(WriteEvent e) throws IOException {
-            return switch (e.type) {
-                case PUT_LONG -> table.putLong(e.key, e.value);
-                case DELETE_LONG -> table.deleteLong(e.key);
-                case PUT_BYTES -> table.put(e.keyBytes, e.valueBytes);
-                case DELETE_BYTES -> table.delete(e.keyBytes);
-                case BATCH -> {
-                    BatchApplier.apply(table, gate, e.batch);
-                    yield null;
-                }
-                case TASK -> throw new AssertionError("tasks are not applied");
-            };
-        }
-    }
-
-    /** Reached only if a handler throws despite catching everything: keep the threads alive. */
-    private final class LastResortHandler implements ExceptionHandler<WriteEvent> {
-        @Override
-        public void handleEventException(Throwable ex, long sequence, WriteEvent event) {
-            failure.compareAndSet(null, ex);
-            CompletableFuture<Object> f = event.future;
-            if (f != null) {
-                failureReported = true;
-                f.completeExceptionally(ex);
-            }
-        }
-
-        @Override
-        public void handleOnStartException(Throwable ex) {
-            failure.compareAndSet(null, ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(Throwable ex) {
-            failure.compareAndSet(null, ex);
-        }
     }
 }

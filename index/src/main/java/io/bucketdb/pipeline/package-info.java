@@ -1,7 +1,7 @@
 /**
  * The write pipeline (DESIGN.md section 4): callers publish operations into a multi-producer
- * LMAX Disruptor ring; a journal stage appends them and, once per batch, writes and (in
- * {@code SYNC}) forces; an apply stage gated on it mutates the table on the one writer thread
- * and acknowledges the callers. Not exported: {@link io.bucketdb.BucketDB} delegates to it.
+ * LMAX Disruptor ring; whoever holds the writer role (a blocking caller that found it free, or
+ * the {@code bucketdb-background} thread for asynchronous leftovers) appends a group to the
+ * journal, writes once and (in {@code SYNC}) forces once, applies it and acknowledges the callers. Not exported: {@link io.bucketdb.BucketDB} delegates to it.
  */
 package io.bucketdb.pipeline;

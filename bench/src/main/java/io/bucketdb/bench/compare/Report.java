@@ -32,6 +32,9 @@ final class Report {
                     new Metric("closeMs", "close", false, Report::millis),
                     new Metric("bytesPerEntry", "disk bytes/entry", false, Report::bytes),
                     new Metric("openMs", "open", false, Report::millis))
+                    : w.readers() > 0
+                    ? List.of(new Metric("opsPerSec", "puts/s", true, Report::rate),
+                    new Metric("readsPerSec", "gets/s (busy readers)", true, Report::rate))
                     : List.of(new Metric("opsPerSec", "puts/s", true, Report::rate));
             // N puts into an empty store, each store's fastest way from one producer (batched transactions,
             // BucketDB's window of async puts): the read fork's preload, timed without the settling after it.
@@ -55,6 +58,8 @@ final class Report {
     static String title(Workload w) {
         return switch (w.kind()) {
             case LOAD -> w.threads() == 1 ? "Load from empty, 1 thread (put latency, close, bytes on disk, open)"
+                    : w.readers() > 0 ? "Load from empty, " + w.threads() + " writer threads beside " + w.readers()
+                    + " busy reader threads"
                     : "Load from empty, " + w.threads() + " writer threads";
             case BULK_LOAD -> "Load from empty, one producer, each store's fastest way";
             case GET_HIT -> "Random get, hits";

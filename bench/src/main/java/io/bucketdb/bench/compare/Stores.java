@@ -63,7 +63,7 @@ final class Stores {
             new StoreSpec(BUCKETDB, "BucketDB (ASYNC)", Durability.PROCESS, Writers.SERIALIZED, true, List.of(),
                     "Options.defaults().withHashSeed(fixed).withDurability(ASYNC).withKeyWidth(K).withValueWidth(V), grows from empty; "
                             + "8x8: getLong/putLong/deleteLong (allocation-free), byte shapes: get(byte[]) (returns a copy)/put/delete; "
-                            + "writes go through the Disruptor ring to one writer thread, acknowledged "
+                            + "writes go through the Disruptor ring and are committed by whichever caller holds the writer role, acknowledged "
                             + "after the journal write, " + bucketDbTriggers()
                             + "; reads on a settled store (a checkpoint written after the bulk load)",
                     BUCKETDB_COMPACT,

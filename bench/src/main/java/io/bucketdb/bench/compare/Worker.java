@@ -136,7 +136,8 @@ public final class Worker {
         if (!first.kind().reads()) {
             return part(first, true, switch (first.kind()) {
                 case RECOVER -> this::recover;
-                case LOAD -> first.threads() == 1 ? this::loadOneThread : () -> loadThreads(first.threads());
+                case LOAD -> first.threads() == 1 && first.readers() == 0 ? this::loadOneThread
+                        : () -> loadThreads(first.threads(), first.readers());
                 default -> throw new AssertionError(first);
             });
         }
@@ -419,9 +420,11 @@ public final class Worker {
     /**
      * Puts keys 0 .. N-1 from {@code threads} threads at once, thread {@code t} taking the keys
      * numbered {@code t, t + threads, ...}. The time runs from the start signal until the last
-     * thread is done.
+     * thread is done. With {@code readers}, that many more threads call get on random keys of
+     * 0 .. N-1 in a loop from the start signal until the writers are done (the reads per second
+     * are reported beside the puts).
      */
-    private void loadThreads(int threads) throws Exception {
+    private void loadThreads(int threads, int readers) throws Exception {
         KvStore store = spec.opener().open(creating());
         try {
             CountDownLatch ready = new CountDownLatch(threads);
@@ -458,6 +461,29 @@ public final class Worker {
             long start = System.nanoTime();
             go.countDown();
             long capAt = start + nanos(writeCapSeconds);
+            AtomicBoolean writersDone = new AtomicBoolean();
+            AtomicLong reads = new AtomicLong();
+            List<Thread> readerThreads = new ArrayList<>();
+            for (int r = 0; r < readers; r++) {
+                long seed = 0x9E3779B97F4A7C15L * (r + 1);
+                Thread th = new Thread(() -> {
+                    long count = 0;
+                    long sink = 0;
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                    try (KvStore.Session s = KvStore.longView(store)) {
+                        while (!writersDone.get()) {
+                            sink += s.get(Keys.key(rnd.nextInt(entries)), Keys.MISSING);
+                            count++;
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        reads.addAndGet(count + (sink == 42 ? 1 : 0));
+                    }
+                }, "reader-" + r);
+                readerThreads.add(th);
+                th.start();
+            }
             for (Thread th : workers) {
                 long left = capAt - System.nanoTime();
                 if (left > 0) {
@@ -471,6 +497,14 @@ public final class Worker {
                 th.join();
             }
             long elapsed = System.nanoTime() - start;
+            writersDone.set(true);
+            for (Thread th : readerThreads) {
+                th.join();
+            }
+            if (readers > 0) {
+                result.setProperty("readers", Integer.toString(readers));
+                result.setProperty("readsPerSec", fmt(reads.get() / seconds(elapsed)));
+            }
             gc.report(result);
             if (failure.get() != null) {
                 throw new IllegalStateException("a writer thread failed", failure.get());

@@ -11,11 +11,18 @@ import java.util.List;
  *
  * @param kind    what is measured
  * @param threads writer threads ({@link Kind#LOAD} only; 1 elsewhere)
+ * @param readers busy reader threads beside the writers ({@link Kind#LOAD} only, {@code load-<T>t-<R>r}; 0 elsewhere):
+ *                each calls get on random keys in a loop for as long as the writers run (issue 16: a
+ *                service whose request threads read the index while others write)
  */
-record Workload(Kind kind, int threads) {
+record Workload(Kind kind, int threads, int readers) {
 
     /** The workload names, as the usage messages list them. */
-    static final String KNOWN = "load, load-<T>t, bulk-load, get-hit, get-miss, mixed, iterate, delete-half, recover";
+    static final String KNOWN = "load, load-<T>t, load-<T>t-<R>r, bulk-load, get-hit, get-miss, mixed, iterate, delete-half, recover";
+
+    Workload(Kind kind, int threads) {
+        this(kind, threads, 0);
+    }
 
     enum Kind {
         /** Puts keys 0 .. N-1 into an empty store. With one thread: put latency per operation
@@ -56,6 +63,9 @@ record Workload(Kind kind, int threads) {
     }
 
     String id() {
+        if (readers > 0) {
+            return kind.id + "-" + threads + "t-" + readers + "r";
+        }
         return threads == 1 ? kind.id : kind.id + "-" + threads + "t";
     }
 
@@ -66,6 +76,10 @@ record Workload(Kind kind, int threads) {
             }
             if (k == Kind.LOAD && id.startsWith(k.id + "-") && id.endsWith("t")) {
                 return new Workload(k, Integer.parseInt(id.substring(k.id.length() + 1, id.length() - 1)));
+            }
+            if (k == Kind.LOAD && id.matches("load-[0-9]+t-[0-9]+r")) {
+                String[] parts = id.substring(k.id.length() + 1, id.length() - 1).split("t-");
+                return new Workload(k, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
             }
         }
         throw new IllegalArgumentException("unknown workload " + id + "; known: " + KNOWN);
