@@ -110,9 +110,9 @@ class HolePunchTest {
                     db.delete(keyBytes(k));
                     acknowledged.remove(k);
                 }
-                long sizes = sizes(dir);
                 db.checkpoint(); // the four freed value blocks are given back
                 db.checkpoint(); // both page checksum files now as long as they get
+                long sizes = sizes(dir);
                 assertTrue(sim.spaceUsed() <= sizes - 4 * 7 * 4096L,
                         "space used " + sim.spaceUsed() + " of " + sizes + " bytes after four 8-page blocks were freed");
                 // The disk is full now. Two new values reuse two punched blocks: the journal appends into its
