@@ -8,6 +8,7 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.NativeFileOps;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +59,33 @@ public final class StatsCollector {
                 heap.largeBytes(), classes, files.journal(), files.total(), files.checksums(), files.doubleWrite(),
                 files.other(), h.checkpointLsn, h.generation,
                 slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes());
+    }
+
+    /**
+     * The bytes {@code path} takes in disk blocks (issue 19): a file's allocated blocks, a directory's files' sum. Less
+     * than the size where checkpoints gave free space back (punched holes) or ranges were never written.
+     *
+     * @param path a file, or a directory whose regular files are summed
+     * @return the bytes in blocks, or -1 where the platform does not tell (no native access)
+     * @throws IOException if a file cannot be examined
+     */
+    public static long diskBytes(Path path) throws IOException {
+        if (!java.nio.file.Files.isDirectory(path)) {
+            return NativeFileOps.allocatedBytes(path);
+        }
+        long sum = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(path)) {
+            for (Path f : (Iterable<Path>) files.filter(java.nio.file.Files::isRegularFile)::iterator) {
+                long b = NativeFileOps.allocatedBytes(f);
+                if (b < 0) {
+                    return -1;
+                }
+                sum += b;
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return sum;
     }
 
     /** Bytes held by free extents, as the header's free lists count them. */

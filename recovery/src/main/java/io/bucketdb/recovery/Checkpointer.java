@@ -7,6 +7,7 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.PageChecksums;
+import io.bucketdb.storage.PageChecksumsLayout;
 import io.bucketdb.storage.PageSnapshot;
 import io.bucketdb.storage.TableFile;
 
@@ -57,6 +58,14 @@ public final class Checkpointer {
     private ByteBuffer stage;
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
+    /**
+     * Pages this checkpointer has punched and no checkpoint has written since (issue 19): they take no blocks, so
+     * later checkpoints skip them. Cleared for a page when a checkpoint writes it. Empty after open, so the first
+     * checkpoint of each open gives back all free space (punching a hole again costs a system call, nothing more).
+     */
+    private final java.util.BitSet punched = new java.util.BitSet();
+    /** Set when the file system refused a punch: later checkpoints keep free space allocated, as before issue 19. */
+    private volatile boolean punchRefused;
 
     /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
@@ -118,7 +127,66 @@ public final class Checkpointer {
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
                 next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
         long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
-        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget);
+        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget, holesToPunch(table));
+    }
+
+    /**
+     * Writer thread, in {@link #begin}: the free space the checkpoint being begun gives back, as runs of pages
+     * ({start page, end page} pairs): whole pages of free extents (see
+     * {@link io.bucketdb.storage.ExtentAllocator#freeWholePages}) that the header being installed covers as free and
+     * that are not holes already. Each page is marked trusted for the writer first (it is free, nothing reads it as
+     * data, and its recorded checksum is about to become {@link PageChecksumsLayout#NEVER_WRITTEN}).
+     */
+    private long[] holesToPunch(TableFile table) {
+        if (punchRefused || !table.canPunchHoles()) {
+            return new long[0];
+        }
+        long[][] runs = {new long[16]};
+        int[] n = {0};
+        table.allocator().freeWholePages((start, end) -> {
+            for (long p = start >>> ExtentClasses.PAGE_SHIFT; p < end >>> ExtentClasses.PAGE_SHIFT; ) {
+                if (p > Integer.MAX_VALUE || punched.get((int) p)) {
+                    p++;
+                    continue;
+                }
+                long first = p;
+                while (p < end >>> ExtentClasses.PAGE_SHIFT && p <= Integer.MAX_VALUE && !punched.get((int) p)) {
+                    table.pages().trust(p);
+                    p++;
+                }
+                if (n[0] + 2 > runs[0].length) {
+                    runs[0] = java.util.Arrays.copyOf(runs[0], runs[0].length * 2);
+                }
+                runs[0][n[0]++] = first;
+                runs[0][n[0]++] = p;
+            }
+        });
+        return java.util.Arrays.copyOf(runs[0], n[0]);
+    }
+
+    /**
+     * Gives the pages of {@code runs} back to the file system; where it refuses, writes zeros over them instead
+     * (their checksums already say zeros) and stops punching for the later checkpoints.
+     */
+    private void punch(TableFile table, long[] runs, ByteBuffer zeros) throws IOException {
+        for (int i = 0; i < runs.length; i += 2) {
+            long off = runs[i] << ExtentClasses.PAGE_SHIFT;
+            long len = (runs[i + 1] - runs[i]) << ExtentClasses.PAGE_SHIFT;
+            if (!punchRefused && table.punchHole(off, len)) {
+                punched.set((int) runs[i], (int) runs[i + 1]);
+                continue;
+            }
+            punchRefused = true;
+            for (long at = off; at < off + len; ) {
+                int chunk = (int) Math.min(zeros.capacity(), off + len - at);
+                ByteBuffer z = zeros.clear().limit(chunk);
+                for (int k = 0; k < chunk; k += 8) {
+                    z.putLong(k, 0L);
+                }
+                table.writeRaw(at, z);
+                at += chunk;
+            }
+        }
     }
 
     /**
@@ -175,9 +243,12 @@ public final class Checkpointer {
         private final long releaseBudget;
         /** For the JFR event: false when {@link #checkpoint} runs it on the writer thread. */
         private boolean background = true;
+        /** Runs of free pages to give back: {start page, end page} pairs (see {@link #holesToPunch}). */
+        private final long[] holes;
 
         private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot,
-                           long releaseBudget) {
+                           long releaseBudget, long[] holes) {
+            this.holes = holes;
             this.releaseBudget = releaseBudget;
             this.table = table;
             this.next = next;
@@ -244,6 +315,19 @@ public final class Checkpointer {
                 pos += (long) n * PAGE;
                 i += n;
             }
+            // Free pages given back read as zeros from the punch on, which is what NEVER_WRITTEN promises; pages
+            // this checkpoint writes lose their punched mark (they take blocks again).
+            for (int i = 0; i < count; i++) {
+                long p = snapshot.page(i);
+                if (p <= Integer.MAX_VALUE) {
+                    punched.clear((int) p);
+                }
+            }
+            for (int i = 0; i < holes.length; i += 2) {
+                for (long p = holes[i]; p < holes[i + 1]; p++) {
+                    checksums.set(p, PageChecksumsLayout.NEVER_WRITTEN);
+                }
+            }
             ByteBuffer head = head(count, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
                     headerImage);
             // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
@@ -268,6 +352,10 @@ public final class Checkpointer {
                 }
                 i += n;
             }
+            // After the batch is forced (recovery finishes it, and punches again, if a crash comes before the
+            // header) and before the header: whenever these pages' NEVER_WRITTEN entries are in force, the pages
+            // read as zeros. The force below makes the punches durable with the in-place writes.
+            punch(table, holes, buf);
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
             installed = this;
@@ -482,12 +570,66 @@ public final class Checkpointer {
                     }
                     table.write(at, page.flip());
                 }
+                zeroGivenBack(io, directory, table, generation, fileEnd);
                 table.force();
                 table.write(HeaderLayout.slotOffset(slot), headerImage);
                 table.force();
             }
             return new Pending(true, count, generation);
         }
+    }
+
+    /**
+     * Finishing a batch: the checkpoint may have been cut before it gave its free pages back, and its page checksums
+     * record them as {@link PageChecksumsLayout#NEVER_WRITTEN} (zeros). Every such page below {@code fileEnd} that
+     * holds bytes (and whose CRC32C is not 0, which that entry also stands for) is punched again, or, where the file
+     * cannot punch, overwritten with zeros. Without that generation's checksum file there is nothing to keep true: the
+     * next open rebuilds it from the pages.
+     */
+    private static void zeroGivenBack(DurableIO io, Path directory, DurableFile table, long generation, long fileEnd)
+            throws IOException {
+        PageChecksums sums;
+        try {
+            sums = PageChecksums.load(io, directory, generation);
+        } catch (CorruptIndexException lost) {
+            return;
+        }
+        long first = PageChecksumsLayout.FIRST_PAGE;
+        long end = first + Math.min(sums.pages(), PageChecksumsLayout.pageCount(fileEnd));
+        boolean canPunch = table.canPunchHoles();
+        ByteBuffer page = ByteBuffer.allocate(PAGE);
+        long runStart = -1;
+        for (long p = first; p <= end; p++) {
+            boolean stale = false;
+            if (p < end && sums.get(p) == PageChecksumsLayout.NEVER_WRITTEN) {
+                page.clear();
+                table.read(p << ExtentClasses.PAGE_SHIFT, page);
+                stale = PageChecksums.crc(page.flip()) != 0 && !allZero(page);
+            }
+            if (stale && runStart < 0) {
+                runStart = p;
+            } else if (!stale && runStart >= 0) {
+                long off = runStart << ExtentClasses.PAGE_SHIFT;
+                long len = (p - runStart) << ExtentClasses.PAGE_SHIFT;
+                canPunch = canPunch && table.punchHole(off, len);
+                if (!canPunch) {
+                    ByteBuffer zeros = ByteBuffer.allocate(PAGE);
+                    for (long at = off; at < off + len; at += PAGE) {
+                        table.write(at, zeros.clear());
+                    }
+                }
+                runStart = -1;
+            }
+        }
+    }
+
+    private static boolean allZero(ByteBuffer page) {
+        for (int k = page.position(); k + 8 <= page.limit(); k += 8) {
+            if (page.getLong(k) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

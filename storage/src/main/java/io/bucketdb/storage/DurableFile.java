@@ -79,6 +79,16 @@ public interface DurableFile extends Closeable {
     }
 
     /**
+     * {@return whether {@link #punchHole} may work on this file} False means it certainly returns false (no native
+     * access, a read-only file, a file system without holes known in advance), so a caller that must decide before
+     * punching (a checkpoint records a punched page's checksum before the punch) keeps its space instead; true
+     * still allows {@link #punchHole} to return false where the file system refuses.
+     */
+    default boolean canPunchHoles() {
+        return false;
+    }
+
+    /**
      * Shrinks the file to {@code newSize}.
      *
      * @param newSize the new size in bytes, at most the current size

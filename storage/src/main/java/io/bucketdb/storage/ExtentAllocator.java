@@ -129,6 +129,57 @@ public final class ExtentAllocator {
         h.overflowBuckets--;
     }
 
+    /** Receives ranges of the file, {@code [start, end)}. */
+    @FunctionalInterface
+    public interface RangeSink {
+        /**
+         * Takes one range.
+         *
+         * @param start the first file offset of the range
+         * @param end the file offset just past it
+         */
+        void range(long start, long end);
+    }
+
+    /**
+     * Hands {@code sink} the whole pages of free extents that hold nothing the table needs: every page of each extent
+     * on a free list but its first, which holds the free-list link ({@link FreeExtentLayout}). These are what a
+     * checkpoint may give back to the file system (punch a hole in) once its header covers them as free. Freed
+     * overflow buckets and small heap blocks are not included: each carries its own free-list link, and they do not
+     * fill whole pages of their own.
+     *
+     * <p>Walks each free list at most as far as its count in the header, and stops at a link that does not look like
+     * a free extent of its class (wrong magic or class, not page-aligned, outside the file): a range is handed out only
+     * when the list proves it free. Writer thread, at a batch end.
+     *
+     * @param sink receives each range, page-aligned and in no particular order
+     */
+    public void freeWholePages(RangeSink sink) {
+        for (int c = 0; c < ExtentClasses.COUNT; c++) {
+            long bytes = extentBytes(c);
+            long off = h.freeHeads[c];
+            for (long n = h.freeCounts[c]; n > 0 && off != 0; n--) {
+                if ((off & (ExtentClasses.PAGE_SIZE - 1)) != 0 || off < HeaderLayout.DATA_START || off + bytes > h.fileEnd) {
+                    break;
+                }
+                long next;
+                try {
+                    if (table.getInt(off + FreeExtentLayout.MAGIC_OFFSET) != FreeExtentLayout.MAGIC
+                            || table.getInt(off + FreeExtentLayout.EXTENT_CLASS_OFFSET) != c) {
+                        break;
+                    }
+                    next = table.getLong(off + FreeExtentLayout.NEXT_OFFSET);
+                } catch (java.io.UncheckedIOException damaged) {
+                    break; // a damaged page: verify reports it; nothing is punched on its word
+                }
+                if (bytes > ExtentClasses.PAGE_SIZE) {
+                    sink.range(off + ExtentClasses.PAGE_SIZE, off + bytes);
+                }
+                off = next;
+            }
+        }
+    }
+
     private void newOverflowPage() throws IOException {
         int c = ExtentClasses.pieceClass(h.pieceShift);
         long page = allocate(c);

@@ -98,6 +98,11 @@ final class FileDurableFile implements DurableFile {
     }
 
     @Override
+    public boolean canPunchHoles() {
+        return nativeFd >= 0;
+    }
+
+    @Override
     public synchronized boolean punchHole(long position, long length) throws IOException {
         checkWritable("punch a hole in");
         checkPosition(position + length);

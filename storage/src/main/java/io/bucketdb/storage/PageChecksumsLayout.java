@@ -35,6 +35,14 @@ package io.bucketdb.storage;
  * real CRC32C happens to be 0 is recorded as 0 too; verify therefore accepts a page for entry 0 if its
  * CRC32C is 0 <em>or</em> it is all zeros. The one damage this cannot see is such a page (1 in 2^32)
  * turned into all zeros.
+ *
+ * <p>A page of free space that a checkpoint gave back to the file system (a punched hole, issue 19) is recorded
+ * as {@link #NEVER_WRITTEN} as well: it reads as zeros, exactly what that entry promises, so every reader of
+ * this format (also older ones) accepts it and still calls any other content damage. The checkpoint records
+ * the entry in the file of the generation whose header covers the page as free, punches the page after its
+ * double-write batch is forced and before that header is written, and recovery punches every
+ * {@link #NEVER_WRITTEN} page again when it finishes such a batch: whenever the entry is in force, the page
+ * reads as zeros. No format change: the entry meant "must read as zeros" already.
  */
 public final class PageChecksumsLayout {
     /** "BDBPGCRC" read as a little-endian long. */

@@ -410,6 +410,26 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
+     * {@return whether {@link #punchHole} may work here (see {@link DurableFile#canPunchHoles})}
+     */
+    public boolean canPunchHoles() {
+        return !readOnly && file.canPunchHoles();
+    }
+
+    /**
+     * Frees the blocks of {@code [off, off + len)} of the file (checkpoints give free space back with it); the range
+     * reads as zeros afterwards, through the private mapping too, wherever the writer has not copied a page.
+     *
+     * @param off the first file offset, page-aligned
+     * @param len the bytes, a multiple of the page size
+     * @return false if the file system cannot punch holes (nothing changed)
+     * @throws IOException if punching fails
+     */
+    public boolean punchHole(long off, long len) throws IOException {
+        return file.punchHole(off, len);
+    }
+
+    /**
      * Forces the table file.
      *
      * @throws IOException if the force fails

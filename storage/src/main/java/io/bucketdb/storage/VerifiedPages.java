@@ -164,6 +164,17 @@ public final class VerifiedPages {
         return w >= words.length || (words[(int) w] & (1L << page)) != 0;
     }
 
+    /**
+     * Writer thread: marks {@code page} trusted without checking it, for a page of free space whose bytes nothing reads
+     * as data and whose recorded checksum a checkpoint is about to change (it gives the page back to the file system,
+     * after which it reads as zeros). The writer then overwrites whatever it reads there before it is data again.
+     *
+     * @param page a page number (file offset {@code >>> PAGE_SHIFT})
+     */
+    public void trust(long page) {
+        set(page);
+    }
+
     private void verifyRange(long first, long last) {
         for (long p = first; p <= last; p++) {
             if (!trusted(p)) {

@@ -72,6 +72,9 @@ final class StatCommand implements Callable<Integer> {
         // Every file the index costs, not only the table: the journal's preallocated segments can outweigh a small table.
         m.put("bytesPerEntry", st.bytesPerEntry());
         m.put("tableBytesPerEntry", st.count() == 0 ? 0.0 : (double) st.fileBytes() / st.count());
+        // Issue 19: what the files take in disk blocks (checkpoints punch free space out of the table); -1 if unknown.
+        m.put("fileDiskBytes", io.bucketdb.inspect.StatsCollector.diskBytes(in.directory().resolve(io.bucketdb.BucketDB.TABLE_FILE)));
+        m.put("directoryDiskBytes", io.bucketdb.inspect.StatsCollector.diskBytes(in.directory()));
         image.putInto(m);
         m.put("recovery", recovery(in, in.header()));
         return m;
@@ -130,15 +133,26 @@ final class StatCommand implements Callable<Integer> {
         }
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
                 + Text.bytes((long) s.get("allocatedBytes")) + " allocated, " + Text.bytes((long) s.get("freeBytes")) + " free, "
-                + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps");
+                + Text.bytes((long) s.get("wastedBytes")) + " alignment gaps" + blocks(s, "fileDiskBytes", "fileBytes"));
         t.row("directory", Text.bytes((long) s.get("directoryBytes")) + ": table " + Text.bytes((long) s.get("fileBytes")) + ", journal "
                 + Text.bytes((long) s.get("journalBytes")) + " (grows with use while open, a header only after a clean close), page checksums "
                 + Text.bytes((long) s.get("checksumBytes")) + ", double-write " + Text.bytes((long) s.get("doubleWriteBytes"))
-                + ((long) s.get("otherBytes") > 0 ? ", other " + Text.bytes((long) s.get("otherBytes")) : ""));
+                + ((long) s.get("otherBytes") > 0 ? ", other " + Text.bytes((long) s.get("otherBytes")) : "")
+                + blocks(s, "directoryDiskBytes", "directoryBytes"));
         t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files; the table alone %.1f)",
                 (double) s.get("bytesPerEntry"), (double) s.get("tableBytesPerEntry")));
         t.row("recovery", (String) s.get("recovery"));
         t.lines("").forEach(out::println);
+    }
+
+    /** "; 12.0 MiB in disk blocks (3.0 MiB given back)", or nothing where the platform does not tell. */
+    private static String blocks(Map<String, Object> s, String diskKey, String sizeKey) {
+        long disk = (long) s.get(diskKey);
+        if (disk < 0) {
+            return "";
+        }
+        long holes = (long) s.get(sizeKey) - disk;
+        return "; " + Text.bytes(disk) + " in disk blocks" + (holes > 0 ? " (" + Text.bytes(holes) + " not allocated)" : "");
     }
 
     private static String width(String what, Object slotWidth, boolean variable) {

@@ -56,9 +56,10 @@ import java.util.stream.Stream;
  *       as an unforced change like any other, so crash images keep, drop or tear it. Other operations are
  *       not performed.</li>
  *   <li>A space limit ({@link #limitSpace}, {@link #unlimitSpace}): a write or allocation that would make
- *       the files under the simulator's names (the sum of their sizes now) exceed the limit performs the whole
- *       sectors that fit, then fails with {@code ENOSPC}. Overwrites within a file, truncations and deletes
- *       always work, so a test can fill the disk and free space again.</li>
+ *       the files under the simulator's names (the sum of their sizes now, less the holes punched in them)
+ *       exceed the limit performs the whole sectors that fit, then fails with {@code ENOSPC}. Overwrites of
+ *       allocated bytes, punches, truncations and deletes always work, so a test can fill the disk and free
+ *       space again; a write into a punched hole allocates, as on a real file system.</li>
  *   <li><b>A failed force</b> (either fault) follows Linux: the kernel reports a write-back error once and
  *       marks the pages clean, so the file's writes and size changes not yet forced are <em>lost</em>: they
  *       reach no later crash image, also not after a later successful force of the same file. The real file
@@ -231,9 +232,10 @@ public final class CrashSimulator implements DurableIO {
     }
 
     /**
-     * The bytes the files the simulator knows hold now (their current sizes, which the space limit counts).
+     * The bytes the files the simulator knows take now (their current sizes less their punched holes, which the
+     * space limit counts).
      *
-     * @return the sum of the sizes of the files under the simulator's names
+     * @return the sum of the allocated bytes of the files under the simulator's names
      */
     public long spaceUsed() {
         synchronized (lock) {
@@ -414,7 +416,7 @@ public final class CrashSimulator implements DurableIO {
         if (faults.spaceLimit() == FaultInjector.UNLIMITED) {
             return to;
         }
-        return faults.fit(from, to, file.size(), names.bytesInUse());
+        return file.fit(from, to, Math.max(0, faults.spaceLimit() - names.bytesInUse()));
     }
 
     private void writeCrashImage(Path sourceRoot, Path targetRoot, CrashChooser chooser) throws IOException {

@@ -63,22 +63,4 @@ final class FaultInjector {
         long pick = random.nextLong(inside + 1);
         return pick == 0 ? from : firstBoundary + (pick - 1) * FileHistory.SECTOR_SIZE;
     }
-
-    /**
-     * How far a change of {@code [from, to)} of a file now {@code size} bytes long may go while all files
-     * together stay within the space limit, with {@code used} bytes in use now: {@code to} if it fits, else
-     * the last sector boundary that fits, but never before {@code from}. Space counts the files' sizes; bytes
-     * overwritten below the end of the file cost nothing.
-     */
-    long fit(long from, long to, long size, long used) {
-        if (spaceLimit == UNLIMITED || to <= size) {
-            return to;
-        }
-        long maxEnd = size + Math.max(0, spaceLimit - used);
-        if (to <= maxEnd) {
-            return to;
-        }
-        long sectorEnd = maxEnd / FileHistory.SECTOR_SIZE * FileHistory.SECTOR_SIZE;
-        return Math.min(to, Math.max(from, sectorEnd));
-    }
 }

@@ -2,6 +2,8 @@ package io.bucketdb.storage.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One simulated file (an inode: it keeps its history across renames): the durable image, which a power loss
@@ -17,8 +19,15 @@ final class FileHistory {
 
     private final PageImage durable;
     private final List<Unforced> unforced = new ArrayList<>();
-    /** The size of the real file now, which the space limit counts; a failed force does not change it. */
+    /** The size of the real file now; a failed force does not change it. */
     private long size;
+    /**
+     * The holes of the real file now (start to end, disjoint, not adjacent): punched ranges that take no space
+     * until a write fills them again. Only the space limit looks at them; crash images see a punch as zeros.
+     */
+    private final TreeMap<Long, Long> holes = new TreeMap<>();
+    /** Bytes in {@link #holes}. */
+    private long holeBytes;
 
     FileHistory(PageImage durable) {
         this.durable = durable;
@@ -30,17 +39,108 @@ final class FileHistory {
         return size;
     }
 
+    /** The bytes the real file takes on the disk now, which the space limit counts: its size less its holes. */
+    long allocatedBytes() {
+        return size - holeBytes;
+    }
+
+    /**
+     * How far a write of {@code [from, to)} may go with {@code budget} bytes of space left: {@code to} if the bytes
+     * it must allocate (those in holes and past the end) fit, else the last sector boundary up to which they fit,
+     * but never before {@code from}. Bytes overwritten where the file has blocks cost nothing.
+     */
+    long fit(long from, long to, long budget) {
+        long pos = from;
+        while (pos < to) {
+            long costStart;
+            long costEnd;
+            if (pos >= size) {
+                costStart = pos;
+                costEnd = to;
+            } else {
+                Map.Entry<Long, Long> hole = holes.floorEntry(pos);
+                if (hole == null || hole.getValue() <= pos) {
+                    hole = holes.higherEntry(pos);
+                }
+                if (hole != null && hole.getKey() < Math.min(to, size)) {
+                    costStart = Math.max(pos, hole.getKey());
+                    costEnd = Math.min(to, hole.getValue());
+                } else {
+                    costStart = size;
+                    costEnd = to;
+                }
+            }
+            if (costStart >= to) {
+                return to;
+            }
+            long cost = costEnd - costStart;
+            if (cost > budget) {
+                long end = (costStart + budget) / SECTOR_SIZE * SECTOR_SIZE;
+                return Math.max(from, end);
+            }
+            budget -= cost;
+            pos = costEnd;
+        }
+        return to;
+    }
+
     void recordWrite(long position, byte[] bytes) {
         unforced.add(new Write(position, bytes));
+        fill(position, position + bytes.length);
         size = Math.max(size, position + bytes.length);
     }
 
-    /** A punched hole: zeros over {@code [position, position + length)}, the size kept; written in sector-sized pieces. */
+    /**
+     * A punched hole: zeros over {@code [position, position + length)} (within the file), the size kept; written in
+     * sector-sized pieces for crash images, and no longer counted against the space limit.
+     */
     void recordZeros(long position, long length) {
         byte[] zeros = new byte[(int) Math.min(length, 1 << 20)];
         for (long at = position; at < position + length; at += zeros.length) {
             int n = (int) Math.min(zeros.length, position + length - at);
             unforced.add(new Write(at, n == zeros.length ? zeros : new byte[n]));
+        }
+        long end = Math.min(size, position + length);
+        if (end > position) {
+            fill(position, end);
+            long start = position;
+            Map.Entry<Long, Long> before = holes.lowerEntry(start);
+            if (before != null && before.getValue() == start) {
+                start = before.getKey();
+                holes.remove(start);
+                holeBytes -= position - start;
+            }
+            Long after = holes.get(end);
+            if (after != null) {
+                holes.remove(end);
+                holeBytes -= after - end;
+                end = after;
+            }
+            holes.put(start, end);
+            holeBytes += end - start;
+        }
+    }
+
+    /** Removes {@code [from, to)} from the holes: written bytes take space again. */
+    private void fill(long from, long to) {
+        if (holes.isEmpty()) {
+            return;
+        }
+        Map.Entry<Long, Long> e = holes.lowerEntry(to);
+        while (e != null && e.getValue() > from) {
+            long start = e.getKey();
+            long end = e.getValue();
+            holes.remove(start);
+            holeBytes -= end - start;
+            if (start < from) {
+                holes.put(start, from);
+                holeBytes += from - start;
+            }
+            if (end > to) {
+                holes.put(to, end);
+                holeBytes += end - to;
+            }
+            e = holes.lowerEntry(Math.min(start, to));
         }
     }
 
@@ -51,6 +151,9 @@ final class FileHistory {
 
     void recordTruncate(long newSize) {
         unforced.add(new Truncate(newSize));
+        if (newSize < size) {
+            fill(newSize, size);
+        }
         size = newSize;
     }
 

@@ -57,12 +57,12 @@ final class Namespace {
         return key != null && current.get(key) instanceof FileHistory file ? file : null;
     }
 
-    /** The sum of the current sizes of the files with a name now: what the space limit counts. */
+    /** The bytes the files with a name take now (their sizes less their punched holes): what the space limit counts. */
     long bytesInUse() {
         long sum = 0;
         for (Object node : current.values()) {
             if (node instanceof FileHistory file) {
-                sum += file.size();
+                sum += file.allocatedBytes();
             }
         }
         return sum;

@@ -148,6 +148,11 @@ final class SimulatedFile implements DurableFile {
      * may keep, drop or tear like any unforced write.
      */
     @Override
+    public boolean canPunchHoles() {
+        return real.canPunchHoles();
+    }
+
+    @Override
     public boolean punchHole(long position, long length) throws IOException {
         if (readOnly) {
             return real.punchHole(position, length);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
@@ -224,6 +225,44 @@ class InjectedFaultTest {
         Path image = fixture.imageOf(sim, CrashMode.DROP_ALL);
         assertEquals(9728, Files.size(image.resolve("a")));
         assertEquals(6000, Files.size(image.resolve("b")));
+    }
+
+    @Test
+    void shouldCountPunchedHolesAsFreeSpaceAndAWriteIntoOneAsAnAllocation() throws IOException {
+        assumeTrue(io.bucketdb.storage.NativeFileOps.isAvailable(), "punching holes needs native access");
+        CrashSimulator sim = new CrashSimulator();
+        try (DurableFile f = createDurably(sim, "f")) {
+            f.write(0, ByteBuffer.wrap(SimFixture.filled(16 * 4096, (byte) 'f')));
+            f.force();
+            assertEquals(16 * 4096, sim.spaceUsed());
+            assertTrue(f.canPunchHoles());
+            assertTrue(f.punchHole(4 * 4096, 8 * 4096));
+            assertTrue(f.punchHole(12 * 4096, 2 * 4096)); // adjacent: one hole of 10 pages
+            assertEquals(6 * 4096, sim.spaceUsed(), "the size stays, the holes take no space");
+            assertEquals(16 * 4096, f.size());
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            f.read(5 * 4096, back);
+            assertEquals(0, back.flip().getLong(100), "a hole reads as zeros");
+
+            sim.limitSpace(6 * 4096 + 2 * 4096 + 100);
+            f.write(0, ByteBuffer.wrap(SimFixture.filled(4096, (byte) 'o'))); // allocated bytes cost nothing
+            ByteBuffer src = ByteBuffer.wrap(SimFixture.filled(4 * 4096, (byte) 'h'));
+            IOException e = assertThrows(IOException.class, () -> f.write(3 * 4096, src));
+            assertTrue(e.getMessage().startsWith("No space left on device"), e.getMessage());
+            // page 3 is allocated; pages 4 and 5 fill the two pages of space left, plus the sector that fits in 100 bytes: none
+            assertEquals(3 * 4096, src.position(), "wrote the allocated page and the two hole pages that fit");
+            assertEquals(6 * 4096 + 2 * 4096, sim.spaceUsed());
+            sim.unlimitSpace();
+            f.write(6 * 4096, ByteBuffer.wrap(SimFixture.filled(8 * 4096, (byte) 'g')));
+            assertEquals(16 * 4096, sim.spaceUsed(), "every hole filled again");
+            f.force();
+        }
+        byte[] image = Files.readAllBytes(fixture.imageOf(sim, CrashMode.DROP_ALL).resolve("f"));
+        assertEquals(16 * 4096, image.length);
+        assertEquals('o', image[0]);
+        assertEquals('h', image[5 * 4096]);
+        assertEquals('g', image[13 * 4096]);
+        assertEquals('f', image[15 * 4096]);
     }
 
     @Test
