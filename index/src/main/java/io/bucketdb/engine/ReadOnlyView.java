@@ -58,8 +58,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class ReadOnlyView {
     /** How long a view waits for a live writer's checkpoint to finish before it gives up. */
     private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    /** How often a frame that reads as damage beside a live writer is read again before it is reported. */
-    private static final int DAMAGE_REREADS = 5;
+    /** How often damage that does not move beside a live writer is read again (after 2, 4, ... ms) before it is reported. */
+    private static final int DAMAGE_REREADS = 6;
 
     /**
      * Checks a table file against what the caller asked for (key and value widths); throws to refuse it.
@@ -271,8 +271,37 @@ public final class ReadOnlyView {
         }
     }
 
+    /**
+     * Replays the journal after {@code afterLsn} into the table. Beside a live writer, the frame the writer is
+     * appending can read as damage: the scan finds it incomplete, looks further and finds it complete (the scan's
+     * two reads straddled the write), which in a dead writer's journal would mean damage. Every write acknowledged
+     * before this replay began lies before that frame, complete. So the replay resumes after the last record it
+     * delivered and reads the frame again; only damage that stays where it is across {@link #DAMAGE_REREADS}
+     * pauses (or any damage without a writer) is reported.
+     */
     private ReplayReport replay(ViewIO vio, TableFile file, long afterLsn) throws IOException {
-        return new JournalReader(vio, dir, journalOptions, !file.header().cleanClose).replay(afterLsn, DamagePolicy.FAIL, replayer);
+        JournalReader reader = new JournalReader(vio, dir, journalOptions, !file.header().cleanClose);
+        long[] delivered = {afterLsn};
+        long from = afterLsn;
+        int stuck = 0;
+        for (; ; ) {
+            try {
+                ReplayReport report = reader.replay(from, DamagePolicy.FAIL, (lsn, record) -> {
+                    replayer.accept(lsn, record);
+                    delivered[0] = lsn;
+                });
+                return delivered[0] > report.lastLsn()
+                        ? new ReplayReport(report.recordsRead(), delivered[0], report.tornBytes(), report.recordsDropped(), report.segmentsSeen())
+                        : report;
+            } catch (CorruptIndexException e) {
+                stuck = delivered[0] > from ? 0 : stuck + 1;
+                if (writer.holder() == null || stuck > DAMAGE_REREADS) {
+                    throw e;
+                }
+                from = delivered[0];
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1L << stuck));
+            }
+        }
     }
 
     /** Moves the view's LSN past what {@code report} read; the records of a batch still open wait for its commit. */

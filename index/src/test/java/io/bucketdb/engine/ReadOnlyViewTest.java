@@ -81,6 +81,50 @@ class ReadOnlyViewTest {
         }
     }
 
+    /**
+     * A writer appending without pause: the frame being written can read as incomplete and then, read again a moment
+     * later, as complete, which in a dead writer's journal means damage. A view beside a live writer must take it for
+     * the tail it is (BackupCommandTest hit this).
+     */
+    @Test
+    void viewsOpenAndRefreshWhileAWriterAppendsWithoutPause() throws Exception {
+        Path dir = tmp.resolve("idx");
+        try (BucketDB w = BucketDB.open(dir, writer(Durability.SYNC))) {
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (long k = 1; !stop.get(); k++) {
+                        w.putLong(k % 1_000, k);
+                        acked.set(k);
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            try {
+                for (int i = 0; i < 40 && failure.get() == null; i++) {
+                    long before = acked.get();
+                    try (BucketDB v = BucketDB.open(dir, view(new CrashSimulator()))) {
+                        assertTrue(v.lsn() >= before, "view " + i + " is at " + v.lsn() + ", before it " + before + " were acknowledged");
+                        for (int r = 0; r < 5; r++) {
+                            long b = acked.get();
+                            v.refresh();
+                            if (b > 0) {
+                                assertTrue(v.getLong(b % 1_000, -1) >= b, "view " + i + ", refresh " + r);
+                            }
+                        }
+                    }
+                }
+            } finally {
+                stop.set(true);
+                writer.join();
+            }
+            assertNull(failure.get(), () -> "the writer failed: " + failure.get());
+        }
+    }
+
     @Test
     void aViewReadsVariableLengthKeysWithFixedValues() throws IOException {
         Path dir = tmp.resolve("idx");
@@ -228,6 +272,29 @@ class ReadOnlyViewTest {
         assertTrue(e.getMessage().contains("journal"), e.getMessage());
         CorruptIndexException writable = assertThrows(CorruptIndexException.class, () -> BucketDB.open(image, writer(Durability.SYNC)).close());
         assertEquals(writable.offset(), e.offset(), "the view and recovery report the same damage");
+    }
+
+    /** Damage that stays where it is is reported also beside a live writer: it is not the frame being appended. */
+    @Test
+    void damageBesideALiveWriterIsStillReported() throws IOException {
+        Path dir = tmp.resolve("idx");
+        try (BucketDB w = BucketDB.open(dir, writer(Durability.SYNC))) {
+            for (long k = 0; k < 3_000; k++) {
+                w.putLong(k, k);
+            }
+            Path segment;
+            try (Stream<Path> s = Files.list(dir)) {
+                segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
+            }
+            try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+                long at = 4096 + 1000; // inside an early frame, with intact frames after it
+                f.seek(at);
+                int b = f.read();
+                f.seek(at);
+                f.write(b ^ 0x40);
+            }
+            assertThrows(CorruptIndexException.class, () -> BucketDB.open(dir, view(new CrashSimulator())).close());
+        }
     }
 
     @Test

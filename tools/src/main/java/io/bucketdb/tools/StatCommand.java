@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 "Reads the file read-only without the lock, so it also works while a writer has the index open "
                         + "(it then shows the last image written to disk and how old it is). The entries line also shows "
                         + "the count of a read-only view (the image plus the journal records after it, replayed in memory); "
-                        + "--json adds view_lsn, records_replayed and view_count."},
+                        + "--json adds viewLsn, recordsReplayed and viewCount."},
         footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json", Exit.FOOTER})
 final class StatCommand implements Callable<Integer> {
     @Spec
@@ -85,9 +85,9 @@ final class StatCommand implements Callable<Integer> {
      * replayed after the checkpoint image, and its entry count (the image's is {@code count}).
      */
     private static void putView(Map<String, Object> m, BucketDB view) {
-        m.put("view_lsn", view == null ? null : view.lsn());
-        m.put("records_replayed", view == null ? null : view.recovery().recordsReplayed());
-        m.put("view_count", view == null ? null : view.size());
+        m.put("viewLsn", view == null ? null : view.lsn());
+        m.put("recordsReplayed", view == null ? null : view.recovery().recordsReplayed());
+        m.put("viewCount", view == null ? null : view.size());
     }
 
     /** What opening the index for writing would do with the journal, judged as {@code verify} judges it. */
@@ -116,9 +116,9 @@ final class StatCommand implements Callable<Integer> {
                 + ((boolean) s.get("cleanClose") ? "closed cleanly" : "not closed cleanly: open now, or it crashed") + ")");
         t.row("image", "checkpoint of " + s.get("imageTime") + " (" + LiveImage.age((long) s.get("imageAgeMillis")) + " ago), checkpoint LSN "
                 + s.get("checkpointLsn") + ((boolean) s.get("live") ? "; live: LOCK held by " + s.get("lockHolder") : ""));
-        t.row("entries", s.get("view_lsn") == null ? Text.count(count) + " in the checkpoint image (no view: see above)"
-                : Text.count((long) s.get("view_count")) + " in the view as of LSN " + s.get("view_lsn") + " ("
-                + Text.count((long) s.get("records_replayed")) + " journal records replayed), " + Text.count(count)
+        t.row("entries", s.get("viewLsn") == null ? Text.count(count) + " in the checkpoint image (no view: see above)"
+                : Text.count((long) s.get("viewCount")) + " in the view as of LSN " + s.get("viewLsn") + " ("
+                + Text.count((long) s.get("recordsReplayed")) + " journal records replayed), " + Text.count(count)
                 + " in the checkpoint image");
         t.row("buckets", Text.count((long) s.get("buckets")) + " (B=" + s.get("B") + "), load factor "
                 + String.format("%.2f", (double) s.get("loadFactor")) + " (doubles above 6.5)");

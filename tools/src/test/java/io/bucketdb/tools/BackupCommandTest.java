@@ -5,7 +5,6 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.StagedIndex;
 import io.bucketdb.inspect.IndexInspector;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,7 +97,6 @@ class BackupCommandTest {
      * checkpoint image alone), and each later key with a value it was written with or not at all.
      */
     @Test
-    @Tag("needs-view")
     void shouldHoldEveryWriteAcknowledgedBeforeTheBackupWhileAWriterKeepsWriting() throws Exception {
         Path src = tmp.resolve("live");
         Path dest = tmp.resolve("backup");

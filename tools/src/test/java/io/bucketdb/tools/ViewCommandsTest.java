@@ -2,7 +2,6 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,9 +13,9 @@ import static io.bucketdb.tools.StatCommandTest.field;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The reading commands read through the read-only view: {@code stat --json}'s view fields, and (tagged
- * {@code needs-view}: they pass once read-only opens replay the journal) the writes of a live writer that has
- * not checkpointed, and those of a writer killed without a checkpoint, seen by get, scan, stat, dump and verify.
+ * The reading commands read through the read-only view: {@code stat --json}'s view fields, and the writes of a live
+ * writer that has not checkpointed, and those of a writer killed without a checkpoint, seen by get, scan, stat, dump,
+ * verify and export ({@link ToolsAfterKillTest} kills a real writer process).
  */
 class ViewCommandsTest {
     @TempDir
@@ -30,10 +29,10 @@ class ViewCommandsTest {
         String json = r.out();
         assertEquals("2000", field(json, "count"));
         assertEquals("false", field(json, "live"));
-        assertEquals(field(json, "checkpointLsn"), field(json, "view_lsn"), "a closed index: the view is the image");
-        assertEquals("0", field(json, "records_replayed"));
-        assertEquals("2000", field(json, "view_count"));
-        assertTrue(r.err().startsWith("bucketdb: " + dir + " as of LSN " + field(json, "view_lsn") + " "), r::toString);
+        assertEquals(field(json, "checkpointLsn"), field(json, "viewLsn"), "a closed index: the view is the image");
+        assertEquals("0", field(json, "recordsReplayed"));
+        assertEquals("2000", field(json, "viewCount"));
+        assertTrue(r.err().startsWith("bucketdb: " + dir + " as of LSN " + field(json, "viewLsn") + " "), r::toString);
     }
 
     /**
@@ -41,7 +40,6 @@ class ViewCommandsTest {
      * reading command shows them.
      */
     @Test
-    @Tag("needs-view")
     void theReadingCommandsSeeTheAcknowledgedWritesOfALiveWriter() throws IOException {
         Path dir = Cli.longIndex(tmp.resolve("idx"), 0);
         try (BucketDB writer = BucketDB.open(dir, Cli.options().withDurability(Durability.SYNC)
@@ -55,7 +53,6 @@ class ViewCommandsTest {
 
     /** A writer killed after 300 acknowledged SYNC puts, none checkpointed: the tools see them all without recover. */
     @Test
-    @Tag("needs-view")
     void theReadingCommandsSeeEveryAcknowledgedWriteAfterACrash() throws IOException {
         Path dir = Cli.crashed(tmp, "crashed", 300);
         assertSeen(dir, 300, k -> k * 10);
@@ -77,15 +74,20 @@ class ViewCommandsTest {
 
         Cli.Result stat = Cli.run("stat", d, "--json");
         assertEquals(0, stat.code(), stat::toString);
-        assertEquals(String.valueOf(n), field(stat.out(), "view_count"), stat::toString);
-        assertEquals(String.valueOf(n), field(stat.out(), "records_replayed"), "one record per SYNC put: " + stat);
-        assertTrue(Long.parseLong(field(stat.out(), "view_lsn")) >= Long.parseLong(field(stat.out(), "checkpointLsn")) + n, stat::toString);
-        assertTrue(stat.err().startsWith("bucketdb: " + dir + " as of LSN " + field(stat.out(), "view_lsn") + " (checkpoint LSN "
+        assertEquals(String.valueOf(n), field(stat.out(), "viewCount"), stat::toString);
+        assertEquals(String.valueOf(n), field(stat.out(), "recordsReplayed"), "one record per SYNC put: " + stat);
+        assertTrue(Long.parseLong(field(stat.out(), "viewLsn")) >= Long.parseLong(field(stat.out(), "checkpointLsn")) + n, stat::toString);
+        assertTrue(stat.err().startsWith("bucketdb: " + dir + " as of LSN " + field(stat.out(), "viewLsn") + " (checkpoint LSN "
                 + field(stat.out(), "checkpointLsn") + " + " + Text.count(n) + " journal records replayed)"), stat::toString);
 
         Cli.Result dump = Cli.run("dump", d, "--key", "1");
         assertEquals(0, dump.code(), "present in the view, though not in the image: " + dump);
         assertTrue(dump.out().contains("view     value " + value.applyAsLong(1) + " in the view as of LSN "), dump::toString);
+
+        Cli.Result export = Cli.run("export", d, "--format", "long");
+        assertEquals(0, export.code(), export::toString);
+        assertEquals(n + 1, export.out().split("\n").length, "the shape line and every entry: " + export);
+        assertTrue(export.out().contains("{\"key\":" + (n - 1) + ",\"value\":" + value.applyAsLong(n - 1) + "}"), export::toString);
 
         Cli.Result verify = Cli.run("verify", d);
         assertEquals(0, verify.code(), verify::toString);
