@@ -18,6 +18,7 @@ import io.bucketdb.table.HashTable;
 import io.bucketdb.table.JournalReplayer;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -38,11 +39,14 @@ import java.util.concurrent.locks.LockSupport;
  *   6. read the mark again: equal to M, the view stands; else start again
  * </pre>
  * A checkpoint changes a checksum file before it writes a page of the table in place, and installs its header
- * last; journal segments are recycled only after that. So equal marks before step 2 and after step 5 mean no
- * page changed under the copy and no segment the replay read was recycled: the view is the writer's state at
- * the last record replayed. A live writer's append may race the replay's last read: the half-written frame
- * reads as a torn tail and is left for the next refresh; a frame that reads as damage while a writer holds the
- * index is read again before it is reported. Without a writer, damage is reported as recovery reports it.
+ * last. So equal marks before step 2 and after step 5 mean no page changed under the copy, and the journal after
+ * the copy's checkpoint was not recycled (that waits for a newer header): the view is the writer's state at the
+ * last record replayed. The segments the writer recycles right after installing the header the copy holds are
+ * below its checkpoint, so the replay skips their records; one that vanishes while the replay lists the journal
+ * (a missing file) starts the view again. A live writer's append may race the replay's last read: the
+ * half-written frame reads as a torn tail, or, read twice across the write, as damage; the replay then resumes
+ * after the last record it delivered (see {@link #replay}). Without a writer, damage is reported as recovery
+ * reports it.
  *
  * <h2>Refreshing</h2>
  * If the mark is unchanged, {@link #refresh} replays the journal from where the view stopped into the same
@@ -179,10 +183,10 @@ public final class ReadOnlyView {
                 }
             } catch (IOException | RuntimeException e) {
                 // Damage with no writer to explain it, or a failure while nothing moved: real. Else a segment was
-                // recycled under the replay (a missing file, a frame of another segment's life) or a live append
-                // was read half-written.
+                // recycled under the replay (a missing file: recycling follows the header at once, so the mark may
+                // not show it yet; or a frame of another segment's life) or a live append was read half-written.
                 boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(mark);
-                if (!moved && !(e instanceof CorruptIndexException && writerHolds())) {
+                if (!moved && !(e instanceof NoSuchFileException) && !(e instanceof CorruptIndexException && writerHolds())) {
                     throw e;
                 }
             }
@@ -220,10 +224,13 @@ public final class ReadOnlyView {
                 }
                 continue;
             } catch (IOException | RuntimeException e) {
-                if (CheckpointMark.read(io, dir, tablePath).equals(before)) {
+                // A segment that vanished was recycled: the writer does that right after it installs a header, so
+                // the mark may not have moved yet. Else, if the files changed under the copy, what failed read a
+                // torn moment. Either way, take the view again.
+                if (!(e instanceof NoSuchFileException) && CheckpointMark.read(io, dir, tablePath).equals(before)) {
                     throw e;
                 }
-                continue; // the files changed under the copy: whatever failed read a torn moment
+                continue;
             }
             if (CheckpointMark.read(io, dir, tablePath).equals(before)) {
                 return;
