@@ -1,15 +1,11 @@
 package io.bucketdb.engine;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.storage.DurableIO;
-import io.bucketdb.storage.Header;
-import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.PageChecksumsLayout;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
@@ -43,21 +39,7 @@ record CheckpointMark(long headerGeneration, long checksumGeneration0, long chec
      * @throws IOException if the table file cannot be read
      */
     static CheckpointMark read(DurableIO io, Path dir, Path tablePath) throws IOException {
-        long best = -1;
-        try (DurableFile t = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
-            long size = t.size();
-            for (int slot = 0; slot < 2; slot++) {
-                if (size < HeaderLayout.slotOffset(slot) + HeaderLayout.SLOT_SIZE) {
-                    continue;
-                }
-                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
-                t.read(HeaderLayout.slotOffset(slot), buf);
-                ByteBuffer b = buf.flip().order(ByteOrder.LITTLE_ENDIAN);
-                if (b.getLong(HeaderLayout.MAGIC_OFFSET) == HeaderLayout.MAGIC && Header.checksumMatches(b)) {
-                    best = Math.max(best, b.getLong(HeaderLayout.GENERATION_OFFSET));
-                }
-            }
-        }
+        long best = Checkpointer.bestHeader(io, tablePath)[0];
         return new CheckpointMark(best, PageChecksums.claimedGeneration(io, PageChecksums.path(dir, 0)),
                 PageChecksums.claimedGeneration(io, PageChecksums.path(dir, 1)));
     }

@@ -634,9 +634,15 @@ public final class Checkpointer {
 
     /**
      * The highest generation among the valid header slots of the table file and whether the file
-     * still covers that header's allocation end: {generation or -1, 0 if covered else -1}.
+     * still covers that header's allocation end. Reads only; a read-only view also compares the
+     * generation before and after it copies the table.
+     *
+     * @param io the durable I/O to read through
+     * @param tablePath the table file
+     * @return {generation or -1 if no slot is valid, 0 if the file covers that header's allocation end else -1}
+     * @throws IOException if the file cannot be read
      */
-    private static long[] bestHeader(DurableIO io, Path tablePath) throws IOException {
+    public static long[] bestHeader(DurableIO io, Path tablePath) throws IOException {
         long best = -1;
         long fileEnd = 0;
         long size;

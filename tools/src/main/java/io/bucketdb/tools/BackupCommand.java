@@ -40,7 +40,6 @@ import java.util.concurrent.Callable;
         footer = {"%nExamples:%n  bucketdb backup /data/idx /backup/idx-2026-12-06%n"
                 + "  bucketdb backup /data/idx /backup/idx && bucketdb verify /backup/idx", Exit.FOOTER})
 final class BackupCommand implements Callable<Integer> {
-    private static final int PROGRESS_EVERY = 4096;
 
     @Spec
     CommandSpec spec;
@@ -109,22 +108,7 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     private void copy(BucketDB src, BucketDB dst, long entries) {
-        Progress bar = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "backup: copying", entries, "entries");
-        WindowedLoader loader = new WindowedLoader(dst);
-        boolean longs = !src.variableKeys() && !src.variableValues() && src.keyWidth() == 8 && src.valueWidth() == 8;
-        Cursor c = src.cursor();
-        while (c.next()) {
-            if (longs) {
-                loader.putLong(c.keyLong(), c.valueLong());
-            } else {
-                loader.put(c.key(), c.value());
-            }
-            if (loader.published() % PROGRESS_EVERY == 0) {
-                bar.update(loader.published());
-            }
-        }
-        loader.finish();
-        bar.finish();
+        WindowedLoader.copyAll(src, dst, new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "backup: copying", entries, "entries"));
     }
 
     /** Every entry of the view, with its value, in the copy, and nothing more; else DEST is not created. */

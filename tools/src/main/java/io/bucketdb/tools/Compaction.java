@@ -145,22 +145,7 @@ final class Compaction {
     }
 
     private void copy(BucketDB src, BucketDB dst, long entries) {
-        Progress bar = new Progress(err, progress, "compact: copying", entries, "entries");
-        WindowedLoader loader = new WindowedLoader(dst);
-        boolean longs = src.keyWidth() == 8 && src.valueWidth() == 8;
-        Cursor c = src.cursor();
-        while (c.next()) {
-            if (longs) {
-                loader.putLong(c.keyLong(), c.valueLong());
-            } else {
-                loader.put(c.key(), c.value());
-            }
-            if (loader.published() % PROGRESS_EVERY == 0) {
-                bar.update(loader.published());
-            }
-        }
-        loader.finish();
-        bar.finish();
+        WindowedLoader.copyAll(src, dst, new Progress(err, progress, "compact: copying", entries, "entries"));
     }
 
     /** Every entry of the source, with its value, in the copy, and nothing more; else nothing is replaced. */
