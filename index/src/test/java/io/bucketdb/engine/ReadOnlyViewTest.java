@@ -256,17 +256,7 @@ class ReadOnlyViewTest {
         }
         Path image = tmp.resolve("image");
         sim.writeCrashImage(dir, image, CrashMode.KEEP_ALL);
-        Path segment;
-        try (Stream<Path> s = Files.list(image)) {
-            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
-        }
-        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
-            long at = 4096 + 1000; // inside an early frame, with intact frames after it
-            f.seek(at);
-            int b = f.read();
-            f.seek(at);
-            f.write(b ^ 0x40);
-        }
+        damageAnEarlyJournalFrame(image);
         CorruptIndexException e = assertThrows(CorruptIndexException.class,
                 () -> BucketDB.open(image, view(new CrashSimulator())).close());
         assertTrue(e.getMessage().contains("journal"), e.getMessage());
@@ -282,17 +272,7 @@ class ReadOnlyViewTest {
             for (long k = 0; k < 3_000; k++) {
                 w.putLong(k, k);
             }
-            Path segment;
-            try (Stream<Path> s = Files.list(dir)) {
-                segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
-            }
-            try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
-                long at = 4096 + 1000; // inside an early frame, with intact frames after it
-                f.seek(at);
-                int b = f.read();
-                f.seek(at);
-                f.write(b ^ 0x40);
-            }
+            damageAnEarlyJournalFrame(dir);
             assertThrows(CorruptIndexException.class, () -> BucketDB.open(dir, view(new CrashSimulator())).close());
         }
     }
@@ -349,6 +329,21 @@ class ReadOnlyViewTest {
                 r.join();
             }
             assertNull(failure.get(), () -> "a reader failed: " + failure.get());
+        }
+    }
+
+    /** Flips a bit inside an early frame of the first journal segment of {@code dir}, with intact frames after it. */
+    private static void damageAnEarlyJournalFrame(Path dir) throws IOException {
+        Path segment;
+        try (Stream<Path> s = Files.list(dir)) {
+            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            long at = 4096 + 1000;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x40);
         }
     }
 
