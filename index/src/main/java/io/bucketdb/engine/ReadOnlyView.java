@@ -108,12 +108,41 @@ public final class ReadOnlyView {
     private final WriterProbe writer;
     private volatile Image image;
     private volatile long lsn;
-    // The replay's state, kept between refreshes (guarded by this).
-    private CheckpointMark mark;
-    private ViewIO viewIO;
-    private JournalReplayer replayer;
-    private long readLsn;
-    private long tornBytes;
+    /** The replay behind {@link #image}, continued by refreshes (guarded by this). */
+    private Replay current;
+
+    /**
+     * One image's replay and how it continues. The table holds exactly the records up to {@link #readLsn} (those of a
+     * batch still open wait in the replayer), also after a replay failed half-way, so a later refresh resumes right.
+     */
+    private static final class Replay {
+        final CheckpointMark mark;
+        final ViewIO io;
+        final TableFile file;
+        final HashTable table;
+        final JournalReplayer replayer;
+        final Checkpointer.Pending pending;
+        final long checkpointLsn;
+        long readLsn;
+        long tornBytes;
+
+        Replay(CheckpointMark mark, ViewIO io, TableFile file, HashTable table, JournalReplayer replayer,
+               Checkpointer.Pending pending) {
+            this.mark = mark;
+            this.io = io;
+            this.file = file;
+            this.table = table;
+            this.replayer = replayer;
+            this.pending = pending;
+            this.checkpointLsn = file.header().checkpointLsn;
+            this.readLsn = checkpointLsn;
+        }
+
+        /** The last write the table shows: the records of a batch still open wait for its commit. */
+        long visibleLsn() {
+            return replayer.endedInsideBatch() ? replayer.openBatchLsn() - 1 : readLsn;
+        }
+    }
 
     private ReadOnlyView(Path dir, Path tablePath, DurableIO io, JournalOptions journalOptions, int maxChunkShift,
                          TableCheck check, WriterProbe writer) {
@@ -169,23 +198,19 @@ public final class ReadOnlyView {
      */
     public synchronized long refresh() throws IOException {
         long before = lsn;
-        CheckpointMark now = CheckpointMark.read(io, dir, tablePath);
-        if (now.equals(mark)) {
+        Replay r = current;
+        if (CheckpointMark.read(io, dir, tablePath).equals(r.mark)) {
             try {
-                ReplayReport report = replay(viewIO, image.file(), readLsn);
-                if (CheckpointMark.read(io, dir, tablePath).equals(mark)) {
-                    advance(report);
-                    Recovery r = image.recovery();
-                    image = new Image(image.file(), image.table(), new Recovery(r.checkpointFinished(), r.doubleWritePages(),
-                            replayer.applied(), replayer.markersChecked(), tornBytes, 0, replayer.endedInsideBatch(),
-                            r.checkpointLsn(), lsn, false));
+                replay(r);
+                if (CheckpointMark.read(io, dir, tablePath).equals(r.mark)) {
+                    publish(r);
                     return lsn - before;
                 }
             } catch (IOException | RuntimeException e) {
                 // Damage with no writer to explain it, or a failure while nothing moved: real. Else a segment was
                 // recycled under the replay (a missing file: recycling follows the header at once, so the mark may
                 // not show it yet; or a frame of another segment's life) or a live append was read half-written.
-                boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(mark);
+                boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(r.mark);
                 if (!moved && !(e instanceof NoSuchFileException) && !(e instanceof CorruptIndexException && writerHolds())) {
                     throw e;
                 }
@@ -215,8 +240,9 @@ public final class ReadOnlyView {
             if (writer && before.checkpointUnfinished()) {
                 continue; // the writer is writing pages in place: wait until its header is installed
             }
+            Replay taken;
             try {
-                takeAt(before);
+                taken = takeAt(before);
             } catch (CorruptIndexException e) {
                 boolean moved = !CheckpointMark.read(io, dir, tablePath).equals(before);
                 if (!moved && !(writer && ++damageReads <= DAMAGE_REREADS)) {
@@ -233,12 +259,21 @@ public final class ReadOnlyView {
                 continue;
             }
             if (CheckpointMark.read(io, dir, tablePath).equals(before)) {
+                publish(taken);
                 return;
             }
         }
     }
 
-    private void takeAt(CheckpointMark before) throws IOException {
+    /** Makes {@code r} what the view shows: one volatile write of the image, then the LSN. */
+    private void publish(Replay r) {
+        current = r;
+        image = new Image(r.file, r.table, new Recovery(r.pending.finished(), r.pending.pages(), r.replayer.applied(),
+                r.replayer.markersChecked(), r.tornBytes, 0, r.replayer.endedInsideBatch(), r.checkpointLsn, r.visibleLsn(), false));
+        lsn = r.visibleLsn();
+    }
+
+    private Replay takeAt(CheckpointMark before) throws IOException {
         InMemoryFile copy;
         try (DurableFile real = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
             copy = InMemoryFile.copyOf(real);
@@ -251,17 +286,9 @@ public final class ReadOnlyView {
             file.verifyPages(verifiedPages(file, vio));
             GrowthMarkers markers = new GrowthMarkers();
             HashTable table = HashTable.open(file, markers);
-            JournalReplayer r = new JournalReplayer(table, markers, dir);
-            long checkpointLsn = file.header().checkpointLsn;
-            this.replayer = r;
-            this.tornBytes = 0;
-            ReplayReport report = replay(vio, file, checkpointLsn);
-            this.readLsn = checkpointLsn;
-            advance(report);
-            this.mark = before;
-            this.viewIO = vio;
-            this.image = new Image(file, table, new Recovery(pending.finished(), pending.pages(), r.applied(), r.markersChecked(),
-                    tornBytes, 0, r.endedInsideBatch(), checkpointLsn, lsn, false));
+            Replay r = new Replay(before, vio, file, table, new JournalReplayer(table, markers, dir), pending);
+            replay(r);
+            return r;
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
@@ -286,36 +313,26 @@ public final class ReadOnlyView {
      * delivered and reads the frame again; only damage that stays where it is across {@link #DAMAGE_REREADS}
      * pauses (or any damage without a writer) is reported.
      */
-    private ReplayReport replay(ViewIO vio, TableFile file, long afterLsn) throws IOException {
-        JournalReader reader = new JournalReader(vio, dir, journalOptions, !file.header().cleanClose);
-        long[] delivered = {afterLsn};
-        long from = afterLsn;
+    private void replay(Replay r) throws IOException {
+        JournalReader reader = new JournalReader(r.io, dir, journalOptions, !r.file.header().cleanClose);
         int stuck = 0;
         for (; ; ) {
+            long from = r.readLsn;
             try {
                 ReplayReport report = reader.replay(from, DamagePolicy.FAIL, (lsn, record) -> {
-                    replayer.accept(lsn, record);
-                    delivered[0] = lsn;
+                    r.replayer.accept(lsn, record);
+                    r.readLsn = lsn;
                 });
-                return delivered[0] > report.lastLsn()
-                        ? new ReplayReport(report.recordsRead(), delivered[0], report.tornBytes(), report.recordsDropped(), report.segmentsSeen())
-                        : report;
+                r.tornBytes = report.tornBytes();
+                return;
             } catch (CorruptIndexException e) {
-                stuck = delivered[0] > from ? 0 : stuck + 1;
+                stuck = r.readLsn > from ? 0 : stuck + 1;
                 if (writer.holder() == null || stuck > DAMAGE_REREADS) {
                     throw e;
                 }
-                from = delivered[0];
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1L << stuck));
             }
         }
-    }
-
-    /** Moves the view's LSN past what {@code report} read; the records of a batch still open wait for its commit. */
-    private void advance(ReplayReport report) {
-        readLsn = Math.max(readLsn, report.lastLsn());
-        tornBytes = report.tornBytes();
-        lsn = replayer.endedInsideBatch() ? replayer.openBatchLsn() - 1 : readLsn;
     }
 
     private boolean writerHolds() throws IOException {
