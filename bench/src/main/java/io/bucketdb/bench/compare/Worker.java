@@ -8,23 +8,15 @@ import org.HdrHistogram.HistogramLogWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * The forked JVM: runs one store's workloads and writes what it measured to one properties file per
@@ -37,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <p>Timed loops check every answer (a get must return the loaded value or nothing), so the JIT
  * cannot drop the work and a broken store cannot look fast. The mixed workload's overwrites are
- * known exactly ({@link #lastWrites}), so the delete-half run after it still checks every value.
+ * known exactly ({@link MixedRun#lastWrites}), so the delete-half run after it still checks every value.
  */
 public final class Worker {
     /** Operations between two reads of the clock in timed loops. */
@@ -137,7 +129,7 @@ public final class Worker {
             return part(first, true, switch (first.kind()) {
                 case RECOVER -> this::recover;
                 case LOAD -> first.threads() == 1 && first.readers() == 0 ? this::loadOneThread
-                        : () -> loadThreads(first.threads(), first.readers());
+                        : this::loadThreads;
                 default -> throw new AssertionError(first);
             });
         }
@@ -188,7 +180,11 @@ public final class Worker {
                         case GET_HIT -> gets(s, Keys.sampleLoaded(entries), true);
                         case GET_MISS -> gets(s, Keys.numbered(entries, Keys.PROBES), false);
                         case MIXED -> {
-                            mixed(s);
+                            // A store that forces every put does a few hundred operations a second: no warmup, and
+                            // the write cap as the measuring time, so the figure rests on enough operations.
+                            boolean forced = spec.durability() == Durability.SYNC;
+                            overwritten = MixedRun.run(s, entries, SEED, forced ? 0 : warmupSeconds,
+                                    forced ? writeCapSeconds : measureSeconds, result);
                             // Back to rest before the next read, as after the bulk load (RocksDB's memtable).
                             s.settle();
                             requireSize(s, entries, "after the mixed run");
@@ -417,106 +413,12 @@ public final class Worker {
         }
     }
 
-    /**
-     * Puts keys 0 .. N-1 from {@code threads} threads at once, thread {@code t} taking the keys
-     * numbered {@code t, t + threads, ...}. The time runs from the start signal until the last
-     * thread is done. With {@code readers}, that many more threads call get on random keys of
-     * 0 .. N-1 in a loop from the start signal until the writers are done (the reads per second
-     * are reported beside the puts).
-     */
-    private void loadThreads(int threads, int readers) throws Exception {
+    /** {@link ThreadedLoad} of the fork's first workload into a store created empty. */
+    private void loadThreads() throws Exception {
+        Workload w = workloads.get(0);
         KvStore store = spec.opener().open(creating());
         try {
-            CountDownLatch ready = new CountDownLatch(threads);
-            CountDownLatch go = new CountDownLatch(1);
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong done = new AtomicLong();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int first = t;
-                Thread th = new Thread(() -> {
-                    long count = 0;
-                    try (KvStore.Session s = KvStore.longView(store)) {
-                        ready.countDown();
-                        go.await();
-                        // The stop flag is read before every put: with forced writes and many
-                        // threads, even a few puts per thread past the cap take seconds.
-                        for (int n = first; n < entries && !stop.get(); n += threads) {
-                            long k = Keys.key(n);
-                            s.put(k, Keys.valueOf(k));
-                            count++;
-                        }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
-                        done.addAndGet(count);
-                    }
-                }, "writer-" + t);
-                workers.add(th);
-                th.start();
-            }
-            ready.await();
-            GcCounter gc = new GcCounter();
-            long start = System.nanoTime();
-            go.countDown();
-            long capAt = start + nanos(writeCapSeconds);
-            AtomicBoolean writersDone = new AtomicBoolean();
-            AtomicLong reads = new AtomicLong();
-            List<Thread> readerThreads = new ArrayList<>();
-            for (int r = 0; r < readers; r++) {
-                long seed = 0x9E3779B97F4A7C15L * (r + 1);
-                Thread th = new Thread(() -> {
-                    long count = 0;
-                    long sink = 0;
-                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
-                    try (KvStore.Session s = KvStore.longView(store)) {
-                        while (!writersDone.get()) {
-                            sink += s.get(Keys.key(rnd.nextInt(entries)), Keys.MISSING);
-                            count++;
-                        }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    } finally {
-                        reads.addAndGet(count + (sink == 42 ? 1 : 0));
-                    }
-                }, "reader-" + r);
-                readerThreads.add(th);
-                th.start();
-            }
-            for (Thread th : workers) {
-                long left = capAt - System.nanoTime();
-                if (left > 0) {
-                    th.join(Math.max(1, left / 1_000_000));
-                }
-                if (System.nanoTime() >= capAt) {
-                    stop.set(true);
-                }
-            }
-            for (Thread th : workers) {
-                th.join();
-            }
-            long elapsed = System.nanoTime() - start;
-            writersDone.set(true);
-            for (Thread th : readerThreads) {
-                th.join();
-            }
-            if (readers > 0) {
-                result.setProperty("readers", Integer.toString(readers));
-                result.setProperty("readsPerSec", fmt(reads.get() / seconds(elapsed)));
-            }
-            gc.report(result);
-            if (failure.get() != null) {
-                throw new IllegalStateException("a writer thread failed", failure.get());
-            }
-            long loaded = done.get();
-            result.setProperty("ops", Long.toString(loaded));
-            result.setProperty("seconds", fmt(seconds(elapsed)));
-            result.setProperty("opsPerSec", fmt(loaded / seconds(elapsed)));
-            result.setProperty("capped", Boolean.toString(loaded < entries));
-            if (loaded == entries) {
-                requireSize(store, entries, "after the load");
-            }
+            ThreadedLoad.run(store, entries, w.threads(), w.readers(), writeCapSeconds, result);
         } finally {
             store.close();
         }
@@ -557,95 +459,6 @@ public final class Worker {
             now = System.nanoTime();
         } while (now < end);
         return new long[] {ops, now - start};
-    }
-
-    /**
-     * Half gets, half overwriting puts of present keys; gets check only that the key is present. Each
-     * pass over the keys writes values they did not hold before it ({@link #mixedValue}; a key drawn
-     * twice in one pass gets the same value twice), and afterwards {@link #overwritten}
-     * holds each overwritten key's last value, for the delete-half run that follows in the same fork.
-     */
-    private void mixed(KvStore store) throws Exception {
-        long[] keys = Keys.sampleLoaded(entries);
-        boolean[] isPut = new boolean[keys.length];
-        SplittableRandom random = new SplittableRandom(SEED);
-        for (int i = 0; i < isPut.length; i++) {
-            isPut[i] = random.nextBoolean();
-        }
-        long positions = 0;
-        try (KvStore.Session s = KvStore.longView(store)) {
-            // A store that forces every put does a few hundred operations a second: no warmup, and
-            // the write cap as the measuring time, so the figure rests on enough operations.
-            boolean forced = spec.durability() == Durability.SYNC;
-            double warmup = forced ? 0 : warmupSeconds;
-            double measure = forced ? writeCapSeconds : measureSeconds;
-            if (warmup > 0) {
-                positions += timedMixed(s, keys, isPut, warmup, positions)[0];
-            }
-            GcCounter gc = new GcCounter();
-            long[] r = timedMixed(s, keys, isPut, measure, positions);
-            positions += r[0];
-            gc.report(result);
-            rate("", r[0], r[1]);
-        }
-        overwritten = lastWrites(keys, isPut, positions);
-    }
-
-    /**
-     * Runs the mix over {@code keys} from operation number {@code startPosition} (counted over the
-     * warmup and the measurement, so the keys and values continue where the last call stopped); returns {ops, nanos}.
-     */
-    private static long[] timedMixed(KvStore.Session s, long[] keys, boolean[] isPut, double secs, long startPosition) throws Exception {
-        int mask = keys.length - 1;
-        long start = System.nanoTime();
-        long end = start + nanos(secs);
-        long ops = 0;
-        int i = (int) (startPosition & mask);
-        long pass = 1 + startPosition / keys.length;
-        long now;
-        // Small chunks: with forced writes one chunk may take a while.
-        int chunk = 64;
-        do {
-            for (int j = 0; j < chunk; j++) {
-                if (isPut[i]) {
-                    s.put(keys[i], Keys.valueOf(keys[i]) + pass);
-                } else if (s.get(keys[i], Keys.MISSING) == Keys.MISSING) {
-                    throw new IllegalStateException("get(" + keys[i] + ") of a present key found nothing");
-                }
-                i = (i + 1) & mask;
-                if (i == 0) {
-                    pass++;
-                }
-            }
-            ops += chunk;
-            now = System.nanoTime();
-        } while (now < end);
-        return new long[] {ops, now - start};
-    }
-
-    /**
-     * The value the mixed run's operation number {@code position} writes to {@code key} (if it is a
-     * put): the loaded value plus the number of the pass over the {@code keyCount} keys, 1 on the first,
-     * so each pass writes a value the key did not hold before it.
-     */
-    static long mixedValue(long key, long position, int keyCount) {
-        return Keys.valueOf(key) + 1 + position / keyCount;
-    }
-
-    /**
-     * Each key the mixed run overwrote in its first {@code positions} operations, with the last value
-     * it wrote. Every position of the last pass over the keys is replayed in order, so a key drawn
-     * twice ends with its later write.
-     */
-    static Map<Long, Long> lastWrites(long[] keys, boolean[] isPut, long positions) {
-        Map<Long, Long> last = new HashMap<>();
-        for (long p = Math.max(0, positions - keys.length); p < positions; p++) {
-            int i = (int) (p % keys.length);
-            if (isPut[i]) {
-                last.put(keys[i], mixedValue(keys[i], p, keys.length));
-            }
-        }
-        return last;
     }
 
     /**
@@ -737,28 +550,33 @@ public final class Worker {
     // ------------------------------------------------------------------ helpers
 
     private void rate(String prefix, long ops, long nanos) {
+        rate(result, prefix, ops, nanos);
+    }
+
+    /** Writes {@code ops}, seconds and ops per second into {@code result}, under {@code prefix.} unless it is empty. */
+    static void rate(Properties result, String prefix, long ops, long nanos) {
         String p = prefix.isEmpty() ? "" : prefix + ".";
         result.setProperty(p + "ops", Long.toString(ops));
         result.setProperty(p + "seconds", fmt(seconds(nanos)));
         result.setProperty(p + "opsPerSec", fmt(ops / seconds(nanos)));
     }
 
-    private static void requireSize(KvStore store, long expected, String when) throws Exception {
+    static void requireSize(KvStore store, long expected, String when) throws Exception {
         long size = store.size();
         if (size != expected) {
             throw new IllegalStateException("the store holds " + size + " entries " + when + ", expected " + expected);
         }
     }
 
-    private static long nanos(double seconds) {
+    static long nanos(double seconds) {
         return (long) (seconds * 1e9);
     }
 
-    private static double seconds(long nanos) {
+    static double seconds(long nanos) {
         return nanos / 1e9;
     }
 
-    private static double millis(long nanos) {
+    static double millis(long nanos) {
         return nanos / 1e6;
     }
 
@@ -766,74 +584,4 @@ public final class Worker {
         return Double.toString(v);
     }
 
-    /** Garbage collections during a timed section. */
-    private static final class GcCounter {
-        private final long count0;
-        private final long millis0;
-
-        GcCounter() {
-            long[] now = now();
-            count0 = now[0];
-            millis0 = now[1];
-        }
-
-        void report(Properties p) {
-            long[] now = now();
-            p.setProperty("gcCount", Long.toString(now[0] - count0));
-            p.setProperty("gcMs", Long.toString(now[1] - millis0));
-        }
-
-        private static long[] now() {
-            long c = 0;
-            long ms = 0;
-            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-                c += Math.max(0, gc.getCollectionCount());
-                ms += Math.max(0, gc.getCollectionTime());
-            }
-            return new long[] {c, ms};
-        }
-    }
-
-    /** The disk a directory takes. */
-    static final class DiskUsage {
-        private DiskUsage() {
-        }
-
-        /** "name=bytes" of every file under {@code dir} (apparent sizes), largest first, comma-separated. */
-        static String listing(Path dir) throws IOException {
-            try (Stream<Path> files = Files.walk(dir)) {
-                return files.filter(Files::isRegularFile)
-                        .sorted(java.util.Comparator.comparingLong((Path f) -> f.toFile().length()).reversed())
-                        .map(f -> dir.relativize(f) + "=" + f.toFile().length())
-                        .collect(java.util.stream.Collectors.joining(", "));
-            }
-        }
-
-        /**
-         * {allocated bytes, apparent bytes} of the files under {@code dir}. Allocated bytes are what
-         * {@code du -B1} reports (sparse files count only their written blocks); where {@code du}
-         * cannot run, the apparent size stands in for both.
-         */
-        static long[] of(Path dir) throws IOException {
-            long apparent = 0;
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                    apparent += Files.size(f);
-                }
-            }
-            long allocated = apparent;
-            try {
-                Process p = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
-                String outText = new String(p.getInputStream().readAllBytes()).trim();
-                if (p.waitFor() == 0) {
-                    allocated = Long.parseLong(outText.split("\\s+")[0]);
-                }
-            } catch (IOException | NumberFormatException e) {
-                // keep the apparent size
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new long[] {allocated, apparent};
-        }
-    }
 }

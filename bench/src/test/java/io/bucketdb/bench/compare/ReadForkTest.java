@@ -69,15 +69,15 @@ class ReadForkTest {
             for (long p = 0; p < positions; p++) {
                 int i = (int) (p % keys.length);
                 if (isPut[i]) {
-                    long v = Worker.mixedValue(keys[i], p, keys.length);
+                    long v = MixedRun.mixedValue(keys[i], p, keys.length);
                     assertNotEquals(Keys.valueOf(keys[i]), v, "an overwrite changes the value");
                     if (p >= keys.length) {
-                        assertNotEquals(Worker.mixedValue(keys[i], p - keys.length, keys.length), v, "each pass writes new values");
+                        assertNotEquals(MixedRun.mixedValue(keys[i], p - keys.length, keys.length), v, "each pass writes new values");
                     }
                     replay.put(keys[i], v);
                 }
             }
-            assertEquals(replay, Worker.lastWrites(keys, isPut, positions), "after " + positions + " operations");
+            assertEquals(replay, MixedRun.lastWrites(keys, isPut, positions), "after " + positions + " operations");
         }
     }
 
