@@ -7,8 +7,8 @@ import static io.bucketdb.recovery.JournalRecordLayout.TYPE_DELETE;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_EVACUATED;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
 import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
 
 import io.bucketdb.recovery.JournalRecord.Delete;
 import io.bucketdb.recovery.JournalRecord.Put;
@@ -328,9 +328,9 @@ public final class JournalWriter implements Closeable {
             case Put p -> appendPut(MemorySegment.ofArray(p.key()), MemorySegment.ofArray(p.value()));
             case Delete d -> appendDelete(MemorySegment.ofArray(d.key()));
             default -> {
-                byte type = RecordCodec.type(record);
-                long payload = begin(type, RecordCodec.markerPayloadLength(type));
-                RecordCodec.encodeMarker(record, buffer.memory(), payload);
+                byte type = JournalPayloads.type(record);
+                long payload = begin(type, JournalPayloads.markerPayloadLength(type));
+                JournalPayloads.encodeMarker(record, buffer.memory(), payload);
                 yield end();
             }
         };
@@ -366,7 +366,7 @@ public final class JournalWriter implements Closeable {
         }
         long payload = begin(TYPE_PUT, (int) (PUT_KEY_OFFSET + keyLength + value.byteSize()));
         MemorySegment memory = buffer.memory();
-        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
+        memory.set(INT, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
         MemorySegment.copy(key, 0, memory, payload + PUT_KEY_OFFSET, keyLength);
         MemorySegment.copy(value, 0, memory, payload + PUT_KEY_OFFSET + keyLength, value.byteSize());
         return end();
@@ -384,9 +384,9 @@ public final class JournalWriter implements Closeable {
     public long appendPutLong(long key, long value) throws IOException {
         long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + 2 * Long.BYTES);
         MemorySegment memory = buffer.memory();
-        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, Long.BYTES);
-        memory.set(U64, payload + PUT_KEY_OFFSET, key);
-        memory.set(U64, payload + PUT_KEY_OFFSET + Long.BYTES, value);
+        memory.set(INT, payload + PUT_KEY_LENGTH_OFFSET, Long.BYTES);
+        memory.set(LONG, payload + PUT_KEY_OFFSET, key);
+        memory.set(LONG, payload + PUT_KEY_OFFSET + Long.BYTES, value);
         return end();
     }
 
@@ -426,7 +426,7 @@ public final class JournalWriter implements Closeable {
      */
     public long appendDeleteLong(long key) throws IOException {
         long payload = begin(TYPE_DELETE, Long.BYTES);
-        buffer.memory().set(U64, payload, key);
+        buffer.memory().set(LONG, payload, key);
         return end();
     }
 
@@ -441,7 +441,7 @@ public final class JournalWriter implements Closeable {
      */
     public long appendEvacuated(long oldBucket) throws IOException {
         long payload = begin(TYPE_EVACUATED, Long.BYTES);
-        buffer.memory().set(U64, payload, oldBucket);
+        buffer.memory().set(LONG, payload, oldBucket);
         return end();
     }
 
