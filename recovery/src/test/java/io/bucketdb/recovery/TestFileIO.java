@@ -1,14 +1,12 @@
 package io.bucketdb.recovery;
 
 import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,12 +19,11 @@ import java.util.List;
  * and never lose power, and thousands of fsyncs would only make them slow. Everything else is the
  * real implementation.
  */
-final class TestFileIO implements DurableIO {
+final class TestFileIO extends ForwardingDurableIO {
     /** One call to {@link DurableFile#write}. */
     record Write(Path file, long position, int length) {
     }
 
-    private final DurableIO disk = FileDurableIO.INSTANCE;
     final List<Write> writes = new ArrayList<>();
     int forces;
     int directorySyncs;
@@ -52,24 +49,13 @@ final class TestFileIO implements DurableIO {
         return writes.stream().filter(w -> w.position() >= position).count();
     }
 
+    TestFileIO() {
+        super(FileDurableIO.INSTANCE);
+    }
+
     @Override
     public DurableFile open(Path file, Mode mode) throws IOException {
-        return new TestFile(disk.open(file, mode));
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        disk.createDirectories(dir);
-    }
-
-    @Override
-    public void rename(Path source, Path target) throws IOException {
-        disk.rename(source, target);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-        disk.delete(file);
+        return new TestFile(delegate.open(file, mode));
     }
 
     @Override
@@ -80,27 +66,15 @@ final class TestFileIO implements DurableIO {
         directorySyncs++;
     }
 
-    private final class TestFile implements DurableFile {
-        private final DurableFile real;
-
+    private final class TestFile extends ForwardingDurableFile {
         TestFile(DurableFile real) {
-            this.real = real;
-        }
-
-        @Override
-        public Path path() {
-            return real.path();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return real.size();
+            super(real);
         }
 
         @Override
         public void read(long position, ByteBuffer dst) throws IOException {
             bytesRead += dst.remaining();
-            real.read(position, dst);
+            delegate.read(position, dst);
         }
 
         @Override
@@ -109,7 +83,7 @@ final class TestFileIO implements DurableIO {
                 throw new IOException("injected write failure: " + path());
             }
             int length = src.remaining();
-            real.write(position, src);
+            delegate.write(position, src);
             writes.add(new Write(path(), position, length));
         }
 
@@ -119,26 +93,6 @@ final class TestFileIO implements DurableIO {
                 throw new IOException("injected force failure: " + path());
             }
             forces++;
-        }
-
-        @Override
-        public void allocate(long newSize) throws IOException {
-            real.allocate(newSize);
-        }
-
-        @Override
-        public void truncate(long newSize) throws IOException {
-            real.truncate(newSize);
-        }
-
-        @Override
-        public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
-            return real.map(mode, position, size, arena);
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
         }
     }
 }
