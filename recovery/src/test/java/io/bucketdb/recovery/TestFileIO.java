@@ -25,6 +25,8 @@ final class TestFileIO extends ForwardingDurableIO {
     }
 
     final List<Write> writes = new ArrayList<>();
+    /** Every write and force that reached the file, in order: a force is a {@link Write} of length -1. */
+    final List<Write> durableOps = new ArrayList<>();
     int forces;
     int directorySyncs;
     /** Bytes asked for by {@link DurableFile#read}, to bound how much an open reads. */
@@ -85,6 +87,7 @@ final class TestFileIO extends ForwardingDurableIO {
             int length = src.remaining();
             delegate.write(position, src);
             writes.add(new Write(path(), position, length));
+            durableOps.add(new Write(path(), position, length));
         }
 
         @Override
@@ -93,6 +96,7 @@ final class TestFileIO extends ForwardingDurableIO {
                 throw new IOException("injected force failure: " + path());
             }
             forces++;
+            durableOps.add(new Write(path(), 0, -1));
         }
     }
 }
