@@ -362,7 +362,7 @@ class CheckpointerTest {
             CRC32C body = new CRC32C();
             body.update(dw, DoubleWriteLayout.BODY, (int) b.getLong(DoubleWriteLayout.BODY_LENGTH_OFFSET));
             b.putInt(DoubleWriteLayout.BODY_CHECKSUM_OFFSET, (int) body.getValue());
-            b.putInt(DoubleWriteLayout.CHECKSUM_OFFSET, Checkpointer.headerChecksum(b));
+            b.putInt(DoubleWriteLayout.CHECKSUM_OFFSET, DoubleWriteFile.headerChecksum(b));
             Files.write(dwPath, dw);
 
             CorruptIndexException e = assertThrows(CorruptIndexException.class,
@@ -385,8 +385,10 @@ class CheckpointerTest {
             }
             Path dwPath = f.dir.resolve(DoubleWriteLayout.FILE_NAME);
             byte[] dw = Files.readAllBytes(dwPath);
-            int last = dw.length - 1 - random.nextInt(DoubleWriteLayout.PAGE); // inside the last page image
-            dw[last] ^= 1;
+            // Inside the batch's last page image (the file may be longer: an earlier, larger batch was not cut off).
+            long end = DoubleWriteLayout.BODY
+                    + ByteBuffer.wrap(dw).order(ByteOrder.LITTLE_ENDIAN).getLong(DoubleWriteLayout.BODY_LENGTH_OFFSET);
+            dw[(int) end - 1 - random.nextInt(DoubleWriteLayout.PAGE)] ^= 1;
             Files.write(dwPath, dw);
 
             Checkpointer.Pending pending = Checkpointer.finishPending(new TestFileIO(), f.dir, f.tablePath);
