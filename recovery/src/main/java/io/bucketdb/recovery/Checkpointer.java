@@ -53,12 +53,13 @@ public final class Checkpointer {
     private final DoubleWriteFile dw;
     /** Private pages the table may keep after a checkpoint; beyond it, written-back pages are released. */
     private final long privateLimitPages;
-    /** The free pages checkpoints give back; their checksums are recorded here too. */
+    /** Gives the free pages back to the file system (issue 19) and remembers which are holes. */
     private final HolePuncher puncher = new HolePuncher();
     /** Used by whichever thread runs the current checkpoint; one runs at a time. */
     private ByteBuffer stage;
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
+
     /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
      * {@code privateLimitBytes} of private page copies: a checkpoint releases written-back pages

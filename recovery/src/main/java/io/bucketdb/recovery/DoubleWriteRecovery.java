@@ -29,17 +29,7 @@ final class DoubleWriteRecovery {
     private DoubleWriteRecovery() {
     }
 
-    /**
-     * On open, before the table is mapped: if the double-write file holds a complete batch newer
-     * than every valid header of {@code tablePath}, writes its pages and header in place and forces,
-     * finishing a checkpoint that a crash interrupted. Returns what it did.
-     *
-     * @param io the durable I/O every byte goes through
-     * @param directory the index directory, where the double-write file lives
-     * @param tablePath the table file
-     * @return what it found and did
-     * @throws IOException if reading the double-write file or writing the table file fails
-     */
+    /** See {@link Checkpointer#finishPending}. */
     static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
         Path path = directory.resolve(FILE_NAME);
         if (!Files.exists(path) || !Files.exists(tablePath)) {
@@ -184,16 +174,7 @@ final class DoubleWriteRecovery {
         return true;
     }
 
-    /**
-     * The highest generation among the valid header slots of the table file and whether the file
-     * still covers that header's allocation end. Reads only; a read-only view also compares the
-     * generation before and after it copies the table.
-     *
-     * @param io the durable I/O to read through
-     * @param tablePath the table file
-     * @return {generation or -1 if no slot is valid, 0 if the file covers that header's allocation end else -1}
-     * @throws IOException if the file cannot be read
-     */
+    /** See {@link Checkpointer#bestHeader}. */
     static long[] bestHeader(DurableIO io, Path tablePath) throws IOException {
         long best = -1;
         long fileEnd = 0;

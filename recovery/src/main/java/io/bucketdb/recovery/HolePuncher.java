@@ -34,8 +34,8 @@ final class HolePuncher {
     }
 
     /**
-     * Writer thread, in {@link Checkpointer#begin}: the free space the checkpoint being begun gives back, as runs of pages
-     * ({start page, end page} pairs): whole pages of free extents (see
+     * Writer thread, in {@link Checkpointer#begin}: the free space the checkpoint being begun gives back, as runs of
+     * pages ({start page, end page} pairs): whole pages of free extents (see
      * {@link io.bucketdb.storage.ExtentAllocator#freeWholePages}) that the header being installed covers as free and
      * that are not holes already. Each page is marked trusted for the writer first (it is free, nothing reads it as
      * data, and its recorded checksum is about to become {@link PageChecksumsLayout#NEVER_WRITTEN}).

@@ -255,16 +255,7 @@ final class JournalSegments {
         return created;
     }
 
-    /**
-     * Recycles every segment whose records all have an LSN at or below {@code checkpointLsn}, oldest
-     * first, never the current one. Recycled files become spares for later rolls, up to
-     * {@link JournalOptions#maxSpareSegments()}; the others are deleted. A failure here leaves the
-     * journal readable and the writer usable: it only leaves segments that could have been recycled.
-     *
-     * @param checkpointLsn the LSN the table file's checkpoint covers
-     * @return how many segments were recycled or deleted
-     * @throws IOException if a rename, delete or directory sync fails
-     */
+    /** Recycles or deletes the segments a checkpoint covers (see {@link JournalWriter#recycleBelow}). */
     int recycleBelow(long checkpointLsn) throws IOException {
         int recycled = 0;
         while (segments.size() > 1 && segments.get(1).firstLsn() - 1 <= checkpointLsn) {
