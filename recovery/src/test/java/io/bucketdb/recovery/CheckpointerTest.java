@@ -255,6 +255,22 @@ class CheckpointerTest {
 
     @Test
     void aCheckpointCutAtAnyWriteOrForceLeavesTheOldImageOrTheNewOne() throws Exception {
+        cutAtEveryOperation(false);
+    }
+
+    @Test
+    void aCheckpointCutAtAnyWriteOrForceThatLosesEveryUnforcedWriteLeavesTheOldImageOrTheNewOne() throws Exception {
+        cutAtEveryOperation(true);
+    }
+
+    /**
+     * Cuts the second checkpoint at each of its writes and forces in turn, each time in a fresh directory, and opens
+     * what is left: the batch is finished exactly when its head survived (with {@code loseUnforced}, when it was
+     * forced), and the table then holds the new image, else the old one.
+     *
+     * @param loseUnforced whether the crash also takes back every write not forced yet (else it keeps them all)
+     */
+    private void cutAtEveryOperation(boolean loseUnforced) throws Exception {
         long seed = Seeds.seed();
         Seeds.run(seed, () -> {
             // An uncut run gives both images and how many writes and forces the checkpoint makes.
@@ -276,12 +292,15 @@ class CheckpointerTest {
             for (int k = 0; k < uncut.writes() + uncut.forces(); k++) {
                 boolean cutWrite = k < uncut.writes();
                 int n = (int) (cutWrite ? k : k - uncut.writes());
-                String cut = (cutWrite ? "write " : "force ") + n;
+                String cut = (cutWrite ? "write " : "force ") + n + (loseUnforced ? ", unforced writes lost" : "");
                 try (Fixture f = new Fixture(root.resolve("cut-" + k))) {
                     Random random = new Random(seed);
                     firstChanges(f, random);
                     secondChanges(f, random);
                     int from = f.io.durableOps.size();
+                    if (loseUnforced) {
+                        f.io.keepUndo();
+                    }
                     if (cutWrite) {
                         f.io.failWriteAfter(n);
                     } else {
@@ -290,17 +309,22 @@ class CheckpointerTest {
                     assertThrows(IOException.class, () -> f.checkpointer.checkpoint(f.table, SECOND_LSN, false), cut);
                     Run done = Run.since(f.io, from);
                     boolean headWritten = done.indexOf(o -> isDoubleWrite(o) && o.length() >= 0 && o.position() == 0) >= 0;
+                    boolean headForced = done.indexOf(o -> isDoubleWrite(o) && o.length() < 0) >= 0;
                     boolean headerWritten = done.indexOf(o -> isTable(o) && o.length() >= 0
                             && o.position() < HeaderLayout.DATA_START) >= 0;
+                    boolean headSurvives = loseUnforced ? headForced : headWritten;
+                    if (loseUnforced) {
+                        f.io.loseUnforcedWrites(); // the last write, the header's, is never forced in a cut run
+                    }
                     f.close();
 
                     Checkpointer.Pending pending = Checkpointer.finishPending(new TestFileIO(), f.dir, f.tablePath);
-                    assertEquals(headWritten && !headerWritten, pending.finished(),
+                    assertEquals(headSurvives && (loseUnforced || !headerWritten), pending.finished(),
                             "a complete batch newer than the header is finished, cut at " + cut);
                     try (TableFile reopened = TableFile.open(FileDurableIO.INSTANCE, f.tablePath, true, MAX_CHUNK_SHIFT)) {
                         Header h = reopened.header();
                         byte[] image = image(f.tablePath, h.fileEnd);
-                        if (headWritten) {
+                        if (headSurvives) {
                             assertArrayEquals(newImage, image, "the new image, cut at " + cut);
                             assertEquals(SECOND_LSN, h.checkpointLsn, cut);
                             assertEquals(3, h.generation, cut);

@@ -7,10 +7,16 @@ import io.bucketdb.storage.ForwardingDurableIO;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@link FileDurableIO} with a recorder in front, for the journal's tests: it records every write,
@@ -35,6 +41,14 @@ final class TestFileIO extends ForwardingDurableIO {
     private int writesBeforeFailure = -1;
     /** Forces still to succeed before one fails; -1 for none. */
     private int forcesBeforeFailure = -1;
+    /** Whether writes save what they overwrite (see {@link #keepUndo}). */
+    private boolean keepUndo;
+    /** Per file, what the writes since its last successful force overwrote, oldest first. */
+    private final Map<Path, Deque<Undo>> undo = new HashMap<>();
+
+    /** The bytes a write overwrote at {@code position}, and the file's size before it. */
+    private record Undo(long position, byte[] old, long sizeBefore) {
+    }
 
     /** After {@code successes} more writes, the next {@link DurableFile#write} throws instead of writing. */
     void failWriteAfter(int successes) {
@@ -44,6 +58,33 @@ final class TestFileIO extends ForwardingDurableIO {
     /** After {@code successes} more forces, the next {@link DurableFile#force} throws instead of forcing. */
     void failForceAfter(int successes) {
         forcesBeforeFailure = successes;
+    }
+
+    /**
+     * From now on, each write first saves the bytes it overwrites, until its file's next successful force, so that
+     * {@link #loseUnforcedWrites} can take it back.
+     */
+    void keepUndo() {
+        keepUndo = true;
+    }
+
+    /**
+     * A power loss that keeps none of the writes not yet forced: puts back, newest first, the bytes each write since
+     * its file's last successful force overwrote (and the file's length where the write extended it). The other
+     * extreme, a crash that keeps every write, is what the files hold without this.
+     */
+    void loseUnforcedWrites() throws IOException {
+        for (var e : undo.entrySet()) {
+            try (FileChannel ch = FileChannel.open(e.getKey(), StandardOpenOption.WRITE)) {
+                for (Undo u = e.getValue().pollLast(); u != null; u = e.getValue().pollLast()) {
+                    ch.write(ByteBuffer.wrap(u.old()), u.position());
+                    if (u.position() + u.old().length > u.sizeBefore()) {
+                        ch.truncate(u.sizeBefore()); // the write made the file longer
+                    }
+                }
+            }
+        }
+        undo.clear();
     }
 
     /** Writes at or after {@code position} (record data, not segment headers at offset 0). */
@@ -85,6 +126,18 @@ final class TestFileIO extends ForwardingDurableIO {
                 throw new IOException("injected write failure: " + path());
             }
             int length = src.remaining();
+            if (keepUndo) {
+                byte[] old = new byte[length];
+                long size;
+                try (FileChannel ch = FileChannel.open(path(), StandardOpenOption.READ)) {
+                    size = ch.size();
+                    ByteBuffer b = ByteBuffer.wrap(old);
+                    while (b.hasRemaining() && ch.read(b, position + b.position()) > 0) {
+                        // zeros stay where the file ends
+                    }
+                }
+                undo.computeIfAbsent(path(), k -> new ArrayDeque<>()).addLast(new Undo(position, old, size));
+            }
             delegate.write(position, src);
             writes.add(new Write(path(), position, length));
             durableOps.add(new Write(path(), position, length));
@@ -97,6 +150,7 @@ final class TestFileIO extends ForwardingDurableIO {
             }
             forces++;
             durableOps.add(new Write(path(), 0, -1));
+            undo.remove(path());
         }
     }
 }
