@@ -1,5 +1,6 @@
 package io.bucketdb;
 
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

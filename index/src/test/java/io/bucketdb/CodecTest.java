@@ -1,5 +1,6 @@
 package io.bucketdb;
 
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,6 +3,7 @@ package io.bucketdb;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,6 +3,7 @@ package io.bucketdb;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.testkit.Seeds;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -11,6 +11,8 @@ import io.bucketdb.recovery.JournalSegmentLayout;
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,10 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -238,9 +237,12 @@ class CleanCloseTest {
     }
 
     /** Real files, counting the bytes read per file name. */
-    private static final class CountingIO implements DurableIO {
-        private final DurableIO disk = FileDurableIO.INSTANCE;
+    private static final class CountingIO extends ForwardingDurableIO {
         private final ConcurrentHashMap<String, LongAdder> reads = new ConcurrentHashMap<>();
+
+        CountingIO() {
+            super(FileDurableIO.INSTANCE);
+        }
 
         long read(String namePrefix) {
             return reads.entrySet().stream().filter(e -> e.getKey().startsWith(namePrefix))
@@ -249,76 +251,15 @@ class CleanCloseTest {
 
         @Override
         public DurableFile open(Path file, Mode mode) throws IOException {
-            DurableFile f = disk.open(file, mode);
             LongAdder counter = reads.computeIfAbsent(file.getFileName().toString(), k -> new LongAdder());
-            return new DurableFile() {
-                @Override
-                public Path path() {
-                    return f.path();
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return f.size();
-                }
-
+            return new ForwardingDurableFile(delegate.open(file, mode)) {
                 @Override
                 public void read(long position, ByteBuffer dst) throws IOException {
                     int before = dst.position();
-                    f.read(position, dst);
+                    delegate.read(position, dst);
                     counter.add(dst.position() - before);
                 }
-
-                @Override
-                public void write(long position, ByteBuffer src) throws IOException {
-                    f.write(position, src);
-                }
-
-                @Override
-                public void force() throws IOException {
-                    f.force();
-                }
-
-                @Override
-                public void allocate(long newSize) throws IOException {
-                    f.allocate(newSize);
-                }
-
-                @Override
-                public void truncate(long newSize) throws IOException {
-                    f.truncate(newSize);
-                }
-
-                @Override
-                public MemorySegment map(FileChannel.MapMode mapMode, long position, long size, Arena arena) throws IOException {
-                    return f.map(mapMode, position, size, arena);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    f.close();
-                }
             };
-        }
-
-        @Override
-        public void createDirectories(Path dir) throws IOException {
-            disk.createDirectories(dir);
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            disk.rename(source, target);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            disk.delete(file);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            disk.syncDirectory(dir);
         }
     }
 }

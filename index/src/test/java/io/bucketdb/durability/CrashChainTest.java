@@ -2,7 +2,7 @@ package io.bucketdb.durability;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.sim.CrashSimulator;

@@ -1,7 +1,7 @@
 package io.bucketdb.durability;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Fault;

@@ -3,7 +3,7 @@ package io.bucketdb.durability;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.FileDurableIO;

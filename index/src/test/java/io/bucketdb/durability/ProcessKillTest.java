@@ -1,7 +1,7 @@
 package io.bucketdb.durability;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

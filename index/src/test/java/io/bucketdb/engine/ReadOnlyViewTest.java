@@ -3,7 +3,7 @@ package io.bucketdb.engine;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.CorruptIndexException;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.ChainBucket;
 import io.bucketdb.inspect.IndexInspector;

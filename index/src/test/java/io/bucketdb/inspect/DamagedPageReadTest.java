@@ -3,7 +3,7 @@ package io.bucketdb.inspect;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import org.junit.jupiter.api.BeforeAll;

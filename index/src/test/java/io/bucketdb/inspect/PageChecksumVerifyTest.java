@@ -1,7 +1,7 @@
 package io.bucketdb.inspect;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ExtentClasses;

@@ -2,7 +2,7 @@ package io.bucketdb.pipeline;
 
 import io.bucketdb.WriteBatch;
 
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

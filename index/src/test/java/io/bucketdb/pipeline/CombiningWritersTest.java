@@ -1,6 +1,6 @@
 package io.bucketdb.pipeline;
 
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package io.bucketdb.pipeline;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

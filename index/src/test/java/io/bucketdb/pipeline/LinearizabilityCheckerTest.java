@@ -1,6 +1,6 @@
 package io.bucketdb.pipeline;
 
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.pipeline.MapOp.Batch;
 import io.bucketdb.pipeline.MapOp.Contains;
 import io.bucketdb.pipeline.MapOp.Delete;

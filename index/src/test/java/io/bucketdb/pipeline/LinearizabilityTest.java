@@ -5,7 +5,7 @@ import io.bucketdb.Codec;
 import io.bucketdb.Durability;
 import io.bucketdb.Growth;
 import io.bucketdb.Options;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.pipeline.MapOp.Batch;
 import io.bucketdb.pipeline.MapOp.Contains;

@@ -1,12 +1,14 @@
 package io.bucketdb.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -53,20 +55,67 @@ class ParkingWaitStrategyTest {
         assertEquals(0, got.get());
     }
 
+    /**
+     * With no spin the waiter goes straight to the block: it checks for an alert once, under the lock, and no more
+     * until a publish wakes it (a spinning waiter checks at every turn of its spin). The strategy is driven directly,
+     * with a barrier that counts the checks.
+     */
     @Test
     void withoutSpinTheWaiterBlocksAtOnce() throws Exception {
-        RingBuffer<Slot> ring = RingBuffer.createSingleProducer(Slot::new, 8, new ParkingWaitStrategy(0, 50_000));
-        SequenceBarrier barrier = ring.newBarrier();
+        ParkingWaitStrategy strategy = new ParkingWaitStrategy(0, 50_000);
+        Sequence cursor = new Sequence(-1);
+        AtomicInteger alertChecks = new AtomicInteger();
+        SequenceBarrier counting = countingBarrier(alertChecks);
+        AtomicLong got = new AtomicLong(-1);
         Thread waiter = Thread.ofPlatform().start(() -> {
             try {
-                barrier.waitFor(0);
+                got.set(strategy.waitFor(0, cursor, cursor, counting));
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         });
         awaitBlocked(waiter);
-        ring.publish(ring.next());
+        assertEquals(1, alertChecks.get(), "alert checks before blocking: a waiter without spin does not spin");
+        cursor.set(0);
+        strategy.signalAllWhenBlocking();
         waiter.join(); // a publish that does not wake it fails by the test's timeout
+        assertEquals(0, got.get());
+        assertEquals(1, alertChecks.get(), "woken, it finds the sequence published and returns without another turn");
+    }
+
+    /** A barrier that only counts {@link SequenceBarrier#checkAlert} calls; the strategy calls nothing else. */
+    private static SequenceBarrier countingBarrier(AtomicInteger checks) {
+        return new SequenceBarrier() {
+            @Override
+            public long waitFor(long sequence) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public long getCursor() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean isAlerted() {
+                return false;
+            }
+
+            @Override
+            public void alert() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void clearAlert() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void checkAlert() {
+                checks.incrementAndGet();
+            }
+        };
     }
 
     /** Publishes at random moments, during the waiter's spin, its block or neither; every one must be seen. */

@@ -1,6 +1,6 @@
 package io.bucketdb.table;
 
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.Layouts;
 import org.junit.jupiter.api.Test;

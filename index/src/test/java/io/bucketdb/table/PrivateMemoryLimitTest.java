@@ -1,6 +1,6 @@
 package io.bucketdb.table;
 
-import io.bucketdb.Seeds;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.storage.DirtyPages;
 import io.bucketdb.storage.FileDurableIO;

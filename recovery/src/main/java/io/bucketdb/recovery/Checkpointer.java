@@ -1,6 +1,5 @@
 package io.bucketdb.recovery;
 
-import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
@@ -50,22 +48,17 @@ public final class Checkpointer {
     private static final int STAGE_PAGES = 256;
 
     private final DurableIO io;
-    private final Path dwPath;
+    /** The index directory: the double-write file and the page checksum files live there. */
+    private final Path directory;
+    private final DoubleWriteFile dw;
     /** Private pages the table may keep after a checkpoint; beyond it, written-back pages are released. */
     private final long privateLimitPages;
-    private DurableFile dw;
+    /** Gives the free pages back to the file system (issue 19) and remembers which are holes. */
+    private final HolePuncher puncher = new HolePuncher();
     /** Used by whichever thread runs the current checkpoint; one runs at a time. */
     private ByteBuffer stage;
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
-    /**
-     * Pages this checkpointer has punched and no checkpoint has written since (issue 19): they take no blocks, so
-     * later checkpoints skip them. Cleared for a page when a checkpoint writes it. Empty after open, so the first
-     * checkpoint of each open gives back all free space (punching a hole again costs a system call, nothing more).
-     */
-    private final java.util.BitSet punched = new java.util.BitSet();
-    /** Set when the file system refused a punch: later checkpoints keep free space allocated, as before issue 19. */
-    private volatile boolean punchRefused;
 
     /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
@@ -81,7 +74,8 @@ public final class Checkpointer {
             throw new IllegalArgumentException("private memory limit is negative: " + privateLimitBytes);
         }
         this.io = io;
-        this.dwPath = directory.resolve(FILE_NAME);
+        this.directory = directory;
+        this.dw = new DoubleWriteFile(io, directory.resolve(FILE_NAME));
         this.privateLimitPages = privateLimitBytes >>> ExtentClasses.PAGE_SHIFT;
     }
 
@@ -127,66 +121,7 @@ public final class Checkpointer {
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
                 next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
         long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
-        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget, holesToPunch(table));
-    }
-
-    /**
-     * Writer thread, in {@link #begin}: the free space the checkpoint being begun gives back, as runs of pages
-     * ({start page, end page} pairs): whole pages of free extents (see
-     * {@link io.bucketdb.storage.ExtentAllocator#freeWholePages}) that the header being installed covers as free and
-     * that are not holes already. Each page is marked trusted for the writer first (it is free, nothing reads it as
-     * data, and its recorded checksum is about to become {@link PageChecksumsLayout#NEVER_WRITTEN}).
-     */
-    private long[] holesToPunch(TableFile table) {
-        if (punchRefused || !table.canPunchHoles()) {
-            return new long[0];
-        }
-        long[][] runs = {new long[16]};
-        int[] n = {0};
-        table.allocator().freeWholePages((start, end) -> {
-            for (long p = start >>> ExtentClasses.PAGE_SHIFT; p < end >>> ExtentClasses.PAGE_SHIFT; ) {
-                if (p > Integer.MAX_VALUE || punched.get((int) p)) {
-                    p++;
-                    continue;
-                }
-                long first = p;
-                while (p < end >>> ExtentClasses.PAGE_SHIFT && p <= Integer.MAX_VALUE && !punched.get((int) p)) {
-                    table.pages().trust(p);
-                    p++;
-                }
-                if (n[0] + 2 > runs[0].length) {
-                    runs[0] = java.util.Arrays.copyOf(runs[0], runs[0].length * 2);
-                }
-                runs[0][n[0]++] = first;
-                runs[0][n[0]++] = p;
-            }
-        });
-        return java.util.Arrays.copyOf(runs[0], n[0]);
-    }
-
-    /**
-     * Gives the pages of {@code runs} back to the file system; where it refuses, writes zeros over them instead
-     * (their checksums already say zeros) and stops punching for the later checkpoints.
-     */
-    private void punch(TableFile table, long[] runs, ByteBuffer zeros) throws IOException {
-        for (int i = 0; i < runs.length; i += 2) {
-            long off = runs[i] << ExtentClasses.PAGE_SHIFT;
-            long len = (runs[i + 1] - runs[i]) << ExtentClasses.PAGE_SHIFT;
-            if (!punchRefused && table.punchHole(off, len)) {
-                punched.set((int) runs[i], (int) runs[i + 1]);
-                continue;
-            }
-            punchRefused = true;
-            for (long at = off; at < off + len; ) {
-                int chunk = (int) Math.min(zeros.capacity(), off + len - at);
-                ByteBuffer z = zeros.clear().limit(chunk);
-                for (int k = 0; k < chunk; k += 8) {
-                    z.putLong(k, 0L);
-                }
-                table.writeRaw(at, z);
-                at += chunk;
-            }
-        }
+        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget, puncher.holesToPunch(table));
     }
 
     /**
@@ -215,23 +150,6 @@ public final class Checkpointer {
     /** The last checkpoint whose header was written and forced; what a clean close keeps in the double-write file. */
     private volatile Checkpoint installed;
 
-    /** The head of a double-write batch. */
-    private static ByteBuffer head(int count, long generation, long checkpointLsn, int slot, int bodyCrc, long bodyLength,
-                                   ByteBuffer headerImage) {
-        ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(MAGIC_OFFSET, MAGIC);
-        head.putInt(FORMAT_VERSION_OFFSET, FORMAT_VERSION);
-        head.putInt(PAGE_COUNT_OFFSET, count);
-        head.putLong(GENERATION_OFFSET, generation);
-        head.putLong(CHECKPOINT_LSN_OFFSET, checkpointLsn);
-        head.putInt(HEADER_SLOT_OFFSET, slot);
-        head.putInt(BODY_CHECKSUM_OFFSET, bodyCrc);
-        head.putLong(BODY_LENGTH_OFFSET, bodyLength);
-        head.putInt(HEADER_IMAGE_CHECKSUM_OFFSET, Header.storedChecksum(headerImage));
-        head.putInt(CHECKSUM_OFFSET, headerChecksum(head));
-        return head;
-    }
-
     /** One checkpoint between {@link #begin} and {@link #finish}. */
     public final class Checkpoint {
         private final TableFile table;
@@ -243,7 +161,7 @@ public final class Checkpointer {
         private final long releaseBudget;
         /** For the JFR event: false when {@link #checkpoint} runs it on the writer thread. */
         private boolean background = true;
-        /** Runs of free pages to give back: {start page, end page} pairs (see {@link #holesToPunch}). */
+        /** Runs of free pages to give back: {start page, end page} pairs (see {@link HolePuncher#holesToPunch}). */
         private final long[] holes;
 
         private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot,
@@ -282,7 +200,7 @@ public final class Checkpointer {
             // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
             // the file (allocate) is a metadata change that only a force makes durable.
             table.forceFile();
-            DurableFile out = doubleWriteFile();
+            DurableFile out = dw.file();
             int count = snapshot.size();
             long listBytes = pageListBytes(count);
             ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -318,20 +236,17 @@ public final class Checkpointer {
             // Free pages given back read as zeros from the punch on, which is what NEVER_WRITTEN promises; pages
             // this checkpoint writes lose their punched mark (they take blocks again).
             for (int i = 0; i < count; i++) {
-                long p = snapshot.page(i);
-                if (p <= Integer.MAX_VALUE) {
-                    punched.clear((int) p);
-                }
+                puncher.written(snapshot.page(i));
             }
             for (int i = 0; i < holes.length; i += 2) {
                 for (long p = holes[i]; p < holes[i + 1]; p++) {
                     checksums.set(p, PageChecksumsLayout.NEVER_WRITTEN);
                 }
             }
-            ByteBuffer head = head(count, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
+            ByteBuffer head = DoubleWriteFile.head(count, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
                     headerImage);
             // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
-            long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, dwPath.getParent());
+            long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, directory);
             out.write(0, head);
             out.force();
 
@@ -355,7 +270,7 @@ public final class Checkpointer {
             // After the batch is forced (recovery finishes it, and punches again, if a crash comes before the
             // header) and before the header: whenever these pages' NEVER_WRITTEN entries are in force, the pages
             // read as zeros. The force below makes the punches durable with the in-place writes.
-            punch(table, holes, buf);
+            puncher.punch(table, holes, buf);
             table.forceFile();
             table.writeHeaderSlot(slot, headerImage);
             installed = this;
@@ -402,27 +317,13 @@ public final class Checkpointer {
         return stage;
     }
 
-    private DurableFile doubleWriteFile() throws IOException {
-        if (dw == null) {
-            boolean existed = Files.exists(dwPath);
-            dw = io.open(dwPath, DurableIO.Mode.CREATE_OR_OPEN);
-            if (!existed) {
-                io.syncDirectory(dwPath.getParent());
-            }
-        }
-        return dw;
-    }
-
     /**
      * Closes the double-write file.
      *
      * @throws IOException if closing the file fails
      */
     public void close() throws IOException {
-        if (dw != null) {
-            dw.close();
-            dw = null;
-        }
+        dw.close();
     }
 
     /**
@@ -447,25 +348,12 @@ public final class Checkpointer {
             if (last == null) {
                 return; // no checkpoint since open: the file is as the last close left it
             }
-            DurableFile out = doubleWriteFile();
-            long bodyLength = pageListBytes(0) + PAGE;
-            CRC32C body = new CRC32C();
-            body.update(last.headerImage.duplicate());
-            out.write(BODY, last.headerImage.duplicate());
-            out.write(0, head(0, last.next.generation, last.next.checkpointLsn, last.slot, (int) body.getValue(), bodyLength,
-                    last.headerImage));
-            out.truncate(BODY + bodyLength);
-            out.force();
+            dw.writeTrimmed(last.next.generation, last.next.checkpointLsn, last.slot, last.headerImage);
         } finally {
             close();
         }
     }
 
-    static int headerChecksum(ByteBuffer head) {
-        CRC32C crc = new CRC32C();
-        crc.update(head.duplicate().position(0).limit(CHECKSUM_OFFSET));
-        return (int) crc.getValue();
-    }
 
     /**
      * What {@link #finishPending} found.
@@ -489,147 +377,7 @@ public final class Checkpointer {
      * @throws IOException if reading the double-write file or writing the table file fails
      */
     public static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
-        Path path = directory.resolve(FILE_NAME);
-        if (!Files.exists(path) || !Files.exists(tablePath)) {
-            return new Pending(false, 0, 0);
-        }
-        try (DurableFile in = io.open(path, DurableIO.Mode.READ_ONLY)) {
-            long size = in.size();
-            if (size < BODY) {
-                return new Pending(false, 0, 0);
-            }
-            ByteBuffer head = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-            in.read(0, head);
-            if (head.getLong(MAGIC_OFFSET) != MAGIC || head.getInt(CHECKSUM_OFFSET) != headerChecksum(head)
-                    || head.getInt(FORMAT_VERSION_OFFSET) != FORMAT_VERSION) {
-                return new Pending(false, 0, 0); // an interrupted batch: the table was not touched yet
-            }
-            int count = head.getInt(PAGE_COUNT_OFFSET);
-            long generation = head.getLong(GENERATION_OFFSET);
-            int slot = head.getInt(HEADER_SLOT_OFFSET);
-            long bodyLength = head.getLong(BODY_LENGTH_OFFSET);
-            long expectedBody = pageListBytes(count) + PAGE + (long) count * PAGE;
-            if (count < 0 || (slot != 0 && slot != 1) || bodyLength != expectedBody || BODY + bodyLength > size) {
-                return new Pending(false, 0, 0);
-            }
-            long[] best = bestHeader(io, tablePath);
-            // Only the checkpoint right after the best header can be unfinished: generations grow by one
-            // per checkpoint. And the batch holds only the pages that checkpoint changed, so the rest of
-            // the file must still be what the best header describes (at least as long as its allocation
-            // end). Anything else (say, a truncated file) must not be patched over pages the batch does
-            // not cover; opening the table then reports the damage.
-            boolean next = generation == best[0] + 1 || (best[0] < 0 && generation == 1);
-            if (!next || best[1] < 0) {
-                return new Pending(false, 0, generation);
-            }
-            // Check the whole body before touching the table.
-            CRC32C crc = new CRC32C();
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            for (long pos = BODY; pos < BODY + bodyLength; ) {
-                buf.clear().limit((int) Math.min(buf.capacity(), BODY + bodyLength - pos));
-                in.read(pos, buf);
-                buf.flip();
-                crc.update(buf);
-                pos += buf.limit();
-            }
-            if ((int) crc.getValue() != head.getInt(BODY_CHECKSUM_OFFSET)) {
-                return new Pending(false, 0, 0);
-            }
-            ByteBuffer list = ByteBuffer.allocate((int) pageListBytes(count)).order(ByteOrder.LITTLE_ENDIAN);
-            in.read(BODY, list);
-            ByteBuffer headerImage = ByteBuffer.allocate(PAGE);
-            in.read(BODY + pageListBytes(count), headerImage);
-            headerImage.flip();
-            ByteBuffer hi = headerImage.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            // The body checksum cannot tell valid header images apart (see DoubleWriteLayout): check this one
-            // is the batch's own.
-            if (!Header.checksumMatches(hi) || Header.storedChecksum(hi) != head.getInt(HEADER_IMAGE_CHECKSUM_OFFSET)
-                    || hi.getLong(HeaderLayout.GENERATION_OFFSET) != generation
-                    || hi.getLong(HeaderLayout.CHECKPOINT_LSN_OFFSET) != head.getLong(CHECKPOINT_LSN_OFFSET)) {
-                return new Pending(false, 0, 0);
-            }
-            try (DurableFile table = io.open(tablePath, DurableIO.Mode.OPEN_EXISTING)) {
-                // Belt and braces for batches written before the checkpoint forced the file's size: the
-                // header being installed describes a file at least this long.
-                long fileEnd = hi.getLong(HeaderLayout.FILE_END_OFFSET);
-                if (table.size() < fileEnd) {
-                    table.allocate(fileEnd);
-                }
-                long pagesAt = BODY + pageListBytes(count) + PAGE;
-                ByteBuffer page = ByteBuffer.allocate(PAGE);
-                for (int i = 0; i < count; i++) {
-                    long p = list.getLong(8 * i);
-                    if (p < HeaderLayout.DATA_START / PAGE) {
-                        throw new CorruptIndexException(path, BODY + 8L * i, "a data page number (>= 2), found " + p);
-                    }
-                    page.clear();
-                    in.read(pagesAt + (long) i * PAGE, page);
-                    long at = p * PAGE;
-                    if (table.size() < at + PAGE) {
-                        table.allocate(at + PAGE);
-                    }
-                    table.write(at, page.flip());
-                }
-                zeroGivenBack(io, directory, table, generation, fileEnd);
-                table.force();
-                table.write(HeaderLayout.slotOffset(slot), headerImage);
-                table.force();
-            }
-            return new Pending(true, count, generation);
-        }
-    }
-
-    /**
-     * Finishing a batch: the checkpoint may have been cut before it gave its free pages back, and its page checksums
-     * record them as {@link PageChecksumsLayout#NEVER_WRITTEN} (zeros). Every such page below {@code fileEnd} that
-     * holds bytes (and whose CRC32C is not 0, which that entry also stands for) is punched again, or, where the file
-     * cannot punch, overwritten with zeros. Without that generation's checksum file there is nothing to keep true: the
-     * next open rebuilds it from the pages.
-     */
-    private static void zeroGivenBack(DurableIO io, Path directory, DurableFile table, long generation, long fileEnd)
-            throws IOException {
-        PageChecksums sums;
-        try {
-            sums = PageChecksums.load(io, directory, generation);
-        } catch (CorruptIndexException lost) {
-            return;
-        }
-        long first = PageChecksumsLayout.FIRST_PAGE;
-        long end = first + Math.min(sums.pages(), PageChecksumsLayout.pageCount(fileEnd));
-        boolean canPunch = table.canPunchHoles();
-        ByteBuffer page = ByteBuffer.allocate(PAGE);
-        long runStart = -1;
-        for (long p = first; p <= end; p++) {
-            boolean stale = false;
-            if (p < end && sums.get(p) == PageChecksumsLayout.NEVER_WRITTEN) {
-                page.clear();
-                table.read(p << ExtentClasses.PAGE_SHIFT, page);
-                stale = PageChecksums.crc(page.flip()) != 0 && !allZero(page);
-            }
-            if (stale && runStart < 0) {
-                runStart = p;
-            } else if (!stale && runStart >= 0) {
-                long off = runStart << ExtentClasses.PAGE_SHIFT;
-                long len = (p - runStart) << ExtentClasses.PAGE_SHIFT;
-                canPunch = canPunch && table.punchHole(off, len);
-                if (!canPunch) {
-                    ByteBuffer zeros = ByteBuffer.allocate(PAGE);
-                    for (long at = off; at < off + len; at += PAGE) {
-                        table.write(at, zeros.clear());
-                    }
-                }
-                runStart = -1;
-            }
-        }
-    }
-
-    private static boolean allZero(ByteBuffer page) {
-        for (int k = page.position(); k + 8 <= page.limit(); k += 8) {
-            if (page.getLong(k) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return DoubleWriteRecovery.finishPending(io, directory, tablePath);
     }
 
     /**
@@ -643,25 +391,6 @@ public final class Checkpointer {
      * @throws IOException if the file cannot be read
      */
     public static long[] bestHeader(DurableIO io, Path tablePath) throws IOException {
-        long best = -1;
-        long fileEnd = 0;
-        long size;
-        try (DurableFile t = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
-            size = t.size();
-            for (int slot = 0; slot < 2; slot++) {
-                if (size < HeaderLayout.slotOffset(slot) + HeaderLayout.SLOT_SIZE) {
-                    continue;
-                }
-                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
-                t.read(HeaderLayout.slotOffset(slot), buf);
-                ByteBuffer b = buf.flip().order(ByteOrder.LITTLE_ENDIAN);
-                if (b.getLong(HeaderLayout.MAGIC_OFFSET) == HeaderLayout.MAGIC && Header.checksumMatches(b)
-                        && b.getLong(HeaderLayout.GENERATION_OFFSET) > best) {
-                    best = b.getLong(HeaderLayout.GENERATION_OFFSET);
-                    fileEnd = b.getLong(HeaderLayout.FILE_END_OFFSET);
-                }
-            }
-        }
-        return new long[]{best, size >= fileEnd ? 0 : -1};
+        return DoubleWriteRecovery.bestHeader(io, tablePath);
     }
 }

@@ -6,10 +6,10 @@ import static io.bucketdb.recovery.JournalRecordLayout.LSN_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.PAYLOAD_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.RESERVED_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_OFFSET;
-import static io.bucketdb.recovery.LittleEndian.U16;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
-import static io.bucketdb.recovery.LittleEndian.U8;
+import static io.bucketdb.storage.Layouts.BYTE;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
+import static io.bucketdb.storage.Layouts.SHORT;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -62,11 +62,11 @@ final class FrameBuffer {
         reserve(JournalRecordLayout.alignedLength(frameLength));
         frameStart = length;
         this.frameLength = frameLength;
-        memory.set(U32, frameStart + FRAME_LENGTH_OFFSET, frameLength);
-        memory.set(U8, frameStart + TYPE_OFFSET, type);
-        memory.set(U8, frameStart + FLAGS_OFFSET, flags);
-        memory.set(U16, frameStart + RESERVED_OFFSET, (short) 0);
-        memory.set(U64, frameStart + LSN_OFFSET, lsn);
+        memory.set(INT, frameStart + FRAME_LENGTH_OFFSET, frameLength);
+        memory.set(BYTE, frameStart + TYPE_OFFSET, type);
+        memory.set(BYTE, frameStart + FLAGS_OFFSET, flags);
+        memory.set(SHORT, frameStart + RESERVED_OFFSET, (short) 0);
+        memory.set(LONG, frameStart + LSN_OFFSET, lsn);
         return frameStart + PAYLOAD_OFFSET;
     }
 
@@ -84,14 +84,14 @@ final class FrameBuffer {
     /** Ends the frame begun last: CRC over {@code salt} and the frame, then zero padding. */
     void end(long salt) {
         int crcOffset = frameStart + JournalRecordLayout.crcOffset(frameLength);
-        saltMemory.set(U64, 0, salt);
+        saltMemory.set(LONG, 0, salt);
         crc.reset();
         crc.update(saltBytes.clear());
         crc.update(crcView.limit(crcOffset).position(frameStart));
-        memory.set(U32, crcOffset, (int) crc.getValue());
+        memory.set(INT, crcOffset, (int) crc.getValue());
         int end = frameStart + JournalRecordLayout.alignedLength(frameLength);
         for (int i = frameStart + frameLength; i < end; i++) {
-            memory.set(U8, i, (byte) 0);
+            memory.set(BYTE, i, (byte) 0);
         }
         length = end;
     }

@@ -7,8 +7,8 @@ import static io.bucketdb.recovery.JournalRecordLayout.TYPE_DELETE;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_EVACUATED;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
 import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
 
 import io.bucketdb.recovery.JournalRecord.Delete;
 import io.bucketdb.recovery.JournalRecord.Put;
@@ -19,8 +19,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +34,7 @@ import java.util.List;
  * they report has returned.
  *
  * <h2>Segments</h2>
+ * The segment files are {@link JournalSegments}'s; this class keeps the frames, the LSNs and the forces.
  * A segment holds up to {@link JournalOptions#segmentSize()} bytes. Its blocks are allocated as writes
  * reach them, from {@link #FIRST_ALLOCATION} doubling up to that size, so an open index with an idle
  * journal keeps a few blocks, not a whole segment, and an index opens on a full disk; each growth is a
@@ -62,24 +61,12 @@ public final class JournalWriter implements Closeable {
     /** Bytes allocated for a segment's first frames; every later growth doubles the allocation. */
     public static final long FIRST_ALLOCATION = 1L << 20;
 
-    private final DurableIO io;
-    private final Path directory;
     private final JournalOptions options;
     private final FrameBuffer buffer;
-    private final SecureRandom random = new SecureRandom();
-    /** Segments on disk, oldest first; the last is {@link #file}. */
-    private final List<Segment> segments = new ArrayList<>();
-    private final ArrayDeque<Path> spares;
+    /** The segment files: every file operation but the force of a sync. */
+    private final JournalSegments segments;
     /** Segments the buffered frames roll into, in order; created on disk by the next flush. */
     private final List<Roll> rolls = new ArrayList<>();
-
-    private DurableFile file;
-    /** Where the next flush writes in {@link #file}. */
-    private long writePosition;
-    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureAllocated}). */
-    private long allocated;
-    /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
-    private long fileCapacity;
 
     // Where the next appended frame goes: the last pending roll's segment, else the current file.
     private long appendSequence;
@@ -98,20 +85,14 @@ public final class JournalWriter implements Closeable {
     private IOException failure;
     private boolean closed;
 
-    /** A segment on disk. */
-    private record Segment(long sequence, long firstLsn, Path path) {
-    }
-
     /** A segment that buffered frames from {@code bufferOffset} on belong to. */
     private record Roll(int bufferOffset, long sequence, long salt, long firstLsn, long capacity) {
     }
 
     private JournalWriter(DurableIO io, Path directory, JournalOptions options, List<Path> spares) {
-        this.io = io;
-        this.directory = directory;
         this.options = options;
         this.buffer = new FrameBuffer(options.bufferSize());
-        this.spares = new ArrayDeque<>(spares);
+        this.segments = new JournalSegments(io, directory, options, spares);
     }
 
     /**
@@ -135,63 +116,12 @@ public final class JournalWriter implements Closeable {
         io.createDirectories(directory);
         JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
         try {
-            writer.openSegments(checkpointLsn);
+            writer.current(writer.segments.openExisting(checkpointLsn));
         } catch (IOException | RuntimeException e) {
             writer.closeQuietly();
             throw e;
         }
         return writer;
-    }
-
-    private void openSegments(long checkpointLsn) throws IOException {
-        List<SegmentFiles.Entry> files = SegmentFiles.segments(directory);
-        SegmentHeader lastHeader = null;
-        SegmentFiles.Entry unborn = null;
-        for (int i = 0; i < files.size(); i++) {
-            SegmentFiles.Entry entry = files.get(i);
-            SegmentHeader header = SegmentHeader.read(io, entry.path(), entry.sequence());
-            if (header != null) {
-                segments.add(new Segment(entry.sequence(), header.firstLsn(), entry.path()));
-                lastHeader = header;
-            } else if (i == files.size() - 1) {
-                unborn = entry;
-            } else {
-                throw new CorruptIndexException(entry.path(), 0, "a valid segment header with sequence "
-                        + entry.sequence() + " (later segments exist); replay with DamagePolicy.TRUNCATE");
-            }
-        }
-        SegmentScanner scanner = new SegmentScanner(options);
-        if (lastHeader != null) {
-            Segment last = segments.getLast();
-            file = io.open(last.path(), DurableIO.Mode.OPEN_EXISTING);
-            scanner.attach(file, lastHeader.salt());
-            SegmentScanner.Walk walk = scanner.walkPastCovered(HEADER_LENGTH, lastHeader.firstLsn(), checkpointLsn,
-                    Long.MAX_VALUE, (lsn, record) -> { });
-            SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
-            if (tail.damaged()) {
-                throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
-                        + (walk.lastLsn() + 1) + " or a torn tail, but intact records forced after it follow"
-                        + " (damage); replay with DamagePolicy.TRUNCATE");
-            }
-            if (walk.lastLsn() < checkpointLsn) {
-                throw new CorruptIndexException(last.path(), walk.end(), "records up to LSN " + checkpointLsn
-                        + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
-            }
-            removeUnborn(scanner, unborn, walk.lastLsn() + 1);
-            ZeroFill.range(file, walk.end(), tail.tornEnd());
-            // The header is written again before anything is appended behind it: the one read may exist only in
-            // the page cache (its force failed in an earlier life of this boot, and Linux then marks the page
-            // clean without writing it), and forced records behind a header lost to a power loss would read as
-            // damage. Rewriting dirties the page, so this force really writes it. Same bytes, same blocks: it
-            // needs no free space.
-            file.write(0, lastHeader.encode());
-            file.force();
-            current(last.sequence(), lastHeader.salt(), walk.lastLsn(), walk.end(),
-                    Math.max(options.segmentSize(), file.size()));
-        } else {
-            removeUnborn(scanner, unborn, checkpointLsn + 1);
-            startFresh(unborn != null ? unborn.sequence() : 1, checkpointLsn);
-        }
     }
 
     /**
@@ -216,32 +146,9 @@ public final class JournalWriter implements Closeable {
     public static JournalWriter openFresh(DurableIO io, Path directory, JournalOptions options, long checkpointLsn)
             throws IOException {
         io.createDirectories(directory);
-        List<SegmentFiles.Entry> old = SegmentFiles.segments(directory);
         JournalWriter writer = new JournalWriter(io, directory, options, SegmentFiles.spares(directory));
         try {
-            // Files without a valid header (creations a crash interrupted; they hold nothing the checkpoint
-            // needs) go first, durably. The new segment then continues the last one with a header, so a crash
-            // that leaves it header-less leaves it right behind that one, the one place readers accept an
-            // interrupted creation (a removed file's name is free again once the directory sync returns). Files
-            // with a header stay until the new segment is durable: until then they are the journal.
-            List<SegmentFiles.Entry> withHeader = new ArrayList<>();
-            for (SegmentFiles.Entry entry : old) {
-                if (SegmentHeader.read(io, entry.path(), entry.sequence()) != null) {
-                    withHeader.add(entry);
-                } else {
-                    io.delete(entry.path());
-                }
-            }
-            if (withHeader.size() < old.size()) {
-                io.syncDirectory(directory);
-            }
-            writer.startFresh(withHeader.isEmpty() ? 1 : withHeader.getLast().sequence() + 1, checkpointLsn);
-            for (SegmentFiles.Entry entry : withHeader) {
-                io.delete(entry.path());
-            }
-            if (!withHeader.isEmpty()) {
-                io.syncDirectory(directory);
-            }
+            writer.current(writer.segments.openFresh(checkpointLsn));
         } catch (IOException | RuntimeException e) {
             writer.closeQuietly();
             throw e;
@@ -249,45 +156,15 @@ public final class JournalWriter implements Closeable {
         return writer;
     }
 
-    /** Creates segment {@code sequence}, starting after {@code checkpointLsn}, and makes it current. */
-    private void startFresh(long sequence, long checkpointLsn) throws IOException {
-        long salt = random.nextLong();
-        file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
-        segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
-        current(sequence, salt, checkpointLsn, HEADER_LENGTH, options.segmentSize());
-    }
-
-    /** Makes {@link #file} (segment {@code sequence}) the one appended to, after record {@code lsn}. */
-    private void current(long sequence, long salt, long lsn, long position, long capacity) throws IOException {
-        lastLsn = lsn;
-        writePosition = position;
-        appendSequence = sequence;
-        appendSalt = salt;
-        appendPosition = position;
-        appendCapacity = capacity;
-        fileCapacity = capacity;
-        allocated = file.size();
-        writtenLsn = lsn;
-        durableLsn = lsn;
-    }
-
-    /**
-     * Deletes the last segment file if a crash interrupted its creation (no valid header). If records
-     * follow its header, the header was damaged instead, and deleting would drop them.
-     */
-    private void removeUnborn(SegmentScanner scanner, SegmentFiles.Entry unborn, long nextLsn) throws IOException {
-        if (unborn == null) {
-            return;
-        }
-        try (DurableFile f = io.open(unborn.path(), DurableIO.Mode.READ_ONLY)) {
-            scanner.attach(f, 0);
-            if (scanner.countRecordLike(nextLsn) > 0) {
-                throw new CorruptIndexException(unborn.path(), 0, "a valid segment header: records from LSN "
-                        + nextLsn + " follow it; replay with DamagePolicy.TRUNCATE");
-            }
-        }
-        io.delete(unborn.path());
-        io.syncDirectory(directory);
+    /** Appends after {@code start}: the current segment, its salt, the last LSN and where the next frame goes. */
+    private void current(JournalSegments.Position start) {
+        lastLsn = start.lastLsn();
+        appendSequence = start.sequence();
+        appendSalt = start.salt();
+        appendPosition = start.position();
+        appendCapacity = start.capacity();
+        writtenLsn = start.lastLsn();
+        durableLsn = start.lastLsn();
     }
 
     /** {@return bytes of frames appended since this writer was opened, padding included; the owner's thread only} */
@@ -320,7 +197,7 @@ public final class JournalWriter implements Closeable {
      *
      * @param record the record to append; its arrays must not change until this returns
      * @return its LSN
-     * @throws IllegalArgumentException if a key or value exceeds the {@link JournalOptions} limits
+     * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long append(JournalRecord record) throws IOException {
@@ -328,9 +205,9 @@ public final class JournalWriter implements Closeable {
             case Put p -> appendPut(MemorySegment.ofArray(p.key()), MemorySegment.ofArray(p.value()));
             case Delete d -> appendDelete(MemorySegment.ofArray(d.key()));
             default -> {
-                byte type = RecordCodec.type(record);
-                long payload = begin(type, RecordCodec.markerPayloadLength(type));
-                RecordCodec.encodeMarker(record, buffer.memory(), payload);
+                byte type = JournalPayloads.type(record);
+                long payload = begin(type, JournalPayloads.markerPayloadLength(type));
+                JournalPayloads.encodeMarker(record, buffer.memory(), payload);
                 yield end();
             }
         };
@@ -342,7 +219,7 @@ public final class JournalWriter implements Closeable {
      * @param key the key's bytes
      * @param value the value's bytes
      * @return the record's LSN
-     * @throws IllegalArgumentException if the key or value exceeds the {@link JournalOptions} limits
+     * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendPut(byte[] key, byte[] value) throws IOException {
@@ -355,18 +232,14 @@ public final class JournalWriter implements Closeable {
      * @param key the key's bytes
      * @param value the value's bytes
      * @return the record's LSN
-     * @throws IllegalArgumentException if the key or value exceeds the {@link JournalOptions} limits
+     * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendPut(MemorySegment key, MemorySegment value) throws IOException {
-        long keyLength = checkKey(key.byteSize());
-        if (value.byteSize() > options.maxValueLength()) {
-            throw new IllegalArgumentException("value of " + value.byteSize() + " bytes exceeds the limit of "
-                    + options.maxValueLength());
-        }
-        long payload = begin(TYPE_PUT, (int) (PUT_KEY_OFFSET + keyLength + value.byteSize()));
+        long keyLength = key.byteSize();
+        long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + keyLength + value.byteSize());
         MemorySegment memory = buffer.memory();
-        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
+        memory.set(INT, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
         MemorySegment.copy(key, 0, memory, payload + PUT_KEY_OFFSET, keyLength);
         MemorySegment.copy(value, 0, memory, payload + PUT_KEY_OFFSET + keyLength, value.byteSize());
         return end();
@@ -384,9 +257,9 @@ public final class JournalWriter implements Closeable {
     public long appendPutLong(long key, long value) throws IOException {
         long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + 2 * Long.BYTES);
         MemorySegment memory = buffer.memory();
-        memory.set(U32, payload + PUT_KEY_LENGTH_OFFSET, Long.BYTES);
-        memory.set(U64, payload + PUT_KEY_OFFSET, key);
-        memory.set(U64, payload + PUT_KEY_OFFSET + Long.BYTES, value);
+        memory.set(INT, payload + PUT_KEY_LENGTH_OFFSET, Long.BYTES);
+        memory.set(LONG, payload + PUT_KEY_OFFSET, key);
+        memory.set(LONG, payload + PUT_KEY_OFFSET + Long.BYTES, value);
         return end();
     }
 
@@ -395,7 +268,7 @@ public final class JournalWriter implements Closeable {
      *
      * @param key the key's bytes
      * @return the record's LSN
-     * @throws IllegalArgumentException if the key exceeds the {@link JournalOptions} limit
+     * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendDelete(byte[] key) throws IOException {
@@ -407,12 +280,12 @@ public final class JournalWriter implements Closeable {
      *
      * @param key the key's bytes
      * @return the record's LSN
-     * @throws IllegalArgumentException if the key exceeds the {@link JournalOptions} limit
+     * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendDelete(MemorySegment key) throws IOException {
-        long keyLength = checkKey(key.byteSize());
-        long payload = begin(TYPE_DELETE, (int) keyLength);
+        long keyLength = key.byteSize();
+        long payload = begin(TYPE_DELETE, keyLength);
         MemorySegment.copy(key, 0, buffer.memory(), payload, keyLength);
         return end();
     }
@@ -426,7 +299,7 @@ public final class JournalWriter implements Closeable {
      */
     public long appendDeleteLong(long key) throws IOException {
         long payload = begin(TYPE_DELETE, Long.BYTES);
-        buffer.memory().set(U64, payload, key);
+        buffer.memory().set(LONG, payload, key);
         return end();
     }
 
@@ -441,28 +314,30 @@ public final class JournalWriter implements Closeable {
      */
     public long appendEvacuated(long oldBucket) throws IOException {
         long payload = begin(TYPE_EVACUATED, Long.BYTES);
-        buffer.memory().set(U64, payload, oldBucket);
+        buffer.memory().set(LONG, payload, oldBucket);
         return end();
     }
 
-    private long checkKey(long length) {
-        if (length > options.maxKeyLength()) {
-            throw new IllegalArgumentException("key of " + length + " bytes exceeds the limit of "
-                    + options.maxKeyLength());
-        }
-        return length;
-    }
-
-    /** Starts the next frame, rolling to a new segment first if it does not fit; returns the payload offset. */
-    private long begin(byte type, int payloadLength) throws IOException {
+    /**
+     * Starts the next frame, rolling to a new segment first if it does not fit; returns the payload offset. Keys and
+     * values are the caller's to check (the index checks them once, against the same {@link JournalOptions} limits);
+     * what is checked here is the frame format's own limit: a frame longer than readers accept would read as damage.
+     */
+    private long begin(byte type, long payloadLength) throws IOException {
         checkUsable();
+        long frame = JournalRecordLayout.frameLength(payloadLength);
+        if (frame > options.maxFrameLength()) {
+            throw new IllegalStateException("a journal frame of " + frame + " bytes, longer than the "
+                    + options.maxFrameLength() + " bytes readers accept: keys and values must be checked before they"
+                    + " are journaled; nothing was appended");
+        }
         long lsn = lastLsn + 1;
-        int frameLength = (int) JournalRecordLayout.frameLength(payloadLength);
+        int frameLength = (int) frame;
         frameAligned = JournalRecordLayout.alignedLength(frameLength);
         buffer.reserve(frameAligned);
         if (appendPosition + frameAligned > appendCapacity) {
             long capacity = Math.max(options.segmentSize(), HEADER_LENGTH + frameAligned);
-            long salt = random.nextLong();
+            long salt = segments.newSalt();
             rolls.add(new Roll(buffer.length(), appendSequence + 1, salt, lsn, capacity));
             appendSequence++;
             appendSalt = salt;
@@ -528,7 +403,7 @@ public final class JournalWriter implements Closeable {
         JournalForceEvent event = new JournalForceEvent();
         event.begin();
         try {
-            file.force();
+            segments.force();
         } catch (IOException e) {
             throw fail(e);
         }
@@ -545,74 +420,15 @@ public final class JournalWriter implements Closeable {
 
     private void writeBuffered(int from, int to) throws IOException {
         if (to > from) {
-            ensureAllocated(writePosition + (to - from));
-            file.write(writePosition, buffer.slice(from, to));
-            writePosition += to - from;
+            segments.write(buffer.slice(from, to));
         }
-    }
-
-    /**
-     * Allocates {@link #file} through {@code end} before a write reaches it, doubling the allocation (from
-     * {@link #FIRST_ALLOCATION}, at most the segment's capacity), so a full disk fails the allocation with an
-     * {@code IOException} before any frame is written and a segment changes size only a few times.
-     */
-    private void ensureAllocated(long end) throws IOException {
-        if (end <= allocated) {
-            return;
-        }
-        long target = Math.max(FIRST_ALLOCATION, allocated);
-        while (target < end) {
-            target <<= 1;
-        }
-        target = Math.max(end, Math.min(target, fileCapacity));
-        file.allocate(target);
-        allocated = target;
     }
 
     /** Finishes the current segment and makes the one {@code roll} describes current. */
     private void roll(Roll roll) throws IOException {
-        file.force();
+        segments.force();
         durableLsn = roll.firstLsn() - 1;
-        DurableFile next = createSegment(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
-        DurableFile previous = file;
-        file = next;
-        writePosition = HEADER_LENGTH;
-        fileCapacity = roll.capacity();
-        allocated = next.size();
-        segments.add(new Segment(roll.sequence(), roll.firstLsn(), next.path()));
-        previous.close();
-    }
-
-    /**
-     * Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. A new
-     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureAllocated}).
-     */
-    private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
-        Path path = SegmentFiles.segmentPath(directory, sequence);
-        Path spare = spares.pollFirst();
-        DurableFile created;
-        if (spare != null) {
-            // Until the new header is forced, the file still carries its old one, whose sequence does not
-            // match the new name: a reader takes it for a segment a crash left unborn.
-            io.rename(spare, path);
-            created = io.open(path, DurableIO.Mode.OPEN_EXISTING);
-        } else {
-            created = io.open(path, DurableIO.Mode.CREATE_NEW);
-        }
-        try {
-            created.allocate(Math.min(capacity, HEADER_LENGTH));
-            created.write(0, new SegmentHeader(sequence, salt, firstLsn).encode());
-            created.force();
-            io.syncDirectory(directory);
-        } catch (IOException e) {
-            try {
-                created.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return created;
+        segments.rollTo(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
     }
 
     /**
@@ -627,23 +443,7 @@ public final class JournalWriter implements Closeable {
      */
     public int recycleBelow(long checkpointLsn) throws IOException {
         checkUsable();
-        int recycled = 0;
-        while (segments.size() > 1 && segments.get(1).firstLsn() - 1 <= checkpointLsn) {
-            Segment oldest = segments.getFirst();
-            if (spares.size() < options.maxSpareSegments()) {
-                Path spare = SegmentFiles.sparePath(directory, oldest.sequence());
-                io.rename(oldest.path(), spare);
-                spares.addLast(spare);
-            } else {
-                io.delete(oldest.path());
-            }
-            segments.removeFirst();
-            recycled++;
-        }
-        if (recycled > 0) {
-            io.syncDirectory(directory);
-        }
-        return recycled;
+        return segments.recycleBelow(checkpointLsn);
     }
 
     /**
@@ -661,7 +461,7 @@ public final class JournalWriter implements Closeable {
             }
         } finally {
             closed = true;
-            file.close();
+            segments.close();
         }
     }
 
@@ -680,7 +480,7 @@ public final class JournalWriter implements Closeable {
         closed = true;
         rolls.clear();
         buffer.clear();
-        file.close();
+        segments.close();
     }
 
     /**
@@ -713,56 +513,21 @@ public final class JournalWriter implements Closeable {
                 throw new IllegalStateException("records after the checkpoint at LSN " + checkpointLsn
                         + " (last LSN " + lastLsn + ", durable " + durableLsn + ")");
             }
-            Segment current = segments.getLast();
-            int older = segments.size() - 1;
-            if (current.firstLsn() == checkpointLsn + 1) {
-                // Nothing was appended to it: cutting it to its header is enough. Any bytes behind the header
-                // (preallocated zeros, frames of a recycled file's earlier life) validate as no record.
-                file.truncate(HEADER_LENGTH);
-                file.force();
-            } else {
-                // Spares go first so the new segment is a new, header-sized file, not a reused 64 MiB one.
-                deleteSpares();
-                DurableFile fresh = createSegment(current.sequence() + 1, random.nextLong(), checkpointLsn + 1,
-                        HEADER_LENGTH);
-                file.close();
-                file = fresh;
-                segments.add(new Segment(current.sequence() + 1, checkpointLsn + 1, fresh.path()));
-                older++;
-            }
-            boolean deleted = deleteSpares();
-            for (int i = 0; i < older; i++) {
-                io.delete(segments.removeFirst().path());
-                deleted = true;
-            }
-            if (deleted) {
-                io.syncDirectory(directory);
-            }
+            segments.trimAfterCheckpoint(checkpointLsn);
         } catch (IOException e) {
             throw fail(e);
         } finally {
             closed = true;
-            file.close();
+            segments.close();
         }
-    }
-
-    /** Deletes every spare (not synced: no reader looks at spares); returns whether there was one. */
-    private boolean deleteSpares() throws IOException {
-        boolean any = !spares.isEmpty();
-        while (!spares.isEmpty()) {
-            io.delete(spares.pollFirst());
-        }
-        return any;
     }
 
     private void closeQuietly() {
         closed = true;
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // Already failing to open; the open's exception is the one that matters.
-            }
+        try {
+            segments.close();
+        } catch (IOException ignored) {
+            // Already failing to open; the open's exception is the one that matters.
         }
     }
 

@@ -11,8 +11,8 @@ import static io.bucketdb.recovery.JournalSegmentLayout.PADDING_OFFSET;
 import static io.bucketdb.recovery.JournalSegmentLayout.RESERVED_OFFSET;
 import static io.bucketdb.recovery.JournalSegmentLayout.SALT_OFFSET;
 import static io.bucketdb.recovery.JournalSegmentLayout.SEQUENCE_OFFSET;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
 
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableFile;
@@ -30,14 +30,14 @@ record SegmentHeader(long sequence, long salt, long firstLsn) {
     ByteBuffer encode() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(HEADER_LENGTH);
         MemorySegment m = MemorySegment.ofBuffer(buffer);
-        m.set(U64, MAGIC_OFFSET, MAGIC);
-        m.set(U32, FORMAT_VERSION_OFFSET, FORMAT_VERSION);
-        m.set(U32, RESERVED_OFFSET, 0);
-        m.set(U64, SEQUENCE_OFFSET, sequence);
-        m.set(U64, SALT_OFFSET, salt);
-        m.set(U64, FIRST_LSN_OFFSET, firstLsn);
-        m.set(U32, HEADER_CRC_OFFSET, crc(buffer));
-        m.set(U32, PADDING_OFFSET, 0);
+        m.set(LONG, MAGIC_OFFSET, MAGIC);
+        m.set(INT, FORMAT_VERSION_OFFSET, FORMAT_VERSION);
+        m.set(INT, RESERVED_OFFSET, 0);
+        m.set(LONG, SEQUENCE_OFFSET, sequence);
+        m.set(LONG, SALT_OFFSET, salt);
+        m.set(LONG, FIRST_LSN_OFFSET, firstLsn);
+        m.set(INT, HEADER_CRC_OFFSET, crc(buffer));
+        m.set(INT, PADDING_OFFSET, 0);
         return buffer;
     }
 
@@ -56,20 +56,20 @@ record SegmentHeader(long sequence, long salt, long firstLsn) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(HEADER_LENGTH);
         file.read(0, buffer);
         MemorySegment m = MemorySegment.ofBuffer(buffer.clear());
-        if (m.get(U64, MAGIC_OFFSET) != MAGIC || m.get(U32, HEADER_CRC_OFFSET) != crc(buffer)) {
+        if (m.get(LONG, MAGIC_OFFSET) != MAGIC || m.get(INT, HEADER_CRC_OFFSET) != crc(buffer)) {
             return null;
         }
-        int version = m.get(U32, FORMAT_VERSION_OFFSET);
-        if (version != FORMAT_VERSION || m.get(U32, RESERVED_OFFSET) != 0) {
+        int version = m.get(INT, FORMAT_VERSION_OFFSET);
+        if (version != FORMAT_VERSION || m.get(INT, RESERVED_OFFSET) != 0) {
             throw new CorruptIndexException(file.path(), FORMAT_VERSION_OFFSET, "journal format version "
                     + FORMAT_VERSION + " with zero reserved bytes, found version " + version
                     + " (written by another BucketDB version?)");
         }
-        long sequence = m.get(U64, SEQUENCE_OFFSET);
+        long sequence = m.get(LONG, SEQUENCE_OFFSET);
         if (sequence != expectedSequence) {
             return null;
         }
-        return new SegmentHeader(sequence, m.get(U64, SALT_OFFSET), m.get(U64, FIRST_LSN_OFFSET));
+        return new SegmentHeader(sequence, m.get(LONG, SALT_OFFSET), m.get(LONG, FIRST_LSN_OFFSET));
     }
 
     /**
@@ -83,14 +83,14 @@ record SegmentHeader(long sequence, long salt, long firstLsn) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(HEADER_LENGTH);
         file.read(0, buffer);
         MemorySegment m = MemorySegment.ofBuffer(buffer.clear());
-        if (m.get(U64, MAGIC_OFFSET) != MAGIC) {
-            return String.format("magic 0x%016x where a segment has 0x%016x", m.get(U64, MAGIC_OFFSET), MAGIC);
+        if (m.get(LONG, MAGIC_OFFSET) != MAGIC) {
+            return String.format("magic 0x%016x where a segment has 0x%016x", m.get(LONG, MAGIC_OFFSET), MAGIC);
         }
-        if (m.get(U32, HEADER_CRC_OFFSET) != crc(buffer)) {
+        if (m.get(INT, HEADER_CRC_OFFSET) != crc(buffer)) {
             return String.format("header bytes whose CRC32C is 0x%08x where the header records 0x%08x (at offset %d)",
-                    crc(buffer), m.get(U32, HEADER_CRC_OFFSET), HEADER_CRC_OFFSET);
+                    crc(buffer), m.get(INT, HEADER_CRC_OFFSET), HEADER_CRC_OFFSET);
         }
-        long sequence = m.get(U64, SEQUENCE_OFFSET);
+        long sequence = m.get(LONG, SEQUENCE_OFFSET);
         return sequence != expectedSequence ? "sequence " + sequence + " in the header of the file named for "
                 + expectedSequence : null;
     }

@@ -12,10 +12,10 @@ import static io.bucketdb.recovery.JournalRecordLayout.MIN_FRAME_LENGTH;
 import static io.bucketdb.recovery.JournalRecordLayout.PAYLOAD_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.RESERVED_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_OFFSET;
-import static io.bucketdb.recovery.LittleEndian.U16;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
-import static io.bucketdb.recovery.LittleEndian.U8;
+import static io.bucketdb.storage.Layouts.BYTE;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
+import static io.bucketdb.storage.Layouts.SHORT;
 
 import io.bucketdb.storage.DurableFile;
 import java.io.IOException;
@@ -104,7 +104,7 @@ final class SegmentScanner {
         this.windowLength = 0;
         this.windowStart = 0;
         saltBytes.clear();
-        MemorySegment.ofBuffer(saltBytes).set(U64, 0, salt);
+        MemorySegment.ofBuffer(saltBytes).set(LONG, 0, salt);
     }
 
     /**
@@ -282,11 +282,11 @@ final class SegmentScanner {
             return false;
         }
         int at = (int) (position - windowStart);
-        frameLength = windowMemory.get(U32, at + FRAME_LENGTH_OFFSET);
-        type = windowMemory.get(U8, at + TYPE_OFFSET);
-        flags = windowMemory.get(U8, at + FLAGS_OFFSET);
-        reserved = windowMemory.get(U16, at + RESERVED_OFFSET);
-        lsn = windowMemory.get(U64, at + LSN_OFFSET);
+        frameLength = windowMemory.get(INT, at + FRAME_LENGTH_OFFSET);
+        type = windowMemory.get(BYTE, at + TYPE_OFFSET);
+        flags = windowMemory.get(BYTE, at + FLAGS_OFFSET);
+        reserved = windowMemory.get(SHORT, at + RESERVED_OFFSET);
+        lsn = windowMemory.get(LONG, at + LSN_OFFSET);
         return true;
     }
 
@@ -363,7 +363,7 @@ final class SegmentScanner {
         long crcPosition = position + JournalRecordLayout.crcOffset(frameLength);
         int computed = frameCrc(position, crcPosition);
         fill(crcPosition, CRC_LENGTH);
-        int recorded = windowMemory.get(U32, (int) (crcPosition - windowStart));
+        int recorded = windowMemory.get(INT, (int) (crcPosition - windowStart));
         if (recorded != computed) {
             return String.format("a frame of %d bytes whose CRC32C is 0x%08x where it records 0x%08x (at offset %d)",
                     frameLength, computed, recorded, crcPosition);
@@ -381,11 +381,11 @@ final class SegmentScanner {
         int computed = frameCrc(position, crcPosition);
         fill(crcPosition, CRC_LENGTH + aligned - frameLength);
         int from = (int) (crcPosition - windowStart);
-        if (windowMemory.get(U32, from) != computed) {
+        if (windowMemory.get(INT, from) != computed) {
             return false;
         }
         for (int i = from + CRC_LENGTH; i < from + CRC_LENGTH + aligned - frameLength; i++) {
-            if (windowMemory.get(U8, i) != 0) {
+            if (windowMemory.get(BYTE, i) != 0) {
                 return false;
             }
         }
@@ -420,14 +420,14 @@ final class SegmentScanner {
             file.read(position + PAYLOAD_OFFSET, ByteBuffer.wrap(bytes));
             payload = MemorySegment.ofArray(bytes);
         }
-        return RecordCodec.decode(frameType, payload, file.path(), position);
+        return JournalPayloads.decode(frameType, payload, file.path(), position);
     }
 
     private boolean zero(long position, int length) throws IOException {
         fill(position, length);
         int from = (int) (position - windowStart);
         for (int i = from; i < from + length; i++) {
-            if (windowMemory.get(U8, i) != 0) {
+            if (windowMemory.get(BYTE, i) != 0) {
                 return false;
             }
         }

@@ -14,7 +14,8 @@ import static io.bucketdb.recovery.JournalRecordLayout.TYPE_OFFSET;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.bucketdb.recovery.LayoutDiagram.Field;
+import io.bucketdb.storage.testkit.LayoutDiagram;
+import io.bucketdb.storage.testkit.LayoutDiagram.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class JournalRecordLayoutTest {
                 new Field("Payload", "", PAYLOAD_OFFSET, -1),
                 new Field("CRC32C", "Payload", 0, CRC_LENGTH),
                 new Field("Padding", "Payload", CRC_LENGTH, -1)),
-                LayoutDiagram.parse(JournalRecordLayout.class));
+                LayoutDiagram.boxes(JournalRecordLayout.class));
     }
 
     @Test

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bucketdb.recovery.LayoutDiagram.Field;
+import io.bucketdb.storage.testkit.LayoutDiagram;
+import io.bucketdb.storage.testkit.LayoutDiagram.Field;
 import io.bucketdb.storage.CorruptIndexException;
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
@@ -45,7 +46,7 @@ class JournalSegmentLayoutTest {
                 new Field("First LSN", "", FIRST_LSN_OFFSET, HEADER_CRC_OFFSET - FIRST_LSN_OFFSET),
                 new Field("Header CRC32C", "", HEADER_CRC_OFFSET, PADDING_OFFSET - HEADER_CRC_OFFSET),
                 new Field("Padding", "", PADDING_OFFSET, HEADER_LENGTH - PADDING_OFFSET)),
-                LayoutDiagram.parse(JournalSegmentLayout.class));
+                LayoutDiagram.boxes(JournalSegmentLayout.class));
     }
 
     @Test

@@ -1,18 +1,22 @@
 package io.bucketdb.recovery;
 
 import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@link FileDurableIO} with a recorder in front, for the journal's tests: it records every write,
@@ -21,13 +25,14 @@ import java.util.List;
  * and never lose power, and thousands of fsyncs would only make them slow. Everything else is the
  * real implementation.
  */
-final class TestFileIO implements DurableIO {
+final class TestFileIO extends ForwardingDurableIO {
     /** One call to {@link DurableFile#write}. */
     record Write(Path file, long position, int length) {
     }
 
-    private final DurableIO disk = FileDurableIO.INSTANCE;
     final List<Write> writes = new ArrayList<>();
+    /** Every write and force that reached the file, in order: a force is a {@link Write} of length -1. */
+    final List<Write> durableOps = new ArrayList<>();
     int forces;
     int directorySyncs;
     /** Bytes asked for by {@link DurableFile#read}, to bound how much an open reads. */
@@ -36,6 +41,14 @@ final class TestFileIO implements DurableIO {
     private int writesBeforeFailure = -1;
     /** Forces still to succeed before one fails; -1 for none. */
     private int forcesBeforeFailure = -1;
+    /** Whether writes save what they overwrite (see {@link #keepUndo}). */
+    private boolean keepUndo;
+    /** Per file, what the writes since its last successful force overwrote, oldest first. */
+    private final Map<Path, Deque<Undo>> undo = new HashMap<>();
+
+    /** The bytes a write overwrote at {@code position}, and the file's size before it. */
+    private record Undo(long position, byte[] old, long sizeBefore) {
+    }
 
     /** After {@code successes} more writes, the next {@link DurableFile#write} throws instead of writing. */
     void failWriteAfter(int successes) {
@@ -47,29 +60,45 @@ final class TestFileIO implements DurableIO {
         forcesBeforeFailure = successes;
     }
 
+    /**
+     * From now on, each write first saves the bytes it overwrites, until its file's next successful force, so that
+     * {@link #loseUnforcedWrites} can take it back.
+     */
+    void keepUndo() {
+        keepUndo = true;
+    }
+
+    /**
+     * A power loss that keeps none of the writes not yet forced: puts back, newest first, the bytes each write since
+     * its file's last successful force overwrote (and the file's length where the write extended it). The other
+     * extreme, a crash that keeps every write, is what the files hold without this.
+     */
+    void loseUnforcedWrites() throws IOException {
+        for (var e : undo.entrySet()) {
+            try (FileChannel ch = FileChannel.open(e.getKey(), StandardOpenOption.WRITE)) {
+                for (Undo u = e.getValue().pollLast(); u != null; u = e.getValue().pollLast()) {
+                    ch.write(ByteBuffer.wrap(u.old()), u.position());
+                    if (u.position() + u.old().length > u.sizeBefore()) {
+                        ch.truncate(u.sizeBefore()); // the write made the file longer
+                    }
+                }
+            }
+        }
+        undo.clear();
+    }
+
     /** Writes at or after {@code position} (record data, not segment headers at offset 0). */
     long writesFrom(long position) {
         return writes.stream().filter(w -> w.position() >= position).count();
     }
 
+    TestFileIO() {
+        super(FileDurableIO.INSTANCE);
+    }
+
     @Override
     public DurableFile open(Path file, Mode mode) throws IOException {
-        return new TestFile(disk.open(file, mode));
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        disk.createDirectories(dir);
-    }
-
-    @Override
-    public void rename(Path source, Path target) throws IOException {
-        disk.rename(source, target);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-        disk.delete(file);
+        return new TestFile(delegate.open(file, mode));
     }
 
     @Override
@@ -80,27 +109,15 @@ final class TestFileIO implements DurableIO {
         directorySyncs++;
     }
 
-    private final class TestFile implements DurableFile {
-        private final DurableFile real;
-
+    private final class TestFile extends ForwardingDurableFile {
         TestFile(DurableFile real) {
-            this.real = real;
-        }
-
-        @Override
-        public Path path() {
-            return real.path();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return real.size();
+            super(real);
         }
 
         @Override
         public void read(long position, ByteBuffer dst) throws IOException {
             bytesRead += dst.remaining();
-            real.read(position, dst);
+            delegate.read(position, dst);
         }
 
         @Override
@@ -109,8 +126,21 @@ final class TestFileIO implements DurableIO {
                 throw new IOException("injected write failure: " + path());
             }
             int length = src.remaining();
-            real.write(position, src);
+            if (keepUndo) {
+                byte[] old = new byte[length];
+                long size;
+                try (FileChannel ch = FileChannel.open(path(), StandardOpenOption.READ)) {
+                    size = ch.size();
+                    ByteBuffer b = ByteBuffer.wrap(old);
+                    while (b.hasRemaining() && ch.read(b, position + b.position()) > 0) {
+                        // zeros stay where the file ends
+                    }
+                }
+                undo.computeIfAbsent(path(), k -> new ArrayDeque<>()).addLast(new Undo(position, old, size));
+            }
+            delegate.write(position, src);
             writes.add(new Write(path(), position, length));
+            durableOps.add(new Write(path(), position, length));
         }
 
         @Override
@@ -119,26 +149,8 @@ final class TestFileIO implements DurableIO {
                 throw new IOException("injected force failure: " + path());
             }
             forces++;
-        }
-
-        @Override
-        public void allocate(long newSize) throws IOException {
-            real.allocate(newSize);
-        }
-
-        @Override
-        public void truncate(long newSize) throws IOException {
-            real.truncate(newSize);
-        }
-
-        @Override
-        public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
-            return real.map(mode, position, size, arena);
-        }
-
-        @Override
-        public void close() throws IOException {
-            real.close();
+            durableOps.add(new Write(path(), 0, -1));
+            undo.remove(path());
         }
     }
 }

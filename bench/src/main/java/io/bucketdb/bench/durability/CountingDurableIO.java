@@ -2,12 +2,11 @@ package io.bucketdb.bench.durability;
 
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -20,13 +19,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Thread-safe: the writer thread and the ASYNC force timer both write and force.
  */
-final class CountingDurableIO implements DurableIO {
-    private final DurableIO delegate;
+final class CountingDurableIO extends ForwardingDurableIO {
     private final AtomicLongArray written = new AtomicLongArray(FileKind.values().length);
     private final AtomicLongArray forces = new AtomicLongArray(FileKind.values().length);
 
     CountingDurableIO(DurableIO delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** The counters now. */
@@ -44,84 +42,30 @@ final class CountingDurableIO implements DurableIO {
         return new CountingFile(delegate.open(file, mode), FileKind.of(file).ordinal());
     }
 
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        delegate.createDirectories(dir);
-    }
-
-    @Override
-    public void rename(Path source, Path target) throws IOException {
-        delegate.rename(source, target);
-    }
-
-    @Override
-    public void delete(Path file) throws IOException {
-        delegate.delete(file);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-        delegate.syncDirectory(dir);
-    }
-
-    /** One open file; its kind is fixed at open (a file renamed while open keeps the kind it had). */
-    private final class CountingFile implements DurableFile {
-        private final DurableFile file;
+    /**
+     * One open file; its kind is fixed at open (a file renamed while open keeps the kind it had). Allocation
+     * passes through uncounted: posix_fallocate (with native access, as the benchmark runs) reserves blocks
+     * without writing data, so preallocation is not bytes written.
+     */
+    private final class CountingFile extends ForwardingDurableFile {
         private final int kind;
 
         CountingFile(DurableFile file, int kind) {
-            this.file = file;
+            super(file);
             this.kind = kind;
-        }
-
-        @Override
-        public Path path() {
-            return file.path();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return file.size();
-        }
-
-        @Override
-        public void read(long position, ByteBuffer dst) throws IOException {
-            file.read(position, dst);
         }
 
         @Override
         public void write(long position, ByteBuffer src) throws IOException {
             int n = src.remaining();
-            file.write(position, src);
+            delegate.write(position, src);
             written.addAndGet(kind, n);
         }
 
         @Override
         public void force() throws IOException {
-            file.force();
+            delegate.force();
             forces.incrementAndGet(kind);
-        }
-
-        @Override
-        public void allocate(long newSize) throws IOException {
-            // posix_fallocate (with native access, as the benchmark runs) reserves blocks without writing
-            // data, so preallocation is not counted as bytes written.
-            file.allocate(newSize);
-        }
-
-        @Override
-        public void truncate(long newSize) throws IOException {
-            file.truncate(newSize);
-        }
-
-        @Override
-        public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
-            return file.map(mode, position, size, arena);
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
         }
     }
 }

@@ -10,9 +10,9 @@ import static io.bucketdb.recovery.JournalRecordLayout.TYPE_EVACUATED;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_GROW_BEGIN;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_GROW_END;
 import static io.bucketdb.recovery.JournalRecordLayout.TYPE_PUT;
-import static io.bucketdb.recovery.LittleEndian.U32;
-import static io.bucketdb.recovery.LittleEndian.U64;
-import static io.bucketdb.recovery.LittleEndian.U8;
+import static io.bucketdb.storage.Layouts.BYTE;
+import static io.bucketdb.storage.Layouts.INT;
+import static io.bucketdb.storage.Layouts.LONG;
 
 import io.bucketdb.recovery.JournalRecord.BatchBegin;
 import io.bucketdb.recovery.JournalRecord.BatchCommit;
@@ -30,8 +30,8 @@ import java.nio.file.Path;
  * Payload encodings of the record types (table in {@link JournalRecordLayout}). The writer encodes PUT
  * and DELETE itself on its allocation-free paths; everything else goes through here.
  */
-final class RecordCodec {
-    private RecordCodec() {
+final class JournalPayloads {
+    private JournalPayloads() {
     }
 
     static byte type(JournalRecord record) {
@@ -61,13 +61,13 @@ final class RecordCodec {
     /** Writes the payload of a record that is not PUT or DELETE at {@code offset}. */
     static void encodeMarker(JournalRecord record, MemorySegment dst, long offset) {
         switch (record) {
-            case BatchBegin b -> dst.set(U32, offset, b.count());
+            case BatchBegin b -> dst.set(INT, offset, b.count());
             case GrowBegin g -> {
-                dst.set(U8, offset, (byte) g.newB());
-                dst.set(U8, offset + 1, (byte) (g.sameSize() ? 1 : 0));
+                dst.set(BYTE, offset, (byte) g.newB());
+                dst.set(BYTE, offset + 1, (byte) (g.sameSize() ? 1 : 0));
             }
-            case Evacuated e -> dst.set(U64, offset, e.oldBucket());
-            case Checkpoint c -> dst.set(U64, offset, c.checkpointLsn());
+            case Evacuated e -> dst.set(LONG, offset, e.oldBucket());
+            case Checkpoint c -> dst.set(LONG, offset, c.checkpointLsn());
             case BatchCommit c -> {
             }
             case GrowEnd g -> {
@@ -92,33 +92,33 @@ final class RecordCodec {
                     if (length < PUT_KEY_OFFSET) {
                         throw corrupt(file, frameOffset, "PUT payload of at least 4 bytes");
                     }
-                    long keyLength = Integer.toUnsignedLong(payload.get(U32, PUT_KEY_LENGTH_OFFSET));
+                    long keyLength = Integer.toUnsignedLong(payload.get(INT, PUT_KEY_LENGTH_OFFSET));
                     if (keyLength > length - PUT_KEY_OFFSET) {
                         throw corrupt(file, frameOffset, "PUT key length <= " + (length - PUT_KEY_OFFSET)
                                 + ", found " + keyLength);
                     }
-                    yield new Put(payload.asSlice(PUT_KEY_OFFSET, keyLength).toArray(U8),
-                            payload.asSlice(PUT_KEY_OFFSET + keyLength).toArray(U8));
+                    yield new Put(payload.asSlice(PUT_KEY_OFFSET, keyLength).toArray(BYTE),
+                            payload.asSlice(PUT_KEY_OFFSET + keyLength).toArray(BYTE));
                 }
-                case TYPE_DELETE -> new Delete(payload.toArray(U8));
+                case TYPE_DELETE -> new Delete(payload.toArray(BYTE));
                 default -> {
                     if (length != markerPayloadLength(type)) {
                         throw corrupt(file, frameOffset, "payload of " + markerPayloadLength(type)
                                 + " bytes for record type " + type + ", found " + length);
                     }
                     yield switch (type) {
-                        case TYPE_BATCH_BEGIN -> new BatchBegin(payload.get(U32, 0));
+                        case TYPE_BATCH_BEGIN -> new BatchBegin(payload.get(INT, 0));
                         case TYPE_BATCH_COMMIT -> new BatchCommit();
                         case TYPE_GROW_BEGIN -> {
-                            byte sameSize = payload.get(U8, 1);
+                            byte sameSize = payload.get(BYTE, 1);
                             if (sameSize != 0 && sameSize != 1) {
                                 throw corrupt(file, frameOffset, "GROW_BEGIN same-size flag 0 or 1");
                             }
-                            yield new GrowBegin(payload.get(U8, 0), sameSize == 1);
+                            yield new GrowBegin(payload.get(BYTE, 0), sameSize == 1);
                         }
-                        case TYPE_EVACUATED -> new Evacuated(payload.get(U64, 0));
+                        case TYPE_EVACUATED -> new Evacuated(payload.get(LONG, 0));
                         case TYPE_GROW_END -> new GrowEnd();
-                        case TYPE_CHECKPOINT -> new Checkpoint(payload.get(U64, 0));
+                        case TYPE_CHECKPOINT -> new Checkpoint(payload.get(LONG, 0));
                         default -> throw corrupt(file, frameOffset, "a known record type, found " + type);
                     };
                 }
