@@ -3,6 +3,7 @@ package io.bucketdb.inspect;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.Layouts;
+import io.bucketdb.storage.MappedChunks;
 import io.bucketdb.storage.VerifiedPages;
 
 import java.lang.foreign.MemorySegment;
@@ -71,14 +72,7 @@ final class FileView {
     byte[] bytes(long off, int len) {
         check(off, len);
         byte[] out = new byte[len];
-        int done = 0;
-        while (done < len) {
-            MemorySegment seg = mapping.segment(off + done);
-            long local = mapping.local(off + done);
-            int n = (int) Math.min(len - done, seg.byteSize() - local);
-            MemorySegment.copy(seg, Layouts.BYTE, local, out, done, n);
-            done += n;
-        }
+        MappedChunks.copyOut(mapping, mapping.chunks(), VerifiedPages.NONE, off, MemorySegment.ofArray(out), 0, len);
         return out;
     }
 

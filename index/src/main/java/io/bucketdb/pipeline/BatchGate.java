@@ -1,38 +1,25 @@
 package io.bucketdb.pipeline;
 
 import io.bucketdb.WriteBatch;
-
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.bucketdb.table.StripedSeqLock;
 
 /**
  * A table-wide seqlock that makes a {@link WriteBatch} atomic for readers. The table's own
  * per-stripe stamps make each key's read atomic; this stamp makes a group of keys change at once.
  *
- * <p>Protocol, the same as the table's stripes: the writer makes the stamp odd (opaque store,
- * then a store-store fence), applies the batch, then makes it even with a release store. A reader
- * takes the stamp with acquire (odd: the batch is in progress, wait), reads, issues an acquire
- * fence, and accepts only if the stamp is unchanged. Only multi-operation batches touch the
- * stamp, so single writes never make readers retry.
+ * <p>The protocol is the table's seqlock, {@link StripedSeqLock}, with one stripe: the writer makes the stamp odd
+ * (opaque store, then a store-store fence), applies the batch, then makes it even with a release store. A reader
+ * takes the stamp with acquire (odd: the batch is in progress, wait), reads, issues an acquire fence, and accepts
+ * only if the stamp is unchanged. Only multi-operation batches touch the stamp, so single writes never make readers
+ * retry.
  */
 public final class BatchGate {
-    private static final VarHandle STAMP;
-
-    static {
-        try {
-            STAMP = MethodHandles.lookup().findVarHandle(BatchGate.class, "stamp", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("unused") // through STAMP
-    private long stamp;
+    private final StripedSeqLock lock = new StripedSeqLock(1);
 
     /** Reader: an even stamp to validate against; waits while a batch is being applied. */
     public long readBegin() {
         for (int spins = 0; ; spins++) {
-            long s = (long) STAMP.getAcquire(this);
+            long s = lock.stamp(0);
             if ((s & 1) == 0) {
                 return s;
             }
@@ -46,18 +33,16 @@ public final class BatchGate {
 
     /** Reader: whether no batch was applied since {@link #readBegin} returned {@code stamp}. */
     public boolean readValidate(long stamp) {
-        VarHandle.acquireFence();
-        return (long) STAMP.getOpaque(this) == stamp;
+        return lock.validate(0, stamp);
     }
 
     /** Writer thread: a batch starts changing the table. */
     void writeBegin() {
-        STAMP.setOpaque(this, (long) STAMP.getOpaque(this) + 1);
-        VarHandle.storeStoreFence();
+        lock.beginWrite(0);
     }
 
     /** Writer thread: the batch is complete (or undone). */
     void writeEnd() {
-        STAMP.setRelease(this, (long) STAMP.getOpaque(this) + 1);
+        lock.endWrite(0);
     }
 }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * <p>Go's iterator walks buckets and leans on the garbage collector to keep an old array alive;
  * here a finished growth frees the old array, so the iterator walks <em>hash prefixes</em>
  * instead: with {@code bits} = B at the start, step {@code j} returns exactly the keys whose hash
- * has {@code j} in its low {@code bits} bits, read from wherever the current geometry keeps them
+ * has {@code j} in its low {@code bits} bits, read from wherever the current snapshot keeps them
  * (new buckets {@code j + k * 2^bits}, or their old bucket while it is not yet evacuated). Steps
  * are disjoint and a key's hash never changes, so no key is returned twice, and a key present
  * throughout is present at its step. Each step's buckets are read under their seqlock stamps,
@@ -42,7 +42,7 @@ public final class TableIterator {
 
     TableIterator(HashTable t, long randomStart) {
         this.t = t;
-        Geometry g = t.geometry();
+        ArraySnapshot g = t.snapshot();
         this.bits = g.b;
         this.bitMask = (1L << bits) - 1;
         this.start = randomStart & bitMask;
@@ -101,7 +101,7 @@ public final class TableIterator {
         retry:
         while (true) {
             n = 0;
-            Geometry g = t.geometry();
+            ArraySnapshot g = t.snapshot();
             if (g.b >= bits) {
                 long per = 1L << (g.b - bits);
                 for (long k = 0; k < per; k++) {
@@ -117,7 +117,7 @@ public final class TableIterator {
     }
 
     /** Collects the entries of new bucket {@code nb} whose hash prefix is {@code j}; false if a writer interfered. */
-    private boolean collect(Geometry g, long nb, long j) {
+    private boolean collect(ArraySnapshot g, long nb, long j) {
         int stripe = HashTable.stripeOf(nb);
         long stamp = t.stamp(stripe);
         if ((stamp & 1) != 0) {
@@ -160,7 +160,7 @@ public final class TableIterator {
                     long hash;
                     try {
                         hash = t.hashStoredKey(g.chunks, seg, koff);
-                    } catch (HashTable.HeapRefException torn) {
+                    } catch (VarFields.HeapRefException torn) {
                         ok = false;
                         break;
                     }
@@ -204,8 +204,7 @@ public final class TableIterator {
             }
             pages.check(next, bs);
         }
-        VarHandle.acquireFence();
-        if (t.stamp(stripe) != stamp || t.geometry() != g) {
+        if (!t.lock.validate(stripe, stamp) || t.snapshot() != g) {
             n = mark;
             return false;
         }
@@ -217,14 +216,14 @@ public final class TableIterator {
     }
 
     /** The bytes of a variable-length field, or null if its length or heap reference is out of bounds (torn or damaged). */
-    private byte[] field(Geometry g, MemorySegment seg, long off, int inline) {
-        long len = HashTable.fieldLength(seg, off);
+    private byte[] field(ArraySnapshot g, MemorySegment seg, long off, int inline) {
+        long len = VarFields.fieldLength(seg, off);
         // A torn read can show any length: allocate no more than the file and the largest value allow.
         if (len > g.mapping.mappedEnd() || len > MAX_FIELD) {
             return null;
         }
         byte[] out = new byte[(int) len];
-        return t.copyField(g.chunks, seg, off, inline, len, MemorySegment.ofArray(out), 0) ? out : null;
+        return t.fields.copyField(g.chunks, seg, off, inline, len, MemorySegment.ofArray(out), 0) ? out : null;
     }
 
     /** The longest key or value there is (a value of 256 MiB). */

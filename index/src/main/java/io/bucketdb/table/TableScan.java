@@ -20,7 +20,7 @@ public final class TableScan {
      */
     public static long[] chainHistogram(HashTable t, int maxLength) {
         long[] hist = new long[maxLength];
-        Geometry g = t.geometry();
+        ArraySnapshot g = t.snapshot();
         long limit = t.file().header().overflowBuckets + 1;
         for (long nb = 0; nb <= g.mask; nb++) {
             long bucket = g.bucketOffset(nb);
@@ -40,7 +40,7 @@ public final class TableScan {
 
     /** Old buckets already evacuated while growing (0 when not growing). */
     public static long evacuatedOldBuckets(HashTable t) {
-        Geometry g = t.geometry();
+        ArraySnapshot g = t.snapshot();
         if (!g.growing) {
             return 0;
         }

@@ -248,7 +248,7 @@ class BadInputTest {
     private static long firstOverflowField(Path file) throws IOException {
         try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, file, true, 30)) {
             HashTable t = HashTable.open(tf, GrowthListener.NONE);
-            Geometry g = t.geometry();
+            ArraySnapshot g = t.snapshot();
             for (long b = 0; b <= g.mask; b++) {
                 long field = g.bucketOffset(b) + t.overflowOffset();
                 if (tf.getLong(field) != 0) {

@@ -63,7 +63,7 @@ class GrowthTest {
                     f.table.putLong(k, k ^ 1);
                     stable.add(k);
                 }
-                int bAtStart = f.table.geometry().b;
+                int bAtStart = f.table.snapshot().b;
                 TableIterator it = f.table.iterator(rnd.nextLong());
                 Set<Long> seen = new HashSet<>();
                 Set<Long> transientKeys = new HashSet<>();
@@ -86,8 +86,8 @@ class GrowthTest {
                         transientKeys.remove(victim);
                     }
                 }
-                assertTrue(f.table.geometry().b >= bAtStart + 3, "table should have grown during iteration: B " + bAtStart
-                        + " -> " + f.table.geometry().b);
+                assertTrue(f.table.snapshot().b >= bAtStart + 3, "table should have grown during iteration: B " + bAtStart
+                        + " -> " + f.table.snapshot().b);
                 assertTrue(seen.containsAll(stable), "missing " + (stable.size() - stable.stream().filter(seen::contains).count())
                         + " keys present for the whole iteration");
             }
@@ -101,7 +101,7 @@ class GrowthTest {
             try (TableFixture f = new TableFixture(tmp, seed)) {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 Set<Long> keys = new HashSet<>();
-                while (!(f.growing() && f.table.geometry().b >= 8)) {
+                while (!(f.growing() && f.table.snapshot().b >= 8)) {
                     long k = rnd.nextLong();
                     f.table.putLong(k, k);
                     keys.add(k);
@@ -132,7 +132,7 @@ class GrowthTest {
                     f.table.putLong(rnd.nextLong(), n++);
                 }
                 f.table.finishGrowthNow();
-                Geometry g = f.table.geometry();
+                ArraySnapshot g = f.table.snapshot();
                 assertFalse(g.growing);
                 assertNull(g.oldPieces);
                 assertEquals(0, f.file.header().oldBucketDir);
@@ -161,7 +161,7 @@ class GrowthTest {
                     live[i] = rnd.nextLong();
                     f.table.putLong(live[i], i);
                 }
-                int b = f.table.geometry().b;
+                int b = f.table.snapshot().b;
                 long maxOverflow = 0;
                 for (int round = 0; round < 400_000; round++) {
                     int i = rnd.nextInt(live.length);
@@ -170,7 +170,7 @@ class GrowthTest {
                     f.table.putLong(live[i], round);
                     maxOverflow = Math.max(maxOverflow, f.file.header().overflowBuckets);
                 }
-                assertEquals(b, f.table.geometry().b, "churn at a constant count must not double the table");
+                assertEquals(b, f.table.snapshot().b, "churn at a constant count must not double the table");
                 assertTrue(f.sameSizeGrowths > 0, "churn should trigger same-size growth: " + f.events);
                 long buckets = 1L << b;
                 // Same-size growth packs the chains; in use there are never more than about two arrays' worth.

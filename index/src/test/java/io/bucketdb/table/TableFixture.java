@@ -38,7 +38,7 @@ final class TableFixture implements AutoCloseable {
     }
 
     boolean growing() {
-        return table.geometry().growing;
+        return table.snapshot().growing;
     }
 
     @Override

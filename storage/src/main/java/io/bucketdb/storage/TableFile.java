@@ -352,15 +352,7 @@ public final class TableFile implements AutoCloseable {
      */
     public void zero(long off, long len) {
         markDirty(off, len);
-        while (len > 0) {
-            int index = mapping.chunkIndex(off);
-            long local = off - mapping.chunkStart(index);
-            MemorySegment seg = mapping.chunks()[index];
-            long n = Math.min(len, seg.byteSize() - local);
-            Zeroes.fill(seg, local, n);
-            off += n;
-            len -= n;
-        }
+        MappedChunks.zero(mapping, off, len);
     }
 
     /**
@@ -374,16 +366,7 @@ public final class TableFile implements AutoCloseable {
      */
     public void copyIn(long off, MemorySegment src, long srcOff, long len) {
         markDirty(off, len);
-        while (len > 0) {
-            int index = mapping.chunkIndex(off);
-            long local = off - mapping.chunkStart(index);
-            MemorySegment seg = mapping.chunks()[index];
-            long n = Math.min(len, seg.byteSize() - local);
-            MemorySegment.copy(src, srcOff, seg, local, n);
-            off += n;
-            srcOff += n;
-            len -= n;
-        }
+        MappedChunks.copyIn(mapping, src, srcOff, off, len);
     }
 
     /**

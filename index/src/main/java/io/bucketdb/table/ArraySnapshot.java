@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Bucket {@code i} of an array lives in piece {@code i >>> pieceShift}; each piece lies within
  * one chunk, so the reader finds it with two array loads and no division.
  */
-final class Geometry {
+public final class ArraySnapshot {
     final int b;
     final long mask;
     final long[] pieces;
@@ -40,8 +40,21 @@ final class Geometry {
      */
     final long maxHops;
 
-    Geometry(ChunkedMapping mapping, int pieceShift, int bucketSize, int b, long[] pieces,
-             boolean growing, boolean sameSize, int oldB, long[] oldPieces) {
+    /**
+     * A snapshot of the arrays {@code pieces} (and, while growing, {@code oldPieces}) over the chunks mapped now.
+     *
+     * @param mapping    the table file's mapping
+     * @param pieceShift log2 of the buckets in one piece
+     * @param bucketSize bytes of one bucket
+     * @param b          log2 of the current array's buckets
+     * @param pieces     the current array's pieces ({@link BucketArrays#readDirectory})
+     * @param growing    whether a growth is in progress
+     * @param sameSize   whether that growth keeps B
+     * @param oldB       log2 of the old array's buckets (growing only)
+     * @param oldPieces  the old array's pieces (growing only, else null)
+     */
+    public ArraySnapshot(ChunkedMapping mapping, int pieceShift, int bucketSize, int b, long[] pieces,
+                         boolean growing, boolean sameSize, int oldB, long[] oldPieces) {
         this.mapping = mapping;
         this.chunks = mapping.chunks();
         this.pieceShift = pieceShift;
@@ -82,12 +95,17 @@ final class Geometry {
     }
 
     /** A copy with the chunks re-read (after the writer mapped a new chunk). */
-    Geometry withChunks() {
-        return new Geometry(mapping, pieceShift, bucketSize, b, pieces, growing, sameSize, oldB, oldPieces);
+    ArraySnapshot withChunks() {
+        return new ArraySnapshot(mapping, pieceShift, bucketSize, b, pieces, growing, sameSize, oldB, oldPieces);
     }
 
-    long bucketOffset(long i) {
-        return pieces[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    /**
+     * {@return the file offset of bucket {@code i} of the current array}
+     *
+     * @param i a bucket index, below {@code 2^b}
+     */
+    public long bucketOffset(long i) {
+        return BucketArrays.bucketOffset(pieces, pieceShift, bucketSize, i);
     }
 
     MemorySegment bucketSeg(long i) {
@@ -98,8 +116,13 @@ final class Geometry {
         return pieceLocal[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
     }
 
-    long oldBucketOffset(long i) {
-        return oldPieces[(int) (i >>> pieceShift)] + (i & pieceMask) * bucketSize;
+    /**
+     * {@return the file offset of bucket {@code i} of the old array (growing only)}
+     *
+     * @param i a bucket index, below {@code 2^oldB}
+     */
+    public long oldBucketOffset(long i) {
+        return BucketArrays.bucketOffset(oldPieces, pieceShift, bucketSize, i);
     }
 
     MemorySegment oldBucketSeg(long i) {

@@ -1,0 +1,176 @@
+package io.bucketdb.table;
+
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.ChunkedMapping;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.ExtentAllocator;
+import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.VerifiedPages;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Where buckets live: bucket arrays split into pieces of {@code 2^pieceShift} buckets (each piece one extent inside
+ * one alignment unit, so inside one mapped chunk), the piece directory that lists an array's pieces
+ * ({@link DirectoryLayout}), and overflow buckets. The writer allocates and frees through an instance; the
+ * directory check and the bucket arithmetic are static, so code that reads a table file without a {@link HashTable}
+ * (the inspector) reads them the same way.
+ *
+ * <p>Writer thread only (the static reads excepted). Allocation may map new chunks; the table then republishes its
+ * snapshot ({@code HashTable.refreshChunks}).
+ */
+public final class BucketArrays {
+    private final HashTable t;
+    private final TableFile tf;
+    private final Header h;
+    private final ExtentAllocator alloc;
+    private final ChunkedMapping mapping;
+    private final VerifiedPages pages;
+    private final int bs;
+    private final int ovfOff;
+
+    BucketArrays(HashTable t, TableFile tf, int bucketSize, int overflowOffset) {
+        this.t = t;
+        this.tf = tf;
+        this.h = tf.header();
+        this.alloc = tf.allocator();
+        this.mapping = tf.mapping();
+        this.pages = tf.pages();
+        this.bs = bucketSize;
+        this.ovfOff = overflowOffset;
+    }
+
+    /**
+     * {@return the file offset of bucket {@code i} of the array whose pieces are {@code pieces}}
+     *
+     * @param pieces     the array's pieces, as its directory lists them
+     * @param pieceShift log2 of the buckets in one piece (the header's)
+     * @param bucketSize bytes of one bucket
+     * @param i          the bucket's index in the array
+     */
+    public static long bucketOffset(long[] pieces, int pieceShift, int bucketSize, long i) {
+        return pieces[(int) (i >>> pieceShift)] + (i & ((1L << pieceShift) - 1)) * bucketSize;
+    }
+
+    /**
+     * Reads the piece directory at {@code dir} of an array of {@code 2^b} buckets, with the checks the table makes on
+     * open: the directory lies within the allocated bytes, its magic and piece count are right, and each piece lies
+     * within the file and within one alignment unit. Reads through {@link TableFile#getInt}/{@link TableFile#getLong},
+     * so the file's page checks apply.
+     *
+     * @param tf  the table file (its header gives the piece shift, the alignment and the allocated end)
+     * @param dir the file offset of the directory
+     * @param b   log2 of the array's buckets
+     * @return the pieces' file offsets, in bucket order
+     * @throws CorruptIndexException naming the offset of the first check that fails
+     * @throws java.io.UncheckedIOException wrapping a {@link CorruptIndexException} if a page of the directory is damaged
+     */
+    public static long[] readDirectory(TableFile tf, long dir, int b) throws CorruptIndexException {
+        Header h = tf.header();
+        int bs = BucketLayout.of(h.keyWidth, h.valueWidth).size();
+        int expected = 1 << Math.max(0, b - h.pieceShift);
+        long dirBytes = DirectoryLayout.bytes(expected);
+        if (dir + dirBytes > h.fileEnd) {
+            throw new CorruptIndexException(tf.path(), dir, "a piece directory of " + dirBytes + " bytes within the allocated "
+                    + h.fileEnd + " bytes");
+        }
+        int magic = tf.getInt(dir + DirectoryLayout.MAGIC_OFFSET);
+        if (magic != DirectoryLayout.MAGIC) {
+            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.MAGIC_OFFSET,
+                    "piece directory magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC) + ", found 0x" + Integer.toHexString(magic));
+        }
+        int count = tf.getInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET);
+        if (count != expected) {
+            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.PIECE_COUNT_OFFSET,
+                    expected + " pieces for B=" + b + ", found " + count);
+        }
+        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
+        long unit = 1L << h.alignShift;
+        long[] out = new long[count];
+        for (int p = 0; p < count; p++) {
+            long at = dir + DirectoryLayout.PIECES + 8L * p;
+            long off = tf.getLong(at);
+            if (off < HeaderLayout.DATA_START || off + pieceBytes > h.fileEnd || (off & (unit - 1)) + pieceBytes > unit) {
+                throw new CorruptIndexException(tf.path(), at, "a piece of " + pieceBytes + " bytes within the file and within one "
+                        + unit + "-byte alignment unit, found offset " + off);
+            }
+            out[p] = off;
+        }
+        return out;
+    }
+
+    /** Allocates the pieces of an array of {@code 2^b} buckets (not written: see {@link HashTable#create}). */
+    long[] allocate(int b) throws IOException {
+        int ps = h.pieceShift;
+        int pieceLog = Math.min(b, ps);
+        int pieces = 1 << Math.max(0, b - ps);
+        long[] out = new long[pieces];
+        for (int p = 0; p < pieces; p++) {
+            out[p] = alloc.allocate(ExtentClasses.pieceClass(pieceLog));
+        }
+        t.refreshChunks();
+        return out;
+    }
+
+    /** Frees the pieces of an array of {@code 2^b} buckets. */
+    void free(long[] pieces, int b) {
+        int c = ExtentClasses.pieceClass(Math.min(b, h.pieceShift));
+        for (long p : pieces) {
+            alloc.free(p, c);
+        }
+    }
+
+    /** Allocates and writes the directory of {@code pieces}; returns its file offset. */
+    long writeDirectory(long[] pieces) throws IOException {
+        long dir = alloc.allocate(ExtentClasses.rawClassFor(DirectoryLayout.bytes(pieces.length)));
+        t.refreshChunks();
+        tf.putInt(dir + DirectoryLayout.MAGIC_OFFSET, DirectoryLayout.MAGIC);
+        tf.putInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET, pieces.length);
+        tf.putLong(dir + DirectoryLayout.RESERVED_OFFSET, 0);
+        for (int p = 0; p < pieces.length; p++) {
+            tf.putLong(dir + DirectoryLayout.PIECES + 8L * p, pieces[p]);
+        }
+        return dir;
+    }
+
+    /** Frees the directory at {@code dir} that lists {@code pieceCount} pieces. */
+    void freeDirectory(long dir, int pieceCount) {
+        alloc.free(dir, ExtentClasses.rawClassFor(DirectoryLayout.bytes(pieceCount)));
+    }
+
+    /** Allocates an overflow bucket and links it after {@code last}; returns its file offset. */
+    long newOverflow(long last) throws IOException {
+        long b = alloc.allocateOverflowBucket();
+        h.noverflow++;
+        tf.putLong(last + ovfOff, b);
+        t.refreshChunks();
+        return b;
+    }
+
+    /** The writer's way to a bucket: checks its page(s) first, as every read of the table as data does. */
+    MemorySegment segOf(long off) {
+        pages.check(off, bs);
+        return mapping.segment(off);
+    }
+
+    long localOf(long off) {
+        return mapping.local(off);
+    }
+
+    /** Checks the overflow reference {@code ref} read at {@code at}, the {@code hops}-th link of its chain. */
+    void checkRef(long at, long ref, long hops) throws CorruptIndexException {
+        if (ref < HeaderLayout.DATA_START || ref + bs > h.fileEnd) {
+            throw new CorruptIndexException(tf.path(), at, "an overflow bucket reference within [" + HeaderLayout.DATA_START + ", "
+                    + (h.fileEnd - bs) + "], found " + ref);
+        }
+        if (hops > h.overflowBuckets) {
+            throw new CorruptIndexException(tf.path(), at, "an overflow chain of at most " + h.overflowBuckets
+                    + " buckets, found a longer one (a cycle)");
+        }
+    }
+}

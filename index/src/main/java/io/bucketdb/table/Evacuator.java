@@ -1,0 +1,247 @@
+package io.bucketdb.table;
+
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.ExtentAllocator;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.Layouts;
+import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.Zeroes;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+import static io.bucketdb.storage.BucketLayout.*;
+
+/**
+ * Growth, as Go's hashGrow/growWork/evacuate: when to grow, starting a growth (a new array and directory), and the
+ * incremental evacuation steps every write takes while growing, until the last old bucket is evacuated and the old
+ * array is freed. Writer thread only; readers follow through the stamps of {@link StripedSeqLock} and the published
+ * {@link ArraySnapshot} (see {@link HashTable}).
+ */
+final class Evacuator {
+    /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
+    private static final int EVACUATION_SCAN = 1024;
+
+    private final HashTable t;
+    private final TableFile tf;
+    private final Header h;
+    private final ExtentAllocator alloc;
+    private final GrowthListener listener;
+    private final StripedSeqLock lock;
+    private final BucketArrays arrays;
+    private final VarFields fields;
+    private final BucketLookup lookup;
+    private final int bs;
+    private final int keyWidth;
+    private final int valueWidth;
+    private final int valuesOff;
+    private final int ovfOff;
+    private final boolean varKeys;
+
+    Evacuator(HashTable t, GrowthListener listener) {
+        this.t = t;
+        this.tf = t.tf;
+        this.h = t.h;
+        this.alloc = tf.allocator();
+        this.listener = listener;
+        this.lock = t.lock;
+        this.arrays = t.arrays;
+        this.fields = t.fields;
+        this.lookup = t.lookup;
+        this.bs = t.bs;
+        this.keyWidth = t.keyWidth;
+        this.valueWidth = t.valueWidth;
+        this.valuesOff = t.valuesOff;
+        this.ovfOff = t.ovfOff;
+        this.varKeys = t.varKeys;
+    }
+
+    static boolean overLoadFactor(long count, int b) {
+        // Go: count > bucketCnt && count > loadFactorNum * (2^B / loadFactorDen), i.e. above 6.5 per bucket.
+        return count > SLOTS && count > 13 * ((1L << b) >>> 1);
+    }
+
+    static boolean tooManyOverflowBuckets(long noverflow, int b) {
+        // Go means "about as many overflow buckets as buckets". Go caps the comparison at 2^15 only
+        // because it keeps noverflow in a uint16 and, above B=15, counts one in 2^(B-15) at random.
+        // We count exactly (replay must be deterministic), so the uncapped 2^B is Go's intent; the
+        // capped form made every table past B=15 start same-size growths forever (found by the bench).
+        return noverflow >= 1L << b;
+    }
+
+    /** Starts a growth: doubles B if over the load factor, else a same-size growth to pack the chains. */
+    void hashGrow() throws IOException {
+        boolean sameSize = !overLoadFactor(h.count + 1, h.b);
+        int oldB = h.b;
+        int newB = sameSize ? oldB : oldB + 1;
+        ArraySnapshot g = t.snapshot;
+        long[] pieces = arrays.allocate(newB);
+        long dir = arrays.writeDirectory(pieces);
+        h.oldB = oldB;
+        h.b = newB;
+        h.oldBucketDir = h.bucketDir;
+        h.bucketDir = dir;
+        h.growFlags = HeaderLayout.GROWING | (sameSize ? HeaderLayout.SAME_SIZE : 0);
+        h.nevacuate = 0;
+        h.noverflow = 0;
+        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, newB, pieces, true, sameSize, oldB, g.pieces);
+        listener.growBegin(newB, sameSize);
+    }
+
+    void growWork(long bucket) throws IOException {
+        ArraySnapshot g = t.snapshot;
+        evacuate(bucket & g.oldMask);
+        if (t.snapshot.growing) {
+            evacuate(h.nevacuate);
+        }
+    }
+
+    /** Whether old bucket {@code i} has been evacuated (its first tophash byte says so). */
+    private boolean evacuated(ArraySnapshot g, long i) {
+        t.pages.check(g.oldBucketOffset(i), bs);
+        return isEvacuated(g.oldBucketSeg(i).get(Layouts.BYTE, g.oldBucketLocal(i)) & 0xFF);
+    }
+
+    /**
+     * Moves every entry of old bucket {@code i}'s chain to new bucket X = i or (doubling only)
+     * Y = i + 2^oldB, marks the old slots evacuatedX/Y/Empty, zeroes the old keys and values and
+     * frees the old overflow buckets. Destinations are zeroed first because array pieces may be
+     * reused extents (see {@link ExtentAllocator#allocate}).
+     */
+    private void evacuate(long i) throws IOException {
+        ArraySnapshot g = t.snapshot;
+        if (!evacuated(g, i)) {
+            long newbit = 1L << g.oldB;
+            long xIdx = i;
+            long yIdx = i + newbit;
+            int sx = HashTable.stripeOf(xIdx);
+            int sy = g.sameSize ? sx : HashTable.stripeOf(yIdx);
+            lock.beginWrite(sx);
+            if (sy != sx) {
+                lock.beginWrite(sy);
+            }
+            try {
+                long x = g.bucketOffset(xIdx);
+                long y = g.sameSize ? 0 : g.bucketOffset(yIdx);
+                tf.zero(x, bs);
+                if (y != 0) {
+                    tf.zero(y, bs);
+                }
+                int xi = 0;
+                int yi = 0;
+                long origin = g.oldBucketOffset(i);
+                long b = origin;
+                long hops = 0;
+                while (b != 0) {
+                    MemorySegment seg = arrays.segOf(b);
+                    long off = arrays.localOf(b);
+                    tf.markDirty(b, bs);
+                    for (int s = 0; s < SLOTS; s++) {
+                        int top = seg.get(Layouts.BYTE, off + s) & 0xFF;
+                        if (BucketLayout.isEmpty(top)) {
+                            seg.set(Layouts.BYTE, off + s, (byte) EVACUATED_EMPTY);
+                            continue;
+                        }
+                        if (top < MIN_TOPHASH) {
+                            throw new CorruptIndexException(tf.path(), b + s,
+                                    "a used or empty slot in old bucket " + i + " under evacuation, found state " + stateName(top));
+                        }
+                        long koff = off + KEYS_OFFSET + (long) s * keyWidth;
+                        boolean useY = !g.sameSize && (evacuationHash(b, seg, koff) & newbit) != 0;
+                        seg.set(Layouts.BYTE, off + s, (byte) (useY ? EVACUATED_Y : EVACUATED_X));
+                        if (useY) {
+                            if (yi == SLOTS) {
+                                y = arrays.newOverflow(y);
+                                yi = 0;
+                            }
+                            moveSlot(seg, off, s, top, y, yi++);
+                        } else {
+                            if (xi == SLOTS) {
+                                x = arrays.newOverflow(x);
+                                xi = 0;
+                            }
+                            moveSlot(seg, off, s, top, x, xi++);
+                        }
+                    }
+                    // No stale user data stays behind: keys and values go, tophash marks stay (readers need them).
+                    Zeroes.fill(seg, off + KEYS_OFFSET, (long) SLOTS * (keyWidth + valueWidth));
+                    long next = seg.get(Layouts.LONG, off + ovfOff);
+                    if (next != 0) {
+                        arrays.checkRef(b + ovfOff, next, ++hops);
+                    }
+                    if (b != origin) {
+                        alloc.freeOverflowBucket(b);
+                    } else {
+                        seg.set(Layouts.LONG, off + ovfOff, 0L);
+                    }
+                    b = next;
+                }
+            } finally {
+                if (sy != sx) {
+                    lock.endWrite(sy);
+                }
+                lock.endWrite(sx);
+            }
+            listener.evacuated(i);
+        }
+        if (i == h.nevacuate) {
+            advanceEvacuationMark(g);
+        }
+    }
+
+    private long evacuationHash(long bucket, MemorySegment seg, long koff) throws CorruptIndexException {
+        if (!varKeys) {
+            return lookup.hashKey(seg, koff);
+        }
+        try {
+            return fields.hashStoredKey(tf.mapping().chunks(), seg, koff);
+        } catch (VarFields.HeapRefException e) {
+            throw fields.badHeapRef(bucket);
+        }
+    }
+
+    private void moveSlot(MemorySegment src, long srcOff, int s, int top, long dst, int d) {
+        MemorySegment dseg = arrays.segOf(dst);
+        long doff = arrays.localOf(dst);
+        tf.markDirty(dst, bs);
+        MemorySegment.copy(src, srcOff + KEYS_OFFSET + (long) s * keyWidth, dseg, doff + KEYS_OFFSET + (long) d * keyWidth, keyWidth);
+        MemorySegment.copy(src, srcOff + valuesOff + (long) s * valueWidth, dseg, doff + valuesOff + (long) d * valueWidth, valueWidth);
+        dseg.set(Layouts.BYTE, doff + d, (byte) top);
+    }
+
+    private void advanceEvacuationMark(ArraySnapshot g) {
+        long newbit = 1L << g.oldB;
+        h.nevacuate++;
+        long stop = Math.min(h.nevacuate + EVACUATION_SCAN, newbit);
+        while (h.nevacuate != stop && evacuated(g, h.nevacuate)) {
+            h.nevacuate++;
+        }
+        if (h.nevacuate == newbit) {
+            finishGrowth(g);
+        }
+    }
+
+    private void finishGrowth(ArraySnapshot g) {
+        long oldDir = h.oldBucketDir;
+        h.oldBucketDir = 0;
+        h.growFlags = 0;
+        h.oldB = 0;
+        h.nevacuate = 0;
+        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, g.b, g.pieces, false, false, 0, null);
+        // Readers that still hold the old snapshot must see the new one before they can see reused bytes.
+        VarHandle.fullFence();
+        arrays.free(g.oldPieces, g.oldB);
+        arrays.freeDirectory(oldDir, g.oldPieces.length);
+        listener.growEnd();
+    }
+
+    /** Finishes a growth in progress by evacuating every remaining old bucket (used by compaction and tests). */
+    void finishGrowthNow() throws IOException {
+        while (t.snapshot.growing) {
+            evacuate(h.nevacuate);
+        }
+    }
+}

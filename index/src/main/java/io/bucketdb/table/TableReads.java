@@ -1,0 +1,233 @@
+package io.bucketdb.table;
+
+import io.bucketdb.hash.KeyHash;
+import io.bucketdb.storage.ChunkedMapping;
+import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.Layouts;
+import io.bucketdb.storage.VerifiedPages;
+
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Function;
+
+import static io.bucketdb.storage.BucketLayout.*;
+
+/**
+ * The table's lock-free reads (Go's mapaccess), on any thread beside the writer: each takes the published
+ * {@link ArraySnapshot} and its stripe's stamp, searches with plain loads, and keeps the result only if
+ * {@link StripedSeqLock#validate} and the snapshot both say nothing changed (the protocol is in {@link HashTable}'s
+ * Javadoc). {@link #getLong} allocates nothing.
+ */
+final class TableReads {
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
+    private static final long MAX_COPY = 256L << 20;
+
+    private final HashTable t;
+    private final ChunkedMapping mapping;
+    private final VerifiedPages pages;
+    private final StripedSeqLock lock;
+    private final KeyHash keyHash;
+    private final BucketLookup lookup;
+    private final VarFields fields;
+    private final int bs;
+    private final int valueWidth;
+    private final int valuesOff;
+    private final int ovfOff;
+    private final boolean varValues;
+    private final int valueInline;
+
+    TableReads(HashTable t) {
+        this.t = t;
+        this.mapping = t.mapping;
+        this.pages = t.pages;
+        this.lock = t.lock;
+        this.keyHash = t.keyHash;
+        this.lookup = t.lookup;
+        this.fields = t.fields;
+        this.bs = t.bs;
+        this.valueWidth = t.valueWidth;
+        this.valuesOff = t.valuesOff;
+        this.ovfOff = t.ovfOff;
+        this.varValues = t.varValues;
+        this.valueInline = t.valueInline;
+    }
+
+    /** See {@link HashTable#getLong}. */
+    long getLong(long key, long missing) {
+        long hash = keyHash.hashLong(key);
+        long pattern = (tophash(hash) & 0xFFL) * ONES;
+        for (int attempt = 0; ; attempt++) {
+            ArraySnapshot g = t.snapshot;
+            long j = hash & g.mask;
+            int stripe = HashTable.stripeOf(j);
+            long stamp = lock.stamp(stripe);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            MemorySegment seg = g.bucketSeg(j);
+            long off = g.bucketLocal(j);
+            long at = g.bucketOffset(j);
+            if (g.growing) {
+                long i = hash & g.oldMask;
+                MemorySegment oseg = g.oldBucketSeg(i);
+                long ooff = g.oldBucketLocal(i);
+                long oat = g.oldBucketOffset(i);
+                pages.check(oat, bs);
+                if (!isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
+                    seg = oseg;
+                    off = ooff;
+                    at = oat;
+                }
+            }
+            pages.check(at, bs);
+            long result = missing;
+            long bad = 0;
+            long hops = 0;
+            search:
+            while (true) {
+                long tw = seg.get(Layouts.LONG, off);
+                long x = tw ^ pattern;
+                long m = (x - ONES) & ~x & HIGHS;
+                while (m != 0) {
+                    int slot = Long.numberOfTrailingZeros(m) >>> 3;
+                    if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
+                        result = seg.get(Layouts.LONG, off + valuesOff + 8L * slot);
+                        break search;
+                    }
+                    m &= m - 1;
+                }
+                if (((tw - ONES) & ~tw & HIGHS) != 0) {
+                    break; // an emptyRest slot: nothing further in this chain
+                }
+                long next = seg.get(Layouts.LONG, off + ovfOff);
+                if (next == 0) {
+                    break;
+                }
+                int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
+                if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
+                    bad = next;
+                    break;
+                }
+                seg = g.chunks[c];
+                off = next - mapping.chunkStart(c);
+                if (off + bs > seg.byteSize()) {
+                    bad = next;
+                    break;
+                }
+                pages.check(next, bs);
+            }
+            if (lock.validate(stripe, stamp) && t.snapshot == g) {
+                if (bad != 0) {
+                    throw corruptRef(bad);
+                }
+                return result;
+            }
+        }
+    }
+
+    /** See {@link HashTable#get(MemorySegment, long, int, MemorySegment, long, long)}. */
+    long get(MemorySegment key, long keyOff, int keyLen, MemorySegment dst, long dstOff, long dstCap) {
+        long hash = lookup.hashKey(key, keyOff, keyLen);
+        int top = tophash(hash);
+        for (; ; ) {
+            ArraySnapshot g = t.snapshot;
+            long j = hash & g.mask;
+            int stripe = HashTable.stripeOf(j);
+            long stamp = lock.stamp(stripe);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long found = lookup.find(g, hash, top, key, keyOff, keyLen);
+            long len = -1;
+            long bad = found < 0 ? -found : 0;
+            if (found > 0) {
+                int c = mapping.chunkIndex(found >>> 3);
+                MemorySegment seg = g.chunks[c];
+                long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
+                if (!varValues) {
+                    len = valueWidth;
+                    if (len <= dstCap) {
+                        MemorySegment.copy(seg, voff, dst, dstOff, valueWidth);
+                    }
+                } else {
+                    len = VarFields.fieldLength(seg, voff);
+                    if (len <= dstCap && !fields.copyField(g.chunks, seg, voff, valueInline, len, dst, dstOff)) {
+                        bad = found >>> 3;
+                    }
+                }
+            }
+            if (lock.validate(stripe, stamp) && t.snapshot == g) {
+                if (bad != 0) {
+                    throw corruptRef(bad);
+                }
+                return len;
+            }
+        }
+    }
+
+    /** See {@link HashTable#read}. */
+    <R> R read(MemorySegment key, long keyOff, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
+        long hash = lookup.hashKey(key, keyOff, keyLen);
+        int top = tophash(hash);
+        for (; ; ) {
+            ArraySnapshot g = t.snapshot;
+            long j = hash & g.mask;
+            int stripe = HashTable.stripeOf(j);
+            long stamp = lock.stamp(stripe);
+            if ((stamp & 1) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long found = lookup.find(g, hash, top, key, keyOff, keyLen);
+            long bad = found < 0 ? -found : 0;
+            R result = missing;
+            RuntimeException thrown = null;
+            if (found > 0) {
+                int c = mapping.chunkIndex(found >>> 3);
+                MemorySegment seg = g.chunks[c];
+                long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
+                MemorySegment view = varValues ? fields.fieldView(g.chunks, seg, voff, valueInline) : seg.asSlice(voff, valueWidth);
+                if (view == null && varValues) {
+                    // Not in one chunk: a large block that straddles two (copied), or a torn read or damage. The
+                    // length is trusted, and memory allocated for it, only once the stamp says it was not torn.
+                    long len = VarFields.fieldLength(seg, voff);
+                    if (!lock.validate(stripe, stamp) || t.snapshot != g) {
+                        continue;
+                    }
+                    if (len <= MAX_COPY) {
+                        MemorySegment copy = MemorySegment.ofArray(new byte[(int) len]);
+                        view = fields.copyField(g.chunks, seg, voff, valueInline, len, copy, 0) ? copy : null;
+                    }
+                }
+                if (view == null) {
+                    bad = found >>> 3;
+                } else {
+                    try {
+                        result = reader.apply(view.asReadOnly());
+                    } catch (RuntimeException e) {
+                        thrown = e;
+                    }
+                }
+            }
+            if (lock.validate(stripe, stamp) && t.snapshot == g) {
+                if (bad != 0) {
+                    throw corruptRef(bad);
+                }
+                if (thrown != null) {
+                    throw thrown;
+                }
+                return result;
+            }
+        }
+    }
+
+    private UncheckedIOException corruptRef(long ref) {
+        return new UncheckedIOException(new CorruptIndexException(t.tf.path(), ref,
+                "an overflow bucket reference within the mapped file and a chain without cycles"));
+    }
+}
