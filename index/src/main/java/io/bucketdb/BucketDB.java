@@ -5,8 +5,8 @@ import io.bucketdb.recovery.DamagePolicy;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalWriter;
 import io.bucketdb.recovery.ReplayReport;
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.VarSlotLayout;
@@ -18,6 +18,7 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.engine.JournalSettings;
 import io.bucketdb.engine.ReadOnlyView;
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.HeapUsage;
@@ -74,7 +75,7 @@ import java.util.function.Function;
  *
  * <p>I/O failures surface as {@link UncheckedIOException} from the map-style methods, and after
  * one the index is read-only until reopened: nothing is acknowledged after a failed write or
- * force. Damage found in a file is an {@link io.bucketdb.storage.CorruptIndexException} (inside
+ * force. Damage found in a file is an {@link io.bucketdb.spi.CorruptIndexException} (inside
  * an {@code UncheckedIOException} where unchecked).
  */
 public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[], byte[]>> {
@@ -173,7 +174,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *
      * @param dir the index directory
      * @return the open index
-     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws io.bucketdb.spi.CorruptIndexException if a file is damaged (naming file, offset and expectation)
      * @throws IOException if the index is locked by another writer, or on I/O failure
      */
     public static BucketDB open(Path dir) throws IOException {
@@ -185,7 +186,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * checkpoint a crash interrupted, replays the journal after the last checkpoint through the
      * same code live writes use, and drops a torn journal tail; {@link #recovery()} says what it did.
      *
-     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws io.bucketdb.spi.CorruptIndexException if a file is damaged (naming file, offset and expectation)
      * @throws IOException if the index is locked by another writer, or on I/O failure
      * @param dir the index directory
      * @param options how to open it
@@ -225,7 +226,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         Checkpointer checkpointer = null;
         try {
             if (options.readOnly()) {
-                ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, options.journal(), options.maxChunkShift(),
+                ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, JournalSettings.of(options), options.maxChunkShift(),
                         f -> checkWidths(dir, f, options), () -> DirectoryLock.holder(dir));
                 ReadOnlyView.Image image = view.image();
                 return new BucketDB(dir, image.file(), image.table(), null, image.file().header().cleanClose, null, null,
@@ -249,13 +250,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 long checkpointLsn = file.header().checkpointLsn;
                 boolean closedCleanly = file.header().cleanClose;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
-                ReplayReport report = new JournalReader(io, dir, options.journal(), !closedCleanly).replay(checkpointLsn,
+                ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 clean = closedCleanly && !recovery.needed();
-                journal = clean ? JournalWriter.open(io, dir, options.journal(), checkpointLsn)
+                journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
                         : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()));
                 event.report(dir, recovery);
             } else {
@@ -263,7 +264,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 table = HashTable.open(file, growthEvents);
                 growthEvents.watch(table, file.header().b);
-                journal = JournalWriter.open(io, dir, options.journal(), 0);
+                journal = JournalWriter.open(io, dir, JournalSettings.of(options), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
             }
@@ -301,7 +302,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
                                              Options options, long lastLsn) throws IOException {
         checkpointer.checkpoint(file, lastLsn, false);
-        return JournalWriter.openFresh(io, dir, options.journal(), lastLsn);
+        return JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);
     }
 
     /**
@@ -435,7 +436,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *
      * @return the number of journal records (puts, deletes, batch and growth markers) the view moved forward by
      * @throws IllegalStateException if the index is open for writing (it is always current) or closed
-     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     * @throws io.bucketdb.spi.CorruptIndexException if the journal is damaged
      * @throws IOException if a file cannot be read
      */
     public long refresh() throws IOException {

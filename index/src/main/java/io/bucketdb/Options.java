@@ -2,7 +2,7 @@ package io.bucketdb;
 
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.TableGeometry;
@@ -454,7 +454,7 @@ public final class Options {
     /**
      * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
      * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
-     * failing with a {@link io.bucketdb.storage.CorruptIndexException} (the default).
+     * failing with a {@link io.bucketdb.spi.CorruptIndexException} (the default).
      *
      * @param truncate true to truncate a damaged journal instead of failing
      * @return a copy of these options with that change
@@ -466,14 +466,44 @@ public final class Options {
     }
 
     /**
-     * Journal settings (segment size and limits); tests use small segments to roll often.
+     * Bytes each journal segment file is preallocated to (default 64 MiB), so appends never change file metadata; a
+     * record larger than a segment gets a segment of its own size. Small segments roll often (tests use them).
      *
-     * @param journalOptions the journal settings
+     * @param bytes the segment size: a multiple of 8, with room for a segment's header and one record
      * @return a copy of these options with that change
+     * @throws IllegalArgumentException if the size is not a valid segment size
      */
-    public Options withJournal(JournalOptions journalOptions) {
+    public Options withJournalSegmentSize(long bytes) {
         Options o = copy();
-        o.journal = Objects.requireNonNull(journalOptions);
+        o.journal = journal.withSegmentSize(bytes);
+        return o;
+    }
+
+    /**
+     * Initial size of the buffer in which the journal encodes a group of records before its one write (default 1 MiB);
+     * it grows for larger groups.
+     *
+     * @param bytes the initial buffer size, at least one smallest record frame
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if the buffer cannot hold the smallest frame
+     */
+    public Options withJournalBufferSize(int bytes) {
+        Options o = copy();
+        o.journal = journal.withBufferSize(bytes);
+        return o;
+    }
+
+    /**
+     * How many journal segment files a checkpoint recycles for reuse instead of deleting them (default 2): spares
+     * spare later segment rolls the preallocation, and cost their disk space while unused.
+     *
+     * @param count segment files kept for reuse (0 or more)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public Options withSpareJournalSegments(int count) {
+        Options o = copy();
+        o.journal = journal.withMaxSpareSegments(count);
         return o;
     }
 
@@ -666,9 +696,19 @@ public final class Options {
         return truncateOnDamage;
     }
 
-    /** {@return the journal settings} */
-    public JournalOptions journal() {
-        return journal;
+    /** {@return the bytes each journal segment file is preallocated to} */
+    public long journalSegmentSize() {
+        return journal.segmentSize();
+    }
+
+    /** {@return the initial size of the journal's group buffer} */
+    public int journalBufferSize() {
+        return journal.bufferSize();
+    }
+
+    /** {@return how many recycled journal segment files are kept for reuse} */
+    public int spareJournalSegments() {
+        return journal.maxSpareSegments();
     }
 
     /** {@return the entries of the write pipeline's ring} */

@@ -1,6 +1,6 @@
 package io.bucketdb;
 
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 
 import java.io.IOException;

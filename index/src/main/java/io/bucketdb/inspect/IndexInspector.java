@@ -9,10 +9,10 @@ import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
@@ -148,7 +148,7 @@ public final class IndexInspector implements AutoCloseable {
      * The numbers {@code bucketdb stat} prints for this image: the header, a {@link #census()}, the
      * directory's files, and what a recovery would replay from the journal (read, not changed).
      *
-     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     * @throws io.bucketdb.spi.CorruptIndexException if the journal is damaged
      */
     public Stats stats() throws IOException {
         return StatsCollector.collect(dir, h, activeSlot(), h.count, census(), heapUsage(), fileBytes, h.cleanClose,

@@ -6,7 +6,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;

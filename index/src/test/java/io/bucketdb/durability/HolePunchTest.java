@@ -5,7 +5,6 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Seeds;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.TableFile;
@@ -193,7 +192,7 @@ class HolePunchTest {
         CrashSimulator sim = new CrashSimulator(seed);
         Options opts = CrashRecoveryTest.crashOptions(sim, seed)
                 .withCheckpointTriggers(1L << 40, 1L << 40, Duration.ofDays(1))
-                .withJournal(JournalOptions.defaults().withSegmentSize(4 << 20).withBufferSize(64 * 1024));
+                .withJournalSegmentSize(4 << 20).withJournalBufferSize(64 * 1024);
         BucketDB db = BucketDB.open(dir, opts);
         try {
             for (long k = 0; k < keys; k++) {
@@ -232,7 +231,7 @@ class HolePunchTest {
                 .withVariableKeys(12)
                 .withVariableValues(16)
                 .withCheckpointTriggers(1L << 40, 1L << 40, Duration.ofDays(1))
-                .withJournal(JournalOptions.defaults().withSegmentSize(4 << 20).withBufferSize(256 * 1024));
+                .withJournalSegmentSize(4 << 20).withJournalBufferSize(256 * 1024);
     }
 
     /** A value of 7 pages and a bit: a raw heap extent of 8 pages, 7 of them given back when it is freed. */

@@ -175,7 +175,7 @@ class IndexInspectorTest {
         assertThrows(NoSuchFileException.class, () -> IndexInspector.open(empty));
         Path notIndex = Files.createDirectories(tmp.resolve("junk"));
         Files.write(notIndex.resolve(BucketDB.TABLE_FILE), new byte[10_000]);
-        var e = assertThrows(io.bucketdb.storage.CorruptIndexException.class, () -> IndexInspector.open(notIndex));
+        var e = assertThrows(io.bucketdb.spi.CorruptIndexException.class, () -> IndexInspector.open(notIndex));
         assertTrue(e.getMessage().contains("not a BucketDB table file"), e.getMessage());
     }
 

@@ -4,8 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Seeds;
-import io.bucketdb.recovery.JournalOptions;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.TableFile;
@@ -43,7 +42,7 @@ class HeaderSlotDamageTest {
 
     private static Options options() {
         return Options.defaults().withChunking(16, 16).withHashSeed(17).withDurability(Durability.ASYNC)
-                .withJournal(JournalOptions.defaults().withSegmentSize(256 << 10))
+                .withJournalSegmentSize(256 << 10)
                 .withCheckpointTriggers(1L << 30, 1L << 30, Duration.ofHours(1));
     }
 

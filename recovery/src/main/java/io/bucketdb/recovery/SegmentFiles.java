@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Names of journal files. A live segment is {@code journal-<16 lowercase hex digits>.log}; a recycled
  * one waiting for reuse is {@code journal-<its old sequence>.spare}, a name no reader looks at. Listing
- * reads the directory directly: only changes must pass through {@link io.bucketdb.storage.DurableIO}.
+ * reads the directory directly: only changes must pass through {@link io.bucketdb.spi.DurableIO}.
  */
 final class SegmentFiles {
     private static final Pattern SEGMENT = Pattern.compile("journal-([0-9a-f]{16})\\.log");

@@ -17,7 +17,7 @@ import static io.bucketdb.recovery.LittleEndian.U32;
 import static io.bucketdb.recovery.LittleEndian.U64;
 import static io.bucketdb.recovery.LittleEndian.U8;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

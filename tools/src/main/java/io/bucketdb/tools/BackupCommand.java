@@ -6,7 +6,6 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.StagedIndex;
 import io.bucketdb.inspect.IndexFiles;
-import io.bucketdb.recovery.JournalOptions;
 import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,7 +76,7 @@ final class BackupCommand implements Callable<Integer> {
                         .withChunking(choices.alignShift(), Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, choices.alignShift()))
                         .withExpectedEntries(entries)
                         // Spare segments would leave the copy with preallocated journal space it never needs.
-                        .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
+                        .withSpareJournalSegments(0);
                 BucketDB copy = guard.atomically(() -> guard.add(staged.create(sized)));
                 try {
                     copy(view, copy, entries);

@@ -7,9 +7,8 @@ import io.bucketdb.Options;
 import io.bucketdb.StagedIndex;
 import io.bucketdb.inspect.IndexFiles;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.recovery.JournalOptions;
 
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 
 import java.io.IOException;
@@ -121,7 +120,7 @@ final class Compaction {
                         .withExpectedEntries(entries)
                         // Segments the load fills are recycled by its checkpoints; keeping them as spares would
                         // leave the new index with the preallocated journal space a compaction is meant to drop.
-                        .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
+                        .withSpareJournalSegments(0);
                 try (BucketDB dst = guard.atomically(() -> guard.add(staged.create(sized)))) {
                     copy(src, dst, entries);
                     newB = dst.growth().b();

@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Problem;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

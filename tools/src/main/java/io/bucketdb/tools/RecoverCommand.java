@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Recovery;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

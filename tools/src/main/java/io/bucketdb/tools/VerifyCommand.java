@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Problem;
 import io.bucketdb.recovery.JournalCheck;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -5,7 +5,6 @@ import io.bucketdb.Cursor;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.recovery.DoubleWriteLayout;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
@@ -58,7 +57,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DamageSweepTest {
     /** Small segments: the sweep copies each index several times per case. */
-    static final JournalOptions JOURNAL = JournalOptions.defaults().withSegmentSize(256 << 10);
+    static final long JOURNAL_SEGMENT_BYTES = 256 << 10;
     static final int FIXED = 2000;
     static final int VARIABLE = 800;
 
@@ -251,7 +250,7 @@ class DamageSweepTest {
     /** Whether {@code e} is, or is caused by, a page check of {@code dir}'s table file refusing a damaged page. */
     private static boolean damagedTablePage(Throwable e, Path dir) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.bucketdb.storage.CorruptIndexException c
+            if (t instanceof io.bucketdb.spi.CorruptIndexException c
                     && c.file().endsWith(BucketDB.TABLE_FILE) && c.getMessage().contains("CRC32C")) {
                 return c.file().startsWith(dir);
             }
@@ -383,7 +382,7 @@ class DamageSweepTest {
 
     private static Options options(boolean variable) {
         Options o = Options.defaults().withChunking(16, 16).withHashSeed(Cli.SEED).withDurability(Durability.ASYNC)
-                .withJournal(JOURNAL);
+                .withJournalSegmentSize(JOURNAL_SEGMENT_BYTES);
         return variable ? o.withVariableKeys(16).withVariableValues(24) : o;
     }
 

@@ -1,7 +1,7 @@
 package io.bucketdb.bench.durability;
 
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
