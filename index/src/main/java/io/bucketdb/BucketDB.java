@@ -18,8 +18,10 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.engine.DirectoryLock;
 import io.bucketdb.engine.JournalSettings;
 import io.bucketdb.engine.ReadOnlyView;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.StatsCollector;
@@ -199,9 +201,16 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * {@link #open(Path, Options)}, under a writer lock on {@code dir} that the caller holds (null:
      * take it here). The index then borrows the lock: closing it leaves the lock held
-     * ({@link StagedIndex} keeps an index locked across its close and a rename).
+     * ({@link StagedIndex} keeps an index locked across its close and a rename). Internal: public only for
+     * {@code io.bucketdb.engine}, whose types users cannot reach.
+     *
+     * @param dir the index directory
+     * @param options how to open it
+     * @param held the writer lock of {@code dir} the caller holds, or null
+     * @return the open index
+     * @throws IOException as {@link #open(Path, Options)}
      */
-    static BucketDB open(Path dir, Options options, DirectoryLock held) throws IOException {
+    public static BucketDB open(Path dir, Options options, DirectoryLock held) throws IOException {
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
@@ -308,9 +317,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * Creates {@code dir} and its missing parents, each made durable by a sync of its parent: a new directory's
      * entry is durable only then, and without it a power loss could take the whole new index away after its
-     * first acknowledged writes.
+     * first acknowledged writes. Internal: public only for {@code io.bucketdb.engine}.
+     *
+     * @param io the durable I/O that creates and syncs them
+     * @param dir the directory to create
+     * @throws IOException if a directory cannot be created or synced
      */
-    static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
+    public static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
         List<Path> missing = new ArrayList<>();
         for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
             missing.addFirst(p);

@@ -26,8 +26,6 @@ import java.util.Objects;
  * fails with an {@link IllegalArgumentException} naming the stored widths.
  */
 public final class Options {
-    /** The largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
-    public static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
     /** The largest chunk {@link #withChunking} accepts: 1 TiB. */
     private static final int MAX_CHUNK_SHIFT = 40;
 
@@ -41,7 +39,7 @@ public final class Options {
     private boolean createIfMissing = true;
     private boolean readOnly;
     private int alignShift = TableGeometry.DEFAULT_ALIGN_SHIFT;
-    private int maxChunkShift = DEFAULT_MAX_CHUNK_SHIFT;
+    private int maxChunkShift = TableGeometry.DEFAULT_MAX_CHUNK_SHIFT;
     private Long hashSeed;
     private DurableIO io = FileDurableIO.INSTANCE;
     private Durability durability = Durability.SYNC;

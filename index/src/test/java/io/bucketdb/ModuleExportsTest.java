@@ -53,6 +53,7 @@ class ModuleExportsTest {
         ModuleDescriptor d = descriptor(BucketDB.class);
         assertExports(d, INDEX, Map.of(
                 "io.bucketdb", Set.of(),
+                "io.bucketdb.engine", Set.of(TOOLS),
                 "io.bucketdb.inspect", Set.of(TOOLS)));
         assertTrue(d.packages().containsAll(Set.of("io.bucketdb.table", "io.bucketdb.pipeline", "io.bucketdb.hash")),
                 d.packages()::toString);

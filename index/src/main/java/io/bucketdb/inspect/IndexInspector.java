@@ -2,7 +2,6 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.Stats;
 import io.bucketdb.BucketDB;
-import io.bucketdb.Options;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.recovery.JournalCheck;
@@ -20,6 +19,7 @@ import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.VerifiedPages;
 
 import java.io.IOException;
@@ -98,7 +98,7 @@ public final class IndexInspector implements AutoCloseable {
         if (!Files.isRegularFile(table)) {
             throw new IOException(table + ": not a regular file (a table file is one)");
         }
-        TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
+        TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, TableGeometry.DEFAULT_MAX_CHUNK_SHIFT);
         try {
             return new IndexInspector(dir, tf);
         } catch (IOException | RuntimeException e) {

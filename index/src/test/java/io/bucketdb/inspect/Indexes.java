@@ -7,6 +7,7 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -94,7 +95,7 @@ final class Indexes {
      * the structural checks can find (damage at rest also fails its page checksum).
      */
     static void resealPages(Path dir) throws IOException {
-        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table(dir), true, Options.DEFAULT_MAX_CHUNK_SHIFT)) {
+        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table(dir), true, TableGeometry.DEFAULT_MAX_CHUNK_SHIFT)) {
             PageChecksums.rebuild(tf).writeFor(tf.header().generation, tf.header().fileEnd, FileDurableIO.INSTANCE, dir);
         }
     }

@@ -1,7 +1,7 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bucketdb compact DIR [--to OUT]}: rebuilds an index at the smallest size that holds its
- * entries ({@link Compaction}) and swaps it in by renames ({@link io.bucketdb.StagedIndex}), so a
+ * entries ({@link Compaction}) and swaps it in by renames ({@link io.bucketdb.engine.StagedIndex}), so a
  * crash leaves DIR holding the old index or the new one, never neither.
  */
 @Command(name = "compact", mixinStandardHelpOptions = true,

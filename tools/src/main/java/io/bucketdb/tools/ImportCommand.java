@@ -2,7 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.storage.VarSlotLayout;
 import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.io.input.BoundedInputStream;

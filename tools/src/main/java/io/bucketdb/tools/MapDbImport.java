@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Codec;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.storage.BucketLayout;
 import org.apache.commons.io.file.PathUtils;
 import org.mapdb.DB;

@@ -178,7 +178,7 @@ class ExportImportTest {
         assertBad(Cli.run("import", fresh.toString(), file.toString(), "--format", "long"), 2,
                 file + ":4: column 21: expected a string or an integer, found '}' (nothing was imported: " + fresh + " was not created)");
         assertFalse(Files.exists(fresh), "a new index is all or nothing");
-        assertFalse(Files.exists(io.bucketdb.StagedIndex.staging(fresh)), "and leaves nothing beside it");
+        assertFalse(Files.exists(io.bucketdb.engine.StagedIndex.staging(fresh)), "and leaves nothing beside it");
         Path dst = Cli.longIndex(tmp.resolve("dst"), 0);
         Cli.Result r = Cli.run("import", dst.toString(), file.toString(), "--format", "long");
         assertBad(r, 2, file + ":4: column 21: expected a string or an integer, found '}' (the 2 records before it were imported)");

@@ -1,5 +1,7 @@
-package io.bucketdb;
+package io.bucketdb.engine;
 
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 
@@ -328,7 +330,7 @@ public final class StagedIndex implements AutoCloseable {
     }
 
     /** Whether a swap of {@code dir} stopped between its two renames (no index at dir, one retired beside it). */
-    static boolean interrupted(Path dir) {
+    public static boolean interrupted(Path dir) {
         return dir.toAbsolutePath().normalize().getFileName() != null // the root has no siblings to swap with
                 && !Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
     }
@@ -348,7 +350,8 @@ public final class StagedIndex implements AutoCloseable {
         return finishInterrupted(dir, FileDurableIO.INSTANCE);
     }
 
-    static boolean finishInterrupted(Path dir, DurableIO io) throws IOException {
+    /** {@link #finishInterrupted(Path)} through {@code io}, as an open with {@code Options.withDurableIO} does. */
+    public static boolean finishInterrupted(Path dir, DurableIO io) throws IOException {
         if (!interrupted(dir)) {
             return false;
         }
