@@ -25,6 +25,7 @@ import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.StatsCollector;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
@@ -63,7 +64,7 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
- * <p>An index is a directory holding the table file {@value #TABLE_FILE} and a lock file. One
+ * <p>An index is a directory holding the table file {@code table.bdb} and a lock file. One
  * process at a time may open it for writing; {@link Options#withReadOnly} opens a view without the lock that
  * holds every acknowledged write and catches up on {@link #refresh()}.
  * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;
@@ -81,9 +82,6 @@ import java.util.function.Function;
  * an {@code UncheckedIOException} where unchecked).
  */
 public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[], byte[]>> {
-    /** The table file's name inside the index directory. */
-    public static final String TABLE_FILE = "table.bdb";
-
     private final Path dir;
     // Replaced by refresh() in a read-only view (taken anew after a checkpoint); never changed for a writer.
     private volatile TableFile file;
@@ -215,7 +213,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
         }
-        Path tablePath = dir.resolve(TABLE_FILE);
+        Path tablePath = dir.resolve(IndexFileNames.TABLE);
         boolean exists = Files.exists(tablePath);
         if (!exists && !options.readOnly()) {
             // A compaction stopped between its two renames: the index is complete beside dir. Finish
@@ -348,12 +346,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     + " bytes the options set (Options.withMaxLengths); nothing was created");
         }
         try (var journals = Files.list(dir)) {
-            if (journals.anyMatch(p -> p.getFileName().toString().startsWith("journal-"))) {
-                throw new IOException("index directory " + dir + " has journal segments but no " + TABLE_FILE
+            if (journals.anyMatch(p -> IndexFileNames.isJournal(p.getFileName().toString()))) {
+                throw new IOException("index directory " + dir + " has journal segments but no " + IndexFileNames.TABLE
                         + ": restore the table file, or remove the journal segments to start an empty index");
             }
         }
-        Path temp = dir.resolve(TABLE_FILE + ".new");
+        Path temp = dir.resolve(IndexFileNames.TABLE_TEMP);
         io.delete(temp);
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),

@@ -1,6 +1,7 @@
 package io.bucketdb.engine;
 
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ import java.util.Set;
  * read or closed again until its owner releases it.
  */
 public final class DirectoryLock implements AutoCloseable {
-    public static final String FILE_NAME = "LOCK";
+    public static final String FILE_NAME = IndexFileNames.LOCK;
 
     /** The lock files this process holds, by file key, with the holder text written into them. Guarded by itself. */
     private static final Map<Object, String> HELD = new HashMap<>();

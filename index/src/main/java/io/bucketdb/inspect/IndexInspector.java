@@ -16,6 +16,7 @@ import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
@@ -91,9 +92,9 @@ public final class IndexInspector implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory (an index is a directory)");
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         if (!Files.exists(table)) {
-            throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + BucketDB.TABLE_FILE + " in it");
+            throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + IndexFileNames.TABLE + " in it");
         }
         if (!Files.isRegularFile(table)) {
             throw new IOException(table + ": not a regular file (a table file is one)");

@@ -6,6 +6,7 @@ import io.bucketdb.Options;
 import io.bucketdb.Seeds;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashSimulator;
@@ -60,7 +61,7 @@ class HolePunchTest {
                 db.putLong(key(k), k);
             }
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         long size = Files.size(table);
         long allocated = NativeFileOps.allocatedBytes(table);
         long[] free = {0, 0};
@@ -122,7 +123,7 @@ class HolePunchTest {
                 BucketDB full = db;
                 RuntimeException e = assertThrows(RuntimeException.class, full::checkpoint);
                 String chain = causes(e);
-                assertTrue(chain.contains("No space left on device") && chain.contains(BucketDB.TABLE_FILE),
+                assertTrue(chain.contains("No space left on device") && chain.contains(IndexFileNames.TABLE),
                         "the checkpoint failed on the table file's full disk: " + chain);
             } finally {
                 Fixtures.abandon(db);

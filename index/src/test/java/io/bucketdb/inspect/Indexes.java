@@ -7,6 +7,7 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
@@ -72,7 +73,7 @@ final class Indexes {
      */
     static Path copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
-        Files.copy(from.resolve(BucketDB.TABLE_FILE), to.resolve(BucketDB.TABLE_FILE));
+        Files.copy(from.resolve(IndexFileNames.TABLE), to.resolve(IndexFileNames.TABLE));
         for (int g = 0; g < 2; g++) {
             Path sums = PageChecksums.path(from, g);
             if (Files.exists(sums)) {
@@ -101,7 +102,7 @@ final class Indexes {
     }
 
     static Path table(Path dir) {
-        return dir.resolve(BucketDB.TABLE_FILE);
+        return dir.resolve(IndexFileNames.TABLE);
     }
 
     static void write(Path dir, long off, byte[] bytes) throws IOException {

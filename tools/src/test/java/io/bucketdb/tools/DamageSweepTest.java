@@ -6,6 +6,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashMode;
@@ -251,7 +252,7 @@ class DamageSweepTest {
     private static boolean damagedTablePage(Throwable e, Path dir) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof io.bucketdb.spi.CorruptIndexException c
-                    && c.file().endsWith(BucketDB.TABLE_FILE) && c.getMessage().contains("CRC32C")) {
+                    && c.file().endsWith(IndexFileNames.TABLE) && c.getMessage().contains("CRC32C")) {
                 return c.file().startsWith(dir);
             }
         }
@@ -355,10 +356,10 @@ class DamageSweepTest {
 
     private static Path file(Path dir, Role role) throws IOException {
         return switch (role) {
-            case TABLE -> dir.resolve(BucketDB.TABLE_FILE);
+            case TABLE -> dir.resolve(IndexFileNames.TABLE);
             case CHECKSUMS_CURRENT, CHECKSUMS_OTHER -> {
                 long generation;
-                try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, dir.resolve(BucketDB.TABLE_FILE), true,
+                try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, dir.resolve(IndexFileNames.TABLE), true,
                         30)) {
                     generation = t.header().generation;
                 }
