@@ -10,5 +10,4 @@
 module io.bucketdb.storage {
     exports io.bucketdb.spi;
     exports io.bucketdb.storage to io.bucketdb.recovery, io.bucketdb.index, io.bucketdb.tools;
-    exports io.bucketdb.storage.sim to io.bucketdb.index, io.bucketdb.tools; // their tests crash-simulate
 }
