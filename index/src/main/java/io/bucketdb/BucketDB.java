@@ -5,8 +5,8 @@ import io.bucketdb.recovery.DamagePolicy;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalWriter;
 import io.bucketdb.recovery.ReplayReport;
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.VarSlotLayout;
@@ -18,10 +18,14 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WriteEvent;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.engine.DirectoryLock;
+import io.bucketdb.engine.JournalSettings;
 import io.bucketdb.engine.ReadOnlyView;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.Census;
 import io.bucketdb.inspect.HeapUsage;
 import io.bucketdb.inspect.StatsCollector;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
@@ -60,7 +64,7 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
- * <p>An index is a directory holding the table file {@value #TABLE_FILE} and a lock file. One
+ * <p>An index is a directory holding the table file {@code table.bdb} and a lock file. One
  * process at a time may open it for writing; {@link Options#withReadOnly} opens a view without the lock that
  * holds every acknowledged write and catches up on {@link #refresh()}.
  * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;
@@ -74,13 +78,10 @@ import java.util.function.Function;
  *
  * <p>I/O failures surface as {@link UncheckedIOException} from the map-style methods, and after
  * one the index is read-only until reopened: nothing is acknowledged after a failed write or
- * force. Damage found in a file is an {@link io.bucketdb.storage.CorruptIndexException} (inside
+ * force. Damage found in a file is an {@link io.bucketdb.spi.CorruptIndexException} (inside
  * an {@code UncheckedIOException} where unchecked).
  */
 public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[], byte[]>> {
-    /** The table file's name inside the index directory. */
-    public static final String TABLE_FILE = "table.bdb";
-
     private final Path dir;
     // Replaced by refresh() in a read-only view (taken anew after a checkpoint); never changed for a writer.
     private volatile TableFile file;
@@ -173,7 +174,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *
      * @param dir the index directory
      * @return the open index
-     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws io.bucketdb.spi.CorruptIndexException if a file is damaged (naming file, offset and expectation)
      * @throws IOException if the index is locked by another writer, or on I/O failure
      */
     public static BucketDB open(Path dir) throws IOException {
@@ -185,7 +186,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * checkpoint a crash interrupted, replays the journal after the last checkpoint through the
      * same code live writes use, and drops a torn journal tail; {@link #recovery()} says what it did.
      *
-     * @throws io.bucketdb.storage.CorruptIndexException if a file is damaged (naming file, offset and expectation)
+     * @throws io.bucketdb.spi.CorruptIndexException if a file is damaged (naming file, offset and expectation)
      * @throws IOException if the index is locked by another writer, or on I/O failure
      * @param dir the index directory
      * @param options how to open it
@@ -198,14 +199,21 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     /**
      * {@link #open(Path, Options)}, under a writer lock on {@code dir} that the caller holds (null:
      * take it here). The index then borrows the lock: closing it leaves the lock held
-     * ({@link StagedIndex} keeps an index locked across its close and a rename).
+     * ({@link StagedIndex} keeps an index locked across its close and a rename). Internal: public only for
+     * {@code io.bucketdb.engine}, whose types users cannot reach.
+     *
+     * @param dir the index directory
+     * @param options how to open it
+     * @param held the writer lock of {@code dir} the caller holds, or null
+     * @return the open index
+     * @throws IOException as {@link #open(Path, Options)}
      */
-    static BucketDB open(Path dir, Options options, DirectoryLock held) throws IOException {
+    public static BucketDB open(Path dir, Options options, DirectoryLock held) throws IOException {
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
         }
-        Path tablePath = dir.resolve(TABLE_FILE);
+        Path tablePath = dir.resolve(IndexFileNames.TABLE);
         boolean exists = Files.exists(tablePath);
         if (!exists && !options.readOnly()) {
             // A compaction stopped between its two renames: the index is complete beside dir. Finish
@@ -225,7 +233,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         Checkpointer checkpointer = null;
         try {
             if (options.readOnly()) {
-                ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, options.journal(), options.maxChunkShift(),
+                ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, JournalSettings.of(options), options.maxChunkShift(),
                         f -> checkWidths(dir, f, options), () -> DirectoryLock.holder(dir));
                 ReadOnlyView.Image image = view.image();
                 return new BucketDB(dir, image.file(), image.table(), null, image.file().header().cleanClose, null, null,
@@ -249,13 +257,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 long checkpointLsn = file.header().checkpointLsn;
                 boolean closedCleanly = file.header().cleanClose;
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
-                ReplayReport report = new JournalReader(io, dir, options.journal(), !closedCleanly).replay(checkpointLsn,
+                ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 clean = closedCleanly && !recovery.needed();
-                journal = clean ? JournalWriter.open(io, dir, options.journal(), checkpointLsn)
+                journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
                         : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()));
                 event.report(dir, recovery);
             } else {
@@ -263,7 +271,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 table = HashTable.open(file, growthEvents);
                 growthEvents.watch(table, file.header().b);
-                journal = JournalWriter.open(io, dir, options.journal(), 0);
+                journal = JournalWriter.open(io, dir, JournalSettings.of(options), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
             }
@@ -301,15 +309,19 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
                                              Options options, long lastLsn) throws IOException {
         checkpointer.checkpoint(file, lastLsn, false);
-        return JournalWriter.openFresh(io, dir, options.journal(), lastLsn);
+        return JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);
     }
 
     /**
      * Creates {@code dir} and its missing parents, each made durable by a sync of its parent: a new directory's
      * entry is durable only then, and without it a power loss could take the whole new index away after its
-     * first acknowledged writes.
+     * first acknowledged writes. Internal: public only for {@code io.bucketdb.engine}.
+     *
+     * @param io the durable I/O that creates and syncs them
+     * @param dir the directory to create
+     * @throws IOException if a directory cannot be created or synced
      */
-    static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
+    public static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
         List<Path> missing = new ArrayList<>();
         for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
             missing.addFirst(p);
@@ -334,12 +346,12 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
                     + " bytes the options set (Options.withMaxLengths); nothing was created");
         }
         try (var journals = Files.list(dir)) {
-            if (journals.anyMatch(p -> p.getFileName().toString().startsWith("journal-"))) {
-                throw new IOException("index directory " + dir + " has journal segments but no " + TABLE_FILE
+            if (journals.anyMatch(p -> IndexFileNames.isJournal(p.getFileName().toString()))) {
+                throw new IOException("index directory " + dir + " has journal segments but no " + IndexFileNames.TABLE
                         + ": restore the table file, or remove the journal segments to start an empty index");
             }
         }
-        Path temp = dir.resolve(TABLE_FILE + ".new");
+        Path temp = dir.resolve(IndexFileNames.TABLE_TEMP);
         io.delete(temp);
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
@@ -435,7 +447,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      *
      * @return the number of journal records (puts, deletes, batch and growth markers) the view moved forward by
      * @throws IllegalStateException if the index is open for writing (it is always current) or closed
-     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     * @throws io.bucketdb.spi.CorruptIndexException if the journal is damaged
      * @throws IOException if a file cannot be read
      */
     public long refresh() throws IOException {

@@ -25,6 +25,22 @@ final class MachineMemory {
         return BYTES;
     }
 
+    /**
+     * The default dirty limit for a machine with {@code memory} bytes: a sixteenth of it, between
+     * 256 MiB and 4 GiB. Each checkpoint writes every dirty page twice however few entries changed in
+     * it, so on a large table with random puts a small limit means many checkpoints that each rewrite
+     * whole pages for a few entries; a sixteenth stays below where Linux itself starts writing back
+     * dirty page cache (10% of memory, {@code vm.dirty_background_ratio}).
+     */
+    static long defaultDirtyLimit(long memory) {
+        return Math.clamp(memory / 16, 256L << 20, 4L << 30);
+    }
+
+    /** The default private memory limit: a quarter of {@code memory}, and at least twice the default dirty limit. */
+    static long defaultPrivateMemoryLimit(long memory) {
+        return Math.max(memory / 4, 2 * defaultDirtyLimit(memory));
+    }
+
     private static long read() {
         long total = meminfoTotal(Path.of("/proc/meminfo"));
         long limit = Math.min(cgroupLimit(Path.of("/sys/fs/cgroup/memory.max")),

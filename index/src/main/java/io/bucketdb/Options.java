@@ -1,8 +1,7 @@
 package io.bucketdb;
 
 import io.bucketdb.recovery.JournalOptions;
-import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.TableGeometry;
@@ -10,6 +9,7 @@ import io.bucketdb.storage.VarSlotLayout;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How to open an index. Immutable; each {@code with…} method returns a changed copy.
@@ -25,11 +25,7 @@ import java.util.Objects;
  * index takes its stored widths, unless widths were set here explicitly and differ: then open
  * fails with an {@link IllegalArgumentException} naming the stored widths.
  */
-public final class Options {
-    /** The largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
-    public static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
-    /** The largest chunk {@link #withChunking} accepts: 1 TiB. */
-    private static final int MAX_CHUNK_SHIFT = 40;
+public final class Options implements Cloneable {
 
     private int keyWidth = 8;
     private int valueWidth = 8;
@@ -41,14 +37,14 @@ public final class Options {
     private boolean createIfMissing = true;
     private boolean readOnly;
     private int alignShift = TableGeometry.DEFAULT_ALIGN_SHIFT;
-    private int maxChunkShift = DEFAULT_MAX_CHUNK_SHIFT;
+    private int maxChunkShift = TableGeometry.DEFAULT_MAX_CHUNK_SHIFT;
     private Long hashSeed;
     private DurableIO io = FileDurableIO.INSTANCE;
     private Durability durability = Durability.SYNC;
     private Duration asyncForceInterval = Duration.ofMillis(100);
-    private long dirtyLimitBytes = defaultDirtyLimit(MachineMemory.bytes());
+    private long dirtyLimitBytes = MachineMemory.defaultDirtyLimit(MachineMemory.bytes());
     private long journalLimitBytes = 256L << 20;
-    private long privateMemoryLimitBytes = defaultPrivateMemoryLimit(MachineMemory.bytes());
+    private long privateMemoryLimitBytes = MachineMemory.defaultPrivateMemoryLimit(MachineMemory.bytes());
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
     private boolean checkpointsInBackground = true;
@@ -60,32 +56,15 @@ public final class Options {
     private Options() {
     }
 
-    private Options copy() {
-        Options o = new Options();
-        o.keyWidth = keyWidth;
-        o.valueWidth = valueWidth;
-        o.keyInline = keyInline;
-        o.valueInline = valueInline;
-        o.widthsSet = widthsSet;
-        o.expectedEntries = expectedEntries;
-        o.createIfMissing = createIfMissing;
-        o.readOnly = readOnly;
-        o.alignShift = alignShift;
-        o.maxChunkShift = maxChunkShift;
-        o.hashSeed = hashSeed;
-        o.io = io;
-        o.durability = durability;
-        o.asyncForceInterval = asyncForceInterval;
-        o.dirtyLimitBytes = dirtyLimitBytes;
-        o.journalLimitBytes = journalLimitBytes;
-        o.privateMemoryLimitBytes = privateMemoryLimitBytes;
-        o.checkpointInterval = checkpointInterval;
-        o.truncateOnDamage = truncateOnDamage;
-        o.checkpointsInBackground = checkpointsInBackground;
-        o.journal = journal;
-        o.ringSize = ringSize;
-        o.publishTimeout = publishTimeout;
-        o.waitStrategy = waitStrategy;
+    /** A copy of these options with {@code change} applied to it: every {@code with…} method. */
+    private Options with(Consumer<Options> change) {
+        Options o;
+        try {
+            o = (Options) super.clone(); // every field is immutable or a primitive: a shallow copy is a copy
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+        change.accept(o);
         return o;
     }
 
@@ -105,15 +84,8 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withKeyWidth(int width) {
-        if (width < 1 || width > BucketLayout.MAX_WIDTH) {
-            throw new IllegalArgumentException("key width must be 1.." + BucketLayout.MAX_WIDTH + " bytes, got " + width
-                    + (width > BucketLayout.MAX_WIDTH ? " (longer keys: withVariableKeys())" : ""));
-        }
-        Options o = copy();
-        o.keyWidth = width;
-        o.keyInline = 0;
-        o.widthsSet = true;
-        return o;
+        OptionChecks.keyWidth(width);
+        return with(o -> { o.keyWidth = width; o.keyInline = 0; o.widthsSet = true; });
     }
 
     /**
@@ -123,15 +95,8 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withValueWidth(int width) {
-        if (width < 0 || width > BucketLayout.MAX_WIDTH) {
-            throw new IllegalArgumentException("value width must be 0.." + BucketLayout.MAX_WIDTH + " bytes, got " + width
-                    + (width > BucketLayout.MAX_WIDTH ? " (longer values: withVariableValues())" : ""));
-        }
-        Options o = copy();
-        o.valueWidth = width;
-        o.valueInline = 0;
-        o.widthsSet = true;
-        return o;
+        OptionChecks.valueWidth(width);
+        return with(o -> { o.valueWidth = width; o.valueInline = 0; o.widthsSet = true; });
     }
 
     /** Inline width of {@link #withVariableKeys()}: keys up to 20 bytes stay in the slot (24 bytes with the length). */
@@ -159,10 +124,7 @@ public final class Options {
      */
     public Options withVariableKeys(int inlineWidth) {
         VarSlotLayout.slotWidth(inlineWidth);
-        Options o = copy();
-        o.keyInline = inlineWidth;
-        o.widthsSet = true;
-        return o;
+        return with(o -> { o.keyInline = inlineWidth; o.widthsSet = true; });
     }
 
     /**
@@ -185,10 +147,7 @@ public final class Options {
      */
     public Options withVariableValues(int inlineWidth) {
         VarSlotLayout.slotWidth(inlineWidth);
-        Options o = copy();
-        o.valueInline = inlineWidth;
-        o.widthsSet = true;
-        return o;
+        return with(o -> { o.valueInline = inlineWidth; o.widthsSet = true; });
     }
 
     /**
@@ -232,17 +191,8 @@ public final class Options {
      * @throws IllegalArgumentException if a limit is outside its range
      */
     public Options withMaxLengths(int maxKeyLength, int maxValueLength) {
-        if (maxKeyLength < Long.BYTES || maxKeyLength > JournalOptions.DEFAULT_MAX_KEY_LENGTH) {
-            throw new IllegalArgumentException("key length limit must be " + Long.BYTES + ".." + JournalOptions.DEFAULT_MAX_KEY_LENGTH
-                    + " bytes, got " + maxKeyLength);
-        }
-        if (maxValueLength < Long.BYTES || maxValueLength > JournalOptions.DEFAULT_MAX_VALUE_LENGTH) {
-            throw new IllegalArgumentException("value length limit must be " + Long.BYTES + ".." + JournalOptions.DEFAULT_MAX_VALUE_LENGTH
-                    + " bytes, got " + maxValueLength);
-        }
-        Options o = copy();
-        o.journal = journal.withMaxKeyLength(maxKeyLength).withMaxValueLength(maxValueLength);
-        return o;
+        OptionChecks.maxLengths(maxKeyLength, maxValueLength);
+        return with(o -> o.journal = journal.withMaxKeyLength(maxKeyLength).withMaxValueLength(maxValueLength));
     }
 
     /**
@@ -257,12 +207,8 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withExpectedEntries(long n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("expected entries must be 0 or more, got " + n);
-        }
-        Options o = copy();
-        o.expectedEntries = n;
-        return o;
+        OptionChecks.expectedEntries(n);
+        return with(o -> o.expectedEntries = n);
     }
 
     /**
@@ -272,9 +218,7 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withCreateIfMissing(boolean create) {
-        Options o = copy();
-        o.createIfMissing = create;
-        return o;
+        return with(o -> o.createIfMissing = create);
     }
 
     /**
@@ -286,9 +230,7 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withReadOnly(boolean ro) {
-        Options o = copy();
-        o.readOnly = ro;
-        return o;
+        return with(o -> o.readOnly = ro);
     }
 
     /**
@@ -300,18 +242,8 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withChunking(int alignShift, int maxChunkShift) {
-        if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
-            throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
-                    + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
-        }
-        if (maxChunkShift < alignShift || maxChunkShift > MAX_CHUNK_SHIFT) {
-            throw new IllegalArgumentException("largest chunk shift must be " + alignShift + " (the alignment shift).."
-                    + MAX_CHUNK_SHIFT + ", got " + maxChunkShift);
-        }
-        Options o = copy();
-        o.alignShift = alignShift;
-        o.maxChunkShift = maxChunkShift;
-        return o;
+        OptionChecks.chunking(alignShift, maxChunkShift);
+        return with(o -> { o.alignShift = alignShift; o.maxChunkShift = maxChunkShift; });
     }
 
     /**
@@ -323,9 +255,7 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withHashSeed(long seed) {
-        Options o = copy();
-        o.hashSeed = seed;
-        return o;
+        return with(o -> o.hashSeed = seed);
     }
 
     /**
@@ -335,9 +265,7 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withDurableIO(DurableIO durableIO) {
-        Options o = copy();
-        o.io = Objects.requireNonNull(durableIO);
-        return o;
+        return with(o -> o.io = Objects.requireNonNull(durableIO));
     }
 
     /**
@@ -347,9 +275,7 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withDurability(Durability d) {
-        Options o = copy();
-        o.durability = Objects.requireNonNull(d);
-        return o;
+        return with(o -> o.durability = Objects.requireNonNull(d));
     }
 
     /**
@@ -360,9 +286,7 @@ public final class Options {
      * @throws IllegalArgumentException if {@code interval} is zero or negative
      */
     public Options withAsyncForceInterval(Duration interval) {
-        Options o = copy();
-        o.asyncForceInterval = positive(interval, "async force interval");
-        return o;
+        return with(o -> o.asyncForceInterval = OptionChecks.positive(interval, "async force interval"));
     }
 
     /**
@@ -385,15 +309,12 @@ public final class Options {
      * @throws IllegalArgumentException if a limit is below 4096 or the interval is not positive
      */
     public Options withCheckpointTriggers(long dirtyLimitBytes, long journalLimitBytes, Duration interval) {
-        if (dirtyLimitBytes < 4096 || journalLimitBytes < 4096) {
-            throw new IllegalArgumentException("checkpoint limits must be at least 4096 bytes, got " + dirtyLimitBytes
-                    + " and " + journalLimitBytes);
-        }
-        Options o = copy();
-        o.dirtyLimitBytes = dirtyLimitBytes;
-        o.journalLimitBytes = journalLimitBytes;
-        o.checkpointInterval = positive(interval, "checkpoint interval");
-        return o;
+        OptionChecks.checkpointLimits(dirtyLimitBytes, journalLimitBytes);
+        return with(o -> {
+            o.dirtyLimitBytes = dirtyLimitBytes;
+            o.journalLimitBytes = journalLimitBytes;
+            o.checkpointInterval = OptionChecks.positive(interval, "checkpoint interval");
+        });
     }
 
     /**
@@ -411,28 +332,8 @@ public final class Options {
      * @throws IllegalArgumentException if {@code bytes} is negative
      */
     public Options withPrivateMemoryLimit(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("private memory limit must be at least 0 bytes, got " + bytes);
-        }
-        Options o = copy();
-        o.privateMemoryLimitBytes = bytes;
-        return o;
-    }
-
-    /**
-     * The default dirty limit for a machine with {@code memory} bytes: a sixteenth of it, between
-     * 256 MiB and 4 GiB. Each checkpoint writes every dirty page twice however few entries changed in
-     * it, so on a large table with random puts a small limit means many checkpoints that each rewrite
-     * whole pages for a few entries; a sixteenth stays below where Linux itself starts writing back
-     * dirty page cache (10% of memory, {@code vm.dirty_background_ratio}).
-     */
-    static long defaultDirtyLimit(long memory) {
-        return Math.clamp(memory / 16, 256L << 20, 4L << 30);
-    }
-
-    /** The default private memory limit: a quarter of {@code memory}, and at least twice the default dirty limit. */
-    static long defaultPrivateMemoryLimit(long memory) {
-        return Math.max(memory / 4, 2 * defaultDirtyLimit(memory));
+        OptionChecks.privateMemoryLimit(bytes);
+        return with(o -> o.privateMemoryLimitBytes = bytes);
     }
 
     /**
@@ -446,35 +347,55 @@ public final class Options {
      * @return a copy of these options with that change
      */
     public Options withCheckpointsInBackground(boolean background) {
-        Options o = copy();
-        o.checkpointsInBackground = background;
-        return o;
+        return with(o -> o.checkpointsInBackground = background);
     }
 
     /**
      * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
      * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
-     * failing with a {@link io.bucketdb.storage.CorruptIndexException} (the default).
+     * failing with a {@link io.bucketdb.spi.CorruptIndexException} (the default).
      *
      * @param truncate true to truncate a damaged journal instead of failing
      * @return a copy of these options with that change
      */
     public Options withTruncateOnDamage(boolean truncate) {
-        Options o = copy();
-        o.truncateOnDamage = truncate;
-        return o;
+        return with(o -> o.truncateOnDamage = truncate);
     }
 
     /**
-     * Journal settings (segment size and limits); tests use small segments to roll often.
+     * Bytes each journal segment file is preallocated to (default 64 MiB), so appends never change file metadata; a
+     * record larger than a segment gets a segment of its own size. Small segments roll often (tests use them).
      *
-     * @param journalOptions the journal settings
+     * @param bytes the segment size: a multiple of 8, with room for a segment's header and one record
      * @return a copy of these options with that change
+     * @throws IllegalArgumentException if the size is not a valid segment size
      */
-    public Options withJournal(JournalOptions journalOptions) {
-        Options o = copy();
-        o.journal = Objects.requireNonNull(journalOptions);
-        return o;
+    public Options withJournalSegmentSize(long bytes) {
+        return with(o -> o.journal = journal.withSegmentSize(bytes));
+    }
+
+    /**
+     * Initial size of the buffer in which the journal encodes a group of records before its one write (default 1 MiB);
+     * it grows for larger groups.
+     *
+     * @param bytes the initial buffer size, at least one smallest record frame
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if the buffer cannot hold the smallest frame
+     */
+    public Options withJournalBufferSize(int bytes) {
+        return with(o -> o.journal = journal.withBufferSize(bytes));
+    }
+
+    /**
+     * How many journal segment files a checkpoint recycles for reuse instead of deleting them (default 2): spares
+     * spare later segment rolls the preallocation, and cost their disk space while unused.
+     *
+     * @param count segment files kept for reuse (0 or more)
+     * @return a copy of these options with that change
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public Options withSpareJournalSegments(int count) {
+        return with(o -> o.journal = journal.withMaxSpareSegments(count));
     }
 
     /**
@@ -489,13 +410,11 @@ public final class Options {
      * @throws IllegalArgumentException if {@code ringSize} is not a power of two or the timeout is not positive
      */
     public Options withPipeline(int ringSize, Duration publishTimeout) {
-        if (ringSize < 1 || Integer.bitCount(ringSize) != 1) {
-            throw new IllegalArgumentException("ring size must be a power of two, got " + ringSize);
-        }
-        Options o = copy();
-        o.ringSize = ringSize;
-        o.publishTimeout = publishTimeout == null ? null : positive(publishTimeout, "publish timeout");
-        return o;
+        OptionChecks.ringSize(ringSize);
+        return with(o -> {
+            o.ringSize = ringSize;
+            o.publishTimeout = publishTimeout == null ? null : OptionChecks.positive(publishTimeout, "publish timeout");
+        });
     }
 
     /**
@@ -509,9 +428,7 @@ public final class Options {
      */
     public Options withWaitStrategy(WaitStrategy strategy) {
         Objects.requireNonNull(strategy, "wait strategy must not be null (WaitStrategy.PARK is the default)");
-        Options o = copy();
-        o.waitStrategy = strategy;
-        return o;
+        return with(o -> o.waitStrategy = strategy);
     }
 
     /**
@@ -520,25 +437,7 @@ public final class Options {
      */
     @Override
     public String toString() {
-        return "Options[" + (keyInline > 0 ? "variable keys (inline " + keyInline + ")" : keyWidth + "-byte keys") + ", "
-                + (valueInline > 0 ? "variable values (inline " + valueInline + ")" : valueWidth + "-byte values")
-                + (widthsSet ? "" : " (defaults: an existing index keeps its own)")
-                + ", max lengths " + maxKeyLength() + "/" + maxValueLength()
-                + ", expected entries " + expectedEntries + ", createIfMissing " + createIfMissing + ", readOnly " + readOnly
-                + ", chunking " + alignShift + "/" + maxChunkShift + ", hash seed " + (hashSeed == null ? "random" : "set")
-                + ", " + durability + (durability == Durability.ASYNC ? " (force every " + asyncForceInterval + ")" : "")
-                + ", checkpoint at " + dirtyLimitBytes + " dirty / " + journalLimitBytes + " journal bytes / " + checkpointInterval
-                + ", private memory " + privateMemoryLimitBytes + ", checkpoints in background " + checkpointsInBackground
-                + ", truncateOnDamage " + truncateOnDamage + ", journal segments " + journal.segmentSize()
-                + ", ring " + ringSize + (publishTimeout == null ? "" : " (publish timeout " + publishTimeout + ")")
-                + ", wait " + waitStrategy + ", io " + io.getClass().getSimpleName() + "]";
-    }
-
-    private static Duration positive(Duration d, String what) {
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive, got " + d);
-        }
-        return d;
+        return OptionsText.describe(this);
     }
 
     /** {@return the key width in bytes for a new index} */
@@ -666,9 +565,19 @@ public final class Options {
         return truncateOnDamage;
     }
 
-    /** {@return the journal settings} */
-    public JournalOptions journal() {
-        return journal;
+    /** {@return the bytes each journal segment file is preallocated to} */
+    public long journalSegmentSize() {
+        return journal.segmentSize();
+    }
+
+    /** {@return the initial size of the journal's group buffer} */
+    public int journalBufferSize() {
+        return journal.bufferSize();
+    }
+
+    /** {@return how many recycled journal segment files are kept for reuse} */
+    public int spareJournalSegments() {
+        return journal.maxSpareSegments();
     }
 
     /** {@return the entries of the write pipeline's ring} */

@@ -1,6 +1,5 @@
 package io.bucketdb;
 
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import jdk.jfr.Recording;
@@ -43,7 +42,7 @@ class JfrEventsTest {
             CrashSimulator sim = new CrashSimulator();
             BucketDB db = BucketDB.open(src, Options.defaults().withDurableIO(sim).withDurability(Durability.SYNC)
                     .withChunking(16, 16)
-                    .withJournal(JournalOptions.defaults().withSegmentSize(256 * 1024).withBufferSize(64 * 1024))
+                    .withJournalSegmentSize(256 * 1024).withJournalBufferSize(64 * 1024)
                     .withCheckpointTriggers(256 * 1024, 1L << 30, Duration.ofHours(1))
                     .withCheckpointsInBackground(false));
             for (long k = 0; k < 20_000; k++) {

@@ -18,27 +18,27 @@ class MemoryDefaultsTest {
 
     @Test
     void theDirtyLimitIsASixteenthOfMemoryBetween256MiBAnd4GiB() {
-        assertEquals(256 * MIB, Options.defaultDirtyLimit(2 * GIB), "small machines keep the floor");
-        assertEquals(256 * MIB, Options.defaultDirtyLimit(4 * GIB));
-        assertEquals(1536 * MIB, Options.defaultDirtyLimit(24 * GIB));
-        assertEquals(4 * GIB, Options.defaultDirtyLimit(64 * GIB));
-        assertEquals(4 * GIB, Options.defaultDirtyLimit(1024 * GIB), "large machines keep the ceiling");
+        assertEquals(256 * MIB, MachineMemory.defaultDirtyLimit(2 * GIB), "small machines keep the floor");
+        assertEquals(256 * MIB, MachineMemory.defaultDirtyLimit(4 * GIB));
+        assertEquals(1536 * MIB, MachineMemory.defaultDirtyLimit(24 * GIB));
+        assertEquals(4 * GIB, MachineMemory.defaultDirtyLimit(64 * GIB));
+        assertEquals(4 * GIB, MachineMemory.defaultDirtyLimit(1024 * GIB), "large machines keep the ceiling");
     }
 
     @Test
     void thePrivateMemoryLimitIsAQuarterOfMemoryAndAtLeastTwiceTheDirtyLimit() {
-        assertEquals(6 * GIB, Options.defaultPrivateMemoryLimit(24 * GIB));
-        assertEquals(512 * MIB, Options.defaultPrivateMemoryLimit(1 * GIB), "twice the 256 MiB floor");
+        assertEquals(6 * GIB, MachineMemory.defaultPrivateMemoryLimit(24 * GIB));
+        assertEquals(512 * MIB, MachineMemory.defaultPrivateMemoryLimit(1 * GIB), "twice the 256 MiB floor");
         for (long mem = 512 * MIB; mem <= 2048 * GIB; mem *= 2) {
-            assertTrue(Options.defaultPrivateMemoryLimit(mem) >= 2 * Options.defaultDirtyLimit(mem), "memory " + mem);
+            assertTrue(MachineMemory.defaultPrivateMemoryLimit(mem) >= 2 * MachineMemory.defaultDirtyLimit(mem), "memory " + mem);
         }
     }
 
     @Test
     void defaultsFollowThisMachine() {
         Options d = Options.defaults();
-        assertEquals(Options.defaultDirtyLimit(MachineMemory.bytes()), d.dirtyLimitBytes());
-        assertEquals(Options.defaultPrivateMemoryLimit(MachineMemory.bytes()), d.privateMemoryLimitBytes());
+        assertEquals(MachineMemory.defaultDirtyLimit(MachineMemory.bytes()), d.dirtyLimitBytes());
+        assertEquals(MachineMemory.defaultPrivateMemoryLimit(MachineMemory.bytes()), d.privateMemoryLimitBytes());
         assertTrue(MachineMemory.bytes() > 0);
     }
 

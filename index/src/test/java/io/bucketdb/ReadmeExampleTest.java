@@ -1,7 +1,7 @@
 package io.bucketdb;
 
 import io.bucketdb.recovery.JournalOptions;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,6 +4,7 @@ import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.testkit.Seeds;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -262,7 +263,7 @@ class VariableLengthApiTest {
                 Files.copy(f, dir.resolve(f.getFileName()));
             }
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         // Turn both header slots into what BucketDB 0.1 wrote: version 1, 32 free lists, checksum at 704.
         for (int slot = 0; slot < 2; slot++) {
             long at = HeaderLayout.slotOffset(slot);

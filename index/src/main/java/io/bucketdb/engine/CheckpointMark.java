@@ -1,7 +1,7 @@
 package io.bucketdb.engine;
 
 import io.bucketdb.recovery.Checkpointer;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.PageChecksumsLayout;
 

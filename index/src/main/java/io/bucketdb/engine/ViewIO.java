@@ -1,7 +1,7 @@
 package io.bucketdb.engine;
 
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.InMemoryFile;
 
 import java.io.IOException;

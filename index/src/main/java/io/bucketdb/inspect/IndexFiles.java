@@ -1,7 +1,6 @@
 package io.bucketdb.inspect;
 
-import io.bucketdb.BucketDB;
-import io.bucketdb.recovery.DoubleWriteLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.PageChecksums;
 
 import java.io.IOException;
@@ -32,7 +31,7 @@ public record IndexFiles(long table, long journal, long checksums, long doubleWr
      * @throws IOException if the directory cannot be listed
      */
     public static IndexFiles of(Path dir) throws IOException {
-        String tableName = BucketDB.TABLE_FILE;
+        String tableName = IndexFileNames.TABLE;
         String sums0 = PageChecksums.path(dir, 0).getFileName().toString();
         String sums1 = PageChecksums.path(dir, 1).getFileName().toString();
         long table = 0;
@@ -54,11 +53,11 @@ public record IndexFiles(long table, long journal, long checksums, long doubleWr
                 }
                 if (n.equals(tableName)) {
                     table += size;
-                } else if (n.startsWith("journal-")) {
+                } else if (IndexFileNames.isJournal(n)) {
                     journal += size;
                 } else if (n.equals(sums0) || n.equals(sums1)) {
                     checksums += size;
-                } else if (n.equals(DoubleWriteLayout.FILE_NAME)) {
+                } else if (n.equals(IndexFileNames.DOUBLE_WRITE)) {
                     doubleWrite += size;
                 } else {
                     other += size;

@@ -2,24 +2,25 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.Stats;
 import io.bucketdb.BucketDB;
-import io.bucketdb.Options;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.recovery.DoubleWriteLayout;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.VerifiedPages;
 
 import java.io.IOException;
@@ -91,14 +92,14 @@ public final class IndexInspector implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory (an index is a directory)");
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         if (!Files.exists(table)) {
-            throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + BucketDB.TABLE_FILE + " in it");
+            throw new NoSuchFileException(dir.toString(), null, "not a BucketDB index: no " + IndexFileNames.TABLE + " in it");
         }
         if (!Files.isRegularFile(table)) {
             throw new IOException(table + ": not a regular file (a table file is one)");
         }
-        TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, Options.DEFAULT_MAX_CHUNK_SHIFT);
+        TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table, true, TableGeometry.DEFAULT_MAX_CHUNK_SHIFT);
         try {
             return new IndexInspector(dir, tf);
         } catch (IOException | RuntimeException e) {
@@ -148,7 +149,7 @@ public final class IndexInspector implements AutoCloseable {
      * The numbers {@code bucketdb stat} prints for this image: the header, a {@link #census()}, the
      * directory's files, and what a recovery would replay from the journal (read, not changed).
      *
-     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged
+     * @throws io.bucketdb.spi.CorruptIndexException if the journal is damaged
      */
     public Stats stats() throws IOException {
         return StatsCollector.collect(dir, h, activeSlot(), h.count, census(), heapUsage(), fileBytes, h.cleanClose,

@@ -1,6 +1,6 @@
 package io.bucketdb.inspect;
 
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 
 import java.nio.file.Path;
 

@@ -100,7 +100,7 @@ public final class StatsCollector {
     /**
      * Reads the journal in {@code dir} after {@code checkpointLsn} as recovery would, changing nothing.
      *
-     * @throws io.bucketdb.storage.CorruptIndexException if the journal is damaged (recovery would refuse it too)
+     * @throws io.bucketdb.spi.CorruptIndexException if the journal is damaged (recovery would refuse it too)
      */
     public static PendingReplay pendingReplay(Path dir, long checkpointLsn) throws IOException {
         ReplayReport r = new JournalReader(FileDurableIO.INSTANCE, dir, JournalOptions.defaults())

@@ -3,7 +3,7 @@ package io.bucketdb.inspect;
 import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FreeExtentLayout;

@@ -2,7 +2,7 @@ package io.bucketdb.table;
 
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.DirectoryLayout;
 import io.bucketdb.storage.ExtentAllocator;
 import io.bucketdb.storage.ExtentClasses;

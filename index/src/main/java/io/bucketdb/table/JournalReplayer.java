@@ -2,7 +2,7 @@ package io.bucketdb.table;
 
 import io.bucketdb.recovery.JournalRecord;
 import io.bucketdb.recovery.RecordConsumer;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,6 @@
 package io.bucketdb.table;
 
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
@@ -209,7 +210,7 @@ public final class TableIterator {
             return false;
         }
         if (!ok) {
-            throw new java.io.UncheckedIOException(new io.bucketdb.storage.CorruptIndexException(t.file().path(), g.bucketOffset(nb),
+            throw new java.io.UncheckedIOException(new io.bucketdb.spi.CorruptIndexException(t.file().path(), g.bucketOffset(nb),
                     "a valid overflow chain from new bucket " + nb));
         }
         return true;

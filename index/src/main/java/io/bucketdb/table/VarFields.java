@@ -2,7 +2,7 @@ package io.bucketdb.table;
 
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;

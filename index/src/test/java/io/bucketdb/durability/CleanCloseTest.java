@@ -6,10 +6,9 @@ import io.bucketdb.Options;
 import io.bucketdb.inspect.IndexFiles;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.recovery.DoubleWriteLayout;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalSegmentLayout;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
@@ -60,7 +59,7 @@ class CleanCloseTest {
     /** Big segments and no checkpoint before close: every record sits in front of the closing checkpoint. */
     private static Options bigJournal(DurableIO io) {
         return Options.defaults().withDurableIO(io).withDurability(Durability.ASYNC).withHashSeed(HASH_SEED)
-                .withJournal(JournalOptions.defaults().withSegmentSize(4 << 20))
+                .withJournalSegmentSize(4 << 20)
                 .withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofDays(1));
     }
 

@@ -5,6 +5,7 @@ import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.recovery.JournalRecordLayout;
 import io.bucketdb.recovery.JournalSegmentLayout;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
@@ -63,7 +64,7 @@ class CoveredJournalDamageTest {
         Fixtures.abandon(db);
 
         long checkpointLsn;
-        try (TableFile table = TableFile.open(FileDurableIO.INSTANCE, base.resolve(BucketDB.TABLE_FILE), true, 30)) {
+        try (TableFile table = TableFile.open(FileDurableIO.INSTANCE, base.resolve(IndexFileNames.TABLE), true, 30)) {
             checkpointLsn = table.header().checkpointLsn;
         }
         Path segment = lastSegment(base);

@@ -6,7 +6,8 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;
@@ -193,7 +194,7 @@ class CrashChainScenariosTest {
             key++;
         }
         long acked = key;
-        sim.failWhen(op -> op.kind() == Operation.Kind.ALLOCATE && op.path().getFileName().toString().equals(BucketDB.TABLE_FILE));
+        sim.failWhen(op -> op.kind() == Operation.Kind.ALLOCATE && op.path().getFileName().toString().equals(IndexFileNames.TABLE));
         WriteBatch batch = new WriteBatch();
         for (long k = 0; k < 400; k++) {
             batch.put(longKey(10_000_000 + k), value(k, 8_192)); // 3.2 MiB of heap: the file must grow

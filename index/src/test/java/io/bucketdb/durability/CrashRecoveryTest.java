@@ -5,7 +5,6 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class CrashRecoveryTest {
                 .withDurability(Durability.SYNC)
                 .withHashSeed(seed)
                 .withChunking(16, 16)
-                .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(64 * 1024))
+                .withJournalSegmentSize(64 * 1024).withJournalBufferSize(64 * 1024)
                 .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(48 * 1024, 48 * 1024, Duration.ofHours(1))
                 // One deterministic order of durable operations for the tests that enumerate failure points;

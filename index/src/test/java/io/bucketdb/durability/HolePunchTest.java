@@ -5,8 +5,8 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashSimulator;
@@ -61,7 +61,7 @@ class HolePunchTest {
                 db.putLong(key(k), k);
             }
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         long size = Files.size(table);
         long allocated = NativeFileOps.allocatedBytes(table);
         long[] free = {0, 0};
@@ -123,7 +123,7 @@ class HolePunchTest {
                 BucketDB full = db;
                 RuntimeException e = assertThrows(RuntimeException.class, full::checkpoint);
                 String chain = causes(e);
-                assertTrue(chain.contains("No space left on device") && chain.contains(BucketDB.TABLE_FILE),
+                assertTrue(chain.contains("No space left on device") && chain.contains(IndexFileNames.TABLE),
                         "the checkpoint failed on the table file's full disk: " + chain);
             } finally {
                 Fixtures.abandon(db);
@@ -193,7 +193,7 @@ class HolePunchTest {
         CrashSimulator sim = new CrashSimulator(seed);
         Options opts = CrashRecoveryTest.crashOptions(sim, seed)
                 .withCheckpointTriggers(1L << 40, 1L << 40, Duration.ofDays(1))
-                .withJournal(JournalOptions.defaults().withSegmentSize(4 << 20).withBufferSize(64 * 1024));
+                .withJournalSegmentSize(4 << 20).withJournalBufferSize(64 * 1024);
         BucketDB db = BucketDB.open(dir, opts);
         try {
             for (long k = 0; k < keys; k++) {
@@ -232,7 +232,7 @@ class HolePunchTest {
                 .withVariableKeys(12)
                 .withVariableValues(16)
                 .withCheckpointTriggers(1L << 40, 1L << 40, Duration.ofDays(1))
-                .withJournal(JournalOptions.defaults().withSegmentSize(4 << 20).withBufferSize(256 * 1024));
+                .withJournalSegmentSize(4 << 20).withJournalBufferSize(256 * 1024);
     }
 
     /** A value of 7 pages and a bit: a raw heap extent of 8 pages, 7 of them given back when it is freed. */

@@ -4,7 +4,6 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Growth;
 import io.bucketdb.Options;
-import io.bucketdb.recovery.JournalOptions;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -34,7 +33,7 @@ public final class KillChild {
         return Options.defaults()
                 .withDurability(Durability.SYNC)
                 .withChunking(16, 16)
-                .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(64 * 1024))
+                .withJournalSegmentSize(64 * 1024).withJournalBufferSize(64 * 1024)
                 .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(24 * 1024, 24 * 1024, Duration.ofHours(1));
     }

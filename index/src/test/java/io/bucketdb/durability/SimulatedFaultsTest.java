@@ -3,7 +3,7 @@ package io.bucketdb.durability;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.AfterEach;

@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Recovery;
 import io.bucketdb.recovery.JournalRecordLayout;
 import io.bucketdb.recovery.JournalSegmentLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.apache.commons.io.FileUtils;

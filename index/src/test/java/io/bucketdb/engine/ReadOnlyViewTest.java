@@ -5,8 +5,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
-import io.bucketdb.recovery.JournalOptions;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
@@ -46,7 +45,7 @@ class ReadOnlyViewTest {
         return Options.defaults()
                 .withDurability(durability)
                 .withChunking(16, 16)
-                .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(16 * 1024))
+                .withJournalSegmentSize(64 * 1024).withJournalBufferSize(16 * 1024)
                 .withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofHours(1));
     }
 

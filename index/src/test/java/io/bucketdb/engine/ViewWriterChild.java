@@ -4,7 +4,6 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.WriteBatch;
-import io.bucketdb.recovery.JournalOptions;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -33,7 +32,7 @@ public final class ViewWriterChild {
         return Options.defaults()
                 .withDurability(Durability.ASYNC)
                 .withChunking(16, 16)
-                .withJournal(JournalOptions.defaults().withSegmentSize(64 * 1024).withBufferSize(16 * 1024))
+                .withJournalSegmentSize(64 * 1024).withJournalBufferSize(16 * 1024)
                 .withCheckpointTriggers(256 * 1024, 128 * 1024, Duration.ofHours(1));
     }
 

@@ -12,6 +12,7 @@ import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -99,7 +100,7 @@ class LegacyHashFileTest {
      * hash says.
      */
     private void checkUnkeyed(long probeHash) throws IOException {
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         try (FileChannel ch = FileChannel.open(table)) {
             for (int slot = 0; slot < 2; slot++) {
                 ByteBuffer b = ByteBuffer.allocate(HeaderLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);

@@ -4,7 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

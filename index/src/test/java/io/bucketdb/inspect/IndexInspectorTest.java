@@ -1,8 +1,10 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.BucketDB;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,8 +176,8 @@ class IndexInspectorTest {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertThrows(NoSuchFileException.class, () -> IndexInspector.open(empty));
         Path notIndex = Files.createDirectories(tmp.resolve("junk"));
-        Files.write(notIndex.resolve(BucketDB.TABLE_FILE), new byte[10_000]);
-        var e = assertThrows(io.bucketdb.storage.CorruptIndexException.class, () -> IndexInspector.open(notIndex));
+        Files.write(notIndex.resolve(IndexFileNames.TABLE), new byte[10_000]);
+        var e = assertThrows(io.bucketdb.spi.CorruptIndexException.class, () -> IndexInspector.open(notIndex));
         assertTrue(e.getMessage().contains("not a BucketDB table file"), e.getMessage());
     }
 

@@ -7,6 +7,8 @@ import io.bucketdb.storage.Header;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
+import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -71,7 +73,7 @@ final class Indexes {
      */
     static Path copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
-        Files.copy(from.resolve(BucketDB.TABLE_FILE), to.resolve(BucketDB.TABLE_FILE));
+        Files.copy(from.resolve(IndexFileNames.TABLE), to.resolve(IndexFileNames.TABLE));
         for (int g = 0; g < 2; g++) {
             Path sums = PageChecksums.path(from, g);
             if (Files.exists(sums)) {
@@ -94,13 +96,13 @@ final class Indexes {
      * the structural checks can find (damage at rest also fails its page checksum).
      */
     static void resealPages(Path dir) throws IOException {
-        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table(dir), true, Options.DEFAULT_MAX_CHUNK_SHIFT)) {
+        try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, table(dir), true, TableGeometry.DEFAULT_MAX_CHUNK_SHIFT)) {
             PageChecksums.rebuild(tf).writeFor(tf.header().generation, tf.header().fileEnd, FileDurableIO.INSTANCE, dir);
         }
     }
 
     static Path table(Path dir) {
-        return dir.resolve(BucketDB.TABLE_FILE);
+        return dir.resolve(IndexFileNames.TABLE);
     }
 
     static void write(Path dir, long off, byte[] bytes) throws IOException {

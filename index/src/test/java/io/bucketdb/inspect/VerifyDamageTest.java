@@ -1,7 +1,7 @@
 package io.bucketdb.inspect;
 
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;

@@ -1,5 +1,6 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
@@ -97,7 +98,7 @@ class VerifyHeapDamageTest {
         // A read of that key reports the damage instead of returning bytes from nowhere.
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
             java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> db.get(damaged.key()));
-            assertInstanceOf(io.bucketdb.storage.CorruptIndexException.class, e.getCause());
+            assertInstanceOf(io.bucketdb.spi.CorruptIndexException.class, e.getCause());
         }
     }
 

@@ -4,7 +4,6 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.WriteBatch;
-import io.bucketdb.recovery.JournalOptions;
 import org.apache.commons.io.FileUtils;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
@@ -68,7 +67,7 @@ public class LincheckStressTest {
             db = BucketDB.open(previousDir, Options.defaults()
                     .withDurability(Durability.ASYNC)
                     .withChunking(16, 16)
-                    .withJournal(JournalOptions.defaults().withSegmentSize(1 << 20))
+                    .withJournalSegmentSize(1 << 20)
                     .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                     .withCheckpointTriggers(4 << 10, 64 << 10, Duration.ofMillis(50)));
             previous = db;

@@ -4,9 +4,10 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
 import org.junit.jupiter.api.Test;
@@ -57,17 +58,17 @@ class BadInputTest {
         Path dir = Files.createDirectories(tmp.resolve("junk"));
         byte[] junk = new byte[20_000];
         new SplittableRandom(1).nextBytes(junk);
-        Files.write(dir.resolve(BucketDB.TABLE_FILE), junk);
+        Files.write(dir.resolve(IndexFileNames.TABLE), junk);
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> BucketDB.open(dir));
-        assertEquals(dir.resolve(BucketDB.TABLE_FILE), e.file());
+        assertEquals(dir.resolve(IndexFileNames.TABLE), e.file());
         assertTrue(e.getMessage().contains("not a BucketDB table file"), e.getMessage());
-        assertEquals(20_000, Files.size(dir.resolve(BucketDB.TABLE_FILE)), "the file is left as it was");
+        assertEquals(20_000, Files.size(dir.resolve(IndexFileNames.TABLE)), "the file is left as it was");
     }
 
     @Test
     void aTruncatedFileIsCorrupt() throws IOException {
         Path dir = build("trunc", 100);
-        try (FileChannel ch = FileChannel.open(dir.resolve(BucketDB.TABLE_FILE), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.WRITE)) {
             ch.truncate(5000);
         }
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> BucketDB.open(dir));
@@ -77,7 +78,7 @@ class BadInputTest {
     @Test
     void aFileCutShortOfItsAllocationEndIsCorrupt() throws IOException {
         Path dir = build("cut", 20_000);
-        Path file = dir.resolve(BucketDB.TABLE_FILE);
+        Path file = dir.resolve(IndexFileNames.TABLE);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() / 2);
         }
@@ -88,7 +89,7 @@ class BadInputTest {
     @Test
     void aDamagedOlderHeaderSlotIsIgnoredAndADamagedNewestOneIsRepairedFromTheDoubleWrite() throws IOException {
         Path dir = build("slots", 1000);
-        Path file = dir.resolve(BucketDB.TABLE_FILE);
+        Path file = dir.resolve(IndexFileNames.TABLE);
         int active;
         try (TableFile tf = TableFile.open(FileDurableIO.INSTANCE, file, true, 30)) {
             active = tf.activeSlot();
@@ -119,7 +120,7 @@ class BadInputTest {
     @Test
     void anOverflowReferenceOutsideTheFileIsCorruptNotACrash() throws IOException {
         Path dir = build("ovf", 30_000);
-        Path file = dir.resolve(BucketDB.TABLE_FILE);
+        Path file = dir.resolve(IndexFileNames.TABLE);
         long at = firstOverflowField(file);
         writeLong(file, at, Files.size(file) + 1_000_000);
         try (BucketDB db = BucketDB.open(dir)) {
@@ -136,7 +137,7 @@ class BadInputTest {
     @Test
     void anOverflowChainCycleIsCorruptNotAHang() throws IOException {
         Path dir = build("cycle", 30_000);
-        Path file = dir.resolve(BucketDB.TABLE_FILE);
+        Path file = dir.resolve(IndexFileNames.TABLE);
         long at = firstOverflowField(file);
         long primary = at - (8 + 8 * 8 + 8 * 8);
         // A full primary bucket whose overflow reference points at itself: lookups that miss must follow it.
@@ -216,7 +217,7 @@ class BadInputTest {
         long seed = Seeds.seed();
         Seeds.run(seed, () -> {
             Path dir = build("fuzz", 5000);
-            Path file = dir.resolve(BucketDB.TABLE_FILE);
+            Path file = dir.resolve(IndexFileNames.TABLE);
             byte[] pristine = Files.readAllBytes(file);
             SplittableRandom rnd = new SplittableRandom(seed);
             for (int round = 0; round < 60; round++) {

@@ -5,9 +5,10 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.recovery.JournalOptions;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
@@ -43,7 +44,7 @@ class HeaderSlotDamageTest {
 
     private static Options options() {
         return Options.defaults().withChunking(16, 16).withHashSeed(17).withDurability(Durability.ASYNC)
-                .withJournal(JournalOptions.defaults().withSegmentSize(256 << 10))
+                .withJournalSegmentSize(256 << 10)
                 .withCheckpointTriggers(1L << 30, 1L << 30, Duration.ofHours(1));
     }
 
@@ -99,7 +100,7 @@ class HeaderSlotDamageTest {
     }
 
     private void olderSlotDamageIsIgnored(Path base) throws Exception {
-        Path table = base.resolve(BucketDB.TABLE_FILE);
+        Path table = base.resolve(IndexFileNames.TABLE);
         int active = activeSlot(table);
         long readOnlySize = readOnlySize(base);
         long older = HeaderLayout.slotOffset(1 - active);
@@ -129,7 +130,7 @@ class HeaderSlotDamageTest {
      * checkpoint rewrites the damaged slot.
      */
     private void damaged(Path base, long at, int bit, String where, long readOnlySize, boolean writable) throws IOException {
-        Path table = base.resolve(BucketDB.TABLE_FILE);
+        Path table = base.resolve(IndexFileNames.TABLE);
         flip(table, at, bit);
         try (BucketDB db = BucketDB.open(base, options().withReadOnly(true))) {
             assertEquals(readOnlySize, db.size(), where + ", read-only");
@@ -158,7 +159,7 @@ class HeaderSlotDamageTest {
         } catch (CorruptIndexException e) {
             throw new AssertionError(where + ": open refused: " + e.getMessage(), e);
         }
-        try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, copy.resolve(BucketDB.TABLE_FILE), true, 30)) {
+        try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, copy.resolve(IndexFileNames.TABLE), true, 30)) {
             assertTrue(t.header().generation > 0, where);
         }
         try (BucketDB db = BucketDB.open(copy, options().withReadOnly(true))) {
@@ -167,7 +168,7 @@ class HeaderSlotDamageTest {
     }
 
     private void newestSlotDamageIsRepaired(Path base) throws Exception {
-        Path table = base.resolve(BucketDB.TABLE_FILE);
+        Path table = base.resolve(IndexFileNames.TABLE);
         int active = activeSlot(table);
         long generation;
         try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, table, true, 30)) {
@@ -183,18 +184,18 @@ class HeaderSlotDamageTest {
             Path copy = tmp.resolve("copy");
             FileUtils.deleteDirectory(copy.toFile());
             FileUtils.copyDirectory(base.toFile(), copy.toFile());
-            flip(copy.resolve(BucketDB.TABLE_FILE), HeaderLayout.slotOffset(active) + HeaderLayout.GENERATION_OFFSET + bit / 8,
+            flip(copy.resolve(IndexFileNames.TABLE), HeaderLayout.slotOffset(active) + HeaderLayout.GENERATION_OFFSET + bit / 8,
                     bit % 8);
             // A read-only view repairs the slot in its copy of the table, from the double-write file, as an open for
             // writing does in the file, and writes nothing.
-            byte[] damaged = Files.readAllBytes(copy.resolve(BucketDB.TABLE_FILE));
+            byte[] damaged = Files.readAllBytes(copy.resolve(IndexFileNames.TABLE));
             try (BucketDB view = BucketDB.open(copy, options().withReadOnly(true))) {
                 assertEquals(BEFORE + AFTER, view.size(), where + ": read-only view");
                 for (int i = 0; i < BEFORE + AFTER; i++) {
                     assertEquals(i * 3L, view.getLong(i, -1), where + ", read-only view, key " + i);
                 }
             }
-            assertArrayEquals(damaged, Files.readAllBytes(copy.resolve(BucketDB.TABLE_FILE)), where + ": the view wrote nothing");
+            assertArrayEquals(damaged, Files.readAllBytes(copy.resolve(IndexFileNames.TABLE)), where + ": the view wrote nothing");
             try (BucketDB db = BucketDB.open(copy, options())) {
                 assertTrue(db.recovery().checkpointFinished(), where + ": the double-write file holds the newest header");
                 assertEquals(BEFORE + AFTER, db.size(), where);

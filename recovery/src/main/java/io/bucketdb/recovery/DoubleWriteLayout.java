@@ -1,5 +1,7 @@
 package io.bucketdb.recovery;
 
+import io.bucketdb.storage.IndexFileNames;
+
 /**
  * Byte layout of the double-write file {@value #FILE_NAME}, where a checkpoint first writes every
  * page it is about to write in place, plus the header it will install, and forces them. A crash
@@ -36,7 +38,7 @@ package io.bucketdb.recovery;
  */
 public final class DoubleWriteLayout {
     /** Name of the double-write file in the index directory. */
-    public static final String FILE_NAME = "doublewrite.bdb";
+    public static final String FILE_NAME = IndexFileNames.DOUBLE_WRITE;
     /** "BDBDWRT1" read as a little-endian long. */
     public static final long MAGIC = 0x3154525744424442L;
     /** The format version this code writes and reads. */

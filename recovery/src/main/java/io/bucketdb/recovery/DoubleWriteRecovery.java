@@ -1,9 +1,9 @@
 package io.bucketdb.recovery;
 
 import io.bucketdb.recovery.Checkpointer.Pending;
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;

@@ -17,7 +17,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The writer's batch: whole frames, back to back, in one direct buffer that is handed to
- * {@link io.bucketdb.storage.DurableFile#write} as it is. Encoding a frame allocates nothing unless the
+ * {@link io.bucketdb.spi.DurableFile#write} as it is. Encoding a frame allocates nothing unless the
  * buffer has to grow: the views used for writing and checksumming are made once per buffer.
  *
  * <p>Use: {@link #begin} writes the frame header and returns where the payload goes, the caller writes

@@ -22,7 +22,7 @@ import io.bucketdb.recovery.JournalRecord.Evacuated;
 import io.bucketdb.recovery.JournalRecord.GrowBegin;
 import io.bucketdb.recovery.JournalRecord.GrowEnd;
 import io.bucketdb.recovery.JournalRecord.Put;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 

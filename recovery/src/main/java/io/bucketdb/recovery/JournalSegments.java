@@ -2,9 +2,9 @@ package io.bucketdb.recovery;
 
 import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
 
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

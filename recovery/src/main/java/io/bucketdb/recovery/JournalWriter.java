@@ -12,9 +12,9 @@ import static io.bucketdb.storage.Layouts.LONG;
 
 import io.bucketdb.recovery.JournalRecord.Delete;
 import io.bucketdb.recovery.JournalRecord.Put;
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

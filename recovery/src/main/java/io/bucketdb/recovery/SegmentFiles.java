@@ -1,5 +1,7 @@
 package io.bucketdb.recovery;
 
+import io.bucketdb.storage.IndexFileNames;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,11 +17,11 @@ import java.util.regex.Pattern;
 /**
  * Names of journal files. A live segment is {@code journal-<16 lowercase hex digits>.log}; a recycled
  * one waiting for reuse is {@code journal-<its old sequence>.spare}, a name no reader looks at. Listing
- * reads the directory directly: only changes must pass through {@link io.bucketdb.storage.DurableIO}.
+ * reads the directory directly: only changes must pass through {@link io.bucketdb.spi.DurableIO}.
  */
 final class SegmentFiles {
-    private static final Pattern SEGMENT = Pattern.compile("journal-([0-9a-f]{16})\\.log");
-    private static final Pattern SPARE = Pattern.compile("journal-([0-9a-f]{16})\\.spare");
+    private static final Pattern SEGMENT = IndexFileNames.JOURNAL_SEGMENT;
+    private static final Pattern SPARE = IndexFileNames.JOURNAL_SPARE;
 
     /** A segment file and the sequence its name carries. */
     record Entry(long sequence, Path path) {
@@ -29,11 +31,11 @@ final class SegmentFiles {
     }
 
     static Path segmentPath(Path directory, long sequence) {
-        return directory.resolve("journal-" + HexFormat.of().toHexDigits(sequence) + ".log");
+        return directory.resolve(IndexFileNames.journalSegment(sequence));
     }
 
     static Path sparePath(Path directory, long sequence) {
-        return directory.resolve("journal-" + HexFormat.of().toHexDigits(sequence) + ".spare");
+        return directory.resolve(IndexFileNames.journalSpare(sequence));
     }
 
     /** Segment files in {@code directory}, by ascending sequence; empty if the directory does not exist. */
@@ -48,7 +50,7 @@ final class SegmentFiles {
 
     private static List<Entry> list(Path directory, Pattern pattern) throws IOException {
         List<Entry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "journal-*")) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, IndexFileNames.JOURNAL_PREFIX + "*")) {
             for (Path path : stream) {
                 Matcher m = pattern.matcher(path.getFileName().toString());
                 if (m.matches()) {

@@ -14,9 +14,9 @@ import static io.bucketdb.recovery.JournalSegmentLayout.SEQUENCE_OFFSET;
 import static io.bucketdb.storage.Layouts.INT;
 import static io.bucketdb.storage.Layouts.LONG;
 
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

@@ -17,7 +17,7 @@ import static io.bucketdb.storage.Layouts.INT;
 import static io.bucketdb.storage.Layouts.LONG;
 import static io.bucketdb.storage.Layouts.SHORT;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

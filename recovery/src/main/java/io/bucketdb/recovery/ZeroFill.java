@@ -1,6 +1,6 @@
 package io.bucketdb.recovery;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 

@@ -6,7 +6,7 @@
  * the {@link io.bucketdb.recovery.JournalRecord} types. {@link io.bucketdb.recovery.JournalWriter}
  * appends them in groups, one write and at most one force per batch;
  * {@link io.bucketdb.recovery.JournalReader} replays them after a checkpoint and tells a crash's torn
- * tail from damage. Every byte goes through {@link io.bucketdb.storage.DurableIO}.
+ * tail from damage. Every byte goes through {@link io.bucketdb.spi.DurableIO}.
  *
  * <h2>The files of an index directory</h2>
  * <ul>
@@ -35,7 +35,7 @@
  * <ul>
  *   <li><b>Opening for writing</b> first makes the header say durably that the index is not closed cleanly (a
  *       checkpoint without pages). From then on an open insists on the journal after the checkpoint: a missing
- *       journal, or one whose only segment has no valid header, is a {@link io.bucketdb.storage.CorruptIndexException},
+ *       journal, or one whose only segment has no valid header, is a {@link io.bucketdb.spi.CorruptIndexException},
  *       not an empty journal, unless the open asks to truncate at damage.</li>
  *   <li><b>A recovery ends with a checkpoint and a new journal.</b> When an open finished a double-write batch,
  *       replayed records, dropped a torn tail, a cut batch or damaged records, the table as replay left it is

@@ -14,7 +14,7 @@ import io.bucketdb.recovery.JournalRecord.Evacuated;
 import io.bucketdb.recovery.JournalRecord.GrowBegin;
 import io.bucketdb.recovery.JournalRecord.GrowEnd;
 import io.bucketdb.recovery.JournalRecord.Put;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.testkit.Seeds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bucketdb.storage.testkit.LayoutDiagram;
 import io.bucketdb.storage.testkit.LayoutDiagram.Field;
-import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package io.bucketdb.recovery;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;

@@ -1,5 +1,7 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableFile;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;

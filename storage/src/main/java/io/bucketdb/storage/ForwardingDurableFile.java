@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,7 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableIO;
+import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,5 +1,7 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.CorruptIndexException;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

@@ -89,7 +89,7 @@ public final class PageChecksumsLayout {
      * @param generation the checkpoint generation
      */
     public static String fileName(long generation) {
-        return "page-checksums-" + Math.floorMod(generation, 2) + ".bdb";
+        return IndexFileNames.pageChecksums(generation);
     }
 
     /**

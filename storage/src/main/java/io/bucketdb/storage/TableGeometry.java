@@ -10,6 +10,8 @@ public final class TableGeometry {
     public static final int MAX_ALIGN_SHIFT = 30;
     /** Default alignment unit: 1 MiB. */
     public static final int DEFAULT_ALIGN_SHIFT = 20;
+    /** Default largest chunk mapped at once: 1 GiB, so a 100 GiB index needs about a hundred mappings. */
+    public static final int DEFAULT_MAX_CHUNK_SHIFT = 30;
     /** Largest B a header may claim; the file size bounds it much earlier in practice. */
     public static final int MAX_B = 62;
     /** Pieces are at most 256 KiB, so a freed old array's pieces are reused by the next arrays. */

@@ -1,5 +1,8 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableIO;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;

@@ -4,11 +4,11 @@
  * byte diagram that a test checks against its offsets), the table file mapped private through the FFM API
  * in power-of-two chunks ({@link io.bucketdb.storage.TableFile}, {@link io.bucketdb.storage.ChunkedMapping}),
  * the allocator of its space ({@link io.bucketdb.storage.ExtentAllocator}), the pages changed since the
- * last checkpoint ({@link io.bucketdb.storage.DirtyPages}), and {@link io.bucketdb.storage.DurableIO}, the
+ * last checkpoint ({@link io.bucketdb.storage.DirtyPages}), and {@link io.bucketdb.spi.DurableIO}, the
  * interface every durable byte goes through.
  *
- * <p>For users of {@code io.bucketdb.BucketDB}, two types matter: {@link io.bucketdb.storage.CorruptIndexException},
- * raised for a damaged file with the file, offset and what was expected, and {@link io.bucketdb.storage.DurableIO},
- * which tests replace with the crash simulator of {@code io.bucketdb.storage.sim}.
+ * <p>Users of {@code io.bucketdb.BucketDB} meet none of it: what they may plug in or catch
+ * ({@link io.bucketdb.spi.DurableIO}, {@link io.bucketdb.spi.CorruptIndexException}) is in {@code io.bucketdb.spi}.
+ * This package is exported only to the BucketDB modules built on it.
  */
 package io.bucketdb.storage;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;

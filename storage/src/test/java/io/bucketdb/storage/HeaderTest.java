@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.CorruptIndexException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

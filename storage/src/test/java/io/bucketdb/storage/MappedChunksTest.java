@@ -1,5 +1,7 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableIO;
+import io.bucketdb.spi.DurableFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
+
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,9 +4,9 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.IndexFiles;
-import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.storage.TableGeometry;
 import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,10 +74,10 @@ final class BackupCommand implements Callable<Integer> {
                 Options sized = Options.defaults().withDurability(Durability.ASYNC).withWidthsOf(view)
                         .withMaxLengths(view.maxKeyLength(), view.maxValueLength())
                         .withHashSeed(choices.hashSeed())
-                        .withChunking(choices.alignShift(), Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, choices.alignShift()))
+                        .withChunking(choices.alignShift(), Math.max(TableGeometry.DEFAULT_MAX_CHUNK_SHIFT, choices.alignShift()))
                         .withExpectedEntries(entries)
                         // Spare segments would leave the copy with preallocated journal space it never needs.
-                        .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
+                        .withSpareJournalSegments(0);
                 BucketDB copy = guard.atomically(() -> guard.add(staged.create(sized)));
                 try {
                     copy(view, copy, entries);

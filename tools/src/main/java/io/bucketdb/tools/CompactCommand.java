@@ -1,7 +1,7 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.BucketDB;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.storage.IndexFileNames;
 import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,14 +18,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bucketdb compact DIR [--to OUT]}: rebuilds an index at the smallest size that holds its
- * entries ({@link Compaction}) and swaps it in by renames ({@link io.bucketdb.StagedIndex}), so a
+ * entries ({@link Compaction}) and swaps it in by renames ({@link io.bucketdb.engine.StagedIndex}), so a
  * crash leaves DIR holding the old index or the new one, never neither.
  */
 @Command(name = "compact", mixinStandardHelpOptions = true,
         description = {"Rebuild an index at the smallest size that holds its entries: the B the table reaches by growing to its "
                 + "count (6.5 entries per 8-slot bucket), without free space, old bucket arrays, overflow chains left by deletes, "
                 + "or stale journal. Reports entries, B and bytes before and after.",
-                "The new index is written beside DIR (in .DIR.bucketdb-new), checked entry by entry against DIR, then renamed "
+                "The new index is written beside DIR (in .DIR" + IndexFileNames.STAGING_SUFFIX + "), checked entry by entry against DIR, then renamed "
                         + "into place: a crash at any moment leaves DIR holding either the old or the new index. What an "
                         + "interrupted compaction left is finished or removed by the next compaction or the next writing open.",
                 "With --to OUT the compacted copy goes to OUT (new or empty) and DIR keeps its contents (a crashed DIR is "
@@ -47,7 +47,7 @@ final class CompactCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && StagedIndex.finishInterrupted(dir) && to == null) {
+        if (!Files.exists(dir.resolve(IndexFileNames.TABLE)) && StagedIndex.finishInterrupted(dir) && to == null) {
             // The index that compaction built is in place now: that was the compaction asked for.
             out.println(dir + ": finished an interrupted compaction; the compacted index is in place");
             out.flush();
@@ -56,8 +56,8 @@ final class CompactCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new CliException(Exit.IO, dir + (Files.exists(dir) ? " is not a directory: an index is a directory" : ": no such index directory"));
         }
-        if (!Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
-            throw new CliException(Exit.IO, dir + " is not an index: " + BucketDB.TABLE_FILE + " is missing");
+        if (!Files.exists(dir.resolve(IndexFileNames.TABLE))) {
+            throw new CliException(Exit.IO, dir + " is not an index: " + IndexFileNames.TABLE + " is missing");
         }
         Path target = dir;
         if (to != null) {

@@ -4,13 +4,13 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.IndexFiles;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.recovery.JournalOptions;
 
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -117,11 +117,11 @@ final class Compaction {
                 entries = src.size();
                 oldB = src.growth().b();
                 Options sized = base.withWidthsOf(src)
-                        .withChunking(alignShift, Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, alignShift))
+                        .withChunking(alignShift, Math.max(TableGeometry.DEFAULT_MAX_CHUNK_SHIFT, alignShift))
                         .withExpectedEntries(entries)
                         // Segments the load fills are recycled by its checkpoints; keeping them as spares would
                         // leave the new index with the preallocated journal space a compaction is meant to drop.
-                        .withJournal(JournalOptions.defaults().withMaxSpareSegments(0));
+                        .withSpareJournalSegments(0);
                 try (BucketDB dst = guard.atomically(() -> guard.add(staged.create(sized)))) {
                     copy(src, dst, entries);
                     newB = dst.growth().b();

@@ -128,7 +128,7 @@ final class CrashRun {
 
     /**
      * Reopens the index (recovery; timed), checks every key against the ledger, and closes it. A
-     * {@link io.bucketdb.storage.CorruptIndexException} from the open propagates: the caller reports it as
+     * {@link io.bucketdb.spi.CorruptIndexException} from the open propagates: the caller reports it as
      * a failed recovery.
      */
     Recovered recoverAndCheck() throws IOException {

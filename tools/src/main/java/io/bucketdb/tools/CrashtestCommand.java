@@ -1,10 +1,10 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Problem;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.storage.IndexFileNames;
 import org.apache.commons.io.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -183,7 +183,7 @@ final class CrashtestCommand implements Callable<Integer> {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw CliException.usage(dir + " is not a directory: give a new or empty directory for the test index");
         }
-        if (Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
+        if (Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw CliException.usage(dir + " already holds an index; crashtest builds its own: give a new or empty directory");
         }
         if (Files.isDirectory(dir)) {

@@ -10,6 +10,7 @@ import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
 import io.bucketdb.inspect.Problem;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         if (keys < 1) {
             throw CliException.usage("--keys must be at least 1, got " + keys);
         }
-        if (dir != null && Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
+        if (dir != null && Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw CliException.usage(dir + " already holds an index; the demo builds a new one: give a new or empty directory");
         }
         boolean temporary = dir == null;
@@ -150,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
             db.close();
             closeNanos = System.nanoTime() - c;
         }
-        long fileBytes = Files.size(d.resolve(BucketDB.TABLE_FILE));
+        long fileBytes = Files.size(d.resolve(IndexFileNames.TABLE));
         out.println("   closed in " + secs(closeNanos) + ": wrote back " + Text.bytes(fileBytes));
         out.println();
 

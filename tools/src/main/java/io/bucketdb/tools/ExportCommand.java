@@ -3,7 +3,7 @@ package io.bucketdb.tools;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

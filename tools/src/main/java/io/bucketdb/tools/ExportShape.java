@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.VarSlotLayout;
 
 import java.util.LinkedHashMap;
@@ -123,7 +124,7 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
         io.bucketdb.storage.BucketLayout.of(varKeys ? VarSlotLayout.slotWidth(keyWidth) : keyWidth,
                 varValues ? VarSlotLayout.slotWidth(valueWidth) : valueWidth); // refuses widths no bucket can hold
         return r.withMaxLengths(maxKeyLength, maxValueLength)
-                .withChunking(alignShift, Math.max(Options.DEFAULT_MAX_CHUNK_SHIFT, alignShift));
+                .withChunking(alignShift, Math.max(TableGeometry.DEFAULT_MAX_CHUNK_SHIFT, alignShift));
     }
 
     /** Why {@code db} cannot take the records of this shape, or null if it can (same widths, or any length where these vary in length). */

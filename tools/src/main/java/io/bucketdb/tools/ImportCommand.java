@@ -2,7 +2,8 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.VarSlotLayout;
 import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.io.input.BoundedInputStream;
@@ -126,9 +127,9 @@ final class ImportCommand implements Callable<Integer> {
         if (input != null && !Files.isRegularFile(input)) {
             throw new NoSuchFileException(file, null, Files.exists(input) ? "not a regular file" : "no such file");
         }
-        boolean exists = Files.exists(dir.resolve(BucketDB.TABLE_FILE)) || StagedIndex.finishInterrupted(dir);
+        boolean exists = Files.exists(dir.resolve(IndexFileNames.TABLE)) || StagedIndex.finishInterrupted(dir);
         if (!exists && Files.exists(dir) && !(Files.isDirectory(dir) && PathUtils.isEmptyDirectory(dir))) {
-            throw CliException.usage(dir + (Files.isDirectory(dir) ? " is not empty and holds no index (no " + BucketDB.TABLE_FILE
+            throw CliException.usage(dir + (Files.isDirectory(dir) ? " is not empty and holds no index (no " + IndexFileNames.TABLE
                     + "): import creates an index only in a new or empty directory" : " is not a directory: an index is a directory"));
         }
         long size = input == null ? 0 : Files.size(input);

@@ -4,8 +4,9 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Codec;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.IndexFileNames;
 import org.apache.commons.io.file.PathUtils;
 import org.mapdb.DB;
 import org.mapdb.DBException;
@@ -106,7 +107,7 @@ final class MapDbImport {
         if (!Files.isRegularFile(file)) {
             throw new CliException(Exit.IO, file + ": not a regular file");
         }
-        if (Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
+        if (Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw CliException.usage(dir + " already holds an index; --from-mapdb creates a new one: give a new or empty directory");
         }
         if (Files.exists(dir) && !(Files.isDirectory(dir) && PathUtils.isEmptyDirectory(dir))) {

@@ -4,7 +4,8 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Recovery;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,8 +49,8 @@ final class RecoverCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new CliException(Exit.IO, dir + ": no such index directory");
         }
-        if (!Files.exists(dir.resolve(BucketDB.TABLE_FILE))) {
-            throw new CliException(Exit.IO, dir + " is not an index: " + BucketDB.TABLE_FILE + " is missing");
+        if (!Files.exists(dir.resolve(IndexFileNames.TABLE))) {
+            throw new CliException(Exit.IO, dir + " is not an index: " + IndexFileNames.TABLE + " is missing");
         }
         Options options = Options.defaults().withCreateIfMissing(false).withDurability(Durability.SYNC).withTruncateOnDamage(truncate);
         long start = System.nanoTime();
@@ -59,7 +60,7 @@ final class RecoverCommand implements Callable<Integer> {
             r = db.recovery();
             count = db.size();
         } catch (CorruptIndexException e) {
-            if (!truncate && e.file().getFileName().toString().startsWith("journal-")) {
+            if (!truncate && IndexFileNames.isJournal(e.file().getFileName().toString())) {
                 throw new CliException(Exit.IO, "the journal is damaged: " + e.getMessage() + "; 'bucketdb recover --truncate " + dir
                         + "' drops the records from there on");
             }

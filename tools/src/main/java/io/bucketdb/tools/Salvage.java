@@ -12,7 +12,7 @@ import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalRecord;
 import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.storage.BucketLayout;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;

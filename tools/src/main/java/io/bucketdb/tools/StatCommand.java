@@ -73,7 +73,7 @@ final class StatCommand implements Callable<Integer> {
         m.put("bytesPerEntry", st.bytesPerEntry());
         m.put("tableBytesPerEntry", st.count() == 0 ? 0.0 : (double) st.fileBytes() / st.count());
         // Issue 19: what the files take in disk blocks (checkpoints punch free space out of the table); -1 if unknown.
-        m.put("fileDiskBytes", io.bucketdb.inspect.StatsCollector.diskBytes(in.directory().resolve(io.bucketdb.BucketDB.TABLE_FILE)));
+        m.put("fileDiskBytes", io.bucketdb.inspect.StatsCollector.diskBytes(in.directory().resolve(io.bucketdb.storage.IndexFileNames.TABLE)));
         m.put("directoryDiskBytes", io.bucketdb.inspect.StatsCollector.diskBytes(in.directory()));
         image.putInto(m);
         m.put("recovery", recovery(in, in.header()));

@@ -4,8 +4,9 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Problem;
 import io.bucketdb.recovery.JournalCheck;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -153,7 +154,7 @@ final class VerifyCommand implements Callable<Integer> {
             // Still changing after the retries: a checkpoint is writing pages in place right now, or a crash
             // interrupted one. Its pages then differ from the image the header describes, until it is finished.
             err.println(name + ": note: a checkpoint newer than the header read is being written in place, or was "
-                    + "interrupted by a crash (its pages are in doublewrite.bdb): page problems above may be its pages. "
+                    + "interrupted by a crash (its pages are in " + IndexFileNames.DOUBLE_WRITE + "): page problems above may be its pages. "
                     + "If no writer has the index open, `bucketdb recover " + dir + "` finishes that checkpoint; then verify again");
         }
         err.println(name + ": " + count + (count == 1 ? " problem" : " problems") + " found in " + dir);

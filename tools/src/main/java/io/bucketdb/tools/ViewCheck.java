@@ -1,7 +1,7 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
-import io.bucketdb.storage.CorruptIndexException;
+import io.bucketdb.spi.CorruptIndexException;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -4,7 +4,6 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Growth;
 import io.bucketdb.Options;
-import io.bucketdb.recovery.JournalOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -126,7 +125,7 @@ final class WriterChild implements Callable<Integer> {
     static Options chainOptions(Durability durability, int valueSize) {
         return Options.defaults().withKeyWidth(8).withValueWidth(valueSize).withDurability(durability)
                 .withPrivateMemoryLimit(0)
-                .withJournal(JournalOptions.defaults().withSegmentSize(CHAIN_SEGMENT_BYTES))
+                .withJournalSegmentSize(CHAIN_SEGMENT_BYTES)
                 .withCheckpointTriggers(CHAIN_CHECKPOINT_BYTES, CHAIN_CHECKPOINT_BYTES, Duration.ofHours(1));
     }
 

@@ -2,7 +2,8 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,12 +99,12 @@ class CompactCommandTest {
                 }
             }
         }
-        long before = Files.size(dir.resolve(BucketDB.TABLE_FILE));
+        long before = Files.size(dir.resolve(IndexFileNames.TABLE));
         assertEquals(13, b(dir), "grown for 50,000 keys");
         Cli.Result r = Cli.run("compact", dir.toString());
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("B 13 -> 10 (8,192 -> 1,024"), r::toString);
-        long after = Files.size(dir.resolve(BucketDB.TABLE_FILE));
+        long after = Files.size(dir.resolve(IndexFileNames.TABLE));
         assertTrue(after < before / 4, "table " + before + " -> " + after + " bytes");
         assertEquals(10, b(dir), "the smallest B that holds 5,000 keys at 6.5 per bucket");
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
@@ -164,7 +165,7 @@ class CompactCommandTest {
         assertBad(Cli.run("compact", plain.toString()), 3, "is not an index: table.bdb is missing");
         assertBad(Cli.run("compact", plain.resolve("notes.txt").toString()), 3, "notes.txt is not a directory");
         Path junk = Files.createDirectories(tmp.resolve("junk"));
-        Files.write(junk.resolve(BucketDB.TABLE_FILE), new byte[20_000]);
+        Files.write(junk.resolve(IndexFileNames.TABLE), new byte[20_000]);
         assertBad(Cli.run("compact", junk.toString()), 3, "run 'bucketdb verify " + junk + "'");
         assertFalse(Files.exists(StagedIndex.staging(junk)));
         assertBad(Cli.run("compact"), 2, "Missing required parameter: 'DIR'");

@@ -1,12 +1,13 @@
 package io.bucketdb.tools;
 
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Cursor;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.recovery.DoubleWriteLayout;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.sim.CrashMode;
@@ -58,7 +59,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DamageSweepTest {
     /** Small segments: the sweep copies each index several times per case. */
-    static final JournalOptions JOURNAL = JournalOptions.defaults().withSegmentSize(256 << 10);
+    static final long JOURNAL_SEGMENT_BYTES = 256 << 10;
     static final int FIXED = 2000;
     static final int VARIABLE = 800;
 
@@ -251,8 +252,8 @@ class DamageSweepTest {
     /** Whether {@code e} is, or is caused by, a page check of {@code dir}'s table file refusing a damaged page. */
     private static boolean damagedTablePage(Throwable e, Path dir) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.bucketdb.storage.CorruptIndexException c
-                    && c.file().endsWith(BucketDB.TABLE_FILE) && c.getMessage().contains("CRC32C")) {
+            if (t instanceof io.bucketdb.spi.CorruptIndexException c
+                    && c.file().endsWith(IndexFileNames.TABLE) && c.getMessage().contains("CRC32C")) {
                 return c.file().startsWith(dir);
             }
         }
@@ -356,10 +357,10 @@ class DamageSweepTest {
 
     private static Path file(Path dir, Role role) throws IOException {
         return switch (role) {
-            case TABLE -> dir.resolve(BucketDB.TABLE_FILE);
+            case TABLE -> dir.resolve(IndexFileNames.TABLE);
             case CHECKSUMS_CURRENT, CHECKSUMS_OTHER -> {
                 long generation;
-                try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, dir.resolve(BucketDB.TABLE_FILE), true,
+                try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, dir.resolve(IndexFileNames.TABLE), true,
                         30)) {
                     generation = t.header().generation;
                 }
@@ -383,7 +384,7 @@ class DamageSweepTest {
 
     private static Options options(boolean variable) {
         Options o = Options.defaults().withChunking(16, 16).withHashSeed(Cli.SEED).withDurability(Durability.ASYNC)
-                .withJournal(JOURNAL);
+                .withJournalSegmentSize(JOURNAL_SEGMENT_BYTES);
         return variable ? o.withVariableKeys(16).withVariableValues(24) : o;
     }
 

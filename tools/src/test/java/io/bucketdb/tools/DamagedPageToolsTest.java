@@ -1,7 +1,7 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.BucketDB;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +40,7 @@ class DamagedPageToolsTest {
             byte[] key = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, k).array();
             page = in.locate(key).foundBucketOffset() & -PAGE;
         }
-        Path table = dir.resolve(BucketDB.TABLE_FILE);
+        Path table = dir.resolve(IndexFileNames.TABLE);
         try (FileChannel ch = FileChannel.open(table, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             long at = page + rnd.nextInt(PAGE);

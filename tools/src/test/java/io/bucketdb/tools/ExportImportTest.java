@@ -2,6 +2,7 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,7 +151,7 @@ class ExportImportTest {
                 "--variable-keys: '99999999999' is not an inline width (8..4092)");
         assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8", "--variable-keys"), 2,
                 "a new index needs --value-width with --format utf8, or --variable-values for any length");
-        assertFalse(Files.exists(dst.resolve(BucketDB.TABLE_FILE)), "no index was created");
+        assertFalse(Files.exists(dst.resolve(IndexFileNames.TABLE)), "no index was created");
         assertBad(Cli.run("import", dst.toString(), "--from-mapdb", file.toString(), "--map", "m", "--variable-values"), 2,
                 "--from-mapdb makes fixed widths");
 
@@ -178,7 +179,7 @@ class ExportImportTest {
         assertBad(Cli.run("import", fresh.toString(), file.toString(), "--format", "long"), 2,
                 file + ":4: column 21: expected a string or an integer, found '}' (nothing was imported: " + fresh + " was not created)");
         assertFalse(Files.exists(fresh), "a new index is all or nothing");
-        assertFalse(Files.exists(io.bucketdb.StagedIndex.staging(fresh)), "and leaves nothing beside it");
+        assertFalse(Files.exists(io.bucketdb.engine.StagedIndex.staging(fresh)), "and leaves nothing beside it");
         Path dst = Cli.longIndex(tmp.resolve("dst"), 0);
         Cli.Result r = Cli.run("import", dst.toString(), file.toString(), "--format", "long");
         assertBad(r, 2, file + ":4: column 21: expected a string or an integer, found '}' (the 2 records before it were imported)");

@@ -2,8 +2,9 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class InterruptTest {
         Path dir = tmp.resolve("new");
         Child child = Child.start(tmp, "import", dir.toString(), "-", "--format", "long");
         child.write(1_000, 50_000);
-        child.awaitThen(() -> Files.exists(StagedIndex.staging(dir).resolve(BucketDB.TABLE_FILE)), "the import builds the index");
+        child.awaitThen(() -> Files.exists(StagedIndex.staging(dir).resolve(IndexFileNames.TABLE)), "the import builds the index");
         String err = child.interrupt();
         assertTrue(err.contains("bucketdb import: closed cleanly: nothing was imported, " + dir + " was not created"), err);
         assertFalse(Files.exists(dir), "no index at DIR");
@@ -80,7 +81,7 @@ class InterruptTest {
             load.finish();
         }
         Child child = Child.start(tmp, "compact", dir.toString());
-        child.awaitThen(() -> Files.exists(StagedIndex.staging(dir).resolve(BucketDB.TABLE_FILE)), "the compaction builds its copy");
+        child.awaitThen(() -> Files.exists(StagedIndex.staging(dir).resolve(IndexFileNames.TABLE)), "the compaction builds its copy");
         String err = child.interrupt();
         if (err.contains("interrupted")) {
             assertTrue(err.contains("bucketdb compact: closed cleanly: " + dir + " is unchanged"), err);

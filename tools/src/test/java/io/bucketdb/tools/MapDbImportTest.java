@@ -3,7 +3,8 @@ package io.bucketdb.tools;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Codec;
 import io.bucketdb.Options;
-import io.bucketdb.StagedIndex;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapdb.DB;
@@ -141,7 +142,7 @@ class MapDbImportTest {
         Path dir = tmp.resolve("mixed");
         Cli.Result r = Cli.run("import", dir.toString(), "--from-mapdb", file.toString(), "--map", "mixed", "--key-width", "5");
         assertBad(r, 2, "map 'mixed' key \"k1\": the key is 2 bytes in UTF-8; the index takes 5-byte keys (--key-width); nothing was imported");
-        assertFalse(Files.exists(dir.resolve(BucketDB.TABLE_FILE)), "no index at DIR");
+        assertFalse(Files.exists(dir.resolve(IndexFileNames.TABLE)), "no index at DIR");
         assertFalse(Files.exists(StagedIndex.staging(dir)), "and no half-built one beside it");
 
         assertBad(Cli.run("import", dir.toString(), "--from-mapdb", file.toString(), "--map", "even", "--value-width", "2"), 2,

@@ -1,12 +1,12 @@
 package io.bucketdb.tools;
 
-import io.bucketdb.BucketDB;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.ChainBucket;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Slot;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +61,7 @@ class SalvageTest {
         Cli.Result r = Cli.run("export", dir.toString(), "--salvage", "--format", "long", "--out", out.toString());
         assertEquals(1, r.code(), () -> why + ": " + r);
         assertTrue(r.err().contains("export --salvage: skipped the chain of bucket ")
-                && r.err().contains(dir.resolve(BucketDB.TABLE_FILE) + " @ offset " + page + ": a page whose CRC32C is")
+                && r.err().contains(dir.resolve(IndexFileNames.TABLE) + " @ offset " + page + ": a page whose CRC32C is")
                 && r.err().contains("(page " + page / PAGE + ")"), () -> why + ": names what it skipped: " + r);
         Map<Long, Long> got = longs(Files.readAllLines(out));
         assertEquals(readable, got.keySet(), why + ": every entry of a chain off the damaged page, and no other");
@@ -130,7 +130,7 @@ class SalvageTest {
     }
 
     private static void flipAByte(Path dir, long page, SplittableRandom rnd) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir.resolve(BucketDB.TABLE_FILE), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             long at = page + rnd.nextInt(PAGE);
             ch.read(b, at);

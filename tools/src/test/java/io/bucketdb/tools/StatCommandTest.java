@@ -5,6 +5,7 @@ import io.bucketdb.Options;
 import io.bucketdb.Stats;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.StatsCollector;
+import io.bucketdb.storage.IndexFileNames;
 import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,10 +69,10 @@ class StatCommandTest {
         assertTrue(Long.parseLong(field(json, "imageAgeMillis")) >= 0, json);
         // 20,000 puts plus the growth markers they caused, all covered by the closing checkpoint.
         assertTrue(Long.parseLong(field(json, "checkpointLsn")) >= 20_000, json);
-        assertEquals(String.valueOf(Files.size(dir.resolve(BucketDB.TABLE_FILE))), field(json, "fileBytes"));
+        assertEquals(String.valueOf(Files.size(dir.resolve(IndexFileNames.TABLE))), field(json, "fileBytes"));
         // Bytes per entry count every file of the index directory, the table alone is given beside them.
         assertEquals(all / 20_000.0, Double.parseDouble(field(json, "bytesPerEntry")), 0.001);
-        assertEquals(Files.size(dir.resolve(BucketDB.TABLE_FILE)) / 20_000.0, Double.parseDouble(field(json, "tableBytesPerEntry")), 0.001);
+        assertEquals(Files.size(dir.resolve(IndexFileNames.TABLE)) / 20_000.0, Double.parseDouble(field(json, "tableBytesPerEntry")), 0.001);
         assertEquals("0", field(json, "replayRecords"), "closed cleanly: nothing to replay");
         assertEquals(20_000 / 4096.0, Double.parseDouble(field(json, "loadFactor")), 0.001);
         assertTrue(Long.parseLong(field(json, "overflowBuckets")) >= 0);
@@ -219,7 +220,7 @@ class StatCommandTest {
         Path file = Files.writeString(tmp.resolve("plain.txt"), "hello");
         assertBad(Cli.run("stat", file.toString()), 3, "not a directory");
         Path junk = Files.createDirectories(tmp.resolve("junk"));
-        Files.write(junk.resolve(BucketDB.TABLE_FILE), new byte[9000]);
+        Files.write(junk.resolve(IndexFileNames.TABLE), new byte[9000]);
         assertBad(Cli.run("stat", junk.toString()), 3, "not a BucketDB table file; run 'bucketdb verify " + junk + "'");
         assertBad(Cli.run("stat", "--bogus", junk.toString()), 2, "Unknown option: '--bogus'");
         assertBad(Cli.run("stat"), 2, "Missing required parameter: 'DIR'");
@@ -228,12 +229,12 @@ class StatCommandTest {
     @Test
     void shouldExplainAnUnreadableTableFileInOneLine() throws IOException {
         // Tests run as root here, so permission bits cannot make a file unreadable; a directory where the table file belongs can.
-        Path dir = Files.createDirectories(tmp.resolve("odd").resolve(BucketDB.TABLE_FILE)).getParent();
+        Path dir = Files.createDirectories(tmp.resolve("odd").resolve(IndexFileNames.TABLE)).getParent();
         for (String cmd : new String[]{"stat", "dump", "verify", "export"}) {
             Cli.Result r = Cli.run(cmd, dir.toString());
             assertEquals(3, r.code(), r::toString);
             assertEquals(1, r.errLines().length, () -> "one line on stderr: " + r);
-            assertTrue(r.err().contains(BucketDB.TABLE_FILE), r::toString);
+            assertTrue(r.err().contains(IndexFileNames.TABLE), r::toString);
             assertFalse(r.err().contains("\tat "), r::toString);
         }
     }
@@ -246,7 +247,7 @@ class StatCommandTest {
     @Test
     void shouldSendATruncatedFileToVerify() throws IOException {
         Path dir = Cli.longIndex(tmp.resolve("idx"), 5_000);
-        try (FileChannel ch = FileChannel.open(dir.resolve(BucketDB.TABLE_FILE), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() / 2);
         }
         assertBad(Cli.run("stat", dir.toString()), 3, "run 'bucketdb verify " + dir + "'");

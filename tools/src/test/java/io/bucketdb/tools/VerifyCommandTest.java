@@ -7,6 +7,7 @@ import io.bucketdb.recovery.JournalRecordLayout;
 import io.bucketdb.recovery.JournalSegmentLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,10 +66,10 @@ class VerifyCommandTest {
         String[] lines = r.out().split("\n");
         // The changed key breaks the structure, and as damage at rest it also fails its page's checksum.
         assertEquals(2, lines.length, r::toString);
-        assertTrue(lines[0].startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + koff + ": expected a key whose hash selects bucket "
+        assertTrue(lines[0].startsWith(dir.resolve(IndexFileNames.TABLE) + " @ " + koff + ": expected a key whose hash selects bucket "
                 + bucket + ", found key 0x"), lines[0]);
         long page = koff >>> ExtentClasses.PAGE_SHIFT;
-        assertTrue(lines[1].startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + (page << ExtentClasses.PAGE_SHIFT) + ": expected page "
+        assertTrue(lines[1].startsWith(dir.resolve(IndexFileNames.TABLE) + " @ " + (page << ExtentClasses.PAGE_SHIFT) + ": expected page "
                 + page + " with CRC32C 0x"), lines[1]);
         assertEquals("bucketdb verify: 2 problems found in " + dir + "\n", afterViewLine(r, dir));
     }
@@ -87,7 +88,7 @@ class VerifyCommandTest {
         assertEquals(1, r.code(), r::toString);
         long pageOff = (voff + 3) & -(long) ExtentClasses.PAGE_SIZE;
         assertEquals(1, r.out().split("\n").length, r::toString);
-        assertTrue(r.out().startsWith(dir.resolve(BucketDB.TABLE_FILE) + " @ " + pageOff + ": expected page "
+        assertTrue(r.out().startsWith(dir.resolve(IndexFileNames.TABLE) + " @ " + pageOff + ": expected page "
                 + (pageOff >>> ExtentClasses.PAGE_SHIFT) + " with CRC32C 0x"), r::toString);
         assertTrue(r.out().contains(", found CRC32C 0x"), r::toString);
         assertEquals("bucketdb verify: 1 problem found in " + dir + "\n", afterViewLine(r, dir));
@@ -298,7 +299,7 @@ class VerifyCommandTest {
     }
 
     private static void write(Path dir, long off, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir.resolve(BucketDB.TABLE_FILE), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(bytes), off);
         }
     }

@@ -1,5 +1,6 @@
 package io.bucketdb.bench.durability;
 
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 

@@ -1,5 +1,7 @@
 package io.bucketdb.bench.durability;
 
+import io.bucketdb.storage.IndexFileNames;
+
 import java.nio.file.Path;
 
 /** Which of an index's files a write went to, told apart by name as BucketDB names them. */
@@ -15,13 +17,13 @@ enum FileKind {
 
     static FileKind of(Path file) {
         String name = file.getFileName().toString();
-        if (name.startsWith("journal-")) {
+        if (IndexFileNames.isJournal(name)) {
             return JOURNAL;
         }
-        if (name.startsWith("table.bdb")) {
+        if (name.startsWith(IndexFileNames.TABLE)) {
             return TABLE;
         }
-        if (name.equals("doublewrite.bdb")) {
+        if (name.equals(IndexFileNames.DOUBLE_WRITE)) {
             return DOUBLEWRITE;
         }
         return OTHER;

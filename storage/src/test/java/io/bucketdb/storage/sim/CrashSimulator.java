@@ -1,7 +1,7 @@
 package io.bucketdb.storage.sim;
 
-import io.bucketdb.storage.DurableFile;
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;

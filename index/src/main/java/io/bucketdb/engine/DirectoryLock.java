@@ -1,6 +1,7 @@
-package io.bucketdb;
+package io.bucketdb.engine;
 
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,8 +33,8 @@ import java.util.Set;
  * which survive a rename of the directory), and the lock file of a held lock is never opened,
  * read or closed again until its owner releases it.
  */
-final class DirectoryLock implements AutoCloseable {
-    static final String FILE_NAME = "LOCK";
+public final class DirectoryLock implements AutoCloseable {
+    public static final String FILE_NAME = IndexFileNames.LOCK;
 
     /** The lock files this process holds, by file key, with the holder text written into them. Guarded by itself. */
     private static final Map<Object, String> HELD = new HashMap<>();
@@ -53,7 +54,7 @@ final class DirectoryLock implements AutoCloseable {
     }
 
     /** Takes the lock or fails with an {@link IOException} that names the lock file and its holder. */
-    static DirectoryLock acquire(Path dir) throws IOException {
+    public static DirectoryLock acquire(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         String[] holder = new String[1];
         DirectoryLock l = tryAcquire(dir, holder);
@@ -67,7 +68,7 @@ final class DirectoryLock implements AutoCloseable {
      * Takes the lock, or returns null if another process or another open in this one holds it;
      * then {@code holder[0]} says who, as the lock file records it.
      */
-    static DirectoryLock tryAcquire(Path dir, String[] holder) throws IOException {
+    public static DirectoryLock tryAcquire(Path dir, String[] holder) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         synchronized (HELD) {
             String mine = HELD.get(fileKey(file));
@@ -120,7 +121,7 @@ final class DirectoryLock implements AutoCloseable {
     }
 
     /** This lock, for an open that runs while the owner keeps holding it: closing the view releases nothing. */
-    DirectoryLock borrowed() {
+    public DirectoryLock borrowed() {
         return new DirectoryLock(channel, lock, key, false);
     }
 
@@ -130,7 +131,7 @@ final class DirectoryLock implements AutoCloseable {
      * lock is tried on the existing file, which needs only read access and fails while a writer holds its
      * exclusive one, and is released at once.
      */
-    static String holder(Path dir) throws IOException {
+    public static String holder(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         synchronized (HELD) {
             Object key = fileKey(file);

@@ -1,6 +1,6 @@
 /**
  * Crash simulation for tests: {@link io.bucketdb.storage.sim.CrashSimulator} is a
- * {@link io.bucketdb.storage.DurableIO} that records what is durable and builds the files a power loss could
+ * {@link io.bucketdb.spi.DurableIO} that records what is durable and builds the files a power loss could
  * leave, with a crash at any chosen operation and injected faults.
  *
  * <p>The fault model, in short (details in {@link io.bucketdb.storage.sim.CrashSimulator}):

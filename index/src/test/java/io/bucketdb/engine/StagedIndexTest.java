@@ -1,5 +1,9 @@
-package io.bucketdb;
+package io.bucketdb.engine;
 
+import io.bucketdb.BucketDB;
+import io.bucketdb.Cursor;
+import io.bucketdb.Durability;
+import io.bucketdb.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

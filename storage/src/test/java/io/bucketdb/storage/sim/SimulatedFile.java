@@ -1,6 +1,7 @@
 package io.bucketdb.storage.sim;
 
-import io.bucketdb.storage.DurableFile;
+import io.bucketdb.spi.DurableFile;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

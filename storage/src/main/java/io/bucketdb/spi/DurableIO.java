@@ -1,4 +1,4 @@
-package io.bucketdb.storage;
+package io.bucketdb.spi;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,10 @@
-package io.bucketdb;
+package io.bucketdb.engine;
 
-import io.bucketdb.storage.DurableIO;
+import io.bucketdb.BucketDB;
+import io.bucketdb.Options;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,8 +68,8 @@ import java.util.stream.Stream;
  * deletes.
  */
 public final class StagedIndex implements AutoCloseable {
-    private static final String STAGING_SUFFIX = ".bucketdb-new";
-    private static final String RETIRED_SUFFIX = ".bucketdb-old";
+    private static final String STAGING_SUFFIX = IndexFileNames.STAGING_SUFFIX;
+    private static final String RETIRED_SUFFIX = IndexFileNames.RETIRED_SUFFIX;
 
     private final DurableIO io;
     private final Path source;
@@ -158,8 +161,8 @@ public final class StagedIndex implements AutoCloseable {
     private void start() throws IOException {
         if (source != null) {
             finishInterrupted(source, io);
-            if (!Files.exists(source.resolve(BucketDB.TABLE_FILE))) {
-                throw new NoSuchFileException(source.toString(), null, "no index here: " + BucketDB.TABLE_FILE + " is missing");
+            if (!Files.exists(source.resolve(IndexFileNames.TABLE))) {
+                throw new NoSuchFileException(source.toString(), null, "no index here: " + IndexFileNames.TABLE + " is missing");
             }
             sourceLock = DirectoryLock.acquire(source);
         }
@@ -193,7 +196,7 @@ public final class StagedIndex implements AutoCloseable {
         if (!Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        if (Files.exists(staging.resolve(BucketDB.TABLE_FILE))) {
+        if (Files.exists(staging.resolve(IndexFileNames.TABLE))) {
             throw new IOException(source + ", " + old + " and " + staging + " all hold indexes, which an interrupted compaction "
                     + "never leaves; keep the one you need and remove the others");
         }
@@ -251,7 +254,7 @@ public final class StagedIndex implements AutoCloseable {
         if (committed || stagingLock == null) {
             throw new IllegalStateException("nothing to commit");
         }
-        if (!Files.exists(staging.resolve(BucketDB.TABLE_FILE))) {
+        if (!Files.exists(staging.resolve(IndexFileNames.TABLE))) {
             throw new IllegalStateException("no index was built in " + staging);
         }
         io.syncDirectory(staging);
@@ -328,9 +331,9 @@ public final class StagedIndex implements AutoCloseable {
     }
 
     /** Whether a swap of {@code dir} stopped between its two renames (no index at dir, one retired beside it). */
-    static boolean interrupted(Path dir) {
+    public static boolean interrupted(Path dir) {
         return dir.toAbsolutePath().normalize().getFileName() != null // the root has no siblings to swap with
-                && !Files.exists(dir.resolve(BucketDB.TABLE_FILE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
+                && !Files.exists(dir.resolve(IndexFileNames.TABLE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -348,7 +351,8 @@ public final class StagedIndex implements AutoCloseable {
         return finishInterrupted(dir, FileDurableIO.INSTANCE);
     }
 
-    static boolean finishInterrupted(Path dir, DurableIO io) throws IOException {
+    /** {@link #finishInterrupted(Path)} through {@code io}, as an open with {@code Options.withDurableIO} does. */
+    public static boolean finishInterrupted(Path dir, DurableIO io) throws IOException {
         if (!interrupted(dir)) {
             return false;
         }
@@ -361,7 +365,7 @@ public final class StagedIndex implements AutoCloseable {
                     + "); open it again when the compaction has finished");
         }
         try {
-            if (!Files.exists(nw.resolve(BucketDB.TABLE_FILE))) {
+            if (!Files.exists(nw.resolve(IndexFileNames.TABLE))) {
                 throw new IOException("no index in " + dir + ": " + old + " holds the index from before an interrupted compaction "
                         + "and the rebuilt one is missing; rename " + old + " back to " + dir);
             }

@@ -1,0 +1,25 @@
+package io.bucketdb.engine;
+
+import io.bucketdb.Options;
+import io.bucketdb.recovery.JournalOptions;
+
+/**
+ * The journal's settings as {@link Options} holds them. {@code JournalOptions} is recovery's type and stays out of
+ * the public API; {@code Options} keeps its knobs ({@link Options#withJournalSegmentSize} and the like), and the
+ * engine builds the journal's options here, in one place.
+ */
+public final class JournalSettings {
+    private JournalSettings() {
+    }
+
+    /**
+     * The journal options {@code options} describe. The values were checked when they were set.
+     *
+     * @param options the options an index is opened with
+     * @return the journal's options: segment size, length limits, buffer size, spare segments
+     */
+    public static JournalOptions of(Options options) {
+        return new JournalOptions(options.journalSegmentSize(), options.maxKeyLength(), options.maxValueLength(),
+                options.journalBufferSize(), options.spareJournalSegments());
+    }
+}
