@@ -338,7 +338,7 @@ public final class Options implements Cloneable {
 
     /**
      * Whether triggered checkpoints run on a checkpoint thread beside the writer (the default:
-     * writes go on while the checkpoint writes, see {@link io.bucketdb.recovery.Checkpointer}) or on
+     * writes go on while the checkpoint writes, its snapshot taken lazily) or on
      * the writer thread, which then waits for them. On the writer thread every durable operation
      * happens in one deterministic order, which the crash tests that enumerate failure points use.
      * Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
