@@ -31,7 +31,7 @@ public final class MappedChunks {
      * @param len     the number of bytes, at least 0
      * @return true if all {@code len} bytes were copied; false if the range leaves {@code chunks} (the bytes before
      *     that point may have been copied)
-     * @throws java.io.UncheckedIOException wrapping a {@link CorruptIndexException} if {@code pages} finds a damaged page
+     * @throws java.io.UncheckedIOException wrapping a {@link io.bucketdb.spi.CorruptIndexException} if {@code pages} finds a damaged page
      */
     public static boolean copyOut(ChunkedMapping mapping, MemorySegment[] chunks, VerifiedPages pages, long off,
                                   MemorySegment dst, long dstOff, long len) {
