@@ -10,10 +10,8 @@ import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
 import io.bucketdb.storage.DurableFile;
 import io.bucketdb.storage.DurableIO;
-import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
@@ -21,6 +19,7 @@ import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.VerifiedPages;
+import io.bucketdb.table.PieceDirectory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -571,70 +570,24 @@ public final class IndexInspector implements AutoCloseable {
         return oldPieces;
     }
 
-    private long[] readDirectoryOrThrow(long dirOff, int b, String what) throws CorruptIndexException {
-        List<Problem> problems = new ArrayList<>();
-        long[] out = readDirectory(dirOff, b, what, problems);
-        if (!problems.isEmpty()) {
-            Problem p = problems.getFirst();
-            throw new CorruptIndexException(p.file(), p.offset(), p.expected() + ", found " + p.found());
-        }
-        return out;
-    }
-
     /**
-     * Reads the piece directory at {@code dirOff} of an array of {@code 2^b} buckets, checking it as
-     * the table does on open (magic, piece count, each piece inside the file, page-aligned and not
-     * straddling an alignment unit). Adds what is wrong to {@code problems}; returns the pieces, or
-     * null if the directory itself cannot be read.
+     * The pieces of the directory at {@code dirOff}, read by the table's reader ({@link PieceDirectory}),
+     * which throws at the first damage; so does a reserved field that is not zero, as {@code verify}
+     * reports it.
      */
-    long[] readDirectory(long dirOff, int b, String what, List<Problem> problems) {
-        return readDirectory(view, dirOff, b, what, problems);
-    }
-
-    /** {@link #readDirectory(long, int, String, List)} through {@code view} ({@code verify} reads without page checks). */
-    long[] readDirectory(FileView view, long dirOff, int b, String what, List<Problem> problems) {
+    private long[] readDirectoryOrThrow(long dirOff, int b, String what) throws CorruptIndexException {
         Path file = tf.path();
-        long expected = 1L << Math.max(0, b - h.pieceShift);
-        long dirBytes = DirectoryLayout.bytes(expected);
-        if (dirOff < HeaderLayout.DATA_START || !view.contains(dirOff, dirBytes) || (dirOff & (ExtentClasses.PAGE_SIZE - 1)) != 0) {
-            problems.add(new Problem(file, dirOff, "a page-aligned " + what + " of " + dirBytes + " bytes within ["
-                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ")", "one at offset " + dirOff));
-            return null;
-        }
-        int magic = view.getInt(dirOff + DirectoryLayout.MAGIC_OFFSET);
-        if (magic != DirectoryLayout.MAGIC) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.MAGIC_OFFSET,
-                    what + " magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC), "0x" + Integer.toHexString(magic)));
-            return null;
-        }
-        int count = view.getInt(dirOff + DirectoryLayout.PIECE_COUNT_OFFSET);
-        if (count != expected) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.PIECE_COUNT_OFFSET,
-                    expected + " pieces in the " + what + " for B=" + b, String.valueOf(count)));
-            return null;
-        }
-        long reserved = view.getLong(dirOff + DirectoryLayout.RESERVED_OFFSET);
-        if (reserved != 0) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.RESERVED_OFFSET, "0 in the reserved field of the " + what,
-                    String.valueOf(reserved)));
-        }
-        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        long unit = 1L << h.alignShift;
-        long[] out = new long[count];
-        boolean ok = true;
-        for (int p = 0; p < count; p++) {
-            long at = dirOff + DirectoryLayout.PIECES + 8L * p;
-            long off = view.getLong(at);
-            if (off < HeaderLayout.DATA_START || !view.contains(off, pieceBytes) || (off & (ExtentClasses.PAGE_SIZE - 1)) != 0
-                    || (pieceBytes <= unit && (off & (unit - 1)) + pieceBytes > unit)) {
-                problems.add(new Problem(file, at, "piece " + p + " of the " + what + ": " + pieceBytes
-                        + " page-aligned bytes within [" + HeaderLayout.DATA_START + ", " + h.fileEnd + ") and one "
-                        + unit + "-byte alignment unit", "offset " + off));
-                ok = false;
+        return view.readDirectory(h, bs, dirOff, b, what, new PieceDirectory.Findings<CorruptIndexException>() {
+            @Override
+            public void damage(long offset, String expected, String found) throws CorruptIndexException {
+                throw new CorruptIndexException(file, offset, expected + ", found " + found);
             }
-            out[p] = off;
-        }
-        return ok ? out : null;
+
+            @Override
+            public void oddity(long offset, String expected, String found) throws CorruptIndexException {
+                damage(offset, expected, found);
+            }
+        });
     }
 
     long bucketOffset(long[] arrayPieces, long i) {

@@ -1199,35 +1199,8 @@ public final class HashTable {
     }
 
     private long[] readDirectory(long dir, int b) throws CorruptIndexException {
-        int expected = 1 << Math.max(0, b - h.pieceShift);
-        long dirBytes = DirectoryLayout.bytes(expected);
-        if (dir + dirBytes > h.fileEnd) {
-            throw new CorruptIndexException(tf.path(), dir, "a piece directory of " + dirBytes + " bytes within the allocated "
-                    + h.fileEnd + " bytes");
-        }
-        int magic = tf.getInt(dir + DirectoryLayout.MAGIC_OFFSET);
-        if (magic != DirectoryLayout.MAGIC) {
-            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.MAGIC_OFFSET,
-                    "piece directory magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC) + ", found 0x" + Integer.toHexString(magic));
-        }
-        int count = tf.getInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET);
-        if (count != expected) {
-            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.PIECE_COUNT_OFFSET,
-                    expected + " pieces for B=" + b + ", found " + count);
-        }
-        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        long unit = 1L << h.alignShift;
-        long[] out = new long[count];
-        for (int p = 0; p < count; p++) {
-            long at = dir + DirectoryLayout.PIECES + 8L * p;
-            long off = tf.getLong(at);
-            if (off < HeaderLayout.DATA_START || off + pieceBytes > h.fileEnd || (off & (unit - 1)) + pieceBytes > unit) {
-                throw new CorruptIndexException(tf.path(), at, "a piece of " + pieceBytes + " bytes within the file and within one "
-                        + unit + "-byte alignment unit, found offset " + off);
-            }
-            out[p] = off;
-        }
-        return out;
+        return PieceDirectory.read(mapping, pages, h, bs, dir, b, dir == h.bucketDir ? "bucket directory" : "old bucket directory",
+                PieceDirectory.throwing(tf.path()));
     }
 
     // ------------------------------------------------------------------ helpers
