@@ -43,6 +43,16 @@ final class FileView {
         return PieceDirectory.read(mapping, pages, h, bucketSize, dirOff, b, what, findings);
     }
 
+    /** The mapping this view reads. */
+    ChunkedMapping mapping() {
+        return mapping;
+    }
+
+    /** The pages this view checks before it reads them ({@link VerifiedPages#NONE} for none). */
+    VerifiedPages pages() {
+        return pages;
+    }
+
     /** The end of the readable range (the header's allocation end). */
     long end() {
         return end;

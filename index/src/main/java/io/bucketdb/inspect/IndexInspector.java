@@ -15,8 +15,6 @@ import io.bucketdb.storage.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
-import io.bucketdb.storage.ValueHeap;
-import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.VerifiedPages;
 import io.bucketdb.table.PieceDirectory;
@@ -28,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
@@ -59,6 +56,8 @@ public final class IndexInspector implements AutoCloseable {
     private final int bs;
     private final int ovfOff;
     private final long pieceMask;
+    private final SlotReader slots;
+    private final KeyLookup lookup;
     private long[] pieces;
     private long[] oldPieces;
     private JournalCheck journal;
@@ -74,6 +73,8 @@ public final class IndexInspector implements AutoCloseable {
         this.bs = layout.size();
         this.ovfOff = layout.overflowOffset();
         this.pieceMask = (1L << h.pieceShift) - 1;
+        this.slots = new SlotReader(tf.path(), h, layout, view);
+        this.lookup = new KeyLookup(this, tf.path(), h, keyHash, layout, view, slots);
     }
 
     /**
@@ -225,9 +226,9 @@ public final class IndexInspector implements AutoCloseable {
         checkIndex(index, h.oldB, "old bucket");
         long off = bucketOffset(oldPieces(), index);
         if (oldEvacuated(index)) {
-            List<Slot> slots = readSlots(off);
+            List<Slot> evacuated = slots.readSlots(off);
             return new BucketView(true, index, off, BucketView.State.EVACUATED,
-                    List.of(new ChainBucket(0, off, slots, view.getLong(off + ovfOff))), null);
+                    List.of(new ChainBucket(0, off, evacuated, view.getLong(off + ovfOff))), null);
         }
         return viewChain(true, index, off);
     }
@@ -243,7 +244,7 @@ public final class IndexInspector implements AutoCloseable {
         String broken = null;
         for (int pos = 0; b != 0; pos++) {
             long next = view.getLong(b + ovfOff);
-            chain.add(new ChainBucket(pos, b, readSlots(b), next));
+            chain.add(new ChainBucket(pos, b, slots.readSlots(b), next));
             if (next == 0) {
                 break;
             }
@@ -261,64 +262,6 @@ public final class IndexInspector implements AutoCloseable {
         return new BucketView(old, index, off, BucketView.State.LIVE, List.copyOf(chain), broken);
     }
 
-    private List<Slot> readSlots(long b) {
-        List<Slot> slots = new ArrayList<>(BucketLayout.SLOTS);
-        for (int s = 0; s < BucketLayout.SLOTS; s++) {
-            int t = view.getByte(b + s);
-            if (t >= BucketLayout.MIN_TOPHASH) {
-                long k = b + layout.keyOffset(s);
-                long v = b + layout.valueOffset(s);
-                // A damaged heap reference shows as null bytes beside its placement, so a dump still shows the rest.
-                slots.add(new Slot(s, t, orNull(() -> keyBytes(k)), orNull(() -> valueBytes(v)), h.varKeys() ? placement(k, VarSlotLayout.inlineWidth(h.keyWidth)) : null,
-                        h.varValues() ? placement(v, VarSlotLayout.inlineWidth(h.valueWidth)) : null));
-            } else {
-                slots.add(new Slot(s, t, null, null, null, null));
-            }
-        }
-        return List.copyOf(slots);
-    }
-
-    // ------------------------------------------------------------------ variable-length fields
-
-    /** The key bytes of the slot whose key field starts at {@code off}: the field, or its inline or heap bytes. */
-    private byte[] keyBytes(long off) throws CorruptIndexException {
-        return h.varKeys() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.keyWidth)) : view.bytes(off, h.keyWidth);
-    }
-
-    private byte[] valueBytes(long off) throws CorruptIndexException {
-        return h.varValues() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.valueWidth)) : view.bytes(off, h.valueWidth);
-    }
-
-    private byte[] fieldBytes(long off, int inline) throws CorruptIndexException {
-        Placement p = placement(off, inline);
-        long at = p.inline() ? off + VarSlotLayout.BODY_OFFSET : p.heapRef();
-        if (p.length() > JournalOptions.DEFAULT_MAX_VALUE_LENGTH || at < HeaderLayout.DATA_START || !view.contains(at, p.length())) {
-            throw new CorruptIndexException(tf.path(), off, "a variable-length slot whose " + p + " lie within the file");
-        }
-        return view.bytes(at, (int) p.length());
-    }
-
-    private interface FieldRead {
-        byte[] read() throws CorruptIndexException;
-    }
-
-    private static byte[] orNull(FieldRead read) {
-        try {
-            return read.read();
-        } catch (CorruptIndexException damaged) {
-            return null;
-        }
-    }
-
-    /** Where the variable-length field at {@code off}, of inline width {@code inline}, keeps its bytes. */
-    private Placement placement(long off, int inline) {
-        long len = view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
-        if (len <= inline) {
-            return new Placement(len, 0, 0);
-        }
-        return new Placement(len, view.getLong(off + VarSlotLayout.HEAP_REF_OFFSET), ValueHeap.blockBytes(len));
-    }
-
     /** The value heap's space, from the header. */
     public HeapUsage heapUsage() {
         return HeapUsage.of(h);
@@ -328,10 +271,7 @@ public final class IndexInspector implements AutoCloseable {
 
     /** The table's hash of {@code key}: the file's hash kind and seed. */
     public long hash(byte[] key) {
-        checkKey(key);
-        return key.length == 8 && !h.varKeys()
-                ? keyHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong())
-                : keyHash.hash(key, 0, key.length);
+        return lookup.hash(key);
     }
 
     /** The file's key hash, the one its header names. */
@@ -341,34 +281,12 @@ public final class IndexInspector implements AutoCloseable {
 
     /**
      * Where {@code key} lives and why: its hash, bucket, tophash, the old bucket and whether it is
-     * evacuated while growing, and the bucket, chain position and slot that hold it. Searches the
-     * chain exactly as the table's lookup does (old bucket while not evacuated; stop at emptyRest).
+     * evacuated while growing, and the bucket, chain position and slot that hold it. The chain is
+     * searched by the table's own lookup ({@link io.bucketdb.table.ChainProbe}; old bucket while not
+     * evacuated; stop at emptyRest), with the inspector's checks on top ({@link KeyLookup}).
      */
     public Location locate(byte[] key) throws CorruptIndexException {
-        long hash = hash(key);
-        int top = BucketLayout.tophash(hash);
-        long j = hash & ((1L << h.b) - 1);
-        long bucketOff = bucketOffset(pieces(), j);
-        long oldIndex = -1;
-        long oldOff = 0;
-        boolean evacuated = false;
-        long start = bucketOff;
-        if (h.growing()) {
-            oldIndex = hash & oldMask();
-            oldOff = bucketOffset(oldPieces(), oldIndex);
-            evacuated = BucketLayout.isEvacuated(view.getByte(oldOff));
-            if (!evacuated) {
-                start = oldOff;
-            }
-        }
-        long[] found = find(start, top, key);
-        boolean inOld = h.growing() && !evacuated;
-        if (found == null) {
-            return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, false, inOld, start, 0, -1, -1, null);
-        }
-        int slot = (int) found[2];
-        return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, true, inOld, start, found[0],
-                (int) found[1], slot, valueBytes(found[0] + layout.valueOffset(slot)));
+        return lookup.locate(key);
     }
 
     /** The value of {@code key} (a copy), or null if absent. */
@@ -379,51 +297,7 @@ public final class IndexInspector implements AutoCloseable {
 
     /** The value of {@code key} in an index of 8-byte keys and values, or {@code missing} if absent. */
     public long getLong(long key, long missing) throws CorruptIndexException {
-        if (h.keyWidth != 8 || h.valueWidth != 8) {
-            throw new IllegalArgumentException("getLong needs 8-byte keys and values; " + tf.path() + " has "
-                    + h.keyWidth + "-byte keys and " + h.valueWidth + "-byte values");
-        }
-        long hash = keyHash.hashLong(key);
-        int top = BucketLayout.tophash(hash);
-        long b = bucketOffset(pieces(), hash & ((1L << h.b) - 1));
-        if (h.growing()) {
-            long old = bucketOffset(oldPieces(), hash & oldMask());
-            if (!BucketLayout.isEvacuated(view.getByte(old))) {
-                b = old;
-            }
-        }
-        for (long hops = 0; b != 0; ) {
-            long tw = view.getLong(b);
-            for (int s = 0; s < BucketLayout.SLOTS; s++) {
-                int t = (int) (tw >>> (s << 3)) & 0xFF;
-                if (t == top && view.getLong(b + BucketLayout.KEYS_OFFSET + 8L * s) == key) {
-                    return view.getLong(b + layout.valueOffset(s));
-                }
-                if (t == BucketLayout.EMPTY_REST) {
-                    return missing;
-                }
-            }
-            b = next(b, ++hops);
-        }
-        return missing;
-    }
-
-    /** Searches the chain at {@code start}: {bucket offset, chain position, slot} of {@code key}, or null if absent. */
-    private long[] find(long start, int top, byte[] key) throws CorruptIndexException {
-        long b = start;
-        for (long pos = 0; b != 0; ) {
-            for (int s = 0; s < BucketLayout.SLOTS; s++) {
-                int t = view.getByte(b + s);
-                if (t == top && Arrays.equals(keyBytes(b + layout.keyOffset(s)), key)) {
-                    return new long[]{b, pos, s};
-                }
-                if (t == BucketLayout.EMPTY_REST) {
-                    return null;
-                }
-            }
-            b = next(b, ++pos);
-        }
-        return null;
+        return lookup.getLong(key, missing);
     }
 
     // ------------------------------------------------------------------ whole-table walks
@@ -441,7 +315,7 @@ public final class IndexInspector implements AutoCloseable {
             for (long b = start; b != 0; b = next(b, ++hops)) {
                 for (int s = 0; s < BucketLayout.SLOTS; s++) {
                     if (view.getByte(b + s) >= BucketLayout.MIN_TOPHASH) {
-                        visitor.visit(keyBytes(b + layout.keyOffset(s)), valueBytes(b + layout.valueOffset(s)));
+                        visitor.visit(slots.keyBytes(b + layout.keyOffset(s)), slots.valueBytes(b + layout.valueOffset(s)));
                     }
                 }
             }
@@ -603,7 +477,7 @@ public final class IndexInspector implements AutoCloseable {
     }
 
     /** The next bucket of the chain after {@code b}, checked; {@code hops} counts links followed so far. */
-    private long next(long b, long hops) throws CorruptIndexException {
+    long next(long b, long hops) throws CorruptIndexException {
         long next = view.getLong(b + ovfOff);
         if (next == 0) {
             return 0;
@@ -623,12 +497,6 @@ public final class IndexInspector implements AutoCloseable {
         if (index < 0 || index >= 1L << b) {
             throw new IllegalArgumentException(what + " " + index + " does not exist: the array has " + (1L << b)
                     + " buckets (0.." + ((1L << b) - 1) + ")");
-        }
-    }
-
-    private void checkKey(byte[] key) {
-        if (!h.varKeys() && key.length != h.keyWidth) {
-            throw new IllegalArgumentException("key must be " + h.keyWidth + " bytes for " + tf.path() + ", got " + key.length);
         }
     }
 
