@@ -82,8 +82,6 @@ public final class HashTable {
     static final int STRIPES = 1 << 12;
     private static final VarHandle STAMP = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle COUNT;
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
     private static final int EVACUATION_SCAN = 1024;
     /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
@@ -251,7 +249,7 @@ public final class HashTable {
     /** The value of {@code key} in a table of 8-byte keys and values, or {@code missing}. Allocates nothing. */
     public long getLong(long key, long missing) {
         long hash = keyHash.hashLong(key);
-        long pattern = (tophash(hash) & 0xFFL) * ONES;
+        long pattern = ChainProbe.pattern(tophash(hash));
         for (int attempt = 0; ; attempt++) {
             Geometry g = geo;
             long j = hash & g.mask;
@@ -276,42 +274,17 @@ public final class HashTable {
                     at = oat;
                 }
             }
-            pages.check(at, bs);
+            long found = ChainProbe.findLong(g.chunks, mapping, pages, seg, off, at, pattern, key, bs, ovfOff, g.maxHops);
             long result = missing;
-            long bad = 0;
-            long hops = 0;
-            search:
-            while (true) {
-                long tw = seg.get(Layouts.LONG, off);
-                long x = tw ^ pattern;
-                long m = (x - ONES) & ~x & HIGHS;
-                while (m != 0) {
-                    int slot = Long.numberOfTrailingZeros(m) >>> 3;
-                    if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
-                        result = seg.get(Layouts.LONG, off + valuesOff + 8L * slot);
-                        break search;
-                    }
-                    m &= m - 1;
+            long bad = found < 0 ? -found : 0;
+            if (found > 0) {
+                long fb = found >>> 3;
+                if (fb != at) { // found in an overflow bucket, which may lie in another chunk
+                    int c = mapping.chunkIndex(fb);
+                    seg = g.chunks[c];
+                    off = fb - mapping.chunkStart(c);
                 }
-                if (((tw - ONES) & ~tw & HIGHS) != 0) {
-                    break; // an emptyRest slot: nothing further in this chain
-                }
-                long next = seg.get(Layouts.LONG, off + ovfOff);
-                if (next == 0) {
-                    break;
-                }
-                int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
-                if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
-                    bad = next;
-                    break;
-                }
-                seg = g.chunks[c];
-                off = next - mapping.chunkStart(c);
-                if (off + bs > seg.byteSize()) {
-                    bad = next;
-                    break;
-                }
-                pages.check(next, bs);
+                result = seg.get(Layouts.LONG, off + valuesOff + 8L * (found & 7));
             }
             VarHandle.acquireFence();
             if ((long) STAMP.getOpaque(stamps, stripe) == stamp && geo == g) {
@@ -466,22 +439,7 @@ public final class HashTable {
      * if they are not inside one mapped chunk (damage, a torn read, or a large block that straddles).
      */
     private MemorySegment heapSlice(MemorySegment[] chunks, long ref, long len) {
-        if (ref < HeaderLayout.DATA_START) {
-            return null;
-        }
-        int c = mapping.chunkIndex(ref);
-        if (c < 0 || c >= chunks.length) {
-            return null;
-        }
-        long local = ref - mapping.chunkStart(c);
-        MemorySegment seg = chunks[c];
-        if (len > seg.byteSize() - local) {
-            return null;
-        }
-        if (len > 0) {
-            pages.check(ref, len);
-        }
-        return seg.asSlice(local, len);
+        return ChainProbe.heapSlice(chunks, mapping, pages, ref, len);
     }
 
     /**
@@ -525,18 +483,7 @@ public final class HashTable {
 
     /** 1 if the variable-length key at {@code seg[off]} equals {@code key[keyOff..+keyLen]}, 0 if not, -1 if its heap reference is bad. */
     private int varKeyCompare(MemorySegment[] chunks, MemorySegment seg, long off, MemorySegment key, long keyOff, int keyLen) {
-        long len = fieldLength(seg, off);
-        if (len != keyLen) {
-            return 0;
-        }
-        if (len <= keyInline) {
-            return MemorySegment.mismatch(seg, off + VarSlotLayout.BODY_OFFSET, off + VarSlotLayout.BODY_OFFSET + len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
-        }
-        MemorySegment stored = heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
-        if (stored == null) {
-            return -1;
-        }
-        return MemorySegment.mismatch(stored, 0, len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
+        return ChainProbe.varKeyCompare(chunks, mapping, pages, seg, off, key, keyOff, keyLen, keyInline);
     }
 
     /** The hash of the key stored in the slot at {@code seg[off]}; -1 never occurs as a failure marker, so bad references throw. */
@@ -614,58 +561,11 @@ public final class HashTable {
                 bucket = g.oldBucketOffset(i);
             }
         }
-        long hops = 0;
-        while (true) {
-            // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
-            int c = mapping.chunkIndex(bucket);
-            if (c < 0 || c >= g.chunks.length) {
-                return -bucket;
-            }
-            MemorySegment seg = g.chunks[c];
-            long off = bucket - mapping.chunkStart(c);
-            if (off + bs > seg.byteSize()) {
-                return -bucket;
-            }
-            pages.check(bucket, bs);
-            for (int i = 0; i < SLOTS; i++) {
-                int t = seg.get(Layouts.BYTE, off + i) & 0xFF;
-                if (t != top) {
-                    if (t == EMPTY_REST) {
-                        return 0;
-                    }
-                    continue;
-                }
-                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
-                if (!varKeys) {
-                    if (keyEquals(seg, koff, key, keyOff)) {
-                        return (bucket << 3) | i;
-                    }
-                } else {
-                    int cmp = varKeyCompare(g.chunks, seg, koff, key, keyOff, keyLen);
-                    if (cmp > 0) {
-                        return (bucket << 3) | i;
-                    }
-                    if (cmp < 0) {
-                        return -bucket;
-                    }
-                }
-            }
-            long next = seg.get(Layouts.LONG, off + ovfOff);
-            if (next == 0) {
-                return 0;
-            }
-            if (next < HeaderLayout.DATA_START || ++hops > g.maxHops) {
-                return -Math.max(next, 1);
-            }
-            bucket = next;
-        }
+        return ChainProbe.find(g.chunks, mapping, pages, bucket, top, key, keyOff, keyLen, keyWidth, varKeys, keyInline, bs, ovfOff, g.maxHops);
     }
 
     private boolean keyEquals(MemorySegment seg, long off, MemorySegment key, long keyOff) {
-        if (keyWidth == 8) {
-            return seg.get(Layouts.LONG, off) == key.get(Layouts.LONG, keyOff);
-        }
-        return MemorySegment.mismatch(seg, off, off + keyWidth, key, keyOff, keyOff + keyWidth) == -1;
+        return ChainProbe.keyEquals(seg, off, key, keyOff, keyWidth);
     }
 
     private long hashKey(MemorySegment key, long keyOff) {
