@@ -1,6 +1,6 @@
 package io.bucketdb.inspect;
 
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FreeExtentLayout;
 import io.bucketdb.storage.Header;
@@ -83,7 +83,7 @@ final class SpaceCheck {
     long[] readArray(long dir, int b, String what, String array) {
         long[] pieces = view.readDirectory(h, bs, dir, b, what, problems);
         long count = 1L << Math.max(0, b - h.pieceShift);
-        long dirBytes = ExtentClasses.bytes(ExtentClasses.rawClassFor(DirectoryLayout.bytes(count)), bs);
+        long dirBytes = ExtentClasses.bytes(ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(count)), bs);
         if (dir >= HeaderLayout.DATA_START && view.contains(dir, dirBytes)) {
             addExtent(dir, dirBytes, what);
         } else {

@@ -4,7 +4,7 @@ import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentAllocator;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
@@ -1046,7 +1046,7 @@ public final class HashTable {
         // Readers that still hold the old geometry must see the new one before they can see reused bytes.
         VarHandle.fullFence();
         freeArray(g.oldPieces, g.oldB);
-        alloc.free(oldDir, ExtentClasses.rawClassFor(DirectoryLayout.bytes(g.oldPieces.length)));
+        alloc.free(oldDir, ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(g.oldPieces.length)));
         listener.growEnd();
     }
 
@@ -1087,13 +1087,13 @@ public final class HashTable {
     }
 
     private long writeDirectory(long[] pieces) throws IOException {
-        long dir = alloc.allocate(ExtentClasses.rawClassFor(DirectoryLayout.bytes(pieces.length)));
+        long dir = alloc.allocate(ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(pieces.length)));
         refreshChunks();
-        tf.putInt(dir + DirectoryLayout.MAGIC_OFFSET, DirectoryLayout.MAGIC);
-        tf.putInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET, pieces.length);
-        tf.putLong(dir + DirectoryLayout.RESERVED_OFFSET, 0);
+        tf.putInt(dir + PieceDirectoryLayout.MAGIC_OFFSET, PieceDirectoryLayout.MAGIC);
+        tf.putInt(dir + PieceDirectoryLayout.PIECE_COUNT_OFFSET, pieces.length);
+        tf.putLong(dir + PieceDirectoryLayout.RESERVED_OFFSET, 0);
         for (int p = 0; p < pieces.length; p++) {
-            tf.putLong(dir + DirectoryLayout.PIECES + 8L * p, pieces[p]);
+            tf.putLong(dir + PieceDirectoryLayout.PIECES + 8L * p, pieces[p]);
         }
         return dir;
     }

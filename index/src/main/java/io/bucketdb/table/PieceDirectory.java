@@ -2,7 +2,7 @@ package io.bucketdb.table;
 
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
@@ -12,7 +12,7 @@ import io.bucketdb.storage.VerifiedPages;
 import java.nio.file.Path;
 
 /**
- * The one reader of a piece directory ({@link DirectoryLayout}): the table reads its arrays through
+ * The one reader of a piece directory ({@link PieceDirectoryLayout}): the table reads its arrays through
  * it on open, the inspector and the verifier through it too, so the three cannot disagree on what a
  * readable directory is. It checks what every reader relies on: the directory is a page-aligned
  * extent inside the allocated file, its magic, its piece count for B, and each piece is a
@@ -93,34 +93,34 @@ public final class PieceDirectory {
                                                     int b, String what, Findings<X> findings) throws X {
         long end = Math.min(h.fileEnd, mapping.mappedEnd());
         long expected = 1L << Math.max(0, b - h.pieceShift);
-        long dirBytes = DirectoryLayout.bytes(expected);
+        long dirBytes = PieceDirectoryLayout.bytes(expected);
         if (!pageAlignedWithin(dirOff, dirBytes, end)) {
             findings.damage(dirOff, "a page-aligned " + what + " of " + dirBytes + " bytes within ["
                     + HeaderLayout.DATA_START + ", " + h.fileEnd + ")", "one at offset " + dirOff);
             return null;
         }
-        int magic = getInt(mapping, pages, dirOff + DirectoryLayout.MAGIC_OFFSET);
-        if (magic != DirectoryLayout.MAGIC) {
-            findings.damage(dirOff + DirectoryLayout.MAGIC_OFFSET, what + " magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC),
+        int magic = getInt(mapping, pages, dirOff + PieceDirectoryLayout.MAGIC_OFFSET);
+        if (magic != PieceDirectoryLayout.MAGIC) {
+            findings.damage(dirOff + PieceDirectoryLayout.MAGIC_OFFSET, what + " magic 0x" + Integer.toHexString(PieceDirectoryLayout.MAGIC),
                     "0x" + Integer.toHexString(magic));
             return null;
         }
-        int count = getInt(mapping, pages, dirOff + DirectoryLayout.PIECE_COUNT_OFFSET);
+        int count = getInt(mapping, pages, dirOff + PieceDirectoryLayout.PIECE_COUNT_OFFSET);
         if (count != expected) {
-            findings.damage(dirOff + DirectoryLayout.PIECE_COUNT_OFFSET, expected + " pieces in the " + what + " for B=" + b,
+            findings.damage(dirOff + PieceDirectoryLayout.PIECE_COUNT_OFFSET, expected + " pieces in the " + what + " for B=" + b,
                     String.valueOf(count));
             return null;
         }
-        long reserved = getLong(mapping, pages, dirOff + DirectoryLayout.RESERVED_OFFSET);
+        long reserved = getLong(mapping, pages, dirOff + PieceDirectoryLayout.RESERVED_OFFSET);
         if (reserved != 0) {
-            findings.oddity(dirOff + DirectoryLayout.RESERVED_OFFSET, "0 in the reserved field of the " + what, String.valueOf(reserved));
+            findings.oddity(dirOff + PieceDirectoryLayout.RESERVED_OFFSET, "0 in the reserved field of the " + what, String.valueOf(reserved));
         }
         long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bucketSize);
         long unit = 1L << h.alignShift;
         long[] out = new long[count];
         boolean ok = true;
         for (int p = 0; p < count; p++) {
-            long at = dirOff + DirectoryLayout.PIECES + 8L * p;
+            long at = dirOff + PieceDirectoryLayout.PIECES + 8L * p;
             long off = getLong(mapping, pages, at);
             if (!pageAlignedWithin(off, pieceBytes, end) || (pieceBytes <= unit && (off & (unit - 1)) + pieceBytes > unit)) {
                 findings.damage(at, "piece " + p + " of the " + what + ": " + pieceBytes + " page-aligned bytes within ["

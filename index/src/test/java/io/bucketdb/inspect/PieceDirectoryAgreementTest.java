@@ -2,7 +2,7 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.storage.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class PieceDirectoryAgreementTest {
     @Test
     void shouldRefuseABadDirectoryMagicInTheWordsVerifyUses() throws IOException {
         Path dir = Indexes.copy(built, tmp.resolve("magic"));
-        long at = bucketDir(dir) + DirectoryLayout.MAGIC_OFFSET;
+        long at = bucketDir(dir) + PieceDirectoryLayout.MAGIC_OFFSET;
         Indexes.write(dir, at, new byte[]{'X', 'D', 'I', 'R'});
         assertAgree(dir, at);
     }
@@ -46,7 +46,7 @@ class PieceDirectoryAgreementTest {
     @Test
     void shouldRefuseAPieceThatIsNotPageAlignedInTheWordsVerifyUses() throws IOException {
         Path dir = Indexes.copy(built, tmp.resolve("piece"));
-        long at = bucketDir(dir) + DirectoryLayout.PIECES;
+        long at = bucketDir(dir) + PieceDirectoryLayout.PIECES;
         long piece = ByteBuffer.wrap(Indexes.read(dir, at, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
         // Inside the file and its alignment unit, but not where the allocator ever puts a piece.
         Indexes.writeLong(dir, at, piece + ExtentClasses.PAGE_SIZE / 2);

@@ -38,7 +38,7 @@ class LayoutDiagramTest {
 
     @Test
     void directoryDiagramMatchesOffsets() throws Exception {
-        checkFixed(DirectoryLayout.class);
+        checkFixed(PieceDirectoryLayout.class);
     }
 
     @Test
