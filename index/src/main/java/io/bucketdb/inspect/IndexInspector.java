@@ -31,9 +31,11 @@ import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
- * Reads a table file the way fsck reads a file system: through the storage layouts only, never
- * through {@code HashTable}, so it can look at (and {@link #verify()} judge) a file the table would
- * refuse or misread. It opens the file read-only and takes no lock, so it works on a live index; the
+ * Reads a table file the way fsck reads a file system: without opening a {@code HashTable}, so it can
+ * look at (and {@link #verify()} judge) a file the table would refuse or misread. Where it reads what
+ * the table reads, it reads it through the table's own code, so the two cannot disagree: the piece
+ * directories through {@link io.bucketdb.table.PieceDirectory} and key lookups through
+ * {@link io.bucketdb.table.ChainProbe}, with its stricter checks on top. It opens the file read-only and takes no lock, so it works on a live index; the
  * file then shows the last checkpoint image, and {@link #changedOnDisk()} says whether a newer header
  * was written since this inspector opened it.
  *
