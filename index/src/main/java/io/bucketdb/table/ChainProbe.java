@@ -65,39 +65,63 @@ public final class ChainProbe {
      */
     public static long findLong(MemorySegment[] chunks, ChunkedMapping mapping, VerifiedPages pages, MemorySegment seg, long off,
                                 long at, long pattern, long key, int bucketSize, int overflowOffset, long maxHops) {
+        // The first bucket is searched here and the overflow chain out of line, so that this part stays small
+        // enough for the JIT to inline into the table's getLong (the whole walk in one method was not).
         pages.check(at, bucketSize);
-        long bucket = at;
+        long tw = seg.get(Layouts.LONG, off);
+        int slot = matchLong(seg, off, tw, pattern, key);
+        if (slot >= 0) {
+            return (at << 3) | slot;
+        }
+        if (((tw - ONES) & ~tw & HIGHS) != 0) {
+            return 0; // an emptyRest slot: nothing further in this chain
+        }
+        long next = seg.get(Layouts.LONG, off + overflowOffset);
+        return next == 0 ? 0 : findLongInOverflow(chunks, mapping, pages, next, pattern, key, bucketSize, overflowOffset, maxHops);
+    }
+
+    /** The slot of the bucket at {@code seg[off]}, whose tophash word is {@code tw}, that holds {@code key}, or -1. */
+    private static int matchLong(MemorySegment seg, long off, long tw, long pattern, long key) {
+        long x = tw ^ pattern;
+        long m = (x - ONES) & ~x & HIGHS;
+        while (m != 0) {
+            int slot = Long.numberOfTrailingZeros(m) >>> 3;
+            if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
+                return slot;
+            }
+            m &= m - 1;
+        }
+        return -1;
+    }
+
+    /** {@link #findLong} from the first overflow bucket, at file offset {@code next}, on. */
+    private static long findLongInOverflow(MemorySegment[] chunks, ChunkedMapping mapping, VerifiedPages pages, long next, long pattern,
+                                           long key, int bucketSize, int overflowOffset, long maxHops) {
         long hops = 0;
         while (true) {
-            long tw = seg.get(Layouts.LONG, off);
-            long x = tw ^ pattern;
-            long m = (x - ONES) & ~x & HIGHS;
-            while (m != 0) {
-                int slot = Long.numberOfTrailingZeros(m) >>> 3;
-                if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
-                    return (bucket << 3) | slot;
-                }
-                m &= m - 1;
-            }
-            if (((tw - ONES) & ~tw & HIGHS) != 0) {
-                return 0; // an emptyRest slot: nothing further in this chain
-            }
-            long next = seg.get(Layouts.LONG, off + overflowOffset);
-            if (next == 0) {
-                return 0;
-            }
             // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
             int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
             if (c < 0 || c >= chunks.length || ++hops > maxHops) {
                 return -Math.max(next, 1);
             }
-            seg = chunks[c];
-            off = next - mapping.chunkStart(c);
+            MemorySegment seg = chunks[c];
+            long off = next - mapping.chunkStart(c);
             if (off + bucketSize > seg.byteSize()) {
                 return -next;
             }
             pages.check(next, bucketSize);
-            bucket = next;
+            long tw = seg.get(Layouts.LONG, off);
+            int slot = matchLong(seg, off, tw, pattern, key);
+            if (slot >= 0) {
+                return (next << 3) | slot;
+            }
+            if (((tw - ONES) & ~tw & HIGHS) != 0) {
+                return 0;
+            }
+            next = seg.get(Layouts.LONG, off + overflowOffset);
+            if (next == 0) {
+                return 0;
+            }
         }
     }
 
