@@ -2,9 +2,11 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
+import io.bucketdb.storage.Header;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.MappedChunks;
 import io.bucketdb.storage.VerifiedPages;
+import io.bucketdb.table.PieceDirectory;
 
 import java.lang.foreign.MemorySegment;
 
@@ -31,6 +33,25 @@ final class FileView {
     /** The same range without page checks (for {@code verify}). */
     FileView unchecked() {
         return new FileView(mapping, end, VerifiedPages.NONE);
+    }
+
+    /**
+     * The piece offsets of the directory at {@code dirOff}, read through this view's mapping and page
+     * checks by the table's own reader ({@link PieceDirectory}); what is wrong goes to {@code findings}.
+     */
+    <X extends Exception> long[] readDirectory(Header h, int bucketSize, long dirOff, int b, String what,
+                                               PieceDirectory.Findings<X> findings) throws X {
+        return PieceDirectory.read(mapping, pages, h, bucketSize, dirOff, b, what, findings);
+    }
+
+    /** The mapping this view reads. */
+    ChunkedMapping mapping() {
+        return mapping;
+    }
+
+    /** The pages this view checks before it reads them ({@link VerifiedPages#NONE} for none). */
+    VerifiedPages pages() {
+        return pages;
     }
 
     /** The end of the readable range (the header's allocation end). */

@@ -9,7 +9,7 @@ import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ExtentClasses;
@@ -22,6 +22,7 @@ import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.VerifiedPages;
+import io.bucketdb.table.PieceDirectory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,15 +31,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
- * Reads a table file the way fsck reads a file system: through the storage layouts only, never
- * through {@code HashTable}, so it can look at (and {@link #verify()} judge) a file the table would
- * refuse or misread. It opens the file read-only and takes no lock, so it works on a live index; the
+ * Reads a table file the way fsck reads a file system: without opening a {@code HashTable}, so it can
+ * look at (and {@link #verify()} judge) a file the table would refuse or misread. Where it reads what
+ * the table reads, it reads it through the table's own code, so the two cannot disagree: the piece
+ * directories through {@link io.bucketdb.table.PieceDirectory} and key lookups through
+ * {@link io.bucketdb.table.ChainProbe}, with its stricter checks on top. It opens the file read-only and takes no lock, so it works on a live index; the
  * file then shows the last checkpoint image, and {@link #changedOnDisk()} says whether a newer header
  * was written since this inspector opened it.
  *
@@ -61,6 +63,8 @@ public final class IndexInspector implements AutoCloseable {
     private final int bs;
     private final int ovfOff;
     private final long pieceMask;
+    private final SlotReader slots;
+    private final KeyLookup lookup;
     private long[] pieces;
     private long[] oldPieces;
     private JournalCheck journal;
@@ -76,6 +80,8 @@ public final class IndexInspector implements AutoCloseable {
         this.bs = layout.size();
         this.ovfOff = layout.overflowOffset();
         this.pieceMask = (1L << h.pieceShift) - 1;
+        this.slots = new SlotReader(tf.path(), h, layout, view);
+        this.lookup = new KeyLookup(this, tf.path(), h, keyHash, layout, view, slots);
     }
 
     /**
@@ -227,9 +233,9 @@ public final class IndexInspector implements AutoCloseable {
         checkIndex(index, h.oldB, "old bucket");
         long off = bucketOffset(oldPieces(), index);
         if (oldEvacuated(index)) {
-            List<Slot> slots = readSlots(off);
+            List<Slot> evacuated = slots.readSlots(off);
             return new BucketView(true, index, off, BucketView.State.EVACUATED,
-                    List.of(new ChainBucket(0, off, slots, view.getLong(off + ovfOff))), null);
+                    List.of(new ChainBucket(0, off, evacuated, view.getLong(off + ovfOff))), null);
         }
         return viewChain(true, index, off);
     }
@@ -245,7 +251,7 @@ public final class IndexInspector implements AutoCloseable {
         String broken = null;
         for (int pos = 0; b != 0; pos++) {
             long next = view.getLong(b + ovfOff);
-            chain.add(new ChainBucket(pos, b, readSlots(b), next));
+            chain.add(new ChainBucket(pos, b, slots.readSlots(b), next));
             if (next == 0) {
                 break;
             }
@@ -263,64 +269,6 @@ public final class IndexInspector implements AutoCloseable {
         return new BucketView(old, index, off, BucketView.State.LIVE, List.copyOf(chain), broken);
     }
 
-    private List<Slot> readSlots(long b) {
-        List<Slot> slots = new ArrayList<>(BucketLayout.SLOTS);
-        for (int s = 0; s < BucketLayout.SLOTS; s++) {
-            int t = view.getByte(b + s);
-            if (t >= BucketLayout.MIN_TOPHASH) {
-                long k = b + layout.keyOffset(s);
-                long v = b + layout.valueOffset(s);
-                // A damaged heap reference shows as null bytes beside its placement, so a dump still shows the rest.
-                slots.add(new Slot(s, t, orNull(() -> keyBytes(k)), orNull(() -> valueBytes(v)), h.varKeys() ? placement(k, VarSlotLayout.inlineWidth(h.keyWidth)) : null,
-                        h.varValues() ? placement(v, VarSlotLayout.inlineWidth(h.valueWidth)) : null));
-            } else {
-                slots.add(new Slot(s, t, null, null, null, null));
-            }
-        }
-        return List.copyOf(slots);
-    }
-
-    // ------------------------------------------------------------------ variable-length fields
-
-    /** The key bytes of the slot whose key field starts at {@code off}: the field, or its inline or heap bytes. */
-    private byte[] keyBytes(long off) throws CorruptIndexException {
-        return h.varKeys() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.keyWidth)) : view.bytes(off, h.keyWidth);
-    }
-
-    private byte[] valueBytes(long off) throws CorruptIndexException {
-        return h.varValues() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.valueWidth)) : view.bytes(off, h.valueWidth);
-    }
-
-    private byte[] fieldBytes(long off, int inline) throws CorruptIndexException {
-        Placement p = placement(off, inline);
-        long at = p.inline() ? off + VarSlotLayout.BODY_OFFSET : p.heapRef();
-        if (p.length() > JournalOptions.DEFAULT_MAX_VALUE_LENGTH || at < HeaderLayout.DATA_START || !view.contains(at, p.length())) {
-            throw new CorruptIndexException(tf.path(), off, "a variable-length slot whose " + p + " lie within the file");
-        }
-        return view.bytes(at, (int) p.length());
-    }
-
-    private interface FieldRead {
-        byte[] read() throws CorruptIndexException;
-    }
-
-    private static byte[] orNull(FieldRead read) {
-        try {
-            return read.read();
-        } catch (CorruptIndexException damaged) {
-            return null;
-        }
-    }
-
-    /** Where the variable-length field at {@code off}, of inline width {@code inline}, keeps its bytes. */
-    private Placement placement(long off, int inline) {
-        long len = view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
-        if (len <= inline) {
-            return new Placement(len, 0, 0);
-        }
-        return new Placement(len, view.getLong(off + VarSlotLayout.HEAP_REF_OFFSET), ValueHeap.blockBytes(len));
-    }
-
     /** The value heap's space, from the header. */
     public HeapUsage heapUsage() {
         return HeapUsage.of(h);
@@ -330,10 +278,7 @@ public final class IndexInspector implements AutoCloseable {
 
     /** The table's hash of {@code key}: the file's hash kind and seed. */
     public long hash(byte[] key) {
-        checkKey(key);
-        return key.length == 8 && !h.varKeys()
-                ? keyHash.hashLong(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong())
-                : keyHash.hash(key, 0, key.length);
+        return lookup.hash(key);
     }
 
     /** The file's key hash, the one its header names. */
@@ -343,34 +288,12 @@ public final class IndexInspector implements AutoCloseable {
 
     /**
      * Where {@code key} lives and why: its hash, bucket, tophash, the old bucket and whether it is
-     * evacuated while growing, and the bucket, chain position and slot that hold it. Searches the
-     * chain exactly as the table's lookup does (old bucket while not evacuated; stop at emptyRest).
+     * evacuated while growing, and the bucket, chain position and slot that hold it. The chain is
+     * searched by the table's own lookup ({@link io.bucketdb.table.ChainProbe}; old bucket while not
+     * evacuated; stop at emptyRest), with the inspector's checks on top ({@link KeyLookup}).
      */
     public Location locate(byte[] key) throws CorruptIndexException {
-        long hash = hash(key);
-        int top = BucketLayout.tophash(hash);
-        long j = hash & ((1L << h.b) - 1);
-        long bucketOff = bucketOffset(pieces(), j);
-        long oldIndex = -1;
-        long oldOff = 0;
-        boolean evacuated = false;
-        long start = bucketOff;
-        if (h.growing()) {
-            oldIndex = hash & oldMask();
-            oldOff = bucketOffset(oldPieces(), oldIndex);
-            evacuated = BucketLayout.isEvacuated(view.getByte(oldOff));
-            if (!evacuated) {
-                start = oldOff;
-            }
-        }
-        long[] found = find(start, top, key);
-        boolean inOld = h.growing() && !evacuated;
-        if (found == null) {
-            return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, false, inOld, start, 0, -1, -1, null);
-        }
-        int slot = (int) found[2];
-        return new Location(hash, top, j, bucketOff, h.growing(), oldIndex, oldOff, evacuated, true, inOld, start, found[0],
-                (int) found[1], slot, valueBytes(found[0] + layout.valueOffset(slot)));
+        return lookup.locate(key);
     }
 
     /** The value of {@code key} (a copy), or null if absent. */
@@ -381,51 +304,7 @@ public final class IndexInspector implements AutoCloseable {
 
     /** The value of {@code key} in an index of 8-byte keys and values, or {@code missing} if absent. */
     public long getLong(long key, long missing) throws CorruptIndexException {
-        if (h.keyWidth != 8 || h.valueWidth != 8) {
-            throw new IllegalArgumentException("getLong needs 8-byte keys and values; " + tf.path() + " has "
-                    + h.keyWidth + "-byte keys and " + h.valueWidth + "-byte values");
-        }
-        long hash = keyHash.hashLong(key);
-        int top = BucketLayout.tophash(hash);
-        long b = bucketOffset(pieces(), hash & ((1L << h.b) - 1));
-        if (h.growing()) {
-            long old = bucketOffset(oldPieces(), hash & oldMask());
-            if (!BucketLayout.isEvacuated(view.getByte(old))) {
-                b = old;
-            }
-        }
-        for (long hops = 0; b != 0; ) {
-            long tw = view.getLong(b);
-            for (int s = 0; s < BucketLayout.SLOTS; s++) {
-                int t = (int) (tw >>> (s << 3)) & 0xFF;
-                if (t == top && view.getLong(b + BucketLayout.KEYS_OFFSET + 8L * s) == key) {
-                    return view.getLong(b + layout.valueOffset(s));
-                }
-                if (t == BucketLayout.EMPTY_REST) {
-                    return missing;
-                }
-            }
-            b = next(b, ++hops);
-        }
-        return missing;
-    }
-
-    /** Searches the chain at {@code start}: {bucket offset, chain position, slot} of {@code key}, or null if absent. */
-    private long[] find(long start, int top, byte[] key) throws CorruptIndexException {
-        long b = start;
-        for (long pos = 0; b != 0; ) {
-            for (int s = 0; s < BucketLayout.SLOTS; s++) {
-                int t = view.getByte(b + s);
-                if (t == top && Arrays.equals(keyBytes(b + layout.keyOffset(s)), key)) {
-                    return new long[]{b, pos, s};
-                }
-                if (t == BucketLayout.EMPTY_REST) {
-                    return null;
-                }
-            }
-            b = next(b, ++pos);
-        }
-        return null;
+        return lookup.getLong(key, missing);
     }
 
     // ------------------------------------------------------------------ whole-table walks
@@ -443,7 +322,7 @@ public final class IndexInspector implements AutoCloseable {
             for (long b = start; b != 0; b = next(b, ++hops)) {
                 for (int s = 0; s < BucketLayout.SLOTS; s++) {
                     if (view.getByte(b + s) >= BucketLayout.MIN_TOPHASH) {
-                        visitor.visit(keyBytes(b + layout.keyOffset(s)), valueBytes(b + layout.valueOffset(s)));
+                        visitor.visit(slots.keyBytes(b + layout.keyOffset(s)), slots.valueBytes(b + layout.valueOffset(s)));
                     }
                 }
             }
@@ -572,70 +451,24 @@ public final class IndexInspector implements AutoCloseable {
         return oldPieces;
     }
 
-    private long[] readDirectoryOrThrow(long dirOff, int b, String what) throws CorruptIndexException {
-        List<Problem> problems = new ArrayList<>();
-        long[] out = readDirectory(dirOff, b, what, problems);
-        if (!problems.isEmpty()) {
-            Problem p = problems.getFirst();
-            throw new CorruptIndexException(p.file(), p.offset(), p.expected() + ", found " + p.found());
-        }
-        return out;
-    }
-
     /**
-     * Reads the piece directory at {@code dirOff} of an array of {@code 2^b} buckets, checking it as
-     * the table does on open (magic, piece count, each piece inside the file, page-aligned and not
-     * straddling an alignment unit). Adds what is wrong to {@code problems}; returns the pieces, or
-     * null if the directory itself cannot be read.
+     * The pieces of the directory at {@code dirOff}, read by the table's reader ({@link PieceDirectory}),
+     * which throws at the first damage; so does a reserved field that is not zero, as {@code verify}
+     * reports it.
      */
-    long[] readDirectory(long dirOff, int b, String what, List<Problem> problems) {
-        return readDirectory(view, dirOff, b, what, problems);
-    }
-
-    /** {@link #readDirectory(long, int, String, List)} through {@code view} ({@code verify} reads without page checks). */
-    long[] readDirectory(FileView view, long dirOff, int b, String what, List<Problem> problems) {
+    private long[] readDirectoryOrThrow(long dirOff, int b, String what) throws CorruptIndexException {
         Path file = tf.path();
-        long expected = 1L << Math.max(0, b - h.pieceShift);
-        long dirBytes = DirectoryLayout.bytes(expected);
-        if (dirOff < HeaderLayout.DATA_START || !view.contains(dirOff, dirBytes) || (dirOff & (ExtentClasses.PAGE_SIZE - 1)) != 0) {
-            problems.add(new Problem(file, dirOff, "a page-aligned " + what + " of " + dirBytes + " bytes within ["
-                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ")", "one at offset " + dirOff));
-            return null;
-        }
-        int magic = view.getInt(dirOff + DirectoryLayout.MAGIC_OFFSET);
-        if (magic != DirectoryLayout.MAGIC) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.MAGIC_OFFSET,
-                    what + " magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC), "0x" + Integer.toHexString(magic)));
-            return null;
-        }
-        int count = view.getInt(dirOff + DirectoryLayout.PIECE_COUNT_OFFSET);
-        if (count != expected) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.PIECE_COUNT_OFFSET,
-                    expected + " pieces in the " + what + " for B=" + b, String.valueOf(count)));
-            return null;
-        }
-        long reserved = view.getLong(dirOff + DirectoryLayout.RESERVED_OFFSET);
-        if (reserved != 0) {
-            problems.add(new Problem(file, dirOff + DirectoryLayout.RESERVED_OFFSET, "0 in the reserved field of the " + what,
-                    String.valueOf(reserved)));
-        }
-        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        long unit = 1L << h.alignShift;
-        long[] out = new long[count];
-        boolean ok = true;
-        for (int p = 0; p < count; p++) {
-            long at = dirOff + DirectoryLayout.PIECES + 8L * p;
-            long off = view.getLong(at);
-            if (off < HeaderLayout.DATA_START || !view.contains(off, pieceBytes) || (off & (ExtentClasses.PAGE_SIZE - 1)) != 0
-                    || (pieceBytes <= unit && (off & (unit - 1)) + pieceBytes > unit)) {
-                problems.add(new Problem(file, at, "piece " + p + " of the " + what + ": " + pieceBytes
-                        + " page-aligned bytes within [" + HeaderLayout.DATA_START + ", " + h.fileEnd + ") and one "
-                        + unit + "-byte alignment unit", "offset " + off));
-                ok = false;
+        return view.readDirectory(h, bs, dirOff, b, what, new PieceDirectory.Findings<CorruptIndexException>() {
+            @Override
+            public void damage(long offset, String expected, String found) throws CorruptIndexException {
+                throw new CorruptIndexException(file, offset, expected + ", found " + found);
             }
-            out[p] = off;
-        }
-        return ok ? out : null;
+
+            @Override
+            public void oddity(long offset, String expected, String found) throws CorruptIndexException {
+                damage(offset, expected, found);
+            }
+        });
     }
 
     long bucketOffset(long[] arrayPieces, long i) {
@@ -651,7 +484,7 @@ public final class IndexInspector implements AutoCloseable {
     }
 
     /** The next bucket of the chain after {@code b}, checked; {@code hops} counts links followed so far. */
-    private long next(long b, long hops) throws CorruptIndexException {
+    long next(long b, long hops) throws CorruptIndexException {
         long next = view.getLong(b + ovfOff);
         if (next == 0) {
             return 0;
@@ -671,12 +504,6 @@ public final class IndexInspector implements AutoCloseable {
         if (index < 0 || index >= 1L << b) {
             throw new IllegalArgumentException(what + " " + index + " does not exist: the array has " + (1L << b)
                     + " buckets (0.." + ((1L << b) - 1) + ")");
-        }
-    }
-
-    private void checkKey(byte[] key) {
-        if (!h.varKeys() && key.length != h.keyWidth) {
-            throw new IllegalArgumentException("key must be " + h.keyWidth + " bytes for " + tf.path() + ", got " + key.length);
         }
     }
 

@@ -4,28 +4,20 @@ import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
-import io.bucketdb.storage.FreeExtentLayout;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
-import io.bucketdb.storage.HeapLayout;
-import io.bucketdb.storage.OverflowPageLayout;
-import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.LongConsumer;
 import java.util.Map;
-import java.util.Set;
 
 import static io.bucketdb.storage.BucketLayout.*;
 
@@ -72,9 +64,6 @@ import static io.bucketdb.storage.BucketLayout.*;
  * never a hang or an exception.
  */
 final class Verifier {
-    /** Enough to describe any real damage; a file of random bytes would otherwise list millions. */
-    static final int MAX_PROBLEMS = 1000;
-
     private final IndexInspector in;
     private final Path file;
     private final Header h;
@@ -84,29 +73,17 @@ final class Verifier {
     private final int kw;
     private final int vw;
     private final int ovfOff;
-    private final long unit;
     private final long headerAt;
     private final boolean varKeys;
     private final boolean varValues;
     private final int keyInline;
     private final int valueInline;
-    /** Heap block → file offset of the slot that refers to it. */
-    private final Map<Long, Long> heapRefs = new HashMap<>();
-    /** Small-block heap page → its class, from references and free lists. */
-    private final Map<Long, Integer> heapPages = new HashMap<>();
-    private final Set<Long> heapFree = new HashSet<>();
-    private final long[] heapInUse = new long[HeapLayout.SMALL_CLASSES];
-    private long largeBlocks;
-    private long largeBytes;
     private boolean tableWalked;
-    private final List<Problem> problems = new ArrayList<>();
-    private long suppressed;
-
-    private final List<Extent> extents = new ArrayList<>();
-    private boolean spaceComplete = true;
-    private OverflowSpace space = new OverflowSpace(new long[0], 0, 1, 1);
-    private boolean pagesComplete = true;
-    private BitSet chained = new BitSet();
+    private final ProblemList problems;
+    /** Directories, overflow pages, free lists and the tiling of the file's space. */
+    private final SpaceCheck space;
+    /** Slot lengths, heap references and the heap's free lists and counts. */
+    private final HeapCheck heap;
 
     private long entries;
     private long reachable;
@@ -119,12 +96,6 @@ final class Verifier {
     private long[] chainLens = new long[64];
     private long[] chainBuckets = new long[16];
 
-    private record Extent(long start, long bytes, String what) {
-        long end() {
-            return start + bytes;
-        }
-    }
-
     Verifier(IndexInspector in, Path file, Header h, BucketLayout layout, FileView view, LongConsumer bucketsWalked) {
         this.in = in;
         this.bucketsWalked = bucketsWalked;
@@ -136,12 +107,14 @@ final class Verifier {
         this.kw = layout.keyWidth();
         this.vw = layout.valueWidth();
         this.ovfOff = layout.overflowOffset();
-        this.unit = 1L << h.alignShift;
         this.headerAt = HeaderLayout.slotOffset(in.activeSlot());
         this.varKeys = h.varKeys();
         this.varValues = h.varValues();
         this.keyInline = VarSlotLayout.inlineWidth(kw);
         this.valueInline = VarSlotLayout.inlineWidth(vw);
+        this.problems = new ProblemList(file);
+        this.space = new SpaceCheck(h, view, problems, bs, headerAt);
+        this.heap = new HeapCheck(h, view, problems, space, headerAt);
     }
 
     /** Buckets of both arrays whose chains have been walked, for a progress display. */
@@ -159,21 +132,21 @@ final class Verifier {
         try {
             checkHeaderSlots();
             checkHeaderFields();
-            long[] cur = readArray(h.bucketDir, h.b, "bucket directory", "current array");
-            long[] old = h.growing() ? readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array") : null;
-            checkOverflowPages();
-            checkFreeLists();
-            checkHeapFreeLists();
+            long[] cur = space.readArray(h.bucketDir, h.b, "bucket directory", "current array");
+            long[] old = h.growing() ? space.readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array") : null;
+            space.checkOverflowPages();
+            space.checkFreeLists();
+            heap.checkHeapFreeLists();
             if (cur != null && (old != null || !h.growing())) {
                 walkTable(cur, old);
                 checkOverflowFreeList();
                 tableWalked = true;
-                checkHeapCounts();
+                heap.checkHeapCounts();
             }
             // Heap blocks are known only from the slots that refer to them: tile only after the walk.
             boolean heapKnown = tableWalked || (h.heapLargeBlocks == 0 && java.util.Arrays.stream(h.heapBlocks).allMatch(b -> b == 0));
-            if (spaceComplete && heapKnown) {
-                checkTiling();
+            if (space.complete() && heapKnown) {
+                space.checkTiling();
             }
         } catch (RuntimeException | StackOverflowError e) {
             // A reader bug, not damage: say so instead of throwing, and keep what was found.
@@ -194,10 +167,7 @@ final class Verifier {
         } catch (RuntimeException e) {
             report(0, "journal segments the verifier reads to the end", "the verifier stopped with " + e);
         }
-        if (suppressed > 0) {
-            problems.add(new Problem(file, 0, "at most " + MAX_PROBLEMS + " problems listed", suppressed + " more not listed"));
-        }
-        return List.copyOf(problems);
+        return problems.finish();
     }
 
     // ------------------------------------------------------------------ header
@@ -240,180 +210,6 @@ final class Verifier {
         if (!h.growing() && (h.oldB != 0 || h.nevacuate != 0)) {
             report(headerAt + HeaderLayout.OLD_B_OFFSET, "old B 0 and nevacuate 0 when not growing",
                     "old B " + h.oldB + ", nevacuate " + h.nevacuate);
-        }
-    }
-
-    // ------------------------------------------------------------------ space
-
-    private long[] readArray(long dir, int b, String what, String array) {
-        long[] pieces = in.readDirectory(view, dir, b, what, problems);
-        if (problems.size() > MAX_PROBLEMS) {
-            suppressed += problems.size() - MAX_PROBLEMS;
-            problems.subList(MAX_PROBLEMS, problems.size()).clear();
-        }
-        long count = 1L << Math.max(0, b - h.pieceShift);
-        long dirBytes = ExtentClasses.bytes(ExtentClasses.rawClassFor(DirectoryLayout.bytes(count)), bs);
-        if (dir >= HeaderLayout.DATA_START && view.contains(dir, dirBytes)) {
-            extents.add(new Extent(dir, dirBytes, what));
-        } else {
-            spaceComplete = false;
-        }
-        if (pieces == null) {
-            spaceComplete = false;
-            return null;
-        }
-        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        for (int p = 0; p < pieces.length; p++) {
-            extents.add(new Extent(pieces[p], pieceBytes, "piece " + p + " of the " + array));
-        }
-        return pieces;
-    }
-
-    private void checkOverflowPages() {
-        int pageClass = ExtentClasses.pieceClass(h.pieceShift);
-        long pageBytes = ExtentClasses.bytes(pageClass, bs);
-        int perPage = OverflowPageLayout.bucketsPerPage(pageBytes, bs);
-        long maxPages = h.fileEnd / pageBytes;
-        List<Long> pages = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        long at = headerAt + HeaderLayout.OVF_PAGE_HEAD_OFFSET;
-        long p = h.ovfPageHead;
-        while (p != 0) {
-            if (pages.size() > maxPages || !seen.add(p)) {
-                report(at, "an overflow page list without cycles", "a link back to page " + p);
-                pagesComplete = false;
-                break;
-            }
-            if (!isExtent(p, pageBytes)) {
-                report(at, "an overflow page of " + pageBytes + " page-aligned bytes within [" + HeaderLayout.DATA_START + ", "
-                        + h.fileEnd + ") and one alignment unit", "offset " + p);
-                pagesComplete = false;
-                break;
-            }
-            int magic = view.getInt(p + OverflowPageLayout.MAGIC_OFFSET);
-            if (magic != OverflowPageLayout.MAGIC) {
-                report(p + OverflowPageLayout.MAGIC_OFFSET, "overflow page magic 0x" + Integer.toHexString(OverflowPageLayout.MAGIC)
-                        + " (page linked from offset " + at + ")", "0x" + Integer.toHexString(magic));
-                pagesComplete = false;
-                break;
-            }
-            int count = view.getInt(p + OverflowPageLayout.BUCKET_COUNT_OFFSET);
-            if (count != perPage) {
-                report(p + OverflowPageLayout.BUCKET_COUNT_OFFSET, perPage + " buckets in an overflow page of " + pageBytes + " bytes",
-                        String.valueOf(count));
-            }
-            pages.add(p);
-            extents.add(new Extent(p, pageBytes, "overflow page"));
-            at = p + OverflowPageLayout.NEXT_PAGE_OFFSET;
-            p = view.getLong(at);
-        }
-        if (!pagesComplete) {
-            spaceComplete = false;
-        } else if (pages.size() != h.ovfPageCount) {
-            report(headerAt + HeaderLayout.OVF_PAGE_COUNT_OFFSET, "ovfPageCount " + pages.size() + " (the length of the overflow page list)",
-                    String.valueOf(h.ovfPageCount));
-        }
-        int headHandedOut = perPage;
-        if (pages.isEmpty()) {
-            if (h.ovfBumpNext != 0 || h.ovfBumpEnd != 0) {
-                report(headerAt + HeaderLayout.OVF_BUMP_NEXT_OFFSET, "an empty overflow bump range [0, 0) without overflow pages",
-                        "[" + h.ovfBumpNext + ", " + h.ovfBumpEnd + ")");
-            }
-        } else {
-            long base = pages.getFirst() + OverflowPageLayout.BUCKETS;
-            long end = base + (long) perPage * bs;
-            if (h.ovfBumpEnd != end || h.ovfBumpNext < base || h.ovfBumpNext > end || (h.ovfBumpNext - base) % bs != 0) {
-                report(headerAt + HeaderLayout.OVF_BUMP_NEXT_OFFSET, "an overflow bump range on a bucket boundary of the newest page, ending at "
-                        + end, "[" + h.ovfBumpNext + ", " + h.ovfBumpEnd + ")");
-            } else {
-                headHandedOut = (int) ((h.ovfBumpNext - base) / bs);
-            }
-        }
-        long[] arr = pages.stream().mapToLong(Long::longValue).toArray();
-        space = new OverflowSpace(arr, headHandedOut, perPage, bs);
-        chained = new BitSet((int) Math.min(Integer.MAX_VALUE, space.capacity()));
-    }
-
-    private void checkFreeLists() {
-        for (int c = 0; c < ExtentClasses.COUNT; c++) {
-            long bytes = ExtentClasses.bytes(c, bs);
-            long maxN = h.fileEnd / bytes;
-            Set<Long> seen = new HashSet<>();
-            long at = headerAt + HeaderLayout.FREE_LISTS_OFFSET + 16L * c;
-            long e = h.freeHeads[c];
-            long n = 0;
-            boolean complete = true;
-            while (e != 0) {
-                if (n > maxN || !seen.add(e)) {
-                    report(at, "a free list of class " + c + " without cycles", "a link back to extent " + e);
-                    complete = false;
-                    break;
-                }
-                if (!isExtent(e, bytes)) {
-                    report(at, "a free extent of class " + c + " (" + bytes + " page-aligned bytes) within [" + HeaderLayout.DATA_START
-                            + ", " + h.fileEnd + ")", "offset " + e);
-                    complete = false;
-                    break;
-                }
-                int magic = view.getInt(e + FreeExtentLayout.MAGIC_OFFSET);
-                int cls = view.getInt(e + FreeExtentLayout.EXTENT_CLASS_OFFSET);
-                if (magic != FreeExtentLayout.MAGIC || cls != c) {
-                    report(e + FreeExtentLayout.MAGIC_OFFSET, "a free extent of class " + c + " (magic 0x"
-                            + Integer.toHexString(FreeExtentLayout.MAGIC) + ", linked from offset " + at + ")",
-                            "magic 0x" + Integer.toHexString(magic) + ", class " + cls);
-                    complete = false;
-                    break;
-                }
-                extents.add(new Extent(e, bytes, "free extent of class " + c));
-                n++;
-                at = e + FreeExtentLayout.NEXT_OFFSET;
-                e = view.getLong(at);
-            }
-            if (!complete) {
-                spaceComplete = false;
-            } else if (n != h.freeCounts[c]) {
-                report(headerAt + HeaderLayout.FREE_LISTS_OFFSET + 16L * c + 8, "free extent count " + n + " for class " + c
-                        + " (the length of its free list)", String.valueOf(h.freeCounts[c]));
-            }
-        }
-    }
-
-    /** Whether {@code [off, off + bytes)} is a place the allocator could have handed out. */
-    private boolean isExtent(long off, long bytes) {
-        return off >= HeaderLayout.DATA_START && view.contains(off, bytes) && (off & (ExtentClasses.PAGE_SIZE - 1)) == 0
-                && (bytes > unit || (off & (unit - 1)) + bytes <= unit);
-    }
-
-    private void checkTiling() {
-        extents.sort(Comparator.comparingLong(Extent::start));
-        long cur = HeaderLayout.DATA_START;
-        String prev = "the header slots";
-        long wasted = 0;
-        for (Extent e : extents) {
-            if (e.start() < cur) {
-                report(e.start(), "no overlap: the " + e.what() + " at " + e.start() + " starts before the end (" + cur + ") of the " + prev,
-                        (Math.min(cur, e.end()) - e.start()) + " bytes used twice");
-            } else if (e.start() > cur) {
-                long gap = e.start() - cur;
-                if ((e.start() & (unit - 1)) != 0 || gap >= unit) {
-                    report(cur, "every byte of [" + HeaderLayout.DATA_START + ", " + h.fileEnd + ") in an extent or in an alignment gap",
-                            gap + " bytes [" + cur + ", " + e.start() + ") that nothing accounts for");
-                } else {
-                    wasted += gap;
-                }
-            }
-            if (e.end() > cur) {
-                cur = e.end();
-                prev = e.what();
-            }
-        }
-        if (cur < h.fileEnd) {
-            report(cur, "every byte up to the allocation end " + h.fileEnd + " in an extent", (h.fileEnd - cur)
-                    + " bytes [" + cur + ", " + h.fileEnd + ") that nothing accounts for");
-        }
-        if (wasted != h.wastedBytes) {
-            report(headerAt + HeaderLayout.WASTED_BYTES_OFFSET, "wastedBytes " + wasted + " (the alignment gaps between extents)",
-                    String.valueOf(h.wastedBytes));
         }
     }
 
@@ -502,17 +298,17 @@ final class Verifier {
                             "tophash " + stateName(t));
                 }
                 if (varValues) {
-                    checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
+                    heap.checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
                 }
                 long hash;
                 long keyAt = koff;
                 long keyLen = kw;
                 if (varKeys) {
-                    keyAt = checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
+                    keyAt = heap.checkField(koff, keyInline, JournalOptions.DEFAULT_MAX_KEY_LENGTH, "key", label);
                     if (keyAt < 0) {
                         continue;
                     }
-                    keyLen = fieldLength(koff);
+                    keyLen = heap.fieldLength(koff);
                 }
                 hash = view.hashKey(keyAt, (int) keyLen, in.keyHash());
                 if ((hash & mask) != index) {
@@ -546,10 +342,10 @@ final class Verifier {
                         + label, "reference " + next);
                 break;
             }
-            long idx = space.index(next);
+            long idx = space.overflowSpace().index(next);
             if (idx == OverflowSpace.NOT_A_BUCKET) {
                 report(linkAt, "a reference to a bucket inside an overflow page in the chain of " + label, "reference " + next
-                        + (pagesComplete ? " (no overflow page has a bucket there)" : " (the overflow page list is damaged)"));
+                        + (space.pagesComplete() ? " (no overflow page has a bucket there)" : " (the overflow page list is damaged)"));
                 break;
             }
             if (idx == OverflowSpace.NOT_HANDED_OUT) {
@@ -557,7 +353,7 @@ final class Verifier {
                         "reference " + next);
                 break;
             }
-            if (chained.get((int) idx)) {
+            if (space.chained().get((int) idx)) {
                 int back = indexOf(chainBuckets, pos + 1, next);
                 if (back >= 0) {
                     report(linkAt, "an overflow chain without cycles from " + label, "a link back to chain position " + back + " (offset " + next + ")");
@@ -566,7 +362,7 @@ final class Verifier {
                 }
                 break;
             }
-            chained.set((int) idx);
+            space.chained().set((int) idx);
             reachable++;
             if (current) {
                 reachableFromCurrent++;
@@ -579,131 +375,6 @@ final class Verifier {
             b = next;
         }
         checkDuplicates(n, label);
-    }
-
-    private long fieldLength(long off) {
-        return view.getInt(off + VarSlotLayout.LENGTH_OFFSET) & 0xFFFFFFFFL;
-    }
-
-    /**
-     * Checks the variable-length {@code what} slot at {@code off} of {@code label} and records its heap
-     * block; returns the file offset of its bytes, or -1 if they cannot be read.
-     */
-    private long checkField(long off, int inline, long max, String what, String label) {
-        long len = fieldLength(off);
-        long body = off + VarSlotLayout.BODY_OFFSET;
-        if (len > max) {
-            report(off, "a " + what + " length of at most " + max + " bytes in " + label, String.valueOf(len));
-            return -1;
-        }
-        if (len <= inline) {
-            if (!view.isZero(body + len, inline - len)) {
-                report(body + len, "zeros after the " + len + " inline " + what + " bytes in " + label, "leftover bytes");
-            }
-            return body;
-        }
-        if (!view.isZero(body + 8, inline - 8)) {
-            report(body + 8, "zeros after the heap reference of the " + what + " in " + label, "leftover bytes");
-        }
-        long ref = view.getLong(body);
-        int c = HeapLayout.smallClassFor(len);
-        long bytes = ValueHeap.blockBytes(len);
-        boolean aligned = c >= 0 ? (ref & (HeapLayout.smallBlockBytes(c) - 1)) == 0 : isExtent(ref, bytes);
-        if (ref < HeaderLayout.DATA_START || !view.contains(ref, len) || !aligned) {
-            report(body, "a reference to a heap block of " + bytes + " bytes for a " + len + "-byte " + what + " within ["
-                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ") in " + label, "reference " + ref);
-            return -1;
-        }
-        Long other = heapRefs.putIfAbsent(ref, body);
-        if (other != null) {
-            report(body, "a heap block referred to by one slot only (" + what + " in " + label + ")",
-                    "block " + ref + ", also referred to from offset " + other);
-            return ref;
-        }
-        if (heapFree.contains(ref)) {
-            report(body, "a heap block in use or free, not both (" + what + " in " + label + ")", "block " + ref + " is on the free list of class " + c);
-        }
-        if (c >= 0) {
-            heapInUse[c]++;
-            notePage(ref, c, body);
-        } else {
-            largeBlocks++;
-            largeBytes += bytes;
-            extents.add(new Extent(ref, bytes, "heap block of " + len + " bytes"));
-        }
-        return ref;
-    }
-
-    /** Records that small-class {@code c} has a block in the page of {@code block}; a page holds one class only. */
-    private void notePage(long block, int c, long at) {
-        long page = block & -(long) HeapLayout.CARVE_PAGE;
-        Integer prev = heapPages.putIfAbsent(page, c);
-        if (prev != null && prev != c) {
-            report(at, "heap blocks of one class per page (page " + page + " holds class " + prev + ")", "a block of class " + c + " at " + block);
-        }
-    }
-
-    /** Walks each small heap class's free list: bounded, acyclic, aligned blocks inside the file, as long as its count. */
-    private void checkHeapFreeLists() {
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            int size = HeapLayout.smallBlockBytes(c);
-            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c;
-            long b = h.heapFreeHeads[c];
-            long n = 0;
-            while (b != 0) {
-                if (n >= h.heapBlocks[c] || !heapFree.add(b)) {
-                    report(at, "a heap free list of class " + c + " without cycles, at most " + h.heapBlocks[c] + " blocks long",
-                            "a longer list (block " + b + ")");
-                    spaceComplete = false;
-                    break;
-                }
-                if (b < HeaderLayout.DATA_START || !view.contains(b, size) || (b & (size - 1)) != 0) {
-                    report(at, "a free heap block of " + size + " aligned bytes within the file", "offset " + b);
-                    spaceComplete = false;
-                    break;
-                }
-                if (!view.isZero(b + HeapLayout.SIZE, size - HeapLayout.SIZE)) {
-                    report(b + HeapLayout.SIZE, "a zeroed free heap block (class " + c + ")", "leftover bytes");
-                }
-                notePage(b, c, at);
-                n++;
-                at = b + HeapLayout.NEXT_OFFSET;
-                b = view.getLong(at);
-            }
-            if (b == 0 && n != h.heapFreeCounts[c]) {
-                report(headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 8, "free heap block count " + n + " for class " + c
-                        + " (the length of its free list)", String.valueOf(h.heapFreeCounts[c]));
-            }
-        }
-    }
-
-    /** After the walk: small pages hold exactly the carved blocks, in use + free = carved, large blocks add up. */
-    private void checkHeapCounts() {
-        long[] pages = new long[HeapLayout.SMALL_CLASSES];
-        for (Map.Entry<Long, Integer> e : heapPages.entrySet()) {
-            pages[e.getValue()]++;
-            extents.add(new Extent(e.getKey(), HeapLayout.CARVE_PAGE, "heap page of class " + e.getValue()));
-        }
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 16;
-            long perPage = HeapLayout.CARVE_PAGE / HeapLayout.smallBlockBytes(c);
-            if (pages[c] * perPage != h.heapBlocks[c]) {
-                report(at, "heap blocks carved of class " + c + " = " + pages[c] + " pages x " + perPage + " (pages holding its blocks)",
-                        String.valueOf(h.heapBlocks[c]));
-            }
-            if (heapInUse[c] + h.heapFreeCounts[c] != h.heapBlocks[c]) {
-                report(at, "heap blocks of class " + c + " either referred to (" + heapInUse[c] + ") or free (" + h.heapFreeCounts[c]
-                        + "), " + h.heapBlocks[c] + " in all", (h.heapBlocks[c] - heapInUse[c] - h.heapFreeCounts[c]) + " leaked or double-counted");
-            }
-        }
-        if (largeBlocks != h.heapLargeBlocks) {
-            report(headerAt + HeaderLayout.HEAP_LARGE_BLOCKS_OFFSET, "heapLargeBlocks " + largeBlocks + " (large heap blocks referred to)",
-                    String.valueOf(h.heapLargeBlocks));
-        }
-        if (largeBytes != h.heapLargeBytes) {
-            report(headerAt + HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "heapLargeBytes " + largeBytes + " (bytes of large heap blocks referred to)",
-                    String.valueOf(h.heapLargeBytes));
-        }
     }
 
     /** No key twice in one chain; with every key in the chain its hash selects, that means no key twice at all. */
@@ -757,20 +428,20 @@ final class Verifier {
         long n = 0;
         boolean complete = true;
         while (b != 0) {
-            long idx = b >= HeaderLayout.DATA_START && view.contains(b, bs) ? space.index(b) : OverflowSpace.NOT_A_BUCKET;
+            long idx = b >= HeaderLayout.DATA_START && view.contains(b, bs) ? space.overflowSpace().index(b) : OverflowSpace.NOT_A_BUCKET;
             if (idx < 0) {
                 report(at, "a free overflow bucket the allocator handed out from an overflow page", "reference " + b);
                 complete = false;
                 break;
             }
-            if (freed.get((int) idx) || n > space.capacity()) {
+            if (freed.get((int) idx) || n > space.overflowSpace().capacity()) {
                 report(at, "an overflow free list without cycles", "a link back to bucket " + b);
                 complete = false;
                 break;
             }
             freed.set((int) idx);
             n++;
-            if (chained.get((int) idx)) {
+            if (space.chained().get((int) idx)) {
                 report(at, "a free overflow bucket that no chain uses", "bucket " + b + ", which a chain uses");
             } else if (!view.isZero(b, bs - 8)) {
                 report(b, "a zeroed free overflow bucket", "leftover bytes");
@@ -782,13 +453,13 @@ final class Verifier {
             report(headerAt + HeaderLayout.OVF_FREE_COUNT_OFFSET, "ovfFreeCount " + n + " (the length of the overflow free list)",
                     String.valueOf(h.ovfFreeCount));
         }
-        if (!pagesComplete) {
+        if (!space.pagesComplete()) {
             return;
         }
         long free = complete ? n : h.ovfFreeCount;
-        long expected = space.handedOut() - free;
+        long expected = space.overflowSpace().handedOut() - free;
         if (h.overflowBuckets != expected) {
-            report(headerAt + HeaderLayout.OVERFLOW_BUCKETS_OFFSET, "overflowBuckets " + expected + " (" + space.handedOut()
+            report(headerAt + HeaderLayout.OVERFLOW_BUCKETS_OFFSET, "overflowBuckets " + expected + " (" + space.overflowSpace().handedOut()
                     + " handed out from overflow pages − " + free + " free)", String.valueOf(h.overflowBuckets));
         } else if (h.overflowBuckets != reachable) {
             report(headerAt + HeaderLayout.OVERFLOW_BUCKETS_OFFSET, "overflowBuckets " + reachable + " (the overflow buckets in live chains)",
@@ -796,9 +467,9 @@ final class Verifier {
         }
         if (complete) {
             int leaks = 0;
-            for (long i = 0; i < space.capacity() && leaks < 10; i++) {
-                if (space.isHandedOut(i) && !chained.get((int) i) && !freed.get((int) i)) {
-                    report(space.offset(i), "an overflow bucket in a chain or on the overflow free list", "a leaked bucket");
+            for (long i = 0; i < space.overflowSpace().capacity() && leaks < 10; i++) {
+                if (space.overflowSpace().isHandedOut(i) && !space.chained().get((int) i) && !freed.get((int) i)) {
+                    report(space.overflowSpace().offset(i), "an overflow bucket in a chain or on the overflow free list", "a leaked bucket");
                     leaks++;
                 }
             }
@@ -826,14 +497,10 @@ final class Verifier {
     }
 
     private void report(long offset, String expected, String found) {
-        add(new Problem(file, offset, expected, found));
+        problems.report(offset, expected, found);
     }
 
     private void add(Problem p) {
-        if (problems.size() < MAX_PROBLEMS) {
-            problems.add(p);
-        } else {
-            suppressed++;
-        }
+        problems.add(p);
     }
 }

@@ -3,7 +3,7 @@ package io.bucketdb.table;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentAllocator;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Where buckets live: bucket arrays split into pieces of {@code 2^pieceShift} buckets (each piece one extent inside
  * one alignment unit, so inside one mapped chunk), the piece directory that lists an array's pieces
- * ({@link DirectoryLayout}), and overflow buckets. The writer allocates and frees through an instance; the
+ * ({@link PieceDirectoryLayout}), and overflow buckets. The writer allocates and frees through an instance; the
  * directory check and the bucket arithmetic are static, so code that reads a table file without a {@link HashTable}
  * (the inspector) reads them the same way.
  *
@@ -58,10 +58,8 @@ public final class BucketArrays {
     }
 
     /**
-     * Reads the piece directory at {@code dir} of an array of {@code 2^b} buckets, with the checks the table makes on
-     * open: the directory lies within the allocated bytes, its magic and piece count are right, and each piece lies
-     * within the file and within one alignment unit. Reads through {@link TableFile#getInt}/{@link TableFile#getLong},
-     * so the file's page checks apply.
+     * Reads the piece directory at {@code dir} of an array of {@code 2^b} buckets through {@link PieceDirectory}, the
+     * reader {@code verify} and the inspector share, throwing at the first damage it finds (the file's page checks apply).
      *
      * @param tf  the table file (its header gives the piece shift, the alignment and the allocated end)
      * @param dir the file offset of the directory
@@ -72,36 +70,8 @@ public final class BucketArrays {
      */
     public static long[] readDirectory(TableFile tf, long dir, int b) throws CorruptIndexException {
         Header h = tf.header();
-        int bs = BucketLayout.of(h.keyWidth, h.valueWidth).size();
-        int expected = 1 << Math.max(0, b - h.pieceShift);
-        long dirBytes = DirectoryLayout.bytes(expected);
-        if (dir + dirBytes > h.fileEnd) {
-            throw new CorruptIndexException(tf.path(), dir, "a piece directory of " + dirBytes + " bytes within the allocated "
-                    + h.fileEnd + " bytes");
-        }
-        int magic = tf.getInt(dir + DirectoryLayout.MAGIC_OFFSET);
-        if (magic != DirectoryLayout.MAGIC) {
-            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.MAGIC_OFFSET,
-                    "piece directory magic 0x" + Integer.toHexString(DirectoryLayout.MAGIC) + ", found 0x" + Integer.toHexString(magic));
-        }
-        int count = tf.getInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET);
-        if (count != expected) {
-            throw new CorruptIndexException(tf.path(), dir + DirectoryLayout.PIECE_COUNT_OFFSET,
-                    expected + " pieces for B=" + b + ", found " + count);
-        }
-        long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        long unit = 1L << h.alignShift;
-        long[] out = new long[count];
-        for (int p = 0; p < count; p++) {
-            long at = dir + DirectoryLayout.PIECES + 8L * p;
-            long off = tf.getLong(at);
-            if (off < HeaderLayout.DATA_START || off + pieceBytes > h.fileEnd || (off & (unit - 1)) + pieceBytes > unit) {
-                throw new CorruptIndexException(tf.path(), at, "a piece of " + pieceBytes + " bytes within the file and within one "
-                        + unit + "-byte alignment unit, found offset " + off);
-            }
-            out[p] = off;
-        }
-        return out;
+        return PieceDirectory.read(tf.mapping(), tf.pages(), h, BucketLayout.of(h.keyWidth, h.valueWidth).size(), dir, b,
+                dir == h.bucketDir ? "bucket directory" : "old bucket directory", PieceDirectory.throwing(tf.path()));
     }
 
     /** Allocates the pieces of an array of {@code 2^b} buckets (not written: see {@link HashTable#create}). */
@@ -127,20 +97,20 @@ public final class BucketArrays {
 
     /** Allocates and writes the directory of {@code pieces}; returns its file offset. */
     long writeDirectory(long[] pieces) throws IOException {
-        long dir = alloc.allocate(ExtentClasses.rawClassFor(DirectoryLayout.bytes(pieces.length)));
+        long dir = alloc.allocate(ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(pieces.length)));
         t.refreshChunks();
-        tf.putInt(dir + DirectoryLayout.MAGIC_OFFSET, DirectoryLayout.MAGIC);
-        tf.putInt(dir + DirectoryLayout.PIECE_COUNT_OFFSET, pieces.length);
-        tf.putLong(dir + DirectoryLayout.RESERVED_OFFSET, 0);
+        tf.putInt(dir + PieceDirectoryLayout.MAGIC_OFFSET, PieceDirectoryLayout.MAGIC);
+        tf.putInt(dir + PieceDirectoryLayout.PIECE_COUNT_OFFSET, pieces.length);
+        tf.putLong(dir + PieceDirectoryLayout.RESERVED_OFFSET, 0);
         for (int p = 0; p < pieces.length; p++) {
-            tf.putLong(dir + DirectoryLayout.PIECES + 8L * p, pieces[p]);
+            tf.putLong(dir + PieceDirectoryLayout.PIECES + 8L * p, pieces[p]);
         }
         return dir;
     }
 
     /** Frees the directory at {@code dir} that lists {@code pieceCount} pieces. */
     void freeDirectory(long dir, int pieceCount) {
-        alloc.free(dir, ExtentClasses.rawClassFor(DirectoryLayout.bytes(pieceCount)));
+        alloc.free(dir, ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(pieceCount)));
     }
 
     /** Allocates an overflow bucket and links it after {@code last}; returns its file offset. */

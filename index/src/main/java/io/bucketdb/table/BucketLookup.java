@@ -29,6 +29,7 @@ public final class BucketLookup {
     private final int bs;
     private final int ovfOff;
     private final boolean varKeys;
+    private final int keyInline;
 
     /**
      * A lookup over the table in {@code tf}, with the key hash its header names.
@@ -53,6 +54,7 @@ public final class BucketLookup {
         this.bs = layout.size();
         this.ovfOff = layout.overflowOffset();
         this.varKeys = tf.header().varKeys();
+        this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
     }
 
     /**
@@ -78,59 +80,13 @@ public final class BucketLookup {
                 bucket = g.oldBucketOffset(i);
             }
         }
-        long hops = 0;
-        while (true) {
-            // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
-            int c = mapping.chunkIndex(bucket);
-            if (c < 0 || c >= g.chunks.length) {
-                return -bucket;
-            }
-            MemorySegment seg = g.chunks[c];
-            long off = bucket - mapping.chunkStart(c);
-            if (off + bs > seg.byteSize()) {
-                return -bucket;
-            }
-            pages.check(bucket, bs);
-            for (int i = 0; i < SLOTS; i++) {
-                int t = seg.get(Layouts.BYTE, off + i) & 0xFF;
-                if (t != top) {
-                    if (t == EMPTY_REST) {
-                        return 0;
-                    }
-                    continue;
-                }
-                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
-                if (!varKeys) {
-                    if (keyEquals(seg, koff, key, keyOff)) {
-                        return (bucket << 3) | i;
-                    }
-                } else {
-                    int cmp = fields.keyCompare(g.chunks, seg, koff, key, keyOff, keyLen);
-                    if (cmp > 0) {
-                        return (bucket << 3) | i;
-                    }
-                    if (cmp < 0) {
-                        return -bucket;
-                    }
-                }
-            }
-            long next = seg.get(Layouts.LONG, off + ovfOff);
-            if (next == 0) {
-                return 0;
-            }
-            if (next < HeaderLayout.DATA_START || ++hops > g.maxHops) {
-                return -Math.max(next, 1);
-            }
-            bucket = next;
-        }
+        return ChainProbe.find(g.chunks, mapping, pages, bucket, top, key, keyOff, keyLen, keyWidth, varKeys, keyInline, bs, ovfOff,
+                g.maxHops);
     }
 
     /** Whether the fixed-width key at {@code seg[off]} equals the one at {@code key[keyOff..]}. */
     boolean keyEquals(MemorySegment seg, long off, MemorySegment key, long keyOff) {
-        if (keyWidth == 8) {
-            return seg.get(Layouts.LONG, off) == key.get(Layouts.LONG, keyOff);
-        }
-        return MemorySegment.mismatch(seg, off, off + keyWidth, key, keyOff, keyOff + keyWidth) == -1;
+        return ChainProbe.keyEquals(seg, off, key, keyOff, keyWidth);
     }
 
     /** The hash of the fixed-width key at {@code key[keyOff..]}. */

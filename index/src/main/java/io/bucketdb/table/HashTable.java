@@ -4,7 +4,7 @@ import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.DirectoryLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentAllocator;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;

@@ -20,8 +20,6 @@ import static io.bucketdb.storage.BucketLayout.*;
  * Javadoc). {@link #getLong} allocates nothing.
  */
 final class TableReads {
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
     /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
     private static final long MAX_COPY = 256L << 20;
 
@@ -58,7 +56,7 @@ final class TableReads {
     /** See {@link HashTable#getLong}. */
     long getLong(long key, long missing) {
         long hash = keyHash.hashLong(key);
-        long pattern = (tophash(hash) & 0xFFL) * ONES;
+        long pattern = ChainProbe.pattern(tophash(hash));
         for (int attempt = 0; ; attempt++) {
             ArraySnapshot g = t.snapshot;
             long j = hash & g.mask;
@@ -83,42 +81,17 @@ final class TableReads {
                     at = oat;
                 }
             }
-            pages.check(at, bs);
+            long found = ChainProbe.findLong(g.chunks, mapping, pages, seg, off, at, pattern, key, bs, ovfOff, g.maxHops);
             long result = missing;
-            long bad = 0;
-            long hops = 0;
-            search:
-            while (true) {
-                long tw = seg.get(Layouts.LONG, off);
-                long x = tw ^ pattern;
-                long m = (x - ONES) & ~x & HIGHS;
-                while (m != 0) {
-                    int slot = Long.numberOfTrailingZeros(m) >>> 3;
-                    if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
-                        result = seg.get(Layouts.LONG, off + valuesOff + 8L * slot);
-                        break search;
-                    }
-                    m &= m - 1;
+            long bad = found < 0 ? -found : 0;
+            if (found > 0) {
+                long fb = found >>> 3;
+                if (fb != at) { // found in an overflow bucket, which may lie in another chunk
+                    int c = mapping.chunkIndex(fb);
+                    seg = g.chunks[c];
+                    off = fb - mapping.chunkStart(c);
                 }
-                if (((tw - ONES) & ~tw & HIGHS) != 0) {
-                    break; // an emptyRest slot: nothing further in this chain
-                }
-                long next = seg.get(Layouts.LONG, off + ovfOff);
-                if (next == 0) {
-                    break;
-                }
-                int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
-                if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
-                    bad = next;
-                    break;
-                }
-                seg = g.chunks[c];
-                off = next - mapping.chunkStart(c);
-                if (off + bs > seg.byteSize()) {
-                    bad = next;
-                    break;
-                }
-                pages.check(next, bs);
+                result = seg.get(Layouts.LONG, off + valuesOff + 8L * (found & 7));
             }
             if (lock.validate(stripe, stamp) && t.snapshot == g) {
                 if (bad != 0) {

@@ -65,22 +65,7 @@ final class VarFields {
      * if they are not inside one mapped chunk (damage, a torn read, or a large block that straddles).
      */
     private MemorySegment heapSlice(MemorySegment[] chunks, long ref, long len) {
-        if (ref < HeaderLayout.DATA_START) {
-            return null;
-        }
-        int c = mapping.chunkIndex(ref);
-        if (c < 0 || c >= chunks.length) {
-            return null;
-        }
-        long local = ref - mapping.chunkStart(c);
-        MemorySegment seg = chunks[c];
-        if (len > seg.byteSize() - local) {
-            return null;
-        }
-        if (len > 0) {
-            pages.check(ref, len);
-        }
-        return seg.asSlice(local, len);
+        return ChainProbe.heapSlice(chunks, mapping, pages, ref, len);
     }
 
     /**
@@ -111,18 +96,7 @@ final class VarFields {
 
     /** 1 if the variable-length key at {@code seg[off]} equals {@code key[keyOff..+keyLen]}, 0 if not, -1 if its heap reference is bad. */
     int keyCompare(MemorySegment[] chunks, MemorySegment seg, long off, MemorySegment key, long keyOff, int keyLen) {
-        long len = fieldLength(seg, off);
-        if (len != keyLen) {
-            return 0;
-        }
-        if (len <= keyInline) {
-            return MemorySegment.mismatch(seg, off + VarSlotLayout.BODY_OFFSET, off + VarSlotLayout.BODY_OFFSET + len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
-        }
-        MemorySegment stored = heapSlice(chunks, seg.get(Layouts.LONG, off + VarSlotLayout.HEAP_REF_OFFSET), len);
-        if (stored == null) {
-            return -1;
-        }
-        return MemorySegment.mismatch(stored, 0, len, key, keyOff, keyOff + len) == -1 ? 1 : 0;
+        return ChainProbe.varKeyCompare(chunks, mapping, pages, seg, off, key, keyOff, keyLen, keyInline);
     }
 
     /** The hash of the variable-length key stored in the slot at {@code seg[off]}; a bad heap reference throws {@link HeapRefException}. */

@@ -53,7 +53,7 @@ public final class Header {
     public long overflowBuckets;
     /** While growing, old buckets with an index below this are evacuated (0 to 2^oldB). */
     public long nevacuate;
-    /** File offset of the current bucket array's directory ({@link DirectoryLayout}). */
+    /** File offset of the current bucket array's directory ({@link PieceDirectoryLayout}). */
     public long bucketDir;
     /** File offset of the old bucket array's directory while growing, else 0. */
     public long oldBucketDir;

@@ -149,7 +149,7 @@ public final class HeaderLayout {
     public static final int NEVACUATE_OFFSET = 80;
     /**
      * Byte 88 of a slot, 8 bytes: {@code bucketDir}, file offset of the current bucket array's directory
-     * ({@link DirectoryLayout}).
+     * ({@link PieceDirectoryLayout}).
      */
     public static final int BUCKET_DIR_OFFSET = 88;
     /**

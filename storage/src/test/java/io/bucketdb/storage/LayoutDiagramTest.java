@@ -24,7 +24,7 @@ class LayoutDiagramTest {
 
     @Test
     void directoryDiagramMatchesOffsets() throws Exception {
-        LayoutDiagram.checkFixed(DirectoryLayout.class);
+        LayoutDiagram.checkFixed(PieceDirectoryLayout.class);
     }
 
     @Test

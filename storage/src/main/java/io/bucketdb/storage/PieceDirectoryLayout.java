@@ -15,7 +15,7 @@ package io.bucketdb.storage;
  *
  * {@code pieceCount} 8-byte piece offsets follow the header.
  */
-public final class DirectoryLayout {
+public final class PieceDirectoryLayout {
     /** "BDIR" little-endian. */
     public static final int MAGIC = 0x52494442;
     /** Byte 0, 4 bytes: {@code magic}, always {@link #MAGIC}. */
@@ -29,7 +29,7 @@ public final class DirectoryLayout {
     /** Offset of piece 0's file offset: the 8-byte offsets follow the header. */
     public static final int PIECES = SIZE;
 
-    private DirectoryLayout() {
+    private PieceDirectoryLayout() {
     }
 
     /**
