@@ -50,13 +50,13 @@ public final class BatchGate {
         return (long) STAMP.getOpaque(this) == stamp;
     }
 
-    /** Writer thread: a batch starts changing the table. */
+    /** Role holder: a batch starts changing the table. */
     void writeBegin() {
         STAMP.setOpaque(this, (long) STAMP.getOpaque(this) + 1);
         VarHandle.storeStoreFence();
     }
 
-    /** Writer thread: the batch is complete (or undone). */
+    /** Role holder: the batch is complete (or undone). */
     void writeEnd() {
         STAMP.setRelease(this, (long) STAMP.getOpaque(this) + 1);
     }
