@@ -89,6 +89,8 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
      * Writer role, after every batch: finishes a background checkpoint that has ended, and checks the dirty-page
      * and journal-size triggers. While a checkpoint runs, pages dirtied meanwhile are bounded too: past twice the
      * dirty limit the writer waits for it.
+     *
+     * @throws IOException if a checkpoint fails (the pipeline then turns read-only)
      */
     @Override
     public void afterBatch() throws IOException {

@@ -32,9 +32,9 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
         this.sync = sync;
     }
 
-    /** Encodes one pipeline operation as journal records; a batch between its begin and commit records. */
     @Override
     public void append(WriteEvent e) throws IOException {
+        // One pipeline operation as journal records; a batch between its begin and commit records.
         switch (e.type()) {
             case PUT_LONG -> journal.appendPutLong(e.key(), e.value());
             case DELETE_LONG -> journal.appendDeleteLong(e.key());

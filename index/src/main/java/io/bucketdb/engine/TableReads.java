@@ -108,7 +108,11 @@ public sealed interface TableReads permits TableReads.Gated, TableReads.OfView {
         return get(key, out) ? out : null;
     }
 
-    /** A writable index's reads: through the pipeline, which checks the key and validates against the batch gate. */
+    /**
+     * A writable index's reads: through the pipeline, which checks the key and validates against the batch gate.
+     *
+     * @param pipeline the index's write pipeline
+     */
     record Gated(WritePipeline pipeline) implements TableReads {
         @Override
         public long getLong(long key, long missing) {
@@ -136,7 +140,12 @@ public sealed interface TableReads permits TableReads.Gated, TableReads.OfView {
         }
     }
 
-    /** A read-only view's reads: the table of the image the view shows at the call. */
+    /**
+     * A read-only view's reads: the table of the image the view shows at the call.
+     *
+     * @param view   the view
+     * @param checks the index's key checks
+     */
     record OfView(ReadOnlyView view, EntryChecks checks) implements TableReads {
         private HashTable table() {
             return view.image().table();
