@@ -101,26 +101,15 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     /**
-     * Starts the background thread; from now on only the role holder mutates {@code table}.
+     * Starts the background thread; from now on only the role holder mutates {@code table}. Checks fixed widths
+     * only ({@link EntryChecks#of(HashTable)}), and nothing runs after a group.
      *
      * @param table   the table to serialize writes to
      * @param journal journals every write before it is applied
      * @param config  ring size, wait strategy, durability and publish timeout
      */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config) {
-        this(table, journal, config, BatchListener.NONE);
-    }
-
-    /**
-     * Starts the background thread, with a listener called after every group.
-     *
-     * @param table    the table to serialize writes to
-     * @param journal  journals every write before it is applied
-     * @param config   ring size, wait strategy, durability and publish timeout
-     * @param listener called by the role holder after every group
-     */
-    public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener) {
-        this(table, journal, config, listener, EntryChecks.of(table));
+        this(table, journal, config, BatchListener.NONE, EntryChecks.of(table));
     }
 
     /**
@@ -265,17 +254,8 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Copies the value of {@code key} into {@code dst} and returns true, or false; never shows part of a batch. */
     public boolean get(byte[] key, byte[] dst) {
-        checks.checkKey(key);
         checks.checkValue(dst);
-        MemorySegment k = MemorySegment.ofArray(key);
-        MemorySegment d = MemorySegment.ofArray(dst);
-        for (; ; ) {
-            long s = gate.readBegin();
-            boolean found = table.get(k, 0, key.length, d, 0, dst.length) >= 0;
-            if (gate.readValidate(s)) {
-                return found;
-            }
-        }
+        return get(MemorySegment.ofArray(key), key.length, MemorySegment.ofArray(dst), dst.length) >= 0;
     }
 
     /**
