@@ -33,6 +33,13 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
     private final JournalingStage journal;
     private final Options options;
     private final ScheduledExecutorService timer;
+    /**
+     * The writer lock, never used here: held so that it stays reachable from the timer and background threads
+     * (which reach this scheduler) for as long as they run. An index abandoned without close() must keep its lock;
+     * were the lock unreachable, the GC would close its file channel and so release the OS lock (and leave a stale
+     * entry among the locks this process holds) while those threads still write the index.
+     */
+    private final AutoCloseable lock;
     private WritePipeline pipeline;
     private volatile boolean stopped;
     private long journalBytesAtCheckpoint;
@@ -50,13 +57,16 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
      * @param checkpointer writes the checkpoints
      * @param journal      the journal's one writer
      * @param options      the triggers, the interval and the durability mode
+     * @param lock         the index's writer lock, kept reachable (see the field)
      */
-    public CheckpointScheduler(Path dir, TableFile file, Checkpointer checkpointer, JournalingStage journal, Options options) {
+    public CheckpointScheduler(Path dir, TableFile file, Checkpointer checkpointer, JournalingStage journal, Options options,
+                               AutoCloseable lock) {
         this.dir = dir;
         this.file = file;
         this.checkpointer = checkpointer;
         this.journal = journal;
         this.options = options;
+        this.lock = lock;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bucketdb-timer " + dir.getFileName());
             t.setDaemon(true);

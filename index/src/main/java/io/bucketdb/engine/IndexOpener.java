@@ -220,7 +220,7 @@ public final class IndexOpener {
             JournalingStage journaling = new JournalingStage(journal, options.durability() == Durability.SYNC);
             markers.live(journaling);
             EntryChecks checks = EntryChecks.of(dir, table, options.maxKeyLength(), options.maxValueLength());
-            CheckpointScheduler scheduler = new CheckpointScheduler(dir, file, checkpointer, journaling, options);
+            CheckpointScheduler scheduler = new CheckpointScheduler(dir, file, checkpointer, journaling, options, lock);
             WritePipeline pipeline = new WritePipeline(table, journaling, pipelineConfig(options, waits), scheduler, checks);
             scheduler.start(pipeline);
             CloseSequence closing = new CloseSequence(dir, pipeline, scheduler, journaling, checkpointer, lock);
