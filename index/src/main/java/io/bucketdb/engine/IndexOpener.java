@@ -131,15 +131,7 @@ public final class IndexOpener {
         try {
             return open(dir, exists, options, held, writer, waits);
         } catch (IOException | RuntimeException e) {
-            if (held != null) {
-                try {
-                    held.close();
-                } catch (IOException | RuntimeException closing) {
-                    throw closing;
-                } catch (Exception other) {
-                    throw new IOException(other);
-                }
-            }
+            closeQuietly(held, e);
             throw e;
         }
     }
