@@ -3,7 +3,7 @@ package io.bucketdb;
 import java.util.Arrays;
 
 /**
- * How many writes the writer thread committed together (group commit), as a histogram of
+ * How many writes one holder of the writer role committed together (group commit), as a histogram of
  * power-of-two buckets: a snapshot from {@link BucketDB#batchSizes()}. A write is one call's ring
  * entry: a put, a delete, or a whole {@link WriteBatch}. Each batch of writes is journaled with one
  * write and, in {@link Durability#SYNC}, one force, so the mean batch size is the number of writes

@@ -1,5 +1,8 @@
 package io.bucketdb;
 
+import io.bucketdb.engine.EntryChecks;
+import io.bucketdb.engine.WriteAccess;
+
 import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -7,9 +10,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -25,10 +26,9 @@ import java.util.function.Supplier;
  *
  * <p>Reads ({@code get}, {@code containsKey}, iteration) run lock-free like {@link BucketDB#get}.
  * Every write, and every read-modify-write ({@code putIfAbsent}, {@code replace}, {@code remove(k, v)},
- * {@code compute…}, {@code merge}), runs whole inside {@link BucketDB#atomically}, the index's single
- * writer, so it is atomic with respect to every other write, through this map or not. All atomic
- * operations go through {@link #atomically(Supplier)} here, so moving them onto a writer thread
- * later changes one place.
+ * {@code compute…}, {@code merge}), runs whole inside {@link WriteAccess#atomically}, in the index's
+ * writer role, so it is atomic with respect to every other write, through this map or not. All atomic
+ * operations go through {@link #atomically(Supplier)} here.
  *
  * <p>Arguments that a call may store must encode to exactly the index's widths, else
  * {@link IllegalArgumentException} and nothing changes. Arguments that a call only looks up or
@@ -40,9 +40,11 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final BucketDB db;
     private final Codec<K> keys;
     private final Codec<V> values;
-    private final int keyWidth;
-    private final int valueWidth;
-    /** True while a caller's function runs inside {@link #atomically}; read and written only on the writer thread. */
+    /** The index's rules for keys and values: the codecs are checked against them once, every encoding to store. */
+    private final EntryChecks checks;
+    /** The index's writes, whose writer role the atomic operations hold. */
+    private final WriteAccess writes;
+    /** True while a caller's function runs inside {@link #atomically}; read and written only in the writer role. */
     private boolean inFunction;
     private Set<K> keySetView;
     private Collection<V> valuesView;
@@ -52,19 +54,11 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         this.db = Objects.requireNonNull(db, "db");
         this.keys = Objects.requireNonNull(keys, "key codec");
         this.values = Objects.requireNonNull(values, "value codec");
-        // -1: variable-length, any encoding fits (BucketDB checks the length limits).
-        this.keyWidth = db.variableKeys() ? -1 : db.keyWidth();
-        this.valueWidth = db.variableValues() ? -1 : db.valueWidth();
-        checkCodecWidth("key", keys, keyWidth);
-        checkCodecWidth("value", values, valueWidth);
-    }
-
-    private void checkCodecWidth(String what, Codec<?> codec, int width) {
-        OptionalInt w = codec.fixedWidth();
-        if (width >= 0 && w.isPresent() && w.getAsInt() != width) {
-            throw new IllegalArgumentException(what + " codec " + codec + " is " + w.getAsInt() + " bytes wide but index "
-                    + db.directory() + " has " + width + "-byte " + what + "s");
-        }
+        this.checks = db.engine().checks();
+        this.writes = db.engine().writes();
+        // When asMap is called, not at the first put: a codec that could never store an entry is refused now.
+        checks.checkKeyCodec(keys);
+        checks.checkValueCodec(values);
     }
 
     // ---------------------------------------------------------------- encoding
@@ -72,23 +66,13 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     /** The bytes of a key this call may store; IAE naming the width if they do not fit. */
     private byte[] keyToStore(K key) {
         Objects.requireNonNull(key, "key");
-        return checkWidth("key", keys.encode(key), keyWidth);
+        return checks.encodedToStore(true, keys.encode(key));
     }
 
     /** The bytes of a value this call may store; IAE naming the width if they do not fit. */
     private byte[] valueToStore(V value) {
         Objects.requireNonNull(value, "value");
-        return checkWidth("value", values.encode(value), valueWidth);
-    }
-
-    private byte[] checkWidth(String what, byte[] bytes, int width) {
-        if (width >= 0 && bytes.length != width) {
-            throw new IllegalArgumentException(what + " encodes to " + bytes.length + " bytes but index " + db.directory()
-                    + " has " + width + "-byte " + what + "s: with today's fixed-width indexes every " + what
-                    + " must encode to exactly " + width + " bytes (create the index with Options.withVariable"
-                    + (what.equals("key") ? "Keys" : "Values") + " for variable-length " + what + "s)");
-        }
-        return bytes;
+        return checks.encodedToStore(false, values.encode(value));
     }
 
     /** The bytes of a key to look up, or null if no key of this map has them. */
@@ -97,7 +81,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(key, "key");
         try {
             byte[] b = keys.encode((K) key);
-            return keyWidth < 0 ? (b.length <= db.maxKeyLength() ? b : null) : b.length == keyWidth ? b : null;
+            return checks.keyFits(b.length) ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAKeyOfThisMap) {
             return null;
         }
@@ -109,7 +93,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         Objects.requireNonNull(value, "value");
         try {
             byte[] b = values.encode((V) value);
-            return valueWidth < 0 ? (b.length <= db.maxValueLength() ? b : null) : b.length == valueWidth ? b : null;
+            return checks.valueFits(b.length) ? b : null;
         } catch (ClassCastException | IllegalArgumentException notAValueOfThisMap) {
             return null;
         }
@@ -119,13 +103,13 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         return bytes == null ? null : values.decode(bytes);
     }
 
-    // ---------------------------------------------------------------- the single writer
+    // ---------------------------------------------------------------- the writer role
 
-    /** Runs {@code body} under the index's single writer, refusing writes from inside a caller's function. */
+    /** Runs {@code body} in the index's writer role, refusing writes from inside a caller's function. */
     private <R> R atomically(Supplier<R> body) {
-        return db.atomically(() -> {
+        return writes.atomically(() -> {
             if (inFunction) {
-                // Only the writer thread gets here, so this is a function of ours writing to the map.
+                // Only the role holder gets here, so this is a function of ours writing to the map.
                 throw new IllegalStateException("recursive update: a function passed to compute, computeIfAbsent, "
                         + "computeIfPresent, merge or replaceAll tried to change the map it was called from");
             }
@@ -144,11 +128,11 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     }
 
     private void store(byte[] key, byte[] value) {
-        db.putOnWriter(key, value);
+        writes.putInRole(key, value);
     }
 
     private void erase(byte[] key) {
-        db.deleteOnWriter(key);
+        writes.deleteInRole(key);
     }
 
     // ---------------------------------------------------------------- Map
@@ -294,7 +278,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         return v != null ? v : defaultValue;
     }
 
-    /** Calls {@code function} once under the single writer if {@code key} is absent. */
+    /** Calls {@code function} once in the writer role if {@code key} is absent. */
     @Override
     public V computeIfAbsent(K key, Function<? super K, ? extends V> function) {
         Objects.requireNonNull(function, "function");
@@ -316,7 +300,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Calls {@code function} once under the single writer if {@code key} is present. */
+    /** Calls {@code function} once in the writer role if {@code key} is present. */
     @Override
     public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> function) {
         Objects.requireNonNull(function, "function");
@@ -337,7 +321,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Calls {@code function} once under the single writer. */
+    /** Calls {@code function} once in the writer role. */
     @Override
     public V compute(K key, BiFunction<? super K, ? super V, ? extends V> function) {
         Objects.requireNonNull(function, "function");
@@ -355,7 +339,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Calls {@code function} at most once, under the single writer, if {@code key} is present. */
+    /** Calls {@code function} at most once, in the writer role, if {@code key} is present. */
     @Override
     public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> function) {
         Objects.requireNonNull(function, "function");
@@ -380,7 +364,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
 
     /**
      * Replaces each entry's value with {@code function}'s result, each entry atomically on its own
-     * (the function runs under the single writer, once per entry); entries added meanwhile may or
+     * (the function runs in the writer role, once per entry); entries added meanwhile may or
      * may not be visited. A null result throws {@link NullPointerException} and stops.
      */
     @Override
@@ -432,109 +416,10 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         return s != null ? s : (entrySetView = new EntrySet());
     }
 
-    /**
-     * A weakly consistent walk over the index, like {@link java.util.concurrent.ConcurrentHashMap}'s
-     * iterators: it never throws {@link java.util.ConcurrentModificationException}, returns every key
-     * present for the whole walk exactly once and entries added or removed meanwhile may or may not
-     * appear. {@link #remove()} deletes the last returned key from the index.
-     */
-    private abstract class Walk<T> implements Iterator<T> {
-        private final Cursor cursor = db.cursor();
-        private byte[] nextKey;
-        private byte[] nextValue;
-        private boolean advanced;
-        private byte[] lastKey;
-
-        @Override
-        public final boolean hasNext() {
-            if (!advanced) {
-                if (cursor.next()) {
-                    nextKey = cursor.key();
-                    nextValue = cursor.value();
-                } else {
-                    nextKey = null;
-                    nextValue = null;
-                }
-                advanced = true;
-            }
-            return nextKey != null;
-        }
-
-        @Override
-        public final T next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            advanced = false;
-            lastKey = nextKey;
-            return element(nextKey, nextValue);
-        }
-
-        /** Builds the element; {@code key} and {@code value} are fresh copies it may keep. */
-        abstract T element(byte[] key, byte[] value);
-
-        @Override
-        public final void remove() {
-            if (lastKey == null) {
-                throw new IllegalStateException("remove() without a preceding next()");
-            }
-            byte[] k = lastKey;
-            lastKey = null;
-            removeKey(k);
-        }
-    }
-
-    /** An entry that {@link #setValue} writes through to the index, as in {@code ConcurrentHashMap}. */
-    private final class WriteThroughEntry implements Map.Entry<K, V> {
-        private final K key;
-        private V value;
-
-        WriteThroughEntry(K key, V value) {
-            this.key = key;
-            this.value = value;
-        }
-
-        @Override
-        public K getKey() {
-            return key;
-        }
-
-        /** The value when this entry was read (or last set through it). */
-        @Override
-        public V getValue() {
-            return value;
-        }
-
-        /** Puts {@code key → value} in the index; returns the value this entry held. */
-        @Override
-        public V setValue(V value) {
-            Objects.requireNonNull(value, "value");
-            put(key, value);
-            V old = this.value;
-            this.value = value;
-            return old;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Map.Entry<?, ?> e && key.equals(e.getKey()) && value.equals(e.getValue());
-        }
-
-        @Override
-        public int hashCode() {
-            return key.hashCode() ^ value.hashCode();
-        }
-
-        @Override
-        public String toString() {
-            return key + "=" + value;
-        }
-    }
-
     private final class KeySet extends AbstractSet<K> {
         @Override
         public Iterator<K> iterator() {
-            return new Walk<>() {
+            return new MapWalk<>(db.cursor(), BucketMap.this::removeKey) {
                 @Override
                 K element(byte[] key, byte[] value) {
                     return keys.decode(key);
@@ -576,7 +461,7 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final class Values extends AbstractCollection<V> {
         @Override
         public Iterator<V> iterator() {
-            return new Walk<>() {
+            return new MapWalk<>(db.cursor(), BucketMap.this::removeKey) {
                 @Override
                 V element(byte[] key, byte[] value) {
                     return values.decode(value);
@@ -637,10 +522,10 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final class EntrySet extends AbstractSet<Map.Entry<K, V>> {
         @Override
         public Iterator<Map.Entry<K, V>> iterator() {
-            return new Walk<>() {
+            return new MapWalk<>(db.cursor(), BucketMap.this::removeKey) {
                 @Override
                 Map.Entry<K, V> element(byte[] key, byte[] value) {
-                    return new WriteThroughEntry(keys.decode(key), values.decode(value));
+                    return new WriteThroughEntry<>(BucketMap.this, keys.decode(key), values.decode(value));
                 }
             };
         }

@@ -2,6 +2,11 @@ package io.bucketdb;
 
 import io.bucketdb.table.TableIterator;
 
+import java.util.AbstractMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
 /**
  * Walks the entries of an index: every key present for the whole walk is returned exactly once,
  * even while the table grows; keys added or removed meanwhile may or may not appear. A cursor
@@ -48,5 +53,29 @@ public final class Cursor {
     /** {@return the current value of an index with 8-byte values, read little-endian} */
     public long valueLong() {
         return it.valueLong();
+    }
+
+    /** This cursor as an iterator of (key copy, value copy) pairs, for {@link BucketDB#iterator()}. */
+    Iterator<Map.Entry<byte[], byte[]>> asIterator() {
+        return new Iterator<>() {
+            private Boolean has;
+
+            @Override
+            public boolean hasNext() {
+                if (has == null) {
+                    has = Cursor.this.next();
+                }
+                return has;
+            }
+
+            @Override
+            public Map.Entry<byte[], byte[]> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                has = null;
+                return new AbstractMap.SimpleImmutableEntry<>(key(), value());
+            }
+        };
     }
 }

@@ -200,7 +200,8 @@ public final class Options implements Cloneable {
      * bucket array it would have reached by growing to that many entries (the smallest B with
      * {@code n <= 6.5 * 2^B}), so loading them causes no growth and leaves no old arrays behind;
      * {@code bucketdb compact} rebuilds with the count of the index it compacts. Ignored when
-     * the index exists: it keeps its B and grows as usual.
+     * the index exists: it keeps its B and grows as usual, and the open logs one WARNING
+     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory.
      *
      * @throws IllegalArgumentException if {@code n} is negative
      * @param n entries the new index will hold
@@ -248,8 +249,9 @@ public final class Options implements Cloneable {
 
     /**
      * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. The seed is
-     * stored in the index, which keeps it: opening an existing index with another seed logs a warning
-     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) and uses the stored one.
+     * stored in the index, which keeps it: opening an existing index with another seed logs one WARNING
+     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory, and uses the
+     * stored one.
      *
      * @param seed the seed of the table's hash
      * @return a copy of these options with that change

@@ -39,9 +39,11 @@
  *
  * <h2>Threads</h2>
  * One process at a time opens an index for writing (an OS file lock; others may open it read-only with
- * {@link io.bucketdb.Options#withReadOnly}). Inside it, every write from any thread is handed to one
- * writer thread, which journals a batch of them, forces once, applies them to the table and completes
- * the callers' calls. Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
+ * {@link io.bucketdb.Options#withReadOnly}). Inside it, writes are serialized by one writer role, not a
+ * thread: a caller that finds the role free takes it and, for its own write and every write published
+ * behind it, journals them, forces once, applies them to the table and completes the callers' calls;
+ * the {@code bucketdb-background} thread takes it only for work no caller will do (asynchronous writes,
+ * timer ticks, checkpoints). Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
  * the callers' threads without locks, concurrently with the writer, growth and checkpoints, and never see
  * a torn entry or part of a {@link io.bucketdb.WriteBatch}. All methods of {@link io.bucketdb.BucketDB}
  * are safe to call from any thread; a {@link io.bucketdb.Cursor} and a {@link io.bucketdb.WriteBatch}

@@ -615,6 +615,22 @@ class BucketMapContractTest {
     }
 
     @Test
+    void shouldRefuseAtAsMapAFixedWidthCodecThatCannotFitAVariableIndex() throws Exception {
+        // Variable-length keys and values up to 8 bytes: a 16-byte codec could never store a single entry, and
+        // asMap says so when it is called, not at the first put.
+        try (BucketDB db = BucketDB.open(tmp.resolve("v"), Options.defaults().withVariableKeys().withVariableValues()
+                .withMaxLengths(8, 8))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db.asMap(Codec.UUID, Codec.LONG));
+            assertTrue(e.getMessage().contains("Codec.UUID") && e.getMessage().contains("16 bytes")
+                    && e.getMessage().contains("8 bytes"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> db.asMap(Codec.LONG, Codec.UUID));
+            assertTrue(e.getMessage().contains("Codec.UUID") && e.getMessage().contains("value"), e.getMessage());
+            assertEquals(0, db.asMap(Codec.LONG, Codec.INT).size());
+            assertEquals(0, db.asMap(Codec.UTF8, Codec.BYTES).size());
+        }
+    }
+
+    @Test
     void shouldShareEntriesWithTheLongApi() throws Exception {
         try (BucketDB db = BucketDB.open(tmp.resolve("l"))) {
             ConcurrentMap<Long, Long> m = db.asMap(Codec.LONG, Codec.LONG);

@@ -65,6 +65,26 @@ class DirectoryLockTest {
     }
 
     /** Runs {@link Probe} in a child JVM and returns what it printed. */
+    @Test
+    void shouldKeepTheLockOfAnIndexAbandonedWithoutCloseAfterItIsCollected() throws Exception {
+        Path dir = tmp.resolve("abandoned");
+        java.lang.ref.WeakReference<BucketDB> abandoned = openAndAbandon(dir);
+        // The handle goes, the index's threads stay: they must keep the lock reachable, or the GC closes the
+        // lock file's channel (its cleaner) and another process could open the index beside them.
+        for (int i = 0; i < 20 && (abandoned.get() != null || i < 5); i++) {
+            System.gc();
+            Thread.sleep(20); // lets the cleaner thread run; a longer wait only makes the check stricter
+        }
+        assumeTrue(abandoned.get() == null, "the abandoned handle was not collected: nothing to check");
+        assertTrue(probe(dir).startsWith("refused: index " + dir + " is locked by another writer"), "the OS lock is kept");
+    }
+
+    private static java.lang.ref.WeakReference<BucketDB> openAndAbandon(Path dir) throws IOException {
+        BucketDB db = BucketDB.open(dir);
+        db.putLong(1, 1);
+        return new java.lang.ref.WeakReference<>(db);
+    }
+
     private static String probe(Path dir) throws Exception {
         Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -58,6 +59,37 @@ class OptionsTest {
         }
         try (BucketDB view = BucketDB.open(dir, Options.defaults().withHashSeed(3).withReadOnly(true))) {
             assertEquals(999, view.getLong(999, -1));
+        }
+    }
+
+    @Test
+    void expectedEntriesOnReopenAreIgnoredAndSaidSo() throws Exception {
+        Path dir = tmp.resolve("sized");
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withExpectedEntries(10_000))) {
+            assertEquals(List.of(), db.ignoredOptions(), "a new index uses the option");
+            db.putLong(1, 1);
+        }
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withExpectedEntries(1_000_000))) {
+            assertEquals(List.of("withExpectedEntries"), db.ignoredOptions());
+            assertEquals(1, db.getLong(1, -1));
+        }
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(List.of(), db.ignoredOptions(), "nothing to say when the option was not set");
+        }
+        try (BucketDB view = BucketDB.open(dir, Options.defaults().withExpectedEntries(5).withReadOnly(true))) {
+            assertEquals(List.of("withExpectedEntries"), view.ignoredOptions());
+        }
+    }
+
+    @Test
+    void anotherHashSeedOnReopenIsSaidToBeIgnored() throws Exception {
+        Path dir = tmp.resolve("seeded");
+        BucketDB.open(dir, Options.defaults().withHashSeed(1)).close();
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withHashSeed(2).withExpectedEntries(7))) {
+            assertEquals(List.of("withExpectedEntries", "withHashSeed"), db.ignoredOptions());
+        }
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withHashSeed(1))) {
+            assertEquals(List.of(), db.ignoredOptions(), "the index's own seed is not ignored");
         }
     }
 }

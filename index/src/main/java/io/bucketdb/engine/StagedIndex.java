@@ -173,7 +173,7 @@ public final class StagedIndex implements AutoCloseable {
             removeRetired();
         }
         // Durable before the commit's first rename: a crash after a synced rename of DIR to OLD must find NEW.
-        BucketDB.createDirectoriesDurably(io, staging);
+        IndexOpener.createDirectoriesDurably(io, staging);
         String[] holder = new String[1];
         stagingLock = DirectoryLock.tryAcquire(staging, holder);
         if (stagingLock == null) {
@@ -221,7 +221,7 @@ public final class StagedIndex implements AutoCloseable {
         if (sourceLock == null) {
             throw new IllegalStateException("this build has no source");
         }
-        return BucketDB.open(source, options.withCreateIfMissing(false), sourceLock);
+        return LockedOpen.open(source, options.withCreateIfMissing(false), sourceLock);
     }
 
     /**
@@ -232,7 +232,7 @@ public final class StagedIndex implements AutoCloseable {
      * @throws IOException on I/O failure
      */
     public BucketDB create(Options options) throws IOException {
-        return BucketDB.open(staging, options.withCreateIfMissing(true), stagingLock);
+        return LockedOpen.open(staging, options.withCreateIfMissing(true), stagingLock);
     }
 
     /**

@@ -4,7 +4,6 @@ import io.bucketdb.recovery.JournalCheck;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;

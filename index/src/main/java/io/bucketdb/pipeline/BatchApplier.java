@@ -5,7 +5,6 @@ import io.bucketdb.WriteBatch;
 import io.bucketdb.table.HashTable;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -22,6 +21,9 @@ final class BatchApplier {
     static void apply(HashTable table, BatchGate gate, WriteBatch batch) throws IOException {
         List<WriteBatch.Op> ops = batch.ops();
         int n = ops.size();
+        // What restoring operation i needs: its key (bytes, or a long when byteKeys[i] is null), whether it existed, its old value.
+        byte[][] byteKeys = new byte[n][];
+        long[] longKeys = new long[n];
         boolean[] existed = new boolean[n];
         long[] oldLong = new long[n];
         byte[][] oldBytes = new byte[n][];
@@ -29,20 +31,34 @@ final class BatchApplier {
         gate.writeBegin();
         try {
             for (int i = 0; i < n; i++) {
-                WriteBatch.Op op = ops.get(i);
-                remember(table, op, i, existed, oldLong, oldBytes);
-                started = i + 1;
-                switch (op) {
-                    case WriteBatch.PutLong p -> table.putLong(p.key(), p.value());
-                    case WriteBatch.DeleteLong d -> table.deleteLong(d.key());
-                    case WriteBatch.Put p -> table.put(p.key(), p.value());
-                    case WriteBatch.Delete d -> table.delete(d.key());
+                // The one switch on the operation kind: remember the key's state, then apply.
+                switch (ops.get(i)) {
+                    case WriteBatch.PutLong p -> {
+                        started = rememberLong(table, p.key(), i, longKeys, existed, oldLong);
+                        table.putLong(p.key(), p.value());
+                    }
+                    case WriteBatch.DeleteLong d -> {
+                        started = rememberLong(table, d.key(), i, longKeys, existed, oldLong);
+                        table.deleteLong(d.key());
+                    }
+                    case WriteBatch.Put p -> {
+                        started = rememberBytes(table, p.key(), i, byteKeys, existed, oldBytes);
+                        table.put(p.key(), p.value());
+                    }
+                    case WriteBatch.Delete d -> {
+                        started = rememberBytes(table, d.key(), i, byteKeys, existed, oldBytes);
+                        table.delete(d.key());
+                    }
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
             try {
                 for (int i = started - 1; i >= 0; i--) {
-                    restore(table, ops.get(i), existed[i], oldLong[i], oldBytes[i]);
+                    if (byteKeys[i] != null) {
+                        restoreBytes(table, byteKeys[i], existed[i], oldBytes[i]);
+                    } else {
+                        restoreLong(table, longKeys[i], existed[i], oldLong[i]);
+                    }
                 }
             } catch (IOException | RuntimeException | Error undo) {
                 e.addSuppressed(undo);
@@ -53,35 +69,23 @@ final class BatchApplier {
         }
     }
 
-    private static void remember(HashTable table, WriteBatch.Op op, int i, boolean[] existed, long[] oldLong, byte[][] oldBytes) {
-        switch (op) {
-            case WriteBatch.PutLong p -> rememberLong(table, p.key(), i, existed, oldLong);
-            case WriteBatch.DeleteLong d -> rememberLong(table, d.key(), i, existed, oldLong);
-            case WriteBatch.Put p -> rememberBytes(table, p.key(), i, existed, oldBytes);
-            case WriteBatch.Delete d -> rememberBytes(table, d.key(), i, existed, oldBytes);
-        }
-    }
-
-    private static void rememberLong(HashTable table, long key, int i, boolean[] existed, long[] oldLong) {
+    /** Remembers the state of long key {@code key} before operation {@code i}; returns the operations started. */
+    private static int rememberLong(HashTable table, long key, int i, long[] keys, boolean[] existed, long[] oldLong) {
+        keys[i] = key;
         // Two probes with different defaults tell "absent" from a stored value equal to one of them.
         long v = table.getLong(key, 0);
         existed[i] = v != 0 || table.getLong(key, 1) != 1;
         oldLong[i] = v;
+        return i + 1;
     }
 
-    private static void rememberBytes(HashTable table, byte[] key, int i, boolean[] existed, byte[][] oldBytes) {
+    /** Remembers the state of key {@code key} before operation {@code i}; returns the operations started. */
+    private static int rememberBytes(HashTable table, byte[] key, int i, byte[][] keys, boolean[] existed, byte[][] oldBytes) {
+        keys[i] = key;
         byte[] v = table.get(key);
         existed[i] = v != null;
         oldBytes[i] = v;
-    }
-
-    private static void restore(HashTable table, WriteBatch.Op op, boolean existed, long oldLong, byte[] oldBytes) throws IOException {
-        switch (op) {
-            case WriteBatch.PutLong p -> restoreLong(table, p.key(), existed, oldLong);
-            case WriteBatch.DeleteLong d -> restoreLong(table, d.key(), existed, oldLong);
-            case WriteBatch.Put p -> restoreBytes(table, p.key(), existed, oldBytes);
-            case WriteBatch.Delete d -> restoreBytes(table, d.key(), existed, oldBytes);
-        }
+        return i + 1;
     }
 
     private static void restoreLong(HashTable table, long key, boolean existed, long old) throws IOException {

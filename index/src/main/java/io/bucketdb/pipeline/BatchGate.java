@@ -36,12 +36,12 @@ public final class BatchGate {
         return lock.validate(0, stamp);
     }
 
-    /** Writer thread: a batch starts changing the table. */
+    /** Role holder: a batch starts changing the table. */
     void writeBegin() {
         lock.beginWrite(0);
     }
 
-    /** Writer thread: the batch is complete (or undone). */
+    /** Role holder: the batch is complete (or undone). */
     void writeEnd() {
         lock.endWrite(0);
     }

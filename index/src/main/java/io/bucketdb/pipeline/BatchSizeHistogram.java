@@ -37,7 +37,7 @@ public final class BatchSizeHistogram {
     @SuppressWarnings("unused") // through WRITES
     private long writes;
 
-    /** Writer thread only: a batch of {@code size} writes (at least 1) was committed. */
+    /** Role holder only: a batch of {@code size} writes (at least 1) was committed. */
     void record(long size) {
         long s = (long) STAMP.getOpaque(this);
         STAMP.setOpaque(this, s + 1);

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>runs the group's writer tasks and then {@link WritePipeline.BatchListener#afterBatch}.</li>
  * </ol>
  * Journal and apply happen in one holder on purpose: growth steps that applying a write takes are
- * journaled as markers by the apply code itself, so they land right after the writes that caused
- * them, and at the end of a group everything journaled has been applied, so a checkpoint taken there
+ * journaled as markers while apply runs (the table's growth markers go to the same journal stage,
+ * the engine's one writer of the journal), so they land right after the writes that caused them, and at the end of a group everything journaled has been applied, so a checkpoint taken there
  * covers exactly the journal up to its last LSN. Its state is the role's: one holder at a time uses
  * it, and the role's CAS and release order each holder after the previous one.
  */

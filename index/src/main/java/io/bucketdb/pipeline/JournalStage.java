@@ -5,7 +5,7 @@ import java.io.IOException;
 /**
  * The journal side of the pipeline. Called by the holder of the writer role only (a leading
  * caller or the background thread, one at a time, ordered by the role), in sequence order:
- * {@link #append} once per write operation (never for writer-thread tasks), then
+ * {@link #append} once per write operation (never for writer tasks), then
  * {@link #endOfBatch} once when the Disruptor batch ends, so an implementation does one write
  * and, when {@code sync}, one force per batch (group commit).
  *

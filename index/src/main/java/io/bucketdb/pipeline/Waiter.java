@@ -46,14 +46,14 @@ final class Waiter {
         return (boolean) DONE.getAcquire(this);
     }
 
-    /** Writer thread: the call succeeded with {@code r}. */
+    /** Role holder: the call succeeded with {@code r}. */
     void complete(boolean r) {
         result = r;
         DONE.setRelease(this, true);
         LockSupport.unpark(owner);
     }
 
-    /** Writer thread: the call failed with {@code t}. */
+    /** Role holder: the call failed with {@code t}. */
     void fail(Throwable t) {
         failure = t;
         DONE.setRelease(this, true);

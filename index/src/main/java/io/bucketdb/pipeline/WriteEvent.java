@@ -7,8 +7,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A preallocated, mutable ring entry. A producer fills it between claiming and publishing its
- * sequence; the holder of the writer role reads it, may set {@link #failure}, completes the
- * caller and clears the references. Plain fields are enough: each hand-off is ordered (the
+ * sequence; the holder of the writer role reads it, journals it and applies it (one holder does both,
+ * for its whole group: {@link GroupCommit}; there are no separate journal and apply threads), may set
+ * {@link #failure}, completes the caller and clears the references. Plain fields are enough: each hand-off is ordered (the
  * producer's publish is a release store that the role holder reads with acquire; the consumed
  * sequence, set with a release store after the group, gates the producer's next claim of the slot).
  *
@@ -29,7 +30,7 @@ public final class WriteEvent {
     CompletableFuture<Object> future;
     /** Instead of {@link #future}, for the blocking long calls: the caller's reusable waiter. */
     Waiter waiter;
-    /** Set by the journal stage when this event must not be applied; read by the apply stage. */
+    /** Set by the role holder when the journal did not take this event (so it must not be applied); read by it when it applies the group. */
     Throwable failure;
 
     WriteEvent() {

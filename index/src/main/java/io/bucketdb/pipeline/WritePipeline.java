@@ -1,6 +1,7 @@
 package io.bucketdb.pipeline;
 
 import io.bucketdb.WriteBatch;
+import io.bucketdb.engine.EntryChecks;
 
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
@@ -72,7 +73,8 @@ public final class WritePipeline implements AutoCloseable {
     private final BackgroundDuty background;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
-    private final TableWidths widths;
+    /** Run on the caller's thread before a publish or a read, so a wrong key throws from the call. */
+    private final EntryChecks checks;
     /** Producers between their closed check and their publish; close() waits for zero. */
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Futures committed but not yet completed (they are completed after the role is released). */
@@ -99,30 +101,32 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     /**
-     * Starts the background thread; from now on only the role holder mutates {@code table}.
+     * Starts the background thread; from now on only the role holder mutates {@code table}. Checks fixed widths
+     * only ({@link EntryChecks#of(HashTable)}), and nothing runs after a group.
      *
      * @param table   the table to serialize writes to
      * @param journal journals every write before it is applied
      * @param config  ring size, wait strategy, durability and publish timeout
      */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config) {
-        this(table, journal, config, BatchListener.NONE);
+        this(table, journal, config, BatchListener.NONE, EntryChecks.of(table));
     }
 
     /**
-     * Starts the background thread, with a listener called after every group.
+     * Starts the background thread, with a listener called after every group and the checks of the index around it.
      *
      * @param table    the table to serialize writes to
      * @param journal  journals every write before it is applied
      * @param config   ring size, wait strategy, durability and publish timeout
      * @param listener called by the role holder after every group
+     * @param checks   the keys and values the index takes, checked before every publish and gated read
      */
-    public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener) {
+    public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener, EntryChecks checks) {
         this.table = Objects.requireNonNull(table, "table");
+        this.checks = Objects.requireNonNull(checks, "checks");
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(listener, "listener");
-        this.widths = new TableWidths(table);
         // Nothing waits on the ring's own strategy: a publish must not signal anyone (the background
         // thread is woken by its own nudge, and only for asynchronous work), so its signal is a no-op.
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
@@ -136,7 +140,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Puts and waits for the acknowledgement; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
-        widths.requireLong();
+        checks.requireLong();
         Waiter w = publishWaiting(WriteEvent.Type.PUT_LONG, key, value);
         lead();
         return awaitThenComplete(w);
@@ -144,7 +148,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Deletes and waits for the acknowledgement; true if the key was present. Allocates nothing. */
     public boolean deleteLong(long key) throws IOException {
-        widths.requireLong();
+        checks.requireLong();
         Waiter w = publishWaiting(WriteEvent.Type.DELETE_LONG, key, 0);
         lead();
         return awaitThenComplete(w);
@@ -152,13 +156,13 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Publishes a put; the future completes with true if the key was new. */
     public CompletableFuture<Boolean> putLongAsync(long key, long value) {
-        widths.requireLong();
+        checks.requireLong();
         return publish(false, WriteEvent.Type.PUT_LONG, key, value, null, null, null, null);
     }
 
     /** Publishes a delete; the future completes with true if the key was present. */
     public CompletableFuture<Boolean> deleteLongAsync(long key) {
-        widths.requireLong();
+        checks.requireLong();
         return publish(false, WriteEvent.Type.DELETE_LONG, key, 0, null, null, null, null);
     }
 
@@ -166,26 +170,26 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Puts and waits; the arrays are read by the role holder, so leave them unchanged until this returns. */
     public boolean put(byte[] key, byte[] value) throws IOException {
-        widths.checkKey(key);
-        widths.checkValue(value);
+        checks.checkKey(key);
+        checks.checkValue(value);
         return (Boolean) await(publish(true, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null));
     }
 
     public boolean delete(byte[] key) throws IOException {
-        widths.checkKey(key);
+        checks.checkKey(key);
         return (Boolean) await(publish(true, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null));
     }
 
     /** Publishes a put; leave the arrays unchanged until the future completes. */
     public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
-        widths.checkKey(key);
-        widths.checkValue(value);
+        checks.checkKey(key);
+        checks.checkValue(value);
         return publish(false, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null);
     }
 
     /** Publishes a delete; leave the array unchanged until the future completes. */
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
-        widths.checkKey(key);
+        checks.checkKey(key);
         return publish(false, WriteEvent.Type.DELETE_BYTES, 0, 0, key, null, null, null);
     }
 
@@ -193,13 +197,13 @@ public final class WritePipeline implements AutoCloseable {
 
     /** Applies every operation of {@code batch} or none, and waits for the acknowledgement. */
     public void write(WriteBatch batch) throws IOException {
-        widths.checkBatch(batch);
+        checks.checkBatch(batch);
         await(publish(true, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null));
     }
 
     /** Publishes {@code batch} as one ring entry: journaled in one journal batch, applied in one apply step. */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
-        widths.checkBatch(batch);
+        checks.checkBatch(batch);
         return publish(false, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
     }
 
@@ -222,7 +226,7 @@ public final class WritePipeline implements AutoCloseable {
      * Lock-free, allocates nothing; waits only while a batch is being applied.
      */
     public long getLong(long key, long missing) {
-        widths.requireLong();
+        checks.requireLong();
         for (; ; ) {
             long s = gate.readBegin();
             long v = table.getLong(key, missing);
@@ -232,19 +236,26 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    /** Copies the value of {@code key} into {@code dst} and returns true, or false; never shows part of a batch. */
-    public boolean get(byte[] key, byte[] dst) {
-        widths.checkKey(key);
-        widths.checkValue(dst);
-        MemorySegment k = MemorySegment.ofArray(key);
-        MemorySegment d = MemorySegment.ofArray(dst);
+    /**
+     * Whether {@code key} is present; never shows part of a batch. Lock-free, allocates nothing. Two probes with
+     * different defaults tell "absent" from a stored value equal to one of them, inside one batch-gate section so
+     * they cannot straddle an atomic batch.
+     */
+    public boolean containsLong(long key) {
+        checks.requireLong();
         for (; ; ) {
             long s = gate.readBegin();
-            boolean found = table.get(k, 0, key.length, d, 0, dst.length) >= 0;
+            boolean present = table.getLong(key, 0) != 0 || table.getLong(key, 1) != 1;
             if (gate.readValidate(s)) {
-                return found;
+                return present;
             }
         }
+    }
+
+    /** Copies the value of {@code key} into {@code dst} and returns true, or false; never shows part of a batch. */
+    public boolean get(byte[] key, byte[] dst) {
+        checks.checkValue(dst);
+        return get(MemorySegment.ofArray(key), key.length, MemorySegment.ofArray(dst), dst.length) >= 0;
     }
 
     /**
@@ -252,7 +263,7 @@ public final class WritePipeline implements AutoCloseable {
      * segment {@code key} ({@code keyLen} bytes) into {@code dst} at 0; never shows part of a batch.
      */
     public long get(MemorySegment key, int keyLen, MemorySegment dst, long dstCap) {
-        widths.checkKeyLength(keyLen);
+        checks.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             long n = table.get(key, 0, keyLen, dst, 0, dstCap);
@@ -264,7 +275,7 @@ public final class WritePipeline implements AutoCloseable {
 
     /** {@link HashTable#read} that never shows part of a batch: the reader runs again if a batch was applied meanwhile. */
     public <R> R read(MemorySegment key, int keyLen, Function<? super MemorySegment, ? extends R> reader, R missing) {
-        widths.checkKeyLength(keyLen);
+        checks.checkKeyLength(keyLen);
         for (; ; ) {
             long s = gate.readBegin();
             R r;

@@ -3,7 +3,6 @@ package io.bucketdb.table;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
-import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.VarSlotLayout;

@@ -1,7 +1,7 @@
 package io.bucketdb.table;
 
 /**
- * Told of each step of a growth as the table takes it, on the writer thread, so the journal can
+ * Told of each step of a growth as the table takes it, by the holder of the writer role, so the journal can
  * record growth markers that replay checks against what it does itself (DESIGN.md, section 3.5).
  */
 public interface GrowthListener {

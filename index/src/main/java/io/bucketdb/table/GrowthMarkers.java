@@ -1,7 +1,6 @@
 package io.bucketdb.table;
 
 import io.bucketdb.recovery.JournalRecord;
-import io.bucketdb.recovery.JournalWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,18 +8,38 @@ import java.util.ArrayDeque;
 
 /**
  * Turns growth steps into journal markers (DESIGN.md, section 3.5). Live, each step is appended to
- * the journal right after the record whose apply caused it, on the same writer thread, so the
+ * the journal (through its one writer, the engine's journaling stage, seen here as a {@link Sink})
+ * right after the record whose apply caused it, by the same holder of the writer role, so the
  * journal holds them in exactly the order the table took them. During replay nothing is appended:
  * the steps replay takes are queued, and each marker read from the journal must equal the next
  * queued step ({@link JournalReplayer} checks), so a journal that disagrees with the table image
  * is found instead of silently producing a different table.
  */
 public final class GrowthMarkers implements GrowthListener {
-    private JournalWriter journal;
+    private Sink journal;
     private final ArrayDeque<JournalRecord> replayed = new ArrayDeque<>();
 
+    /** Where live markers go: the journal's one writer. */
+    public interface Sink {
+        /**
+         * Appends a grow-begin or grow-end marker.
+         *
+         * @param marker the marker
+         * @throws IOException if the journal cannot take it
+         */
+        void appendMarker(JournalRecord marker) throws IOException;
+
+        /**
+         * Appends an evacuated-bucket marker; allocates nothing.
+         *
+         * @param oldBucket the old bucket evacuated
+         * @throws IOException if the journal cannot take it
+         */
+        void appendEvacuated(long oldBucket) throws IOException;
+    }
+
     /** From now on, append markers to {@code journal} (live mode). */
-    public void live(JournalWriter journal) {
+    public void live(Sink journal) {
         this.journal = journal;
         replayed.clear();
     }
@@ -35,7 +54,7 @@ public final class GrowthMarkers implements GrowthListener {
             return;
         }
         try {
-            journal.append(r);
+            journal.appendMarker(r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,8 +3,6 @@ package io.bucketdb.table;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.ChunkedMapping;
-import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.ExtentAllocator;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
@@ -56,7 +54,7 @@ import java.util.function.Function;
  * This class holds the table's state (the file, the published {@link ArraySnapshot}, the entry count) and its
  * operations' entry points; the work is done by final classes it calls directly:
  * <ul>
- *   <li>{@link TableReads}: the lock-free reads; {@link BucketLookup}: hashing a key and finding its slot;</li>
+ *   <li>{@link StampedReads}: the lock-free reads; {@link BucketLookup}: hashing a key and finding its slot;</li>
  *   <li>{@link TableWrites}: put and delete; {@link Evacuator}: growth and incremental evacuation;</li>
  *   <li>{@link BucketArrays}: array pieces, piece directories and overflow buckets; {@link VarFields}: variable-length
  *       fields and their heap blocks; {@link StripedSeqLock}: the stamps.</li>
@@ -100,7 +98,7 @@ public final class HashTable {
     final BucketLookup lookup;
     final BucketArrays arrays;
     final Evacuator evacuator;
-    private final TableReads reads;
+    private final StampedReads reads;
     private final TableWrites writes;
     /** Writer-thread scratch for the primitive API: key at 0, value at 8. */
     private final MemorySegment scratch = Arena.ofAuto().allocate(16, 8);
@@ -130,7 +128,7 @@ public final class HashTable {
         this.lookup = new BucketLookup(tf, keyHash, fields);
         this.arrays = new BucketArrays(this, tf, bs, ovfOff);
         this.evacuator = new Evacuator(this, listener);
-        this.reads = new TableReads(this);
+        this.reads = new StampedReads(this);
         this.writes = new TableWrites(this);
     }
 

@@ -5,7 +5,6 @@ import io.bucketdb.recovery.RecordConsumer;
 import io.bucketdb.spi.CorruptIndexException;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

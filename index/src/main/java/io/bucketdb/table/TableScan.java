@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Walks every live chain of a table once to measure it (chain-length histogram). Reads happen
- * on the caller's thread without stamps, so run it where no writer is active (the writer thread,
+ * on the caller's thread without stamps, so run it where no writer is active (in the writer role,
  * or a read-only open); it never follows more than {@code overflowBuckets + 1} links per chain.
  */
 public final class TableScan {

@@ -6,7 +6,6 @@ import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -8,7 +8,6 @@ import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.IndexFileNames;
-import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.TableFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

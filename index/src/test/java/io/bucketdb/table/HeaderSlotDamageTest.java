@@ -4,7 +4,6 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
-import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.HeaderLayout;

@@ -2,7 +2,6 @@ package io.bucketdb.recovery;
 
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
-import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;

@@ -1,7 +1,6 @@
 package io.bucketdb.recovery;
 
 import io.bucketdb.spi.DurableFile;
-import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;

@@ -14,7 +14,6 @@ import io.bucketdb.storage.TableGeometry;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 

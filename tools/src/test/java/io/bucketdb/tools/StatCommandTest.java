@@ -4,9 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.Stats;
 import io.bucketdb.inspect.IndexInspector;
-import io.bucketdb.inspect.StatsCollector;
 import io.bucketdb.storage.IndexFileNames;
-import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,6 @@
-package io.bucketdb;
+package io.bucketdb.engine;
+
+import io.bucketdb.Recovery;
 
 import java.nio.file.Path;
 import jdk.jfr.Category;

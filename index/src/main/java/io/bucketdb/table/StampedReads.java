@@ -3,7 +3,6 @@ package io.bucketdb.table;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.spi.CorruptIndexException;
-import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.VerifiedPages;
 
@@ -19,7 +18,7 @@ import static io.bucketdb.storage.BucketLayout.*;
  * {@link StripedSeqLock#validate} and the snapshot both say nothing changed (the protocol is in {@link HashTable}'s
  * Javadoc). {@link #getLong} allocates nothing.
  */
-final class TableReads {
+final class StampedReads {
     /** The longest value a reader copies for a view that straddles chunks (the largest value there is). */
     private static final long MAX_COPY = 256L << 20;
 
@@ -37,7 +36,7 @@ final class TableReads {
     private final boolean varValues;
     private final int valueInline;
 
-    TableReads(HashTable t) {
+    StampedReads(HashTable t) {
         this.t = t;
         this.mapping = t.mapping;
         this.pages = t.pages;

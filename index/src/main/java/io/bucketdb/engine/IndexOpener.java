@@ -1,0 +1,392 @@
+package io.bucketdb.engine;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
+import io.bucketdb.Options;
+import io.bucketdb.Recovery;
+import io.bucketdb.pipeline.PipelineConfig;
+import io.bucketdb.pipeline.WritePipeline;
+import io.bucketdb.recovery.Checkpointer;
+import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalReader;
+import io.bucketdb.recovery.JournalWriter;
+import io.bucketdb.recovery.ReplayReport;
+import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.Header;
+import io.bucketdb.storage.IndexFileNames;
+import io.bucketdb.storage.PageChecksums;
+import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.TableGeometry;
+import io.bucketdb.storage.VarSlotLayout;
+import io.bucketdb.storage.VerifiedPages;
+import io.bucketdb.table.GrowthEvents;
+import io.bucketdb.table.GrowthListener;
+import io.bucketdb.table.GrowthMarkers;
+import io.bucketdb.table.HashTable;
+import io.bucketdb.table.JournalReplayer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Opens an index directory once {@code BucketDB.open} has found (or made) it and taken its lock: creates the
+ * table, or recovers an existing one (finishes an interrupted checkpoint, replays the journal through the code
+ * live writes use, ends a recovery with a checkpoint), or takes a read-only view; then wires the engine around the
+ * table: the journaling stage, the write pipeline, the checkpoint scheduler, the reads and the close sequence.
+ */
+public final class IndexOpener {
+    private static final System.Logger LOG = System.getLogger(BucketDB.class.getName());
+
+    private IndexOpener() {
+    }
+
+    /**
+     * An open index: the table and the engine around it. For a read-only view, {@code journal} is null.
+     *
+     * @param file            the table file (a view's first image; a refresh replaces it)
+     * @param table           the table over it
+     * @param view            the read-only view, or null for a writable index
+     * @param recovery        what the open had to do
+     * @param cleanBeforeOpen whether the index had been closed cleanly
+     * @param checks          the keys and values the index takes
+     * @param reads           the one reader of the table
+     * @param writes          the writes and writer-role tasks
+     * @param journal         the journal's one writer
+     * @param closing         how the index closes
+     * @param ignoredOptions  the create-only options set in the options that this existing index ignored
+     */
+    public record Opened(TableFile file, HashTable table, ReadOnlyView view, Recovery recovery, boolean cleanBeforeOpen,
+                         EntryChecks checks, TableReads reads, WriteAccess writes, JournalingStage journal, CloseSequence closing, List<String> ignoredOptions) {
+    }
+
+    /** Finishes a compaction that stopped between its two renames (StagedIndex); whether the index is then complete. */
+    @FunctionalInterface
+    public interface InterruptedSwap {
+        /**
+         * Finishes the swap of {@code dir}, if one was interrupted.
+         *
+         * @param dir the index directory
+         * @param io  the durable I/O
+         * @return whether {@code dir} now holds a complete index
+         * @throws IOException if a rename or sync fails
+         */
+        boolean finish(Path dir, DurableIO io) throws IOException;
+    }
+
+    /**
+     * Finds the index in {@code dir} before it is locked: whether it holds a table file, after finishing a
+     * compaction a crash interrupted; creates the directory (durably) where a new index may be created.
+     *
+     * @param dir         the index directory
+     * @param options     how it is opened (read-only, create if missing, the durable I/O)
+     * @param swap        finishes an interrupted compaction
+     * @param interrupted whether a compaction of {@code dir} was interrupted (named in the error)
+     * @return whether {@code dir} holds a table file
+     * @throws IOException if {@code dir} is not a directory, holds no index that the options would open, or on I/O failure
+     */
+    public static boolean locate(Path dir, Options options, InterruptedSwap swap, Predicate<Path> interrupted) throws IOException {
+        DurableIO io = options.durableIO();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + " is not a directory: an index is a directory");
+        }
+        Path tablePath = dir.resolve(IndexFileNames.TABLE);
+        boolean exists = Files.exists(tablePath);
+        if (!exists && !options.readOnly()) {
+            // A compaction stopped between its two renames: the index is complete beside dir. Finish
+            // the swap rather than create an empty index where it belongs.
+            exists = swap.finish(dir, io);
+        }
+        if (!exists && (options.readOnly() || !options.createIfMissing())) {
+            throw new IOException("no index in " + dir + ": " + tablePath + " does not exist" + (interrupted.test(dir)
+                    ? "; a compaction was interrupted: open it for writing, or run 'bucketdb compact " + dir + "', to finish it" : ""));
+        }
+        if (!exists) {
+            createDirectoriesDurably(io, dir);
+        }
+        return exists;
+    }
+
+    /**
+     * Opens the index in {@code dir}, which holds a table file if {@code exists}, else is created.
+     *
+     * @param dir     the index directory, existing
+     * @param exists  whether it holds a table file
+     * @param options how to open it
+     * @param lock    takes the writer lock (returns null for a read-only open); released by the close sequence, or here
+     *                if the open fails
+     * @param writer  names the writer lock's holder, for a read-only view
+     * @param waits   makes the wait strategy of the pipeline's background thread ({@code Options.withWaitStrategy})
+     * @return the open index
+     * @throws IOException if a file is damaged or cannot be read or written
+     */
+    public static Opened open(Path dir, boolean exists, Options options, LockTaker lock, ReadOnlyView.WriterProbe writer,
+                              Supplier<com.lmax.disruptor.WaitStrategy> waits) throws IOException {
+        AutoCloseable held = lock.take();
+        try {
+            return open(dir, exists, options, held, writer, waits);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(held, e);
+            throw e;
+        }
+    }
+
+    /** Takes the writer lock of an index directory. */
+    @FunctionalInterface
+    public interface LockTaker {
+        /**
+         * {@return the lock, held until closed; null for a read-only open}
+         *
+         * @throws IOException if another writer holds it, or the lock file fails
+         */
+        AutoCloseable take() throws IOException;
+    }
+
+    private static Opened open(Path dir, boolean exists, Options options, AutoCloseable lock, ReadOnlyView.WriterProbe writer,
+                               Supplier<com.lmax.disruptor.WaitStrategy> waits) throws IOException {
+        DurableIO io = options.durableIO();
+        Path tablePath = dir.resolve(IndexFileNames.TABLE);
+        if (options.readOnly()) {
+            ReadOnlyView view = ReadOnlyView.open(dir, tablePath, io, JournalSettings.of(options), options.maxChunkShift(),
+                    f -> checkWidths(dir, f, options), writer);
+            ReadOnlyView.Image image = view.image();
+            EntryChecks checks = EntryChecks.of(dir, image.table(), options.maxKeyLength(), options.maxValueLength());
+            CloseSequence closing = CloseSequence.ofView(dir);
+            return new Opened(image.file(), image.table(), view, image.recovery(), image.file().header().cleanClose, checks,
+                    TableReads.of(view, checks), new WriteAccess(dir, closing, null, null, null, checks, image.table()), null, closing,
+                    ignoredOptions(dir, image.file().header(), options));
+        }
+        TableFile file = null;
+        JournalWriter journal = null;
+        Checkpointer checkpointer = null;
+        try {
+            GrowthMarkers markers = new GrowthMarkers();
+            GrowthEvents growthEvents = new GrowthEvents(markers);
+            checkpointer = new Checkpointer(io, dir, options.privateMemoryLimitBytes());
+            HashTable table;
+            Recovery recovery;
+            boolean clean;
+            List<String> ignored = List.of();
+            if (exists) {
+                RecoveryEvent event = new RecoveryEvent();
+                event.begin();
+                Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
+                file = TableFile.open(io, tablePath, false, options.maxChunkShift());
+                checkWidths(dir, file, options);
+                ignored = ignoredOptions(dir, file.header(), options);
+                boolean checksumsRebuilt = useChecksums(io, dir, file, checkpointer);
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
+                long checkpointLsn = file.header().checkpointLsn;
+                boolean closedCleanly = file.header().cleanClose;
+                JournalReplayer replayer = new JournalReplayer(table, markers, dir);
+                ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
+                        options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
+                recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
+                        report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
+                        Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
+                clean = closedCleanly && !recovery.needed();
+                journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
+                        : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()));
+                event.report(dir, recovery);
+            } else {
+                createTable(io, dir, tablePath, options, checkpointer);
+                file = TableFile.open(io, tablePath, false, options.maxChunkShift());
+                table = HashTable.open(file, growthEvents);
+                growthEvents.watch(table, file.header().b);
+                journal = JournalWriter.open(io, dir, JournalSettings.of(options), 0);
+                recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
+                clean = true;
+            }
+            if (clean) {
+                // From here on a crash leaves an index that was not closed cleanly, and it must say so durably
+                // before the first write: an open then insists on the journal after the checkpoint instead of
+                // taking a lost or unreadable journal for an empty one. Pages: none; the header flips.
+                checkpointer.checkpoint(file, journal.lastLsn(), false);
+            }
+            JournalingStage journaling = new JournalingStage(journal, options.durability() == Durability.SYNC);
+            markers.live(journaling);
+            EntryChecks checks = EntryChecks.of(dir, table, options.maxKeyLength(), options.maxValueLength());
+            CheckpointScheduler scheduler = new CheckpointScheduler(dir, file, checkpointer, journaling, options, lock);
+            WritePipeline pipeline = new WritePipeline(table, journaling, pipelineConfig(options, waits), scheduler, checks);
+            scheduler.start(pipeline);
+            CloseSequence closing = new CloseSequence(dir, pipeline, scheduler, journaling, checkpointer, lock);
+            return new Opened(file, table, null, recovery, clean, checks, TableReads.gated(pipeline),
+                    new WriteAccess(dir, closing, pipeline, journaling, scheduler, checks, table), journaling, closing, ignored);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(journal, e);
+            closeQuietly(checkpointer == null ? null : checkpointer::close, e);
+            closeQuietly(file, e);
+            throw e;
+        }
+    }
+
+    private static PipelineConfig pipelineConfig(Options options, Supplier<com.lmax.disruptor.WaitStrategy> waits) {
+        return PipelineConfig.defaults()
+                .withRingSize(options.ringSize())
+                .withWaitStrategy(waits)
+                .withSync(options.durability() == Durability.SYNC)
+                .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos());
+    }
+
+    /**
+     * Ends a recovery that had anything to do: the table as replay left it becomes a checkpoint at
+     * {@code lastLsn}, the last LSN the journal holds (records of a batch the crash cut included: that
+     * batch is dropped for good), and the journal starts over in a new segment after it. So no later life
+     * replays across this crash: not the growth steps this replay took (their markers were lost with the
+     * crash and are not journaled again), not a batch the crash cut (later records would be taken into it),
+     * not a torn tail or a segment roll the crash interrupted, and no frame that was only ever in the page
+     * cache because its force failed (Linux reports a failed write-back once and then serves the unwritten
+     * pages as if they were on disk): the checkpoint writes what replay made of them durably, and nothing is
+     * appended behind them. A crash during this leaves the journal as it was (the checkpoint is installed
+     * before the new segment replaces the old ones), and the next open recovers again.
+     */
+    private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
+                                             Options options, long lastLsn) throws IOException {
+        checkpointer.checkpoint(file, lastLsn, false);
+        return JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);
+    }
+
+    /**
+     * Creates {@code dir} and its missing parents, each made durable by a sync of its parent: a new directory's
+     * entry is durable only then, and without it a power loss could take the whole new index away after its
+     * first acknowledged writes.
+     *
+     * @param io  the durable I/O
+     * @param dir the directory to create
+     * @throws IOException if a directory cannot be created or synced
+     */
+    public static void createDirectoriesDurably(DurableIO io, Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing.addFirst(p);
+        }
+        io.createDirectories(dir);
+        for (Path created : missing) {
+            io.syncDirectory(created.getParent());
+        }
+    }
+
+    /**
+     * Creates the empty table atomically: built and checkpointed under a temporary name, then renamed
+     * into place and the directory synced, so a crash leaves either no table (the next open creates
+     * one) or a complete one, never a table file without a valid header.
+     */
+    private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
+            throws IOException {
+        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
+                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
+            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
+                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths); nothing was created");
+        }
+        try (var journals = Files.list(dir)) {
+            if (journals.anyMatch(p -> IndexFileNames.isJournal(p.getFileName().toString()))) {
+                throw new IOException("index directory " + dir + " has journal segments but no " + IndexFileNames.TABLE
+                        + ": restore the table file, or remove the journal segments to start an empty index");
+            }
+        }
+        Path temp = dir.resolve(IndexFileNames.TABLE_TEMP);
+        io.delete(temp);
+        long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
+        try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
+                options.alignShift(), seed, options.maxChunkShift())) {
+            HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
+            // The first checkpoint (LSN 0) makes the empty table durable before any journal exists; it is a
+            // clean one, since there is nothing a journal would have to hold yet (open then marks it unclean
+            // once the journal exists).
+            checkpointer.checkpoint(created, 0, true);
+        }
+        io.rename(temp, tablePath);
+        io.syncDirectory(dir);
+    }
+
+    /**
+     * Hands the checkpointer the page checksums of the checkpoint {@code file} holds (after a pending
+     * double-write batch was finished: its checksums were made durable before its head). A missing or
+     * damaged checksum file is rebuilt from the pages as they are: the table can still be opened, only
+     * the means to find damage it took before now is lost. Returns whether it was rebuilt.
+     */
+    private static boolean useChecksums(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer) throws IOException {
+        PageChecksums checksums;
+        boolean rebuilt = false;
+        try {
+            checksums = PageChecksums.load(io, dir, file.header().generation);
+        } catch (CorruptIndexException lost) {
+            checksums = PageChecksums.rebuild(file);
+            rebuilt = true;
+        }
+        checkpointer.useChecksums(checksums);
+        file.verifyPages(rebuilt ? VerifiedPages.NONE : VerifiedPages.of(file, checksums, null, io));
+        return rebuilt;
+    }
+
+    private static void checkWidths(Path dir, TableFile file, Options options) {
+        Header h = file.header();
+        if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || h.valueWidth != options.valueSlotWidth()
+                || h.varKeys() != options.variableKeys() || h.varValues() != options.variableValues())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + describe(h.varKeys(), h.keyWidth, "keys") + " and "
+                    + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
+                    + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
+                    + describe(options.variableValues(), options.valueSlotWidth(), "values"));
+        }
+        // The journal refuses records beyond the limits: a fixed width above them could never be written.
+        if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + h.valueWidth
+                    + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths)");
+        }
+    }
+
+    /**
+     * The options that apply only when an index is created, set to something this existing index does not have:
+     * each is said in one WARNING naming it and the directory, not refused, since options shared by every open of
+     * an application's indexes must still open those created before the option was set.
+     */
+    private static List<String> ignoredOptions(Path dir, Header h, Options options) {
+        List<String> ignored = new ArrayList<>();
+        if (options.expectedEntries() > 0) {
+            ignored.add("withExpectedEntries");
+            warn("index " + dir + " keeps the bucket array it has and grows as usual; Options.withExpectedEntries applies "
+                    + "only when an index is created");
+        }
+        if (options.hashSeed() != null && options.hashSeed() != h.hashSeed) {
+            // The seed places every key: an index keeps the one it was created with.
+            ignored.add("withHashSeed");
+            warn("index " + dir + " keeps the hash seed it was created with; Options.withHashSeed applies only when an "
+                    + "index is created");
+        }
+        if (options.alignShift() != TableGeometry.DEFAULT_ALIGN_SHIFT && options.alignShift() != h.alignShift) {
+            ignored.add("withChunking");
+            warn("index " + dir + " keeps the alignment shift " + h.alignShift + " it was created with; the alignment shift "
+                    + "of Options.withChunking applies only when an index is created (its largest chunk applies)");
+        }
+        return List.copyOf(ignored);
+    }
+
+    private static void warn(String message) {
+        LOG.log(System.Logger.Level.WARNING, message);
+    }
+
+    private static String describe(boolean variable, int slotWidth, String what) {
+        return variable ? "variable-length " + what + " (" + VarSlotLayout.inlineWidth(slotWidth) + " bytes inline)"
+                : slotWidth + "-byte " + what;
+    }
+
+    static void closeQuietly(AutoCloseable c, Throwable into) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception suppressed) {
+            into.addSuppressed(suppressed);
+        }
+    }
+}

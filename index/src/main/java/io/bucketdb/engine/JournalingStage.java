@@ -1,0 +1,140 @@
+package io.bucketdb.engine;
+
+import io.bucketdb.WriteBatch;
+import io.bucketdb.pipeline.JournalStage;
+import io.bucketdb.pipeline.WriteEvent;
+import io.bucketdb.recovery.JournalRecord;
+import io.bucketdb.recovery.JournalWriter;
+import io.bucketdb.table.GrowthMarkers;
+
+import java.io.IOException;
+
+/**
+ * The only writer of a writable index's journal: every append, commit (flush or force), recycle and close of its
+ * {@link JournalWriter} goes through here. Three callers, all holding the writer role (or, after the pipeline
+ * closed, the closing thread), so one at a time: the write pipeline hands it each group's operations
+ * ({@link JournalStage}); the table's growth steps reach it as markers while apply runs ({@link GrowthMarkers.Sink});
+ * the map view's atomic operations journal their writes here ({@link #put}, {@link #delete}); and the checkpoint
+ * scheduler and close sequence force, recycle and close it.
+ */
+public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
+    private final JournalWriter journal;
+    private final boolean sync;
+
+    /**
+     * Wraps the journal an open made ready.
+     *
+     * @param journal the journal
+     * @param sync    whether a commit forces ({@code SYNC}) or only writes ({@code ASYNC})
+     */
+    public JournalingStage(JournalWriter journal, boolean sync) {
+        this.journal = journal;
+        this.sync = sync;
+    }
+
+    @Override
+    public void append(WriteEvent e) throws IOException {
+        // One pipeline operation as journal records; a batch between its begin and commit records.
+        switch (e.type()) {
+            case PUT_LONG -> journal.appendPutLong(e.key(), e.value());
+            case DELETE_LONG -> journal.appendDeleteLong(e.key());
+            case PUT_BYTES -> journal.appendPut(e.keyBytes(), e.valueBytes());
+            case DELETE_BYTES -> journal.appendDelete(e.keyBytes());
+            case BATCH -> {
+                journal.append(new JournalRecord.BatchBegin(e.batch().size()));
+                for (WriteBatch.Op op : e.batch().ops()) {
+                    switch (op) {
+                        case WriteBatch.PutLong p -> journal.appendPutLong(p.key(), p.value());
+                        case WriteBatch.DeleteLong d -> journal.appendDeleteLong(d.key());
+                        case WriteBatch.Put p -> journal.appendPut(p.key(), p.value());
+                        case WriteBatch.Delete d -> journal.appendDelete(d.key());
+                    }
+                }
+                journal.append(new JournalRecord.BatchCommit());
+            }
+            case TASK -> throw new AssertionError("tasks are not journaled");
+        }
+    }
+
+    @Override
+    public void endOfBatch(boolean sync) throws IOException {
+        commit();
+    }
+
+    @Override
+    public void appendMarker(JournalRecord marker) throws IOException {
+        journal.append(marker);
+    }
+
+    @Override
+    public void appendEvacuated(long oldBucket) throws IOException {
+        journal.appendEvacuated(oldBucket);
+    }
+
+    /**
+     * A put journaled and committed by the role holder itself (the map view's atomic operations).
+     *
+     * @param key   the key
+     * @param value the value
+     * @throws IOException if the journal fails
+     */
+    public void put(byte[] key, byte[] value) throws IOException {
+        journal.appendPut(key, value);
+        commit();
+    }
+
+    /**
+     * A delete journaled and committed by the role holder itself; see {@link #put}.
+     *
+     * @param key the key
+     * @throws IOException if the journal fails
+     */
+    public void delete(byte[] key) throws IOException {
+        journal.appendDelete(key);
+        commit();
+    }
+
+    /** Makes what the journal holds acknowledged-safe per the durability mode: forced (SYNC) or written (ASYNC). */
+    private void commit() throws IOException {
+        if (sync) {
+            journal.sync();
+        } else {
+            journal.flush();
+        }
+    }
+
+    /** Forces everything appended: before a checkpoint names the last LSN, and on the ASYNC interval. */
+    void force() throws IOException {
+        journal.sync();
+    }
+
+    /** {@return the LSN of the last record appended} */
+    long lastLsn() {
+        return journal.lastLsn();
+    }
+
+    /** {@return the LSN of the last record written (every acknowledged write is at or below it)} */
+    public long writtenLsn() {
+        return journal.writtenLsn();
+    }
+
+    /** {@return the bytes appended since open, for the journal-size checkpoint trigger} */
+    long bytesAppended() {
+        return journal.bytesAppended();
+    }
+
+    /** Recycles the segments a checkpoint at {@code lsn} covers. */
+    void recycleBelow(long lsn) throws IOException {
+        journal.recycleBelow(lsn);
+    }
+
+    /** Closes after a clean checkpoint at {@code lsn}, dropping the journal it covers. */
+    void closeAfterCheckpoint(long lsn) throws IOException {
+        journal.closeAfterCheckpoint(lsn);
+    }
+
+    /** Closes writing nothing, after a failure. */
+    void abandon() throws IOException {
+        journal.abandon();
+    }
+}
