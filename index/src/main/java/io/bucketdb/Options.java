@@ -341,11 +341,11 @@ public final class Options implements Cloneable {
     /**
      * Whether triggered checkpoints run on a checkpoint thread beside the writer (the default:
      * writes go on while the checkpoint writes, its snapshot taken lazily) or on
-     * the writer thread, which then waits for them. On the writer thread every durable operation
+     * the holder of the writer role, which then waits for them. In the writer role every durable operation
      * happens in one deterministic order, which the crash tests that enumerate failure points use.
      * Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
      *
-     * @param background true for a checkpoint thread, false for the writer thread
+     * @param background true for a checkpoint thread, false for the holder of the writer role
      * @return a copy of these options with that change
      */
     public Options withCheckpointsInBackground(boolean background) {
@@ -420,12 +420,12 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * How the writer thread waits for writes (default {@link WaitStrategy#PARK}: no CPU while idle).
+     * How the {@code bucketdb-background} thread waits for work (default {@link WaitStrategy#PARK}: no CPU while idle).
      * {@link WaitStrategy#YIELD} and {@link WaitStrategy#BUSY_SPIN} hand writes over faster but keep
      * a core busy for as long as the index is open; see {@link WaitStrategy}.
      *
      * @throws NullPointerException if {@code strategy} is null
-     * @param strategy how the writer thread waits
+     * @param strategy how the background thread waits
      * @return a copy of these options with that change
      */
     public Options withWaitStrategy(WaitStrategy strategy) {
@@ -592,7 +592,7 @@ public final class Options implements Cloneable {
         return publishTimeout;
     }
 
-    /** {@return how the writer thread waits for writes} */
+    /** {@return how the {@code bucketdb-background} thread waits for work} */
     public WaitStrategy waitStrategy() {
         return waitStrategy;
     }

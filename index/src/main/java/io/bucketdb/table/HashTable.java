@@ -32,7 +32,7 @@ import java.util.function.Function;
  * image gives the same bytes.
  *
  * <h2>Threads and memory ordering</h2>
- * One writer thread calls the mutating methods. Any number of reader threads call {@link #getLong},
+ * The holder of the writer role (one thread at a time) calls the mutating methods. Readers call {@link #getLong},
  * {@link #get} and the iterator without locks. Readers are validated by per-stripe version stamps
  * (a seqlock, {@link StripedSeqLock}) plus the published {@link ArraySnapshot}:
  * <ul>
@@ -295,7 +295,7 @@ public final class HashTable {
         return varKeys ? fields.hashStoredKey(chunks, seg, off) : lookup.hashKey(seg, off);
     }
 
-    // ------------------------------------------------------------------ writes (writer thread)
+    // ------------------------------------------------------------------ writes (writer role)
 
     /** Puts {@code key → value} (whole arrays); true if the key was new. The writer-side form of {@link #put(MemorySegment, long, int, MemorySegment, long, long)}. */
     public boolean put(byte[] key, byte[] value) throws IOException {
@@ -366,7 +366,7 @@ public final class HashTable {
         evacuator.finishGrowthNow();
     }
 
-    // ------------------------------------------------------------------ publication (writer thread)
+    // ------------------------------------------------------------------ publication (writer role)
 
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */
     void refreshChunks() {

@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * {@code put*} and {@link #zero} helpers do it themselves. Hot paths may mark a whole bucket once
  * and then write the segment directly.
  *
- * <p>Threading: one writer thread calls everything that changes state; readers only use
+ * <p>Threading: the holder of the writer role (one thread at a time) calls everything that changes state; readers only use
  * {@link #mapping()}'s segments.
  */
 public final class TableFile implements AutoCloseable {
@@ -427,7 +427,7 @@ public final class TableFile implements AutoCloseable {
 
     /**
      * Writes {@code image}, a header encoding, into header slot {@code slot} and forces. Checkpoint thread; follow with
-     * {@link #headerInstalled} on the writer thread.
+     * {@link #headerInstalled} in the writer role.
      *
      * @param slot 0 for slot A, 1 for slot B
      * @param image a header from {@link Header#encode()}; its position is not changed
@@ -439,7 +439,7 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Writer thread, after {@link #writeHeaderSlot}: makes {@code installed}'s generation, checkpoint LSN and clean
+     * Writer role, after {@link #writeHeaderSlot}: makes {@code installed}'s generation, checkpoint LSN and clean
      * flag the live header's, and its slot the active one.
      *
      * @param installed the header that was written

@@ -37,8 +37,9 @@ import static io.bucketdb.storage.ExtentClasses.PAGE_SIZE;
  * bit again: set means the writer claimed the page while the reader computed its checksum (the same protocol as the
  * table's seqlock stamps), so the mismatch is the writer's change, not damage.
  *
- * <p>A read-only view of a live index maps the file shared, so a page may change under it when the writer
- * checkpoints in place. Such a view passes the index directory: a mismatch is then judged against the newer page
+ * <p>A table file read in place from a live index (the inspector's, through {@link #load}) maps the file itself, so a
+ * page may change under it when the writer checkpoints in place. (A read-only view reads an in-memory copy instead.)
+ * Such a reader passes the index directory: a mismatch is then judged against the newer page
  * checksum files on disk before it is called damage, and if the file changed on disk in a way they do not explain
  * the read fails with an {@link IOException} that says so, not with a damage report.
  */
@@ -86,8 +87,9 @@ public final class VerifiedPages {
      * @param table the open table file; its header names the generation
      * @param sums the checksums recorded by that checkpoint; their entries are shared, not copied (4 bytes a page):
      *     the entries read here are those of pages no one has written since open, which checkpoints do not change
-     * @param liveDir for a read-only view, the index directory, whose newer checksum files explain pages a live
-     *     writer checkpoints in place beneath the view; null for a table opened for writing
+     * @param liveDir for a table file read in place from a live index, the index directory, whose newer checksum files
+     *     explain pages a live writer checkpoints in place beneath the reader; null for a table opened for writing
+     *     and for a read-only view's in-memory copy
      * @param io the durable I/O that reads those files
      */
     public static VerifiedPages of(TableFile table, PageChecksums sums, Path liveDir, DurableIO io) {
@@ -136,7 +138,7 @@ public final class VerifiedPages {
     }
 
     /**
-     * Writer thread, before it changes {@code [off, off + len)}: verifies those pages if no one has yet, then marks
+     * Writer role, before it changes {@code [off, off + len)}: verifies those pages if no one has yet, then marks
      * them trusted for every later read.
      *
      * @param off the file offset of the first byte to be changed
@@ -168,7 +170,7 @@ public final class VerifiedPages {
     }
 
     /**
-     * Writer thread: marks {@code page} trusted without checking it, for a page of free space whose bytes nothing reads
+     * Writer role: marks {@code page} trusted without checking it, for a page of free space whose bytes nothing reads
      * as data and whose recorded checksum a checkpoint is about to change (it gives the page back to the file system,
      * after which it reads as zeros). The writer then overwrites whatever it reads there before it is data again.
      *
