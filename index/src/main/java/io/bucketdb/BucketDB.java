@@ -43,7 +43,7 @@ import java.util.function.Function;
  * writes are serialized by one writer role at a time, taken by a writing caller or the index's
  * {@code bucketdb-background} thread (see {@code io.bucketdb.pipeline.WritePipeline}).
  *
- * <p>Durability (DESIGN.md, section 3): every write is first a journal record; with
+ * <p>Durability (docs/DESIGN.md, "Durability"): every write is first a journal record; with
  * {@link Durability#SYNC} it is acknowledged (the call returns) only after the force that covers
  * it. The table file is mapped private and changes only at checkpoints (double-written), so a
  * crash or power loss at any moment leaves a checkpoint image plus a journal; open finishes an

@@ -1,6 +1,6 @@
 package io.bucketdb;
 
-/** When a write is acknowledged (DESIGN.md, section 3). A power loss never corrupts the index in either mode. */
+/** When a write is acknowledged (docs/DESIGN.md, "Durability"). A power loss never corrupts the index in either mode. */
 public enum Durability {
     /** After the journal force that covers the write: an acknowledged write survives power loss. */
     SYNC,

@@ -34,7 +34,7 @@ public enum WaitStrategy {
     /**
      * The idle background thread spins without pause: the fastest hand-off, and <b>one core burnt at 100% for as
      * long as the index is open</b>, idle or not, even when other threads need that core. Only for
-     * a dedicated machine with spare cores (never on the two-core machines DESIGN.md targets).
+     * a dedicated machine with spare cores (never on the two-core machines docs/DESIGN.md targets).
      */
     BUSY_SPIN;
 

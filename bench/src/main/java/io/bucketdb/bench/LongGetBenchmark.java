@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 2)
-// Native access as BucketDB is meant to run (its optional native calls, DESIGN.md section 3).
+// Native access as BucketDB is meant to run (its optional native calls, docs/DESIGN.md, "Durability").
 // The sun.misc.Unsafe flag only quiets JDK 25's warning about JMH's own harness; BucketDB uses
 // no Unsafe. A 6 GiB heap holds the 10M-entry HashMap<Long, Long>.
 @Fork(value = 1, jvmArgs = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xms6g", "-Xmx6g"})

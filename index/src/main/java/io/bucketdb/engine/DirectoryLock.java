@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The OS file lock that admits one writer process per index directory (DESIGN.md, section 5).
+ * The OS file lock that admits one writer process per index directory (docs/DESIGN.md, "Threads").
  * The lock file records the holder (process id and start time) so a refused open can name it.
  * Its content is advisory and not index data, so it is written directly, not through DurableIO.
  *
@@ -107,7 +107,7 @@ public final class DirectoryLock implements AutoCloseable {
     }
 
     /**
-     * Opens the lock file, creating it owner-only (0600) like every file of an index (DESIGN.md, section 5):
+     * Opens the lock file, creating it owner-only (0600) like every file of an index (docs/FILE-FORMATS.md):
      * it names the holder's pid and start time. Where the file system takes no POSIX permissions it is
      * created with the default ones.
      */

@@ -26,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A read-only view of an index, possibly one a writer in another process is changing: the last checkpoint image
  * plus the journal after it, replayed into memory, so it holds every write acknowledged before it was taken
- * (DESIGN.md, section 5). Nothing is written to any file and no lock is taken.
+ * (docs/DESIGN.md, "Threads"). Nothing is written to any file and no lock is taken.
  *
  * <h2>Taking a view (one moment of the writer)</h2>
  * <pre>

@@ -2,7 +2,7 @@ package io.bucketdb.table;
 
 /**
  * Told of each step of a growth as the table takes it, by the holder of the writer role, so the journal can
- * record growth markers that replay checks against what it does itself (DESIGN.md, section 3.5).
+ * record growth markers that replay checks against what it does itself (docs/DESIGN.md, "Open: finish, replay, and end the recovery").
  */
 public interface GrowthListener {
     GrowthListener NONE = new GrowthListener() {

@@ -7,7 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 
 /**
- * Turns growth steps into journal markers (DESIGN.md, section 3.5). Live, each step is appended to
+ * Turns growth steps into journal markers (docs/DESIGN.md, "Open: finish, replay, and end the recovery"). Live, each step is appended to
  * the journal (through its one writer, the engine's journaling stage, seen here as a {@link Sink})
  * right after the record whose apply caused it, by the same holder of the writer role, so the
  * journal holds them in exactly the order the table took them. During replay nothing is appended:

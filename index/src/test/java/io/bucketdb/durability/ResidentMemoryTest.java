@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Private memory stays bounded by the dirty limit, not the table (DESIGN.md, section 3): a table many times
+ * Private memory stays bounded by the dirty limit, not the table (docs/DESIGN.md, "Durability"): a table many times
  * larger than a small dirty limit is written uniformly at random, and the private (copy-on-write) pages of its
  * mapping, as Linux reports them in {@code /proc/self/smaps} ("Anonymous" of the table file's mappings), never
  * pass a few times the limit, plus the private memory limit ({@code Options.withPrivateMemoryLimit}) the

@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
 import static io.bucketdb.recovery.DoubleWriteLayout.*;
 
 /**
- * Makes the table file match the table at a journal LSN (DESIGN.md, section 3.4): the pages
+ * Makes the table file match the table at a journal LSN (docs/DESIGN.md, "Checkpoints"): the pages
  * dirtied since the last checkpoint go to the double-write file (forced), then in place (forced),
  * then the header with the checkpoint LSN and the next generation goes to the other slot
  * (forced). Only after that may journal segments at or below the LSN be recycled.

@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
 import static io.bucketdb.recovery.DoubleWriteLayout.*;
 
 /**
- * The open side of checkpoints (DESIGN.md, section 3.5): before the table is mapped, a complete double-write batch
+ * The open side of checkpoints (docs/DESIGN.md, "Open: finish, replay, and end the recovery"): before the table is mapped, a complete double-write batch
  * newer than the table's best header is written in place with its header, finishing the checkpoint a crash
  * interrupted; any other batch is left alone. Reached through {@link Checkpointer#finishPending} and
  * {@link Checkpointer#bestHeader}.

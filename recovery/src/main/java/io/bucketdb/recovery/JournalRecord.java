@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * One logical journal record (DESIGN.md, section 3.2). Replaying the same records on the same table
+ * One logical journal record (docs/DESIGN.md, "The journal, and group commit"). Replaying the same records on the same table
  * image gives the same bytes, so these say what happened, never which pages changed.
  *
  * <p>Records holding byte arrays compare them by content. They do not copy: a decoded record owns its

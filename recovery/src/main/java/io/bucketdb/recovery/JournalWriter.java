@@ -23,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Appends records to the journal in groups (DESIGN.md, section 3.2): records are encoded into one
+ * Appends records to the journal in groups (docs/DESIGN.md, "The journal, and group commit"): records are encoded into one
  * buffer, {@link #flush()} writes the whole batch with one {@link DurableFile#write}, and {@link #sync()}
  * forces it with one {@link DurableFile#force}. A batch is split into two writes only where it crosses
  * into a new segment.
@@ -55,7 +55,7 @@ import java.util.List;
  * After any {@code IOException} from a write or force the writer has failed: every later call throws
  * {@code IOException("journal failed earlier: ...")} and {@link #durableLsn()} never advances again,
  * because after a failed force nothing written since the last good one may be assumed durable
- * (DESIGN.md, section 6). Reopen the index to continue.
+ * (docs/DESIGN.md, "Rules no change may break"). Reopen the index to continue.
  */
 public final class JournalWriter implements Closeable {
     /** Bytes allocated for a segment's first frames; every later growth doubles the allocation. */
@@ -132,7 +132,7 @@ public final class JournalWriter implements Closeable {
      * segment whose first LSN is at most the checkpoint's next. A crash before the deletions leaves old
      * segments that no replay reads; the next recovery deletes them.
      *
-     * <p>This is what makes crash chains safe (DESIGN.md, section 3): no later life appends behind a former
+     * <p>This is what makes crash chains safe (docs/DESIGN.md, "Durability"): no later life appends behind a former
      * crash's torn tail, a batch it cut, growth markers its replay did not journal, or frames that were only
      * ever in the page cache because their force failed.
      *

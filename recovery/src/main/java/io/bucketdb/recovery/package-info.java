@@ -1,5 +1,5 @@
 /**
- * The journal, checkpoints and replay on open (DESIGN.md, section 3).
+ * The journal, checkpoints and replay on open (docs/DESIGN.md, "Durability").
  *
  * <p>The journal is a directory of segment files ({@link io.bucketdb.recovery.JournalSegmentLayout})
  * holding checksummed, LSN-numbered record frames ({@link io.bucketdb.recovery.JournalRecordLayout}) of

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What {@link Checkpointer} promises (DESIGN.md, section 3.4 and 3.5), on a table file with no hash table over it:
+ * What {@link Checkpointer} promises (docs/DESIGN.md, "Checkpoints" and "Open: finish, replay, and end the recovery"), on a table file with no hash table over it:
  * the checkpointer only moves pages. A checkpoint writes the dirty pages to the double-write file (forced), then
  * in place (forced), then installs the next header in the other slot (forced); a checkpoint cut at any write or
  * force is finished or discarded by the next open, so the file then holds the old image or the new one, never a

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
-/** After a failed write or force the writer never acknowledges anything again (DESIGN.md, section 6). */
+/** After a failed write or force the writer never acknowledges anything again (docs/DESIGN.md, "Rules no change may break"). */
 class WriterFailureTest {
     @TempDir
     Path dir;

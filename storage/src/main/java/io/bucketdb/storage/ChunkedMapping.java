@@ -20,7 +20,7 @@ import java.nio.channels.FileChannel;
  * unit and an extent that does not straddle the alignment unit never straddles a chunk.
  *
  * <p>A chunk is mapped only after {@link DurableFile#allocate} has allocated all of it, so touching
- * mapped memory can never raise SIGBUS on a full disk (DESIGN.md, section 2).
+ * mapped memory can never raise SIGBUS on a full disk (docs/DESIGN.md, "The table is mapped private").
  *
  * <p>Ownership: this object owns one shared {@link Arena} holding every chunk; {@link #close()}
  * closes it. Segments handed out are views and never close it. Readers on other threads hold the

@@ -127,7 +127,7 @@ final class FileDurableFile implements DurableFile {
     public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
         if (mode != FileChannel.MapMode.PRIVATE && mode != FileChannel.MapMode.READ_ONLY) {
             throw new IllegalArgumentException(path + ": mapping mode " + mode
-                    + " is not allowed; only PRIVATE and READ_ONLY (no shared writable mapping, DESIGN.md section 6)");
+                    + " is not allowed; only PRIVATE and READ_ONLY (no shared writable mapping: docs/DESIGN.md, Rules no change may break)");
         }
         checkPosition(position);
         if (size < 0) {

@@ -22,10 +22,10 @@ import java.util.Set;
  *
  * <ul>
  *   <li>Files are created {@code rw-------} and directories {@code rwx------} where the file system has
- *       POSIX permissions, because an index holds its users' data (DESIGN.md, section 5).</li>
+ *       POSIX permissions, because an index holds its users' data (docs/FILE-FORMATS.md).</li>
  *   <li>{@link DurableFile#allocate} reserves blocks with {@code posix_fallocate} when {@link NativeFileOps}
  *       is available, else writes zeros in 1 MiB blocks; both make a full disk an {@code IOException}
- *       instead of a SIGBUS in a later mapping (DESIGN.md, section 6).</li>
+ *       instead of a SIGBUS in a later mapping (docs/DESIGN.md, "Rules no change may break").</li>
  *   <li>{@link DurableFile#force} is {@code fsync}, including metadata, so size changes are durable too.</li>
  *   <li>{@link #syncDirectory} forces a read-only channel on the directory, which is {@code fsync} of the
  *       directory on Linux.</li>

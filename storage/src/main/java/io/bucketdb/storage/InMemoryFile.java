@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * A table file's bytes held in memory: a read-only view copies the table file once, at a moment no
  * checkpoint writes it, and from then on its replay and its growth change only this copy. The writer
  * may meanwhile write the real file in place; the copy never sees it, so a view never mixes two moments
- * of the writer (DESIGN.md, section 5).
+ * of the writer (docs/DESIGN.md, "Threads").
  *
  * <p>The bytes live in disjoint ranges, each backed by its own memory: the copy itself, and one range per
  * {@link #map mapping} or write beyond what is covered. A mapping hands out the range's memory itself, so

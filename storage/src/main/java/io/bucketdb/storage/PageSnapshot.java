@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
- * The pages a checkpoint writes, as they were when it began, taken lazily (DESIGN.md, section 3.4):
+ * The pages a checkpoint writes, as they were when it began, taken lazily (docs/DESIGN.md, "Checkpoints"):
  * the checkpoint thread copies each page out of the private mapping when it gets to it, and the
  * writer thread, about to change a page the checkpoint has not copied yet, copies it first. So a
  * checkpoint holds the writer for one page copy at most, not for the whole write-back.

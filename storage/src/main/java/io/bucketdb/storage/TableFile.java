@@ -13,7 +13,7 @@ import java.nio.file.Path;
 /**
  * The table file: two header slots, then extents (bucket array pieces, piece directories,
  * overflow pages), mapped PRIVATE so that writes change memory and never the file
- * (DESIGN.md, section 3). The file changes only at checkpoints (the recovery module's
+ * (docs/DESIGN.md, "Durability"). The file changes only at checkpoints (the recovery module's
  * {@code Checkpointer} writes pages and headers through {@link #writeRaw} and {@link #writeHeaderSlot}).
  *
  * <p>Every write to the mapping goes through {@link #markDirty} before the bytes change; the

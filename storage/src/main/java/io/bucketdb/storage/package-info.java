@@ -1,5 +1,5 @@
 /**
- * The bytes of an index (DESIGN.md, sections 1 and 3): one layout class per binary structure
+ * The bytes of an index (docs/DESIGN.md, "The table" and "Durability"; docs/FILE-FORMATS.md): one layout class per binary structure
  * ({@link io.bucketdb.storage.HeaderLayout}, {@link io.bucketdb.storage.BucketLayout}, ...; each with a
  * byte diagram that a test checks against its offsets), the table file mapped private through the FFM API
  * in power-of-two chunks ({@link io.bucketdb.storage.TableFile}, {@link io.bucketdb.storage.ChunkedMapping}),
