@@ -73,7 +73,7 @@ public final class ChainProbe {
         if (slot >= 0) {
             return (at << 3) | slot;
         }
-        if (((tw - ONES) & ~tw & HIGHS) != 0) {
+        if (hasEmptyRest(tw)) {
             return 0; // an emptyRest slot: nothing further in this chain
         }
         long next = seg.get(Layouts.LONG, off + overflowOffset);
@@ -81,7 +81,7 @@ public final class ChainProbe {
     }
 
     /** The slot of the bucket at {@code seg[off]}, whose tophash word is {@code tw}, that holds {@code key}, or -1. */
-    private static int matchLong(MemorySegment seg, long off, long tw, long pattern, long key) {
+    static int matchLong(MemorySegment seg, long off, long tw, long pattern, long key) {
         long x = tw ^ pattern;
         long m = (x - ONES) & ~x & HIGHS;
         while (m != 0) {
@@ -92,6 +92,11 @@ public final class ChainProbe {
             m &= m - 1;
         }
         return -1;
+    }
+
+    /** Whether the bucket whose tophash word is {@code tw} has an emptyRest slot: nothing follows in its chain. */
+    static boolean hasEmptyRest(long tw) {
+        return ((tw - ONES) & ~tw & HIGHS) != 0;
     }
 
     /** {@link #findLong} from the first overflow bucket, at file offset {@code next}, on. */
@@ -115,7 +120,7 @@ public final class ChainProbe {
             if (slot >= 0) {
                 return (next << 3) | slot;
             }
-            if (((tw - ONES) & ~tw & HIGHS) != 0) {
+            if (hasEmptyRest(tw)) {
                 return 0;
             }
             next = seg.get(Layouts.LONG, off + overflowOffset);

@@ -3,6 +3,7 @@ package io.bucketdb.table;
 import io.bucketdb.hash.KeyHash;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.Layouts;
 import io.bucketdb.storage.VerifiedPages;
 
@@ -80,17 +81,39 @@ final class StampedReads {
                     at = oat;
                 }
             }
-            long found = ChainProbe.findLong(g.chunks, mapping, pages, seg, off, at, pattern, key, bs, ovfOff, g.maxHops);
+            // The chain is walked here, not through ChainProbe.findLong: reading the value in place, in the loop,
+            // instead of decoding the position findLong returns, keeps get-hit at its former rate (with findLong it
+            // fell to 0.84x in the 1M comparison). The bucket match is ChainProbe's, the inspector's too.
+            pages.check(at, bs);
             long result = missing;
-            long bad = found < 0 ? -found : 0;
-            if (found > 0) {
-                long fb = found >>> 3;
-                if (fb != at) { // found in an overflow bucket, which may lie in another chunk
-                    int c = mapping.chunkIndex(fb);
-                    seg = g.chunks[c];
-                    off = fb - mapping.chunkStart(c);
+            long bad = 0;
+            long hops = 0;
+            while (true) {
+                long tw = seg.get(Layouts.LONG, off);
+                int slot = ChainProbe.matchLong(seg, off, tw, pattern, key);
+                if (slot >= 0) {
+                    result = seg.get(Layouts.LONG, off + valuesOff + 8L * slot);
+                    break;
                 }
-                result = seg.get(Layouts.LONG, off + valuesOff + 8L * (found & 7));
+                if (ChainProbe.hasEmptyRest(tw)) {
+                    break; // an emptyRest slot: nothing further in this chain
+                }
+                long next = seg.get(Layouts.LONG, off + ovfOff);
+                if (next == 0) {
+                    break;
+                }
+                int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
+                if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {
+                    bad = Math.max(next, 1);
+                    break;
+                }
+                seg = g.chunks[c];
+                off = next - mapping.chunkStart(c);
+                if (off + bs > seg.byteSize()) {
+                    bad = next;
+                    break;
+                }
+                pages.check(next, bs);
             }
             if (lock.validate(stripe, stamp) && t.snapshot == g) {
                 if (bad != 0) {
