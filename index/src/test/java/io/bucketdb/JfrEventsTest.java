@@ -103,9 +103,15 @@ class JfrEventsTest {
                 .anyMatch(e -> e.getLong("evacuated") == e.getLong("oldBuckets") && e.getLong("oldBuckets") >= 1024));
 
         List<RecordedEvent> checkpoints = byName.get("io.bucketdb.Checkpoint");
+        long previousLsn = -1;
         for (RecordedEvent e : checkpoints) {
-            if (e.getLong("pages") == 0 && e.getLong("checkpointLsn") == 0) {
-                continue; // the open of the new index records durably that it is not closed cleanly: a header, no pages
+            long lsn = e.getLong("checkpointLsn");
+            boolean nothingNew = lsn == previousLsn;
+            previousLsn = lsn;
+            if (e.getLong("pages") == 0 && (lsn == 0 || nothingNew)) {
+                // The open of the new index records durably that it is not closed cleanly (a header, no pages); and
+                // a close right after a background checkpoint that covered the last write installs only the clean header.
+                continue;
             }
             assertTrue(e.getLong("pages") > 0 && e.getLong("bytes") >= e.getLong("pages") * 4096, e.toString());
             assertTrue(e.getLong("generation") > 0, e.toString());
