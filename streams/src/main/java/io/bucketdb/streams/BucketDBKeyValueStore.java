@@ -71,8 +71,8 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         if (open) {
             throw new IllegalStateException("store " + name + " is already initialized");
         }
-        StoreDirectory dir = new StoreDirectory(context.stateDir().toPath(), name);
-        this.positionFile = new PositionFile(dir.positionFile());
+        StoreDirectory dir = new StoreDirectory(context.stateDir().toPath(), name, options.durableIO());
+        this.positionFile = new PositionFile(dir.positionFile(), options.durableIO());
         this.db = dir.open(options);
         try {
             Position saved = positionFile.read();

@@ -3,13 +3,14 @@ package io.bucketdb.streams;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.query.Position;
 
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,15 +26,18 @@ import java.util.TreeMap;
  * bucketdb-position 1
  * &lt;topic&gt; &lt;partition&gt; &lt;offset&gt;
  * </pre>
- * Kafka topic names hold no spaces (only letters, digits, '.', '_' and '-').
+ * Kafka topic names hold no spaces (only letters, digits, '.', '_' and '-'). The writes, the force, the rename
+ * and the directory sync go through the store's {@link DurableIO}, as the index's own files do.
  */
 final class PositionFile {
     private static final String MAGIC = "bucketdb-position 1";
 
     private final Path file;
+    private final DurableIO io;
 
-    PositionFile(Path file) {
+    PositionFile(Path file, DurableIO io) {
         this.file = file;
+        this.io = io;
     }
 
     /**
@@ -83,12 +87,13 @@ final class PositionFile {
             }
         }
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(StandardCharsets.UTF_8.encode(text.toString()));
-            ch.force(true);
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
+        try (DurableFile out = io.open(temp, DurableIO.Mode.CREATE_OR_OPEN)) {
+            out.truncate(0); // a temp file left by a crash may be longer
+            out.write(0, bytes);
+            out.force();
         }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        StoreDirectory.syncDirectory(file.getParent());
+        io.rename(temp, file);
+        io.syncDirectory(file.getParent());
     }
 }

@@ -2,15 +2,13 @@ package io.bucketdb.streams;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.spi.DurableIO;
 import org.apache.kafka.streams.errors.ProcessorStateException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -23,6 +21,9 @@ import java.util.stream.Stream;
  * an existing store directory that BucketDB cannot open is not silently replaced by an empty index (its
  * contents would be lost, and Kafka would believe its checkpointed offset); the store refuses to open with a
  * {@link ProcessorStateException} that names the directory.
+ *
+ * <p>Every change on disk (the staging directory, its rename, the deletes, the directory syncs) goes through the
+ * store's {@link DurableIO}, as the index's own files do.
  */
 final class StoreDirectory {
     /** The folder of all BucketDB stores of a task. */
@@ -32,10 +33,12 @@ final class StoreDirectory {
 
     private final String storeName;
     private final Path index;
+    private final DurableIO io;
 
-    StoreDirectory(Path taskStateDir, String storeName) {
+    StoreDirectory(Path taskStateDir, String storeName, DurableIO io) {
         this.storeName = storeName;
         this.index = taskStateDir.resolve(PARENT).resolve(storeName);
+        this.io = io;
     }
 
     /** Rejects a store name that cannot be one directory's name. */
@@ -69,7 +72,7 @@ final class StoreDirectory {
             }
             if (Files.isDirectory(index) && isEmpty(index)) {
                 // Nothing to lose: an empty directory (made by hand, or by a tool) becomes a new index.
-                Files.delete(index);
+                io.delete(index);
             }
             if (!Files.exists(index)) {
                 create(options);
@@ -93,20 +96,19 @@ final class StoreDirectory {
                 + "changelog.", cause);
     }
 
-    /** Builds an empty index under the staging name, then renames it into place (atomically) and syncs the parent. */
+    /**
+     * Builds an empty index under the staging name, then renames it into place (atomically) and syncs the
+     * {@code bucketdb} folder and the task directory that holds it: the folder may be new, and a crash must not
+     * lose the store while Kafka's checkpoint file beside it survives (Kafka would then skip the restore).
+     */
     private void create(Options options) throws IOException {
         Path staging = index.resolveSibling(storeName + STAGING_SUFFIX);
         deleteRecursively(staging); // left by a crash during an earlier creation: empty by construction
-        Files.createDirectories(staging);
+        io.createDirectories(staging);
         BucketDB.open(staging, options).close();
-        Files.move(staging, index, StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(index.getParent());
-    }
-
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        io.rename(staging, index);
+        io.syncDirectory(index.getParent());
+        io.syncDirectory(index.getParent().getParent());
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
@@ -115,13 +117,13 @@ final class StoreDirectory {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    private void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+                io.delete(p);
             }
         }
     }
