@@ -23,6 +23,7 @@ import io.bucketdb.recovery.JournalRecord.GrowBegin;
 import io.bucketdb.recovery.JournalRecord.GrowEnd;
 import io.bucketdb.recovery.JournalRecord.Put;
 import io.bucketdb.spi.CorruptIndexException;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
@@ -74,6 +75,53 @@ final class JournalPayloads {
             }
             case Put p -> throw new IllegalArgumentException("not a marker: " + p);
             case Delete d -> throw new IllegalArgumentException("not a marker: " + d);
+        }
+    }
+
+    /** {@return the 8 little-endian bytes of {@code v}, as the {@code long} path journals a key or value} */
+    static byte[] littleEndian(long v) {
+        byte[] bytes = new byte[Long.BYTES];
+        MemorySegment.ofArray(bytes).set(LONG, 0, v);
+        return bytes;
+    }
+
+    /**
+     * Hands the record of a frame whose CRC matched to {@code consumer}: a PUT or DELETE in place (through the
+     * consumer's {@code long} methods when key and value are 8 bytes, the {@code long} path's records), anything
+     * else decoded by {@link #decode}. The payload is checked exactly as {@link #decode} checks it, before the
+     * consumer sees anything; what the consumer throws passes through unchanged.
+     *
+     * @param src         memory holding the payload
+     * @param offset      where the payload starts in {@code src}
+     * @param length      the payload's length
+     * @param frameOffset where the frame starts in {@code file}, for the exception
+     */
+    static void deliver(byte type, MemorySegment src, long offset, int length, long lsn, RecordConsumer consumer,
+                        Path file, long frameOffset) throws IOException {
+        if (type == TYPE_PUT) {
+            if (length < PUT_KEY_OFFSET) {
+                throw corrupt(file, frameOffset, "PUT payload of at least 4 bytes");
+            }
+            long keyLength = Integer.toUnsignedLong(src.get(INT, offset + PUT_KEY_LENGTH_OFFSET));
+            if (keyLength > length - PUT_KEY_OFFSET) {
+                throw corrupt(file, frameOffset, "PUT key length <= " + (length - PUT_KEY_OFFSET)
+                        + ", found " + keyLength);
+            }
+            long keyAt = offset + PUT_KEY_OFFSET;
+            int valueLength = length - PUT_KEY_OFFSET - (int) keyLength;
+            if (keyLength == Long.BYTES && valueLength == Long.BYTES) {
+                consumer.putLong(lsn, src.get(LONG, keyAt), src.get(LONG, keyAt + Long.BYTES));
+            } else {
+                consumer.put(lsn, src, keyAt, (int) keyLength, keyAt + keyLength, valueLength);
+            }
+        } else if (type == TYPE_DELETE) {
+            if (length == Long.BYTES) {
+                consumer.deleteLong(lsn, src.get(LONG, offset));
+            } else {
+                consumer.delete(lsn, src, offset, length);
+            }
+        } else {
+            consumer.accept(lsn, decode(type, src.asSlice(offset, length), file, frameOffset));
         }
     }
 

@@ -118,7 +118,7 @@ public final class JournalReader {
      *                     a segment meanwhile): that is not damage
      */
     public JournalCheck check(long afterLsn) throws IOException {
-        Replay replay = new Replay(afterLsn, DamagePolicy.FAIL, (lsn, record) -> { });
+        Replay replay = new Replay(afterLsn, DamagePolicy.FAIL, RecordConsumer.discarding());
         try {
             ReplayReport report = replay.run();
             boolean torn = report.tornBytes() > 0;
@@ -374,7 +374,7 @@ public final class JournalReader {
             try (DurableFile file = io.open(files.get(j).path(), DurableIO.Mode.READ_ONLY)) {
                 scanner.attach(file, header.salt());
                 SegmentScanner.Walk walk = scanner.walk(HEADER_LENGTH, header.firstLsn(), Long.MAX_VALUE,
-                        (lsn, record) -> { });
+                        RecordConsumer.discarding());
                 return walk.lastLsn() - header.firstLsn() + 1;
             }
         }

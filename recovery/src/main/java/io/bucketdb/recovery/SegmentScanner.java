@@ -27,8 +27,8 @@ import java.util.zip.CRC32C;
  * Reads the frames of one segment file: the forward walk over valid records, and the scan of what lies
  * after the first invalid frame. Memory use is one fixed window whatever the file says: a length field
  * is checked against {@link JournalOptions#maxFrameLength()} and the file size before anything is read,
- * frames larger than the window are checksummed in window-sized pieces, and a payload is copied out
- * only after its CRC matched.
+ * frames larger than the window are checksummed in window-sized pieces, and a payload is handed over (in
+ * place from the window, or copied out when larger than it) only after its CRC matched.
  */
 final class SegmentScanner {
     static final int WINDOW_SIZE = 256 << 10;
@@ -120,7 +120,7 @@ final class SegmentScanner {
         while (readHeader(position) && wellFormed() && lsn == expected && intact(position)) {
             int aligned = JournalRecordLayout.alignedLength(frameLength);
             if (expected > deliverAfterLsn) {
-                consumer.accept(expected, decode(position));
+                deliver(position, expected, consumer);
                 delivered++;
                 deliveredBytes += aligned;
             }
@@ -407,20 +407,23 @@ final class SegmentScanner {
         return (int) crc.getValue();
     }
 
-    /** Decodes the intact frame at {@code position}; the only place that allocates per record. */
-    private JournalRecord decode(long position) throws IOException {
+    /**
+     * Hands the intact frame at {@code position} to {@code consumer}. A PUT or DELETE is read in place from the
+     * window (no allocation); only a payload larger than the window is copied out first.
+     */
+    private void deliver(long position, long frameLsn, RecordConsumer consumer) throws IOException {
         byte frameType = type;
         int payloadLength = frameLength - PAYLOAD_OFFSET - CRC_LENGTH;
-        MemorySegment payload;
         if (payloadLength <= WINDOW_SIZE - PAYLOAD_OFFSET) {
             fill(position, PAYLOAD_OFFSET + payloadLength);
-            payload = windowMemory.asSlice(position - windowStart + PAYLOAD_OFFSET, payloadLength);
+            JournalPayloads.deliver(frameType, windowMemory, position - windowStart + PAYLOAD_OFFSET, payloadLength,
+                    frameLsn, consumer, file.path(), position);
         } else {
             byte[] bytes = new byte[payloadLength];
             file.read(position + PAYLOAD_OFFSET, ByteBuffer.wrap(bytes));
-            payload = MemorySegment.ofArray(bytes);
+            JournalPayloads.deliver(frameType, MemorySegment.ofArray(bytes), 0, payloadLength, frameLsn, consumer,
+                    file.path(), position);
         }
-        return JournalPayloads.decode(frameType, payload, file.path(), position);
     }
 
     private boolean zero(long position, int length) throws IOException {
