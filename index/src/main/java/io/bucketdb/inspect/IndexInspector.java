@@ -70,7 +70,7 @@ public final class IndexInspector implements AutoCloseable {
         this.tf = tf;
         this.h = tf.header();
         this.keyHash = KeyHash.of(h);
-        this.layout = BucketLayout.of(h.keyWidth, h.valueWidth);
+        this.layout = BucketLayout.of(h);
         this.view = new FileView(tf.mapping(), h.fileEnd, VerifiedPages.load(FileDurableIO.INSTANCE, dir, tf));
         this.fileBytes = tf.fileSize();
         this.bs = layout.size();
@@ -137,7 +137,7 @@ public final class IndexInspector implements AutoCloseable {
         return fileBytes;
     }
 
-    /** The bucket layout of this file's key and value widths. */
+    /** The bucket layout of this file: its key and value widths, in the arrangement of its format version. */
     public BucketLayout layout() {
         return layout;
     }

@@ -84,7 +84,7 @@ final class KeyLookup {
             }
         }
         long found = checked(start, ChainProbe.find(readable, mapping, view.pages(), start, top, MemorySegment.ofArray(key), 0,
-                key.length, layout.keyWidth(), h.varKeys(), VarSlotLayout.inlineWidth(h.keyWidth), bs, layout.overflowOffset(),
+                key.length, layout.keyWidth(), h.varKeys(), VarSlotLayout.inlineWidth(h.keyWidth), bs, layout.keysOffset(), layout.overflowOffset(),
                 h.overflowBuckets));
         boolean inOld = h.growing() && !evacuated;
         if (found == 0) {
@@ -113,7 +113,7 @@ final class KeyLookup {
         // The directory's checks put every array bucket inside one readable chunk.
         int c = mapping.chunkIndex(b);
         long found = checked(b, ChainProbe.findLong(readable, mapping, view.pages(), readable[c], b - mapping.chunkStart(c), b,
-                ChainProbe.pattern(BucketLayout.tophash(hash)), key, bs, layout.overflowOffset(), h.overflowBuckets));
+                ChainProbe.pattern(BucketLayout.tophash(hash)), key, bs, layout.keysOffset(), layout.overflowOffset(), h.overflowBuckets));
         return found == 0 ? missing : view.getLong((found >>> 3) + layout.valueOffset((int) (found & 7)));
     }
 

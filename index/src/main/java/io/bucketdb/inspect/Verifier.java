@@ -253,8 +253,8 @@ final class Verifier {
                 report(off + s, "evacuatedX or evacuatedEmpty in old bucket " + i + " (a same-size growth has no Y half)", "evacuatedY");
             }
         }
-        if (!view.isZero(off + KEYS_OFFSET, (long) SLOTS * (kw + vw))) {
-            report(off + KEYS_OFFSET, "zeroed keys and values in evacuated old bucket " + i, "leftover bytes");
+        if (!view.isZero(off + layout.keysOffset(), (long) SLOTS * (kw + vw))) {
+            report(off + layout.keysOffset(), "zeroed keys and values in evacuated old bucket " + i, "leftover bytes");
         }
         long next = view.getLong(off + ovfOff);
         if (next != 0) {

@@ -70,7 +70,7 @@ public final class BucketArrays {
      */
     public static long[] readDirectory(TableFile tf, long dir, int b) throws CorruptIndexException {
         Header h = tf.header();
-        return PieceDirectory.read(tf.mapping(), tf.pages(), h, BucketLayout.of(h.keyWidth, h.valueWidth).size(), dir, b,
+        return PieceDirectory.read(tf.mapping(), tf.pages(), h, BucketLayout.of(h).size(), dir, b,
                 dir == h.bucketDir ? "bucket directory" : "old bucket directory", PieceDirectory.throwing(tf.path()));
     }
 

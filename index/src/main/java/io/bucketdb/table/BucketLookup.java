@@ -26,6 +26,7 @@ public final class BucketLookup {
     private final VarFields fields;
     private final int keyWidth;
     private final int bs;
+    private final int keysOff;
     private final int ovfOff;
     private final boolean varKeys;
     private final int keyInline;
@@ -44,13 +45,14 @@ public final class BucketLookup {
     }
 
     BucketLookup(TableFile tf, KeyHash keyHash, VarFields fields) {
-        BucketLayout layout = BucketLayout.of(tf.header().keyWidth, tf.header().valueWidth);
+        BucketLayout layout = BucketLayout.of(tf.header());
         this.mapping = tf.mapping();
         this.pages = tf.pages();
         this.keyHash = keyHash;
         this.fields = fields;
         this.keyWidth = layout.keyWidth();
         this.bs = layout.size();
+        this.keysOff = layout.keysOffset();
         this.ovfOff = layout.overflowOffset();
         this.varKeys = tf.header().varKeys();
         this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
@@ -79,7 +81,7 @@ public final class BucketLookup {
                 bucket = g.oldBucketOffset(i);
             }
         }
-        return ChainProbe.find(g.chunks, mapping, pages, bucket, top, key, keyOff, keyLen, keyWidth, varKeys, keyInline, bs, ovfOff,
+        return ChainProbe.find(g.chunks, mapping, pages, bucket, top, key, keyOff, keyLen, keyWidth, varKeys, keyInline, bs, keysOff, ovfOff,
                 g.maxHops);
     }
 

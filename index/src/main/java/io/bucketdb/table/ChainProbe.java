@@ -9,7 +9,6 @@ import io.bucketdb.storage.VerifiedPages;
 import java.lang.foreign.MemorySegment;
 
 import static io.bucketdb.storage.BucketLayout.EMPTY_REST;
-import static io.bucketdb.storage.BucketLayout.KEYS_OFFSET;
 import static io.bucketdb.storage.BucketLayout.SLOTS;
 
 /**
@@ -59,34 +58,37 @@ public final class ChainProbe {
      * @param pattern        {@link #pattern} of the key's tophash
      * @param key            the key
      * @param bucketSize     bytes of one bucket
+     * @param keysOffset     offset of the first key in a bucket ({@code BucketLayout.keysOffset})
      * @param overflowOffset offset of the overflow reference in a bucket
      * @param maxHops        links followed at most before the chain counts as a cycle
      * @return the position of the key, 0 if absent, or minus a bad reference (see the class comment)
      */
     public static long findLong(MemorySegment[] chunks, ChunkedMapping mapping, VerifiedPages pages, MemorySegment seg, long off,
-                                long at, long pattern, long key, int bucketSize, int overflowOffset, long maxHops) {
+                                long at, long pattern, long key, int bucketSize, int keysOffset, int overflowOffset, long maxHops) {
         // The first bucket is searched here and the overflow chain out of line, so that this part stays small
         // enough for the JIT to inline into the table's getLong (the whole walk in one method was not).
         pages.check(at, bucketSize);
         long tw = seg.get(Layouts.LONG, off);
-        int slot = matchLong(seg, off, tw, pattern, key);
+        int slot = matchLong(seg, off, tw, pattern, key, keysOffset);
         if (slot >= 0) {
             return (at << 3) | slot;
         }
-        if (hasEmptyRest(tw)) {
-            return 0; // an emptyRest slot: nothing further in this chain
-        }
+        // Overflow word first, as the table's getLong does (issue 19): in format version 4 it is in the tophash
+        // word's cache line, and most buckets have none.
         long next = seg.get(Layouts.LONG, off + overflowOffset);
-        return next == 0 ? 0 : findLongInOverflow(chunks, mapping, pages, next, pattern, key, bucketSize, overflowOffset, maxHops);
+        return next == 0 || hasEmptyRest(tw) ? 0 : findLongInOverflow(chunks, mapping, pages, next, pattern, key, bucketSize, keysOffset, overflowOffset, maxHops);
     }
 
-    /** The slot of the bucket at {@code seg[off]}, whose tophash word is {@code tw}, that holds {@code key}, or -1. */
-    static int matchLong(MemorySegment seg, long off, long tw, long pattern, long key) {
+    /**
+     * The slot of the bucket at {@code seg[off]}, whose tophash word is {@code tw}, that holds {@code key}, or -1;
+     * {@code keysOffset} is where the bucket's keys start.
+     */
+    static int matchLong(MemorySegment seg, long off, long tw, long pattern, long key, int keysOffset) {
         long x = tw ^ pattern;
         long m = (x - ONES) & ~x & HIGHS;
         while (m != 0) {
             int slot = Long.numberOfTrailingZeros(m) >>> 3;
-            if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + KEYS_OFFSET + 8L * slot) == key) {
+            if (((x >>> (slot << 3)) & 0xFF) == 0 && seg.get(Layouts.LONG, off + keysOffset + 8L * slot) == key) {
                 return slot;
             }
             m &= m - 1;
@@ -101,7 +103,7 @@ public final class ChainProbe {
 
     /** {@link #findLong} from the first overflow bucket, at file offset {@code next}, on. */
     private static long findLongInOverflow(MemorySegment[] chunks, ChunkedMapping mapping, VerifiedPages pages, long next, long pattern,
-                                           long key, int bucketSize, int overflowOffset, long maxHops) {
+                                           long key, int bucketSize, int keysOffset, int overflowOffset, long maxHops) {
         long hops = 0;
         while (true) {
             // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
@@ -116,15 +118,12 @@ public final class ChainProbe {
             }
             pages.check(next, bucketSize);
             long tw = seg.get(Layouts.LONG, off);
-            int slot = matchLong(seg, off, tw, pattern, key);
+            int slot = matchLong(seg, off, tw, pattern, key, keysOffset);
             if (slot >= 0) {
                 return (next << 3) | slot;
             }
-            if (hasEmptyRest(tw)) {
-                return 0;
-            }
             next = seg.get(Layouts.LONG, off + overflowOffset);
-            if (next == 0) {
+            if (next == 0 || hasEmptyRest(tw)) {
                 return 0;
             }
         }
@@ -147,13 +146,14 @@ public final class ChainProbe {
      * @param varKeys        whether keys are variable-length ({@link VarSlotLayout})
      * @param keyInline      bytes a variable-length key slot keeps inline
      * @param bucketSize     bytes of one bucket
+     * @param keysOffset     offset of the first key in a bucket ({@code BucketLayout.keysOffset})
      * @param overflowOffset offset of the overflow reference in a bucket
      * @param maxHops        links followed at most before the chain counts as a cycle
      * @return the position of the key, 0 if absent, or minus a bad reference (see the class comment)
      */
     public static long find(MemorySegment[] chunks, ChunkedMapping mapping, VerifiedPages pages, long bucket, int top,
                             MemorySegment key, long keyOff, int keyLen, int keyWidth, boolean varKeys, int keyInline,
-                            int bucketSize, int overflowOffset, long maxHops) {
+                            int bucketSize, int keysOffset, int overflowOffset, long maxHops) {
         long hops = 0;
         while (true) {
             // A damaged reference far beyond the file makes chunkIndex overflow to a negative index.
@@ -175,7 +175,7 @@ public final class ChainProbe {
                     }
                     continue;
                 }
-                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
+                long koff = off + keysOffset + (long) i * keyWidth;
                 if (!varKeys) {
                     if (keyEquals(seg, koff, key, keyOff, keyWidth)) {
                         return (bucket << 3) | i;

@@ -37,6 +37,7 @@ final class Evacuator {
     private final int bs;
     private final int keyWidth;
     private final int valueWidth;
+    private final int keysOff;
     private final int valuesOff;
     private final int ovfOff;
     private final boolean varKeys;
@@ -54,6 +55,7 @@ final class Evacuator {
         this.bs = t.bs;
         this.keyWidth = t.keyWidth;
         this.valueWidth = t.valueWidth;
+        this.keysOff = t.keysOff;
         this.valuesOff = t.valuesOff;
         this.ovfOff = t.ovfOff;
         this.varKeys = t.varKeys;
@@ -149,7 +151,7 @@ final class Evacuator {
                             throw new CorruptIndexException(tf.path(), b + s,
                                     "a used or empty slot in old bucket " + i + " under evacuation, found state " + stateName(top));
                         }
-                        long koff = off + KEYS_OFFSET + (long) s * keyWidth;
+                        long koff = off + keysOff + (long) s * keyWidth;
                         boolean useY = !g.sameSize && (evacuationHash(b, seg, koff) & newbit) != 0;
                         seg.set(Layouts.BYTE, off + s, (byte) (useY ? EVACUATED_Y : EVACUATED_X));
                         if (useY) {
@@ -167,7 +169,7 @@ final class Evacuator {
                         }
                     }
                     // No stale user data stays behind: keys and values go, tophash marks stay (readers need them).
-                    Zeroes.fill(seg, off + KEYS_OFFSET, (long) SLOTS * (keyWidth + valueWidth));
+                    Zeroes.fill(seg, off + keysOff, (long) SLOTS * (keyWidth + valueWidth));
                     long next = seg.get(Layouts.LONG, off + ovfOff);
                     if (next != 0) {
                         arrays.checkRef(b + ovfOff, next, ++hops);
@@ -207,7 +209,7 @@ final class Evacuator {
         MemorySegment dseg = arrays.segOf(dst);
         long doff = arrays.localOf(dst);
         tf.markDirty(dst, bs);
-        MemorySegment.copy(src, srcOff + KEYS_OFFSET + (long) s * keyWidth, dseg, doff + KEYS_OFFSET + (long) d * keyWidth, keyWidth);
+        MemorySegment.copy(src, srcOff + keysOff + (long) s * keyWidth, dseg, doff + keysOff + (long) d * keyWidth, keyWidth);
         MemorySegment.copy(src, srcOff + valuesOff + (long) s * valueWidth, dseg, doff + valuesOff + (long) d * valueWidth, valueWidth);
         dseg.set(Layouts.BYTE, doff + d, (byte) top);
     }

@@ -82,6 +82,7 @@ public final class HashTable {
     final int keyWidth;
     final int valueWidth;
     final int bs;
+    final int keysOff;
     final int valuesOff;
     final int ovfOff;
     /** The file's key hash, the one its header names ({@link KeyHash#of}). */
@@ -112,10 +113,12 @@ public final class HashTable {
         this.tf = tf;
         this.h = tf.header();
         this.mapping = tf.mapping();
-        BucketLayout layout = BucketLayout.of(h.keyWidth, h.valueWidth);
+        // The file's format version places the fields (BucketLayout): every part below reads these offsets.
+        BucketLayout layout = BucketLayout.of(h);
         this.keyWidth = layout.keyWidth();
         this.valueWidth = layout.valueWidth();
         this.bs = layout.size();
+        this.keysOff = layout.keysOffset();
         this.valuesOff = layout.valuesOffset();
         this.ovfOff = layout.overflowOffset();
         this.keyHash = KeyHash.of(h);
@@ -407,6 +410,10 @@ public final class HashTable {
 
     int bucketSize() {
         return bs;
+    }
+
+    int keysOffset() {
+        return keysOff;
     }
 
     int valuesOffset() {

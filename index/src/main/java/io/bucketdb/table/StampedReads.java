@@ -32,6 +32,7 @@ final class StampedReads {
     private final VarFields fields;
     private final int bs;
     private final int valueWidth;
+    private final int keysOff;
     private final int valuesOff;
     private final int ovfOff;
     private final boolean varValues;
@@ -47,6 +48,7 @@ final class StampedReads {
         this.fields = t.fields;
         this.bs = t.bs;
         this.valueWidth = t.valueWidth;
+        this.keysOff = t.keysOff;
         this.valuesOff = t.valuesOff;
         this.ovfOff = t.ovfOff;
         this.varValues = t.varValues;
@@ -90,17 +92,18 @@ final class StampedReads {
             long hops = 0;
             while (true) {
                 long tw = seg.get(Layouts.LONG, off);
-                int slot = ChainProbe.matchLong(seg, off, tw, pattern, key);
+                int slot = ChainProbe.matchLong(seg, off, tw, pattern, key, keysOff);
                 if (slot >= 0) {
                     result = seg.get(Layouts.LONG, off + valuesOff + 8L * slot);
                     break;
                 }
-                if (ChainProbe.hasEmptyRest(tw)) {
-                    break; // an emptyRest slot: nothing further in this chain
-                }
+                // The miss path (issue 19). In format version 4 the overflow word shares the tophash word's 16 bytes,
+                // so reading it costs no second cache line, and testing it first makes both branches predictable: most
+                // buckets have no overflow (taken), and one that has is rarely cut short by an emptyRest slot. Testing
+                // emptyRest first branched on how full the bucket is, which no predictor knows.
                 long next = seg.get(Layouts.LONG, off + ovfOff);
-                if (next == 0) {
-                    break;
+                if (next == 0 || ChainProbe.hasEmptyRest(tw)) {
+                    break; // no overflow bucket, or an emptyRest slot: nothing further in this chain
                 }
                 int c = next < HeaderLayout.DATA_START ? -1 : mapping.chunkIndex(next);
                 if (c < 0 || c >= g.chunks.length || ++hops > g.maxHops) {

@@ -145,6 +145,7 @@ public final class TableIterator {
         }
         pages.check(at, t.bucketSize());
         boolean filter = fromOld || g.b < bits;
+        int keysOff = t.keysOffset();
         int valuesOff = t.valuesOffset();
         int ovfOff = t.overflowOffset();
         int bs = t.bucketSize();
@@ -156,7 +157,7 @@ public final class TableIterator {
                 if (top < BucketLayout.MIN_TOPHASH) {
                     continue;
                 }
-                long koff = off + BucketLayout.KEYS_OFFSET + (long) s * kw;
+                long koff = off + keysOff + (long) s * kw;
                 if (filter) {
                     long hash;
                     try {

@@ -31,6 +31,7 @@ final class TableWrites {
     private final int bs;
     private final int keyWidth;
     private final int valueWidth;
+    private final int keysOff;
     private final int valuesOff;
     private final int ovfOff;
     private final boolean varKeys;
@@ -51,6 +52,7 @@ final class TableWrites {
         this.bs = t.bs;
         this.keyWidth = t.keyWidth;
         this.valueWidth = t.valueWidth;
+        this.keysOff = t.keysOff;
         this.valuesOff = t.valuesOff;
         this.ovfOff = t.ovfOff;
         this.varKeys = t.varKeys;
@@ -93,7 +95,7 @@ final class TableWrites {
                         }
                         continue;
                     }
-                    long koff = off + KEYS_OFFSET + (long) i * keyWidth;
+                    long koff = off + keysOff + (long) i * keyWidth;
                     if (varKeys ? writerKeyEquals(bucket, seg, koff, key, keyOff, keyLen) : lookup.keyEquals(seg, koff, key, keyOff)) {
                         if (!varValues) {
                             long voff = off + valuesOff + (long) i * valueWidth;
@@ -137,7 +139,7 @@ final class TableWrites {
                 MemorySegment seg = arrays.segOf(insertBucket);
                 long off = arrays.localOf(insertBucket);
                 tf.markDirty(insertBucket, bs);
-                long koff = off + KEYS_OFFSET + (long) insertSlot * keyWidth;
+                long koff = off + keysOff + (long) insertSlot * keyWidth;
                 long voff = off + valuesOff + (long) insertSlot * valueWidth;
                 if (varKeys) {
                     VarFields.writeField(seg, koff, keyInline, key, keyOff, keyLen, keyRef);
@@ -223,7 +225,7 @@ final class TableWrites {
                     }
                     continue;
                 }
-                long koff = off + KEYS_OFFSET + (long) i * keyWidth;
+                long koff = off + keysOff + (long) i * keyWidth;
                 if (!(varKeys ? writerKeyEquals(bucket, seg, koff, key, keyOff, keyLen) : lookup.keyEquals(seg, koff, key, keyOff))) {
                     continue;
                 }
@@ -236,7 +238,7 @@ final class TableWrites {
                         fields.releaseField(seg, off + valuesOff + (long) i * valueWidth, valueInline);
                     }
                     tf.markDirty(bucket, bs);
-                    Zeroes.fill(seg, off + KEYS_OFFSET + (long) i * keyWidth, keyWidth);
+                    Zeroes.fill(seg, off + keysOff + (long) i * keyWidth, keyWidth);
                     Zeroes.fill(seg, off + valuesOff + (long) i * valueWidth, valueWidth);
                     seg.set(Layouts.BYTE, off + i, (byte) EMPTY_ONE);
                     markEmptyRest(origin, bucket, i);

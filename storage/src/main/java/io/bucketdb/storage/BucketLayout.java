@@ -1,10 +1,32 @@
 package io.bucketdb.storage;
 
 /**
- * Byte layout of one bucket, Go's {@code bmap} with fixed-width keys and values: the eight
- * tophash bytes first, so a lookup reads one 8-byte word to find candidate slots, then the eight
- * keys together and the eight values together (no padding between a key and its value), then the
- * file offset of the next overflow bucket (0 = none).
+ * Byte layout of one bucket, Go's {@code bmap} with fixed-width keys and values, in one of two arrangements chosen by
+ * the file's format version. Both start with the eight tophash bytes, so a lookup reads one 8-byte word to find
+ * candidate slots, and keep the eight keys together and the eight values together (no padding between a key and its
+ * value); they differ in where the file offset of the next overflow bucket (0 = none) sits.
+ *
+ * <p>Format version 4 ({@link #of(int, int)}, every table created since; header flag
+ * {@link HeaderLayout#OVERFLOW_FIRST}): the overflow reference right after the tophash bytes.
+ *
+ * <pre>
+ *  offset  size  field
+ *       0     8  tophash
+ *       8     8  overflow
+ *      16    8K  keys
+ *   16+8K    8V  values
+ * 16+8K+8V       (end)
+ * </pre>
+ *
+ * <p>Why (issue 19): a lookup of an absent key in a full bucket must read the overflow reference to know the chain
+ * ends. At the bucket's end that is a second cache line of a 144-byte 8x8 bucket, fetched behind a branch on the
+ * tophash compare that cannot be predicted; next to the tophash word it lies in the same 16 bytes, and the miss is
+ * decided with the line the tophash compare has already fetched. (Pieces start page-aligned; where K + V is even,
+ * as for 8-byte keys and values, a bucket is a multiple of 16 bytes, so those 16 bytes never straddle a cache line.)
+ *
+ * <p>Format versions 1 to 3 ({@link #of(int, int, boolean)} with {@code false}): the overflow reference at the end,
+ * Go's own arrangement. Files of those versions keep it for life; the table reads and writes both through the
+ * offsets of this class.
  *
  * <pre>
  *  offset  size  field
@@ -15,8 +37,8 @@ package io.bucketdb.storage;
  * 16+8K+8V       (end)
  * </pre>
  *
- * K is the key width and V the value width chosen at creation. Tophash byte {@code i} belongs to
- * slot {@code i}; its values below {@link #MIN_TOPHASH} are slot states.
+ * K is the key width and V the value width chosen at creation; the size is {@code 16 + 8K + 8V} either way. Tophash
+ * byte {@code i} belongs to slot {@code i}; its values below {@link #MIN_TOPHASH} are slot states.
  */
 public final class BucketLayout {
     /**
@@ -38,30 +60,36 @@ public final class BucketLayout {
     /** Smallest tophash of a used slot; real tophashes below it are bumped up by this much. */
     public static final int MIN_TOPHASH = 5;
 
-    /** Byte 0 of a bucket, {@link #SLOTS} bytes: {@code tophash}, one byte per slot. */
+    /** Byte 0 of a bucket, {@link #SLOTS} bytes: {@code tophash}, one byte per slot (every format version). */
     public static final int TOPHASH_OFFSET = 0;
-    /** Byte 8 of a bucket, {@code 8K} bytes: {@code keys}, slot {@code i}'s key at {@code 8 + i * K}. */
-    public static final int KEYS_OFFSET = SLOTS;
+    /** Bytes of the overflow reference. */
+    public static final int OVERFLOW_SIZE = 8;
 
     /** Largest key or value width kept inline in a slot. */
     public static final int MAX_WIDTH = 4096;
 
     private final int keyWidth;
     private final int valueWidth;
+    private final boolean overflowFirst;
+    private final int keysOffset;
     private final int valuesOffset;
     private final int overflowOffset;
     private final int size;
 
-    private BucketLayout(int keyWidth, int valueWidth) {
+    private BucketLayout(int keyWidth, int valueWidth, boolean overflowFirst) {
         this.keyWidth = keyWidth;
         this.valueWidth = valueWidth;
-        this.valuesOffset = KEYS_OFFSET + SLOTS * keyWidth;
-        this.overflowOffset = valuesOffset + SLOTS * valueWidth;
-        this.size = overflowOffset + 8;
+        this.overflowFirst = overflowFirst;
+        int afterTophash = TOPHASH_OFFSET + SLOTS;
+        this.keysOffset = overflowFirst ? afterTophash + OVERFLOW_SIZE : afterTophash;
+        this.valuesOffset = keysOffset + SLOTS * keyWidth;
+        this.overflowOffset = overflowFirst ? afterTophash : valuesOffset + SLOTS * valueWidth;
+        this.size = afterTophash + OVERFLOW_SIZE + SLOTS * (keyWidth + valueWidth);
     }
 
     /**
-     * The layout for keys of {@code keyWidth} bytes and values of {@code valueWidth} bytes.
+     * The layout of format version 4 (the overflow reference after the tophash bytes) for keys of {@code keyWidth}
+     * bytes and values of {@code valueWidth} bytes.
      *
      * @param keyWidth the key width K, 1 to {@link #MAX_WIDTH}
      * @param valueWidth the value width V, 0 to {@link #MAX_WIDTH}
@@ -69,13 +97,49 @@ public final class BucketLayout {
      * @throws IllegalArgumentException if a width is out of range
      */
     public static BucketLayout of(int keyWidth, int valueWidth) {
+        return of(keyWidth, valueWidth, true);
+    }
+
+    /**
+     * The layout of the table whose header is {@code h}: its widths, and the arrangement its format version names
+     * ({@link Header#overflowFirst()}).
+     *
+     * @param h the table's header
+     * @return the layout
+     * @throws IllegalArgumentException if a width is out of range
+     */
+    public static BucketLayout of(Header h) {
+        return of(h.keyWidth, h.valueWidth, h.overflowFirst());
+    }
+
+    /**
+     * The layout for keys of {@code keyWidth} bytes and values of {@code valueWidth} bytes in either arrangement.
+     *
+     * @param keyWidth the key width K, 1 to {@link #MAX_WIDTH}
+     * @param valueWidth the value width V, 0 to {@link #MAX_WIDTH}
+     * @param overflowFirst true for format version 4 (overflow reference at byte 8), false for versions 1 to 3
+     *     (overflow reference at the end)
+     * @return the layout
+     * @throws IllegalArgumentException if a width is out of range
+     */
+    public static BucketLayout of(int keyWidth, int valueWidth, boolean overflowFirst) {
         if (keyWidth < 1 || keyWidth > MAX_WIDTH) {
             throw new IllegalArgumentException("key width must be 1.." + MAX_WIDTH + " bytes, got " + keyWidth);
         }
         if (valueWidth < 0 || valueWidth > MAX_WIDTH) {
             throw new IllegalArgumentException("value width must be 0.." + MAX_WIDTH + " bytes, got " + valueWidth);
         }
-        return new BucketLayout(keyWidth, valueWidth);
+        return new BucketLayout(keyWidth, valueWidth, overflowFirst);
+    }
+
+    /** {@return true if the overflow reference follows the tophash bytes (format version 4), false if it ends the bucket} */
+    public boolean overflowFirst() {
+        return overflowFirst;
+    }
+
+    /** {@return the offset of the first key slot in a bucket: 16 in format version 4, 8 before} */
+    public int keysOffset() {
+        return keysOffset;
     }
 
     /** {@return the key width in bytes} */
@@ -109,7 +173,7 @@ public final class BucketLayout {
      * @param i the slot, 0 to {@link #SLOTS} - 1
      */
     public long keyOffset(int i) {
-        return KEYS_OFFSET + (long) i * keyWidth;
+        return keysOffset + (long) i * keyWidth;
     }
 
     /**

@@ -115,6 +115,23 @@ public final class Header {
         return (flags & KEYED_HASH) != 0;
     }
 
+    /**
+     * {@return whether buckets keep the overflow reference after the tophash bytes ({@link HeaderLayout#OVERFLOW_FIRST},
+     * format version 4); false for a file created before, whose buckets end with it}
+     */
+    public boolean overflowFirst() {
+        return (flags & OVERFLOW_FIRST) != 0;
+    }
+
+    /**
+     * {@return the format version this header is written with: the oldest whose flags it uses, so a file keeps
+     * opening with the code that created it (4 with {@link HeaderLayout#OVERFLOW_FIRST}, else 3 with
+     * {@link HeaderLayout#KEYED_HASH}, else 2)}
+     */
+    public int formatVersion() {
+        return overflowFirst() ? FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
+    }
+
     /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
     public Header() {
     }
@@ -131,7 +148,7 @@ public final class Header {
 
     /** {@return the size in bytes of one bucket for this header's key and value widths} */
     public int bucketSize() {
-        return BucketLayout.of(keyWidth, valueWidth).size();
+        return BucketLayout.of(this).size();
     }
 
     /**
@@ -185,8 +202,8 @@ public final class Header {
     public ByteBuffer encode() {
         ByteBuffer buf = ByteBuffer.allocate(SLOT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(MAGIC_OFFSET, MAGIC);
-        // Only the hash-kind flag needs version 3: a file without it stays readable by the code that wrote it.
-        buf.putInt(FORMAT_VERSION_OFFSET, keyedHash() ? FORMAT_VERSION : UNKEYED_FORMAT_VERSION);
+        // Only the flags that need a newer version raise it: a file without them stays readable by the code that wrote it.
+        buf.putInt(FORMAT_VERSION_OFFSET, formatVersion());
         buf.putInt(SLOT_SIZE_OFFSET, SLOT_SIZE);
         buf.putInt(KEY_WIDTH_OFFSET, keyWidth);
         buf.putInt(VALUE_WIDTH_OFFSET, valueWidth);
@@ -356,8 +373,12 @@ public final class Header {
         check(file, slot + B_OFFSET, b >= 0 && b <= TableGeometry.MAX_B, "B 0.." + TableGeometry.MAX_B + ", found " + b);
         check(file, slot + GROW_FLAGS_OFFSET, (growFlags & ~(GROWING | SAME_SIZE)) == 0 && (growFlags != SAME_SIZE),
                 "grow flags 0, 1 (growing) or 3 (same-size growing), found " + growFlags);
-        int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES : VAR_KEYS | VAR_VALUES | KEYED_HASH;
+        int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES
+                : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
+        // The version is the layout's name: a version-4 header without the flag would be read with the wrong offsets.
+        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || overflowFirst(),
+                "the overflow-first flag 0x" + Integer.toHexString(OVERFLOW_FIRST) + " in a version-" + version + " header, found flags " + flags);
         int minVar = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
         check(file, slot + KEY_WIDTH_OFFSET, !varKeys() || keyWidth >= minVar,
                 "a variable-length key slot of at least " + minVar + " bytes, found " + keyWidth);

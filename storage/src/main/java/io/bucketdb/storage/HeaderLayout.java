@@ -74,16 +74,23 @@ package io.bucketdb.storage;
  * created before keeps version 2 (and opens with an older BucketDB), while a file with the new hash
  * is refused by an older one as "written by a newer BucketDB" instead of being read with the
  * wrong hash.
+ * Version 4 added the {@link #OVERFLOW_FIRST} flag (issue 19, misses in one cache line): buckets keep the overflow
+ * reference after the tophash bytes instead of at their end ({@link BucketLayout}). The header layout did not change;
+ * a header is written as version 4 only when it has the flag, which {@link TableFile#create} sets and nothing
+ * clears, so a file created before keeps its version and its bucket layout for life.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
-     * {@link #KEYED_HASH} flag. A header without that flag is still written as version 2 ({@link Header#encode}).
+     * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout. A header is written with the oldest
+     * version its flags allow ({@link Header#formatVersion}).
      */
-    public static final int FORMAT_VERSION = 3;
-    /** The format version of a header without {@link #KEYED_HASH}: the layout of {@link #FORMAT_VERSION}. */
+    public static final int FORMAT_VERSION = 4;
+    /** The format version of a header with {@link #KEYED_HASH} and without {@link #OVERFLOW_FIRST}. */
+    public static final int KEYED_FORMAT_VERSION = 3;
+    /** The format version of a header without {@link #KEYED_HASH} or {@link #OVERFLOW_FIRST}. */
     public static final int UNKEYED_FORMAT_VERSION = 2;
     /** The oldest format version {@link Header#decode} reads. */
     public static final int MIN_FORMAT_VERSION = 1;
@@ -130,8 +137,8 @@ public final class HeaderLayout {
     /** Byte 48 of a slot, 4 bytes: {@code growFlags}, {@link #GROWING} and {@link #SAME_SIZE} bits. */
     public static final int GROW_FLAGS_OFFSET = 48;
     /**
-     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1) and
-     * the {@link #KEYED_HASH} bit (version 3 only).
+     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
+     * the {@link #KEYED_HASH} bit (versions 3 and 4) and the {@link #OVERFLOW_FIRST} bit (version 4 only).
      */
     public static final int FLAGS_OFFSET = 52;
     /** Byte 56 of a slot, 8 bytes: {@code count}, the number of entries in the table. */
@@ -229,6 +236,12 @@ public final class HeaderLayout {
      * hash decides where every entry lives.
      */
     public static final int KEYED_HASH = 4;
+    /**
+     * {@code flags} bit, the bucket arrangement: set, the overflow reference follows the tophash bytes (format version
+     * 4); clear, it ends the bucket (versions 1 to 3). See {@link BucketLayout}. {@link TableFile#create} sets it;
+     * nothing ever clears it, because every bucket of the file is laid out by it.
+     */
+    public static final int OVERFLOW_FIRST = 8;
 
     static {
         if (SIZE > SLOT_SIZE) {

@@ -72,8 +72,9 @@ public final class TableFile implements AutoCloseable {
     /**
      * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES},
      * and a variable-length side's width is its {@link VarSlotLayout} slot width. The header also gets
-     * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed. The caller builds the first bucket
-     * array and then writes the first checkpoint.
+     * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed; and
+     * {@link HeaderLayout#OVERFLOW_FIRST}: every new table lays its buckets out as format version 4 does
+     * ({@link BucketLayout}). The caller builds the first bucket array and then writes the first checkpoint.
      *
      * @param io the durable I/O that creates and writes the file
      * @param path the file to create; it must not exist
@@ -92,7 +93,7 @@ public final class TableFile implements AutoCloseable {
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int flags, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
-        int bucketSize = BucketLayout.of(keyWidth, valueWidth).size();
+        int bucketSize = BucketLayout.of(keyWidth, valueWidth, true).size();
         if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
             throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
                     + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
@@ -109,7 +110,8 @@ public final class TableFile implements AutoCloseable {
         h.alignShift = alignShift;
         h.hashSeed = hashSeed;
         // Every new table hashes its keys with secrets derived from its seed (issue 15: hash flooding).
-        h.flags = flags | HeaderLayout.KEYED_HASH;
+        // ... and keeps each bucket's overflow reference beside its tophash bytes (issue 19: a miss in one cache line).
+        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {

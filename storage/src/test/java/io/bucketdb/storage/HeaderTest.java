@@ -140,7 +140,7 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 8, HeaderLayout.FLAGS_OFFSET, "flags");
+        assertRejected(h -> h.flags = 16, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
@@ -197,5 +197,52 @@ class HeaderTest {
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, HeaderLayout.SLOT_B, buf, SIZE));
         assertEquals(HeaderLayout.SLOT_B + HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("flags within 0x3"), e.getMessage());
+    }
+
+    @Test
+    void anOverflowFirstHeaderShouldBeWrittenAsVersion4AndNameThatLayout() throws Exception {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
+        assertEquals(HeaderLayout.FORMAT_VERSION, h.formatVersion());
+        ByteBuffer buf = h.encode();
+        assertEquals(4, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertTrue(d.overflowFirst());
+        assertTrue(d.copy().overflowFirst());
+        assertTrue(BucketLayout.of(d).overflowFirst());
+        assertEquals(8, BucketLayout.of(d).overflowOffset());
+
+        Header keyed = valid();
+        keyed.flags = HeaderLayout.KEYED_HASH;
+        assertEquals(HeaderLayout.KEYED_FORMAT_VERSION, keyed.formatVersion(), "a version-3 file stays version 3");
+        Header old = Header.decode(FILE, 0, keyed.encode(), SIZE);
+        assertFalse(old.overflowFirst());
+        assertEquals(old.bucketSize() - 8, BucketLayout.of(old).overflowOffset(), "a version-3 bucket ends with its overflow reference");
+    }
+
+    /** The bucket-layout bit means nothing before version 4: a version-3 slot that has it is damaged. */
+    @Test
+    void aVersion3HeaderWithTheOverflowFirstBitShouldBeRejected() {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
+        ByteBuffer buf = h.encode();
+        buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 3);
+        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, HeaderLayout.SLOT_B, buf, SIZE));
+        assertEquals(HeaderLayout.SLOT_B + HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0x7"), e.getMessage());
+    }
+
+    /** A version-4 slot without the bit would be read with the old offsets: damage, not an old file. */
+    @Test
+    void aVersion4HeaderWithoutTheOverflowFirstBitShouldBeRejected() {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH;
+        ByteBuffer buf = h.encode();
+        buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 4);
+        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("overflow-first"), e.getMessage());
     }
 }

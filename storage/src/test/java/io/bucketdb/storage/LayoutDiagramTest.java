@@ -62,27 +62,54 @@ class LayoutDiagramTest {
         assertTrue(VarSlotLayout.MIN_INLINE >= Long.BYTES, "the body can hold a heap reference");
     }
 
+    /**
+     * {@link BucketLayout} draws two tables: format version 4's (overflow after the tophash bytes, the layout of
+     * {@link BucketLayout#of(int, int)}) and then versions 1 to 3's (overflow at the end). Each is held against the
+     * offsets of its arrangement.
+     */
     @Test
-    void bucketDiagramMatchesLayoutForSeveralWidths() throws Exception {
-        List<LayoutDiagram.Row> rows = LayoutDiagram.rows(BucketLayout.class);
-        assertEquals(List.of("tophash", "keys", "values", "overflow"), rows.stream().map(LayoutDiagram.Row::name).toList());
+    void bucketDiagramsMatchBothLayoutsForSeveralWidths() throws Exception {
+        List<LayoutDiagram.Table> tables = LayoutDiagram.tables(BucketLayout.class);
+        assertEquals(2, tables.size(), "one table per arrangement");
+        assertEquals(List.of("tophash", "overflow", "keys", "values"), tables.get(0).rows().stream().map(LayoutDiagram.Row::name).toList());
+        assertEquals(List.of("tophash", "keys", "values", "overflow"), tables.get(1).rows().stream().map(LayoutDiagram.Row::name).toList());
         for (int[] kv : new int[][]{{8, 8}, {16, 8}, {32, 32}, {3, 5}, {1, 0}}) {
-            BucketLayout l = BucketLayout.of(kv[0], kv[1]);
-            long k = kv[0];
-            long v = kv[1];
-            long[] offsets = new long[rows.size() + 1];
-            for (int i = 0; i < rows.size(); i++) {
-                offsets[i] = LayoutDiagram.eval(rows.get(i).offset(), k, v);
-                if (i > 0) {
-                    assertEquals(offsets[i - 1] + LayoutDiagram.eval(rows.get(i - 1).size(), k, v), offsets[i], "contiguous at " + rows.get(i).name());
-                }
-            }
-            assertEquals(BucketLayout.TOPHASH_OFFSET, offsets[0]);
-            assertEquals(BucketLayout.KEYS_OFFSET, offsets[1]);
-            assertEquals(l.valuesOffset(), offsets[2], "values for " + k + "/" + v);
-            assertEquals(l.overflowOffset(), offsets[3], "overflow for " + k + "/" + v);
-            assertEquals(l.size(), offsets[3] + LayoutDiagram.eval(rows.get(3).size(), k, v), "size for " + k + "/" + v);
-            assertEquals(l.size(), LayoutDiagram.eval(LayoutDiagram.end(BucketLayout.class), k, v));
+            checkBucketTable(tables.get(0), BucketLayout.of(kv[0], kv[1], true));
+            checkBucketTable(tables.get(1), BucketLayout.of(kv[0], kv[1], false));
+            assertTrue(BucketLayout.of(kv[0], kv[1]).overflowFirst(), "new tables take format version 4's layout");
         }
+    }
+
+    private static void checkBucketTable(LayoutDiagram.Table table, BucketLayout l) {
+        List<LayoutDiagram.Row> rows = table.rows();
+        long k = l.keyWidth();
+        long v = l.valueWidth();
+        String what = (l.overflowFirst() ? "version 4" : "versions 1-3") + ", " + k + "/" + v;
+        long next = 0;
+        for (LayoutDiagram.Row r : rows) {
+            long off = LayoutDiagram.eval(r.offset(), k, v);
+            assertEquals(next, off, "contiguous at " + r.name() + ", " + what);
+            long expected = switch (r.name()) {
+                case "tophash" -> BucketLayout.TOPHASH_OFFSET;
+                case "overflow" -> l.overflowOffset();
+                case "keys" -> l.keysOffset();
+                case "values" -> l.valuesOffset();
+                default -> throw new AssertionError("unknown field " + r.name());
+            };
+            assertEquals(expected, off, r.name() + ", " + what);
+            long size = LayoutDiagram.eval(r.size(), k, v);
+            long expectedSize = switch (r.name()) {
+                case "tophash" -> BucketLayout.SLOTS;
+                case "overflow" -> BucketLayout.OVERFLOW_SIZE;
+                case "keys" -> BucketLayout.SLOTS * k;
+                default -> BucketLayout.SLOTS * v;
+            };
+            assertEquals(expectedSize, size, "size of " + r.name() + ", " + what);
+            next = off + size;
+        }
+        assertEquals(l.size(), next, "size, " + what);
+        assertEquals(l.size(), LayoutDiagram.eval(table.end(), k, v), "(end), " + what);
+        assertEquals(l.keyOffset(0), l.keysOffset(), what);
+        assertEquals(l.valueOffset(0), l.valuesOffset(), what);
     }
 }

@@ -40,6 +40,16 @@ public final class LayoutDiagram {
     }
 
     /**
+     * A table diagram, as written: a layout class that has several arrangements (one per format version) draws one
+     * table each.
+     *
+     * @param rows its rows, in order
+     * @param end the offset column of its {@code (end)} row
+     */
+    public record Table(List<Row> rows, String end) {
+    }
+
+    /**
      * A field of a box diagram.
      *
      * @param name the field's name as drawn
@@ -101,6 +111,38 @@ public final class LayoutDiagram {
             }
         }
         return rows;
+    }
+
+    /**
+     * {@return every table diagram of the layout's Javadoc, in order: each heading {@code offset  size  field}
+     * starts one, and its {@code (end)} row ends it}
+     *
+     * @param layout the layout class
+     * @throws IOException if its source cannot be read
+     */
+    public static List<Table> tables(Class<?> layout) throws IOException {
+        List<Table> tables = new ArrayList<>();
+        List<Row> rows = null;
+        for (String line : Files.readAllLines(source(layout))) {
+            if (line.contains("offset  size  field")) {
+                rows = new ArrayList<>();
+                continue;
+            }
+            if (rows == null) {
+                continue;
+            }
+            Matcher end = END.matcher(line);
+            Matcher row = ROW.matcher(line);
+            if (end.matches()) {
+                tables.add(new Table(List.copyOf(rows), end.group(1)));
+                rows = null;
+            } else if (row.matches()) {
+                rows.add(new Row(row.group(1), row.group(2), row.group(3)));
+            } else {
+                throw new IllegalStateException("a table diagram row or its (end) row expected: " + line);
+            }
+        }
+        return tables;
     }
 
     /**

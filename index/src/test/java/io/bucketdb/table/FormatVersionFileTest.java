@@ -1,0 +1,220 @@
+package io.bucketdb.table;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
+import io.bucketdb.Options;
+import io.bucketdb.inspect.BucketView;
+import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.IndexFileNames;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Format version 4 moved each bucket's overflow reference from its end to right after the tophash bytes (issue 19,
+ * {@link BucketLayout}). Index directories of version 3 (test resources {@code format-v3/}, made by the code of
+ * commit {@code d4f4aac}: see the README there) keep their layout for life: they open with every entry, take writes,
+ * deletes and growth (also one closed mid-doubling), pass {@code verify}, and stay version 3. A new index is version
+ * 4, and its chains are linked at byte 8 of a bucket.
+ */
+class FormatVersionFileTest {
+    private static final long MIX = 0x9E3779B97F4A7C15L;
+    /** The {@code long} fixture: keys {@code k * MIX -> ~k} for k below this, those with {@code k % 7 == 0} deleted. */
+    private static final int LONGS = 830;
+    private static final int NAMES = 400;
+    private static final int GROWING_KEYS = 224;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFixedWidthVersion3IndexShouldOpenTakeWritesAndGrowWithItsLayout() throws Exception {
+        copyFixture("long");
+        checkFile(3);
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(7, in.header().b);
+            assertTrue(in.header().overflowBuckets > 0, "the fixture has overflow chains to walk");
+        }
+        try (BucketDB db = open()) {
+            assertEquals(LONGS - (LONGS + 6) / 7, db.size());
+            for (long k = 0; k < 4 * LONGS; k++) {
+                assertEquals(k < LONGS && k % 7 != 0 ? ~k : -1, db.getLong(k * MIX, -1), "key number " + k);
+            }
+            for (long k = LONGS; k < 4 * LONGS; k++) { // B 7 -> 9: growth evacuates the old layout's chains
+                db.putLong(k * MIX, ~k);
+            }
+            for (long k = 1; k < 4 * LONGS; k += 5) {
+                db.deleteLong(k * MIX);
+            }
+            for (long k = 2; k < LONGS; k += 7) {
+                db.putLong(k * MIX, k); // overwrites in place, or puts back what the deletes took
+            }
+        }
+        try (BucketDB db = open()) {
+            long expected = 0;
+            for (long k = 0; k < 5 * LONGS; k++) {
+                long want = k >= 4 * LONGS ? -1 : k < LONGS && k % 7 == 2 ? k : (k < LONGS && k % 7 == 0) || k % 5 == 1 ? -1 : ~k;
+                expected += want == -1 ? 0 : 1;
+                assertEquals(want, db.getLong(k * MIX, -1), "key number " + k + " after the reopen");
+            }
+            assertEquals(expected, db.size());
+        }
+        checkFile(3);
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertTrue(in.header().b >= 9, "grew, B=" + in.header().b);
+            assertEquals(-1, in.getLong(LONGS * 7 * MIX, -1));
+            assertEquals(~3L, in.getLong(3 * MIX, -1));
+            assertEquals(2L, in.getLong(2 * MIX, -1));
+        }
+    }
+
+    @Test
+    void aVariableLengthVersion3IndexShouldOpenTakeWritesAndGrowWithItsLayout() throws Exception {
+        copyFixture("var");
+        checkFile(3);
+        Options o = Options.defaults().withVariableKeys().withVariableValues().withDurability(Durability.ASYNC);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(NAMES, db.size());
+            for (int k = 0; k < NAMES; k++) {
+                assertArrayEquals(value(k), db.get(name(k)), "key " + k);
+            }
+            for (int k = NAMES; k < 3 * NAMES; k++) {
+                db.put(name(k), value(k));
+            }
+            for (int k = 0; k < 3 * NAMES; k += 3) {
+                db.delete(name(k));
+            }
+        }
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(3 * NAMES - NAMES, db.size());
+            for (int k = 0; k < 3 * NAMES + 10; k++) {
+                assertArrayEquals(k % 3 == 0 || k >= 3 * NAMES ? null : value(k), db.get(name(k)), "key " + k + " after the reopen");
+            }
+        }
+        checkFile(3);
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertArrayEquals(value(NAMES + 1), in.get(name(NAMES + 1)));
+        }
+    }
+
+    @Test
+    void aVersion3IndexClosedDuringADoublingShouldFinishItWithItsLayout() throws Exception {
+        copyFixture("growing");
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertTrue(in.header().growing(), "the fixture was closed mid-growth");
+        }
+        checkFile(3);
+        try (BucketDB db = open()) {
+            assertEquals(GROWING_KEYS, db.size());
+            for (long k = 0; k < GROWING_KEYS + 50; k++) {
+                assertEquals(k < GROWING_KEYS ? ~k : -1, db.getLong(k * MIX, -1), "key number " + k);
+            }
+            long k = GROWING_KEYS;
+            while (db.stats().growing()) { // every write evacuates old buckets of the old layout
+                db.putLong(k * MIX, ~k);
+                k++;
+            }
+            for (long j = 0; j < k; j++) {
+                assertEquals(~j, db.getLong(j * MIX, -1), "key number " + j + " after the growth");
+            }
+        }
+        checkFile(3);
+    }
+
+    @Test
+    void aNewIndexShouldBeVersion4AndLinkItsChainsAfterTheTophashBytes() throws Exception {
+        int n = 3000;
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withChunking(16, 16).withHashSeed(0x5EED0F1EAL)
+                .withDurability(Durability.ASYNC))) {
+            for (long k = 0; k < n; k++) {
+                db.putLong(k * MIX, ~k);
+            }
+        }
+        checkFile(4);
+        long firstLink;
+        long secondBucket;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(8, in.layout().overflowOffset());
+            assertEquals(16, in.layout().keysOffset());
+            BucketView chain = null;
+            for (long b = 0; b < 1L << in.header().b && chain == null; b++) {
+                BucketView v = in.bucket(b);
+                chain = v.chain().size() > 1 ? v : null;
+            }
+            assertTrue(chain != null, "some bucket has an overflow chain");
+            firstLink = chain.chain().get(0).offset() + BucketLayout.TOPHASH_OFFSET + BucketLayout.SLOTS;
+            secondBucket = chain.chain().get(1).offset();
+        }
+        assertEquals(secondBucket, readLong(firstLink), "the overflow reference is at byte 8 of the bucket");
+        try (BucketDB db = open()) {
+            assertEquals(n, db.size());
+            for (long k = 0; k < 2L * n; k++) {
+                assertEquals(k < n ? ~k : -1, db.getLong(k * MIX, -1), "key number " + k + " after the reopen");
+            }
+        }
+    }
+
+    private BucketDB open() throws IOException {
+        return BucketDB.open(dir, Options.defaults().withDurability(Durability.ASYNC));
+    }
+
+    /** Both header slots carry {@code version}, the inspector lays buckets out by it, and {@code verify} passes. */
+    private void checkFile(int version) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE))) {
+            for (int slot = 0; slot < 2; slot++) {
+                ByteBuffer b = ByteBuffer.allocate(HeaderLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                ch.read(b, HeaderLayout.slotOffset(slot));
+                if (b.getLong(HeaderLayout.MAGIC_OFFSET) == HeaderLayout.MAGIC) {
+                    assertEquals(version, b.getInt(HeaderLayout.FORMAT_VERSION_OFFSET), "slot " + slot + " version");
+                }
+            }
+        }
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(version, in.header().formatVersion());
+            assertEquals(version == 4, in.layout().overflowFirst());
+            assertEquals(version == 4 ? 8 : in.header().bucketSize() - 8, in.layout().overflowOffset());
+            assertEquals(java.util.List.of(), in.verify(), "verify of " + dir);
+        }
+    }
+
+    private long readLong(long at) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE))) {
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, at);
+            return b.getLong(0);
+        }
+    }
+
+    private void copyFixture(String name) throws IOException, URISyntaxException {
+        Path src = Path.of(FormatVersionFileTest.class.getResource("format-v3/" + name).toURI());
+        try (Stream<Path> files = Files.list(src)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private static byte[] name(int k) {
+        return ("user-" + k + "-" + "x".repeat(k % 40)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(int k) {
+        return ("value-" + k + "-" + "y".repeat(k % 50)).getBytes(StandardCharsets.UTF_8);
+    }
+}
