@@ -457,6 +457,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return writes.async().writeAsync(batch);
     }
 
+    /** A loader of puts in bulk, without a future per entry ({@link BulkLoad}). @param capacity entries buffered per flush @return a new loader */
+    public BulkLoad bulkLoad(int capacity) {
+        return new BulkLoad(this, capacity);
+    }
+
     /**
      * Writes a checkpoint now: afterwards the table file holds every acknowledged write and the
      * journal before it is recycled. Normally triggers do this (see {@link Options#withCheckpointTriggers}).
