@@ -2,6 +2,7 @@ package io.bucketdb;
 
 import io.bucketdb.pipeline.BulkFlush;
 import io.bucketdb.storage.IndexFileNames;
+import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;
 import io.bucketdb.storage.testkit.Seeds;
@@ -77,9 +78,11 @@ class BulkLoadTest {
     @Test
     void aLargeLoadIsWrittenInBoundedGroupsAndReplays() throws Exception {
         Path dir = tmp.resolve("l");
+        Path image = tmp.resolve("l-image");
         int n = 3 * GROUP + 17;
-        // Checkpoints off: the reopen below replays every entry from the journal.
-        Options o = async().withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, java.time.Duration.ofDays(1));
+        // Checkpoints off, and the image of a process killed before close: its open replays every entry from the journal.
+        CrashSimulator sim = new CrashSimulator();
+        Options o = async().withDurableIO(sim).withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, java.time.Duration.ofDays(1));
         try (BucketDB db = BucketDB.open(dir, o)) {
             BatchSizes before = db.batchSizes();
             try (BulkLoad load = db.bulkLoad(n + 5)) {
@@ -108,8 +111,9 @@ class BulkLoadTest {
                 assertEquals(2L * n - 10, load.added(), "this loader's new keys");
             }
             assertEquals(3L * n - 10, db.size());
+            sim.writeCrashImage(dir, image, CrashMode.KEEP_ALL);
         }
-        try (BucketDB db = BucketDB.open(dir, o)) {
+        try (BucketDB db = BucketDB.open(image, async())) {
             assertTrue(db.recovery().recordsReplayed() >= 3L * n - 10, "the entries came back from the journal: " + db.recovery());
             assertEquals(3L * n - 10, db.size());
             for (long k = 0; k < 3L * n; k++) {
