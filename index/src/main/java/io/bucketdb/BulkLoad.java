@@ -29,7 +29,7 @@ import java.util.Objects;
  *
  * <p><b>Durability.</b> A flush returns once all of its entries are acknowledged per the index's
  * {@link Durability}: with {@code SYNC} forced, with {@code ASYNC} written to the journal. A flush is written
- * as groups of at most {@value BulkFlush#GROUP} entries, each group one journal write (and in {@code SYNC} one
+ * as groups of at most 4,096 entries, each group one journal write (and in {@code SYNC} one
  * force) and one turn of the writer role, so other writers' operations and the index's checkpoints run
  * between groups, and gets never wait for a flush.
  *
