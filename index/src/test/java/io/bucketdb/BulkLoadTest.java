@@ -267,7 +267,7 @@ class BulkLoadTest {
     }
 
     @Test
-    void otherWritersGoBetweenTheGroupsOfALargeFlush() throws Exception {
+    void aWriterBesideALargeFlushIsAcknowledgedAndKept() throws Exception {
         try (BucketDB db = BucketDB.open(tmp.resolve("o"), async()); BulkLoad load = db.bulkLoad(64 * GROUP)) {
             for (long k = 0; k < 64 * GROUP; k++) {
                 load.putLong(k, k);
@@ -276,7 +276,7 @@ class BulkLoadTest {
             AtomicReference<Long> sizeSeenByOther = new AtomicReference<>();
             Thread other = new Thread(() -> {
                 started.countDown();
-                db.putLong(-5, 5); // lands between two groups of the flush
+                db.putLong(-5, 5); // lands between two groups of the flush (BulkGroupsTest shows where)
                 sizeSeenByOther.set(db.size());
             });
             other.start();
