@@ -202,8 +202,9 @@ public final class BulkLoad implements AutoCloseable {
      * the buffer is empty. The loader is empty afterwards, also when this throws.
      *
      * @return the keys the flush added (new keys; overwrites do not count)
-     * @throws IllegalStateException        if the index is closed, read-only or failed (nothing written), or this
-     *                                      loader is closed
+     * @throws IllegalStateException        if the index is closed, read-only or failed (nothing written; if another
+     *                                      thread closed it part-way, a suppressed exception says how many groups
+     *                                      were applied), or this loader is closed
      * @throws java.io.UncheckedIOException if writing failed part-way; the message says how many groups were applied
      */
     public long flush() {
