@@ -2,7 +2,6 @@ package io.bucketdb;
 
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.TableFile;
-import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.engine.DirectoryLock;
 import io.bucketdb.engine.ReadOnlyView;
 import io.bucketdb.engine.StagedIndex;
@@ -455,6 +454,13 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
         return writes.async().writeAsync(batch);
+    }
+
+    /** A loader of puts in bulk, without a future per entry ({@link BulkLoad}); the calling thread's alone.
+     * @param capacity entries buffered per flush
+     * @return a new loader */
+    public BulkLoad bulkLoad(int capacity) {
+        return new BulkLoad(this, capacity);
     }
 
     /**

@@ -72,8 +72,9 @@ class ReadmeExampleTest {
         }
         assertEquals("42 -> 4200", out.toString(StandardCharsets.UTF_8).strip(), "what the example prints");
         try (BucketDB db = BucketDB.open(dir)) {
-            assertEquals(1, db.size());
+            assertEquals(1 + 1_000, db.size(), "key 42 and the bulk load's 1,000 keys");
             assertEquals(4201, db.getLong(42, -1), "the example's merge added 1, durably");
+            assertEquals(-1_999, db.getLong(1_999, -1), "the bulk load's last entry, flushed by its close");
             assertFalse(db.recovery().needed(), "the example closed the index cleanly");
         }
     }

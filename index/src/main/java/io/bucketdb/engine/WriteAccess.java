@@ -2,6 +2,7 @@ package io.bucketdb.engine;
 
 import io.bucketdb.WriteBatch;
 import io.bucketdb.pipeline.BatchSizeHistogram;
+import io.bucketdb.pipeline.BulkFlush;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.table.HashTable;
 
@@ -108,6 +109,23 @@ public final class WriteAccess {
     public boolean delete(byte[] key) {
         try {
             return writable().delete(key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Puts entries {@code from .. to-1} of a bulk flush (checked by the caller) and waits; see
+     * {@link WritePipeline#putAll}.
+     *
+     * @param flush the entries
+     * @param from  the first entry
+     * @param to    the entry after the last
+     * @return the keys that were new
+     */
+    public long putAll(BulkFlush flush, int from, int to) {
+        try {
+            return writable().putAll(flush, from, to);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,6 +5,7 @@ import io.bucketdb.WriteBatch;
 import io.bucketdb.table.HashTable;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -12,7 +13,8 @@ import java.util.List;
  * {@link BatchGate}'s write section so gated readers see it at once. Before each operation it
  * records the key's previous state; if an operation throws, it restores those states in reverse
  * order (so repeated keys end as before the batch) and rethrows. If restoring fails too, the
- * restore error is added as suppressed: the pipeline is read-only after either.
+ * restore error is added as suppressed: the pipeline is read-only after either. Also applies the groups of a
+ * bulk flush ({@link #applyBulk}), which are not atomic.
  */
 final class BatchApplier {
     private BatchApplier() {
@@ -67,6 +69,32 @@ final class BatchApplier {
         } finally {
             gate.writeEnd();
         }
+    }
+
+    /**
+     * Applies entries {@code from .. to-1} of a bulk flush in order (a key repeated in them ends with its last
+     * value); returns how many keys were new. Not atomic and outside the batch gate: readers may see part of the
+     * group, and a table failure leaves the entries before it applied (they are journaled, so replay applies them
+     * too). Allocates nothing for 8-byte entries.
+     */
+    static long applyBulk(HashTable table, BulkFlush flush, int from, int to) throws IOException {
+        long added = 0;
+        if (flush.isLongs()) {
+            for (int i = from; i < to; i++) {
+                if (table.putLong(flush.longKey(i), flush.longValue(i))) {
+                    added++;
+                }
+            }
+        } else {
+            MemorySegment keys = flush.keySegment();
+            MemorySegment values = flush.valueSegment();
+            for (int i = from; i < to; i++) {
+                if (table.put(keys, flush.keyStart(i), flush.keyLength(i), values, flush.valueStart(i), flush.valueLength(i))) {
+                    added++;
+                }
+            }
+        }
+        return added;
     }
 
     /** Remembers the state of long key {@code key} before operation {@code i}; returns the operations started. */

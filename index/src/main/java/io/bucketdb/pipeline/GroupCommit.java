@@ -65,7 +65,7 @@ final class GroupCommit {
             pipeline.fail(t);
             for (long s = from; s <= to; s++) {
                 WriteEvent e = ring.get(s);
-                if (e.waiter != null || e.future != null) {
+                if (e.waiter != null || e.future != null || e.bulk != null) {
                     fail(e, t, deferred);
                     e.clear();
                 }
@@ -82,7 +82,7 @@ final class GroupCommit {
             if (e.type == WriteEvent.Type.TASK) {
                 continue;
             }
-            writes++;
+            writes += e.type == WriteEvent.Type.BULK ? e.bulkTo - e.bulkFrom : 1; // a bulk group counts its entries
             Throwable f = pipeline.failure();
             if (groupError != null) {
                 e.failure = groupError;
@@ -161,6 +161,8 @@ final class GroupCommit {
                 }
                 if (e.waiter != null) {
                     e.waiter.complete((Boolean) result);
+                } else if (e.bulk != null) {
+                    e.bulk.groupDone((Long) result, null);
                 } else {
                     complete(e.future, result, null, deferred);
                 }
@@ -174,6 +176,8 @@ final class GroupCommit {
         pipeline.reportFailure();
         if (e.waiter != null) {
             e.waiter.fail(t);
+        } else if (e.bulk != null) {
+            e.bulk.groupDone(0, t);
         } else {
             complete(e.future, null, t, deferred);
         }
@@ -209,6 +213,7 @@ final class GroupCommit {
                 BatchApplier.apply(table, gate, e.batch);
                 yield null;
             }
+            case BULK -> BatchApplier.applyBulk(table, e.bulk, e.bulkFrom, e.bulkTo);
             case TASK -> throw new AssertionError("tasks are not applied");
         };
     }

@@ -18,7 +18,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class WriteEvent {
     /** What an event asks for. */
-    public enum Type { PUT_LONG, DELETE_LONG, PUT_BYTES, DELETE_BYTES, BATCH, TASK }
+    public enum Type {
+        PUT_LONG, DELETE_LONG, PUT_BYTES, DELETE_BYTES, BATCH, TASK,
+        /** Entries {@code bulkFrom .. bulkTo-1} of a {@link BulkFlush}: puts, journaled and applied as a group of their own. */
+        BULK
+    }
 
     Type type;
     long key;
@@ -30,6 +34,10 @@ public final class WriteEvent {
     CompletableFuture<Object> future;
     /** Instead of {@link #future}, for the blocking long calls: the caller's reusable waiter. */
     Waiter waiter;
+    /** Instead of {@link #future}, for {@link Type#BULK}: the flush whose entries {@link #bulkFrom} .. {@link #bulkTo}-1 this is. */
+    BulkFlush bulk;
+    int bulkFrom;
+    int bulkTo;
     /** Set by the role holder when the journal did not take this event (so it must not be applied); read by it when it applies the group. */
     Throwable failure;
 
@@ -47,7 +55,16 @@ public final class WriteEvent {
         this.task = task;
         this.future = future;
         this.waiter = null;
+        this.bulk = null;
         this.failure = null;
+    }
+
+    /** Fills a {@link Type#BULK} entry: entries {@code from .. to-1} of {@code flush}, completed through it. */
+    void setBulk(BulkFlush flush, int from, int to) {
+        set(Type.BULK, 0, 0, null, null, null, null, null);
+        this.bulk = flush;
+        this.bulkFrom = from;
+        this.bulkTo = to;
     }
 
     /** Drops the references so a recycled slot keeps no caller data alive. */
@@ -58,6 +75,7 @@ public final class WriteEvent {
         task = null;
         future = null;
         waiter = null;
+        bulk = null;
         failure = null;
     }
 
@@ -88,5 +106,20 @@ public final class WriteEvent {
     /** The operations of {@link Type#BATCH}. */
     public WriteBatch batch() {
         return batch;
+    }
+
+    /** The flush a {@link Type#BULK} entry takes its entries from. */
+    public BulkFlush bulk() {
+        return bulk;
+    }
+
+    /** The first entry of {@link #bulk()} this {@link Type#BULK} entry holds. */
+    public int bulkFrom() {
+        return bulkFrom;
+    }
+
+    /** The entry after the last of {@link #bulk()} this {@link Type#BULK} entry holds. */
+    public int bulkTo() {
+        return bulkTo;
     }
 }

@@ -4,7 +4,6 @@ import io.bucketdb.WriteBatch;
 import io.bucketdb.engine.EntryChecks;
 
 import com.lmax.disruptor.BusySpinWaitStrategy;
-import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.Sequencer;
@@ -18,7 +17,6 @@ import java.util.function.Function;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -205,6 +203,11 @@ public final class WritePipeline implements AutoCloseable {
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
         checks.checkBatch(batch);
         return publish(false, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
+    }
+
+    /** Puts entries {@code from .. to-1} of {@code flush}, waits, returns the new keys: {@link BulkFlush#putAll}. */
+    public long putAll(BulkFlush flush, int from, int to) throws IOException {
+        return flush.putAll(this, from, to);
     }
 
     /**
@@ -410,7 +413,8 @@ public final class WritePipeline implements AutoCloseable {
             // getHighestPublishedSequence computes), bounded by the claim cursor.
             long cursor = ring.getCursor();
             long last = next;
-            while (last < cursor && ring.isAvailable(last + 1)) {
+            // A bulk entry ends its group: a group holds at most one (BulkFlush.GROUP puts) besides single writes.
+            while (last < cursor && ring.get(last).type != WriteEvent.Type.BULK && ring.isAvailable(last + 1)) {
                 last++;
             }
             groups.commit(next, last);
@@ -474,6 +478,20 @@ public final class WritePipeline implements AutoCloseable {
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
     }
 
+    /** Publishes entries {@code from .. to-1} of {@code flush} as one group ({@link BulkFlush#putAll}), then leads if the role is free. */
+    void publishBulk(BulkFlush flush, int from, int to) {
+        inFlight.incrementAndGet();
+        try {
+            checkPublishable(WriteEvent.Type.BULK);
+            long seq = claim();
+            ring.get(seq).setBulk(flush, from, to);
+            ring.publish(seq);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+        lead();
+    }
+
     /** Publishes a long operation completed through the calling thread's reusable {@link Waiter}; the caller leads next. */
     private Waiter publishWaiting(WriteEvent.Type type, long key, long value) {
         inFlight.incrementAndGet();
@@ -521,23 +539,7 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     private long claim() {
-        long timeout = config.publishTimeoutNanos();
-        if (timeout < 0) {
-            return ring.next();
-        }
-        long deadline = System.nanoTime() + timeout;
-        while (true) {
-            try {
-                return ring.tryNext();
-            } catch (InsufficientCapacityException e) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new RejectedExecutionException("write pipeline full: no free slot among " + ring.getBufferSize()
-                            + " ring entries within " + timeout / 1_000_000.0 + " ms; the journal or the writer is not keeping up");
-                }
-                LockSupport.parkNanos(Math.min(left, 50_000));
-            }
-        }
+        return RingClaim.claim(ring, config.publishTimeoutNanos());
     }
 
     /** Waits without being interruptible (the operation is in the ring either way) and unwraps the outcome. */

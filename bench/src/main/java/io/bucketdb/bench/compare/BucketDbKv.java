@@ -1,6 +1,7 @@
 package io.bucketdb.bench.compare;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.BulkLoad;
 import io.bucketdb.Cursor;
 import io.bucketdb.Options;
 import io.bucketdb.bench.Keys;
@@ -11,7 +12,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * BucketDB; writes go through its pipeline to one writer thread. In 8/8 through its {@code long} path
@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 final class BucketDbKv implements KvStore {
     /** A fixed hash seed, as in the JMH benchmarks, so every run lays the keys out alike. */
     private static final long HASH_SEED = 0x6A09E667F3BCC908L;
-    /** Puts in flight during the untimed preload. */
-    private static final int WINDOW = 4096;
+    /** Entries a bulk load buffers before each flush. */
+    private static final int BULK_BUFFER = 65_536;
 
     private final BucketDB db;
     private final Shape shape;
@@ -47,27 +47,25 @@ final class BucketDbKv implements KvStore {
     }
 
     /**
-     * The untimed preload: a window of asynchronous puts in flight, so the ring batches them and a
-     * SYNC index forces once per batch (group commit) instead of once per key.
+     * The bulk load (issue 16): a {@link BulkLoad} buffering {@value #BULK_BUFFER} entries, each flush journaled and
+     * applied in groups of 4,096 with one wait per flush, no future per put; in a SYNC index one force per group.
+     * Byte shapes go through the same loader ({@link BulkLoad#put} copies the arrays).
      */
     @Override
     public void bulkLoad(int from, int to) {
-        @SuppressWarnings("unchecked")
-        CompletableFuture<Boolean>[] window = new CompletableFuture[WINDOW];
         boolean longs = shape.isLongs();
-        for (int n = from; n < to; n++) {
-            int w = n & (window.length - 1);
-            if (window[w] != null) {
-                window[w].join();
-            }
-            long k = Keys.key(n);
-            // putAsync wants its arrays left alone until it completes: fresh ones per put.
-            window[w] = longs ? db.putLongAsync(k, Keys.valueOf(k))
-                    : db.putAsync(Keys.keyBytes(k, shape.keyBytes()), Keys.valueBytes(Keys.valueOf(k), shape.valueBytes()));
-        }
-        for (var f : window) {
-            if (f != null) {
-                f.join();
+        byte[] key = new byte[shape.keyBytes()];
+        byte[] value = new byte[shape.valueBytes()];
+        try (BulkLoad load = db.bulkLoad(BULK_BUFFER)) {
+            for (int n = from; n < to; n++) {
+                long k = Keys.key(n);
+                if (longs) {
+                    load.putLong(k, Keys.valueOf(k));
+                } else {
+                    Keys.keyBytes(k, key);
+                    Keys.valueBytes(Keys.valueOf(k), value);
+                    load.put(key, value); // copied: the arrays are reused at once
+                }
             }
         }
     }

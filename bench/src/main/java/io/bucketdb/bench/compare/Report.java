@@ -37,7 +37,7 @@ final class Report {
                     new Metric("readsPerSec", "gets/s (busy readers)", true, Report::rate))
                     : List.of(new Metric("opsPerSec", "puts/s", true, Report::rate));
             // N puts into an empty store, each store's fastest way from one producer (batched transactions,
-            // BucketDB's window of async puts): the read fork's preload, timed without the settling after it.
+            // BucketDB's BulkLoad): the read fork's preload, timed without the settling after it.
             case BULK_LOAD -> List.of(new Metric("opsPerSec", "puts/s", true, Report::rate),
                     new Metric("seconds", "time to load N", false, v -> millis(v * 1000)));
             case GET_HIT -> List.of(new Metric("opsPerSec", "gets/s", true, Report::rate));

@@ -47,8 +47,8 @@ final class Stores {
             + "sized for its count, checks it entry by entry, swaps it in by renames";
 
     /** BucketDB's bulk load ({@link BucketDbKv#bulkLoad}). */
-    private static final String BUCKETDB_BULK = "one producer keeps a window of 4,096 putLongAsync (putAsync in byte shapes) in flight; "
-            + "done when the last is acknowledged";
+    private static final String BUCKETDB_BULK = "one producer, a BulkLoad of 65,536 buffered entries (putLong; put in byte shapes), "
+            + "flushed in groups of 4,096, one wait per flush; done when the last flush is acknowledged";
 
     /** BucketDB's default force interval and checkpoint triggers, read from Options so the text follows them. */
     private static String bucketDbTriggers() {

@@ -30,7 +30,7 @@ record Workload(Kind kind, int threads, int readers) {
         LOAD("load"),
         /**
          * Keys 0 .. N-1 into an empty store from one producer, the store's fastest way
-         * ({@link KvStore#bulkLoad}: BucketDB a window of async puts, batches or big transactions
+         * ({@link KvStore#bulkLoad}: BucketDB its {@code BulkLoad}, batches or big transactions
          * elsewhere); the start of every read fork, timed.
          */
         BULK_LOAD("bulk-load"),
