@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * When a writable index checkpoints: after a group of writes when dirty pages or the journal passed their limits
- * ({@link #afterBatch}), on the interval and the {@code ASYNC} force from its timer thread ({@link #onTimer}), on
+ * ({@link #afterBatch}), on the interval from its timer thread ({@link #onTimer}, which also runs the {@code ASYNC}
+ * force itself, beside the writer role), on
  * request and at close. A checkpoint runs in place or, with {@code Options.withCheckpointsInBackground}, begins in
  * the writer role and writes its pages on a thread of its own, which a later {@link #afterBatch} finishes.
  *
  * <p>Threading: every method but {@link #onTimer} runs in the writer role (a leading caller or the
  * {@code bucketdb-background} thread, one at a time, ordered by the role), or on the closing thread once the
- * pipeline has drained; so the fields need no lock. The timer thread only asks the role holder to act.
+ * pipeline has drained; so the fields need no lock. The timer thread forces the journal beside the role (the journal
+ * makes that safe, also against a close racing it) and otherwise only asks the role holder to act.
  */
 public final class CheckpointScheduler implements WritePipeline.BatchListener {
     private final Path dir;
@@ -75,7 +77,7 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
     }
 
     /**
-     * Starts the timer, which asks {@code pipeline}'s role holder for the interval checkpoint and the ASYNC force.
+     * Starts the timer, which runs the ASYNC force and asks {@code pipeline}'s role holder for the interval checkpoint.
      *
      * @param pipeline the pipeline whose batches this scheduler follows
      */
@@ -202,17 +204,27 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
         return checkpoints;
     }
 
-    /** Timer thread: asks the writer role for the ASYNC force and the interval checkpoint; never blocks on them. */
+    /**
+     * Timer thread: the ASYNC force, here beside the writer role (writers do not wait behind its fsync), then asks the
+     * role for the interval checkpoint; never blocks on the role.
+     */
     private void onTimer() {
         if (stopped || pipeline.isReadOnly()) {
             return;
         }
+        if (options.durability() == Durability.ASYNC) {
+            try {
+                journal.forceWritten();
+            } catch (IOException | RuntimeException e) {
+                // A failed fsync is never retried: the journal stays failed, the role's next write throws, and
+                // the index turns read-only here at once (the next open recovers from what is on disk).
+                pipeline.fail(e);
+                return;
+            }
+        }
         try {
             pipeline.runOnWriter(() -> {
                 try {
-                    if (options.durability() == Durability.ASYNC) {
-                        journal.force();
-                    }
                     if (running != null && runningResult.isDone()) {
                         finishRunning();
                     }

@@ -17,7 +17,9 @@ import java.lang.foreign.MemorySegment;
  * closed, the closing thread), so one at a time: the write pipeline hands it each group's operations
  * ({@link JournalStage}); the table's growth steps reach it as markers while apply runs ({@link GrowthMarkers.Sink});
  * the map view's atomic operations journal their writes here ({@link #put}, {@link #delete}); and the checkpoint
- * scheduler and close sequence force, recycle and close it.
+ * scheduler and close sequence force, recycle and close it. One call alone runs outside the role: {@code ASYNC}'s
+ * periodic force ({@link #forceWritten}), on the scheduler's timer thread, which the journal makes safe beside the
+ * role's appends.
  */
 public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
     private final JournalWriter journal;
@@ -125,9 +127,20 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
         }
     }
 
-    /** Forces everything appended: before a checkpoint names the last LSN, and on the ASYNC interval. */
+    /** Forces everything appended (writer role): before a checkpoint names the last LSN. */
     void force() throws IOException {
         journal.sync();
+    }
+
+    /**
+     * {@code ASYNC}'s periodic force, on the timer thread beside the writer role: forces what the journal had written
+     * when it began (every acknowledged write), while the role goes on appending; see
+     * {@link JournalWriter#forceWritten()}.
+     *
+     * @throws IOException if the force fails (or failed earlier); the index must then turn read-only
+     */
+    void forceWritten() throws IOException {
+        journal.forceWritten();
     }
 
     /** {@return the LSN of the last record appended} */

@@ -21,6 +21,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Appends records to the journal in groups (docs/DESIGN.md, "The journal, and group commit"): records are encoded into one
@@ -29,9 +30,20 @@ import java.util.List;
  * into a new segment.
  *
  * <h2>Threads</h2>
- * One thread (the pipeline's journal stage) calls every method except {@link #writtenLsn()} and
- * {@link #durableLsn()}, which any thread may read: they are volatile, written after the write or force
- * they report has returned.
+ * One thread at a time (the holder of the pipeline's writer role) calls every method except {@link #writtenLsn()},
+ * {@link #durableLsn()}, {@link #failed()} and {@link #forceWritten()}, which any thread may call: the LSNs are
+ * volatile, written after the write or force they report has returned. {@link #forceWritten()} is {@code ASYNC}'s
+ * periodic force, run beside the role (on the timer thread) while the role goes on appending and writing: an
+ * {@code ASYNC} write is acknowledged after its journal write, so nobody waits for that force, and writers must not
+ * wait behind its fsync either.
+ *
+ * <p>Every force, and every change of which file is current (a roll, a close), holds {@link #forceLock}, so a force
+ * beside the role always forces the file that holds the bytes up to the {@link #writtenLsn()} it read (a file that
+ * was rolled meanwhile was forced completely by the roll, under the lock, before the switch) and never a file that
+ * was closed. Holding the lock across the force also orders a failed force before any later one: on Linux a failed
+ * fsync reports its error once, and a second fsync of the same file, racing it, could return success for pages the
+ * kernel has just marked clean without writing. Writes take no lock: a positional write and an fsync of the same
+ * file may run at once, and the force covers every write that returned before it began.
  *
  * <h2>Segments</h2>
  * The segment files are {@link JournalSegments}'s; this class keeps the frames, the LSNs and the forces.
@@ -80,10 +92,17 @@ public final class JournalWriter implements Closeable {
 
     private long lastLsn;
     private volatile long writtenLsn;
+    /** Bytes appended up to {@link #writtenLsn}: what a force beside the role reports in its JFR event. */
+    private volatile long bytesWritten;
+    /** Written only while holding {@link #forceLock}, after the force it reports returned. */
     private volatile long durableLsn;
     private int frameAligned;
-    private IOException failure;
-    private boolean closed;
+    /** Volatile: a failed force beside the role sets it while the role appends. Set once, under the lock if a force. */
+    private volatile IOException failure;
+    /** Set under {@link #forceLock}, so that a force beside the role never forces a closed file. */
+    private volatile boolean closed;
+    /** Held by every force and every change of the current file (see "Threads"). */
+    private final ReentrantLock forceLock = new ReentrantLock();
 
     /** A segment that buffered frames from {@code bufferOffset} on belong to. */
     private record Roll(int bufferOffset, long sequence, long salt, long firstLsn, long capacity) {
@@ -379,12 +398,16 @@ public final class JournalWriter implements Closeable {
                 from = roll.bufferOffset();
             }
             writeBuffered(from, buffer.length());
+            bytesWritten = bytesAppended;
             writtenLsn = lastLsn;
         } catch (IOException e) {
             throw fail(e);
         }
         rolls.clear();
         buffer.clear();
+        // A force beside the role may have failed while this batch was written: the batch must not be
+        // acknowledged after that (docs/DESIGN.md, "Hard rules"), so it fails as if its own write had.
+        checkUsable();
     }
 
     /**
@@ -396,9 +419,49 @@ public final class JournalWriter implements Closeable {
      */
     public void sync() throws IOException {
         flush();
-        long written = writtenLsn;
-        if (durableLsn == written) {
+        if (durableLsn == writtenLsn) {
             return;
+        }
+        forceLock.lock();
+        try {
+            checkUsable();
+            forceLocked();
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    /**
+     * {@code ASYNC}'s periodic force, from any thread, beside the role: forces what {@link #flush()} had written
+     * when it began (every write acknowledged so far) while the role goes on appending and writing. Waits only for
+     * a force or roll of the role that is running (see "Threads"); the role waits for this one only where it forces
+     * or rolls itself. A close racing it is harmless: whichever comes second finds the other done.
+     *
+     * @return whether it forced anything (false: nothing unforced, or the writer is closed)
+     * @throws IOException if the writer failed earlier or the force fails; the writer then stays failed, so the role's
+     *                     next write throws and nothing written after this failure is acknowledged
+     */
+    public boolean forceWritten() throws IOException {
+        forceLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            checkUsable();
+            return forceLocked();
+        } finally {
+            forceLock.unlock();
+        }
+    }
+
+    /** Forces the current file if something written is not durable yet; holds {@link #forceLock}. */
+    private boolean forceLocked() throws IOException {
+        // Read before the force: every write this LSN reports returned before it, so the force covers it.
+        long written = writtenLsn;
+        long bytes = bytesWritten;
+        long durable = durableLsn;
+        if (durable >= written) {
+            return false;
         }
         JournalForceEvent event = new JournalForceEvent();
         event.begin();
@@ -409,13 +472,14 @@ public final class JournalWriter implements Closeable {
         }
         event.end();
         if (event.shouldCommit()) {
-            event.bytes = bytesAppended - bytesAtForce;
-            event.records = written - durableLsn;
+            event.bytes = bytes - bytesAtForce;
+            event.records = written - durable;
             event.durableLsn = written;
             event.commit();
         }
-        bytesAtForce = bytesAppended;
+        bytesAtForce = bytes;
         durableLsn = written;
+        return true;
     }
 
     private void writeBuffered(int from, int to) throws IOException {
@@ -424,11 +488,22 @@ public final class JournalWriter implements Closeable {
         }
     }
 
-    /** Finishes the current segment and makes the one {@code roll} describes current. */
+    /**
+     * Finishes the current segment and makes the one {@code roll} describes current. The full segment is forced here,
+     * on the role, whatever forces run beside it: readers rely on every segment being complete once a later one
+     * exists, and the next segment's frames may reach the disk any time after they are written.
+     */
     private void roll(Roll roll) throws IOException {
-        segments.force();
-        durableLsn = roll.firstLsn() - 1;
-        segments.rollTo(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
+        forceLock.lock();
+        try {
+            checkUsable();
+            segments.force();
+            bytesAtForce = bytesWritten;
+            durableLsn = roll.firstLsn() - 1;
+            segments.rollTo(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
+        } finally {
+            forceLock.unlock();
+        }
     }
 
     /**
@@ -460,8 +535,18 @@ public final class JournalWriter implements Closeable {
                 sync();
             }
         } finally {
+            closeLocked();
+        }
+    }
+
+    /** Marks the writer closed and closes the current segment, holding {@link #forceLock} (see "Threads"). */
+    private void closeLocked() throws IOException {
+        forceLock.lock();
+        try {
             closed = true;
             segments.close();
+        } finally {
+            forceLock.unlock();
         }
     }
 
@@ -477,10 +562,9 @@ public final class JournalWriter implements Closeable {
         if (closed) {
             return;
         }
-        closed = true;
         rolls.clear();
         buffer.clear();
-        segments.close();
+        closeLocked();
     }
 
     /**
@@ -508,6 +592,7 @@ public final class JournalWriter implements Closeable {
      */
     public void closeAfterCheckpoint(long checkpointLsn) throws IOException {
         checkUsable();
+        forceLock.lock();
         try {
             if (buffer.length() != 0 || lastLsn != checkpointLsn || durableLsn != checkpointLsn) {
                 throw new IllegalStateException("records after the checkpoint at LSN " + checkpointLsn
@@ -517,8 +602,12 @@ public final class JournalWriter implements Closeable {
         } catch (IOException e) {
             throw fail(e);
         } finally {
-            closed = true;
-            segments.close();
+            try {
+                closed = true;
+                segments.close();
+            } finally {
+                forceLock.unlock();
+            }
         }
     }
 
@@ -541,7 +630,9 @@ public final class JournalWriter implements Closeable {
     }
 
     private IOException fail(IOException e) {
-        failure = e;
+        if (failure == null) {
+            failure = e;
+        }
         return e;
     }
 }

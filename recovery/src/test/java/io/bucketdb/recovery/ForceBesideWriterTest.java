@@ -1,0 +1,301 @@
+package io.bucketdb.recovery;
+
+import static io.bucketdb.recovery.Journals.SMALL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
+import io.bucketdb.storage.sim.CrashMode;
+import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.testkit.Seeds;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link JournalWriter#forceWritten()}: ASYNC's periodic force, run on another thread beside the writer role while the
+ * role goes on appending (issue 16, "Off the write path"). It covers what was written when it began, never forces a
+ * closed file, and a failure fails the writer for good, also for a batch the role was writing as it failed.
+ */
+class ForceBesideWriterTest {
+    /** A hang guard for the threads these tests start; the assertions are about outcomes, not time. */
+    private static final long GUARD_SECONDS = 60;
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * Journal I/O over a {@link CrashSimulator} with hooks: a force of a segment by a thread named {@code forcer} can be
+     * held after the simulator recorded it (a slow fsync that has done its work but not returned yet) or failed; a
+     * write by another thread can be held after it reached the file.
+     */
+    private static final class HookedIO extends ForwardingDurableIO {
+        final CountDownLatch forceHeld = new CountDownLatch(1);
+        final CountDownLatch releaseForce = new CountDownLatch(1);
+        volatile boolean holdForce;
+        volatile boolean failForce;
+        volatile int forcesByForcer;
+        volatile Runnable afterWrite = () -> { };
+
+        HookedIO(DurableIO delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public DurableFile open(Path file, Mode mode) throws IOException {
+            return new ForwardingDurableFile(delegate.open(file, mode)) {
+                @Override
+                public void force() throws IOException {
+                    if (!Thread.currentThread().getName().equals("forcer")) {
+                        delegate.force();
+                        return;
+                    }
+                    forcesByForcer++;
+                    if (failForce) {
+                        throw new IOException("injected force failure: " + path());
+                    }
+                    delegate.force();
+                    if (holdForce) {
+                        holdForce = false;
+                        forceHeld.countDown();
+                        await(releaseForce);
+                    }
+                }
+
+                @Override
+                public void write(long position, ByteBuffer src) throws IOException {
+                    delegate.write(position, src);
+                    if (!Thread.currentThread().getName().equals("forcer")) {
+                        afterWrite.run();
+                    }
+                }
+            };
+        }
+    }
+
+    private static CompletableFuture<Boolean> forceOnForcerThread(JournalWriter writer) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        Thread.ofPlatform().name("forcer").daemon().start(() -> {
+            try {
+                result.complete(writer.forceWritten());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    @Test
+    void aForceBesideTheRoleCoversWhatWasWrittenWhenItBeganWhileAppendsGoOn() throws Exception {
+        CrashSimulator sim = new CrashSimulator();
+        HookedIO io = new HookedIO(sim);
+        Path dir = durableDirectory(sim, "journal");
+        JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
+        for (long k = 1; k <= 10; k++) {
+            writer.appendPutLong(k, k);
+        }
+        writer.flush();
+        io.holdForce = true;
+        CompletableFuture<Boolean> force = forceOnForcerThread(writer);
+        await(io.forceHeld);
+        // The force has reached the disk but not returned: the role appends and writes on, not waiting for it.
+        for (long k = 11; k <= 30; k++) {
+            writer.appendPutLong(k, k);
+        }
+        writer.flush();
+        assertEquals(30, writer.writtenLsn());
+        assertEquals(0, writer.durableLsn(), "durable only once the force returned");
+        io.releaseForce.countDown();
+        assertTrue(force.get(GUARD_SECONDS, TimeUnit.SECONDS));
+        assertEquals(10, writer.durableLsn(), "the force covers what was written when it began, and no more");
+        assertEquals(10, lastLsnAfterPowerLoss(sim, dir), "records 1..10 survive a power loss, the later ones need a force");
+        writer.sync();
+        assertEquals(30, writer.durableLsn());
+        assertEquals(30, lastLsnAfterPowerLoss(sim, dir));
+        writer.close();
+        assertFalse(writer.forceWritten(), "a closed writer forces nothing and does not throw");
+    }
+
+    /**
+     * Forces beside a role that appends across many segment rolls: every power-loss image reads without damage (each
+     * rolled segment was forced completely before the next one was written) and holds every record a returned force
+     * covered.
+     */
+    @Test
+    void forcesBesideRollsLeaveEveryPowerLossImageReadable() throws Exception {
+        Seeds.run(random -> {
+            CrashSimulator sim = new CrashSimulator(random.nextLong());
+            HookedIO io = new HookedIO(sim);
+            Path dir = durableDirectory(sim, "journal");
+            JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Long> forces = new CompletableFuture<>();
+            Thread.ofPlatform().name("forcer").daemon().start(() -> {
+                long n = 0;
+                try {
+                    while (!stop.get()) {
+                        n += writer.forceWritten() ? 1 : 0;
+                        Thread.onSpinWait();
+                    }
+                    forces.complete(n);
+                } catch (Throwable t) {
+                    forces.completeExceptionally(t);
+                }
+            });
+            try {
+                long key = 0;
+                for (int round = 0; round < 12; round++) {
+                    for (int i = 0, n = 200 + random.nextInt(800); i < n; i++) {
+                        key++;
+                        writer.appendPutLong(key, ~key);
+                    }
+                    writer.flush();
+                    long durable = writer.durableLsn();
+                    Path image = tmp.resolve("image-" + round);
+                    sim.writeCrashImage(dir, image, random.nextLong());
+                    long last = Journals.replay(new TestFileIO(), image, SMALL).report().lastLsn();
+                    assertTrue(last >= durable, "image " + round + " ends at LSN " + last + ", before the durable "
+                            + durable);
+                    delete(image);
+                }
+            } finally {
+                stop.set(true);
+            }
+            assertTrue(forces.get(GUARD_SECONDS, TimeUnit.SECONDS) >= 0);
+            assertTrue(SegmentFiles.segments(dir).getLast().sequence() > 3, "the load rolled several segments");
+            writer.close();
+            delete(dir);
+        });
+    }
+
+    @Test
+    void aFailedForceBesideTheRoleFailsTheWriterForGoodAndIsNeverRetried() throws Exception {
+        HookedIO io = new HookedIO(new CrashSimulator());
+        JournalWriter writer = JournalWriter.open(io, tmp.resolve("journal"), SMALL, 0);
+        writer.appendPutLong(1, 1);
+        writer.flush();
+        io.failForce = true;
+        CompletableFuture<Boolean> force = forceOnForcerThread(writer);
+        IOException cause = (IOException) assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> force.get(GUARD_SECONDS, TimeUnit.SECONDS)).getCause();
+        assertTrue(cause.getMessage().startsWith("injected force failure"), cause.getMessage());
+        assertTrue(writer.failed());
+        assertEquals(0, writer.durableLsn());
+        IOException append = assertThrows(IOException.class, () -> writer.appendPutLong(2, 2));
+        assertSame(cause, append.getCause());
+        int forces = io.forcesByForcer;
+        IOException again = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> forceOnForcerThread(writer).get(GUARD_SECONDS, TimeUnit.SECONDS)).getCause() instanceof IOException e
+                ? e : null;
+        assertTrue(again != null && again.getMessage().startsWith("journal failed earlier: "));
+        assertEquals(forces, io.forcesByForcer, "a failed force is never tried again");
+        assertThrows(IOException.class, writer::sync);
+        assertEquals(0, writer.durableLsn());
+        writer.close();
+    }
+
+    /**
+     * The role writes a batch while the force beside it fails: the batch is on the file, but its flush fails, so it is
+     * never acknowledged after the failure (docs/DESIGN.md, "Hard rules").
+     */
+    @Test
+    void aBatchWrittenWhileTheForceBesideItFailsIsNotAcknowledged() throws Exception {
+        HookedIO io = new HookedIO(new CrashSimulator());
+        JournalWriter writer = JournalWriter.open(io, tmp.resolve("journal"), SMALL, 0);
+        writer.appendPutLong(1, 1);
+        writer.flush();
+        io.failForce = true;
+        writer.appendPutLong(2, 2);
+        io.afterWrite = () -> {
+            io.afterWrite = () -> { };
+            // The batch reached the file; the force beside the role fails before the flush returns.
+            assertThrows(Exception.class, () -> forceOnForcerThread(writer).get(GUARD_SECONDS, TimeUnit.SECONDS));
+        };
+        IOException e = assertThrows(IOException.class, writer::flush);
+        assertTrue(e.getMessage().startsWith("journal failed earlier: "), e.getMessage());
+        assertTrue(writer.failed());
+        writer.close();
+    }
+
+    @Test
+    void aCloseRacingAForceWaitsForItAndTheForceAfterACloseDoesNothing() throws Exception {
+        HookedIO io = new HookedIO(new CrashSimulator());
+        JournalWriter writer = JournalWriter.open(io, tmp.resolve("journal"), SMALL, 0);
+        writer.appendPutLong(1, 1);
+        writer.flush();
+        io.holdForce = true;
+        CompletableFuture<Boolean> force = forceOnForcerThread(writer);
+        await(io.forceHeld);
+        writer.appendPutLong(2, 2);
+        CompletableFuture<Void> close = CompletableFuture.runAsync(() -> {
+            try {
+                writer.close(); // syncs record 2, then closes the file the force beside it still uses
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        io.releaseForce.countDown();
+        assertTrue(force.get(GUARD_SECONDS, TimeUnit.SECONDS));
+        close.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        assertFalse(writer.failed(), "neither the force nor the close saw a closed file");
+        assertEquals(2, writer.durableLsn());
+        assertFalse(forceOnForcerThread(writer).get(GUARD_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /** A new directory under the temporary one, its creation durable (a power loss keeps it). */
+    private Path durableDirectory(CrashSimulator sim, String name) throws IOException {
+        Path dir = tmp.resolve(name);
+        delete(dir);
+        sim.createDirectories(dir);
+        sim.syncDirectory(tmp);
+        return dir;
+    }
+
+    private long lastLsnAfterPowerLoss(CrashSimulator sim, Path dir) throws IOException {
+        Path image = tmp.resolve("image");
+        delete(image);
+        sim.writeCrashImage(dir, image, CrashMode.DROP_ALL);
+        try {
+            return Journals.replay(new TestFileIO(), image, SMALL).report().lastLsn();
+        } finally {
+            delete(image);
+        }
+    }
+
+    private static void delete(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("a thread of this test did not get there (hang guard)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
