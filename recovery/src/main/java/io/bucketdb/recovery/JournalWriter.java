@@ -21,7 +21,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Appends records to the journal in groups (docs/DESIGN.md, "The journal, and group commit"): records are encoded into one
@@ -37,13 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code ASYNC} write is acknowledged after its journal write, so nobody waits for that force, and writers must not
  * wait behind its fsync either.
  *
- * <p>Every force, and every change of which file is current (a roll, a close), holds {@link #forceLock}, so a force
- * beside the role always forces the file that holds the bytes up to the {@link #writtenLsn()} it read (a file that
- * was rolled meanwhile was forced completely by the roll, under the lock, before the switch) and never a file that
- * was closed. Holding the lock across the force also orders a failed force before any later one: on Linux a failed
- * fsync reports its error once, and a second fsync of the same file, racing it, could return success for pages the
- * kernel has just marked clean without writing. Writes take no lock: a positional write and an fsync of the same
- * file may run at once, and the force covers every write that returned before it began.
+ * <p>Every force, and every change of which file is current (a roll, a close), holds the lock of
+ * {@code SegmentForces}, which keeps the durable LSN, the failure and the closed state the force beside the role shares
+ * with the role; its comment says why the lock is enough. Writes take no lock: a positional write and an fsync of the
+ * same file may run at once, and the force covers every write that returned before it began.
  *
  * <h2>Segments</h2>
  * The segment files are {@link JournalSegments}'s; this class keeps the frames, the LSNs and the forces.
@@ -86,23 +82,15 @@ public final class JournalWriter implements Closeable {
     private long appendPosition;
     /** Bytes of frames appended by this writer since it was opened (the checkpoint trigger reads it). */
     private long bytesAppended;
-    /** {@link #bytesAppended} at the last force by {@link #sync()}, for its JFR event. */
-    private long bytesAtForce;
     private long appendCapacity;
 
     private long lastLsn;
     private volatile long writtenLsn;
     /** Bytes appended up to {@link #writtenLsn}: what a force beside the role reports in its JFR event. */
     private volatile long bytesWritten;
-    /** Written only while holding {@link #forceLock}, after the force it reports returned. */
-    private volatile long durableLsn;
     private int frameAligned;
-    /** Volatile: a failed force beside the role sets it while the role appends. Set once, under the lock if a force. */
-    private volatile IOException failure;
-    /** Set under {@link #forceLock}, so that a force beside the role never forces a closed file. */
-    private volatile boolean closed;
-    /** Held by every force and every change of the current file (see "Threads"). */
-    private final ReentrantLock forceLock = new ReentrantLock();
+    /** The forces, the durable LSN, the failure and the closed state (see "Threads"). */
+    private final SegmentForces forces = new SegmentForces();
 
     /** A segment that buffered frames from {@code bufferOffset} on belong to. */
     private record Roll(int bufferOffset, long sequence, long salt, long firstLsn, long capacity) {
@@ -183,7 +171,7 @@ public final class JournalWriter implements Closeable {
         appendPosition = start.position();
         appendCapacity = start.capacity();
         writtenLsn = start.lastLsn();
-        durableLsn = start.lastLsn();
+        forces.durable(start.lastLsn(), 0);
     }
 
     /** {@return bytes of frames appended since this writer was opened, padding included; the owner's thread only} */
@@ -203,12 +191,12 @@ public final class JournalWriter implements Closeable {
 
     /** {@return the LSN of the last record covered by a successful force; safe from any thread} */
     public long durableLsn() {
-        return durableLsn;
+        return forces.durableLsn();
     }
 
     /** {@return whether an earlier write or force failed; then every call but these getters throws} */
     public boolean failed() {
-        return failure != null;
+        return forces.failed();
     }
 
     /**
@@ -343,7 +331,7 @@ public final class JournalWriter implements Closeable {
      * what is checked here is the frame format's own limit: a frame longer than readers accept would read as damage.
      */
     private long begin(byte type, long payloadLength) throws IOException {
-        checkUsable();
+        forces.checkUsable();
         long frame = JournalRecordLayout.frameLength(payloadLength);
         if (frame > options.maxFrameLength()) {
             throw new IllegalStateException("a journal frame of " + frame + " bytes, longer than the "
@@ -363,7 +351,7 @@ public final class JournalWriter implements Closeable {
             appendPosition = HEADER_LENGTH;
             appendCapacity = capacity;
         }
-        byte flags = durableLsn == lsn - 1 ? FLAG_AFTER_FORCE : 0;
+        byte flags = forces.durableLsn() == lsn - 1 ? FLAG_AFTER_FORCE : 0;
         return buffer.begin(type, flags, lsn, frameLength);
     }
 
@@ -382,7 +370,7 @@ public final class JournalWriter implements Closeable {
      *                     (the journal then stays failed)
      */
     public void flush() throws IOException {
-        checkUsable();
+        forces.checkUsable();
         if (buffer.length() == 0) {
             return;
         }
@@ -401,13 +389,13 @@ public final class JournalWriter implements Closeable {
             bytesWritten = bytesAppended;
             writtenLsn = lastLsn;
         } catch (IOException e) {
-            throw fail(e);
+            throw forces.fail(e);
         }
         rolls.clear();
         buffer.clear();
         // A force beside the role may have failed while this batch was written: the batch must not be
         // acknowledged after that (docs/DESIGN.md, "Hard rules"), so it fails as if its own write had.
-        checkUsable();
+        forces.checkUsable();
     }
 
     /**
@@ -419,15 +407,15 @@ public final class JournalWriter implements Closeable {
      */
     public void sync() throws IOException {
         flush();
-        if (durableLsn == writtenLsn) {
+        if (forces.durableLsn() == writtenLsn) {
             return;
         }
-        forceLock.lock();
+        forces.lock.lock();
         try {
-            checkUsable();
+            forces.checkUsable();
             forceLocked();
         } finally {
-            forceLock.unlock();
+            forces.lock.unlock();
         }
     }
 
@@ -442,44 +430,23 @@ public final class JournalWriter implements Closeable {
      *                     next write throws and nothing written after this failure is acknowledged
      */
     public boolean forceWritten() throws IOException {
-        forceLock.lock();
+        forces.lock.lock();
         try {
-            if (closed) {
+            if (forces.closed()) {
                 return false;
             }
-            checkUsable();
+            forces.checkUsable();
             return forceLocked();
         } finally {
-            forceLock.unlock();
+            forces.lock.unlock();
         }
     }
 
-    /** Forces the current file if something written is not durable yet; holds {@link #forceLock}. */
+    /** Forces the current file if something written is not durable yet; holds the forces' lock. */
     private boolean forceLocked() throws IOException {
         // Read before the force: every write this LSN reports returned before it, so the force covers it.
         long written = writtenLsn;
-        long bytes = bytesWritten;
-        long durable = durableLsn;
-        if (durable >= written) {
-            return false;
-        }
-        JournalForceEvent event = new JournalForceEvent();
-        event.begin();
-        try {
-            segments.force();
-        } catch (IOException e) {
-            throw fail(e);
-        }
-        event.end();
-        if (event.shouldCommit()) {
-            event.bytes = bytes - bytesAtForce;
-            event.records = written - durable;
-            event.durableLsn = written;
-            event.commit();
-        }
-        bytesAtForce = bytes;
-        durableLsn = written;
-        return true;
+        return forces.forceTo(segments, written, bytesWritten);
     }
 
     private void writeBuffered(int from, int to) throws IOException {
@@ -494,15 +461,14 @@ public final class JournalWriter implements Closeable {
      * exists, and the next segment's frames may reach the disk any time after they are written.
      */
     private void roll(Roll roll) throws IOException {
-        forceLock.lock();
+        forces.lock.lock();
         try {
-            checkUsable();
+            forces.checkUsable();
             segments.force();
-            bytesAtForce = bytesWritten;
-            durableLsn = roll.firstLsn() - 1;
+            forces.durable(roll.firstLsn() - 1, bytesWritten);
             segments.rollTo(roll.sequence(), roll.salt(), roll.firstLsn(), roll.capacity());
         } finally {
-            forceLock.unlock();
+            forces.lock.unlock();
         }
     }
 
@@ -517,7 +483,7 @@ public final class JournalWriter implements Closeable {
      * @throws IOException if a rename, delete or directory sync fails
      */
     public int recycleBelow(long checkpointLsn) throws IOException {
-        checkUsable();
+        forces.checkUsable();
         return segments.recycleBelow(checkpointLsn);
     }
 
@@ -527,11 +493,11 @@ public final class JournalWriter implements Closeable {
      */
     @Override
     public void close() throws IOException {
-        if (closed) {
+        if (forces.closed()) {
             return;
         }
         try {
-            if (failure == null) {
+            if (!forces.failed()) {
                 sync();
             }
         } finally {
@@ -539,14 +505,14 @@ public final class JournalWriter implements Closeable {
         }
     }
 
-    /** Marks the writer closed and closes the current segment, holding {@link #forceLock} (see "Threads"). */
+    /** Marks the writer closed and closes the current segment, holding the forces' lock (see "Threads"). */
     private void closeLocked() throws IOException {
-        forceLock.lock();
+        forces.lock.lock();
         try {
-            closed = true;
+            forces.markClosed();
             segments.close();
         } finally {
-            forceLock.unlock();
+            forces.lock.unlock();
         }
     }
 
@@ -559,7 +525,7 @@ public final class JournalWriter implements Closeable {
      * @throws IOException if closing the file fails
      */
     public void abandon() throws IOException {
-        if (closed) {
+        if (forces.closed()) {
             return;
         }
         rolls.clear();
@@ -591,48 +557,33 @@ public final class JournalWriter implements Closeable {
      *                     directory sync fails (the journal is still readable; the writer is closed either way)
      */
     public void closeAfterCheckpoint(long checkpointLsn) throws IOException {
-        checkUsable();
-        forceLock.lock();
+        forces.checkUsable();
+        forces.lock.lock();
         try {
-            if (buffer.length() != 0 || lastLsn != checkpointLsn || durableLsn != checkpointLsn) {
+            long durable = forces.durableLsn();
+            if (buffer.length() != 0 || lastLsn != checkpointLsn || durable != checkpointLsn) {
                 throw new IllegalStateException("records after the checkpoint at LSN " + checkpointLsn
-                        + " (last LSN " + lastLsn + ", durable " + durableLsn + ")");
+                        + " (last LSN " + lastLsn + ", durable " + durable + ")");
             }
             segments.trimAfterCheckpoint(checkpointLsn);
         } catch (IOException e) {
-            throw fail(e);
+            throw forces.fail(e);
         } finally {
             try {
-                closed = true;
+                forces.markClosed();
                 segments.close();
             } finally {
-                forceLock.unlock();
+                forces.lock.unlock();
             }
         }
     }
 
     private void closeQuietly() {
-        closed = true;
+        forces.markClosed();
         try {
             segments.close();
         } catch (IOException ignored) {
             // Already failing to open; the open's exception is the one that matters.
         }
-    }
-
-    private void checkUsable() throws IOException {
-        if (failure != null) {
-            throw new IOException("journal failed earlier: " + failure.getMessage(), failure);
-        }
-        if (closed) {
-            throw new IOException("journal writer is closed");
-        }
-    }
-
-    private IOException fail(IOException e) {
-        if (failure == null) {
-            failure = e;
-        }
-        return e;
     }
 }
