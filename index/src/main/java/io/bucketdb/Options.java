@@ -48,6 +48,7 @@ public final class Options implements Cloneable {
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
     private boolean checkpointsInBackground = true;
+    private boolean idleEvacuation = true;
     private JournalOptions journal = JournalOptions.defaults();
     private int ringSize = 1024;
     private Duration publishTimeout;
@@ -353,6 +354,18 @@ public final class Options implements Cloneable {
     }
 
     /**
+     * Whether the {@code bucketdb-background} thread finishes a growth in short steps once writes pause (the default),
+     * so gets stop looking in the old buckets; off, only writes advance it. Off, every durable operation follows from
+     * the writes alone, which tests that enumerate failure points or need an index left mid-growth rely on.
+     *
+     * @param idle true to finish growths while writes pause
+     * @return a copy of these options with that change
+     */
+    public Options withIdleEvacuation(boolean idle) {
+        return with(o -> o.idleEvacuation = idle);
+    }
+
+    /**
      * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
      * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
      * failing with a {@link io.bucketdb.spi.CorruptIndexException} (the default).
@@ -560,6 +573,11 @@ public final class Options implements Cloneable {
     /** {@return whether triggered checkpoints run on a checkpoint thread beside the writer} */
     public boolean checkpointsInBackground() {
         return checkpointsInBackground;
+    }
+
+    /** {@return whether a growth is finished while writes pause} */
+    public boolean idleEvacuation() {
+        return idleEvacuation;
     }
 
     /** {@return whether open truncates a damaged journal instead of failing} */

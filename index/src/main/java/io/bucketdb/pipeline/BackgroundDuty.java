@@ -7,12 +7,14 @@ import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
 
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The pipeline's background thread ({@value #THREAD_NAME}): takes the {@link WriterRole} only for
- * work no caller will do, i.e. asynchronous writes left in the ring with the role free. Blocking
- * callers and writer tasks lead their own groups, and a leader drains everything published behind
- * it, so this thread sleeps while callers write and costs them no hand-off.
+ * work no caller will do: asynchronous writes left in the ring with the role free, and finishing a
+ * growth while writes pause ({@link IdleEvacuation}). Blocking callers and writer tasks lead their own
+ * groups, and a leader drains everything published behind it, so this thread sleeps while callers
+ * write and costs them no hand-off.
  *
  * <p>Idle, it waits on the pipeline's configured Disruptor {@link WaitStrategy} for a nudge, a
  * private sequence that only an asynchronous publisher bumps, and only when it found the role free
@@ -20,6 +22,12 @@ import java.lang.invoke.VarHandle;
  * full fences: this thread reads the nudge target, sets {@code idle}, fences and looks for work it
  * could take; a publisher publishes, fences and reads the role and {@code idle}. Either this thread
  * sees the publish, or the publisher sees it idle and bumps the sequence past the target it waits for.
+ *
+ * <p>While a growth is in progress it does not wait for a nudge but parks for
+ * {@link IdleEvacuation#QUIET_NANOS} at a time (a nudge unparks it), then steps the growth if no write
+ * came meanwhile: a few wake-ups a millisecond at most, and none once the growth ended. A growth begins
+ * in a leader's apply; the leader then wakes this thread if it waits for a nudge
+ * ({@link #wakeForGrowthIfWaiting}), the same Dekker pair on {@code untimedWait} and the table's snapshot.
  */
 final class BackgroundDuty implements Runnable {
     static final String THREAD_NAME = "bucketdb-background";
@@ -30,6 +38,8 @@ final class BackgroundDuty implements Runnable {
     private final Sequence nudges = new Sequence(-1);
     private final Thread thread;
     private volatile boolean idle;
+    /** Whether this thread waits (or is about to) on the wait strategy with no growth to finish. */
+    private volatile boolean untimedWait;
     private volatile boolean stopping;
 
     BackgroundDuty(WritePipeline pipeline, WaitStrategy idleStrategy, SequenceBarrier barrier) {
@@ -47,6 +57,11 @@ final class BackgroundDuty implements Runnable {
         return thread;
     }
 
+    /** Whether this thread waits, or is about to, for a nudge with no growth to finish; for tests. */
+    boolean waitsUntimed() {
+        return idle && untimedWait;
+    }
+
     /** Whether this thread waits for a nudge; for tests that need it out of the way. */
     boolean isIdle() {
         return idle;
@@ -57,18 +72,31 @@ final class BackgroundDuty implements Runnable {
         while (true) {
             pipeline.leadIfFree();
             long target = nudges.get() + 1;
+            boolean growth = pipeline.idleEvacuationWanted();
+            untimedWait = !growth;
             idle = true;
             VarHandle.fullFence();
             if (stopping) {
                 return;
             }
-            if (!pipeline.workForBackground()) {
-                try {
-                    idleStrategy.waitFor(target, nudges, nudges, barrier);
-                } catch (AlertException | InterruptedException | TimeoutException e) {
-                    // Not used to stop this thread (stop() nudges); look for work and wait again.
+            if (pipeline.workForBackground()) {
+                // drain it at the top
+            } else if (!growth) {
+                // Re-read after the fence: a growth begun meanwhile was either seen here or its leader sees untimedWait.
+                if (!pipeline.idleEvacuationWanted()) {
+                    try {
+                        idleStrategy.waitFor(target, nudges, nudges, barrier);
+                    } catch (AlertException | InterruptedException | TimeoutException e) {
+                        // Not used to stop this thread (stop() nudges); look for work and wait again.
+                    }
                 }
+            } else if (pipeline.evacuateIfIdle() == IdleEvacuation.Outcome.WAIT && !pipeline.workForBackground()
+                    && !stopping) {
+                // Writes came since the last look, or a holder has the role: wait until they pause. A publish that found the role taken by
+                // the step was seen by the look above (the role's release fences); a later one unparks this thread.
+                LockSupport.parkNanos(this, IdleEvacuation.QUIET_NANOS);
             }
+            untimedWait = false;
             idle = false;
         }
     }
@@ -76,6 +104,23 @@ final class BackgroundDuty implements Runnable {
     /** Publisher of an asynchronous write that found the role free (after a full fence): wakes this thread if idle. */
     void nudgeIfIdle() {
         if (idle) {
+            nudges.incrementAndGet();
+            if (untimedWait) {
+                idleStrategy.signalAllWhenBlocking();
+            } else {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /**
+     * A leader that released the role (after its full fence): if this thread waits for a nudge and a growth is in
+     * progress (one the leader's group began), wakes it to finish the growth when writes pause. Costs a leader a
+     * volatile read, and the table's snapshot read only while this thread waits untimed.
+     */
+    void wakeForGrowthIfWaiting() {
+        if (untimedWait && pipeline.idleEvacuationWanted()) {
+            untimedWait = false;
             nudges.incrementAndGet();
             idleStrategy.signalAllWhenBlocking();
         }
@@ -86,6 +131,7 @@ final class BackgroundDuty implements Runnable {
         stopping = true;
         nudges.incrementAndGet();
         idleStrategy.signalAllWhenBlocking();
+        LockSupport.unpark(thread);
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {

@@ -35,7 +35,8 @@ import java.util.concurrent.locks.LockSupport;
  * delivers. Asynchronous writes publish and return; the leader of the moment drains them, or, when
  * the role is free, the {@link BackgroundDuty} thread does. {@link #leadIfFree} is the one place
  * that decides who drains; a leader that releases the role looks at the ring again and drains what
- * was published meanwhile, so no published operation is stranded.
+ * was published meanwhile, so no published operation is stranded. While writes pause during a
+ * growth, the background thread finishes it in short steps in the role ({@link IdleEvacuation}).
  *
  * <h2>Threading and memory ordering</h2>
  * <ul>
@@ -71,6 +72,7 @@ public final class WritePipeline implements AutoCloseable {
     private final WriterRole role = new WriterRole();
     private final GroupCommit groups;
     private final BackgroundDuty background;
+    private final IdleEvacuation idleEvacuation;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
     /** Run on the caller's thread before a publish or a read, so a wrong key throws from the call. */
@@ -132,6 +134,7 @@ public final class WritePipeline implements AutoCloseable {
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
         ring.addGatingSequences(consumed);
         this.groups = new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures);
+        this.idleEvacuation = new IdleEvacuation(table, listener, batchSizes, config.idleEvacuation());
         this.background = new BackgroundDuty(this, config.waitStrategy().get(), ring.newBarrier());
         background.start();
     }
@@ -396,6 +399,7 @@ public final class WritePipeline implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            background.wakeForGrowthIfWaiting();
         }
     }
 
@@ -427,6 +431,39 @@ public final class WritePipeline implements AutoCloseable {
         return role.isFree() && hasPublishedWork();
     }
 
+    /** Any thread: whether the background thread has a growth to finish while writes pause. */
+    boolean idleEvacuationWanted() {
+        return !closed && failure.get() == null && idleEvacuation.wanted();
+    }
+
+    /**
+     * Background thread: one idle evacuation step ({@link IdleEvacuation#step}) if the role is free and nothing is
+     * published; gives the role up again before it returns, so a caller waits for one step at most.
+     */
+    IdleEvacuation.Outcome evacuateIfIdle() {
+        if (!role.tryTake()) {
+            return IdleEvacuation.Outcome.WAIT;
+        }
+        try {
+            if (hasPublishedWork() || !idleEvacuationWanted()) {
+                return IdleEvacuation.Outcome.NOTHING;
+            }
+            return idleEvacuation.step(this);
+        } finally {
+            role.release();
+        }
+    }
+
+    /** Tests only: {@code hook} runs inside every idle evacuation step, the role held, before the table changes. */
+    void duringIdleStep(Runnable hook) {
+        idleEvacuation.duringStep(hook);
+    }
+
+    /** Tests only: idle evacuation steps taken (read once the steps of interest are done). */
+    long idleSteps() {
+        return idleEvacuation.steps();
+    }
+
     /** Tests only: {@code hook} runs on every role holder right before it releases the role. */
     void beforeRoleRelease(Runnable hook) {
         role.beforeRelease(hook);
@@ -435,6 +472,11 @@ public final class WritePipeline implements AutoCloseable {
     /** Tests only: whether the background thread waits for a nudge. */
     boolean backgroundIdle() {
         return background.isIdle();
+    }
+
+    /** Tests only: whether the background thread waits for a nudge with no growth to finish. */
+    boolean backgroundWaitsUntimed() {
+        return background.waitsUntimed();
     }
 
     /** Tests only: the background thread. */

@@ -14,6 +14,13 @@ import java.util.List;
  * {@link HashTable#delete} the live writer uses, so replay gives the same bytes. Records of an
  * atomic batch are applied only when its commit record is read; a batch the journal ends inside
  * was never acknowledged and is dropped. Growth markers must match the steps replay takes.
+ *
+ * <p>An evacuated marker that no replayed write explains (replay has no step of its own left to check it
+ * against) is an idle step: the live writer evacuated at its mark while writes paused and journaled the step
+ * before taking it. Replay takes the same step, which must be the one the table can take (growing, the mark at
+ * that bucket); its consequences (a growth's end) are checked as a write's are. Live, every marker a write
+ * causes is appended while that write's group is applied, before any idle step can run, so a marker read while
+ * replay's own steps are pending is always a write's.
  */
 public final class JournalReplayer implements RecordConsumer {
     private final HashTable table;
@@ -23,6 +30,7 @@ public final class JournalReplayer implements RecordConsumer {
     private long batchLsn;
     private long applied;
     private long markersChecked;
+    private long idleSteps;
 
     public JournalReplayer(HashTable table, GrowthMarkers markers, Path journalDir) {
         this.table = table;
@@ -65,7 +73,13 @@ public final class JournalReplayer implements RecordConsumer {
                 }
             }
             case JournalRecord.GrowBegin g -> checkMarker(lsn, g);
-            case JournalRecord.Evacuated e -> checkMarker(lsn, e);
+            case JournalRecord.Evacuated e -> {
+                if (markers.replayed().isEmpty()) {
+                    idleStep(lsn, e);
+                } else {
+                    checkMarker(lsn, e);
+                }
+            }
             case JournalRecord.GrowEnd e -> checkMarker(lsn, e);
             case JournalRecord.Checkpoint c -> {
             }
@@ -105,6 +119,19 @@ public final class JournalReplayer implements RecordConsumer {
         markersChecked++;
     }
 
+    private void idleStep(long lsn, JournalRecord.Evacuated e) throws IOException {
+        if (batch != null) {
+            throw corrupt(lsn, "a put or delete inside a batch, found " + e);
+        }
+        if (!table.evacuator.replayIdleStep(e.oldBucket())) {
+            long[] progress = table.growthProgress();
+            throw corrupt(lsn, "growth marker " + e + " to be a step of replay, or an idle step at the evacuation mark, "
+                    + (progress[1] == 0 ? "but no growth is in progress" : "which is old bucket " + progress[0]));
+        }
+        idleSteps++;
+        markersChecked++;
+    }
+
     private CorruptIndexException corrupt(long lsn, String expected) {
         return new CorruptIndexException(journalDir, lsn, "journal record LSN " + lsn + ": expected " + expected);
     }
@@ -117,6 +144,11 @@ public final class JournalReplayer implements RecordConsumer {
     /** Growth markers checked against replay. */
     public long markersChecked() {
         return markersChecked;
+    }
+
+    /** Idle evacuation steps replayed (growth markers that no write caused; counted in {@link #markersChecked} too). */
+    public long idleSteps() {
+        return idleSteps;
     }
 
     /** Whether the journal ended inside a batch (that batch is dropped: it was never acknowledged). */
