@@ -31,6 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class BackgroundDuty implements Runnable {
     static final String THREAD_NAME = "bucketdb-background";
+    /** How long the thread yields for a publish before it parks while a growth is in progress. */
+    private static final long SPIN_NANOS = 20_000;
 
     private final WritePipeline pipeline;
     private final WaitStrategy idleStrategy;
@@ -90,14 +92,28 @@ final class BackgroundDuty implements Runnable {
                         // Not used to stop this thread (stop() nudges); look for work and wait again.
                     }
                 }
-            } else if (pipeline.evacuateIfIdle() == IdleEvacuation.Outcome.WAIT && !pipeline.workForBackground()
-                    && !stopping) {
-                // Writes came since the last look, or a holder has the role: wait until they pause. A publish that found the role taken by
-                // the step was seen by the look above (the role's release fences); a later one unparks this thread.
-                LockSupport.parkNanos(this, IdleEvacuation.QUIET_NANOS);
+            } else if (pipeline.evacuateIfIdle() == IdleEvacuation.Outcome.WAIT) {
+                waitForQuiet();
             }
             untimedWait = false;
             idle = false;
+        }
+    }
+
+    /**
+     * Writes came since the last look, or a holder has the role: parks for {@link IdleEvacuation#QUIET_NANOS}, after
+     * yielding for up to {@link #SPIN_NANOS} for an asynchronous publish, which a park would answer only after the
+     * publisher's unpark (as {@link ParkingWaitStrategy} spins before it blocks). A publish that found the role taken
+     * by a step is seen by these looks (the role's release fences); a later one unparks this thread.
+     */
+    private void waitForQuiet() {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        while (!pipeline.workForBackground() && !stopping) {
+            if (System.nanoTime() - deadline >= 0) {
+                LockSupport.parkNanos(this, IdleEvacuation.QUIET_NANOS);
+                return;
+            }
+            Thread.yield();
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * {@link WritePipeline.BatchListener} runs as after a group of writes: a long idle evacuation dirties pages and
  * appends markers, and the checkpoint triggers must see them.
  *
- * <p>State: the fields are the role holder's ({@link #step} runs with the role held), except the test hook.
+ * <p>State: the fields are the background thread's (it alone calls {@link #writesPaused} and {@link #step}, the
+ * latter with the role held, so other holders see {@code steps} after a role hand-over), except the test hook.
  */
 final class IdleEvacuation {
     /**
@@ -64,8 +65,22 @@ final class IdleEvacuation {
     }
 
     /**
-     * Role holder, the ring found empty and the pipeline neither closed nor failed: one step, if writes paused long
-     * enough. A failure fails the pipeline (read-only, as a failed apply does), which ends idle evacuation.
+     * Background thread, before it takes the role: whether no group of writes was committed since its last look
+     * (the first look after writes, or after a growth began, says no, so a step follows a full quiet wait).
+     */
+    boolean writesPaused() {
+        long w = writes.changeCount();
+        if (w != writesSeen) {
+            writesSeen = w;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Role holder (the background thread, after {@link #writesPaused}), the ring found empty and the pipeline neither
+     * closed nor failed: one step, unless writes came since that look. A failure fails the pipeline (read-only, as a
+     * failed apply does), which ends idle evacuation.
      *
      * @param pipeline the pipeline to fail on a failure
      * @return what it did
@@ -74,9 +89,7 @@ final class IdleEvacuation {
         if (!wanted()) {
             return Outcome.NOTHING;
         }
-        long w = writes.changeCount();
-        if (w != writesSeen) {
-            writesSeen = w;
+        if (writes.changeCount() != writesSeen) {
             return Outcome.WAIT;
         }
         Runnable hook = duringStep;

@@ -431,9 +431,9 @@ public final class WritePipeline implements AutoCloseable {
         return role.isFree() && hasPublishedWork();
     }
 
-    /** Any thread: whether the background thread has a growth to finish while writes pause. */
+    /** Any thread: whether the background thread has a growth to finish while writes pause (cheapest test first). */
     boolean idleEvacuationWanted() {
-        return !closed && failure.get() == null && idleEvacuation.wanted();
+        return idleEvacuation.wanted() && !closed && failure.get() == null;
     }
 
     /**
@@ -441,7 +441,8 @@ public final class WritePipeline implements AutoCloseable {
      * published; gives the role up again before it returns, so a caller waits for one step at most.
      */
     IdleEvacuation.Outcome evacuateIfIdle() {
-        if (!role.tryTake()) {
+        // While writes go on, the role is not even taken: a caller never finds it held by a look that steps nothing.
+        if (!idleEvacuation.writesPaused() || !role.tryTake()) {
             return IdleEvacuation.Outcome.WAIT;
         }
         try {
