@@ -35,6 +35,7 @@ final class BackgroundDuty implements Runnable {
     private static final long SPIN_NANOS = 20_000;
 
     private final WritePipeline pipeline;
+    private final IdleEvacuation idleEvacuation;
     private final WaitStrategy idleStrategy;
     private final SequenceBarrier barrier;
     private final Sequence nudges = new Sequence(-1);
@@ -44,8 +45,9 @@ final class BackgroundDuty implements Runnable {
     private volatile boolean untimedWait;
     private volatile boolean stopping;
 
-    BackgroundDuty(WritePipeline pipeline, WaitStrategy idleStrategy, SequenceBarrier barrier) {
+    BackgroundDuty(WritePipeline pipeline, IdleEvacuation idleEvacuation, WaitStrategy idleStrategy, SequenceBarrier barrier) {
         this.pipeline = pipeline;
+        this.idleEvacuation = idleEvacuation;
         this.idleStrategy = idleStrategy;
         this.barrier = barrier;
         this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon().unstarted(this);
@@ -74,7 +76,7 @@ final class BackgroundDuty implements Runnable {
         while (true) {
             pipeline.leadIfFree();
             long target = nudges.get() + 1;
-            boolean growth = pipeline.idleEvacuationWanted();
+            boolean growth = idleEvacuation.wanted();
             untimedWait = !growth;
             idle = true;
             VarHandle.fullFence();
@@ -85,14 +87,14 @@ final class BackgroundDuty implements Runnable {
                 // drain it at the top
             } else if (!growth) {
                 // Re-read after the fence: a growth begun meanwhile was either seen here or its leader sees untimedWait.
-                if (!pipeline.idleEvacuationWanted()) {
+                if (!idleEvacuation.wanted()) {
                     try {
                         idleStrategy.waitFor(target, nudges, nudges, barrier);
                     } catch (AlertException | InterruptedException | TimeoutException e) {
                         // Not used to stop this thread (stop() nudges); look for work and wait again.
                     }
                 }
-            } else if (pipeline.evacuateIfIdle() == IdleEvacuation.Outcome.WAIT) {
+            } else if (idleEvacuation.stepIfIdle() == IdleEvacuation.Outcome.WAIT) {
                 waitForQuiet();
             }
             untimedWait = false;
@@ -135,7 +137,7 @@ final class BackgroundDuty implements Runnable {
      * volatile read, and the table's snapshot read only while this thread waits untimed.
      */
     void wakeForGrowthIfWaiting() {
-        if (untimedWait && pipeline.idleEvacuationWanted()) {
+        if (untimedWait && idleEvacuation.wanted()) {
             untimedWait = false;
             nudges.incrementAndGet();
             idleStrategy.signalAllWhenBlocking();

@@ -43,32 +43,69 @@ final class IdleEvacuation {
         NOTHING
     }
 
+    private final WritePipeline pipeline;
+    private final WriterRole role;
     private final HashTable table;
     private final WritePipeline.BatchListener listener;
     private final BatchSizeHistogram writes;
     private final boolean enabled;
+    /** Set by close(): from then on nothing is stepped. */
+    private volatile boolean stopped;
     private long writesSeen = Long.MIN_VALUE;
     private long steps;
     /** Tests only: runs inside every step, the role held, before the table changes. */
     private volatile Runnable duringStep;
 
-    IdleEvacuation(HashTable table, WritePipeline.BatchListener listener, BatchSizeHistogram writes, boolean enabled) {
+    IdleEvacuation(WritePipeline pipeline, WriterRole role, HashTable table, WritePipeline.BatchListener listener,
+                   BatchSizeHistogram writes, boolean enabled) {
+        this.pipeline = pipeline;
+        this.role = role;
         this.table = table;
         this.listener = listener;
         this.writes = writes;
         this.enabled = enabled;
     }
 
-    /** Any thread: whether there is a growth for idle evacuation to finish (a volatile read of the table's snapshot). */
+    /**
+     * Any thread: whether there is a growth for idle evacuation to finish: enabled, not closed, not failed, and the
+     * table growing (volatile reads; a leader asks after every group while the table is not growing, so the cheap
+     * tests come first).
+     */
     boolean wanted() {
-        return enabled && table.growing();
+        return enabled && !stopped && table.growing() && !pipeline.isReadOnly();
+    }
+
+    /** close(): no step starts after this returns (one running finishes; close() then waits for the thread). */
+    void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Background thread: one step ({@link #step}) if writes paused, the role is free and nothing is published; gives
+     * the role up again before it returns, so a caller waits for one step at most.
+     *
+     * @return what it did
+     */
+    Outcome stepIfIdle() {
+        // While writes go on, the role is not even taken: a caller never finds it held by a look that steps nothing.
+        if (!writesPaused() || !role.tryTake()) {
+            return Outcome.WAIT;
+        }
+        try {
+            if (pipeline.hasPublishedWork() || !wanted()) {
+                return Outcome.NOTHING;
+            }
+            return step();
+        } finally {
+            role.release();
+        }
     }
 
     /**
      * Background thread, before it takes the role: whether no group of writes was committed since its last look
      * (the first look after writes, or after a growth began, says no, so a step follows a full quiet wait).
      */
-    boolean writesPaused() {
+    private boolean writesPaused() {
         long w = writes.changeCount();
         if (w != writesSeen) {
             writesSeen = w;
@@ -81,11 +118,8 @@ final class IdleEvacuation {
      * Role holder (the background thread, after {@link #writesPaused}), the ring found empty and the pipeline neither
      * closed nor failed: one step, unless writes came since that look. A failure fails the pipeline (read-only, as a
      * failed apply does), which ends idle evacuation.
-     *
-     * @param pipeline the pipeline to fail on a failure
-     * @return what it did
      */
-    Outcome step(WritePipeline pipeline) {
+    private Outcome step() {
         if (!wanted()) {
             return Outcome.NOTHING;
         }

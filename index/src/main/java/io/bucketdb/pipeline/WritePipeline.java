@@ -71,8 +71,8 @@ public final class WritePipeline implements AutoCloseable {
     private final Sequence consumed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
     private final WriterRole role = new WriterRole();
     private final GroupCommit groups;
-    private final BackgroundDuty background;
-    private final IdleEvacuation idleEvacuation;
+    final BackgroundDuty background; // package-private for tests, as is idleEvacuation
+    final IdleEvacuation idleEvacuation;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
     /** Run on the caller's thread before a publish or a read, so a wrong key throws from the call. */
@@ -134,8 +134,8 @@ public final class WritePipeline implements AutoCloseable {
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
         ring.addGatingSequences(consumed);
         this.groups = new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures);
-        this.idleEvacuation = new IdleEvacuation(table, listener, batchSizes, config.idleEvacuation());
-        this.background = new BackgroundDuty(this, config.waitStrategy().get(), ring.newBarrier());
+        this.idleEvacuation = new IdleEvacuation(this, role, table, listener, batchSizes, config.idleEvacuation());
+        this.background = new BackgroundDuty(this, idleEvacuation, config.waitStrategy().get(), ring.newBarrier());
         background.start();
     }
 
@@ -354,6 +354,7 @@ public final class WritePipeline implements AutoCloseable {
             throw new IllegalStateException("close() while holding the writer role or completing its futures would wait for itself");
         }
         closed = true;
+        idleEvacuation.stop();
         // Producers that passed the closed check before it was set publish; none can start now.
         // Only after that is the cursor (which a multi-producer ring advances at claim) all published.
         while (inFlight.get() != 0) {
@@ -422,47 +423,13 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    private boolean hasPublishedWork() {
+    boolean hasPublishedWork() {
         return ring.isAvailable(consumed.get() + 1);
     }
 
     /** Background thread, after a full fence: whether it should take the role (work published, role free). */
     boolean workForBackground() {
         return role.isFree() && hasPublishedWork();
-    }
-
-    /** Any thread: whether the background thread has a growth to finish while writes pause (cheapest test first). */
-    boolean idleEvacuationWanted() {
-        return idleEvacuation.wanted() && !closed && failure.get() == null;
-    }
-
-    /**
-     * Background thread: one idle evacuation step ({@link IdleEvacuation#step}) if the role is free and nothing is
-     * published; gives the role up again before it returns, so a caller waits for one step at most.
-     */
-    IdleEvacuation.Outcome evacuateIfIdle() {
-        // While writes go on, the role is not even taken: a caller never finds it held by a look that steps nothing.
-        if (!idleEvacuation.writesPaused() || !role.tryTake()) {
-            return IdleEvacuation.Outcome.WAIT;
-        }
-        try {
-            if (hasPublishedWork() || !idleEvacuationWanted()) {
-                return IdleEvacuation.Outcome.NOTHING;
-            }
-            return idleEvacuation.step(this);
-        } finally {
-            role.release();
-        }
-    }
-
-    /** Tests only: {@code hook} runs inside every idle evacuation step, the role held, before the table changes. */
-    void duringIdleStep(Runnable hook) {
-        idleEvacuation.duringStep(hook);
-    }
-
-    /** Tests only: idle evacuation steps taken (read once the steps of interest are done). */
-    long idleSteps() {
-        return idleEvacuation.steps();
     }
 
     /** Tests only: {@code hook} runs on every role holder right before it releases the role. */
@@ -473,11 +440,6 @@ public final class WritePipeline implements AutoCloseable {
     /** Tests only: whether the background thread waits for a nudge. */
     boolean backgroundIdle() {
         return background.isIdle();
-    }
-
-    /** Tests only: whether the background thread waits for a nudge with no growth to finish. */
-    boolean backgroundWaitsUntimed() {
-        return background.waitsUntimed();
     }
 
     /** Tests only: the background thread. */

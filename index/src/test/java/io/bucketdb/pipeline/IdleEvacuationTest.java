@@ -57,8 +57,8 @@ class IdleEvacuationTest {
             long oldBuckets = fx.table.growthProgress()[1];
             await("the growth to finish without writes", () -> !fx.table.growing());
             // Once the growth is over the thread waits for a nudge, with no timed wake-ups: it does not spin.
-            await("the background thread to wait for a nudge", fx.pipeline::backgroundWaitsUntimed);
-            long steps = fx.pipeline.idleSteps();
+            await("the background thread to wait for a nudge", fx.pipeline.background::waitsUntimed);
+            long steps = fx.pipeline.idleEvacuation.steps();
             assertTrue(steps > 0 && steps <= (oldBuckets + IdleEvacuation.STEP_BUCKETS - 1) / IdleEvacuation.STEP_BUCKETS,
                     "idle steps: " + steps + " for " + oldBuckets + " old buckets");
             for (long k = 0; k < n; k++) {
@@ -67,7 +67,7 @@ class IdleEvacuationTest {
             // The next doubling wakes it again.
             writeUntilGrowing(fx, n, 2 * oldBuckets);
             await("the next growth to finish without writes", () -> !fx.table.growing());
-            assertTrue(fx.pipeline.idleSteps() > steps);
+            assertTrue(fx.pipeline.idleEvacuation.steps() > steps);
         }
     }
 
@@ -75,9 +75,9 @@ class IdleEvacuationTest {
     void shouldLeaveAGrowthToWritesWhenIdleEvacuationIsOff() throws Exception {
         try (PipelineFixture fx = new PipelineFixture(dir, 7, JournalStage.NONE, idleOn().withIdleEvacuation(false))) {
             writeUntilGrowing(fx, 0, 64);
-            await("the background thread to wait for a nudge", fx.pipeline::backgroundWaitsUntimed);
+            await("the background thread to wait for a nudge", fx.pipeline.background::waitsUntimed);
             assertTrue(fx.table.growing());
-            assertEquals(0, fx.pipeline.idleSteps());
+            assertEquals(0, fx.pipeline.idleEvacuation.steps());
         }
     }
 
@@ -104,7 +104,7 @@ class IdleEvacuationTest {
                     AtomicReference<Thread> writer = new AtomicReference<>();
                     AtomicReference<Throwable> failed = new AtomicReference<>();
                     AtomicInteger hooked = new AtomicInteger();
-                    p.duringIdleStep(() -> {
+                    p.idleEvacuation.duringStep(() -> {
                         if (writer.get() != null) {
                             hooked.incrementAndGet();
                             return;
@@ -125,7 +125,7 @@ class IdleEvacuationTest {
                     });
                     // Not growing with no step hooked: the growth ended before the hook was set, and no step can start.
                     await("an idle step or the growth's end", () -> hooked.get() > 0 || !fx.table.growing());
-                    p.duringIdleStep(null);
+                    p.idleEvacuation.duringStep(null);
                     if (hooked.get() == 0) {
                         continue;
                     }
@@ -142,28 +142,47 @@ class IdleEvacuationTest {
         });
     }
 
-    /** close() during a step waits for it, stops the thread, and no step runs after close returned. */
+    /**
+     * Writes into a new growth and sets {@code hook} for its idle steps; again with the next growth if this one
+     * ended (the test thread was descheduled long enough) before a step ran the hook, which counts in {@code hooked}.
+     * Returns the keys written, {@code 0..n-1}.
+     */
+    private static long growUntilAStepRunsTheHook(PipelineFixture fx, AtomicInteger hooked, Runnable hook) throws IOException {
+        long k = 0;
+        for (int attempt = 0; ; attempt++) {
+            assertTrue(attempt < 6, "no idle step ran the hook in " + attempt + " growths");
+            k = writeUntilGrowing(fx, k, 256);
+            fx.pipeline.idleEvacuation.duringStep(hook);
+            await("an idle step or the growth's end", () -> hooked.get() > 0 || !fx.table.growing());
+            if (hooked.get() > 0) {
+                return k;
+            }
+            // The growth ended with no step hooked, and no step can start without a growth: safe to unset.
+            fx.pipeline.idleEvacuation.duringStep(null);
+        }
+    }
+
+    /** close() during a step waits for it, stops the thread, and no step runs after the one close() came during. */
     @Test
     void shouldStopOnCloseDuringAnIdleStep() throws Exception {
         PipelineFixture fx = new PipelineFixture(dir, 11, JournalStage.NONE, idleOn());
         try {
             WritePipeline p = fx.pipeline;
-            long n = writeUntilGrowing(fx, 0, 512);
             AtomicReference<Thread> closer = new AtomicReference<>();
             AtomicInteger hooked = new AtomicInteger();
-            p.duringIdleStep(() -> {
+            long[] stepsAtHook = new long[1];
+            long n = growUntilAStepRunsTheHook(fx, hooked, () -> {
                 if (closer.get() == null) {
+                    stepsAtHook[0] = p.idleEvacuation.steps() + 1;
                     closer.set(Thread.ofPlatform().start(p::close));
-                    await("close() to begin", () -> !p.idleEvacuationWanted());
+                    await("close() to begin", () -> !p.idleEvacuation.wanted());
                 }
                 hooked.incrementAndGet();
             });
-            await("an idle step", () -> hooked.get() > 0);
             closer.get().join();
             assertFalse(p.backgroundThread().isAlive(), "close() stopped the background thread");
-            assertEquals(1, hooked.get(), "no step after the one close() interrupted");
-            assertEquals(1, p.idleSteps());
-            assertTrue(fx.table.growing(), "the growth is left to the next open");
+            assertEquals(1, hooked.get(), "no step after the one close() came during");
+            assertEquals(stepsAtHook[0], p.idleEvacuation.steps());
             assertThrows(IllegalStateException.class, () -> p.putLong(-1, 1));
             for (long k = 0; k < n; k++) {
                 assertEquals(k * 7, fx.table.getLong(k, -1), "key " + k);
@@ -178,18 +197,18 @@ class IdleEvacuationTest {
     void shouldStopWhenThePipelineFails() throws Exception {
         try (PipelineFixture fx = new PipelineFixture(dir, 13, JournalStage.NONE, idleOn())) {
             WritePipeline p = fx.pipeline;
-            writeUntilGrowing(fx, 0, 512);
             AtomicInteger hooked = new AtomicInteger();
-            p.duringIdleStep(() -> {
-                if (hooked.getAndIncrement() == 0) {
+            long[] stepsAtHook = new long[1];
+            growUntilAStepRunsTheHook(fx, hooked, () -> {
+                if (hooked.get() == 0) {
+                    stepsAtHook[0] = p.idleEvacuation.steps() + 1;
                     p.fail(new IOException("simulated failure"));
                 }
+                hooked.incrementAndGet();
             });
-            await("an idle step", () -> hooked.get() > 0);
-            await("the background thread to wait for a nudge", p::backgroundWaitsUntimed);
+            await("the background thread to wait for a nudge", p.background::waitsUntimed);
             assertEquals(1, hooked.get());
-            assertEquals(1, p.idleSteps());
-            assertTrue(fx.table.growing(), "the growth stays where the failure left it");
+            assertEquals(stepsAtHook[0], p.idleEvacuation.steps(), "no step after the one the failure came during");
             assertThrows(IllegalStateException.class, () -> p.putLong(-1, 1));
         }
     }
