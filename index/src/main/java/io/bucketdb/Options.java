@@ -12,18 +12,16 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * How to open an index. Immutable; each {@code with…} method returns a changed copy.
- * {@link #defaults()} creates a missing index with 8-byte keys and 8-byte values, acknowledges
- * writes after the journal force ({@link Durability#SYNC}) and checkpoints when a sixteenth of the
- * machine's memory (between 256 MiB and 4 GiB) is in dirty pages, 256 MiB of journal were written,
- * or 60 seconds passed. After a checkpoint the table keeps up to a quarter of the machine's memory
- * in private page copies ({@link #withPrivateMemoryLimit}). The machine's memory is
- * {@code MemTotal} of {@code /proc/meminfo}, or a container's cgroup limit where lower; elsewhere
- * 4 GiB is assumed.
+ * How to open an index. Immutable; each {@code with…} method returns a changed copy. {@link #defaults()} creates a
+ * missing index with 8-byte keys and 8-byte values, acknowledges writes after the journal force
+ * ({@link Durability#SYNC}) and checkpoints when a sixteenth of the machine's memory (between 256 MiB and 4 GiB) is in
+ * dirty pages, 256 MiB of journal were written, or 60 seconds passed. After a checkpoint the table keeps up to a
+ * quarter of the machine's memory in private page copies ({@link #withPrivateMemoryLimit}). The machine's memory is
+ * {@code MemTotal} of {@code /proc/meminfo}, or a container's cgroup limit where lower; elsewhere 4 GiB is assumed.
  *
- * <p>Widths and the alignment shift apply only when the index is created. Opening an existing
- * index takes its stored widths, unless widths were set here explicitly and differ: then open
- * fails with an {@link IllegalArgumentException} naming the stored widths.
+ * <p>Widths and the alignment shift apply only when the index is created. Opening an existing index takes its stored
+ * widths, unless widths were set here explicitly and differ: then open fails with an {@link IllegalArgumentException}
+ * naming the stored widths.
  */
 public final class Options implements Cloneable {
 
@@ -48,6 +46,7 @@ public final class Options implements Cloneable {
     private Duration checkpointInterval = Duration.ofSeconds(60);
     private boolean truncateOnDamage;
     private boolean checkpointsInBackground = true;
+    private boolean idleEvacuation = true;
     private JournalOptions journal = JournalOptions.defaults();
     private int ringSize = 1024;
     private Duration publishTimeout;
@@ -104,19 +103,15 @@ public final class Options implements Cloneable {
     /** Inline width of {@link #withVariableValues()}: values up to 28 bytes stay in the slot (32 bytes with the length). */
     public static final int DEFAULT_VALUE_INLINE = 28;
 
-    /**
-     * Variable-length keys for a new index with {@link #DEFAULT_KEY_INLINE} bytes inline.
-     *
-     * @return a copy of these options with that change
-     */
+    /** {@return a copy of these options with variable-length keys for a new index, {@link #DEFAULT_KEY_INLINE} bytes inline} */
     public Options withVariableKeys() {
         return withVariableKeys(DEFAULT_KEY_INLINE);
     }
 
     /**
-     * Variable-length keys (0 bytes up to {@link #maxKeyLength()}) for a new index: a key of up to
-     * {@code inlineWidth} bytes is stored in its slot, a longer one in the value heap inside the
-     * table file with the slot holding a reference. Each slot takes {@code 4 + inlineWidth} bytes.
+     * Variable-length keys (0 bytes up to {@link #maxKeyLength()}) for a new index: a key of up to {@code inlineWidth}
+     * bytes is stored in its slot, a longer one in the value heap inside the table file with the slot holding a
+     * reference. Each slot takes {@code 4 + inlineWidth} bytes.
      *
      * @param inlineWidth bytes kept inline, 8..4092 (the slot must hold an 8-byte heap reference)
      * @return a copy of these options with that change
@@ -127,19 +122,14 @@ public final class Options implements Cloneable {
         return with(o -> { o.keyInline = inlineWidth; o.widthsSet = true; });
     }
 
-    /**
-     * Variable-length values for a new index with {@link #DEFAULT_VALUE_INLINE} bytes inline.
-     *
-     * @return a copy of these options with that change
-     */
+    /** {@return a copy of these options with variable-length values for a new index, {@link #DEFAULT_VALUE_INLINE} bytes inline} */
     public Options withVariableValues() {
         return withVariableValues(DEFAULT_VALUE_INLINE);
     }
 
     /**
-     * Variable-length values (0 bytes up to {@link #maxValueLength()}) for a new index, stored
-     * inline up to {@code inlineWidth} bytes and otherwise in the value heap; see
-     * {@link #withVariableKeys(int)}.
+     * Variable-length values (0 bytes up to {@link #maxValueLength()}) for a new index, stored inline up to
+     * {@code inlineWidth} bytes and otherwise in the value heap; see {@link #withVariableKeys(int)}.
      *
      * @param inlineWidth bytes kept inline, 8..4092
      * @return a copy of these options with that change
@@ -180,10 +170,10 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Limits for variable-length keys and values (defaults 64 KiB and 256 MiB, also the most
-     * allowed): a longer key or value is rejected with {@link IllegalArgumentException} naming
-     * the limit, and nothing is written. The limits bound journal records too, so an index must be
-     * reopened with limits at least as large as the longest record its journal may hold.
+     * Limits for variable-length keys and values (defaults 64 KiB and 256 MiB, also the most allowed): a longer key or
+     * value is rejected with {@link IllegalArgumentException} naming the limit, and nothing is written. The limits bound
+     * journal records too, so an index must be reopened with limits at least as large as the longest record its
+     * journal may hold.
      *
      * @param maxKeyLength   the longest key accepted, in bytes (8..64 KiB)
      * @param maxValueLength the longest value accepted, in bytes (8..256 MiB)
@@ -196,11 +186,10 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * How many entries a new index is expected to hold (default 0). A new index starts with the
-     * bucket array it would have reached by growing to that many entries (the smallest B with
-     * {@code n <= 6.5 * 2^B}), so loading them causes no growth and leaves no old arrays behind;
-     * {@code bucketdb compact} rebuilds with the count of the index it compacts. Ignored when
-     * the index exists: it keeps its B and grows as usual, and the open logs one WARNING
+     * How many entries a new index is expected to hold (default 0). A new index starts with the bucket array it would
+     * have reached by growing to that many entries (the smallest B with {@code n <= 6.5 * 2^B}), so loading them causes
+     * no growth and leaves no old arrays behind; {@code bucketdb compact} rebuilds with the count of the index it
+     * compacts. Ignored when the index exists: it keeps its B and grows as usual, and the open logs one WARNING
      * ({@code System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory.
      *
      * @throws IllegalArgumentException if {@code n} is negative
@@ -292,9 +281,8 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Checkpoint triggers: dirty page bytes (default a sixteenth of the machine's memory, between
-     * 256 MiB and 4 GiB), journal bytes since the last
-     * checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
+     * Checkpoint triggers: dirty page bytes (default a sixteenth of the machine's memory, between 256 MiB and 4 GiB),
+     * journal bytes since the last checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
      *
      * <p>The dirty limit bounds the pages not yet written back: about twice the limit while a
      * checkpoint runs (the pages it writes, plus those dirtied meanwhile; the writer waits for the
@@ -350,6 +338,17 @@ public final class Options implements Cloneable {
      */
     public Options withCheckpointsInBackground(boolean background) {
         return with(o -> o.checkpointsInBackground = background);
+    }
+
+    /**
+     * Whether the background thread finishes a growth in short steps once writes pause (default true), so gets stop
+     * looking in old buckets; off, only writes advance it, and every durable operation follows from the writes alone.
+     *
+     * @param idle true to finish growths while writes pause
+     * @return a copy of these options with that change
+     */
+    public Options withIdleEvacuation(boolean idle) {
+        return with(o -> o.idleEvacuation = idle);
     }
 
     /**
@@ -433,10 +432,7 @@ public final class Options implements Cloneable {
         return with(o -> o.waitStrategy = strategy);
     }
 
-    /**
-     * {@return these options as {@code with…} calls would set them, for logs and error messages} Sizes in bytes,
-     * durations in ISO-8601; the durable I/O by class name.
-     */
+    /** {@return these options as {@code with…} calls would set them, for logs and error messages (sizes in bytes)} */
     @Override
     public String toString() {
         return OptionsText.describe(this);
@@ -560,6 +556,11 @@ public final class Options implements Cloneable {
     /** {@return whether triggered checkpoints run on a checkpoint thread beside the writer} */
     public boolean checkpointsInBackground() {
         return checkpointsInBackground;
+    }
+
+    /** {@return whether a growth is finished while writes pause} */
+    public boolean idleEvacuation() {
+        return idleEvacuation;
     }
 
     /** {@return whether open truncates a damaged journal instead of failing} */

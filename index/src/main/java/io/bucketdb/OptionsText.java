@@ -22,6 +22,7 @@ final class OptionsText {
                 + ", checkpoint at " + o.dirtyLimitBytes() + " dirty / " + o.journalLimitBytes() + " journal bytes / "
                 + o.checkpointInterval()
                 + ", private memory " + o.privateMemoryLimitBytes() + ", checkpoints in background " + o.checkpointsInBackground()
+                + ", idle evacuation " + o.idleEvacuation()
                 + ", truncateOnDamage " + o.truncateOnDamage() + ", journal segments " + o.journalSegmentSize()
                 + ", ring " + o.ringSize() + (o.publishTimeout() == null ? "" : " (publish timeout " + o.publishTimeout() + ")")
                 + ", wait " + o.waitStrategy() + ", io " + o.durableIO().getClass().getSimpleName() + "]";

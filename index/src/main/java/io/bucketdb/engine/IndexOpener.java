@@ -232,7 +232,8 @@ public final class IndexOpener {
                 .withRingSize(options.ringSize())
                 .withWaitStrategy(waits)
                 .withSync(options.durability() == Durability.SYNC)
-                .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos());
+                .withPublishTimeoutNanos(options.publishTimeout() == null ? -1 : options.publishTimeout().toNanos())
+                .withIdleEvacuation(options.idleEvacuation());
     }
 
     /**

@@ -70,6 +70,11 @@ public final class BatchSizeHistogram {
         }
     }
 
+    /** A number that changes (acquire load) whenever a batch is recorded: how the background duty tells writes paused. */
+    long changeCount() {
+        return (long) STAMP.getAcquire(this);
+    }
+
     /** The number of batches recorded. */
     public long batches() {
         return snapshot().batches();

@@ -33,7 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * delivers. Asynchronous writes publish and return; the leader of the moment drains them, or, when
  * the role is free, the {@link BackgroundDuty} thread does. {@link #leadIfFree} is the one place
  * that decides who drains; a leader that releases the role looks at the ring again and drains what
- * was published meanwhile, so no published operation is stranded.
+ * was published meanwhile, so no published operation is stranded. While writes pause during a
+ * growth, the background thread finishes it in short steps in the role ({@link IdleEvacuation}).
  *
  * <h2>Threading and memory ordering</h2>
  * <ul>
@@ -68,7 +69,8 @@ public final class WritePipeline implements AutoCloseable {
     private final Sequence consumed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
     private final WriterRole role = new WriterRole();
     private final GroupCommit groups;
-    private final BackgroundDuty background;
+    final BackgroundDuty background; // package-private for tests, as is idleEvacuation
+    final IdleEvacuation idleEvacuation;
     private final BatchGate gate = new BatchGate();
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
     /** Run on the caller's thread before a publish or a read, so a wrong key throws from the call. */
@@ -130,7 +132,8 @@ public final class WritePipeline implements AutoCloseable {
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
         ring.addGatingSequences(consumed);
         this.groups = new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures);
-        this.background = new BackgroundDuty(this, config.waitStrategy().get(), ring.newBarrier());
+        this.idleEvacuation = new IdleEvacuation(this, role, table, listener, batchSizes, config.idleEvacuation());
+        this.background = new BackgroundDuty(this, idleEvacuation, config.waitStrategy().get(), ring.newBarrier());
         background.start();
     }
 
@@ -354,6 +357,7 @@ public final class WritePipeline implements AutoCloseable {
             throw new IllegalStateException("close() while holding the writer role or completing its futures would wait for itself");
         }
         closed = true;
+        idleEvacuation.stop();
         // Producers that passed the closed check before it was set publish; none can start now.
         // Only after that is the cursor (which a multi-producer ring advances at claim) all published.
         while (inFlight.get() != 0) {
@@ -399,6 +403,7 @@ public final class WritePipeline implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
+            background.wakeForGrowthIfWaiting();
         }
     }
 
@@ -422,7 +427,7 @@ public final class WritePipeline implements AutoCloseable {
         }
     }
 
-    private boolean hasPublishedWork() {
+    boolean hasPublishedWork() {
         return ring.isAvailable(consumed.get() + 1);
     }
 

@@ -18,8 +18,14 @@ import static io.bucketdb.storage.BucketLayout.*;
 /**
  * Growth, as Go's hashGrow/growWork/evacuate: when to grow, starting a growth (a new array and directory), and the
  * incremental evacuation steps every write takes while growing, until the last old bucket is evacuated and the old
- * array is freed. Writer thread only; readers follow through the stamps of {@link StripedSeqLock} and the published
+ * array is freed. Writer role only; readers follow through the stamps of {@link StripedSeqLock} and the published
  * {@link ArraySnapshot} (see {@link HashTable}).
+ *
+ * <p>Beyond Go, a growth also advances while writes pause ({@link #idleStep}), so a table whose writes stopped
+ * soon after a doubling began does not stay in it, its gets looking at the old bucket first. Such a step has no
+ * write to replay it from, so it journals itself: its {@code evacuated} marker goes out before the step changes
+ * the table, and replay, meeting a marker that no replayed write explains, takes the same step
+ * ({@link #replayIdleStep}).
  */
 final class Evacuator {
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
@@ -95,10 +101,42 @@ final class Evacuator {
 
     void growWork(long bucket) throws IOException {
         ArraySnapshot g = t.snapshot;
-        evacuate(bucket & g.oldMask);
+        evacuate(bucket & g.oldMask, true);
         if (t.snapshot.growing) {
-            evacuate(h.nevacuate);
+            evacuate(h.nevacuate, true);
         }
+    }
+
+    /**
+     * One evacuation step that no write caused: growWork's second half, at the evacuation mark. The marker goes to
+     * the listener (the journal) first, also when the bucket at the mark is already evacuated (a write evacuated
+     * it and the mark's bounded scan stopped there): the step still moves the mark, which later writes' steps
+     * depend on, so replay must take it too. Does nothing when no growth is in progress.
+     *
+     * @throws IOException if the journal refuses the marker (the table is then unchanged) or evacuation fails
+     */
+    void idleStep() throws IOException {
+        if (!t.snapshot.growing) {
+            return;
+        }
+        long i = h.nevacuate;
+        listener.evacuated(i);
+        evacuate(i, false);
+    }
+
+    /**
+     * Replay: takes the idle step whose marker names old bucket {@code oldBucket}, if that is the step the table
+     * can take now (a growth is in progress and the mark is there); its later markers (the growth's end) are
+     * queued for checking as a write's are.
+     *
+     * @return false, changing nothing, if the marker cannot be an idle step of this table (a corrupt journal)
+     */
+    boolean replayIdleStep(long oldBucket) throws IOException {
+        if (!t.snapshot.growing || oldBucket != h.nevacuate) {
+            return false;
+        }
+        evacuate(oldBucket, false);
+        return true;
     }
 
     /** Whether old bucket {@code i} has been evacuated (its first tophash byte says so). */
@@ -111,9 +149,10 @@ final class Evacuator {
      * Moves every entry of old bucket {@code i}'s chain to new bucket X = i or (doubling only)
      * Y = i + 2^oldB, marks the old slots evacuatedX/Y/Empty, zeroes the old keys and values and
      * frees the old overflow buckets. Destinations are zeroed first because array pieces may be
-     * reused extents (see {@link ExtentAllocator#allocate}).
+     * reused extents (see {@link ExtentAllocator#allocate}). With {@code report}, the listener hears of the
+     * bucket once it is evacuated (a write's step); an idle step reported it before.
      */
-    private void evacuate(long i) throws IOException {
+    private void evacuate(long i, boolean report) throws IOException {
         ArraySnapshot g = t.snapshot;
         if (!evacuated(g, i)) {
             long newbit = 1L << g.oldB;
@@ -187,7 +226,9 @@ final class Evacuator {
                 }
                 lock.endWrite(sx);
             }
-            listener.evacuated(i);
+            if (report) {
+                listener.evacuated(i);
+            }
         }
         if (i == h.nevacuate) {
             advanceEvacuationMark(g);
@@ -243,7 +284,7 @@ final class Evacuator {
     /** Finishes a growth in progress by evacuating every remaining old bucket (used by compaction and tests). */
     void finishGrowthNow() throws IOException {
         while (t.snapshot.growing) {
-            evacuate(h.nevacuate);
+            evacuate(h.nevacuate, true);
         }
     }
 }

@@ -12,7 +12,10 @@ public interface GrowthListener {
     default void growBegin(int newB, boolean sameSize) {
     }
 
-    /** Old bucket {@code oldBucket} was evacuated. */
+    /**
+     * Old bucket {@code oldBucket} was evacuated by a write's step, or is about to be by an idle step (one that no
+     * write caused, told before it changes the table so the journal holds it first).
+     */
     default void evacuated(long oldBucket) {
     }
 

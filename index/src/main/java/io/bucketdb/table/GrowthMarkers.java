@@ -10,7 +10,8 @@ import java.util.ArrayDeque;
  * Turns growth steps into journal markers (docs/DESIGN.md, "Open: finish, replay, and end the recovery"). Live, each step is appended to
  * the journal (through its one writer, the engine's journaling stage, seen here as a {@link Sink})
  * right after the record whose apply caused it, by the same holder of the writer role, so the
- * journal holds them in exactly the order the table took them. During replay nothing is appended:
+ * journal holds them in exactly the order the table took them. An idle step (evacuation while writes
+ * pause, which no record causes) is appended before it is taken and replayed from its marker. During replay nothing is appended:
  * the steps replay takes are queued, and each marker read from the journal must equal the next
  * queued step ({@link JournalReplayer} checks), so a journal that disagrees with the table image
  * is found instead of silently producing a different table.

@@ -369,6 +369,26 @@ public final class HashTable {
         evacuator.finishGrowthNow();
     }
 
+    /** {@return whether a growth is in progress; any thread (reads the published snapshot)} */
+    public boolean growing() {
+        return snapshot.growing;
+    }
+
+    /**
+     * Writer role, while writes pause: up to {@code steps} evacuation steps at the evacuation mark, each journaled
+     * through the growth listener before it changes the table (see {@code Evacuator.idleStep}).
+     *
+     * @param steps the most old buckets to evacuate
+     * @return whether a growth is still in progress
+     * @throws IOException if the journal refuses a step or evacuation fails
+     */
+    public boolean evacuateIdle(int steps) throws IOException {
+        for (int k = 0; k < steps && snapshot.growing; k++) {
+            evacuator.idleStep();
+        }
+        return snapshot.growing;
+    }
+
     // ------------------------------------------------------------------ publication (writer role)
 
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */

@@ -39,8 +39,11 @@ class CrashRecoveryTest {
                 .withPrivateMemoryLimit(0) // every checkpoint releases the pages it wrote back: that path is under test too
                 .withCheckpointTriggers(48 * 1024, 48 * 1024, Duration.ofHours(1))
                 // One deterministic order of durable operations for the tests that enumerate failure points;
-                // this test's own workloads run checkpoints in the background (see runWorkload).
-                .withCheckpointsInBackground(false);
+                // this test's own workloads run checkpoints in the background (see runWorkload). Idle evacuation
+                // would add steps (and the checkpoints they trigger) wherever a life pauses; IdleEvacuationCrashTest
+                // covers it.
+                .withCheckpointsInBackground(false)
+                .withIdleEvacuation(false);
     }
 
     @Test

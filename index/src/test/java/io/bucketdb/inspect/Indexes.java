@@ -28,7 +28,9 @@ final class Indexes {
 
     /** Small chunks (64 KiB) so buckets cross chunk boundaries often, and a fixed seed. */
     static Options options() {
-        return Options.defaults().withChunking(16, 16).withHashSeed(SEED).withDurability(io.bucketdb.Durability.ASYNC);
+        // No idle evacuation: the growing indexes built here must stay mid-growth until they are closed.
+        return Options.defaults().withChunking(16, 16).withHashSeed(SEED).withDurability(io.bucketdb.Durability.ASYNC)
+                .withIdleEvacuation(false);
     }
 
     static long value(long key) {
