@@ -116,7 +116,7 @@ public final class WriteAccess {
 
     /**
      * Puts entries {@code from .. to-1} of a bulk flush (checked by the caller) and waits; see
-     * {@link WritePipeline#putAll}.
+     * {@link BulkFlush#putAll}.
      *
      * @param flush the entries
      * @param from  the first entry
@@ -125,7 +125,7 @@ public final class WriteAccess {
      */
     public long putAll(BulkFlush flush, int from, int to) {
         try {
-            return writable().putAll(flush, from, to);
+            return flush.putAll(writable(), from, to);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

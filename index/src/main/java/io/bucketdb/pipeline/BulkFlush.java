@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * The entries of one bulk flush and its one completion, reused flush after flush by one loader thread
  * ({@code io.bucketdb.BulkLoad}). Entries are puts held in arrays the loader owns or the caller lends: 8-byte
  * keys and values as two {@code long[]}, or byte keys and values packed into two {@code byte[]} with an
- * end offset per entry. {@link WritePipeline#putAll} publishes the flush as ring entries of at most
+ * end offset per entry. {@link #putAll} publishes the flush as ring entries of at most
  * {@link #GROUP} entries each ({@link WriteEvent.Type#BULK}); every such entry is
  * journaled and applied as a group of its own, and its holder of the writer role calls {@link #groupDone}.
  *
@@ -181,7 +181,7 @@ public final class BulkFlush {
      * @throws IllegalStateException if the pipeline is closed or read-only, or turned so part-way (then the
      *                     message says how many groups were applied)
      */
-    long putAll(WritePipeline pipeline, int from, int to) throws IOException {
+    public long putAll(WritePipeline pipeline, int from, int to) throws IOException {
         if (owner != Thread.currentThread()) {
             throw new IllegalStateException("a bulk flush is awaited by the thread that made it, " + owner.getName());
         }

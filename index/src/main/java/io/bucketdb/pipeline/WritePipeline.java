@@ -208,11 +208,6 @@ public final class WritePipeline implements AutoCloseable {
         return publish(false, WriteEvent.Type.BATCH, 0, 0, null, null, batch, null);
     }
 
-    /** Puts entries {@code from .. to-1} of {@code flush}, waits, returns the new keys: {@link BulkFlush#putAll}. */
-    public long putAll(BulkFlush flush, int from, int to) throws IOException {
-        return flush.putAll(this, from, to);
-    }
-
     /**
      * Runs {@code task} while holding the writer role, at the end of the group it lands in: after
      * every operation published before it (and possibly some published after it in the same group)

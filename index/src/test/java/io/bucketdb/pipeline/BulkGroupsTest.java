@@ -68,7 +68,7 @@ class BulkGroupsTest {
                 try {
                     BulkFlush flush = new BulkFlush();
                     flush.useLongs(keys, values);
-                    added[0] = fx.pipeline.putAll(flush, 0, n);
+                    added[0] = flush.putAll(fx.pipeline, 0, n);
                 } catch (Throwable t) {
                     loaderFailure[0] = t;
                 }
