@@ -7,6 +7,8 @@ package io.bucketdb;
  * @param doubleWritePages   pages written back from the double-write file
  * @param recordsReplayed    journal operations applied after the checkpoint
  * @param markersChecked     growth markers checked against what replay did
+ * @param idleSteps          of those markers, the evacuation steps the background thread took while writes paused
+ *                           (no write caused them; replay took the same steps)
  * @param tornBytes          bytes of a torn journal tail dropped
  * @param recordsDropped     journal records dropped by truncating at damage (only with {@link Options#withTruncateOnDamage})
  * @param batchDropped       whether an unfinished atomic batch at the end of the journal was dropped
@@ -18,6 +20,7 @@ package io.bucketdb;
  *                           lost checksum file says nothing about how the index was closed
  */
 public record Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
+                       long idleSteps,
                        long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
                        boolean checksumsRebuilt) {
 

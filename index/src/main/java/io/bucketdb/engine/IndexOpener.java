@@ -189,6 +189,7 @@ public final class IndexOpener {
                 ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
+                        replayer.idleSteps(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 clean = closedCleanly && !recovery.needed();
@@ -201,7 +202,7 @@ public final class IndexOpener {
                 table = HashTable.open(file, growthEvents);
                 growthEvents.watch(table, file.header().b);
                 journal = JournalWriter.open(io, dir, JournalSettings.of(options), 0);
-                recovery = new Recovery(false, 0, 0, 0, 0, 0, false, 0, 0, false);
+                recovery = new Recovery(false, 0, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
             }
             if (clean) {

@@ -269,7 +269,7 @@ public final class ReadOnlyView {
     private void publish(Replay r) {
         current = r;
         image = new Image(r.file, r.table, new Recovery(r.pending.finished(), r.pending.pages(), r.replayer.applied(),
-                r.replayer.markersChecked(), r.tornBytes, 0, r.replayer.endedInsideBatch(), r.checkpointLsn, r.visibleLsn(), false));
+                r.replayer.markersChecked(), r.replayer.idleSteps(), r.tornBytes, 0, r.replayer.endedInsideBatch(), r.checkpointLsn, r.visibleLsn(), false));
         lsn = r.visibleLsn();
     }
 

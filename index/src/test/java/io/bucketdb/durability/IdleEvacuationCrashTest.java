@@ -41,6 +41,8 @@ class IdleEvacuationCrashTest {
     private Path tmp;
     private long states;
     private long idlePauses;
+    /** Idle evacuation steps the recoveries reported replaying ({@code Recovery.idleSteps}). */
+    private long idleStepsReplayed;
 
     @BeforeEach
     void scratch() throws IOException {
@@ -67,10 +69,13 @@ class IdleEvacuationCrashTest {
                 chain(chainSeed, "chain " + c + " (chain seed " + chainSeed + ")");
             }
             System.out.printf("IdleEvacuationCrashTest: %d chains of %d crashes, %d crash states checked, %d pauses in which"
-                    + " idle evacuation moved a growth on (seed %d)%n", chains, CRASHES, states, idlePauses, seed);
+                    + " idle evacuation moved a growth on, %d idle steps replayed by recoveries (seed %d)%n", chains, CRASHES,
+                    states, idlePauses, idleStepsReplayed, seed);
             assertTrue(states >= chains * (long) CRASHES, "states: " + states);
             // Only some pauses meet a growth (and crashes end many lives early): about one per chain.
             assertTrue(idlePauses > chains / 4, "pauses with idle evacuation: " + idlePauses);
+            // A crash after a pause's steps were journaled and before a checkpoint took them leaves them to replay.
+            assertTrue(idleStepsReplayed > 0, "no recovery reported replaying an idle step");
         });
     }
 
@@ -149,6 +154,8 @@ class IdleEvacuationCrashTest {
 
     private void check(BucketDB db, ChainOracle oracle, String where) {
         oracle.check(db, where + " (recovery " + db.recovery() + ")");
+        assertTrue(db.recovery().idleSteps() <= db.recovery().markersChecked(), "idle steps are growth markers: " + db.recovery());
+        idleStepsReplayed += db.recovery().idleSteps();
         states++;
     }
 }

@@ -70,7 +70,8 @@ final class RecoverCommand implements Callable<Integer> {
         out.println(dir + ": " + (r.needed() ? "recovered" : "nothing to recover (closed cleanly)") + " in " + millis + " ms");
         out.println("  checkpoint finished from the double-write file: " + (r.checkpointFinished() ? "yes (" + r.doubleWritePages() + " pages)" : "no"));
         out.println("  journal records replayed:   " + Text.count(r.recordsReplayed()) + " (LSN " + r.checkpointLsn() + " -> " + r.lastLsn()
-                + ", " + Text.count(r.markersChecked()) + " growth markers checked)");
+                + ", " + Text.count(r.markersChecked()) + " growth markers checked, " + Text.count(r.idleSteps())
+                + " of them idle evacuation steps)");
         out.println("  torn tail dropped:          " + Text.count(r.tornBytes()) + " bytes");
         out.println("  records dropped at damage:  " + Text.count(r.recordsDropped()) + (truncate ? "" : " (only with --truncate)"));
         out.println("  unfinished batch dropped:   " + (r.batchDropped() ? "yes" : "no"));

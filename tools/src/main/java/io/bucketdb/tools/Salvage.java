@@ -76,7 +76,7 @@ final class Salvage {
             } catch (CorruptIndexException e) {
                 journalDamage = e.getMessage();
             }
-            Recovery seen = new Recovery(false, 0, last[1], 0, 0, 0, false, h.checkpointLsn, last[0], false);
+            Recovery seen = new Recovery(false, 0, last[1], 0, 0, 0, 0, false, h.checkpointLsn, last[0], false);
             err.println(ViewLine.describe(dir, last[0], seen, BucketDB.writerLockHolder(dir)));
             if (journalDamage != null) {
                 skip("the journal records after LSN " + last[0] + " (damaged: " + journalDamage + ")");

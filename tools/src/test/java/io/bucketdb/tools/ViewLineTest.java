@@ -9,7 +9,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ViewLineTest {
-    private static final Recovery REPLAYED = new Recovery(false, 0, 1234, 0, 0, 0, false, 1000, 2234, false);
+    private static final Recovery REPLAYED = new Recovery(false, 0, 1234, 0, 0, 0, 0, false, 1000, 2234, false);
 
     @Test
     void namesTheLsnTheCheckpointAndTheRecordsReplayed() {
