@@ -68,11 +68,19 @@ final class SlotReader {
         byte[] read() throws CorruptIndexException;
     }
 
+    /** The field's bytes, or null if they lie outside the file or on a page that fails its checksum. */
     private static byte[] orNull(FieldRead read) {
         try {
             return read.read();
         } catch (CorruptIndexException damaged) {
             return null;
+        } catch (java.io.UncheckedIOException e) {
+            // A page check (VerifiedPages) reports a damaged page this way: the heap bytes of one slot are gone, and
+            // the rest of its chain is still readable.
+            if (e.getCause() instanceof CorruptIndexException) {
+                return null;
+            }
+            throw e;
         }
     }
 

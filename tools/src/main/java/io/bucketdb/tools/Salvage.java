@@ -108,7 +108,8 @@ final class Salvage {
                         }
                         if (s.key() == null || s.value() == null) {
                             skip("the entry in slot " + s.index() + " of the bucket at offset " + b.offset() + " (its "
-                                    + (s.key() == null ? "key" : "value") + " lies outside the file)");
+                                    + (s.key() == null ? "key" : "value") + " cannot be read: its heap reference points outside the file or at a"
+                                    + " damaged page)");
                             continue;
                         }
                         if (!journal.containsKey(ByteBuffer.wrap(s.key()))) {
