@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Frames reach the current segment through an {@link AppendWindow}, a shared mapping of its allocated bytes
  * (docs/DESIGN.md, "Hard rules"): a batch is a copy into the page cache, no system call, and survives a process kill at
  * once; {@link #force} forces the mapped range written since the last force. The window always spans {@code [0,
- * allocated)}: {@link #ensureAllocated} allocates first (a full disk is an {@code IOException} there, never a SIGBUS
+ * allocated)}: {@link #ensureMapped} allocates first (a full disk is an {@code IOException} there, never a SIGBUS
  * in a put) and then maps the larger window, closing the old one, so a segment that grows is remapped a few times
  * (its allocation doubles). The window is closed before its file is truncated, closed or left by a roll, and when
  * the writer fails; closing is deterministic (the window's arena), so no mapping outlives its file. The swap of the
@@ -53,7 +53,7 @@ final class JournalSegments {
     private volatile long writePosition;
     /** How far {@link #file} has been forced; under {@link #lock}. */
     private long forcedPosition;
-    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureAllocated}). */
+    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureMapped}). */
     private long allocated;
     /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
     private long fileCapacity;
@@ -298,7 +298,7 @@ final class JournalSegments {
 
     /**
      * Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. A new
-     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureAllocated}).
+     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureMapped}).
      */
     private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         Path path = SegmentFiles.segmentPath(directory, sequence);
