@@ -245,8 +245,9 @@ class BulkLoadTest {
         try (BucketDB db = BucketDB.open(tmp.resolve("f"), o); BulkLoad load = db.bulkLoad(4 * GROUP)) {
             db.putLong(-1, -1);
             long[] count = {0};
-            // The third journal write from now fails: the flush's third group.
-            sim.failWhen(op -> op.kind() == Operation.Kind.WRITE
+            // The third journal force from now fails: the flush's third group (SYNC forces each group; its frames go
+            // into the segment's mapping, which is no operation).
+            sim.failWhen(op -> op.kind() == Operation.Kind.FORCE
                     && op.path().getFileName().toString().startsWith(IndexFileNames.JOURNAL_PREFIX) && ++count[0] == 3);
             for (long k = 0; k < 4 * GROUP; k++) {
                 load.putLong(k, k);

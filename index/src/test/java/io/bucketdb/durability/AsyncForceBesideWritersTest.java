@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.ForwardingAppendWindow;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashMode;
@@ -55,13 +57,29 @@ class AsyncForceBesideWritersTest {
                 @Override
                 public void force() throws IOException {
                     delegate.force();
-                    if (armed && isJournal(path())) {
-                        armed = false;
-                        held.countDown();
-                        await(release);
-                    }
+                    holdIfArmed(path());
+                }
+
+                // The journal's records are forced through its segment's append window.
+                @Override
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+                    return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
+                        @Override
+                        public void force(long from, long to) throws IOException {
+                            delegate.force(from, to);
+                            holdIfArmed(path());
+                        }
+                    };
                 }
             };
+        }
+
+        private void holdIfArmed(Path path) {
+            if (armed && isJournal(path)) {
+                armed = false;
+                held.countDown();
+                await(release);
+            }
         }
     }
 

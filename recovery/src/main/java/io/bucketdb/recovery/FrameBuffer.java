@@ -16,9 +16,9 @@ import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
- * The writer's batch: whole frames, back to back, in one direct buffer that is handed to
- * {@link io.bucketdb.spi.DurableFile#write} as it is. Encoding a frame allocates nothing unless the
- * buffer has to grow: the views used for writing and checksumming are made once per buffer.
+ * The writer's batch: whole frames, back to back, in one direct buffer whose {@link #memory()} is copied
+ * into the segment's {@link io.bucketdb.spi.AppendWindow} as it is. Encoding a frame allocates nothing unless
+ * the buffer has to grow: the views used for checksumming are made once per buffer.
  *
  * <p>Use: {@link #begin} writes the frame header and returns where the payload goes, the caller writes
  * the payload into {@link #memory()}, and {@link #end} writes CRC and padding.
@@ -32,8 +32,6 @@ final class FrameBuffer {
     private MemorySegment memory;
     /** Used only to feed {@link #crc}; position and limit change per frame. */
     private ByteBuffer crcView;
-    /** Handed out by {@link #slice}; position and limit change per write. */
-    private ByteBuffer writeView;
     private int length;
     private int frameStart;
     private int frameLength;
@@ -96,11 +94,6 @@ final class FrameBuffer {
         length = end;
     }
 
-    /** The bytes {@code [from, to)} as a buffer to write; valid until the next call on this object. */
-    ByteBuffer slice(int from, int to) {
-        return writeView.limit(to).position(from);
-    }
-
     /** Empties the buffer, shrinking it back if one large batch had grown it. */
     void clear() {
         length = 0;
@@ -123,6 +116,5 @@ final class FrameBuffer {
         buffer = ByteBuffer.allocateDirect(capacity);
         memory = MemorySegment.ofBuffer(buffer);
         crcView = buffer.duplicate();
-        writeView = buffer.duplicate();
     }
 }

@@ -2,23 +2,38 @@ package io.bucketdb.recovery;
 
 import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The segment files of a {@link JournalWriter} (see its class Javadoc for the protocol): which segments exist and
  * which spares, the file appended to with its write position and allocation, opening after the last valid record
  * or fresh after a recovery, creating a segment (from a spare), rolling, recycling below a checkpoint, and the
  * trim of a clean close. The writer keeps the frames, the LSNs and the forces' bookkeeping; this class does every
- * file operation of the journal but the force of a sync. Used by the writer's thread only.
+ * file operation of the journal. Used by the writer's role only, but for {@link #force}, which the force beside the
+ * role calls too; both hold the lock of {@code SegmentForces}.
+ *
+ * <h2>Appending through a mapping</h2>
+ * Frames reach the current segment through an {@link AppendWindow}, a shared mapping of its allocated bytes
+ * (docs/DESIGN.md, "Hard rules"): a batch is a copy into the page cache, no system call, and survives a process kill at
+ * once; {@link #force} forces the mapped range written since the last force. The window always spans {@code [0,
+ * allocated)}: {@link #ensureMapped} allocates first (a full disk is an {@code IOException} there, never a SIGBUS
+ * in a put) and then maps the larger window, closing the old one, so a segment that grows is remapped a few times
+ * (its allocation doubles). The window is closed before its file is truncated, closed or left by a roll, and when
+ * the writer fails; closing is deterministic (the window's arena), so no mapping outlives its file. The swap of the
+ * window holds the forces' lock, so the force beside the role never forces a closed window; only the role puts, so
+ * none is closed under a put. Readers (replay, views, tools) keep reading positionally: the page cache is coherent
+ * with the mapping.
  */
 final class JournalSegments {
     private final DurableIO io;
@@ -29,10 +44,16 @@ final class JournalSegments {
     private final List<Segment> segments = new ArrayList<>();
     private final ArrayDeque<Path> spares;
 
+    /** Held by every force and every change of {@link #file} or {@link #window} (the forces' lock). */
+    private final ReentrantLock lock;
     private DurableFile file;
-    /** Where the next write goes in {@link #file}. */
-    private long writePosition;
-    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureAllocated}). */
+    /** {@code [0, allocated)} of {@link #file} mapped for appending, or null until the first append needs it. */
+    private AppendWindow window;
+    /** Where the next write goes in {@link #file}; volatile: the force beside the role reads it. */
+    private volatile long writePosition;
+    /** How far {@link #file} has been forced; under {@link #lock}. */
+    private long forcedPosition;
+    /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureMapped}). */
     private long allocated;
     /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
     private long fileCapacity;
@@ -53,8 +74,9 @@ final class JournalSegments {
     record Position(long sequence, long salt, long lastLsn, long position, long capacity) {
     }
 
-    JournalSegments(DurableIO io, Path directory, JournalOptions options, List<Path> spares) {
+    JournalSegments(DurableIO io, Path directory, JournalOptions options, List<Path> spares, ReentrantLock lock) {
         this.io = io;
+        this.lock = lock;
         this.directory = directory;
         this.options = options;
         this.spares = new ArrayDeque<>(spares);
@@ -110,6 +132,7 @@ final class JournalSegments {
             file.write(0, lastHeader.encode());
             file.force();
             writePosition = walk.end();
+            forcedPosition = writePosition;
             fileCapacity = Math.max(options.segmentSize(), file.size());
             allocated = file.size();
             return new Position(last.sequence(), lastHeader.salt(), walk.lastLsn(), writePosition, fileCapacity);
@@ -153,6 +176,7 @@ final class JournalSegments {
         file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
         segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
         writePosition = HEADER_LENGTH;
+        forcedPosition = HEADER_LENGTH;
         fileCapacity = options.segmentSize();
         allocated = file.size();
         return new Position(sequence, salt, checkpointLsn, HEADER_LENGTH, options.segmentSize());
@@ -177,35 +201,82 @@ final class JournalSegments {
         io.syncDirectory(directory);
     }
 
-    /** Writes {@code frames} at the write position of the current segment, allocating first where needed. */
-    void write(ByteBuffer frames) throws IOException {
-        int length = frames.remaining();
-        ensureAllocated(writePosition + length);
-        file.write(writePosition, frames);
-        writePosition += length;
+    /**
+     * Appends {@code [from, to)} of {@code frames} at the write position of the current segment, through its window,
+     * allocating and remapping first where needed.
+     */
+    void write(MemorySegment frames, long from, long to) throws IOException {
+        long position = writePosition;
+        long end = position + (to - from);
+        AppendWindow w = window;
+        if (w == null || end > w.end()) {
+            w = ensureMapped(end);
+        }
+        w.put(position, frames, from, to - from);
+        writePosition = end;
     }
 
-    /** Forces the current segment. */
+    /**
+     * Forces what was appended to the current segment since its last force (the window's range, which carries the
+     * file's size changes with it); the caller holds the forces' lock.
+     */
     void force() throws IOException {
-        file.force();
+        long to = writePosition;
+        if (to > forcedPosition) {
+            window.force(forcedPosition, to);
+            forcedPosition = to;
+        }
     }
 
     /**
      * Allocates the current file through {@code end} before a write reaches it, doubling the allocation (from
      * {@link JournalWriter#FIRST_ALLOCATION}, at most the segment's capacity), so a full disk fails the allocation with an
-     * {@code IOException} before any frame is written and a segment changes size only a few times.
+     * {@code IOException} before any frame is written and a segment changes size only a few times; then maps the
+     * window over the whole allocation, in place of the smaller one.
      */
-    private void ensureAllocated(long end) throws IOException {
-        if (end <= allocated) {
-            return;
+    private AppendWindow ensureMapped(long end) throws IOException {
+        if (end > allocated) {
+            long target = Math.max(JournalWriter.FIRST_ALLOCATION, allocated);
+            while (target < end) {
+                target <<= 1;
+            }
+            target = Math.max(end, Math.min(target, fileCapacity));
+            file.allocate(target);
+            allocated = target;
         }
-        long target = Math.max(JournalWriter.FIRST_ALLOCATION, allocated);
-        while (target < end) {
-            target <<= 1;
+        AppendWindow mapped = file.mapAppendWindow(0, allocated);
+        AppendWindow old;
+        lock.lock();
+        try {
+            old = window;
+            window = mapped;
+        } finally {
+            lock.unlock();
         }
-        target = Math.max(end, Math.min(target, fileCapacity));
-        file.allocate(target);
-        allocated = target;
+        if (old != null) {
+            old.close(); // no force can reach it now: forces read the window under the lock
+        }
+        return mapped;
+    }
+
+    /** Unmaps the window after the writer failed with {@code e}, holding the forces' lock; returns {@code e}. */
+    IOException unmapOnFailure(IOException e) {
+        lock.lock();
+        try {
+            unmap();
+        } finally {
+            lock.unlock();
+        }
+        return e;
+    }
+
+    /** Closes the current segment's window, if one is mapped; under the forces' lock or where no force can run. */
+    void unmap() {
+        AppendWindow w = window;
+        window = null;
+        if (w != null) {
+            w.close();
+        }
     }
 
     /**
@@ -215,8 +286,10 @@ final class JournalSegments {
     void rollTo(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         DurableFile next = createSegment(sequence, salt, firstLsn, capacity);
         DurableFile previous = file;
+        unmap();
         file = next;
         writePosition = HEADER_LENGTH;
+        forcedPosition = HEADER_LENGTH;
         fileCapacity = capacity;
         allocated = next.size();
         segments.add(new Segment(sequence, firstLsn, next.path()));
@@ -225,7 +298,7 @@ final class JournalSegments {
 
     /**
      * Creates segment {@code sequence} from a spare if there is one; durable (file and name) on return. A new
-     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureAllocated}).
+     * file gets its header's bytes only; frames allocate as they are written ({@link #ensureMapped}).
      */
     private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         Path path = SegmentFiles.segmentPath(directory, sequence);
@@ -278,6 +351,7 @@ final class JournalSegments {
 
     /** Leaves one header-only segment after {@code checkpointLsn} (see {@link JournalWriter#closeAfterCheckpoint}). */
     void trimAfterCheckpoint(long checkpointLsn) throws IOException {
+        unmap(); // before the truncation: no mapping may reach past the end of its file
         Segment current = segments.getLast();
         int older = segments.size() - 1;
         if (current.firstLsn() == checkpointLsn + 1) {
@@ -314,8 +388,9 @@ final class JournalSegments {
         return any;
     }
 
-    /** Closes the current segment, if one is open. */
+    /** Closes the current segment and its window, if one is open. */
     void close() throws IOException {
+        unmap();
         if (file != null) {
             file.close();
         }

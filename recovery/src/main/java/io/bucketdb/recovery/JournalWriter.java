@@ -24,9 +24,9 @@ import java.util.List;
 
 /**
  * Appends records to the journal in groups (docs/DESIGN.md, "The journal, and group commit"): records are encoded into one
- * buffer, {@link #flush()} writes the whole batch with one {@link DurableFile#write}, and {@link #sync()}
- * forces it with one {@link DurableFile#force}. A batch is split into two writes only where it crosses
- * into a new segment.
+ * buffer, {@link #flush()} copies the whole batch into the segment's shared mapping (one put, no system call; see
+ * {@link JournalSegments}), and {@link #sync()} forces it with one force of the mapped range. A batch is split into
+ * two puts only where it crosses into a new segment.
  *
  * <h2>Threads</h2>
  * One thread at a time (the holder of the pipeline's writer role) calls every method except {@link #writtenLsn()},
@@ -38,8 +38,8 @@ import java.util.List;
  *
  * <p>Every force, and every change of which file is current (a roll, a close), holds the lock of
  * {@code SegmentForces}, which keeps the durable LSN, the failure and the closed state the force beside the role shares
- * with the role; its comment says why the lock is enough. Writes take no lock: a positional write and an fsync of the
- * same file may run at once, and the force covers every write that returned before it began.
+ * with the role; its comment says why the lock is enough. Writes take no lock: a put into the mapping and a force of
+ * the same range may run at once, and the force covers every put that returned before it began.
  *
  * <h2>Segments</h2>
  * The segment files are {@link JournalSegments}'s; this class keeps the frames, the LSNs and the forces.
@@ -99,7 +99,7 @@ public final class JournalWriter implements Closeable {
     private JournalWriter(DurableIO io, Path directory, JournalOptions options, List<Path> spares) {
         this.options = options;
         this.buffer = new FrameBuffer(options.bufferSize());
-        this.segments = new JournalSegments(io, directory, options, spares);
+        this.segments = new JournalSegments(io, directory, options, spares, forces.lock);
     }
 
     /**
@@ -363,7 +363,7 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Writes the buffered batch: one {@link DurableFile#write}, or one per segment where the batch rolls
+     * Writes the buffered batch: one put into the segment's mapping, or one per segment where the batch rolls
      * into a new one. Not durable until {@link #sync()}.
      *
      * @throws IOException if the journal failed earlier or is closed, or the write or a segment roll fails
@@ -389,7 +389,7 @@ public final class JournalWriter implements Closeable {
             bytesWritten = bytesAppended;
             writtenLsn = lastLsn;
         } catch (IOException e) {
-            throw forces.fail(e);
+            throw segments.unmapOnFailure(forces.fail(e));
         }
         rolls.clear();
         buffer.clear();
@@ -451,7 +451,7 @@ public final class JournalWriter implements Closeable {
 
     private void writeBuffered(int from, int to) throws IOException {
         if (to > from) {
-            segments.write(buffer.slice(from, to));
+            segments.write(buffer.memory(), from, to);
         }
     }
 

@@ -13,8 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * forced completely by the roll, under the lock, before the switch) and never a file that was closed. Holding the
  * lock across the force also orders a failed force before any later one: on Linux a failed fsync reports its error
  * once, and a second fsync of the same file racing it could return success for pages the kernel has just marked clean
- * without writing them. Writes take no lock: a positional write and an fsync of the same file may run at once, and a
- * force covers every write that returned before it began.
+ * without writing them. Writes take no lock: a put into the segment's mapping and a force of the same range may run at
+ * once, and a force covers every put that returned before it began (a page changed while it is written back stays
+ * dirty for the next force).
  *
  * <p>It also keeps the writer's failure and closed state, which the force beside the role shares: a failed force
  * fails the writer for good, and a closed writer forces nothing.

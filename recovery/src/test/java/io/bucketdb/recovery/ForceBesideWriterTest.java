@@ -7,15 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.ForwardingAppendWindow;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.testkit.Seeds;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -40,9 +42,9 @@ class ForceBesideWriterTest {
     Path tmp;
 
     /**
-     * Journal I/O over a {@link CrashSimulator} with hooks: a force of a segment by a thread named {@code forcer} can be
-     * held after the simulator recorded it (a slow fsync that has done its work but not returned yet) or failed; a
-     * write by another thread can be held after it reached the file.
+     * Journal I/O over a {@link CrashSimulator} with hooks: a force of a segment's append window by a thread named
+     * {@code forcer} can be held after the simulator recorded it (a slow fsync that has done its work but not returned
+     * yet) or failed; a put by another thread can be held after it reached the file.
      */
     private static final class HookedIO extends ForwardingDurableIO {
         final CountDownLatch forceHeld = new CountDownLatch(1);
@@ -60,32 +62,46 @@ class ForceBesideWriterTest {
         public DurableFile open(Path file, Mode mode) throws IOException {
             return new ForwardingDurableFile(delegate.open(file, mode)) {
                 @Override
-                public void force() throws IOException {
-                    if (!Thread.currentThread().getName().equals("forcer")) {
-                        delegate.force();
-                        return;
-                    }
-                    forcesByForcer++;
-                    if (failForce) {
-                        throw new IOException("injected force failure: " + path());
-                    }
-                    delegate.force();
-                    if (holdForce) {
-                        holdForce = false;
-                        forceHeld.countDown();
-                        await(releaseForce);
-                    }
-                }
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+                    return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
+                        @Override
+                        public void force(long from, long to) throws IOException {
+                            hookForce(() -> delegate.force(from, to), path());
+                        }
 
-                @Override
-                public void write(long position, ByteBuffer src) throws IOException {
-                    delegate.write(position, src);
-                    if (!Thread.currentThread().getName().equals("forcer")) {
-                        afterWrite.run();
-                    }
+                        @Override
+                        public void put(long at, MemorySegment src, long srcOffset, long length) throws IOException {
+                            delegate.put(at, src, srcOffset, length);
+                            if (!Thread.currentThread().getName().equals("forcer")) {
+                                afterWrite.run();
+                            }
+                        }
+                    };
                 }
             };
         }
+
+        /** A force of a segment (its window's: the journal forces nothing else beside the role), hooked. */
+        private void hookForce(IoAction force, Path path) throws IOException {
+            if (!Thread.currentThread().getName().equals("forcer")) {
+                force.run();
+                return;
+            }
+            forcesByForcer++;
+            if (failForce) {
+                throw new IOException("injected force failure: " + path);
+            }
+            force.run();
+            if (holdForce) {
+                holdForce = false;
+                forceHeld.countDown();
+                await(releaseForce);
+            }
+        }
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     private static CompletableFuture<Boolean> forceOnForcerThread(JournalWriter writer) {

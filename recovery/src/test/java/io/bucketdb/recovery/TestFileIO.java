@@ -1,11 +1,14 @@
 package io.bucketdb.recovery;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingAppendWindow;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,14 +22,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link FileDurableIO} with a recorder in front, for the journal's tests: it records every write,
+ * {@link FileDurableIO} with a recorder in front, for the journal's tests: it records every write (a put into an
+ * {@link AppendWindow} is one),
  * counts forces and directory syncs, and can be told to fail the next write or force. Forces and
  * directory syncs are counted but not passed to the disk: these tests build crashed files by hand
  * and never lose power, and thousands of fsyncs would only make them slow. Everything else is the
  * real implementation.
  */
 final class TestFileIO extends ForwardingDurableIO {
-    /** One call to {@link DurableFile#write}. */
+    /** One call to {@link DurableFile#write} or {@link AppendWindow#put}. */
     record Write(Path file, long position, int length) {
     }
 
@@ -122,10 +126,39 @@ final class TestFileIO extends ForwardingDurableIO {
 
         @Override
         public void write(long position, ByteBuffer src) throws IOException {
+            int length = src.remaining();
+            beforeWrite(position, length);
+            delegate.write(position, src);
+            afterWrite(position, length);
+        }
+
+        @Override
+        public void force() throws IOException {
+            recordForce();
+        }
+
+        /** Puts and forces of the window count as writes and forces of this file, and fail as they do. */
+        @Override
+        public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+            return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
+                @Override
+                public void put(long at, MemorySegment src, long srcOffset, long length) throws IOException {
+                    beforeWrite(at, (int) length);
+                    delegate.put(at, src, srcOffset, length);
+                    afterWrite(at, (int) length);
+                }
+
+                @Override
+                public void force(long from, long to) throws IOException {
+                    recordForce(); // counted, not performed, like the file's force
+                }
+            };
+        }
+
+        private void beforeWrite(long position, int length) throws IOException {
             if (writesBeforeFailure >= 0 && writesBeforeFailure-- == 0) {
                 throw new IOException("injected write failure: " + path());
             }
-            int length = src.remaining();
             if (keepUndo) {
                 byte[] old = new byte[length];
                 long size;
@@ -138,13 +171,14 @@ final class TestFileIO extends ForwardingDurableIO {
                 }
                 undo.computeIfAbsent(path(), k -> new ArrayDeque<>()).addLast(new Undo(position, old, size));
             }
-            delegate.write(position, src);
+        }
+
+        private void afterWrite(long position, int length) {
             writes.add(new Write(path(), position, length));
             durableOps.add(new Write(path(), position, length));
         }
 
-        @Override
-        public void force() throws IOException {
+        private void recordForce() throws IOException {
             if (forcesBeforeFailure >= 0 && forcesBeforeFailure-- == 0) {
                 throw new IOException("injected force failure: " + path());
             }

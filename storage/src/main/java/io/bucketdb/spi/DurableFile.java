@@ -97,6 +97,22 @@ public interface DurableFile extends Closeable {
     void truncate(long newSize) throws IOException;
 
     /**
+     * Maps {@code [position, position + size)} shared and writable as a journal's {@link AppendWindow}: puts into it
+     * change the file (the page cache) at once, without a system call, and survive a process kill; the window's
+     * force makes them durable. For journal segments only: the table file is never mapped writable-shared
+     * (docs/DESIGN.md, "Hard rules"). The range must lie within the file's allocated size ({@link #allocate} first),
+     * so a put can never fault on a full disk (SIGBUS); to append past it, allocate, close the window and map a larger one.
+     *
+     * @param position the file offset where the window starts
+     * @param size the bytes it spans
+     * @return the window, owning its mapping; the caller closes it before the file shrinks, is closed or deleted
+     * @throws IOException if the range lies beyond the file's size, the file is read-only, or mapping fails
+     * @throws UnsupportedOperationException if this file cannot be appended through a mapping (an in-memory copy of a
+     *                                       table file, which no journal ever is)
+     */
+    AppendWindow mapAppendWindow(long position, long size) throws IOException;
+
+    /**
      * Maps {@code size} bytes at {@code position} into {@code arena}, which owns the mapping.
      * Only {@link FileChannel.MapMode#PRIVATE} (copy-on-write: writes change memory, never the file)
      * and {@link FileChannel.MapMode#READ_ONLY} are allowed; a shared writable mapping would let the

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * build the file images a power loss could leave behind.
  *
  * <p>Reads may go around it (a private or read-only mapping reads the file directly), but
- * writes never do: the table file is never mapped writable-shared (docs/DESIGN.md, "Rules no change may break").
+ * writes never do: the table file is never mapped writable-shared (docs/DESIGN.md, "Rules no change may break"), and
+ * the journal's appends through a shared mapping go through the {@link AppendWindow} a {@link DurableFile} hands out.
  */
 public interface DurableIO {
 

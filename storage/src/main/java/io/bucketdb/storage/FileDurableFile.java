@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 
 import java.io.EOFException;
@@ -145,6 +146,29 @@ final class FileDurableFile implements DurableFile {
                     + " would raise SIGBUS)");
         }
         return channel.map(mode, position, size, arena);
+    }
+
+    @Override
+    public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+        checkWritable("map writable");
+        checkPosition(position);
+        if (size < 0) {
+            throw new IllegalArgumentException(path + ": negative mapping size " + size);
+        }
+        long fileSize = channel.size();
+        if (position > fileSize - size) {
+            throw new IOException(path + ": cannot map [" + position + ", " + (position + size)
+                    + ") beyond the allocated file size " + fileSize + " (allocate first; a put past the end"
+                    + " would raise SIGBUS)");
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            return new MappedAppendWindow(path, position, channel.map(FileChannel.MapMode.READ_WRITE, position, size,
+                    arena), arena);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
     }
 
     @Override

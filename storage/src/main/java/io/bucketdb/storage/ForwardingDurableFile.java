@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -74,6 +75,11 @@ public class ForwardingDurableFile implements DurableFile {
     @Override
     public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
         return delegate.map(mode, position, size, arena);
+    }
+
+    @Override
+    public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+        return delegate.mapAppendWindow(position, size);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.bucketdb.storage;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 
 import java.io.EOFException;
@@ -208,6 +209,15 @@ public final class InMemoryFile implements DurableFile {
                     + allocated + " bytes allocated");
         }
         return cover(position, size);
+    }
+
+    /**
+     * Not supported: this is a read-only view's copy of a table file, which is never appended through a mapping
+     * (only journal segments are).
+     */
+    @Override
+    public AppendWindow mapAppendWindow(long position, long size) {
+        throw new UnsupportedOperationException(path + ": an in-memory table copy has no append window");
     }
 
     /** Frees nothing: the memory goes with the last reference to it (see the class comment). */

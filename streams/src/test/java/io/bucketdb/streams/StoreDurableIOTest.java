@@ -1,6 +1,7 @@
 package io.bucketdb.streams;
 
 import io.bucketdb.Options;
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import org.apache.kafka.common.utils.Bytes;
@@ -48,6 +49,7 @@ class StoreDurableIOTest {
                 public boolean punchHole(long position, long length) throws IOException { return f.punchHole(position, length); }
                 public boolean canPunchHoles() { return f.canPunchHoles(); }
                 public void truncate(long newSize) throws IOException { f.truncate(newSize); }
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException { return f.mapAppendWindow(position, size); }
                 public void close() throws IOException { f.close(); }
 
                 public void force() throws IOException {

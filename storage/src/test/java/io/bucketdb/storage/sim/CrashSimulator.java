@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * Every call writes through to the real file ({@link FileDurableIO}), so private and read-only mappings see
  * the current bytes. Alongside, for each file (an inode, which keeps its history across renames) it keeps
  * the <em>durable image</em> (the bytes as of the last successful {@link DurableFile#force()}) and the
- * unforced writes, allocations and truncations since. The directory tree is kept as a file system keeps it:
+ * unforced writes, allocations and truncations since. A put into a journal's {@link io.bucketdb.spi.AppendWindow} (a
+ * shared mapping) is recorded as a write too, but is no operation: it reaches the real file at once, as a process kill
+ * would find it, and only a force of its range makes it durable ({@link SimulatedWindow}). The directory tree is kept as a file system keeps it:
  * entries (a name inside a directory inode) that point to files or directories. Creating a file or a
  * directory ({@link #createDirectories} makes one per missing level), renaming a file or a directory, and
  * deleting become durable only by {@link #syncDirectory} of the directory that holds the entry: a new

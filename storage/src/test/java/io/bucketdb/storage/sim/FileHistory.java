@@ -1,6 +1,7 @@
 package io.bucketdb.storage.sim;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -176,6 +177,46 @@ final class FileHistory {
     }
 
     /**
+     * What a successful force of the mapped range {@code [from, to)} makes durable ({@code msync}, which Linux completes as
+     * an {@code fdatasync} of the range): the unforced writes' bytes inside the range, and every size change (the
+     * metadata a later read of the data needs, which the journal commit carries with it). Bytes outside the range stay
+     * unforced, in their order; a size change that becomes durable cuts the unforced bytes before it that lie past the
+     * new size, as a truncation drops them from the page cache.
+     */
+    void forceRange(long from, long to) {
+        List<Unforced> rest = new ArrayList<>();
+        for (Unforced op : unforced) {
+            switch (op) {
+                case Write w -> {
+                    long end = w.position() + w.bytes().length;
+                    long inFrom = Math.max(from, w.position());
+                    long inTo = Math.min(to, end);
+                    if (inFrom >= inTo) {
+                        rest.add(w);
+                        continue;
+                    }
+                    durable.write(inFrom, w.bytes(), (int) (inFrom - w.position()), (int) (inTo - inFrom));
+                    if (w.position() < inFrom) {
+                        rest.add(w.piece(w.position(), inFrom));
+                    }
+                    if (inTo < end) {
+                        rest.add(w.piece(inTo, end));
+                    }
+                }
+                case Allocate a -> a.applyTo(durable);
+                case Truncate t -> {
+                    t.applyTo(durable);
+                    rest.replaceAll(r -> r instanceof Write w && w.position() + w.bytes().length > t.newSize()
+                            ? w.piece(w.position(), Math.max(w.position(), t.newSize())) : r);
+                    rest.removeIf(r -> r instanceof Write w && w.bytes().length == 0);
+                }
+            }
+        }
+        unforced.clear();
+        unforced.addAll(rest);
+    }
+
+    /**
      * The bytes a power loss now could leave: the durable image, then each unforced operation in order as
      * {@code chooser} decides. A torn write keeps some of its pieces, cut at absolute 512-byte sector
      * boundaries of the file; if it wrote past the end, the file grows to the end of the last piece kept.
@@ -212,6 +253,11 @@ final class FileHistory {
     }
 
     private record Write(long position, byte[] bytes) implements Unforced {
+        /** The bytes of this write at file offsets {@code [from, to)}, within it. */
+        Write piece(long from, long to) {
+            return new Write(from, Arrays.copyOfRange(bytes, (int) (from - position), (int) (to - position)));
+        }
+
         @Override
         public void applyTo(PageImage image) {
             image.write(position, bytes, 0, bytes.length);

@@ -1,5 +1,6 @@
 package io.bucketdb.storage.sim;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 
 import java.io.IOException;
@@ -193,6 +194,25 @@ final class SimulatedFile implements DurableFile {
     public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
         simulator.checkAlive();
         return real.map(mode, position, size, arena);
+    }
+
+    /**
+     * A window whose puts go to the real file at once and are recorded as unforced writes (see {@link SimulatedWindow}).
+     * Mapping is no operation (it changes nothing on disk); the real file checks that the range is allocated.
+     */
+    @Override
+    public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+        simulator.checkAlive();
+        if (readOnly) {
+            return real.mapAppendWindow(position, size);
+        }
+        checkOpen();
+        return new SimulatedWindow(simulator, this, real.mapAppendWindow(position, size), history);
+    }
+
+    /** {@return whether {@link #close} was called} */
+    boolean isClosed() {
+        return closed;
     }
 
     /** Closes the real file; works after a crash too, so tests release what they opened. */
