@@ -84,7 +84,7 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Value width in bytes for a new index (0..4096); values become fixed-width.
+     * Value width in bytes for a new index (0..4096); values become fixed-width, wide ones out of line by default.
      *
      * @param width bytes per value
      * @return a copy of these options with that change
@@ -98,6 +98,17 @@ public final class Options implements Cloneable {
     public static final int DEFAULT_KEY_INLINE = 20;
     /** Inline width of {@link #withVariableValues()}: values up to 28 bytes stay in the slot (32 bytes with the length). */
     public static final int DEFAULT_VALUE_INLINE = 28;
+
+    /**
+     * Where a new index keeps fixed-width values, {@code true} in the value heap (a 12-byte reference in the slot) or in
+     * every slot, used or not; by default where it takes less space ({@link VarSlotLayout#outlinesByDefault}).
+     *
+     * @param outOfLine true for the value heap, false for the slots
+     * @return a copy of these options with that change
+     */
+    public Options withValuesOutOfLine(boolean outOfLine) {
+        return with(shape.withValuesOutOfLine(outOfLine));
+    }
 
     /** {@return a copy of these options with variable-length keys for a new index, {@link #DEFAULT_KEY_INLINE} bytes inline} */
     public Options withVariableKeys() {
@@ -452,12 +463,12 @@ public final class Options implements Cloneable {
         return shape.keySlotWidth();
     }
 
-    /** {@return the value slot width a new index gets: the value width, or the variable-length slot's width} */
+    /** {@return the value slot width a new index gets: the value width (also out of line), or the variable-length slot's width} */
     public int valueSlotWidth() {
         return shape.valueSlotWidth();
     }
 
-    /** {@return the header flags a new index gets ({@code VAR_KEYS}, {@code VAR_VALUES} of the storage header)} */
+    /** {@return the header flags a new index gets ({@code VAR_KEYS}, {@code VAR_VALUES}, {@code OUTLINE_VALUES})} */
     public int tableFlags() {
         return shape.tableFlags();
     }
