@@ -99,6 +99,18 @@ class OutOfLineValuesTest {
             assertArrayEquals(value(8, 0, 100), view.get(key(8)), "a read-only view reads the heap");
             assertEquals(100, view.valueWidth());
         }
+        // Beside a live writer, a view replays the journal after the checkpoint into its own memory: heap blocks too.
+        try (BucketDB db = BucketDB.open(dir, wide())) {
+            db.put(key(8), value(8, 2, 100));
+            db.delete(key(9));
+            db.put(key(1000), value(1000, 0, 100));
+            try (BucketDB view = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+                assertArrayEquals(value(8, 2, 100), view.get(key(8)), "a replayed overwrite");
+                assertNull(view.get(key(9)), "a replayed delete");
+                assertArrayEquals(value(1000, 0, 100), view.get(key(1000)), "a replayed insert");
+                assertEquals(499, view.size());
+            }
+        }
     }
 
     @Test
