@@ -100,14 +100,14 @@ public final class Options implements Cloneable {
     public static final int DEFAULT_VALUE_INLINE = 28;
 
     /**
-     * Where a new index keeps fixed-width values, {@code true} in the value heap (a 12-byte reference in the slot) or in
-     * every slot, used or not; by default where it takes less space ({@link VarSlotLayout#outlinesByDefault}).
+     * Where a new index keeps fixed-width values (an existing one keeps its own), by default where it takes less space
+     * ({@link VarSlotLayout#outlinesByDefault}): in the value heap, a 12-byte reference in the slot, or in every slot.
      *
      * @param outOfLine true for the value heap, false for the slots
      * @return a copy of these options with that change
      */
     public Options withValuesOutOfLine(boolean outOfLine) {
-        return with(shape.withValuesOutOfLine(outOfLine));
+        return with(o -> o.shape = shape.withValuesOutOfLine(outOfLine)); // not a width: opens any existing index
     }
 
     /** {@return a copy of these options with variable-length keys for a new index, {@link #DEFAULT_KEY_INLINE} bytes inline} */

@@ -128,6 +128,11 @@ class OutOfLineValuesTest {
         check("out16", Options.defaults().withKeyWidth(16).withValuesOutOfLine(true).withValueWidth(16), 16, true);
         check("long", Options.defaults(), 8, false);
         check("long-set", Options.defaults().withValueWidth(8), 8, false);
+        // The placement alone is not a width: it opens an existing index of any widths, which keeps its own.
+        try (BucketDB db = BucketDB.open(tmp.resolve("w93"), Options.defaults().withValuesOutOfLine(false))) {
+            assertTrue(db.stats().valuesOutOfLine());
+            assertEquals(93, db.valueWidth());
+        }
         assertThrows(IllegalArgumentException.class, () -> BucketDB.open(tmp.resolve("out8"),
                 Options.defaults().withValuesOutOfLine(true)), "an 8-byte value cannot leave a 12-byte slot");
     }
