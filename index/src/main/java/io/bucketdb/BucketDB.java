@@ -81,7 +81,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         this.file = o.file();
         this.table = o.table();
         this.keyWidth = table.keyWidth();
-        this.valueWidth = table.valueWidth();
+        this.valueWidth = table.fixedValueWidth() < 0 ? table.valueWidth() : table.fixedValueWidth();
         this.recovery = o.recovery();
         this.engine = o;
         this.reads = o.reads();
@@ -226,7 +226,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
 
     /** {@return whether values are variable-length ({@link Options#withVariableValues})} */
     public boolean variableValues() {
-        return table.varValues();
+        return table.fixedValueWidth() < 0;
     }
 
     /** {@return the number of entries} */
@@ -308,7 +308,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public byte[] get(byte[] key) {
         checkOpen();
-        return reads.copy(key, table.varValues(), valueWidth);
+        return reads.copy(key, variableValues(), valueWidth);
     }
 
     /**

@@ -3,7 +3,6 @@ package io.bucketdb;
 import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
-import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.TableGeometry;
 import io.bucketdb.storage.VarSlotLayout;
 
@@ -25,11 +24,7 @@ import java.util.function.Consumer;
  */
 public final class Options implements Cloneable {
 
-    private int keyWidth = 8;
-    private int valueWidth = 8;
-    /** Inline widths of variable-length keys and values; 0 = fixed width. */
-    private int keyInline;
-    private int valueInline;
+    private EntryShape shape = EntryShape.DEFAULT;
     private boolean widthsSet;
     private long expectedEntries;
     private boolean createIfMissing = true;
@@ -40,12 +35,8 @@ public final class Options implements Cloneable {
     private DurableIO io = FileDurableIO.INSTANCE;
     private Durability durability = Durability.SYNC;
     private Duration asyncForceInterval = Duration.ofMillis(100);
-    private long dirtyLimitBytes = MachineMemory.defaultDirtyLimit(MachineMemory.bytes());
-    private long journalLimitBytes = 256L << 20;
-    private long privateMemoryLimitBytes = MachineMemory.defaultPrivateMemoryLimit(MachineMemory.bytes());
-    private Duration checkpointInterval = Duration.ofSeconds(60);
+    private CheckpointTriggers checkpoints = CheckpointTriggers.DEFAULT;
     private boolean truncateOnDamage;
-    private boolean checkpointsInBackground = true;
     private boolean idleEvacuation = true;
     private JournalOptions journal = JournalOptions.defaults();
     private int ringSize = 1024;
@@ -67,6 +58,11 @@ public final class Options implements Cloneable {
         return o;
     }
 
+    /** A copy with the key and value layout {@code changed}: every width-setting method. */
+    private Options with(EntryShape changed) {
+        return with(o -> { o.shape = changed; o.widthsSet = true; });
+    }
+
     /**
      * 8-byte keys, 8-byte values, create if missing, read-write, {@link Durability#SYNC}.
      *
@@ -84,24 +80,35 @@ public final class Options implements Cloneable {
      */
     public Options withKeyWidth(int width) {
         OptionChecks.keyWidth(width);
-        return with(o -> { o.keyWidth = width; o.keyInline = 0; o.widthsSet = true; });
+        return with(shape.withKeyWidth(width));
     }
 
     /**
-     * Value width in bytes for a new index (0..4096); values become fixed-width.
+     * Value width in bytes for a new index (0..4096); values become fixed-width, wide ones out of line by default.
      *
      * @param width bytes per value
      * @return a copy of these options with that change
      */
     public Options withValueWidth(int width) {
         OptionChecks.valueWidth(width);
-        return with(o -> { o.valueWidth = width; o.valueInline = 0; o.widthsSet = true; });
+        return with(shape.withValueWidth(width));
     }
 
     /** Inline width of {@link #withVariableKeys()}: keys up to 20 bytes stay in the slot (24 bytes with the length). */
     public static final int DEFAULT_KEY_INLINE = 20;
     /** Inline width of {@link #withVariableValues()}: values up to 28 bytes stay in the slot (32 bytes with the length). */
     public static final int DEFAULT_VALUE_INLINE = 28;
+
+    /**
+     * Where a new index keeps fixed-width values (an existing one keeps its own), by default where it takes less space
+     * ({@link VarSlotLayout#outlinesByDefault}): in the value heap, a 12-byte reference in the slot, or in every slot.
+     *
+     * @param outOfLine true for the value heap, false for the slots
+     * @return a copy of these options with that change
+     */
+    public Options withValuesOutOfLine(boolean outOfLine) {
+        return with(o -> o.shape = shape.withValuesOutOfLine(outOfLine)); // not a width: opens any existing index
+    }
 
     /** {@return a copy of these options with variable-length keys for a new index, {@link #DEFAULT_KEY_INLINE} bytes inline} */
     public Options withVariableKeys() {
@@ -118,8 +125,7 @@ public final class Options implements Cloneable {
      * @throws IllegalArgumentException if {@code inlineWidth} is outside 8..4092
      */
     public Options withVariableKeys(int inlineWidth) {
-        VarSlotLayout.slotWidth(inlineWidth);
-        return with(o -> { o.keyInline = inlineWidth; o.widthsSet = true; });
+        return with(shape.withKeyInline(inlineWidth));
     }
 
     /** {@return a copy of these options with variable-length values for a new index, {@link #DEFAULT_VALUE_INLINE} bytes inline} */
@@ -136,8 +142,7 @@ public final class Options implements Cloneable {
      * @throws IllegalArgumentException if {@code inlineWidth} is outside 8..4092
      */
     public Options withVariableValues(int inlineWidth) {
-        VarSlotLayout.slotWidth(inlineWidth);
-        return with(o -> { o.valueInline = inlineWidth; o.widthsSet = true; });
+        return with(shape.withValueInline(inlineWidth));
     }
 
     /**
@@ -153,8 +158,7 @@ public final class Options implements Cloneable {
      * @throws IllegalArgumentException if a fixed width is outside what a slot can hold
      */
     public Options withCodecs(Codec<?> keys, Codec<?> values) {
-        Options o = keys.fixedWidth().isPresent() ? withKeyWidth(keys.fixedWidth().getAsInt()) : withVariableKeys();
-        return values.fixedWidth().isPresent() ? o.withValueWidth(values.fixedWidth().getAsInt()) : o.withVariableValues();
+        return with(EntryShape.of(keys, values));
     }
 
     /**
@@ -165,8 +169,7 @@ public final class Options implements Cloneable {
      * @return a copy of these options with that layout
      */
     public Options withWidthsOf(BucketDB db) {
-        Options o = db.variableKeys() ? withVariableKeys(VarSlotLayout.inlineWidth(db.keyWidth())) : withKeyWidth(db.keyWidth());
-        return db.variableValues() ? o.withVariableValues(VarSlotLayout.inlineWidth(db.valueWidth())) : o.withValueWidth(db.valueWidth());
+        return with(EntryShape.of(db));
     }
 
     /**
@@ -300,11 +303,8 @@ public final class Options implements Cloneable {
      */
     public Options withCheckpointTriggers(long dirtyLimitBytes, long journalLimitBytes, Duration interval) {
         OptionChecks.checkpointLimits(dirtyLimitBytes, journalLimitBytes);
-        return with(o -> {
-            o.dirtyLimitBytes = dirtyLimitBytes;
-            o.journalLimitBytes = journalLimitBytes;
-            o.checkpointInterval = OptionChecks.positive(interval, "checkpoint interval");
-        });
+        Duration every = OptionChecks.positive(interval, "checkpoint interval");
+        return with(o -> o.checkpoints = checkpoints.withLimits(dirtyLimitBytes, journalLimitBytes, every));
     }
 
     /**
@@ -323,7 +323,7 @@ public final class Options implements Cloneable {
      */
     public Options withPrivateMemoryLimit(long bytes) {
         OptionChecks.privateMemoryLimit(bytes);
-        return with(o -> o.privateMemoryLimitBytes = bytes);
+        return with(o -> o.checkpoints = checkpoints.withPrivateMemoryLimit(bytes));
     }
 
     /**
@@ -337,7 +337,7 @@ public final class Options implements Cloneable {
      * @return a copy of these options with that change
      */
     public Options withCheckpointsInBackground(boolean background) {
-        return with(o -> o.checkpointsInBackground = background);
+        return with(o -> o.checkpoints = checkpoints.withBackground(background));
     }
 
     /**
@@ -440,37 +440,37 @@ public final class Options implements Cloneable {
 
     /** {@return the key width in bytes for a new index} */
     public int keyWidth() {
-        return keyWidth;
+        return shape.keyWidth();
     }
 
     /** {@return the value width in bytes for a new index} */
     public int valueWidth() {
-        return valueWidth;
+        return shape.valueWidth();
     }
 
     /** {@return whether a new index gets variable-length keys} */
     public boolean variableKeys() {
-        return keyInline > 0;
+        return shape.keyInline() > 0;
     }
 
     /** {@return whether a new index gets variable-length values} */
     public boolean variableValues() {
-        return valueInline > 0;
+        return shape.valueInline() > 0;
     }
 
     /** {@return the key slot width a new index gets: the key width, or the variable-length slot's width} */
     public int keySlotWidth() {
-        return keyInline > 0 ? VarSlotLayout.slotWidth(keyInline) : keyWidth;
+        return shape.keySlotWidth();
     }
 
-    /** {@return the value slot width a new index gets: the value width, or the variable-length slot's width} */
+    /** {@return the value slot width a new index gets: the value width (also out of line), or the variable-length slot's width} */
     public int valueSlotWidth() {
-        return valueInline > 0 ? VarSlotLayout.slotWidth(valueInline) : valueWidth;
+        return shape.valueSlotWidth();
     }
 
-    /** {@return the header flags a new index gets ({@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES})} */
+    /** {@return the header flags a new index gets ({@code VAR_KEYS}, {@code VAR_VALUES}, {@code OUTLINE_VALUES})} */
     public int tableFlags() {
-        return (keyInline > 0 ? HeaderLayout.VAR_KEYS : 0) | (valueInline > 0 ? HeaderLayout.VAR_VALUES : 0);
+        return shape.tableFlags();
     }
 
     /** {@return the longest variable-length key accepted (default 64 KiB)} */
@@ -535,27 +535,27 @@ public final class Options implements Cloneable {
 
     /** {@return the dirty page bytes that trigger a checkpoint} */
     public long dirtyLimitBytes() {
-        return dirtyLimitBytes;
+        return checkpoints.dirtyLimitBytes();
     }
 
     /** {@return the private page bytes the table keeps after a checkpoint before it releases written-back pages} */
     public long privateMemoryLimitBytes() {
-        return privateMemoryLimitBytes;
+        return checkpoints.privateMemoryLimitBytes();
     }
 
     /** {@return the journal bytes since the last checkpoint that trigger one} */
     public long journalLimitBytes() {
-        return journalLimitBytes;
+        return checkpoints.journalLimitBytes();
     }
 
     /** {@return the longest time between checkpoints} */
     public Duration checkpointInterval() {
-        return checkpointInterval;
+        return checkpoints.interval();
     }
 
     /** {@return whether triggered checkpoints run on a checkpoint thread beside the writer} */
     public boolean checkpointsInBackground() {
-        return checkpointsInBackground;
+        return checkpoints.background();
     }
 
     /** {@return whether a growth is finished while writes pause} */

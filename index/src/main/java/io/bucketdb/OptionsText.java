@@ -1,5 +1,6 @@
 package io.bucketdb;
 
+import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.VarSlotLayout;
 
 /** {@link Options#toString()}: the options as {@code with…} calls would set them, for logs and error messages. */
@@ -12,7 +13,7 @@ final class OptionsText {
         return "Options[" + (o.variableKeys() ? "variable keys (inline " + VarSlotLayout.inlineWidth(o.keySlotWidth()) + ")"
                 : o.keyWidth() + "-byte keys") + ", "
                 + (o.variableValues() ? "variable values (inline " + VarSlotLayout.inlineWidth(o.valueSlotWidth()) + ")"
-                : o.valueWidth() + "-byte values")
+                : o.valueWidth() + "-byte values" + ((o.tableFlags() & HeaderLayout.OUTLINE_VALUES) != 0 ? " out of line" : " inline"))
                 + (o.widthsSet() ? "" : " (defaults: an existing index keeps its own)")
                 + ", max lengths " + o.maxKeyLength() + "/" + o.maxValueLength()
                 + ", expected entries " + o.expectedEntries() + ", createIfMissing " + o.createIfMissing()

@@ -56,6 +56,8 @@ import java.util.Objects;
  *                            index: whether it was closed cleanly before this open
  * @param replayRecords       journal records after the checkpoint that a recovery would replay
  * @param replayTornBytes     bytes of a torn journal tail that a recovery would drop (0 for an open index)
+ * @param valuesOutOfLine     whether fixed-width values ({@code valueWidth} bytes each) are kept in the value heap,
+ *                            each slot holding a reference ({@link Options#withValuesOutOfLine})
  */
 public record Stats(Path directory, long count, int b, long buckets, double loadFactor, long overflowBuckets,
                     long freeOverflowBuckets, List<Long> chainHistogram, boolean growing, boolean sameSizeGrowth,
@@ -64,7 +66,7 @@ public record Stats(Path directory, long count, int b, long buckets, double load
                     long freeBytes, long wastedBytes, long heapBytesInUse, long heapBytesFree, long heapLargeBlocks,
                     long heapLargeBytes, List<HeapClass> heapClasses, long journalBytes,
                     long directoryBytes, long checksumBytes, long doubleWriteBytes, long otherBytes, long checkpointLsn, long generation, String headerSlot, boolean cleanClose,
-                    long replayRecords, long replayTornBytes) {
+                    long replayRecords, long replayTornBytes, boolean valuesOutOfLine) {
 
     /** Copies {@code chainHistogram} and {@code heapClasses} into unmodifiable lists; rejects nulls. */
     public Stats {

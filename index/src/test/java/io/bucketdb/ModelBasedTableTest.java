@@ -37,6 +37,24 @@ class ModelBasedTableTest {
         Seeds.run(seed, () -> runBytes(seed, ops, 16, 24));
     }
 
+    /** 100-byte values kept out of line in the value heap (issue 19), the default for that width. */
+    @Test
+    void outOfLineValuesMatchHashMapAcrossGrowthAndReopen() throws Exception {
+        long seed = Seeds.seed();
+        int ops = Seeds.torture() ? 3_000_000 : 150_000;
+        Seeds.run(seed, () -> runBytes(seed, ops, 16, 100));
+    }
+
+    /** The widths right at the default threshold: 92-byte values stay in the slots, 93-byte ones go to the heap. */
+    @Test
+    void valuesAtTheOutOfLineThresholdMatchHashMap() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> {
+            runBytes(seed, 60_000, 16, 92);
+            runBytes(seed, 60_000, 16, 93);
+        });
+    }
+
     @Test
     void oddWidthsMatchHashMap() throws Exception {
         long seed = Seeds.seed();
@@ -179,8 +197,12 @@ class ModelBasedTableTest {
             for (Map.Entry<ByteBuffer, byte[]> e : model.entrySet()) {
                 assertEquals(ByteBuffer.wrap(e.getValue()), seen.get(e.getKey()));
             }
+            assertEquals(io.bucketdb.storage.VarSlotLayout.outlinesByDefault(vw), db.stats().valuesOutOfLine(), "placement of " + vw + "-byte values");
         } finally {
             db.close();
+        }
+        try (io.bucketdb.inspect.IndexInspector in = io.bucketdb.inspect.IndexInspector.open(dir)) {
+            assertEquals(java.util.List.of(), in.verify(), "verify after " + ops + " operations");
         }
     }
 

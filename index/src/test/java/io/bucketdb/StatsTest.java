@@ -24,7 +24,7 @@ class StatsTest {
         List<Long> histogram = new ArrayList<>(List.of(5L, 2L, 1L));
         List<Stats.HeapClass> classes = new ArrayList<>(List.of(new Stats.HeapClass(16, 256, 200, 56)));
         Stats s = new Stats(tmp, 10, 1, 2, 5.0, 1, 0, histogram, false, false, 0, 0, 0, 24, 32, true, true, 464, 1 << 20,
-                1 << 16, 0, 0, 3200, 896, 0, 0, classes, 1 << 20, 3 << 20, 8192, 1 << 20, 45, 12, 4, "B", true, 0, 0);
+                1 << 16, 0, 0, 3200, 896, 0, 0, classes, 1 << 20, 3 << 20, 8192, 1 << 20, 45, 12, 4, "B", true, 0, 0, false);
         histogram.set(0, 99L);
         assertEquals(List.of(5L, 2L, 1L), s.chainHistogram(), "a copy was taken");
         assertThrows(UnsupportedOperationException.class, () -> s.chainHistogram().set(0, 7L));
@@ -34,9 +34,9 @@ class StatsTest {
         assertEquals(List.of(new Stats.HeapClass(16, 256, 200, 56)), s.heapClasses(), "a copy was taken");
         assertThrows(UnsupportedOperationException.class, () -> s.heapClasses().clear());
         assertThrows(NullPointerException.class, () -> new Stats(tmp, 10, 1, 2, 5.0, 1, 0, null, false, false, 0, 0, 0,
-                8, 8, false, false, 144, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, "A", true, 0, 0));
+                8, 8, false, false, 144, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, "A", true, 0, 0, false));
         assertThrows(NullPointerException.class, () -> new Stats(tmp, 10, 1, 2, 5.0, 1, 0, List.of(), false, false, 0, 0, 0,
-                8, 8, false, false, 144, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, 0, 0, 0, 0, 0, "A", true, 0, 0));
+                8, 8, false, false, 144, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, 0, 0, 0, 0, 0, "A", true, 0, 0, false));
     }
 
     @Test
@@ -59,7 +59,7 @@ class StatsTest {
                     s.evacuationMark(), s.keyWidth(), s.valueWidth(), s.variableKeys(), s.variableValues(), s.bucketBytes(),
                     s.fileBytes(), s.allocatedBytes(), s.freeBytes(), s.wastedBytes(), s.heapBytesInUse(), s.heapBytesFree(),
                     s.heapLargeBlocks(), s.heapLargeBytes(), s.heapClasses(), s.journalBytes(), s.directoryBytes(), s.checksumBytes(), s.doubleWriteBytes(), s.otherBytes(),
-                    s.checkpointLsn(), s.generation(), s.headerSlot(), s.cleanClose(), s.replayRecords(), s.replayTornBytes()));
+                    s.checkpointLsn(), s.generation(), s.headerSlot(), s.cleanClose(), s.replayRecords(), s.replayTornBytes(), s.valuesOutOfLine()));
             assertFalse(s.variableKeys() || s.variableValues(), s::toString);
             assertEquals(0, s.heapBytesInUse() + s.heapBytesFree() + s.heapLargeBlocks(), "fixed widths use no heap: " + s);
         }

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * the slot and the heap, so heap blocks are freed and reused at once) and deletes them while the
  * table grows: every value a reader gets back, through each read path, is one the writer wrote
  * whole. Values encode their own check (a tag, and bytes derived from tag, length and position),
- * so a torn read — bytes of two values, or of a freed and reused block — cannot pass.
+ * so a torn read — bytes of two values, or of a freed and reused block — cannot pass. The same with 16-byte keys
+ * and 100-byte fixed values kept out of line (issue 19), where every overwrite frees a block that the next put reuses.
  */
 class VariableLengthConcurrencyTest {
     private static final int[] LENGTHS = {0, 1, 5, 11, 12, 13, 15, 16, 17, 100, 1000, 5000, 20_000};
@@ -61,6 +62,10 @@ class VariableLengthConcurrencyTest {
         return true;
     }
 
+    private static byte[] key(int id, boolean fixed) {
+        return fixed ? ByteBuffer.allocate(16).putInt(0x6b65792d).putInt(id).putLong(id * 0x9E3779B97F4A7C15L).array() : key(id);
+    }
+
     private static byte[] key(int id) {
         return ("key-" + id + "-" + "k".repeat(id % 30)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -68,11 +73,18 @@ class VariableLengthConcurrencyTest {
     @Test
     void readersNeverSeeATornHeapValueWhileTheWriterOverwritesAndDeletes() throws Exception {
         long seed = Seeds.seed();
-        Seeds.run(seed, () -> run(seed, Seeds.torture() ? 500_000 : 20_000));
+        Seeds.run(seed, () -> run(seed, Seeds.torture() ? 500_000 : 20_000, false));
     }
 
-    private void run(long seed, int writes) throws Exception {
-        Options opts = Options.defaults().withVariableKeys(12).withVariableValues(16).withChunking(16, 16)
+    @Test
+    void readersNeverSeeATornOutOfLineFixedValue() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> run(seed, Seeds.torture() ? 500_000 : 20_000, true));
+    }
+
+    private void run(long seed, int writes, boolean outline) throws Exception {
+        Options opts = (outline ? Options.defaults().withKeyWidth(16).withValueWidth(100)
+                : Options.defaults().withVariableKeys(12).withVariableValues(16)).withChunking(16, 16)
                 .withDurability(Durability.ASYNC).withHashSeed(seed);
         int keys = 1500;
         try (BucketDB db = BucketDB.open(tmp.resolve("c"), opts)) {
@@ -80,14 +92,16 @@ class VariableLengthConcurrencyTest {
             Queue<String> torn = new ConcurrentLinkedQueue<>();
             AtomicLong reads = new AtomicLong();
             AtomicLong hits = new AtomicLong();
-            List<Thread> readers = List.of(reader(db, seed + 1, keys, done, torn, reads, hits), reader(db, seed + 2, keys, done, torn, reads, hits));
+            assertEquals(outline, db.stats().valuesOutOfLine());
+            List<Thread> readers = List.of(reader(db, seed + 1, keys, done, torn, reads, hits, outline),
+                    reader(db, seed + 2, keys, done, torn, reads, hits, outline));
             readers.forEach(Thread::start);
             SplittableRandom rnd = new SplittableRandom(seed);
             try {
                 for (int w = 0; w < writes && torn.isEmpty(); w++) {
-                    byte[] k = key(rnd.nextInt(keys));
+                    byte[] k = key(rnd.nextInt(keys), outline);
                     if (rnd.nextInt(10) < 7) {
-                        db.put(k, value(rnd.nextInt(), LENGTHS[rnd.nextInt(LENGTHS.length)]));
+                        db.put(k, value(rnd.nextInt(), outline ? 100 : LENGTHS[rnd.nextInt(LENGTHS.length)]));
                     } else {
                         db.delete(k);
                     }
@@ -104,13 +118,14 @@ class VariableLengthConcurrencyTest {
         }
     }
 
-    private static Thread reader(BucketDB db, long seed, int keys, AtomicBoolean done, Queue<String> torn, AtomicLong reads, AtomicLong hits) {
+    private static Thread reader(BucketDB db, long seed, int keys, AtomicBoolean done, Queue<String> torn, AtomicLong reads, AtomicLong hits,
+                                 boolean outline) {
         return Thread.ofPlatform().name("reader").unstarted(() -> {
             SplittableRandom rnd = new SplittableRandom(seed);
             MemorySegment buf = MemorySegment.ofArray(new byte[20_000]);
             try {
                 while (!done.get()) {
-                    byte[] k = key(rnd.nextInt(keys));
+                    byte[] k = key(rnd.nextInt(keys), outline);
                     reads.incrementAndGet();
                     switch (rnd.nextInt(3)) {
                         case 0 -> {

@@ -28,9 +28,10 @@ public final class EntryChecks {
     private EntryChecks(String index, HashTable table, int maxKeyLength, int maxValueLength) {
         this.index = index;
         this.keyWidth = table.keyWidth();
-        this.valueWidth = table.valueWidth();
+        // Fixed-width values kept out of line are variable-length to the table, fixed-width to the API.
+        this.varValues = table.fixedValueWidth() < 0;
+        this.valueWidth = varValues ? table.valueWidth() : table.fixedValueWidth();
         this.varKeys = table.varKeys();
-        this.varValues = table.varValues();
         this.maxKeyLength = maxKeyLength;
         this.maxValueLength = maxValueLength;
         this.longWidths = keyWidth == 8 && valueWidth == 8 && !varKeys && !varValues;

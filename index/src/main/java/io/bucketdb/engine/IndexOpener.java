@@ -331,16 +331,20 @@ public final class IndexOpener {
 
     private static void checkWidths(Path dir, TableFile file, Options options) {
         Header h = file.header();
-        if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || h.valueWidth != options.valueSlotWidth()
-                || h.varKeys() != options.variableKeys() || h.varValues() != options.variableValues())) {
+        // Fixed-width values kept out of line are fixed-width here: where values live is the index's own (it is chosen
+        // only at creation, and the API is the same either way), so it is not compared.
+        boolean varValues = h.varValues() && !h.outlineValues();
+        int valueWidth = h.outlineValues() ? h.outlineValueWidth : h.valueWidth;
+        if (options.widthsSet() && (h.keyWidth != options.keySlotWidth() || valueWidth != options.valueSlotWidth()
+                || h.varKeys() != options.variableKeys() || varValues != options.variableValues())) {
             throw new IllegalArgumentException("index " + dir + " stores " + describe(h.varKeys(), h.keyWidth, "keys") + " and "
-                    + describe(h.varValues(), h.valueWidth, "values") + "; the options asked for "
+                    + describe(varValues, valueWidth, "values") + "; the options asked for "
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
         // The journal refuses records beyond the limits: a fixed width above them could never be written.
-        if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!h.varValues() && h.valueWidth > options.maxValueLength())) {
-            throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + h.valueWidth
+        if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!varValues && valueWidth > options.maxValueLength())) {
+            throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + valueWidth
                     + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
                     + " bytes the options set (Options.withMaxLengths)");
         }

@@ -54,11 +54,12 @@ public final class StatsCollector {
                 .map(c -> new Stats.HeapClass(c.blockBytes(), c.blocks(), c.inUse(), c.free())).toList();
         return new Stats(dir, count, h.b, buckets, (double) count / buckets, h.overflowBuckets, h.ovfFreeCount,
                 Arrays.stream(census.chainHistogram()).boxed().toList(), h.growing(), h.sameSizeGrow(), census.oldBuckets(),
-                census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.valueWidth, h.varKeys(), h.varValues(), h.bucketSize(),
+                census.evacuatedOldBuckets(), h.nevacuate, h.keyWidth, h.outlineValues() ? h.outlineValueWidth : h.valueWidth,
+                h.varKeys(), h.varValues() && !h.outlineValues(), h.bucketSize(),
                 fileBytes, h.fileEnd, freeBytes(h), h.wastedBytes, heap.bytesInUse(), heap.bytesFree(), heap.largeBlocks(),
                 heap.largeBytes(), classes, files.journal(), files.total(), files.checksums(), files.doubleWrite(),
                 files.other(), h.checkpointLsn, h.generation,
-                slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes());
+                slot == 0 ? "A" : "B", cleanClose, pending.records(), pending.tornBytes(), h.outlineValues());
     }
 
     /**

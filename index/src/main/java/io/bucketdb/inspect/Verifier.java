@@ -297,6 +297,11 @@ final class Verifier {
                             "tophash " + stateName(t));
                 }
                 if (varValues) {
+                    // Fixed-width values kept out of line: every slot holds the one width (never inline, as it is wider).
+                    if (h.outlineValues() && heap.fieldLength(voff) != h.outlineValueWidth) {
+                        report(voff, "a value of the index's " + h.outlineValueWidth + " bytes (kept out of line) in " + label,
+                                "length " + heap.fieldLength(voff));
+                    }
                     heap.checkField(voff, valueInline, JournalOptions.DEFAULT_MAX_VALUE_LENGTH, "value", label);
                 }
                 long hash;

@@ -89,6 +89,8 @@ public final class HashTable {
     final KeyHash keyHash;
     final boolean varKeys;
     final boolean varValues;
+    /** With fixed-width values kept out of line (then {@link #varValues} is true too): their width; else 0. */
+    final int outlineValueWidth;
     /** Inline widths of variable-length slots (unused for fixed widths). */
     final int keyInline;
     final int valueInline;
@@ -124,6 +126,7 @@ public final class HashTable {
         this.keyHash = KeyHash.of(h);
         this.varKeys = h.varKeys();
         this.varValues = h.varValues();
+        this.outlineValueWidth = h.outlineValues() ? h.outlineValueWidth : 0;
         this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
         this.valueInline = VarSlotLayout.inlineWidth(valueWidth);
         this.pages = tf.pages();
@@ -225,6 +228,21 @@ public final class HashTable {
     /** Whether values are variable-length (then {@link #valueWidth} is the slot width). */
     public boolean varValues() {
         return varValues;
+    }
+
+    /**
+     * The width of every value when fixed-width values are kept out of line, in the value heap ({@code
+     * HeaderLayout.OUTLINE_VALUES}); else 0. Such a table stores them as {@link #varValues() variable-length} values
+     * that never fit inline (its slots hold the length and a heap reference), so every path of the table, the
+     * inspector and the tools that handles variable-length values handles them; only the API checks the width.
+     */
+    public int outlineValueWidth() {
+        return outlineValueWidth;
+    }
+
+    /** {@return the width every value must have, or -1 for variable-length values: what the API checks} */
+    public int fixedValueWidth() {
+        return outlineValueWidth > 0 ? outlineValueWidth : varValues ? -1 : valueWidth;
     }
 
     /** Bytes kept inline in a variable-length key slot. */

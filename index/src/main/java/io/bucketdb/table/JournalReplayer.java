@@ -176,9 +176,10 @@ public final class JournalReplayer implements RecordConsumer {
     /** {@code valueLength} is -1 for a delete, which has no value. */
     private void checkWidths(long lsn, int keyLength, int valueLength) throws CorruptIndexException {
         boolean keyOk = table.varKeys() || keyLength == table.keyWidth();
-        boolean valueOk = valueLength < 0 || table.varValues() || valueLength == table.valueWidth();
+        int valueWidth = table.fixedValueWidth();
+        boolean valueOk = valueLength < 0 || valueWidth < 0 || valueLength == valueWidth;
         if (!keyOk || !valueOk) {
-            throw corrupt(lsn, "a record with a " + table.keyWidth() + "-byte key and a " + table.valueWidth()
+            throw corrupt(lsn, "a record with a " + table.keyWidth() + "-byte key and a " + valueWidth
                     + "-byte value, found " + keyLength + " and " + (valueLength < 0 ? "-" : valueLength));
         }
     }

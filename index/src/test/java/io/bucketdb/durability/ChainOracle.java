@@ -15,6 +15,13 @@ import java.util.Map;
  * that a recovery kept must not vanish in a later one.
  */
 final class ChainOracle {
+    /** How the chain's keys and values are stored and read back. */
+    private final ChainShape shape;
+
+    ChainShape shape() {
+        return shape;
+    }
+
     /** A write of a key: a value, or null for a delete. */
     record Write(long key, Long value) {
     }
@@ -25,17 +32,22 @@ final class ChainOracle {
     private List<Write> inFlight;
 
     ChainOracle() {
-        this(new HashMap<>(), null);
+        this(ChainShape.LONGS);
     }
 
-    private ChainOracle(Map<Long, Long> acked, List<Write> inFlight) {
+    ChainOracle(ChainShape shape) {
+        this(shape, new HashMap<>(), null);
+    }
+
+    private ChainOracle(ChainShape shape, Map<Long, Long> acked, List<Write> inFlight) {
+        this.shape = shape;
         this.acked = acked;
         this.inFlight = inFlight;
     }
 
     /** An independent copy, for a chain that branches at a crash. */
     ChainOracle copy() {
-        return new ChainOracle(new HashMap<>(acked), inFlight == null ? null : List.copyOf(inFlight));
+        return new ChainOracle(shape, new HashMap<>(acked), inFlight == null ? null : List.copyOf(inFlight));
     }
 
     /** An operation is about to be published. An earlier one still unresolved must have been resolved by a check. */
@@ -95,10 +107,10 @@ final class ChainOracle {
         }
     }
 
-    private static boolean matches(BucketDB db, Map<Long, Long> state) {
+    private boolean matches(BucketDB db, Map<Long, Long> state) {
         long present = 0;
         for (Map.Entry<Long, Long> e : state.entrySet()) {
-            long got = db.getLong(e.getKey(), Long.MIN_VALUE);
+            long got = shape.get(db, e.getKey(), Long.MIN_VALUE);
             long expected = e.getValue() == null ? Long.MIN_VALUE : e.getValue();
             if (got != expected) {
                 return false;
@@ -110,11 +122,11 @@ final class ChainOracle {
         return db.size() == present;
     }
 
-    private static String firstDifference(BucketDB db, Map<Long, Long> state) {
+    private String firstDifference(BucketDB db, Map<Long, Long> state) {
         List<String> wrong = new ArrayList<>();
         long present = 0;
         for (Map.Entry<Long, Long> e : state.entrySet()) {
-            long got = db.getLong(e.getKey(), Long.MIN_VALUE);
+            long got = shape.get(db, e.getKey(), Long.MIN_VALUE);
             long expected = e.getValue() == null ? Long.MIN_VALUE : e.getValue();
             if (got != expected && wrong.size() < 3) {
                 wrong.add("key " + e.getKey() + " holds " + (got == Long.MIN_VALUE ? "nothing" : got) + ", expected "

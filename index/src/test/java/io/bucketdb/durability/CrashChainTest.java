@@ -73,6 +73,27 @@ class CrashChainTest {
         });
     }
 
+    /**
+     * The same random chains over 8-byte keys to 100-byte values, which a new index keeps out of line in the value
+     * heap (issue 19): puts, overwrites and deletes allocate and free heap blocks in every life and every replay.
+     */
+    @Test
+    void everyAcknowledgedValueKeptOutOfLineSurvivesRandomCrashChains() throws Exception {
+        long seed = Seeds.seed();
+        int chains = Seeds.torture() ? 6_000 : 300;
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int c = 0; c < chains; c++) {
+                long chainSeed = rnd.nextLong();
+                chain(chainSeed, new ChainOracle(ChainShape.WIDE), tmp.resolve("c"), 0,
+                        "out-of-line chain " + c + " (chain seed " + chainSeed + ")");
+            }
+            System.out.printf("CrashChainTest: %d random chains of 8x100 out-of-line values, %d crash states checked (seed %d)%n",
+                    chains, states, seed);
+            assertTrue(states >= chains * (long) CRASHES, "states: " + states);
+        });
+    }
+
     @Test
     void everyDurableOperationOfAShortLifeIsACrashPointOfAChain() throws Exception {
         long seed = Seeds.seed();
@@ -143,7 +164,7 @@ class CrashChainTest {
             sim.crashAfter(crashPoint);
             BucketDB db = null;
             try {
-                db = BucketDB.open(current, options(sim, hashSeed));
+                db = BucketDB.open(current, options(sim, hashSeed, oracle.shape()));
                 check(db, oracle, where);
                 writes(db, oracle, rnd, 250);
             } catch (IOException | UncheckedIOException | IllegalStateException e) {
@@ -162,7 +183,8 @@ class CrashChainTest {
             name = name + " [" + image + "]";
         }
         String where = name + ", after the last crash";
-        try (BucketDB db = BucketDB.open(current, options(new CrashSimulator(), hashSeed))) {
+        try (BucketDB db = BucketDB.open(current, options(new CrashSimulator(), hashSeed, oracle.shape()))) {
+            assertEquals(oracle.shape() == ChainShape.WIDE, db.stats().valuesOutOfLine(), "values out of line");
             check(db, oracle, where);
         } catch (IOException | RuntimeException e) {
             throw new AssertionError(where + ": open failed: " + e, e);
@@ -203,22 +225,22 @@ class CrashChainTest {
                 long key = rnd.nextInt(keyRange);
                 long value = rnd.nextLong() & Long.MAX_VALUE;
                 oracle.begin(List.of(new ChainOracle.Write(key, value)));
-                db.putLong(key, value);
+                oracle.shape().put(db, key, value);
             } else if (dice < 75) {
                 long key = rnd.nextInt(keyRange);
                 oracle.begin(List.of(new ChainOracle.Write(key, null)));
-                db.deleteLong(key);
+                oracle.shape().delete(db, key);
             } else {
                 WriteBatch batch = new WriteBatch();
                 List<ChainOracle.Write> writes = new ArrayList<>();
                 for (int i = 1 + rnd.nextInt(12); i > 0; i--) {
                     long key = rnd.nextInt(keyRange);
                     if (rnd.nextInt(4) == 0) {
-                        batch.deleteLong(key);
+                        oracle.shape().delete(batch, key);
                         writes.add(new ChainOracle.Write(key, null));
                     } else {
                         long value = rnd.nextLong() & Long.MAX_VALUE;
-                        batch.putLong(key, value);
+                        oracle.shape().put(batch, key, value);
                         writes.add(new ChainOracle.Write(key, value));
                     }
                 }
@@ -234,6 +256,10 @@ class CrashChainTest {
      * writer so that one seed gives one order of durable operations; a table that starts small and doubles.
      */
     private static Options options(CrashSimulator sim, long hashSeed) {
-        return CrashRecoveryTest.crashOptions(sim, hashSeed);
+        return options(sim, hashSeed, ChainShape.LONGS);
+    }
+
+    private static Options options(CrashSimulator sim, long hashSeed, ChainShape shape) {
+        return shape.apply(CrashRecoveryTest.crashOptions(sim, hashSeed));
     }
 }

@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * (lengths across the inline/heap boundary, and values larger than a 64 KiB journal segment, which
  * get a segment of their own), overwrites, deletes, checkpoints and reopens to a random durable
  * operation; images a power loss could leave are recovered and checked against what was
- * acknowledged, and some are verified (heap references, free lists, tiling).
+ * acknowledged, and some are verified (heap references, free lists, tiling). The same runs with 16-byte keys and
+ * 100-byte fixed values kept out of line in the value heap (issue 19): every put, overwrite and delete there
+ * allocates or frees a heap block.
  */
 class VariableLengthCrashTest {
     private static final int[] LENGTHS = {0, 1, 15, 16, 17, 300, 5000};
@@ -37,10 +39,28 @@ class VariableLengthCrashTest {
             SplittableRandom rnd = new SplittableRandom(seed);
             int states = 0;
             for (int w = 0; w < workloads; w++) {
-                states += crashAndRecover(rnd.nextLong(), 15, "workload " + w);
+                states += crashAndRecover(rnd.nextLong(), 15, "workload " + w, false);
             }
             assertTrue(states >= workloads * 15, "crash states checked: " + states);
         });
+    }
+
+    @Test
+    void acknowledgedFixedValuesKeptOutOfLineSurvivePowerLoss() throws Exception {
+        long seed = Seeds.seed();
+        int workloads = Seeds.torture() ? 300 : 12;
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int states = 0;
+            for (int w = 0; w < workloads; w++) {
+                states += crashAndRecover(rnd.nextLong(), 15, "16x100 workload " + w, true);
+            }
+            assertTrue(states >= workloads * 15, "crash states checked: " + states);
+        });
+    }
+
+    private static byte[] wideKey(int id) {
+        return ByteBuffer.allocate(16).putLong(id * 0x9E3779B97F4A7C15L).putLong(id).array();
     }
 
     private static byte[] bytes(SplittableRandom rnd, int len) {
@@ -57,13 +77,14 @@ class VariableLengthCrashTest {
         return k;
     }
 
-    private int crashAndRecover(long seed, int images, String name) throws Exception {
+    private int crashAndRecover(long seed, int images, String name, boolean outline) throws Exception {
         SplittableRandom rnd = new SplittableRandom(seed);
         Path root = Fixtures.scratch("varcrash");
         Path dir = root.resolve("w");
         CrashSimulator sim = new CrashSimulator();
         sim.crashAfter(1 + rnd.nextInt(1_500));
-        Options opts = CrashRecoveryTest.crashOptions(sim, seed).withVariableKeys(12).withVariableValues(16);
+        Options opts = outline ? CrashRecoveryTest.crashOptions(sim, seed).withKeyWidth(16).withValueWidth(100) // out of line by default
+                : CrashRecoveryTest.crashOptions(sim, seed).withVariableKeys(12).withVariableValues(16);
         Map<ByteBuffer, byte[]> acked = new HashMap<>();
         ByteBuffer inFlight = null;
         byte[] inFlightValue = null;
@@ -72,10 +93,10 @@ class VariableLengthCrashTest {
         try {
             db = BucketDB.open(dir, opts);
             for (int op = 0; op < 1_500; op++) {
-                byte[] k = key(rnd.nextInt(keyRange));
+                byte[] k = outline ? wideKey(rnd.nextInt(keyRange)) : key(rnd.nextInt(keyRange));
                 int dice = rnd.nextInt(100);
                 if (dice < 65) {
-                    int len = rnd.nextInt(100) < 3 ? 100_000 : LENGTHS[rnd.nextInt(LENGTHS.length)];
+                    int len = outline ? 100 : rnd.nextInt(100) < 3 ? 100_000 : LENGTHS[rnd.nextInt(LENGTHS.length)];
                     byte[] v = bytes(rnd, len);
                     inFlight = ByteBuffer.wrap(k);
                     inFlightValue = v;
@@ -129,6 +150,7 @@ class VariableLengthCrashTest {
                 }
                 if (i % 5 == 0) {
                     try (IndexInspector inspector = IndexInspector.open(image)) {
+                        assertEquals(outline, inspector.header().outlineValues(), where + ": values out of line");
                         assertEquals(List.of(), inspector.verify(), where + ": structure, heap and page checksums after recovery");
                     }
                 }

@@ -32,6 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * commit {@code d4f4aac}: see the README there) keep their layout for life: they open with every entry, take writes,
  * deletes and growth (also one closed mid-doubling), pass {@code verify}, and stay version 3. A new index is version
  * 4, and its chains are linked at byte 8 of a bucket.
+ *
+ * <p>Format version 5 keeps long fixed values out of line (issue 19). A version-4 index of 16-byte keys and 100-byte
+ * values kept inline (test resources {@code format-v4/wide}, made by the code of commit {@code e8cbabf}: see the README
+ * there) opens with every entry, also with options whose default for a new index of that width is out of line, and
+ * stays version 4 with its values in the slots.
  */
 class FormatVersionFileTest {
     private static final long MIX = 0x9E3779B97F4A7C15L;
@@ -39,6 +44,8 @@ class FormatVersionFileTest {
     private static final int LONGS = 830;
     private static final int NAMES = 400;
     private static final int GROWING_KEYS = 224;
+    /** The {@code wide} fixture: 16-byte keys to 100-byte values for k below this, those with {@code k % 7 == 0} deleted. */
+    private static final int WIDE = 300;
 
     @TempDir
     Path dir;
@@ -170,6 +177,51 @@ class FormatVersionFileTest {
         }
     }
 
+    @Test
+    void aVersion4IndexOfWideValuesInlineShouldOpenTakeWritesAndKeepItsLayout() throws Exception {
+        copyFixture("format-v4", "wide");
+        checkFile(4);
+        Options o = Options.defaults().withKeyWidth(16).withValueWidth(100).withDurability(Durability.ASYNC);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(WIDE - (WIDE + 6) / 7, db.size());
+            assertFalse(db.stats().valuesOutOfLine(), "the index keeps its values in the slots");
+            for (long k = 0; k < WIDE + 50; k++) {
+                assertArrayEquals(k < WIDE && k % 7 != 0 ? wideValue(k, 0) : null, db.get(wideKey(k)), "key number " + k);
+            }
+            for (long k = WIDE; k < 4 * WIDE; k++) { // grows
+                db.put(wideKey(k), wideValue(k, 1));
+            }
+            for (long k = 1; k < 4 * WIDE; k += 5) {
+                db.delete(wideKey(k));
+            }
+        }
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (long k = 0; k < 4 * WIDE; k++) {
+                byte[] want = k % 5 == 1 || (k < WIDE && k % 7 == 0) ? null : wideValue(k, k < WIDE ? 0 : 1);
+                assertArrayEquals(want, db.get(wideKey(k)), "key number " + k + " after the reopen");
+            }
+        }
+        checkFile(4);
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertFalse(in.header().outlineValues());
+            assertEquals(100, in.header().valueWidth);
+            assertArrayEquals(wideValue(3, 0), in.get(wideKey(3)));
+        }
+    }
+
+    /** The {@code wide} fixture's keys and values, as its generator (format-v4/README.md) writes them. */
+    private static byte[] wideKey(long k) {
+        return ByteBuffer.allocate(16).putLong(k * MIX).putLong(~k).array();
+    }
+
+    private static byte[] wideValue(long k, int round) {
+        byte[] v = new byte[100];
+        for (int i = 0; i < 100; i++) {
+            v[i] = (byte) (k * 31 + i + 13 * round);
+        }
+        return v;
+    }
+
     private BucketDB open() throws IOException {
         return BucketDB.open(dir, Options.defaults().withDurability(Durability.ASYNC));
     }
@@ -187,8 +239,8 @@ class FormatVersionFileTest {
         }
         try (IndexInspector in = IndexInspector.open(dir)) {
             assertEquals(version, in.header().formatVersion());
-            assertEquals(version == 4, in.layout().overflowFirst());
-            assertEquals(version == 4 ? 8 : in.header().bucketSize() - 8, in.layout().overflowOffset());
+            assertEquals(version >= 4, in.layout().overflowFirst());
+            assertEquals(version >= 4 ? 8 : in.header().bucketSize() - 8, in.layout().overflowOffset());
             assertEquals(java.util.List.of(), in.verify(), "verify of " + dir);
         }
     }
@@ -202,7 +254,11 @@ class FormatVersionFileTest {
     }
 
     private void copyFixture(String name) throws IOException, URISyntaxException {
-        Path src = Path.of(FormatVersionFileTest.class.getResource("format-v3/" + name).toURI());
+        copyFixture("format-v3", name);
+    }
+
+    private void copyFixture(String version, String name) throws IOException, URISyntaxException {
+        Path src = Path.of(FormatVersionFileTest.class.getResource(version + "/" + name).toURI());
         try (Stream<Path> files = Files.list(src)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Files.copy(f, dir.resolve(f.getFileName()));

@@ -37,7 +37,10 @@ package io.bucketdb.storage;
  * 16+8K+8V       (end)
  * </pre>
  *
- * K is the key width and V the value width chosen at creation; the size is {@code 16 + 8K + 8V} either way. Tophash
+ * K is the key width and V the value width chosen at creation; the size is {@code 16 + 8K + 8V} either way. V is a
+ * slot's width: a {@link VarSlotLayout} slot's for variable-length values, and for fixed values kept out of line
+ * ({@link HeaderLayout#OUTLINE_VALUES}, format version 5) the 12-byte slot of their length and heap reference, so a
+ * 16x100 bucket takes 240 bytes instead of 944. Tophash
  * byte {@code i} belongs to slot {@code i}; its values below {@link #MIN_TOPHASH} are slot states.
  */
 public final class BucketLayout {

@@ -43,8 +43,13 @@ public final class Header {
     public int oldB;
     /** Growth state: bits {@link HeaderLayout#GROWING} and {@link HeaderLayout#SAME_SIZE}. */
     public int growFlags;
-    /** Format flags: bits {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES} and {@link HeaderLayout#KEYED_HASH}. */
+    /**
+     * Format flags: bits {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES}, {@link HeaderLayout#KEYED_HASH},
+     * {@link HeaderLayout#OVERFLOW_FIRST} and {@link HeaderLayout#OUTLINE_VALUES}.
+     */
     public int flags;
+    /** With {@link HeaderLayout#OUTLINE_VALUES}, the width of every value (kept in the value heap); else 0. */
+    public int outlineValueWidth;
     /** Number of entries in the table. */
     public long count;
     /** Overflow buckets in the chains of the current array; a same-size growth starts when it reaches 2^B. */
@@ -108,6 +113,15 @@ public final class Header {
     }
 
     /**
+     * {@return whether values are fixed-width and kept out of line, in the value heap ({@link HeaderLayout#OUTLINE_VALUES}):
+     * then {@link #varValues()} is true too, {@link #valueWidth} is the reference slot's width and
+     * {@link #outlineValueWidth} the values' width}
+     */
+    public boolean outlineValues() {
+        return (flags & OUTLINE_VALUES) != 0;
+    }
+
+    /**
      * {@return whether keys hash with secrets derived from {@link #hashSeed} ({@link HeaderLayout#KEYED_HASH}); false
      * for a file created before format version 3, whose keys hash with rapidhash V3's public secrets}
      */
@@ -129,7 +143,7 @@ public final class Header {
      * {@link HeaderLayout#KEYED_HASH}, else 2)}
      */
     public int formatVersion() {
-        return overflowFirst() ? FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
+        return outlineValues() ? FORMAT_VERSION : overflowFirst() ? OVERFLOW_FIRST_FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
     }
 
     /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
@@ -167,6 +181,7 @@ public final class Header {
         h.oldB = oldB;
         h.growFlags = growFlags;
         h.flags = flags;
+        h.outlineValueWidth = outlineValueWidth;
         h.count = count;
         h.noverflow = noverflow;
         h.overflowBuckets = overflowBuckets;
@@ -213,7 +228,8 @@ public final class Header {
         buf.putInt(B_OFFSET, b);
         buf.putInt(OLD_B_OFFSET, oldB);
         buf.putInt(GROW_FLAGS_OFFSET, growFlags);
-        buf.putInt(FLAGS_OFFSET, flags);
+        buf.putShort(FLAGS_OFFSET, (short) flags);
+        buf.putShort(OUTLINE_VALUE_WIDTH_OFFSET, (short) outlineValueWidth);
         buf.putLong(COUNT_OFFSET, count);
         buf.putLong(NOVERFLOW_OFFSET, noverflow);
         buf.putLong(OVERFLOW_BUCKETS_OFFSET, overflowBuckets);
@@ -323,7 +339,8 @@ public final class Header {
         h.b = slot.getInt(B_OFFSET);
         h.oldB = slot.getInt(OLD_B_OFFSET);
         h.growFlags = slot.getInt(GROW_FLAGS_OFFSET);
-        h.flags = slot.getInt(FLAGS_OFFSET);
+        h.flags = Short.toUnsignedInt(slot.getShort(FLAGS_OFFSET));
+        h.outlineValueWidth = Short.toUnsignedInt(slot.getShort(OUTLINE_VALUE_WIDTH_OFFSET));
         h.count = slot.getLong(COUNT_OFFSET);
         h.noverflow = slot.getLong(NOVERFLOW_OFFSET);
         h.overflowBuckets = slot.getLong(OVERFLOW_BUCKETS_OFFSET);
@@ -374,11 +391,26 @@ public final class Header {
         check(file, slot + GROW_FLAGS_OFFSET, (growFlags & ~(GROWING | SAME_SIZE)) == 0 && (growFlags != SAME_SIZE),
                 "grow flags 0, 1 (growing) or 3 (same-size growing), found " + growFlags);
         int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES
-                : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST;
+                : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : version == 4 ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST
+                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
         // The version is the layout's name: a version-4 header without the flag would be read with the wrong offsets.
-        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || overflowFirst(),
+        check(file, slot + FLAGS_OFFSET, version < OVERFLOW_FIRST_FORMAT_VERSION || overflowFirst(),
                 "the overflow-first flag 0x" + Integer.toHexString(OVERFLOW_FIRST) + " in a version-" + version + " header, found flags " + flags);
+        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || outlineValues(),
+                "the outline-values flag 0x" + Integer.toHexString(OUTLINE_VALUES) + " in a version-" + version + " header, found flags " + flags);
+        if (outlineValues()) {
+            int refSlot = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
+            check(file, slot + FLAGS_OFFSET, varValues(), "the variable-value flag 0x" + Integer.toHexString(VAR_VALUES)
+                    + " with the outline-values flag, found flags " + flags);
+            check(file, slot + VALUE_WIDTH_OFFSET, valueWidth == refSlot,
+                    "a " + refSlot + "-byte reference slot for values kept out of line, found " + valueWidth);
+            check(file, slot + OUTLINE_VALUE_WIDTH_OFFSET, outlineValueWidth > VarSlotLayout.MIN_INLINE && outlineValueWidth <= BucketLayout.MAX_WIDTH,
+                    "an out-of-line value width " + (VarSlotLayout.MIN_INLINE + 1) + ".." + BucketLayout.MAX_WIDTH + ", found " + outlineValueWidth);
+        } else {
+            check(file, slot + OUTLINE_VALUE_WIDTH_OFFSET, outlineValueWidth == 0,
+                    "no out-of-line value width without the outline-values flag, found " + outlineValueWidth);
+        }
         int minVar = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
         check(file, slot + KEY_WIDTH_OFFSET, !varKeys() || keyWidth >= minVar,
                 "a variable-length key slot of at least " + minVar + " bytes, found " + keyWidth);

@@ -21,7 +21,8 @@ package io.bucketdb.storage;
  *      40     4  b
  *      44     4  oldB
  *      48     4  growFlags
- *      52     4  flags
+ *      52     2  flags
+ *      54     2  outlineValueWidth
  *      56     8  count
  *      64     8  noverflow
  *      72     8  overflowBuckets
@@ -56,7 +57,12 @@ package io.bucketdb.storage;
  *   <li>{@code flags}: bit 0 {@link #VAR_KEYS}, bit 1 {@link #VAR_VALUES}: keys or values are
  *       variable-length, stored in slots of {@link VarSlotLayout} (the key and value widths are
  *       then those slots' widths). Bit 2 {@link #KEYED_HASH}: the hash kind, which key hash places
- *       the entries (see the format history).</li>
+ *       the entries (see the format history). Bit 3 {@link #OVERFLOW_FIRST}: the bucket arrangement. Bit 4
+ *       {@link #OUTLINE_VALUES}: fixed-width values kept in the value heap.</li>
+ *   <li>{@code outlineValueWidth}: with {@link #OUTLINE_VALUES}, the width every value has (a fixed width kept out
+ *       of line, {@link VarSlotLayout#MIN_INLINE} + 1 to {@link BucketLayout#MAX_WIDTH}); otherwise 0. It takes
+ *       the upper half of what versions 1 to 4 called a 4-byte {@code flags} field, whose upper bytes they always
+ *       kept zero, so their headers read the same.</li>
  *   <li>{@code freeLists}: {@link ExtentClasses#COUNT} pairs of (head offset, extent count).</li>
  *   <li>{@code heapClasses}: for each of the {@link HeapLayout#SMALL_CLASSES} small value-heap
  *       classes, a triple (free list head, free block count, blocks carved).</li>
@@ -78,16 +84,22 @@ package io.bucketdb.storage;
  * reference after the tophash bytes instead of at their end ({@link BucketLayout}). The header layout did not change;
  * a header is written as version 4 only when it has the flag, which {@link TableFile#create} sets and nothing
  * clears, so a file created before keeps its version and its bucket layout for life.
+ * Version 5 added the {@link #OUTLINE_VALUES} flag and {@code outlineValueWidth} (issue 19, long fixed values out of
+ * line): the value slots of such a table are {@link VarSlotLayout} slots of the smallest inline width, each holding
+ * the length and a heap reference, while the API stays fixed-width. A header is written as version 5 only when it has
+ * the flag, so every other file keeps its version.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
-     * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout. A header is written with the oldest
-     * version its flags allow ({@link Header#formatVersion}).
+     * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout, 5 {@link #OUTLINE_VALUES}. A header is
+     * written with the oldest version its flags allow ({@link Header#formatVersion}).
      */
-    public static final int FORMAT_VERSION = 4;
+    public static final int FORMAT_VERSION = 5;
+    /** The format version of a header with {@link #OVERFLOW_FIRST} and without {@link #OUTLINE_VALUES}. */
+    public static final int OVERFLOW_FIRST_FORMAT_VERSION = 4;
     /** The format version of a header with {@link #KEYED_HASH} and without {@link #OVERFLOW_FIRST}. */
     public static final int KEYED_FORMAT_VERSION = 3;
     /** The format version of a header without {@link #KEYED_HASH} or {@link #OVERFLOW_FIRST}. */
@@ -137,10 +149,16 @@ public final class HeaderLayout {
     /** Byte 48 of a slot, 4 bytes: {@code growFlags}, {@link #GROWING} and {@link #SAME_SIZE} bits. */
     public static final int GROW_FLAGS_OFFSET = 48;
     /**
-     * Byte 52 of a slot, 4 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
-     * the {@link #KEYED_HASH} bit (versions 3 and 4) and the {@link #OVERFLOW_FIRST} bit (version 4 only).
+     * Byte 52 of a slot, 2 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
+     * the {@link #KEYED_HASH} bit (versions 3 to 5), the {@link #OVERFLOW_FIRST} bit (versions 4 and 5) and the
+     * {@link #OUTLINE_VALUES} bit (version 5 only).
      */
     public static final int FLAGS_OFFSET = 52;
+    /**
+     * Byte 54 of a slot, 2 bytes: {@code outlineValueWidth}, the fixed value width of a table with
+     * {@link #OUTLINE_VALUES}, else 0.
+     */
+    public static final int OUTLINE_VALUE_WIDTH_OFFSET = 54;
     /** Byte 56 of a slot, 8 bytes: {@code count}, the number of entries in the table. */
     public static final int COUNT_OFFSET = 56;
     /**
@@ -242,6 +260,14 @@ public final class HeaderLayout {
      * nothing ever clears it, because every bucket of the file is laid out by it.
      */
     public static final int OVERFLOW_FIRST = 8;
+    /**
+     * {@code flags} bit, with {@link #VAR_VALUES}: values are fixed-width ({@code outlineValueWidth} bytes each) and
+     * kept in the value heap; each value slot is a {@link VarSlotLayout} slot of inline width
+     * {@link VarSlotLayout#MIN_INLINE}, which holds the length and the heap reference (format version 5). A wide fixed
+     * value inline reserves its width in every slot, used or not; out of line an unused slot costs 12 bytes. Set only
+     * at creation; nothing clears it.
+     */
+    public static final int OUTLINE_VALUES = 16;
 
     static {
         if (SIZE > SLOT_SIZE) {

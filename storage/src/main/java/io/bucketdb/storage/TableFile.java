@@ -70,8 +70,11 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS} and {@link HeaderLayout#VAR_VALUES},
-     * and a variable-length side's width is its {@link VarSlotLayout} slot width. The header also gets
+     * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES} and
+     * {@link HeaderLayout#OUTLINE_VALUES}, and a variable-length side's width is its {@link VarSlotLayout} slot width.
+     * With {@link HeaderLayout#OUTLINE_VALUES} (fixed-width values kept in the value heap), {@code valueWidth} is the
+     * values' width instead, and the table gets {@link HeaderLayout#VAR_VALUES} and reference slots of
+     * {@link VarSlotLayout#MIN_INLINE}. The header also gets
      * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed; and
      * {@link HeaderLayout#OVERFLOW_FIRST}: every new table lays its buckets out as format version 4 does
      * ({@link BucketLayout}). The caller builds the first bucket array and then writes the first checkpoint.
@@ -79,9 +82,11 @@ public final class TableFile implements AutoCloseable {
      * @param io the durable I/O that creates and writes the file
      * @param path the file to create; it must not exist
      * @param keyWidth bytes of a key slot, 1 to {@link BucketLayout#MAX_WIDTH}
-     * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}
-     * @param flags the header's format flags, a combination of {@link HeaderLayout#VAR_KEYS} and
-     *     {@link HeaderLayout#VAR_VALUES}
+     * @param valueWidth bytes of a value slot, 0 to {@link BucketLayout#MAX_WIDTH}; with
+     *     {@link HeaderLayout#OUTLINE_VALUES}, bytes of every value, {@link VarSlotLayout#MIN_INLINE} + 1 to
+     *     {@link BucketLayout#MAX_WIDTH}
+     * @param flags the header's format flags, a combination of {@link HeaderLayout#VAR_KEYS},
+     *     {@link HeaderLayout#VAR_VALUES} and {@link HeaderLayout#OUTLINE_VALUES}
      * @param alignShift log2 of the alignment unit, {@link TableGeometry#MIN_ALIGN_SHIFT} to
      *     {@link TableGeometry#MAX_ALIGN_SHIFT}
      * @param hashSeed the seed of the key hash, stored in the header
@@ -93,7 +98,13 @@ public final class TableFile implements AutoCloseable {
      */
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int flags, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
-        int bucketSize = BucketLayout.of(keyWidth, valueWidth, true).size();
+        boolean outline = (flags & HeaderLayout.OUTLINE_VALUES) != 0;
+        if (outline && (valueWidth <= VarSlotLayout.MIN_INLINE || valueWidth > BucketLayout.MAX_WIDTH)) {
+            throw new IllegalArgumentException("values kept out of line must be " + (VarSlotLayout.MIN_INLINE + 1) + ".."
+                    + BucketLayout.MAX_WIDTH + " bytes, got " + valueWidth);
+        }
+        int valueSlot = outline ? VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE) : valueWidth;
+        int bucketSize = BucketLayout.of(keyWidth, valueSlot, true).size();
         if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
             throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
                     + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
@@ -105,13 +116,14 @@ public final class TableFile implements AutoCloseable {
         }
         Header h = new Header();
         h.keyWidth = keyWidth;
-        h.valueWidth = valueWidth;
+        h.valueWidth = valueSlot;
+        h.outlineValueWidth = outline ? valueWidth : 0;
         h.pieceShift = pieceShift;
         h.alignShift = alignShift;
         h.hashSeed = hashSeed;
         // Every new table hashes its keys with secrets derived from its seed (issue 15: hash flooding).
         // ... and keeps each bucket's overflow reference beside its tophash bytes (issue 19: a miss in one cache line).
-        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
+        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | (outline ? HeaderLayout.VAR_VALUES : 0);
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {

@@ -38,7 +38,27 @@ public final class VarSlotLayout {
     /** The slot must fit {@link BucketLayout#MAX_WIDTH}. */
     public static final int MAX_INLINE = BucketLayout.MAX_WIDTH - OVERHEAD;
 
+    /** Bytes of the slot that holds a fixed-width value kept out of line ({@link HeaderLayout#OUTLINE_VALUES}). */
+    public static final int OUTLINE_SLOT_WIDTH = MIN_INLINE + OVERHEAD;
+
     private VarSlotLayout() {
+    }
+
+    /**
+     * Whether a new index keeps fixed values of {@code width} bytes out of line unless told otherwise: when the
+     * bytes a value slot reserves, at the average fill of a bucket, are more than the reference slot plus the heap
+     * block would take. Go's buckets are filled 6.5/8 before a doubling and half that after it; 5/8 of the slots are
+     * used on average (fewer still while old arrays stay allocated). Per entry, inline then costs {@code 8V/5}
+     * bytes, out of line {@code 8*12/5} plus the heap block, whose size is the next power of two of V
+     * ({@link ValueHeap#blockBytes}): out of line wins where {@code 8(V - 12) > 5 * block(V)}. That is 53..64,
+     * 93..128, 173..256 bytes and so on (above 4 KiB, no slot can hold the value anyway); 8-byte values and every
+     * width up to 52 stay inline, and so do the primitive {@code long} paths.
+     *
+     * @param width the fixed value width, 0 to {@link BucketLayout#MAX_WIDTH}
+     * @return true if values of that width go to the value heap by default
+     */
+    public static boolean outlinesByDefault(int width) {
+        return width > MIN_INLINE && 8L * (width - OUTLINE_SLOT_WIDTH) > 5L * ValueHeap.blockBytes(width);
     }
 
     /**

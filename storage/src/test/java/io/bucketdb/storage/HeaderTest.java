@@ -140,7 +140,7 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 16, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4
+        assertRejected(h -> h.flags = 32, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
@@ -203,7 +203,7 @@ class HeaderTest {
     void anOverflowFirstHeaderShouldBeWrittenAsVersion4AndNameThatLayout() throws Exception {
         Header h = valid();
         h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
-        assertEquals(HeaderLayout.FORMAT_VERSION, h.formatVersion());
+        assertEquals(HeaderLayout.OVERFLOW_FIRST_FORMAT_VERSION, h.formatVersion());
         ByteBuffer buf = h.encode();
         assertEquals(4, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
         Header d = Header.decode(FILE, 0, buf, SIZE);
@@ -244,5 +244,58 @@ class HeaderTest {
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
         assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("overflow-first"), e.getMessage());
+    }
+
+    /** An out-of-line-values header: version 5, the width in the upper half of the old 4-byte flags field. */
+    private static Header outline() {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.VAR_VALUES | HeaderLayout.OUTLINE_VALUES;
+        h.valueWidth = VarSlotLayout.OUTLINE_SLOT_WIDTH;
+        h.outlineValueWidth = 100;
+        h.pieceShift = TableGeometry.pieceShift(h.bucketSize(), h.alignShift);
+        return h;
+    }
+
+    @Test
+    void anOutOfLineValuesHeaderShouldBeWrittenAsVersion5AndRoundTrip() throws Exception {
+        Header h = outline();
+        assertEquals(5, h.formatVersion());
+        ByteBuffer buf = h.encode();
+        assertEquals(5, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertEquals(100, Short.toUnsignedInt(buf.getShort(HeaderLayout.OUTLINE_VALUE_WIDTH_OFFSET)));
+        assertEquals(h.flags, Short.toUnsignedInt(buf.getShort(HeaderLayout.FLAGS_OFFSET)));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertTrue(d.outlineValues() && d.varValues());
+        assertEquals(100, d.outlineValueWidth);
+        assertEquals(100, d.copy().outlineValueWidth);
+        assertEquals(VarSlotLayout.OUTLINE_SLOT_WIDTH, BucketLayout.of(d).valueWidth());
+        // Every header without the flag keeps the upper bytes zero, as versions 1 to 4 always wrote them.
+        ByteBuffer plain = valid().encode();
+        assertEquals(0, plain.getShort(HeaderLayout.OUTLINE_VALUE_WIDTH_OFFSET));
+    }
+
+    @Test
+    void anOutOfLineValueWidthIsRejectedWhereItDoesNotBelong() {
+        assertRejectedHeader(outline(), h -> h.outlineValueWidth = 8, HeaderLayout.OUTLINE_VALUE_WIDTH_OFFSET, "out-of-line value width");
+        assertRejectedHeader(outline(), h -> h.outlineValueWidth = 5000, HeaderLayout.OUTLINE_VALUE_WIDTH_OFFSET, "out-of-line value width");
+        assertRejectedHeader(outline(), h -> h.valueWidth = 32, HeaderLayout.VALUE_WIDTH_OFFSET, "reference slot");
+        assertRejectedHeader(outline(), h -> h.flags &= ~HeaderLayout.VAR_VALUES, HeaderLayout.FLAGS_OFFSET, "variable-value flag");
+        assertRejectedHeader(valid(), h -> h.outlineValueWidth = 100, HeaderLayout.OUTLINE_VALUE_WIDTH_OFFSET, "no out-of-line value width");
+        // A version-4 slot with the flag is damaged: version 4 did not know it.
+        ByteBuffer buf = outline().encode();
+        buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 4);
+        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0xf"), e.getMessage());
+    }
+
+    private static void assertRejectedHeader(Header h, java.util.function.Consumer<Header> damage, int offset, String expected) {
+        damage.accept(h);
+        h.pieceShift = TableGeometry.pieceShift(h.bucketSize(), h.alignShift); // only the field under test is wrong
+        ByteBuffer buf = h.encode();
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
+        assertEquals(offset, e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 }

@@ -141,7 +141,8 @@ final class DumpCommand implements Callable<Integer> {
 
     private static String summary(Header h) {
         return "B=" + h.b + " (" + Text.count(1L << h.b) + " buckets), " + Text.count(h.count) + " entries, "
-                + h.keyWidth + "-byte keys, " + h.valueWidth + "-byte values"
+                + h.keyWidth + "-byte keys, " + (h.outlineValues() ? h.outlineValueWidth + "-byte values out of line"
+                : h.valueWidth + "-byte values")
                 + (h.growing() ? ", growing from B=" + h.oldB + " (old buckets below " + h.nevacuate + " evacuated)" : "");
     }
 

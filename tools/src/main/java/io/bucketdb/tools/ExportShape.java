@@ -57,8 +57,10 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
      * of a default open (the most an index accepts).
      */
     static ExportShape of(io.bucketdb.storage.Header h, Format format, Long entries) {
-        return new ExportShape(format, h.varKeys(), h.varKeys() ? VarSlotLayout.inlineWidth(h.keyWidth) : h.keyWidth, h.varValues(),
-                h.varValues() ? VarSlotLayout.inlineWidth(h.valueWidth) : h.valueWidth, Options.defaults().maxKeyLength(),
+        int valueWidth = Format.valueWidth(h); // values kept out of line are fixed-width to the records
+        return new ExportShape(format, h.varKeys(), h.varKeys() ? VarSlotLayout.inlineWidth(h.keyWidth) : h.keyWidth,
+                valueWidth == Format.ANY_LENGTH, valueWidth == Format.ANY_LENGTH ? VarSlotLayout.inlineWidth(h.valueWidth) : valueWidth,
+                Options.defaults().maxKeyLength(),
                 Options.defaults().maxValueLength(), h.alignShift, entries);
     }
 

@@ -31,9 +31,12 @@ enum Format {
         return h.varKeys() ? ANY_LENGTH : h.keyWidth;
     }
 
-    /** The width to parse a value of the index with header {@code h} at: its value width, or {@link #ANY_LENGTH}. */
+    /**
+     * The width to parse a value of the index with header {@code h} at: its value width (also of values kept out of
+     * line), or {@link #ANY_LENGTH}.
+     */
     static int valueWidth(io.bucketdb.storage.Header h) {
-        return h.varValues() ? ANY_LENGTH : h.valueWidth;
+        return h.outlineValues() ? h.outlineValueWidth : h.varValues() ? ANY_LENGTH : h.valueWidth;
     }
 
     /** The default display format for an index: {@code long} where both widths are 8, else {@code hex}. */

@@ -62,9 +62,10 @@ final class Salvage {
     Result run(Writer w) throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
             Header h = in.header();
-            if (format == Format.LONG && ((!h.varKeys() && h.keyWidth != 8) || (!h.varValues() && h.valueWidth != 8))) {
+            int vw = Format.valueWidth(h);
+            if (format == Format.LONG && ((!h.varKeys() && h.keyWidth != 8) || (vw != Format.ANY_LENGTH && vw != 8))) {
                 throw CliException.usage("--format long needs 8-byte keys and values; " + dir + " has " + h.keyWidth
-                        + "-byte keys and " + h.valueWidth + "-byte values");
+                        + "-byte keys and " + vw + "-byte values");
             }
             Map<ByteBuffer, byte[]> journal = new LinkedHashMap<>();
             long[] last = {h.checkpointLsn, 0};

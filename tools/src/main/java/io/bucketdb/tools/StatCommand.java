@@ -127,8 +127,10 @@ final class StatCommand implements Callable<Integer> {
         t.row("chains", histogram((List<?>) s.get("chainHistogram")));
         t.row("growth", growth(s));
         t.row("widths", width("key", s.get("keyWidth"), (boolean) s.get("variableKeys")) + ", "
-                + width("value", s.get("valueWidth"), (boolean) s.get("variableValues")) + ", bucket " + s.get("bucketBytes") + " bytes");
-        if ((boolean) s.get("variableKeys") || (boolean) s.get("variableValues")) {
+                + width("value", s.get("valueWidth"), (boolean) s.get("variableValues"))
+                + (Boolean.TRUE.equals(s.get("valuesOutOfLine")) ? " out of line (in the value heap)" : "")
+                + ", bucket " + s.get("bucketBytes") + " bytes");
+        if ((boolean) s.get("variableKeys") || (boolean) s.get("variableValues") || Boolean.TRUE.equals(s.get("valuesOutOfLine"))) {
             t.row("heap", heap(s));
         }
         t.row("file", Text.bytes((long) s.get("fileBytes")) + " on disk (" + Text.count((long) s.get("fileBytes")) + " bytes), "
