@@ -20,10 +20,9 @@ import java.util.function.Predicate;
  * every {@code sched_yield} pushes the yielding thread's virtual deadline a full time slice into
  * the future, so a writer that yielded in a spin loop is picked after every thread that did not
  * yield: busy readers. With 4 blocking writers beside 2 threads calling get in a loop on 2 cores,
- * the writers spent about 85% of the time waiting in the run queue (schedstat; 2.4-2.7 of 3 s per
- * thread, the readers 2.5 s) and kept x0.13-0.32 of their rate without the readers; with a 5 µs
- * busy spin, then park, they waited 1.5-1.6 s in the run queue and ran more often (a parked thread
- * keeps its lag and is woken with it). Measured figures: docs/BENCHMARKS.md, the section on writes
+ * each writer thread waited in the run queue 2.4-2.7 s of 3 s (schedstat) and ran 0.1-0.3 s while
+ * each reader ran 0.5 s; with a 5 µs busy spin, then park, the writers waited 1.5-1.6 s and ran
+ * 0.2-0.35 s each (a parked thread keeps its lag and is woken with it). Measured figures: docs/BENCHMARKS.md, the section on writes
  * under read load. A short busy spin costs a reader at most 5 µs per wait and pushes nothing.
  *
  * <p>Allocation-free, so the blocking {@code long} calls stay allocation-free.
