@@ -5,34 +5,32 @@ import java.util.function.Predicate;
 
 /**
  * The budget of busy-waiting for callers blocked in a write: at most {@link #MAX_SPINNERS} callers
- * (64 per core beyond the writer's; none on one core) spin at a time, each for at most
- * {@link #SPIN_NANOS}, before they park. (The figures below were measured when the writer was one
- * thread; since issue 16 "the writer" is whoever holds the writer role, a leading caller.)
+ * (64 per core beyond one; none on one core) spin at a time, each for at most {@link #SPIN_NANOS},
+ * before they park. "The writer" is whoever holds the writer role: a leading caller.
  *
- * <p>Why spin at all: an acknowledgement in {@code ASYNC} takes the writer a few microseconds, while
- * waking a parked thread costs tens of microseconds on a virtual machine whose idle cores sleep
- * (measured: one caller's blocking puts ran at 12k/s, p50 84 µs, with park-only waiting on an idle
- * 2-core machine). How many may spin: a spinner yields (below), so it takes little from the writer,
- * while each caller that parks instead costs the writer a wake-up and itself tens of microseconds.
- * Measured on the 2-core machine, 1M blocking ASYNC puts split over 4 and 64 threads, two rounds
- * each: with one spinner (one per spare core, the first rule) 112-131k puts/s from 4 threads and
- * 110-112k/s from 64; with 4 spinners 228-328k/s and 134-144k/s; with 64, 224-298k/s and
- * 256-346k/s; one thread's puts and 64 threads' SYNC puts did not change. The cap stays so that
- * thousands of blocked callers do not all spin. Spinning callers hold no lock; a caller that gives
- * up (deadline passed) releases its place for the next one.
+ * <p>Why spin at all: a running leader commits an {@code ASYNC} group of a few writes in a few
+ * microseconds, while waking a parked thread costs tens of microseconds on a virtual machine whose
+ * idle cores sleep. A waiting caller also looks, while it spins, whether it may lead the next group
+ * itself ({@link Waiter}). Why only 5 µs: that covers a running leader's {@code ASYNC} group; a
+ * longer wait means the leader is forcing (SYNC) or is off its core, and then the spinner's core is
+ * better given to the leader.
  *
- * <p>Why {@link Thread#yield()} rather than {@link Thread#onSpinWait()}: on a machine with more
- * runnable threads than cores, a busy spin burns the time slice the writer needs to finish the very
- * write awaited. Measured on the 2-core machine at a load average of 8, one caller's blocking puts:
- * busy spinning 8-41k/s (p50 up to 76 µs), parking only 51-79k/s (p50 8-10 µs), yielding 40-69k/s
- * (p50 5.5 µs). On an idle machine a yield returns at once and acts as a spin.
+ * <p>Why {@link Thread#onSpinWait()} and not {@link Thread#yield()} (which this class used before
+ * issue 16's read-load work): on Linux's EEVDF scheduler (6.6 and later; this machine runs 6.18)
+ * every {@code sched_yield} pushes the yielding thread's virtual deadline a full time slice into
+ * the future, so a writer that yielded in a spin loop is picked after every thread that did not
+ * yield: busy readers. With 4 blocking writers beside 2 threads calling get in a loop on 2 cores,
+ * each writer thread waited in the run queue 2.4-2.7 s of 3 s (schedstat) and ran 0.1-0.3 s while
+ * each reader ran 0.5 s; with a 5 µs busy spin, then park, the writers waited 1.5-1.6 s and ran
+ * 0.2-0.35 s each (a parked thread keeps its lag and is woken with it). Measured figures: docs/BENCHMARKS.md, the section on writes
+ * under read load. A short busy spin costs a reader at most 5 µs per wait and pushes nothing.
  *
  * <p>Allocation-free, so the blocking {@code long} calls stay allocation-free.
  */
 final class CallerSpin {
-    /** Long enough to cover an {@code ASYNC} acknowledgement with margin, short enough to waste little when a force is awaited. */
-    static final long SPIN_NANOS = 50_000;
-    /** Callers that may spin at once: 64 per core beyond the writer's (none on one core, where a spinner only delays the writer). */
+    /** Long enough for a running leader's {@code ASYNC} group, short enough not to hold a core a descheduled or forcing leader needs. */
+    static final long SPIN_NANOS = 5_000;
+    /** Callers that may spin at once: 64 per core beyond one (none on one core, where a spinner only delays the leader). */
     static final int MAX_SPINNERS = 64 * Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
@@ -52,7 +50,7 @@ final class CallerSpin {
         try {
             long deadline = System.nanoTime() + SPIN_NANOS;
             while (!done.test(target) && System.nanoTime() - deadline < 0) {
-                Thread.yield();
+                Thread.onSpinWait();
             }
         } finally {
             SPINNERS.decrementAndGet();

@@ -30,7 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * run of published entries: one journal write and, in {@code SYNC}, one force per group, then apply
  * in sequence order, acknowledgements, writer tasks and {@link BatchListener#afterBatch}. A caller
  * that finds the role taken waits for its own completion (a brief spin, then park), which the leader
- * delivers. Asynchronous writes publish and return; the leader of the moment drains them, or, when
+ * delivers, or leads the next group itself: a leader whose next group holds another caller's blocking
+ * write hands the role on and wakes that caller instead of draining on ({@link GroupLeader}), and a
+ * waiting caller that finds the role free with work published takes it ({@link Waiter}), so no group
+ * waits for one particular thread to get a core back. Asynchronous writes publish and return; the leader of the moment drains them, or, when
  * the role is free, the {@link BackgroundDuty} thread does. {@link #leadIfFree} is the one place
  * that decides who drains; a leader that releases the role looks at the ring again and drains what
  * was published meanwhile, so no published operation is stranded. While writes pause during a
@@ -68,7 +71,7 @@ public final class WritePipeline implements AutoCloseable {
     /** The last ring sequence committed and released for reuse; the ring's gating sequence. */
     private final Sequence consumed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
     private final WriterRole role = new WriterRole();
-    private final GroupCommit groups;
+    private final GroupLeader leader;
     final BackgroundDuty background; // package-private for tests, as is idleEvacuation
     final IdleEvacuation idleEvacuation;
     private final BatchGate gate = new BatchGate();
@@ -131,9 +134,11 @@ public final class WritePipeline implements AutoCloseable {
         // thread is woken by its own nudge, and only for asynchronous work), so its signal is a no-op.
         this.ring = RingBuffer.createMultiProducer(WriteEvent::new, config.ringSize(), new BusySpinWaitStrategy());
         ring.addGatingSequences(consumed);
-        this.groups = new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures);
+        this.leader = new GroupLeader(ring, consumed, role,
+                new GroupCommit(this, ring, table, journal, gate, config.sync(), batchSizes, listener, pendingFutures));
         this.idleEvacuation = new IdleEvacuation(this, role, table, listener, batchSizes, config.idleEvacuation());
         this.background = new BackgroundDuty(this, idleEvacuation, config.waitStrategy().get(), ring.newBarrier());
+        leader.background(background);
         background.start();
     }
 
@@ -335,6 +340,11 @@ public final class WritePipeline implements AutoCloseable {
         return ring.isAvailable(seq);
     }
 
+    /** The last ring sequence claimed by a producer (published or about to be); for tests that wait for a publish. */
+    long claimedSequence() {
+        return ring.getCursor();
+    }
+
     /**
      * Stops accepting operations (later calls throw {@link IllegalStateException}), waits until
      * every operation published before has been applied and acknowledged or failed (draining the
@@ -383,47 +393,11 @@ public final class WritePipeline implements AutoCloseable {
 
     /** {@link #leadIfFree} without completing the futures: the caller does, once it has read its own outcome. */
     private void lead() {
-        // Orders this thread's publish before its read of the role (the Dekker pair with WriterRole.release).
-        VarHandle.fullFence();
-        while (hasPublishedWork() && role.tryTake()) {
-            // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
-            // would fail the index for everyone: a leader leads with its interrupt status cleared and
-            // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
-            boolean interrupted = Thread.interrupted();
-            try {
-                drain();
-            } finally {
-                role.release();
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            background.wakeForGrowthIfWaiting();
-        }
-    }
-
-    /** Role holder: commits every published group, releasing each group's slots for reuse. */
-    private void drain() {
-        for (; ; ) {
-            long next = consumed.get() + 1;
-            if (!ring.isAvailable(next)) {
-                return;
-            }
-            // The group: every entry published without a gap after next (what the sequencer's
-            // getHighestPublishedSequence computes), bounded by the claim cursor.
-            long cursor = ring.getCursor();
-            long last = next;
-            // A bulk entry ends its group: a group holds at most one (BulkFlush.GROUP puts) besides single writes.
-            while (last < cursor && ring.get(last).type != WriteEvent.Type.BULK && ring.isAvailable(last + 1)) {
-                last++;
-            }
-            groups.commit(next, last);
-            consumed.set(last);
-        }
+        leader.lead();
     }
 
     boolean hasPublishedWork() {
-        return ring.isAvailable(consumed.get() + 1);
+        return leader.hasPublishedWork();
     }
 
     /** Background thread, after a full fence: whether it should take the role (work published, role free). */
@@ -497,7 +471,7 @@ public final class WritePipeline implements AutoCloseable {
         inFlight.incrementAndGet();
         try {
             checkPublishable(type);
-            Waiter w = Waiter.arm();
+            Waiter w = Waiter.arm(leader);
             long seq = claim();
             WriteEvent e = ring.get(seq);
             e.set(type, key, value, null, null, null, null, null);
@@ -542,9 +516,15 @@ public final class WritePipeline implements AutoCloseable {
         return RingClaim.claim(ring, config.publishTimeoutNanos());
     }
 
-    /** Waits without being interruptible (the operation is in the ring either way) and unwraps the outcome. */
-    private static Object await(CompletableFuture<?> f) throws IOException {
+    /**
+     * Waits without being interruptible (the operation is in the ring either way) and unwraps the outcome; leads the
+     * next group meanwhile if it finds the role free with work published, as a blocking {@code long} call does.
+     */
+    private Object await(CompletableFuture<?> f) throws IOException {
         CallerSpin.spinUntil(f, CompletableFuture::isDone);
+        while (!f.isDone() && leader.mayLead()) {
+            leadIfFree();
+        }
         try {
             return f.join();
         } catch (CompletionException e) {

@@ -203,6 +203,7 @@ final class Report {
             }
         }
 
+        ReadLoadSection.append(md, stores, workloads, runs);
         md.append("## Where BucketDB loses in this run\n\n");
         if (losses.isEmpty()) {
             md.append("Nowhere among the figures above.\n\n");

@@ -85,7 +85,13 @@ record Workload(Kind kind, int threads, int readers) {
         throw new IllegalArgumentException("unknown workload " + id + "; known: " + KNOWN);
     }
 
-    /** The default list: single-threaded load, then the loads at {@code writerThreads}, then the rest. */
+    /** Busy reader threads of the default readers workload ({@code load-<T>t-2r}). */
+    static final int DEFAULT_READERS = 2;
+
+    /**
+     * The default list: single-threaded load, then the loads at {@code writerThreads}, the first of them again beside
+     * {@link #DEFAULT_READERS} busy readers, then the rest.
+     */
     static List<Workload> defaults(List<Integer> writerThreads) {
         List<Workload> out = new ArrayList<>();
         out.add(new Workload(Kind.LOAD, 1));
@@ -94,6 +100,8 @@ record Workload(Kind kind, int threads, int readers) {
                 out.add(new Workload(Kind.LOAD, t));
             }
         }
+        // The first multi-threaded load again beside 2 busy readers (issue 16): how much of its write rate each store keeps.
+        writerThreads.stream().filter(t -> t > 1).findFirst().ifPresent(t -> out.add(new Workload(Kind.LOAD, t, DEFAULT_READERS)));
         for (Kind k : Kind.values()) {
             if (k != Kind.LOAD) {
                 out.add(new Workload(k, 1));

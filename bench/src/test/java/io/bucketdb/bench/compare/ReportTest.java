@@ -60,6 +60,33 @@ class ReportTest {
         assertEquals(4, forks.lines().filter(l -> l.startsWith("| reads.")).count(), forks);
     }
 
+    /**
+     * Each store's share of its write rate kept beside busy readers, from its load-4t and load-4t-2r runs, a row per
+     * store; a store without both runs has no row.
+     */
+    @Test
+    void rerenderShowsTheShareOfWritesKeptBesideReaders(@TempDir Path out) throws Exception {
+        Files.createDirectories(out.resolve("raw"));
+        List<String> workloads = List.of("load-4t", "load-4t-2r");
+        new RunInfo(1_000_000, Shape.LONG_LONG, "1g", "java ... ComparisonRunner", "0.5 0.5 0.5", new LinkedHashMap<>(), "2026-01-01T00:00",
+                "abc1234", List.of("--entries", "1000000"), STORES, workloads, "0.6 0.6 0.6", 200).save(out.resolve(RunInfo.FILE));
+        raw(out, "load-4t", "bucketdb", "opsPerSec", "400000");
+        raw(out, "load-4t-2r", "bucketdb", "opsPerSec", "300000", "readers", "2", "readsPerSec", "5000000");
+        raw(out, "load-4t", "chronicle", "opsPerSec", "200000");
+        raw(out, "load-4t-2r", "chronicle", "opsPerSec", "100000", "readers", "2", "readsPerSec", "1000000");
+        raw(out, "load-4t", "mapdb", "opsPerSec", "100000");
+
+        ComparisonRunner.rerender(out);
+        String md = Files.readString(out.resolve("results.md"));
+
+        String table = section(md, "## Writes under read load: 4 writers, then the same beside 2 busy readers");
+        assertTrue(table.contains("| BucketDB (ASYNC) | process | 400.0 k/s | 300.0 k/s | ×0.75 |"), table);
+        assertTrue(table.contains("| Chronicle Map | process | 200.0 k/s | 100.0 k/s | ×0.50 |"), table);
+        assertFalse(table.contains("MapDB"), table);
+        assertTrue(section(md, "## Load from empty, 4 writer threads beside 2 busy reader threads")
+                .contains("| Chronicle Map | process | 100.0 k/s (×3.00) | 1.00 M/s (×5.00) |"), md);
+    }
+
     /** The text from a heading to the next heading of the same level. */
     private static String section(String md, String heading) {
         int start = md.indexOf(heading + "\n");
