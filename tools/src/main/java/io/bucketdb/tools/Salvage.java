@@ -109,8 +109,8 @@ final class Salvage {
                         }
                         if (s.key() == null || s.value() == null) {
                             skip("the entry in slot " + s.index() + " of the bucket at offset " + b.offset() + " (its "
-                                    + (s.key() == null ? "key" : "value") + " cannot be read: its heap reference points outside the file or at a"
-                                    + " damaged page)");
+                                    + (s.key() == null ? "key" : "value") + " cannot be read: its bytes, in the slot or the value heap, lie on a"
+                                    + " damaged page or outside the file)");
                             continue;
                         }
                         if (!journal.containsKey(ByteBuffer.wrap(s.key()))) {

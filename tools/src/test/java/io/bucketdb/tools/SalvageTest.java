@@ -64,7 +64,7 @@ class SalvageTest {
                 && r.err().contains(dir.resolve(IndexFileNames.TABLE) + " @ offset " + page + ": a page whose CRC32C is")
                 && r.err().contains("(page " + page / PAGE + ")"), () -> why + ": names what it skipped: " + r);
         Map<Long, Long> got = longs(Files.readAllLines(out));
-        assertEquals(readable, got.keySet(), () -> why + ": every entry of a chain salvage reads nothing of on the damaged page, "
+        assertEquals(readable, got.keySet(), () -> why + ": every entry whose chain walk and own bytes are off the damaged page, "
                 + "and no other; it said: " + r.err());
         got.forEach((k, v) -> assertEquals(Cli.value(k), v, why + ": key " + k));
         assertTrue(r.out().startsWith("exported " + Text.count(readable.size()) + " entries to " + out + "; skipped "), r::toString);
@@ -139,7 +139,7 @@ class SalvageTest {
 
         Cli.Result r = Cli.run("export", dir.toString(), "--salvage");
         assertEquals(1, r.code(), r::toString);
-        assertTrue(r.err().contains("cannot be read: its heap reference points outside the file or at a damaged page"),
+        assertTrue(r.err().contains("cannot be read: its bytes, in the slot or the value heap, lie on a damaged page or outside the file"),
                 () -> "says why the entry was skipped: " + r);
         List<String> all = plain.out().lines().skip(1).toList();
         List<String> rescued = r.out().lines().skip(1).toList();
@@ -153,10 +153,11 @@ class SalvageTest {
     }
 
     /**
-     * The keys of every live chain whose walk reads no byte on {@code page}: the walk reads each bucket's tophash and
-     * overflow words and the key and value of each used slot, never the bytes of an unused slot. So a bucket that
-     * straddles into the page loses its chain only if one of those lies there: since format version 4 keeps the
-     * overflow word beside the tophash bytes, a bucket's last bytes are slot bytes, read only when the slot is used.
+     * The keys salvage can still read with {@code page} damaged: a chain whose walk reads its tophash or overflow words
+     * on the page is lost whole (the walk cannot go on); in every other chain, only the entries whose key or value
+     * bytes lie on the page are lost, each alone. The walk never reads an unused slot, so a bucket that straddles into
+     * the page loses nothing for its unused slots there (format version 4 keeps the overflow word beside the tophash
+     * bytes, so a bucket's last bytes are slot bytes).
      */
     private static Set<Long> keysOfChainsOff(IndexInspector in, long page) throws IOException {
         Header h = in.header();
@@ -173,12 +174,12 @@ class SalvageTest {
             } else {
                 v = in.bucket(j);
             }
-            if (v.chain().stream().anyMatch(b -> readsPage(layout, b, page))) {
+            if (v.chain().stream().anyMatch(b -> walkReadsPage(layout, b, page))) {
                 continue;
             }
             for (ChainBucket b : v.chain()) {
                 for (Slot s : b.slots()) {
-                    if (s.tophash() >= BucketLayout.MIN_TOPHASH) {
+                    if (s.tophash() >= BucketLayout.MIN_TOPHASH && !slotOnPage(layout, b, s, page)) {
                         keys.add(ByteBuffer.wrap(s.key()).order(ByteOrder.LITTLE_ENDIAN).getLong());
                     }
                 }
@@ -187,14 +188,15 @@ class SalvageTest {
         return keys;
     }
 
-    /** Whether reading bucket {@code b} (its tophash and overflow words, its used slots) reads a byte on {@code page}. */
-    private static boolean readsPage(BucketLayout layout, ChainBucket b, long page) {
-        if (onPage(b.offset(), BucketLayout.SLOTS, page) || onPage(b.offset() + layout.overflowOffset(), 8, page)) {
-            return true;
-        }
-        return b.slots().stream().anyMatch(s -> s.tophash() >= BucketLayout.MIN_TOPHASH
-                && (onPage(b.offset() + layout.keyOffset(s.index()), layout.keyWidth(), page)
-                || onPage(b.offset() + layout.valueOffset(s.index()), layout.valueWidth(), page)));
+    /** Whether walking the chain through bucket {@code b} (its tophash and overflow words) reads a byte on {@code page}. */
+    private static boolean walkReadsPage(BucketLayout layout, ChainBucket b, long page) {
+        return onPage(b.offset(), BucketLayout.SLOTS, page) || onPage(b.offset() + layout.overflowOffset(), 8, page);
+    }
+
+    /** Whether used slot {@code s} of bucket {@code b} keeps key or value bytes on {@code page}: that entry alone is lost. */
+    private static boolean slotOnPage(BucketLayout layout, ChainBucket b, Slot s, long page) {
+        return onPage(b.offset() + layout.keyOffset(s.index()), layout.keyWidth(), page)
+                || onPage(b.offset() + layout.valueOffset(s.index()), layout.valueWidth(), page);
     }
 
     private static boolean onPage(long offset, int length, long page) {
