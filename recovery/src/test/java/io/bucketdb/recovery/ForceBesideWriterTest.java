@@ -13,19 +13,15 @@ import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ForwardingAppendWindow;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
-import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.testkit.Seeds;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +91,7 @@ class ForceBesideWriterTest {
             if (holdForce) {
                 holdForce = false;
                 forceHeld.countDown();
-                await(releaseForce);
+                Journals.await(releaseForce, GUARD_SECONDS);
             }
         }
     }
@@ -120,7 +116,7 @@ class ForceBesideWriterTest {
     void aForceBesideTheRoleCoversWhatWasWrittenWhenItBeganWhileAppendsGoOn() throws Exception {
         CrashSimulator sim = new CrashSimulator();
         HookedIO io = new HookedIO(sim);
-        Path dir = durableDirectory(sim, "journal");
+        Path dir = Journals.durableDirectory(sim, tmp, "journal");
         JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
         for (long k = 1; k <= 10; k++) {
             writer.appendPutLong(k, k);
@@ -128,7 +124,7 @@ class ForceBesideWriterTest {
         writer.flush();
         io.holdForce = true;
         CompletableFuture<Boolean> force = forceOnForcerThread(writer);
-        await(io.forceHeld);
+        Journals.await(io.forceHeld, GUARD_SECONDS);
         // The force has reached the disk but not returned: the role appends and writes on, not waiting for it.
         for (long k = 11; k <= 30; k++) {
             writer.appendPutLong(k, k);
@@ -139,10 +135,10 @@ class ForceBesideWriterTest {
         io.releaseForce.countDown();
         assertTrue(force.get(GUARD_SECONDS, TimeUnit.SECONDS));
         assertEquals(10, writer.durableLsn(), "the force covers what was written when it began, and no more");
-        assertEquals(10, lastLsnAfterPowerLoss(sim, dir), "records 1..10 survive a power loss, the later ones need a force");
+        assertEquals(10, Journals.lastLsnAfterPowerLoss(sim, tmp, dir, SMALL), "records 1..10 survive a power loss, the later ones need a force");
         writer.sync();
         assertEquals(30, writer.durableLsn());
-        assertEquals(30, lastLsnAfterPowerLoss(sim, dir));
+        assertEquals(30, Journals.lastLsnAfterPowerLoss(sim, tmp, dir, SMALL));
         writer.close();
         assertFalse(writer.forceWritten(), "a closed writer forces nothing and does not throw");
     }
@@ -157,7 +153,7 @@ class ForceBesideWriterTest {
         Seeds.run(random -> {
             CrashSimulator sim = new CrashSimulator(random.nextLong());
             HookedIO io = new HookedIO(sim);
-            Path dir = durableDirectory(sim, "journal");
+            Path dir = Journals.durableDirectory(sim, tmp, "journal");
             JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
             AtomicBoolean stop = new AtomicBoolean();
             CompletableFuture<Long> forces = new CompletableFuture<>();
@@ -187,7 +183,7 @@ class ForceBesideWriterTest {
                     long last = Journals.replay(new TestFileIO(), image, SMALL).report().lastLsn();
                     assertTrue(last >= durable, "image " + round + " ends at LSN " + last + ", before the durable "
                             + durable);
-                    delete(image);
+                    Journals.deleteTree(image);
                 }
             } finally {
                 stop.set(true);
@@ -195,7 +191,7 @@ class ForceBesideWriterTest {
             assertTrue(forces.get(GUARD_SECONDS, TimeUnit.SECONDS) >= 0);
             assertTrue(SegmentFiles.segments(dir).getLast().sequence() > 3, "the load rolled several segments");
             writer.close();
-            delete(dir);
+            Journals.deleteTree(dir);
         });
     }
 
@@ -256,7 +252,7 @@ class ForceBesideWriterTest {
         writer.flush();
         io.holdForce = true;
         CompletableFuture<Boolean> force = forceOnForcerThread(writer);
-        await(io.forceHeld);
+        Journals.await(io.forceHeld, GUARD_SECONDS);
         writer.appendPutLong(2, 2);
         CompletableFuture<Void> close = CompletableFuture.runAsync(() -> {
             try {
@@ -271,47 +267,5 @@ class ForceBesideWriterTest {
         assertFalse(writer.failed(), "neither the force nor the close saw a closed file");
         assertEquals(2, writer.durableLsn());
         assertFalse(forceOnForcerThread(writer).get(GUARD_SECONDS, TimeUnit.SECONDS));
-    }
-
-    /** A new directory under the temporary one, its creation durable (a power loss keeps it). */
-    private Path durableDirectory(CrashSimulator sim, String name) throws IOException {
-        Path dir = tmp.resolve(name);
-        delete(dir);
-        sim.createDirectories(dir);
-        sim.syncDirectory(tmp);
-        return dir;
-    }
-
-    private long lastLsnAfterPowerLoss(CrashSimulator sim, Path dir) throws IOException {
-        Path image = tmp.resolve("image");
-        delete(image);
-        sim.writeCrashImage(dir, image, CrashMode.DROP_ALL);
-        try {
-            return Journals.replay(new TestFileIO(), image, SMALL).report().lastLsn();
-        } finally {
-            delete(image);
-        }
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("a thread of this test did not get there (hang guard)");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -10,15 +10,20 @@ import io.bucketdb.recovery.JournalRecord.Evacuated;
 import io.bucketdb.recovery.JournalRecord.GrowBegin;
 import io.bucketdb.recovery.JournalRecord.GrowEnd;
 import io.bucketdb.recovery.JournalRecord.Put;
+import io.bucketdb.storage.sim.CrashMode;
+import io.bucketdb.storage.sim.CrashSimulator;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Shared fixtures for journal tests: small options, replay into a list, raw file surgery. */
@@ -173,6 +178,53 @@ final class Journals {
             if ((i + 1) % batch == 0 || i == records.size() - 1) {
                 writer.sync();
             }
+        }
+    }
+
+    /** A new directory {@code parent/name} made through {@code sim}, its creation durable (a power loss keeps it). */
+    static Path durableDirectory(CrashSimulator sim, Path parent, String name) throws IOException {
+        Path dir = parent.resolve(name);
+        sim.createDirectories(dir);
+        sim.syncDirectory(parent);
+        return dir;
+    }
+
+    /**
+     * The last LSN a replay finds in what a power loss that drops every unforced write leaves of {@code dir}; the image
+     * is built under {@code scratch} and deleted again.
+     */
+    static long lastLsnAfterPowerLoss(CrashSimulator sim, Path scratch, Path dir, JournalOptions options) throws IOException {
+        Path image = scratch.resolve("image");
+        deleteTree(image);
+        sim.writeCrashImage(dir, image, CrashMode.DROP_ALL);
+        try {
+            return replay(new TestFileIO(), image, options).report().lastLsn();
+        } finally {
+            deleteTree(image);
+        }
+    }
+
+    /** Deletes {@code root} and everything under it, if it exists. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Waits for {@code latch}, failing the test after {@code seconds} (a hang guard, not a timing assertion). */
+    static void await(CountDownLatch latch, long seconds) {
+        try {
+            if (!latch.await(seconds, TimeUnit.SECONDS)) {
+                throw new AssertionError("a thread of this test did not get there (hang guard)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 }

@@ -20,12 +20,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +67,7 @@ class MappedAppendTest {
                             if (holdForce && Thread.currentThread().getName().equals("forcer")) {
                                 holdForce = false;
                                 forceHeld.countDown();
-                                await(releaseForce);
+                                Journals.await(releaseForce, GUARD_SECONDS);
                             }
                             delegate.force(from, to); // throws if the window was closed meanwhile
                         }
@@ -89,7 +87,7 @@ class MappedAppendTest {
     void aKillAfterAMappedAppendWithoutAForceRecoversTheWrite() throws Exception {
         CrashSimulator sim = new CrashSimulator();
         WindowIO io = new WindowIO(sim);
-        Path dir = durableDirectory(sim, "journal");
+        Path dir = Journals.durableDirectory(sim, tmp, "journal");
         JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
         for (long k = 1; k <= 5; k++) {
             writer.appendPutLong(k, k);
@@ -110,7 +108,7 @@ class MappedAppendTest {
         assertEquals(10, afterKill.report().lastLsn(), "a kill keeps what the mapping holds");
         Put last = (Put) afterKill.records().getLast();
         assertEquals(-10L, java.nio.ByteBuffer.wrap(last.value()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
-        assertEquals(5, lastLsnAfterPowerLoss(sim, dir, SMALL), "a power loss keeps only what the force covered");
+        assertEquals(5, Journals.lastLsnAfterPowerLoss(sim, tmp, dir, SMALL), "a power loss keeps only what the force covered");
     }
 
     @Test
@@ -118,7 +116,7 @@ class MappedAppendTest {
         JournalOptions options = JournalOptions.defaults().withSegmentSize(8L << 20).withBufferSize(64 << 10);
         CrashSimulator sim = new CrashSimulator();
         WindowIO io = new WindowIO(sim);
-        Path dir = durableDirectory(sim, "journal");
+        Path dir = Journals.durableDirectory(sim, tmp, "journal");
         byte[] value = new byte[1000];
         int records = 3500; // about 3.5 MiB: past the first allocation (1 MiB) and its first two doublings
         try (JournalWriter writer = JournalWriter.open(io, dir, options, 0)) {
@@ -146,7 +144,7 @@ class MappedAppendTest {
             assertArrayEquals(new byte[] {(byte) i, (byte) (i >> 8)}, put.key(), "record " + i);
             assertArrayEquals(value, put.value(), "record " + i);
         }
-        delete(image);
+        Journals.deleteTree(image);
     }
 
     /**
@@ -158,7 +156,7 @@ class MappedAppendTest {
     void aRollWhileAForceBesideTheRoleRunsClosesTheWindowOnlyAfterIt() throws Exception {
         CrashSimulator sim = new CrashSimulator();
         WindowIO io = new WindowIO(sim);
-        Path dir = durableDirectory(sim, "journal");
+        Path dir = Journals.durableDirectory(sim, tmp, "journal");
         JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0);
         for (long k = 1; k <= 10; k++) {
             writer.appendPutLong(k, k);
@@ -173,7 +171,7 @@ class MappedAppendTest {
                 force.completeExceptionally(t);
             }
         });
-        await(io.forceHeld);
+        Journals.await(io.forceHeld, GUARD_SECONDS);
         // 40-byte frames: about 1600 fit in a 64 KiB segment, so 2000 more roll once.
         CompletableFuture<Void> rolling = CompletableFuture.runAsync(() -> {
             try {
@@ -192,49 +190,8 @@ class MappedAppendTest {
         assertEquals(2, Journals.segments(dir).size(), "the batch rolled once");
         assertEquals(io.mapped.get() - 1, io.closed.get(), "the old segment's window was closed by the roll");
         writer.sync();
-        assertEquals(2010, lastLsnAfterPowerLoss(sim, dir, SMALL));
+        assertEquals(2010, Journals.lastLsnAfterPowerLoss(sim, tmp, dir, SMALL));
         writer.close();
         assertEquals(io.mapped.get(), io.closed.get());
-    }
-
-    /** A new directory under the temporary one, its creation durable (a power loss keeps it). */
-    private Path durableDirectory(CrashSimulator sim, String name) throws IOException {
-        Path dir = tmp.resolve(name);
-        sim.createDirectories(dir);
-        sim.syncDirectory(tmp);
-        return dir;
-    }
-
-    private long lastLsnAfterPowerLoss(CrashSimulator sim, Path dir, JournalOptions options) throws IOException {
-        Path image = tmp.resolve("image");
-        delete(image);
-        sim.writeCrashImage(dir, image, CrashMode.DROP_ALL);
-        try {
-            return Journals.replay(new TestFileIO(), image, options).report().lastLsn();
-        } finally {
-            delete(image);
-        }
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("a thread of this test did not get there (hang guard)");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }
