@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
 
@@ -126,6 +127,9 @@ class VariableLengthCrashTest {
                 Path image = root.resolve("img");
                 String what = Fixtures.image(sim, dir, image, i, rnd.nextLong());
                 String where = name + " (seed " + seed + ") image " + i + " (" + what + ")";
+                // A crash before the new table was renamed into place leaves no index: the open below creates one
+                // with the image options, so only an index the workload created has the workload's placement.
+                boolean created = java.nio.file.Files.exists(image.resolve(IndexFileNames.TABLE));
                 try (BucketDB recovered = BucketDB.open(image, Fixtures.imageOptions())) {
                     long present = 0;
                     for (Map.Entry<ByteBuffer, byte[]> e : acked.entrySet()) {
@@ -150,7 +154,7 @@ class VariableLengthCrashTest {
                 }
                 if (i % 5 == 0) {
                     try (IndexInspector inspector = IndexInspector.open(image)) {
-                        assertEquals(outline, inspector.header().outlineValues(), where + ": values out of line");
+                        assertEquals(outline && created, inspector.header().outlineValues(), where + ": values out of line");
                         assertEquals(List.of(), inspector.verify(), where + ": structure, heap and page checksums after recovery");
                     }
                 }
