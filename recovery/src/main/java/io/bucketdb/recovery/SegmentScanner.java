@@ -242,6 +242,13 @@ final class SegmentScanner {
                     return new Tail(start, tornEnd, intact, evidenceLsn, evidenceOffset, true);
                 }
                 if (intact(position)) {
+                    if (position == start) {
+                        // The walk found this frame incomplete and it is whole now: a writer finished appending it
+                        // in between (a view reading a live journal, which is appended through a mapping: a reader
+                        // can see a frame mid-copy). On a file nobody writes this cannot happen. What the walk saw is
+                        // the end of the journal as it was then, not damage.
+                        return new Tail(start, start, 0, -1, -1, false);
+                    }
                     intact++;
                     if ((flags & FLAG_AFTER_FORCE) != 0 && evidenceLsn < 0) {
                         evidenceLsn = lsn;
