@@ -62,12 +62,15 @@ record EntryShape(int keyWidth, int valueWidth, int keyInline, int valueInline, 
         return s.withValueInline(Options.DEFAULT_VALUE_INLINE);
     }
 
-    /** The layout of an open index, for creating a copy of it: its value placement too. */
+    /**
+     * The layout of an open index, for creating a copy of it: its value placement too, which the table took from its
+     * header at open (reading it there costs nothing; {@link BucketDB#stats()} would walk every chain).
+     */
     static EntryShape of(BucketDB db) {
         EntryShape s = DEFAULT;
         s = db.variableKeys() ? s.withKeyInline(VarSlotLayout.inlineWidth(db.keyWidth())) : s.withKeyWidth(db.keyWidth());
         return db.variableValues() ? s.withValueInline(VarSlotLayout.inlineWidth(db.valueWidth()))
-                : s.withValueWidth(db.valueWidth()).withValuesOutOfLine(db.stats().valuesOutOfLine());
+                : s.withValueWidth(db.valueWidth()).withValuesOutOfLine(db.engine().table().outlineValueWidth() > 0);
     }
 
     int keySlotWidth() {
