@@ -83,7 +83,7 @@ final class ExportCommand implements Callable<Integer> {
             }
             ViewLine.print(spec.commandLine().getErr(), dir, view);
             long entries = view.size();
-            ExportShape shape = ExportShape.of(view, format, choices.alignShift(), entries);
+            ExportShape shape = ExportShape.of(view, format, choices, entries);
             Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal() && outFile != null, "export", entries, "entries");
             long n = 0;
             boolean done = false;

@@ -16,6 +16,8 @@ import java.util.Map;
  * <pre>{@code
  * {"bucketdb-export":1,"format":"base64","keys":"fixed","keyWidth":8,"values":"variable","valueInline":28,
  *  "maxKeyLength":65536,"maxValueLength":268435456,"alignShift":16,"entries":10000}
+ * {"bucketdb-export":1,"format":"hex","keys":"fixed","keyWidth":16,"values":"fixed","valueWidth":100,
+ *  "valuePlacement":"heap","maxKeyLength":65536,"maxValueLength":268435456,"alignShift":16,"entries":533}
  * }</pre>
  *
  * <ul>
@@ -24,6 +26,11 @@ import java.util.Map;
  * <li>{@code format}: how the records' keys and values are written ({@link Format}).</li>
  * <li>{@code keys}/{@code values}: {@code fixed} with {@code keyWidth}/{@code valueWidth} bytes, or
  *     {@code variable} with {@code keyInline}/{@code valueInline} bytes kept in the slot.</li>
+ * <li>{@code valuePlacement}: with fixed-width values wider than {@link VarSlotLayout#MIN_INLINE} bytes only (narrower
+ *     ones are always inline), {@code inline} (in the bucket's slots) or {@code heap}
+ *     (kept out of line in the value heap, {@link Options#withValuesOutOfLine}); a choice made at creation that the
+ *     records do not show, so an import repeats it. Exports written before this field existed have none, and their
+ *     import takes the default placement for the width.</li>
  * <li>{@code maxKeyLength}/{@code maxValueLength}: the length limits the export read with (the index file
  *     stores none: they are options of each open, and the export's are what an import must accept).</li>
  * <li>{@code alignShift}: the mapping chunk alignment chosen at creation.</li>
@@ -33,23 +40,28 @@ import java.util.Map;
  *
  * Exports written before this line existed have none and import as they always did.
  */
-record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValues, int valueWidth, int maxKeyLength,
-                   int maxValueLength, int alignShift, Long entries) {
+record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValues, int valueWidth, Boolean valuesOutOfLine,
+                   int maxKeyLength, int maxValueLength, int alignShift, Long entries) {
     /** The field that marks the shape line. */
     static final String MARKER = "bucketdb-export";
-    /** The version of the shape line this build writes and the newest it reads. */
+    /**
+     * The version of the shape line this build writes and the newest it reads. {@code valuePlacement} did not change
+     * it: a bucketdb that does not know the field ignores it and imports with its default placement, losing no record.
+     */
     static final int VERSION = 1;
+    private static final String HEAP = "heap";
+    private static final String INLINE = "inline";
 
     /**
      * The shape of {@code db}, written in {@code format}.
      *
-     * @param alignShift the chunk alignment the index was created with (its header's)
-     * @param entries    records that will follow, or null if not known
+     * @param choices what the index was created with (its header's chunk alignment and value placement)
+     * @param entries records that will follow, or null if not known
      */
-    static ExportShape of(BucketDB db, Format format, int alignShift, Long entries) {
+    static ExportShape of(BucketDB db, Format format, IndexChoices choices, Long entries) {
         return new ExportShape(format, db.variableKeys(), db.variableKeys() ? VarSlotLayout.inlineWidth(db.keyWidth()) : db.keyWidth(),
                 db.variableValues(), db.variableValues() ? VarSlotLayout.inlineWidth(db.valueWidth()) : db.valueWidth(),
-                db.maxKeyLength(), db.maxValueLength(), alignShift, entries);
+                placement(db.variableValues(), db.valueWidth(), choices.valuesOutOfLine()), db.maxKeyLength(), db.maxValueLength(), choices.alignShift(), entries);
     }
 
     /**
@@ -60,7 +72,7 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
         int valueWidth = Format.valueWidth(h); // values kept out of line are fixed-width to the records
         return new ExportShape(format, h.varKeys(), h.varKeys() ? VarSlotLayout.inlineWidth(h.keyWidth) : h.keyWidth,
                 valueWidth == Format.ANY_LENGTH, valueWidth == Format.ANY_LENGTH ? VarSlotLayout.inlineWidth(h.valueWidth) : valueWidth,
-                Options.defaults().maxKeyLength(),
+                placement(valueWidth == Format.ANY_LENGTH, valueWidth, h.outlineValues()), Options.defaults().maxKeyLength(),
                 Options.defaults().maxValueLength(), h.alignShift, entries);
     }
 
@@ -73,6 +85,9 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
         m.put(varKeys ? "keyInline" : "keyWidth", keyWidth);
         m.put("values", varValues ? "variable" : "fixed");
         m.put(varValues ? "valueInline" : "valueWidth", valueWidth);
+        if (valuesOutOfLine != null) {
+            m.put("valuePlacement", valuesOutOfLine ? HEAP : INLINE);
+        }
         m.put("maxKeyLength", maxKeyLength);
         m.put("maxValueLength", maxValueLength);
         m.put("alignShift", alignShift);
@@ -111,7 +126,7 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
             throw new IllegalArgumentException("the export's first line has \"entries\": " + Json.value(entries) + ", not a number");
         }
         return new ExportShape(format, varKeys, (int) number(m, varKeys ? "keyInline" : "keyWidth"), varValues,
-                (int) number(m, varValues ? "valueInline" : "valueWidth"), (int) number(m, "maxKeyLength"),
+                (int) number(m, varValues ? "valueInline" : "valueWidth"), placement(m, varValues), (int) number(m, "maxKeyLength"),
                 (int) number(m, "maxValueLength"), (int) number(m, "alignShift"), (Long) entries);
     }
 
@@ -123,6 +138,9 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
     Options apply(Options o) {
         Options r = varKeys ? o.withVariableKeys(keyWidth) : o.withKeyWidth(keyWidth);
         r = varValues ? r.withVariableValues(valueWidth) : r.withValueWidth(valueWidth);
+        if (valuesOutOfLine != null) {
+            r = r.withValuesOutOfLine(valuesOutOfLine);
+        }
         io.bucketdb.storage.BucketLayout.of(varKeys ? VarSlotLayout.slotWidth(keyWidth) : keyWidth,
                 varValues ? VarSlotLayout.slotWidth(valueWidth) : valueWidth); // refuses widths no bucket can hold
         return r.withMaxLengths(maxKeyLength, maxValueLength)
@@ -149,7 +167,31 @@ record ExportShape(Format format, boolean varKeys, int keyWidth, boolean varValu
     /** How the shape reads for people: "8-byte keys and variable-length values (28 bytes inline)". */
     String describe() {
         return (varKeys ? "variable-length keys (" + keyWidth + " bytes inline)" : keyWidth + "-byte keys") + " and "
-                + (varValues ? "variable-length values (" + valueWidth + " bytes inline)" : valueWidth + "-byte values");
+                + (varValues ? "variable-length values (" + valueWidth + " bytes inline)" : valueWidth + "-byte values")
+                + (Boolean.TRUE.equals(valuesOutOfLine) ? " kept out of line" : "");
+    }
+
+    /** The placement to record: none where there is no choice (variable-length values, or too narrow to move). */
+    private static Boolean placement(boolean varValues, int valueWidth, boolean outOfLine) {
+        return varValues || valueWidth <= VarSlotLayout.MIN_INLINE ? null : outOfLine;
+    }
+
+    /** The {@code valuePlacement} field: null if absent, else whether values are kept in the heap. */
+    private static Boolean placement(Map<String, Object> m, boolean varValues) {
+        if (!m.containsKey("valuePlacement")) {
+            return null;
+        }
+        if (varValues) {
+            throw new IllegalArgumentException("the export's first line has \"valuePlacement\" with variable-length values; "
+                    + "only fixed-width values have a placement");
+        }
+        String s = text(m, "valuePlacement");
+        return switch (s) {
+            case HEAP -> true;
+            case INLINE -> false;
+            default -> throw new IllegalArgumentException("the export's first line has \"valuePlacement\": \"" + s + "\", not \""
+                    + INLINE + "\" or \"" + HEAP + "\"");
+        };
     }
 
     private static boolean variable(Map<String, Object> m, String field) {

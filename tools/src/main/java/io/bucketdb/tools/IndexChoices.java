@@ -8,18 +8,20 @@ import java.nio.file.Path;
 
 /**
  * What an index was created with that its public API does not show and a faithful copy must repeat: the mapping
- * chunk alignment and the hash seed. Both are written once at creation and never change, so reading them from the
- * checkpoint image agrees with any view of the index. Opening it first also gives the inspector's one-line
+ * chunk alignment, the hash seed and the value placement. All three are written once at creation and never change,
+ * so reading them from the checkpoint image agrees with any view of the index. Opening it first also gives the inspector's one-line
  * explanations of a missing directory or a directory that holds no index.
  *
  * @param alignShift the chunk alignment ({@code Options.withChunking})
- * @param hashSeed   the seed of the key hash ({@code Options.withHashSeed})
+ * @param hashSeed        the seed of the key hash ({@code Options.withHashSeed})
+ * @param valuesOutOfLine whether fixed-width values are kept in the value heap ({@code Options.withValuesOutOfLine});
+ *                        false for variable-length values
  */
-record IndexChoices(int alignShift, long hashSeed) {
+record IndexChoices(int alignShift, long hashSeed, boolean valuesOutOfLine) {
     static IndexChoices of(Path dir) throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
             Header h = in.header();
-            return new IndexChoices(h.alignShift, h.hashSeed);
+            return new IndexChoices(h.alignShift, h.hashSeed, h.outlineValues());
         }
     }
 }

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The tools on an index whose 100-byte fixed values are kept out of line (issue 19): {@code stat} and {@code dump}
  * say so, {@code verify} passes, {@code compact} keeps the placement (either one), and {@code export}, its salvage
- * mode and {@code import} carry the values as fixed-width records.
+ * mode and {@code import} carry the values as fixed-width records and the placement in the export's first line.
  */
 class OutOfLineValuesToolsTest {
     @TempDir
@@ -93,19 +93,46 @@ class OutOfLineValuesToolsTest {
     }
 
     @Test
-    void exportSalvageAndImportCarryFixedWidthRecords() throws IOException {
-        Path src = index("src", true);
-        for (String mode : new String[]{"plain", "salvage"}) {
-            Path file = tmp.resolve(mode + ".jsonl");
-            Cli.Result ex = mode.equals("plain") ? Cli.run("export", src.toString(), "--out", file.toString())
-                    : Cli.run("export", src.toString(), "--salvage", "--out", file.toString());
-            assertEquals(0, ex.code(), ex::toString);
-            String shape = java.nio.file.Files.readAllLines(file).get(0);
-            assertTrue(shape.contains("\"values\":\"fixed\"") && shape.contains("\"valueWidth\":100"), mode + ": " + shape);
-            Path dst = tmp.resolve("dst-" + mode);
-            Cli.Result im = Cli.run("import", dst.toString(), file.toString());
-            assertEquals(0, im.code(), im::toString);
-            assertEntries(dst, true); // a new index of 100-byte values: out of line by default
+    void exportSalvageAndImportCarryFixedWidthRecordsAndThePlacement() throws IOException {
+        for (boolean out : new boolean[]{true, false}) {
+            Path src = index(out ? "src-heap" : "src-inline", out);
+            for (String mode : new String[]{"plain", "salvage"}) {
+                Path file = tmp.resolve(mode + "-" + out + ".jsonl");
+                Cli.Result ex = mode.equals("plain") ? Cli.run("export", src.toString(), "--out", file.toString())
+                        : Cli.run("export", src.toString(), "--salvage", "--out", file.toString());
+                assertEquals(0, ex.code(), ex::toString);
+                String shape = java.nio.file.Files.readAllLines(file).get(0);
+                assertTrue(shape.contains("\"values\":\"fixed\"") && shape.contains("\"valueWidth\":100")
+                        && shape.contains("\"valuePlacement\":\"" + (out ? "heap" : "inline") + "\""), mode + ": " + shape);
+                Path dst = tmp.resolve("dst-" + mode + "-" + out);
+                Cli.Result im = Cli.run("import", dst.toString(), file.toString());
+                assertEquals(0, im.code(), im::toString);
+                assertEntries(dst, out); // the export's placement, not the default for 100-byte values (out of line)
+            }
         }
+    }
+
+    @Test
+    void anExportWithoutAPlacementTakesTheDefaultAndABadOneIsRefused() throws IOException {
+        Path file = tmp.resolve("e.jsonl");
+        Cli.Result ex = Cli.run("export", index("src", false).toString(), "--out", file.toString());
+        assertEquals(0, ex.code(), ex::toString);
+        java.util.List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(file));
+        String shape = lines.get(0);
+
+        lines.set(0, shape.replace(",\"valuePlacement\":\"inline\"", "")); // as bucketdb wrote exports before the field
+        java.nio.file.Files.write(file, lines);
+        Path old = tmp.resolve("old");
+        Cli.Result im = Cli.run("import", old.toString(), file.toString());
+        assertEquals(0, im.code(), im::toString);
+        assertEntries(old, true); // 100-byte values go out of line by default
+
+        lines.set(0, shape.replace("\"valuePlacement\":\"inline\"", "\"valuePlacement\":\"disk\""));
+        java.nio.file.Files.write(file, lines);
+        Path bad = tmp.resolve("bad");
+        Cli.Result refused = Cli.run("import", bad.toString(), file.toString());
+        assertNotEquals(0, refused.code(), refused::toString);
+        assertTrue(refused.err().contains("\"valuePlacement\": \"disk\", not \"inline\" or \"heap\""), refused::toString);
+        assertFalse(java.nio.file.Files.exists(bad.resolve("table.bdb")), "nothing created: " + refused);
     }
 }
