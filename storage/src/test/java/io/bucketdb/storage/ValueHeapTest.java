@@ -61,6 +61,32 @@ class ValueHeapTest {
         }
     }
 
+    /** 39 blocks of 104 bytes fill 4056 bytes of a page; the 40th starts a new page instead of straddling the boundary. */
+    @Test
+    void blocksOfAPageFitClassNeverStraddleAPage() throws IOException {
+        try (TableFile tf = file("p.bdb")) {
+            ValueHeap heap = tf.heap();
+            Header h = tf.header();
+            int c = HeapClasses.PAGE_FIT.classFor(100);
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                blocks.add(heap.allocate(100));
+            }
+            long page = blocks.getFirst();
+            assertEquals(0, page % ExtentClasses.PAGE_SIZE, "the first block starts its page");
+            for (int i = 0; i < 39; i++) {
+                assertEquals(page + 104L * i, blocks.get(i), "block " + i);
+            }
+            assertEquals(0, blocks.get(39) % ExtentClasses.PAGE_SIZE, "the 40th block starts a fresh page");
+            assertNotEquals(page, blocks.get(39));
+            assertEquals(78, h.heapBlocks[c], "two pages of 39 blocks");
+            assertEquals(38, h.heapFreeCounts[c]);
+            heap.free(blocks.get(38), 100); // the last block of the first page, which ends 40 bytes before the page's end
+            assertEquals(blocks.get(38), heap.allocate(97), "a freed block is reused first, by any length of its class");
+            assertEquals(38, h.heapFreeCounts[c]);
+        }
+    }
+
     @Test
     void theSameOperationsGiveTheSameOffsets() throws IOException {
         assertEquals(run("x.bdb"), run("y.bdb"));
