@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * the API stays fixed-width; replaced and deleted values give their heap blocks back; 8-byte values are untouched.
  */
 class OutOfLineValuesTest {
-    private static final int BLOCK = 128; // the heap class of a 100-byte value
+    private static final int BLOCK = 104; // the heap class of a 100-byte value (page-fit classes, format version 6; 128 before)
 
     @TempDir
     Path tmp;
@@ -115,23 +115,25 @@ class OutOfLineValuesTest {
 
     @Test
     void theDefaultFollowsTheHeapBlockSizesAndAnExplicitChoiceWins() throws Exception {
-        for (int w : new int[]{0, 8, 16, 28, 52, 65, 92, 129, 172}) {
+        // A new index has the page-fit heap classes (format version 6): out of line from 43 bytes (and 38..40), since
+        // a 43-byte value takes a 48-byte block; with the power-of-two classes it was 53..64, 93..128, 173..256, ...
+        for (int w : new int[]{0, 8, 16, 28, 37, 41, 42, 2049, 2572}) {
             assertFalse(VarSlotLayout.outlinesByDefault(w), "width " + w + " stays inline");
         }
-        for (int w : new int[]{53, 64, 93, 100, 128, 173, 256, 4096}) {
+        for (int w : new int[]{38, 40, 43, 52, 65, 92, 93, 100, 129, 172, 2048, 2573, 4096}) {
             assertTrue(VarSlotLayout.outlinesByDefault(w), "width " + w + " goes out of line");
         }
-        // Right at the threshold: 92 bytes stay in the slot, 93 go to the heap; explicit choices override either way.
-        check("w92", Options.defaults().withKeyWidth(16).withValueWidth(92), 92, false);
-        check("w93", Options.defaults().withKeyWidth(16).withValueWidth(93), 93, true);
+        // Right at the threshold: 42 bytes stay in the slot, 43 go to the heap; explicit choices override either way.
+        check("w42", Options.defaults().withKeyWidth(16).withValueWidth(42), 42, false);
+        check("w43", Options.defaults().withKeyWidth(16).withValueWidth(43), 43, true);
         check("in100", Options.defaults().withKeyWidth(16).withValueWidth(100).withValuesOutOfLine(false), 100, false);
         check("out16", Options.defaults().withKeyWidth(16).withValuesOutOfLine(true).withValueWidth(16), 16, true);
         check("long", Options.defaults(), 8, false);
         check("long-set", Options.defaults().withValueWidth(8), 8, false);
         // The placement alone is not a width: it opens an existing index of any widths, which keeps its own.
-        try (BucketDB db = BucketDB.open(tmp.resolve("w93"), Options.defaults().withValuesOutOfLine(false))) {
+        try (BucketDB db = BucketDB.open(tmp.resolve("w43"), Options.defaults().withValuesOutOfLine(false))) {
             assertTrue(db.stats().valuesOutOfLine());
-            assertEquals(93, db.valueWidth());
+            assertEquals(43, db.valueWidth());
         }
         assertThrows(IllegalArgumentException.class, () -> BucketDB.open(tmp.resolve("out8"),
                 Options.defaults().withValuesOutOfLine(true)), "an 8-byte value cannot leave a 12-byte slot");
@@ -148,7 +150,8 @@ class OutOfLineValuesTest {
             assertArrayEquals(value(9, 0, width), db.get(width == 8 ? ByteBuffer.allocate(8).putLong(9).array() : key(9)), name);
         }
         try (IndexInspector in = IndexInspector.open(dir)) {
-            assertEquals(outOfLine ? 5 : 4, in.header().formatVersion(), name + ": only out-of-line values need version 5");
+            assertEquals(6, in.header().formatVersion(), name + ": every new index has the page-fit heap classes of version 6");
+            assertEquals(outOfLine, in.header().outlineValues(), name);
             assertEquals(List.of(), in.verify(), name);
         }
         // Reopened with the opposite choice, the index keeps its own.

@@ -2,8 +2,8 @@ package io.bucketdb.inspect;
 
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.HeapLayout;
-import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 
 import java.util.HashMap;
@@ -13,9 +13,11 @@ import java.util.Set;
 
 /**
  * The verifier's value-heap checks, for tables with variable-length keys or values: each slot's
- * length and inline body, each heap reference (inside the file, of the class its length selects,
- * referred to once, not also free), each small class's free list, and after the table walk the
- * carved, free and in-use counts of every class and the large-block totals.
+ * length and inline body, each heap reference (inside the file, of the class its length selects in the file's
+ * {@link HeapClasses} scheme, where a block of that class can start in its page, referred to once, not also free),
+ * each small class's free list, and after the table walk the carved, free and in-use counts of every class and the
+ * large-block totals. A block of class {@code c} starts a whole number of blocks from its page's start and ends
+ * within the page: with the page-fit classes of format version 6 a block is no longer aligned to its own size.
  */
 final class HeapCheck {
     private final Header h;
@@ -28,7 +30,8 @@ final class HeapCheck {
     /** Small-block heap page → its class, from references and free lists. */
     private final Map<Long, Integer> heapPages = new HashMap<>();
     private final Set<Long> heapFree = new HashSet<>();
-    private final long[] heapInUse = new long[HeapLayout.SMALL_CLASSES];
+    private final HeapClasses classes;
+    private final long[] heapInUse;
     private long largeBlocks;
     private long largeBytes;
 
@@ -38,6 +41,8 @@ final class HeapCheck {
         this.problems = problems;
         this.spaceCheck = spaceCheck;
         this.headerAt = headerAt;
+        this.classes = h.heapClasses();
+        this.heapInUse = new long[classes.count()];
     }
 
     long fieldLength(long off) {
@@ -65,12 +70,13 @@ final class HeapCheck {
             problems.report(body + 8, "zeros after the heap reference of the " + what + " in " + label, "leftover bytes");
         }
         long ref = view.getLong(body);
-        int c = HeapLayout.smallClassFor(len);
-        long bytes = ValueHeap.blockBytes(len);
-        boolean aligned = c >= 0 ? (ref & (HeapLayout.smallBlockBytes(c) - 1)) == 0 : spaceCheck.isExtent(ref, bytes);
+        int c = classes.classFor(len);
+        long bytes = classes.blockBytesFor(len);
+        boolean aligned = c >= 0 ? classes.isBlockStart(ref, c) : spaceCheck.isExtent(ref, bytes);
         if (ref < HeaderLayout.DATA_START || !view.contains(ref, len) || !aligned) {
             problems.report(body, "a reference to a heap block of " + bytes + " bytes for a " + len + "-byte " + what + " within ["
-                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ") in " + label, "reference " + ref);
+                    + HeaderLayout.DATA_START + ", " + h.fileEnd + ")" + (c >= 0 ? ", a whole number of blocks from its page's start," : "")
+                    + " in " + label, "reference " + ref);
             return -1;
         }
         Long other = heapRefs.putIfAbsent(ref, body);
@@ -104,9 +110,9 @@ final class HeapCheck {
 
     /** Walks each small heap class's free list: bounded, acyclic, aligned blocks inside the file, as long as its count. */
     void checkHeapFreeLists() {
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            int size = HeapLayout.smallBlockBytes(c);
-            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c;
+        for (int c = 0; c < classes.count(); c++) {
+            int size = classes.blockBytes(c);
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + (long) HeaderLayout.HEAP_CLASS_SIZE * c;
             long b = h.heapFreeHeads[c];
             long n = 0;
             while (b != 0) {
@@ -116,8 +122,9 @@ final class HeapCheck {
                     spaceCheck.incomplete();
                     break;
                 }
-                if (b < HeaderLayout.DATA_START || !view.contains(b, size) || (b & (size - 1)) != 0) {
-                    problems.report(at, "a free heap block of " + size + " aligned bytes within the file", "offset " + b);
+                if (b < HeaderLayout.DATA_START || !view.contains(b, size) || !classes.isBlockStart(b, c)) {
+                    problems.report(at, "a free heap block of " + size + " bytes within the file, a whole number of blocks from its page's start",
+                            "offset " + b);
                     spaceCheck.incomplete();
                     break;
                 }
@@ -130,7 +137,7 @@ final class HeapCheck {
                 b = view.getLong(at);
             }
             if (b == 0 && n != h.heapFreeCounts[c]) {
-                problems.report(headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 8, "free heap block count " + n + " for class " + c
+                problems.report(headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + (long) HeaderLayout.HEAP_CLASS_SIZE * c + 8, "free heap block count " + n + " for class " + c
                         + " (the length of its free list)", String.valueOf(h.heapFreeCounts[c]));
             }
         }
@@ -138,14 +145,14 @@ final class HeapCheck {
 
     /** After the walk: small pages hold exactly the carved blocks, in use + free = carved, large blocks add up. */
     void checkHeapCounts() {
-        long[] pages = new long[HeapLayout.SMALL_CLASSES];
+        long[] pages = new long[classes.count()];
         for (Map.Entry<Long, Integer> e : heapPages.entrySet()) {
             pages[e.getValue()]++;
             spaceCheck.addExtent(e.getKey(), HeapLayout.CARVE_PAGE, "heap page of class " + e.getValue());
         }
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 16;
-            long perPage = HeapLayout.CARVE_PAGE / HeapLayout.smallBlockBytes(c);
+        for (int c = 0; c < classes.count(); c++) {
+            long at = headerAt + HeaderLayout.HEAP_CLASSES_OFFSET + (long) HeaderLayout.HEAP_CLASS_SIZE * c + 16;
+            long perPage = classes.blocksPerPage(c);
             if (pages[c] * perPage != h.heapBlocks[c]) {
                 problems.report(at, "heap blocks carved of class " + c + " = " + pages[c] + " pages x " + perPage + " (pages holding its blocks)",
                         String.valueOf(h.heapBlocks[c]));
@@ -156,11 +163,11 @@ final class HeapCheck {
             }
         }
         if (largeBlocks != h.heapLargeBlocks) {
-            problems.report(headerAt + HeaderLayout.HEAP_LARGE_BLOCKS_OFFSET, "heapLargeBlocks " + largeBlocks + " (large heap blocks referred to)",
+            problems.report(headerAt + HeaderLayout.heapLargeBlocksOffset(classes), "heapLargeBlocks " + largeBlocks + " (large heap blocks referred to)",
                     String.valueOf(h.heapLargeBlocks));
         }
         if (largeBytes != h.heapLargeBytes) {
-            problems.report(headerAt + HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "heapLargeBytes " + largeBytes + " (bytes of large heap blocks referred to)",
+            problems.report(headerAt + HeaderLayout.heapLargeBytesOffset(classes), "heapLargeBytes " + largeBytes + " (bytes of large heap blocks referred to)",
                     String.valueOf(h.heapLargeBytes));
         }
     }

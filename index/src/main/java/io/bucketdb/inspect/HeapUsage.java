@@ -1,7 +1,7 @@
 package io.bucketdb.inspect;
 
 import io.bucketdb.storage.Header;
-import io.bucketdb.storage.HeapLayout;
+import io.bucketdb.storage.HeapClasses;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +30,11 @@ public record HeapUsage(List<SmallClass> classes, long largeBlocks, long largeBy
      * header for an open index (read on its writer thread, which is the only one that changes it).
      */
     public static HeapUsage of(Header h) {
+        // The file's own scheme: 8 power-of-two classes up to format version 5, 43 page-fit ones since 6.
+        HeapClasses scheme = h.heapClasses();
         List<SmallClass> classes = new ArrayList<>();
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            classes.add(new SmallClass(HeapLayout.smallBlockBytes(c), h.heapBlocks[c], h.heapFreeCounts[c]));
+        for (int c = 0; c < scheme.count(); c++) {
+            classes.add(new SmallClass(scheme.blockBytes(c), h.heapBlocks[c], h.heapFreeCounts[c]));
         }
         return new HeapUsage(List.copyOf(classes), h.heapLargeBlocks, h.heapLargeBytes);
     }

@@ -5,7 +5,6 @@ import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
-import io.bucketdb.storage.ValueHeap;
 import io.bucketdb.storage.VarSlotLayout;
 
 import java.nio.file.Path;
@@ -90,6 +89,6 @@ final class SlotReader {
         if (len <= inline) {
             return new Placement(len, 0, 0);
         }
-        return new Placement(len, view.getLong(off + VarSlotLayout.HEAP_REF_OFFSET), ValueHeap.blockBytes(len));
+        return new Placement(len, view.getLong(off + VarSlotLayout.HEAP_REF_OFFSET), h.heapClasses().blockBytesFor(len));
     }
 }

@@ -6,6 +6,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.VarSlotLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ class VerifyHeapDamageTest {
     @TempDir
     Path tmp;
 
-    /** 200 entries whose 100-byte values live in the heap (class of 128-byte blocks). */
+    /** 200 entries whose 100-byte values live in the heap (the page-fit class of 104-byte blocks, 39 per page). */
     private Path build() throws IOException {
         Path dir = tmp.resolve("idx");
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withVariableKeys(12).withVariableValues(16)
@@ -105,9 +106,38 @@ class VerifyHeapDamageTest {
     @Test
     void aFreeCountThatDisagreesWithItsListIsReported() throws IOException {
         Path dir = build();
-        Indexes.editHeader(dir, h -> h.heapFreeCounts[3]--);
+        int c = HeapClasses.PAGE_FIT.classFor(100); // the class of the values, which has free blocks
+        Indexes.editHeader(dir, h -> h.heapFreeCounts[c]--);
         List<Problem> problems = verify(dir);
-        long at = Indexes.activeHeader(dir) + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * 3 + 8;
+        long at = Indexes.activeHeader(dir) + HeaderLayout.HEAP_CLASSES_OFFSET + 24L * c + 8;
         assertTrue(problems.stream().anyMatch(p -> p.offset() == at && p.expected().contains("free heap block count")), problems::toString);
+    }
+
+    /**
+     * A page-fit block starts a whole number of blocks from its page's start; a reference 8 bytes further (8-byte
+     * aligned, inside the page and the file, and not another slot's block) is damage that verify names at the slot.
+     * Under the power-of-two check (a block aligned to its own size) it would pass unnoticed for half the blocks, and
+     * the check of every block of a 104-byte class against its own size would report healthy blocks.
+     */
+    @Test
+    void aReferenceBetweenTwoBlocksOfAPageFitClassIsReportedAtItsSlot() throws IOException {
+        Path dir = build();
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(HeapClasses.PAGE_FIT, in.header().heapClasses());
+        }
+        Slotted damaged = valueRefSlots(dir, 1).getFirst();
+        long field = damaged.field();
+        long ref = java.nio.ByteBuffer.wrap(Indexes.read(dir, field, 8)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, (ref & 4095) % 104, "a healthy reference starts a whole number of 104-byte blocks into its page");
+        long inPage = ref & 4095;
+        long moved = inPage + 104 + 8 <= 4096 ? ref + 8 : ref - 8; // stays in the page and in the file
+        Indexes.writeLong(dir, field, moved);
+        Indexes.resealPages(dir);
+        List<Problem> problems = verify(dir);
+        Path table = dir.resolve(io.bucketdb.storage.IndexFileNames.TABLE);
+        assertTrue(problems.stream().anyMatch(p -> p.file().equals(table) && p.offset() == field
+                        && p.expected().contains("a whole number of blocks from its page's start") && p.found().equals("reference " + moved)),
+                problems::toString);
+        assertTrue(problems.stream().anyMatch(p -> p.found().contains("leaked")), "the block no slot refers to any more: " + problems);
     }
 }

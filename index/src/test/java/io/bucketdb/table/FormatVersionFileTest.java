@@ -12,6 +12,7 @@ import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
@@ -37,6 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * values kept inline (test resources {@code format-v4/wide}, made by the code of commit {@code e8cbabf}: see the README
  * there) opens with every entry, also with options whose default for a new index of that width is out of line, and
  * stays version 4 with its values in the slots.
+ *
+ * <p>Format version 6 gives the value heap the page-fit size classes ({@link HeapClasses#PAGE_FIT}, issue 19). Index
+ * directories made by the code of commit {@code a2854e5} (test resources {@code format-v5/}: a version-5 index of
+ * variable-length keys and 100-byte values out of line, and a version-4 one of variable-length keys and values, both
+ * with the power-of-two classes) open with every entry, take writes, deletes and growth, and keep their classes, their
+ * header layout and their version across checkpoints, while a new index gets the page-fit classes.
  */
 class FormatVersionFileTest {
     private static final long MIX = 0x9E3779B97F4A7C15L;
@@ -46,6 +53,8 @@ class FormatVersionFileTest {
     private static final int GROWING_KEYS = 224;
     /** The {@code wide} fixture: 16-byte keys to 100-byte values for k below this, those with {@code k % 7 == 0} deleted. */
     private static final int WIDE = 300;
+    /** The {@code format-v5} fixtures: k below this, those with {@code k % 7 == 0} deleted. */
+    private static final int V5 = 300;
 
     @TempDir
     Path dir;
@@ -145,7 +154,7 @@ class FormatVersionFileTest {
     }
 
     @Test
-    void aNewIndexShouldBeVersion4AndLinkItsChainsAfterTheTophashBytes() throws Exception {
+    void aNewIndexShouldHaveTheNewestVersionAndLinkItsChainsAfterTheTophashBytes() throws Exception {
         int n = 3000;
         try (BucketDB db = BucketDB.open(dir, Options.defaults().withChunking(16, 16).withHashSeed(0x5EED0F1EAL)
                 .withDurability(Durability.ASYNC))) {
@@ -153,7 +162,7 @@ class FormatVersionFileTest {
                 db.putLong(k * MIX, ~k);
             }
         }
-        checkFile(4);
+        checkFile(HeaderLayout.FORMAT_VERSION);
         long firstLink;
         long secondBucket;
         try (IndexInspector in = IndexInspector.open(dir)) {
@@ -207,6 +216,108 @@ class FormatVersionFileTest {
             assertEquals(100, in.header().valueWidth);
             assertArrayEquals(wideValue(3, 0), in.get(wideKey(3)));
         }
+    }
+
+    @Test
+    void aVersion5IndexOfValuesOutOfLineShouldKeepItsPowerOfTwoHeapClasses(@TempDir Path other) throws Exception {
+        copyFixture("format-v5", "outline");
+        checkFile(5);
+        assertPowerOfTwoHeap();
+        Options o = Options.defaults().withVariableKeys().withValueWidth(100).withDurability(Durability.ASYNC);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(V5 - (V5 + 6) / 7, db.size());
+            assertTrue(db.stats().valuesOutOfLine());
+            for (int k = 0; k < V5 + 50; k++) {
+                assertArrayEquals(k < V5 && k % 7 != 0 ? wideValue(k, 0) : null, db.get(v5Key(k)), "key number " + k);
+            }
+            for (int k = V5; k < 3 * V5; k++) { // grows, and allocates in the old classes (reusing their free blocks first)
+                db.put(v5Key(k), wideValue(k, 1));
+            }
+            for (int k = 1; k < 3 * V5; k += 5) {
+                db.delete(v5Key(k));
+            }
+            for (int k = 2; k < V5; k += 7) {
+                db.put(v5Key(k), wideValue(k, 2));
+            }
+        }
+        checkFile(5);
+        assertPowerOfTwoHeap();
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (int k = 0; k < 3 * V5 + 50; k++) {
+                byte[] want = k < V5 && k % 7 == 2 ? wideValue(k, 2) // put back after the deletes
+                        : k >= 3 * V5 || k % 5 == 1 || (k < V5 && k % 7 == 0) ? null : wideValue(k, k < V5 ? 0 : 1);
+                assertArrayEquals(want, db.get(v5Key(k)), "key number " + k + " after the checkpoint and reopen");
+            }
+        }
+        // A new index of the same shape gets the page-fit classes: its 100-byte values take 104-byte blocks.
+        Path fresh = other.resolve("fresh");
+        try (BucketDB db = BucketDB.open(fresh, o)) {
+            db.put(v5Key(3), wideValue(3, 0));
+        }
+        try (IndexInspector in = IndexInspector.open(fresh)) {
+            assertEquals(HeaderLayout.FORMAT_VERSION, in.header().formatVersion());
+            assertEquals(HeapClasses.PAGE_FIT, in.header().heapClasses());
+            assertTrue(in.heapUsage().classes().stream().anyMatch(c -> c.blockBytes() == 104 && c.inUse() == 1), in.heapUsage().toString());
+            assertEquals(java.util.List.of(), in.verify());
+        }
+    }
+
+    @Test
+    void aVersion4IndexOfVariableLengthValuesShouldKeepItsPowerOfTwoHeapClasses() throws Exception {
+        copyFixture("format-v5", "var");
+        checkFile(4);
+        assertPowerOfTwoHeap();
+        Options o = Options.defaults().withVariableKeys().withVariableValues().withDurability(Durability.ASYNC);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(V5 - (V5 + 6) / 7, db.size());
+            for (int k = 0; k < V5 + 50; k++) {
+                assertArrayEquals(k < V5 && k % 7 != 0 ? text(k, 0) : null, db.get(user(k)), "key number " + k);
+            }
+            for (int k = 0; k < 3 * V5; k++) { // overwrites free old blocks and allocate blocks of other lengths
+                db.put(user(k), text(k, 1));
+            }
+            for (int k = 1; k < 3 * V5; k += 5) {
+                db.delete(user(k));
+            }
+        }
+        checkFile(4);
+        assertPowerOfTwoHeap();
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (int k = 0; k < 3 * V5 + 50; k++) {
+                assertArrayEquals(k >= 3 * V5 || k % 5 == 1 ? null : text(k, 1), db.get(user(k)), "key number " + k + " after the reopen");
+            }
+        }
+    }
+
+    /** The file keeps the 8 power-of-two classes of versions 2 to 5, and blocks of them are in use. */
+    private void assertPowerOfTwoHeap() throws IOException {
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertEquals(HeapClasses.POWERS_OF_TWO, in.header().heapClasses());
+            assertEquals(java.util.List.of(16, 32, 64, 128, 256, 512, 1024, 2048),
+                    in.heapUsage().classes().stream().map(c -> c.blockBytes()).toList());
+            assertTrue(in.heapUsage().classes().stream().anyMatch(c -> c.blockBytes() == 128 && c.inUse() > 0), in.heapUsage().toString());
+        }
+    }
+
+    /** The {@code format-v5} fixtures' keys and values, as their generator (format-v5/README.md) writes them. */
+    private static byte[] v5Key(int k) {
+        int len = k % 29 == 5 ? 2100 + k % 300 : 12 + (k * 37) % 449;
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i++) {
+            b[i] = (byte) (k * 7 + i * 13);
+        }
+        ByteBuffer.wrap(b).putInt(0, k).putInt(4, 0x6B657921);
+        return b;
+    }
+
+    private static byte[] user(int k) {
+        return ("user-" + k).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] text(int k, int round) {
+        byte[] v = new byte[(k * 53 + round * 17) % 701];
+        java.util.Arrays.fill(v, (byte) ('a' + (k + round) % 26));
+        return v;
     }
 
     /** The {@code wide} fixture's keys and values, as its generator (format-v4/README.md) writes them. */

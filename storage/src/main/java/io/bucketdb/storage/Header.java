@@ -45,7 +45,7 @@ public final class Header {
     public int growFlags;
     /**
      * Format flags: bits {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES}, {@link HeaderLayout#KEYED_HASH},
-     * {@link HeaderLayout#OVERFLOW_FIRST} and {@link HeaderLayout#OUTLINE_VALUES}.
+     * {@link HeaderLayout#OVERFLOW_FIRST}, {@link HeaderLayout#OUTLINE_VALUES} and {@link HeaderLayout#FINE_HEAP_CLASSES}.
      */
     public int flags;
     /** With {@link HeaderLayout#OUTLINE_VALUES}, the width of every value (kept in the value heap); else 0. */
@@ -91,12 +91,15 @@ public final class Header {
     public final long[] freeHeads = new long[ExtentClasses.COUNT];
     /** Free extents on each extent class's free list; indexed by class. */
     public final long[] freeCounts = new long[ExtentClasses.COUNT];
-    /** Head offset of each small value-heap class's free block list, 0 for empty; indexed by class. */
-    public final long[] heapFreeHeads = new long[HeapLayout.SMALL_CLASSES];
+    /**
+     * Head offset of each small value-heap class's free block list, 0 for empty; indexed by class of
+     * {@link #heapClasses()} (entries beyond its count stay 0).
+     */
+    public final long[] heapFreeHeads = new long[HeapClasses.MAX_CLASSES];
     /** Free blocks on each small value-heap class's free list; indexed by class. */
-    public final long[] heapFreeCounts = new long[HeapLayout.SMALL_CLASSES];
+    public final long[] heapFreeCounts = new long[HeapClasses.MAX_CLASSES];
     /** Blocks carved so far (in use or free) in each small value-heap class; indexed by class. */
-    public final long[] heapBlocks = new long[HeapLayout.SMALL_CLASSES];
+    public final long[] heapBlocks = new long[HeapClasses.MAX_CLASSES];
     /** Value-heap blocks held in raw extents (values larger than the largest small class). */
     public long heapLargeBlocks;
     /** Bytes of the extents that hold large value-heap blocks. */
@@ -138,12 +141,22 @@ public final class Header {
     }
 
     /**
+     * {@return the value heap's size classes ({@link HeapClasses#PAGE_FIT} with {@link HeaderLayout#FINE_HEAP_CLASSES},
+     * else {@link HeapClasses#POWERS_OF_TWO})}
+     */
+    public HeapClasses heapClasses() {
+        return HeapClasses.of(flags);
+    }
+
+    /**
      * {@return the format version this header is written with: the oldest whose flags it uses, so a file keeps
-     * opening with the code that created it (4 with {@link HeaderLayout#OVERFLOW_FIRST}, else 3 with
+     * opening with the code that created it (6 with {@link HeaderLayout#FINE_HEAP_CLASSES}, else 5 with
+     * {@link HeaderLayout#OUTLINE_VALUES}, else 4 with {@link HeaderLayout#OVERFLOW_FIRST}, else 3 with
      * {@link HeaderLayout#KEYED_HASH}, else 2)}
      */
     public int formatVersion() {
-        return outlineValues() ? FORMAT_VERSION : overflowFirst() ? OVERFLOW_FIRST_FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
+        return (flags & FINE_HEAP_CLASSES) != 0 ? FORMAT_VERSION : outlineValues() ? OUTLINE_FORMAT_VERSION
+                : overflowFirst() ? OVERFLOW_FIRST_FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
     }
 
     /** A header of zeros, to be filled in; {@link #decode} reads one from its bytes. */
@@ -251,14 +264,16 @@ public final class Header {
             buf.putLong(FREE_LISTS_OFFSET + 16 * c, freeHeads[c]);
             buf.putLong(FREE_LISTS_OFFSET + 16 * c + 8, freeCounts[c]);
         }
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c, heapFreeHeads[c]);
-            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c + 8, heapFreeCounts[c]);
-            buf.putLong(HEAP_CLASSES_OFFSET + 24 * c + 16, heapBlocks[c]);
+        // The file's scheme decides how many class triples there are and so where the fields after them sit.
+        HeapClasses classes = heapClasses();
+        for (int c = 0; c < classes.count(); c++) {
+            buf.putLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c, heapFreeHeads[c]);
+            buf.putLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c + 8, heapFreeCounts[c]);
+            buf.putLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c + 16, heapBlocks[c]);
         }
-        buf.putLong(HEAP_LARGE_BLOCKS_OFFSET, heapLargeBlocks);
-        buf.putLong(HEAP_LARGE_BYTES_OFFSET, heapLargeBytes);
-        buf.putInt(CHECKSUM_OFFSET, checksum(buf));
+        buf.putLong(heapLargeBlocksOffset(classes), heapLargeBlocks);
+        buf.putLong(heapLargeBytesOffset(classes), heapLargeBytes);
+        buf.putInt(checksumOffset(buf), checksum(buf));
         return buf;
     }
 
@@ -290,8 +305,7 @@ public final class Header {
      * @return the checksum's offset within the slot
      */
     public static int checksumOffset(ByteBuffer slot) {
-        int version = slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(FORMAT_VERSION_OFFSET);
-        return version == 1 ? V1_CHECKSUM_OFFSET : CHECKSUM_OFFSET;
+        return HeaderLayout.checksumOffset(slot.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(FORMAT_VERSION_OFFSET));
     }
 
     static int checksum(ByteBuffer slot) {
@@ -365,13 +379,15 @@ public final class Header {
             h.freeCounts[c] = slot.getLong(FREE_LISTS_OFFSET + 16 * c + 8);
         }
         if (version >= 2) {
-            for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-                h.heapFreeHeads[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c);
-                h.heapFreeCounts[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c + 8);
-                h.heapBlocks[c] = slot.getLong(HEAP_CLASSES_OFFSET + 24 * c + 16);
+            // Read with the scheme the version implies (a flag the version does not know is rejected by validate).
+            HeapClasses classes = version >= FORMAT_VERSION ? HeapClasses.PAGE_FIT : HeapClasses.POWERS_OF_TWO;
+            for (int c = 0; c < classes.count(); c++) {
+                h.heapFreeHeads[c] = slot.getLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c);
+                h.heapFreeCounts[c] = slot.getLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c + 8);
+                h.heapBlocks[c] = slot.getLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c + 16);
             }
-            h.heapLargeBlocks = slot.getLong(HEAP_LARGE_BLOCKS_OFFSET);
-            h.heapLargeBytes = slot.getLong(HEAP_LARGE_BYTES_OFFSET);
+            h.heapLargeBlocks = slot.getLong(heapLargeBlocksOffset(classes));
+            h.heapLargeBytes = slot.getLong(heapLargeBytesOffset(classes));
         }
         h.validate(file, slotOffset, fileSize, version);
         return h;
@@ -392,13 +408,16 @@ public final class Header {
                 "grow flags 0, 1 (growing) or 3 (same-size growing), found " + growFlags);
         int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES
                 : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : version == 4 ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST
-                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES;
+                : version == OUTLINE_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES
+                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
         // The version is the layout's name: a version-4 header without the flag would be read with the wrong offsets.
         check(file, slot + FLAGS_OFFSET, version < OVERFLOW_FIRST_FORMAT_VERSION || overflowFirst(),
                 "the overflow-first flag 0x" + Integer.toHexString(OVERFLOW_FIRST) + " in a version-" + version + " header, found flags " + flags);
-        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || outlineValues(),
+        check(file, slot + FLAGS_OFFSET, version != OUTLINE_FORMAT_VERSION || outlineValues(),
                 "the outline-values flag 0x" + Integer.toHexString(OUTLINE_VALUES) + " in a version-" + version + " header, found flags " + flags);
+        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || (flags & FINE_HEAP_CLASSES) != 0,
+                "the fine-heap-classes flag 0x" + Integer.toHexString(FINE_HEAP_CLASSES) + " in a version-" + version + " header, found flags " + flags);
         if (outlineValues()) {
             int refSlot = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
             check(file, slot + FLAGS_OFFSET, varValues(), "the variable-value flag 0x" + Integer.toHexString(VAR_VALUES)
@@ -451,20 +470,21 @@ public final class Header {
             check(file, slot + FREE_LISTS_OFFSET + 16L * c + 8, freeCounts[c] >= 0 && freeCounts[c] <= fileEnd / ExtentClasses.PAGE_SIZE,
                     "free extent count of class " + c + " that fits the file, found " + freeCounts[c]);
         }
-        for (int c = 0; c < HeapLayout.SMALL_CLASSES; c++) {
-            long at = slot + HEAP_CLASSES_OFFSET + 24L * c;
+        HeapClasses classes = heapClasses();
+        for (int c = 0; c < classes.count(); c++) {
+            long at = slot + HEAP_CLASSES_OFFSET + (long) HEAP_CLASS_SIZE * c;
             if (heapFreeHeads[c] != 0) {
                 checkRef(file, at, heapFreeHeads[c], "heap free list head of class " + c);
             }
-            long most = fileEnd / HeapLayout.smallBlockBytes(c);
+            long most = fileEnd / classes.blockBytes(c);
             check(file, at + 16, heapBlocks[c] >= 0 && heapBlocks[c] <= most,
                     "heap blocks of class " + c + " that fit the file (0.." + most + "), found " + heapBlocks[c]);
             check(file, at + 8, heapFreeCounts[c] >= 0 && heapFreeCounts[c] <= heapBlocks[c],
                     "free heap blocks of class " + c + " 0.." + heapBlocks[c] + ", found " + heapFreeCounts[c]);
         }
-        check(file, slot + HEAP_LARGE_BYTES_OFFSET, heapLargeBytes >= 0 && heapLargeBytes <= fileEnd,
+        check(file, slot + heapLargeBytesOffset(classes), heapLargeBytes >= 0 && heapLargeBytes <= fileEnd,
                 "large heap bytes that fit the file, found " + heapLargeBytes);
-        check(file, slot + HEAP_LARGE_BLOCKS_OFFSET, heapLargeBlocks >= 0 && heapLargeBlocks * ExtentClasses.PAGE_SIZE <= heapLargeBytes,
+        check(file, slot + heapLargeBlocksOffset(classes), heapLargeBlocks >= 0 && heapLargeBlocks * ExtentClasses.PAGE_SIZE <= heapLargeBytes,
                 "large heap blocks of at least a page each within " + heapLargeBytes + " bytes, found " + heapLargeBlocks);
     }
 

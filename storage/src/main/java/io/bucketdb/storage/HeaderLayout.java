@@ -41,11 +41,11 @@ package io.bucketdb.storage;
  *     176     8  generation
  *     184     8  cleanClose
  *     192   528  freeLists
- *     720   192  heapClasses
- *     912     8  heapLargeBlocks
- *     920     8  heapLargeBytes
- *     928     4  checksum
- *     932        (end)
+ *     720  1032  heapClasses
+ *    1752     8  heapLargeBlocks
+ *    1760     8  heapLargeBytes
+ *    1768     4  checksum
+ *    1772        (end)
  * </pre>
  *
  * <ul>
@@ -58,14 +58,16 @@ package io.bucketdb.storage;
  *       variable-length, stored in slots of {@link VarSlotLayout} (the key and value widths are
  *       then those slots' widths). Bit 2 {@link #KEYED_HASH}: the hash kind, which key hash places
  *       the entries (see the format history). Bit 3 {@link #OVERFLOW_FIRST}: the bucket arrangement. Bit 4
- *       {@link #OUTLINE_VALUES}: fixed-width values kept in the value heap.</li>
+ *       {@link #OUTLINE_VALUES}: fixed-width values kept in the value heap. Bit 5 {@link #FINE_HEAP_CLASSES}: the
+ *       value heap's size classes.</li>
  *   <li>{@code outlineValueWidth}: with {@link #OUTLINE_VALUES}, the width every value has (a fixed width kept out
  *       of line, {@link VarSlotLayout#MIN_INLINE} + 1 to {@link BucketLayout#MAX_WIDTH}); otherwise 0. It takes
  *       the upper half of what versions 1 to 4 called a 4-byte {@code flags} field, whose upper bytes they always
  *       kept zero, so their headers read the same.</li>
  *   <li>{@code freeLists}: {@link ExtentClasses#COUNT} pairs of (head offset, extent count).</li>
- *   <li>{@code heapClasses}: for each of the {@link HeapLayout#SMALL_CLASSES} small value-heap
- *       classes, a triple (free list head, free block count, blocks carved).</li>
+ *   <li>{@code heapClasses}: for each small value-heap class of the file's {@link HeapClasses} scheme, a triple
+ *       (free list head, free block count, blocks carved): 43 triples in version 6 ({@link HeapClasses#PAGE_FIT}),
+ *       8 in versions 2 to 5 ({@link HeapClasses#POWERS_OF_TWO}; see the format history).</li>
  *   <li>{@code heapLargeBlocks}, {@code heapLargeBytes}: heap blocks held in raw extents (values
  *       larger than the largest small class) and the bytes of those extents.</li>
  * </ul>
@@ -88,17 +90,36 @@ package io.bucketdb.storage;
  * line): the value slots of such a table are {@link VarSlotLayout} slots of the smallest inline width, each holding
  * the length and a heap reference, while the API stays fixed-width. A header is written as version 5 only when it has
  * the flag, so every other file keeps its version.
+ * Version 6 added the {@link #FINE_HEAP_CLASSES} flag (issue 19, heap blocks that fit): the value heap's small classes
+ * are {@link HeapClasses#PAGE_FIT}'s 43 instead of the 8 powers of two, so {@code heapClasses} holds 43 triples
+ * (1032 bytes) and the fields after it moved. Up to version 5 they were:
+ * <pre>
+ *     720   192  heapClasses        (8 triples)
+ *     912     8  heapLargeBlocks    ({@link #V5_HEAP_LARGE_BLOCKS_OFFSET})
+ *     920     8  heapLargeBytes     ({@link #V5_HEAP_LARGE_BYTES_OFFSET})
+ *     928     4  checksum           ({@link #V5_CHECKSUM_OFFSET})
+ *     932        (end)
+ * </pre>
+ * {@link TableFile#create} sets the flag and nothing clears it, and a header is written as version 6 only when it has
+ * it: a file created before keeps its version, its classes and its header layout for life (its free lists link blocks
+ * of those sizes), while every new file, also one {@code bucketdb compact} or an import writes, gets the fine classes.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
     public static final long MAGIC = 0x4244544b43554242L;
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
-     * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout, 5 {@link #OUTLINE_VALUES}. A header is
+     * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout, 5 {@link #OUTLINE_VALUES}, 6
+     * {@link #FINE_HEAP_CLASSES}. A header is
      * written with the oldest version its flags allow ({@link Header#formatVersion}).
      */
-    public static final int FORMAT_VERSION = 5;
-    /** The format version of a header with {@link #OVERFLOW_FIRST} and without {@link #OUTLINE_VALUES}. */
+    public static final int FORMAT_VERSION = 6;
+    /** The format version of a header with {@link #OUTLINE_VALUES} and without {@link #FINE_HEAP_CLASSES}. */
+    public static final int OUTLINE_FORMAT_VERSION = 5;
+    /**
+     * The format version of a header with {@link #OVERFLOW_FIRST} and without {@link #OUTLINE_VALUES} or
+     * {@link #FINE_HEAP_CLASSES}.
+     */
     public static final int OVERFLOW_FIRST_FORMAT_VERSION = 4;
     /** The format version of a header with {@link #KEYED_HASH} and without {@link #OVERFLOW_FIRST}. */
     public static final int KEYED_FORMAT_VERSION = 3;
@@ -110,6 +131,12 @@ public final class HeaderLayout {
     public static final int V1_CHECKSUM_OFFSET = 704;
     /** Free lists in a version-1 header. */
     public static final int V1_FREE_LISTS = 32;
+    /** Where versions 2 to 5 kept {@code heapLargeBlocks} (after 8 heap class triples). */
+    public static final int V5_HEAP_LARGE_BLOCKS_OFFSET = 912;
+    /** Where versions 2 to 5 kept {@code heapLargeBytes}. */
+    public static final int V5_HEAP_LARGE_BYTES_OFFSET = 920;
+    /** Where versions 2 to 5 kept the checksum. */
+    public static final int V5_CHECKSUM_OFFSET = 928;
 
     /** Bytes of one header slot (a page), so writing a slot never tears a neighbouring one. */
     public static final int SLOT_SIZE = 4096;
@@ -150,8 +177,8 @@ public final class HeaderLayout {
     public static final int GROW_FLAGS_OFFSET = 48;
     /**
      * Byte 52 of a slot, 2 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
-     * the {@link #KEYED_HASH} bit (versions 3 to 5), the {@link #OVERFLOW_FIRST} bit (versions 4 and 5) and the
-     * {@link #OUTLINE_VALUES} bit (version 5 only).
+     * the {@link #KEYED_HASH} bit (versions 3 to 6), the {@link #OVERFLOW_FIRST} bit (versions 4 to 6), the
+     * {@link #OUTLINE_VALUES} bit (versions 5 and 6) and the {@link #FINE_HEAP_CLASSES} bit (version 6 only).
      */
     public static final int FLAGS_OFFSET = 52;
     /**
@@ -224,16 +251,21 @@ public final class HeaderLayout {
     public static final int FREE_LISTS_SIZE = ExtentClasses.COUNT * 16;
     /**
      * Byte 720 of a slot: {@code heapClasses}, {@link #HEAP_CLASSES_SIZE} bytes of (free list head, free block count,
-     * blocks carved) triples.
+     * blocks carved) triples, one per small heap class; the triple of class {@code c} is at {@code 720 + 24c}.
      */
     public static final int HEAP_CLASSES_OFFSET = FREE_LISTS_OFFSET + FREE_LISTS_SIZE;
-    /** Bytes of {@code heapClasses}: 24 for each of the {@link HeapLayout#SMALL_CLASSES} small heap classes (192). */
-    public static final int HEAP_CLASSES_SIZE = HeapLayout.SMALL_CLASSES * 24;
-    /** Byte 912 of a slot, 8 bytes: {@code heapLargeBlocks}, value-heap blocks held in raw extents. */
+    /** Bytes of one heap class triple in {@code heapClasses}. */
+    public static final int HEAP_CLASS_SIZE = 24;
+    /**
+     * Bytes of {@code heapClasses} in version 6: a triple for each of the {@link HeapClasses#MAX_CLASSES} page-fit
+     * classes (1032); versions 2 to 5 had 8 triples (192).
+     */
+    public static final int HEAP_CLASSES_SIZE = HeapClasses.MAX_CLASSES * HEAP_CLASS_SIZE;
+    /** Byte 1752 of a slot, 8 bytes: {@code heapLargeBlocks}, value-heap blocks held in raw extents (versions 2 to 5: 912). */
     public static final int HEAP_LARGE_BLOCKS_OFFSET = HEAP_CLASSES_OFFSET + HEAP_CLASSES_SIZE;
-    /** Byte 920 of a slot, 8 bytes: {@code heapLargeBytes}, bytes of the extents holding large heap blocks. */
+    /** Byte 1760 of a slot, 8 bytes: {@code heapLargeBytes}, bytes of the extents holding large heap blocks (versions 2 to 5: 920). */
     public static final int HEAP_LARGE_BYTES_OFFSET = HEAP_LARGE_BLOCKS_OFFSET + 8;
-    /** Byte 928 of a slot, 4 bytes: {@code checksum}, CRC32C of the slot's bytes {@code [0, 928)}. */
+    /** Byte 1768 of a slot, 4 bytes: {@code checksum}, CRC32C of the slot's bytes {@code [0, 1768)} (versions 2 to 5: 928). */
     public static final int CHECKSUM_OFFSET = HEAP_LARGE_BYTES_OFFSET + 8;
     /** Bytes of a header slot that carry data; the rest of the slot is zero. */
     public static final int SIZE = CHECKSUM_OFFSET + 4;
@@ -268,6 +300,12 @@ public final class HeaderLayout {
      * at creation; nothing clears it.
      */
     public static final int OUTLINE_VALUES = 16;
+    /**
+     * {@code flags} bit: the value heap's small classes are {@link HeapClasses#PAGE_FIT}'s (format version 6), whose
+     * 43 class triples fill {@code heapClasses}; clear, the 8 powers of two of versions 2 to 5. Set only at creation;
+     * nothing clears it, because every carved heap page and free list of the file is laid out by it.
+     */
+    public static final int FINE_HEAP_CLASSES = 32;
 
     static {
         if (SIZE > SLOT_SIZE) {
@@ -276,6 +314,35 @@ public final class HeaderLayout {
     }
 
     private HeaderLayout() {
+    }
+
+    /**
+     * {@return where a header of the given scheme keeps {@code heapLargeBlocks}: after its class triples}
+     *
+     * @param classes the header's heap classes ({@link Header#heapClasses})
+     */
+    public static int heapLargeBlocksOffset(HeapClasses classes) {
+        return HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * classes.count();
+    }
+
+    /**
+     * {@return where a header of the given scheme keeps {@code heapLargeBytes}}
+     *
+     * @param classes the header's heap classes ({@link Header#heapClasses})
+     */
+    public static int heapLargeBytesOffset(HeapClasses classes) {
+        return heapLargeBlocksOffset(classes) + 8;
+    }
+
+    /**
+     * {@return where a header of format version {@code version} keeps its checksum: {@link #V1_CHECKSUM_OFFSET} in
+     * version 1, {@link #V5_CHECKSUM_OFFSET} in versions 2 to 5, else {@link #CHECKSUM_OFFSET}}
+     *
+     * @param version the header's format version; an unknown one is taken as the current one
+     */
+    public static int checksumOffset(int version) {
+        return version == 1 ? V1_CHECKSUM_OFFSET : version >= 2 && version <= OUTLINE_FORMAT_VERSION ? V5_CHECKSUM_OFFSET
+                : CHECKSUM_OFFSET;
     }
 
     /**

@@ -77,7 +77,8 @@ public final class TableFile implements AutoCloseable {
      * {@link VarSlotLayout#MIN_INLINE}. The header also gets
      * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed; and
      * {@link HeaderLayout#OVERFLOW_FIRST}: every new table lays its buckets out as format version 4 does
-     * ({@link BucketLayout}). The caller builds the first bucket array and then writes the first checkpoint.
+     * ({@link BucketLayout}); and {@link HeaderLayout#FINE_HEAP_CLASSES}: every new table's value heap has the
+     * page-fit size classes of format version 6 ({@link HeapClasses#PAGE_FIT}). The caller builds the first bucket array and then writes the first checkpoint.
      *
      * @param io the durable I/O that creates and writes the file
      * @param path the file to create; it must not exist
@@ -123,7 +124,9 @@ public final class TableFile implements AutoCloseable {
         h.hashSeed = hashSeed;
         // Every new table hashes its keys with secrets derived from its seed (issue 15: hash flooding).
         // ... and keeps each bucket's overflow reference beside its tophash bytes (issue 19: a miss in one cache line).
-        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | (outline ? HeaderLayout.VAR_VALUES : 0);
+        // ... and carves its value heap into the page-fit classes (issue 19: heap blocks that fit the values).
+        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES
+                | (outline ? HeaderLayout.VAR_VALUES : 0);
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {

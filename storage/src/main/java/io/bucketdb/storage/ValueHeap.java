@@ -5,8 +5,8 @@ import io.bucketdb.spi.CorruptIndexException;
 import java.io.IOException;
 
 /**
- * Allocates and frees value-heap blocks inside the table file (see {@link HeapLayout} for the
- * classes). Small classes keep O(1) free lists linked through the free blocks, with head, free
+ * Allocates and frees value-heap blocks inside the table file (see {@link HeapLayout}; the file's size classes are
+ * its {@link HeapClasses}, fixed at creation). Small classes keep O(1) free lists linked through the free blocks, with head, free
  * count and carved count in the header; large blocks are raw extents of the {@link ExtentAllocator}.
  * Freed blocks are zeroed (a small block keeps only its free-list link), so no deleted or
  * overwritten data stays in the file.
@@ -19,22 +19,28 @@ public final class ValueHeap {
     private final TableFile table;
     private final Header h;
     private final ExtentAllocator alloc;
+    private final HeapClasses classes;
 
     ValueHeap(TableFile table) {
         this.table = table;
         this.h = table.header();
         this.alloc = table.allocator();
+        this.classes = h.heapClasses();
+    }
+
+    /** {@return the file's size classes} */
+    public HeapClasses classes() {
+        return classes;
     }
 
     /**
-     * {@return bytes a block holding {@code length} bytes occupies: its small class's block size, or its raw extent's
-     * size}
+     * {@return bytes a block holding {@code length} bytes occupies in this file: its small class's block size, or its
+     * raw extent's size}
      *
      * @param length the bytes to hold, 1 to 256 MiB
      */
-    public static long blockBytes(long length) {
-        int c = HeapLayout.smallClassFor(length);
-        return c >= 0 ? HeapLayout.smallBlockBytes(c) : ExtentClasses.bytes(ExtentClasses.rawClassFor(length), 0);
+    public long blockBytes(long length) {
+        return classes.blockBytesFor(length);
     }
 
     /**
@@ -48,7 +54,7 @@ public final class ValueHeap {
      * @throws IOException if the file cannot grow or be mapped
      */
     public long allocate(long length) throws IOException {
-        int c = HeapLayout.smallClassFor(length);
+        int c = classes.classFor(length);
         if (c < 0) {
             int rc = ExtentClasses.rawClassFor(length);
             long off = alloc.allocate(rc);
@@ -61,7 +67,7 @@ public final class ValueHeap {
         }
         long block = h.heapFreeHeads[c];
         long next = table.getLong(block + HeapLayout.NEXT_OFFSET);
-        if (next != 0 && (next < HeaderLayout.DATA_START || next + HeapLayout.smallBlockBytes(c) > h.fileEnd)) {
+        if (next != 0 && (next < HeaderLayout.DATA_START || next + classes.blockBytes(c) > h.fileEnd)) {
             throw new CorruptIndexException(table.path(), block + HeapLayout.NEXT_OFFSET,
                     "the next free heap block of class " + c + " within the file, found " + next);
         }
@@ -79,7 +85,7 @@ public final class ValueHeap {
      */
     public void free(long ref, long length) {
         table.zero(ref, length);
-        int c = HeapLayout.smallClassFor(length);
+        int c = classes.classFor(length);
         if (c < 0) {
             int rc = ExtentClasses.rawClassFor(length);
             alloc.free(ref, rc);
@@ -92,12 +98,16 @@ public final class ValueHeap {
         h.heapFreeCounts[c]++;
     }
 
-    /** Carves a fresh page into blocks of class {@code c}, linked so the lowest address is handed out first. */
+    /**
+     * Carves a fresh page into blocks of class {@code c}, linked so the lowest address is handed out first. Blocks
+     * start at whole multiples of their size from the page's start; what is left at the page's end (less than a block)
+     * stays zero and unused.
+     */
     private void carve(int c) throws IOException {
         long page = alloc.allocate(ExtentClasses.rawClassFor(HeapLayout.CARVE_PAGE));
         table.zero(page, HeapLayout.CARVE_PAGE);
-        int size = HeapLayout.smallBlockBytes(c);
-        int n = HeapLayout.CARVE_PAGE / size;
+        int size = classes.blockBytes(c);
+        int n = classes.blocksPerPage(c);
         long head = h.heapFreeHeads[c];
         for (int i = n - 1; i >= 0; i--) {
             long block = page + (long) i * size;

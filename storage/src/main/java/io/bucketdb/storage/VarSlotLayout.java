@@ -49,16 +49,19 @@ public final class VarSlotLayout {
      * bytes a value slot reserves, at the average fill of a bucket, are more than the reference slot plus the heap
      * block would take. Go's buckets are filled 6.5/8 before a doubling and half that after it; 5/8 of the slots are
      * used on average (fewer still while old arrays stay allocated). Per entry, inline then costs {@code 8V/5}
-     * bytes, out of line {@code 8*12/5} plus the heap block, whose size is the next power of two of V
-     * ({@link ValueHeap#blockBytes}): out of line wins where {@code 8(V - 12) > 5 * block(V)}. That is 53..64,
-     * 93..128, 173..256 bytes and so on (above 4 KiB, no slot can hold the value anyway); 8-byte values and every
-     * width up to 52 stay inline, and so do the primitive {@code long} paths.
+     * bytes, out of line {@code 8*12/5} plus the heap block, whose size is that of V's class in a new file's
+     * {@link HeapClasses#PAGE_FIT} scheme (a raw extent above 2048 bytes): out of line wins where
+     * {@code 8(V - 12) > 5 * block(V)}. With those classes that is 38..40 and 43..2048 bytes, then 2573..4096 (a
+     * value above 2048 bytes takes a whole page); every width up to 37, 41 and 42, and 2049..2572 stay inline, and so
+     * do 8-byte values and the primitive {@code long} paths. (With the power-of-two classes of format versions 2 to 5
+     * it was 53..64, 93..128, 173..256 and so on.) The model counts bytes only: a hit out of line reads one more
+     * cache line, in the heap.
      *
      * @param width the fixed value width, 0 to {@link BucketLayout#MAX_WIDTH}
      * @return true if values of that width go to the value heap by default
      */
     public static boolean outlinesByDefault(int width) {
-        return width > MIN_INLINE && 8L * (width - OUTLINE_SLOT_WIDTH) > 5L * ValueHeap.blockBytes(width);
+        return width > MIN_INLINE && 8L * (width - OUTLINE_SLOT_WIDTH) > 5L * HeapClasses.PAGE_FIT.blockBytesFor(width);
     }
 
     /**

@@ -120,7 +120,7 @@ class HeaderTest {
         ByteBuffer buf = valid().encode();
         buf.put(HeaderLayout.COUNT_OFFSET, (byte) (buf.get(HeaderLayout.COUNT_OFFSET) ^ 4));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
-        assertEquals(HeaderLayout.CHECKSUM_OFFSET, e.offset());
+        assertEquals(HeaderLayout.V5_CHECKSUM_OFFSET, e.offset(), "a version-2 header keeps its checksum where versions 2 to 5 did");
         assertTrue(e.getMessage().contains("CRC32C"));
     }
 
@@ -140,21 +140,21 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 32, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5
+        assertRejected(h -> h.flags = 64, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5, 32 FINE_HEAP_CLASSES since 6
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
             h.heapBlocks[0] = 10;
             h.heapFreeCounts[0] = 11;
         }, HeaderLayout.HEAP_CLASSES_OFFSET + 8, "free heap blocks");
-        assertRejected(h -> h.heapLargeBytes = SIZE * 4, HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "large heap bytes");
+        assertRejected(h -> h.heapLargeBytes = SIZE * 4, HeaderLayout.V5_HEAP_LARGE_BYTES_OFFSET, "large heap bytes");
     }
 
     @Test
     void newerFormatVersionIsNamed() {
         ByteBuffer buf = valid().encode().order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 99);
-        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        buf.putInt(Header.checksumOffset(buf), Header.checksum(buf));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
         assertTrue(e.getMessage().contains("newer BucketDB"), e.getMessage());
     }
@@ -193,7 +193,7 @@ class HeaderTest {
         h.flags = HeaderLayout.KEYED_HASH;
         ByteBuffer buf = h.encode();
         buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 2);
-        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        buf.putInt(Header.checksumOffset(buf), Header.checksum(buf));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, HeaderLayout.SLOT_B, buf, SIZE));
         assertEquals(HeaderLayout.SLOT_B + HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("flags within 0x3"), e.getMessage());
@@ -227,7 +227,7 @@ class HeaderTest {
         h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST;
         ByteBuffer buf = h.encode();
         buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 3);
-        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        buf.putInt(Header.checksumOffset(buf), Header.checksum(buf));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, HeaderLayout.SLOT_B, buf, SIZE));
         assertEquals(HeaderLayout.SLOT_B + HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("flags within 0x7"), e.getMessage());
@@ -240,7 +240,7 @@ class HeaderTest {
         h.flags = HeaderLayout.KEYED_HASH;
         ByteBuffer buf = h.encode();
         buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 4);
-        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        buf.putInt(Header.checksumOffset(buf), Header.checksum(buf));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
         assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("overflow-first"), e.getMessage());
@@ -284,7 +284,7 @@ class HeaderTest {
         // A version-4 slot with the flag is damaged: version 4 did not know it.
         ByteBuffer buf = outline().encode();
         buf.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 4);
-        buf.putInt(HeaderLayout.CHECKSUM_OFFSET, Header.checksum(buf));
+        buf.putInt(Header.checksumOffset(buf), Header.checksum(buf));
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
         assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
         assertTrue(e.getMessage().contains("flags within 0xf"), e.getMessage());
@@ -297,5 +297,94 @@ class HeaderTest {
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, buf, SIZE));
         assertEquals(offset, e.offset(), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    /** A header of a file created since format version 6: every flag a new file gets, page-fit heap classes. */
+    private static Header fine() {
+        Header h = valid();
+        h.flags = HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES;
+        return h;
+    }
+
+    @Test
+    void aFineHeapClassesHeaderShouldBeWrittenAsVersion6WithEveryClassAndTheMovedFields() throws Exception {
+        Header h = fine();
+        assertEquals(6, h.formatVersion());
+        assertSame(HeapClasses.PAGE_FIT, h.heapClasses());
+        int last = HeapClasses.MAX_CLASSES - 1;
+        h.heapFreeHeads[last] = HeaderLayout.DATA_START + 2048;
+        h.heapFreeCounts[last] = 1;
+        h.heapBlocks[last] = 2;
+        h.heapFreeHeads[12] = HeaderLayout.DATA_START + 4096 + 104;
+        h.heapFreeCounts[12] = 38;
+        h.heapBlocks[12] = 39;
+        h.heapLargeBlocks = 2;
+        h.heapLargeBytes = 3 * 4096;
+        ByteBuffer buf = h.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(6, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertEquals(HeaderLayout.CHECKSUM_OFFSET, Header.checksumOffset(buf));
+        assertEquals(1768, HeaderLayout.CHECKSUM_OFFSET);
+        assertEquals(h.heapBlocks[last], buf.getLong(HeaderLayout.HEAP_CLASSES_OFFSET + 24 * last + 16), "the last triple ends heapClasses");
+        assertEquals(2, buf.getLong(HeaderLayout.HEAP_LARGE_BLOCKS_OFFSET));
+        assertEquals(3 * 4096, buf.getLong(HeaderLayout.HEAP_LARGE_BYTES_OFFSET));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertArrayEquals(h.heapFreeHeads, d.heapFreeHeads);
+        assertArrayEquals(h.heapFreeCounts, d.heapFreeCounts);
+        assertArrayEquals(h.heapBlocks, d.heapBlocks);
+        assertEquals(h.heapLargeBlocks, d.heapLargeBlocks);
+        assertEquals(h.heapLargeBytes, d.heapLargeBytes);
+        assertSame(HeapClasses.PAGE_FIT, d.copy().heapClasses());
+    }
+
+    @Test
+    void aVersion5HeaderShouldKeepEightTriplesAndItsFieldsWhereTheyWere() throws Exception {
+        Header h = outline();
+        h.heapFreeHeads[3] = HeaderLayout.DATA_START + 128;
+        h.heapFreeCounts[3] = 1;
+        h.heapBlocks[3] = 32;
+        h.heapLargeBlocks = 1;
+        h.heapLargeBytes = 4096;
+        ByteBuffer buf = h.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertSame(HeapClasses.POWERS_OF_TWO, h.heapClasses());
+        assertEquals(HeaderLayout.V5_CHECKSUM_OFFSET, Header.checksumOffset(buf));
+        assertEquals(1, buf.getLong(HeaderLayout.V5_HEAP_LARGE_BLOCKS_OFFSET));
+        assertEquals(4096, buf.getLong(HeaderLayout.V5_HEAP_LARGE_BYTES_OFFSET));
+        for (int i = HeaderLayout.V5_CHECKSUM_OFFSET + 4; i < HeaderLayout.SLOT_SIZE; i++) {
+            assertEquals(0, buf.get(i), "byte " + i + " of a version-5 slot stays zero");
+        }
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertEquals(32, d.heapBlocks[3]);
+        assertEquals(4096, d.heapLargeBytes);
+        assertSame(HeapClasses.POWERS_OF_TWO, d.heapClasses());
+    }
+
+    /** A version-6 slot without the flag, or an older one with it, would read the heap triples with the wrong count. */
+    @Test
+    void theFineHeapClassesFlagShouldGoWithVersion6Only() {
+        ByteBuffer v6 = fine().encode();
+        v6.putShort(HeaderLayout.FLAGS_OFFSET, (short) (HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST));
+        v6.putInt(Header.checksumOffset(v6), Header.checksum(v6));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v6, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("fine-heap-classes"), e.getMessage());
+
+        Header h = outline();
+        h.flags |= HeaderLayout.FINE_HEAP_CLASSES;
+        ByteBuffer v5 = h.encode();
+        v5.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 5);
+        v5.putInt(Header.checksumOffset(v5), Header.checksum(v5));
+        e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v5, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0x1f"), e.getMessage());
+    }
+
+    @Test
+    void version6HeapFieldsAreRejectedAtTheirMovedOffsets() {
+        assertRejectedHeader(fine(), h -> h.heapLargeBytes = SIZE * 4, HeaderLayout.HEAP_LARGE_BYTES_OFFSET, "large heap bytes");
+        assertRejectedHeader(fine(), h -> h.heapFreeHeads[40] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24 * 40, "heap free list head of class 40");
+        assertRejectedHeader(fine(), h -> {
+            h.heapBlocks[42] = 10;
+            h.heapFreeCounts[42] = 11;
+        }, HeaderLayout.HEAP_CLASSES_OFFSET + 24 * 42 + 8, "free heap blocks of class 42");
     }
 }

@@ -22,14 +22,13 @@ class ValueHeapTest {
     }
 
     @Test
-    void classesFollowTheLengthUpToTheLargestValue() {
-        assertEquals(0, HeapLayout.smallClassFor(9));
-        assertEquals(0, HeapLayout.smallClassFor(16));
-        assertEquals(1, HeapLayout.smallClassFor(17));
-        assertEquals(HeapLayout.SMALL_CLASSES - 1, HeapLayout.smallClassFor(HeapLayout.MAX_SMALL_BLOCK));
-        assertEquals(-1, HeapLayout.smallClassFor(HeapLayout.MAX_SMALL_BLOCK + 1));
-        assertEquals(4096, ValueHeap.blockBytes(HeapLayout.MAX_SMALL_BLOCK + 1), "a raw extent of one page");
-        assertEquals(256L << 20, ValueHeap.blockBytes(256L << 20), "the largest value fills the largest raw class exactly");
+    void aNewFileHasThePageFitClassesUpToTheLargestValue() throws IOException {
+        try (TableFile tf = file("c.bdb")) {
+            assertSame(HeapClasses.PAGE_FIT, tf.heap().classes());
+            assertEquals(104, tf.heap().blockBytes(100), "a 100-byte value takes a 104-byte block");
+            assertEquals(4096, tf.heap().blockBytes(HeapLayout.MAX_SMALL_BLOCK + 1), "a raw extent of one page");
+            assertEquals(256L << 20, tf.heap().blockBytes(256L << 20), "the largest value fills the largest raw class exactly");
+        }
         assertEquals(ExtentClasses.PIECE_CLASSES + 16, ExtentClasses.rawClassFor(256L << 20));
         assertThrows(IllegalArgumentException.class, () -> ExtentClasses.rawClassFor((256L << 20) + 1));
     }
@@ -41,13 +40,13 @@ class ValueHeapTest {
             Header h = tf.header();
             long a = heap.allocate(20);
             long b = heap.allocate(20);
-            assertEquals(a + 32, b, "blocks of a class are handed out in address order from a carved page");
-            assertEquals(128, h.heapBlocks[1], "one page of 32-byte blocks");
-            assertEquals(126, h.heapFreeCounts[1]);
+            assertEquals(a + 24, b, "blocks of a class are handed out in address order from a carved page");
+            assertEquals(170, h.heapBlocks[2], "one page of 24-byte blocks");
+            assertEquals(168, h.heapFreeCounts[2]);
             tf.copyIn(a, MemorySegment.ofArray(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}), 0, 20);
             heap.free(a, 20);
-            assertEquals(127, h.heapFreeCounts[1]);
-            for (long i = HeapLayout.SIZE; i < 32; i++) {
+            assertEquals(169, h.heapFreeCounts[2]);
+            for (long i = HeapLayout.SIZE; i < 24; i++) {
                 assertEquals(0, tf.mapping().segment(a + i).get(Layouts.BYTE, tf.mapping().local(a + i)), "byte " + i + " zeroed");
             }
             assertEquals(a, heap.allocate(17), "the freed block is reused first");
@@ -59,6 +58,32 @@ class ValueHeapTest {
             assertEquals(0, h.heapLargeBlocks);
             assertEquals(0, h.heapLargeBytes);
             assertEquals(big, heap.allocate(4097), "the extent went back to its class's free list");
+        }
+    }
+
+    /** 39 blocks of 104 bytes fill 4056 bytes of a page; the 40th starts a new page instead of straddling the boundary. */
+    @Test
+    void blocksOfAPageFitClassNeverStraddleAPage() throws IOException {
+        try (TableFile tf = file("p.bdb")) {
+            ValueHeap heap = tf.heap();
+            Header h = tf.header();
+            int c = HeapClasses.PAGE_FIT.classFor(100);
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                blocks.add(heap.allocate(100));
+            }
+            long page = blocks.getFirst();
+            assertEquals(0, page % ExtentClasses.PAGE_SIZE, "the first block starts its page");
+            for (int i = 0; i < 39; i++) {
+                assertEquals(page + 104L * i, blocks.get(i), "block " + i);
+            }
+            assertEquals(0, blocks.get(39) % ExtentClasses.PAGE_SIZE, "the 40th block starts a fresh page");
+            assertNotEquals(page, blocks.get(39));
+            assertEquals(78, h.heapBlocks[c], "two pages of 39 blocks");
+            assertEquals(38, h.heapFreeCounts[c]);
+            heap.free(blocks.get(38), 100); // the last block of the first page, which ends 40 bytes before the page's end
+            assertEquals(blocks.get(38), heap.allocate(97), "a freed block is reused first, by any length of its class");
+            assertEquals(38, h.heapFreeCounts[c]);
         }
     }
 
