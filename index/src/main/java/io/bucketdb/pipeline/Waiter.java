@@ -78,14 +78,26 @@ final class Waiter {
     void complete(boolean r) {
         result = r;
         DONE.setRelease(this, true);
-        LockSupport.unpark(owner);
+        wakeOwner();
     }
 
     /** Role holder: the call failed with {@code t}. */
     void fail(Throwable t) {
         failure = t;
         DONE.setRelease(this, true);
-        LockSupport.unpark(owner);
+        wakeOwner();
+    }
+
+    /**
+     * Unparks the owner, unless the role holder is the owner itself (a caller that leads its own write, the common
+     * case of a lone writer): it is running and reads {@code done} before it would park, and an unpark of oneself
+     * costs a lock and unlock of the thread's parker per put, and leaves a permit that makes its next park return
+     * at once for nothing.
+     */
+    private void wakeOwner() {
+        if (owner != Thread.currentThread()) {
+            LockSupport.unpark(owner);
+        }
     }
 
     /**

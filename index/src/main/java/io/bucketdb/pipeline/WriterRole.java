@@ -9,9 +9,9 @@ import java.lang.invoke.VarHandle;
  * for everyone (the write-group leader of RocksDB's {@code WriteThread}); the background thread
  * takes it the same way.
  *
- * <p>Memory ordering: {@link #tryTake} is a volatile CAS and {@link #release} a volatile store, so
+ * <p>Memory ordering: {@link #tryTake} is a volatile CAS and {@link #release} a release store, so
  * everything a holder did (table, journal, the consumed sequence) happens-before whatever the next
- * holder does. {@link #release} ends with a full fence because the releaser must then re-read the
+ * holder does (its CAS reads the released value). {@link #release} ends with a full fence because the releaser must then re-read the
  * ring (a load of another variable): with the publisher's full fence between its publish and its
  * read of the role, either the publisher sees the role free (and drains or wakes the background
  * thread) or the releaser sees the publish (and drains it). Without the fences both could miss the
@@ -44,7 +44,9 @@ final class WriterRole {
         if (hook != null) {
             hook.run();
         }
-        HOLDER.setVolatile(this, null);
+        // A release store, not a volatile one: the full fence right after gives the store-load order the
+        // look at the ring needs, and a volatile store would add a second fence on x86 for nothing.
+        HOLDER.setRelease(this, null);
         VarHandle.fullFence();
     }
 
