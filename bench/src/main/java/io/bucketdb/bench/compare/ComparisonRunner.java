@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * java -cp bench/target/benchmarks.jar io.bucketdb.bench.compare.ComparisonRunner [options]
  *   --entries N         entries to load (default 1000000; 10000000 for the larger run)
  *   --stores a,b,...    stores to run (default all: see --list)
- *   --workloads a,b,... workloads (default: load, load-4t, load-64t, load-4t-2r, bulk-load, get-hit, get-miss, mixed, iterate, delete-half,
+ *   --workloads a,b,... workloads (default: load, load-4t, load-64t, load-4t-2r, load-8t, load-8t-2r, bulk-load, get-hit, get-miss, mixed, iterate, delete-half,
  *                       recover); the selected reads (bulk-load .. delete-half) of a store run in one fork
  *   --threads 4,64      writer threads of the multi-threaded loads
  *   --shape 8x8         key and value bytes: 8x8 (the long path) or KxV such as 16x100 (the byte path)

@@ -30,9 +30,11 @@ class ForkPlanTest {
     void defaultRunHasOneReadForkPerStore() {
         List<ComparisonRunner.ForkPlan> plan = ComparisonRunner.plan(Workload.defaults(List.of(4, 64)), Stores.ALL);
         Map<String, List<String>> forks = byId(plan);
-        // 11 single-thread loads, 10 of each multi-threaded load and of the 4 writers beside 2 readers (not HashMap),
-        // 11 read forks, 3 recoveries.
-        assertEquals(11 + 10 + 10 + 10 + 11 + 3, plan.size(), forks.keySet().toString());
+        // 11 single-thread loads, 10 of each multi-threaded load, of the 4 writers beside 2 readers, and of the SYNC
+        // goal's 8 writers alone and beside 2 readers (not HashMap), 11 read forks, 3 recoveries.
+        assertEquals(11 + 10 + 10 + 10 + 10 + 10 + 11 + 3, plan.size(), forks.keySet().toString());
+        assertEquals(List.of("load-8t-2r"), forks.get("load-8t-2r.bucketdb-sync"));
+        assertEquals(List.of("load-8t"), forks.get("load-8t.rocksdb-sync"));
         assertEquals(List.of("load-4t-2r"), forks.get("load-4t-2r.chronicle"));
         assertEquals(List.of("load-4t-2r"), forks.get("load-4t-2r.bucketdb-sync"));
         assertEquals(List.of("bulk-load", "get-hit", "get-miss", "mixed", "iterate", "delete-half"), forks.get("reads.bucketdb"));
@@ -52,7 +54,7 @@ class ForkPlanTest {
     void forksRunLoadsThenReadsThenRecovery() {
         List<String> kinds = ComparisonRunner.plan(Workload.defaults(List.of(4, 64)), Stores.ALL).stream()
                 .map(ComparisonRunner.ForkPlan::label).distinct().toList();
-        assertEquals(List.of("load", "load-4t", "load-64t", "load-4t-2r", "reads", "recover"), kinds);
+        assertEquals(List.of("load", "load-4t", "load-64t", "load-4t-2r", "load-8t", "load-8t-2r", "reads", "recover"), kinds);
     }
 
     @Test
