@@ -43,6 +43,8 @@ final class JournalSegments {
     /** Segments on disk, oldest first; the last is {@link #file}. */
     private final List<Segment> segments = new ArrayList<>();
     private final ArrayDeque<Path> spares;
+    /** Makes the next segment's file ahead of its roll, or null ({@link JournalOptions#prepareAhead}). */
+    private final SegmentPreparer preparer;
 
     /** Held by every force and every change of {@link #file} or {@link #window} (the forces' lock). */
     private final ReentrantLock lock;
@@ -80,6 +82,7 @@ final class JournalSegments {
         this.directory = directory;
         this.options = options;
         this.spares = new ArrayDeque<>(spares);
+        this.preparer = options.prepareAhead() ? new SegmentPreparer(io, directory) : null;
     }
 
     /** {@return a fresh random salt for a new segment} */
@@ -243,6 +246,9 @@ final class JournalSegments {
             target = Math.max(end, Math.min(target, fileCapacity));
             file.allocate(target);
             allocated = target;
+            if (allocated >= fileCapacity) {
+                prepareAhead(); // the segment is past half full: the next one will be needed
+            }
         }
         AppendWindow mapped = file.mapAppendWindow(0, allocated);
         AppendWindow old;
@@ -294,6 +300,36 @@ final class JournalSegments {
         allocated = next.size();
         segments.add(new Segment(sequence, firstLsn, next.path()));
         previous.close();
+        prepareAhead(); // a whole segment was filled: the next one will most likely be needed too
+    }
+
+    /**
+     * Starts making a spare for the next roll on the preparer's thread ({@link SegmentPreparer}), unless a spare is
+     * there already or being made. Its name is below every sequence the journal holds, so no recycle reuses it.
+     */
+    private void prepareAhead() {
+        if (preparer == null || preparer.busy() || !spares.isEmpty()) {
+            return;
+        }
+        long lowest = segments.isEmpty() ? 1 : segments.getFirst().sequence();
+        long name = lowest - 1;
+        if (name >= 0) {
+            preparer.start(name, options.segmentSize());
+        }
+    }
+
+    /** Tests: waits for a preparation under way and takes its spare, so the next roll surely finds it. */
+    void awaitPrepared() {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle());
+        }
+    }
+
+    /** Takes a spare the preparer made into the spares, first in line (it is the one allocated for the next roll). */
+    private void adopt(Path prepared) {
+        if (prepared != null) {
+            spares.addFirst(prepared);
+        }
     }
 
     /**
@@ -302,6 +338,9 @@ final class JournalSegments {
      */
     private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         Path path = SegmentFiles.segmentPath(directory, sequence);
+        if (preparer != null) {
+            adopt(preparer.takeReady()); // never waits: an unfinished preparation is taken at a later roll
+        }
         Path spare = spares.pollFirst();
         DurableFile created;
         if (spare != null) {
@@ -381,6 +420,9 @@ final class JournalSegments {
 
     /** Deletes every spare (not synced: no reader looks at spares); returns whether there was one. */
     private boolean deleteSpares() throws IOException {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle());
+        }
         boolean any = !spares.isEmpty();
         while (!spares.isEmpty()) {
             io.delete(spares.pollFirst());
@@ -390,6 +432,10 @@ final class JournalSegments {
 
     /** Closes the current segment and its window, if one is open. */
     void close() throws IOException {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle()); // a spare on disk: the next open lists it
+            preparer.close();
+        }
         unmap();
         if (file != null) {
             file.close();
