@@ -141,6 +141,11 @@ final class IdleEvacuation {
         return Outcome.STEPPED;
     }
 
+    /** {@return the table this finishes growths of} */
+    HashTable table() {
+        return table;
+    }
+
     /** Role holder (or after the background thread stopped): steps taken so far. */
     long steps() {
         return steps;
