@@ -260,7 +260,12 @@ final class JournalSegments {
             lock.unlock();
         }
         if (old != null) {
-            old.close(); // no force can reach it now: forces read the window under the lock
+            // No force can reach it now (forces read the window under the lock), and only the role puts.
+            if (preparer != null) {
+                preparer.closeLater(old, null);
+            } else {
+                old.close();
+            }
         }
         return mapped;
     }
@@ -292,14 +297,23 @@ final class JournalSegments {
     void rollTo(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         DurableFile next = createSegment(sequence, salt, firstLsn, capacity);
         DurableFile previous = file;
-        unmap();
+        AppendWindow left = window;
+        if (preparer != null && left != null) {
+            window = null; // the caller holds the forces' lock: no force reaches the window from here on
+        } else {
+            unmap();
+        }
         file = next;
         writePosition = HEADER_LENGTH;
         forcedPosition = HEADER_LENGTH;
         fileCapacity = capacity;
         allocated = next.size();
         segments.add(new Segment(sequence, firstLsn, next.path()));
-        previous.close();
+        if (window == null && left != null && preparer != null) {
+            preparer.closeLater(left, previous); // the full segment was forced: its unmap and close need not wait
+        } else {
+            previous.close();
+        }
         prepareAhead(); // a whole segment was filled: the next one will most likely be needed too
     }
 
@@ -391,6 +405,9 @@ final class JournalSegments {
     /** Leaves one header-only segment after {@code checkpointLsn} (see {@link JournalWriter#closeAfterCheckpoint}). */
     void trimAfterCheckpoint(long checkpointLsn) throws IOException {
         unmap(); // before the truncation: no mapping may reach past the end of its file
+        if (preparer != null) {
+            preparer.awaitCloses(); // nor one an earlier doubling or roll left to the preparer
+        }
         Segment current = segments.getLast();
         int older = segments.size() - 1;
         if (current.firstLsn() == checkpointLsn + 1) {
@@ -434,6 +451,7 @@ final class JournalSegments {
     void close() throws IOException {
         if (preparer != null) {
             adopt(preparer.awaitIdle()); // a spare on disk: the next open lists it
+            preparer.awaitCloses();
             preparer.close();
         }
         unmap();

@@ -4,8 +4,11 @@ import static io.bucketdb.recovery.Journals.SMALL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.ForwardingAppendWindow;
+import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +50,9 @@ class PreparedSegmentTest {
                 "the writer created the first segment only; every later one was a prepared spare: " + io.creations);
         assertTrue(io.creations.stream().anyMatch(c -> c.startsWith(SegmentPreparer.THREAD_NAME + " ")),
                 "the preparer made the spares: " + io.creations);
+        assertEquals(io.mapped.get(), io.windowCloses.size(), "every window was closed by the writer's close");
+        assertTrue(io.windowCloses.contains(SegmentPreparer.THREAD_NAME),
+                "the windows a roll left behind were unmapped on the preparer's thread: " + io.windowCloses);
         Journals.Replayed replayed = Journals.replay(new TestFileIO(), dir, AHEAD);
         assertEquals((long) BATCH * BATCHES, replayed.report().lastLsn());
     }
@@ -147,12 +154,27 @@ class PreparedSegmentTest {
             super(delegate);
         }
 
+        final AtomicInteger mapped = new AtomicInteger();
+        final List<String> windowCloses = Collections.synchronizedList(new ArrayList<>());
+
         @Override
         public DurableFile open(Path file, Mode mode) throws IOException {
             if (mode == Mode.CREATE_NEW) {
                 creations.add(Thread.currentThread().getName() + " " + file.getFileName());
             }
-            return super.open(file, mode);
+            return new ForwardingDurableFile(super.open(file, mode)) {
+                @Override
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+                    mapped.incrementAndGet();
+                    return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
+                        @Override
+                        public void close() {
+                            windowCloses.add(Thread.currentThread().getName());
+                            delegate.close();
+                        }
+                    };
+                }
+            };
         }
     }
 }
