@@ -52,7 +52,7 @@ final class BackgroundDuty implements Runnable {
     BackgroundDuty(WritePipeline pipeline, IdleEvacuation idleEvacuation, WaitStrategy idleStrategy, SequenceBarrier barrier) {
         this.pipeline = pipeline;
         this.idleEvacuation = idleEvacuation;
-        this.growthPreparation = new GrowthPreparation(idleEvacuation.table());
+        this.growthPreparation = new GrowthPreparation(idleEvacuation.table(), idleEvacuation.enabled());
         this.idleStrategy = idleStrategy;
         this.barrier = barrier;
         this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon().unstarted(this);

@@ -16,14 +16,20 @@ import java.io.IOException;
  */
 final class GrowthPreparation {
     private final HashTable table;
+    private final boolean enabled;
 
-    GrowthPreparation(HashTable table) {
+    /**
+     * @param enabled on with idle evacuation ({@code Options.withIdleEvacuation}): off, no file operation depends on a
+     *                background thread's timing, which the tests that number durable operations need
+     */
+    GrowthPreparation(HashTable table, boolean enabled) {
         this.table = table;
+        this.enabled = enabled;
     }
 
     /** Any thread: whether the next doubling's space should be mapped now. */
     boolean wanted() {
-        return table.nextArrayWanted();
+        return enabled && table.nextArrayWanted();
     }
 
     /**

@@ -141,6 +141,11 @@ final class IdleEvacuation {
         return Outcome.STEPPED;
     }
 
+    /** {@return whether background duties are on at all ({@code Options.withIdleEvacuation})} */
+    boolean enabled() {
+        return enabled;
+    }
+
     /** {@return the table this finishes growths of} */
     HashTable table() {
         return table;

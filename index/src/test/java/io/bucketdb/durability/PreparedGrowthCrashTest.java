@@ -68,7 +68,7 @@ class PreparedGrowthCrashTest {
         BucketDB db = null;
         long acknowledged = 0;
         try {
-            db = BucketDB.open(dir, CrashRecoveryTest.crashOptions(sim, seed).withDurableIO(io));
+            db = BucketDB.open(dir, CrashRecoveryTest.crashOptions(sim, seed).withIdleEvacuation(true).withDurableIO(io));
             boolean growthSeen = false;
             for (long k = 0; k < MAX_KEYS && !sim.crashed(); k++) {
                 db.putLong(k, ~k);

@@ -38,7 +38,7 @@ class GrowthPreparationTest {
         Recording io = new Recording(FileDurableIO.INSTANCE);
         TableFile file = TableFile.create(io, dir.resolve("t.bdb"), 8, 8, 16, 7, 16);
         HashTable table = HashTable.create(file, GrowthListener.NONE);
-        WritePipeline pipeline = new WritePipeline(table, JournalStage.NONE, PipelineConfig.defaults().withSync(false));
+        WritePipeline pipeline = new WritePipeline(table, JournalStage.NONE, PipelineConfig.defaults().withSync(false).withIdleEvacuation(true));
         String writer = Thread.currentThread().getName();
         int checked = 0;
         try {

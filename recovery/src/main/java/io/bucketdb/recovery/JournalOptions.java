@@ -14,7 +14,7 @@ package io.bucketdb.recovery;
  * @param prepareAhead     whether the next segment's file is made ahead of its roll on a thread of its own
  *                         ({@link SegmentPreparer}); off by default, so a journal used alone does only the file
  *                         operations its caller asks for, in order (the recovery tests number them); the index turns
- *                         it on
+ *                         it on with its other background duties (Options.withIdleEvacuation)
  */
 public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLength, int bufferSize,
                              int maxSpareSegments, boolean prepareAhead) {
