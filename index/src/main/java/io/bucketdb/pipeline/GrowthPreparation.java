@@ -5,7 +5,7 @@ import io.bucketdb.table.HashTable;
 import java.io.IOException;
 
 /**
- * The {@link BackgroundDuty} thread's preparation of the next doubling (issue 16): once the table is three quarters of
+ * The {@link BackgroundDuty} thread's preparation of the next doubling (issue 16): once the table is seven eighths of
  * the way to the load that doubles it, the thread maps the space the next bucket array will take
  * ({@link HashTable#prepareNextArray}), without the writer role (it changes nothing the table names), so the
  * doubling's start allocates from space already in the file and mapped instead of extending and mapping a chunk of up

@@ -91,11 +91,11 @@ public final class BucketArrays {
     }
 
     /**
-     * Any thread: whether the table, at {@code b} and {@code count} entries and not growing, is three quarters of the way
+     * Any thread: whether the table, at {@code b} and {@code count} entries and not growing, is seven eighths of the way
      * to the load that doubles it and the space that doubling takes was not mapped ahead for this {@code b} yet.
      */
     boolean nextArrayWanted(int b, boolean growing, long count) {
-        return !growing && b != preparedFor && b < TableGeometry.MAX_B && count >= (13 * ((1L << b) >>> 1)) / 4 * 3;
+        return !growing && b != preparedFor && b < TableGeometry.MAX_B && count >= (13 * ((1L << b) >>> 1)) / 8 * 7;
     }
 
     /**

@@ -45,7 +45,7 @@ class GrowthPreparationTest {
             long k = 0;
             int b = 0; // a fresh table has one bucket
             while (checked < 4) {
-                long near = (13 * ((1L << b) >>> 1)) / 4 * 3; // three quarters of the load that doubles 2^b buckets
+                long near = (13 * ((1L << b) >>> 1)) / 8 * 7; // seven eighths of the load that doubles 2^b buckets
                 while (table.size() < near) {
                     pipeline.putLong(k, ~k);
                     k++;
