@@ -341,8 +341,8 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Whether the background thread finishes a growth in short steps once writes pause (default true), so gets stop
-     * looking in old buckets; off, only writes advance it, and every durable operation follows from the writes alone.
+     * Whether background threads finish a growth in steps once writes pause, so gets stop looking in old buckets, and
+     * prepare the next doubling's space and journal segment (default true); off, durable operations follow the writes.
      *
      * @param idle true to finish growths while writes pause
      * @return a copy of these options with that change

@@ -16,6 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * groups, and a leader drains everything published behind it, so this thread sleeps while callers
  * write and costs them no hand-off.
  *
+ * <p>It also maps ahead the space of the next doubling once the table nears it ({@link GrowthPreparation}), without
+ * the role; a leader wakes it for that as for a growth to finish.
+ *
  * <p>Idle, it waits on the pipeline's configured Disruptor {@link WaitStrategy} for a nudge, a
  * private sequence that only an asynchronous publisher bumps, and only when it found the role free
  * and this thread idle: blocking publishes never wake it. The nudge protocol is a Dekker pair with
@@ -36,6 +39,7 @@ final class BackgroundDuty implements Runnable {
 
     private final WritePipeline pipeline;
     private final IdleEvacuation idleEvacuation;
+    private final GrowthPreparation growthPreparation;
     private final WaitStrategy idleStrategy;
     private final SequenceBarrier barrier;
     private final Sequence nudges = new Sequence(-1);
@@ -48,6 +52,7 @@ final class BackgroundDuty implements Runnable {
     BackgroundDuty(WritePipeline pipeline, IdleEvacuation idleEvacuation, WaitStrategy idleStrategy, SequenceBarrier barrier) {
         this.pipeline = pipeline;
         this.idleEvacuation = idleEvacuation;
+        this.growthPreparation = new GrowthPreparation(idleEvacuation.table(), idleEvacuation.enabled());
         this.idleStrategy = idleStrategy;
         this.barrier = barrier;
         this.thread = Thread.ofPlatform().name(THREAD_NAME).daemon().unstarted(this);
@@ -85,9 +90,11 @@ final class BackgroundDuty implements Runnable {
             }
             if (pipeline.workForBackground()) {
                 // drain it at the top
+            } else if (growthPreparation.wanted()) {
+                growthPreparation.run(); // without the role: it maps free space past the allocation end
             } else if (!growth) {
                 // Re-read after the fence: a growth begun meanwhile was either seen here or its leader sees untimedWait.
-                if (!idleEvacuation.wanted()) {
+                if (!idleEvacuation.wanted() && !growthPreparation.wanted()) {
                     try {
                         idleStrategy.waitFor(target, nudges, nudges, barrier);
                     } catch (AlertException | InterruptedException | TimeoutException e) {
@@ -133,11 +140,12 @@ final class BackgroundDuty implements Runnable {
 
     /**
      * A leader that released the role (after its full fence): if this thread waits for a nudge and a growth is in
-     * progress (one the leader's group began), wakes it to finish the growth when writes pause. Costs a leader a
+     * progress (one the leader's group began), wakes it to finish the growth when writes pause; or if the table nears
+     * its next doubling, to map that doubling's space ahead ({@link GrowthPreparation}). Costs a leader a
      * volatile read, and the table's snapshot read only while this thread waits untimed.
      */
     void wakeForGrowthIfWaiting() {
-        if (untimedWait && idleEvacuation.wanted()) {
+        if (untimedWait && (idleEvacuation.wanted() || growthPreparation.wanted())) {
             untimedWait = false;
             nudges.incrementAndGet();
             idleStrategy.signalAllWhenBlocking();

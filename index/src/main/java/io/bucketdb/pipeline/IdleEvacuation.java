@@ -141,6 +141,16 @@ final class IdleEvacuation {
         return Outcome.STEPPED;
     }
 
+    /** {@return whether background duties are on at all ({@code Options.withIdleEvacuation})} */
+    boolean enabled() {
+        return enabled;
+    }
+
+    /** {@return the table this finishes growths of} */
+    HashTable table() {
+        return table;
+    }
+
     /** Role holder (or after the background thread stopped): steps taken so far. */
     long steps() {
         return steps;

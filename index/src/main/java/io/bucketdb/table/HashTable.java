@@ -409,6 +409,23 @@ public final class HashTable {
 
     // ------------------------------------------------------------------ publication (writer role)
 
+    /**
+     * {@return whether the table nears its next doubling and the space it takes was not mapped ahead yet} Any thread.
+     */
+    public boolean nextArrayWanted() {
+        ArraySnapshot g = snapshot;
+        return arrays.nextArrayWanted(g.b, g.growing, size());
+    }
+
+    /**
+     * Any thread: maps ahead the space the next doubling will take (see {@code BucketArrays.prepareNextArray}).
+     *
+     * @throws IOException if the file cannot be extended or mapped
+     */
+    public void prepareNextArray() throws IOException {
+        arrays.prepareNextArray(snapshot.b);
+    }
+
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */
     void refreshChunks() {
         ArraySnapshot g = snapshot;

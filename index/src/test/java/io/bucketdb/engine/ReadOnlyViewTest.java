@@ -6,6 +6,7 @@ import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
@@ -335,7 +336,9 @@ class ReadOnlyViewTest {
     private static void damageAnEarlyJournalFrame(Path dir) throws IOException {
         Path segment;
         try (Stream<Path> s = Files.list(dir)) {
-            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).sorted().findFirst().orElseThrow();
+            // Segments only: a spare (journal-<n>.spare, made ahead for the next roll) may sort first.
+            segment = s.filter(p -> IndexFileNames.JOURNAL_SEGMENT.matcher(p.getFileName().toString()).matches())
+                    .sorted().findFirst().orElseThrow();
         }
         try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
             long at = 4096 + 1000;

@@ -11,9 +11,13 @@ package io.bucketdb.recovery;
  * @param maxValueLength   largest value in bytes
  * @param bufferSize       initial size of the writer's batch buffer; it grows for larger batches
  * @param maxSpareSegments how many recycled segment files are kept for reuse; more are deleted
+ * @param prepareAhead     whether the next segment's file is made ahead of its roll on a thread of its own
+ *                         ({@link SegmentPreparer}); off by default, so a journal used alone does only the file
+ *                         operations its caller asks for, in order (the recovery tests number them); the index turns
+ *                         it on with its other background duties (Options.withIdleEvacuation)
  */
 public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLength, int bufferSize,
-                             int maxSpareSegments) {
+                             int maxSpareSegments, boolean prepareAhead) {
     public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
     public static final int DEFAULT_MAX_KEY_LENGTH = 64 << 10;
     public static final int DEFAULT_MAX_VALUE_LENGTH = 256 << 20;
@@ -45,6 +49,20 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
     }
 
     /**
+     * Options without preparing segments ahead.
+     *
+     * @param segmentSize      bytes each segment file is preallocated to
+     * @param maxKeyLength     largest key in bytes
+     * @param maxValueLength   largest value in bytes
+     * @param bufferSize       initial size of the writer's batch buffer
+     * @param maxSpareSegments how many recycled segment files are kept for reuse
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public JournalOptions(long segmentSize, int maxKeyLength, int maxValueLength, int bufferSize, int maxSpareSegments) {
+        this(segmentSize, maxKeyLength, maxValueLength, bufferSize, maxSpareSegments, false);
+    }
+
+    /**
      * {@return the defaults: 64 MiB segments, keys up to 64 KiB, values up to 256 MiB, a 1 MiB buffer, two spare
      * segments}
      */
@@ -60,7 +78,7 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
      * @return a copy with that segment size
      */
     public JournalOptions withSegmentSize(long size) {
-        return new JournalOptions(size, maxKeyLength, maxValueLength, bufferSize, maxSpareSegments);
+        return new JournalOptions(size, maxKeyLength, maxValueLength, bufferSize, maxSpareSegments, prepareAhead);
     }
 
     /**
@@ -70,7 +88,7 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
      * @return a copy with that limit
      */
     public JournalOptions withMaxKeyLength(int length) {
-        return new JournalOptions(segmentSize, length, maxValueLength, bufferSize, maxSpareSegments);
+        return new JournalOptions(segmentSize, length, maxValueLength, bufferSize, maxSpareSegments, prepareAhead);
     }
 
     /**
@@ -80,7 +98,7 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
      * @return a copy with that limit
      */
     public JournalOptions withMaxValueLength(int length) {
-        return new JournalOptions(segmentSize, maxKeyLength, length, bufferSize, maxSpareSegments);
+        return new JournalOptions(segmentSize, maxKeyLength, length, bufferSize, maxSpareSegments, prepareAhead);
     }
 
     /**
@@ -90,7 +108,7 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
      * @return a copy with that buffer size
      */
     public JournalOptions withBufferSize(int size) {
-        return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, size, maxSpareSegments);
+        return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, size, maxSpareSegments, prepareAhead);
     }
 
     /**
@@ -100,7 +118,17 @@ public record JournalOptions(long segmentSize, int maxKeyLength, int maxValueLen
      * @return a copy with that count
      */
     public JournalOptions withMaxSpareSegments(int count) {
-        return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, bufferSize, count);
+        return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, bufferSize, count, prepareAhead);
+    }
+
+    /**
+     * A copy that prepares segments ahead of their rolls, or not.
+     *
+     * @param prepare whether the next segment's file is made ahead on a thread of its own
+     * @return a copy with that setting
+     */
+    public JournalOptions withPrepareAhead(boolean prepare) {
+        return new JournalOptions(segmentSize, maxKeyLength, maxValueLength, bufferSize, maxSpareSegments, prepare);
     }
 
     /** {@return the largest frame length a valid record can have; a reader treats any larger length as invalid} */

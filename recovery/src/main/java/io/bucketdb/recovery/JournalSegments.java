@@ -43,6 +43,8 @@ final class JournalSegments {
     /** Segments on disk, oldest first; the last is {@link #file}. */
     private final List<Segment> segments = new ArrayList<>();
     private final ArrayDeque<Path> spares;
+    /** Makes the next segment's file ahead of its roll, or null ({@link JournalOptions#prepareAhead}). */
+    private final SegmentPreparer preparer;
 
     /** Held by every force and every change of {@link #file} or {@link #window} (the forces' lock). */
     private final ReentrantLock lock;
@@ -80,6 +82,7 @@ final class JournalSegments {
         this.directory = directory;
         this.options = options;
         this.spares = new ArrayDeque<>(spares);
+        this.preparer = options.prepareAhead() ? new SegmentPreparer(io, directory) : null;
     }
 
     /** {@return a fresh random salt for a new segment} */
@@ -243,6 +246,9 @@ final class JournalSegments {
             target = Math.max(end, Math.min(target, fileCapacity));
             file.allocate(target);
             allocated = target;
+            if (allocated >= fileCapacity) {
+                prepareAhead(); // the segment is past half full: the next one will be needed
+            }
         }
         AppendWindow mapped = file.mapAppendWindow(0, allocated);
         AppendWindow old;
@@ -254,7 +260,12 @@ final class JournalSegments {
             lock.unlock();
         }
         if (old != null) {
-            old.close(); // no force can reach it now: forces read the window under the lock
+            // No force can reach it now (forces read the window under the lock), and only the role puts.
+            if (preparer != null) {
+                preparer.closeLater(old, null);
+            } else {
+                old.close();
+            }
         }
         return mapped;
     }
@@ -286,14 +297,53 @@ final class JournalSegments {
     void rollTo(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         DurableFile next = createSegment(sequence, salt, firstLsn, capacity);
         DurableFile previous = file;
-        unmap();
+        AppendWindow left = window;
+        if (preparer != null && left != null) {
+            window = null; // the caller holds the forces' lock: no force reaches the window from here on
+        } else {
+            unmap();
+        }
         file = next;
         writePosition = HEADER_LENGTH;
         forcedPosition = HEADER_LENGTH;
         fileCapacity = capacity;
         allocated = next.size();
         segments.add(new Segment(sequence, firstLsn, next.path()));
-        previous.close();
+        if (window == null && left != null && preparer != null) {
+            preparer.closeLater(left, previous); // the full segment was forced: its unmap and close need not wait
+        } else {
+            previous.close();
+        }
+        prepareAhead(); // a whole segment was filled: the next one will most likely be needed too
+    }
+
+    /**
+     * Starts making a spare for the next roll on the preparer's thread ({@link SegmentPreparer}), unless a spare is
+     * there already or being made. Its name is below every sequence the journal holds, so no recycle reuses it.
+     */
+    private void prepareAhead() {
+        if (preparer == null || preparer.busy() || !spares.isEmpty()) {
+            return;
+        }
+        long lowest = segments.isEmpty() ? 1 : segments.getFirst().sequence();
+        long name = lowest - 1;
+        if (name >= 0) {
+            preparer.start(name, options.segmentSize());
+        }
+    }
+
+    /** Tests: waits for a preparation under way and takes its spare, so the next roll surely finds it. */
+    void awaitPrepared() {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle());
+        }
+    }
+
+    /** Takes a spare the preparer made into the spares, first in line (it is the one allocated for the next roll). */
+    private void adopt(Path prepared) {
+        if (prepared != null) {
+            spares.addFirst(prepared);
+        }
     }
 
     /**
@@ -302,6 +352,9 @@ final class JournalSegments {
      */
     private DurableFile createSegment(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         Path path = SegmentFiles.segmentPath(directory, sequence);
+        if (preparer != null) {
+            adopt(preparer.takeReady()); // never waits: an unfinished preparation is taken at a later roll
+        }
         Path spare = spares.pollFirst();
         DurableFile created;
         if (spare != null) {
@@ -352,6 +405,9 @@ final class JournalSegments {
     /** Leaves one header-only segment after {@code checkpointLsn} (see {@link JournalWriter#closeAfterCheckpoint}). */
     void trimAfterCheckpoint(long checkpointLsn) throws IOException {
         unmap(); // before the truncation: no mapping may reach past the end of its file
+        if (preparer != null) {
+            preparer.awaitCloses(); // nor one an earlier doubling or roll left to the preparer
+        }
         Segment current = segments.getLast();
         int older = segments.size() - 1;
         if (current.firstLsn() == checkpointLsn + 1) {
@@ -381,6 +437,9 @@ final class JournalSegments {
 
     /** Deletes every spare (not synced: no reader looks at spares); returns whether there was one. */
     private boolean deleteSpares() throws IOException {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle());
+        }
         boolean any = !spares.isEmpty();
         while (!spares.isEmpty()) {
             io.delete(spares.pollFirst());
@@ -390,6 +449,11 @@ final class JournalSegments {
 
     /** Closes the current segment and its window, if one is open. */
     void close() throws IOException {
+        if (preparer != null) {
+            adopt(preparer.awaitIdle()); // a spare on disk: the next open lists it
+            preparer.awaitCloses();
+            preparer.close();
+        }
         unmap();
         if (file != null) {
             file.close();

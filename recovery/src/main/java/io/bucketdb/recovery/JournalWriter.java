@@ -516,6 +516,11 @@ public final class JournalWriter implements Closeable {
         }
     }
 
+    /** Tests: waits until the segment being prepared ahead, if any, is ready for the next roll. */
+    void awaitPreparedSegment() {
+        segments.awaitPrepared();
+    }
+
     /**
      * Closes the current segment without writing anything: what is buffered is dropped. For an index that
      * failed: after a failed write, force or apply, the buffer holds only records that no caller was told

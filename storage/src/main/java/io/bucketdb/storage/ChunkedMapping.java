@@ -36,7 +36,8 @@ public final class ChunkedMapping implements AutoCloseable {
     private final int firstMaxChunk;
     private final long maxChunkStart;
     private volatile MemorySegment[] chunks = new MemorySegment[0];
-    private long mappedEnd;
+    /** Volatile: the writer's fast path reads it while the table's background thread may map ahead (issue 16). */
+    private volatile long mappedEnd;
 
     /**
      * Maps nothing yet; {@link #ensureMapped} maps chunks as the file grows.
@@ -126,12 +127,25 @@ public final class ChunkedMapping implements AutoCloseable {
      * further than the file's size (the last chunk may then be partial; it is never extended because a read-only file
      * does not grow).
      *
+     * <p>Thread-safe: the writer maps what it allocates, and the table's background thread maps ahead the space the next
+     * doubling will take, so the doubling finds it mapped (issue 16); mapping is serialized, and the fast path (already
+     * mapped) takes no lock.
+     *
      * @param end the file offset that must be mapped up to (exclusive)
-     * @return true if new chunks were mapped
+     * @return true if new chunks were mapped by this call
      * @throws CorruptIndexException if a read-only file is shorter than {@code end}
      * @throws IOException if allocating or mapping fails
      */
     public boolean ensureMapped(long end) throws IOException {
+        if (end <= mappedEnd) {
+            return false;
+        }
+        synchronized (this) {
+            return mapTo(end);
+        }
+    }
+
+    private boolean mapTo(long end) throws IOException {
         if (end <= mappedEnd) {
             return false;
         }
@@ -151,12 +165,13 @@ public final class ChunkedMapping implements AutoCloseable {
             MemorySegment segment = file.map(mode, start, size, arena);
             next = java.util.Arrays.copyOf(next, index + 1);
             next[index] = segment;
+            // Chunks first, then the end: a thread that sees the new end (the writer's fast path) finds its chunk.
+            chunks = next;
             mappedEnd = start + size;
             if (size < chunkSize(index)) {
                 break;
             }
         }
-        chunks = next;
         return true;
     }
 

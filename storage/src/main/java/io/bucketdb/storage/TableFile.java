@@ -296,7 +296,8 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
-     * Maps (and allocates) the file up to {@code end}.
+     * Maps (and allocates) the file up to {@code end}. Any thread (see {@link ChunkedMapping#ensureMapped}): space mapped
+     * beyond the header's allocation end is free space, as the rest of a chunk always was.
      *
      * @param end the file offset that must be mapped up to (exclusive)
      * @throws IOException if the file cannot be allocated or mapped

@@ -27,6 +27,7 @@ final class Report {
                     ? List.of(new Metric("opsPerSec", "puts/s", true, Report::rate),
                     new Metric("p50Ns", "put p50", false, Report::nanos),
                     new Metric("p99Ns", "put p99", false, Report::nanos),
+                    new Metric("p999Ns", "put p99.9", false, Report::nanos),
                     new Metric("p9999Ns", "put p99.99", false, Report::nanos),
                     new Metric("maxNs", "put max", false, Report::nanos),
                     new Metric("closeMs", "close", false, Report::millis),

@@ -347,6 +347,7 @@ public final class Worker {
         result.setProperty("capped", Boolean.toString(loaded < entries));
         result.setProperty("p50Ns", Long.toString(total.getValueAtPercentile(50)));
         result.setProperty("p99Ns", Long.toString(total.getValueAtPercentile(99)));
+        result.setProperty("p999Ns", Long.toString(total.getValueAtPercentile(99.9)));
         result.setProperty("p9999Ns", Long.toString(total.getValueAtPercentile(99.99)));
         result.setProperty("maxNs", Long.toString(total.getMaxValue()));
         result.setProperty("meanNs", fmt(total.getMean()));
