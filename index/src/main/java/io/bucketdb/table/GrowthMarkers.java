@@ -4,7 +4,6 @@ import io.bucketdb.recovery.JournalRecord;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 
 /**
  * Turns growth steps into journal markers (docs/DESIGN.md, "Open: finish, replay, and end the recovery"). Live, each step is appended to
@@ -15,10 +14,19 @@ import java.util.ArrayDeque;
  * the steps replay takes are queued, and each marker read from the journal must equal the next
  * queued step ({@link JournalReplayer} checks), so a journal that disagrees with the table image
  * is found instead of silently producing a different table.
+ *
+ * <p>Replay queues its steps as {@code long}s ({@link #step}), so a replay allocates nothing per step: a table loaded
+ * from empty journals about one EVACUATED marker per four puts.
  */
 public final class GrowthMarkers implements GrowthListener {
+    /** {@link #step} of a grow end; a grow begin is {@code GROW_END + 1 + (newB << 1 | sameSize)}; an evacuation its bucket. */
+    private static final long GROW_END = Long.MIN_VALUE;
+
     private Sink journal;
-    private final ArrayDeque<JournalRecord> replayed = new ArrayDeque<>();
+    /** Replay's steps not yet matched by a marker, as {@link #step}s: a ring of {@code size} from {@code head}. */
+    private long[] replayed = new long[64];
+    private int head;
+    private int size;
 
     /** Where live markers go: the journal's one writer. */
     public interface Sink {
@@ -42,16 +50,69 @@ public final class GrowthMarkers implements GrowthListener {
     /** From now on, append markers to {@code journal} (live mode). */
     public void live(Sink journal) {
         this.journal = journal;
-        replayed.clear();
+        head = 0;
+        size = 0;
     }
 
-    ArrayDeque<JournalRecord> replayed() {
-        return replayed;
+    /** {@return how many steps replay took that no marker has matched yet} */
+    int pending() {
+        return size;
+    }
+
+    /** {@return the oldest step replay took that no marker has matched yet, as a {@link #step}, and forgets it} */
+    long poll() {
+        long s = replayed[head];
+        head = (head + 1) & (replayed.length - 1);
+        size--;
+        return s;
+    }
+
+    /**
+     * {@return {@code marker} as a step: an evacuated bucket is itself (at least 0), a grow begin or end is negative}
+     *
+     * @param marker a growth marker (grow begin, evacuated, grow end)
+     */
+    static long step(JournalRecord marker) {
+        return switch (marker) {
+            case JournalRecord.Evacuated e -> e.oldBucket();
+            case JournalRecord.GrowBegin g -> GROW_END + 1 + ((long) g.newB() << 1 | (g.sameSize() ? 1 : 0));
+            case JournalRecord.GrowEnd g -> GROW_END;
+            default -> throw new IllegalArgumentException("not a growth marker: " + marker);
+        };
+    }
+
+    /**
+     * {@return the growth marker {@code step} stands for, for messages}
+     *
+     * @param step a {@link #step}
+     */
+    static JournalRecord marker(long step) {
+        if (step >= 0) {
+            return new JournalRecord.Evacuated(step);
+        }
+        if (step == GROW_END) {
+            return new JournalRecord.GrowEnd();
+        }
+        long v = step - GROW_END - 1;
+        return new JournalRecord.GrowBegin((int) (v >>> 1), (v & 1) != 0);
+    }
+
+    private void queue(long step) {
+        if (size == replayed.length) {
+            long[] bigger = new long[replayed.length * 2];
+            for (int i = 0; i < size; i++) {
+                bigger[i] = replayed[(head + i) & (replayed.length - 1)];
+            }
+            replayed = bigger;
+            head = 0;
+        }
+        replayed[(head + size) & (replayed.length - 1)] = step;
+        size++;
     }
 
     private void emit(JournalRecord r) {
         if (journal == null) {
-            replayed.add(r);
+            queue(step(r));
             return;
         }
         try {
@@ -70,7 +131,7 @@ public final class GrowthMarkers implements GrowthListener {
     @Override
     public void evacuated(long oldBucket) {
         if (journal == null) {
-            replayed.add(new JournalRecord.Evacuated(oldBucket));
+            queue(oldBucket);
             return;
         }
         try {

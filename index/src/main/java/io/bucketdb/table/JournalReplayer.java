@@ -144,17 +144,24 @@ public final class JournalReplayer implements RecordConsumer {
                     apply(lsn, op);
                 }
             }
-            case JournalRecord.GrowBegin g -> checkMarker(lsn, g);
-            case JournalRecord.Evacuated e -> {
-                if (markers.replayed().isEmpty()) {
-                    idleStep(lsn, e);
-                } else {
-                    checkMarker(lsn, e);
-                }
-            }
-            case JournalRecord.GrowEnd e -> checkMarker(lsn, e);
+            case JournalRecord.GrowBegin g -> checkMarker(lsn, GrowthMarkers.step(g));
+            case JournalRecord.Evacuated e -> evacuated(lsn, e.oldBucket());
+            case JournalRecord.GrowEnd e -> checkMarker(lsn, GrowthMarkers.step(e));
             case JournalRecord.Checkpoint c -> {
             }
+        }
+    }
+
+    /**
+     * An EVACUATED marker, in place: the next step replay took itself, or an idle step (replay has none pending).
+     * Allocates nothing unless the marker is wrong.
+     */
+    @Override
+    public void evacuated(long lsn, long oldBucket) throws IOException {
+        if (markers.pending() == 0) {
+            idleStep(lsn, oldBucket);
+        } else {
+            checkMarker(lsn, oldBucket);
         }
     }
 
@@ -184,22 +191,27 @@ public final class JournalReplayer implements RecordConsumer {
         }
     }
 
-    private void checkMarker(long lsn, JournalRecord marker) throws CorruptIndexException {
-        JournalRecord expected = markers.replayed().poll();
-        if (!marker.equals(expected)) {
-            throw corrupt(lsn, "growth marker " + marker + " to match replay's next step, which is "
-                    + (expected == null ? "none" : expected.toString()));
+    /** {@code step}: the marker read, as a {@link GrowthMarkers#step}. */
+    private void checkMarker(long lsn, long step) throws CorruptIndexException {
+        if (markers.pending() == 0) {
+            throw corrupt(lsn, "growth marker " + GrowthMarkers.marker(step) + " to match replay's next step, which is none");
+        }
+        long expected = markers.poll();
+        if (step != expected) {
+            throw corrupt(lsn, "growth marker " + GrowthMarkers.marker(step) + " to match replay's next step, which is "
+                    + GrowthMarkers.marker(expected));
         }
         markersChecked++;
     }
 
-    private void idleStep(long lsn, JournalRecord.Evacuated e) throws IOException {
+    private void idleStep(long lsn, long oldBucket) throws IOException {
         if (batch != null) {
-            throw corrupt(lsn, "a put or delete inside a batch, found " + e);
+            throw corrupt(lsn, "a put or delete inside a batch, found " + new JournalRecord.Evacuated(oldBucket));
         }
-        if (!table.evacuator.replayIdleStep(e.oldBucket())) {
+        if (!table.evacuator.replayIdleStep(oldBucket)) {
             long[] progress = table.growthProgress();
-            throw corrupt(lsn, "growth marker " + e + " to be a step of replay, or an idle step at the evacuation mark, "
+            throw corrupt(lsn, "growth marker " + new JournalRecord.Evacuated(oldBucket) + " to be a step of replay, or an idle "
+                    + "step at the evacuation mark, "
                     + (progress[1] == 0 ? "but no growth is in progress" : "which is old bucket " + progress[0]));
         }
         idleSteps++;

@@ -115,6 +115,85 @@ class InPlaceReplayTest {
         assertTrue(allocated < 64 << 10, "replaying " + f[1] + " records allocated " + allocated + " bytes");
     }
 
+    /**
+     * Replaying a table that grows allocates nothing per growth marker either: 120,000 8-byte puts journaled as the
+     * live writer journals them (each put, then the EVACUATED markers its apply caused, about 32,000 in all), replayed
+     * into an empty table that takes the same growth steps, allocate on the replaying thread only what each of its 17
+     * doublings allocates (the new bucket array's snapshot and bookkeeping) and the dirty-page tracking. Decoding each
+     * marker into a {@code JournalRecord} and queueing replay's own steps as records allocated about 1.5 MB. In a
+     * child JVM with C1 only, as above.
+     */
+    @Test
+    void replayOfGrowthMarkersAllocatesNothingPerMarker() throws Exception {
+        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                GrowingReplayChild.class.getName(), tmp.toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, child.waitFor(), out);
+        String[] f = out.lines().reduce((a, b) -> b).orElse("").split(" ");
+        assertEquals("replayed", f[0], out);
+        assertEquals(GrowingReplayChild.RECORDS, Long.parseLong(f[1]), out);
+        assertTrue(Long.parseLong(f[2]) > 30_000, "the table grew from empty, so about 32,000 markers were checked: " + out);
+        long allocated = Long.parseLong(f[3]);
+        assertTrue(allocated < 256 << 10, "replaying " + f[1] + " puts and " + f[2] + " markers allocated " + allocated + " bytes");
+    }
+
+    /** The child of {@link #replayOfGrowthMarkersAllocatesNothingPerMarker}: prints what a growing table's replay allocated. */
+    static final class GrowingReplayChild {
+        static final long RECORDS = 120_000;
+
+        public static void main(String[] args) throws Exception {
+            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long me = Thread.currentThread().threadId();
+            Path dir = Path.of(args[0]);
+            Path journal = Files.createDirectories(dir.resolve("growing-journal"));
+            try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, journal, JOURNAL, 0);
+                 TableFile live = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("live.bdb"), 8, 8, 16, 7, 16)) {
+                GrowthMarkers markers = new GrowthMarkers();
+                markers.live(new GrowthMarkers.Sink() {
+                    @Override
+                    public void appendMarker(JournalRecord marker) throws IOException {
+                        writer.append(marker);
+                    }
+
+                    @Override
+                    public void appendEvacuated(long oldBucket) throws IOException {
+                        writer.appendEvacuated(oldBucket);
+                    }
+                });
+                HashTable table = HashTable.create(live, markers);
+                for (long i = 0; i < RECORDS; i++) {
+                    writer.appendPutLong(i * 0x9E3779B97F4A7C15L, i);
+                    table.putLong(i * 0x9E3779B97F4A7C15L, i);
+                }
+                writer.sync();
+            }
+            // A first replay loads and initializes the classes, which allocates once.
+            TableFile warm = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("warm.bdb"), 8, 8, 16, 7, 16);
+            try {
+                GrowthMarkers markers = new GrowthMarkers();
+                new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL).replay(0, DamagePolicy.FAIL,
+                        new JournalReplayer(HashTable.create(warm, markers), markers, journal));
+            } finally {
+                warm.closeAndTrim();
+            }
+            TableFile file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("child.bdb"), 8, 8, 16, 7, 16);
+            try {
+                GrowthMarkers markers = new GrowthMarkers();
+                HashTable table = HashTable.create(file, markers);
+                JournalReplayer replayer = new JournalReplayer(table, markers, journal);
+                JournalReader reader = new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL);
+                long before = mx.getThreadAllocatedBytes(me);
+                reader.replay(0, DamagePolicy.FAIL, replayer);
+                long allocated = mx.getThreadAllocatedBytes(me) - before;
+                System.out.println("replayed " + replayer.applied() + " " + replayer.markersChecked() + " " + allocated);
+            } finally {
+                file.closeAndTrim();
+            }
+        }
+    }
+
     /** The child: journals 8-byte puts and deletes, replays them into a table that does not grow, prints what that allocated. */
     static final class ReplayChild {
         static final long RECORDS = 60_000;

@@ -22,6 +22,10 @@ final class Discarding implements RecordConsumer {
     }
 
     @Override
+    public void evacuated(long lsn, long oldBucket) {
+    }
+
+    @Override
     public void put(long lsn, MemorySegment frame, long keyOffset, int keyLength, long valueOffset, int valueLength) {
     }
 

@@ -87,8 +87,8 @@ final class JournalPayloads {
 
     /**
      * Hands the record of a frame whose CRC matched to {@code consumer}: a PUT or DELETE in place (through the
-     * consumer's {@code long} methods when key and value are 8 bytes, the {@code long} path's records), anything
-     * else decoded by {@link #decode}. The payload is checked exactly as {@link #decode} checks it, before the
+     * consumer's {@code long} methods when key and value are 8 bytes, the {@code long} path's records), an EVACUATED
+     * marker in place ({@link RecordConsumer#evacuated}), anything else decoded by {@link #decode}. The payload is checked exactly as {@link #decode} checks it, before the
      * consumer sees anything; what the consumer throws passes through unchanged.
      *
      * @param src         memory holding the payload
@@ -120,6 +120,12 @@ final class JournalPayloads {
             } else {
                 consumer.delete(lsn, src, offset, length);
             }
+        } else if (type == TYPE_EVACUATED && length == Long.BYTES) {
+            long oldBucket = src.get(LONG, offset);
+            if (oldBucket < 0) {
+                throw corrupt(file, frameOffset, "a valid record: negative bucket index: " + oldBucket);
+            }
+            consumer.evacuated(lsn, oldBucket);
         } else {
             consumer.accept(lsn, decode(type, src.asSlice(offset, length), file, frameOffset));
         }

@@ -14,7 +14,9 @@ import java.lang.foreign.MemorySegment;
  * where they lie in the reader's buffer for any other length. A consumer that overrides them replays without an
  * allocation per record, which is most of what a fresh JVM's first open after a crash costs. Their defaults build
  * the {@link JournalRecord} and hand it to {@link #accept}, so a consumer that takes records only (a lambda) sees
- * exactly what it saw before. Markers (batch, growth, checkpoint) always arrive through {@link #accept}.
+ * exactly what it saw before. The EVACUATED growth marker, which follows nearly every put while a table grows (about
+ * one record in five of a journal that loaded a table from empty), arrives through {@link #evacuated}, with the same
+ * default. The other markers (batch, grow begin and end, checkpoint) arrive through {@link #accept}.
  */
 @FunctionalInterface
 public interface RecordConsumer {
@@ -83,6 +85,18 @@ public interface RecordConsumer {
      */
     default void delete(long lsn, MemorySegment frame, long keyOffset, int keyLength) throws IOException {
         accept(lsn, new JournalRecord.Delete(frame.asSlice(keyOffset, keyLength).toArray(BYTE)));
+    }
+
+    /**
+     * Takes an EVACUATED growth marker, read in place. The default hands {@link #accept} the
+     * {@link JournalRecord.Evacuated}.
+     *
+     * @param lsn       its LSN
+     * @param oldBucket the old bucket the live writer evacuated, at least 0
+     * @throws IOException to stop the replay
+     */
+    default void evacuated(long lsn, long oldBucket) throws IOException {
+        accept(lsn, new JournalRecord.Evacuated(oldBucket));
     }
 
     /**

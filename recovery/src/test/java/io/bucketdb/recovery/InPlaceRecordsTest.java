@@ -4,10 +4,12 @@ import static io.bucketdb.recovery.Journals.SMALL;
 import static io.bucketdb.storage.Layouts.BYTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bucketdb.recovery.JournalRecord.Delete;
 import io.bucketdb.recovery.JournalRecord.Put;
+import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.testkit.Seeds;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * PUT and DELETE records reach a consumer in place ({@link RecordConsumer#putLong}, {@link RecordConsumer#put} and
  * the deletes): with the same bytes, in the same order, as the records a consumer of {@link JournalRecord}s gets,
- * 8-byte keys and values (exactly those) through the {@code long} methods.
+ * 8-byte keys and values (exactly those) through the {@code long} methods, and EVACUATED markers through
+ * {@link RecordConsumer#evacuated}.
  */
 class InPlaceRecordsTest {
     @TempDir
@@ -63,6 +66,12 @@ class InPlaceRecordsTest {
             entries.add(new Journals.Entry(lsn, new Delete(frame.asSlice(keyOffset, keyLength).toArray(BYTE))));
             paths.add("delete");
         }
+
+        @Override
+        public void evacuated(long lsn, long oldBucket) {
+            entries.add(new Journals.Entry(lsn, new JournalRecord.Evacuated(oldBucket)));
+            paths.add("evacuated");
+        }
     }
 
     @Test
@@ -70,10 +79,11 @@ class InPlaceRecordsTest {
         Seeds.run(random -> {
             List<JournalRecord> records = new ArrayList<>();
             for (int i = 0; i < 3000; i++) {
-                records.add(switch (random.nextInt(4)) {
+                records.add(switch (random.nextInt(5)) {
                     case 0 -> Journals.randomRecord(random);
                     case 1 -> new Put(bytes(random, nearEight(random)), bytes(random, nearEight(random)));
                     case 2 -> new Delete(bytes(random, nearEight(random)));
+                    case 3 -> new JournalRecord.Evacuated(random.nextInt(3) == 0 ? random.nextLong(Long.MAX_VALUE) : random.nextInt(1 << 20));
                     default -> random.nextInt(50) == 0
                             ? new Put(bytes(random, 8), bytes(random, SegmentScanner.WINDOW_SIZE + random.nextInt(100)))
                             : new Put(bytes(random, 8), bytes(random, 8));
@@ -96,8 +106,25 @@ class InPlaceRecordsTest {
             }
             assertFalse(inPlace.paths.contains("accept(data)"), "every put and delete arrives in place");
             assertTrue(inPlace.paths.contains("putLong") && inPlace.paths.contains("put")
-                    && inPlace.paths.contains("deleteLong") && inPlace.paths.contains("delete"));
+                    && inPlace.paths.contains("deleteLong") && inPlace.paths.contains("delete") && inPlace.paths.contains("evacuated"));
         });
+    }
+
+    /** A CRC-valid EVACUATED frame with a negative bucket was written wrong: in place it is refused as decoding refuses it. */
+    @Test
+    void negativeEvacuatedBucketIsCorruptInPlaceAsWhenDecoded() throws Exception {
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            writer.appendPutLong(1, 2);
+            writer.appendEvacuated(-5);
+            writer.sync();
+        }
+        CorruptIndexException inPlace = assertThrows(CorruptIndexException.class,
+                () -> new JournalReader(io, dir, SMALL).replay(0, DamagePolicy.FAIL, new InPlace()));
+        CorruptIndexException decoded = assertThrows(CorruptIndexException.class,
+                () -> new JournalReader(io, dir, SMALL).replay(0, DamagePolicy.FAIL, (lsn, record) -> { }));
+        assertEquals(decoded.getMessage(), inPlace.getMessage());
+        assertEquals(decoded.offset(), inPlace.offset());
+        assertTrue(inPlace.getMessage().contains("negative bucket index: -5"), inPlace.getMessage());
     }
 
     @Test
@@ -122,6 +149,7 @@ class InPlaceRecordsTest {
         return switch (record) {
             case Put p -> p.key().length == 8 && p.value().length == 8 ? "putLong" : "put";
             case Delete d -> d.key().length == 8 ? "deleteLong" : "delete";
+            case JournalRecord.Evacuated e -> "evacuated";
             default -> "marker";
         };
     }
