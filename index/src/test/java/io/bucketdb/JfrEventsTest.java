@@ -133,5 +133,14 @@ class JfrEventsTest {
         assertEquals(recovery.tornBytes(), r.getLong("tornBytes"));
         assertEquals(recovery.checkpointFinished(), r.getBoolean("checkpointFinished"));
         assertEquals(recovery.checkpointLsn(), r.getLong("checkpointLsn"));
+        // Where the open's time went: each phase took time, and together they fit in the event.
+        long phases = 0;
+        for (String phase : List.of("finishing", "tableOpening", "replaying", "endingCheckpoint", "journalOpening")) {
+            long nanos = r.getDuration(phase).toNanos();
+            assertTrue(nanos > 0, phase + " in " + r);
+            phases += nanos;
+        }
+        assertTrue(phases <= r.getDuration().toNanos(), r.toString());
+        assertTrue(r.getLong("pagesWritten") > 0, "the replayed pages were checkpointed: " + r);
     }
 }

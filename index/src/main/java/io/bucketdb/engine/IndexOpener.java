@@ -175,8 +175,9 @@ public final class IndexOpener {
             List<String> ignored = List.of();
             if (exists) {
                 RecoveryEvent event = new RecoveryEvent();
-                event.begin();
+                event.start();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
+                event.finishing = event.phase();
                 file = TableFile.open(io, tablePath, false, options.maxChunkShift());
                 checkWidths(dir, file, options);
                 ignored = ignoredOptions(dir, file.header(), options);
@@ -185,16 +186,26 @@ public final class IndexOpener {
                 growthEvents.watch(table, file.header().b);
                 long checkpointLsn = file.header().checkpointLsn;
                 boolean closedCleanly = file.header().cleanClose;
+                event.tableOpening = event.phase();
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
                 ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
+                event.replaying = event.phase();
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         replayer.idleSteps(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 clean = closedCleanly && !recovery.needed();
                 journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
-                        : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()));
+                        : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()), event);
+                if (clean) {
+                    event.journalOpening = event.phase();
+                    // From here on a crash leaves an index that was not closed cleanly, and it must say so durably
+                    // before the first write: an open then insists on the journal after the checkpoint instead of
+                    // taking a lost or unreadable journal for an empty one. Pages: none; the header flips.
+                    event.pagesWritten = checkpointer.checkpoint(file, journal.lastLsn(), false).pages();
+                    event.endingCheckpoint = event.phase();
+                }
                 event.report(dir, recovery);
             } else {
                 createTable(io, dir, tablePath, options, checkpointer);
@@ -204,11 +215,7 @@ public final class IndexOpener {
                 journal = JournalWriter.open(io, dir, JournalSettings.of(options), 0);
                 recovery = new Recovery(false, 0, 0, 0, 0, 0, 0, false, 0, 0, false);
                 clean = true;
-            }
-            if (clean) {
-                // From here on a crash leaves an index that was not closed cleanly, and it must say so durably
-                // before the first write: an open then insists on the journal after the checkpoint instead of
-                // taking a lost or unreadable journal for an empty one. Pages: none; the header flips.
+                // As for a cleanly closed index above: the new index says durably that it is not closed cleanly.
                 checkpointer.checkpoint(file, journal.lastLsn(), false);
             }
             JournalingStage journaling = new JournalingStage(journal, options.durability() == Durability.SYNC);
@@ -250,9 +257,12 @@ public final class IndexOpener {
      * before the new segment replaces the old ones), and the next open recovers again.
      */
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
-                                             Options options, long lastLsn) throws IOException {
-        checkpointer.checkpoint(file, lastLsn, false);
-        return JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);
+                                             Options options, long lastLsn, RecoveryEvent event) throws IOException {
+        event.pagesWritten = checkpointer.checkpoint(file, lastLsn, false).pages();
+        event.endingCheckpoint = event.phase();
+        JournalWriter fresh = JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);
+        event.journalOpening = event.phase();
+        return fresh;
     }
 
     /**
