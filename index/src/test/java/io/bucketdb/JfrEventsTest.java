@@ -142,5 +142,6 @@ class JfrEventsTest {
         }
         assertTrue(phases <= r.getDuration().toNanos(), r.toString());
         assertTrue(r.getLong("pagesWritten") > 0, "the replayed pages were checkpointed: " + r);
+        assertFalse(r.hasField("phaseStart"), "the event's own bookkeeping is not recorded: " + r);
     }
 }

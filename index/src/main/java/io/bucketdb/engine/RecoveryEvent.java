@@ -78,8 +78,8 @@ final class RecoveryEvent extends Event {
     @Description("Table pages the ending checkpoint wrote (each to the double-write file, then in place)")
     long pagesWritten;
 
-    /** When the phase now running began ({@link System#nanoTime}). */
-    private long phaseStart;
+    /** When the phase now running began ({@link System#nanoTime}); transient, so the recording leaves it out. */
+    private transient long phaseStart;
 
     /** Begins the event and its first phase. */
     void start() {
