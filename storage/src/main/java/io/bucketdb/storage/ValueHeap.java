@@ -50,7 +50,7 @@ public final class ValueHeap {
      *
      * @param length the bytes the block must hold, 1 to 256 MiB
      * @return the block's file offset, the heap reference to store in the slot
-     * @throws CorruptIndexException if the class's free list links outside the file
+     * @throws CorruptIndexException if the class's free list links outside the file or off the class's block starts
      * @throws IOException if the file cannot grow or be mapped
      */
     public long allocate(long length) throws IOException {
@@ -67,9 +67,12 @@ public final class ValueHeap {
         }
         long block = h.heapFreeHeads[c];
         long next = table.getLong(block + HeapLayout.NEXT_OFFSET);
-        if (next != 0 && (next < HeaderLayout.DATA_START || next + classes.blockBytes(c) > h.fileEnd)) {
+        // A link off its class's block grid would hand out bytes that overlap live blocks: refuse it here rather than
+        // let verify find the damage after values were written over each other.
+        if (next != 0 && (next + classes.blockBytes(c) > h.fileEnd || !classes.isBlockStart(next, c))) {
             throw new CorruptIndexException(table.path(), block + HeapLayout.NEXT_OFFSET,
-                    "the next free heap block of class " + c + " within the file, found " + next);
+                    "the next free heap block of class " + c + " (" + classes.blockBytes(c)
+                            + "-byte blocks) at a block start within the file, found " + next);
         }
         h.heapFreeHeads[c] = next;
         h.heapFreeCounts[c]--;

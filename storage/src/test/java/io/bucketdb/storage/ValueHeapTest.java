@@ -3,6 +3,8 @@ package io.bucketdb.storage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.bucketdb.spi.CorruptIndexException;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -111,5 +113,33 @@ class ValueHeapTest {
             }
         }
         return out;
+    }
+
+    /**
+     * A free-list link inside the file but off the class's block grid (here 8 bytes into a 104-byte block) would hand
+     * out a block overlapping two others; allocate refuses it, names the link's offset, and leaves the list as it was.
+     */
+    @Test
+    void aFreeListLinkOffTheBlockGridIsCorruptionNotABlock() throws IOException {
+        try (TableFile tf = file("g.bdb")) {
+            ValueHeap heap = tf.heap();
+            Header h = tf.header();
+            int c = HeapClasses.PAGE_FIT.classFor(100);
+            long a = heap.allocate(100);
+            long b = heap.allocate(100);
+            heap.free(a, 100);
+            heap.free(b, 100);
+            for (long bad : new long[]{a + 8, a + 104 * 39, h.fileEnd}) {
+                tf.putLong(b + HeapLayout.NEXT_OFFSET, bad);
+                CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> heap.allocate(100), "link " + bad);
+                assertEquals(b + HeapLayout.NEXT_OFFSET, e.offset());
+                assertEquals(tf.path(), e.file());
+                assertTrue(e.getMessage().contains("found " + bad), e.getMessage());
+                assertEquals(b, h.heapFreeHeads[c], "the list is left as it was");
+            }
+            tf.putLong(b + HeapLayout.NEXT_OFFSET, a);
+            assertEquals(b, heap.allocate(100));
+            assertEquals(a, heap.allocate(100), "a sound link is followed");
+        }
     }
 }
