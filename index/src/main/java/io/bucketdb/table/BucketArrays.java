@@ -91,6 +91,29 @@ public final class BucketArrays {
     }
 
     /**
+     * Allocates the pieces of an in-place split's upper half ({@code Header.splitsInPlace}): the array of
+     * {@code 2^newB} buckets is {@code lower}, the old array's pieces (whole pieces), followed by as many new ones of
+     * the same class. Not written: each upper bucket is zeroed when its lower sibling is split.
+     *
+     * @param lower the old array's pieces
+     * @param newB  log2 of the new array's buckets
+     * @return every piece of the new array, in bucket order
+     */
+    long[] allocateUpperHalf(long[] lower, int newB) throws IOException {
+        int pieces = 1 << (newB - h.pieceShift);
+        if (lower.length * 2 != pieces) {
+            throw new IllegalStateException("an in-place split of " + lower.length + " pieces to 2^" + newB + " buckets");
+        }
+        long[] out = java.util.Arrays.copyOf(lower, pieces);
+        int c = ExtentClasses.pieceClass(h.pieceShift);
+        for (int p = lower.length; p < pieces; p++) {
+            out[p] = alloc.allocate(c);
+        }
+        t.refreshChunks();
+        return out;
+    }
+
+    /**
      * Any thread: whether the table, at {@code b} and {@code count} entries and not growing, is seven eighths of the way
      * to the load that doubles it and the space that doubling takes was not mapped ahead for this {@code b} yet.
      */
@@ -100,7 +123,7 @@ public final class BucketArrays {
 
     /**
      * Any thread, in practice the pipeline's background thread: allocates (in the file) and maps the space the next
-     * doubling of an array of {@code 2^b} buckets will take from the end of the allocated space, so the doubling's start
+     * doubling of an array of {@code 2^b} buckets will take (only the upper half's pieces when it splits in place) from the end of the allocated space, so the doubling's start
      * is a bump of the allocation end and a directory, not a file extension and a new mapping on the writer's path (a
      * chunk of up to 1 GiB: 31 ms measured at 2 MiB on a loaded machine). Nothing the table or its header names
      * changes: the space is free space past the allocation end, as the rest of a mapped chunk always was, and reads as
@@ -114,7 +137,8 @@ public final class BucketArrays {
     void prepareNextArray(int b) throws IOException {
         int newB = b + 1;
         int pieceLog = Math.min(newB, h.pieceShift);
-        long pieces = 1L << Math.max(0, newB - h.pieceShift);
+        // An in-place split allocates only the upper half (Evacuator's class comment).
+        long pieces = (1L << Math.max(0, newB - h.pieceShift)) >> (h.splitsInPlace(b) ? 1 : 0);
         long bytes = pieces * alloc.extentBytes(ExtentClasses.pieceClass(pieceLog));
         try {
             // Half as much again: the overflow pages the writes until the doubling take from the end (from three

@@ -108,6 +108,12 @@ public final class HashTable {
 
     /** Where the buckets are; the writer publishes a new snapshot whenever any of it changes (volatile). */
     volatile ArraySnapshot snapshot;
+    /**
+     * During an in-place split: the old buckets below it are split (the header's {@code nevacuate}, for readers). The
+     * writer stores it inside the write window of the bucket it just split, so a reader that validates its stamp read
+     * a mark consistent with the buckets it read (see the class comment).
+     */
+    volatile long splitMark;
     @SuppressWarnings("unused") // written through COUNT
     private volatile long publishedCount;
 
@@ -169,7 +175,7 @@ public final class HashTable {
         long[] pieces = t.arrays.allocate(b);
         t.h.b = b;
         t.h.bucketDir = t.arrays.writeDirectory(pieces);
-        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, b, pieces, false, false, 0, null);
+        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, b, pieces, false, false, 0, null, false);
         return t;
     }
 
@@ -200,7 +206,9 @@ public final class HashTable {
         } catch (UncheckedIOException e) {
             throw e.getCause(); // a damaged directory page: open reports damage as a checked exception
         }
-        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces);
+        t.splitMark = t.h.nevacuate;
+        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces,
+                t.h.splittingInPlace());
         COUNT.setRelease(t, t.h.count);
         return t;
     }
@@ -457,10 +465,6 @@ public final class HashTable {
 
     long stamp(int stripe) {
         return lock.stamp(stripe);
-    }
-
-    static int stripeOf(long newBucket) {
-        return (int) (newBucket & (STRIPES - 1));
     }
 
     int bucketSize() {
