@@ -137,13 +137,14 @@ public final class BucketArrays {
     void prepareNextArray(int b) throws IOException {
         int newB = b + 1;
         int pieceLog = Math.min(newB, h.pieceShift);
-        // An in-place split allocates only the upper half (Evacuator's class comment).
-        long pieces = (1L << Math.max(0, newB - h.pieceShift)) >> (h.splitsInPlace(b) ? 1 : 0);
+        long pieces = 1L << Math.max(0, newB - h.pieceShift);
         long bytes = pieces * alloc.extentBytes(ExtentClasses.pieceClass(pieceLog));
+        // An in-place split allocates only the upper half (Evacuator's class comment).
+        long arrayBytes = h.splitsInPlace(b) ? bytes / 2 : bytes;
         try {
-            // Half as much again: the overflow pages the writes until the doubling take from the end (from three
-            // quarters of its load on), the new directory and alignment gaps.
-            tf.ensureMapped(h.fileEnd + bytes + bytes / 2);
+            // Half the new array's size again: the overflow pages the writes until the doubling take from the end (from
+            // three quarters of its load on), the new directory and alignment gaps.
+            tf.ensureMapped(h.fileEnd + arrayBytes + bytes / 2);
         } finally {
             preparedFor = b; // once per b, also after a failure: the writer's own allocation reports a full disk
         }
