@@ -41,6 +41,13 @@ import java.util.function.Function;
  *       bytes, then makes it even again with a release store. Evacuating old bucket {@code i} does
  *       the same on the stripes of both destinations X = {@code i} and Y = {@code i + 2^oldB}, which
  *       are the only new buckets whose readers look into old bucket {@code i}.</li>
+ *   <li>During an in-place split (format version 7) old bucket {@code i} is new bucket {@code i}, and it and its
+ *       sibling {@code i + 2^oldB} share one stripe ({@link ArraySnapshot#stripeOf}). Splitting {@code i} moves the
+ *       entries with hash bit {@code oldB} set to the sibling and advances {@link #splitMark} inside one write window
+ *       of that stripe; a key whose old bucket is at or past the mark lives in the old bucket
+ *       ({@link ArraySnapshot#homeOf}), and a reader reads the mark after its stamp, so a validated read saw the key
+ *       where it was: in {@code i} before the window, in the sibling after it (the argument is in
+ *       {@link Evacuator}'s Javadoc).</li>
  *   <li>A reader takes the snapshot (volatile), the stamp of its key's new bucket (acquire; odd
  *       means retry), reads the buckets with plain loads, issues an acquire fence, and accepts the
  *       result only if the stamp and the snapshot are both unchanged.</li>

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FaultAtEveryOperationTest {
     private Path tmp;
+    private ChainShape shape = ChainShape.LONGS;
 
     @BeforeEach
     void scratch() throws IOException {
@@ -44,15 +45,33 @@ class FaultAtEveryOperationTest {
 
     @Test
     void everyAcknowledgedWriteSurvivesAFaultAtAnyOperationAReopenAndAPowerLoss() throws Exception {
+        faultsAtEveryOperation(ChainShape.LONGS, Seeds.torture() ? 12 : 2);
+    }
+
+    /**
+     * The same over 200-byte values kept inline ({@link ChainShape#SPLITS}), whose 32-bucket pieces make the table
+     * double by splitting buckets in place (format version 7): a fault can cut a split's journal marker or the
+     * checkpoint after it, and the reopen replays the splits.
+     */
+    @Test
+    void everyAcknowledgedWriteSurvivesAFaultAtAnyOperationOfInPlaceSplits() throws Exception {
+        faultsAtEveryOperation(ChainShape.SPLITS, Seeds.torture() ? 6 : 1);
+    }
+
+    private void faultsAtEveryOperation(ChainShape shape, int workloads) throws Exception {
+        this.shape = shape;
         long seed = Seeds.seed();
-        int workloads = Seeds.torture() ? 12 : 2;
         Seeds.run(seed, () -> {
             SplittableRandom rnd = new SplittableRandom(seed);
             long faults = 0;
             long states = 0;
             for (int w = 0; w < workloads; w++) {
                 long workSeed = rnd.nextLong();
-                long total = run(workSeed, 0, null, "count").opsAtEnd;
+                Outcome count = run(workSeed, 0, null, "count");
+                long total = count.opsAtEnd;
+                if (shape == ChainShape.SPLITS) {
+                    assertTrue(count.b > ChainShape.SPLITS_PIECE_SHIFT, "workload " + w + " doubles in place: B " + count.b);
+                }
                 for (Fault fault : Fault.values()) {
                     for (long n = 1; n <= total; n++) {
                         Outcome o = run(workSeed, n, fault, "workload " + w + " (seed " + workSeed + "), " + fault
@@ -68,7 +87,8 @@ class FaultAtEveryOperationTest {
         });
     }
 
-    private record Outcome(long opsAtEnd, boolean failed, int states) {
+    /** {@code b}: the table's B at the end of a run without a fault (else -1). */
+    private record Outcome(long opsAtEnd, boolean failed, int states, int b) {
     }
 
     private Outcome run(long workSeed, long n, Fault fault, String where) throws IOException {
@@ -83,12 +103,12 @@ class FaultAtEveryOperationTest {
             sim.failWhen(op -> op.kind() != Operation.Kind.SYNC_DIRECTORY
                     && (op.index() == n || (persistent && op.index() > n && op.kind().touchesFileData())), fault);
         }
-        ChainOracle oracle = new ChainOracle();
+        ChainOracle oracle = new ChainOracle(shape);
         SplittableRandom rnd = new SplittableRandom(workSeed);
         BucketDB db = null;
         boolean failed = false;
         try {
-            db = BucketDB.open(dir, CrashRecoveryTest.crashOptions(sim, workSeed));
+            db = BucketDB.open(dir, shape.apply(CrashRecoveryTest.crashOptions(sim, workSeed)));
             CrashChainTest.writes(db, oracle, rnd, 150);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             if (fault == null) {
@@ -97,15 +117,16 @@ class FaultAtEveryOperationTest {
             failed = true;
         }
         long opsAtEnd = sim.operationCount();
+        int b = failed || db == null ? -1 : db.growth().b();
         Fixtures.abandon(db);
         if (!failed) {
             Fixtures.delete(dir);
-            return new Outcome(opsAtEnd, false, 0);
+            return new Outcome(opsAtEnd, false, 0, b);
         }
         // Space is back; the same boot, so the files read as the page cache has them.
         sim.clearFailures();
         String life2 = where + ", reopened in the same boot";
-        try (BucketDB reopened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(sim, workSeed))) {
+        try (BucketDB reopened = BucketDB.open(dir, shape.apply(CrashRecoveryTest.crashOptions(sim, workSeed)))) {
             oracle.check(reopened, life2 + " (recovery " + reopened.recovery() + ")");
             CrashChainTest.writes(reopened, oracle, rnd, 20);
             Path image = tmp.resolve("image");
@@ -117,7 +138,7 @@ class FaultAtEveryOperationTest {
                 sim.writeCrashImage(dir, image, rnd.nextLong());
             }
             String life3 = life2 + ", then a power loss (" + (dropAll ? "DROP_ALL" : "seeded image") + ")";
-            try (BucketDB afterPowerLoss = BucketDB.open(image, Fixtures.imageOptions())) {
+            try (BucketDB afterPowerLoss = BucketDB.open(image, shape.apply(Fixtures.imageOptions()))) {
                 oracle.check(afterPowerLoss, life3 + " (recovery " + afterPowerLoss.recovery() + ")");
             } catch (IOException | RuntimeException e) {
                 throw new AssertionError(life3 + ": open failed: " + e, e);
@@ -127,6 +148,6 @@ class FaultAtEveryOperationTest {
             throw new AssertionError(life2 + ": failed: " + e, e);
         }
         Fixtures.delete(dir);
-        return new Outcome(opsAtEnd, true, 2);
+        return new Outcome(opsAtEnd, true, 2, -1);
     }
 }
