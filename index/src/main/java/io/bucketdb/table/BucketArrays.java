@@ -14,6 +14,7 @@ import io.bucketdb.storage.VerifiedPages;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Where buckets live: bucket arrays split into pieces of {@code 2^pieceShift} buckets (each piece one extent inside
@@ -104,7 +105,7 @@ public final class BucketArrays {
         if (lower.length * 2 != pieces) {
             throw new IllegalStateException("an in-place split of " + lower.length + " pieces to 2^" + newB + " buckets");
         }
-        long[] out = java.util.Arrays.copyOf(lower, pieces);
+        long[] out = Arrays.copyOf(lower, pieces);
         int c = ExtentClasses.pieceClass(h.pieceShift);
         for (int p = lower.length; p < pieces; p++) {
             out[p] = alloc.allocate(c);
@@ -123,9 +124,10 @@ public final class BucketArrays {
 
     /**
      * Any thread, in practice the pipeline's background thread: allocates (in the file) and maps the space the next
-     * doubling of an array of {@code 2^b} buckets will take (only the upper half's pieces when it splits in place) from the end of the allocated space, so the doubling's start
-     * is a bump of the allocation end and a directory, not a file extension and a new mapping on the writer's path (a
-     * chunk of up to 1 GiB: 31 ms measured at 2 MiB on a loaded machine). Nothing the table or its header names
+     * doubling of an array of {@code 2^b} buckets will take (only the upper half's pieces when it splits in place) from
+     * the end of the allocated space, so the doubling's start is a bump of the allocation end and a directory, not a
+     * file extension and a new mapping on the writer's path (a chunk of up to 1 GiB: 31 ms measured at 2 MiB on a
+     * loaded machine). Nothing the table or its header names
      * changes: the space is free space past the allocation end, as the rest of a mapped chunk always was, and reads as
      * zeros (a fresh allocation, or a hole {@code closeAndTrim} punched). A crash leaves it free; a clean close punches
      * it out again. Reads the writer's allocation end without synchronization: a stale value maps a little less or
