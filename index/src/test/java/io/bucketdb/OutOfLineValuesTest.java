@@ -2,6 +2,7 @@ package io.bucketdb;
 
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.VarSlotLayout;
 import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
@@ -150,7 +151,8 @@ class OutOfLineValuesTest {
             assertArrayEquals(value(9, 0, width), db.get(width == 8 ? ByteBuffer.allocate(8).putLong(9).array() : key(9)), name);
         }
         try (IndexInspector in = IndexInspector.open(dir)) {
-            assertEquals(6, in.header().formatVersion(), name + ": every new index has the page-fit heap classes of version 6");
+            assertEquals(HeaderLayout.FORMAT_VERSION, in.header().formatVersion(), name + ": every new index is of the newest version");
+            assertEquals(HeapClasses.PAGE_FIT, in.header().heapClasses(), name + ": every new index has the page-fit heap classes of version 6");
             assertEquals(outOfLine, in.header().outlineValues(), name);
             assertEquals(List.of(), in.verify(), name);
         }

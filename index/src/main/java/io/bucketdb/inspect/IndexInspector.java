@@ -215,7 +215,8 @@ public final class IndexInspector implements AutoCloseable {
     public BucketView bucket(long index) throws CorruptIndexException {
         checkIndex(index, h.b, "bucket");
         long off = bucketOffset(pieces(), index);
-        if (h.growing() && !oldEvacuated(index & oldMask())) {
+        // During an in-place split the lower bucket of a pair not split yet is live: it is its old bucket.
+        if (h.growing() && !oldEvacuated(index & oldMask()) && !(h.splittingInPlace() && index < 1L << h.oldB)) {
             return new BucketView(false, index, off, BucketView.State.PENDING, List.of(), null);
         }
         return viewChain(false, index, off);
@@ -228,7 +229,7 @@ public final class IndexInspector implements AutoCloseable {
         }
         checkIndex(index, h.oldB, "old bucket");
         long off = bucketOffset(oldPieces(), index);
-        if (oldEvacuated(index)) {
+        if (oldEvacuated(index) && !h.splittingInPlace()) { // split in place, it is a live bucket of the current array
             List<Slot> evacuated = slots.readSlots(off);
             return new BucketView(true, index, off, BucketView.State.EVACUATED,
                     List.of(new ChainBucket(0, off, evacuated, view.getLong(off + ovfOff))), null);
@@ -236,8 +237,14 @@ public final class IndexInspector implements AutoCloseable {
         return viewChain(true, index, off);
     }
 
-    /** Whether old bucket {@code i} has been evacuated (its first tophash byte says so). */
+    /**
+     * Whether old bucket {@code i} has been evacuated: its first tophash byte says so, or, during an in-place split
+     * (format version 7, which splits in order), it is below the mark {@code nevacuate}.
+     */
     public boolean oldEvacuated(long i) throws CorruptIndexException {
+        if (h.splittingInPlace()) {
+            return i < h.nevacuate;
+        }
         return BucketLayout.isEvacuated(view.getByte(bucketOffset(oldPieces(), i)));
     }
 
@@ -411,9 +418,9 @@ public final class IndexInspector implements AutoCloseable {
         return new Verifier(this, tf.path(), h, layout, view.unchecked(), bucketsWalked).run();
     }
 
-    /** Buckets {@link #verify(LongConsumer)} walks: the current array's, and the old array's during a growth. */
+    /** Buckets {@link #verify(LongConsumer)} walks: the current array's, and the old array's during a copying growth. */
     public long bucketsToWalk() {
-        return (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
+        return (1L << h.b) + (h.growing() && !h.splittingInPlace() ? 1L << h.oldB : 0);
     }
 
     /**

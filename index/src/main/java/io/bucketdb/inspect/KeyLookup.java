@@ -78,7 +78,7 @@ final class KeyLookup {
         if (h.growing()) {
             oldIndex = hash & in.oldMask();
             oldOff = in.bucketOffset(in.oldPieces(), oldIndex);
-            evacuated = BucketLayout.isEvacuated(view.getByte(oldOff));
+            evacuated = in.oldEvacuated(oldIndex);
             if (!evacuated) {
                 start = oldOff;
             }
@@ -106,7 +106,7 @@ final class KeyLookup {
         long b = in.bucketOffset(in.pieces(), hash & ((1L << h.b) - 1));
         if (h.growing()) {
             long old = in.bucketOffset(in.oldPieces(), hash & in.oldMask());
-            if (!BucketLayout.isEvacuated(view.getByte(old))) {
+            if (!in.oldEvacuated(hash & in.oldMask())) {
                 b = old;
             }
         }

@@ -81,6 +81,15 @@ final class SpaceCheck {
     }
 
     long[] readArray(long dir, int b, String what, String array) {
+        return readArray(dir, b, what, array, true);
+    }
+
+    /**
+     * Reads the directory at {@code dir} of an array of {@code 2^b} buckets and accounts for its space, and for its
+     * pieces' unless {@code ownsPieces} is false (an in-place split's old directory lists pieces the current array
+     * owns); null if it is damaged.
+     */
+    long[] readArray(long dir, int b, String what, String array, boolean ownsPieces) {
         long[] pieces = view.readDirectory(h, bs, dir, b, what, problems);
         long count = 1L << Math.max(0, b - h.pieceShift);
         long dirBytes = ExtentClasses.bytes(ExtentClasses.rawClassFor(PieceDirectoryLayout.bytes(count)), bs);
@@ -94,7 +103,7 @@ final class SpaceCheck {
             return null;
         }
         long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(b, h.pieceShift)), bs);
-        for (int p = 0; p < pieces.length; p++) {
+        for (int p = 0; ownsPieces && p < pieces.length; p++) {
             addExtent(pieces[p], pieceBytes, "piece " + p + " of the " + array);
         }
         return pieces;

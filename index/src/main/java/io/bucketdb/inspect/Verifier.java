@@ -7,6 +7,7 @@ import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
+import io.bucketdb.storage.PieceDirectoryLayout;
 import io.bucketdb.storage.VarSlotLayout;
 
 import java.io.IOException;
@@ -132,7 +133,11 @@ final class Verifier {
             checkHeaderSlots();
             checkHeaderFields();
             long[] cur = space.readArray(h.bucketDir, h.b, "bucket directory", "current array");
-            long[] old = h.growing() ? space.readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array") : null;
+            // An in-place split's old array is the current array's lower half: its directory owns no pieces of its own.
+            long[] old = h.growing() ? space.readArray(h.oldBucketDir, h.oldB, "old bucket directory", "old array", !h.splittingInPlace()) : null;
+            if (old != null && cur != null && h.splittingInPlace()) {
+                checkLowerHalf(cur, old);
+            }
             space.checkOverflowPages();
             space.checkFreeLists();
             heap.checkHeapFreeLists();
@@ -214,7 +219,42 @@ final class Verifier {
 
     // ------------------------------------------------------------------ buckets and chains
 
+    /** An in-place split's old directory must list exactly the current array's first pieces. */
+    private void checkLowerHalf(long[] cur, long[] old) {
+        for (int p = 0; p < old.length; p++) {
+            if (p >= cur.length || old[p] != cur[p]) {
+                report(h.oldBucketDir + PieceDirectoryLayout.PIECES + 8L * p, "piece " + p + " of the current array ("
+                        + (p < cur.length ? cur[p] : "none") + ") in the old directory of an in-place split", String.valueOf(old[p]));
+                return;
+            }
+        }
+    }
+
+    /**
+     * During an in-place split (format version 7) old bucket {@code i} is current bucket {@code i}: below the mark it
+     * is split (its keys select it in the new array, and its sibling {@code i + 2^oldB} holds the rest); at or past
+     * the mark its keys select it in the old array, and its sibling is not initialized yet.
+     */
+    private void walkSplitTable(long[] cur) {
+        long oldN = 1L << h.oldB;
+        long n = 1L << h.b;
+        for (long j = 0; j < n; j++) {
+            walked();
+            long i = j & (oldN - 1);
+            if (i < h.nevacuate) {
+                walkChain(in.bucketOffset(cur, j), j, n - 1, "bucket " + j, true);
+            } else if (j < oldN) {
+                walkChain(in.bucketOffset(cur, j), j, oldN - 1, "bucket " + j + " (not split yet)", true);
+            } // else: the split of bucket i initializes it
+        }
+        checkCounts();
+    }
+
     private void walkTable(long[] cur, long[] old) {
+        if (h.splittingInPlace()) {
+            walkSplitTable(cur);
+            return;
+        }
         if (h.growing()) {
             long oldN = 1L << h.oldB;
             long oldMask = oldN - 1;

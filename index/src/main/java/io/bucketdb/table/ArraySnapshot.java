@@ -13,6 +13,12 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Bucket {@code i} of an array lives in piece {@code i >>> pieceShift}; each piece lies within
  * one chunk, so the reader finds it with two array loads and no division.
+ *
+ * <p>During an in-place split ({@link #inPlace}, format version 7) the old array's pieces are the first pieces of
+ * the current one, so old bucket {@code i} and new bucket {@code i} are the same bytes, and the seqlock stripe of
+ * bucket {@code j} is {@code j & (2^oldB - 1)} cut to the stripes ({@link #stripeOf}): a bucket and its split sibling
+ * {@code j + 2^oldB} share a stripe, whose stamp every change to either of them (and a split moving entries from one
+ * to the other) changes. With {@code 2^oldB} at least {@code HashTable.STRIPES} that is the usual stripe.
  */
 public final class ArraySnapshot {
     final int b;
@@ -23,6 +29,10 @@ public final class ArraySnapshot {
 
     final boolean growing;
     final boolean sameSize;
+    /** A doubling that splits old buckets in place (growing only): see the class comment. */
+    final boolean inPlace;
+    /** {@link #stripeOf}'s mask. */
+    final long stripeMask;
     final int oldB;
     final long oldMask;
     final long[] oldPieces;
@@ -51,10 +61,12 @@ public final class ArraySnapshot {
      * @param growing    whether a growth is in progress
      * @param sameSize   whether that growth keeps B
      * @param oldB       log2 of the old array's buckets (growing only)
-     * @param oldPieces  the old array's pieces (growing only, else null)
+     * @param oldPieces  the old array's pieces (growing only, else null); during an in-place split, the first pieces
+     *                   of {@code pieces}
+     * @param inPlace    whether that growth is a doubling that splits old buckets in place
      */
     public ArraySnapshot(ChunkedMapping mapping, int pieceShift, int bucketSize, int b, long[] pieces,
-                         boolean growing, boolean sameSize, int oldB, long[] oldPieces) {
+                         boolean growing, boolean sameSize, int oldB, long[] oldPieces, boolean inPlace) {
         this.mapping = mapping;
         this.chunks = mapping.chunks();
         this.pieceShift = pieceShift;
@@ -76,6 +88,8 @@ public final class ArraySnapshot {
         this.oldB = oldB;
         this.oldMask = growing ? (1L << oldB) - 1 : 0;
         this.oldPieces = oldPieces;
+        this.inPlace = growing && inPlace;
+        this.stripeMask = (HashTable.STRIPES - 1) & (this.inPlace ? oldMask : -1L);
         if (growing) {
             this.oldPieceSeg = new MemorySegment[oldPieces.length];
             this.oldPieceLocal = new long[oldPieces.length];
@@ -96,7 +110,31 @@ public final class ArraySnapshot {
 
     /** A copy with the chunks re-read (after the writer mapped a new chunk). */
     ArraySnapshot withChunks() {
-        return new ArraySnapshot(mapping, pieceShift, bucketSize, b, pieces, growing, sameSize, oldB, oldPieces);
+        return new ArraySnapshot(mapping, pieceShift, bucketSize, b, pieces, growing, sameSize, oldB, oldPieces, inPlace);
+    }
+
+    /**
+     * {@return the seqlock stripe of bucket {@code j} of the current array: its low bits, and during an in-place split
+     * only those below {@code oldB}, so that {@code j} and its split sibling share one}
+     *
+     * @param j a bucket index, below {@code 2^b}
+     */
+    int stripeOf(long j) {
+        return (int) (j & stripeMask);
+    }
+
+    /**
+     * {@return the bucket of the current array that holds the keys with hash {@code hash} now: during an in-place
+     * split a key whose hash has bit {@code oldB} set is still in its old bucket (the lower sibling) while that bucket
+     * is at or past the split mark {@code splitMark}; else, and always outside such a split, bucket
+     * {@code hash & mask}}
+     *
+     * @param hash      the key's hash
+     * @param splitMark the old buckets below it are split (the header's {@code nevacuate}; ignored outside a split)
+     */
+    long homeOf(long hash, long splitMark) {
+        long j = hash & mask;
+        return inPlace && j > oldMask && (j & oldMask) >= splitMark ? j & oldMask : j;
     }
 
     /**

@@ -14,6 +14,7 @@ import io.bucketdb.storage.VerifiedPages;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Where buckets live: bucket arrays split into pieces of {@code 2^pieceShift} buckets (each piece one extent inside
@@ -91,6 +92,29 @@ public final class BucketArrays {
     }
 
     /**
+     * Allocates the pieces of an in-place split's upper half ({@code Header.splitsInPlace}): the array of
+     * {@code 2^newB} buckets is {@code lower}, the old array's pieces (whole pieces), followed by as many new ones of
+     * the same class. Not written: each upper bucket is zeroed when its lower sibling is split.
+     *
+     * @param lower the old array's pieces
+     * @param newB  log2 of the new array's buckets
+     * @return every piece of the new array, in bucket order
+     */
+    long[] allocateUpperHalf(long[] lower, int newB) throws IOException {
+        int pieces = 1 << (newB - h.pieceShift);
+        if (lower.length * 2 != pieces) {
+            throw new IllegalStateException("an in-place split of " + lower.length + " pieces to 2^" + newB + " buckets");
+        }
+        long[] out = Arrays.copyOf(lower, pieces);
+        int c = ExtentClasses.pieceClass(h.pieceShift);
+        for (int p = lower.length; p < pieces; p++) {
+            out[p] = alloc.allocate(c);
+        }
+        t.refreshChunks();
+        return out;
+    }
+
+    /**
      * Any thread: whether the table, at {@code b} and {@code count} entries and not growing, is seven eighths of the way
      * to the load that doubles it and the space that doubling takes was not mapped ahead for this {@code b} yet.
      */
@@ -100,9 +124,10 @@ public final class BucketArrays {
 
     /**
      * Any thread, in practice the pipeline's background thread: allocates (in the file) and maps the space the next
-     * doubling of an array of {@code 2^b} buckets will take from the end of the allocated space, so the doubling's start
-     * is a bump of the allocation end and a directory, not a file extension and a new mapping on the writer's path (a
-     * chunk of up to 1 GiB: 31 ms measured at 2 MiB on a loaded machine). Nothing the table or its header names
+     * doubling of an array of {@code 2^b} buckets will take (only the upper half's pieces when it splits in place) from
+     * the end of the allocated space, so the doubling's start is a bump of the allocation end and a directory, not a
+     * file extension and a new mapping on the writer's path (a chunk of up to 1 GiB: 31 ms measured at 2 MiB on a
+     * loaded machine). Nothing the table or its header names
      * changes: the space is free space past the allocation end, as the rest of a mapped chunk always was, and reads as
      * zeros (a fresh allocation, or a hole {@code closeAndTrim} punched). A crash leaves it free; a clean close punches
      * it out again. Reads the writer's allocation end without synchronization: a stale value maps a little less or
@@ -116,10 +141,12 @@ public final class BucketArrays {
         int pieceLog = Math.min(newB, h.pieceShift);
         long pieces = 1L << Math.max(0, newB - h.pieceShift);
         long bytes = pieces * alloc.extentBytes(ExtentClasses.pieceClass(pieceLog));
+        // An in-place split allocates only the upper half (Evacuator's class comment).
+        long arrayBytes = h.splitsInPlace(b) ? bytes / 2 : bytes;
         try {
-            // Half as much again: the overflow pages the writes until the doubling take from the end (from three
-            // quarters of its load on), the new directory and alignment gaps.
-            tf.ensureMapped(h.fileEnd + bytes + bytes / 2);
+            // Half the new array's size again: the overflow pages the writes until the doubling take from the end (from
+            // three quarters of its load on), the new directory and alignment gaps.
+            tf.ensureMapped(h.fileEnd + arrayBytes + bytes / 2);
         } finally {
             preparedFor = b; // once per b, also after a failure: the writer's own allocation reports a full disk
         }

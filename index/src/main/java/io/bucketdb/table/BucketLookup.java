@@ -14,7 +14,7 @@ import static io.bucketdb.storage.BucketLayout.*;
 
 /**
  * Finds a key in a table's buckets: its hash, the chain that holds it in an {@link ArraySnapshot} (the old bucket's
- * while it is not yet evacuated, else the new one's), and the slot whose tophash and key match. Nothing is
+ * while it is not yet evacuated, else the new one's; during an in-place split, {@link ArraySnapshot#homeOf}), and the slot whose tophash and key match. Nothing is
  * validated here: a reader calls {@link #find} inside a stamp window and trusts the result only once the stamp
  * validates; the inspector calls it on a file no writer changes. Every reference followed is bounded by the
  * snapshot's chunks and chain length, so a torn or damaged chain ends the search instead of leaving the mapping.
@@ -61,18 +61,25 @@ public final class BucketLookup {
     /**
      * Finds a key in {@code g} without validation.
      *
-     * @param g      the snapshot to search
-     * @param hash   the key's hash ({@link #hashKey(MemorySegment, long, int)})
-     * @param top    the key's tophash ({@link BucketLayout#tophash})
-     * @param key    the key's bytes
-     * @param keyOff the offset of the key in {@code key}
-     * @param keyLen the key's length (the key width for fixed-width keys)
+     * @param g         the snapshot to search
+     * @param hash      the key's hash ({@link #hashKey(MemorySegment, long, int)})
+     * @param top       the key's tophash ({@link BucketLayout#tophash})
+     * @param key       the key's bytes
+     * @param keyOff    the offset of the key in {@code key}
+     * @param keyLen    the key's length (the key width for fixed-width keys)
+     * @param splitMark during an in-place split, the old buckets below it are split ({@link ArraySnapshot#homeOf});
+     *                  read after the stamp, as every byte the search trusts
      * @return {@code (bucketOffset << 3) | slot} if found, 0 if absent, or minus the bad reference met
      */
-    public long find(ArraySnapshot g, long hash, int top, MemorySegment key, long keyOff, int keyLen) {
+    public long find(ArraySnapshot g, long hash, int top, MemorySegment key, long keyOff, int keyLen, long splitMark) {
         long j = hash & g.mask;
-        long bucket = g.bucketOffset(j);
-        if (g.growing) {
+        long bucket;
+        if (!g.growing) {
+            bucket = g.bucketOffset(j);
+        } else if (g.inPlace) {
+            bucket = g.bucketOffset(g.homeOf(hash, splitMark));
+        } else {
+            bucket = g.bucketOffset(j);
             long i = hash & g.oldMask;
             MemorySegment oseg = g.oldBucketSeg(i);
             long ooff = g.oldBucketLocal(i);

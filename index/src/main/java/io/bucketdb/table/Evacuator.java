@@ -26,6 +26,31 @@ import static io.bucketdb.storage.BucketLayout.*;
  * write to replay it from, so it journals itself: its {@code evacuated} marker goes out before the step changes
  * the table, and replay, meeting a marker that no replayed write explains, takes the same step
  * ({@link #replayIdleStep}).
+ *
+ * <h2>In-place split (format version 7)</h2>
+ * A doubling of an array of whole pieces in a file with {@code SPLIT_GROWTH} ({@code Header.splitsInPlace}) does not
+ * copy: the new array is the old array's pieces followed by as many new ones ({@link BucketArrays#allocateUpperHalf}),
+ * so old bucket {@code i} <em>is</em> new bucket {@code i}, and splitting it ({@link #split}) moves only the entries
+ * whose hash has bit {@code oldB} set to bucket {@code i + 2^oldB}, packs the rest to the front of {@code i}'s chain
+ * and frees the overflow buckets that empties. The file never holds two arrays, and no entry that stays moves far.
+ * <ul>
+ *   <li><b>Order.</b> Old buckets are split in order, only at the mark {@code nevacuate} (each write takes two steps
+ *       there, as Go's growWork takes two), so "is old bucket {@code i} split" is {@code i < nevacuate}: a header field
+ *       that checkpoints carry and that replay recomputes step by step, so no per-bucket marker is needed, and a
+ *       bucket is never split twice. A write does not split the bucket it touches first: it goes to the key's home
+ *       ({@link ArraySnapshot#homeOf}), the old bucket while that is not split yet (its split moves it later).</li>
+ *   <li><b>Readers.</b> A bucket and its split sibling share one seqlock stripe during the split
+ *       ({@link ArraySnapshot#stripeOf}). A split changes both inside one write window of that stripe and advances the
+ *       mark ({@code HashTable.splitMark}) inside it too. A reader takes the stamp, then reads the mark, then the
+ *       chain, then validates: if the window was before the stamp, the reader sees the new mark and bucket
+ *       {@code i + 2^oldB} holding the key; if it overlapped the reads, the stamp changed and the reader retries;
+ *       else it sees the old mark and bucket {@code i} holding the key. A key with bit {@code oldB} set is in
+ *       {@code i} until the window that moves it, and in {@code i + 2^oldB} after it, never in neither. Every other
+ *       change to bucket {@code i} or its sibling is a write to a key whose home is one of them, under the same
+ *       stripe.</li>
+ *   <li><b>Crashes.</b> A split is one step like an evacuation: journaled as {@code evacuated(i)} after a write's
+ *       step and before an idle one; replay takes the same steps on the same image, so it makes the same bytes.</li>
+ * </ul>
  */
 final class Evacuator {
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
@@ -80,13 +105,17 @@ final class Evacuator {
         return noverflow >= 1L << b;
     }
 
-    /** Starts a growth: doubles B if over the load factor, else a same-size growth to pack the chains. */
+    /**
+     * Starts a growth: doubles B if over the load factor, else a same-size growth to pack the chains. A doubling that
+     * splits in place ({@code Header.splitsInPlace}) allocates only the new upper half of the array.
+     */
     void hashGrow() throws IOException {
         boolean sameSize = !overLoadFactor(h.count + 1, h.b);
         int oldB = h.b;
         int newB = sameSize ? oldB : oldB + 1;
+        boolean inPlace = !sameSize && h.splitsInPlace(oldB);
         ArraySnapshot g = t.snapshot;
-        long[] pieces = arrays.allocate(newB);
+        long[] pieces = inPlace ? arrays.allocateUpperHalf(g.pieces, newB) : arrays.allocate(newB);
         long dir = arrays.writeDirectory(pieces);
         h.oldB = oldB;
         h.b = newB;
@@ -94,13 +123,24 @@ final class Evacuator {
         h.bucketDir = dir;
         h.growFlags = HeaderLayout.GROWING | (sameSize ? HeaderLayout.SAME_SIZE : 0);
         h.nevacuate = 0;
-        h.noverflow = 0;
-        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, newB, pieces, true, sameSize, oldB, g.pieces);
+        if (!inPlace) {
+            h.noverflow = 0; // counts the overflow buckets of the current array's chains: an in-place split keeps them
+        }
+        t.splitMark = 0; // before the snapshot that makes readers look at it
+        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, newB, pieces, true, sameSize, oldB, g.pieces, inPlace);
         listener.growBegin(newB, sameSize);
     }
 
     void growWork(long bucket) throws IOException {
         ArraySnapshot g = t.snapshot;
+        if (g.inPlace) {
+            // In order, at the mark only (see the class comment): two steps, as Go's growWork takes two.
+            split(h.nevacuate, true);
+            if (t.snapshot.growing) {
+                split(h.nevacuate, true);
+            }
+            return;
+        }
         evacuate(bucket & g.oldMask, true);
         if (t.snapshot.growing) {
             evacuate(h.nevacuate, true);
@@ -121,7 +161,16 @@ final class Evacuator {
         }
         long i = h.nevacuate;
         listener.evacuated(i);
-        evacuate(i, false);
+        step(i);
+    }
+
+    /** An unreported step at old bucket {@code i}: a split during an in-place split, else an evacuation. */
+    private void step(long i) throws IOException {
+        if (t.snapshot.inPlace) {
+            split(i, false);
+        } else {
+            evacuate(i, false);
+        }
     }
 
     /**
@@ -135,7 +184,7 @@ final class Evacuator {
         if (!t.snapshot.growing || oldBucket != h.nevacuate) {
             return false;
         }
-        evacuate(oldBucket, false);
+        step(oldBucket);
         return true;
     }
 
@@ -158,8 +207,8 @@ final class Evacuator {
             long newbit = 1L << g.oldB;
             long xIdx = i;
             long yIdx = i + newbit;
-            int sx = HashTable.stripeOf(xIdx);
-            int sy = g.sameSize ? sx : HashTable.stripeOf(yIdx);
+            int sx = g.stripeOf(xIdx);
+            int sy = g.sameSize ? sx : g.stripeOf(yIdx);
             lock.beginWrite(sx);
             if (sy != sx) {
                 lock.beginWrite(sy);
@@ -273,10 +322,12 @@ final class Evacuator {
         h.growFlags = 0;
         h.oldB = 0;
         h.nevacuate = 0;
-        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, g.b, g.pieces, false, false, 0, null);
+        t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, g.b, g.pieces, false, false, 0, null, false);
         // Readers that still hold the old snapshot must see the new one before they can see reused bytes.
         VarHandle.fullFence();
-        arrays.free(g.oldPieces, g.oldB);
+        if (!g.inPlace) {
+            arrays.free(g.oldPieces, g.oldB);
+        } // else the old pieces are the new array's lower half: only the old directory goes
         arrays.freeDirectory(oldDir, g.oldPieces.length);
         listener.growEnd();
     }
@@ -284,7 +335,128 @@ final class Evacuator {
     /** Finishes a growth in progress by evacuating every remaining old bucket (used by compaction and tests). */
     void finishGrowthNow() throws IOException {
         while (t.snapshot.growing) {
-            evacuate(h.nevacuate, true);
+            if (t.snapshot.inPlace) {
+                split(h.nevacuate, true);
+            } else {
+                evacuate(h.nevacuate, true);
+            }
         }
+    }
+
+    /**
+     * Splits old bucket {@code i}, the one at the mark, in place (see the class comment): inside one write window of
+     * the stripe that {@code i} and {@code y = i + 2^oldB} share, {@code y} is zeroed (its piece may be a reused
+     * extent), every entry of {@code i}'s chain whose hash has bit {@code oldB} set moves to {@code y}'s chain
+     * (allocating overflow buckets there), the others are packed towards the front of {@code i}'s chain (a move within
+     * the chain, to a slot the walk has passed), every slot left behind is zeroed, the slots after the last entry become
+     * emptyRest, the overflow buckets after it are freed, and the mark advances. Deterministic: the same chain gives
+     * the same bytes. With {@code report}, the listener hears of the step once it is done (a write's step); an idle
+     * step reported it before.
+     */
+    private void split(long i, boolean report) throws IOException {
+        ArraySnapshot g = t.snapshot;
+        long newbit = 1L << g.oldB;
+        int stripe = g.stripeOf(i);
+        lock.beginWrite(stripe);
+        try {
+            long y = g.bucketOffset(i + newbit);
+            tf.zero(y, bs);
+            int yi = 0;
+            long origin = g.bucketOffset(i);
+            long w = origin; // the packing cursor: bucket w, slot ws; never ahead of the walk
+            long wPrev = 0;
+            int ws = 0;
+            long r = origin;
+            long hops = 0;
+            while (r != 0) {
+                MemorySegment seg = arrays.segOf(r);
+                long off = arrays.localOf(r);
+                tf.markDirty(r, bs);
+                for (int s = 0; s < SLOTS; s++) {
+                    int top = seg.get(Layouts.BYTE, off + s) & 0xFF;
+                    if (BucketLayout.isEmpty(top)) {
+                        continue;
+                    }
+                    if (top < MIN_TOPHASH) {
+                        throw new CorruptIndexException(tf.path(), r + s,
+                                "a used or empty slot in bucket " + i + " under an in-place split, found state " + stateName(top));
+                    }
+                    if ((evacuationHash(r, seg, off + keysOff + (long) s * keyWidth) & newbit) != 0) {
+                        if (yi == SLOTS) {
+                            y = arrays.newOverflow(y);
+                            yi = 0;
+                        }
+                        moveSlot(seg, off, s, top, y, yi++);
+                        clearSlot(seg, off, s);
+                        continue;
+                    }
+                    if (ws == SLOTS) {
+                        // w is full and behind the walk (else r's slot s would be past its end): its next bucket exists.
+                        wPrev = w;
+                        w = arrays.segOf(w).get(Layouts.LONG, arrays.localOf(w) + ovfOff);
+                        ws = 0;
+                    }
+                    if (w != r || ws != s) {
+                        moveSlot(seg, off, s, top, w, ws);
+                        clearSlot(seg, off, s);
+                    }
+                    ws++;
+                }
+                long next = seg.get(Layouts.LONG, off + ovfOff);
+                if (next != 0) {
+                    arrays.checkRef(r + ovfOff, next, ++hops);
+                }
+                r = next;
+            }
+            cutChain(origin, w, wPrev, ws);
+            h.nevacuate = i + 1;
+            t.splitMark = i + 1; // inside the window: see the class comment
+        } finally {
+            lock.endWrite(stripe);
+        }
+        if (report) {
+            listener.evacuated(i);
+        }
+        if (h.nevacuate == newbit) {
+            finishGrowth(g);
+        }
+    }
+
+    /**
+     * Ends a packed chain after slot {@code ws - 1} of bucket {@code w} (whose predecessor is {@code wPrev}, 0 for the
+     * chain's first bucket {@code origin}): the rest of {@code w} becomes emptyRest and the buckets after it are freed,
+     * or, when {@code w} is an overflow bucket left empty, {@code w} is freed too.
+     */
+    private void cutChain(long origin, long w, long wPrev, int ws) {
+        long last = w;
+        long free;
+        if (ws == 0 && w != origin) {
+            last = wPrev;
+            free = w;
+        } else {
+            MemorySegment seg = arrays.segOf(w);
+            long off = arrays.localOf(w);
+            for (int s = ws; s < SLOTS; s++) {
+                seg.set(Layouts.BYTE, off + s, (byte) EMPTY_REST); // marked dirty by the walk
+            }
+            free = seg.get(Layouts.LONG, off + ovfOff);
+        }
+        if (free == 0) {
+            return;
+        }
+        tf.putLong(last + ovfOff, 0);
+        while (free != 0) {
+            long next = arrays.segOf(free).get(Layouts.LONG, arrays.localOf(free) + ovfOff);
+            alloc.freeOverflowBucket(free);
+            h.noverflow--;
+            free = next;
+        }
+    }
+
+    /** Empties slot {@code s} of the bucket at {@code seg[off]} after its entry moved: zeroed key and value, emptyOne. */
+    private void clearSlot(MemorySegment seg, long off, int s) {
+        Zeroes.fill(seg, off + keysOff + (long) s * keyWidth, keyWidth);
+        Zeroes.fill(seg, off + valuesOff + (long) s * valueWidth, valueWidth);
+        seg.set(Layouts.BYTE, off + s, (byte) EMPTY_ONE);
     }
 }

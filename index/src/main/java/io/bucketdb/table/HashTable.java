@@ -41,6 +41,13 @@ import java.util.function.Function;
  *       bytes, then makes it even again with a release store. Evacuating old bucket {@code i} does
  *       the same on the stripes of both destinations X = {@code i} and Y = {@code i + 2^oldB}, which
  *       are the only new buckets whose readers look into old bucket {@code i}.</li>
+ *   <li>During an in-place split (format version 7) old bucket {@code i} is new bucket {@code i}, and it and its
+ *       sibling {@code i + 2^oldB} share one stripe ({@link ArraySnapshot#stripeOf}). Splitting {@code i} moves the
+ *       entries with hash bit {@code oldB} set to the sibling and advances {@link #splitMark} inside one write window
+ *       of that stripe; a key whose old bucket is at or past the mark lives in the old bucket
+ *       ({@link ArraySnapshot#homeOf}), and a reader reads the mark after its stamp, so a validated read saw the key
+ *       where it was: in {@code i} before the window, in the sibling after it (the argument is in
+ *       {@link Evacuator}'s Javadoc).</li>
  *   <li>A reader takes the snapshot (volatile), the stamp of its key's new bucket (acquire; odd
  *       means retry), reads the buckets with plain loads, issues an acquire fence, and accepts the
  *       result only if the stamp and the snapshot are both unchanged.</li>
@@ -108,6 +115,12 @@ public final class HashTable {
 
     /** Where the buckets are; the writer publishes a new snapshot whenever any of it changes (volatile). */
     volatile ArraySnapshot snapshot;
+    /**
+     * During an in-place split: the old buckets below it are split (the header's {@code nevacuate}, for readers). The
+     * writer stores it inside the write window of the bucket it just split, so a reader that validates its stamp read
+     * a mark consistent with the buckets it read (see the class comment).
+     */
+    volatile long splitMark;
     @SuppressWarnings("unused") // written through COUNT
     private volatile long publishedCount;
 
@@ -169,7 +182,7 @@ public final class HashTable {
         long[] pieces = t.arrays.allocate(b);
         t.h.b = b;
         t.h.bucketDir = t.arrays.writeDirectory(pieces);
-        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, b, pieces, false, false, 0, null);
+        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, b, pieces, false, false, 0, null, false);
         return t;
     }
 
@@ -200,7 +213,9 @@ public final class HashTable {
         } catch (UncheckedIOException e) {
             throw e.getCause(); // a damaged directory page: open reports damage as a checked exception
         }
-        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces);
+        t.splitMark = t.h.nevacuate;
+        t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces,
+                t.h.splittingInPlace());
         COUNT.setRelease(t, t.h.count);
         return t;
     }
@@ -457,10 +472,6 @@ public final class HashTable {
 
     long stamp(int stripe) {
         return lock.stamp(stripe);
-    }
-
-    static int stripeOf(long newBucket) {
-        return (int) (newBucket & (STRIPES - 1));
     }
 
     int bucketSize() {

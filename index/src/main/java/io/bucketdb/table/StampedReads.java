@@ -62,7 +62,7 @@ final class StampedReads {
         for (int attempt = 0; ; attempt++) {
             ArraySnapshot g = t.snapshot;
             long j = hash & g.mask;
-            int stripe = HashTable.stripeOf(j);
+            int stripe = g.stripeOf(j);
             long stamp = lock.stamp(stripe);
             if ((stamp & 1) != 0) {
                 Thread.onSpinWait();
@@ -72,15 +72,23 @@ final class StampedReads {
             long off = g.bucketLocal(j);
             long at = g.bucketOffset(j);
             if (g.growing) {
-                long i = hash & g.oldMask;
-                MemorySegment oseg = g.oldBucketSeg(i);
-                long ooff = g.oldBucketLocal(i);
-                long oat = g.oldBucketOffset(i);
-                pages.check(oat, bs);
-                if (!isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
-                    seg = oseg;
-                    off = ooff;
-                    at = oat;
+                if (g.inPlace) {
+                    // The mark is read after the stamp: a split of this key's old bucket changes both (HashTable's Javadoc).
+                    j = g.homeOf(hash, t.splitMark);
+                    seg = g.bucketSeg(j);
+                    off = g.bucketLocal(j);
+                    at = g.bucketOffset(j);
+                } else {
+                    long i = hash & g.oldMask;
+                    MemorySegment oseg = g.oldBucketSeg(i);
+                    long ooff = g.oldBucketLocal(i);
+                    long oat = g.oldBucketOffset(i);
+                    pages.check(oat, bs);
+                    if (!isEvacuated(oseg.get(Layouts.BYTE, ooff) & 0xFF)) {
+                        seg = oseg;
+                        off = ooff;
+                        at = oat;
+                    }
                 }
             }
             // The chain is walked here, not through ChainProbe.findLong: reading the value in place, in the loop,
@@ -134,13 +142,13 @@ final class StampedReads {
         for (; ; ) {
             ArraySnapshot g = t.snapshot;
             long j = hash & g.mask;
-            int stripe = HashTable.stripeOf(j);
+            int stripe = g.stripeOf(j);
             long stamp = lock.stamp(stripe);
             if ((stamp & 1) != 0) {
                 Thread.onSpinWait();
                 continue;
             }
-            long found = lookup.find(g, hash, top, key, keyOff, keyLen);
+            long found = lookup.find(g, hash, top, key, keyOff, keyLen, t.splitMark);
             long len = -1;
             long bad = found < 0 ? -found : 0;
             if (found > 0) {
@@ -175,13 +183,13 @@ final class StampedReads {
         for (; ; ) {
             ArraySnapshot g = t.snapshot;
             long j = hash & g.mask;
-            int stripe = HashTable.stripeOf(j);
+            int stripe = g.stripeOf(j);
             long stamp = lock.stamp(stripe);
             if ((stamp & 1) != 0) {
                 Thread.onSpinWait();
                 continue;
             }
-            long found = lookup.find(g, hash, top, key, keyOff, keyLen);
+            long found = lookup.find(g, hash, top, key, keyOff, keyLen, t.splitMark);
             long bad = found < 0 ? -found : 0;
             R result = missing;
             RuntimeException thrown = null;

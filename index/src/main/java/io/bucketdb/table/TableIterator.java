@@ -18,7 +18,8 @@ import java.util.Arrays;
  * here a finished growth frees the old array, so the iterator walks <em>hash prefixes</em>
  * instead: with {@code bits} = B at the start, step {@code j} returns exactly the keys whose hash
  * has {@code j} in its low {@code bits} bits, read from wherever the current snapshot keeps them
- * (new buckets {@code j + k * 2^bits}, or their old bucket while it is not yet evacuated). Steps
+ * (new buckets {@code j + k * 2^bits}, or their old bucket while it is not yet evacuated or, during an in-place
+ * split, not yet split). Steps
  * are disjoint and a key's hash never changes, so no key is returned twice, and a key present
  * throughout is present at its step. Each step's buckets are read under their seqlock stamps,
  * so the iterator may run on any thread beside the writer.
@@ -119,7 +120,7 @@ public final class TableIterator {
 
     /** Collects the entries of new bucket {@code nb} whose hash prefix is {@code j}; false if a writer interfered. */
     private boolean collect(ArraySnapshot g, long nb, long j) {
-        int stripe = HashTable.stripeOf(nb);
+        int stripe = g.stripeOf(nb);
         long stamp = t.stamp(stripe);
         if ((stamp & 1) != 0) {
             Thread.onSpinWait();
@@ -131,7 +132,16 @@ public final class TableIterator {
         long at = g.bucketOffset(nb);
         boolean fromOld = false;
         VerifiedPages pages = t.pages();
-        if (g.growing) {
+        if (g.growing && g.inPlace) {
+            // An old bucket not split yet holds the keys of both its siblings (read after the stamp, as the mark is).
+            long i = nb & g.oldMask;
+            if (i >= t.splitMark) {
+                seg = g.bucketSeg(i);
+                off = g.bucketLocal(i);
+                at = g.bucketOffset(i);
+                fromOld = true;
+            }
+        } else if (g.growing) {
             long i = nb & g.oldMask;
             MemorySegment oseg = g.oldBucketSeg(i);
             long ooff = g.oldBucketLocal(i);

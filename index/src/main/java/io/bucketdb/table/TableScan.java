@@ -24,7 +24,15 @@ public final class TableScan {
         long limit = t.file().header().overflowBuckets + 1;
         for (long nb = 0; nb <= g.mask; nb++) {
             long bucket = g.bucketOffset(nb);
-            if (g.growing) {
+            if (g.inPlace) {
+                long i = nb & g.oldMask;
+                if (i >= t.file().header().nevacuate) { // not split yet: bucket i holds its sibling's keys too
+                    if (nb == i) {
+                        hist[Math.min(maxLength, chainLength(t, bucket, limit)) - 1]++;
+                    }
+                    continue;
+                }
+            } else if (g.growing) {
                 long i = nb & g.oldMask;
                 if (!BucketLayout.isEvacuated(g.oldBucketSeg(i).get(Layouts.BYTE, g.oldBucketLocal(i)) & 0xFF)) {
                     if (g.sameSize || nb == i) {
@@ -43,6 +51,9 @@ public final class TableScan {
         ArraySnapshot g = t.snapshot();
         if (!g.growing) {
             return 0;
+        }
+        if (g.inPlace) {
+            return t.file().header().nevacuate; // split in order: exactly those below the mark
         }
         long evacuated = 0;
         for (long i = 0; i <= g.oldMask; i++) {

@@ -71,8 +71,9 @@ final class TableWrites {
                 evacuator.growWork(hash & g.mask);
                 g = t.snapshot;
             }
-            long j = hash & g.mask;
-            int stripe = HashTable.stripeOf(j);
+            // During an in-place split, a key of an old bucket not split yet lives there (ArraySnapshot.homeOf).
+            long j = g.homeOf(hash, h.nevacuate);
+            int stripe = g.stripeOf(j);
             long bucket = g.bucketOffset(j);
             long insertBucket = 0;
             int insertSlot = -1;
@@ -209,8 +210,8 @@ final class TableWrites {
             evacuator.growWork(hash & g.mask);
             g = t.snapshot;
         }
-        long j = hash & g.mask;
-        int stripe = HashTable.stripeOf(j);
+        long j = g.homeOf(hash, h.nevacuate);
+        int stripe = g.stripeOf(j);
         long origin = g.bucketOffset(j);
         long bucket = origin;
         long hops = 0;

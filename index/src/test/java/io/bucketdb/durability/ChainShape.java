@@ -12,14 +12,23 @@ import java.nio.ByteOrder;
  * keys to 100-byte values, which a new index keeps out of line in the value heap (issue 19). A wide value is the long
  * followed by bytes derived from it, so a torn or stale heap block cannot pass for a written value.
  *
+ * <p>{@link #SPLITS} keeps 200-byte values inline: its 1680-byte buckets make pieces of 32 buckets at the crash tests'
+ * 64 KiB alignment ({@code TableGeometry.pieceShift}), so a table of a few hundred entries already doubles by
+ * splitting its buckets in place (format version 7), which the narrow shapes' 256-bucket pieces reach only past 1664
+ * entries, more than a crash chain writes.
+ *
  * @param valueWidth 8, or the width of the values that carry the long
+ * @param inline     whether wide values stay in the slots (else a new index keeps them out of line)
  */
-record ChainShape(int valueWidth) {
-    static final ChainShape LONGS = new ChainShape(8);
-    static final ChainShape WIDE = new ChainShape(100);
+record ChainShape(int valueWidth, boolean inline) {
+    static final ChainShape LONGS = new ChainShape(8, true);
+    static final ChainShape WIDE = new ChainShape(100, false);
+    static final ChainShape SPLITS = new ChainShape(200, true);
+    /** log2 of the buckets in one piece of a {@link #SPLITS} table at 64 KiB alignment: 8 tophash + 8 overflow + 8 x (8 + 200). */
+    static final int SPLITS_PIECE_SHIFT = io.bucketdb.storage.TableGeometry.pieceShift(8 + 8 + 8 * (8 + 200), 16);
 
     Options apply(Options o) {
-        return valueWidth == 8 ? o : o.withValueWidth(valueWidth);
+        return valueWidth == 8 ? o : inline ? o.withValueWidth(valueWidth).withValuesOutOfLine(false) : o.withValueWidth(valueWidth);
     }
 
     private static byte[] key(long k) {

@@ -40,6 +40,8 @@ class CrashChainTest {
     private Path tmp;
     private long states;
     private long checkedWrites;
+    /** Chains whose table ended past its first in-place split's start (B above the piece shift). */
+    private long splitChains;
 
     @BeforeEach
     void scratch() throws IOException {
@@ -91,6 +93,29 @@ class CrashChainTest {
             System.out.printf("CrashChainTest: %d random chains of 8x100 out-of-line values, %d crash states checked (seed %d)%n",
                     chains, states, seed);
             assertTrue(states >= chains * (long) CRASHES, "states: " + states);
+        });
+    }
+
+    /**
+     * The same random chains over 200-byte values kept inline ({@link ChainShape#SPLITS}), whose pieces of 32 buckets
+     * make the chains' tables double by in-place splits (format version 7): crashes land inside splits, between a
+     * split's journal marker and the next checkpoint, and inside the recoveries that replay them.
+     */
+    @Test
+    void everyAcknowledgedWriteSurvivesRandomCrashChainsThroughInPlaceSplits() throws Exception {
+        long seed = Seeds.seed();
+        int chains = Seeds.torture() ? 6_000 : 300;
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int c = 0; c < chains; c++) {
+                long chainSeed = rnd.nextLong();
+                chain(chainSeed, new ChainOracle(ChainShape.SPLITS), tmp.resolve("c"), 0,
+                        "in-place split chain " + c + " (chain seed " + chainSeed + ")");
+            }
+            System.out.printf("CrashChainTest: %d random chains of 200-byte inline values, %d crash states checked, %d tables"
+                    + " past an in-place split (seed %d)%n", chains, states, splitChains, seed);
+            assertTrue(states >= chains * (long) CRASHES, "states: " + states);
+            assertTrue(splitChains > chains / 2, "chains whose table doubled in place: " + splitChains);
         });
     }
 
@@ -186,6 +211,9 @@ class CrashChainTest {
         try (BucketDB db = BucketDB.open(current, options(new CrashSimulator(), hashSeed, oracle.shape()))) {
             assertEquals(oracle.shape() == ChainShape.WIDE, db.stats().valuesOutOfLine(), "values out of line");
             check(db, oracle, where);
+            if (oracle.shape() == ChainShape.SPLITS && db.growth().b() > ChainShape.SPLITS_PIECE_SHIFT) {
+                splitChains++;
+            }
         } catch (IOException | RuntimeException e) {
             throw new AssertionError(where + ": open failed: " + e, e);
         }

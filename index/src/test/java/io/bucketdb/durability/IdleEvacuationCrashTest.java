@@ -59,7 +59,9 @@ class IdleEvacuationCrashTest {
         Options o = shape.apply(CrashRecoveryTest.crashOptions(sim, hashSeed).withIdleEvacuation(true));
         // Wide values dirty four times the pages and journal bytes per write: with the narrow shape's triggers a
         // checkpoint follows nearly every pause, and no crash finds idle steps left to replay.
-        return shape == ChainShape.WIDE ? o.withCheckpointTriggers(4 * 48 * 1024, 4 * 48 * 1024, Duration.ofHours(1)) : o;
+        // 200-byte values inline dirty a 1680-byte bucket per write: eight times the triggers.
+        int scale = shape == ChainShape.LONGS ? 1 : shape == ChainShape.SPLITS ? 8 : 4;
+        return scale == 1 ? o : o.withCheckpointTriggers(scale * 48 * 1024, scale * 48 * 1024, Duration.ofHours(1));
     }
 
     @Test
@@ -74,6 +76,15 @@ class IdleEvacuationCrashTest {
     @Test
     void acknowledgedValuesKeptOutOfLineSurviveCrashesAmongIdleEvacuationSteps() throws Exception {
         chains(ChainShape.WIDE, Seeds.torture() ? 300 : 30);
+    }
+
+    /**
+     * The same over 200-byte values kept inline, whose 32-bucket pieces make the tables double by in-place splits
+     * (format version 7): idle steps split buckets at the mark, and recoveries replay those splits.
+     */
+    @Test
+    void acknowledgedWritesSurviveCrashesAmongIdleInPlaceSplits() throws Exception {
+        chains(ChainShape.SPLITS, Seeds.torture() ? 600 : 60);
     }
 
     private void chains(ChainShape shape, int chains) throws Exception {

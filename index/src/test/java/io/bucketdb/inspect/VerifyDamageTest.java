@@ -34,12 +34,16 @@ class VerifyDamageTest {
 
     private static Path grown;
     private static Path growing;
+    /** A doubling that copies: from 128 buckets, less than one 256-bucket piece (64 KiB alignment). */
+    private static Path copying;
 
     @BeforeAll
     static void buildIndexes() throws IOException {
         grown = Indexes.build(shared.resolve("grown"), KEYS);
         growing = shared.resolve("growing");
         Indexes.buildGrowing(growing, 10, db -> { });
+        copying = shared.resolve("copying");
+        Indexes.buildGrowing(copying, 8, db -> { });
     }
 
     private Path copy(Path from) throws IOException {
@@ -256,11 +260,34 @@ class VerifyDamageTest {
     }
 
     @Test
-    void shouldReportAnOldBucketBelowTheMarkThatIsNotEvacuated() throws IOException {
+    void shouldReportABucketBelowTheSplitMarkThatIsNotSplit() throws IOException {
         Path dir = copy(growing);
+        long i;
+        long upper;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            assertTrue(in.header().splittingInPlace(), "the fixture doubles in place");
+            i = in.header().nevacuate;
+            assertFalse(in.oldEvacuated(i), "the mark is the next bucket to split");
+            upper = i + (1L << in.header().oldB);
+        }
+        long mark = i + 1;
+        Indexes.editHeader(dir, hd -> hd.nevacuate = mark);
+        List<Problem> problems = verify(dir);
+        // Its entries whose hash selects the upper sibling were never moved there: each is a misplaced key.
+        assertFalse(problems.isEmpty());
+        for (Problem p : problems) {
+            assertEquals("a key whose hash selects bucket " + i, p.expected(), problems::toString);
+            assertTrue(p.found().endsWith("whose hash selects bucket " + upper), problems::toString);
+        }
+    }
+
+    @Test
+    void shouldReportAnOldBucketBelowTheMarkThatIsNotEvacuated() throws IOException {
+        Path dir = copy(copying);
         long i;
         long off;
         try (IndexInspector in = IndexInspector.open(dir)) {
+            assertFalse(in.header().splittingInPlace(), "the fixture copies");
             i = in.header().nevacuate;
             assertFalse(in.oldEvacuated(i), "the evacuation mark stops at a bucket not yet evacuated");
             off = in.oldBucket(i).offset();

@@ -3,6 +3,7 @@ package io.bucketdb.table;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bucketdb.BucketDB;
@@ -11,6 +12,7 @@ import io.bucketdb.Options;
 import io.bucketdb.inspect.BucketView;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.BucketLayout;
+import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.IndexFileNames;
@@ -44,6 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
  * variable-length keys and 100-byte values out of line, and a version-4 one of variable-length keys and values, both
  * with the power-of-two classes) open with every entry, take writes, deletes and growth, and keep their classes, their
  * header layout and their version across checkpoints, while a new index gets the page-fit classes.
+ *
+ * <p>Format version 7 splits buckets in place when a table of whole pieces doubles (issue 19). Index directories of
+ * version 6 made by the code of commit {@code fa7fd48} (test resources {@code format-v6/}: one at B = 8, a whole
+ * 256-bucket piece, and one closed in the middle of its doubling from there) keep the copying growth for life: their
+ * doublings allocate a fresh array and evacuate into it (old buckets marked evacuated), and they stay version 6.
  */
 class FormatVersionFileTest {
     private static final long MIX = 0x9E3779B97F4A7C15L;
@@ -55,6 +62,10 @@ class FormatVersionFileTest {
     private static final int WIDE = 300;
     /** The {@code format-v5} fixtures: k below this, those with {@code k % 7 == 0} deleted. */
     private static final int V5 = 300;
+    /** The {@code format-v6/long} fixture: keys {@code k * MIX -> ~k} for k below this, those with {@code k % 7 == 0} deleted. */
+    private static final int V6 = 1600;
+    /** The {@code format-v6/growing} fixture: keys {@code k * MIX -> ~k} for k below this, closed mid-doubling. */
+    private static final int V6_GROWING = 1724;
 
     @TempDir
     Path dir;
@@ -259,6 +270,76 @@ class FormatVersionFileTest {
             assertEquals(HeapClasses.PAGE_FIT, in.header().heapClasses());
             assertTrue(in.heapUsage().classes().stream().anyMatch(c -> c.blockBytes() == 104 && c.inUse() == 1), in.heapUsage().toString());
             assertEquals(java.util.List.of(), in.verify());
+        }
+    }
+
+    @Test
+    void aVersion6IndexShouldKeepDoublingByCopying() throws Exception {
+        copyFixture("format-v6", "long");
+        checkFile(6);
+        Options o = Options.defaults().withDurability(Durability.ASYNC).withIdleEvacuation(false);
+        long k = V6;
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(V6 - (V6 + 6) / 7, db.size());
+            for (long i = 0; i < V6 + 50; i++) {
+                assertEquals(i < V6 && i % 7 != 0 ? ~i : -1, db.getLong(i * MIX, -1), "key number " + i);
+            }
+            while (!(db.growth().growing() && db.growth().b() == 9 && db.growth().evacuated() > 0)) {
+                db.putLong(k * MIX, ~k);
+                k++;
+            }
+        }
+        checkFile(6);
+        assertCopyingGrowth(9);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (; k < 4 * V6; k++) { // B 9 -> 10: doublings of whole pieces, by copying
+                db.putLong(k * MIX, ~k);
+            }
+            for (long i = 1; i < 4 * V6; i += 5) {
+                db.deleteLong(i * MIX);
+            }
+        }
+        checkFile(6);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (long i = 0; i < 4 * V6 + 50; i++) {
+                boolean present = i < 4 * V6 && i % 5 != 1 && (i >= V6 || i % 7 != 0);
+                assertEquals(present ? ~i : -1, db.getLong(i * MIX, -1), "key number " + i + " after the reopen");
+            }
+        }
+    }
+
+    @Test
+    void aVersion6IndexClosedMidDoublingShouldFinishItByCopying() throws Exception {
+        copyFixture("format-v6", "growing");
+        checkFile(6);
+        assertCopyingGrowth(9);
+        Options o = Options.defaults().withDurability(Durability.ASYNC).withIdleEvacuation(false);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(V6_GROWING, db.size());
+            for (long i = 0; i < V6_GROWING + 50; i++) {
+                assertEquals(i < V6_GROWING ? ~i : -1, db.getLong(i * MIX, -1), "key number " + i);
+            }
+            for (long i = V6_GROWING; i < 3 * V6_GROWING; i++) {
+                db.putLong(i * MIX, ~i);
+            }
+            assertFalse(db.growth().growing() && db.growth().b() == 9, "the doubling the fixture was closed in finished");
+        }
+        checkFile(6);
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            for (long i = 0; i < 3 * V6_GROWING + 50; i++) {
+                assertEquals(i < 3 * V6_GROWING ? ~i : -1, db.getLong(i * MIX, -1), "key number " + i + " after the reopen");
+            }
+        }
+    }
+
+    /** A version-6 file in a doubling to {@code b} of whole pieces copies: its evacuated old buckets carry the marks. */
+    private void assertCopyingGrowth(int b) throws IOException {
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            Header h = in.header();
+            assertTrue(h.growing() && h.b == b && h.oldB >= h.pieceShift && h.nevacuate > 0, "a doubling of whole pieces in progress");
+            assertFalse(h.splittingInPlace(), "a version-6 file copies");
+            assertEquals(BucketView.State.EVACUATED, in.oldBucket(0).state());
+            assertNotEquals(in.bucket(0).offset(), in.oldBucket(0).offset(), "the new array is a fresh one");
         }
     }
 

@@ -150,12 +150,13 @@ public final class Header {
 
     /**
      * {@return the format version this header is written with: the oldest whose flags it uses, so a file keeps
-     * opening with the code that created it (6 with {@link HeaderLayout#FINE_HEAP_CLASSES}, else 5 with
+     * opening with the code that created it (7 with {@link HeaderLayout#SPLIT_GROWTH}, else 6 with
+     * {@link HeaderLayout#FINE_HEAP_CLASSES}, else 5 with
      * {@link HeaderLayout#OUTLINE_VALUES}, else 4 with {@link HeaderLayout#OVERFLOW_FIRST}, else 3 with
      * {@link HeaderLayout#KEYED_HASH}, else 2)}
      */
     public int formatVersion() {
-        return (flags & FINE_HEAP_CLASSES) != 0 ? FORMAT_VERSION : outlineValues() ? OUTLINE_FORMAT_VERSION
+        return (flags & SPLIT_GROWTH) != 0 ? FORMAT_VERSION : (flags & FINE_HEAP_CLASSES) != 0 ? FINE_HEAP_FORMAT_VERSION : outlineValues() ? OUTLINE_FORMAT_VERSION
                 : overflowFirst() ? OVERFLOW_FIRST_FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
     }
 
@@ -171,6 +172,31 @@ public final class Header {
     /** {@return whether the growth in progress keeps B (packs overflow chains)} */
     public boolean sameSizeGrow() {
         return (growFlags & SAME_SIZE) != 0;
+    }
+
+    /** {@return whether this file's doublings split buckets in place when they can ({@link HeaderLayout#SPLIT_GROWTH})} */
+    public boolean splitGrowth() {
+        return (flags & SPLIT_GROWTH) != 0;
+    }
+
+    /**
+     * {@return whether a doubling from {@code oldB} splits in place: the file has {@link HeaderLayout#SPLIT_GROWTH} and
+     * the old array is at least one whole piece ({@code oldB >= pieceShift}), so the new array can be its pieces
+     * followed by new ones of the same class; smaller arrays (one partial piece) are copied into a fresh array}
+     *
+     * @param oldB log2 of the old array's buckets
+     */
+    public boolean splitsInPlace(int oldB) {
+        return splitGrowth() && oldB >= pieceShift;
+    }
+
+    /**
+     * {@return whether the growth in progress is an in-place split ({@link #splitsInPlace}): old bucket {@code i} is
+     * bucket {@code i} of the new array, and it is split (its entries with hash bit {@code oldB} set moved to bucket
+     * {@code i + 2^oldB}) exactly when {@code i < nevacuate}, because a split growth splits in order, at the mark only}
+     */
+    public boolean splittingInPlace() {
+        return growing() && !sameSizeGrow() && splitsInPlace(oldB);
     }
 
     /** {@return the size in bytes of one bucket for this header's key and value widths} */
@@ -380,7 +406,7 @@ public final class Header {
         }
         if (version >= 2) {
             // Read with the scheme the version implies (a flag the version does not know is rejected by validate).
-            HeapClasses classes = version >= FORMAT_VERSION ? HeapClasses.PAGE_FIT : HeapClasses.POWERS_OF_TWO;
+            HeapClasses classes = version >= FINE_HEAP_FORMAT_VERSION ? HeapClasses.PAGE_FIT : HeapClasses.POWERS_OF_TWO;
             for (int c = 0; c < classes.count(); c++) {
                 h.heapFreeHeads[c] = slot.getLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c);
                 h.heapFreeCounts[c] = slot.getLong(HEAP_CLASSES_OFFSET + HEAP_CLASS_SIZE * c + 8);
@@ -409,15 +435,18 @@ public final class Header {
         int knownFlags = version == 1 ? 0 : version == 2 ? VAR_KEYS | VAR_VALUES
                 : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : version == 4 ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST
                 : version == OUTLINE_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES
-                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES;
+                : version == FINE_HEAP_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES
+                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES | SPLIT_GROWTH;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
         // The version is the layout's name: a version-4 header without the flag would be read with the wrong offsets.
         check(file, slot + FLAGS_OFFSET, version < OVERFLOW_FIRST_FORMAT_VERSION || overflowFirst(),
                 "the overflow-first flag 0x" + Integer.toHexString(OVERFLOW_FIRST) + " in a version-" + version + " header, found flags " + flags);
         check(file, slot + FLAGS_OFFSET, version != OUTLINE_FORMAT_VERSION || outlineValues(),
                 "the outline-values flag 0x" + Integer.toHexString(OUTLINE_VALUES) + " in a version-" + version + " header, found flags " + flags);
-        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || (flags & FINE_HEAP_CLASSES) != 0,
+        check(file, slot + FLAGS_OFFSET, version < FINE_HEAP_FORMAT_VERSION || (flags & FINE_HEAP_CLASSES) != 0,
                 "the fine-heap-classes flag 0x" + Integer.toHexString(FINE_HEAP_CLASSES) + " in a version-" + version + " header, found flags " + flags);
+        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || splitGrowth(),
+                "the split-growth flag 0x" + Integer.toHexString(SPLIT_GROWTH) + " in a version-" + version + " header, found flags " + flags);
         if (outlineValues()) {
             int refSlot = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
             check(file, slot + FLAGS_OFFSET, varValues(), "the variable-value flag 0x" + Integer.toHexString(VAR_VALUES)

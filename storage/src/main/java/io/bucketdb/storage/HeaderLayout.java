@@ -59,7 +59,7 @@ package io.bucketdb.storage;
  *       then those slots' widths). Bit 2 {@link #KEYED_HASH}: the hash kind, which key hash places
  *       the entries (see the format history). Bit 3 {@link #OVERFLOW_FIRST}: the bucket arrangement. Bit 4
  *       {@link #OUTLINE_VALUES}: fixed-width values kept in the value heap. Bit 5 {@link #FINE_HEAP_CLASSES}: the
- *       value heap's size classes.</li>
+ *       value heap's size classes. Bit 6 {@link #SPLIT_GROWTH}: how a doubling grows the bucket array.</li>
  *   <li>{@code outlineValueWidth}: with {@link #OUTLINE_VALUES}, the width every value has (a fixed width kept out
  *       of line, {@link VarSlotLayout#MIN_INLINE} + 1 to {@link BucketLayout#MAX_WIDTH}); otherwise 0. It takes
  *       the upper half of what versions 1 to 4 called a 4-byte {@code flags} field, whose upper bytes they always
@@ -103,6 +103,12 @@ package io.bucketdb.storage;
  * {@link TableFile#create} sets the flag and nothing clears it, and a header is written as version 6 only when it has
  * it: a file created before keeps its version, its classes and its header layout for life (its free lists link blocks
  * of those sizes), while every new file, also one {@code bucketdb compact} or an import writes, gets the fine classes.
+ * Version 7 added the {@link #SPLIT_GROWTH} flag (issue 19, a doubling that allocates only the upper half): a doubling
+ * of an array of whole pieces keeps the old array's pieces as the lower half of the new array and splits old bucket
+ * {@code i} in place into {@code i} and {@code i + 2^oldB}; the header layout did not change, and while such a split
+ * runs {@code oldBucketDir} names a directory of the old array's pieces, which are the new array's first pieces
+ * ({@link Header#splittingInPlace}). {@link TableFile#create} sets the flag and nothing clears it, and a header is
+ * written as version 7 only when it has it, so a file created before keeps its version and its copying growth for life.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
@@ -110,10 +116,12 @@ public final class HeaderLayout {
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
      * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout, 5 {@link #OUTLINE_VALUES}, 6
-     * {@link #FINE_HEAP_CLASSES}. A header is
+     * {@link #FINE_HEAP_CLASSES}, 7 {@link #SPLIT_GROWTH}. A header is
      * written with the oldest version its flags allow ({@link Header#formatVersion}).
      */
-    public static final int FORMAT_VERSION = 6;
+    public static final int FORMAT_VERSION = 7;
+    /** The format version of a header with {@link #FINE_HEAP_CLASSES} and without {@link #SPLIT_GROWTH}. */
+    public static final int FINE_HEAP_FORMAT_VERSION = 6;
     /** The format version of a header with {@link #OUTLINE_VALUES} and without {@link #FINE_HEAP_CLASSES}. */
     public static final int OUTLINE_FORMAT_VERSION = 5;
     /**
@@ -177,8 +185,9 @@ public final class HeaderLayout {
     public static final int GROW_FLAGS_OFFSET = 48;
     /**
      * Byte 52 of a slot, 2 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
-     * the {@link #KEYED_HASH} bit (versions 3 to 6), the {@link #OVERFLOW_FIRST} bit (versions 4 to 6), the
-     * {@link #OUTLINE_VALUES} bit (versions 5 and 6) and the {@link #FINE_HEAP_CLASSES} bit (version 6 only).
+     * the {@link #KEYED_HASH} bit (versions 3 to 7), the {@link #OVERFLOW_FIRST} bit (versions 4 to 7), the
+     * {@link #OUTLINE_VALUES} bit (versions 5 to 7), the {@link #FINE_HEAP_CLASSES} bit (versions 6 and 7) and the
+     * {@link #SPLIT_GROWTH} bit (version 7 only).
      */
     public static final int FLAGS_OFFSET = 52;
     /**
@@ -306,6 +315,14 @@ public final class HeaderLayout {
      * nothing clears it, because every carved heap page and free list of the file is laid out by it.
      */
     public static final int FINE_HEAP_CLASSES = 32;
+    /**
+     * {@code flags} bit: a doubling of an array of at least one whole piece splits its buckets in place (format version
+     * 7): the new array is the old array's pieces followed by as many new ones, and old bucket {@code i} gives the
+     * entries whose hash has bit {@code oldB} set to bucket {@code i + 2^oldB} (see {@link Header#splittingInPlace});
+     * clear, every doubling copies into a fresh array twice the size. Set only at creation; nothing clears it, so a
+     * file's growths keep one scheme for life (a crash mid-growth replays with the scheme that began it).
+     */
+    public static final int SPLIT_GROWTH = 64;
 
     static {
         if (SIZE > SLOT_SIZE) {

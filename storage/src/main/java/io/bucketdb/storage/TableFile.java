@@ -78,7 +78,8 @@ public final class TableFile implements AutoCloseable {
      * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed; and
      * {@link HeaderLayout#OVERFLOW_FIRST}: every new table lays its buckets out as format version 4 does
      * ({@link BucketLayout}); and {@link HeaderLayout#FINE_HEAP_CLASSES}: every new table's value heap has the
-     * page-fit size classes of format version 6 ({@link HeapClasses#PAGE_FIT}). The caller builds the first bucket array and then writes the first checkpoint.
+     * page-fit size classes of format version 6 ({@link HeapClasses#PAGE_FIT}); and {@link HeaderLayout#SPLIT_GROWTH}:
+     * every new table's doublings split buckets in place (format version 7). The caller builds the first bucket array and then writes the first checkpoint.
      *
      * @param io the durable I/O that creates and writes the file
      * @param path the file to create; it must not exist
@@ -125,7 +126,8 @@ public final class TableFile implements AutoCloseable {
         // Every new table hashes its keys with secrets derived from its seed (issue 15: hash flooding).
         // ... and keeps each bucket's overflow reference beside its tophash bytes (issue 19: a miss in one cache line).
         // ... and carves its value heap into the page-fit classes (issue 19: heap blocks that fit the values).
-        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES
+        // ... and splits buckets in place when it doubles (issue 19: a doubling allocates only the new upper half).
+        h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES | HeaderLayout.SPLIT_GROWTH
                 | (outline ? HeaderLayout.VAR_VALUES : 0);
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);

@@ -140,7 +140,7 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 64, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5, 32 FINE_HEAP_CLASSES since 6
+        assertRejected(h -> h.flags = 128, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5, 32 FINE_HEAP_CLASSES since 6, 64 SPLIT_GROWTH since 7
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
@@ -386,5 +386,49 @@ class HeaderTest {
             h.heapBlocks[42] = 10;
             h.heapFreeCounts[42] = 11;
         }, HeaderLayout.HEAP_CLASSES_OFFSET + 24 * 42 + 8, "free heap blocks of class 42");
+    }
+
+    /** A file created since format version 7 splits buckets in place when it doubles; its header layout is version 6's. */
+    @Test
+    void aSplitGrowthHeaderShouldBeWrittenAsVersion7AndTheFlagShouldGoWithVersion7Only() throws Exception {
+        Header h = fine();
+        h.flags |= HeaderLayout.SPLIT_GROWTH;
+        assertEquals(7, h.formatVersion());
+        assertSame(HeapClasses.PAGE_FIT, h.heapClasses());
+        ByteBuffer buf = h.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(7, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertEquals(HeaderLayout.CHECKSUM_OFFSET, Header.checksumOffset(buf));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertTrue(d.splitGrowth());
+        assertEquals(6, fine().formatVersion(), "a version-6 file stays version 6");
+
+        ByteBuffer v7 = h.encode();
+        v7.putShort(HeaderLayout.FLAGS_OFFSET, (short) (HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES));
+        v7.putInt(Header.checksumOffset(v7), Header.checksum(v7));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v7, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("split-growth"), e.getMessage());
+
+        ByteBuffer v6 = h.encode();
+        v6.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 6);
+        v6.putInt(Header.checksumOffset(v6), Header.checksum(v6));
+        e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v6, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0x3f"), e.getMessage());
+    }
+
+    @Test
+    void aDoublingSplitsInPlaceOnlyWithTheFlagAndFromAWholePiece() {
+        Header h = fine();
+        assertFalse(h.splitsInPlace(h.pieceShift + 3), "a version-6 file copies");
+        h.flags |= HeaderLayout.SPLIT_GROWTH;
+        assertFalse(h.splitsInPlace(h.pieceShift - 1), "an array of one partial piece is copied");
+        assertTrue(h.splitsInPlace(h.pieceShift));
+        h.b = h.pieceShift + 1;
+        h.oldB = h.pieceShift;
+        h.growFlags = HeaderLayout.GROWING;
+        assertTrue(h.splittingInPlace());
+        h.growFlags = HeaderLayout.GROWING | HeaderLayout.SAME_SIZE;
+        assertFalse(h.splittingInPlace(), "a same-size growth copies");
     }
 }

@@ -61,6 +61,15 @@ final class Cli {
 
     /** An index closed in the middle of a doubling (some old buckets evacuated); returns its key count. */
     static long growingIndex(Path dir) throws IOException {
+        return growingIndex(dir, 9);
+    }
+
+    /**
+     * {@link #growingIndex(Path)} stopping in the first doubling to at least {@code minB}: below 8 (one whole piece of
+     * these options' 64 KiB alignment) a doubling copies into a fresh array and marks the old buckets evacuated, from
+     * there on it splits them in place (format version 7).
+     */
+    static long growingIndex(Path dir, int minB) throws IOException {
         long k = 0;
         try (BucketDB db = BucketDB.open(dir, options())) {
             while (true) {
@@ -68,7 +77,7 @@ final class Cli {
                 k++;
                 if ((k & 31) == 0) {
                     var s = db.stats();
-                    if (s.growing() && s.b() >= 9 && s.evacuated() > s.oldBuckets() / 4) {
+                    if (s.growing() && s.b() >= minB && s.evacuated() > s.oldBuckets() / 4) {
                         return k;
                     }
                 }
