@@ -342,10 +342,14 @@ final class JournalSegments {
         }
     }
 
-    /** Tests: waits for a preparation under way and takes its spare, so the next roll surely finds it. */
+    /**
+     * Tests: waits for a preparation under way and takes its spare, so the next roll surely finds it, and for the
+     * closes and deletions handed to the preparer, so the file operations come in one order.
+     */
     void awaitPrepared() {
         if (preparer != null) {
             adopt(preparer.awaitIdle());
+            preparer.awaitCloses();
         }
     }
 
@@ -400,6 +404,13 @@ final class JournalSegments {
                 Path spare = SegmentFiles.sparePath(directory, oldest.sequence());
                 io.rename(oldest.path(), spare);
                 spares.addLast(spare);
+            } else if (preparer != null) {
+                // Unlinking a full segment frees its blocks: 46 ms measured on the role in a 10M-put load (issue 16).
+                // Renamed to a spare first, so what the preparer deletes later is a file no reader looks at, and one a
+                // crash before the deletion leaves as a spare that the next open reuses.
+                Path spare = SegmentFiles.sparePath(directory, oldest.sequence());
+                io.rename(oldest.path(), spare);
+                preparer.deleteLater(spare);
             } else {
                 io.delete(oldest.path());
             }
