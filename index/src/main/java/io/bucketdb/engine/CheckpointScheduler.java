@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: every method but {@link #onTimer} runs in the writer role (a leading caller or the
  * {@code bucketdb-background} thread, one at a time, ordered by the role), or on the closing thread once the
  * pipeline has drained; so the fields need no lock. The timer thread forces the journal beside the role (the journal
- * makes that safe, also against a close racing it) and otherwise only asks the role holder to act.
+ * makes that safe, also against a close racing it) and otherwise only asks the role holder to act; so does the
+ * checkpoint thread, which forces the journal through its checkpoint's LSN before it writes.
  */
 public final class CheckpointScheduler implements WritePipeline.BatchListener {
     private final Path dir;
