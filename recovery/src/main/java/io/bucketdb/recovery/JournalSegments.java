@@ -65,8 +65,6 @@ final class JournalSegments {
     private volatile long writePosition;
     /** How far {@link #file} has been forced; under {@link #lock}. */
     private long forcedPosition;
-    /** How far the preparer was asked to fault {@link #window}'s pages in ahead of the writes ({@link #prefaultAhead}). */
-    private long prefaultedTo;
     /** Bytes of {@link #file} allocated so far; writes beyond it allocate first (see {@link #ensureMapped}). */
     private long allocated;
     /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
@@ -229,27 +227,6 @@ final class JournalSegments {
         }
         w.put(position, frames, from, to - from);
         writePosition = end;
-        if (preparer != null && end + PREFAULT_STEP > prefaultedTo) {
-            prefaultAhead(w, end);
-        }
-    }
-
-    /** Bytes of the window the preparer faults in per request, about this far ahead of the writes. */
-    private static final long PREFAULT_STEP = 1L << 20;
-
-    /**
-     * Asks the preparer to fault the window's next pages in ahead of the writes ({@link AppendWindow#prefault}): the
-     * first write to a page of a shared file mapping faults into the file system (ext4's {@code page_mkwrite}, which
-     * can wait behind a journal commit for tens of milliseconds), and the preparer's thread, not the writer, should be
-     * the one that waits. Changes no byte, so it adds no state a crash can leave.
-     */
-    private void prefaultAhead(AppendWindow w, long end) {
-        long from = Math.max(prefaultedTo, end);
-        long to = Math.min(w.end(), end + 2 * PREFAULT_STEP);
-        if (to > from) {
-            preparer.prefaultLater(w, from, to);
-            prefaultedTo = to;
-        }
     }
 
     /**
@@ -289,7 +266,6 @@ final class JournalSegments {
         // device took to write it). Both windows map the same file, so a force through the old one covers the same
         // pages; the old one stays open until no force can be using it.
         window = mapped;
-        prefaultedTo = writePosition; // page tables are the mapping's: the new one starts unfaulted
         if (old != null) {
             retired.add(old);
         }
@@ -309,9 +285,6 @@ final class JournalSegments {
 
     /** Closes the current segment's windows, if one is mapped; under the forces' lock or where no force can run. */
     void unmap() {
-        if (preparer != null) {
-            preparer.awaitCloses(); // no prefault handed over may be running in a window closed here
-        }
         AppendWindow w = window;
         window = null;
         if (w != null) {

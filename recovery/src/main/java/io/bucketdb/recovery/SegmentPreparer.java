@@ -27,9 +27,8 @@ import java.util.concurrent.Future;
  * <p>The name {@code n} is below every sequence the journal holds as a segment or a spare, so no later recycle
  * (which names a spare after the segment it was) can pick the same name.
  *
- * <p>The same thread closes the windows and files the writer leaves behind ({@link #closeLater}), deletes the
- * spares a recycle has no room for ({@link #deleteLater}), and faults the current window's next pages in ahead of the
- * writes ({@link #prefaultLater}).
+ * <p>The same thread closes the windows and files the writer leaves behind ({@link #closeLater}), and deletes the
+ * spares a recycle has no room for ({@link #deleteLater}).
  *
  * <p>Threads: {@link #start}, {@link #takeReady}, {@link #awaitIdle}, {@link #closeLater} and {@link #awaitCloses}
  * are the writer role's (the owner of
@@ -138,20 +137,6 @@ final class SegmentPreparer {
                 } catch (IOException | RuntimeException e) {
                     // a full segment, forced before the roll: its close frees a descriptor, nothing more
                 }
-            }
-        });
-    }
-
-    /**
-     * Faults {@code [from, to)} of {@code window} in on the preparer's thread ({@link AppendWindow#prefault}), before any
-     * close handed over after it; a failure only leaves the faults to the writes.
-     */
-    void prefaultLater(AppendWindow window, long from, long to) {
-        executor().execute(() -> {
-            try {
-                window.prefault(from, to);
-            } catch (RuntimeException e) {
-                // a hint: the writes fault the pages themselves
             }
         });
     }

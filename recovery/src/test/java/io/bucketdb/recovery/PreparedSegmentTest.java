@@ -53,8 +53,6 @@ class PreparedSegmentTest {
         assertEquals(io.mapped.get(), io.windowCloses.size(), "every window was closed by the writer's close");
         assertTrue(io.windowCloses.contains(SegmentPreparer.THREAD_NAME),
                 "the windows a roll left behind were unmapped on the preparer's thread: " + io.windowCloses);
-        assertTrue(!io.prefaults.isEmpty() && io.prefaults.stream().allMatch(SegmentPreparer.THREAD_NAME::equals),
-                "the preparer faulted the windows' pages in ahead of the writes, the writer never: " + io.prefaults);
         Journals.Replayed replayed = Journals.replay(new TestFileIO(), dir, AHEAD);
         assertEquals((long) BATCH * BATCHES, replayed.report().lastLsn());
     }
@@ -290,7 +288,6 @@ class PreparedSegmentTest {
         }
 
         final AtomicInteger mapped = new AtomicInteger();
-        final List<String> prefaults = Collections.synchronizedList(new ArrayList<>());
         final List<String> windowCloses = Collections.synchronizedList(new ArrayList<>());
 
         @Override
@@ -303,12 +300,6 @@ class PreparedSegmentTest {
                 public AppendWindow mapAppendWindow(long position, long size) throws IOException {
                     mapped.incrementAndGet();
                     return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
-                        @Override
-                        public void prefault(long from, long to) {
-                            prefaults.add(Thread.currentThread().getName());
-                            delegate.prefault(from, to);
-                        }
-
                         @Override
                         public void close() {
                             windowCloses.add(Thread.currentThread().getName());

@@ -54,17 +54,6 @@ public interface AppendWindow extends Closeable {
      */
     void force(long from, long to) throws IOException;
 
-    /**
-     * A hint, from any thread, while no other thread closes the window: prepares the pages of {@code [from, to)} for
-     * puts that will come, without changing a byte of the file, so a put's first write to a page does not pay the
-     * file system's fault on the putting thread. The default does nothing.
-     *
-     * @param from the file offset of the first byte, at least {@link #start()}
-     * @param to the file offset just past the last one, at most {@link #end()}
-     */
-    default void prefault(long from, long to) {
-    }
-
     /** Unmaps the window (not a force): its memory is released at once. Does nothing the second time. */
     @Override
     void close();

@@ -43,11 +43,6 @@ public class ForwardingAppendWindow implements AppendWindow {
     }
 
     @Override
-    public void prefault(long from, long to) {
-        delegate.prefault(from, to);
-    }
-
-    @Override
     public void close() {
         delegate.close();
     }

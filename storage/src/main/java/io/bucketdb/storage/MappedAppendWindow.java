@@ -59,24 +59,6 @@ final class MappedAppendWindow implements AppendWindow {
         }
     }
 
-    /**
-     * Faults the whole pages of {@code [from, to)} in writable ({@link NativeFileOps#madvisePopulateWrite}), so the
-     * journal's appender does not wait in ext4's {@code page_mkwrite} (up to 23 ms measured in a 10M-put load, behind
-     * a journal commit) at its first write to each page. Changes no byte; without native access it does nothing.
-     */
-    @Override
-    public void prefault(long from, long to) {
-        long page = NativeFileOps.pageSize();
-        long base = memory.address() - start; // the address file offset 0 would have
-        long first = Math.max(from, start);
-        long last = Math.min(to, end());
-        long a = (base + first + page - 1) / page * page; // whole pages inside the window only
-        long b = (base + last) / page * page;
-        if (b > a) {
-            NativeFileOps.madvisePopulateWrite(memory.asSlice(a - memory.address(), b - a));
-        }
-    }
-
     @Override
     public void close() {
         if (arena.scope().isAlive()) {

@@ -32,8 +32,6 @@ public final class NativeFileOps {
 
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
-    /** Linux {@code MADV_POPULATE_WRITE} (5.14): fault pages in writable, as writes would, without writing. */
-    private static final int MADV_POPULATE_WRITE = 23;
     private static final int O_WRONLY = 1;
     /** Linux x86_64 and aarch64 value (02000000 octal). */
     private static final int O_CLOEXEC = 0x80000;
@@ -92,41 +90,6 @@ public final class NativeFileOps {
         } catch (Throwable t) {
             throw new AssertionError("madvise downcall", t);
         }
-    }
-
-    /**
-     * Faults the pages of {@code segment}, a slice of a shared file mapping, into its page tables as writable, as a
-     * write to each would, without changing a byte ({@code madvise(MADV_POPULATE_WRITE)}, Linux 5.14): the file
-     * system's work for a first write to a page (ext4's {@code page_mkwrite}: buffers, an unwritten extent, a journal
-     * handle that can wait behind a commit) is done by the caller's thread, not by a later write. A hint: it does
-     * nothing where the call or the advice is unavailable.
-     *
-     * @param segment a page-aligned slice of a shared file mapping whose blocks are allocated
-     * @return whether the pages were faulted in
-     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
-     */
-    public static boolean madvisePopulateWrite(MemorySegment segment) {
-        if (BINDINGS.isEmpty() || segment.byteSize() == 0) {
-            return false;
-        }
-        Bindings b = BINDINGS.get();
-        if (!segment.isNative() || segment.address() % b.pageSize != 0) {
-            throw new IllegalArgumentException("madvise needs a native, page-aligned segment (page size "
-                    + b.pageSize + "), got " + segment);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(b.callState);
-            return (int) b.madvise.invokeExact(state, segment, segment.byteSize(), MADV_POPULATE_WRITE) == 0;
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError("madvise downcall", t);
-        }
-    }
-
-    /** {@return the page size madvise works in, or 4096 if native calls are unavailable} */
-    public static long pageSize() {
-        return BINDINGS.map(b -> b.pageSize).orElse(4096L);
     }
 
     /**

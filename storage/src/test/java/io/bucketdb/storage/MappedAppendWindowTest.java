@@ -57,37 +57,6 @@ class MappedAppendWindowTest {
         }
     }
 
-    /**
-     * A prefault (issue 16: the journal's preparer faults the next pages in ahead of the writer) changes no byte of the
-     * file, neither the ones put already nor the ones ahead, nor its size, and puts go on after it.
-     */
-    @Test
-    void aPrefaultChangesNoByteOfTheFile() throws IOException {
-        Path path = tmp.resolve("j");
-        byte[] bytes = new byte[10_000];
-        Arrays.fill(bytes, (byte) 0x5a);
-        try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW)) {
-            f.allocate(SIZE);
-            f.write(SIZE - 100, ByteBuffer.wrap(new byte[] {1, 2, 3})); // bytes ahead of the puts, as a recycled file has
-            try (AppendWindow w = f.mapAppendWindow(4096, SIZE - 4096)) {
-                w.put(4100, MemorySegment.ofArray(bytes), 0, bytes.length);
-                byte[] before = Files.readAllBytes(path);
-                w.prefault(4100, SIZE); // from inside the page just put to, through the end
-                w.prefault(4096, 4097); // less than a page: nothing
-                w.prefault(SIZE - 4096, SIZE);
-                assertArrayEquals(before, Files.readAllBytes(path), "a prefault writes nothing");
-                w.put(4100 + bytes.length, MemorySegment.ofArray(bytes), 0, bytes.length);
-                w.force(4096, SIZE);
-            }
-            byte[] after = Files.readAllBytes(path);
-            for (int i = 4100; i < 4100 + 2 * bytes.length; i++) {
-                assertEquals(0x5a, after[i], "offset " + i);
-            }
-            assertArrayEquals(new byte[] {1, 2, 3}, Arrays.copyOfRange(after, SIZE - 100, SIZE - 97));
-            assertEquals(SIZE, f.size());
-        }
-    }
-
     @Test
     void aWindowNeverReachesPastTheFileAndNeedsAWritableFile() throws IOException {
         Path path = tmp.resolve("j");
