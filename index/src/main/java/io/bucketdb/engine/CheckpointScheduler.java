@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: every method but {@link #onTimer} runs in the writer role (a leading caller or the
  * {@code bucketdb-background} thread, one at a time, ordered by the role), or on the closing thread once the
  * pipeline has drained; so the fields need no lock. The timer thread forces the journal beside the role (the journal
- * makes that safe, also against a close racing it) and otherwise only asks the role holder to act.
+ * makes that safe, also against a close racing it) and otherwise only asks the role holder to act; so does the
+ * checkpoint thread, which forces the journal through its checkpoint's LSN before it writes.
  */
 public final class CheckpointScheduler implements WritePipeline.BatchListener {
     private final Path dir;
@@ -140,12 +141,14 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
     }
 
     /**
-     * Writer role: begins a checkpoint at the last LSN (made durable first, since the checkpoint's header names
-     * it) and runs its I/O on the checkpoint thread; {@link #afterBatch} finishes it.
+     * Writer role: begins a checkpoint at the last LSN and runs its I/O on the checkpoint thread; {@link #afterBatch}
+     * finishes it. The role only writes the journal through that LSN: the checkpoint thread forces it before it
+     * writes anything that names the LSN (issue 16: on the role, that force waited behind the device's queue of
+     * checkpoint writes). A failed force fails the checkpoint and the journal, so the index turns read-only.
      */
     private void startBackgroundCheckpoint() throws IOException {
-        journal.force();
-        Checkpointer.Checkpoint c = checkpointer.begin(file, journal.lastLsn(), false);
+        journal.write();
+        Checkpointer.Checkpoint c = checkpointer.begin(file, journal.lastLsn(), false, journal::forceThrough);
         running = c;
         // Set now so the triggers do not fire again for what this checkpoint covers.
         journalBytesAtCheckpoint = journal.bytesAppended();

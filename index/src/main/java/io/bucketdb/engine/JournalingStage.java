@@ -133,6 +133,38 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
     }
 
     /**
+     * Writer role, before a checkpoint begins at {@link #lastLsn}: hands every record appended (growth markers of the
+     * last group included) to the file system, without forcing; the checkpoint's own thread forces
+     * ({@link #forceThrough}).
+     *
+     * @throws IOException if the write fails
+     */
+    void write() throws IOException {
+        journal.flush();
+    }
+
+    /**
+     * Any thread: makes every record up to {@code lsn} durable, forcing beside the role if it is not yet (what a
+     * background checkpoint does before it writes; see {@link io.bucketdb.recovery.Checkpointer.JournalForce}).
+     * Records up to {@code lsn} must have been written ({@link #write}).
+     *
+     * @param lsn the LSN to make durable
+     * @throws IOException if the force fails, or failed earlier, or the journal was closed first; after a failed force
+     *                     the journal stays failed, so the role's next write throws and the index turns read-only
+     */
+    void forceThrough(long lsn) throws IOException {
+        if (journal.durableLsn() >= lsn) {
+            return;
+        }
+        journal.forceWritten();
+        long durable = journal.durableLsn();
+        if (durable < lsn) {
+            throw new IOException("the journal is not durable through LSN " + lsn + " (durable through " + durable
+                    + ", written through " + journal.writtenLsn() + "): closed or failed meanwhile");
+        }
+    }
+
+    /**
      * {@code ASYNC}'s periodic force, on the timer thread beside the writer role: forces what the journal had written
      * when it began (every acknowledged write), while the role goes on appending; see
      * {@link JournalWriter#forceWritten()}.

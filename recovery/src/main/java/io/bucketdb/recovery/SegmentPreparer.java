@@ -20,13 +20,15 @@ import java.util.concurrent.Future;
  * <p>What it makes is a <em>spare</em>, {@code journal-<n>.spare}, created and allocated to the segment size; the roll
  * takes it as it takes a recycled segment's spare (rename, header, force, directory sync). So the format and every
  * state a crash can leave are today's: a spare of any size or content, or none, which no reader looks at and which
- * an open lists and reuses. Nothing is forced: a spare lost to a power loss is simply not there, and one whose
- * allocation was lost is extended by the writer as a fresh file is.
+ * an open lists and reuses. It is forced (so the roll's force of the header has no allocation left to commit), but
+ * nothing relies on that: a spare lost to a power loss is simply not there, and one whose allocation was lost is
+ * extended by the writer as a fresh file is.
  *
  * <p>The name {@code n} is below every sequence the journal holds as a segment or a spare, so no later recycle
  * (which names a spare after the segment it was) can pick the same name.
  *
- * <p>The same thread closes the windows and files the writer leaves behind ({@link #closeLater}).
+ * <p>The same thread closes the windows and files the writer leaves behind ({@link #closeLater}), and deletes the
+ * spares a recycle has no room for ({@link #deleteLater}).
  *
  * <p>Threads: {@link #start}, {@link #takeReady}, {@link #awaitIdle}, {@link #closeLater} and {@link #awaitCloses}
  * are the writer role's (the owner of
@@ -70,6 +72,9 @@ final class SegmentPreparer {
         }
         try (f) {
             f.allocate(bytes);
+            // The allocation made durable here, not by the roll's force of the header (the roll's force then commits
+            // no block allocation of 64 MiB, on the writer's path).
+            f.force();
         } catch (IOException | RuntimeException e) {
             // A full disk or a failing device: the file is a spare still (of any size), and the roll that reuses it
             // allocates the rest on the writer's path, where a full disk fails as it does without a preparer.
@@ -132,6 +137,20 @@ final class SegmentPreparer {
                 } catch (IOException | RuntimeException e) {
                     // a full segment, forced before the roll: its close frees a descriptor, nothing more
                 }
+            }
+        });
+    }
+
+    /**
+     * Deletes spare {@code spare} on the preparer's thread, after the closes and preparations handed over before it. A
+     * failure leaves the spare, which the next open lists and reuses.
+     */
+    void deleteLater(Path spare) {
+        executor().execute(() -> {
+            try {
+                io.delete(spare);
+            } catch (IOException | RuntimeException e) {
+                // a spare left behind is one the next open reuses
             }
         });
     }

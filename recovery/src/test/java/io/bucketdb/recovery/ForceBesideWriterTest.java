@@ -144,6 +144,56 @@ class ForceBesideWriterTest {
     }
 
     /**
+     * The segment's allocation grows, and its window is remapped, while a force beside the role is in its fsync: the
+     * role does not wait for the force (issue 16: the window's swap took the forces' lock, and waited behind the force
+     * for as long as the device took), and the force and a later one cover what they should.
+     */
+    @Test
+    void theWindowGrowsWhileAForceBesideTheRoleIsInItsFsync() throws Exception {
+        JournalOptions options = JournalOptions.defaults().withSegmentSize(8L << 20).withBufferSize(64 << 10);
+        CrashSimulator sim = new CrashSimulator();
+        HookedIO io = new HookedIO(sim);
+        Path dir = Journals.durableDirectory(sim, tmp, "journal");
+        JournalWriter writer = JournalWriter.open(io, dir, options, 0);
+        byte[] value = new byte[1000];
+        for (int i = 1; i <= 10; i++) {
+            writer.appendPut(new byte[] {(byte) i}, value);
+        }
+        writer.flush();
+        io.holdForce = true;
+        CompletableFuture<Boolean> force = forceOnForcerThread(writer);
+        Journals.await(io.forceHeld, GUARD_SECONDS);
+        int records = 3000; // about 3 MiB: past the first allocation (1 MiB) and its first doubling
+        CompletableFuture<Void> appends = new CompletableFuture<>();
+        Thread.ofPlatform().name("role").daemon().start(() -> {
+            try {
+                for (int i = 11; i <= records; i++) {
+                    writer.appendPut(new byte[] {(byte) i, (byte) (i >> 8)}, value);
+                    if (i % 50 == 0) {
+                        writer.flush();
+                    }
+                }
+                writer.flush();
+                appends.complete(null);
+            } catch (Throwable t) {
+                appends.completeExceptionally(t);
+            }
+        });
+        try {
+            appends.get(GUARD_SECONDS, TimeUnit.SECONDS); // before the change: blocked until the force returned
+        } finally {
+            io.releaseForce.countDown();
+        }
+        assertEquals(records, writer.writtenLsn());
+        assertTrue(force.get(GUARD_SECONDS, TimeUnit.SECONDS));
+        assertEquals(10, writer.durableLsn(), "the held force covers what was written when it began");
+        assertTrue(forceOnForcerThread(writer).get(GUARD_SECONDS, TimeUnit.SECONDS), "a force through the new window");
+        assertEquals(records, writer.durableLsn());
+        assertEquals(records, Journals.lastLsnAfterPowerLoss(sim, tmp, dir, options), "every forced record survives");
+        writer.close();
+    }
+
+    /**
      * Forces beside a role that appends across many segment rolls: every power-loss image reads without damage (each
      * rolled segment was forced completely before the next one was written) and holds every record a returned force
      * covered.

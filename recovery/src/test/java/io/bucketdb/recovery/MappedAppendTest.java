@@ -129,7 +129,9 @@ class MappedAppendTest {
             }
             writer.sync();
             assertTrue(io.mapped.get() >= 3, "the window was remapped as the segment grew: " + io.mapped.get());
-            assertEquals(io.mapped.get() - 1, io.closed.get(), "each smaller window closed when its successor came");
+            // Retired, not closed: a force beside the role may still be forcing one, and the swap no longer waits for
+            // it (issue 16); they are closed with the segment's current window.
+            assertEquals(0, io.closed.get(), "no smaller window closed while the segment is current");
             assertEquals(1, Journals.segments(dir).size(), "one segment, grown, not rolled");
             assertTrue(Files.size(Journals.lastSegment(dir)) >= 4L << 20, "allocated as far as the frames went");
         }
