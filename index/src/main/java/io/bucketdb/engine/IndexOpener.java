@@ -178,7 +178,7 @@ public final class IndexOpener {
                 event.start();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 event.finishing = event.phase();
-                file = TableFile.open(io, tablePath, false, options.maxChunkShift());
+                file = TableFile.openForWriter(io, tablePath, options.maxChunkShift());
                 checkWidths(dir, file, options);
                 ignored = ignoredOptions(dir, file.header(), options);
                 boolean checksumsRebuilt = useChecksums(io, dir, file, checkpointer);

@@ -8,7 +8,6 @@ import io.bucketdb.storage.sim.Fault;
 import io.bucketdb.storage.sim.Operation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -54,15 +53,11 @@ class FaultAtEveryOperationTest {
      * double by splitting buckets in place (format version 7): a fault can cut a split's journal marker or the
      * checkpoint after it, and the reopen replays the splits.
      *
-     * <p>Disabled: it finds a defect that is not the split's. With this shape, seed 1 (workload -7995527694508729151,
-     * a fault, EIO or ENOSPC, at operation 61) leaves after the same-boot reopen and a power loss (DROP_ALL) a header
-     * whose allocation end (147456) lies past the durable file size (143360), and the open refuses the index
-     * ({@code CorruptIndexException} at offset 104). It fails the same way on {@code fa7fd48}, whose doublings copy,
-     * and passes for seeds 2 to 4: the reopen after a failed force does not make the table file's size durable
-     * before a checkpoint's header names it. Enable it with the fix ({@code -Dbucketdb.seed=1} reproduces it).
+     * <p>Seed 1 (workload -7995527694508729151, EIO or ENOSPC at operation 61, same-boot reopen, power loss) found
+     * that the reopen built on a table file size the failed force had lost: the ending checkpoint named an allocation
+     * end past the durable size. {@code TableFile.open} now cuts an unclean file's tail past the allocation end.
      */
     @Test
-    @Disabled("finds a defect of the reopen after a failed force (table file size), also on fa7fd48: see the Javadoc")
     void everyAcknowledgedWriteSurvivesAFaultAtAnyOperationOfInPlaceSplits() throws Exception {
         faultsAtEveryOperation(ChainShape.SPLITS, Seeds.torture() ? 6 : 1, Fault.values());
     }

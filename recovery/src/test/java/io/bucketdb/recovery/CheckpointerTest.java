@@ -423,4 +423,61 @@ class CheckpointerTest {
             }
         });
     }
+
+    /**
+     * Bytes past the installed header's allocation end, left by a life that did not close cleanly (space a growth
+     * allocated, pages of a checkpoint never installed): after a failed force they may not even be on the disk, so a
+     * writable open cuts them off and growth allocates that space afresh, reading zeros. A read-only open changes nothing.
+     */
+    @Test
+    void aWritableOpenAfterAnUncleanEndCutsTheTailPastTheAllocationEnd() throws Exception {
+        Fixture f = new Fixture(root.resolve("unclean"));
+        f.allocatePages(4);
+        f.checkpointer.checkpoint(f.table, FIRST_LSN, false);
+        long end = f.table.header().fileEnd;
+        f.close();
+        long junk = scribbleTail(f.tablePath, end);
+        byte[] before = Files.readAllBytes(f.tablePath);
+        try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, f.tablePath, true, MAX_CHUNK_SHIFT)) {
+            assertEquals(end, t.header().fileEnd);
+        }
+        assertArrayEquals(before, Files.readAllBytes(f.tablePath), "a read-only open leaves the file as it is");
+        assertEquals(0x5A, before[(int) junk]);
+        try (TableFile t = TableFile.open(FileDurableIO.INSTANCE, f.tablePath, false, MAX_CHUNK_SHIFT)) {
+            assertEquals(end, t.header().fileEnd);
+        }
+        assertArrayEquals(before, Files.readAllBytes(f.tablePath), "a writable open other than the writer's (a view's copy) cuts nothing");
+        try (TableFile t = TableFile.openForWriter(FileDurableIO.INSTANCE, f.tablePath, MAX_CHUNK_SHIFT)) {
+            assertEquals(end, t.header().fileEnd);
+        }
+        byte[] after = Files.readAllBytes(f.tablePath);
+        for (long at = end; at < after.length; at++) {
+            assertEquals(0, after[(int) at], "byte " + at + " past the allocation end " + end);
+        }
+    }
+
+    /** A cleanly closed file keeps its tail (punched at the close): it opens without allocating, on a full disk too. */
+    @Test
+    void aWritableOpenAfterACleanCloseKeepsTheTail() throws Exception {
+        Fixture f = new Fixture(root.resolve("clean"));
+        long end = f.table.header().fileEnd;
+        assertTrue(f.table.header().cleanClose);
+        f.close();
+        long junk = scribbleTail(f.tablePath, end);
+        long size = Files.size(f.tablePath);
+        try (TableFile t = TableFile.openForWriter(FileDurableIO.INSTANCE, f.tablePath, MAX_CHUNK_SHIFT)) {
+            assertEquals(end, t.header().fileEnd);
+        }
+        assertEquals(size, Files.size(f.tablePath));
+        assertEquals(0x5A, Files.readAllBytes(f.tablePath)[(int) junk], "the tail is kept");
+    }
+
+    /** Writes a non-zero byte two pages past {@code end}; returns its offset. */
+    private static long scribbleTail(Path table, long end) throws IOException {
+        long at = end + 2L * ExtentClasses.PAGE_SIZE;
+        try (var ch = java.nio.channels.FileChannel.open(table, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{0x5A}), at);
+        }
+        return at;
+    }
 }

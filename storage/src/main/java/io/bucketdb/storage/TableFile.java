@@ -155,6 +155,32 @@ public final class TableFile implements AutoCloseable {
      * @throws IOException if the file cannot be opened, read or mapped
      */
     public static TableFile open(DurableIO io, Path path, boolean readOnly, int maxChunkShift) throws IOException {
+        return open(io, path, readOnly, false, maxChunkShift);
+    }
+
+    /**
+     * Opens an existing table file for the index's writer, as {@link #open} does for writing, and first, if the file
+     * was not closed cleanly, cuts off what lies past the installed header's allocation end. After a failed force
+     * Linux marks the unforced changes clean: the size this boot shows past the allocation end (space a growth
+     * allocated, pages of a checkpoint never installed) may never reach the disk, and a later force that succeeds
+     * does not write it. Growth would then allocate nothing there (the file looks big enough) and a checkpoint would
+     * name an allocation end the disk lacks after a power loss. All of it is free space, so growth allocates it again
+     * and it reads as zeros. A cleanly closed file keeps its (punched) tail: its size was forced with no failure since,
+     * and it opens on a full disk without allocating. Read-only opens and a view's in-memory copy use {@link #open}.
+     *
+     * @param io the durable I/O that opens the file
+     * @param path the table file
+     * @param maxChunkShift log2 of the largest mapped chunk (see {@link ChunkedMapping})
+     * @return the open table file, mapped up to the header's allocation end
+     * @throws CorruptIndexException as {@link #open} throws it
+     * @throws IOException if the file cannot be opened, read, cut or mapped
+     */
+    public static TableFile openForWriter(DurableIO io, Path path, int maxChunkShift) throws IOException {
+        return open(io, path, false, true, maxChunkShift);
+    }
+
+    private static TableFile open(DurableIO io, Path path, boolean readOnly, boolean cutUncleanTail, int maxChunkShift)
+            throws IOException {
         DurableFile file = io.open(path, readOnly ? DurableIO.Mode.READ_ONLY : DurableIO.Mode.OPEN_EXISTING);
         try {
             long size = file.size();
@@ -196,6 +222,9 @@ public final class TableFile implements AutoCloseable {
                 // could not.) If no newer checkpoint began, the damage is at rest in the older slot:
                 // ignore it, the next checkpoint writes that slot anyway.
                 throw errors[other];
+            }
+            if (cutUncleanTail && !best.cleanClose && size > best.fileEnd) {
+                file.truncate(best.fileEnd); // before any chunk is mapped over it (see openForWriter)
             }
             TableFile t = new TableFile(file, best, bestSlot, readOnly, maxChunkShift);
             t.ensureMapped(best.fileEnd);
