@@ -64,65 +64,7 @@ class PreparedSegmentTest {
      */
     @Test
     void aCrashAtEveryOperationOfAPreparationOrItsRollReplaysEveryForcedRecordAndReopens() throws Exception {
-        long total;
-        {
-            CrashSimulator sim = new CrashSimulator();
-            Path dir = Journals.durableDirectory(sim, tmp, "count");
-            long before = sim.operationCount();
-            try (JournalWriter writer = JournalWriter.open(sim, dir, AHEAD, 0)) {
-                run(writer, BATCHES);
-            }
-            total = sim.operationCount() - before;
-            Journals.deleteTree(dir);
-        }
-        for (long crashAt = 1; crashAt <= total; crashAt++) {
-            CrashSimulator sim = new CrashSimulator();
-            Path dir = Journals.durableDirectory(sim, tmp, "run");
-            sim.crashAfter(sim.operationCount() + crashAt);
-            long acknowledged;
-            lastAcknowledged = 0;
-            JournalWriter writer = null;
-            try {
-                writer = JournalWriter.open(sim, dir, AHEAD, 0);
-                acknowledged = run(writer, BATCHES);
-            } catch (IOException crashed) { // a SimulatedCrashException, or what it made fail
-                acknowledged = lastAcknowledged;
-            } finally {
-                if (writer != null) {
-                    writer.awaitPreparedSegment();
-                    try {
-                        writer.abandon();
-                    } catch (IOException | RuntimeException ignored) {
-                        // the files are gone with the crash
-                    }
-                }
-            }
-            for (CrashMode mode : CrashMode.values()) {
-                Path image = tmp.resolve("image");
-                sim.writeCrashImage(dir, image, mode);
-                try {
-                    String where = "crash after operation " + crashAt + " of " + total + ", " + mode;
-                    long last = Journals.replay(new TestFileIO(), image, AHEAD).report().lastLsn();
-                    assertTrue(last >= acknowledged, where + ": replay ends at " + last + ", " + acknowledged + " were synced");
-                    TestFileIO again = new TestFileIO();
-                    try (JournalWriter reopened = JournalWriter.open(again, image, AHEAD, 0)) {
-                        assertEquals(last, reopened.lastLsn(), where);
-                        for (int i = 0; i < 3 * BATCH * 7; i++) { // past the next roll, into a spare if one was left
-                            reopened.appendPutLong(last + i + 1, i);
-                            if (i % BATCH == 0) {
-                                reopened.sync();
-                                reopened.awaitPreparedSegment();
-                            }
-                        }
-                        reopened.sync();
-                    }
-                    assertEquals(last + 3 * BATCH * 7, Journals.replay(again, image, AHEAD).report().lastLsn(), where);
-                } finally {
-                    Journals.deleteTree(image);
-                }
-            }
-            Journals.deleteTree(dir);
-        }
+        crashAtEveryOperation(AHEAD, writer -> run(writer, BATCHES));
     }
 
     /**
@@ -158,15 +100,28 @@ class PreparedSegmentTest {
      */
     @Test
     void aCrashAtEveryOperationOfARecycleAndItsDeletionsReopens() throws Exception {
-        JournalOptions options = AHEAD.withMaxSpareSegments(0);
-        int batches = 25;
+        crashAtEveryOperation(AHEAD.withMaxSpareSegments(0), writer -> runAndRecycle(writer, 25));
+    }
+
+    /** A workload of one journal life: returns the last LSN a sync acknowledged. */
+    private interface Workload {
+        long run(JournalWriter writer) throws IOException;
+    }
+
+    /**
+     * Runs {@code workload} once to count its durable operations, then once per operation with a crash after it; each
+     * crash image, taken twice (every unforced change kept, every one dropped), must replay at least every record a
+     * sync acknowledged (after the last recycle's {@link #checkpoint}), reopen at the LSN replay reached, and keep
+     * appending past the next roll.
+     */
+    private void crashAtEveryOperation(JournalOptions options, Workload workload) throws Exception {
         long total;
         {
             CrashSimulator sim = new CrashSimulator();
             Path dir = Journals.durableDirectory(sim, tmp, "count");
             long before = sim.operationCount();
             try (JournalWriter writer = JournalWriter.open(sim, dir, options, 0)) {
-                runAndRecycle(writer, batches);
+                workload.run(writer);
             }
             total = sim.operationCount() - before;
             Journals.deleteTree(dir);
@@ -181,7 +136,7 @@ class PreparedSegmentTest {
             JournalWriter writer = null;
             try {
                 writer = JournalWriter.open(sim, dir, options, 0);
-                acknowledged = runAndRecycle(writer, batches);
+                acknowledged = workload.run(writer);
             } catch (IOException crashed) { // a SimulatedCrashException, or what it made fail
                 acknowledged = lastAcknowledged;
             } finally {
