@@ -1,6 +1,7 @@
 package io.bucketdb;
 
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.BlockNumberLayout;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.HeapClasses;
 import io.bucketdb.storage.VarSlotLayout;
@@ -57,7 +58,7 @@ class OutOfLineValuesTest {
             assertTrue(s.valuesOutOfLine(), s::toString);
             assertEquals(100, s.valueWidth());
             assertFalse(s.variableValues());
-            assertEquals(16 + 8 * 16 + 8 * VarSlotLayout.OUTLINE_SLOT_WIDTH, s.bucketBytes(), "keys and 12-byte reference slots");
+            assertEquals(16 + 8 * 16 + 8 * BlockNumberLayout.SIZE, s.bucketBytes(), "keys and 4-byte block number slots (format version 8)");
             assertThrows(IllegalArgumentException.class, () -> db.put(key(1), new byte[99]));
             assertThrows(IllegalArgumentException.class, () -> db.put(key(1), new byte[101]));
             assertEquals(0, db.size(), "a rejected put writes nothing");
@@ -116,28 +117,29 @@ class OutOfLineValuesTest {
 
     @Test
     void theDefaultFollowsTheHeapBlockSizesAndAnExplicitChoiceWins() throws Exception {
-        // A new index has the page-fit heap classes (format version 6): out of line from 43 bytes (and 38..40), since
-        // a 43-byte value takes a 48-byte block; with the power-of-two classes it was 53..64, 93..128, 173..256, ...
-        for (int w : new int[]{0, 8, 16, 28, 37, 41, 42, 2049, 2572}) {
+        // A new index has the page-fit heap classes (format version 6) and 4-byte block number slots (version 8): out
+        // of line from 20 bytes (and 15..16), since a 20-byte value takes a 24-byte block; with the 12-byte slots of
+        // versions 5 to 7 it was 38..40 and 43 up, with the power-of-two classes 53..64, 93..128, 173..256, ...
+        for (int w : new int[]{0, 8, 9, 14, 17, 19, 2049, 2564}) {
             assertFalse(VarSlotLayout.outlinesByDefault(w), "width " + w + " stays inline");
         }
-        for (int w : new int[]{38, 40, 43, 52, 65, 92, 93, 100, 129, 172, 2048, 2573, 4096}) {
+        for (int w : new int[]{15, 16, 20, 28, 37, 41, 42, 43, 100, 129, 2048, 2565, 4096}) {
             assertTrue(VarSlotLayout.outlinesByDefault(w), "width " + w + " goes out of line");
         }
-        // Right at the threshold: 42 bytes stay in the slot, 43 go to the heap; explicit choices override either way.
-        check("w42", Options.defaults().withKeyWidth(16).withValueWidth(42), 42, false);
-        check("w43", Options.defaults().withKeyWidth(16).withValueWidth(43), 43, true);
+        // Right at the threshold: 19 bytes stay in the slot, 20 go to the heap; explicit choices override either way.
+        check("w19", Options.defaults().withKeyWidth(16).withValueWidth(19), 19, false);
+        check("w20", Options.defaults().withKeyWidth(16).withValueWidth(20), 20, true);
         check("in100", Options.defaults().withKeyWidth(16).withValueWidth(100).withValuesOutOfLine(false), 100, false);
         check("out16", Options.defaults().withKeyWidth(16).withValuesOutOfLine(true).withValueWidth(16), 16, true);
         check("long", Options.defaults(), 8, false);
         check("long-set", Options.defaults().withValueWidth(8), 8, false);
         // The placement alone is not a width: it opens an existing index of any widths, which keeps its own.
-        try (BucketDB db = BucketDB.open(tmp.resolve("w43"), Options.defaults().withValuesOutOfLine(false))) {
+        try (BucketDB db = BucketDB.open(tmp.resolve("w20"), Options.defaults().withValuesOutOfLine(false))) {
             assertTrue(db.stats().valuesOutOfLine());
-            assertEquals(43, db.valueWidth());
+            assertEquals(20, db.valueWidth());
         }
         assertThrows(IllegalArgumentException.class, () -> BucketDB.open(tmp.resolve("out8"),
-                Options.defaults().withValuesOutOfLine(true)), "an 8-byte value cannot leave a 12-byte slot");
+                Options.defaults().withValuesOutOfLine(true)), "an 8-byte value is never kept out of line");
     }
 
     private void check(String name, Options o, int width, boolean outOfLine) throws Exception {
@@ -151,7 +153,8 @@ class OutOfLineValuesTest {
             assertArrayEquals(value(9, 0, width), db.get(width == 8 ? ByteBuffer.allocate(8).putLong(9).array() : key(9)), name);
         }
         try (IndexInspector in = IndexInspector.open(dir)) {
-            assertEquals(HeaderLayout.FORMAT_VERSION, in.header().formatVersion(), name + ": every new index is of the newest version");
+            assertEquals(outOfLine ? HeaderLayout.FORMAT_VERSION : HeaderLayout.SPLIT_GROWTH_FORMAT_VERSION, in.header().formatVersion(),
+                    name + ": a new index of values out of line is version 8, every other one version 7");
             assertEquals(HeapClasses.PAGE_FIT, in.header().heapClasses(), name + ": every new index has the page-fit heap classes of version 6");
             assertEquals(outOfLine, in.header().outlineValues(), name);
             assertEquals(List.of(), in.verify(), name);

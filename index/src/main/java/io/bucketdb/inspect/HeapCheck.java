@@ -1,5 +1,6 @@
 package io.bucketdb.inspect;
 
+import io.bucketdb.storage.BlockNumberLayout;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.HeapClasses;
@@ -69,7 +70,25 @@ final class HeapCheck {
         if (!view.isZero(body + 8, inline - 8)) {
             problems.report(body + 8, "zeros after the heap reference of the " + what + " in " + label, "leftover bytes");
         }
-        long ref = view.getLong(body);
+        return checkRef(body, view.getLong(body), len, what, label);
+    }
+
+    /**
+     * Checks the value slot of format version 8 at {@code off} of {@code label} ({@link BlockNumberLayout}: the number
+     * of a block holding the index's {@code outlineValueWidth} bytes) and records its block; returns the block's file
+     * offset, or -1 if it cannot be read.
+     */
+    long checkNumberedValue(long off, BlockNumberLayout numbers, String label) {
+        int number = view.getInt(off + BlockNumberLayout.NUMBER_OFFSET);
+        if (number == 0) {
+            problems.report(off, "a heap block number in the used value slot of " + label, "0");
+            return -1;
+        }
+        return checkRef(off, numbers.offset(number), h.outlineValueWidth, "value", label);
+    }
+
+    /** Checks and records the heap block at {@code ref} that the slot field at {@code body} names, holding {@code len} bytes. */
+    private long checkRef(long body, long ref, long len, String what, String label) {
         int c = classes.classFor(len);
         long bytes = classes.blockBytesFor(len);
         boolean aligned = c >= 0 ? classes.isBlockStart(ref, c) : spaceCheck.isExtent(ref, bytes);

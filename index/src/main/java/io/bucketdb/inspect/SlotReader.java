@@ -1,6 +1,7 @@
 package io.bucketdb.inspect;
 
 import io.bucketdb.recovery.JournalOptions;
+import io.bucketdb.storage.BlockNumberLayout;
 import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
@@ -20,12 +21,15 @@ final class SlotReader {
     private final Header h;
     private final BucketLayout layout;
     private final FileView view;
+    /** The numbering of block-number value slots (format version 8), else null. */
+    private final BlockNumberLayout numbers;
 
     SlotReader(Path file, Header h, BucketLayout layout, FileView view) {
         this.file = file;
         this.h = h;
         this.layout = layout;
         this.view = view;
+        this.numbers = BlockNumberLayout.of(h);
     }
 
     List<Slot> readSlots(long b) {
@@ -37,7 +41,7 @@ final class SlotReader {
                 long v = b + layout.valueOffset(s);
                 // A damaged heap reference shows as null bytes beside its placement, so a dump still shows the rest.
                 slots.add(new Slot(s, t, orNull(() -> keyBytes(k)), orNull(() -> valueBytes(v)), h.varKeys() ? placement(k, VarSlotLayout.inlineWidth(h.keyWidth)) : null,
-                        h.varValues() ? placement(v, VarSlotLayout.inlineWidth(h.valueWidth)) : null));
+                        h.varValues() ? valuePlacement(v) : null));
             } else {
                 slots.add(new Slot(s, t, null, null, null, null));
             }
@@ -51,11 +55,14 @@ final class SlotReader {
     }
 
     byte[] valueBytes(long off) throws CorruptIndexException {
-        return h.varValues() ? fieldBytes(off, VarSlotLayout.inlineWidth(h.valueWidth)) : view.bytes(off, h.valueWidth);
+        return h.varValues() ? fieldBytes(off, valuePlacement(off)) : view.bytes(off, h.valueWidth);
     }
 
     private byte[] fieldBytes(long off, int inline) throws CorruptIndexException {
-        Placement p = placement(off, inline);
+        return fieldBytes(off, placement(off, inline));
+    }
+
+    private byte[] fieldBytes(long off, Placement p) throws CorruptIndexException {
         long at = p.inline() ? off + VarSlotLayout.BODY_OFFSET : p.heapRef();
         if (p.length() > JournalOptions.DEFAULT_MAX_VALUE_LENGTH || at < HeaderLayout.DATA_START || !view.contains(at, p.length())) {
             throw new CorruptIndexException(file, off, "a variable-length slot whose " + p + " lie within the file");
@@ -81,6 +88,15 @@ final class SlotReader {
             }
             throw e;
         }
+    }
+
+    /** Where the value slot at {@code off} keeps its bytes: a variable-length slot's, or a block-number slot's block. */
+    Placement valuePlacement(long off) {
+        if (numbers == null) {
+            return placement(off, VarSlotLayout.inlineWidth(h.valueWidth));
+        }
+        long len = h.outlineValueWidth;
+        return new Placement(len, numbers.offset(view.getInt(off + BlockNumberLayout.NUMBER_OFFSET)), h.heapClasses().blockBytesFor(len));
     }
 
     /** Where the variable-length field at {@code off}, of inline width {@code inline}, keeps its bytes. */

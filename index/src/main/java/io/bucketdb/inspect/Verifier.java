@@ -78,6 +78,8 @@ final class Verifier {
     private final boolean varValues;
     private final int keyInline;
     private final int valueInline;
+    /** The numbering of block-number value slots (format version 8), else null. */
+    private final io.bucketdb.storage.BlockNumberLayout numbers;
     private boolean tableWalked;
     private final ProblemList problems;
     /** Directories, overflow pages, free lists and the tiling of the file's space. */
@@ -112,6 +114,7 @@ final class Verifier {
         this.varValues = h.varValues();
         this.keyInline = VarSlotLayout.inlineWidth(kw);
         this.valueInline = VarSlotLayout.inlineWidth(vw);
+        this.numbers = io.bucketdb.storage.BlockNumberLayout.of(h);
         this.problems = new ProblemList(file);
         this.space = new SpaceCheck(h, view, problems, bs, headerAt);
         this.heap = new HeapCheck(h, view, problems, space, headerAt);
@@ -336,7 +339,9 @@ final class Verifier {
                     report(b + s, "no used slot after the emptyRest slot at offset " + restAt + " in the chain of " + label,
                             "tophash " + stateName(t));
                 }
-                if (varValues) {
+                if (numbers != null) {
+                    heap.checkNumberedValue(voff, numbers, label);
+                } else if (varValues) {
                     // Fixed-width values kept out of line: every slot holds the one width (never inline, as it is wider).
                     if (h.outlineValues() && heap.fieldLength(voff) != h.outlineValueWidth) {
                         report(voff, "a value of the index's " + h.outlineValueWidth + " bytes (kept out of line) in " + label,

@@ -41,7 +41,8 @@ public final class BucketLookup {
     }
 
     private BucketLookup(TableFile tf, KeyHash keyHash) {
-        this(tf, keyHash, new VarFields(tf, keyHash, VarSlotLayout.inlineWidth(tf.header().keyWidth)));
+        this(tf, keyHash, new VarFields(tf, keyHash, VarSlotLayout.inlineWidth(tf.header().keyWidth),
+                VarSlotLayout.inlineWidth(tf.header().valueWidth)));
     }
 
     BucketLookup(TableFile tf, KeyHash keyHash, VarFields fields) {

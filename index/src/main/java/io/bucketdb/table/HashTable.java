@@ -143,7 +143,7 @@ public final class HashTable {
         this.keyInline = VarSlotLayout.inlineWidth(keyWidth);
         this.valueInline = VarSlotLayout.inlineWidth(valueWidth);
         this.pages = tf.pages();
-        this.fields = new VarFields(tf, keyHash, keyInline);
+        this.fields = new VarFields(tf, keyHash, keyInline, valueInline);
         this.lookup = new BucketLookup(tf, keyHash, fields);
         this.arrays = new BucketArrays(this, tf, bs, ovfOff);
         this.evacuator = new Evacuator(this, listener);

@@ -36,7 +36,6 @@ final class StampedReads {
     private final int valuesOff;
     private final int ovfOff;
     private final boolean varValues;
-    private final int valueInline;
 
     StampedReads(HashTable t) {
         this.t = t;
@@ -52,7 +51,6 @@ final class StampedReads {
         this.valuesOff = t.valuesOff;
         this.ovfOff = t.ovfOff;
         this.varValues = t.varValues;
-        this.valueInline = t.valueInline;
     }
 
     /** See {@link HashTable#getLong}. */
@@ -161,8 +159,8 @@ final class StampedReads {
                         MemorySegment.copy(seg, voff, dst, dstOff, valueWidth);
                     }
                 } else {
-                    len = VarFields.fieldLength(seg, voff);
-                    if (len <= dstCap && !fields.copyField(g.chunks, seg, voff, valueInline, len, dst, dstOff)) {
+                    len = fields.valueLength(seg, voff);
+                    if (len <= dstCap && !fields.copyValue(g.chunks, seg, voff, len, dst, dstOff)) {
                         bad = found >>> 3;
                     }
                 }
@@ -197,17 +195,17 @@ final class StampedReads {
                 int c = mapping.chunkIndex(found >>> 3);
                 MemorySegment seg = g.chunks[c];
                 long voff = (found >>> 3) - mapping.chunkStart(c) + valuesOff + (found & 7) * valueWidth;
-                MemorySegment view = varValues ? fields.fieldView(g.chunks, seg, voff, valueInline) : seg.asSlice(voff, valueWidth);
+                MemorySegment view = varValues ? fields.valueView(g.chunks, seg, voff) : seg.asSlice(voff, valueWidth);
                 if (view == null && varValues) {
                     // Not in one chunk: a large block that straddles two (copied), or a torn read or damage. The
                     // length is trusted, and memory allocated for it, only once the stamp says it was not torn.
-                    long len = VarFields.fieldLength(seg, voff);
+                    long len = fields.valueLength(seg, voff);
                     if (!lock.validate(stripe, stamp) || t.snapshot != g) {
                         continue;
                     }
                     if (len <= MAX_COPY) {
                         MemorySegment copy = MemorySegment.ofArray(new byte[(int) len]);
-                        view = fields.copyField(g.chunks, seg, voff, valueInline, len, copy, 0) ? copy : null;
+                        view = fields.copyValue(g.chunks, seg, voff, len, copy, 0) ? copy : null;
                     }
                 }
                 if (view == null) {

@@ -189,7 +189,7 @@ public final class TableIterator {
                     MemorySegment.copy(seg, Layouts.BYTE, koff, keys, n * kw, kw);
                 }
                 if (varValues && ok) {
-                    varValueBytes[n] = field(g, seg, voff, t.valueInlineWidth());
+                    varValueBytes[n] = valueField(g, seg, voff);
                     ok = varValueBytes[n] != null;
                 } else if (!varValues) {
                     MemorySegment.copy(seg, Layouts.BYTE, voff, values, n * vw, vw);
@@ -225,6 +225,16 @@ public final class TableIterator {
                     "a valid overflow chain from new bucket " + nb));
         }
         return true;
+    }
+
+    /** {@link #field} for a value slot, which may also be a block-number slot (format version 8). */
+    private byte[] valueField(ArraySnapshot g, MemorySegment seg, long off) {
+        long len = t.fields.valueLength(seg, off);
+        if (len > g.mapping.mappedEnd() || len > MAX_FIELD) {
+            return null;
+        }
+        byte[] out = new byte[(int) len];
+        return t.fields.copyValue(g.chunks, seg, off, len, MemorySegment.ofArray(out), 0) ? out : null;
     }
 
     /** The bytes of a variable-length field, or null if its length or heap reference is out of bounds (torn or damaged). */

@@ -130,7 +130,7 @@ final class TableWrites {
             }
             // Heap blocks are filled before the window opens (readers never see a half-written block).
             long keyRef = varKeys ? stash(key, keyOff, keyLen, keyInline) : 0;
-            long valueRef = varValues ? stash(value, valueOff, valueLen, valueInline) : 0;
+            long valueRef = varValues ? stashValue(value, valueOff, valueLen) : 0;
             lock.beginWrite(stripe);
             try {
                 if (insertBucket == 0) {
@@ -148,7 +148,7 @@ final class TableWrites {
                     MemorySegment.copy(key, keyOff, seg, koff, keyWidth);
                 }
                 if (varValues) {
-                    VarFields.writeField(seg, voff, valueInline, value, valueOff, valueLen, valueRef);
+                    fields.writeValue(seg, voff, value, valueOff, valueLen, valueRef);
                 } else {
                     MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
                 }
@@ -176,16 +176,30 @@ final class TableWrites {
         return ref;
     }
 
+    /**
+     * {@link #stash} for a value. A numbered value slot (format version 8) names only blocks below its limit; a block
+     * beyond is given back and the put fails as on a full disk, before anything of the entry was written.
+     */
+    private long stashValue(MemorySegment src, long srcOff, long len) throws IOException {
+        long ref = stash(src, srcOff, len, valueInline);
+        if (ref != 0 && !fields.valueRefFits(ref)) {
+            heap.free(ref, len);
+            throw new IOException(tf.path() + ": the value heap is full: 4-byte block numbers reach " + fields.valueRefLimit()
+                    + " bytes of the file, and the next value's block is at " + ref);
+        }
+        return ref;
+    }
+
     /** Replaces the variable-length value of slot {@code i} of {@code bucket}, freeing the block it replaces. */
     private void overwriteValue(int stripe, long bucket, int i, MemorySegment value, long valueOff, long valueLen) throws IOException {
-        long ref = stash(value, valueOff, valueLen, valueInline);
+        long ref = stashValue(value, valueOff, valueLen);
         MemorySegment seg = arrays.segOf(bucket);
         long voff = arrays.localOf(bucket) + valuesOff + (long) i * valueWidth;
         lock.beginWrite(stripe);
         try {
-            fields.releaseField(seg, voff, valueInline);
+            fields.releaseValue(seg, voff);
             tf.markDirty(bucket + valuesOff + (long) i * valueWidth, valueWidth);
-            VarFields.writeField(seg, voff, valueInline, value, valueOff, valueLen, ref);
+            fields.writeValue(seg, voff, value, valueOff, valueLen, ref);
         } finally {
             lock.endWrite(stripe);
         }
@@ -236,7 +250,7 @@ final class TableWrites {
                         fields.releaseField(seg, koff, keyInline);
                     }
                     if (varValues) {
-                        fields.releaseField(seg, off + valuesOff + (long) i * valueWidth, valueInline);
+                        fields.releaseValue(seg, off + valuesOff + (long) i * valueWidth);
                     }
                     tf.markDirty(bucket, bs);
                     Zeroes.fill(seg, off + keysOff + (long) i * keyWidth, keyWidth);

@@ -1,6 +1,7 @@
 package io.bucketdb.table;
 
 import io.bucketdb.hash.KeyHash;
+import io.bucketdb.storage.BlockNumberLayout;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.Header;
@@ -34,6 +35,11 @@ import java.lang.foreign.MemorySegment;
  * </ul>
  * Readers pass the chunks of the snapshot they read in ({@code ArraySnapshot.chunks}); the writer passes the
  * mapping's current chunks.
+ *
+ * <p>Value slots go through the {@code value} methods, which know the file's two kinds: a {@link VarSlotLayout} slot
+ * (variable-length values, and fixed-width values out of line in format versions 5 to 7), or a
+ * {@link BlockNumberLayout} slot (fixed-width values out of line since version 8), which holds only the block's number:
+ * every value then has the header's {@code outlineValueWidth}. The protocol above holds for both.
  */
 final class VarFields {
     private final TableFile tf;
@@ -44,8 +50,14 @@ final class VarFields {
     private final KeyHash keyHash;
     /** Bytes kept inline in a variable-length key slot. */
     private final int keyInline;
+    /** Bytes kept inline in a variable-length value slot (0 for a block-number slot). */
+    private final int valueInline;
+    /** The numbering of a block-number value slot (format version 8), else null. */
+    private final BlockNumberLayout numbers;
+    /** With {@link #numbers}: every value's length. */
+    private final long fixedLength;
 
-    VarFields(TableFile tf, KeyHash keyHash, int keyInline) {
+    VarFields(TableFile tf, KeyHash keyHash, int keyInline, int valueInline) {
         this.tf = tf;
         this.h = tf.header();
         this.mapping = tf.mapping();
@@ -53,6 +65,67 @@ final class VarFields {
         this.heap = tf.heap();
         this.keyHash = keyHash;
         this.keyInline = keyInline;
+        this.valueInline = valueInline;
+        this.numbers = BlockNumberLayout.of(h);
+        this.fixedLength = numbers == null ? 0 : h.outlineValueWidth;
+    }
+
+    /** The length of the value in the slot at {@code seg[off]}: stored in a variable-length slot, fixed for a numbered one. */
+    long valueLength(MemorySegment seg, long off) {
+        return numbers == null ? fieldLength(seg, off) : fixedLength;
+    }
+
+    /** The file offset of the heap block of a numbered value slot at {@code seg[off]} (0 in an empty slot). */
+    private long numberedRef(MemorySegment seg, long off) {
+        return numbers.offset(seg.get(Layouts.INT, off + BlockNumberLayout.NUMBER_OFFSET));
+    }
+
+    /** {@link #copyField} for the value slot at {@code seg[off]}, of length {@code len} ({@link #valueLength}). */
+    boolean copyValue(MemorySegment[] chunks, MemorySegment seg, long off, long len, MemorySegment dst, long dstOff) {
+        if (numbers == null) {
+            return copyField(chunks, seg, off, valueInline, len, dst, dstOff);
+        }
+        long ref = numberedRef(seg, off);
+        return ref >= HeaderLayout.DATA_START && MappedChunks.copyOut(mapping, chunks, pages, ref, dst, dstOff, len);
+    }
+
+    /** {@link #fieldView} for the value slot at {@code seg[off]}. */
+    MemorySegment valueView(MemorySegment[] chunks, MemorySegment seg, long off) {
+        return numbers == null ? fieldView(chunks, seg, off, valueInline) : heapSlice(chunks, numberedRef(seg, off), fixedLength);
+    }
+
+    /**
+     * Writer thread, before a new value's block is filled: whether the block at {@code ref} can be named by this
+     * file's value slots (a numbered slot reaches only {@link BlockNumberLayout#limit()}).
+     */
+    boolean valueRefFits(long ref) {
+        return numbers == null || numbers.numbered(ref);
+    }
+
+    /** The end of the value heap a numbered file's slots can reach, for the error that says so. */
+    long valueRefLimit() {
+        return numbers == null ? Long.MAX_VALUE : numbers.limit();
+    }
+
+    /**
+     * Writer thread, inside a write window: {@link #writeField} for the value slot at {@code seg[off]} ({@code ref} 0
+     * if the bytes go inline; a numbered slot always has a block, which {@link #valueRefFits} accepted).
+     */
+    void writeValue(MemorySegment seg, long off, MemorySegment src, long srcOff, long len, long ref) {
+        if (numbers == null) {
+            writeField(seg, off, valueInline, src, srcOff, len, ref);
+        } else {
+            seg.set(Layouts.INT, off + BlockNumberLayout.NUMBER_OFFSET, numbers.number(ref));
+        }
+    }
+
+    /** Writer thread, inside a write window: {@link #releaseField} for the value slot at {@code seg[off]}. */
+    void releaseValue(MemorySegment seg, long off) {
+        if (numbers == null) {
+            releaseField(seg, off, valueInline);
+        } else {
+            heap.free(numberedRef(seg, off), fixedLength);
+        }
     }
 
     /** The length stored in the variable-length slot at {@code seg[off]}. */

@@ -39,8 +39,9 @@ package io.bucketdb.storage;
  *
  * K is the key width and V the value width chosen at creation; the size is {@code 16 + 8K + 8V} either way. V is a
  * slot's width: a {@link VarSlotLayout} slot's for variable-length values, and for fixed values kept out of line
- * ({@link HeaderLayout#OUTLINE_VALUES}, format version 5) the 12-byte slot of their length and heap reference, so a
- * 16x100 bucket takes 240 bytes instead of 944. Tophash
+ * ({@link HeaderLayout#OUTLINE_VALUES}) the 4-byte slot of their heap block's number ({@link BlockNumberLayout},
+ * format version 8; versions 5 to 7: the 12-byte slot of their length and heap reference), so a 16x100 bucket takes
+ * 176 bytes (240 in versions 5 to 7) instead of 944. Tophash
  * byte {@code i} belongs to slot {@code i}; its values below {@link #MIN_TOPHASH} are slot states.
  */
 public final class BucketLayout {

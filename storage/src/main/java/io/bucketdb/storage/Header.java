@@ -125,6 +125,14 @@ public final class Header {
     }
 
     /**
+     * {@return whether out-of-line values' slots hold 4-byte block numbers ({@link HeaderLayout#VALUE_BLOCK_NUMBERS},
+     * format version 8): then {@link #outlineValues()} is true too and {@link #valueWidth} is 4}
+     */
+    public boolean valueBlockNumbers() {
+        return (flags & VALUE_BLOCK_NUMBERS) != 0;
+    }
+
+    /**
      * {@return whether keys hash with secrets derived from {@link #hashSeed} ({@link HeaderLayout#KEYED_HASH}); false
      * for a file created before format version 3, whose keys hash with rapidhash V3's public secrets}
      */
@@ -150,13 +158,14 @@ public final class Header {
 
     /**
      * {@return the format version this header is written with: the oldest whose flags it uses, so a file keeps
-     * opening with the code that created it (7 with {@link HeaderLayout#SPLIT_GROWTH}, else 6 with
+     * opening with the code that created it (8 with {@link HeaderLayout#VALUE_BLOCK_NUMBERS}, else 7 with
+     * {@link HeaderLayout#SPLIT_GROWTH}, else 6 with
      * {@link HeaderLayout#FINE_HEAP_CLASSES}, else 5 with
      * {@link HeaderLayout#OUTLINE_VALUES}, else 4 with {@link HeaderLayout#OVERFLOW_FIRST}, else 3 with
      * {@link HeaderLayout#KEYED_HASH}, else 2)}
      */
     public int formatVersion() {
-        return (flags & SPLIT_GROWTH) != 0 ? FORMAT_VERSION : (flags & FINE_HEAP_CLASSES) != 0 ? FINE_HEAP_FORMAT_VERSION : outlineValues() ? OUTLINE_FORMAT_VERSION
+        return valueBlockNumbers() ? FORMAT_VERSION : (flags & SPLIT_GROWTH) != 0 ? SPLIT_GROWTH_FORMAT_VERSION : (flags & FINE_HEAP_CLASSES) != 0 ? FINE_HEAP_FORMAT_VERSION : outlineValues() ? OUTLINE_FORMAT_VERSION
                 : overflowFirst() ? OVERFLOW_FIRST_FORMAT_VERSION : keyedHash() ? KEYED_FORMAT_VERSION : UNKEYED_FORMAT_VERSION;
     }
 
@@ -436,7 +445,8 @@ public final class Header {
                 : version == 3 ? VAR_KEYS | VAR_VALUES | KEYED_HASH : version == 4 ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST
                 : version == OUTLINE_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES
                 : version == FINE_HEAP_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES
-                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES | SPLIT_GROWTH;
+                : version == SPLIT_GROWTH_FORMAT_VERSION ? VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES | SPLIT_GROWTH
+                : VAR_KEYS | VAR_VALUES | KEYED_HASH | OVERFLOW_FIRST | OUTLINE_VALUES | FINE_HEAP_CLASSES | SPLIT_GROWTH | VALUE_BLOCK_NUMBERS;
         check(file, slot + FLAGS_OFFSET, (flags & ~knownFlags) == 0, "flags within 0x" + Integer.toHexString(knownFlags) + ", found " + flags);
         // The version is the layout's name: a version-4 header without the flag would be read with the wrong offsets.
         check(file, slot + FLAGS_OFFSET, version < OVERFLOW_FIRST_FORMAT_VERSION || overflowFirst(),
@@ -445,10 +455,14 @@ public final class Header {
                 "the outline-values flag 0x" + Integer.toHexString(OUTLINE_VALUES) + " in a version-" + version + " header, found flags " + flags);
         check(file, slot + FLAGS_OFFSET, version < FINE_HEAP_FORMAT_VERSION || (flags & FINE_HEAP_CLASSES) != 0,
                 "the fine-heap-classes flag 0x" + Integer.toHexString(FINE_HEAP_CLASSES) + " in a version-" + version + " header, found flags " + flags);
-        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || splitGrowth(),
+        check(file, slot + FLAGS_OFFSET, version < SPLIT_GROWTH_FORMAT_VERSION || splitGrowth(),
                 "the split-growth flag 0x" + Integer.toHexString(SPLIT_GROWTH) + " in a version-" + version + " header, found flags " + flags);
+        check(file, slot + FLAGS_OFFSET, version < FORMAT_VERSION || valueBlockNumbers(),
+                "the value-block-numbers flag 0x" + Integer.toHexString(VALUE_BLOCK_NUMBERS) + " in a version-" + version + " header, found flags " + flags);
+        check(file, slot + FLAGS_OFFSET, !valueBlockNumbers() || outlineValues(),
+                "the outline-values flag 0x" + Integer.toHexString(OUTLINE_VALUES) + " with the value-block-numbers flag, found flags " + flags);
         if (outlineValues()) {
-            int refSlot = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
+            int refSlot = valueBlockNumbers() ? BlockNumberLayout.SIZE : VarSlotLayout.OUTLINE_SLOT_WIDTH;
             check(file, slot + FLAGS_OFFSET, varValues(), "the variable-value flag 0x" + Integer.toHexString(VAR_VALUES)
                     + " with the outline-values flag, found flags " + flags);
             check(file, slot + VALUE_WIDTH_OFFSET, valueWidth == refSlot,
@@ -462,7 +476,7 @@ public final class Header {
         int minVar = VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE);
         check(file, slot + KEY_WIDTH_OFFSET, !varKeys() || keyWidth >= minVar,
                 "a variable-length key slot of at least " + minVar + " bytes, found " + keyWidth);
-        check(file, slot + VALUE_WIDTH_OFFSET, !varValues() || valueWidth >= minVar,
+        check(file, slot + VALUE_WIDTH_OFFSET, !varValues() || valueBlockNumbers() || valueWidth >= minVar,
                 "a variable-length value slot of at least " + minVar + " bytes, found " + valueWidth);
         if (growing()) {
             int expectedOld = sameSizeGrow() ? b : b - 1;

@@ -59,7 +59,8 @@ package io.bucketdb.storage;
  *       then those slots' widths). Bit 2 {@link #KEYED_HASH}: the hash kind, which key hash places
  *       the entries (see the format history). Bit 3 {@link #OVERFLOW_FIRST}: the bucket arrangement. Bit 4
  *       {@link #OUTLINE_VALUES}: fixed-width values kept in the value heap. Bit 5 {@link #FINE_HEAP_CLASSES}: the
- *       value heap's size classes. Bit 6 {@link #SPLIT_GROWTH}: how a doubling grows the bucket array.</li>
+ *       value heap's size classes. Bit 6 {@link #SPLIT_GROWTH}: how a doubling grows the bucket array. Bit 7
+ *       {@link #VALUE_BLOCK_NUMBERS}: out-of-line values' slots hold a 4-byte block number.</li>
  *   <li>{@code outlineValueWidth}: with {@link #OUTLINE_VALUES}, the width every value has (a fixed width kept out
  *       of line, {@link VarSlotLayout#MIN_INLINE} + 1 to {@link BucketLayout#MAX_WIDTH}); otherwise 0. It takes
  *       the upper half of what versions 1 to 4 called a 4-byte {@code flags} field, whose upper bytes they always
@@ -109,6 +110,14 @@ package io.bucketdb.storage;
  * runs {@code oldBucketDir} names a directory of the old array's pieces, which are the new array's first pieces
  * ({@link Header#splittingInPlace}). {@link TableFile#create} sets the flag and nothing clears it, and a header is
  * written as version 7 only when it has it, so a file created before keeps its version and its copying growth for life.
+ * Version 8 added the {@link #VALUE_BLOCK_NUMBERS} flag (issue 19, 16-byte keys and 100-byte values in no more bytes than
+ * Chronicle Map's): a table with {@link #OUTLINE_VALUES} names each value by the 4-byte number of its heap block
+ * ({@link BlockNumberLayout}) instead of a 12-byte slot of a length and an 8-byte reference, because every value has
+ * the header's {@code outlineValueWidth} and so every block the one class that width takes; {@code valueWidth} is then
+ * 4. The header layout did not change. {@link TableFile#create} sets the flag on every table it creates with
+ * {@link #OUTLINE_VALUES} and nothing clears it, and a header is written as version 8 only when it has it: a file
+ * created before keeps its version and its 12-byte slots for life, and a new table of inline or variable-length values
+ * stays version 7.
  */
 public final class HeaderLayout {
     /** "BUCKETDB" read as a little-endian long. */
@@ -116,10 +125,12 @@ public final class HeaderLayout {
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
      * {@link #KEYED_HASH} flag, 4 the {@link #OVERFLOW_FIRST} bucket layout, 5 {@link #OUTLINE_VALUES}, 6
-     * {@link #FINE_HEAP_CLASSES}, 7 {@link #SPLIT_GROWTH}. A header is
+     * {@link #FINE_HEAP_CLASSES}, 7 {@link #SPLIT_GROWTH}, 8 {@link #VALUE_BLOCK_NUMBERS}. A header is
      * written with the oldest version its flags allow ({@link Header#formatVersion}).
      */
-    public static final int FORMAT_VERSION = 7;
+    public static final int FORMAT_VERSION = 8;
+    /** The format version of a header with {@link #SPLIT_GROWTH} and without {@link #VALUE_BLOCK_NUMBERS}. */
+    public static final int SPLIT_GROWTH_FORMAT_VERSION = 7;
     /** The format version of a header with {@link #FINE_HEAP_CLASSES} and without {@link #SPLIT_GROWTH}. */
     public static final int FINE_HEAP_FORMAT_VERSION = 6;
     /** The format version of a header with {@link #OUTLINE_VALUES} and without {@link #FINE_HEAP_CLASSES}. */
@@ -186,8 +197,8 @@ public final class HeaderLayout {
     /**
      * Byte 52 of a slot, 2 bytes: {@code flags}, {@link #VAR_KEYS} and {@link #VAR_VALUES} bits (zero in version 1),
      * the {@link #KEYED_HASH} bit (versions 3 to 7), the {@link #OVERFLOW_FIRST} bit (versions 4 to 7), the
-     * {@link #OUTLINE_VALUES} bit (versions 5 to 7), the {@link #FINE_HEAP_CLASSES} bit (versions 6 and 7) and the
-     * {@link #SPLIT_GROWTH} bit (version 7 only).
+     * {@link #OUTLINE_VALUES} bit (versions 5 to 8), the {@link #FINE_HEAP_CLASSES} bit (versions 6 to 8), the
+     * {@link #SPLIT_GROWTH} bit (versions 7 and 8) and the {@link #VALUE_BLOCK_NUMBERS} bit (version 8 only).
      */
     public static final int FLAGS_OFFSET = 52;
     /**
@@ -323,6 +334,13 @@ public final class HeaderLayout {
      * file's growths keep one scheme for life (a crash mid-growth replays with the scheme that began it).
      */
     public static final int SPLIT_GROWTH = 64;
+    /**
+     * {@code flags} bit, with {@link #OUTLINE_VALUES}: each value slot is a {@link BlockNumberLayout} slot, the 4-byte
+     * number of the value's heap block, and {@code valueWidth} is 4 (format version 8); clear, an out-of-line value's
+     * slot is a 12-byte {@link VarSlotLayout} slot of its length and heap reference (versions 5 to 7). Set at
+     * creation with {@link #OUTLINE_VALUES}; nothing clears it.
+     */
+    public static final int VALUE_BLOCK_NUMBERS = 128;
 
     static {
         if (SIZE > SLOT_SIZE) {

@@ -73,8 +73,9 @@ public final class TableFile implements AutoCloseable {
      * Creates a new table file; {@code flags} are {@link HeaderLayout#VAR_KEYS}, {@link HeaderLayout#VAR_VALUES} and
      * {@link HeaderLayout#OUTLINE_VALUES}, and a variable-length side's width is its {@link VarSlotLayout} slot width.
      * With {@link HeaderLayout#OUTLINE_VALUES} (fixed-width values kept in the value heap), {@code valueWidth} is the
-     * values' width instead, and the table gets {@link HeaderLayout#VAR_VALUES} and reference slots of
-     * {@link VarSlotLayout#MIN_INLINE}. The header also gets
+     * values' width instead, and the table gets {@link HeaderLayout#VAR_VALUES} and
+     * {@link HeaderLayout#VALUE_BLOCK_NUMBERS}: 4-byte slots of block numbers ({@link BlockNumberLayout}, format version
+     * 8). The header also gets
      * {@link HeaderLayout#KEYED_HASH}: every new table hashes its keys with secrets derived from its seed; and
      * {@link HeaderLayout#OVERFLOW_FIRST}: every new table lays its buckets out as format version 4 does
      * ({@link BucketLayout}); and {@link HeaderLayout#FINE_HEAP_CLASSES}: every new table's value heap has the
@@ -105,7 +106,7 @@ public final class TableFile implements AutoCloseable {
             throw new IllegalArgumentException("values kept out of line must be " + (VarSlotLayout.MIN_INLINE + 1) + ".."
                     + BucketLayout.MAX_WIDTH + " bytes, got " + valueWidth);
         }
-        int valueSlot = outline ? VarSlotLayout.slotWidth(VarSlotLayout.MIN_INLINE) : valueWidth;
+        int valueSlot = outline ? BlockNumberLayout.SIZE : valueWidth;
         int bucketSize = BucketLayout.of(keyWidth, valueSlot, true).size();
         if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
             throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
@@ -127,8 +128,9 @@ public final class TableFile implements AutoCloseable {
         // ... and keeps each bucket's overflow reference beside its tophash bytes (issue 19: a miss in one cache line).
         // ... and carves its value heap into the page-fit classes (issue 19: heap blocks that fit the values).
         // ... and splits buckets in place when it doubles (issue 19: a doubling allocates only the new upper half).
+        // ... and names out-of-line values by 4-byte block numbers (issue 19: 16x100 in Chronicle Map's bytes).
         h.flags = flags | HeaderLayout.KEYED_HASH | HeaderLayout.OVERFLOW_FIRST | HeaderLayout.FINE_HEAP_CLASSES | HeaderLayout.SPLIT_GROWTH
-                | (outline ? HeaderLayout.VAR_VALUES : 0);
+                | (outline ? HeaderLayout.VAR_VALUES | HeaderLayout.VALUE_BLOCK_NUMBERS : 0);
         h.fileEnd = HeaderLayout.DATA_START;
         DurableFile file = io.open(path, DurableIO.Mode.CREATE_NEW);
         try {

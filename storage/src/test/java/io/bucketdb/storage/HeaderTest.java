@@ -140,7 +140,7 @@ class HeaderTest {
             h.oldBucketDir = HeaderLayout.DATA_START;
         }, HeaderLayout.OLD_B_OFFSET, "old B 2");
         assertRejected(h -> h.pieceShift = 1, HeaderLayout.PIECE_SHIFT_OFFSET, "piece shift");
-        assertRejected(h -> h.flags = 128, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5, 32 FINE_HEAP_CLASSES since 6, 64 SPLIT_GROWTH since 7
+        assertRejected(h -> h.flags = 256, HeaderLayout.FLAGS_OFFSET, "flags"); // 8 is OVERFLOW_FIRST since version 4, 16 OUTLINE_VALUES since 5, 32 FINE_HEAP_CLASSES since 6, 64 SPLIT_GROWTH since 7, 128 VALUE_BLOCK_NUMBERS since 8
         assertRejected(h -> h.flags = HeaderLayout.VAR_KEYS, HeaderLayout.KEY_WIDTH_OFFSET, "variable-length key slot");
         assertRejected(h -> h.heapFreeHeads[1] = 5, HeaderLayout.HEAP_CLASSES_OFFSET + 24, "heap free list head");
         assertRejected(h -> {
@@ -386,6 +386,45 @@ class HeaderTest {
             h.heapBlocks[42] = 10;
             h.heapFreeCounts[42] = 11;
         }, HeaderLayout.HEAP_CLASSES_OFFSET + 24 * 42 + 8, "free heap blocks of class 42");
+    }
+
+    /** A table of values out of line created since format version 8 names their blocks by 4-byte numbers in 4-byte slots. */
+    @Test
+    void aValueBlockNumbersHeaderShouldBeWrittenAsVersion8AndTheFlagShouldGoWithVersion8AndOutlineValuesOnly() throws Exception {
+        Header h = outline();
+        h.flags |= HeaderLayout.FINE_HEAP_CLASSES | HeaderLayout.SPLIT_GROWTH | HeaderLayout.VALUE_BLOCK_NUMBERS;
+        h.valueWidth = BlockNumberLayout.SIZE;
+        h.pieceShift = TableGeometry.pieceShift(h.bucketSize(), h.alignShift);
+        assertEquals(8, h.formatVersion());
+        ByteBuffer buf = h.encode().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(8, buf.getInt(HeaderLayout.FORMAT_VERSION_OFFSET));
+        assertEquals(HeaderLayout.CHECKSUM_OFFSET, Header.checksumOffset(buf));
+        Header d = Header.decode(FILE, 0, buf, SIZE);
+        assertTrue(d.valueBlockNumbers() && d.outlineValues());
+        assertEquals(16 + 8 * 8 + 8 * 4, BucketLayout.of(d).size(), "8-byte keys and 4-byte value slots");
+
+        // A version-8 slot without the flag would read 12-byte slots as 4-byte ones.
+        ByteBuffer v8 = h.encode();
+        v8.putShort(HeaderLayout.FLAGS_OFFSET, (short) (h.flags & ~HeaderLayout.VALUE_BLOCK_NUMBERS));
+        v8.putInt(Header.checksumOffset(v8), Header.checksum(v8));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v8, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("value-block-numbers"), e.getMessage());
+        // Version 7 did not know the flag.
+        ByteBuffer v7 = h.encode();
+        v7.putInt(HeaderLayout.FORMAT_VERSION_OFFSET, 7);
+        v7.putInt(Header.checksumOffset(v7), Header.checksum(v7));
+        e = assertThrows(CorruptIndexException.class, () -> Header.decode(FILE, 0, v7, SIZE));
+        assertEquals(HeaderLayout.FLAGS_OFFSET, e.offset());
+        assertTrue(e.getMessage().contains("flags within 0x7f"), e.getMessage());
+        // The flag needs values out of line, and then a 4-byte slot.
+        Header noOutline = fine();
+        noOutline.flags |= HeaderLayout.SPLIT_GROWTH | HeaderLayout.VALUE_BLOCK_NUMBERS;
+        assertRejectedHeader(noOutline, x -> { }, HeaderLayout.FLAGS_OFFSET, "outline-values flag");
+        Header wide = h.copy();
+        assertRejectedHeader(wide, x -> x.valueWidth = VarSlotLayout.OUTLINE_SLOT_WIDTH, HeaderLayout.VALUE_WIDTH_OFFSET, "4-byte reference slot");
+        Header old = outline();
+        assertRejectedHeader(old, x -> x.valueWidth = BlockNumberLayout.SIZE, HeaderLayout.VALUE_WIDTH_OFFSET, "12-byte reference slot");
     }
 
     /** A file created since format version 7 splits buckets in place when it doubles; its header layout is version 6's. */

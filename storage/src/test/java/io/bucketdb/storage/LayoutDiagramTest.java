@@ -38,6 +38,11 @@ class LayoutDiagramTest {
     }
 
     @Test
+    void blockNumberSlotDiagramMatchesOffsets() throws Exception {
+        LayoutDiagram.checkFixed(BlockNumberLayout.class);
+    }
+
+    @Test
     void heapBlockDiagramMatchesOffsets() throws Exception {
         LayoutDiagram.checkFixed(HeapLayout.class);
     }
