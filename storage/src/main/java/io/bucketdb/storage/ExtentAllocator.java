@@ -11,7 +11,8 @@ import java.io.IOException;
  * themselves, {@link FreeExtentLayout}) or from the end of the allocated space. An extent no larger
  * than the alignment unit never straddles a multiple of it, so no bucket straddles a mapped chunk;
  * a gap left to honour that is counted in {@code wastedBytes} so {@code verify} can account for
- * every byte. Overflow buckets come from the overflow free list or from the newest overflow page.
+ * every byte; in a table with a value heap the gap's pages go to the one-page free list instead, where the heap carves
+ * its next pages (see {@link #allocate}). Overflow buckets come from the overflow free list or from the newest overflow page.
  *
  * <p>Everything here is deterministic (no time, no randomness, no file size): replaying the same
  * journal on the same image allocates the same offsets. The writer thread is the only caller.
@@ -20,11 +21,14 @@ public final class ExtentAllocator {
     private final TableFile table;
     private final Header h;
     private final int bucketSize;
+    /** Whether the table has a value heap (variable-length keys or values, or values out of line): see {@link #allocate}. */
+    private final boolean heapFillsGaps;
 
     ExtentAllocator(TableFile table) {
         this.table = table;
         this.h = table.header();
         this.bucketSize = h.bucketSize();
+        this.heapFillsGaps = h.varKeys() || h.varValues();
     }
 
     /**
@@ -66,7 +70,19 @@ public final class ExtentAllocator {
         long unit = 1L << h.alignShift;
         if (size <= unit && (off & (unit - 1)) + size > unit) {
             long boundary = (off + unit - 1) & -unit;
-            h.wastedBytes += boundary - off;
+            table.ensureMapped(off + size);
+            if (heapFillsGaps) {
+                // Issue 19: a piece that would straddle the alignment unit skips to the next one, and the gap (on average
+                // half a piece: 4.7% of a 16x100 table at 1M entries) stayed allocated and unused for life. A table
+                // with a value heap takes a fresh page for every 39 values of 100 bytes, so the gap's pages go to the
+                // one-page free list, lowest first, and the heap carves its next pages there.
+                int onePage = ExtentClasses.rawClassFor(ExtentClasses.PAGE_SIZE);
+                for (long p = boundary - ExtentClasses.PAGE_SIZE; p >= off; p -= ExtentClasses.PAGE_SIZE) {
+                    free(p, onePage);
+                }
+            } else {
+                h.wastedBytes += boundary - off;
+            }
             off = boundary;
         }
         table.ensureMapped(off + size);

@@ -63,6 +63,49 @@ class ValueHeapTest {
         }
     }
 
+    /**
+     * Issue 19: an extent that would straddle the alignment unit skips to the next unit. In a table with a value heap
+     * the skipped pages go to the one-page free list and the heap carves its next pages from them, lowest first,
+     * instead of staying allocated as {@code wastedBytes}; a table without a heap keeps counting them as wasted.
+     */
+    @Test
+    void theGapBeforeAnAlignedExtentFeedsTheHeapsNextPages() throws IOException {
+        for (boolean heap : new boolean[]{true, false}) {
+            try (TableFile tf = heap ? file("g.bdb") : TableFile.create(FileDurableIO.INSTANCE, tmp.resolve("f.bdb"), 8, 8, 0, 16, 42, 16)) {
+                Header h = tf.header();
+                ExtentAllocator alloc = tf.allocator();
+                long unit = 1L << h.alignShift;
+                int piece = ExtentClasses.pieceClass(h.pieceShift);
+                long pieceBytes = alloc.extentBytes(piece);
+                // Fill the first unit up to less than a piece from its end, one page at a time.
+                int onePage = ExtentClasses.rawClassFor(ExtentClasses.PAGE_SIZE);
+                while ((h.fileEnd & (unit - 1)) + pieceBytes <= unit) {
+                    alloc.allocate(onePage);
+                }
+                long gapStart = h.fileEnd;
+                long boundary = (gapStart + unit - 1) & -unit;
+                long gapPages = (boundary - gapStart) / ExtentClasses.PAGE_SIZE;
+                assertTrue(gapPages > 0);
+                assertEquals(boundary, alloc.allocate(piece), "the piece starts the next unit");
+                if (!heap) {
+                    assertEquals(boundary - gapStart, h.wastedBytes, "no heap: the gap is wasted");
+                    assertEquals(0, h.freeCounts[onePage]);
+                    continue;
+                }
+                assertEquals(0, h.wastedBytes);
+                assertEquals(gapPages, h.freeCounts[onePage], "every page of the gap is free");
+                ValueHeap vh = tf.heap();
+                for (long i = 0; i < gapPages; i++) {
+                    long first = vh.allocate(2000);
+                    vh.allocate(2000); // two 2048-byte blocks fill the page
+                    assertEquals(gapStart + i * ExtentClasses.PAGE_SIZE, first, "the heap's page " + i + " comes from the gap, lowest first");
+                }
+                assertEquals(boundary + pieceBytes, vh.allocate(2000), "then from the end of the file");
+                assertEquals(boundary + pieceBytes + ExtentClasses.PAGE_SIZE, h.fileEnd);
+            }
+        }
+    }
+
     /** 39 blocks of 104 bytes fill 4056 bytes of a page; the 40th starts a new page instead of straddling the boundary. */
     @Test
     void blocksOfAPageFitClassNeverStraddleAPage() throws IOException {
