@@ -77,7 +77,8 @@ class CrashChainTest {
 
     /**
      * The same random chains over 8-byte keys to 100-byte values, which a new index keeps out of line in the value
-     * heap (issue 19): puts, overwrites and deletes allocate and free heap blocks in every life and every replay.
+     * heap (issue 19), each slot the 4-byte number of its heap block (format version 8): puts, overwrites and deletes
+     * allocate, number and free heap blocks in every life and every replay.
      */
     @Test
     void everyAcknowledgedValueKeptOutOfLineSurvivesRandomCrashChains() throws Exception {
@@ -220,6 +221,8 @@ class CrashChainTest {
         if (rnd.nextInt(20) == 0) {
             try (IndexInspector inspector = IndexInspector.open(current)) {
                 assertEquals(List.of(), inspector.verify(), where + ": structure after the chain and a clean close");
+                assertEquals(oracle.shape() == ChainShape.WIDE, inspector.header().valueBlockNumbers(),
+                        where + ": values out of line in 4-byte block-number slots (format version 8)");
             }
         }
         Fixtures.delete(current);
