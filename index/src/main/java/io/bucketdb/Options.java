@@ -101,7 +101,7 @@ public final class Options implements Cloneable {
 
     /**
      * Where a new index keeps fixed-width values (an existing one keeps its own), by default where it takes less space
-     * ({@link VarSlotLayout#outlinesByDefault}): in the value heap, a 12-byte reference in the slot, or in every slot.
+     * ({@link VarSlotLayout#outlinesByDefault}): in the value heap, a 4-byte block number in the slot, or in every slot.
      *
      * @param outOfLine true for the value heap, false for the slots
      * @return a copy of these options with that change
