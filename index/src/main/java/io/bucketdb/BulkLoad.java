@@ -260,7 +260,7 @@ public final class BulkLoad implements AutoCloseable {
         Objects.requireNonNull(value, () -> where + "value");
         try {
             checks.checkKey(key);
-            checks.checkValue(value);
+            checks.checkPutValue(value);
         } catch (IllegalArgumentException e) {
             throw at < 0 ? e : new IllegalArgumentException(where + e.getMessage() + "; nothing of this putAll was written", e);
         }

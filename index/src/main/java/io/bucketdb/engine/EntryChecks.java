@@ -24,9 +24,11 @@ public final class EntryChecks {
     private final int maxKeyLength;
     private final int maxValueLength;
     private final boolean longWidths;
+    private final HashTable table;
 
     private EntryChecks(String index, HashTable table, int maxKeyLength, int maxValueLength) {
         this.index = index;
+        this.table = table;
         this.keyWidth = table.keyWidth();
         // Fixed-width values kept out of line are variable-length to the table, fixed-width to the API.
         this.varValues = table.fixedValueWidth() < 0;
@@ -110,6 +112,22 @@ public final class EntryChecks {
     }
 
     /**
+     * Throws unless {@code value} is a value of this index ({@link #checkValue}) and the index has room to put it: a
+     * table whose values are named by 4-byte block numbers (format version 8) refuses puts once its value heap nears
+     * the numbers' reach ({@link HashTable#valueHeapNearItsEnd}), before anything is journaled.
+     *
+     * @param value the value to put
+     * @throws IllegalStateException if the index is full
+     */
+    public void checkPutValue(byte[] value) {
+        checkValue(value);
+        if (table.valueHeapNearItsEnd()) {
+            throw new IllegalStateException(index + " is full: its values are named by 4-byte block numbers (format version 8),"
+                    + " and its value heap nears their reach; nothing was written (bucketdb compact makes room only after deletes)");
+        }
+    }
+
+    /**
      * Checks every operation of a batch before any is published: a bad one rejects the whole batch.
      *
      * @param batch the batch
@@ -119,7 +137,7 @@ public final class EntryChecks {
             switch (op) {
                 case WriteBatch.Put p -> {
                     checkKey(p.key());
-                    checkValue(p.value());
+                    checkPutValue(p.value());
                 }
                 case WriteBatch.Delete d -> checkKey(d.key());
                 case WriteBatch.PutLong p -> requireLong();

@@ -247,7 +247,7 @@ public final class WriteAccess {
             return;
         }
         checks.checkKey(key);
-        checks.checkValue(value);
+        checks.checkPutValue(value);
         writable();
         try {
             journal.put(key, value);

@@ -177,7 +177,7 @@ public final class WritePipeline implements AutoCloseable {
     /** Puts and waits; the arrays are read by the role holder, so leave them unchanged until this returns. */
     public boolean put(byte[] key, byte[] value) throws IOException {
         checks.checkKey(key);
-        checks.checkValue(value);
+        checks.checkPutValue(value);
         return (Boolean) await(publish(true, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null));
     }
 
@@ -189,7 +189,7 @@ public final class WritePipeline implements AutoCloseable {
     /** Publishes a put; leave the arrays unchanged until the future completes. */
     public CompletableFuture<Boolean> putAsync(byte[] key, byte[] value) {
         checks.checkKey(key);
-        checks.checkValue(value);
+        checks.checkPutValue(value);
         return publish(false, WriteEvent.Type.PUT_BYTES, 0, 0, key, value, null, null);
     }
 

@@ -151,6 +151,20 @@ public final class HashTable {
         this.writes = new TableWrites(this);
     }
 
+    /**
+     * Whether a put may need a value heap block beyond what this file's 4-byte block numbers reach (format version
+     * 8, {@code BlockNumberLayout#limit}): the allocation end, plus a doubling of the current array, plus a sixteenth
+     * of the reach for the writes already in flight, passes it. Such a put must be refused before it is journaled:
+     * applied, it would fail the index closed, and every replay of its record would fail again. Always false for
+     * other files. Any thread: it reads the writer's header fields without ordering, which the margin covers.
+     *
+     * @return true if a put should be refused
+     */
+    public boolean valueHeapNearItsEnd() {
+        long limit = fields.valueRefLimit();
+        return limit != Long.MAX_VALUE && h.fileEnd + 2 * ((long) bs << Math.min(h.b, 40)) + (limit >>> 4) > limit;
+    }
+
     /** Builds an empty table (B = 0) in a freshly created file. */
     public static HashTable create(TableFile tf, GrowthListener listener) throws IOException {
         return create(tf, listener, 0);

@@ -28,8 +28,11 @@ package io.bucketdb.storage;
  * <p>The limit: only blocks in the first {@code 2^(32 - s)} pages have a number, so such a file's value heap ends at
  * {@link #limit()}, {@code 2^(44 - s)} bytes: 256 GiB for 100-byte values (104-byte blocks, 39 to a page,
  * {@code s = 6}; some 2.5 billion 16x100 entries), 64 GiB for the smallest (16-byte blocks, {@code s = 8}; 2^32 blocks
- * either way), at most 8 TiB (the page checksums' own limit). A put that would need a block beyond fails with an {@link java.io.IOException}, as on a full
- * disk.
+ * either way), at most 8 TiB (the page checksums' own limit). The index refuses puts on the caller's thread, before
+ * they are journaled, once the allocation end plus a doubling of the bucket array plus a sixteenth of the reach passes
+ * it ({@code HashTable.valueHeapNearItsEnd}): a put applied with a block beyond would fail the index closed, and each
+ * replay of its record again. Should one get through, its apply fails with an {@link java.io.IOException}, as on a
+ * full disk, before anything of the entry is written.
  *
  * <p>Readers read the number under the stripe's seqlock like any slot (a 4-byte aligned read cannot tear, and a torn
  * bucket still validates nothing); the offset it gives is bounded against the mapped chunks before it is read, as a
