@@ -100,7 +100,7 @@ public final class Options implements Cloneable {
     public static final int DEFAULT_VALUE_INLINE = 28;
 
     /**
-     * Where a new index keeps fixed-width values (an existing one keeps its own), by default where it takes less space
+     * Where a new index keeps fixed-width values (an existing one keeps its own), by default from about 40 bytes wide
      * ({@link VarSlotLayout#outlinesByDefault}): in the value heap, a 4-byte block number in the slot, or in every slot.
      *
      * @param outOfLine true for the value heap, false for the slots

@@ -50,22 +50,28 @@ public final class VarSlotLayout {
 
     /**
      * Whether a new index keeps fixed values of {@code width} bytes out of line unless told otherwise: when the
-     * bytes a value slot reserves, at the average fill of a bucket, are more than the reference slot plus the heap
-     * block would take. Go's buckets are filled 6.5/8 before a doubling and half that after it; 5/8 of the slots are
-     * used on average. Per entry, inline then costs {@code 8V/5} bytes, out of line {@code 8*4/5} (a new file's
-     * 4-byte {@link BlockNumberLayout} slot, format version 8) plus the heap block, whose size is that of V's class in
-     * a new file's {@link HeapClasses#PAGE_FIT} scheme (a raw extent above 2048 bytes): out of line wins where
-     * {@code 8(V - 4) > 5 * block(V)}. With those classes that is 15, 16 and 20..2048 bytes, then 2565..4096 (a value
-     * above 2048 bytes takes a whole page); every width up to 14, 17..19 and 2049..2564 stays inline, and so do 8-byte
-     * values and the primitive {@code long} paths. (With the 12-byte slots of versions 5 to 7 it was 38..40, 43..2048
-     * and 2573..4096; with their power-of-two classes, versions 2 to 5, 53..64, 93..128, 173..256 and so on.) The model
-     * counts bytes only: a hit out of line reads one more cache line, in the heap.
+     * bytes a value slot reserves, at the average fill of a bucket, are more than a 12-byte reference slot plus the
+     * heap block would take. Go's buckets are filled 6.5/8 before a doubling and half that after it; 5/8 of the slots
+     * are used on average. Per entry, inline then costs {@code 8V/5} bytes, out of line {@code 8*12/5} plus the heap
+     * block, whose size is that of V's class in a new file's {@link HeapClasses#PAGE_FIT} scheme (a raw extent above
+     * 2048 bytes): out of line where {@code 8(V - 12) > 5 * block(V)}. With those classes that is 38..40 and
+     * 43..2048 bytes, then 2573..4096 (a value above 2048 bytes takes a whole page); every width up to 37, 41 and 42,
+     * and 2049..2572 stay inline, and so do 8-byte values and the primitive {@code long} paths.
+     *
+     * <p>Why 12 bytes when a new file's slot takes 4 ({@link BlockNumberLayout}, format version 8): with 4 the bytes
+     * alone would move 15, 16 and 20..37 bytes out of line too, but a hit out of line reads one more cache line, in
+     * the heap, and for values that narrow the hit rate it costs was not measured on a quiet machine (16x32 at 1M:
+     * 83.2 against 119.1 bytes per entry, hits 0.49-0.50 against 0.64-2.22 M/s on a busy one; docs/BENCHMARKS.md,
+     * "outline"). So the default keeps the boundary it had with the 12-byte slots of versions 5 to 7, where the bytes
+     * saved are larger than the value itself is likely to cost in reads; {@code Options.withValuesOutOfLine(true)}
+     * takes the smaller files for narrower values. (With the power-of-two classes of versions 2 to 5 the boundary was
+     * 53..64, 93..128, 173..256 and so on.)
      *
      * @param width the fixed value width, 0 to {@link BucketLayout#MAX_WIDTH}
      * @return true if values of that width go to the value heap by default
      */
     public static boolean outlinesByDefault(int width) {
-        return width > MIN_INLINE && 8L * (width - BlockNumberLayout.SIZE) > 5L * HeapClasses.PAGE_FIT.blockBytesFor(width);
+        return width > MIN_INLINE && 8L * (width - OUTLINE_SLOT_WIDTH) > 5L * HeapClasses.PAGE_FIT.blockBytesFor(width);
     }
 
     /**
