@@ -174,8 +174,7 @@ public final class IndexOpener {
             boolean clean;
             List<String> ignored = List.of();
             if (exists) {
-                RecoveryEvent event = new RecoveryEvent();
-                event.start();
+                RecoveryPhases event = new RecoveryPhases();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 event.finishing = event.phase();
                 file = TableFile.openForWriter(io, tablePath, options.maxChunkShift());
@@ -257,7 +256,7 @@ public final class IndexOpener {
      * before the new segment replaces the old ones), and the next open recovers again.
      */
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
-                                             Options options, long lastLsn, RecoveryEvent event) throws IOException {
+                                             Options options, long lastLsn, RecoveryPhases event) throws IOException {
         event.pagesWritten = checkpointer.checkpoint(file, lastLsn, false).pages();
         event.endingCheckpoint = event.phase();
         JournalWriter fresh = JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);

@@ -237,8 +237,11 @@ public final class Checkpointer {
          * @throws IOException if a write or force fails
          */
         public Result run() throws IOException {
-            CheckpointEvent event = new CheckpointEvent();
-            event.begin();
+            // Not created while Flight Recorder is down: loading the first event class costs an open 60-100 ms (JfrEvents).
+            CheckpointEvent event = JfrEvents.wanted() ? new CheckpointEvent() : null;
+            if (event != null) {
+                event.begin();
+            }
             // Before anything that can install this checkpoint: a complete double-write batch is installed by the next
             // open, and its header names this LSN, so the journal must hold every record up to it by then. First, so
             // the force does not queue in the device behind this checkpoint's own writes.
@@ -332,6 +335,13 @@ public final class Checkpointer {
             long released = releaseBudget == 0 ? 0 : snapshot.releaseUnchanged(releaseBudget);
             Result result = new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation,
                     next.checkpointLsn, snapshot.writerCopies(), released);
+            if (event != null) {
+                commit(event, result, background);
+            }
+            return result;
+        }
+
+        private static void commit(CheckpointEvent event, Result result, boolean background) {
             event.end();
             if (event.shouldCommit()) {
                 event.pages = result.pages();
@@ -341,7 +351,6 @@ public final class Checkpointer {
                 event.checkpointLsn = result.checkpointLsn();
                 event.commit();
             }
-            return result;
         }
 
         /** Writer thread, after {@link #run} returned: the new header is the live one; the snapshot ends. */
