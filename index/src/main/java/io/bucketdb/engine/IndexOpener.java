@@ -15,6 +15,7 @@ import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.IndexFileNames;
+import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
@@ -92,6 +93,11 @@ public final class IndexOpener {
      * @throws IOException if {@code dir} is not a directory, holds no index that the options would open, or on I/O failure
      */
     public static boolean locate(Path dir, Options options, InterruptedSwap swap, Predicate<Path> interrupted) throws IOException {
+        if (!options.readOnly()) {
+            // Binds the native file calls beside the work before the table file opens (finishing a checkpoint, the
+            // lock, class loading): in a fresh JVM the FFM linker takes 90-130 ms of a core (issue 16, "recovery").
+            NativeFileOps.bindInBackground();
+        }
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
