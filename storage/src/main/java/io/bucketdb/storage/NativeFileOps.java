@@ -70,10 +70,23 @@ public final class NativeFileOps {
      * work before the first writable file is opened (class loading, finishing a checkpoint, the lock).
      */
     public static void bindInBackground() {
-        if (!Core.platformAllows() || !BINDING_STARTED.compareAndSet(false, true)) {
+        if (!platformAllows() || !BINDING_STARTED.compareAndSet(false, true)) {
             return;
         }
         Thread.ofPlatform().daemon().name("bucketdb-native-bind").start(NativeFileOps::bindAll);
+    }
+
+    /**
+     * Linux, a known architecture and native access: checked before any restricted method runs. Here, not in
+     * {@link Core}: calling a static method of a holder would run its initializer, the binding, on the caller.
+     */
+    private static boolean platformAllows() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        boolean knownArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
+        // Checked first: calling a restricted method without native access prints a warning (JDK 24+)
+        // or throws IllegalCallerException (--illegal-native-access=deny).
+        return os.startsWith("linux") && knownArch && NativeFileOps.class.getModule().isNativeAccessEnabled();
     }
 
     /** Runs each holder's class initialization (here, unless a caller got there first), in the order an open needs them. */
@@ -332,16 +345,6 @@ public final class NativeFileOps {
 
         int errno(MemorySegment state) {
             return (int) errnoHandle.get(state, 0L);
-        }
-
-        /** Linux, a known architecture and native access: checked before any restricted method runs. */
-        static boolean platformAllows() {
-            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            String arch = System.getProperty("os.arch", "");
-            boolean knownArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
-            // Checked first: calling a restricted method without native access prints a warning (JDK 24+)
-            // or throws IllegalCallerException (--illegal-native-access=deny).
-            return os.startsWith("linux") && knownArch && NativeFileOps.class.getModule().isNativeAccessEnabled();
         }
 
         static Optional<Core> load() {
