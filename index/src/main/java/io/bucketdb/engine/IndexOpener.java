@@ -15,6 +15,7 @@ import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.IndexFileNames;
+import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
 import io.bucketdb.storage.TableGeometry;
@@ -92,6 +93,11 @@ public final class IndexOpener {
      * @throws IOException if {@code dir} is not a directory, holds no index that the options would open, or on I/O failure
      */
     public static boolean locate(Path dir, Options options, InterruptedSwap swap, Predicate<Path> interrupted) throws IOException {
+        if (!options.readOnly()) {
+            // Binds the native file calls beside the work before the table file opens (finishing a checkpoint, the
+            // lock, class loading): in a fresh JVM the FFM linker takes 90-130 ms of a core (issue 16, "recovery").
+            NativeFileOps.bindInBackground();
+        }
         DurableIO io = options.durableIO();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory: an index is a directory");
@@ -174,8 +180,7 @@ public final class IndexOpener {
             boolean clean;
             List<String> ignored = List.of();
             if (exists) {
-                RecoveryEvent event = new RecoveryEvent();
-                event.start();
+                RecoveryPhases event = new RecoveryPhases();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 event.finishing = event.phase();
                 file = TableFile.openForWriter(io, tablePath, options.maxChunkShift());
@@ -257,7 +262,7 @@ public final class IndexOpener {
      * before the new segment replaces the old ones), and the next open recovers again.
      */
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
-                                             Options options, long lastLsn, RecoveryEvent event) throws IOException {
+                                             Options options, long lastLsn, RecoveryPhases event) throws IOException {
         event.pagesWritten = checkpointer.checkpoint(file, lastLsn, false).pages();
         event.endingCheckpoint = event.phase();
         JournalWriter fresh = JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);

@@ -9,6 +9,7 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.Header;
 import io.bucketdb.storage.InMemoryFile;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.TableFile;
@@ -18,6 +19,7 @@ import io.bucketdb.table.HashTable;
 import io.bucketdb.table.JournalReplayer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -282,6 +284,7 @@ public final class ReadOnlyView {
         Checkpointer.Pending pending = Checkpointer.finishPending(vio, dir, tablePath);
         TableFile file = TableFile.open(vio, tablePath, false, maxChunkShift);
         try {
+            zeroPastAllocationEnd(copy, file.header());
             check.check(file);
             file.verifyPages(verifiedPages(file, vio));
             GrowthMarkers markers = new GrowthMarkers();
@@ -292,6 +295,26 @@ public final class ReadOnlyView {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Zeroes the copy past the allocation end of an uncleanly closed file, as a writer's open cuts the file there
+     * ({@code TableFile.openForWriter}): a checkpoint writes the pages past the installed allocation end once, in place,
+     * before it installs its header (Checkpointer), so a copy taken meanwhile, or after a crash cut that checkpoint,
+     * holds bytes there that are not the image's, and replay takes space from there expecting zeros. Only the copy
+     * changes.
+     */
+    private static void zeroPastAllocationEnd(InMemoryFile copy, Header h) throws IOException {
+        long size = copy.size();
+        if (h.cleanClose || size <= h.fileEnd) {
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocate(1 << 16);
+        for (long at = h.fileEnd; at < size; ) {
+            int n = (int) Math.min(zeros.capacity(), size - at);
+            copy.write(at, zeros.clear().limit(n));
+            at += n;
         }
     }
 

@@ -2,7 +2,6 @@ package io.bucketdb.engine;
 
 import io.bucketdb.Recovery;
 
-import java.nio.file.Path;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
@@ -17,7 +16,8 @@ import jdk.jfr.Timespan;
  * replaying the journal and ending the recovery; its fields are those of {@link Recovery}, and where the time
  * went: the open's phases in order (docs/DESIGN.md, "Open: finish, replay, and end the recovery"), which add up
  * to the event's duration but for the few checks between them. (Issue 16: a fresh JVM's open after 1M
- * journaled puts is mostly the replay, so it is the phase to look at first.)
+ * journaled puts is mostly the replay, so it is the phase to look at first.) {@link RecoveryPhases} times the phases
+ * and creates this event only while Flight Recorder is up.
  */
 @Name("io.bucketdb.Recovery")
 @Label("Recovery on Open")
@@ -77,35 +77,4 @@ final class RecoveryEvent extends Event {
     @Label("Pages Written")
     @Description("Table pages the ending checkpoint wrote (each to the double-write file, then in place)")
     long pagesWritten;
-
-    /** When the phase now running began ({@link System#nanoTime}); transient, so the recording leaves it out. */
-    private transient long phaseStart;
-
-    /** Begins the event and its first phase. */
-    void start() {
-        begin();
-        phaseStart = System.nanoTime();
-    }
-
-    /** {@return the nanoseconds since the last phase ended (or the event began), and starts the next phase} */
-    long phase() {
-        long now = System.nanoTime();
-        long took = now - phaseStart;
-        phaseStart = now;
-        return took;
-    }
-
-    /** Ends the event and commits it with what {@code recovery} reports, if a recording wants it. */
-    void report(Path dir, Recovery recovery) {
-        end();
-        if (shouldCommit()) {
-            directory = dir.toString();
-            recordsReplayed = recovery.recordsReplayed();
-            tornBytes = recovery.tornBytes();
-            checkpointFinished = recovery.checkpointFinished();
-            checkpointLsn = recovery.checkpointLsn();
-            lastLsn = recovery.lastLsn();
-            commit();
-        }
-    }
 }

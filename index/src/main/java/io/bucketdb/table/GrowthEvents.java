@@ -1,5 +1,6 @@
 package io.bucketdb.table;
 
+import io.bucketdb.recovery.JfrEvents;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -18,6 +19,9 @@ import jdk.jfr.StackTrace;
  * {@link Event#shouldCommit()} on an event object that is then reused: evacuation allocates nothing
  * until a recording enables the event ({@code GrowthEventsAllocationTest}). A growth allocates its two
  * small event objects once.
+ *
+ * <p>No event is created while Flight Recorder is down ({@link JfrEvents}): the first event class a JVM loads costs
+ * 60-100 ms of JFR start-up, which an open that replays growth would otherwise pay (issue 16, part "recovery").
  */
 public final class GrowthEvents implements GrowthListener {
     /** Old buckets evacuated per evacuation event. */
@@ -29,8 +33,10 @@ public final class GrowthEvents implements GrowthListener {
     private long oldBuckets;
     private long evacuated;
     private long sampleStart;
+    /** The growth's end event, begun with it; null if it began before this open or while Flight Recorder was down. */
     private GrowthEndEvent growth;
-    private EvacuationEvent sample = new EvacuationEvent();
+    /** The evacuation sample being timed; null while Flight Recorder is down. */
+    private EvacuationEvent sample = newSample();
 
     /** Reports to JFR and passes every step on to {@code next}. */
     public GrowthEvents(GrowthListener next) {
@@ -50,8 +56,18 @@ public final class GrowthEvents implements GrowthListener {
             oldBuckets = progress[1];
             evacuated = progress[0];
             sampleStart = evacuated;
-            sample.begin();
+            sample = newSample();
         }
+    }
+
+    /** {@return a begun evacuation sample, or null while Flight Recorder is down} */
+    private static EvacuationEvent newSample() {
+        if (!JfrEvents.wanted()) {
+            return null;
+        }
+        EvacuationEvent e = new EvacuationEvent();
+        e.begin();
+        return e;
     }
 
     private long count() {
@@ -65,10 +81,18 @@ public final class GrowthEvents implements GrowthListener {
         oldBuckets = sameSize ? 1L << newB : 1L << (newB - 1);
         evacuated = 0;
         sampleStart = 0;
+        growth = null;
+        if (sample != null) {
+            sample.begin();
+        } else {
+            sample = newSample();
+        }
+        if (!JfrEvents.wanted()) {
+            return;
+        }
         growth = new GrowthEndEvent();
         GrowthStartEvent start = new GrowthStartEvent();
         growth.begin();
-        sample.begin();
         if (start.shouldCommit()) {
             start.b = newB;
             start.sameSize = sameSize;
@@ -92,7 +116,11 @@ public final class GrowthEvents implements GrowthListener {
         if (evacuated > sampleStart) {
             commitSample();
         }
-        // null when the growth began before this open: then the duration covers only this process's part
+        if (growth == null && !JfrEvents.wanted()) {
+            return;
+        }
+        // null when the growth began before this open (or Flight Recorder came up since): then the duration covers
+        // only part of the growth
         GrowthEndEvent end = growth == null ? new GrowthEndEvent() : growth;
         growth = null;
         end.end();
@@ -106,16 +134,22 @@ public final class GrowthEvents implements GrowthListener {
 
     private void commitSample() {
         EvacuationEvent e = sample;
+        if (e == null) {
+            sampleStart = evacuated;
+            sample = newSample();
+            return;
+        }
         e.end();
         if (e.shouldCommit()) {
             e.buckets = evacuated - sampleStart;
             e.evacuated = evacuated;
             e.oldBuckets = oldBuckets;
             e.commit();
-            sample = new EvacuationEvent(); // a committed event must not be reused
+            sample = newSample(); // a committed event must not be reused
+        } else {
+            e.begin();
         }
         sampleStart = evacuated;
-        sample.begin();
     }
 
     @Name("io.bucketdb.GrowthStart")

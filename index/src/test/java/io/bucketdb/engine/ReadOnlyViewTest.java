@@ -333,6 +333,73 @@ class ReadOnlyViewTest {
     }
 
     /** Flips a bit inside an early frame of the first journal segment of {@code dir}, with intact frames after it. */
+    /**
+     * A checkpoint writes the dirty pages past the installed allocation end once, in place, before its batch's head
+     * (Checkpointer): a crash right after leaves them in the file, past the allocation end of the header in force. They
+     * are not the image's, and replay allocates from there expecting zeros: a view of that directory, and the writer's
+     * next open, must see the table as the journal left it.
+     */
+    @Test
+    void bytesPastTheInstalledAllocationEndAreNotTableData() throws Exception {
+        CrashSimulator sim = new CrashSimulator();
+        Path dir = tmp.resolve("live");
+        Map<Long, Long> acked = new HashMap<>();
+        BucketDB w = BucketDB.open(dir, writer(Durability.SYNC).withDurableIO(sim));
+        Path image = tmp.resolve("image");
+        try {
+            for (long k = 0; k < 600; k++) {
+                w.putLong(k, ~k);
+                acked.put(k, ~k);
+            }
+            w.checkpoint();
+            for (long k = 600; k < 8_000; k++) { // grows the table well past the checkpoint's allocation end
+                w.putLong(k, ~k);
+                acked.put(k, ~k);
+            }
+            sim.writeCrashImage(dir, image, CrashMode.KEEP_ALL);
+        } finally {
+            sim.crashAfter(sim.operationCount());
+            try {
+                w.close();
+            } catch (IOException | RuntimeException expected) {
+                // the simulated process is dead
+            }
+        }
+        Path table = image.resolve(IndexFileNames.TABLE);
+        long fileEnd;
+        try (io.bucketdb.storage.TableFile t = io.bucketdb.storage.TableFile.open(io.bucketdb.storage.FileDurableIO.INSTANCE,
+                table, true, 16)) {
+            fileEnd = t.header().fileEnd;
+            assertTrue(!t.header().cleanClose, "a crash image");
+        }
+        try (RandomAccessFile f = new RandomAccessFile(table.toFile(), "rw")) {
+            long end = Math.max(f.length(), fileEnd + (4 << 20));
+            byte[] junk = new byte[4096];
+            java.util.Arrays.fill(junk, (byte) 0xA5);
+            for (long at = fileEnd; at < end; at += junk.length) {
+                f.seek(at);
+                f.write(junk);
+            }
+        }
+        Map<Path, byte[]> files = contents(image);
+        try (BucketDB v = BucketDB.open(image, view(new CrashSimulator()))) {
+            assertEquals(acked.size(), v.size(), "view");
+            for (Map.Entry<Long, Long> e : acked.entrySet()) {
+                assertEquals(e.getValue(), v.getLong(e.getKey(), -1), "view, key " + e.getKey());
+            }
+        }
+        Map<Path, byte[]> after = contents(image);
+        for (Path p : files.keySet()) {
+            assertArrayEquals(files.get(p), after.get(p), p + " changed by the view");
+        }
+        try (BucketDB reopened = BucketDB.open(image, writer(Durability.SYNC))) {
+            assertEquals(acked.size(), reopened.size(), "writer");
+            for (Map.Entry<Long, Long> e : acked.entrySet()) {
+                assertEquals(e.getValue(), reopened.getLong(e.getKey(), -1), "writer, key " + e.getKey());
+            }
+        }
+    }
+
     private static void damageAnEarlyJournalFrame(Path dir) throws IOException {
         Path segment;
         try (Stream<Path> s = Files.list(dir)) {

@@ -23,7 +23,9 @@ import static io.bucketdb.recovery.DoubleWriteLayout.*;
  * Makes the table file match the table at a journal LSN (docs/DESIGN.md, "Checkpoints"): the pages
  * dirtied since the last checkpoint go to the double-write file (forced), then in place (forced),
  * then the header with the checkpoint LSN and the next generation goes to the other slot
- * (forced). Only after that may journal segments at or below the LSN be recycled.
+ * (forced). Only after that may journal segments at or below the LSN be recycled. Dirty pages past the
+ * allocation end of the header in force are written once, in place, and forced first (see {@code doubled}):
+ * the installed image has nothing there to protect.
  *
  * <p>A checkpoint has three parts, so that the writer is not held while it writes:
  * <ol>
@@ -160,8 +162,36 @@ public final class Checkpointer {
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
                 next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
         long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
-        return new Checkpoint(table, next, slot, next.encode(), snapshot, releaseBudget, puncher.holesToPunch(table),
-                journal);
+        return new Checkpoint(table, next, slot, next.encode(), snapshot, doubled(table, snapshot), releaseBudget,
+                puncher.holesToPunch(table), journal);
+    }
+
+    /**
+     * How many of the snapshot's pages (ascending) go through the double-write file: those below the allocation end
+     * of the header in force. The others lie where the installed image holds nothing, so they are written once, in
+     * place, and forced before anything that can install this checkpoint: a crash before that leaves bytes past the
+     * installed allocation end, which the next open for writing cuts off ({@code TableFile.openForWriter}, and a read-only
+     * view's copy alike), and after it they are durable. Issue 16, part "recovery": after a crash the ending checkpoint
+     * writes mostly such pages (the table replay grew), so this halves its writes. Not when the header in force records
+     * a clean close: such a file keeps its tail at open, so every page is double-written.
+     */
+    private static int doubled(TableFile table, PageSnapshot snapshot) {
+        int count = snapshot.size();
+        if (table.header().cleanClose) {
+            return count;
+        }
+        long firstFresh = table.installedFileEnd() >>> ExtentClasses.PAGE_SHIFT;
+        int lo = 0;
+        int hi = count;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (snapshot.page(mid) < firstFresh) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /**
@@ -197,6 +227,8 @@ public final class Checkpointer {
         private final int slot;
         private final ByteBuffer headerImage;
         private final PageSnapshot snapshot;
+        /** The snapshot's first pages that go through the double-write file; the rest are written once ({@link #doubled}). */
+        private final int doubled;
         /** Pages to release after the write-back: how far the private pages exceeded the limit when it began. */
         private final long releaseBudget;
         /** For the JFR event: false when {@link #checkpoint} runs it on the writer thread. */
@@ -206,8 +238,9 @@ public final class Checkpointer {
         /** Makes the journal durable through {@link #checkpointLsn()} first, or null if it is already. */
         private final JournalForce journal;
 
-        private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot,
+        private Checkpoint(TableFile table, Header next, int slot, ByteBuffer headerImage, PageSnapshot snapshot, int doubled,
                            long releaseBudget, long[] holes, JournalForce journal) {
+            this.doubled = doubled;
             this.holes = holes;
             this.journal = journal;
             this.releaseBudget = releaseBudget;
@@ -237,23 +270,38 @@ public final class Checkpointer {
          * @throws IOException if a write or force fails
          */
         public Result run() throws IOException {
-            CheckpointEvent event = new CheckpointEvent();
-            event.begin();
+            // Not created while Flight Recorder is down: loading the first event class costs an open 60-100 ms (JfrEvents).
+            CheckpointEvent event = JfrEvents.wanted() ? new CheckpointEvent() : null;
+            if (event != null) {
+                event.begin();
+            }
             // Before anything that can install this checkpoint: a complete double-write batch is installed by the next
             // open, and its header names this LSN, so the journal must hold every record up to it by then. First, so
             // the force does not queue in the device behind this checkpoint's own writes.
             if (journal != null) {
                 journal.forceThrough(next.checkpointLsn);
             }
+            int count = snapshot.size();
+            ByteBuffer buf = stage();
+            MemorySegment stageSegment = MemorySegment.ofBuffer(buf.clear());
+            // Pages past the installed allocation end, once, in place (see doubled): forced below with the file's size,
+            // before the batch's head, so a batch that recovery can finish never lacks them.
+            for (int i = doubled; i < count; ) {
+                int n = stageAndRecord(i, count, buf, stageSegment);
+                writeInPlace(buf, i, n);
+                i += n;
+                if (i < count && ((i - doubled) / STAGE_PAGES) % PACE_STAGES == 0) {
+                    table.forceFile(); // pacing only
+                }
+            }
             // The file must already be as long as the header about to be installed says (its allocation end):
             // finishing this batch after a crash rewrites pages and the header, not the file's size. Growing
             // the file (allocate) is a metadata change that only a force makes durable.
             table.forceFile();
             DurableFile out = dw.file();
-            int count = snapshot.size();
-            long listBytes = pageListBytes(count);
+            long listBytes = pageListBytes(doubled);
             ByteBuffer list = ByteBuffer.allocate((int) listBytes).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < doubled; i++) {
                 list.putLong(snapshot.page(i));
             }
             list.clear();
@@ -266,22 +314,13 @@ public final class Checkpointer {
             out.write(pos, headerImage.duplicate());
             pos += PAGE;
             long pagesAt = pos;
-            ByteBuffer buf = stage();
-            MemorySegment stageSegment = MemorySegment.ofBuffer(buf.clear());
-            for (int i = 0; i < count; ) {
-                int n = Math.min(STAGE_PAGES, count - i);
-                for (int k = 0; k < n; k++) {
-                    snapshot.copyTo(i + k, stageSegment, (long) k * PAGE);
-                }
-                buf.clear().limit(n * PAGE);
-                for (int k = 0; k < n; k++) {
-                    checksums.record(snapshot.page(i + k), buf.duplicate().position(k * PAGE).limit((k + 1) * PAGE));
-                }
+            for (int i = 0; i < doubled; ) {
+                int n = stageAndRecord(i, doubled, buf, stageSegment);
                 body.update(buf.duplicate());
                 out.write(pos, buf);
                 pos += (long) n * PAGE;
                 i += n;
-                if (i < count && (i / STAGE_PAGES) % PACE_STAGES == 0) {
+                if (i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
                     out.force();
                 }
             }
@@ -295,7 +334,7 @@ public final class Checkpointer {
                     checksums.set(p, PageChecksumsLayout.NEVER_WRITTEN);
                 }
             }
-            ByteBuffer head = DoubleWriteFile.head(count, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
+            ByteBuffer head = DoubleWriteFile.head(doubled, next.generation, next.checkpointLsn, slot, (int) body.getValue(), pos - BODY,
                     headerImage);
             // Durable before the batch can be finished: whenever recovery finishes this generation, its checksums exist.
             long checksumBytes = checksums.writeFor(next.generation, next.fileEnd, io, directory);
@@ -304,21 +343,13 @@ public final class Checkpointer {
 
             // In place, from the double-write file (just written, so read from the page cache): the
             // snapshot's pages may have changed in memory since they were copied.
-            for (int i = 0; i < count; ) {
-                int n = Math.min(STAGE_PAGES, count - i);
+            for (int i = 0; i < doubled; ) {
+                int n = Math.min(STAGE_PAGES, doubled - i);
                 buf.clear().limit(n * PAGE);
                 out.read(pagesAt + (long) i * PAGE, buf);
-                for (int k = 0; k < n; ) {
-                    int run = 1;
-                    while (k + run < n && snapshot.page(i + k + run) == snapshot.page(i + k) + run) {
-                        run++;
-                    }
-                    buf.limit((k + run) * PAGE).position(k * PAGE);
-                    table.writeRaw(snapshot.page(i + k) << ExtentClasses.PAGE_SHIFT, buf);
-                    k += run;
-                }
+                writeInPlace(buf, i, n);
                 i += n;
-                if (i < count && (i / STAGE_PAGES) % PACE_STAGES == 0) {
+                if (i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
                     table.forceFile(); // pacing only: the batch is complete, and recovery rewrites every page of it
                 }
             }
@@ -332,6 +363,42 @@ public final class Checkpointer {
             long released = releaseBudget == 0 ? 0 : snapshot.releaseUnchanged(releaseBudget);
             Result result = new Result(count, (pos - BODY) + (long) count * PAGE + PAGE + checksumBytes, next.generation,
                     next.checkpointLsn, snapshot.writerCopies(), released);
+            if (event != null) {
+                commit(event, result, background);
+            }
+            return result;
+        }
+
+        /**
+         * Copies the snapshot's pages {@code i ..} (at most a stage, not past {@code end}) into {@code buf}, records
+         * their checksums, and leaves {@code buf} holding exactly them; returns how many.
+         */
+        private int stageAndRecord(int i, int end, ByteBuffer buf, MemorySegment stageSegment) {
+            int n = Math.min(STAGE_PAGES, end - i);
+            for (int k = 0; k < n; k++) {
+                snapshot.copyTo(i + k, stageSegment, (long) k * PAGE);
+            }
+            buf.clear().limit(n * PAGE);
+            for (int k = 0; k < n; k++) {
+                checksums.record(snapshot.page(i + k), buf.duplicate().position(k * PAGE).limit((k + 1) * PAGE));
+            }
+            return n;
+        }
+
+        /** Writes the snapshot's pages {@code i .. i + n - 1}, held in {@code buf}, in place: one write per run of adjacent pages. */
+        private void writeInPlace(ByteBuffer buf, int i, int n) throws IOException {
+            for (int k = 0; k < n; ) {
+                int run = 1;
+                while (k + run < n && snapshot.page(i + k + run) == snapshot.page(i + k) + run) {
+                    run++;
+                }
+                buf.limit((k + run) * PAGE).position(k * PAGE);
+                table.writeRaw(snapshot.page(i + k) << ExtentClasses.PAGE_SHIFT, buf);
+                k += run;
+            }
+        }
+
+        private static void commit(CheckpointEvent event, Result result, boolean background) {
             event.end();
             if (event.shouldCommit()) {
                 event.pages = result.pages();
@@ -341,7 +408,6 @@ public final class Checkpointer {
                 event.checkpointLsn = result.checkpointLsn();
                 event.commit();
             }
-            return result;
         }
 
         /** Writer thread, after {@link #run} returned: the new header is the live one; the snapshot ends. */

@@ -133,11 +133,12 @@ public final class JournalWriter implements Closeable {
 
     /**
      * Opens a new journal after a recovery: a new segment whose first LSN is {@code checkpointLsn + 1}, made
-     * durable (file and name), then the deletion of every older segment. The caller has installed a checkpoint
+     * durable (file and name), then every older segment retired (kept as a spare, else deleted on the preparer's
+     * thread, as a recycle does). The caller has installed a checkpoint
      * at {@code checkpointLsn} that covers every record the old segments hold (the last one read, valid or
      * part of a batch that recovery dropped), so nothing in them is read again: replay starts at the newest
-     * segment whose first LSN is at most the checkpoint's next. A crash before the deletions leaves old
-     * segments that no replay reads; the next recovery deletes them.
+     * segment whose first LSN is at most the checkpoint's next. A crash before they are gone leaves old
+     * segments that no replay reads (or spares); the next recovery retires them.
      *
      * <p>This is what makes crash chains safe (docs/DESIGN.md, "Durability"): no later life appends behind a former
      * crash's torn tail, a batch it cut, growth markers its replay did not journal, or frames that were only

@@ -30,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What {@link Checkpointer} promises (docs/DESIGN.md, "Checkpoints" and "Open: finish, replay, and end the recovery"), on a table file with no hash table over it:
- * the checkpointer only moves pages. A checkpoint writes the dirty pages to the double-write file (forced), then
- * in place (forced), then installs the next header in the other slot (forced); a checkpoint cut at any write or
+ * the checkpointer only moves pages. A checkpoint writes the dirty pages past the installed allocation end once, in
+ * place (forced), the others to the double-write file (forced), then in place (forced), then installs the next header
+ * in the other slot (forced); a checkpoint cut at any write or
  * force is finished or discarded by the next open, so the file then holds the old image or the new one, never a
  * mix; a complete batch that makes no sense is a {@link CorruptIndexException}.
  *
@@ -175,6 +176,13 @@ class CheckpointerTest {
             try (Fixture f = new Fixture(root.resolve("order"))) {
                 firstChanges(f, random);
                 TreeSet<Long> dirty = secondChanges(f, random);
+                // Pages past the installed header's allocation end (the new 3-page extent) are written once, in place,
+                // and forced before the batch's head: the installed image has nothing there.
+                long installedEnd = f.table.installedFileEnd();
+                TreeSet<Long> fresh = new TreeSet<>(dirty.tailSet(installedEnd >>> ExtentClasses.PAGE_SHIFT));
+                TreeSet<Long> doubled = new TreeSet<>(dirty.headSet(installedEnd >>> ExtentClasses.PAGE_SHIFT));
+                assertFalse(fresh.isEmpty(), "the new extent lies past the installed allocation end");
+                assertFalse(doubled.isEmpty(), "the old extents lie below it");
                 int from = f.io.durableOps.size();
                 int slot = 1 - f.table.activeSlot();
                 Checkpointer.Result result = f.checkpointer.checkpoint(f.table, SECOND_LSN, false);
@@ -183,7 +191,12 @@ class CheckpointerTest {
                 assertEquals(dirty.size(), result.pages(), "pages written: those changed since the last checkpoint");
                 int head = run.indexOf(o -> isDoubleWrite(o) && o.length() >= 0 && o.position() == 0);
                 int headForce = run.indexOf(o -> isDoubleWrite(o) && o.length() < 0);
-                int firstInPlace = run.indexOf(o -> isTable(o) && o.length() >= 0);
+                int lastFresh = run.lastIndexOf(o -> isTable(o) && o.length() >= 0 && o.position() >= installedEnd);
+                int freshForce = run.indexAfter(lastFresh, o -> isTable(o) && o.length() < 0);
+                assertTrue(lastFresh >= 0 && freshForce < head && run.indexOf(o -> isDoubleWrite(o)) > freshForce,
+                        "the pages past the installed end written and forced before the batch: " + run.ops());
+                int firstInPlace = run.indexOf(o -> isTable(o) && o.length() >= 0 && o.position() >= HeaderLayout.DATA_START
+                        && o.position() < installedEnd);
                 int lastInPlace = run.lastIndexOf(o -> isTable(o) && o.length() >= 0
                         && o.position() >= HeaderLayout.DATA_START);
                 int headerWrite = run.indexOf(o -> isTable(o) && o.length() >= 0
@@ -208,16 +221,16 @@ class CheckpointerTest {
                 assertEquals(dirty, inPlace, "pages written in place");
 
                 // The batch on disk: the page list, then the header image, then the page images, which are the
-                // pages now in place.
+                // pages now in place; only those below the installed allocation end.
                 byte[] dw = Files.readAllBytes(f.dir.resolve(DoubleWriteLayout.FILE_NAME));
                 ByteBuffer batch = ByteBuffer.wrap(dw).order(ByteOrder.LITTLE_ENDIAN);
-                assertEquals(dirty.size(), batch.getInt(DoubleWriteLayout.PAGE_COUNT_OFFSET));
+                assertEquals(doubled.size(), batch.getInt(DoubleWriteLayout.PAGE_COUNT_OFFSET));
                 assertEquals(SECOND_LSN, batch.getLong(DoubleWriteLayout.CHECKPOINT_LSN_OFFSET));
                 assertEquals(slot, batch.getInt(DoubleWriteLayout.HEADER_SLOT_OFFSET));
                 byte[] table = Files.readAllBytes(f.tablePath);
-                long pagesAt = DoubleWriteLayout.BODY + DoubleWriteLayout.pageListBytes(dirty.size()) + DoubleWriteLayout.PAGE;
+                long pagesAt = DoubleWriteLayout.BODY + DoubleWriteLayout.pageListBytes(doubled.size()) + DoubleWriteLayout.PAGE;
                 int i = 0;
-                for (long page : dirty) {
+                for (long page : doubled) {
                     assertEquals(page, batch.getLong(DoubleWriteLayout.BODY + 8 * i));
                     int at = (int) (pagesAt + (long) i * DoubleWriteLayout.PAGE);
                     int inTable = (int) (page << ExtentClasses.PAGE_SHIFT);
@@ -352,7 +365,8 @@ class CheckpointerTest {
             int from = uncut.io.durableOps.size();
             uncut.checkpointer.checkpoint(uncut.table, SECOND_LSN, false);
             Run run = Run.since(uncut.io, from);
-            int firstInPlace = run.indexOf(o -> isTable(o) && o.length() >= 0);
+            int head = run.indexOf(o -> isDoubleWrite(o) && o.length() >= 0 && o.position() == 0);
+            int firstInPlace = run.indexAfter(head, o -> isTable(o) && o.length() >= 0);
             writesBeforeInPlace = (int) run.ops().subList(0, firstInPlace).stream().filter(o -> o.length() >= 0).count();
         }
         Fixture f = new Fixture(dir);
@@ -362,10 +376,14 @@ class CheckpointerTest {
             secondChanges(f, random);
             int from = f.io.durableOps.size();
             f.io.failWriteAfter(writesBeforeInPlace);
+            long installedEnd = f.table.installedFileEnd();
             assertThrows(IOException.class, () -> f.checkpointer.checkpoint(f.table, SECOND_LSN, false));
             Run run = Run.since(f.io, from);
-            assertTrue(run.indexOf(o -> isDoubleWrite(o) && o.length() >= 0 && o.position() == 0) >= 0, "head written");
-            assertEquals(-1, run.indexOf(o -> isTable(o) && o.length() >= 0), "nothing written in place");
+            int head = run.indexOf(o -> isDoubleWrite(o) && o.length() >= 0 && o.position() == 0);
+            assertTrue(head >= 0, "head written");
+            assertEquals(-1, run.indexAfter(head, o -> isTable(o) && o.length() >= 0), "nothing in place after the head");
+            assertEquals(-1, run.indexOf(o -> isTable(o) && o.length() >= 0 && o.position() < installedEnd),
+                    "nothing written in place below the installed allocation end");
         } finally {
             f.close();
         }

@@ -2,6 +2,7 @@ package io.bucketdb.recovery;
 
 import static io.bucketdb.recovery.Journals.SMALL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bucketdb.recovery.JournalRecord.Put;
 import java.nio.file.Files;
@@ -43,6 +44,25 @@ class OpenFreshTest {
             fresh.sync();
         }
         assertEquals(List.of(SegmentFiles.segmentPath(dir, 2)), Journals.segments(dir), "the new segment, not deleted");
+        assertEquals(1, Journals.replay(io, dir, SMALL, last, DamagePolicy.FAIL).report().recordsRead());
+    }
+
+    /**
+     * The old segments are not unlinked on the opening thread (a full segment's unlink freed 64 MiB of blocks there:
+     * 22 ms of the open after 1M journaled puts, issue 16): where there is room for a spare, the old segment becomes
+     * the spare the next roll reuses, as a recycle keeps a covered segment.
+     */
+    @Test
+    void anOldSegmentBecomesASpareInsteadOfBeingUnlinked() throws Exception {
+        long last = writeRecords(3);
+        Path old = SegmentFiles.segmentPath(dir, 1);
+        assertTrue(Files.exists(old));
+        try (JournalWriter fresh = JournalWriter.openFresh(io, dir, SMALL, last)) {
+            assertEquals(List.of(SegmentFiles.segmentPath(dir, 2)), Journals.segments(dir));
+            assertTrue(Files.exists(SegmentFiles.sparePath(dir, 1)), "the old segment kept as a spare");
+            fresh.append(new Put(new byte[]{1}, new byte[]{2}));
+            fresh.sync();
+        }
         assertEquals(1, Journals.replay(io, dir, SMALL, last, DamagePolicy.FAIL).report().recordsRead());
     }
 

@@ -14,6 +14,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The few libc calls that {@link java.nio.channels.FileChannel} does not offer, bound once through the
@@ -27,6 +28,14 @@ import java.util.Optional;
  * on the class path. Availability is checked with {@link Module#isNativeAccessEnabled()} before any
  * restricted method runs, so a JVM without the flag sees no warning; callers get {@code false} and use
  * their pure-Java fallback.
+ *
+ * <p>Binding costs: the first downcall handle a JVM builds brings up the FFM linker, 90-130 ms of one core in a fresh
+ * JVM, and each further one 5-10 ms (issue 16, part "recovery": most of an open's "table opening"). So the handles are
+ * bound in holder classes, each on first use: {@link Core} ({@code open}, {@code close}: a writable file's open needs
+ * them), {@link Allocation} ({@code posix_fallocate}), {@link Punch} ({@code fallocate}), {@link Release}
+ * ({@code madvise}) and {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
+ * it does other work (a holder's class initialization is thread-safe: a caller that needs the holder meanwhile waits
+ * for it). A holder whose symbol is missing leaves that call on its fallback.
  */
 public final class NativeFileOps {
 
@@ -40,14 +49,52 @@ public final class NativeFileOps {
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
 
-    private static final Optional<Bindings> BINDINGS = Bindings.load();
+    /** Whether {@link #bindInBackground} started its thread; once per JVM. */
+    private static final AtomicBoolean BINDING_STARTED = new AtomicBoolean();
 
     private NativeFileOps() {
     }
 
-    /** {@return whether the native calls are bound: Linux, a known architecture and native access enabled} */
+    /**
+     * {@return whether the native calls are bound: Linux, a known architecture, native access enabled, and at least
+     * {@code open} and {@code close} bound}
+     */
     public static boolean isAvailable() {
-        return BINDINGS.isPresent();
+        return Core.BINDINGS.isPresent();
+    }
+
+    /**
+     * Starts binding the calls on a daemon thread ({@code bucketdb-native-bind}), in the order a writable open uses
+     * them, and returns at once; later calls do nothing. Nothing starts where the calls cannot be bound (not Linux, an
+     * unknown architecture, native access not enabled). An open calls it first, so that the binding overlaps the
+     * work before the first writable file is opened (class loading, finishing a checkpoint, the lock).
+     */
+    public static void bindInBackground() {
+        if (!platformAllows() || !BINDING_STARTED.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("bucketdb-native-bind").start(NativeFileOps::bindAll);
+    }
+
+    /**
+     * Linux, a known architecture and native access: checked before any restricted method runs. Here, not in
+     * {@link Core}: calling a static method of a holder would run its initializer, the binding, on the caller.
+     */
+    private static boolean platformAllows() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        boolean knownArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
+        // Checked first: calling a restricted method without native access prints a warning (JDK 24+)
+        // or throws IllegalCallerException (--illegal-native-access=deny).
+        return os.startsWith("linux") && knownArch && NativeFileOps.class.getModule().isNativeAccessEnabled();
+    }
+
+    /** Runs each holder's class initialization (here, unless a caller got there first), in the order an open needs them. */
+    private static void bindAll() {
+        Core.BINDINGS.isPresent();
+        Allocation.HANDLE.isPresent();
+        Punch.HANDLE.isPresent();
+        Release.BINDING.isPresent();
     }
 
     /**
@@ -62,23 +109,24 @@ public final class NativeFileOps {
      * @throws IOException if {@code madvise} reports an error
      */
     public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
-        if (BINDINGS.isEmpty()) {
+        if (Core.BINDINGS.isEmpty() || Release.BINDING.isEmpty()) {
             return false;
         }
-        Bindings b = BINDINGS.get();
+        Core b = Core.BINDINGS.get();
+        Release r = Release.BINDING.get();
         if (!segment.isNative()) {
             throw new IllegalArgumentException("madvise needs a native (mapped) segment, got " + segment);
         }
-        if (segment.address() % b.pageSize != 0) {
+        if (segment.address() % r.pageSize != 0) {
             throw new IllegalArgumentException("madvise needs a page-aligned segment (page size "
-                    + b.pageSize + "), got address 0x" + Long.toHexString(segment.address()));
+                    + r.pageSize + "), got address 0x" + Long.toHexString(segment.address()));
         }
         if (segment.byteSize() == 0) {
             return true;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
-            int rc = (int) b.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
+            int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
             if (rc != 0) {
                 int errno = b.errno(state);
                 throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
@@ -96,13 +144,13 @@ public final class NativeFileOps {
      * Opens {@code file} for writing through libc, for {@link #allocate}. The descriptor refers to the
      * file's inode, so it stays right when the file is renamed later.
      *
-     * @return the descriptor, or {@code -1} if native calls are unavailable
+     * @return the descriptor, or {@code -1} if native calls (or {@code posix_fallocate}) are unavailable
      */
     static int openForAllocation(Path file) throws IOException {
-        if (BINDINGS.isEmpty()) {
+        if (Core.BINDINGS.isEmpty() || Allocation.HANDLE.isEmpty()) {
             return -1;
         }
-        Bindings b = BINDINGS.get();
+        Core b = Core.BINDINGS.get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
             MemorySegment name = arena.allocateFrom(file.toString());
@@ -129,11 +177,11 @@ public final class NativeFileOps {
      * @throws IOException naming {@code file} and the error, for example {@code ENOSPC} on a full disk
      */
     static void allocate(int fd, long offset, long length, Path file) throws IOException {
-        Bindings b = BINDINGS.orElseThrow();
+        MethodHandle posixFallocate = Allocation.HANDLE.orElseThrow(); // a descriptor from openForAllocation implies it
         try {
             int rc;
             do {
-                rc = (int) b.posixFallocate.invokeExact(fd, offset, length);
+                rc = (int) posixFallocate.invokeExact(fd, offset, length);
             } while (rc == EINTR);
             if (rc != 0) {
                 throw new IOException("cannot allocate " + length + " bytes at offset " + offset + " of " + file
@@ -150,16 +198,21 @@ public final class NativeFileOps {
      * Frees the blocks of {@code [offset, offset + length)} of the file behind {@code fd}, keeping its size:
      * Linux's {@code fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)}. The range reads as zeros after.
      *
-     * @return false if the file system cannot punch holes ({@code EOPNOTSUPP}): nothing changed
+     * @return false if the file system cannot punch holes ({@code EOPNOTSUPP}), or {@code fallocate} cannot be bound:
+     *         nothing changed
      * @throws IOException naming {@code file} and the error
      */
     static boolean punchHole(int fd, long offset, long length, Path file) throws IOException {
-        Bindings b = BINDINGS.orElseThrow();
+        Core b = Core.BINDINGS.orElseThrow();
+        if (Punch.HANDLE.isEmpty()) {
+            return false;
+        }
+        MethodHandle fallocate = Punch.HANDLE.get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
             int rc;
             do {
-                rc = (int) b.fallocate.invokeExact(state, fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, offset, length);
+                rc = (int) fallocate.invokeExact(state, fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, offset, length);
             } while (rc != 0 && b.errno(state) == EINTR);
             if (rc != 0) {
                 int errno = b.errno(state);
@@ -187,10 +240,10 @@ public final class NativeFileOps {
      * @throws IOException naming {@code file} and the error if {@code stat} fails
      */
     public static long allocatedBytes(Path file) throws IOException {
-        if (BINDINGS.isEmpty() || StatBinding.STAT.isEmpty()) {
+        if (Core.BINDINGS.isEmpty() || StatBinding.STAT.isEmpty()) {
             return -1;
         }
-        Bindings b = BINDINGS.get();
+        Core b = Core.BINDINGS.get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
             MemorySegment name = arena.allocateFrom(file.toString());
@@ -219,15 +272,47 @@ public final class NativeFileOps {
         }
 
         private static Optional<MethodHandle> bind() {
-            if (BINDINGS.isEmpty()) {
+            return Core.bindOptional("stat", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
+                    true);
+        }
+    }
+
+    /** {@code posix_fallocate}, bound on first use: a writable file's open uses it when it can grow the file. */
+    private static final class Allocation {
+        static final Optional<MethodHandle> HANDLE = Core.bindOptional("posix_fallocate",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                false); // it returns its error number instead of setting errno
+
+        private Allocation() {
+        }
+    }
+
+    /** {@code fallocate(FALLOC_FL_PUNCH_HOLE)}, bound on first use (a checkpoint that gives free pages back). */
+    private static final class Punch {
+        static final Optional<MethodHandle> HANDLE = Core.bindOptional("fallocate",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG), true);
+
+        private Punch() {
+        }
+    }
+
+    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages). */
+    private record Release(MethodHandle madvise, long pageSize) {
+        static final Optional<Release> BINDING = bind();
+
+        private static Optional<Release> bind() {
+            Optional<MethodHandle> madvise = Core.bindOptional("madvise",
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                    true);
+            Optional<MethodHandle> getpagesize = Core.bindOptional("getpagesize", FunctionDescriptor.of(ValueLayout.JAVA_INT),
+                    false);
+            if (madvise.isEmpty() || getpagesize.isEmpty()) {
                 return Optional.empty();
             }
             try {
-                Linker linker = Linker.nativeLinker();
-                return linker.defaultLookup().find("stat").map(sym -> linker.downcallHandle(sym,
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
-                        Linker.Option.captureCallState("errno")));
-            } catch (RuntimeException e) {
+                return Optional.of(new Release(madvise.get(), (int) getpagesize.get().invokeExact()));
+            } catch (Throwable t) {
                 return Optional.empty();
             }
         }
@@ -235,7 +320,7 @@ public final class NativeFileOps {
 
     /** Closes a descriptor from {@link #openForAllocation}. */
     static void close(int fd, Path file) throws IOException {
-        Bindings b = BINDINGS.orElseThrow();
+        Core b = Core.BINDINGS.orElseThrow();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
             // No retry on EINTR: on Linux the descriptor is released even then, and a retry could close
@@ -251,21 +336,19 @@ public final class NativeFileOps {
         }
     }
 
-    /** The bound method handles; built once, or absent when native calls must not or cannot be used. */
-    private record Bindings(MethodHandle open, MethodHandle close, MethodHandle posixFallocate,
-                            MethodHandle fallocate, MethodHandle madvise, StructLayout callState, VarHandle errnoHandle, long pageSize) {
+    /**
+     * The calls every native open needs ({@code open}, {@code close}) and the errno capture the others share; bound on
+     * first use, or absent when native calls must not or cannot be used.
+     */
+    private record Core(MethodHandle open, MethodHandle close, StructLayout callState, VarHandle errnoHandle) {
+        static final Optional<Core> BINDINGS = load();
 
         int errno(MemorySegment state) {
             return (int) errnoHandle.get(state, 0L);
         }
 
-        static Optional<Bindings> load() {
-            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            String arch = System.getProperty("os.arch", "");
-            boolean knownArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
-            // Checked first: calling a restricted method without native access prints a warning (JDK 24+)
-            // or throws IllegalCallerException (--illegal-native-access=deny).
-            if (!os.startsWith("linux") || !knownArch || !NativeFileOps.class.getModule().isNativeAccessEnabled()) {
+        static Optional<Core> load() {
+            if (!platformAllows()) {
                 return Optional.empty();
             }
             try {
@@ -280,23 +363,27 @@ public final class NativeFileOps {
                         errno, Linker.Option.firstVariadicArg(2));
                 MethodHandle close = linker.downcallHandle(libc.findOrThrow("close"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), errno);
-                MethodHandle fallocate = linker.downcallHandle(libc.findOrThrow("posix_fallocate"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_LONG));
-                MethodHandle punch = linker.downcallHandle(libc.findOrThrow("fallocate"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-                        errno);
-                MethodHandle madvise = linker.downcallHandle(libc.findOrThrow("madvise"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_INT),
-                        errno);
-                MethodHandle getpagesize = linker.downcallHandle(libc.findOrThrow("getpagesize"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT));
-                long pageSize = (int) getpagesize.invokeExact();
-                return Optional.of(new Bindings(open, close, fallocate, punch, madvise, callState, errnoHandle, pageSize));
+                return Optional.of(new Core(open, close, callState, errnoHandle));
             } catch (Throwable t) {
                 // A libc without one of the symbols, or a linker that refuses: run on the fallbacks.
+                return Optional.empty();
+            }
+        }
+
+        /**
+         * Binds libc's {@code name}, capturing {@code errno} if asked; empty if the core calls are not bound or the
+         * symbol or linker fails (the caller then uses its fallback).
+         */
+        static Optional<MethodHandle> bindOptional(String name, FunctionDescriptor descriptor, boolean captureErrno) {
+            if (BINDINGS.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                return linker.defaultLookup().find(name).map(sym -> captureErrno
+                        ? linker.downcallHandle(sym, descriptor, Linker.Option.captureCallState("errno"))
+                        : linker.downcallHandle(sym, descriptor));
+            } catch (RuntimeException e) {
                 return Optional.empty();
             }
         }

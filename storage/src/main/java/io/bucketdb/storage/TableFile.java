@@ -33,6 +33,8 @@ public final class TableFile implements AutoCloseable {
     private final boolean readOnly;
     /** The slot (0 = A, 1 = B) holding the newest valid header on disk; -1 before the first write-back. */
     private int activeSlot;
+    /** The allocation end of the header in force on disk (the live header's moves with growth); see {@link #installedFileEnd}. */
+    private long installedFileEnd;
     /** Pages read as data are checked against their checkpoint's CRC32C first (none until {@link #verifyPages}). */
     private VerifiedPages pages = VerifiedPages.NONE;
 
@@ -40,6 +42,7 @@ public final class TableFile implements AutoCloseable {
         this.file = file;
         this.header = header;
         this.activeSlot = activeSlot;
+        this.installedFileEnd = header.fileEnd;
         this.readOnly = readOnly;
         this.mapping = new ChunkedMapping(file, readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.PRIVATE,
                 header.alignShift, Math.max(maxChunkShift, header.alignShift));
@@ -168,7 +171,10 @@ public final class TableFile implements AutoCloseable {
      * does not write it. Growth would then allocate nothing there (the file looks big enough) and a checkpoint would
      * name an allocation end the disk lacks after a power loss. All of it is free space, so growth allocates it again
      * and it reads as zeros. A cleanly closed file keeps its (punched) tail: its size was forced with no failure since,
-     * and it opens on a full disk without allocating. Read-only opens and a view's in-memory copy use {@link #open}.
+     * and it opens on a full disk without allocating. A checkpoint also writes pages past the allocation end before it
+     * installs its header (once, not double-written): a crash before the header leaves them there, and this cut is what
+     * makes them free space again. Read-only opens and a view's in-memory copy use {@link #open} (a view zeroes its
+     * copy's tail instead).
      *
      * @param io the durable I/O that opens the file
      * @param path the table file
@@ -501,6 +507,16 @@ public final class TableFile implements AutoCloseable {
         header.checkpointLsn = installed.checkpointLsn;
         header.cleanClose = installed.cleanClose;
         activeSlot = slot;
+        installedFileEnd = installed.fileEnd;
+    }
+
+    /**
+     * {@return the allocation end of the header in force on disk: the one this file was opened at, or the last one
+     * {@link #headerInstalled}} Past it the installed checkpoint image holds nothing, and an open for writing after a
+     * crash cuts the file there ({@link #openForWriter}), which a checkpoint relies on to write such pages only once.
+     */
+    public long installedFileEnd() {
+        return installedFileEnd;
     }
 
     /**
