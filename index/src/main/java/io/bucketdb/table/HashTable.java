@@ -441,6 +441,21 @@ public final class HashTable {
         arrays.prepareNextArray(snapshot.b);
     }
 
+    /** {@return whether space mapped ahead for the next doubling is still to be faulted in} Any thread. */
+    public boolean prefaultWanted() {
+        return arrays.prefaultWanted();
+    }
+
+    /**
+     * The thread that called {@link #prepareNextArray}: faults the next slice of that space in ahead of the writer
+     * (see {@code BucketArrays.prefaultStep}); never fails, never changes what the table reads.
+     *
+     * @return whether a slice was faulted in (false once none is left, or when the prefault failed and ended)
+     */
+    public boolean prefaultStep() {
+        return arrays.prefaultStep();
+    }
+
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */
     void refreshChunks() {
         ArraySnapshot g = snapshot;
