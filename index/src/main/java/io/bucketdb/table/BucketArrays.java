@@ -33,19 +33,20 @@ public final class BucketArrays {
     private final ExtentAllocator alloc;
     private final ChunkedMapping mapping;
     private final VerifiedPages pages;
-    /** Bytes faulted in per {@link #prefaultStep}. */
-    static final long PREFAULT_SLICE = 512L << 10;
+    /** Bytes read into the page cache per {@link #readAheadStep}. */
+    static final long READ_AHEAD_SLICE = 1L << 20;
 
     private final int bs;
     private final int ovfOff;
     /** The {@code b} whose next array's space was mapped ahead ({@link #prepareNextArray}); -1 for none. */
     private volatile int preparedFor = -1;
     /**
-     * The space mapped ahead that is still to be faulted in ({@link #prefaultStep}): {@code [prefaultNext, prefaultEnd)}.
+     * The space mapped ahead that is still to be read into the page cache ({@link #readAheadStep}):
+     * {@code [readAheadNext, readAheadEnd)}.
      * Written by the thread that prepares (the pipeline's background thread), read by any thread.
      */
-    private volatile long prefaultNext;
-    private volatile long prefaultEnd;
+    private volatile long readAheadNext;
+    private volatile long readAheadEnd;
 
     BucketArrays(HashTable t, TableFile tf, int bucketSize, int overflowOffset) {
         this.t = t;
@@ -158,47 +159,47 @@ public final class BucketArrays {
             // Half the new array's size again: the overflow pages the writes until the doubling take from the end (from
             // three quarters of its load on), the new directory and alignment gaps.
             tf.ensureMapped(end);
-            prefaultEnd = end;
-            prefaultNext = from;
+            readAheadEnd = end;
+            readAheadNext = from;
         } finally {
             preparedFor = b; // once per b, also after a failure: the writer's own allocation reports a full disk
         }
     }
 
-    /** Any thread: whether space mapped ahead by {@link #prepareNextArray} is still to be faulted in. */
-    boolean prefaultWanted() {
-        return prefaultNext < prefaultEnd;
+    /** Any thread: whether space mapped ahead by {@link #prepareNextArray} is still to be read into the page cache. */
+    boolean readAheadWanted() {
+        return readAheadNext < readAheadEnd;
     }
 
     /**
-     * The thread that prepared the space (the pipeline's background thread): faults the next slice of at most
-     * {@value #PREFAULT_SLICE} bytes of it in writable ({@link ChunkedMapping#populate}), so the writer's first write to
-     * a page there (an upper half's bucket zeroed by its split, a new overflow bucket) takes no page fault: measured on
-     * the one-thread 0 → 10M load, such faults on space never written were the longest puts (a read-ahead of 8 MiB of
-     * zeros in one fault, 22 ms). The slices go up from the allocation end in the order the writer allocates, ahead
-     * of it. A slice changes no byte the table reads (see {@link ChunkedMapping#populate}), so no ordering with the
-     * writer is needed; the pages it makes private are zeros like the file's, outside the dirty set and the private
-     * pages a checkpoint counts, until the writer changes them. Small slices keep the process's mmap lock (taken for
-     * reading) free for the mapping calls of other threads. A failure, or the call missing, ends the prefault: the
-     * writer then faults the pages itself, as without it.
+     * The thread that prepared the space (the pipeline's background thread): reads the next slice of at most
+     * {@value #READ_AHEAD_SLICE} bytes of it into the page cache ({@link ChunkedMapping#readAhead}), so the writer's first
+     * write to a page there (an upper half's bucket zeroed by its split, a new overflow bucket) finds it cached:
+     * measured on the one-thread 0 → 10M load, faults on uncached space never written were the longest puts (each
+     * read ahead 8 MiB of zeros in the fault, 22 ms). The slices go up from the allocation end, in the order the
+     * writer allocates. The pages stay the page cache's, shared and clean: no byte the table reads changes and the
+     * private memory a checkpoint bounds does not grow (faulting them in private, {@code MADV_POPULATE_WRITE}, also
+     * took the writer's copy-on-write faults off it, but put up to the next doubling's whole space in private memory
+     * ahead of use, past the bound {@code ResidentMemoryTest} checks). A failure, or the call missing, ends the
+     * read-ahead: the writer's faults then read the pages, as without it.
      *
-     * @return whether a slice was faulted in
+     * @return whether a slice was read
      */
-    boolean prefaultStep() {
-        long from = prefaultNext;
-        long end = prefaultEnd;
+    boolean readAheadStep() {
+        long from = readAheadNext;
+        long end = readAheadEnd;
         if (from >= end) {
             return false;
         }
         int chunk = mapping.chunkIndex(from);
-        long to = Math.min(Math.min(end, from + PREFAULT_SLICE), mapping.chunkStart(chunk) + mapping.chunkSize(chunk));
+        long to = Math.min(Math.min(end, from + READ_AHEAD_SLICE), mapping.chunkStart(chunk) + mapping.chunkSize(chunk));
         boolean done;
         try {
-            done = mapping.populate(from, to - from);
+            done = mapping.readAhead(from, to - from);
         } catch (IOException | RuntimeException e) {
             done = false;
         }
-        prefaultNext = done ? to : end;
+        readAheadNext = done ? to : end;
         return done;
     }
 

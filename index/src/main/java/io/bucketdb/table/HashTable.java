@@ -441,19 +441,19 @@ public final class HashTable {
         arrays.prepareNextArray(snapshot.b);
     }
 
-    /** {@return whether space mapped ahead for the next doubling is still to be faulted in} Any thread. */
-    public boolean prefaultWanted() {
-        return arrays.prefaultWanted();
+    /** {@return whether space mapped ahead for the next doubling is still to be read into the page cache} Any thread. */
+    public boolean readAheadWanted() {
+        return arrays.readAheadWanted();
     }
 
     /**
-     * The thread that called {@link #prepareNextArray}: faults the next slice of that space in ahead of the writer
-     * (see {@code BucketArrays.prefaultStep}); never fails, never changes what the table reads.
+     * The thread that called {@link #prepareNextArray}: reads the next slice of that space into the page cache ahead of
+     * the writer (see {@code BucketArrays.readAheadStep}); never fails, never changes what the table reads.
      *
-     * @return whether a slice was faulted in (false once none is left, or when the prefault failed and ended)
+     * @return whether a slice was read (false once none is left, or when the read-ahead failed and ended)
      */
-    public boolean prefaultStep() {
-        return arrays.prefaultStep();
+    public boolean readAheadStep() {
+        return arrays.readAheadStep();
     }
 
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */

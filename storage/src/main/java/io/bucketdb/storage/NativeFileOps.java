@@ -32,8 +32,6 @@ public final class NativeFileOps {
 
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
-    /** Linux {@code MADV_POPULATE_WRITE} (5.14): fault the pages in writable, as a write would, changing no byte. */
-    private static final int MADV_POPULATE_WRITE = 23;
     /** Linux {@code MADV_WILLNEED}: read the range into the page cache ahead of use. */
     private static final int MADV_WILLNEED = 3;
     private static final int O_WRONLY = 1;
@@ -100,7 +98,8 @@ public final class NativeFileOps {
     /**
      * Reads the file behind {@code segment} into the page cache ahead of use: {@code madvise(MADV_WILLNEED)}. For a
      * file mapping the kernel leaves the process's mmap lock while it reads (the read-ahead of a range never written
-     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it.
+     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it. Maps nothing
+     * and copies nothing: a private mapping's pages stay shared with the page cache until written.
      *
      * @param segment a page-aligned slice of a file mapping
      * @return {@code false} if native calls are unavailable or the kernel refuses the advice: nothing was done
@@ -109,23 +108,6 @@ public final class NativeFileOps {
      */
     public static boolean madviseWillNeed(MemorySegment segment) throws IOException {
         return advise(segment, MADV_WILLNEED, "MADV_WILLNEED");
-    }
-
-    /**
-     * Faults the pages of {@code segment} in as a write would, without writing: {@code madvise(MADV_POPULATE_WRITE)}.
-     * On a private file mapping each page not yet private is taken from the page cache (read from the file first if
-     * it is not there) and copied, so a later write to it takes no page fault; no byte the mapping reads changes, also
-     * while other threads write to the same pages (the kernel serializes the faults). Holds the process's mmap lock
-     * for reading while it runs: callers pass small slices, best already in the page cache ({@link #madviseWillNeed}).
-     *
-     * @param segment a page-aligned slice of a writable mapping
-     * @return {@code false} if native calls are unavailable or the kernel does not know the advice (before Linux 5.14):
-     *         nothing was done
-     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
-     * @throws IOException if {@code madvise} reports another error (for example {@code ENOMEM} when memory runs out)
-     */
-    public static boolean madvisePopulateWrite(MemorySegment segment) throws IOException {
-        return advise(segment, MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE");
     }
 
     /** {@code madvise(advice)} over {@code segment}, retried on {@code EINTR}; false if unavailable or {@code EINVAL}. */

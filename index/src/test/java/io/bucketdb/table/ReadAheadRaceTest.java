@@ -21,25 +21,26 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The next doubling's space faulted in ahead of the writer ({@link HashTable#prefaultStep}, issue 16) never changes the
- * table: a table loaded while another thread prepares and prefaults as fast as it can, racing the puts, the doublings'
- * in-place splits and the overflow buckets they allocate in that space, ends byte for byte as the same load without it
- * (apply is deterministic, so any byte the prefault changed would show), with every entry readable.
+ * The next doubling's space read into the page cache ahead of the writer ({@link HashTable#readAheadStep}, issue 16)
+ * never changes the table: a table loaded while another thread prepares and reads ahead as fast as it can, racing the
+ * puts, the doublings' in-place splits and the overflow buckets they allocate in that space, ends byte for byte as the
+ * same load without it (apply is deterministic, so any byte the read-ahead changed would show), with every entry
+ * readable.
  */
-class PrefaultRaceTest {
+class ReadAheadRaceTest {
     @TempDir
     Path dir;
 
     @Test
-    void prefaultingRacingPutsAndSplitsChangesNoByteOfTheTable() throws Exception {
-        assumeTrue(NativeFileOps.isAvailable(), "the prefault needs Linux and --enable-native-access");
+    void readingAheadRacingPutsAndSplitsChangesNoByteOfTheTable() throws Exception {
+        assumeTrue(NativeFileOps.isAvailable(), "the read-ahead needs Linux and --enable-native-access");
         long seed = Seeds.seed();
         Seeds.run(seed, () -> {
             Random random = new Random(seed);
             int n = 150_000 + random.nextInt(100_000);
             long keySeed = random.nextLong();
             long hashSeed = random.nextLong();
-            // 64 KiB alignment and chunks: arrays are whole pieces (split in place) from 2^10 buckets, and a prefault
+            // 64 KiB alignment and chunks: arrays are whole pieces (split in place) from 2^10 buckets, and a read-ahead
             // slice is cut at many chunk ends.
             try (TableFile plainFile = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("plain.bdb"), 8, 8, 16, hashSeed, 16);
                  TableFile racedFile = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("raced.bdb"), 8, 8, 16, hashSeed, 16)) {
@@ -49,12 +50,12 @@ class PrefaultRaceTest {
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong slices = new AtomicLong();
                 AtomicReference<Throwable> failure = new AtomicReference<>();
-                Thread prefaulter = new Thread(() -> {
+                Thread readerAhead = new Thread(() -> {
                     try {
                         while (!stop.get()) {
                             if (raced.nextArrayWanted()) {
                                 raced.prepareNextArray();
-                            } else if (raced.prefaultStep()) {
+                            } else if (raced.readAheadStep()) {
                                 slices.incrementAndGet();
                             } else {
                                 Thread.onSpinWait();
@@ -63,16 +64,16 @@ class PrefaultRaceTest {
                     } catch (Throwable t) {
                         failure.set(t);
                     }
-                }, "prefaulter");
-                prefaulter.start();
+                }, "reader-ahead");
+                readerAhead.start();
                 try {
                     load(raced, keySeed, n);
                 } finally {
                     stop.set(true);
-                    prefaulter.join();
+                    readerAhead.join();
                 }
-                assertNull(failure.get(), () -> "the prefaulting thread failed: " + failure.get());
-                assertTrue(slices.get() > 0, "the prefault ran");
+                assertNull(failure.get(), () -> "the reading-ahead thread failed: " + failure.get());
+                assertTrue(slices.get() > 0, "the read-ahead ran");
                 assertEquals(plainFile.header().fileEnd, racedFile.header().fileEnd, "allocation end");
                 assertEquals(plain.size(), raced.size());
                 assertSameBytes(plainFile.mapping(), racedFile.mapping(), HeaderLayout.DATA_START, plainFile.header().fileEnd);
@@ -86,7 +87,7 @@ class PrefaultRaceTest {
     }
 
     @Test
-    void aPrefaultThatCannotRunEndsWithoutAFailure() throws Exception {
+    void aReadAheadThatCannotRunEndsWithoutAFailure() throws Exception {
         TableFile file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("t.bdb"), 8, 8, 16, 7, 16);
         HashTable table = HashTable.create(file, GrowthListener.NONE);
         long k = 0;
@@ -97,10 +98,10 @@ class PrefaultRaceTest {
             table.putLong(k, ~k);
         }
         table.prepareNextArray();
-        assertTrue(table.prefaultWanted(), "the space mapped ahead is to be faulted in");
-        file.close(); // the mapping is gone: a slice finds nothing to fault in
-        assertFalse(table.prefaultStep());
-        assertFalse(table.prefaultWanted(), "the prefault ended");
+        assertTrue(table.readAheadWanted(), "the space mapped ahead is to be read ahead");
+        file.close(); // the mapping is gone: a slice finds nothing to read ahead
+        assertFalse(table.readAheadStep());
+        assertFalse(table.readAheadWanted(), "the read-ahead ended");
     }
 
     private static void load(HashTable table, long keySeed, int n) throws Exception {

@@ -21,22 +21,23 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@link ChunkedMapping#populate}: the prefault the table's background thread runs ahead of the writer (issue 16). It
- * makes the pages private copies (so the writer's first write takes no fault), and changes no byte: not what the
- * mapping reads, also while another thread writes the same pages, and not the file.
+ * {@link ChunkedMapping#readAhead}: the read-ahead the table's background thread runs ahead of the writer (issue 16).
+ * It puts the pages in the page cache (so the writer's first touch reads nothing in the fault) without making any
+ * private, and changes no byte: not what the mapping reads, also while another thread writes the same pages, and not
+ * the file.
  */
-class MappingPopulateTest {
+class MappingReadAheadTest {
     private static final int CHUNK_SHIFT = 16;
     private static final int CHUNKS = 32;
     private static final long SIZE = (long) CHUNKS << CHUNK_SHIFT;
-    /** The writer writes below this; the last four chunks only the populating threads touch. */
+    /** The writer writes below this; the last four chunks only the reading-ahead thread touches. */
     private static final long WRITTEN = SIZE - (4L << CHUNK_SHIFT);
 
     @TempDir
     Path tmp;
 
     @Test
-    void populateMakesThePagesPrivateAndChangesNoByteWhileAWriterWritesThem() throws Exception {
+    void readAheadChangesNoByteWhileAWriterWritesThePages() throws Exception {
         assumeTrue(NativeFileOps.isAvailable(), "needs Linux and --enable-native-access");
         long seed = Seeds.seed();
         Seeds.run(seed, () -> {
@@ -54,21 +55,21 @@ class MappingPopulateTest {
                 f.force();
                 try (ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, CHUNK_SHIFT, CHUNK_SHIFT)) {
                     m.ensureMapped(SIZE);
-                    assumeTrue(m.populate(0, 4096), "the kernel knows MADV_POPULATE_WRITE (Linux 5.14)");
+                    assertTrue(m.readAhead(0, 4096), "the read-ahead runs");
                     byte[] model = fileBytes.clone();
                     long writerSeed = random.nextLong();
                     AtomicBoolean stop = new AtomicBoolean();
                     java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
                     AtomicReference<Throwable> failure = new AtomicReference<>();
-                    // The populating thread goes over every chunk in slices, again and again, as the writer writes.
-                    Thread populator = new Thread(() -> {
+                    // The reading-ahead thread goes over every chunk in slices, again and again, as the writer writes.
+                    Thread readerAhead = new Thread(() -> {
                         Random r = new Random(writerSeed ^ 1);
                         try {
                             while (!stop.get()) {
                                 for (long off = 0; off < SIZE && !stop.get(); ) {
                                     long len = 1 + r.nextInt(3 << 12);
                                     len = Math.min(len, m.chunkStart(m.chunkIndex(off)) + m.chunkSize(m.chunkIndex(off)) - off);
-                                    m.populate(off, len);
+                                    m.readAhead(off, len);
                                     off += len;
                                 }
                                 passes.incrementAndGet();
@@ -76,11 +77,11 @@ class MappingPopulateTest {
                         } catch (Throwable t) {
                             failure.set(t);
                         }
-                    }, "populator");
-                    populator.start();
+                    }, "reader-ahead");
+                    readerAhead.start();
                     Random w = new Random(writerSeed);
                     try {
-                        // At least two whole passes of the populating thread race the writes (a bound on iterations
+                        // At least two whole passes of the reading-ahead thread race the writes (a bound on iterations
                         // only guards against a hang).
                         for (int i = 0; i < 200_000 || passes.get() < 2 && failure.get() == null && i < 500_000_000; i++) {
                             long off = w.nextLong(WRITTEN - 8) & ~7L;
@@ -97,43 +98,76 @@ class MappingPopulateTest {
                         }
                     } finally {
                         stop.set(true);
-                        populator.join();
+                        readerAhead.join();
                     }
-                    assertNull(failure.get(), () -> "the populating thread failed: " + failure.get());
+                    assertNull(failure.get(), () -> "the reading-ahead thread failed: " + failure.get());
                     for (long off = 0; off < SIZE; off += 1 << CHUNK_SHIFT) {
                         byte[] got = m.segment(off).asSlice(m.local(off), 1 << CHUNK_SHIFT).toArray(Layouts.BYTE);
                         int at = Arrays.mismatch(got, 0, got.length, model, (int) off, (int) off + got.length);
                         assertEquals(-1, at, "the mapping reads what the writer wrote, at offset " + (off + at));
                     }
-                    // Every page of the mapping is a private copy now, also in the last chunks no one wrote.
-                    for (long off = 0; off < SIZE; off += 1 << CHUNK_SHIFT) {
-                        m.populate(off, 1 << CHUNK_SHIFT);
-                    }
-                    long[] vma = anonymousBytes(m.segment(SIZE - 1).address());
-                    assertEquals(vma[0], vma[1], "every page of the mapping holding the last chunk (never written by"
-                            + " anyone) is a private copy after populate");
                 }
                 byte[] onDisk = Files.readAllBytes(p);
-                assertArrayEquals(fileBytes, Arrays.copyOf(onDisk, (int) SIZE), "populate never writes the file");
+                assertArrayEquals(fileBytes, Arrays.copyOf(onDisk, (int) SIZE), "the read-ahead never writes the file");
             }
         });
     }
 
+    /**
+     * The read-ahead's effect: a page it covered is found in the page cache by the first touch (no major fault, which
+     * a read in the fault would count), and no page of the mapping turns private. The half of the file it did not
+     * cover shows that the count works: its first touch reads (the file's pages were never read by anyone).
+     */
     @Test
-    void populateDoesNothingWhereItCannot() throws Exception {
+    void pagesReadAheadAreCachedAndStayShared() throws Exception {
+        assumeTrue(NativeFileOps.isAvailable(), "needs Linux and --enable-native-access");
+        assumeTrue(Files.isReadable(Path.of("/proc/thread-self/stat")), "needs Linux /proc/thread-self/stat");
+        long size = 64L << 20;
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("cold"), DurableIO.Mode.CREATE_NEW);
+             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 16, 26)) {
+            m.ensureMapped(size); // allocated, never written, never read
+            long half = size / 2;
+            for (long off = half; off < size; off += (1L << 20)) {
+                assertTrue(m.readAhead(off, (1L << 20)));
+            }
+            long before = majorFaults();
+            long sum = 0;
+            for (long off = half; off < size; off += 4096) {
+                sum += m.segment(off).get(Layouts.BYTE, m.local(off));
+            }
+            assertEquals(0, majorFaults() - before, "pages read ahead are found cached");
+            assertEquals(0, sum, "space never written reads as zeros");
+            before = majorFaults();
+            for (long off = 0; off < half; off += 4096) {
+                sum += m.segment(off).get(Layouts.BYTE, m.local(off));
+            }
+            assertTrue(majorFaults() - before > 0, "the first touch of pages not read ahead reads them in the fault");
+            assertEquals(0, anonymousBytes(m.segment(0).address())[1], "reading ahead made no page private");
+        }
+    }
+
+    @Test
+    void readAheadDoesNothingWhereItCannot() throws Exception {
         try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("r"), DurableIO.Mode.CREATE_NEW)) {
             f.allocate(4 << CHUNK_SHIFT);
             try (ChunkedMapping ro = new ChunkedMapping(f, FileChannel.MapMode.READ_ONLY, CHUNK_SHIFT, CHUNK_SHIFT)) {
                 ro.ensureMapped(4 << CHUNK_SHIFT);
-                assertFalse(ro.populate(0, 1 << CHUNK_SHIFT), "a read-only mapping is never populated");
+                assertFalse(ro.readAhead(0, 1 << CHUNK_SHIFT), "a read-only mapping is left to its readers");
             }
             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, CHUNK_SHIFT, CHUNK_SHIFT);
             m.ensureMapped(2 << CHUNK_SHIFT);
-            assertFalse(m.populate(3 << CHUNK_SHIFT, 4096), "space not mapped yet is left alone");
-            assertFalse(m.populate(0, 0), "an empty range");
+            assertFalse(m.readAhead(3 << CHUNK_SHIFT, 4096), "space not mapped yet is left alone");
+            assertFalse(m.readAhead(0, 0), "an empty range");
             m.close();
-            assertFalse(m.populate(0, 4096), "a closed mapping has no chunks left to populate");
+            assertFalse(m.readAhead(0, 4096), "a closed mapping has no chunks left to read ahead");
         }
+    }
+
+    /** This thread's major page faults so far: field 12 of {@code /proc/thread-self/stat}. */
+    private static long majorFaults() throws IOException {
+        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[12 - 3]);
     }
 
     /**
