@@ -41,10 +41,13 @@ public final class NativeFileOps {
 
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
+    /** Linux {@code MADV_WILLNEED}: read the range into the page cache ahead of use. */
+    private static final int MADV_WILLNEED = 3;
     private static final int O_WRONLY = 1;
     /** Linux x86_64 and aarch64 value (02000000 octal). */
     private static final int O_CLOEXEC = 0x80000;
     private static final int EINTR = 4;
+    private static final int EINVAL = 22;
     private static final int EOPNOTSUPP = 95;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
@@ -131,6 +134,58 @@ public final class NativeFileOps {
                 int errno = b.errno(state);
                 throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
                         + Errno.describe(errno));
+            }
+            return true;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("madvise downcall", t);
+        }
+    }
+
+    /**
+     * Reads the file behind {@code segment} into the page cache ahead of use: {@code madvise(MADV_WILLNEED)}. For a
+     * file mapping the kernel leaves the process's mmap lock while it reads (the read-ahead of a range never written
+     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it. Maps nothing
+     * and copies nothing: a private mapping's pages stay shared with the page cache until written.
+     *
+     * @param segment a page-aligned slice of a file mapping
+     * @return {@code false} if native calls are unavailable or the kernel refuses the advice: nothing was done
+     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
+     * @throws IOException if {@code madvise} reports another error
+     */
+    public static boolean madviseWillNeed(MemorySegment segment) throws IOException {
+        return advise(segment, MADV_WILLNEED, "MADV_WILLNEED");
+    }
+
+    /** {@code madvise(advice)} over {@code segment}, retried on {@code EINTR}; false if unavailable or {@code EINVAL}. */
+    private static boolean advise(MemorySegment segment, int advice, String name) throws IOException {
+        if (BINDINGS.isEmpty()) {
+            return false;
+        }
+        Bindings b = BINDINGS.get();
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("madvise needs a native (mapped) segment, got " + segment);
+        }
+        if (segment.address() % b.pageSize != 0) {
+            throw new IllegalArgumentException("madvise needs a page-aligned segment (page size "
+                    + b.pageSize + "), got address 0x" + Long.toHexString(segment.address()));
+        }
+        if (segment.byteSize() == 0) {
+            return true;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(b.callState);
+            int rc;
+            do {
+                rc = (int) b.madvise.invokeExact(state, segment, segment.byteSize(), advice);
+            } while (rc != 0 && b.errno(state) == EINTR);
+            if (rc != 0) {
+                int errno = b.errno(state);
+                if (errno == EINVAL) {
+                    return false;
+                }
+                throw new IOException("madvise(" + name + ", " + segment.byteSize() + " bytes) failed: " + Errno.describe(errno));
             }
             return true;
         } catch (IOException | RuntimeException | Error e) {
