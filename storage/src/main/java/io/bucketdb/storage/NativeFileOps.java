@@ -112,6 +112,29 @@ public final class NativeFileOps {
      * @throws IOException if {@code madvise} reports an error
      */
     public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
+        return advise(segment, MADV_DONTNEED, "MADV_DONTNEED", false);
+    }
+
+    /**
+     * Reads the file behind {@code segment} into the page cache ahead of use: {@code madvise(MADV_WILLNEED)}. For a
+     * file mapping the kernel leaves the process's mmap lock while it reads (the read-ahead of a range never written
+     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it. Maps nothing
+     * and copies nothing: a private mapping's pages stay shared with the page cache until written.
+     *
+     * @param segment a page-aligned slice of a file mapping
+     * @return {@code false} if native calls are unavailable or the kernel refuses the advice: nothing was done
+     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
+     * @throws IOException if {@code madvise} reports another error
+     */
+    public static boolean madviseWillNeed(MemorySegment segment) throws IOException {
+        return advise(segment, MADV_WILLNEED, "MADV_WILLNEED", true);
+    }
+
+    /**
+     * {@code madvise(advice)} over {@code segment}, retried on {@code EINTR}; false if unavailable, or on {@code EINVAL}
+     * when {@code invalidMeansNo} (advice a kernel may not know), else every error throws.
+     */
+    private static boolean advise(MemorySegment segment, int advice, String name, boolean invalidMeansNo) throws IOException {
         if (Core.BINDINGS.isEmpty() || Release.BINDING.isEmpty()) {
             return false;
         }
@@ -129,60 +152,13 @@ public final class NativeFileOps {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
-            int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
-            if (rc != 0) {
-                int errno = b.errno(state);
-                throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
-                        + Errno.describe(errno));
-            }
-            return true;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError("madvise downcall", t);
-        }
-    }
-
-    /**
-     * Reads the file behind {@code segment} into the page cache ahead of use: {@code madvise(MADV_WILLNEED)}. For a
-     * file mapping the kernel leaves the process's mmap lock while it reads (the read-ahead of a range never written
-     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it. Maps nothing
-     * and copies nothing: a private mapping's pages stay shared with the page cache until written.
-     *
-     * @param segment a page-aligned slice of a file mapping
-     * @return {@code false} if native calls are unavailable or the kernel refuses the advice: nothing was done
-     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
-     * @throws IOException if {@code madvise} reports another error
-     */
-    public static boolean madviseWillNeed(MemorySegment segment) throws IOException {
-        return advise(segment, MADV_WILLNEED, "MADV_WILLNEED");
-    }
-
-    /** {@code madvise(advice)} over {@code segment}, retried on {@code EINTR}; false if unavailable or {@code EINVAL}. */
-    private static boolean advise(MemorySegment segment, int advice, String name) throws IOException {
-        if (BINDINGS.isEmpty()) {
-            return false;
-        }
-        Bindings b = BINDINGS.get();
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException("madvise needs a native (mapped) segment, got " + segment);
-        }
-        if (segment.address() % b.pageSize != 0) {
-            throw new IllegalArgumentException("madvise needs a page-aligned segment (page size "
-                    + b.pageSize + "), got address 0x" + Long.toHexString(segment.address()));
-        }
-        if (segment.byteSize() == 0) {
-            return true;
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(b.callState);
             int rc;
             do {
-                rc = (int) b.madvise.invokeExact(state, segment, segment.byteSize(), advice);
+                rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), advice);
             } while (rc != 0 && b.errno(state) == EINTR);
             if (rc != 0) {
                 int errno = b.errno(state);
-                if (errno == EINVAL) {
+                if (errno == EINVAL && invalidMeansNo) {
                     return false;
                 }
                 throw new IOException("madvise(" + name + ", " + segment.byteSize() + " bytes) failed: " + Errno.describe(errno));
@@ -352,7 +328,7 @@ public final class NativeFileOps {
         }
     }
 
-    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages). */
+    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages, a read-ahead). */
     private record Release(MethodHandle madvise, long pageSize) {
         static final Optional<Release> BINDING = bind();
 
