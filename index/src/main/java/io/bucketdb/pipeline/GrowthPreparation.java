@@ -11,10 +11,6 @@ import java.io.IOException;
  * doubling's start allocates from space already in the file and mapped instead of extending and mapping a chunk of up
  * to 1 GiB in a caller's put.
  *
- * <p>Then, in slices, it reads that space into the page cache ({@link HashTable#readAheadStep}): on the one-thread
- * 0 → 10M load the longest puts were first touches of uncached space never written (a page fault that reads ahead
- * 8 MiB of zeros from the file, 22 ms), in a split zeroing its upper-half bucket or a new overflow bucket.
- *
  * <p>A leader that releases the role wakes the thread when this is wanted and the thread waits untimed
  * ({@link BackgroundDuty#wakeForGrowthIfWaiting}); the check is a few volatile reads.
  */
@@ -31,25 +27,20 @@ final class GrowthPreparation {
         this.enabled = enabled;
     }
 
-    /** Any thread: whether the next doubling's space should be mapped now, or a slice of it read ahead. */
+    /** Any thread: whether the next doubling's space should be mapped now. */
     boolean wanted() {
-        return enabled && (table.nextArrayWanted() || table.readAheadWanted());
+        return enabled && table.nextArrayWanted();
     }
 
     /**
-     * Background thread: maps the space, or reads the next slice of it into the page cache
-     * ({@link HashTable#readAheadStep}, at most 1 MiB, so the thread comes back to its other duties between slices). A failure to map (a full disk) is left
-     * to the writer, whose own allocation meets it where a put can report it.
+     * Background thread: maps the space. A failure (a full disk) is left to the writer, whose own allocation meets it
+     * where a put can report it.
      */
     void run() {
-        if (table.nextArrayWanted()) {
-            try {
-                table.prepareNextArray();
-            } catch (IOException | RuntimeException e) {
-                // the doubling allocates on the writer's path as it did before, and fails there if it must
-            }
-        } else {
-            table.readAheadStep();
+        try {
+            table.prepareNextArray();
+        } catch (IOException | RuntimeException e) {
+            // the doubling allocates on the writer's path as it did before, and fails there if it must
         }
     }
 }

@@ -33,20 +33,10 @@ public final class BucketArrays {
     private final ExtentAllocator alloc;
     private final ChunkedMapping mapping;
     private final VerifiedPages pages;
-    /** Bytes read into the page cache per {@link #readAheadStep}. */
-    static final long READ_AHEAD_SLICE = 1L << 20;
-
     private final int bs;
     private final int ovfOff;
     /** The {@code b} whose next array's space was mapped ahead ({@link #prepareNextArray}); -1 for none. */
     private volatile int preparedFor = -1;
-    /**
-     * The space mapped ahead that is still to be read into the page cache ({@link #readAheadStep}):
-     * {@code [readAheadNext, readAheadEnd)}.
-     * Written by the thread that prepares (the pipeline's background thread), read by any thread.
-     */
-    private volatile long readAheadNext;
-    private volatile long readAheadEnd;
 
     BucketArrays(HashTable t, TableFile tf, int bucketSize, int overflowOffset) {
         this.t = t;
@@ -153,54 +143,13 @@ public final class BucketArrays {
         long bytes = pieces * alloc.extentBytes(ExtentClasses.pieceClass(pieceLog));
         // An in-place split allocates only the upper half (Evacuator's class comment).
         long arrayBytes = h.splitsInPlace(b) ? bytes / 2 : bytes;
-        long from = h.fileEnd;
-        long end = from + arrayBytes + bytes / 2;
         try {
             // Half the new array's size again: the overflow pages the writes until the doubling take from the end (from
             // three quarters of its load on), the new directory and alignment gaps.
-            tf.ensureMapped(end);
-            readAheadEnd = end;
-            readAheadNext = from;
+            tf.ensureMapped(h.fileEnd + arrayBytes + bytes / 2);
         } finally {
             preparedFor = b; // once per b, also after a failure: the writer's own allocation reports a full disk
         }
-    }
-
-    /** Any thread: whether space mapped ahead by {@link #prepareNextArray} is still to be read into the page cache. */
-    boolean readAheadWanted() {
-        return readAheadNext < readAheadEnd;
-    }
-
-    /**
-     * The thread that prepared the space (the pipeline's background thread): reads the next slice of at most
-     * {@value #READ_AHEAD_SLICE} bytes of it into the page cache ({@link ChunkedMapping#readAhead}), so the writer's first
-     * write to a page there (an upper half's bucket zeroed by its split, a new overflow bucket) finds it cached:
-     * measured on the one-thread 0 → 10M load, faults on uncached space never written were the longest puts (each
-     * read ahead 8 MiB of zeros in the fault, 22 ms). The slices go up from the allocation end, in the order the
-     * writer allocates. The pages stay the page cache's, shared and clean: no byte the table reads changes and the
-     * private memory a checkpoint bounds does not grow (faulting them in private, {@code MADV_POPULATE_WRITE}, also
-     * took the writer's copy-on-write faults off it, but put up to the next doubling's whole space in private memory
-     * ahead of use, past the bound {@code ResidentMemoryTest} checks). A failure, or the call missing, ends the
-     * read-ahead: the writer's faults then read the pages, as without it.
-     *
-     * @return whether a slice was read
-     */
-    boolean readAheadStep() {
-        long from = readAheadNext;
-        long end = readAheadEnd;
-        if (from >= end) {
-            return false;
-        }
-        int chunk = mapping.chunkIndex(from);
-        long to = Math.min(Math.min(end, from + READ_AHEAD_SLICE), mapping.chunkStart(chunk) + mapping.chunkSize(chunk));
-        boolean done;
-        try {
-            done = mapping.readAhead(from, to - from);
-        } catch (IOException | RuntimeException e) {
-            done = false;
-        }
-        readAheadNext = done ? to : end;
-        return done;
     }
 
     /** Frees the pieces of an array of {@code 2^b} buckets. */

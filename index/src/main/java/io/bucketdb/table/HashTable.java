@@ -455,21 +455,6 @@ public final class HashTable {
         arrays.prepareNextArray(snapshot.b);
     }
 
-    /** {@return whether space mapped ahead for the next doubling is still to be read into the page cache} Any thread. */
-    public boolean readAheadWanted() {
-        return arrays.readAheadWanted();
-    }
-
-    /**
-     * The thread that called {@link #prepareNextArray}: reads the next slice of that space into the page cache ahead of
-     * the writer (see {@code BucketArrays.readAheadStep}); never fails, never changes what the table reads.
-     *
-     * @return whether a slice was read (false once none is left, or when the read-ahead failed and ended)
-     */
-    public boolean readAheadStep() {
-        return arrays.readAheadStep();
-    }
-
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */
     void refreshChunks() {
         ArraySnapshot g = snapshot;

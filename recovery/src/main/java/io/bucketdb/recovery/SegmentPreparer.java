@@ -5,7 +5,6 @@ import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -39,8 +38,6 @@ import java.util.concurrent.Future;
  */
 final class SegmentPreparer {
     static final String THREAD_NAME = "bucketdb-journal-prepare";
-    /** Bytes of a spare read at a time into the page cache ({@link #readIntoPageCache}). */
-    private static final int READ_CHUNK = 1 << 20;
 
     private final DurableIO io;
     private final Path directory;
@@ -78,28 +75,11 @@ final class SegmentPreparer {
             // The allocation made durable here, not by the roll's force of the header (the roll's force then commits
             // no block allocation of 64 MiB, on the writer's path).
             f.force();
-            readIntoPageCache(f, bytes);
         } catch (IOException | RuntimeException e) {
             // A full disk or a failing device: the file is a spare still (of any size), and the roll that reuses it
             // allocates the rest on the writer's path, where a full disk fails as it does without a preparer.
         }
         return path;
-    }
-
-    /**
-     * Reads the new spare once, so its pages are in the page cache before the writer appends through its mapping. The
-     * writer's first write to a page of the mapping that is not cached faults, and the fault reads ahead (8 MiB on
-     * this machine's disk) of an allocated, never-written range: pages of zeros filled in that fault, measured at up
-     * to 29 ms of kernel time in one put of the one-thread 0 → 10M load. Read here, they are filled on this thread,
-     * with no lock the writer needs (a {@code madvise} prefault would hold the process's mmap lock through the file
-     * system's work). Changes nothing on disk: a read of space never written does no I/O.
-     */
-    private static void readIntoPageCache(DurableFile f, long bytes) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(READ_CHUNK);
-        for (long pos = 0; pos < bytes; pos += READ_CHUNK) {
-            buf.clear().limit((int) Math.min(READ_CHUNK, bytes - pos));
-            f.read(pos, buf);
-        }
     }
 
     /**

@@ -103,38 +103,6 @@ class PreparedSegmentTest {
         crashAtEveryOperation(AHEAD.withMaxSpareSegments(0), writer -> runAndRecycle(writer, 25));
     }
 
-    /**
-     * The preparer reads every spare it makes, whole, before a roll can take it, so the writer's appends through the new
-     * segment's mapping find its pages in the page cache (a fault on an uncached page of allocated, never-written
-     * space read ahead 8 MiB of zeros: up to 29 ms in one put of a 10M-put load); a read that fails leaves a spare the
-     * roll still takes, and the journal reads as before either way.
-     */
-    @Test
-    void thePreparerReadsEachSpareWholeAndARollTakesItAlsoWhenTheReadFails() throws Exception {
-        for (boolean fail : new boolean[] {false, true}) {
-            CrashSimulator sim = new CrashSimulator();
-            Recording io = new Recording(sim);
-            io.failPreparerReads = fail;
-            Path dir = Journals.durableDirectory(sim, tmp, "journal-" + fail);
-            try (JournalWriter writer = JournalWriter.open(io, dir, AHEAD, 0)) {
-                run(writer, BATCHES);
-            }
-            String writer = Thread.currentThread().getName();
-            List<String> spares = io.creations.stream().filter(c -> c.startsWith(SegmentPreparer.THREAD_NAME + " "))
-                    .map(c -> c.substring(SegmentPreparer.THREAD_NAME.length() + 1)).toList();
-            assertTrue(spares.size() >= 2, "the preparer made the spares: " + io.creations);
-            // A spare's name is reused once a roll renamed it, so the reads are summed over every spare made.
-            long read = io.preparerReads.values().stream().mapToLong(Long::longValue).sum();
-            assertEquals(fail ? 0L : spares.size() * AHEAD.segmentSize(), read,
-                    "bytes the preparer read of the " + spares.size() + " spares it made" + (fail ? " (every read fails)" : ""));
-            assertEquals(List.of(writer + " " + SegmentFiles.segmentPath(dir, 1).getFileName()),
-                    io.creations.stream().filter(c -> c.startsWith(writer + " ")).toList(),
-                    "every roll took a prepared spare" + (fail ? ", also when reading it failed" : "") + ": " + io.creations);
-            Journals.Replayed replayed = Journals.replay(new TestFileIO(), dir, AHEAD);
-            assertEquals((long) BATCH * BATCHES, replayed.report().lastLsn());
-        }
-    }
-
     /** A workload of one journal life: returns the last LSN a sync acknowledged. */
     private interface Workload {
         long run(JournalWriter writer) throws IOException;
@@ -276,28 +244,13 @@ class PreparedSegmentTest {
 
         final AtomicInteger mapped = new AtomicInteger();
         final List<String> windowCloses = Collections.synchronizedList(new ArrayList<>());
-        /** Bytes the preparer's thread read, by the name the file had when opened. */
-        final java.util.Map<String, Long> preparerReads = new java.util.concurrent.ConcurrentHashMap<>();
-        volatile boolean failPreparerReads;
 
         @Override
         public DurableFile open(Path file, Mode mode) throws IOException {
             if (mode == Mode.CREATE_NEW) {
                 creations.add(Thread.currentThread().getName() + " " + file.getFileName());
             }
-            String name = file.getFileName().toString();
             return new ForwardingDurableFile(super.open(file, mode)) {
-                @Override
-                public void read(long position, java.nio.ByteBuffer dst) throws IOException {
-                    if (Thread.currentThread().getName().equals(SegmentPreparer.THREAD_NAME)) {
-                        if (failPreparerReads) {
-                            throw new IOException("injected: a read of " + name + " fails");
-                        }
-                        preparerReads.merge(name, (long) dst.remaining(), Long::sum);
-                    }
-                    super.read(position, dst);
-                }
-
                 @Override
                 public AppendWindow mapAppendWindow(long position, long size) throws IOException {
                     mapped.incrementAndGet();

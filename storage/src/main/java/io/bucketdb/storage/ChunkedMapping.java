@@ -175,42 +175,6 @@ public final class ChunkedMapping implements AutoCloseable {
         return true;
     }
 
-    /**
-     * Reads {@code [off, off + len)} of the file into the page cache ahead of the writer
-     * ({@link NativeFileOps#madviseWillNeed}), so that its first write to a page there finds the page cached. On a
-     * private mapping the first touch of a page that is not cached reads it in the fault, with the read-ahead around
-     * it: for space never written, several MiB of zeros filled in that one fault (measured at 22 ms). With the page
-     * cached, the fault only copies the page. Changes no byte the mapping reads, makes no page private (the private
-     * memory a checkpoint bounds stays the writer's alone) and holds no lock a page fault of another thread needs
-     * while it reads.
-     *
-     * <p>Any thread, but not after {@link #close()} begins: a call in flight keeps the arena acquired, and the close
-     * would fail. The range is widened to whole pages and cut at the end of its chunk and of the mapped space.
-     *
-     * @param off the first file offset
-     * @param len the number of bytes
-     * @return false if nothing was done: a read-only mapping, the range not mapped, or the call unavailable (native
-     *         access off)
-     * @throws IOException if the kernel refuses for another reason
-     */
-    public boolean readAhead(long off, long len) throws IOException {
-        if (mode != FileChannel.MapMode.PRIVATE || len <= 0) {
-            return false;
-        }
-        MemorySegment[] cs = chunks;
-        int index = chunkIndex(off);
-        if (index >= cs.length) {
-            return false;
-        }
-        long start = chunkStart(index);
-        long first = (off - start) & -ExtentClasses.PAGE_SIZE;
-        long end = Math.min(off - start + len, cs[index].byteSize());
-        if (end <= first) {
-            return false;
-        }
-        return NativeFileOps.madviseWillNeed(cs[index].asSlice(first, end - first));
-    }
-
     /** {@return whether this mapping may be written (private, copy-on-write)} */
     public boolean writable() {
         return mode == FileChannel.MapMode.PRIVATE;

@@ -41,13 +41,10 @@ public final class NativeFileOps {
 
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
-    /** Linux {@code MADV_WILLNEED}: read the range into the page cache ahead of use. */
-    private static final int MADV_WILLNEED = 3;
     private static final int O_WRONLY = 1;
     /** Linux x86_64 and aarch64 value (02000000 octal). */
     private static final int O_CLOEXEC = 0x80000;
     private static final int EINTR = 4;
-    private static final int EINVAL = 22;
     private static final int EOPNOTSUPP = 95;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
@@ -112,29 +109,6 @@ public final class NativeFileOps {
      * @throws IOException if {@code madvise} reports an error
      */
     public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
-        return advise(segment, MADV_DONTNEED, "MADV_DONTNEED", false);
-    }
-
-    /**
-     * Reads the file behind {@code segment} into the page cache ahead of use: {@code madvise(MADV_WILLNEED)}. For a
-     * file mapping the kernel leaves the process's mmap lock while it reads (the read-ahead of a range never written
-     * fills pages with zeros), so the other threads' page faults and mapping calls do not wait for it. Maps nothing
-     * and copies nothing: a private mapping's pages stay shared with the page cache until written.
-     *
-     * @param segment a page-aligned slice of a file mapping
-     * @return {@code false} if native calls are unavailable or the kernel refuses the advice: nothing was done
-     * @throws IllegalArgumentException if the segment is not native or does not start on a page boundary
-     * @throws IOException if {@code madvise} reports another error
-     */
-    public static boolean madviseWillNeed(MemorySegment segment) throws IOException {
-        return advise(segment, MADV_WILLNEED, "MADV_WILLNEED", true);
-    }
-
-    /**
-     * {@code madvise(advice)} over {@code segment}, retried on {@code EINTR}; false if unavailable, or on {@code EINVAL}
-     * when {@code invalidMeansNo} (advice a kernel may not know), else every error throws.
-     */
-    private static boolean advise(MemorySegment segment, int advice, String name, boolean invalidMeansNo) throws IOException {
         if (Core.BINDINGS.isEmpty() || Release.BINDING.isEmpty()) {
             return false;
         }
@@ -152,16 +126,11 @@ public final class NativeFileOps {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
-            int rc;
-            do {
-                rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), advice);
-            } while (rc != 0 && b.errno(state) == EINTR);
+            int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
             if (rc != 0) {
                 int errno = b.errno(state);
-                if (errno == EINVAL && invalidMeansNo) {
-                    return false;
-                }
-                throw new IOException("madvise(" + name + ", " + segment.byteSize() + " bytes) failed: " + Errno.describe(errno));
+                throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
+                        + Errno.describe(errno));
             }
             return true;
         } catch (IOException | RuntimeException | Error e) {
@@ -328,7 +297,7 @@ public final class NativeFileOps {
         }
     }
 
-    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages, a read-ahead). */
+    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages). */
     private record Release(MethodHandle madvise, long pageSize) {
         static final Optional<Release> BINDING = bind();
 
