@@ -147,14 +147,9 @@ class FormatVersion7FileTest {
         return ByteBuffer.allocate(16).putLong(k * 0x9E3779B97F4A7C15L).putLong(~k).array();
     }
 
+    /** The variable keys are the {@code format-v5} fixtures' (the generators share them). */
     private static byte[] varKey(int k) {
-        int len = k % 29 == 5 ? 2100 + k % 300 : 12 + (k * 37) % 449;
-        byte[] b = new byte[len];
-        for (int i = 0; i < len; i++) {
-            b[i] = (byte) (k * 7 + i * 13);
-        }
-        ByteBuffer.wrap(b).putInt(0, k).putInt(4, 0x6B657921);
-        return b;
+        return FormatVersionFileTest.v5Key(k);
     }
 
     private static byte[] value(int k, int round) {

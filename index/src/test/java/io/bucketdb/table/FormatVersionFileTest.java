@@ -381,7 +381,7 @@ class FormatVersionFileTest {
     }
 
     /** The {@code format-v5} fixtures' keys and values, as their generator (format-v5/README.md) writes them. */
-    private static byte[] v5Key(int k) {
+    static byte[] v5Key(int k) {
         int len = k % 29 == 5 ? 2100 + k % 300 : 12 + (k * 37) % 449;
         byte[] b = new byte[len];
         for (int i = 0; i < len; i++) {
