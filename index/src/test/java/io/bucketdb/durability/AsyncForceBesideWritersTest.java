@@ -7,12 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.spi.AppendWindow;
-import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
-import io.bucketdb.storage.ForwardingAppendWindow;
-import io.bucketdb.storage.ForwardingDurableFile;
-import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;
@@ -42,7 +37,7 @@ class AsyncForceBesideWritersTest {
     Path tmp;
 
     /** Journal I/O whose next force of a journal segment, once armed, is held after it reached the disk. */
-    private static final class HeldForceIO extends ForwardingDurableIO {
+    private static final class HeldForceIO extends JournalForceHookIO {
         final CountDownLatch held = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile boolean armed;
@@ -52,30 +47,8 @@ class AsyncForceBesideWritersTest {
         }
 
         @Override
-        public DurableFile open(Path file, Mode mode) throws IOException {
-            return new ForwardingDurableFile(delegate.open(file, mode)) {
-                @Override
-                public void force() throws IOException {
-                    delegate.force();
-                    holdIfArmed(path());
-                }
-
-                // The journal's records are forced through its segment's append window.
-                @Override
-                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
-                    return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
-                        @Override
-                        public void force(long from, long to) throws IOException {
-                            delegate.force(from, to);
-                            holdIfArmed(path());
-                        }
-                    };
-                }
-            };
-        }
-
-        private void holdIfArmed(Path path) {
-            if (armed && isJournal(path)) {
+        void afterJournalForce() {
+            if (armed) {
                 armed = false;
                 held.countDown();
                 await(release);
@@ -137,7 +110,7 @@ class AsyncForceBesideWritersTest {
             db.putLong(k, ~k);
             acknowledged.put(k, ~k);
         }
-        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && isJournal(op.path())
+        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && JournalForceHookIO.isJournal(op.path())
                 && forcesAfterArming.incrementAndGet() >= 1);
         CompletableFuture<?>[] writers = new CompletableFuture<?>[2];
         for (int w = 0; w < writers.length; w++) {
@@ -221,9 +194,6 @@ class AsyncForceBesideWritersTest {
         }
     }
 
-    private static boolean isJournal(Path path) {
-        return path.getFileName().toString().startsWith("journal-");
-    }
 
     private static void await(CountDownLatch latch) {
         try {

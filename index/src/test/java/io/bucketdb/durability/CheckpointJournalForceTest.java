@@ -8,16 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
-import io.bucketdb.spi.AppendWindow;
-import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
-import io.bucketdb.storage.ForwardingAppendWindow;
-import io.bucketdb.storage.ForwardingDurableFile;
-import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashMode;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -40,7 +34,7 @@ class CheckpointJournalForceTest {
     Path tmp;
 
     /** Journal I/O that records the name of every thread that forces a journal segment. */
-    private static final class ForcingThreads extends ForwardingDurableIO {
+    private static final class ForcingThreads extends JournalForceHookIO {
         final Set<String> threads = ConcurrentHashMap.newKeySet();
 
         ForcingThreads(DurableIO delegate) {
@@ -48,31 +42,8 @@ class CheckpointJournalForceTest {
         }
 
         @Override
-        public DurableFile open(Path file, Mode mode) throws IOException {
-            return new ForwardingDurableFile(delegate.open(file, mode)) {
-                @Override
-                public void force() throws IOException {
-                    delegate.force();
-                    record(path());
-                }
-
-                @Override
-                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
-                    return new ForwardingAppendWindow(delegate.mapAppendWindow(position, size)) {
-                        @Override
-                        public void force(long from, long to) throws IOException {
-                            delegate.force(from, to);
-                            record(path());
-                        }
-                    };
-                }
-            };
-        }
-
-        private void record(Path path) {
-            if (isJournal(path)) {
-                threads.add(Thread.currentThread().getName());
-            }
+        void afterJournalForce() {
+            threads.add(Thread.currentThread().getName());
         }
     }
 
@@ -130,7 +101,7 @@ class CheckpointJournalForceTest {
         AtomicInteger failed = new AtomicInteger();
         BucketDB db = BucketDB.open(dir, options(sim));
         long checkpointsBefore = db.checkpoints();
-        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && isJournal(op.path())
+        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && JournalForceHookIO.isJournal(op.path())
                 && Thread.currentThread().getName().startsWith("bucketdb-checkpoint") && failed.incrementAndGet() > 0);
         long acknowledged = 0;
         try {
@@ -164,7 +135,4 @@ class CheckpointJournalForceTest {
         }
     }
 
-    private static boolean isJournal(Path path) {
-        return path.getFileName().toString().startsWith("journal-");
-    }
 }
