@@ -101,12 +101,7 @@ class InPlaceReplayTest {
      */
     @Test
     void replayOfEightByteRecordsAllocatesNothingPerRecord() throws Exception {
-        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ReplayChild.class.getName(), tmp.toString()))
-                .redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        assertEquals(0, child.waitFor(), out);
+        String out = runChild(ReplayChild.class);
         String[] f = out.lines().reduce((a, b) -> b).orElse("").split(" ");
         assertEquals("replayed", f[0], out);
         assertEquals(ReplayChild.RECORDS, Long.parseLong(f[1]), out);
@@ -125,12 +120,7 @@ class InPlaceReplayTest {
      */
     @Test
     void replayOfGrowthMarkersAllocatesNothingPerMarker() throws Exception {
-        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                GrowingReplayChild.class.getName(), tmp.toString()))
-                .redirectErrorStream(true).start();
-        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        assertEquals(0, child.waitFor(), out);
+        String out = runChild(GrowingReplayChild.class);
         String[] f = out.lines().reduce((a, b) -> b).orElse("").split(" ");
         assertEquals("replayed", f[0], out);
         assertEquals(GrowingReplayChild.RECORDS, Long.parseLong(f[1]), out);
@@ -144,24 +134,11 @@ class InPlaceReplayTest {
         static final long RECORDS = 120_000;
 
         public static void main(String[] args) throws Exception {
-            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long me = Thread.currentThread().threadId();
             Path dir = Path.of(args[0]);
             Path journal = Files.createDirectories(dir.resolve("growing-journal"));
             try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, journal, JOURNAL, 0);
                  TableFile live = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("live.bdb"), 8, 8, 16, 7, 16)) {
-                GrowthMarkers markers = new GrowthMarkers();
-                markers.live(new GrowthMarkers.Sink() {
-                    @Override
-                    public void appendMarker(JournalRecord marker) throws IOException {
-                        writer.append(marker);
-                    }
-
-                    @Override
-                    public void appendEvacuated(long oldBucket) throws IOException {
-                        writer.appendEvacuated(oldBucket);
-                    }
-                });
+                GrowthMarkers markers = journaledMarkers(writer);
                 HashTable table = HashTable.create(live, markers);
                 for (long i = 0; i < RECORDS; i++) {
                     writer.appendPutLong(i * 0x9E3779B97F4A7C15L, i);
@@ -169,28 +146,7 @@ class InPlaceReplayTest {
                 }
                 writer.sync();
             }
-            // A first replay loads and initializes the classes, which allocates once.
-            TableFile warm = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("warm.bdb"), 8, 8, 16, 7, 16);
-            try {
-                GrowthMarkers markers = new GrowthMarkers();
-                new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL).replay(0, DamagePolicy.FAIL,
-                        new JournalReplayer(HashTable.create(warm, markers), markers, journal));
-            } finally {
-                warm.closeAndTrim();
-            }
-            TableFile file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("child.bdb"), 8, 8, 16, 7, 16);
-            try {
-                GrowthMarkers markers = new GrowthMarkers();
-                HashTable table = HashTable.create(file, markers);
-                JournalReplayer replayer = new JournalReplayer(table, markers, journal);
-                JournalReader reader = new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL);
-                long before = mx.getThreadAllocatedBytes(me);
-                reader.replay(0, DamagePolicy.FAIL, replayer);
-                long allocated = mx.getThreadAllocatedBytes(me) - before;
-                System.out.println("replayed " + replayer.applied() + " " + replayer.markersChecked() + " " + allocated);
-            } finally {
-                file.closeAndTrim();
-            }
+            printReplayAllocation(dir, journal, 0);
         }
     }
 
@@ -199,8 +155,6 @@ class InPlaceReplayTest {
         static final long RECORDS = 60_000;
 
         public static void main(String[] args) throws Exception {
-            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long me = Thread.currentThread().threadId();
             Path dir = Path.of(args[0]);
             Path journal = Files.createDirectories(dir.resolve("child-journal"));
             SplittableRandom random = new SplittableRandom(1);
@@ -214,28 +168,7 @@ class InPlaceReplayTest {
                 }
                 writer.sync();
             }
-            // A first replay loads and initializes the classes, which allocates once.
-            TableFile warm = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("warm.bdb"), 8, 8, 16, 7, 16);
-            try {
-                GrowthMarkers markers = new GrowthMarkers();
-                new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL).replay(0, DamagePolicy.FAIL,
-                        new JournalReplayer(HashTable.create(warm, markers, 200_000), markers, journal));
-            } finally {
-                warm.closeAndTrim();
-            }
-            TableFile file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("child.bdb"), 8, 8, 16, 7, 16);
-            try {
-                GrowthMarkers markers = new GrowthMarkers();
-                HashTable table = HashTable.create(file, markers, 200_000);
-                JournalReplayer replayer = new JournalReplayer(table, markers, journal);
-                JournalReader reader = new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL);
-                long before = mx.getThreadAllocatedBytes(me);
-                reader.replay(0, DamagePolicy.FAIL, replayer);
-                long allocated = mx.getThreadAllocatedBytes(me) - before;
-                System.out.println("replayed " + replayer.applied() + " " + replayer.markersChecked() + " " + allocated);
-            } finally {
-                file.closeAndTrim();
-            }
+            printReplayAllocation(dir, journal, 200_000);
         }
     }
 
@@ -250,18 +183,7 @@ class InPlaceReplayTest {
         long applied = 0;
         try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, journal, JOURNAL, 0);
              TableFile file = TableFile.create(FileDurableIO.INSTANCE, tmp.resolve("live.bdb"), keyWidth, valueWidth, flags, 16, seed, 16)) {
-            GrowthMarkers markers = new GrowthMarkers();
-            markers.live(new GrowthMarkers.Sink() {
-                @Override
-                public void appendMarker(JournalRecord marker) throws IOException {
-                    writer.append(marker);
-                }
-
-                @Override
-                public void appendEvacuated(long oldBucket) throws IOException {
-                    writer.appendEvacuated(oldBucket);
-                }
-            });
+            GrowthMarkers markers = journaledMarkers(writer);
             HashTable live = HashTable.create(file, markers);
             for (int i = 0; i < 20_000; i++) {
                 if (random.nextInt(200) == 0) {
@@ -307,6 +229,65 @@ class InPlaceReplayTest {
                 e.getKey().duplicate().get(key);
                 assertArrayEquals(e.getValue(), table.get(key));
             }
+        }
+    }
+
+    /** Runs {@code main} in a child JVM with C1 only and returns its output; the child must exit with 0. */
+    private String runChild(Class<?> main) throws Exception {
+        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                main.getName(), tmp.toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, child.waitFor(), out);
+        return out;
+    }
+
+    /** Growth markers journaled by {@code writer}, as the live writer journals them. */
+    private static GrowthMarkers journaledMarkers(JournalWriter writer) {
+        GrowthMarkers markers = new GrowthMarkers();
+        markers.live(new GrowthMarkers.Sink() {
+            @Override
+            public void appendMarker(JournalRecord marker) throws IOException {
+                writer.append(marker);
+            }
+
+            @Override
+            public void appendEvacuated(long oldBucket) throws IOException {
+                writer.appendEvacuated(oldBucket);
+            }
+        });
+        return markers;
+    }
+
+    /**
+     * A child's measurement: replays {@code journal} into a fresh table in {@code dir} once to load and initialize the
+     * classes (which allocates once), then again into another, and prints "replayed", the records applied, the
+     * markers checked and the bytes the second replay allocated on this thread.
+     */
+    static void printReplayAllocation(Path dir, Path journal, long expectedEntries) throws IOException {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        TableFile warm = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("warm.bdb"), 8, 8, 16, 7, 16);
+        try {
+            GrowthMarkers markers = new GrowthMarkers();
+            new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL).replay(0, DamagePolicy.FAIL,
+                    new JournalReplayer(HashTable.create(warm, markers, expectedEntries), markers, journal));
+        } finally {
+            warm.closeAndTrim();
+        }
+        TableFile file = TableFile.create(FileDurableIO.INSTANCE, dir.resolve("child.bdb"), 8, 8, 16, 7, 16);
+        try {
+            GrowthMarkers markers = new GrowthMarkers();
+            HashTable table = HashTable.create(file, markers, expectedEntries);
+            JournalReplayer replayer = new JournalReplayer(table, markers, journal);
+            JournalReader reader = new JournalReader(FileDurableIO.INSTANCE, journal, JOURNAL);
+            long before = mx.getThreadAllocatedBytes(me);
+            reader.replay(0, DamagePolicy.FAIL, replayer);
+            long allocated = mx.getThreadAllocatedBytes(me) - before;
+            System.out.println("replayed " + replayer.applied() + " " + replayer.markersChecked() + " " + allocated);
+        } finally {
+            file.closeAndTrim();
         }
     }
 
