@@ -92,19 +92,24 @@ final class SegmentForces {
         if (durable >= written) {
             return false;
         }
-        JournalForceEvent event = new JournalForceEvent();
-        event.begin();
+        // JfrEvents: creating the first event would bring up Flight Recorder in a JVM that records nothing
+        JournalForceEvent event = JfrEvents.wanted() ? new JournalForceEvent() : null;
+        if (event != null) {
+            event.begin();
+        }
         try {
             segments.force();
         } catch (IOException e) {
             throw fail(e); // never retried: a later fsync could report success for pages this one lost
         }
-        event.end();
-        if (event.shouldCommit()) {
-            event.bytes = bytes - bytesAtForce;
-            event.records = written - durable;
-            event.durableLsn = written;
-            event.commit();
+        if (event != null) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.bytes = bytes - bytesAtForce;
+                event.records = written - durable;
+                event.durableLsn = written;
+                event.commit();
+            }
         }
         durable(written, bytes);
         return true;
