@@ -33,8 +33,19 @@ final class BucketDbKv implements KvStore {
     }
 
     static KvStore open(StoreSpec.Open how, io.bucketdb.Durability durability) throws Exception {
+        return open(how, durability, false);
+    }
+
+    /**
+     * @param sized whether a new index is created for the run's entry count ({@code withExpectedEntries(N)}, the hint
+     *              Chronicle Map's {@code entries(N)} takes), so that loading it never grows the table
+     */
+    static KvStore open(StoreSpec.Open how, io.bucketdb.Durability durability, boolean sized) throws Exception {
         Options o = Options.defaults().withHashSeed(HASH_SEED).withCreateIfMissing(how.create()).withDurability(durability)
                 .withKeyWidth(how.shape().keyBytes()).withValueWidth(how.shape().valueBytes());
+        if (sized) {
+            o = o.withExpectedEntries(how.entries());
+        }
         if (!how.checkpoints()) {
             o = o.withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofDays(1));
         }
