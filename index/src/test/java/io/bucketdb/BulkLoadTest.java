@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -294,7 +295,11 @@ class BulkLoadTest {
     void theCallersThreadAllocatesNothingPerEntry() throws Exception {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long me = Thread.currentThread().threadId();
-        try (BucketDB db = BucketDB.open(tmp.resolve("m"), async()); BulkLoad load = db.bulkLoad(10_000)) {
+        // No checkpoint triggers: the writer role's holder begins a checkpoint, and that allocates the list of the
+        // dirty pages it snapshots (about 80 KiB here), per checkpoint and not per entry; whether one falls on this
+        // thread depends on which thread held the role when a trigger fired, which made the test fail when run alone.
+        Options noCheckpoints = async().withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofDays(1));
+        try (BucketDB db = BucketDB.open(tmp.resolve("m"), noCheckpoints); BulkLoad load = db.bulkLoad(10_000)) {
             long[] keys = new long[10_000];
             long[] values = new long[10_000];
             for (int round = 0; round < 30; round++) { // warm-up, so the JIT has compiled the paths
@@ -318,7 +323,12 @@ class BulkLoadTest {
             load.flush();
             long allocated = mx.getThreadAllocatedBytes(me) - before;
             assertEquals(30 * 20_000L + n + 100_000, db.size());
-            assertTrue(allocated < n / 4, "the loader's thread allocated " + allocated + " bytes for " + (n + 100_000)
+            // Under one byte per entry: the smallest object per entry would be 16 bytes. What a run alone allocates here
+            // (about 190 KiB) is, in JFR's allocation events, mostly the JVM generating lambda and method-handle classes
+            // for code first used in this window (LambdaMetafactory, InvokerBytecodeGenerator), plus a boxed count per
+            // flush: nothing that grows with the entries.
+            int entries = n + 100_000;
+            assertTrue(allocated < entries, "the loader's thread allocated " + allocated + " bytes for " + entries
                     + " entries: more than nothing per entry");
         }
     }
