@@ -116,6 +116,9 @@ final class Evacuator {
         boolean inPlace = !sameSize && h.splitsInPlace(oldB);
         ArraySnapshot g = t.snapshot;
         long[] pieces = inPlace ? arrays.allocateUpperHalf(g.pieces, newB) : arrays.allocate(newB);
+        // The dirty-page sets make room up front for what this growth and its overflow buckets can touch (twice what
+        // is mapped now), so marking a page never grows them inside the put (DirtyPages.reserve says why).
+        tf.dirty().reserve(2 * tf.mapping().mappedEnd());
         long dir = arrays.writeDirectory(pieces);
         h.oldB = oldB;
         h.b = newB;
