@@ -33,6 +33,8 @@ public final class ArraySnapshot {
     final boolean inPlace;
     /** {@link #stripeOf}'s mask. */
     final long stripeMask;
+    /** During an in-place split {@code 2^oldB}, the bit that tells an upper bucket from its lower sibling; else 0. */
+    private final long splitBit;
     final int oldB;
     final long oldMask;
     final long[] oldPieces;
@@ -90,6 +92,7 @@ public final class ArraySnapshot {
         this.oldPieces = oldPieces;
         this.inPlace = growing && inPlace;
         this.stripeMask = (HashTable.STRIPES - 1) & (this.inPlace ? oldMask : -1L);
+        this.splitBit = this.inPlace ? 1L << oldB : 0;
         if (growing) {
             this.oldPieceSeg = new MemorySegment[oldPieces.length];
             this.oldPieceLocal = new long[oldPieces.length];
@@ -133,8 +136,14 @@ public final class ArraySnapshot {
      * @param splitMark the old buckets below it are split (the header's {@code nevacuate}; ignored outside a split)
      */
     long homeOf(long hash, long splitMark) {
+        // Arithmetic, no branch (issue 16): the writer's put inlines this, and a branch on inPlace that had only ever
+        // been false trapped (unstable_if) at the first in-place split, sending a replay back to C1 while C2 recompiled
+        // the put. j's bit oldB (splitBit) is cleared exactly when j is an upper bucket whose lower sibling
+        // j & oldMask is not split yet (at or past splitMark); splitBit is 0 outside an in-place split. Bucket
+        // indices and marks are below 2^62, so splitMark - 1 - (j & ~splitBit) does not overflow.
         long j = hash & mask;
-        return inPlace && j > oldMask && (j & oldMask) >= splitMark ? j & oldMask : j;
+        long unsplit = (splitMark - 1 - (j & ~splitBit)) >> 63; // all ones when the lower sibling is at or past the mark
+        return j & ~(splitBit & unsplit);
     }
 
     /**

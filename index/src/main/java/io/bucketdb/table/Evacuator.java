@@ -116,6 +116,9 @@ final class Evacuator {
         boolean inPlace = !sameSize && h.splitsInPlace(oldB);
         ArraySnapshot g = t.snapshot;
         long[] pieces = inPlace ? arrays.allocateUpperHalf(g.pieces, newB) : arrays.allocate(newB);
+        // The dirty-page sets make room up front for what this growth and its overflow buckets can touch (twice what
+        // is mapped now), so marking a page never grows them inside the put (DirtyPages.reserve says why).
+        tf.dirty().reserve(2 * tf.mapping().mappedEnd());
         long dir = arrays.writeDirectory(pieces);
         h.oldB = oldB;
         h.b = newB;
@@ -299,8 +302,8 @@ final class Evacuator {
         MemorySegment dseg = arrays.segOf(dst);
         long doff = arrays.localOf(dst);
         tf.markDirty(dst, bs);
-        MemorySegment.copy(src, srcOff + keysOff + (long) s * keyWidth, dseg, doff + keysOff + (long) d * keyWidth, keyWidth);
-        MemorySegment.copy(src, srcOff + valuesOff + (long) s * valueWidth, dseg, doff + valuesOff + (long) d * valueWidth, valueWidth);
+        FieldCopy.copy(src, srcOff + keysOff + (long) s * keyWidth, dseg, doff + keysOff + (long) d * keyWidth, keyWidth);
+        FieldCopy.copy(src, srcOff + valuesOff + (long) s * valueWidth, dseg, doff + valuesOff + (long) d * valueWidth, valueWidth);
         dseg.set(Layouts.BYTE, doff + d, (byte) top);
     }
 
@@ -455,8 +458,8 @@ final class Evacuator {
 
     /** Empties slot {@code s} of the bucket at {@code seg[off]} after its entry moved: zeroed key and value, emptyOne. */
     private void clearSlot(MemorySegment seg, long off, int s) {
-        Zeroes.fill(seg, off + keysOff + (long) s * keyWidth, keyWidth);
-        Zeroes.fill(seg, off + valuesOff + (long) s * valueWidth, valueWidth);
+        FieldCopy.zero(seg, off + keysOff + (long) s * keyWidth, keyWidth);
+        FieldCopy.zero(seg, off + valuesOff + (long) s * valueWidth, valueWidth);
         seg.set(Layouts.BYTE, off + s, (byte) EMPTY_ONE);
     }
 }

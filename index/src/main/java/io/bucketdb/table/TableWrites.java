@@ -103,7 +103,7 @@ final class TableWrites {
                             lock.beginWrite(stripe);
                             try {
                                 tf.markDirty(bucket + valuesOff + (long) i * valueWidth, Math.max(1, valueWidth));
-                                MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
+                                FieldCopy.copy(value, valueOff, seg, voff, valueWidth);
                             } finally {
                                 lock.endWrite(stripe);
                             }
@@ -145,12 +145,12 @@ final class TableWrites {
                 if (varKeys) {
                     VarFields.writeField(seg, koff, keyInline, key, keyOff, keyLen, keyRef);
                 } else {
-                    MemorySegment.copy(key, keyOff, seg, koff, keyWidth);
+                    FieldCopy.copy(key, keyOff, seg, koff, keyWidth);
                 }
                 if (varValues) {
                     fields.writeValue(seg, voff, value, valueOff, valueLen, valueRef);
                 } else {
-                    MemorySegment.copy(value, valueOff, seg, voff, valueWidth);
+                    FieldCopy.copy(value, valueOff, seg, voff, valueWidth);
                 }
                 seg.set(Layouts.BYTE, off + insertSlot, (byte) top);
             } finally {

@@ -452,7 +452,11 @@ final class SegmentScanner {
         if (position + length > size) {
             return false;
         }
-        if (position >= windowStart && position + length <= windowStart + windowLength) {
+        long at = position - windowStart;
+        // One branch for "inside the window" (at >= 0 and at + length <= windowLength), not two: compiled code that
+        // inlined the second of them unseen trapped (unstable_if) at a frame straddling the window, and the replay's
+        // deliver went back to C1 until C2 recompiled it (issue 16).
+        if ((at | (windowLength - length - at)) >= 0) {
             return true;
         }
         int n = (int) Math.min(WINDOW_SIZE, size - position);

@@ -76,10 +76,15 @@ public final class ChunkedMapping implements AutoCloseable {
      * @param index a chunk index, at least 0
      */
     public long chunkStart(int index) {
-        if (index == 0) {
-            return 0;
-        }
-        return index < firstMaxChunk ? 1L << (baseShift + index - 1) : (long) (index - firstMaxChunk + 1) << maxShift;
+        // Without a branch on chunk 0 (issue 16): the writer's put inlines this, and a branch whose profile had seen only
+        // chunk 0 trapped (unstable_if) as soon as the table left it, sending the replay back to C1 while C2 recompiled
+        // the put. (base << index) / 2 is chunk index's start for 1 <= index < firstMaxChunk and base / 2 for chunk 0,
+        // which the mask clears (every other start is a multiple of base). Past firstMaxChunk the chunks are of the
+        // largest size: select that start by a mask too, so no branch flips when a table first passes 2^maxShift bytes.
+        long doubling = (1L << (baseShift + index)) >>> 1 & ~(1L << baseShift >>> 1);
+        long fixed = (long) (index - firstMaxChunk + 1) << maxShift;
+        long small = (index - firstMaxChunk) >> 31; // all ones below firstMaxChunk
+        return doubling & small | fixed & ~small;
     }
 
     /**

@@ -32,6 +32,18 @@ public final class DirtyPages {
         }
     }
 
+    /**
+     * Makes room for the pages of {@code [0, end)} in the dirty and private sets now, off the path of the writes that
+     * will mark them ({@link PageSet#reserve} says why).
+     *
+     * @param end a file offset; the pages below it can then be marked without the sets growing
+     */
+    public void reserve(long end) {
+        long endPage = (end + ExtentClasses.PAGE_SIZE - 1) >>> ExtentClasses.PAGE_SHIFT;
+        dirty.reserve(endPage);
+        privatePages.reserve(endPage);
+    }
+
     private void markPage(long page) {
         if (dirty.add(page)) {
             if (snapshot != null) {

@@ -20,7 +20,7 @@ public final class PageSet {
     boolean add(long page) {
         int word = (int) (page >>> 6);
         if (word >= bits.length) {
-            bits = Arrays.copyOf(bits, Math.max(word + 1, bits.length * 2));
+            grow(word);
         }
         long bit = 1L << page;
         if ((bits[word] & bit) != 0) {
@@ -29,6 +29,24 @@ public final class PageSet {
         bits[word] |= bit;
         count++;
         return true;
+    }
+
+    /**
+     * Makes room for the pages below {@code endPage} now, so {@link #add} does not grow the set for them. Why: the
+     * writer's put inlines {@link #add}, and a growth that compiled code had never seen trapped it (unstable_if),
+     * sending a replay back to C1 while C2 recompiled the put (issue 16).
+     *
+     * @param endPage the page number after the last one to make room for
+     */
+    void reserve(long endPage) {
+        int words = (int) ((endPage + 63) >>> 6);
+        if (words > bits.length) {
+            grow(words - 1);
+        }
+    }
+
+    private void grow(int word) {
+        bits = Arrays.copyOf(bits, Math.max(word + 1, bits.length * 2));
     }
 
     /**

@@ -34,6 +34,26 @@ class ChunkedMappingTest {
         }
     }
 
+    /** The branch-free chunk start against the definition, for every base and largest size a table can use. */
+    @Test
+    void chunkStartIsTheSumOfTheSizesBeforeIt() throws Exception {
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("s"), DurableIO.Mode.CREATE_NEW)) {
+            for (int base = 0; base <= 24; base++) {
+                for (int max = base; max <= 40; max++) {
+                    try (ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, base, max)) {
+                        long start = 0;
+                        for (int i = 0; i < 200 && start < 1L << 62; i++) { // file offsets stay below 2^62
+                            long size = i == 0 ? 1L << base : 1L << Math.min(base + i - 1, max);
+                            assertEquals(start, m.chunkStart(i), "chunk " + i + " of base 2^" + base + ", largest 2^" + max);
+                            assertEquals(size, m.chunkSize(i), "chunk " + i + " of base 2^" + base + ", largest 2^" + max);
+                            start += size;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void writesAcrossManyChunksReadBackAndNeverReachTheFile() throws Exception {
         Path p = tmp.resolve("m2");
