@@ -145,7 +145,15 @@ final class FileDurableFile implements DurableFile {
                     + ") beyond the allocated file size " + fileSize + " (allocate first; a mapping past the end"
                     + " would raise SIGBUS)");
         }
-        return channel.map(mode, position, size, arena);
+        MemorySegment mapped = channel.map(mode, position, size, arena);
+        if (mode == FileChannel.MapMode.PRIVATE) {
+            // The private mapping is the table's (TableFile, in chunks), read and written at random, and its space
+            // past the allocation end is allocated and never written: a fault there would read ahead (on ext4:
+            // zero-fill) read_ahead_kb around the page, in the writer's thread (issue 16). A hint; without native
+            // access the mapping works as before.
+            NativeFileOps.adviseRandom(mapped);
+        }
+        return mapped;
     }
 
     @Override
