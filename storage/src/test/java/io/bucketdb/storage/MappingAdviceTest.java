@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import java.io.IOException;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code madvise(MADV_RANDOM)} on the table's private chunks (issue 16: a fault in never-written space must not
- * zero-fill a whole read-ahead window in the writer), checked where the kernel shows it:
+ * {@code madvise(MADV_RANDOM)} on the table's private chunks and the journal's append windows (issue 16: a fault in
+ * never-written space must not zero-fill a whole read-ahead window in the writer), checked where the kernel shows it:
  * the {@code rr} flag of each mapping of the file in {@code /proc/self/smaps}. Without native access the mappings work
  * unadvised ({@link NativeAccessOffTest}).
  */
@@ -63,6 +64,21 @@ class MappingAdviceTest {
             for (Vma vma : vmas) {
                 assertFalse(vma.flags().contains("rr"), "a tool that reads the file in order keeps the read-ahead: " + vma);
             }
+        }
+    }
+
+    @Test
+    void anAppendWindowIsAdvisedRandomAndStillWritesThrough() throws IOException {
+        assumeTrue(NativeFileOps.isAvailable(), "needs Linux and --enable-native-access");
+        Path path = tmp.resolve("journal");
+        byte[] bytes = "frame".getBytes();
+        try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(1 << 20);
+            try (AppendWindow w = f.mapAppendWindow(0, 1 << 20)) {
+                assertAllAdvisedRandom(path, 1 << 20);
+                w.put((1 << 20) - bytes.length, MemorySegment.ofArray(bytes), 0, bytes.length);
+            }
+            assertEquals("frame", new String(Files.readAllBytes(path), (1 << 20) - bytes.length, bytes.length));
         }
     }
 
