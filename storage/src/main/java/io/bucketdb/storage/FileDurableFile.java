@@ -145,7 +145,15 @@ final class FileDurableFile implements DurableFile {
                     + ") beyond the allocated file size " + fileSize + " (allocate first; a mapping past the end"
                     + " would raise SIGBUS)");
         }
-        return channel.map(mode, position, size, arena);
+        MemorySegment mapped = channel.map(mode, position, size, arena);
+        if (mode == FileChannel.MapMode.PRIVATE) {
+            // The private mapping is the table's (TableFile, in chunks), read and written at random, and its space
+            // past the allocation end is allocated and never written: a fault there would read ahead (on ext4:
+            // zero-fill) read_ahead_kb around the page, in the writer's thread (issue 16). A hint; without native
+            // access the mapping works as before.
+            NativeFileOps.adviseRandom(mapped);
+        }
+        return mapped;
     }
 
     @Override
@@ -163,8 +171,14 @@ final class FileDurableFile implements DurableFile {
         }
         Arena arena = Arena.ofShared();
         try {
-            return new MappedAppendWindow(path, position, channel.map(FileChannel.MapMode.READ_WRITE, position, size,
-                    arena), arena);
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_WRITE, position, size, arena);
+            // A journal segment is preallocated and written once, in order, through this window: the first put into
+            // each never-written page faults, and the default read-ahead would zero-fill read_ahead_kb (8 MiB here,
+            // 10-22 ms) around it in the writer (issue 16). One page per fault spreads that work over the puts. A
+            // recycled segment's pages are normally still cached from their last use; one that is not is read a page
+            // per fault instead of in read-ahead windows.
+            NativeFileOps.adviseRandom(mapped);
+            return new MappedAppendWindow(path, position, mapped, arena);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

@@ -12,6 +12,8 @@ import java.nio.file.Path;
  * range, owned by its own shared arena. Shared, not confined: the journal's appender is whichever thread holds the
  * pipeline's writer role, and {@code ASYNC}'s periodic force runs on another thread. Closing a shared arena costs a
  * handshake with every thread, which a journal pays a few times per segment (each growth and the roll), never per put.
+ * {@link FileDurableFile#mapAppendWindow} advises the mapping {@code MADV_RANDOM} ({@link NativeFileOps#adviseRandom}),
+ * so a put's fault on a never-written page zero-fills that page, not a read-ahead window (issue 16).
  */
 final class MappedAppendWindow implements AppendWindow {
     private final Path path;

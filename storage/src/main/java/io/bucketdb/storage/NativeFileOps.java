@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The few libc calls that {@link java.nio.channels.FileChannel} does not offer, bound once through the
  * FFM {@link Linker}: {@code posix_fallocate} (so preallocation really reserves blocks and a full disk is
- * an {@link IOException} instead of a later SIGBUS in a mapping) and {@code madvise(MADV_DONTNEED)} (so a
- * checkpoint can hand written-back private pages back to the page cache).
+ * an {@link IOException} instead of a later SIGBUS in a mapping), {@code madvise(MADV_DONTNEED)} (so a
+ * checkpoint can hand written-back private pages back to the page cache) and {@code madvise(MADV_RANDOM)} (so a
+ * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}).
  *
  * <p>Every call is optional. The bindings exist only on Linux (x86_64, aarch64, whose flag values are
  * hard-coded here) and only when native access is enabled for this module: {@code
@@ -32,13 +33,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Binding costs: the first downcall handle a JVM builds brings up the FFM linker, 90-130 ms of one core in a fresh
  * JVM, and each further one 5-10 ms (issue 16, part "recovery": most of an open's "table opening"). So the handles are
  * bound in holder classes, each on first use: {@link Core} ({@code open}, {@code close}: a writable file's open needs
- * them), {@link Allocation} ({@code posix_fallocate}), {@link Punch} ({@code fallocate}), {@link Release}
+ * them), {@link Allocation} ({@code posix_fallocate}), {@link Punch} ({@code fallocate}), {@link Advice}
  * ({@code madvise}) and {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
  * it does other work (a holder's class initialization is thread-safe: a caller that needs the holder meanwhile waits
  * for it). A holder whose symbol is missing leaves that call on its fallback.
  */
 public final class NativeFileOps {
 
+    /** Linux {@code MADV_RANDOM}: a fault reads only its own page, no read-ahead around it. */
+    private static final int MADV_RANDOM = 1;
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
     private static final int O_WRONLY = 1;
@@ -94,7 +97,7 @@ public final class NativeFileOps {
         Core.BINDINGS.isPresent();
         Allocation.HANDLE.isPresent();
         Punch.HANDLE.isPresent();
-        Release.BINDING.isPresent();
+        Advice.BINDING.isPresent();
     }
 
     /**
@@ -109,11 +112,37 @@ public final class NativeFileOps {
      * @throws IOException if {@code madvise} reports an error
      */
     public static boolean madviseDontNeed(MemorySegment segment) throws IOException {
-        if (Core.BINDINGS.isEmpty() || Release.BINDING.isEmpty()) {
+        return madvise(segment, MADV_DONTNEED, "MADV_DONTNEED");
+    }
+
+    /**
+     * Advises {@code madvise(MADV_RANDOM)} for the pages of {@code segment}: a page fault in it then reads only the
+     * faulting page instead of reading ahead {@code read_ahead_kb} around it. For a mapping read and written at random, or
+     * over allocated space never written, where the read-ahead is all waste: on ext4 a fault on an unwritten extent
+     * zero-fills the whole read-ahead window (8 MiB on the benchmark machine, about 22 ms) in the faulting thread (issue
+     * 16, docs/BENCHMARKS.md, "tail"). A hint only: the mapping's bytes are the same with it or without it.
+     *
+     * @param segment a page-aligned mapping
+     * @return {@code false} if native calls are unavailable, the segment is not a page-aligned native one, or {@code
+     *     madvise} refused: nothing changed, and the mapping works as before
+     */
+    public static boolean adviseRandom(MemorySegment segment) {
+        if (!segment.isNative() || Advice.BINDING.isEmpty() || segment.address() % Advice.BINDING.get().pageSize != 0) {
+            return false;
+        }
+        try {
+            return madvise(segment, MADV_RANDOM, "MADV_RANDOM");
+        } catch (IOException e) {
+            return false; // a hint the kernel refused: the fault path reads ahead as before
+        }
+    }
+
+    private static boolean madvise(MemorySegment segment, int advice, String name) throws IOException {
+        if (Core.BINDINGS.isEmpty() || Advice.BINDING.isEmpty()) {
             return false;
         }
         Core b = Core.BINDINGS.get();
-        Release r = Release.BINDING.get();
+        Advice r = Advice.BINDING.get();
         if (!segment.isNative()) {
             throw new IllegalArgumentException("madvise needs a native (mapped) segment, got " + segment);
         }
@@ -126,10 +155,10 @@ public final class NativeFileOps {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(b.callState);
-            int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), MADV_DONTNEED);
+            int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), advice);
             if (rc != 0) {
                 int errno = b.errno(state);
-                throw new IOException("madvise(MADV_DONTNEED, " + segment.byteSize() + " bytes) failed: "
+                throw new IOException("madvise(" + name + ", " + segment.byteSize() + " bytes) failed: "
                         + Errno.describe(errno));
             }
             return true;
@@ -297,11 +326,14 @@ public final class NativeFileOps {
         }
     }
 
-    /** {@code madvise} and the page size it needs, bound on first use (a checkpoint that releases private pages). */
-    private record Release(MethodHandle madvise, long pageSize) {
-        static final Optional<Release> BINDING = bind();
+    /**
+     * {@code madvise} and the page size it needs, bound on first use (the first table chunk or journal window mapped, or
+     * a checkpoint that releases private pages).
+     */
+    private record Advice(MethodHandle madvise, long pageSize) {
+        static final Optional<Advice> BINDING = bind();
 
-        private static Optional<Release> bind() {
+        private static Optional<Advice> bind() {
             Optional<MethodHandle> madvise = Core.bindOptional("madvise",
                     FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                     true);
@@ -311,7 +343,7 @@ public final class NativeFileOps {
                 return Optional.empty();
             }
             try {
-                return Optional.of(new Release(madvise.get(), (int) getpagesize.get().invokeExact()));
+                return Optional.of(new Advice(madvise.get(), (int) getpagesize.get().invokeExact()));
             } catch (Throwable t) {
                 return Optional.empty();
             }
