@@ -145,15 +145,11 @@ final class FileDurableFile implements DurableFile {
                     + ") beyond the allocated file size " + fileSize + " (allocate first; a mapping past the end"
                     + " would raise SIGBUS)");
         }
-        MemorySegment mapped = channel.map(mode, position, size, arena);
-        if (mode == FileChannel.MapMode.PRIVATE) {
-            // The private mapping is the table's (TableFile, in chunks), read and written at random, and its space
-            // past the allocation end is allocated and never written: a fault there would read ahead (on ext4:
-            // zero-fill) read_ahead_kb around the page, in the writer's thread (issue 16). A hint; without native
-            // access the mapping works as before.
-            NativeFileOps.adviseRandom(mapped);
-        }
-        return mapped;
+        // Not advised MADV_RANDOM, unlike the journal's windows: on the table's chunks it took the 8 MiB zero-fill
+        // read-ahead out of the writer's first touches of never-written space (branch tail2), but gets on a settled 1M
+        // table then ran slower than without it in all seven pairs measured (docs/BENCHMARKS.md, "The merge of
+        // 2026-12-06 (late night)"), for a reason not found.
+        return channel.map(mode, position, size, arena);
     }
 
     @Override
