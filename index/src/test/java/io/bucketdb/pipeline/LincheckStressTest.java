@@ -1,5 +1,6 @@
 package io.bucketdb.pipeline;
 
+import io.bucketdb.LincheckJars;
 import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
@@ -11,6 +12,7 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Param(name = "key", gen = IntGen.class, conf = "1:4")
 @Param(name = "value", gen = IntGen.class, conf = "1:5")
+@ExtendWith(LincheckJars.class)
 public class LincheckStressTest {
     private static final int PRELOAD_BASE = 1_000;
     private static BucketDB previous;

@@ -1,5 +1,6 @@
 package io.bucketdb.table;
 
+import io.bucketdb.LincheckJars;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.TableFile;
 import org.apache.commons.io.FileUtils;
@@ -9,6 +10,7 @@ import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +34,7 @@ import java.util.Map;
  */
 @Param(name = "key", gen = IntGen.class, conf = "1:4")
 @Param(name = "value", gen = IntGen.class, conf = "1:3")
+@ExtendWith(LincheckJars.class)
 public class TableModelCheckingTest {
     private static TableFile previous;
     private static Path root;
