@@ -38,11 +38,7 @@ class MappingAdviceTest {
         try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW);
              ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 16, 18)) {
             m.ensureMapped(40 << 16);
-            List<Vma> vmas = mappingsOf(path);
-            assertFalse(vmas.isEmpty(), "the mapping is listed");
-            for (Vma vma : vmas) {
-                assertFalse(vma.flags().contains("rr"), "the table's chunks are not advised (FileDurableFile.map): " + vma);
-            }
+            assertNoneAdvised(path, "the table's chunks are not advised (FileDurableFile.map)");
         }
     }
 
@@ -56,11 +52,7 @@ class MappingAdviceTest {
         try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.READ_ONLY);
              Arena arena = Arena.ofConfined()) {
             f.map(FileChannel.MapMode.READ_ONLY, 0, 1 << 20, arena);
-            List<Vma> vmas = mappingsOf(path);
-            assertFalse(vmas.isEmpty(), "the mapping is listed");
-            for (Vma vma : vmas) {
-                assertFalse(vma.flags().contains("rr"), "a tool that reads the file in order keeps the read-ahead: " + vma);
-            }
+            assertNoneAdvised(path, "a tool that reads the file in order keeps the read-ahead");
         }
     }
 
@@ -89,6 +81,14 @@ class MappingAdviceTest {
             MemorySegment map = f.map(FileChannel.MapMode.PRIVATE, 0, 16384, arena);
             assertFalse(NativeFileOps.adviseRandom(map.asSlice(1, 4096)), "not page-aligned");
             assertTrue(NativeFileOps.adviseRandom(map.asSlice(4096, 4096)));
+        }
+    }
+
+    private static void assertNoneAdvised(Path path, String why) throws IOException {
+        List<Vma> vmas = mappingsOf(path);
+        assertFalse(vmas.isEmpty(), "the mapping is listed");
+        for (Vma vma : vmas) {
+            assertFalse(vma.flags().contains("rr"), why + ": " + vma);
         }
     }
 
