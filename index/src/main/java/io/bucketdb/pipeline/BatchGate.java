@@ -1,6 +1,7 @@
 package io.bucketdb.pipeline;
 
 import io.bucketdb.WriteBatch;
+import io.bucketdb.table.HashTable;
 import io.bucketdb.table.StripedSeqLock;
 
 /**
@@ -12,9 +13,22 @@ import io.bucketdb.table.StripedSeqLock;
  * takes the stamp with acquire (odd: the batch is in progress, wait), reads, issues an acquire fence, and accepts
  * only if the stamp is unchanged. Only multi-operation batches touch the stamp, so single writes never make readers
  * retry.
+ *
+ * <p>The stamp is the table's ({@link HashTable#batchStamp}), so {@link HashTable#getLongBetweenBatches} validates it
+ * in the same round as its bucket's stripe (issue 19: a gate around the table's read made a get two seqlock rounds).
+ * The other reads keep the gate around the table's read, with {@link #readBegin} and {@link #readValidate}.
  */
 public final class BatchGate {
-    private final StripedSeqLock lock = new StripedSeqLock(1);
+    private final StripedSeqLock lock;
+
+    /**
+     * A gate over {@code table}'s batch stamp.
+     *
+     * @param table the table whose batches this gate makes atomic for readers
+     */
+    public BatchGate(HashTable table) {
+        this.lock = table.batchStamp();
+    }
 
     /** Reader: an even stamp to validate against; waits while a batch is being applied. */
     public long readBegin() {

@@ -74,7 +74,7 @@ public final class WritePipeline implements AutoCloseable {
     private final GroupLeader leader;
     final BackgroundDuty background; // package-private for tests, as is idleEvacuation
     final IdleEvacuation idleEvacuation;
-    private final BatchGate gate = new BatchGate();
+    private final BatchGate gate;
     private final BatchSizeHistogram batchSizes = new BatchSizeHistogram();
     /** Run on the caller's thread before a publish or a read, so a wrong key throws from the call. */
     private final EntryChecks checks;
@@ -126,6 +126,7 @@ public final class WritePipeline implements AutoCloseable {
      */
     public WritePipeline(HashTable table, JournalStage journal, PipelineConfig config, BatchListener listener, EntryChecks checks) {
         this.table = Objects.requireNonNull(table, "table");
+        this.gate = new BatchGate(table);
         this.checks = Objects.requireNonNull(checks, "checks");
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(journal, "journal");
@@ -233,13 +234,8 @@ public final class WritePipeline implements AutoCloseable {
      */
     public long getLong(long key, long missing) {
         checks.requireLong();
-        for (; ; ) {
-            long s = gate.readBegin();
-            long v = table.getLong(key, missing);
-            if (gate.readValidate(s)) {
-                return v;
-            }
-        }
+        // The table validates the batch stamp with the bucket's: one seqlock round, not a gate around a table read.
+        return table.getLongBetweenBatches(key, missing);
     }
 
     /**

@@ -104,6 +104,13 @@ public final class HashTable {
     /** Every page is checked against its checkpoint's CRC32C before its first read as data (issue 15). */
     final VerifiedPages pages;
     final StripedSeqLock lock = new StripedSeqLock(STRIPES);
+    /**
+     * The batch stamp: one stripe that a writable index's {@code BatchGate} makes odd around an atomic batch, and that
+     * {@link #getLongBetweenBatches} validates with the bucket's stripe; {@link #noBatches} is never written, for gets
+     * no batch gates (the writer's own, replay's, a view's).
+     */
+    final StripedSeqLock batches = new StripedSeqLock(1);
+    final StripedSeqLock noBatches = new StripedSeqLock(1);
     final VarFields fields;
     final BucketLookup lookup;
     final BucketArrays arrays;
@@ -287,6 +294,20 @@ public final class HashTable {
     /** The value of {@code key} in a table of 8-byte keys and values, or {@code missing}. Allocates nothing. */
     public long getLong(long key, long missing) {
         return reads.getLong(key, missing);
+    }
+
+    /**
+     * {@link #getLong} that never shows part of an atomic batch: it waits while {@link #batchStamp} is odd and validates
+     * it with the bucket's stamp, in one seqlock round (issue 19). For a writable index's readers; never for the holder
+     * of the writer role, which would wait for its own batch. Allocates nothing.
+     */
+    public long getLongBetweenBatches(long key, long missing) {
+        return reads.getLongBetweenBatches(key, missing);
+    }
+
+    /** {@return the batch stamp: made odd by the writer around an atomic batch ({@code BatchGate}), read by {@link #getLongBetweenBatches}} */
+    public StripedSeqLock batchStamp() {
+        return batches;
     }
 
     /**

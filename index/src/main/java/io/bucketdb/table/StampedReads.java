@@ -53,26 +53,39 @@ final class StampedReads {
         this.varValues = t.varValues;
     }
 
-    /**
-     * See {@link HashTable#getLong}. The common case only: no growth, and the key's bucket alone decides (the key is
-     * there, or the bucket has no overflow bucket or an emptyRest slot); anything else, and a stamp that is odd or does
-     * not validate, goes to {@link #getLongChained}, which does the whole search again. The protocol is the same in
-     * both: stamp (acquire), plain reads, validate, snapshot unchanged.
-     *
-     * <p>Why two methods (issue 19, misses): the whole search in one method was 565 bytes of bytecode, over the JIT's
-     * limit for inlining a hot callee (325), so every get called it and it carried the growth, chain and bounds code
-     * around its one bucket read. This part is 270 bytes, so the JIT inlines it into {@code HashTable.getLong} and up
-     * the engine's call chain, and a 10M get of a key its bucket decides runs fewer instructions: the CPU overlaps only
-     * the independent gets its reorder window holds, so that decides how many cache misses are in flight.
-     */
+    /** See {@link HashTable#getLong}: the writer's, replay's and a read-only view's gets, which no batch stamp gates. */
     long getLong(long key, long missing) {
+        return getLong(key, missing, t.noBatches);
+    }
+
+    /** See {@link HashTable#getLongBetweenBatches}: a writable index's gets, validated against its batch stamp too. */
+    long getLongBetweenBatches(long key, long missing) {
+        return getLong(key, missing, t.batches);
+    }
+
+    /**
+     * The common case only: no growth, no batch being applied, and the key's bucket alone decides (the key is there, or
+     * the bucket has no overflow bucket or an emptyRest slot); anything else, and a stamp that is odd or does not
+     * validate, goes to {@link #getLongChained}, which does the whole search again. The protocol is the same in both:
+     * batch stamp and stripe stamp (acquire), plain reads, validate both, snapshot unchanged. {@code batches} is the
+     * table's batch stamp ({@code BatchGate} makes it odd around an atomic batch) or a stamp no one writes: one
+     * seqlock round covers the batch and the bucket, where a gate around the table's read made two.
+     *
+     * <p>Why two methods (issue 19): the whole search in one method was 565 bytes of bytecode, over the JIT's limit
+     * for inlining a hot callee (325), so every get called it and it carried the growth, chain and bounds code around
+     * its one bucket read. This part is small enough for the JIT to inline up the engine's call chain, and a 10M get
+     * of a key its bucket decides runs fewer instructions: the CPU overlaps only the independent gets its reorder
+     * window holds, so that decides how many cache misses are in flight.
+     */
+    private long getLong(long key, long missing, StripedSeqLock batches) {
         long hash = keyHash.hashLong(key);
         long pattern = ChainProbe.pattern(tophash(hash));
+        long batch = batches.stamp(0);
         ArraySnapshot g = t.snapshot;
         long j = hash & g.mask;
         int stripe = g.stripeOf(j);
         long stamp = lock.stamp(stripe);
-        if ((stamp & 1) == 0 && !g.growing) {
+        if (((stamp | batch) & 1) == 0 && !g.growing) {
             // The file offset the page check needs is computed only while some page is not yet trusted.
             if (!pages.allTrusted()) {
                 pages.check(g.bucketOffset(j), bs);
@@ -84,17 +97,28 @@ final class StampedReads {
             // Overflow word first on a miss, as in getLongChained (the comment there says why).
             if ((slot >= 0 || seg.get(Layouts.LONG, off + ovfOff) == 0 || ChainProbe.hasEmptyRest(tw))) {
                 long result = slot >= 0 ? seg.get(Layouts.LONG, off + valuesOff + 8L * slot) : missing;
-                if (lock.validate(stripe, stamp) && t.snapshot == g) {
+                if (lock.validate(stripe, stamp) && batches.validate(0, batch) && t.snapshot == g) {
                     return result;
                 }
             }
         }
-        return getLongChained(key, missing, hash, pattern);
+        return getLongChained(key, missing, hash, pattern, batches);
     }
 
     /** {@link #getLong}'s whole search: growth, page checks, overflow chains, retries; {@code hash} is the key's. */
-    private long getLongChained(long key, long missing, long hash, long pattern) {
-        for (; ; ) {
+    private long getLongChained(long key, long missing, long hash, long pattern, StripedSeqLock batches) {
+        for (int waits = 0; ; ) {
+            long batch = batches.stamp(0);
+            if ((batch & 1) != 0) {
+                // An atomic batch is being applied, which may take a while (its writes may grow the table): yield after a
+                // short spin, as BatchGate's readers did, so the writer gets the core.
+                if (++waits < 128) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+                continue;
+            }
             ArraySnapshot g = t.snapshot;
             long j = hash & g.mask;
             int stripe = g.stripeOf(j);
@@ -154,7 +178,7 @@ final class StampedReads {
                 }
                 pages.check(next, bs);
             }
-            if (lock.validate(stripe, stamp) && t.snapshot == g) {
+            if (lock.validate(stripe, stamp) && batches.validate(0, batch) && t.snapshot == g) {
                 if (bad != 0) {
                     throw corruptRef(bad);
                 }
