@@ -293,7 +293,7 @@ public final class HashTable {
 
     /** The value of {@code key} in a table of 8-byte keys and values, or {@code missing}. Allocates nothing. */
     public long getLong(long key, long missing) {
-        return reads.getLong(key, missing);
+        return reads.getLong(key, missing, noBatches);
     }
 
     /**
@@ -302,7 +302,7 @@ public final class HashTable {
      * of the writer role, which would wait for its own batch. Allocates nothing.
      */
     public long getLongBetweenBatches(long key, long missing) {
-        return reads.getLongBetweenBatches(key, missing);
+        return reads.getLong(key, missing, batches);
     }
 
     /** {@return the batch stamp: made odd by the writer around an atomic batch ({@code BatchGate}), read by {@link #getLongBetweenBatches}} */

@@ -53,23 +53,14 @@ final class StampedReads {
         this.varValues = t.varValues;
     }
 
-    /** See {@link HashTable#getLong}: the writer's, replay's and a read-only view's gets, which no batch stamp gates. */
-    long getLong(long key, long missing) {
-        return getLong(key, missing, t.noBatches);
-    }
-
-    /** See {@link HashTable#getLongBetweenBatches}: a writable index's gets, validated against its batch stamp too. */
-    long getLongBetweenBatches(long key, long missing) {
-        return getLong(key, missing, t.batches);
-    }
-
     /**
-     * The common case only: no growth, no batch being applied, and the key's bucket alone decides (the key is there, or
-     * the bucket has no overflow bucket or an emptyRest slot); anything else, and a stamp that is odd or does not
-     * validate, goes to {@link #getLongChained}, which does the whole search again. The protocol is the same in both:
-     * batch stamp and stripe stamp (acquire), plain reads, validate both, snapshot unchanged. {@code batches} is the
-     * table's batch stamp ({@code BatchGate} makes it odd around an atomic batch) or a stamp no one writes: one
-     * seqlock round covers the batch and the bucket, where a gate around the table's read made two.
+     * See {@link HashTable#getLong} ({@code batches} is {@code noBatches}) and {@link HashTable#getLongBetweenBatches}
+     * ({@code batches} is the table's batch stamp); the table calls this directly, so the engine's chain down to it has
+     * one level less to inline. The common case only: no growth, no batch being applied, and the key's bucket alone
+     * decides (the key is there, or the bucket has no overflow bucket or an emptyRest slot); anything else, and a stamp
+     * that is odd or does not validate, goes to {@link #getLongChained}, which does the whole search again. The
+     * protocol is the same in both: batch stamp and stripe stamp (acquire), plain reads, validate both, snapshot
+     * unchanged. One seqlock round covers the batch and the bucket, where a gate around the table's read made two.
      *
      * <p>Why two methods (issue 19): the whole search in one method was 565 bytes of bytecode, over the JIT's limit
      * for inlining a hot callee (325), so every get called it and it carried the growth, chain and bounds code around
@@ -77,7 +68,7 @@ final class StampedReads {
      * of a key its bucket decides runs fewer instructions: the CPU overlaps only the independent gets its reorder
      * window holds, so that decides how many cache misses are in flight.
      */
-    private long getLong(long key, long missing, StripedSeqLock batches) {
+    long getLong(long key, long missing, StripedSeqLock batches) {
         long hash = keyHash.hashLong(key);
         long pattern = ChainProbe.pattern(tophash(hash));
         long batch = batches.stamp(0);
