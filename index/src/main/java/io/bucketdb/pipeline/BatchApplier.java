@@ -17,6 +17,16 @@ import java.util.List;
  * bulk flush ({@link #applyBulk}), which are not atomic.
  */
 final class BatchApplier {
+    /**
+     * Entries of an 8-byte bulk group whose home buckets are touched together before they are applied
+     * ({@link HashTable#touchLong}): enough misses in flight at once to hide most of their latency, few enough lines
+     * (three per bucket) that they stay cached until their puts.
+     */
+    static final int TOUCH_AHEAD = 8;
+    /** Where the touches' folded bytes go, so the JIT keeps their loads; never read. Racy on purpose: any value will do. */
+    @SuppressWarnings("unused")
+    private static long touchSink;
+
     private BatchApplier() {
     }
 
@@ -80,11 +90,20 @@ final class BatchApplier {
     static long applyBulk(HashTable table, BulkFlush flush, int from, int to) throws IOException {
         long added = 0;
         if (flush.isLongs()) {
-            for (int i = from; i < to; i++) {
-                if (table.putLong(flush.longKey(i), flush.longValue(i))) {
-                    added++;
+            long touched = 0;
+            for (int block = from; block < to; block += TOUCH_AHEAD) {
+                int end = Math.min(to, block + TOUCH_AHEAD);
+                // The block's buckets first, back to back: their misses overlap, and the puts then find them cached.
+                for (int i = block; i < end; i++) {
+                    touched += table.touchLong(flush.longKey(i));
+                }
+                for (int i = block; i < end; i++) {
+                    if (table.putLong(flush.longKey(i), flush.longValue(i))) {
+                        added++;
+                    }
                 }
             }
+            touchSink = touched;
         } else {
             MemorySegment keys = flush.keySegment();
             MemorySegment values = flush.valueSegment();
