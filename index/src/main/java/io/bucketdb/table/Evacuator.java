@@ -179,7 +179,8 @@ final class Evacuator {
     /**
      * Replay: takes the idle step whose marker names old bucket {@code oldBucket}, if that is the step the table
      * can take now (a growth is in progress and the mark is there); its later markers (the growth's end) are
-     * queued for checking as a write's are.
+     * queued for checking as a write's are. An in-place split is reported to the listener like a write's (so replay's
+     * queue then starts with {@code oldBucket} itself, which the caller takes off); a copying evacuation is not.
      *
      * @return false, changing nothing, if the marker cannot be an idle step of this table (a corrupt journal)
      */
@@ -187,7 +188,15 @@ final class Evacuator {
         if (!t.snapshot.growing || oldBucket != h.nevacuate) {
             return false;
         }
-        step(oldBucket);
+        if (t.snapshot.inPlace) {
+            // Reported, as a write's split is (replay's listener queues the step; JournalReplayer takes it off again):
+            // split's branch on report is then taken on every call replay makes. Unreported, the first idle step in a
+            // journal, met after C2 had compiled split from writes' steps alone, trapped there (unstable_if) and sent
+            // the rest of the replay's splits back to C1 while C2 compiled split again (issue 16, branch recovery2).
+            split(oldBucket, true);
+        } else {
+            evacuate(oldBucket, false);
+        }
         return true;
     }
 

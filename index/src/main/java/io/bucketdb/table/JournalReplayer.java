@@ -208,11 +208,15 @@ public final class JournalReplayer implements RecordConsumer {
         if (batch != null) {
             throw corrupt(lsn, "a put or delete inside a batch, found " + new JournalRecord.Evacuated(oldBucket));
         }
+        boolean reported = table.snapshot.inPlace; // Evacuator.replayIdleStep reports an in-place split's step
         if (!table.evacuator.replayIdleStep(oldBucket)) {
             long[] progress = table.growthProgress();
             throw corrupt(lsn, "growth marker " + new JournalRecord.Evacuated(oldBucket) + " to be a step of replay, or an idle "
                     + "step at the evacuation mark, "
                     + (progress[1] == 0 ? "but no growth is in progress" : "which is old bucket " + progress[0]));
+        }
+        if (reported && markers.poll() != oldBucket) {
+            throw new IllegalStateException("an idle split of old bucket " + oldBucket + " queued another step first");
         }
         idleSteps++;
         markersChecked++;
