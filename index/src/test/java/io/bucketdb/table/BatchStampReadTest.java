@@ -1,60 +1,22 @@
 package io.bucketdb.table;
 
-import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * {@link HashTable#getLongBetweenBatches}: the same answers as {@link HashTable#getLong} (short path, chains, growth),
- * and a read that never shows a table the writer changed inside the batch stamp's odd window (issue 19: the batch gate
- * folded into the table's read).
+ * {@link HashTable#getLongBetweenBatches} never shows a table the writer changed inside the batch stamp's odd window
+ * (issue 19: the batch gate folded into the table's read). That it answers as {@link HashTable#getLong} does, through
+ * growth and chains, {@link GrowthTest} checks beside {@code getLong}.
  */
 class BatchStampReadTest {
     @TempDir
     Path tmp;
-
-    @Test
-    void answersAsGetLongThroughGrowthAndChains() throws Exception {
-        long seed = Seeds.seed();
-        Seeds.run(seed, () -> {
-            try (TableFixture f = new TableFixture(tmp, seed)) {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                Map<Long, Long> model = new HashMap<>();
-                int checkedWhileGrowing = 0;
-                for (int i = 0; i < 100_000; i++) {
-                    long k = rnd.nextLong();
-                    f.table.putLong(k, i);
-                    model.put(k, (long) i);
-                    if (i % 89 == 0) {
-                        checkedWhileGrowing += f.growing() ? 1 : 0;
-                        for (Map.Entry<Long, Long> e : model.entrySet()) {
-                            if ((e.getKey() & 31) == 0) {
-                                assertEquals(e.getValue(), f.table.getLongBetweenBatches(e.getKey(), -1), "key " + e.getKey());
-                            }
-                        }
-                        long absent = rnd.nextLong();
-                        if (!model.containsKey(absent)) {
-                            assertEquals(-1, f.table.getLongBetweenBatches(absent, -1), "absent key " + absent);
-                        }
-                    }
-                }
-                assertTrue(checkedWhileGrowing > 10, "checked during growth only " + checkedWhileGrowing + " times");
-                for (Map.Entry<Long, Long> e : model.entrySet()) {
-                    assertEquals(e.getValue(), f.table.getLongBetweenBatches(e.getKey(), -1));
-                    assertEquals(e.getValue(), f.table.getLong(e.getKey(), -1));
-                }
-            }
-        });
-    }
 
     @Test
     void aReadDuringABatchShowsOnlyTheTableAfterIt() throws Exception {

@@ -37,6 +37,8 @@ class GrowthTest {
                         for (Map.Entry<Long, Long> e : model.entrySet()) {
                             if ((e.getKey() & 15) == 0) {
                                 assertEquals(e.getValue(), f.table.getLong(e.getKey(), -1), "key " + e.getKey() + " during growth");
+                                // A writable index's get (the batch stamp read with the bucket's stripe) finds the same.
+                                assertEquals(e.getValue(), f.table.getLongBetweenBatches(e.getKey(), -1), "key " + e.getKey());
                             }
                         }
                         checkedWhileGrowing++;
@@ -46,6 +48,13 @@ class GrowthTest {
                 assertTrue(checkedWhileGrowing > 20, "checked during growth only " + checkedWhileGrowing + " times");
                 for (Map.Entry<Long, Long> e : model.entrySet()) {
                     assertEquals(e.getValue(), f.table.getLong(e.getKey(), -1));
+                    assertEquals(e.getValue(), f.table.getLongBetweenBatches(e.getKey(), -1));
+                }
+                for (int i = 0; i < 10_000; i++) {
+                    long absent = rnd.nextLong();
+                    if (!model.containsKey(absent)) {
+                        assertEquals(-1, f.table.getLongBetweenBatches(absent, -1), "absent key " + absent);
+                    }
                 }
             }
         });
