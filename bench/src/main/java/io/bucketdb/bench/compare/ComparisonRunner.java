@@ -197,6 +197,9 @@ public final class ComparisonRunner {
         StoreSpec store = f.store();
         Path raw = outDir.resolve("raw");
         Path data = dataRoot.resolve(f.id());
+        // Chronicle's core library makes a "target" folder in java.io.tmpdir unless this property names one (it left an
+        // empty /tmp/target after every run); here it is a folder deleted with the fork's data.
+        Path build = dataRoot.resolve(f.id() + "-build");
         deleteTree(data);
         for (Workload w : f.workloads()) {
             // A reused --out folder must not lend this fork an older fork's figures.
@@ -208,6 +211,7 @@ public final class ComparisonRunner {
         cmd.add("-Xms" + heap);
         cmd.add("-Xmx" + heap);
         cmd.add("-Djava.awt.headless=true");
+        cmd.add("-Dproject.build.directory=" + build);
         // Native access as BucketDB is meant to run (its optional madvise), and for the peers' JNI.
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(store.jvmFlags());
@@ -230,6 +234,7 @@ public final class ComparisonRunner {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         deleteTree(data);
+        deleteTree(build);
         List<Run> runs = new ArrayList<>();
         for (Workload w : f.workloads()) {
             Properties result = new Properties();
