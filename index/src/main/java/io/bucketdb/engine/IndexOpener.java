@@ -25,6 +25,7 @@ import io.bucketdb.table.GrowthEvents;
 import io.bucketdb.table.GrowthListener;
 import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
+import io.bucketdb.table.UnreadPages;
 import io.bucketdb.table.JournalReplayer;
 
 import java.io.IOException;
@@ -341,6 +342,7 @@ public final class IndexOpener {
         }
         checkpointer.useChecksums(checksums);
         file.verifyPages(rebuilt ? VerifiedPages.NONE : VerifiedPages.of(file, checksums, null, io));
+        UnreadPages.settle(file); // issue 19: pages no get reads, so a reopened index reaches allTrusted
         return rebuilt;
     }
 

@@ -213,6 +213,32 @@ public final class VerifiedPages {
         set(page);
     }
 
+    /**
+     * At open, for a page no get reads (issue 19, getpath): verifies it now if it is not trusted yet, so that once the
+     * gets have verified the pages they do read, {@link #allTrusted} can become true. A page whose bytes do not match is
+     * left untrusted, as if this was never called: whoever reads it later as data raises the damage then, and an open
+     * does not fail over damage in space nothing reads ({@code bucketdb verify} reports it).
+     *
+     * @param page a page number (file offset {@code >>> PAGE_SHIFT})
+     * @return whether the page is trusted now
+     */
+    public boolean verifyIfSound(long page) {
+        if (trusted(page)) {
+            return true;
+        }
+        try {
+            verify(page);
+        } catch (UncheckedIOException damaged) {
+            return false;
+        }
+        return trusted(page);
+    }
+
+    /** {@return the pages of {@code [FIRST_PAGE, end)} not trusted yet} For tests and the open's accounting. */
+    public long untrustedPages() {
+        return (long) UNTRUSTED.getVolatile(this);
+    }
+
     private void verifyRange(long first, long last) {
         for (long p = first; p <= last; p++) {
             if (!trusted(p)) {
