@@ -77,8 +77,9 @@ final class StampedReads {
         int stripe = g.stripeOf(j);
         long stamp = lock.stamp(stripe);
         if (((stamp | batch) & 1) == 0 && !g.growing) {
-            // The file offset the page check needs is computed only while some page is not yet trusted.
-            if (!pages.allTrusted()) {
+            // The file offset the page check needs is computed only while some page of the bucket array is not yet
+            // trusted (VerifiedPages.bucketsTrusted: a reopened index gets there once its gets read every page of it).
+            if (!pages.bucketsTrusted()) {
                 pages.check(g.bucketOffset(j), bs);
             }
             MemorySegment seg = g.bucketSeg(j);
@@ -127,7 +128,8 @@ final class StampedReads {
             if (j >= 0) {
                 seg = g.bucketSeg(j);
                 off = g.bucketLocal(j);
-                if (!pages.allTrusted()) {
+                // A bucket of the current array: during a growth one that is readable was zeroed (claimed) by it.
+                if (!pages.bucketsTrusted()) {
                     pages.check(g.bucketOffset(j), bs);
                 }
             } else {

@@ -21,7 +21,10 @@ import static io.bucketdb.storage.ExtentClasses.PAGE_SIZE;
  * At open, settles the pages of the table file that no get reads (issue 19, getpath), so that a reopened index
  * reaches {@link VerifiedPages#allTrusted} once its gets have verified the pages they do read, and its gets then skip
  * the page check and the bucket's file offset as a new index's do. Before this, such pages stayed unverified for the
- * whole open: a get never reads them, so nothing ever verified them.
+ * whole open: a get never reads them, so nothing ever verified them. It also hands {@link VerifiedPages#watchBuckets}
+ * the pages of the bucket arrays, so a get's first bucket needs no check once those are verified, even while pages of
+ * overflow buckets or heap blocks that no get has read yet keep {@code allTrusted} false (gets of a sample of the keys
+ * verify every page of a 10M array long before every overflow page).
  *
  * <p>Two kinds, and why each keeps what page checksums promise (a page is verified before its bytes are used as data):
  * <ul>
@@ -71,10 +74,14 @@ public final class UnreadPages {
             }
             used.add(start, end);
         });
-        addArray(tf, used, h.bucketDir, h.b, bs);
+        Ranges arrays = new Ranges();
+        addArray(tf, arrays, h.bucketDir, h.b, bs);
         if (h.growing() && h.oldBucketDir != 0) {
-            addArray(tf, used, h.oldBucketDir, h.oldB, bs);
+            addArray(tf, arrays, h.oldBucketDir, h.oldB, bs);
         }
+        // A get's first bucket then needs no check once these pages are verified, whatever the rest of the file is.
+        pages.watchBuckets(arrays.sorted());
+        used.addAll(arrays);
         long ovfBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(h.pieceShift), bs);
         if (!addOverflowPages(tf, used, ovfBytes)) {
             return; // damage that the gets reading those buckets, and verify, report; nothing more is settled
@@ -139,6 +146,12 @@ public final class UnreadPages {
     private static final class Ranges {
         private long[] pairs = new long[64];
         private int n;
+
+        void addAll(Ranges other) {
+            for (int i = 0; i < other.n; i += 2) {
+                add(other.pairs[i], other.pairs[i + 1]);
+            }
+        }
 
         void add(long start, long end) {
             if (n == pairs.length) {

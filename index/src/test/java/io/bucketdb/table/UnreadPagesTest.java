@@ -97,6 +97,34 @@ class UnreadPagesTest {
     }
 
     @Test
+    void shouldTrustTheBucketArrayOnceItsPagesAreReadWhateverTheOverflowPages() throws IOException {
+        try (TableFile tf = open()) {
+            VerifiedPages pages = VerifiedPages.of(tf, PageChecksums.load(FileDurableIO.INSTANCE, dir, tf.header().generation),
+                    null, FileDurableIO.INSTANCE);
+            tf.verifyPages(pages);
+            UnreadPages.settle(tf);
+            HashTable t = HashTable.open(tf, GrowthListener.NONE);
+            assertFalse(pages.bucketsTrusted(), "no page of the array read yet");
+            // Absent keys: every bucket of 2^14 is some key's first, but only chains without an emptyRest slot go on.
+            for (long k = KEYS; k < 2L * KEYS; k++) {
+                assertEquals(-1, t.getLong(key(k), -1));
+                if (k == KEYS + 100) {
+                    assertFalse(pages.bucketsTrusted(), "after 100 gets");
+                }
+            }
+            assertTrue(pages.bucketsTrusted(), "every page of the array read");
+            for (long k = 0; k < KEYS; k++) {
+                assertEquals(k % 3 == 0 ? -1 : k, t.getLong(key(k), -1), "key " + k);
+            }
+            assertTrue(pages.allTrusted());
+        }
+        try (TableFile tf = open()) {
+            VerifiedPages pages = scanned(tf, dir, false);
+            assertFalse(pages.bucketsTrusted(), "unsettled, nothing is watched: as allTrusted");
+        }
+    }
+
+    @Test
     void shouldStillRaiseOnTheGetOfADamagedBucketPage() throws IOException {
         long page;
         try (TableFile tf = open()) {

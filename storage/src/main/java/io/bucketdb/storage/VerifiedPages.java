@@ -46,10 +46,12 @@ import static io.bucketdb.storage.ExtentClasses.PAGE_SIZE;
 public final class VerifiedPages {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle UNTRUSTED;
+    private static final VarHandle WATCHED_UNTRUSTED;
 
     static {
         try {
             UNTRUSTED = MethodHandles.lookup().findVarHandle(VerifiedPages.class, "untrusted", long.class);
+            WATCHED_UNTRUSTED = MethodHandles.lookup().findVarHandle(VerifiedPages.class, "watchedUntrusted", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,6 +77,18 @@ public final class VerifiedPages {
      * a get skip the bit tests, and the caller the file offset they need ({@link #allTrusted}).
      */
     private boolean allTrusted;
+    /**
+     * Every page of the bucket array the table was opened with is trusted, or every page is (issue 19, getpath); set
+     * once, never cleared, read plain as {@link #allTrusted} is. See {@link #watchBuckets}: it lets a get of a reopened
+     * index skip the page check of its first bucket once the array's pages are verified, whatever the pages of overflow
+     * buckets, heap blocks and free space are.
+     */
+    private boolean bucketsTrusted;
+    /** The pages {@link #watchBuckets} was given, as bits like {@link #words}; null until then. */
+    private long[] watched;
+    /** Pages of {@link #watched} whose bit is not set yet; decremented atomically by whoever sets one. */
+    @SuppressWarnings("unused") // through WATCHED_UNTRUSTED
+    private long watchedUntrusted;
     /** The index directory of a read-only view of a possibly live index; null for the writer's own table. */
     private final Path liveDir;
     private final DurableIO io;
@@ -98,6 +112,7 @@ public final class VerifiedPages {
         }
         this.untrusted = Math.max(0, end - PageChecksumsLayout.FIRST_PAGE);
         this.allTrusted = untrusted == 0;
+        this.bucketsTrusted = allTrusted;
     }
 
     /**
@@ -168,6 +183,45 @@ public final class VerifiedPages {
      */
     public boolean allTrusted() {
         return allTrusted;
+    }
+
+    /**
+     * {@return whether every page of the table's bucket array is trusted, so a get may read a bucket of the current
+     * array without {@link #check}} True once {@link #allTrusted} is, or once every page {@link #watchBuckets} was
+     * given is trusted; stays true.
+     */
+    public boolean bucketsTrusted() {
+        return bucketsTrusted;
+    }
+
+    /**
+     * At open, before any reader and any write: the pages of the bucket arrays the header names ({@code [start, end)}
+     * file ranges as pairs), after which {@link #bucketsTrusted} turns true as soon as each of them is trusted, while
+     * pages no get of the array reads (free space, overflow and heap pages) may stay unverified. The caller's promise:
+     * every bucket array the table publishes later for a get outside a growth has only these pages and pages the writer
+     * claimed (a growth zeroes every bucket of a new piece through {@link #claim} before the growth ends), so that
+     * once true it stays true for every array. Call at most once.
+     *
+     * @param ranges file ranges {@code [start, end)} as pairs
+     */
+    public void watchBuckets(long[] ranges) {
+        if (bucketsTrusted || watched != null) {
+            return;
+        }
+        long[] bits = new long[words.length];
+        long count = 0;
+        for (int i = 0; i + 1 < ranges.length; i += 2) {
+            for (long p = ranges[i] >>> PAGE_SHIFT; p < (ranges[i + 1] + PAGE_SIZE - 1) >>> PAGE_SHIFT; p++) {
+                long w = p >>> 6;
+                if (w < bits.length && !trusted(p) && (bits[(int) w] & (1L << p)) == 0) {
+                    bits[(int) w] |= 1L << p;
+                    count++;
+                }
+            }
+        }
+        watchedUntrusted = count;
+        watched = bits;
+        bucketsTrusted = count == 0;
     }
 
     /**
@@ -315,8 +369,15 @@ public final class VerifiedPages {
             long bit = 1L << page;
             long old = (long) WORDS.getAndBitwiseOr(words, (int) w, bit);
             // Only pages of [FIRST_PAGE, end) start unset, so each of them counts down exactly once.
-            if ((old & bit) == 0 && (long) UNTRUSTED.getAndAdd(this, -1L) == 1) {
-                allTrusted = true;
+            if ((old & bit) == 0) {
+                if ((long) UNTRUSTED.getAndAdd(this, -1L) == 1) {
+                    allTrusted = true;
+                    bucketsTrusted = true;
+                }
+                long[] watch = watched;
+                if (watch != null && (watch[(int) w] & bit) != 0 && (long) WATCHED_UNTRUSTED.getAndAdd(this, -1L) == 1) {
+                    bucketsTrusted = true;
+                }
             }
         }
     }

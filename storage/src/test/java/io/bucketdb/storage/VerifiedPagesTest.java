@@ -58,6 +58,42 @@ class VerifiedPagesTest {
     }
 
     @Test
+    void shouldTrustTheBucketsOnceEveryWatchedPageIsVerifiedOrClaimed() throws IOException {
+        try (TableFile t = table("w")) {
+            VerifiedPages pages = VerifiedPages.of(t, PageChecksums.rebuild(t), null, FileDurableIO.INSTANCE);
+            pages.check(pageOffset(10), 8); // trusted before the watch: not counted
+            // Pages 10..29 and 50..59, overlapping ranges counted once.
+            pages.watchBuckets(new long[] {pageOffset(10), pageOffset(30), pageOffset(20), pageOffset(25),
+                    pageOffset(50), pageOffset(60)});
+            assertFalse(pages.bucketsTrusted());
+            for (int i = 11; i < 30; i++) {
+                pages.check(pageOffset(i) + 5, 1);
+            }
+            pages.check(pageOffset(70), 8); // not watched
+            for (int i = 50; i < 59; i++) {
+                pages.claim(pageOffset(i), 16);
+                assertFalse(pages.bucketsTrusted(), "page 59 is not trusted yet, after page " + i);
+            }
+            pages.trust(pageOffset(59) >>> ExtentClasses.PAGE_SHIFT);
+            assertTrue(pages.bucketsTrusted(), "every watched page trusted");
+            assertFalse(pages.allTrusted(), "the others are not");
+        }
+    }
+
+    @Test
+    void shouldTrustTheBucketsWhenAllIsTrustedWithoutAWatch() throws IOException {
+        assertTrue(VerifiedPages.NONE.bucketsTrusted());
+        try (TableFile t = table("a")) {
+            VerifiedPages pages = VerifiedPages.of(t, PageChecksums.rebuild(t), null, FileDurableIO.INSTANCE);
+            for (int i = 0; i < PAGES; i++) {
+                assertFalse(pages.bucketsTrusted(), "page " + i + " is not trusted yet");
+                pages.check(pageOffset(i), 8);
+            }
+            assertTrue(pages.bucketsTrusted());
+        }
+    }
+
+    @Test
     void shouldCountEachPageOnceWhenThreadsVerifyTheSamePages() throws Exception {
         try (TableFile t = table("c")) {
             VerifiedPages pages = VerifiedPages.of(t, PageChecksums.rebuild(t), null, FileDurableIO.INSTANCE);
