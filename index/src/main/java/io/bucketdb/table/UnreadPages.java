@@ -56,10 +56,11 @@ public final class UnreadPages {
     /**
      * Settles the pages of {@code tf} that no get reads against its page checks ({@link TableFile#pages}).
      *
+     * Never fails over damage: it settles less, and the table's open and reads report it.
+     *
      * @param tf the table file, opened for writing, its page checks set
-     * @throws CorruptIndexException if a piece directory is damaged (the table's open would report the same)
      */
-    public static void settle(TableFile tf) throws CorruptIndexException {
+    public static void settle(TableFile tf) {
         VerifiedPages pages = tf.pages();
         if (pages.allTrusted()) {
             return;
@@ -75,9 +76,13 @@ public final class UnreadPages {
             used.add(start, end);
         });
         Ranges arrays = new Ranges();
-        addArray(tf, arrays, h.bucketDir, h.b, bs);
-        if (h.growing() && h.oldBucketDir != 0) {
-            addArray(tf, arrays, h.oldBucketDir, h.oldB, bs);
+        try {
+            addArray(tf, arrays, h.bucketDir, h.b, bs);
+            if (h.growing() && h.oldBucketDir != 0) {
+                addArray(tf, arrays, h.oldBucketDir, h.oldB, bs);
+            }
+        } catch (CorruptIndexException | UncheckedIOException damaged) {
+            return; // the table's open reads the same directories next and reports the damage in its own terms
         }
         // A get's first bucket then needs no check once these pages are verified, whatever the rest of the file is.
         pages.watchBuckets(arrays.sorted());
