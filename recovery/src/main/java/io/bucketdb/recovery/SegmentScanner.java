@@ -52,12 +52,6 @@ final class SegmentScanner {
     /** Bytes {@link #walkPastCovered} may still checksum while looking ahead. */
     private long lookAheadBudget;
 
-    // The forward walk's state (see walk): the next frame's position and LSN, and what it delivered so far.
-    private long walkPosition;
-    private long walkExpected;
-    private long walkDelivered;
-    private long walkDeliveredBytes;
-
     // The header read by the last call to readHeader.
     private int frameLength;
     private byte type;
@@ -119,35 +113,21 @@ final class SegmentScanner {
      * {@code consumer}.
      */
     Walk walk(long start, long firstLsn, long deliverAfterLsn, RecordConsumer consumer) throws IOException {
-        walkPosition = start;
-        walkExpected = firstLsn;
-        walkDelivered = 0;
-        walkDeliveredBytes = 0;
-        // One frame per call of step rather than a loop body here: a loop body is compiled only by on-stack replacement,
-        // which reached the walk 0.3-0.4 s into a cold open's replay while the walk ran in the interpreter (issue 16,
-        // "recover3"); step is compiled by its call count after a few hundred frames, as any small method.
-        while (step(deliverAfterLsn, consumer)) {
-            // step walked one frame
+        long position = start;
+        long expected = firstLsn;
+        long delivered = 0;
+        long deliveredBytes = 0;
+        while (readHeader(position) && wellFormed() && lsn == expected && intact(position)) {
+            int aligned = JournalRecordLayout.alignedLength(frameLength);
+            if (expected > deliverAfterLsn) {
+                deliver(position, expected, consumer);
+                delivered++;
+                deliveredBytes += aligned;
+            }
+            position += aligned;
+            expected++;
         }
-        return new Walk(walkPosition, walkExpected - 1, walkDelivered, walkDeliveredBytes);
-    }
-
-    /** Walks the frame at {@link #walkPosition} if it is valid and has the expected LSN; false (nothing changed) if not. */
-    private boolean step(long deliverAfterLsn, RecordConsumer consumer) throws IOException {
-        long position = walkPosition;
-        long expected = walkExpected;
-        if (!(readHeader(position) && wellFormed() && lsn == expected && intact(position))) {
-            return false;
-        }
-        int aligned = JournalRecordLayout.alignedLength(frameLength);
-        if (expected > deliverAfterLsn) {
-            deliver(position, expected, consumer);
-            walkDelivered++;
-            walkDeliveredBytes += aligned;
-        }
-        walkPosition = position + aligned;
-        walkExpected = expected + 1;
-        return true;
+        return new Walk(position, expected - 1, delivered, deliveredBytes);
     }
 
     /**
