@@ -52,7 +52,10 @@ public final class Checkpointer {
      * Stages written between two forces of the same file (8 MiB): paces a checkpoint's writes, so the device never
      * holds hundreds of MiB of them queued ahead of a journal force (issue 16: the first checkpoint of a 10M-put load
      * stalled the writer 30-126 ms). Each force only starts the write-back of pages that were already written; the
-     * checkpoint's protocol forces where it did before.
+     * checkpoint's protocol forces where it did before. Only a background checkpoint paces: one that {@link #checkpoint}
+     * runs on the writer (the open's ending checkpoint, a close's, {@code checkpointNow}) holds the writer role
+     * throughout, so no write waits behind it for a journal force, and its pacing forces were only time added to the
+     * open (issue 16, part "recover3").
      */
     private static final int PACE_STAGES = 8;
 
@@ -290,7 +293,7 @@ public final class Checkpointer {
                 int n = stageAndRecord(i, count, buf, stageSegment);
                 writeInPlace(buf, i, n);
                 i += n;
-                if (i < count && ((i - doubled) / STAGE_PAGES) % PACE_STAGES == 0) {
+                if (background && i < count && ((i - doubled) / STAGE_PAGES) % PACE_STAGES == 0) {
                     table.forceFile(); // pacing only
                 }
             }
@@ -320,8 +323,8 @@ public final class Checkpointer {
                 out.write(pos, buf);
                 pos += (long) n * PAGE;
                 i += n;
-                if (i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
-                    out.force();
+                if (background && i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
+                    out.force(); // pacing only
                 }
             }
             // Free pages given back read as zeros from the punch on, which is what NEVER_WRITTEN promises; pages
@@ -349,7 +352,7 @@ public final class Checkpointer {
                 out.read(pagesAt + (long) i * PAGE, buf);
                 writeInPlace(buf, i, n);
                 i += n;
-                if (i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
+                if (background && i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
                     table.forceFile(); // pacing only: the batch is complete, and recovery rewrites every page of it
                 }
             }

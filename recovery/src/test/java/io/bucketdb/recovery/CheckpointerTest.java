@@ -242,6 +242,61 @@ class CheckpointerTest {
         });
     }
 
+    /**
+     * A checkpoint run on the writer ({@link Checkpointer#checkpoint}: the open's ending checkpoint, a close's) forces
+     * the table file only where the protocol does (the pages past the installed end, the pages in place, the header),
+     * however many pages it writes; a background one also forces after every 8 MiB, so that its writes do not queue
+     * ahead of a journal force (issue 16). Both leave the same image.
+     */
+    @Test
+    void onlyABackgroundCheckpointPacesItsWritesWithForces() throws Exception {
+        Seeds.run(random -> {
+            try (Fixture f = new Fixture(root.resolve("pacing"))) {
+                // More than 8 MiB, the pacing interval. The fixture's header in force records a clean close, so every page
+                // goes through the double-write file and in place (steps 2 and 5, both paced in the background).
+                int pages = 2600;
+                long extent = f.allocatePages(pages);
+                for (int p = 0; p < pages; p++) {
+                    f.table.putLong(extent + (long) p * ExtentClasses.PAGE_SIZE + 8L * random.nextInt(512), random.nextLong() | 1);
+                }
+                int from = f.io.durableOps.size();
+                Checkpointer.Result onWriter = f.checkpointer.checkpoint(f.table, FIRST_LSN, false);
+                Run run = Run.since(f.io, from);
+                assertTrue(onWriter.pages() >= pages, "every scribbled page is written: " + onWriter.pages());
+                assertEquals(3, run.ops().stream().filter(o -> isTable(o) && o.length() < 0).count(),
+                        "on the writer: the table forced where the protocol forces it (the file's size and the pages past the"
+                                + " installed end, the pages in place, the header), nothing between");
+
+                for (int p = 0; p < pages; p++) {
+                    f.table.putLong(extent + (long) p * ExtentClasses.PAGE_SIZE + 8L * random.nextInt(512), random.nextLong() | 1);
+                }
+                from = f.io.durableOps.size();
+                Checkpointer.Checkpoint background = f.checkpointer.begin(f.table, SECOND_LSN, false);
+                background.run();
+                background.finish();
+                run = Run.since(f.io, from);
+                assertTrue(run.ops().stream().filter(o -> isTable(o) && o.length() < 0).count() > 3,
+                        "in the background: pacing forces of the table file besides the protocol's: " + run.forces());
+                assertTrue(run.ops().stream().filter(o -> isDoubleWrite(o) && o.length() < 0).count() > 1,
+                        "in the background: pacing forces of the double-write file besides the batch's");
+                assertArrayEquals(copyOfMapping(f), image(f.tablePath, f.table.header().fileEnd), "the file holds the table");
+            }
+        });
+    }
+
+    /** The table's data bytes {@code [DATA_START, fileEnd)} as the mapping holds them. */
+    private static byte[] copyOfMapping(Fixture f) {
+        long end = f.table.header().fileEnd;
+        byte[] out = new byte[(int) (end - HeaderLayout.DATA_START)];
+        for (long off = HeaderLayout.DATA_START; off < end; off += 8) {
+            long v = f.table.getLong(off);
+            for (int k = 0; k < 8; k++) {
+                out[(int) (off - HeaderLayout.DATA_START) + k] = (byte) (v >>> (8 * k));
+            }
+        }
+        return out;
+    }
+
     @Test
     void headersAlternateBetweenTheTwoSlotsAndTheOlderOneStaysIntact() throws Exception {
         Seeds.run(random -> {
