@@ -55,11 +55,6 @@ import static io.bucketdb.storage.BucketLayout.*;
 final class Evacuator {
     /** Old buckets looked at, at most, to advance {@code nevacuate} past evacuated buckets (Go uses 1024). */
     private static final int EVACUATION_SCAN = 1024;
-    /**
-     * Bytes of the upper half populated at a time ahead of the split ({@link #populateAhead}); 0 turns it off
-     * (measurement only).
-     */
-    private static final long POPULATE_STRETCH = Long.getLong("bucketdb.populate.table", 256 << 10);
 
     private final HashTable t;
     private final TableFile tf;
@@ -77,9 +72,6 @@ final class Evacuator {
     private final int valuesOff;
     private final int ovfOff;
     private final boolean varKeys;
-    /** The file range of the upper half populated last, {@code [populatedFrom, populatedTo)}; empty at first. */
-    private long populatedFrom;
-    private long populatedTo;
 
     Evacuator(HashTable t, GrowthListener listener) {
         this.t = t;
@@ -380,9 +372,6 @@ final class Evacuator {
         lock.beginWrite(stripe);
         try {
             long y = g.bucketOffset(i + newbit);
-            if (y < populatedFrom || y + bs > populatedTo) {
-                populateAhead(g, i + newbit, y);
-            }
             tf.zero(y, bs);
             int yi = 0;
             long origin = g.bucketOffset(i);
@@ -443,21 +432,6 @@ final class Evacuator {
         if (h.nevacuate == newbit) {
             finishGrowth(g);
         }
-    }
-
-    /**
-     * Faults in, in one call, the stretch of the upper half that the next splits write, from bucket {@code yIdx} (at
-     * file offset {@code y}) to {@link #POPULATE_STRETCH} bytes on, within its piece ({@code ChunkedMapping
-     * .populateForWrite}): splits go in order and zero every bucket of the upper half, so each of these pages is
-     * written within this growth, and populating them replaces a copy-on-write trap per 4 KiB page (issue 16). The
-     * bytes do not change and nothing is marked dirty here.
-     */
-    private void populateAhead(ArraySnapshot g, long yIdx, long y) {
-        long pieceEnd = g.bucketOffset(yIdx & -(1L << g.pieceShift)) + ((long) bs << g.pieceShift);
-        long to = Math.min(pieceEnd, y + Math.max(POPULATE_STRETCH, bs));
-        populatedFrom = y;
-        populatedTo = to;
-        tf.mapping().populateForWrite(y, to - y);
     }
 
     /**

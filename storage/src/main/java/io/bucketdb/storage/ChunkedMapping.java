@@ -38,10 +38,6 @@ public final class ChunkedMapping implements AutoCloseable {
     private volatile MemorySegment[] chunks = new MemorySegment[0];
     /** Volatile: the writer's fast path reads it while the table's background thread may map ahead (issue 16). */
     private volatile long mappedEnd;
-    /** Whether {@link #populateForWrite} populates: off for good at the first refusal, or when turned off. */
-    private boolean populate = Boolean.parseBoolean(System.getProperty("bucketdb.populate", "true"));
-    /** Bytes {@link #populateForWrite} populated, for tests and tools. */
-    private long populatedBytes;
 
     /**
      * Maps nothing yet; {@link #ensureMapped} maps chunks as the file grows.
@@ -182,47 +178,6 @@ public final class ChunkedMapping implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /**
-     * Faults {@code [off, off + len)} in for writing in one system call ({@link NativeFileOps#populateWrite}): each
-     * page gets its private copy now, instead of a copy-on-write trap at its first write (issue 16). For a range the
-     * writer is about to write, nothing else: a private copy stays until a checkpoint releases it, so a populated page
-     * that is never written costs memory. The bytes do not change and nothing is marked dirty. Does nothing on a
-     * read-only mapping, past the mapped end, or once a populate was refused. Writer only; allocation-free.
-     *
-     * @param off the file offset of the first byte; the range is cut at the end of its chunk
-     * @param len how many bytes
-     * @return whether the range was populated
-     */
-    public boolean populateForWrite(long off, long len) {
-        if (!populate || mode != FileChannel.MapMode.PRIVATE || off < 0 || len <= 0 || off >= mappedEnd) {
-            return false;
-        }
-        int index = chunkIndex(off);
-        MemorySegment seg = chunks[index];
-        long local = off - chunkStart(index);
-        long n = Math.min(len, seg.byteSize() - local);
-        populate = NativeFileOps.populateWrite(seg, local, n);
-        if (populate) {
-            populatedBytes += n;
-        }
-        return populate;
-    }
-
-    /** {@return the bytes {@link #populateForWrite} has populated so far} */
-    public long populatedBytes() {
-        return populatedBytes;
-    }
-
-    /**
-     * Turns {@link #populateForWrite} on or off, so a test can compare a table grown with it and without it, byte for
-     * byte. Writer only.
-     *
-     * @param on whether to populate
-     */
-    public void populating(boolean on) {
-        populate = on;
     }
 
     /** {@return whether this mapping may be written (private, copy-on-write)} */

@@ -21,8 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * FFM {@link Linker}: {@code posix_fallocate} (so preallocation really reserves blocks and a full disk is
  * an {@link IOException} instead of a later SIGBUS in a mapping), {@code madvise(MADV_DONTNEED)} (so a
  * checkpoint can hand written-back private pages back to the page cache) and {@code madvise(MADV_RANDOM)} (so a
- * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}) and {@code madvise(MADV_POPULATE_WRITE)} (so
- * the writer faults a stretch it is about to write in one call, see {@link #populateWrite}).
+ * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}).
  *
  * <p>Every call is optional. The bindings exist only on Linux (x86_64, aarch64, whose flag values are
  * hard-coded here) and only when native access is enabled for this module: {@code
@@ -45,10 +44,6 @@ public final class NativeFileOps {
     private static final int MADV_RANDOM = 1;
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
     private static final int MADV_DONTNEED = 4;
-    /**
-     * Linux {@code MADV_POPULATE_WRITE} (5.14+): fault the range in writable, as a write to each page would, in one call.
-     */
-    private static final int MADV_POPULATE_WRITE = 23;
     private static final int O_WRONLY = 1;
     /** Linux x86_64 and aarch64 value (02000000 octal). */
     private static final int O_CLOEXEC = 0x80000;
@@ -56,9 +51,6 @@ public final class NativeFileOps {
     private static final int EOPNOTSUPP = 95;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
-
-    /** Whether a refused {@link #populateWrite} was logged; once per JVM (every caller stops at its first refusal). */
-    private static final AtomicBoolean POPULATE_REFUSAL_LOGGED = new AtomicBoolean();
 
     /** Whether {@link #bindInBackground} started its thread; once per JVM. */
     private static final AtomicBoolean BINDING_STARTED = new AtomicBoolean();
@@ -106,7 +98,6 @@ public final class NativeFileOps {
         Allocation.HANDLE.isPresent();
         Punch.HANDLE.isPresent();
         Advice.BINDING.isPresent();
-        Populate.HANDLE.isPresent();
     }
 
     /**
@@ -144,71 +135,6 @@ public final class NativeFileOps {
         } catch (IOException e) {
             return false; // a hint the kernel refused: the fault path reads ahead as before
         }
-    }
-
-    /**
-     * Faults the pages of {@code [offset, offset + length)} of {@code mapping} in, writable, with one {@code
-     * madvise(MADV_POPULATE_WRITE)}: on a private mapping each page gets its private copy, on a shared file mapping its
-     * page-cache page, as the first write to each page would, but without a trap per 4 KiB page (issue 16: on the
-     * benchmark VM a page fault is costly, and the writer takes one per fresh page of the journal and of a growing
-     * table). The bytes do not change: a populate only maps pages in. Only for ranges the caller is about to write: a
-     * private copy made here stays until a checkpoint releases it.
-     *
-     * <p>The range is shrunk to the whole pages inside {@code mapping} that it touches (a partial page at either end
-     * of {@code mapping} is left to fault). Allocation-free: the call passes the address as a {@code long}, and only a
-     * refusal (cold) builds a message.
-     *
-     * @param mapping a mapped segment, kept alive by the caller for the call
-     * @param offset  the first byte, relative to {@code mapping}
-     * @param length  how many bytes
-     * @return {@code true} if the range was populated (or held no whole page); {@code false} if native calls or {@code
-     *     madvise} are unavailable or the kernel refused (before Linux 5.14 it answers {@code EINVAL}): nothing changed,
-     *     the pages fault as before, and the caller should stop asking. The first refusal in a JVM is logged at debug
-     *     level.
-     * @throws IndexOutOfBoundsException if the range is not within {@code mapping}
-     */
-    public static boolean populateWrite(MemorySegment mapping, long offset, long length) {
-        if (offset < 0 || length < 0 || offset > mapping.byteSize() - length) {
-            throw new IndexOutOfBoundsException("populate of [" + offset + ", " + (offset + length) + ") outside a "
-                    + mapping.byteSize() + "-byte mapping");
-        }
-        if (!mapping.isNative() || Populate.HANDLE.isEmpty()) {
-            return false;
-        }
-        long page = Advice.BINDING.get().pageSize; // Populate binds only with Advice
-        long base = mapping.address();
-        long lo = Math.max((base + offset) & -page, (base + page - 1) & -page);
-        long hi = Math.min((base + offset + length + page - 1) & -page, (base + mapping.byteSize()) & -page);
-        if (hi <= lo) {
-            return true;
-        }
-        int rc;
-        try {
-            rc = (int) Populate.HANDLE.get().invokeExact(lo, hi - lo, MADV_POPULATE_WRITE);
-        } catch (Throwable t) {
-            throw new AssertionError("madvise downcall", t);
-        }
-        if (rc != 0) {
-            logRefusal(mapping, lo - base, hi - lo);
-            return false;
-        }
-        return true;
-    }
-
-    /** The cold side of a refused populate: the same call again with {@code errno} captured, for the debug log. */
-    private static void logRefusal(MemorySegment mapping, long offset, long length) {
-        if (!POPULATE_REFUSAL_LOGGED.compareAndSet(false, true)) {
-            return;
-        }
-        String why;
-        try {
-            madvise(mapping.asSlice(offset, length), MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE");
-            why = "refused once, then accepted";
-        } catch (IOException | RuntimeException e) {
-            why = e.getMessage();
-        }
-        System.getLogger(NativeFileOps.class.getName()).log(System.Logger.Level.DEBUG,
-                "madvise(MADV_POPULATE_WRITE) refused (" + why + "): pages fault in one at a time, as before");
     }
 
     private static boolean madvise(MemorySegment segment, int advice, String name) throws IOException {
@@ -421,20 +347,6 @@ public final class NativeFileOps {
             } catch (Throwable t) {
                 return Optional.empty();
             }
-        }
-    }
-
-    /**
-     * {@code madvise} for {@link #populateWrite}: the address as a {@code long} and no {@code errno} capture, so a call
-     * allocates nothing (the put path calls it). Bound only where {@link Advice} is (it needs the page size).
-     */
-    private static final class Populate {
-        static final Optional<MethodHandle> HANDLE = Advice.BINDING.isEmpty() ? Optional.empty()
-                : Core.bindOptional("madvise",
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                        false);
-
-        private Populate() {
         }
     }
 
