@@ -9,7 +9,6 @@ import io.bucketdb.spi.DurableIO;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +39,6 @@ final class JournalSegments {
     private final DurableIO io;
     private final Path directory;
     private final JournalOptions options;
-    private final SecureRandom random = new SecureRandom();
     /** Segments on disk, oldest first; the last is {@link #file}. */
     private final List<Segment> segments = new ArrayList<>();
     private final ArrayDeque<Path> spares;
@@ -97,7 +95,7 @@ final class JournalSegments {
 
     /** {@return a fresh random salt for a new segment} */
     long newSalt() {
-        return random.nextLong();
+        return SegmentSalts.next();
     }
 
     /** Opens the journal for appending after its last valid record (see {@link JournalWriter#open}). */
@@ -185,7 +183,7 @@ final class JournalSegments {
 
     /** Creates segment {@code sequence}, starting after {@code checkpointLsn}, and makes it current. */
     private Position startFresh(long sequence, long checkpointLsn) throws IOException {
-        long salt = random.nextLong();
+        long salt = SegmentSalts.next();
         file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
         segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
         writePosition = HEADER_LENGTH;
@@ -448,7 +446,7 @@ final class JournalSegments {
         } else {
             // Spares go first so the new segment is a new, header-sized file, not a reused 64 MiB one.
             deleteSpares();
-            DurableFile fresh = createSegment(current.sequence() + 1, random.nextLong(), checkpointLsn + 1,
+            DurableFile fresh = createSegment(current.sequence() + 1, SegmentSalts.next(), checkpointLsn + 1,
                     HEADER_LENGTH);
             file.close();
             file = fresh;
