@@ -284,6 +284,55 @@ class CheckpointerTest {
         });
     }
 
+    /**
+     * A checkpoint on the writer (the open's ending checkpoint among them) starts the write-back of every page it writes
+     * in place, past the installed end and below it, after writing it and before the table's next force, so that the
+     * force finds the device at work instead of starting it (issue 16, part "recover4"); a background checkpoint gives
+     * no such hint (its pacing forces start the device). Either way the file holds the table.
+     */
+    @Test
+    void aCheckpointOnTheWriterStartsTheWritebackOfItsPagesBetweenWritingAndForcingThem() throws Exception {
+        Seeds.run(random -> {
+            try (Fixture f = new Fixture(root.resolve("writeback"))) {
+                firstChanges(f, random);
+                secondChanges(f, random);
+                int from = f.io.durableOps.size();
+                int hintsFrom = f.io.writebacks.size();
+                f.checkpointer.checkpoint(f.table, SECOND_LSN, false);
+                List<TestFileIO.Write> ops = f.io.durableOps;
+                List<TestFileIO.Hint> hints = f.io.writebacks.subList(hintsFrom, f.io.writebacks.size());
+                int checked = 0;
+                for (int k = from; k < ops.size(); k++) {
+                    TestFileIO.Write w = ops.get(k);
+                    if (!isTable(w) || w.length() <= 0 || w.position() < HeaderLayout.DATA_START) {
+                        continue; // not a page written in place (a force, another file, a header slot)
+                    }
+                    int force = k + 1;
+                    while (force < ops.size() && !(isTable(ops.get(force)) && ops.get(force).length() < 0)) {
+                        force++;
+                    }
+                    int at = k;
+                    int before = force;
+                    assertTrue(hints.stream().anyMatch(h -> isTable(h.range()) && h.afterOps() > at && h.afterOps() <= before
+                                    && h.range().position() <= w.position()
+                                    && h.range().position() + h.range().length() >= w.position() + w.length()),
+                            "the write of " + w + " is hinted after it and before the table's next force: " + hints);
+                    checked++;
+                }
+                assertTrue(checked > 0, "the checkpoint wrote pages in place");
+                assertArrayEquals(copyOfMapping(f), image(f.tablePath, f.table.header().fileEnd), "the file holds the table");
+
+                scribble(f, random, HeaderLayout.DATA_START, f.table.header().fileEnd - HeaderLayout.DATA_START);
+                int backgroundFrom = f.io.writebacks.size();
+                Checkpointer.Checkpoint background = f.checkpointer.begin(f.table, SECOND_LSN + 1, false);
+                background.run();
+                background.finish();
+                assertEquals(backgroundFrom, f.io.writebacks.size(), "a background checkpoint gives no write-back hints");
+                assertArrayEquals(copyOfMapping(f), image(f.tablePath, f.table.header().fileEnd), "the file holds the table");
+            }
+        });
+    }
+
     /** The table's data bytes {@code [DATA_START, fileEnd)} as the mapping holds them. */
     private static byte[] copyOfMapping(Fixture f) {
         long end = f.table.header().fileEnd;

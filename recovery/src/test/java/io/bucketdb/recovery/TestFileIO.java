@@ -37,6 +37,11 @@ final class TestFileIO extends ForwardingDurableIO {
     final List<Write> writes = new ArrayList<>();
     /** Every write and force that reached the file, in order: a force is a {@link Write} of length -1. */
     final List<Write> durableOps = new ArrayList<>();
+    /**
+     * Every {@link DurableFile#startWriteback} hint, in order, as a {@link Write} of the range; {@code afterOps} in
+     * {@link Hint} is how many {@link #durableOps} came before it. Recorded, not passed to the disk, as forces are not.
+     */
+    final List<Hint> writebacks = new ArrayList<>();
     int forces;
     int directorySyncs;
     /** Bytes asked for by {@link DurableFile#read}, to bound how much an open reads. */
@@ -49,6 +54,10 @@ final class TestFileIO extends ForwardingDurableIO {
     private boolean keepUndo;
     /** Per file, what the writes since its last successful force overwrote, oldest first. */
     private final Map<Path, Deque<Undo>> undo = new HashMap<>();
+
+    /** A write-back hint for {@code range}, given after the first {@code afterOps} entries of {@link #durableOps}. */
+    record Hint(Write range, int afterOps) {
+    }
 
     /** The bytes a write overwrote at {@code position}, and the file's size before it. */
     private record Undo(long position, byte[] old, long sizeBefore) {
@@ -135,6 +144,11 @@ final class TestFileIO extends ForwardingDurableIO {
         @Override
         public void force() throws IOException {
             recordForce();
+        }
+
+        @Override
+        public void startWriteback(long position, long length) {
+            writebacks.add(new Hint(new Write(path(), position, (int) length), durableOps.size()));
         }
 
         /** Puts and forces of the window count as writes and forces of this file, and fail as they do. */

@@ -89,6 +89,19 @@ public interface DurableFile extends Closeable {
     }
 
     /**
+     * Asks the system to start writing the range's written bytes back to the device now, and returns without waiting:
+     * a hint, so that the {@link #force} that follows finds less left to write. It makes nothing durable and orders
+     * nothing: the system may write dirty pages back at any time anyway, so a crash leaves the same states with the
+     * hint as without it, and only {@link #force} says whether the bytes reached the device (a failed write-back is
+     * reported there). The default does nothing.
+     *
+     * @param position the file offset where the range starts
+     * @param length the bytes of the range
+     */
+    default void startWriteback(long position, long length) {
+    }
+
+    /**
      * Shrinks the file to {@code newSize}.
      *
      * @param newSize the new size in bytes, at most the current size

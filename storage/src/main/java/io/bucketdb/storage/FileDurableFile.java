@@ -113,6 +113,13 @@ final class FileDurableFile implements DurableFile {
     }
 
     @Override
+    public synchronized void startWriteback(long position, long length) {
+        if (!readOnly && nativeFd >= 0 && length > 0) {
+            NativeFileOps.startWriteback(nativeFd, position, length);
+        }
+    }
+
+    @Override
     public void truncate(long newSize) throws IOException {
         checkWritable("truncate");
         checkPosition(newSize);

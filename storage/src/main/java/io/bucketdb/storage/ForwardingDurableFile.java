@@ -68,6 +68,11 @@ public class ForwardingDurableFile implements DurableFile {
     }
 
     @Override
+    public void startWriteback(long position, long length) {
+        delegate.startWriteback(position, length);
+    }
+
+    @Override
     public void truncate(long newSize) throws IOException {
         delegate.truncate(newSize);
     }

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The few libc calls that {@link java.nio.channels.FileChannel} does not offer, bound once through the
  * FFM {@link Linker}: {@code posix_fallocate} (so preallocation really reserves blocks and a full disk is
  * an {@link IOException} instead of a later SIGBUS in a mapping), {@code madvise(MADV_DONTNEED)} (so a
- * checkpoint can hand written-back private pages back to the page cache) and {@code madvise(MADV_RANDOM)} (so a
- * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}).
+ * checkpoint can hand written-back private pages back to the page cache), {@code madvise(MADV_RANDOM)} (so a
+ * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}) and {@code sync_file_range} (so a
+ * checkpoint's pages start for the device before its force, see {@link #startWriteback}).
  *
  * <p>Every call is optional. The bindings exist only on Linux (x86_64, aarch64, whose flag values are
  * hard-coded here) and only when native access is enabled for this module: {@code
@@ -34,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JVM, and each further one 5-10 ms (issue 16, part "recovery": most of an open's "table opening"). So the handles are
  * bound in holder classes, each on first use: {@link Core} ({@code open}, {@code close}: a writable file's open needs
  * them), {@link Allocation} ({@code posix_fallocate}), {@link Punch} ({@code fallocate}), {@link Advice}
- * ({@code madvise}) and {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
+ * ({@code madvise}), {@link Writeback} ({@code sync_file_range}) and {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
  * it does other work (a holder's class initialization is thread-safe: a caller that needs the holder meanwhile waits
  * for it). A holder whose symbol is missing leaves that call on its fallback.
  */
@@ -51,6 +52,8 @@ public final class NativeFileOps {
     private static final int EOPNOTSUPP = 95;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    /** {@code sync_file_range}: start write-back of the range's dirty pages, wait for nothing. */
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
 
     /** Whether {@link #bindInBackground} started its thread; once per JVM. */
     private static final AtomicBoolean BINDING_STARTED = new AtomicBoolean();
@@ -98,6 +101,7 @@ public final class NativeFileOps {
         Allocation.HANDLE.isPresent();
         Punch.HANDLE.isPresent();
         Advice.BINDING.isPresent();
+        Writeback.HANDLE.isPresent();
     }
 
     /**
@@ -289,6 +293,27 @@ public final class NativeFileOps {
         }
     }
 
+    /**
+     * Starts the write-back of the dirty pages of {@code [offset, offset + length)} of the file behind {@code fd}
+     * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) and returns without waiting for it: a hint that makes nothing
+     * durable (see {@link io.bucketdb.spi.DurableFile#startWriteback}). A refusal is ignored: the force that follows
+     * writes whatever is left and reports any failed write-back.
+     *
+     * @return whether the call was made and succeeded ({@code false}: not bound, or refused; nothing to do either way)
+     */
+    static boolean startWriteback(int fd, long offset, long length) {
+        if (Writeback.HANDLE.isEmpty()) {
+            return false;
+        }
+        try {
+            return (int) Writeback.HANDLE.get().invokeExact(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("sync_file_range downcall", t);
+        }
+    }
+
     /** {@code stat}, bound on first use, apart from the other calls: a libc before 2.33 exports no {@code stat}. */
     private static final class StatBinding {
         /** {@code st_blocks} of {@code struct stat}: byte 64 on Linux x86_64 and aarch64 alike. */
@@ -313,6 +338,19 @@ public final class NativeFileOps {
                 false); // it returns its error number instead of setting errno
 
         private Allocation() {
+        }
+    }
+
+    /**
+     * {@code sync_file_range}, bound on first use (a checkpoint on the writer, to start the write-back of its pages before
+     * its force); no errno capture: a refusal is ignored.
+     */
+    private static final class Writeback {
+        static final Optional<MethodHandle> HANDLE = Core.bindOptional("sync_file_range",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT), false);
+
+        private Writeback() {
         }
     }
 

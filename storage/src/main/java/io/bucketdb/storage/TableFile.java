@@ -474,6 +474,19 @@ public final class TableFile implements AutoCloseable {
     }
 
     /**
+     * Starts the write-back of {@code [off, off + len)} of the file without waiting: a hint for the force that follows
+     * ({@link io.bucketdb.spi.DurableFile#startWriteback}); nothing is durable until {@link #forceFile}.
+     *
+     * @param off the first file offset
+     * @param len the bytes
+     */
+    public void startWriteback(long off, long len) {
+        if (!readOnly) {
+            file.startWriteback(off, len);
+        }
+    }
+
+    /**
      * Forces the table file.
      *
      * @throws IOException if the force fails

@@ -245,6 +245,42 @@ class FileDurableIOTest {
         }
     }
 
+    /**
+     * The write-back hint (a checkpoint on the writer starts its pages for the device before its force): the kernel
+     * takes it for a file's written range, it changes none of the bytes, and where it cannot apply (a descriptor that
+     * is not open, a read-only file) it does nothing and throws nothing.
+     */
+    @Test
+    void theWritebackHintReachesTheKernelAndChangesNoBytes() throws IOException {
+        assumeTrue(NativeFileOps.isAvailable(), "needs Linux and --enable-native-access");
+        Path file = dir.resolve("f");
+        byte[] written = new byte[3 * 4096 + 100];
+        new java.util.Random(7).nextBytes(written);
+        try (DurableFile f = io.open(file, DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(4 * 4096);
+            f.write(50, ByteBuffer.wrap(written));
+            int fd = NativeFileOps.openForAllocation(file);
+            try {
+                assertTrue(NativeFileOps.startWriteback(fd, 0, 4 * 4096), "sync_file_range accepted the range");
+            } finally {
+                NativeFileOps.close(fd, file);
+            }
+            assertFalse(NativeFileOps.startWriteback(-1, 0, 4096), "a descriptor that is not open: refused, nothing thrown");
+            f.startWriteback(0, 4 * 4096);
+            f.startWriteback(4096, 0);
+            ByteBuffer back = ByteBuffer.allocate(written.length);
+            f.read(50, back);
+            assertArrayEquals(written, back.array());
+            f.force();
+        }
+        try (DurableFile ro = io.open(file, DurableIO.Mode.READ_ONLY)) {
+            ro.startWriteback(0, 4 * 4096);
+            ByteBuffer back = ByteBuffer.allocate(written.length);
+            ro.read(50, back);
+            assertArrayEquals(written, back.array(), "the bytes reached the file");
+        }
+    }
+
     private static ByteBuffer utf8(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
     }
