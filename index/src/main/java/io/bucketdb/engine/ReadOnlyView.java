@@ -17,6 +17,7 @@ import io.bucketdb.storage.VerifiedPages;
 import io.bucketdb.table.GrowthMarkers;
 import io.bucketdb.table.HashTable;
 import io.bucketdb.table.JournalReplayer;
+import io.bucketdb.table.UnreadPages;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -287,6 +288,9 @@ public final class ReadOnlyView {
             zeroPastAllocationEnd(copy, file.header());
             check.check(file);
             file.verifyPages(verifiedPages(file, vio));
+            // As the writer's open does (issue 19): the pages no get reads are settled, so the view's gets skip their page
+            // check once they have read the bucket array, not never. Before the replay and before any reader.
+            UnreadPages.settle(file);
             GrowthMarkers markers = new GrowthMarkers();
             HashTable table = HashTable.open(file, markers);
             Replay r = new Replay(before, vio, file, table, new JournalReplayer(table, markers, dir), pending);

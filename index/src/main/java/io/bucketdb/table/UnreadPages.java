@@ -46,8 +46,9 @@ import static io.bucketdb.storage.ExtentClasses.PAGE_SIZE;
  * could walk cheaply, so the rest of its file would be verified at open. Its gets of free heap blocks never happen
  * either, so such an index may stay short of {@code allTrusted}, as before.
  *
- * <p>Writer's open, before replay and before any reader: single-threaded, and the only cost is one checksum per
- * verified page and a walk of the directories and the overflow page list.
+ * <p>A writer's open, or a read-only view's taking of its copy ({@code ReadOnlyView}), before replay and before any
+ * reader: single-threaded, and the only cost is one checksum per verified page and a walk of the directories and the
+ * overflow page list.
  */
 public final class UnreadPages {
     private UnreadPages() {
@@ -58,7 +59,7 @@ public final class UnreadPages {
      *
      * Never fails over damage: it settles less, and the table's open and reads report it.
      *
-     * @param tf the table file, opened for writing, its page checks set
+     * @param tf the table file (the writer's, or a view's copy), its page checks set
      */
     public static void settle(TableFile tf) {
         VerifiedPages pages = tf.pages();

@@ -425,4 +425,45 @@ class ReadOnlyViewTest {
         }
         return m;
     }
+    /**
+     * Issue 19 (getpath): a view settles the pages no get reads, as the writer's open does, so once its gets have read
+     * every live bucket it trusts every page and skips the page checks. Without the settling, the free extents, the
+     * alignment gaps and the overflow bump range of this table stay unverified for the view's whole life.
+     */
+    @Test
+    void aViewTrustsEveryPageOnceItsGetsReadEveryBucket() throws IOException {
+        Path dir = tmp.resolve("idx");
+        int keys = 80_000; // grows to B = 14: copying doublings free their arrays, then in-place splits
+        try (BucketDB w = BucketDB.open(dir, Options.defaults().withDurability(Durability.ASYNC))) {
+            for (long k = 0; k < keys; k++) {
+                w.putLong(mixed(k), k);
+            }
+            for (long k = 0; k < keys; k += 3) {
+                w.deleteLong(mixed(k)); // frees overflow buckets, leaving pages in the bump range
+            }
+        }
+        Options options = Options.defaults().withReadOnly(true);
+        ReadOnlyView view = ReadOnlyView.open(dir, dir.resolve(IndexFileNames.TABLE), options.durableIO(),
+                JournalSettings.of(options), options.maxChunkShift(), file -> { }, () -> null);
+        ReadOnlyView.Image image = view.image();
+        try {
+            io.bucketdb.storage.VerifiedPages pages = image.file().pages();
+            assertTrue(image.file().header().wastedBytes > 0, "the table has alignment gaps");
+            assertTrue(pages.untrustedPages() > 0, "nothing read yet");
+            for (long k = 0; k < keys; k++) {
+                assertEquals(k % 3 == 0 ? -1 : k, image.table().getLong(mixed(k), -1), "key " + k);
+            }
+            for (long k = keys; k < 2L * keys; k++) {
+                assertEquals(-1, image.table().getLong(mixed(k), -1), "absent key " + k);
+            }
+            assertEquals(0, pages.untrustedPages(), "pages left unverified");
+            assertTrue(pages.allTrusted());
+        } finally {
+            image.file().close();
+        }
+    }
+
+    private static long mixed(long k) {
+        return k * 0x9E3779B97F4A7C15L + 1;
+    }
 }
