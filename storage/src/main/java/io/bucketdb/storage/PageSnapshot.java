@@ -43,7 +43,12 @@ public final class PageSnapshot implements AutoCloseable {
     private static final int RELEASING = 5;
     private static final int RELEASED = 6;
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
-    /** Pages per block of saved copies; blocks are allocated only when the writer needs them. */
+    private static final VarHandle BLOCK = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
+    /**
+     * Pages per block of saved copies. Blocks are allocated as the writer's copies reach them, by the checkpoint thread
+     * one block ahead of the writer ({@link #copyTo}): a block is zeroed when allocated (256 page faults and a 1 MiB
+     * fill, about 1 ms), which the writer paid in one put every 256 copies before (issue 16, tail3).
+     */
     private static final int BLOCK_PAGES = 256;
     private static final long PAGE = ExtentClasses.PAGE_SIZE;
 
@@ -52,7 +57,10 @@ public final class PageSnapshot implements AutoCloseable {
     private final int[] states;
     /** Writer thread only, published to the checkpoint by the release store of COPIED. */
     private final int[] copySlot;
+    /** Set once each, by whichever thread's compare-and-set wins (the checkpoint's ahead of time, else the writer's). */
     private final MemorySegment[] blocks;
+    /** Blocks the writer had to allocate itself (the checkpoint thread had not prepared them). */
+    private int writerBlocks;
     private final Arena arena = Arena.ofShared();
     private volatile int copies;
 
@@ -106,10 +114,10 @@ public final class PageSnapshot implements AutoCloseable {
                 case PENDING -> {
                     if (STATE.compareAndSet(states, i, PENDING, BUSY)) {
                         int slot = copies++;
-                        MemorySegment block = blocks[slot / BLOCK_PAGES];
+                        MemorySegment block = (MemorySegment) BLOCK.getAcquire(blocks, slot / BLOCK_PAGES);
                         if (block == null) {
-                            block = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
-                            blocks[slot / BLOCK_PAGES] = block;
+                            writerBlocks++;
+                            block = block(slot / BLOCK_PAGES);
                         }
                         copyPage(i, block, (slot % BLOCK_PAGES) * PAGE);
                         copySlot[i] = slot;
@@ -139,6 +147,7 @@ public final class PageSnapshot implements AutoCloseable {
      * @param dstOffset the offset in {@code dst} of the page's first byte
      */
     public void copyTo(int i, MemorySegment dst, long dstOffset) {
+        prepareBlocks();
         while (true) {
             int s = (int) STATE.getAcquire(states, i);
             if (s == PENDING) {
@@ -149,7 +158,8 @@ public final class PageSnapshot implements AutoCloseable {
                 }
             } else if (s == COPIED) {
                 int slot = copySlot[i];
-                MemorySegment.copy(blocks[slot / BLOCK_PAGES], (slot % BLOCK_PAGES) * PAGE, dst, dstOffset, PAGE);
+                MemorySegment.copy((MemorySegment) BLOCK.getAcquire(blocks, slot / BLOCK_PAGES), (slot % BLOCK_PAGES) * PAGE, dst,
+                        dstOffset, PAGE);
                 return;
             } else if (s == BUSY) {
                 Thread.onSpinWait();
@@ -201,6 +211,33 @@ public final class PageSnapshot implements AutoCloseable {
      */
     public boolean isReleased(int i) {
         return (int) STATE.getAcquire(states, i) == RELEASED;
+    }
+
+    /** {@return the blocks of saved copies the writer had to allocate itself} Writer thread. */
+    int writerAllocatedBlocks() {
+        return writerBlocks;
+    }
+
+    /**
+     * Checkpoint thread, before each page it takes: allocates the block the writer's copies fill now and the one after,
+     * if they do not exist yet, so the writer finds them ready. The writer copies only pages the checkpoint has not
+     * reached, so while it copies, the checkpoint is still taking pages and comes here again; a block allocated for
+     * copies that never come stays unused until the snapshot is closed (one block at most).
+     */
+    private void prepareBlocks() {
+        int current = copies / BLOCK_PAGES;
+        for (int b = current; b <= current + 1 && b < blocks.length; b++) {
+            if (BLOCK.getAcquire(blocks, b) == null) {
+                block(b);
+            }
+        }
+    }
+
+    /** Allocates block {@code b} unless another thread did first; returns the one that is in place. */
+    private MemorySegment block(int b) {
+        MemorySegment mine = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
+        MemorySegment witness = (MemorySegment) BLOCK.compareAndExchange(blocks, b, (MemorySegment) null, mine);
+        return witness == null ? mine : witness; // a lost race leaves mine unused in the arena until close
     }
 
     private boolean sameChunk(long a, long b) {

@@ -108,6 +108,54 @@ class PageSnapshotTest {
         }
     }
 
+    /**
+     * Issue 16 (tail3): the blocks the writer's copies go to are allocated by the checkpoint thread, a block ahead of
+     * the writer, not by the writer inside a put; a writer that copies before the checkpoint took any page still
+     * allocates its block itself. Either way every page reaches the checkpoint as it was at the snapshot.
+     */
+    @Test
+    void theCheckpointPreparesTheBlocksTheWritersCopiesGoTo() throws Exception {
+        int pages = 600; // three blocks of 256
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("b"), DurableIO.Mode.CREATE_NEW);
+             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 22, 22);
+             Arena arena = Arena.ofConfined()) {
+            m.ensureMapped(pages * PAGE);
+            DirtyPages dirty = new DirtyPages();
+            MemorySegment out = arena.allocate(PAGE);
+
+            write(m, dirty, 0, pages * PAGE, 1);
+            PageSnapshot ahead = dirty.beginSnapshot(0, pages, snapshotOf(m));
+            ahead.copyTo(0, out, 0); // the checkpoint's first page: blocks 0 and 1 are made for the writer
+            assertVersion(out, 1, "page 0");
+            for (int p = 1; p < 512; p++) {
+                write(m, dirty, p * PAGE, PAGE, 2); // 511 copies: block 0 and most of block 1
+                if (p % 200 == 0) {
+                    ahead.copyTo(pages - p / 200, out, 0); // the checkpoint moves on meanwhile, from the other end
+                    assertVersion(out, 1, "page " + (pages - p / 200));
+                }
+            }
+            assertEquals(511, ahead.writerCopies());
+            assertEquals(0, ahead.writerAllocatedBlocks(), "the writer found every block ready");
+            for (int i = 1; i < pages - 2; i++) {
+                ahead.copyTo(i, out, 0);
+                assertVersion(out, 1, "page " + i + " as at the snapshot");
+            }
+            dirty.endSnapshot();
+            ahead.close();
+
+            write(m, dirty, 0, pages * PAGE, 3);
+            PageSnapshot first = dirty.beginSnapshot(0, pages, snapshotOf(m));
+            write(m, dirty, 5 * PAGE, PAGE, 4); // before the checkpoint took any page
+            assertEquals(1, first.writerAllocatedBlocks(), "no block was ready: the writer made one");
+            for (int i = 0; i < pages; i++) {
+                first.copyTo(i, out, 0);
+                assertVersion(out, 3, "page " + i + " as at the second snapshot");
+            }
+            dirty.endSnapshot();
+            first.close();
+        }
+    }
+
     private java.util.function.Function<long[], PageSnapshot> snapshotOf(ChunkedMapping m) {
         return pages -> new PageSnapshot(m, pages);
     }
