@@ -45,11 +45,17 @@ public final class PageSnapshot implements AutoCloseable {
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle BLOCK = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     /**
-     * Pages per block of saved copies. Blocks are allocated as the writer's copies reach them, by the checkpoint thread
-     * one block ahead of the writer ({@link #copyTo}): a block is zeroed when allocated (256 page faults and a 1 MiB
-     * fill, about 1 ms), which the writer paid in one put every 256 copies before (issue 16, tail3).
+     * Pages per block of saved copies. A block is zeroed when allocated, a page fault and a fill per page: blocks of 256
+     * pages cost the writer about 1 ms in one put every 256 copies, some 60 puts of a 10M load's checkpoint (issue 16,
+     * tail3). So blocks are small, and the checkpoint thread makes them {@link #BLOCKS_AHEAD} ahead of the writer's
+     * copies ({@link #copyTo}); the writer makes one itself only when the checkpoint is busy elsewhere (its writes and
+     * forces), a 64 KiB block of about 16 faults.
      */
-    private static final int BLOCK_PAGES = 256;
+    private static final int BLOCK_PAGES = 16;
+    /** Blocks the checkpoint thread keeps ready past the one the writer fills: at most 512 KiB never used. */
+    private static final int BLOCKS_AHEAD = 8;
+    /** Pages released by one {@code madvise}, at most. */
+    private static final int RELEASE_RUN = 256;
     private static final long PAGE = ExtentClasses.PAGE_SIZE;
 
     private final ChunkedMapping mapping;
@@ -182,7 +188,7 @@ public final class PageSnapshot implements AutoCloseable {
         for (int i = 0; i < pages.length && released < maxPages; ) {
             // A run of consecutive pages in one chunk that are all still TAKEN goes out in one call.
             int run = 0;
-            while (i + run < pages.length && run < BLOCK_PAGES && released + run < maxPages
+            while (i + run < pages.length && run < RELEASE_RUN && released + run < maxPages
                     && (run == 0 || (pages[i + run] == pages[i] + run && sameChunk(pages[i], pages[i + run])))
                     && STATE.compareAndSet(states, i + run, TAKEN, RELEASING)) {
                 run++;
@@ -219,14 +225,14 @@ public final class PageSnapshot implements AutoCloseable {
     }
 
     /**
-     * Checkpoint thread, before each page it takes: allocates the block the writer's copies fill now and the one after,
-     * if they do not exist yet, so the writer finds them ready. The writer copies only pages the checkpoint has not
-     * reached, so while it copies, the checkpoint is still taking pages and comes here again; a block allocated for
-     * copies that never come stays unused until the snapshot is closed (one block at most).
+     * Checkpoint thread, before each page it takes: allocates the block the writer's copies fill now and the
+     * {@link #BLOCKS_AHEAD} after it, if they do not exist yet, so the writer finds them ready. The writer copies only
+     * pages the checkpoint has not reached, so while it copies, the checkpoint is still taking pages and comes here
+     * again; blocks allocated for copies that never come stay unused until the snapshot is closed.
      */
     private void prepareBlocks() {
         int current = copies / BLOCK_PAGES;
-        for (int b = current; b <= current + 1 && b < blocks.length; b++) {
+        for (int b = current; b <= current + BLOCKS_AHEAD && b < blocks.length; b++) {
             if (BLOCK.getAcquire(blocks, b) == null) {
                 block(b);
             }
