@@ -45,15 +45,15 @@ public final class PageSnapshot implements AutoCloseable {
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle BLOCK = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
     /**
-     * Pages per block of saved copies. A block is zeroed when allocated, a page fault and a fill per page: blocks of 256
-     * pages cost the writer about 1 ms in one put every 256 copies, some 60 puts of a 10M load's checkpoint (issue 16,
-     * tail3). So blocks are small, and the checkpoint thread makes them {@link #BLOCKS_AHEAD} ahead of the writer's
-     * copies ({@link #copyTo}); the writer makes one itself only when the checkpoint is busy elsewhere (its writes and
-     * forces), a 64 KiB block of about 16 faults.
+     * Pages per block of saved copies. A block is zeroed when allocated, a page fault and a fill per page (about 3 µs
+     * a page here), paid by whichever thread allocates it. Blocks of 256 pages cost the writer about 1 ms in one put
+     * every 256 copies (60 puts of a 10M load's checkpoint), and so did blocks of 16 pages (52 µs, 1,200 puts, above
+     * p99.99): in a busy checkpoint the writer copies pages faster than the checkpoint thread, which is in its writes
+     * and forces, can make blocks ahead of it (issue 16, tail3). Blocks of 4 pages keep a copy's share below the tail.
      */
-    private static final int BLOCK_PAGES = 16;
+    private static final int BLOCK_PAGES = 4;
     /** Blocks the checkpoint thread keeps ready past the one the writer fills: at most 512 KiB never used. */
-    private static final int BLOCKS_AHEAD = 8;
+    private static final int BLOCKS_AHEAD = 32;
     /** Pages released by one {@code madvise}, at most. */
     private static final int RELEASE_RUN = 256;
     private static final long PAGE = ExtentClasses.PAGE_SIZE;
