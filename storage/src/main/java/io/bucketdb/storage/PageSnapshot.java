@@ -43,19 +43,8 @@ public final class PageSnapshot implements AutoCloseable {
     private static final int RELEASING = 5;
     private static final int RELEASED = 6;
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
-    private static final VarHandle BLOCK = MethodHandles.arrayElementVarHandle(MemorySegment[].class);
-    /**
-     * Pages per block of saved copies. A block is zeroed when allocated, a page fault and a fill per page (about 3 µs
-     * a page here), paid by whichever thread allocates it. Blocks of 256 pages cost the writer about 1 ms in one put
-     * every 256 copies (60 puts of a 10M load's checkpoint), and so did blocks of 16 pages (52 µs, 1,200 puts, above
-     * p99.99): in a busy checkpoint the writer copies pages faster than the checkpoint thread, which is in its writes
-     * and forces, can make blocks ahead of it (issue 16, tail3). Blocks of 4 pages keep a copy's share below the tail.
-     */
-    private static final int BLOCK_PAGES = 4;
-    /** Blocks the checkpoint thread keeps ready past the one the writer fills: at most 512 KiB never used. */
-    private static final int BLOCKS_AHEAD = 32;
-    /** Pages released by one {@code madvise}, at most. */
-    private static final int RELEASE_RUN = 256;
+    /** Pages per block of saved copies; blocks are allocated only when the writer needs them. */
+    private static final int BLOCK_PAGES = 256;
     private static final long PAGE = ExtentClasses.PAGE_SIZE;
 
     private final ChunkedMapping mapping;
@@ -63,10 +52,7 @@ public final class PageSnapshot implements AutoCloseable {
     private final int[] states;
     /** Writer thread only, published to the checkpoint by the release store of COPIED. */
     private final int[] copySlot;
-    /** Set once each, by whichever thread's compare-and-set wins (the checkpoint's ahead of time, else the writer's). */
     private final MemorySegment[] blocks;
-    /** Blocks the writer had to allocate itself (the checkpoint thread had not prepared them). */
-    private int writerBlocks;
     private final Arena arena = Arena.ofShared();
     private volatile int copies;
 
@@ -120,10 +106,10 @@ public final class PageSnapshot implements AutoCloseable {
                 case PENDING -> {
                     if (STATE.compareAndSet(states, i, PENDING, BUSY)) {
                         int slot = copies++;
-                        MemorySegment block = (MemorySegment) BLOCK.getAcquire(blocks, slot / BLOCK_PAGES);
+                        MemorySegment block = blocks[slot / BLOCK_PAGES];
                         if (block == null) {
-                            writerBlocks++;
-                            block = block(slot / BLOCK_PAGES);
+                            block = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
+                            blocks[slot / BLOCK_PAGES] = block;
                         }
                         copyPage(i, block, (slot % BLOCK_PAGES) * PAGE);
                         copySlot[i] = slot;
@@ -153,7 +139,6 @@ public final class PageSnapshot implements AutoCloseable {
      * @param dstOffset the offset in {@code dst} of the page's first byte
      */
     public void copyTo(int i, MemorySegment dst, long dstOffset) {
-        prepareBlocks();
         while (true) {
             int s = (int) STATE.getAcquire(states, i);
             if (s == PENDING) {
@@ -164,8 +149,7 @@ public final class PageSnapshot implements AutoCloseable {
                 }
             } else if (s == COPIED) {
                 int slot = copySlot[i];
-                MemorySegment.copy((MemorySegment) BLOCK.getAcquire(blocks, slot / BLOCK_PAGES), (slot % BLOCK_PAGES) * PAGE, dst,
-                        dstOffset, PAGE);
+                MemorySegment.copy(blocks[slot / BLOCK_PAGES], (slot % BLOCK_PAGES) * PAGE, dst, dstOffset, PAGE);
                 return;
             } else if (s == BUSY) {
                 Thread.onSpinWait();
@@ -188,7 +172,7 @@ public final class PageSnapshot implements AutoCloseable {
         for (int i = 0; i < pages.length && released < maxPages; ) {
             // A run of consecutive pages in one chunk that are all still TAKEN goes out in one call.
             int run = 0;
-            while (i + run < pages.length && run < RELEASE_RUN && released + run < maxPages
+            while (i + run < pages.length && run < BLOCK_PAGES && released + run < maxPages
                     && (run == 0 || (pages[i + run] == pages[i] + run && sameChunk(pages[i], pages[i + run])))
                     && STATE.compareAndSet(states, i + run, TAKEN, RELEASING)) {
                 run++;
@@ -217,33 +201,6 @@ public final class PageSnapshot implements AutoCloseable {
      */
     public boolean isReleased(int i) {
         return (int) STATE.getAcquire(states, i) == RELEASED;
-    }
-
-    /** {@return the blocks of saved copies the writer had to allocate itself} Writer thread. */
-    int writerAllocatedBlocks() {
-        return writerBlocks;
-    }
-
-    /**
-     * Checkpoint thread, before each page it takes: allocates the block the writer's copies fill now and the
-     * {@link #BLOCKS_AHEAD} after it, if they do not exist yet, so the writer finds them ready. The writer copies only
-     * pages the checkpoint has not reached, so while it copies, the checkpoint is still taking pages and comes here
-     * again; blocks allocated for copies that never come stay unused until the snapshot is closed.
-     */
-    private void prepareBlocks() {
-        int current = copies / BLOCK_PAGES;
-        for (int b = current; b <= current + BLOCKS_AHEAD && b < blocks.length; b++) {
-            if (BLOCK.getAcquire(blocks, b) == null) {
-                block(b);
-            }
-        }
-    }
-
-    /** Allocates block {@code b} unless another thread did first; returns the one that is in place. */
-    private MemorySegment block(int b) {
-        MemorySegment mine = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
-        MemorySegment witness = (MemorySegment) BLOCK.compareAndExchange(blocks, b, (MemorySegment) null, mine);
-        return witness == null ? mine : witness; // a lost race leaves mine unused in the arena until close
     }
 
     private boolean sameChunk(long a, long b) {

@@ -108,55 +108,6 @@ class PageSnapshotTest {
         }
     }
 
-    /**
-     * Issue 16 (tail3): the blocks the writer's copies go to are allocated by the checkpoint thread, ahead of the
-     * writer, not by the writer inside a put, as long as the checkpoint keeps taking pages; a writer that copies before
-     * the checkpoint took any page allocates its block itself. Either way every page reaches the checkpoint as it was
-     * at the snapshot.
-     */
-    @Test
-    void theCheckpointPreparesTheBlocksTheWritersCopiesGoTo() throws Exception {
-        int pages = 600;
-        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("b"), DurableIO.Mode.CREATE_NEW);
-             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 22, 22);
-             Arena arena = Arena.ofConfined()) {
-            m.ensureMapped(pages * PAGE);
-            DirtyPages dirty = new DirtyPages();
-            MemorySegment out = arena.allocate(PAGE);
-
-            write(m, dirty, 0, pages * PAGE, 1);
-            PageSnapshot ahead = dirty.beginSnapshot(0, pages, snapshotOf(m));
-            int taken = 0;
-            for (int p = 1; p < 512; p++) {
-                if (p % 64 == 1) {
-                    int i = pages - 1 - taken++; // the checkpoint takes a page now and then, from the other end
-                    ahead.copyTo(i, out, 0);
-                    assertVersion(out, 1, "page " + i);
-                }
-                write(m, dirty, p * PAGE, PAGE, 2); // 511 copies by the writer
-            }
-            assertEquals(511, ahead.writerCopies());
-            assertEquals(0, ahead.writerAllocatedBlocks(), "the writer found every block ready");
-            for (int i = 0; i < pages - taken; i++) {
-                ahead.copyTo(i, out, 0);
-                assertVersion(out, 1, "page " + i + " as at the snapshot");
-            }
-            dirty.endSnapshot();
-            ahead.close();
-
-            write(m, dirty, 0, pages * PAGE, 3);
-            PageSnapshot first = dirty.beginSnapshot(0, pages, snapshotOf(m));
-            write(m, dirty, 5 * PAGE, PAGE, 4); // before the checkpoint took any page
-            assertEquals(1, first.writerAllocatedBlocks(), "no block was ready: the writer made one");
-            for (int i = 0; i < pages; i++) {
-                first.copyTo(i, out, 0);
-                assertVersion(out, 3, "page " + i + " as at the second snapshot");
-            }
-            dirty.endSnapshot();
-            first.close();
-        }
-    }
-
     private java.util.function.Function<long[], PageSnapshot> snapshotOf(ChunkedMapping m) {
         return pages -> new PageSnapshot(m, pages);
     }
