@@ -16,12 +16,6 @@ import io.bucketdb.storage.ExtentClasses;
  * a growth the rest of it keeps the default advice.
  */
 final class GrowthReadAhead {
-    /**
-     * Ranges advised at most (contiguous pieces are one range): each range may split the kernel's mapping in up to
-     * three, and pieces reused from free lists can be scattered.
-     */
-    static final int MAX_RANGES = 256;
-
     private GrowthReadAhead() {
     }
 
@@ -35,28 +29,25 @@ final class GrowthReadAhead {
         advise(mapping, g, true);
     }
 
+    /**
+     * Advises the span from the lowest new piece to the end of the highest, one call per chunk: pieces are not
+     * contiguous (a piece does not straddle an alignment unit, the value heap fills the gaps), and a call per piece
+     * allocated on the writer and split the kernel's mapping once per piece. Whatever else the span holds is advised
+     * too, for the growth only; {@code MADV_NORMAL} at its end is the advice every other page of the table has.
+     */
     private static void advise(ChunkedMapping mapping, ArraySnapshot g, boolean readAhead) {
         long[] pieces = g.pieces;
         int first = g.inPlace ? g.oldPieces.length : 0;
         if (first >= pieces.length) {
             return;
         }
+        long low = Long.MAX_VALUE;
+        long high = 0;
+        for (int p = first; p < pieces.length; p++) {
+            low = Math.min(low, pieces[p]);
+            high = Math.max(high, pieces[p]);
+        }
         long pieceBytes = ExtentClasses.bytes(ExtentClasses.pieceClass(Math.min(g.b, g.pieceShift)), g.bucketSize);
-        long start = pieces[first];
-        long end = start + pieceBytes;
-        int ranges = 0;
-        for (int p = first + 1; p < pieces.length && ranges < MAX_RANGES; p++) {
-            if (pieces[p] == end) {
-                end += pieceBytes;
-            } else {
-                mapping.adviseReadAhead(start, end - start, readAhead);
-                ranges++;
-                start = pieces[p];
-                end = start + pieceBytes;
-            }
-        }
-        if (ranges < MAX_RANGES) {
-            mapping.adviseReadAhead(start, end - start, readAhead);
-        }
+        mapping.adviseReadAhead(low, high + pieceBytes - low, readAhead);
     }
 }
