@@ -131,6 +131,7 @@ final class Evacuator {
         }
         t.splitMark = 0; // before the snapshot that makes readers look at it
         t.snapshot = new ArraySnapshot(tf.mapping(), h.pieceShift, bs, newB, pieces, true, sameSize, oldB, g.pieces, inPlace);
+        GrowthReadAhead.begin(tf.mapping(), t.snapshot); // no 8 MiB read-ahead of zeros in the splits' first touches
         listener.growBegin(newB, sameSize);
     }
 
@@ -341,6 +342,7 @@ final class Evacuator {
             arrays.free(g.oldPieces, g.oldB);
         } // else the old pieces are the new array's lower half: only the old directory goes
         arrays.freeDirectory(oldDir, g.oldPieces.length);
+        GrowthReadAhead.end(tf.mapping(), g);
         listener.growEnd();
     }
 

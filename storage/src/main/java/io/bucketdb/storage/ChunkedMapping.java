@@ -29,6 +29,7 @@ import java.nio.channels.FileChannel;
 public final class ChunkedMapping implements AutoCloseable {
     private final DurableFile file;
     private final FileChannel.MapMode mode;
+    private final ReadAheadAdvisor advisor;
     private final Arena arena = Arena.ofShared();
     private final int baseShift;
     private final int maxShift;
@@ -48,6 +49,22 @@ public final class ChunkedMapping implements AutoCloseable {
      * @param maxShift  log2 of the largest chunk (at least {@code baseShift})
      */
     public ChunkedMapping(DurableFile file, FileChannel.MapMode mode, int baseShift, int maxShift) {
+        this(file, mode, baseShift, maxShift, ReadAheadAdvisor.NATIVE);
+    }
+
+    /**
+     * As {@link #ChunkedMapping(DurableFile, FileChannel.MapMode, int, int)}, with the hints of
+     * {@link #adviseReadAhead} going to {@code advisor}.
+     *
+     * @param file      the file to map
+     * @param mode      {@code PRIVATE} for the table (copy-on-write), {@code READ_ONLY} for inspection
+     * @param baseShift log2 of the first chunk's size (the header's alignment shift)
+     * @param maxShift  log2 of the largest chunk (at least {@code baseShift})
+     * @param advisor where read-ahead hints go ({@link ReadAheadAdvisor#NATIVE} outside tests)
+     */
+    public ChunkedMapping(DurableFile file, FileChannel.MapMode mode, int baseShift, int maxShift,
+                          ReadAheadAdvisor advisor) {
+        this.advisor = advisor;
         if (maxShift < baseShift) {
             throw new IllegalArgumentException("max chunk shift " + maxShift + " < base shift " + baseShift);
         }
@@ -178,6 +195,40 @@ public final class ChunkedMapping implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Advises the read-ahead of the mapped pages of {@code [off, off + len)}, chunk by chunk (issue 16): off
+     * ({@code MADV_RANDOM}) over space never written, whose first touch would otherwise read {@code read_ahead_kb} of
+     * zeros in the faulting thread; on again ({@code MADV_NORMAL}) once those pages hold data that gets may fault back
+     * in. A hint: no byte changes, a refused hint is ignored, and the part of the range not mapped is skipped.
+     *
+     * @param off       a page-aligned file offset
+     * @param len       the bytes, at least 0 (the last page is advised whole)
+     * @param readAhead {@code true} to restore the default read-ahead, {@code false} to turn it off
+     * @return the chunk slices whose advice was taken
+     */
+    public int adviseReadAhead(long off, long len, boolean readAhead) {
+        MemorySegment[] mapped = chunks;
+        int taken = 0;
+        while (len > 0) {
+            int index = chunkIndex(off);
+            if (index >= mapped.length) {
+                break;
+            }
+            long local = off - chunkStart(index);
+            MemorySegment seg = mapped[index];
+            long n = Math.min(len, seg.byteSize() - local);
+            if (n <= 0) {
+                break;
+            }
+            if (advisor.advise(seg.asSlice(local, n), readAhead)) {
+                taken++;
+            }
+            off += n;
+            len -= n;
+        }
+        return taken;
     }
 
     /** {@return whether this mapping may be written (private, copy-on-write)} */

@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class NativeFileOps {
 
+    /** Linux {@code MADV_NORMAL}: the default, a fault reads ahead (and around) as {@code read_ahead_kb} allows. */
+    private static final int MADV_NORMAL = 0;
     /** Linux {@code MADV_RANDOM}: a fault reads only its own page, no read-ahead around it. */
     private static final int MADV_RANDOM = 1;
     /** Linux {@code MADV_DONTNEED}: drop the pages; a private file mapping then reads the file again. */
@@ -131,15 +133,36 @@ public final class NativeFileOps {
      *     madvise} refused: nothing changed, and the mapping works as before
      */
     public static boolean adviseRandom(MemorySegment segment) {
+        return adviseHint(segment, MADV_RANDOM, "MADV_RANDOM");
+    }
+
+    /**
+     * Advises {@code madvise(MADV_NORMAL)} for the pages of {@code segment}: undoes {@link #adviseRandom}, so a fault
+     * reads ahead again (for pages a get may fault back in after a checkpoint released them, where read-around helps).
+     * A hint only, as {@link #adviseRandom}.
+     *
+     * @param segment a page-aligned mapping
+     * @return {@code false} if native calls are unavailable, the segment is not a page-aligned native one, or {@code
+     *     madvise} refused: nothing changed
+     */
+    public static boolean adviseNormal(MemorySegment segment) {
+        return adviseHint(segment, MADV_NORMAL, "MADV_NORMAL");
+    }
+
+    private static boolean adviseHint(MemorySegment segment, int advice, String name) {
         if (!segment.isNative() || Advice.BINDING.isEmpty() || segment.address() % Advice.BINDING.get().pageSize != 0) {
             return false;
         }
         try {
-            return madvise(segment, MADV_RANDOM, "MADV_RANDOM");
+            return madvise(segment, advice, name);
         } catch (IOException e) {
-            return false; // a hint the kernel refused: the fault path reads ahead as before
+            return false; // a hint the kernel refused: the mapping works as before
         }
     }
+
+    /** {@link #madvise}'s errno buffer, one per thread (only read on the thread that made the call). */
+    private static final ThreadLocal<MemorySegment> CALL_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Core.BINDINGS.orElseThrow().callState));
 
     private static boolean madvise(MemorySegment segment, int advice, String name) throws IOException {
         if (Core.BINDINGS.isEmpty() || Advice.BINDING.isEmpty()) {
@@ -157,8 +180,10 @@ public final class NativeFileOps {
         if (segment.byteSize() == 0) {
             return true;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(b.callState);
+        try {
+            // One call-state buffer per thread, not an arena per call: a growth's end advises one slice per mapped
+            // chunk, and GrowthEventsAllocationTest counts what the writer allocates while a growth finishes.
+            MemorySegment state = CALL_STATE.get();
             int rc = (int) r.madvise.invokeExact(state, segment, segment.byteSize(), advice);
             if (rc != 0) {
                 int errno = b.errno(state);
