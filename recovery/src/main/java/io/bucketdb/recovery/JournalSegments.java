@@ -44,6 +44,13 @@ final class JournalSegments {
     private final ArrayDeque<Path> spares;
     /** Makes the next segment's file ahead of its roll, or null ({@link JournalOptions#prepareAhead}). */
     private final SegmentPreparer preparer;
+    /**
+     * Faults the current window's next pages in ahead of the appends, or null: with the preparer (the index's background
+     * duties), started with the first window, stopped at {@link #close}.
+     */
+    private JournalPageToucher toucher;
+    /** The write position at which {@link #write} next hands the toucher a request; 0 after a new window. */
+    private long touchAt;
 
     /** Held by every force and every change of {@link #file} or {@link #window} (the forces' lock). */
     private final ReentrantLock lock;
@@ -225,6 +232,10 @@ final class JournalSegments {
         }
         w.put(position, frames, from, to - from);
         writePosition = end;
+        if (end >= touchAt && toucher != null) {
+            touchAt = end + JournalPageToucher.STEP;
+            toucher.request(w, end);
+        }
     }
 
     /**
@@ -266,6 +277,10 @@ final class JournalSegments {
         window = mapped;
         if (old != null) {
             retired.add(old);
+        }
+        touchAt = 0; // a new mapping: its pages ahead are faulted in again
+        if (toucher == null && preparer != null) {
+            toucher = new JournalPageToucher(); // with the first window, so an open that never appends starts no thread
         }
         return mapped;
     }
@@ -313,6 +328,7 @@ final class JournalSegments {
         }
         file = next;
         writePosition = HEADER_LENGTH;
+        touchAt = 0;
         forcedPosition = HEADER_LENGTH;
         fileCapacity = capacity;
         allocated = next.size();
@@ -475,8 +491,12 @@ final class JournalSegments {
         return any;
     }
 
-    /** Closes the current segment and its window, if one is open. */
+    /** Closes the current segment and its window, if one is open, and stops the toucher. */
     void close() throws IOException {
+        if (toucher != null) {
+            toucher.stop(); // before the unmap (a touch under it would end quietly anyway): no thread outlives the journal
+            toucher = null;
+        }
         if (preparer != null) {
             adopt(preparer.awaitIdle()); // a spare on disk: the next open lists it
             preparer.awaitCloses();

@@ -54,6 +54,19 @@ public interface AppendWindow extends Closeable {
      */
     void force(long from, long to) throws IOException;
 
+    /**
+     * Faults the pages of {@code [from, to)} (clipped to the window) into the mapping for reading, so a later {@link #put}
+     * there finds them mapped; for a thread other than the appender's (issue 16). It reads and never writes, so it
+     * changes no byte and races no put or force. A window closed before or during the touch ends it quietly: the
+     * caller need not coordinate with {@link #close}, and the touch never holds a close up. Does nothing by default (a
+     * window that is not a mapping has nothing to fault in).
+     *
+     * @param from the file offset to start at
+     * @param to the file offset to stop before
+     */
+    default void touch(long from, long to) {
+    }
+
     /** Unmaps the window (not a force): its memory is released at once. Does nothing the second time. */
     @Override
     void close();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
@@ -21,6 +22,10 @@ final class MappedAppendWindow implements AppendWindow {
     private final MemorySegment memory;
     /** Owns {@link #memory}; closing it unmaps. */
     private final Arena arena;
+    /** The touch's stride: the smallest page size of the platforms the journal maps on. */
+    private static final long TOUCH_PAGE = 4096;
+    /** Where {@link #touch} leaves the sum of the bytes it read, so the compiler keeps the reads. */
+    private int touchSink;
 
     MappedAppendWindow(Path path, long start, MemorySegment memory, Arena arena) {
         this.path = path;
@@ -42,6 +47,31 @@ final class MappedAppendWindow implements AppendWindow {
     @Override
     public void put(long position, MemorySegment src, long srcOffset, long length) {
         MemorySegment.copy(src, srcOffset, memory, position - start, length);
+    }
+
+    /**
+     * Reads one byte of each 4 KiB page of {@code [from, to)}: the page cache page is made (zero-filled, for an unwritten
+     * extent; {@code MADV_RANDOM} keeps the fault to that page) and mapped read-only on the calling thread, so the
+     * appender's first write there takes only the write-protect fault instead of the whole first touch (issue 16,
+     * docs/BENCHMARKS.md, "jtouch"). A read, not {@code MADV_POPULATE_WRITE}: a downcall given this segment would hold
+     * the arena's scope for its whole call and make a {@link #close} on another thread fail, and one given the bare
+     * address could populate whatever the address space maps there after the close. A plain read checks the scope at
+     * each page, and a shared arena closed under it makes that read throw {@link IllegalStateException}, which ends the
+     * touch; the close does not wait for it.
+     */
+    @Override
+    public void touch(long from, long to) {
+        long first = Math.max(from, start) - start;
+        long last = Math.min(to, end()) - start;
+        int sum = 0;
+        try {
+            for (long offset = first & -TOUCH_PAGE; offset < last; offset += TOUCH_PAGE) {
+                sum += memory.get(ValueLayout.JAVA_BYTE, offset);
+            }
+        } catch (IllegalStateException closed) {
+            // closed (a roll, a growth's retirement, a close) before or during the touch: nothing left to fault in
+        }
+        touchSink = sum;
     }
 
     @Override

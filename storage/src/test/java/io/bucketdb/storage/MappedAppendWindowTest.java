@@ -69,4 +69,67 @@ class MappedAppendWindowTest {
             assertThrows(AccessDeniedException.class, () -> f.mapAppendWindow(0, SIZE));
         }
     }
+
+    /**
+     * A touch reads and writes nothing: the file's bytes, written and not, are unchanged, a range reaching outside the
+     * window is clipped, and a closed window makes it return quietly.
+     */
+    @Test
+    void aTouchChangesNoByteIsClippedToTheWindowAndIsQuietOnAClosedWindow() throws IOException {
+        Path path = tmp.resolve("j");
+        byte[] bytes = new byte[10_000];
+        new java.util.Random(7).nextBytes(bytes);
+        try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(SIZE);
+            try (AppendWindow w = f.mapAppendWindow(4096, SIZE - 4096)) {
+                w.put(5000, MemorySegment.ofArray(bytes), 0, bytes.length);
+                byte[] before = Files.readAllBytes(path);
+                w.touch(4096, SIZE);
+                w.touch(0, 2 * SIZE);
+                w.touch(6000, 7000);
+                w.touch(SIZE, 2 * SIZE);
+                assertArrayEquals(before, Files.readAllBytes(path), "a touch changes no byte");
+                w.close();
+                w.touch(4096, SIZE);
+            }
+            assertEquals(SIZE, f.size(), "touching does not change the size");
+        }
+    }
+
+    /**
+     * Windows closed on one thread while another touches them (a roll or a close under the journal's toucher): every
+     * close succeeds at once and every touch returns quietly, whichever comes first.
+     */
+    @Test
+    void aCloseWhileAnotherThreadTouchesSucceedsAndTheTouchReturns() throws Exception {
+        Path path = tmp.resolve("j");
+        int size = 4 << 20;
+        try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(size);
+            for (int round = 0; round < 50; round++) {
+                AppendWindow w = f.mapAppendWindow(0, size);
+                java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+                Thread toucher = Thread.ofPlatform().start(() -> {
+                    try {
+                        started.countDown();
+                        for (int i = 0; i < 20; i++) {
+                            w.touch(0, size);
+                        }
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                });
+                started.await();
+                if (round % 2 == 1) {
+                    Thread.onSpinWait();
+                }
+                w.close();
+                toucher.join();
+                assertEquals(null, failure.get(), "round " + round + ": the touch returned quietly");
+            }
+            assertEquals(size, f.size());
+        }
+    }
 }

@@ -1,0 +1,92 @@
+package io.bucketdb.recovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bucketdb.storage.FileDurableIO;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal's next pages faulted in ahead of the appends ({@link JournalPageToucher}, issue 16): it runs with the
+ * preparer (the index's background duties), stops with the journal, and changes nothing the journal holds: the same
+ * records in the same frames at the same offsets of the same segments, across many window growths and rolls.
+ */
+class JournalPageToucherTest {
+    /** 512 KiB segments: each grows its allocation (and remaps its window) several times before it rolls. */
+    private static final JournalOptions OPTIONS = JournalOptions.defaults().withSegmentSize(512 << 10)
+            .withBufferSize(16 << 10);
+    private static final int RECORDS = 30_000;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void appendsAcrossGrowthsAndRollsLeaveTheSameFramesAndReplayWithOrWithoutTheToucher() throws IOException {
+        long seed = System.nanoTime();
+        String why = "seed " + seed + " (rerun with it)";
+        Random random = new Random(seed);
+        List<JournalRecord> records = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            records.add(Journals.randomRecord(random));
+        }
+        Path with = tmp.resolve("with");
+        Path without = tmp.resolve("without");
+        Files.createDirectories(with);
+        Files.createDirectories(without);
+        try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, with, OPTIONS.withPrepareAhead(true), 0)) {
+            Journals.appendSynced(writer, records, 37);
+            assertTrue(toucherThreads() > 0, "the toucher runs while the journal is open; " + why);
+        }
+        assertEquals(0, toucherThreads(), "no toucher thread outlives the journal's close; " + why);
+        try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, without, OPTIONS, 0)) {
+            Journals.appendSynced(writer, records, 37);
+            assertEquals(0, toucherThreads(), "without the preparer, no toucher; " + why);
+        }
+        List<Path> segmentsWith = Journals.segments(with);
+        List<Path> segmentsWithout = Journals.segments(without);
+        assertTrue(segmentsWith.size() >= 4, "the workload rolls several times: " + segmentsWith + "; " + why);
+        assertEquals(segmentsWithout.size(), segmentsWith.size(), why);
+        for (int i = 0; i < segmentsWith.size(); i++) {
+            assertEquals(Journals.frames(segmentsWithout.get(i)), Journals.frames(segmentsWith.get(i)),
+                    "segment " + i + ": the same frames at the same offsets; " + why);
+        }
+        Journals.Replayed replayedWith = Journals.replay(new TestFileIO(), with, OPTIONS);
+        Journals.Replayed replayedWithout = Journals.replay(new TestFileIO(), without, OPTIONS);
+        assertEquals(records, replayedWith.records(), why);
+        assertEquals(replayedWithout.entries(), replayedWith.entries(), why);
+    }
+
+    /** A journal opened and closed without an append starts no toucher (the thread comes with the first window). */
+    @Test
+    void aJournalThatNeverAppendsStartsNoToucher() throws IOException {
+        try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, tmp, OPTIONS.withPrepareAhead(true), 0)) {
+            assertEquals(0, toucherThreads());
+        }
+        assertEquals(0, toucherThreads());
+    }
+
+    /** Stopping a toucher that was never asked for anything ends its thread; a request after a stop is harmless. */
+    @Test
+    void aStopEndsTheThreadWhetherOrNotItTouched() {
+        JournalPageToucher toucher = new JournalPageToucher();
+        assertTrue(toucher.running());
+        toucher.stop();
+        assertFalse(toucher.running());
+        toucher.request(null, 0);
+        toucher.stop();
+        assertFalse(toucher.running());
+    }
+
+    private static long toucherThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals(JournalPageToucher.THREAD_NAME)).count();
+    }
+}
