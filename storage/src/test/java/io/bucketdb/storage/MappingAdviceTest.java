@@ -105,11 +105,11 @@ class MappingAdviceTest {
     }
 
     /** One mapping of a file in {@code /proc/self/smaps}: its size and its {@code VmFlags} words. */
-    private record Vma(long bytes, Set<String> flags) {
+    record Vma(long bytes, Set<String> flags) {
     }
 
     /** {@return the mappings of {@code path} in this process ({@code rr}: {@code MADV_RANDOM}; {@code sh}: shared)} */
-    private static List<Vma> mappingsOf(Path path) throws IOException {
+    static List<Vma> mappingsOf(Path path) throws IOException {
         String name = path.toRealPath().toString();
         List<Vma> out = new ArrayList<>();
         long bytes = -1;

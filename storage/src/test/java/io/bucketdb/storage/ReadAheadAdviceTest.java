@@ -12,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,20 +102,10 @@ class ReadAheadAdviceTest {
 
     /** {@return the bytes of {@code path}'s mappings in this process that carry {@code MADV_RANDOM} ({@code rr})} */
     static long randomBytes(Path path) throws IOException {
-        String name = path.toRealPath().toString();
         long total = 0;
-        long bytes = -1;
-        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                String[] f = line.split("\\s+", 6);
-                String[] range = f[0].split("-");
-                bytes = f.length == 6 && f[5].equals(name)
-                        ? Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16) : -1;
-            } else if (bytes >= 0 && line.startsWith("VmFlags:")) {
-                if (List.of(line.substring("VmFlags:".length()).strip().split("\\s+")).contains("rr")) {
-                    total += bytes;
-                }
-                bytes = -1;
+        for (MappingAdviceTest.Vma vma : MappingAdviceTest.mappingsOf(path)) {
+            if (vma.flags().contains("rr")) {
+                total += vma.bytes();
             }
         }
         return total;
