@@ -5,6 +5,7 @@ import io.bucketdb.Options;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.SnapshotCopyBlocks;
 import io.bucketdb.storage.TableFile;
 
 import java.io.IOException;
@@ -30,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * checkpoint thread, which forces the journal through its checkpoint's LSN before it writes.
  */
 public final class CheckpointScheduler implements WritePipeline.BatchListener {
+    /** Blocks of writer copies are asked for in steps of this many. */
+    private static final int COPY_BLOCK_STEP = 16;
     private final Path dir;
     private final TableFile file;
     private final Checkpointer checkpointer;
@@ -119,6 +122,29 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
                 checkpointNow(false);
             }
         }
+        if (options.checkpointsInBackground()) {
+            askForCopyBlocks(file.dirty().count());
+        }
+    }
+
+    /**
+     * Writer role: once half of a trigger is reached, asks for blocks for the writer's page copies during the coming
+     * checkpoint, made on their own thread (issue 16, {@code tailcopy}: a block the writer made itself held its put
+     * about a millisecond). As many as the dirty pages would fill (a checkpoint's writer copies are at most its dirty
+     * pages), in steps of {@link #COPY_BLOCK_STEP} so the filler is woken rarely, at most a quarter of the dirty limit
+     * (one block at the least, so that small indexes, the crash tests' among them, use pooled blocks too) and at most
+     * the pool's bound. They are kept while the index is open: at most 256 MiB, freed by the close.
+     */
+    private void askForCopyBlocks(long dirtyPages) {
+        long dirtyBytes = dirtyPages * ExtentClasses.PAGE_SIZE;
+        if (dirtyBytes <= options.dirtyLimitBytes() / 2
+                && journal.bytesAppended() - journalBytesAtCheckpoint <= options.journalLimitBytes() / 2) {
+            return;
+        }
+        long blocks = (dirtyBytes + SnapshotCopyBlocks.BLOCK_BYTES - 1) / SnapshotCopyBlocks.BLOCK_BYTES;
+        blocks = (blocks + COPY_BLOCK_STEP - 1) / COPY_BLOCK_STEP * COPY_BLOCK_STEP;
+        long cap = Math.max(1, options.dirtyLimitBytes() / 4 / SnapshotCopyBlocks.BLOCK_BYTES);
+        checkpointer.copyBlocks().want((int) Math.min(blocks, cap));
     }
 
     /**

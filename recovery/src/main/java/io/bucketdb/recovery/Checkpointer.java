@@ -8,6 +8,7 @@ import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.PageChecksums;
 import io.bucketdb.storage.PageChecksumsLayout;
 import io.bucketdb.storage.PageSnapshot;
+import io.bucketdb.storage.SnapshotCopyBlocks;
 import io.bucketdb.storage.TableFile;
 
 import java.io.IOException;
@@ -58,6 +59,8 @@ public final class Checkpointer {
      * open (issue 16, part "recover3").
      */
     private static final int PACE_STAGES = 8;
+    /** The most 1 MiB blocks of writer copies kept across checkpoints (the scheduler asks for fewer on a small table). */
+    private static final int COPY_BLOCKS = 256;
 
     private final DurableIO io;
     /** The index directory: the double-write file and the page checksum files live there. */
@@ -71,6 +74,8 @@ public final class Checkpointer {
     private ByteBuffer stage;
     /** Page checksums (issue 3): a new table has none; open of an existing index hands in the loaded ones. */
     private PageChecksums checksums = new PageChecksums();
+    /** Blocks for the writer's page copies, kept across checkpoints (issue 16, {@code tailcopy}); freed by {@link #close}. */
+    private final SnapshotCopyBlocks copyBlocks = new SnapshotCopyBlocks(COPY_BLOCKS);
 
     /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
@@ -163,7 +168,7 @@ public final class Checkpointer {
         next.cleanClose = clean;
         int slot = table.activeSlot() == 0 ? 1 : 0;
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
-                next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages));
+                next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages, copyBlocks));
         long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
         return new Checkpoint(table, next, slot, next.encode(), snapshot, doubled(table, snapshot), releaseBudget,
                 puncher.holesToPunch(table), journal);
@@ -464,7 +469,13 @@ public final class Checkpointer {
      * @throws IOException if closing the file fails
      */
     public void close() throws IOException {
+        copyBlocks.close();
         dw.close();
+    }
+
+    /** {@return the blocks the writer's page copies go into, which the caller may have made ahead of a checkpoint} */
+    public SnapshotCopyBlocks copyBlocks() {
+        return copyBlocks;
     }
 
     /**

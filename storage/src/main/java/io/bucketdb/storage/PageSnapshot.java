@@ -43,8 +43,8 @@ public final class PageSnapshot implements AutoCloseable {
     private static final int RELEASING = 5;
     private static final int RELEASED = 6;
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
-    /** Pages per block of saved copies; blocks are allocated only when the writer needs them. */
-    private static final int BLOCK_PAGES = 256;
+    /** Pages per block of saved copies; blocks are taken (or allocated) only when the writer needs them. */
+    private static final int BLOCK_PAGES = SnapshotCopyBlocks.BLOCK_PAGES;
     private static final long PAGE = ExtentClasses.PAGE_SIZE;
 
     private final ChunkedMapping mapping;
@@ -53,8 +53,15 @@ public final class PageSnapshot implements AutoCloseable {
     /** Writer thread only, published to the checkpoint by the release store of COPIED. */
     private final int[] copySlot;
     private final MemorySegment[] blocks;
-    private final Arena arena = Arena.ofShared();
+    /** Which of {@link #blocks} came from {@link #pool} and go back to it at {@link #close}. Writer thread only. */
+    private final boolean[] pooled;
+    /** Blocks made ahead of time, or null; a block the pool cannot lend is allocated in {@link #arena}. */
+    private final SnapshotCopyBlocks pool;
+    /** Made on the first block the pool could not lend: a shared arena's close costs a handshake. Writer thread only. */
+    private Arena arena;
     private volatile int copies;
+    /** Blocks the writer had to allocate itself (the pool had none free). */
+    private volatile int blocksAllocated;
 
     /**
      * A snapshot of {@code pages} of {@code mapping}; nothing is copied until the writer is about to change a page.
@@ -63,11 +70,25 @@ public final class PageSnapshot implements AutoCloseable {
      * @param pages   the page numbers to snapshot, ascending and distinct
      */
     public PageSnapshot(ChunkedMapping mapping, long[] pages) {
+        this(mapping, pages, null);
+    }
+
+    /**
+     * A snapshot of {@code pages} of {@code mapping} whose writer copies go into blocks lent by {@code pool}
+     * (allocated by the writer only when none is free), given back when the snapshot closes.
+     *
+     * @param mapping the table's mapping
+     * @param pages   the page numbers to snapshot, ascending and distinct
+     * @param pool    the blocks kept across checkpoints, or null to allocate every block
+     */
+    public PageSnapshot(ChunkedMapping mapping, long[] pages, SnapshotCopyBlocks pool) {
+        this.pool = pool;
         this.mapping = mapping;
         this.pages = pages;
         this.states = new int[pages.length];
         this.copySlot = new int[pages.length];
         this.blocks = new MemorySegment[(pages.length + BLOCK_PAGES - 1) / BLOCK_PAGES];
+        this.pooled = new boolean[blocks.length];
     }
 
     /** {@return the number of pages in the snapshot} */
@@ -90,6 +111,11 @@ public final class PageSnapshot implements AutoCloseable {
         return copies;
     }
 
+    /** {@return the blocks of copies the writer had to allocate itself because the pool had none free} */
+    public int blocksAllocated() {
+        return blocksAllocated;
+    }
+
     /**
      * Writer thread: {@code page} is about to change for the first time since the snapshot began.
      * Saves its snapshot content if the checkpoint still needs it, or waits for the checkpoint's
@@ -108,8 +134,7 @@ public final class PageSnapshot implements AutoCloseable {
                         int slot = copies++;
                         MemorySegment block = blocks[slot / BLOCK_PAGES];
                         if (block == null) {
-                            block = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
-                            blocks[slot / BLOCK_PAGES] = block;
+                            block = newBlock(slot / BLOCK_PAGES);
                         }
                         copyPage(i, block, (slot % BLOCK_PAGES) * PAGE);
                         copySlot[i] = slot;
@@ -203,6 +228,22 @@ public final class PageSnapshot implements AutoCloseable {
         return (int) STATE.getAcquire(states, i) == RELEASED;
     }
 
+    /** Writer thread: the block for slots from {@code b * BLOCK_PAGES}, lent by the pool if it has one free. */
+    private MemorySegment newBlock(int b) {
+        MemorySegment block = pool == null ? null : pool.take();
+        if (block != null) {
+            pooled[b] = true;
+        } else {
+            if (arena == null) {
+                arena = Arena.ofShared();
+            }
+            block = arena.allocate(BLOCK_PAGES * PAGE, PAGE);
+            blocksAllocated++;
+        }
+        blocks[b] = block;
+        return block;
+    }
+
     private boolean sameChunk(long a, long b) {
         return mapping.chunkIndex(a * PAGE) == mapping.chunkIndex(b * PAGE);
     }
@@ -212,9 +253,22 @@ public final class PageSnapshot implements AutoCloseable {
         MemorySegment.copy(mapping.segment(off), mapping.local(off), dst, dstOffset, PAGE);
     }
 
-    /** Frees the saved copies. Writer thread, once the checkpoint has ended. */
+    /**
+     * Ends the saved copies: blocks lent by the pool go back to it (a later snapshot overwrites a slot before it reads
+     * it), the others are freed. Writer thread, once the checkpoint has ended: nothing reads a copy after this.
+     */
     @Override
     public void close() {
-        arena.close();
+        for (int b = 0; b < blocks.length; b++) {
+            if (pooled[b]) {
+                pooled[b] = false;
+                pool.give(blocks[b]);
+            }
+            blocks[b] = null;
+        }
+        if (arena != null) {
+            arena.close();
+            arena = null;
+        }
     }
 }

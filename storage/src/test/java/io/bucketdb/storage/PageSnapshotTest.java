@@ -108,6 +108,90 @@ class PageSnapshotTest {
         }
     }
 
+    /**
+     * Pooled blocks keep the copies of the snapshot before (issue 16, {@code tailcopy}): each round's checkpoint must still see
+     * exactly that round's snapshot, never a copy the pool's block held from an earlier round (a stale page) or a slot of
+     * another page (a foreign one). Each round writes a new version everywhere, so either would show an older version.
+     */
+    @Test
+    void aPooledBlockNeverHandsTheCheckpointAStaleOrForeignPage() throws Exception {
+        long seed = Long.getLong("bucketdb.seed", System.nanoTime());
+        int rounds = Boolean.getBoolean("bucketdb.torture") ? 2000 : 200;
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("p"), DurableIO.Mode.CREATE_NEW);
+             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 16, 16);
+             SnapshotCopyBlocks pool = new SnapshotCopyBlocks(1);
+             Arena arena = Arena.ofShared()) {
+            m.ensureMapped(PAGES * PAGE);
+            assertEquals(1, pool.fill(1));
+            DirtyPages dirty = new DirtyPages();
+            SplittableRandom rnd = new SplittableRandom(seed);
+            MemorySegment out = arena.allocate(PAGE * PAGES);
+            int writerCopies = 0;
+            for (int round = 0; round < rounds; round++) {
+                long version = 2L * round + 1;
+                write(m, dirty, 0, PAGES * PAGE, version);
+                PageSnapshot snap = dirty.beginSnapshot(0, PAGES, pages -> new PageSnapshot(m, pages, pool));
+                AtomicBoolean stop = new AtomicBoolean();
+                SplittableRandom order = rnd.split();
+                Thread checkpoint = new Thread(() -> {
+                    // A seeded order, so the writer's copies land in different slots from round to round.
+                    int start = order.nextInt(PAGES);
+                    for (int k = 0; k < snap.size(); k++) {
+                        int i = (start + k) % PAGES;
+                        snap.copyTo(i, out, i * PAGE);
+                    }
+                    stop.set(true);
+                });
+                checkpoint.start();
+                SplittableRandom r = rnd.split();
+                while (!stop.get()) {
+                    write(m, dirty, r.nextInt(PAGES) * PAGE, PAGE, version + 1);
+                }
+                checkpoint.join();
+                for (int i = 0; i < snap.size(); i++) {
+                    assertVersion(out.asSlice(i * PAGE, PAGE), version, "seed " + seed + ", round " + round + ": page " + i);
+                }
+                assertEquals(0, snap.blocksAllocated(), "seed " + seed + ", round " + round + ": the pool's block was used");
+                writerCopies += snap.writerCopies();
+                if (snap.writerCopies() > 0) {
+                    assertEquals(0, pool.freeBlocks(), "seed " + seed + ", round " + round + ": the block is lent out");
+                }
+                dirty.endSnapshot();
+                snap.close();
+                assertEquals(1, pool.freeBlocks(), "seed " + seed + ", round " + round + ": the block came back");
+            }
+            assertTrue(writerCopies > 0, "seed " + seed + ": the writer copied pages into the pooled block");
+        }
+    }
+
+    @Test
+    void aSnapshotMakesItsOwnBlocksOnceThePoolIsEmpty() throws Exception {
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("e"), DurableIO.Mode.CREATE_NEW);
+             ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 20, 20);
+             SnapshotCopyBlocks pool = new SnapshotCopyBlocks(1);
+             Arena arena = Arena.ofConfined()) {
+            int pages = 3 * SnapshotCopyBlocks.BLOCK_PAGES;
+            m.ensureMapped(pages * PAGE);
+            pool.fill(1);
+            DirtyPages dirty = new DirtyPages();
+            write(m, dirty, 0, pages * PAGE, 7);
+            PageSnapshot snap = dirty.beginSnapshot(0, pages, all -> new PageSnapshot(m, all, pool));
+            write(m, dirty, 0, pages * PAGE, 8); // the writer copies every page: three blocks, one from the pool
+            assertEquals(pages, snap.writerCopies());
+            assertEquals(2, snap.blocksAllocated());
+            assertEquals(0, pool.freeBlocks());
+            MemorySegment out = arena.allocate(PAGE);
+            for (int i = 0; i < snap.size(); i++) {
+                snap.copyTo(i, out, 0);
+                assertVersion(out, 7, "page " + i);
+            }
+            dirty.endSnapshot();
+            snap.close();
+            assertEquals(1, pool.freeBlocks(), "only the pool's block goes back to it");
+            assertEquals(1, pool.ownedBlocks());
+        }
+    }
+
     private java.util.function.Function<long[], PageSnapshot> snapshotOf(ChunkedMapping m) {
         return pages -> new PageSnapshot(m, pages);
     }
