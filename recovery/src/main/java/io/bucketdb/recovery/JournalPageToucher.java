@@ -1,5 +1,7 @@
 package io.bucketdb.recovery;
 
+import io.bucketdb.storage.IdleThreadPolicy;
+
 import io.bucketdb.spi.AppendWindow;
 
 import java.util.concurrent.locks.LockSupport;
@@ -58,6 +60,8 @@ final class JournalPageToucher implements Runnable {
 
     @Override
     public void run() {
+        // Never preempts the writer that woke it: it runs on a core no ordinary thread wants (IdleThreadPolicy).
+        IdleThreadPolicy.idleCurrentThread();
         while (!stopped) {
             AppendWindow w = window;
             long f = from;

@@ -85,6 +85,43 @@ class JournalPageToucherTest {
         assertFalse(toucher.running());
     }
 
+    /**
+     * The toucher never preempts the writer that wakes it (issue 16, {@code tailcopy}): its thread is in SCHED_IDLE, as
+     * the kernel reports it for the task named after it.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void theToucherRunsInTheIdleClass() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase().startsWith("linux"));
+        JournalPageToucher toucher = new JournalPageToucher();
+        try {
+            // The thread moves itself at the start of its run; wait for that (the timeout bounds the wait).
+            while (idleTouchers() == 0) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, idleTouchers());
+        } finally {
+            toucher.stop();
+        }
+    }
+
+    /** Tasks of this process whose name is the toucher's (the kernel keeps 15 characters) and whose policy is 5. */
+    private static long idleTouchers() throws IOException {
+        String comm = JournalPageToucher.THREAD_NAME.substring(0, Math.min(15, JournalPageToucher.THREAD_NAME.length()));
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            return tasks.filter(t -> {
+                try {
+                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    return name.equals(comm) && Integer.parseInt(f[41 - 3]) == 5;
+                } catch (IOException | RuntimeException gone) {
+                    return false; // a task that ended meanwhile
+                }
+            }).count();
+        }
+    }
+
     private static long toucherThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().equals(JournalPageToucher.THREAD_NAME)).count();
