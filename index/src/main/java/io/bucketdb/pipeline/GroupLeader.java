@@ -53,7 +53,7 @@ final class GroupLeader {
         // Orders this thread's publish before its read of the role (the Dekker pair with WriterRole.release).
         VarHandle.fullFence();
         while (hasPublishedWork() && role.tryTake()) {
-            Waiter next;
+            Waiter next = null;
             // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
             // would fail the index for everyone: a leader leads with its interrupt status cleared and
             // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
@@ -62,13 +62,16 @@ final class GroupLeader {
                 next = drain();
             } finally {
                 role.release();
+                if (next != null) {
+                    next.wakeToLead(); // the next leader first, then the callers this holder completed
+                }
+                PendingWakes.mine().wakeAll();
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
             }
             background.wakeForGrowthIfWaiting();
             if (next != null) {
-                next.wakeToLead();
                 return;
             }
         }
@@ -77,6 +80,11 @@ final class GroupLeader {
     /** Whether a waiting caller could lead now: work is published and the role is free (a hint; {@link #lead} decides). */
     boolean mayLead() {
         return role.isFree() && hasPublishedWork();
+    }
+
+    /** The last ring sequence committed: moves once per group, so a waiting caller can tell a holder that commits from one that stalled. */
+    long committed() {
+        return consumed.get();
     }
 
     boolean hasPublishedWork() {
@@ -102,6 +110,8 @@ final class GroupLeader {
                 if (w != null) {
                     return w;
                 }
+                // Draining on: the previous group's callers are woken now, not after every group that follows.
+                PendingWakes.mine().wakeAll();
             }
             // The group: every entry published without a gap after next (what the sequencer's
             // getHighestPublishedSequence computes), bounded by the claim cursor.

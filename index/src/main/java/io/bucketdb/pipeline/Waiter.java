@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Protocol: the caller thread {@link #arm}s its own waiter, publishes an event pointing at it
  * and {@link #await}s. The role holder stores the outcome in plain fields, then sets
- * {@code done} with a release store and unparks the caller; the caller reads {@code done} with
+ * {@code done} with a release store and unparks the caller once it released the role ({@link PendingWakes}); the caller reads {@code done} with
  * acquire loads, so once it sees it set it sees the outcome (and, as with futures, every table
  * change the writer made before it). A waiter serves one call at a time, which a thread blocked
  * in that call guarantees.
@@ -60,6 +60,10 @@ final class Waiter {
         return isDone() || leader.mayLead();
     }
 
+    private long progress() {
+        return leader.committed();
+    }
+
     /** Whether the calling thread is this waiter's owner. */
     boolean ownedByCurrentThread() {
         return owner == Thread.currentThread();
@@ -89,19 +93,20 @@ final class Waiter {
     }
 
     /**
-     * Unparks the owner, unless the role holder is the owner itself (a caller that leads its own write, the common
+     * Has the owner unparked once the role holder released the role ({@link PendingWakes}), unless the holder is the owner itself (a caller that leads its own write, the common
      * case of a lone writer): it is running and reads {@code done} before it would park, and an unpark of oneself
      * costs a lock and unlock of the thread's parker per put, and leaves a permit that makes its next park return
      * at once for nothing.
      */
     private void wakeOwner() {
         if (owner != Thread.currentThread()) {
-            LockSupport.unpark(owner);
+            PendingWakes.mine().add(owner);
         }
     }
 
     /**
-     * Caller thread: waits for the outcome, spinning up to {@link CallerSpin#SPIN_NANOS} if a place
+     * Caller thread: waits for the outcome, spinning while the role holder commits groups
+     * ({@link CallerSpin#spinWhileProgress}: at most {@link CallerSpin#SPIN_NANOS} without progress) if a place
      * among the spinners is free, then parking; uninterruptible, as the write is in the ring. Leads
      * whenever it finds the role free with work published (the futures it completes as leader are
      * left in {@link DeferredCompletions} for the caller to complete after reading its outcome).
@@ -110,7 +115,7 @@ final class Waiter {
      */
     boolean await() throws Throwable {
         for (; ; ) {
-            CallerSpin.spinUntil(this, Waiter::doneOrMayLead);
+            CallerSpin.spinWhileProgress(this, Waiter::doneOrMayLead, Waiter::progress);
             if (isDone()) {
                 break;
             }
