@@ -53,7 +53,7 @@ final class GroupLeader {
         // Orders this thread's publish before its read of the role (the Dekker pair with WriterRole.release).
         VarHandle.fullFence();
         while (hasPublishedWork() && role.tryTake()) {
-            Waiter next = null;
+            Waiter next;
             // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
             // would fail the index for everyone: a leader leads with its interrupt status cleared and
             // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
@@ -62,16 +62,13 @@ final class GroupLeader {
                 next = drain();
             } finally {
                 role.release();
-                if (next != null) {
-                    next.wakeToLead(); // the next leader first, then the callers this holder completed
-                }
-                PendingWakes.mine().wakeAll();
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
             }
             background.wakeForGrowthIfWaiting();
             if (next != null) {
+                next.wakeToLead();
                 return;
             }
         }
@@ -110,8 +107,6 @@ final class GroupLeader {
                 if (w != null) {
                     return w;
                 }
-                // Draining on: the previous group's callers are woken now, not after every group that follows.
-                PendingWakes.mine().wakeAll();
             }
             // The group: every entry published without a gap after next (what the sequencer's
             // getHighestPublishedSequence computes), bounded by the claim cursor.

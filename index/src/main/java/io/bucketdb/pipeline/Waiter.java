@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Protocol: the caller thread {@link #arm}s its own waiter, publishes an event pointing at it
  * and {@link #await}s. The role holder stores the outcome in plain fields, then sets
- * {@code done} with a release store and unparks the caller once it released the role ({@link PendingWakes}); the caller reads {@code done} with
+ * {@code done} with a release store and unparks the caller; the caller reads {@code done} with
  * acquire loads, so once it sees it set it sees the outcome (and, as with futures, every table
  * change the writer made before it). A waiter serves one call at a time, which a thread blocked
  * in that call guarantees.
@@ -93,14 +93,14 @@ final class Waiter {
     }
 
     /**
-     * Has the owner unparked once the role holder released the role ({@link PendingWakes}), unless the holder is the owner itself (a caller that leads its own write, the common
+     * Unparks the owner, unless the role holder is the owner itself (a caller that leads its own write, the common
      * case of a lone writer): it is running and reads {@code done} before it would park, and an unpark of oneself
      * costs a lock and unlock of the thread's parker per put, and leaves a permit that makes its next park return
      * at once for nothing.
      */
     private void wakeOwner() {
         if (owner != Thread.currentThread()) {
-            PendingWakes.mine().add(owner);
+            LockSupport.unpark(owner);
         }
     }
 

@@ -186,58 +186,6 @@ class RoleHandOffTest {
         });
     }
 
-    /**
-     * A holder that completes another caller's blocking write wakes that caller only after it released the role
-     * ({@link PendingWakes}): at each release the holder's own list holds exactly the callers it completed and did
-     * not wake yet, it is empty once the holder has let go, and every caller returns with its outcome. A leader
-     * stalls in its own group while two callers publish behind it; whichever of them leads their group of two
-     * completes the other.
-     */
-    @Test
-    void shouldWakeTheCallersAHolderCompletedOnlyAfterItReleasedTheRole() throws Exception {
-        RecordingJournal journal = new RecordingJournal();
-        PipelineFixture fx = new PipelineFixture(dir, 53, journal, PipelineConfig.defaults());
-        WritePipeline p = fx.pipeline;
-        List<Integer> queuedAtRelease = new CopyOnWriteArrayList<>();
-        List<Integer> queuedAfterLead = new CopyOnWriteArrayList<>();
-        try {
-            p.beforeRoleRelease(() -> queuedAtRelease.add(PendingWakes.mine().size()));
-            AtomicReference<Throwable> errors = new AtomicReference<>();
-            Call afterCall = () -> queuedAfterLead.add(PendingWakes.mine().size());
-            Thread leader = Thread.ofPlatform().start(() -> call(errors, () -> {
-                assertTrue(p.putLong(0, 0));
-                afterCall.run();
-            }));
-            while (journal.appends.get() == 0) {
-                LockSupport.parkNanos(100_000);
-            }
-            Thread first = Thread.ofPlatform().start(() -> call(errors, () -> {
-                assertTrue(p.putLong(1, 1));
-                afterCall.run();
-            }));
-            awaitPublished(p, 1);
-            Thread second = Thread.ofPlatform().start(() -> call(errors, () -> {
-                assertTrue(p.putLong(2, 2));
-                afterCall.run();
-            }));
-            awaitPublished(p, 2);
-            journal.release.countDown();
-            leader.join();
-            first.join();
-            second.join();
-            assertNull(errors.get());
-            assertEquals(List.of(1, 2), journal.sizes, "the leader's group, then one group of the two callers");
-            assertEquals(List.of(0, 1), queuedAtRelease,
-                    "the leader completed only its own write; the second group's holder queued the other caller's wake");
-            assertEquals(List.of(0, 0, 0), queuedAfterLead, "every holder woke what it queued once it let go");
-            assertEquals(2, fx.table.getLong(2, -1));
-        } finally {
-            p.beforeRoleRelease(null);
-            journal.release.countDown();
-            fx.close();
-        }
-    }
-
     private static void awaitPublished(WritePipeline p, long seq) {
         while (!p.isPublished(seq)) {
             LockSupport.parkNanos(50_000);
