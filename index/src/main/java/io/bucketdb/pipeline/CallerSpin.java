@@ -2,13 +2,11 @@ package io.bucketdb.pipeline;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.function.ToLongFunction;
 
 /**
  * The budget of busy-waiting for callers blocked in a write: at most {@link #MAX_SPINNERS} callers
- * (64 per core beyond one; none on one core) spin at a time, each for at most {@link #SPIN_NANOS} without
- * progress of the role holder (and {@link #PROGRESS_SPIN_NANOS} in all while it commits group after group,
- * {@link #spinWhileProgress}), before they park. "The writer" is whoever holds the writer role: a leading caller.
+ * (64 per core beyond one; none on one core) spin at a time, each for at most {@link #SPIN_NANOS},
+ * before they park. "The writer" is whoever holds the writer role: a leading caller.
  *
  * <p>Why spin at all: a running leader commits an {@code ASYNC} group of a few writes in a few
  * microseconds, while waking a parked thread costs tens of microseconds on a virtual machine whose
@@ -34,12 +32,6 @@ final class CallerSpin {
     static final long SPIN_NANOS = 5_000;
     /** Callers that may spin at once: 64 per core beyond one (none on one core, where a spinner only delays the leader). */
     static final int MAX_SPINNERS = 64 * Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
-    /**
-     * The longest a caller spins while the role holder keeps committing groups ({@link #spinWhileProgress}): long
-     * enough for a few single-write groups ahead of its own to be committed (each a microsecond or two), short enough
-     * that a caller behind a long queue still parks.
-     */
-    static final long PROGRESS_SPIN_NANOS = 50_000;
     private static final AtomicInteger SPINNERS = new AtomicInteger();
 
     private CallerSpin() {
@@ -59,47 +51,6 @@ final class CallerSpin {
             long deadline = System.nanoTime() + SPIN_NANOS;
             while (!done.test(target) && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
-            }
-        } finally {
-            SPINNERS.decrementAndGet();
-        }
-    }
-
-    /**
-     * Spins until {@code done} holds for {@code target}, for as long as {@code progress} (a counter the role holder
-     * moves once per group committed) keeps moving: it parks after {@link #SPIN_NANOS} without a move (the holder is
-     * forcing, or is off its core: then its core is better given back) and after {@link #PROGRESS_SPIN_NANOS} in all.
-     * Returns at once if no place among the spinners is free. Pass non-capturing method references, as for
-     * {@link #spinUntil}, so a call allocates nothing.
-     *
-     * <p>Why: a waiting writer that parks gives up its share of the cores, and with busy readers beside it that
-     * share goes to the readers; being woken costs it a wake-up and a wait in the run queue. While groups ahead of
-     * its own are being committed its turn is near, and a spinner that sees the role free leads at once; a fixed
-     * 5 µs budget parked such a waiter whenever two or three single-write groups were ahead of it.
-     */
-    static <T> void spinWhileProgress(T target, Predicate<? super T> done, ToLongFunction<? super T> progress) {
-        if (done.test(target) || !enter()) {
-            return;
-        }
-        try {
-            long seen = progress.applyAsLong(target);
-            long start = System.nanoTime();
-            long stalledAt = start + SPIN_NANOS;
-            while (!done.test(target)) {
-                Thread.onSpinWait();
-                long now = System.nanoTime();
-                long p = progress.applyAsLong(target);
-                // Progress is looked at before the stall budget, so a spinner that was itself off its core for a
-                // while, and finds that the holder went on meanwhile, keeps its turn instead of parking.
-                if (p != seen) {
-                    seen = p;
-                    stalledAt = now + SPIN_NANOS;
-                } else if (now - stalledAt >= 0) {
-                    return;
-                }
-                if (now - start >= PROGRESS_SPIN_NANOS) {
-                    return;
-                }
             }
         } finally {
             SPINNERS.decrementAndGet();

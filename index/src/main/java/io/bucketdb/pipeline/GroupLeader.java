@@ -79,11 +79,6 @@ final class GroupLeader {
         return role.isFree() && hasPublishedWork();
     }
 
-    /** The last ring sequence committed: moves once per group, so a waiting caller can tell a holder that commits from one that stalled. */
-    long committed() {
-        return consumed.get();
-    }
-
     boolean hasPublishedWork() {
         return ring.isAvailable(consumed.get() + 1);
     }

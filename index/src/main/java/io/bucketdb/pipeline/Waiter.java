@@ -60,10 +60,6 @@ final class Waiter {
         return isDone() || leader.mayLead();
     }
 
-    private long progress() {
-        return leader.committed();
-    }
-
     /** Whether the calling thread is this waiter's owner. */
     boolean ownedByCurrentThread() {
         return owner == Thread.currentThread();
@@ -105,8 +101,7 @@ final class Waiter {
     }
 
     /**
-     * Caller thread: waits for the outcome, spinning while the role holder commits groups
-     * ({@link CallerSpin#spinWhileProgress}: at most {@link CallerSpin#SPIN_NANOS} without progress) if a place
+     * Caller thread: waits for the outcome, spinning up to {@link CallerSpin#SPIN_NANOS} if a place
      * among the spinners is free, then parking; uninterruptible, as the write is in the ring. Leads
      * whenever it finds the role free with work published (the futures it completes as leader are
      * left in {@link DeferredCompletions} for the caller to complete after reading its outcome).
@@ -115,7 +110,7 @@ final class Waiter {
      */
     boolean await() throws Throwable {
         for (; ; ) {
-            CallerSpin.spinWhileProgress(this, Waiter::doneOrMayLead, Waiter::progress);
+            CallerSpin.spinUntil(this, Waiter::doneOrMayLead);
             if (isDone()) {
                 break;
             }

@@ -39,41 +39,6 @@ class CallerSpinTest {
         assertEquals(0, CallerSpin.spinning());
     }
 
-    /** A holder that keeps committing: the waiter does not park at the stall budget, only at the longer cap. */
-    @Test
-    void progressKeepsASpinnerSpinningPastTheStallBudget() {
-        assumeTrue(CallerSpin.MAX_SPINNERS > 0, "one core: callers never spin");
-        AtomicInteger looks = new AtomicInteger();
-        long start = System.nanoTime();
-        // Progress moves at every look, the condition never holds: only the cap ends the spin.
-        CallerSpin.spinWhileProgress(looks, t -> false, AtomicInteger::incrementAndGet);
-        long spun = System.nanoTime() - start;
-        assertTrue(spun >= CallerSpin.PROGRESS_SPIN_NANOS, "parked after " + spun + " ns although the holder progressed");
-        assertEquals(0, CallerSpin.spinning());
-    }
-
-    /** A stalled holder (no progress): the spin ends on its own and frees its place, though the condition never holds. */
-    @Test
-    void aStalledHolderEndsTheSpin() {
-        AtomicInteger tests = new AtomicInteger();
-        CallerSpin.spinWhileProgress(tests, t -> {
-            t.incrementAndGet();
-            return false;
-        }, t -> 7L);
-        assumeTrue(CallerSpin.MAX_SPINNERS > 0, "one core: callers never spin");
-        assertTrue(tests.get() > 1, "the spin did not spin: " + tests.get() + " tests");
-        assertEquals(0, CallerSpin.spinning());
-    }
-
-    /** A condition that already holds: no spin, no place taken. */
-    @Test
-    void aDoneConditionReturnsAtOnceWithoutAPlace() {
-        AtomicInteger progressLooks = new AtomicInteger();
-        CallerSpin.spinWhileProgress(progressLooks, t -> true, AtomicInteger::incrementAndGet);
-        assertEquals(0, progressLooks.get(), "looked at progress although done");
-        assertEquals(0, CallerSpin.spinning());
-    }
-
     /** With every place taken, a caller checks once and returns, to park; the holders keep theirs. */
     @Test
     void aCallerFindingEveryPlaceTakenDoesNotSpin() throws Exception {
