@@ -374,7 +374,7 @@ final class Evacuator {
         lock.beginWrite(stripe);
         try {
             long y = g.bucketOffset(i + newbit);
-            zeroBucket(y);
+            tf.zero(y, bs);
             int yi = 0;
             long origin = g.bucketOffset(i);
             long w = origin; // the packing cursor: bucket w, slot ws; never ahead of the walk
@@ -395,33 +395,26 @@ final class Evacuator {
                         throw new CorruptIndexException(tf.path(), r + s,
                                 "a used or empty slot in bucket " + i + " under an in-place split, found state " + stateName(top));
                     }
-                    long dst;
-                    int d;
                     if ((evacuationHash(r, seg, off + keysOff + (long) s * keyWidth) & newbit) != 0) {
                         if (yi == SLOTS) {
                             y = arrays.newOverflow(y);
                             yi = 0;
                         }
-                        dst = y;
-                        d = yi++;
-                    } else {
-                        if (ws == SLOTS) {
-                            // w is full and behind the walk (else r's slot s would be past its end): its next bucket exists.
-                            wPrev = w;
-                            w = arrays.segOf(w).get(Layouts.LONG, arrays.localOf(w) + ovfOff);
-                            ws = 0;
-                        }
-                        if (w == r && ws == s) {
-                            ws++;
-                            continue;
-                        }
-                        dst = w;
-                        d = ws++;
+                        moveSlot(seg, off, s, top, y, yi++);
+                        clearSlot(seg, off, s);
+                        continue;
                     }
-                    // One call site for both moves: the split is the replay's largest C2 compile (issue 16), and each
-                    // inlined copy of the move and the clear adds to it.
-                    moveSlot(seg, off, s, top, dst, d);
-                    clearSlot(seg, off, s);
+                    if (ws == SLOTS) {
+                        // w is full and behind the walk (else r's slot s would be past its end): its next bucket exists.
+                        wPrev = w;
+                        w = arrays.segOf(w).get(Layouts.LONG, arrays.localOf(w) + ovfOff);
+                        ws = 0;
+                    }
+                    if (w != r || ws != s) {
+                        moveSlot(seg, off, s, top, w, ws);
+                        clearSlot(seg, off, s);
+                    }
+                    ws++;
                 }
                 long next = seg.get(Layouts.LONG, off + ovfOff);
                 if (next != 0) {
@@ -462,39 +455,15 @@ final class Evacuator {
             }
             free = seg.get(Layouts.LONG, off + ovfOff);
         }
-        if (free != 0) {
-            freeAfter(last, free);
+        if (free == 0) {
+            return;
         }
-    }
-
-    /**
-     * Unlinks the buckets from {@code free} on from the chain whose new last bucket is {@code last}, and frees them.
-     * Its own method, out of the split's compiled body (issue 16: the split's C2 compile held up the replay's others).
-     */
-    private void freeAfter(long last, long free) {
         tf.putLong(last + ovfOff, 0);
         while (free != 0) {
             long next = arrays.segOf(free).get(Layouts.LONG, arrays.localOf(free) + ovfOff);
             alloc.freeOverflowBucket(free);
             h.noverflow--;
             free = next;
-        }
-    }
-
-    /**
-     * Zeroes bucket {@code b} (marking it dirty first, as {@link TableFile#zero} does), word by word: a bucket lies in
-     * one segment, and a loop of stores compiles into the split far smaller than the chunked copy (issue 16).
-     */
-    private void zeroBucket(long b) {
-        tf.markDirty(b, bs);
-        MemorySegment seg = arrays.segOf(b);
-        long off = arrays.localOf(b);
-        int k = 0;
-        for (; k + Long.BYTES <= bs; k += Long.BYTES) {
-            seg.set(Layouts.LONG, off + k, 0L);
-        }
-        for (; k < bs; k++) {
-            seg.set(Layouts.BYTE, off + k, (byte) 0);
         }
     }
 
