@@ -117,6 +117,8 @@ public final class HashTable {
     final Evacuator evacuator;
     private final StampedReads reads;
     private final TableWrites writes;
+    /** Fixed 8-byte keys and values: {@link #putLong} takes {@link TableWrites#putLong}. */
+    private final boolean longSlots;
     /** Writer-thread scratch for the primitive API: key at 0, value at 8. */
     private final MemorySegment scratch = Arena.ofAuto().allocate(16, 8);
 
@@ -156,6 +158,7 @@ public final class HashTable {
         this.evacuator = new Evacuator(this, listener);
         this.reads = new StampedReads(this);
         this.writes = new TableWrites(this);
+        this.longSlots = !varKeys && !varValues && keyWidth == Long.BYTES && valueWidth == Long.BYTES;
     }
 
     /**
@@ -385,6 +388,9 @@ public final class HashTable {
 
     /** Puts {@code key → value} in a table of 8-byte keys and values; true if the key was new. Allocates nothing. */
     public boolean putLong(long key, long value) throws IOException {
+        if (longSlots) {
+            return writes.putLong(key, value);
+        }
         scratch.set(Layouts.LONG, 0, key);
         scratch.set(Layouts.LONG, 8, value);
         return put(scratch, 0, scratch, 8);

@@ -163,6 +163,108 @@ final class TableWrites {
     }
 
     /**
+     * {@link #put} for a table of fixed 8-byte keys and values ({@link HashTable#putLong}): the same steps, the same
+     * slot and the same bytes, with the key and value held as longs instead of read back from a scratch segment (the
+     * little-endian long a slot holds is the key itself, and {@code hashKey} of an 8-byte key is {@code hashLong}).
+     * Why a second copy of the walk (issue 16): replay applies a million of these in a fresh JVM, much of it before C2
+     * has compiled them, and the generic put spends most of its cold time in segment accesses and branches an 8-byte
+     * table never takes; this root stays small for C2, and its rare steps (overwrite, growth, insert) are methods of
+     * their own. Writer thread only; allocates nothing.
+     */
+    boolean putLong(long key, long value) throws IOException {
+        long hash = t.keyHash.hashLong(key);
+        int top = tophash(hash);
+        while (true) {
+            ArraySnapshot g = t.snapshot;
+            if (g.growing) {
+                evacuator.growWork(hash & g.mask);
+                g = t.snapshot;
+            }
+            long j = g.homeOf(hash, h.nevacuate);
+            long bucket = g.bucketOffset(j);
+            long insertBucket = 0;
+            int insertSlot = -1;
+            long last;
+            long hops = 0;
+            while (true) {
+                MemorySegment seg = arrays.segOf(bucket);
+                long off = arrays.localOf(bucket);
+                boolean rest = false;
+                for (int i = 0; i < SLOTS; i++) {
+                    int s = seg.get(Layouts.BYTE, off + i) & 0xFF;
+                    if (s != top) {
+                        if (insertBucket == 0 && BucketLayout.isEmpty(s)) {
+                            insertBucket = bucket;
+                            insertSlot = i;
+                        }
+                        if (s == EMPTY_REST) {
+                            rest = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    if (seg.get(Layouts.LONG, off + keysOff + (long) i * Long.BYTES) == key) {
+                        overwriteLong(g.stripeOf(j), bucket, seg, off, i, value);
+                        return false;
+                    }
+                }
+                last = bucket;
+                if (rest) {
+                    break;
+                }
+                long next = seg.get(Layouts.LONG, off + ovfOff);
+                if (next == 0) {
+                    break;
+                }
+                arrays.checkRef(bucket + ovfOff, next, ++hops);
+                bucket = next;
+            }
+            if (!g.growing && (Evacuator.overLoadFactor(h.count + 1, h.b) || Evacuator.tooManyOverflowBuckets(h.noverflow, h.b))) {
+                evacuator.hashGrow();
+                continue;
+            }
+            insertLong(g.stripeOf(j), insertBucket, insertSlot, last, top, key, value);
+            return true;
+        }
+    }
+
+    /** {@link #putLong}'s overwrite of the value in slot {@code i} of {@code bucket} (at {@code seg[off]}). */
+    private void overwriteLong(int stripe, long bucket, MemorySegment seg, long off, int i, long value) {
+        lock.beginWrite(stripe);
+        try {
+            tf.markDirty(bucket + valuesOff + (long) i * Long.BYTES, Long.BYTES);
+            seg.set(Layouts.LONG, off + valuesOff + (long) i * Long.BYTES, value);
+        } finally {
+            lock.endWrite(stripe);
+        }
+    }
+
+    /**
+     * {@link #putLong}'s insert of a new key: into slot {@code insertSlot} of {@code insertBucket}, or, when the chain
+     * had no empty slot ({@code insertBucket} 0), the first slot of a new overflow bucket linked after {@code last}.
+     */
+    private void insertLong(int stripe, long insertBucket, int insertSlot, long last, int top, long key, long value)
+            throws IOException {
+        lock.beginWrite(stripe);
+        try {
+            if (insertBucket == 0) {
+                insertBucket = arrays.newOverflow(last);
+                insertSlot = 0;
+            }
+            MemorySegment seg = arrays.segOf(insertBucket);
+            long off = arrays.localOf(insertBucket);
+            tf.markDirty(insertBucket, bs);
+            seg.set(Layouts.LONG, off + keysOff + (long) insertSlot * Long.BYTES, key);
+            seg.set(Layouts.LONG, off + valuesOff + (long) insertSlot * Long.BYTES, value);
+            seg.set(Layouts.BYTE, off + insertSlot, (byte) top);
+        } finally {
+            lock.endWrite(stripe);
+        }
+        h.count++;
+        t.publishCount(h.count);
+    }
+
+    /**
      * Stores {@code len} bytes from {@code src[srcOff..]} in a heap block (before the slot that will refer to it is
      * published), or returns 0 if they fit {@code inline}.
      */
