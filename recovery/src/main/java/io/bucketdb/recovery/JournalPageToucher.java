@@ -1,8 +1,7 @@
 package io.bucketdb.recovery;
 
-import io.bucketdb.storage.IdleThreadPolicy;
-
 import io.bucketdb.spi.AppendWindow;
+import io.bucketdb.storage.NativeFileOps;
 
 import java.util.concurrent.locks.LockSupport;
 
@@ -60,8 +59,8 @@ final class JournalPageToucher implements Runnable {
 
     @Override
     public void run() {
-        // Never preempts the writer that woke it: it runs on a core no ordinary thread wants (IdleThreadPolicy).
-        IdleThreadPolicy.idleCurrentThread();
+        // Never preempts the writer that woke it: it runs on a core no ordinary thread wants.
+        NativeFileOps.idleCurrentThread();
         while (!stopped) {
             AppendWindow w = window;
             long f = from;

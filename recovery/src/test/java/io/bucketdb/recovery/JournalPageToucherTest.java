@@ -3,15 +3,20 @@ package io.bucketdb.recovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.testkit.TaskStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -90,31 +95,36 @@ class JournalPageToucherTest {
      * the kernel reports it for the task named after it.
      */
     @Test
-    @org.junit.jupiter.api.Timeout(60)
+    @Timeout(60)
     void theToucherRunsInTheIdleClass() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase().startsWith("linux"));
+        assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"), "Linux only");
+        // A toucher an earlier test stopped has ended as a Java thread, but its task can linger a moment in /proc.
+        while (toucherTasks(false) > 0) {
+            Thread.sleep(1);
+        }
         JournalPageToucher toucher = new JournalPageToucher();
         try {
             // The thread moves itself at the start of its run; wait for that (the timeout bounds the wait).
-            while (idleTouchers() == 0) {
+            while (toucherTasks(true) == 0) {
                 Thread.sleep(1);
             }
-            assertEquals(1, idleTouchers());
+            assertEquals(1, toucherTasks(false), "one toucher, and it is the idle one");
         } finally {
             toucher.stop();
         }
     }
 
-    /** Tasks of this process whose name is the toucher's (the kernel keeps 15 characters) and whose policy is 5. */
-    private static long idleTouchers() throws IOException {
-        String comm = JournalPageToucher.THREAD_NAME.substring(0, Math.min(15, JournalPageToucher.THREAD_NAME.length()));
-        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+    /**
+     * Tasks of this process named as the toucher (the kernel keeps 15 characters of a name), in {@code SCHED_IDLE} only
+     * if {@code idleOnly}.
+     */
+    private static long toucherTasks(boolean idleOnly) throws IOException {
+        String name = JournalPageToucher.THREAD_NAME.substring(0, Math.min(15, JournalPageToucher.THREAD_NAME.length()));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             return tasks.filter(t -> {
                 try {
-                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    return name.equals(comm) && Integer.parseInt(f[41 - 3]) == 5;
+                    TaskStat stat = TaskStat.read(t.resolve("stat"));
+                    return stat.name().equals(name) && (!idleOnly || stat.policy() == TaskStat.SCHED_IDLE);
                 } catch (IOException | RuntimeException gone) {
                     return false; // a task that ended meanwhile
                 }

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * an {@link IOException} instead of a later SIGBUS in a mapping), {@code madvise(MADV_DONTNEED)} (so a
  * checkpoint can hand written-back private pages back to the page cache), {@code madvise(MADV_RANDOM)} (so a
  * fault in a mapping reads no read-ahead window, see {@link #adviseRandom}) and {@code sync_file_range} (so a
- * checkpoint's pages start for the device before its force, see {@link #startWriteback}).
+ * checkpoint's pages start for the device before its force, see {@link #startWriteback}), and {@code
+ * sched_setscheduler} (so a helper thread of the writer never preempts it, see {@link #idleCurrentThread}).
  *
  * <p>Every call is optional. The bindings exist only on Linux (x86_64, aarch64, whose flag values are
  * hard-coded here) and only when native access is enabled for this module: {@code
@@ -35,7 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JVM, and each further one 5-10 ms (issue 16, part "recovery": most of an open's "table opening"). So the handles are
  * bound in holder classes, each on first use: {@link Core} ({@code open}, {@code close}: a writable file's open needs
  * them), {@link Allocation} ({@code posix_fallocate}), {@link Punch} ({@code fallocate}), {@link Advice}
- * ({@code madvise}), {@link Writeback} ({@code sync_file_range}) and {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
+ * ({@code madvise}), {@link Writeback} ({@code sync_file_range}), {@link IdleClass} ({@code sched_setscheduler}) and
+ * {@code stat}; and {@link #bindInBackground} lets an open start binding on another thread while
  * it does other work (a holder's class initialization is thread-safe: a caller that needs the holder meanwhile waits
  * for it). A holder whose symbol is missing leaves that call on its fallback.
  */
@@ -56,6 +58,8 @@ public final class NativeFileOps {
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     /** {@code sync_file_range}: start write-back of the range's dirty pages, wait for nothing. */
     private static final int SYNC_FILE_RANGE_WRITE = 2;
+    /** Linux {@code SCHED_IDLE} (linux/sched.h): run only on a core no ordinary thread wants. */
+    private static final int SCHED_IDLE = 5;
 
     /** Whether {@link #bindInBackground} started its thread; once per JVM. */
     private static final AtomicBoolean BINDING_STARTED = new AtomicBoolean();
@@ -339,6 +343,31 @@ public final class NativeFileOps {
         }
     }
 
+    /**
+     * Moves the calling thread (only it: Linux schedules threads, and pid 0 is the caller) to Linux's {@code SCHED_IDLE}
+     * class: it then runs only on a core no ordinary thread wants, and waking it never preempts one (issue 16, branch
+     * {@code tailcopy}). For helper threads whose work only saves the writer time (the journal's page toucher): the
+     * writer's {@code unpark} of the toucher, once per 64 KiB of journal, let it preempt the writer on its own core
+     * whenever the other core was busy, for its whole 64 KiB touch: puts of 100-400 µs, 195 of the 260 slowest late in
+     * a 10M-put load (a {@code sched_switch} trace of the writer). Not for a helper the writer depends on: the
+     * snapshot's copy-block filler starved in this class at load 6. A hint: unbound or refused, nothing changes.
+     *
+     * @return whether the thread is now in {@code SCHED_IDLE}
+     */
+    public static boolean idleCurrentThread() {
+        if (IdleClass.HANDLE.isEmpty()) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment param = arena.allocate(ValueLayout.JAVA_INT); // struct sched_param { int sched_priority = 0; }
+            return (int) IdleClass.HANDLE.get().invokeExact(0, SCHED_IDLE, param) == 0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("sched_setscheduler downcall", t);
+        }
+    }
+
     /** {@code stat}, bound on first use, apart from the other calls: a libc before 2.33 exports no {@code stat}. */
     private static final class StatBinding {
         /** {@code st_blocks} of {@code struct stat}: byte 64 on Linux x86_64 and aarch64 alike. */
@@ -376,6 +405,16 @@ public final class NativeFileOps {
                         ValueLayout.JAVA_INT), false);
 
         private Writeback() {
+        }
+    }
+
+    /** {@code sched_setscheduler}, bound on first use (by the thread that moves itself); no errno capture: a refusal is ignored. */
+    private static final class IdleClass {
+        static final Optional<MethodHandle> HANDLE = Core.bindOptional("sched_setscheduler",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                false);
+
+        private IdleClass() {
         }
     }
 
