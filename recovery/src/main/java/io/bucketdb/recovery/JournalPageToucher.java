@@ -2,6 +2,7 @@ package io.bucketdb.recovery;
 
 import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.storage.NativeFileOps;
+import io.bucketdb.storage.Uninterruptibly;
 
 import java.util.concurrent.locks.LockSupport;
 
@@ -83,17 +84,7 @@ final class JournalPageToucher implements Runnable {
     void stop() {
         stopped = true;
         LockSupport.unpark(thread);
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.join(thread);
     }
 
     /** {@return whether the thread is still running} (tests) */

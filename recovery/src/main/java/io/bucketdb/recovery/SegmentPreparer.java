@@ -3,6 +3,7 @@ package io.bucketdb.recovery;
 import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.Uninterruptibly;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,21 +101,10 @@ final class SegmentPreparer {
     private Path take() {
         Future<Path> f = pending;
         pending = null;
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    return null; // prepare() catches what it expects; anything else left no spare worth using
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            return Uninterruptibly.get(f);
+        } catch (ExecutionException e) {
+            return null; // prepare() catches what it expects; anything else left no spare worth using
         }
     }
 
@@ -161,22 +151,10 @@ final class SegmentPreparer {
             return;
         }
         Future<?> marker = executor.submit(() -> { });
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    marker.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    return;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibly.get(marker);
+        } catch (ExecutionException e) {
+            // an empty task: nothing to report
         }
     }
 

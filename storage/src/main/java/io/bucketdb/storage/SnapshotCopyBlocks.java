@@ -187,18 +187,7 @@ public final class SnapshotCopyBlocks implements AutoCloseable {
         }
         if (f != null) {
             LockSupport.unpark(f);
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    f.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Uninterruptibly.join(f);
         }
         synchronized (arenaLock) {
             arena.close();
