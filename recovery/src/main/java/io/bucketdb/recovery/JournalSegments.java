@@ -234,7 +234,7 @@ final class JournalSegments {
         writePosition = end;
         if (end >= touchAt && toucher != null) {
             touchAt = end + JournalPageToucher.STEP;
-            toucher.request(w, end);
+            toucher.request(w, file, end);
         }
     }
 

@@ -5,15 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bucketdb.spi.AppendWindow;
+import io.bucketdb.spi.DurableFile;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.testkit.TaskStat;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,6 +76,114 @@ class JournalPageToucherTest {
         assertEquals(replayedWithout.entries(), replayedWith.entries(), why);
     }
 
+    /**
+     * The toucher starts the write-back of the pages the appends have filled ({@code tail5}), and only of those: each
+     * hint is whole pages, continues where the last one on the file ended, lies below what was put into the file when
+     * it was given, is at least {@link JournalPageToucher#WRITEBACK_STEP}, and comes from the toucher's thread, never the
+     * writer's. One large segment, so that every hint's file is the one being appended to.
+     */
+    @Test
+    @Timeout(120)
+    void theWriteBackItStartsCoversOnlyFilledPagesBehindTheAppends() throws Exception {
+        long seed = System.nanoTime();
+        String why = "seed " + seed + " (rerun with it)";
+        Random random = new Random(seed);
+        List<JournalRecord> records = new ArrayList<>();
+        for (int i = 0; i < 60_000; i++) {
+            records.add(Journals.randomRecord(random));
+        }
+        WritebackRecordingIO io = new WritebackRecordingIO();
+        JournalOptions options = JournalOptions.defaults().withSegmentSize(64 << 20).withPrepareAhead(true);
+        long appended;
+        try (JournalWriter writer = JournalWriter.open(io, tmp, options, 0)) {
+            Journals.appendSynced(writer, records, 37);
+            appended = io.putEnd.get();
+            assertTrue(appended > 2 * JournalPageToucher.WRITEBACK_STEP, "the workload fills several steps; " + why);
+            // The toucher runs in the idle class: give it the time a busy machine may take to reach the last request.
+            while (io.hints.isEmpty() || io.hintedTo() < (appended & -4096) - 2 * JournalPageToucher.WRITEBACK_STEP) {
+                Thread.sleep(1);
+            }
+        }
+        assertEquals(1, Journals.segments(tmp).size(), "one segment, no roll; " + why);
+        long end = 0;
+        for (Hint h : io.hints) {
+            assertEquals(JournalPageToucher.THREAD_NAME, h.thread(), "hinted on the toucher's thread; " + why);
+            assertEquals(0, h.position() % 4096, "whole pages: " + h + "; " + why);
+            assertEquals(0, h.length() % 4096, "whole pages: " + h + "; " + why);
+            assertEquals(end, h.position(), "continues where the last hint ended: " + h + "; " + why);
+            assertTrue(h.length() >= JournalPageToucher.WRITEBACK_STEP, "a step or more: " + h + "; " + why);
+            assertTrue(h.position() + h.length() <= h.putEnd(), "below what was put when hinted: " + h + "; " + why);
+            end = h.position() + h.length();
+        }
+        assertEquals(records, Journals.replay(new TestFileIO(), tmp, options).records(), why);
+    }
+
+    /** A write-back hint: the range, the thread that gave it, and how far the appends had put bytes into the file then. */
+    private record Hint(long position, long length, String thread, long putEnd) {
+    }
+
+    /** Records each {@code startWriteback} of the journal's segment files, and how far puts into their windows reached. */
+    private static final class WritebackRecordingIO extends ForwardingDurableIO {
+        final List<Hint> hints = new CopyOnWriteArrayList<>();
+        final AtomicLong putEnd = new AtomicLong();
+
+        WritebackRecordingIO() {
+            super(FileDurableIO.INSTANCE);
+        }
+
+        long hintedTo() {
+            return hints.isEmpty() ? 0 : hints.getLast().position() + hints.getLast().length();
+        }
+
+        @Override
+        public DurableFile open(Path file, Mode mode) throws IOException {
+            return new ForwardingDurableFile(delegate.open(file, mode)) {
+                @Override
+                public void startWriteback(long position, long length) {
+                    hints.add(new Hint(position, length, Thread.currentThread().getName(), putEnd.get()));
+                    super.startWriteback(position, length);
+                }
+
+                @Override
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+                    AppendWindow w = super.mapAppendWindow(position, size);
+                    return new AppendWindow() {
+                        @Override
+                        public long start() {
+                            return w.start();
+                        }
+
+                        @Override
+                        public long end() {
+                            return w.end();
+                        }
+
+                        @Override
+                        public void put(long at, MemorySegment src, long srcOffset, long length) throws IOException {
+                            w.put(at, src, srcOffset, length);
+                            putEnd.accumulateAndGet(at + length, Math::max);
+                        }
+
+                        @Override
+                        public void touch(long from, long to) {
+                            w.touch(from, to);
+                        }
+
+                        @Override
+                        public void force(long from, long to) throws IOException {
+                            w.force(from, to);
+                        }
+
+                        @Override
+                        public void close() {
+                            w.close();
+                        }
+                    };
+                }
+            };
+        }
+    }
+
     /** A journal opened and closed without an append starts no toucher (the thread comes with the first window). */
     @Test
     void aJournalThatNeverAppendsStartsNoToucher() throws IOException {
@@ -85,7 +200,7 @@ class JournalPageToucherTest {
         assertTrue(toucher.running());
         toucher.stop();
         assertFalse(toucher.running());
-        toucher.request(null, 0);
+        toucher.request(null, null, 0);
         toucher.stop();
         assertFalse(toucher.running());
     }
