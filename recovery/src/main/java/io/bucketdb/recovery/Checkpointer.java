@@ -298,6 +298,7 @@ public final class Checkpointer {
                 int n = stageAndRecord(i, count, buf, stageSegment);
                 writeInPlace(buf, i, n);
                 startWriteback(i, n);
+                yieldIfBackground();
                 i += n;
                 if (background && i < count && ((i - doubled) / STAGE_PAGES) % PACE_STAGES == 0) {
                     table.forceFile(); // pacing only
@@ -327,6 +328,7 @@ public final class Checkpointer {
                 int n = stageAndRecord(i, doubled, buf, stageSegment);
                 body.update(buf.duplicate());
                 out.write(pos, buf);
+                yieldIfBackground();
                 pos += (long) n * PAGE;
                 i += n;
                 if (background && i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
@@ -358,6 +360,7 @@ public final class Checkpointer {
                 out.read(pagesAt + (long) i * PAGE, buf);
                 writeInPlace(buf, i, n);
                 startWriteback(i, n);
+                yieldIfBackground();
                 i += n;
                 if (background && i < doubled && (i / STAGE_PAGES) % PACE_STAGES == 0) {
                     table.forceFile(); // pacing only: the batch is complete, and recovery rewrites every page of it
@@ -388,11 +391,26 @@ public final class Checkpointer {
             for (int k = 0; k < n; k++) {
                 snapshot.copyTo(i + k, stageSegment, (long) k * PAGE);
             }
+            yieldIfBackground();
             buf.clear().limit(n * PAGE);
             for (int k = 0; k < n; k++) {
                 checksums.record(snapshot.page(i + k), buf.duplicate().position(k * PAGE).limit((k + 1) * PAGE));
             }
+            yieldIfBackground();
             return n;
+        }
+
+        /**
+         * A background checkpoint hands its core to a thread that wants it, between the parts of a stage (the copy of a
+         * stage's pages, their checksums, their write): on a core shared with the writer it otherwise ran until the
+         * scheduler's tick took the core back, holding a put for up to 4 ms (issue 16, docs/BENCHMARKS.md "tail5").
+         * Its share of the CPU is the same; only its turns are shorter. An open's checkpoint, which nothing waits
+         * beside, does not yield.
+         */
+        private void yieldIfBackground() {
+            if (background) {
+                Thread.yield();
+            }
         }
 
         /**
