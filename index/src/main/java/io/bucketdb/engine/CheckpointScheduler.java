@@ -5,6 +5,7 @@ import io.bucketdb.Options;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.storage.ExtentClasses;
+import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.SnapshotCopyBlocks;
 import io.bucketdb.storage.TableFile;
 
@@ -74,7 +75,11 @@ public final class CheckpointScheduler implements WritePipeline.BatchListener {
         this.options = options;
         this.lock = lock;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "bucketdb-timer " + dir.getFileName());
+            // SCHED_BATCH: the ASYNC force, woken at each page its msync waits for, never preempts the writer's core
+            Thread t = new Thread(() -> {
+                NativeFileOps.batchCurrentThread();
+                r.run();
+            }, "bucketdb-timer " + dir.getFileName());
             t.setDaemon(true);
             return t;
         });

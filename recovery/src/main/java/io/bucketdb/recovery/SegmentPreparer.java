@@ -3,6 +3,7 @@ package io.bucketdb.recovery;
 import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.Uninterruptibly;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Makes the file of the journal's next segment ahead of the roll that needs it (issue 16), on a thread of its own
@@ -160,7 +162,12 @@ final class SegmentPreparer {
 
     private ExecutorService executor() {
         if (executor == null) {
-            executor = Executors.newSingleThreadExecutor(Thread.ofPlatform().name(THREAD_NAME).daemon().factory());
+            ThreadFactory threads = Thread.ofPlatform().name(THREAD_NAME).daemon().factory();
+            // SCHED_BATCH: woken by its fsync's completion, it never preempts the writer's core (docs/BENCHMARKS.md "tail5")
+            executor = Executors.newSingleThreadExecutor(r -> threads.newThread(() -> {
+                NativeFileOps.batchCurrentThread();
+                r.run();
+            }));
         }
         return executor;
     }

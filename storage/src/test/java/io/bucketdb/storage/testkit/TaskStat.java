@@ -17,6 +17,8 @@ public record TaskStat(String name, int policy) {
     public static final int SCHED_OTHER = 0;
     /** Linux {@code SCHED_IDLE}. */
     public static final int SCHED_IDLE = 5;
+    /** Linux {@code SCHED_BATCH}. */
+    public static final int SCHED_BATCH = 3;
     /** {@code policy} is field 41 of the line; the fields after the name start at field 3. */
     private static final int POLICY_FIELD = 41;
 
