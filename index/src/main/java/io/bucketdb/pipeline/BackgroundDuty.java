@@ -60,6 +60,7 @@ final class BackgroundDuty implements Runnable {
     }
 
     void start() {
+        growthPreparation.start();
         thread.start();
     }
 
@@ -160,5 +161,6 @@ final class BackgroundDuty implements Runnable {
         idleStrategy.signalAllWhenBlocking();
         LockSupport.unpark(thread);
         Uninterruptibly.join(thread);
+        growthPreparation.stop();
     }
 }

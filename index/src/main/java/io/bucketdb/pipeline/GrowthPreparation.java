@@ -27,6 +27,21 @@ final class GrowthPreparation {
         this.enabled = enabled;
     }
 
+    /**
+     * With the background thread: starts the table's split page toucher (the first write fault of a split's upper
+     * buckets off the writer; {@code SplitPageToucher}), when enabled.
+     */
+    void start() {
+        if (enabled) {
+            table.startSplitPageToucher();
+        }
+    }
+
+    /** With the background thread, before the table closes: stops the split page toucher and waits for it. */
+    void stop() {
+        table.stopSplitPageToucher();
+    }
+
     /** Any thread: whether the next doubling's space should be mapped now. */
     boolean wanted() {
         return enabled && table.nextArrayWanted();

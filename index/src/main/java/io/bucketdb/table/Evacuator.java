@@ -431,6 +431,12 @@ final class Evacuator {
         if (report) {
             listener.evacuated(i);
         }
+        if ((i & (SplitPageToucher.REQUEST_EVERY - 1)) == 0) {
+            SplitPageToucher p = t.pageToucher;
+            if (p != null) {
+                p.request(); // the next upper pages, before this split's successors fault them (SplitPageToucher)
+            }
+        }
         if (h.nevacuate == newbit) {
             finishGrowth(g);
         }

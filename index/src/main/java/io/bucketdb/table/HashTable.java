@@ -130,6 +130,8 @@ public final class HashTable {
      * a mark consistent with the buckets it read (see the class comment).
      */
     volatile long splitMark;
+    /** Makes an in-place split's next upper pages private ahead of the writer, while started ({@link SplitPageToucher}). */
+    volatile SplitPageToucher pageToucher;
     @SuppressWarnings("unused") // written through COUNT
     private volatile long publishedCount;
 
@@ -502,6 +504,28 @@ public final class HashTable {
      */
     public void prepareNextArray() throws IOException {
         arrays.prepareNextArray(snapshot.b);
+    }
+
+    /**
+     * Starts the thread that takes the first write fault of a split's upper buckets off the writer
+     * ({@link SplitPageToucher}); the pipeline's background duty starts it with itself and stops it before the table
+     * closes ({@link #stopSplitPageToucher}). At most one; a second start does nothing.
+     */
+    public void startSplitPageToucher() {
+        if (pageToucher == null) {
+            SplitPageToucher p = new SplitPageToucher(this);
+            p.start();
+            pageToucher = p;
+        }
+    }
+
+    /** Stops the thread {@link #startSplitPageToucher} started, and waits for it; nothing if none runs. */
+    public void stopSplitPageToucher() {
+        SplitPageToucher p = pageToucher;
+        if (p != null) {
+            pageToucher = null;
+            p.stop();
+        }
     }
 
     /** After the writer allocated space, republish the snapshot if new chunks were mapped. */
