@@ -1,6 +1,7 @@
 package io.bucketdb.table;
 
 import io.bucketdb.storage.NativeFileOps;
+import io.bucketdb.storage.Uninterruptibly;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,17 +66,7 @@ final class SplitPageToucher implements Runnable {
     void stop() {
         stopping = true;
         LockSupport.unpark(thread);
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.join(thread);
     }
 
     boolean alive() {

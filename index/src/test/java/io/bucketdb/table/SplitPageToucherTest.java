@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.testkit.Seeds;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class SplitPageToucherTest {
      */
     @Test
     void touchingAheadOfTheSplitsChangesNoByte() throws Exception {
-        long seed = new SplittableRandom().nextLong();
+        long seed = Seeds.seed(); // rerun with -Dbucketdb.seed=<seed>
         try (TableFile plainFile = create("plain.bdb"); TableFile touchedFile = create("touched.bdb")) {
             HashTable plain = HashTable.create(plainFile, GrowthListener.NONE);
             HashTable touched = HashTable.create(touchedFile, GrowthListener.NONE);
