@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,32 +23,22 @@ class IdleSchedulingClassTest {
 
     @Test
     void theCallingThreadAloneBecomesIdle() throws Exception {
-        assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"), "Linux only");
-        assertEquals(TaskStat.SCHED_OTHER, TaskStat.read(SELF).policy(), "the test thread starts ordinary");
-        AtomicBoolean idled = new AtomicBoolean();
-        AtomicInteger after = new AtomicInteger(-1);
-        Thread t = new Thread(() -> {
-            idled.set(NativeFileOps.idleCurrentThread());
-            try {
-                after.set(TaskStat.read(SELF).policy());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        t.start();
-        t.join();
-        assertTrue(idled.get(), "native access is on in the tests: the call succeeds");
-        assertEquals(TaskStat.SCHED_IDLE, after.get(), "the caller is in SCHED_IDLE");
-        assertEquals(TaskStat.SCHED_OTHER, TaskStat.read(SELF).policy(), "other threads keep their class");
+        assertOnlyTheCallerMoves(NativeFileOps::idleCurrentThread, TaskStat.SCHED_IDLE, "SCHED_IDLE");
     }
 
     @Test
     void theCallingThreadAloneMovesToTheBatchClass() throws Exception {
+        assertOnlyTheCallerMoves(NativeFileOps::batchCurrentThread, TaskStat.SCHED_BATCH, "SCHED_BATCH");
+    }
+
+    /** Runs {@code move} on a new thread: it succeeds, that thread reports {@code policy}, this one keeps its class. */
+    private static void assertOnlyTheCallerMoves(BooleanSupplier move, int policy, String name) throws Exception {
         assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"), "Linux only");
+        assertEquals(TaskStat.SCHED_OTHER, TaskStat.read(SELF).policy(), "the test thread starts ordinary");
         AtomicBoolean moved = new AtomicBoolean();
         AtomicInteger after = new AtomicInteger(-1);
         Thread t = new Thread(() -> {
-            moved.set(NativeFileOps.batchCurrentThread());
+            moved.set(move.getAsBoolean());
             try {
                 after.set(TaskStat.read(SELF).policy());
             } catch (IOException e) {
@@ -57,7 +48,7 @@ class IdleSchedulingClassTest {
         t.start();
         t.join();
         assertTrue(moved.get(), "native access is on in the tests: the call succeeds");
-        assertEquals(TaskStat.SCHED_BATCH, after.get(), "the caller is in SCHED_BATCH");
+        assertEquals(policy, after.get(), "the caller is in " + name);
         assertEquals(TaskStat.SCHED_OTHER, TaskStat.read(SELF).policy(), "other threads keep their class");
     }
 }
