@@ -12,8 +12,8 @@ import io.bucketdb.storage.ExtentClasses;
  * the whole table advised {@code MADV_RANDOM} slowed gets whose pages a checkpoint had released (ibid., "tail2").
  *
  * <p>Advice is a hint: it changes no byte and nothing the journal or replay sees, and replay's growths advise the same
- * ranges, so crash states and determinism are as without it. A refused hint is ignored. After a reopen in the middle of
- * a growth the rest of it keeps the default advice.
+ * ranges, so crash states and determinism are as without it. A refused hint is ignored. A table opened in the middle of
+ * a growth advises the growth's new pieces at its open ({@link HashTable#open}), as the growth's start did.
  */
 final class GrowthReadAhead {
     private GrowthReadAhead() {

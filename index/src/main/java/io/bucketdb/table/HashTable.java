@@ -242,6 +242,10 @@ public final class HashTable {
         t.splitMark = t.h.nevacuate;
         t.snapshot = new ArraySnapshot(t.mapping, t.h.pieceShift, t.bs, t.h.b, pieces, t.h.growing(), t.h.sameSizeGrow(), t.h.oldB, oldPieces,
                 t.h.splittingInPlace());
+        if (t.snapshot.growing) {
+            // The rest of a growth an earlier life began writes its new pieces as a new one does: no read-ahead of zeros.
+            GrowthReadAhead.begin(t.mapping, t.snapshot);
+        }
         COUNT.setRelease(t, t.h.count);
         return t;
     }

@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
+import io.bucketdb.Options;
+import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.ExtentClasses;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.TableFile;
+import io.bucketdb.storage.TableGeometry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A growth's new pieces (and what lies between them) are advised {@code MADV_RANDOM} from its start to its end, and
  * nothing else of the table ever is (issue 16, {@link GrowthReadAhead}), seen where the kernel shows it: the {@code rr} flag of the table's mappings in
- * {@code /proc/self/smaps}. In-place splits and copying growths both.
+ * {@code /proc/self/smaps}. In-place splits and copying growths both, and a growth a reopened table finds in progress.
  */
 class GrowthReadAheadTest {
     @TempDir
@@ -32,6 +37,37 @@ class GrowthReadAheadTest {
         // 64 KiB alignment: pieces of 256 buckets, so the doublings up to 2^8 buckets copy into a new array and the
         // later ones split in place.
         checkGrowths(TableFile.create(FileDurableIO.INSTANCE, dir.resolve("t.bdb"), 8, 8, 16, 7, 16), 12);
+    }
+
+    @Test
+    void aGrowthAnEarlierLifeBeganIsAdvisedRandomFromTheOpenToItsEnd() throws Exception {
+        assumeTrue(NativeFileOps.isAvailable(), "needs Linux and --enable-native-access");
+        Path idx = dir.resolve("idx");
+        long k = 0;
+        // No idle evacuation: the growth stays where the last put left it, and the clean close keeps it in progress.
+        try (BucketDB db = BucketDB.open(idx, Options.defaults().withDurability(Durability.ASYNC).withIdleEvacuation(false))) {
+            while (!db.growth().growing() || db.growth().oldBuckets() < 1 << 12) {
+                for (int i = 0; i < 256; i++, k++) {
+                    db.putLong(k, ~k);
+                }
+            }
+        }
+        try (TableFile file = TableFile.openForWriter(FileDurableIO.INSTANCE, idx.resolve(IndexFileNames.TABLE),
+                TableGeometry.DEFAULT_MAX_CHUNK_SHIFT)) {
+            HashTable table = HashTable.open(file, GrowthListener.NONE);
+            ArraySnapshot g = table.snapshot;
+            assertTrue(g.growing, "the reopened table is in the middle of its growth");
+            List<long[]> advised = randomRanges(file.path());
+            for (long[] piece : newPieces(file.mapping(), g)) {
+                assertTrue(covered(piece, advised), "new piece at 0x" + Long.toHexString(piece[0])
+                        + " is advised MADV_RANDOM after the open (B " + g.oldB + " -> " + g.b + ")");
+            }
+            // The table's puts go to its private mapping only: the file keeps the image the close left.
+            for (long n = k; table.snapshot.growing; n++) {
+                table.putLong(n, ~n);
+            }
+            assertEquals(0, total(randomRanges(file.path())), "nothing advised once the growth has ended");
+        }
     }
 
     private static void checkGrowths(TableFile file, int lastB) throws IOException {
