@@ -523,7 +523,7 @@ public final class HashTable {
         }
     }
 
-    /** Stops the thread {@link #startSplitPageToucher} started, and waits for it; nothing if none runs. */
+    /** Stops the thread {@link #startSplitPageToucher} started, without waiting for it to end; nothing if none runs. */
     public void stopSplitPageToucher() {
         SplitPageToucher p = pageToucher;
         if (p != null) {

@@ -494,7 +494,7 @@ final class JournalSegments {
     /** Closes the current segment and its window, if one is open, and stops the toucher. */
     void close() throws IOException {
         if (toucher != null) {
-            toucher.stop(); // before the unmap (a touch under it would end quietly anyway): no thread outlives the journal
+            toucher.stop(); // before the unmap; it may end after the close, and a touch under the unmap ends quietly
             toucher = null;
         }
         if (preparer != null) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bucketdb.spi.AppendWindow;
 import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
@@ -20,7 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,7 +60,7 @@ class JournalPageToucherTest {
             Journals.appendSynced(writer, records, 37);
             assertTrue(toucherThreads() > 0, "the toucher runs while the journal is open; " + why);
         }
-        assertEquals(0, toucherThreads(), "no toucher thread outlives the journal's close; " + why);
+        awaitNoToucherThread("the toucher ends after the journal's close; " + why);
         try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, without, OPTIONS, 0)) {
             Journals.appendSynced(writer, records, 37);
             assertEquals(0, toucherThreads(), "without the preparer, no toucher; " + why);
@@ -187,6 +190,7 @@ class JournalPageToucherTest {
     /** A journal opened and closed without an append starts no toucher (the thread comes with the first window). */
     @Test
     void aJournalThatNeverAppendsStartsNoToucher() throws IOException {
+        awaitNoToucherThread("the touchers of earlier tests end");
         try (JournalWriter writer = JournalWriter.open(FileDurableIO.INSTANCE, tmp, OPTIONS.withPrepareAhead(true), 0)) {
             assertEquals(0, toucherThreads());
         }
@@ -199,10 +203,65 @@ class JournalPageToucherTest {
         JournalPageToucher toucher = new JournalPageToucher();
         assertTrue(toucher.running());
         toucher.stop();
-        assertFalse(toucher.running());
+        awaitEnd(toucher, "the thread ends after stop");
         toucher.request(null, null, 0);
         toucher.stop();
         assertFalse(toucher.running());
+    }
+
+    /**
+     * The journal's close does not wait for the toucher: in {@code SCHED_IDLE} on cores other threads keep busy it may
+     * not run for a second or more. Here it cannot run at all (held inside a write-back hint) and {@code stop} returns;
+     * once let go it ends. With a join in {@code stop} the bounded poll below gives up instead.
+     */
+    @Test
+    void aStopReturnsWhileTheThreadCannotRunAndTheThreadEndsOnceItCan() throws Exception {
+        CountDownLatch inHint = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (DurableFile held = new ForwardingDurableFile(FileDurableIO.INSTANCE.open(tmp.resolve("held"), DurableIO.Mode.CREATE_NEW)) {
+            @Override
+            public void startWriteback(long position, long length) {
+                inHint.countDown();
+                awaitLatch(release);
+            }
+        }) {
+            JournalPageToucher toucher = new JournalPageToucher();
+            toucher.request(null, held, JournalPageToucher.WRITEBACK_STEP); // one step filled: a hint is due
+            awaitLatch(inHint);
+            Thread stopper = Thread.ofPlatform().start(toucher::stop);
+            for (int i = 0; stopper.isAlive(); i++) {
+                assertTrue(i < 60_000, "stop returned while the thread could not run");
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertTrue(toucher.running(), "the thread is still held in the hint");
+            release.countDown();
+            awaitEnd(toucher, "the thread ends once it runs again");
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // the toucher is never interrupted; keep waiting for the test's release
+            }
+        }
+    }
+
+    private static void awaitEnd(JournalPageToucher toucher, String what) {
+        for (int i = 0; toucher.running(); i++) { // a hang guard: stop does not wait for the thread, the test does
+            assertTrue(i < 60_000, what);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static void awaitNoToucherThread(String what) {
+        for (int i = 0; toucherThreads() > 0; i++) {
+            assertTrue(i < 60_000, what);
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 
     /**
