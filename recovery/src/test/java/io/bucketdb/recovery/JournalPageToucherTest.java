@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -216,37 +216,36 @@ class JournalPageToucherTest {
      */
     @Test
     void aStopReturnsWhileTheThreadCannotRunAndTheThreadEndsOnceItCan() throws Exception {
-        CountDownLatch inHint = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        // Held by a spin, not a j.u.c wait: a park inside the hint would take the unpark that stop leaves for the
+        // thread's own park.
+        AtomicBoolean inHint = new AtomicBoolean();
+        AtomicBoolean release = new AtomicBoolean();
         try (DurableFile held = new ForwardingDurableFile(FileDurableIO.INSTANCE.open(tmp.resolve("held"), DurableIO.Mode.CREATE_NEW)) {
             @Override
             public void startWriteback(long position, long length) {
-                inHint.countDown();
-                awaitLatch(release);
+                inHint.set(true);
+                while (!release.get()) {
+                    Thread.onSpinWait();
+                }
             }
         }) {
             JournalPageToucher toucher = new JournalPageToucher();
-            toucher.request(null, held, JournalPageToucher.WRITEBACK_STEP); // one step filled: a hint is due
-            awaitLatch(inHint);
-            Thread stopper = Thread.ofPlatform().start(toucher::stop);
-            for (int i = 0; stopper.isAlive(); i++) {
-                assertTrue(i < 60_000, "stop returned while the thread could not run");
-                LockSupport.parkNanos(1_000_000);
-            }
-            assertTrue(toucher.running(), "the thread is still held in the hint");
-            release.countDown();
-            awaitEnd(toucher, "the thread ends once it runs again");
-        }
-    }
-
-    private static void awaitLatch(CountDownLatch latch) {
-        while (true) {
             try {
-                latch.await();
-                return;
-            } catch (InterruptedException e) {
-                // the toucher is never interrupted; keep waiting for the test's release
+                toucher.request(null, held, JournalPageToucher.WRITEBACK_STEP); // one step filled: a hint is due
+                for (int i = 0; !inHint.get(); i++) {
+                    assertTrue(i < 60_000, "the thread reached the hint");
+                    LockSupport.parkNanos(1_000_000);
+                }
+                Thread stopper = Thread.ofPlatform().start(toucher::stop);
+                for (int i = 0; stopper.isAlive(); i++) {
+                    assertTrue(i < 60_000, "stop returned while the thread could not run");
+                    LockSupport.parkNanos(1_000_000);
+                }
+                assertTrue(toucher.running(), "the thread is still held in the hint");
+            } finally {
+                release.set(true);
             }
+            awaitEnd(toucher, "the thread ends once it runs again");
         }
     }
 
