@@ -96,15 +96,6 @@ public final class ChainProbe {
         return -1;
     }
 
-    /**
-     * {@return whether some tophash byte of {@code tw} equals the key's ({@code pattern} is {@link #pattern} of it)}: the
-     * exact test, since the SWAR zero-byte test flags a byte wrongly only above a byte that is truly zero.
-     */
-    static boolean anyTophash(long tw, long pattern) {
-        long x = tw ^ pattern;
-        return ((x - ONES) & ~x & HIGHS) != 0;
-    }
-
     /** Whether the bucket whose tophash word is {@code tw} has an emptyRest slot: nothing follows in its chain. */
     static boolean hasEmptyRest(long tw) {
         return ((tw - ONES) & ~tw & HIGHS) != 0;

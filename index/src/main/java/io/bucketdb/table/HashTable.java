@@ -53,11 +53,6 @@ import java.util.function.Function;
  *       result only if the stamp and the snapshot are both unchanged.</li>
  *   <li>A growth's end publishes the snapshot without the old array, issues a full fence, and only
  *       then frees the old pieces, so a reader that saw reused bytes also sees the new snapshot.</li>
- *   <li>A {@link #getLong} whose key's first bucket decides a miss on a settled table (no growth) takes no stripe
- *       stamp: only a growth step moves a key or unlinks an overflow bucket, and a growth publishes its snapshot
- *       before its first step, so the batch stamp and an unchanged snapshot (after an acquire fence) suffice; inserts
- *       and deletes keep "no emptyRest before a used slot" at every store (the argument is in
- *       {@code StampedReads.getLong}). Hits keep the stamp.</li>
  * </ul>
  * Writes that only the writer reads (header counters, free lists) need no stamps. Variable-length keys and values
  * extend this protocol to heap blocks ({@link VarFields}).

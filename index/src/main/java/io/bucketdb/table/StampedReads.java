@@ -9,7 +9,6 @@ import io.bucketdb.storage.VerifiedPages;
 
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 import java.util.function.Function;
 
 import static io.bucketdb.storage.BucketLayout.*;
@@ -59,37 +58,9 @@ final class StampedReads {
      * ({@code batches} is the table's batch stamp); the table calls this directly, so the engine's chain down to it has
      * one level less to inline. The common case only: no growth, no batch being applied, and the key's bucket alone
      * decides (the key is there, or the bucket has no overflow bucket or an emptyRest slot); anything else, and a stamp
-     * that is odd or does not validate, goes to {@link #getLongChained}, which does the whole search again.
-     *
-     * <p>Two protocols (issue 19, branch {@code misses2}). When a tophash byte of the bucket equals the key's, the
-     * full one ({@link #getLongCandidate}): batch stamp and stripe stamp (acquire), plain reads (the tophash word again),
-     * validate both, snapshot unchanged. When none does and the bucket decides a miss, no stripe stamp: batch stamp,
-     * snapshot, plain reads of the tophash word (one aligned 8-byte load) and the overflow word, an acquire fence, batch
-     * stamp and snapshot unchanged. Why that miss is linearizable: it is wrong only if the key K was present through the
-     * whole read while the bucket showed no tophash byte of K and either no overflow bucket or an emptyRest slot. With
-     * the snapshot settled (not growing) before and after the read, every writer change a reader can meet is one of:
-     * <ul>
-     *   <li>an insert ({@code TableWrites.put}/{@code putLong}, replay's and a read-only view's too): writes an empty
-     *       slot (key, value, then tophash) and, for a new overflow bucket, the overflow word of the chain's last
-     *       bucket, 0 to a link. It changes no used slot, and it links only after a chain without an empty slot.</li>
-     *   <li>an overwrite (fixed or out-of-line value): a value and heap blocks; a miss reads no value.</li>
-     *   <li>a delete: zeroes a slot and marks it emptyOne; {@code markEmptyRest} turns a slot into emptyRest only when
-     *       the next one in the chain already is, so at every store no emptyRest slot comes before a used one; it
-     *       unlinks nothing. A delete of K itself makes K absent (and a re-insert is a separate operation).</li>
-     * </ul>
-     * So while K stays in the first bucket its tophash byte stays in the word read; while it stays in an overflow
-     * bucket the first bucket keeps a nonzero overflow word and no emptyRest byte. Nothing else moves a key or unlinks
-     * or reuses an overflow bucket: evacuation, an in-place split (with its packing within a chain and
-     * {@code cutChain}), same-size growth and idle or replayed steps all run only while the published snapshot says
-     * growing, which {@code Evacuator.hashGrow} publishes (volatile) before the first step, and every step's write
-     * window opens with a store-store fence; a growth's end publishes a new snapshot before it frees the old array. So
-     * a read that saw a byte any of them wrote loads, after its acquire fence, a snapshot other than {@code g} and goes
-     * the long way; and a new chunk mapped meanwhile ({@code refreshChunks}) publishes one too. Neither page release
-     * ({@code MADV_DONTNEED} of pages unchanged since the checkpoint wrote them) nor hole punching (free extents only;
-     * the settled array is not free) changes a byte a reader sees, and no chunk is remapped under readers. An atomic
-     * batch (several operations that must appear at once) is what the batch stamp still covers. A hit keeps the
-     * stripe's seqlock: between its key and value reads a delete of K and an insert of another key into the same slot
-     * would give that key's value, which only the stamp catches.
+     * that is odd or does not validate, goes to {@link #getLongChained}, which does the whole search again. The
+     * protocol is the same in both: batch stamp and stripe stamp (acquire), plain reads, validate both, snapshot
+     * unchanged. One seqlock round covers the batch and the bucket, where a gate around the table's read made two.
      *
      * <p>Why two methods (issue 19): the whole search in one method was 565 bytes of bytecode, over the JIT's limit
      * for inlining a hot callee (325), so every get called it and it carried the growth, chain and bounds code around
@@ -102,8 +73,10 @@ final class StampedReads {
         long pattern = ChainProbe.pattern(tophash(hash));
         long batch = batches.stamp(0);
         ArraySnapshot g = t.snapshot;
-        if ((batch & 1) == 0 && !g.growing) {
-            long j = hash & g.mask;
+        long j = hash & g.mask;
+        int stripe = g.stripeOf(j);
+        long stamp = lock.stamp(stripe);
+        if (((stamp | batch) & 1) == 0 && !g.growing) {
             // The file offset the page check needs is computed only while some page of the bucket array is not yet
             // trusted (VerifiedPages.bucketsTrusted: a reopened index gets there once its gets read every page of it).
             if (!pages.bucketsTrusted()) {
@@ -112,37 +85,13 @@ final class StampedReads {
             MemorySegment seg = g.bucketSeg(j);
             long off = g.bucketLocal(j);
             long tw = seg.get(Layouts.LONG, off);
-            if (!ChainProbe.anyTophash(tw, pattern)) {
-                // A miss the bucket decides (overflow word first, as in getLongChained): no stripe stamp (see above); the
-                // fence orders the bucket reads before the snapshot's, so a growth step's byte seen means its snapshot seen.
-                if (seg.get(Layouts.LONG, off + ovfOff) == 0 || ChainProbe.hasEmptyRest(tw)) {
-                    VarHandle.acquireFence();
-                    if (batches.validate(0, batch) && t.snapshot == g) {
-                        return missing;
-                    }
+            int slot = ChainProbe.matchLong(seg, off, tw, pattern, key, keysOff);
+            // Overflow word first on a miss, as in getLongChained (the comment there says why).
+            if ((slot >= 0 || seg.get(Layouts.LONG, off + ovfOff) == 0 || ChainProbe.hasEmptyRest(tw))) {
+                long result = slot >= 0 ? seg.get(Layouts.LONG, off + valuesOff + 8L * slot) : missing;
+                if (lock.validate(stripe, stamp) && batches.validate(0, batch) && t.snapshot == g) {
+                    return result;
                 }
-            } else {
-                return getLongCandidate(key, missing, hash, pattern, batches, batch, g, j, seg, off);
-            }
-        }
-        return getLongChained(key, missing, hash, pattern, batches);
-    }
-
-    /**
-     * {@link #getLong} when a tophash byte of the key's bucket {@code j} (at {@code seg[off]}) matched: the stripe's
-     * seqlock round, with the tophash word read again under it (the first read only chose the way). A method of its own
-     * so that {@link #getLong} stays under the JIT's size limit for inlining a hot callee; this one is small enough too.
-     */
-    private long getLongCandidate(long key, long missing, long hash, long pattern, StripedSeqLock batches, long batch,
-                                  ArraySnapshot g, long j, MemorySegment seg, long off) {
-        int stripe = g.stripeOf(j);
-        long stamp = lock.stamp(stripe);
-        long tw = seg.get(Layouts.LONG, off);
-        int slot = ChainProbe.matchLong(seg, off, tw, pattern, key, keysOff);
-        if ((stamp & 1) == 0 && (slot >= 0 || seg.get(Layouts.LONG, off + ovfOff) == 0 || ChainProbe.hasEmptyRest(tw))) {
-            long result = slot >= 0 ? seg.get(Layouts.LONG, off + valuesOff + 8L * slot) : missing;
-            if (lock.validate(stripe, stamp) && batches.validate(0, batch) && t.snapshot == g) {
-                return result;
             }
         }
         return getLongChained(key, missing, hash, pattern, batches);

@@ -20,18 +20,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Lincheck's model checker on the miss that takes no stripe stamp ({@code StampedReads.getLong}, issue 19): gets of
- * keys that are present, absent, and moved between the first bucket and an overflow bucket, beside one writer.
+ * Lincheck's model checker on {@code StampedReads.getLong}'s misses (issue 19): gets of keys that are present, absent,
+ * and moved between the first bucket and an overflow bucket, beside one writer.
  * <ul>
  *   <li>{@link SettledChain}: a settled table of 4 buckets whose first bucket is full; the writer's puts and deletes
  *       of keys of that bucket allocate an overflow bucket, free and reuse slots and turn trailing slots into
- *       emptyRest, and never grow the table. The misses there are decided by the first bucket alone.</li>
+ *       emptyRest, and never grow the table. Most misses there are decided by the first bucket alone.</li>
  *   <li>{@link FirstDoubling}: a one-bucket table one key short of its first doubling, whose gets read two keys that
- *       are present from the start: a put grows the table and evacuates them while a get reads the old bucket. With
- *       the miss's snapshot re-read replaced by {@code true} the checker reports a get of a present key returning
- *       the missing value (checked by hand when the test was written).</li>
+ *       are present from the start: a put grows the table and evacuates them while a get reads the old bucket.</li>
  * </ul>
- * Keys are chosen by the table's own hash, so the scenarios hold for whatever seed the file has.
+ * Written for branch {@code misses2}, whose miss took no stripe stamp (a commit reverted for speed, not correctness):
+ * there the checker failed {@link FirstDoubling} with the miss's snapshot re-read replaced by {@code true} (a get of a
+ * present key returned the missing value beside the doubling put) and {@link SettledChain} with the bucket's miss
+ * condition (no overflow bucket or an emptyRest slot) replaced by {@code true} (a get of a key in the overflow bucket
+ * returned the missing value). Keys are chosen by the table's own hash, so the scenarios hold for any seed.
  */
 @ExtendWith(LincheckJars.class)
 class MissModelCheckingTest {
