@@ -36,18 +36,24 @@ class AllocationTest {
                     }
                 }
             }
-            long before = mx.getThreadAllocatedBytes(me);
-            for (long k = 0; k < n; k++) {
-                db.putLong(k * 17 + 1_000_000_000L, k); // new keys: the table grows meanwhile
-                sink += db.getLong(k * 17 + 1_000_000_000L, -1);
-                if ((k & 3) == 0) {
-                    db.deleteLong(k * 17 + 1_000_000_000L);
+            // Two windows of new keys, the least of them counted: an object every few calls shows in both, a first use
+            // that the warm-up did not reach (a class the JVM loads once, the journal preparer's thread made at its
+            // first spare) in one. Run alone, such first uses put 232 KB into a single window.
+            long allocated = Long.MAX_VALUE;
+            for (int window = 0; window < 2; window++) {
+                long before = mx.getThreadAllocatedBytes(me);
+                for (long k = window * (long) n; k < (window + 1) * (long) n; k++) {
+                    db.putLong(k * 17 + 1_000_000_000L, k); // new keys: the table grows meanwhile
+                    sink += db.getLong(k * 17 + 1_000_000_000L, -1);
+                    if ((k & 3) == 0) {
+                        db.deleteLong(k * 17 + 1_000_000_000L);
+                    }
                 }
+                allocated = Math.min(allocated, mx.getThreadAllocatedBytes(me) - before);
             }
-            long allocated = mx.getThreadAllocatedBytes(me) - before;
             assertTrue(sink != 42, "keep the reads");
             assertTrue(allocated < n, "the caller's thread allocated " + allocated + " bytes over " + n
-                    + " put+get(+delete) rounds: that is an object every few calls, not zero");
+                    + " put+get(+delete) rounds in each of two windows: that is an object every few calls, not zero");
         }
     }
 
