@@ -4,6 +4,7 @@ import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.ChunkedMapping;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class ArraySnapshotTest {
 
     @Test
     void homeOfFollowsTheSplitMarkOnlyDuringAnInPlaceSplit() throws Exception {
-        long seed = System.nanoTime();
+        long seed = Seeds.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("t"), DurableIO.Mode.CREATE_NEW);
              ChunkedMapping m = new ChunkedMapping(f, FileChannel.MapMode.PRIVATE, 16, 30)) {

@@ -11,6 +11,7 @@ import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
+import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.testkit.TaskStat;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -45,8 +46,8 @@ class JournalPageToucherTest {
 
     @Test
     void appendsAcrossGrowthsAndRollsLeaveTheSameFramesAndReplayWithOrWithoutTheToucher() throws IOException {
-        long seed = System.nanoTime();
-        String why = "seed " + seed + " (rerun with it)";
+        long seed = Seeds.seed();
+        String why = "seed " + seed + " (rerun with -D" + Seeds.PROPERTY + "=" + seed + ")";
         Random random = new Random(seed);
         List<JournalRecord> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
@@ -88,8 +89,8 @@ class JournalPageToucherTest {
     @Test
     @Timeout(120)
     void theWriteBackItStartsCoversOnlyFilledPagesBehindTheAppends() throws Exception {
-        long seed = System.nanoTime();
-        String why = "seed " + seed + " (rerun with it)";
+        long seed = Seeds.seed();
+        String why = "seed " + seed + " (rerun with -D" + Seeds.PROPERTY + "=" + seed + ")";
         Random random = new Random(seed);
         List<JournalRecord> records = new ArrayList<>();
         for (int i = 0; i < 60_000; i++) {
