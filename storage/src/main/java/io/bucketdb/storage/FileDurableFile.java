@@ -6,6 +6,8 @@ import io.bucketdb.spi.DurableFile;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,24 +16,52 @@ import java.nio.file.Path;
 
 /**
  * A {@link DurableFile} over one {@link FileChannel}, made by {@link FileDurableIO}. Positional reads and
- * writes are thread-safe (the channel's own guarantee); {@link #allocate} and {@link #close} are serialized
- * because they share the native descriptor, whose number must never be used after it is closed.
+ * writes are thread-safe (the channel's own guarantee); {@link #allocate}, {@link #punchHole} and {@link #close} are
+ * serialized because they share the native descriptor, whose number must never be used after it is closed.
+ *
+ * <p>{@link #startWriteback} does not take that monitor: its callers are background threads, one of them in Linux's
+ * {@code SCHED_IDLE} class (the journal's page toucher), which beside busy threads may not run again for a second or
+ * more once preempted, and a hint holding the monitor then held up the index's close and the writer's allocations for
+ * as long. A hint counts itself in {@link #hintUses} instead, and whichever of the close and the last hint in flight
+ * comes second closes the descriptor.
  */
 final class FileDurableFile implements DurableFile {
 
     private static final int ZERO_BLOCK = 1 << 20;
+    /** {@link #hintUses}'s bit 0: the file is closed, and no new hint may use {@link #hintFd}. */
+    private static final int CLOSED = 1;
+    /** What a hint in flight adds to {@link #hintUses}. */
+    private static final int HINT = 2;
+    private static final VarHandle HINT_USES;
+
+    static {
+        try {
+            HINT_USES = MethodHandles.lookup().findVarHandle(FileDurableFile.class, "hintUses", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
-    /** A libc descriptor on the same inode for {@code posix_fallocate}, or -1 to write zeros instead. */
+    /**
+     * A libc descriptor on the same inode for {@code posix_fallocate} and hole punching, or -1 to write zeros instead;
+     * -1 once closed. Read and written under the monitor.
+     */
     private int nativeFd;
+    /** The same descriptor for {@link #startWriteback}, which reads it without the monitor; -1 if there is none. */
+    private final int hintFd;
+    /** {@link #HINT} times the hints in flight, plus {@link #CLOSED} once {@link #close} ran (through {@link #HINT_USES}). */
+    @SuppressWarnings("unused")
+    private volatile int hintUses;
 
     FileDurableFile(Path path, FileChannel channel, boolean readOnly, int nativeFd) {
         this.path = path;
         this.channel = channel;
         this.readOnly = readOnly;
         this.nativeFd = nativeFd;
+        this.hintFd = nativeFd;
     }
 
     @Override
@@ -112,10 +142,49 @@ final class FileDurableFile implements DurableFile {
         return nativeFd >= 0 && length > 0 && NativeFileOps.punchHole(nativeFd, position, length, path);
     }
 
+    /**
+     * A hint; ignored once the file is closed. Takes no lock (the class comment says why): it counts itself in, so the
+     * descriptor stays open until it has returned.
+     */
     @Override
-    public synchronized void startWriteback(long position, long length) {
-        if (!readOnly && nativeFd >= 0 && length > 0) {
-            NativeFileOps.startWriteback(nativeFd, position, length);
+    public void startWriteback(long position, long length) {
+        if (readOnly || length <= 0 || !enterHint()) {
+            return;
+        }
+        try {
+            NativeFileOps.startWriteback(hintFd, position, length);
+        } finally {
+            exitHint();
+        }
+    }
+
+    /**
+     * Counts a hint in, without a lock (the class comment says why); {@code false} if the file is closed or has no
+     * native descriptor, and then the hint is ignored. A {@code true} holds the descriptor open until {@link #exitHint}.
+     */
+    boolean enterHint() {
+        if (hintFd < 0) {
+            return false;
+        }
+        int uses;
+        do {
+            uses = hintUses;
+            if ((uses & CLOSED) != 0) {
+                return false;
+            }
+        } while (!HINT_USES.compareAndSet(this, uses, uses + HINT));
+        return true;
+    }
+
+    /** Counts a hint out; the last one out after a {@link #close} closes the descriptor the close left to it. */
+    void exitHint() {
+        if ((int) HINT_USES.getAndAdd(this, -HINT) == HINT + CLOSED) {
+            try {
+                NativeFileOps.close(hintFd, path);
+            } catch (IOException ignored) {
+                // Nobody is left to tell, and nothing is lost: the descriptor served allocations and hints, neither of
+                // which makes a byte durable; the channel's close reported its own outcome.
+            }
         }
     }
 
@@ -188,17 +257,28 @@ final class FileDurableFile implements DurableFile {
         }
     }
 
+    /**
+     * Closes the channel and the native descriptor. If a {@link #startWriteback} is in flight, the descriptor stays
+     * open until it returns, and that hint closes it; the close does not wait for it.
+     */
     @Override
     public synchronized void close() throws IOException {
         try {
             if (nativeFd >= 0) {
-                int fd = nativeFd;
                 nativeFd = -1;
-                NativeFileOps.close(fd, path);
+                int uses = (int) HINT_USES.getAndBitwiseOr(this, CLOSED);
+                if (uses == 0) {
+                    NativeFileOps.close(hintFd, path);
+                }
             }
         } finally {
             channel.close();
         }
+    }
+
+    /** {@return the native descriptor's number, or -1 if there is none} (tests) */
+    int descriptor() {
+        return hintFd;
     }
 
     @Override
