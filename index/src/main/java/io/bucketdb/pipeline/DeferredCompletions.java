@@ -1,5 +1,6 @@
 package io.bucketdb.pipeline;
 
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,14 +11,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread holds (a deadlock), and a slow one would stall every other writer. Outside the role, an
  * action's write is an ordinary write: it publishes and, the role being free, leads its own group.
  *
- * <p>One queue per thread, reentrant: an action that writes and leads adds to the queue and runs it
- * while the outer {@link #run} is still iterating; each entry is taken (head advanced) before its
- * future is completed, so every entry is completed exactly once, by the innermost running loop.
- * Allocation-free once the arrays have grown to the largest group. The blocking {@code long} calls
- * do not come here: their {@link Waiter} runs no caller code and is completed under the role.
+ * <p>One queue per thread, reentrant, used as a stack of ranges: a {@link #run} loop owns the entries
+ * queued above the {@link #floor} it found and completes them in order; before it completes one (and
+ * so runs that future's actions) it raises the floor to the queue's end, so a loop that an action's
+ * write starts on this thread owns only what that write's groups queued, completes it, and cuts the
+ * queue back. So an action's own write is completed before the action goes on, whatever is still
+ * queued below it (issue 16 audit: when the innermost loop took every entry, a group of many futures
+ * whose actions wrote nested one loop per future, and past the nesting limit an action's blocking
+ * write waited for a loop below it on its own thread, for ever). Allocation-free once the arrays
+ * have grown to the most entries queued at once. The blocking {@code long} calls do not come here:
+ * their {@link Waiter} runs no caller code and is completed under the role.
  */
 final class DeferredCompletions {
-    /** Nested completion loops allowed on one thread; see {@link #run}. */
+    /**
+     * Nested completion loops allowed on one thread: only a chain of actions each writing from the
+     * completion of the one before nests, and past this depth the loop hands its entries to a thread
+     * of their own ({@link #handOff}) instead of growing the stack.
+     */
     static final int MAX_NESTING = 32;
     private static final ThreadLocal<DeferredCompletions> MINE = ThreadLocal.withInitial(DeferredCompletions::new);
 
@@ -25,7 +35,8 @@ final class DeferredCompletions {
     private Object[] results = new Object[64];
     private Throwable[] failures = new Throwable[64];
     private AtomicLong[] pending = new AtomicLong[64];
-    private int head;
+    /** Entries below it belong to the loops further down this thread's stack. */
+    private int floor;
     private int tail;
     /** How many {@link #run} loops are on this thread's stack: above 0, this thread runs dependent actions. */
     private int depth;
@@ -47,10 +58,9 @@ final class DeferredCompletions {
      * Role holder: completes {@code f} with {@code result} (or {@code failure} if not null) once the
      * role is released; {@code counter} was incremented for it and is decremented once it is done.
      */
-    @SuppressWarnings("unchecked")
     void add(CompletableFuture<?> f, Object result, Throwable failure, AtomicLong counter) {
         if (tail == futures.length) {
-            makeRoom();
+            grow();
         }
         futures[tail] = f;
         results[tail] = result;
@@ -60,22 +70,22 @@ final class DeferredCompletions {
     }
 
     /**
-     * Completes every queued future in order, including those that dependent actions queue meanwhile.
-     * Nested more than {@link #MAX_NESTING} deep (an action's write whose completion runs an action
-     * that writes, and so on), it returns at once and leaves them to the loop below it, so a chain of
-     * writes from dependent actions does not overflow the stack; only an action that deep which joins
-     * its own asynchronous write would wait for a loop below it on its own thread.
+     * Completes, in order, every entry queued above the floor, including those queued meanwhile by
+     * actions whose writes start no loop of their own; then cuts the queue back to where it began.
      */
-    @SuppressWarnings("unchecked")
     void run() {
+        int from = floor;
+        if (from == tail) {
+            return;
+        }
         if (depth >= MAX_NESTING) {
+            handOff(from);
             return;
         }
         depth++;
         try {
-            while (head < tail) {
-                int i = head++;
-                CompletableFuture<Object> f = (CompletableFuture<Object>) futures[i];
+            for (int i = from; i < tail; i++) {
+                CompletableFuture<?> f = futures[i];
                 Object r = results[i];
                 Throwable t = failures[i];
                 AtomicLong counter = pending[i];
@@ -83,39 +93,69 @@ final class DeferredCompletions {
                 results[i] = null;
                 failures[i] = null;
                 pending[i] = null;
+                floor = tail;
                 try {
-                    if (t != null) {
-                        f.completeExceptionally(t);
-                    } else {
-                        f.complete(r);
-                    }
+                    complete(f, r, t, counter);
                 } finally {
-                    counter.decrementAndGet();
+                    floor = from;
                 }
             }
-            head = 0;
-            tail = 0;
+            tail = from;
         } finally {
             depth--;
         }
     }
 
-    private void makeRoom() {
-        int live = tail - head;
-        int n = live * 2 > futures.length ? futures.length * 2 : futures.length;
+    @SuppressWarnings("unchecked")
+    private static void complete(CompletableFuture<?> f, Object r, Throwable t, AtomicLong counter) {
+        try {
+            if (t != null) {
+                f.completeExceptionally(t);
+            } else {
+                ((CompletableFuture<Object>) f).complete(r);
+            }
+        } finally {
+            counter.decrementAndGet();
+        }
+    }
+
+    /**
+     * A loop {@link #MAX_NESTING} deep: completes its entries on a new thread, so this thread's stack
+     * grows no further and an action here that waits for its own write is not waiting for itself. Rare
+     * (a chain of that many writing actions, each in the completion of the one before), so a thread per
+     * occurrence; it allocates.
+     */
+    private void handOff(int from) {
+        int n = tail - from;
         CompletableFuture<?>[] f = new CompletableFuture<?>[n];
         Object[] r = new Object[n];
         Throwable[] t = new Throwable[n];
         AtomicLong[] c = new AtomicLong[n];
-        System.arraycopy(futures, head, f, 0, live);
-        System.arraycopy(results, head, r, 0, live);
-        System.arraycopy(failures, head, t, 0, live);
-        System.arraycopy(pending, head, c, 0, live);
-        futures = f;
-        results = r;
-        failures = t;
-        pending = c;
-        head = 0;
-        tail = live;
+        System.arraycopy(futures, from, f, 0, n);
+        System.arraycopy(results, from, r, 0, n);
+        System.arraycopy(failures, from, t, 0, n);
+        System.arraycopy(pending, from, c, 0, n);
+        Arrays.fill(futures, from, tail, null);
+        Arrays.fill(results, from, tail, null);
+        Arrays.fill(failures, from, tail, null);
+        Arrays.fill(pending, from, tail, null);
+        tail = from;
+        Thread.ofPlatform().daemon().name("bucketdb-completions").start(() -> {
+            // Through that thread's own queue, so its actions count as completing (completingHere).
+            DeferredCompletions q = mine();
+            for (int i = 0; i < n; i++) {
+                q.add(f[i], r[i], t[i], c[i]);
+            }
+            q.run();
+        });
+    }
+
+    /** Doubles the arrays, every entry at its index (the loops down the stack hold indexes into them). */
+    private void grow() {
+        int n = futures.length * 2;
+        futures = Arrays.copyOf(futures, n);
+        results = Arrays.copyOf(results, n);
+        failures = Arrays.copyOf(failures, n);
+        pending = Arrays.copyOf(pending, n);
     }
 }

@@ -32,18 +32,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in both durabilities: the non-async dependent actions of {@link BucketDB#putLongAsync}'s futures write (blocking,
  * asynchronously and joined, as batches), read their own future's write, chain hundreds deep while the table grows, and
  * every write they were acknowledged for survives a power loss (SYNC) or a close (ASYNC). And the action of a future no
- * caller leads for (the index completes it on a thread of its own) writes too. ({@code close()} from such an action is
- * refused, but leaves the index closed for every call and never closable: reported, not tested here.)
+ * caller leads for (the index completes it on a thread of its own) writes too. ({@code close()} from such an action:
+ * {@code CloseFromDependentActionTest}.)
  */
 class DependentActionWritesOnTheIndexTest {
     /** A hang guard for this test's futures; the assertions are about outcomes, not time. */
     private static final long GUARD_SECONDS = 60;
     /**
-     * Futures with writing actions. Fewer than {@code DeferredCompletions.MAX_NESTING} (32): one thread that completes
-     * more in one group nests their actions that deep, and there a blocking {@code write(WriteBatch)} from an action
-     * waits forever (reported, not fixed here; see the audit report of 2026-12-07).
+     * Futures with writing actions: many more than {@code DeferredCompletions.MAX_NESTING} (32). One thread completes
+     * many of them after one group; their actions once nested a completion loop each, and past the limit an action's
+     * blocking {@code write(WriteBatch)} waited for a loop below it on its own thread, for ever.
      */
-    private static final int KEYS = 24;
+    private static final int KEYS = 400;
     /** Keys loaded first, so the actions write while the table splits its first whole piece (B 8 to 9). */
     private static final int PRELOAD = 1_600;
 
