@@ -531,11 +531,11 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
     }
 
     /**
-     * Checkpoints every change and closes the index; the next open sees exactly these contents and
-     * replays nothing. After an I/O failure it closes without writing (the next open recovers from
-     * the journal); if no call has reported that failure yet (it happened in a checkpoint after the
-     * last acknowledged batch), it throws an {@link IOException} naming it. Later calls on this object throw
-     * {@link IllegalStateException}.
+     * Checkpoints every change and closes the index; the next open sees exactly these contents and replays nothing.
+     * After an I/O failure it closes without writing (the next open recovers from the journal); if no call has reported
+     * that failure yet (it happened in a checkpoint after the last acknowledged batch), it throws an {@link IOException}
+     * naming it. Later calls on this object throw {@link IllegalStateException}; so does a close from a writer task or
+     * from a dependent action of a future this index completes (it would wait for itself), which changes nothing.
      */
     @Override
     public void close() throws IOException {

@@ -69,7 +69,16 @@ public final class CloseSequence {
      * @param file the table file the index shows now
      * @throws IOException if the checkpoint at close fails, or a failure no call has reported yet happened before
      */
-    public synchronized void run(TableFile file) throws IOException {
+    public void run(TableFile file) throws IOException {
+        if (pipeline != null) {
+            // Before any effect and before the monitor: refused, a close from inside leaves the index as it was (and
+            // does not wait for a close in progress, which waits for this very action to end).
+            pipeline.requireCloseAllowedHere();
+        }
+        runOnce(file);
+    }
+
+    private synchronized void runOnce(TableFile file) throws IOException {
         if (closed) {
             return;
         }

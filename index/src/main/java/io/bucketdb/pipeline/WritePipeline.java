@@ -354,9 +354,7 @@ public final class WritePipeline implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (role.heldByCurrentThread() || DeferredCompletions.completingHere()) {
-            throw new IllegalStateException("close() while holding the writer role or completing its futures would wait for itself");
-        }
+        requireCloseAllowedHere();
         closed = true;
         idleEvacuation.stop();
         // Producers that passed the closed check before it was set publish; none can start now.
@@ -371,6 +369,16 @@ public final class WritePipeline implements AutoCloseable {
             LockSupport.parkNanos(20_000);
         }
         background.stop();
+    }
+
+    /**
+     * Throws {@link IllegalStateException} if the calling thread holds the writer role or is completing futures (running
+     * their dependent actions): a close from there would wait for itself. Changes nothing either way.
+     */
+    public void requireCloseAllowedHere() {
+        if (role.heldByCurrentThread() || DeferredCompletions.completingHere()) {
+            throw new IllegalStateException("close() while holding the writer role or completing its futures would wait for itself");
+        }
     }
 
     // ---------------------------------------------------------------- who drains
