@@ -109,10 +109,32 @@ class InterruptTest {
         }
     }
 
+    /**
+     * A prefix that starts the child with SIGINT's default action. A build started in the background of a script
+     * ({@code nohup mvn verify &}) inherits SIGINT ignored, and a JVM keeps an ignored SIGINT ignored (it installs no
+     * handler and runs no shutdown hook): the child then never sees the test's Ctrl-C and the test waited out its
+     * timeout. GNU env resets it ({@code --default-signal}); without such an env the child inherits the build's.
+     */
+    private static final List<String> SIGINT_DEFAULT = sigintDefault();
+
+    private static List<String> sigintDefault() {
+        try {
+            Process p = new ProcessBuilder("env", "--default-signal=INT", "true").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0 ? List.of("env", "--default-signal=INT") : List.of();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     /** {@code bucketdb ARGS} in a child JVM, its stderr in a file, its stdin a pipe the test writes. */
     private record Child(Process process, Path err, OutputStream in) {
         static Child start(Path tmp, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(WriterProcess.javaBinary(), "--enable-native-access=ALL-UNNAMED",
+            List<String> command = new ArrayList<>(SIGINT_DEFAULT);
+            command.addAll(List.of(WriterProcess.javaBinary(), "--enable-native-access=ALL-UNNAMED",
                     "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
             command.addAll(List.of(args));
             Path err = Files.createTempFile(tmp, "child-", ".err");
