@@ -1,0 +1,95 @@
+package io.bucketdb;
+
+import io.bucketdb.storage.IndexFileNames;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Reopening an index with options that disagree with its files: what the files decide is kept (or the open is
+ * refused, naming both sides, with every file as it was), and what an open may choose for itself does not cost a
+ * record the journal holds.
+ */
+class ReopenMismatchTest {
+    private static final Options VARIABLE = Options.defaults().withVariableKeys().withVariableValues();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void lowerLengthLimitsOnReopenStillRecoverTheLongerRecordsOfTheJournal() throws IOException {
+        byte[] big = new byte[10_000];
+        big[9_999] = 7;
+        Path image = crashImage(tmp.resolve("live"), VARIABLE, db -> {
+            db.put("big".getBytes(), big);
+            db.put("small".getBytes(), new byte[]{1});
+        });
+        Options lower = VARIABLE.withMaxLengths(64, 1_000);
+        for (Options o : new Options[]{lower.withReadOnly(true), lower.withTruncateOnDamage(true), lower}) {
+            Path dir = copy(image, tmp.resolve("open-" + System.nanoTime()));
+            try (BucketDB db = BucketDB.open(dir, o)) {
+                assertEquals(2, db.size(), o.toString());
+                assertArrayEquals(big, db.get("big".getBytes()), "the acknowledged 10,000-byte value, " + o);
+                assertArrayEquals(new byte[]{1}, db.get("small".getBytes()), o.toString());
+                if (!o.readOnly()) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db.put("x".getBytes(), big));
+                    assertTrue(e.getMessage().contains("limit of 1000 bytes"), e.getMessage());
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    interface Writes {
+        void apply(BucketDB db) throws IOException;
+    }
+
+    /**
+     * The files of an index as a process kill would leave them after {@code writes} were acknowledged: copied while it
+     * is open (the journal's acknowledged frames are in the page cache, the table file changes only at checkpoints and
+     * none runs: the triggers are far off), without the lock file.
+     */
+    private Path crashImage(Path dir, Options options, Writes writes) throws IOException {
+        Path image = tmp.resolve("image");
+        try (BucketDB db = BucketDB.open(dir, options)) {
+            writes.apply(db);
+            copy(dir, image);
+        }
+        return image;
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path p : files.toList()) {
+                if (!p.getFileName().toString().equals(IndexFileNames.LOCK)) {
+                    Files.copy(p, to.resolve(p.getFileName()));
+                }
+            }
+        }
+        return to;
+    }
+
+    /** Every file of {@code dir} but the lock file (advisory, rewritten by each writer's open), by name. */
+    static Map<String, byte[]> files(Path dir) throws IOException {
+        Map<String, byte[]> m = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.equals(IndexFileNames.LOCK)) {
+                    m.put(name, Files.readAllBytes(p));
+                }
+            }
+        }
+        return m;
+    }
+}
