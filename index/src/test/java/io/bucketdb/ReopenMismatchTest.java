@@ -47,6 +47,38 @@ class ReopenMismatchTest {
         }
     }
 
+    @Test
+    void otherWidthsAfterACrashAreRefusedBeforeAnyFileChanges() throws IOException {
+        // Enough puts that the table grew past the space its last checkpoint (at creation) allocated: the file is
+        // longer than that checkpoint's allocation end, a tail the writer's open cuts off.
+        Path image = crashImage(tmp.resolve("grown"), Options.defaults().withJournalSegmentSize(1 << 20), db -> {
+            for (long k = 0; k < 50_000; k++) {
+                db.putLongAsync(k, -k);
+            }
+            db.putLong(-1, 1);
+        });
+        Map<String, byte[]> before = files(image);
+        Options[] others = {
+                Options.defaults().withKeyWidth(16),
+                Options.defaults().withVariableKeys().withVariableValues(),
+                Options.defaults().withCodecs(Codec.UUID, Codec.UTF8),
+        };
+        for (Options o : others) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BucketDB.open(image, o).close(), o.toString());
+            assertTrue(e.getMessage().contains("stores 8-byte keys and 8-byte values") && e.getMessage().contains("the options asked for"),
+                    e.getMessage());
+            Map<String, byte[]> after = files(image);
+            assertEquals(before.keySet(), after.keySet(), "a refused open creates or deletes no file: " + o);
+            for (String name : before.keySet()) {
+                assertArrayEquals(before.get(name), after.get(name), name + " is changed by an open refused for " + o);
+            }
+        }
+        try (BucketDB db = BucketDB.open(image)) {
+            assertEquals(50_001, db.size(), "the refused opens lost nothing");
+            assertEquals(-49_999, db.getLong(49_999, 0));
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     interface Writes {

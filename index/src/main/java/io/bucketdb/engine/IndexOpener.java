@@ -8,12 +8,15 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalWriter;
 import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.PageChecksums;
@@ -29,6 +32,7 @@ import io.bucketdb.table.UnreadPages;
 import io.bucketdb.table.JournalReplayer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -181,6 +185,7 @@ public final class IndexOpener {
             boolean clean;
             List<String> ignored = List.of();
             if (exists) {
+                checkWidthsBeforeAnyChange(io, dir, tablePath, options);
                 RecoveryPhases event = new RecoveryPhases();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 event.finishing = event.phase();
@@ -347,7 +352,47 @@ public final class IndexOpener {
     }
 
     private static void checkWidths(Path dir, TableFile file, Options options) {
-        Header h = file.header();
+        checkWidths(dir, file.header(), options);
+    }
+
+    /**
+     * Refuses options that disagree with the index's widths before the open changes any file: finishing a checkpoint a
+     * crash cut and cutting the table file's unclean tail both write, and a refused open must leave every file as it
+     * was. Reads the header slots only, and only when the options could disagree (explicit widths, lower limits). The
+     * widths never change in an index's life, so the newest slot that decodes tells them; if none does, the open goes
+     * on as before (it repairs the header from the double-write file or reports the damage) and checks them after.
+     */
+    private static void checkWidthsBeforeAnyChange(DurableIO io, Path dir, Path tablePath, Options options) throws IOException {
+        if (!options.widthsSet() && options.maxKeyLength() == JournalOptions.DEFAULT_MAX_KEY_LENGTH
+                && options.maxValueLength() == JournalOptions.DEFAULT_MAX_VALUE_LENGTH) {
+            return;
+        }
+        Header newest = null;
+        try (DurableFile in = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
+            long size = in.size();
+            if (size < HeaderLayout.DATA_START) {
+                return;
+            }
+            for (int slot = 0; slot < 2; slot++) {
+                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
+                in.read(HeaderLayout.slotOffset(slot), buf);
+                buf.flip();
+                try {
+                    Header h = Header.decode(tablePath, HeaderLayout.slotOffset(slot), buf, size);
+                    if (newest == null || h.generation > newest.generation) {
+                        newest = h;
+                    }
+                } catch (CorruptIndexException damaged) {
+                    // the open proper decides what a damaged slot means
+                }
+            }
+        }
+        if (newest != null) {
+            checkWidths(dir, newest, options);
+        }
+    }
+
+    private static void checkWidths(Path dir, Header h, Options options) {
         // Fixed-width values kept out of line are fixed-width here: where values live is the index's own (it is chosen
         // only at creation, and the API is the same either way), so it is not compared.
         boolean varValues = h.varValues() && !h.outlineValues();
