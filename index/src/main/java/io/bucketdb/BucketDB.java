@@ -497,7 +497,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public Cursor cursor() {
         checkOpen();
-        return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()));
+        return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()), this);
     }
 
     /** Iterates entries as (key copy, value copy) pairs; see {@link #cursor()} for the guarantees. */
@@ -542,7 +542,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         closing.run(file);
     }
 
-    private void checkOpen() {
+    /** Throws {@link IllegalStateException} once the index is closed; its cursors check it too. */
+    void checkOpen() {
         closing.checkOpen();
     }
 
