@@ -404,7 +404,7 @@ public final class IndexOpener {
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
-        // The journal refuses records beyond the limits: a fixed width above them could never be written.
+        // Limits below the fixed widths contradict them (every key or value is that wide): refused, as at creation.
         if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!varValues && valueWidth > options.maxValueLength())) {
             throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + valueWidth
                     + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
