@@ -168,6 +168,25 @@ class ApiMisuseTest {
         }
     }
 
+    @Test
+    void optionsNoNewIndexCanHaveAreRefusedBeforeAnythingIsCreated() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Map<String, Options> impossible = Map.of(
+                "8-byte values out of line", Options.defaults().withValuesOutOfLine(true),
+                "fixed widths above the limits", Options.defaults().withKeyWidth(16).withMaxLengths(8, 8),
+                "a bucket wider than the alignment unit", Options.defaults().withKeyWidth(4096).withValueWidth(4096).withValuesOutOfLine(false).withChunking(16, 16));
+        for (var o : impossible.entrySet()) {
+            Path fresh = tmp.resolve("fresh").resolve("idx");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BucketDB.open(fresh, o.getValue()).close(),
+                    o.getKey());
+            assertFalse(Files.exists(tmp.resolve("fresh")), o.getKey() + ": " + e.getMessage() + ", yet the directory was created");
+            assertThrows(IllegalArgumentException.class, () -> BucketDB.open(empty, o.getValue()).close(), o.getKey());
+            try (Stream<Path> left = Files.list(empty)) {
+                assertEquals(List.of(), left.toList(), o.getKey() + ": files were created by a refused open");
+            }
+        }
+    }
+
     /**
      * What a read-only mount (EROFS) or files the process may not write (EACCES) do to every change: opening for
      * writing, creating, renaming and deleting fail as the JDK reports them on Linux; reads go through.

@@ -119,6 +119,7 @@ public final class IndexOpener {
                     ? "; a compaction was interrupted: open it for writing, or run 'bucketdb compact " + dir + "', to finish it" : ""));
         }
         if (!exists) {
+            checkCreatable(options); // before the directory and the lock file: a refused creation leaves no trace
             createDirectoriesDurably(io, dir);
         }
         return exists;
@@ -303,12 +304,7 @@ public final class IndexOpener {
      */
     private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
             throws IOException {
-        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
-                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
-            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
-                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
-                    + " bytes the options set (Options.withMaxLengths); nothing was created");
-        }
+        checkCreatable(options);
         try (var journals = Files.list(dir)) {
             if (journals.anyMatch(p -> IndexFileNames.isJournal(p.getFileName().toString()))) {
                 throw new IOException("index directory " + dir + " has journal segments but no " + IndexFileNames.TABLE
@@ -328,6 +324,17 @@ public final class IndexOpener {
         }
         io.rename(temp, tablePath);
         io.syncDirectory(dir);
+    }
+
+    /** Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file. */
+    private static void checkCreatable(Options options) {
+        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
+                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
+            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
+                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths); nothing was created");
+        }
+        TableFile.checkNewShape(options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(), options.alignShift());
     }
 
     /**
