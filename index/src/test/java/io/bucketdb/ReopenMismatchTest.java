@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -76,6 +77,79 @@ class ReopenMismatchTest {
         try (BucketDB db = BucketDB.open(image)) {
             assertEquals(50_001, db.size(), "the refused opens lost nothing");
             assertEquals(-49_999, db.getLong(49_999, 0));
+        }
+    }
+
+    @Test
+    void aDirectoryWithoutATableIsCreatedOnlyWhenAskedAndItsOtherFilesAreLeftAlone() throws IOException {
+        Path missing = tmp.resolve("missing");
+        IOException none = assertThrows(IOException.class, () -> BucketDB.open(missing, Options.defaults().withCreateIfMissing(false)));
+        assertTrue(none.getMessage().contains("no index in " + missing), none.getMessage());
+        assertThrows(IOException.class, () -> BucketDB.open(missing, Options.defaults().withReadOnly(true)));
+        assertFalse(Files.exists(missing), "a refused open creates no directory");
+
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.writeString(other.resolve("notes.txt"), "mine");
+        Files.writeString(other.resolve(IndexFileNames.LOCK), "pid 1\n");
+        for (Options o : new Options[]{Options.defaults().withCreateIfMissing(false), Options.defaults().withReadOnly(true)}) {
+            assertThrows(IOException.class, () -> BucketDB.open(other, o), o.toString());
+            try (Stream<Path> files = Files.list(other)) {
+                assertEquals(2, files.count(), "nothing created by " + o);
+            }
+        }
+        try (BucketDB db = BucketDB.open(other)) {
+            db.putLong(1, 1);
+        }
+        assertEquals("mine", Files.readString(other.resolve("notes.txt")), "an index created beside other files leaves them alone");
+        try (BucketDB db = BucketDB.open(other, Options.defaults().withCreateIfMissing(false))) {
+            assertEquals(1, db.getLong(1, -1));
+        }
+    }
+
+    @Test
+    void eachFileOfAClosedIndexMissingInTurnIsRebuiltOrRefusedClearly() throws IOException {
+        Path closed = tmp.resolve("closed");
+        try (BucketDB db = BucketDB.open(closed)) {
+            for (long k = 0; k < 1_000; k++) {
+                db.putLong(k, -k);
+            }
+        }
+        for (String name : files(closed).keySet()) {
+            Path dir = copy(closed, tmp.resolve("without-" + name));
+            Files.delete(dir.resolve(name));
+            if (name.equals(IndexFileNames.TABLE)) {
+                Map<String, byte[]> before = files(dir);
+                IOException e = assertThrows(IOException.class, () -> BucketDB.open(dir));
+                assertTrue(e.getMessage().contains("no " + IndexFileNames.TABLE) && e.getMessage().contains("journal segments"), e.getMessage());
+                assertEquals(before.keySet(), files(dir).keySet(), "no empty index replaces the lost table");
+                continue;
+            }
+            // The double-write file, a page checksum file, the journal of a clean close: nothing the next open needs.
+            try (BucketDB db = BucketDB.open(dir)) {
+                assertEquals(1_000, db.size(), "without " + name);
+                assertEquals(-999, db.getLong(999, 0), "without " + name);
+            }
+        }
+    }
+
+    @Test
+    void aJournalSegmentMissingAfterACrashIsDamageNamingIt() throws IOException {
+        Path image = crashImage(tmp.resolve("segments"), Options.defaults().withJournalSegmentSize(1 << 20), db -> {
+            for (long k = 0; k < 60_000; k++) {
+                db.putLongAsync(k, k);
+            }
+            db.putLong(-1, 1);
+        });
+        List<String> segments = files(image).keySet().stream().filter(IndexFileNames::isJournal).filter(n -> n.endsWith(".log")).sorted().toList();
+        assertTrue(segments.size() >= 3, "the load spans several segments: " + segments);
+        // Every segment but the newest. A missing newest one looks like a crash between the force of the full segment
+        // before it and its creation: no record names a roll, so the open cannot tell the writes it held were lost.
+        for (String name : segments.subList(0, segments.size() - 1)) {
+            Path dir = copy(image, tmp.resolve("without-" + name));
+            Files.delete(dir.resolve(name));
+            io.bucketdb.spi.CorruptIndexException e = assertThrows(io.bucketdb.spi.CorruptIndexException.class, () -> BucketDB.open(dir));
+            assertTrue(e.file().getFileName().toString().startsWith("journal-"), e.getMessage());
+            assertTrue(e.getMessage().contains("journal"), e.getMessage());
         }
     }
 
