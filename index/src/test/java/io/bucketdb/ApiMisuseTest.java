@@ -71,6 +71,68 @@ class ApiMisuseTest {
     }
 
     @Test
+    void everyEntryPointRefusesAWrongWidthNamingItAndChangesNothing() throws IOException {
+        Path dir = tmp.resolve("widths");
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withKeyWidth(16).withValueWidth(8))) {
+            byte[] key = new byte[16];
+            byte[] value = new byte[8];
+            db.put(key, value);
+            byte[] shortKey = new byte[15];
+            byte[] longValue = new byte[9];
+            // Each call, and what its message must say.
+            Map<String, Map.Entry<String, Runnable>> calls = new TreeMap<>();
+            calls.put("get", Map.entry("key must be 16 bytes", () -> db.get(shortKey)));
+            calls.put("contains", Map.entry("key must be 16 bytes", () -> db.contains(shortKey)));
+            calls.put("get into a segment", Map.entry("key must be 16 bytes", () -> db.get(shortKey, MemorySegment.ofArray(new byte[8]))));
+            calls.put("get into a buffer", Map.entry("key must be 16 bytes", () -> db.get(shortKey, ByteBuffer.allocate(8))));
+            calls.put("get with a reader", Map.entry("key must be 16 bytes", () -> db.get(shortKey, (Function<MemorySegment, Object>) s -> s)));
+            calls.put("put key", Map.entry("key must be 16 bytes", () -> db.put(shortKey, value)));
+            calls.put("put value", Map.entry("value must be 8 bytes", () -> db.put(key, longValue)));
+            calls.put("putAsync key", Map.entry("key must be 16 bytes", () -> db.putAsync(shortKey, value)));
+            calls.put("putAsync value", Map.entry("value must be 8 bytes", () -> db.putAsync(key, longValue)));
+            calls.put("delete", Map.entry("key must be 16 bytes", () -> db.delete(shortKey)));
+            calls.put("deleteAsync", Map.entry("key must be 16 bytes", () -> db.deleteAsync(shortKey)));
+            calls.put("write", Map.entry("value must be 8 bytes", () -> db.write(new WriteBatch().delete(key).put(key, longValue))));
+            calls.put("writeAsync", Map.entry("key must be 16 bytes", () -> db.writeAsync(new WriteBatch().delete(key).delete(shortKey))));
+            calls.put("getLong", Map.entry("8-byte keys and values", () -> db.getLong(1, 0)));
+            calls.put("containsLong", Map.entry("8-byte keys and values", () -> db.containsLong(1)));
+            calls.put("putLong", Map.entry("8-byte keys and values", () -> db.putLong(1, 1)));
+            calls.put("putLongAsync", Map.entry("8-byte keys and values", () -> db.putLongAsync(1, 1)));
+            calls.put("deleteLong", Map.entry("8-byte keys and values", () -> db.deleteLong(1)));
+            calls.put("deleteLongAsync", Map.entry("8-byte keys and values", () -> db.deleteLongAsync(1)));
+            calls.put("write putLong", Map.entry("8-byte keys and values", () -> db.write(new WriteBatch().delete(key).putLong(1, 1))));
+            calls.put("asMap", Map.entry("8 bytes wide but index " + dir + " has 16-byte keys", () -> db.asMap(Codec.LONG, Codec.LONG)));
+            calls.put("bulk put", Map.entry("key must be 16 bytes", () -> {
+                try (BulkLoad load = db.bulkLoad(4)) {
+                    load.put(shortKey, value);
+                }
+            }));
+            calls.put("bulk putAll", Map.entry("entry 1: value must be 8 bytes", () -> {
+                try (BulkLoad load = db.bulkLoad(4)) {
+                    load.putAll(new byte[][]{key, key}, new byte[][]{value, longValue}, 0, 2);
+                }
+            }));
+            calls.put("bulk putLong", Map.entry("8-byte keys and values", () -> {
+                try (BulkLoad load = db.bulkLoad(4)) {
+                    load.putLong(1, 1);
+                }
+            }));
+            long lsn = db.lsn();
+            for (var call : calls.entrySet()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call.getValue().getValue()::run, call.getKey());
+                assertTrue(e.getMessage().contains(call.getValue().getKey()), call.getKey() + ": " + e.getMessage());
+                assertEquals(lsn, db.lsn(), call.getKey() + ": nothing was journaled");
+                assertEquals(1, db.size(), call.getKey());
+                assertArrayEquals(value, db.get(key), call.getKey() + ": the entry is untouched");
+            }
+            byte[] other = new byte[16];
+            other[0] = 1;
+            assertTrue(db.put(other, value), "still writable");
+            assertEquals(2, db.size());
+        }
+    }
+
+    @Test
     void nullArgumentsAreNamed() throws IOException {
         try (BucketDB db = BucketDB.open(tmp.resolve("nulls"))) {
             db.putLong(0, 1);
