@@ -27,6 +27,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What a caller who misuses the API, or runs it where the files cannot be written, is told: a clear error that
@@ -246,6 +247,23 @@ class ApiMisuseTest {
             try (Stream<Path> left = Files.list(empty)) {
                 assertEquals(List.of(), left.toList(), o.getKey() + ": files were created by a refused open");
             }
+        }
+    }
+
+    @Test
+    void anExpectedEntryCountBeyondTheDisksRoomIsRefusedBeforeAnyOfItIsAllocated() throws IOException {
+        long entries = 1L << 36; // a bucket array of 2^34 buckets of 144 bytes: 2.5 TB
+        assumeTrue(Files.getFileStore(tmp).getUsableSpace() < (1L << 34) * 144, "a file system with room for 2.5 TB");
+        Path dir = tmp.resolve("huge");
+        IOException e = assertThrows(IOException.class, () -> BucketDB.open(dir, Options.defaults().withExpectedEntries(entries)).close());
+        assertTrue(e.getMessage().contains("Options.withExpectedEntries") && e.getMessage().contains("bytes free"), e.getMessage());
+        try (Stream<Path> left = Files.list(dir)) {
+            List<String> names = left.map(p -> p.getFileName().toString()).toList();
+            assertFalse(names.contains(IndexFileNames.TABLE) || names.contains(IndexFileNames.TABLE_TEMP), "left " + names);
+        }
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withExpectedEntries(1_000))) {
+            db.putLong(1, 1);
+            assertEquals(1, db.size(), "a count that fits creates the index there");
         }
     }
 

@@ -15,6 +15,7 @@ import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.Header;
 import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.IndexFileNames;
@@ -316,14 +317,41 @@ public final class IndexOpener {
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
                 options.alignShift(), seed, options.maxChunkShift())) {
+            checkRoomForTheArray(dir, created, options.expectedEntries());
             HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists; it is a
             // clean one, since there is nothing a journal would have to hold yet (open then marks it unclean
             // once the journal exists).
             checkpointer.checkpoint(created, 0, true);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(() -> io.delete(temp), e); // a failed creation keeps no blocks (a large array may have many)
+            throw e;
         }
         io.rename(temp, tablePath);
         io.syncDirectory(dir);
+    }
+
+    /**
+     * Refuses an expected entry count whose bucket array the file system has no room for, before any of it is allocated:
+     * the array's blocks are allocated when it is created, so such an open could only fail part-way, after filling the
+     * disk (or, for counts far beyond any disk, exhaust the heap with the array's piece list).
+     */
+    private static void checkRoomForTheArray(Path dir, TableFile created, long expectedEntries) throws IOException {
+        if (expectedEntries == 0) {
+            return;
+        }
+        int b = HashTable.bFor(expectedEntries);
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(1L << Math.min(b, 62), (long) BucketLayout.of(created.header()).size());
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (bytes > free) {
+            throw new IOException("index " + dir + " was not created: " + expectedEntries + " expected entries (Options.withExpectedEntries)"
+                    + " need a bucket array of 2^" + b + " buckets, " + bytes + " bytes, and the file system has " + free + " bytes free");
+        }
     }
 
     /** Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file. */
