@@ -3,6 +3,7 @@ package io.bucketdb;
 import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
@@ -250,18 +251,45 @@ class ApiMisuseTest {
         }
     }
 
+    private static final long CAP = 256L << 20;
+
     @Test
     void anExpectedEntryCountBeyondTheDisksRoomIsRefusedBeforeAnyOfItIsAllocated() throws IOException {
         long entries = 1L << 36; // a bucket array of 2^34 buckets of 144 bytes: 2.5 TB
         assumeTrue(Files.getFileStore(tmp).getUsableSpace() < (1L << 34) * 144, "a file system with room for 2.5 TB");
         Path dir = tmp.resolve("huge");
-        IOException e = assertThrows(IOException.class, () -> BucketDB.open(dir, Options.defaults().withExpectedEntries(entries)).close());
+        // Never more than 256 MiB of a shared disk, should the check be gone: an open without it allocated until the
+        // file system was full.
+        DurableIO capped = new ForwardingDurableIO(FileDurableIO.INSTANCE) {
+            @Override
+            public DurableFile open(Path file, DurableIO.Mode mode) throws IOException {
+                return new ForwardingDurableFile(super.open(file, mode)) {
+                    @Override
+                    public void allocate(long newSize) throws IOException {
+                        if (newSize > CAP) {
+                            throw new IOException(path() + ": no space left on device (this test allows " + CAP + " bytes)");
+                        }
+                        super.allocate(newSize);
+                    }
+
+                    @Override
+                    public void write(long position, ByteBuffer src) throws IOException {
+                        if (position + src.remaining() > CAP) {
+                            throw new IOException(path() + ": no space left on device (this test allows " + CAP + " bytes)");
+                        }
+                        super.write(position, src);
+                    }
+                };
+            }
+        };
+        Options huge = Options.defaults().withExpectedEntries(entries).withDurableIO(capped);
+        IOException e = assertThrows(IOException.class, () -> BucketDB.open(dir, huge).close());
         assertTrue(e.getMessage().contains("Options.withExpectedEntries") && e.getMessage().contains("bytes free"), e.getMessage());
         try (Stream<Path> left = Files.list(dir)) {
             List<String> names = left.map(p -> p.getFileName().toString()).toList();
             assertFalse(names.contains(IndexFileNames.TABLE) || names.contains(IndexFileNames.TABLE_TEMP), "left " + names);
         }
-        try (BucketDB db = BucketDB.open(dir, Options.defaults().withExpectedEntries(1_000))) {
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withExpectedEntries(1_000).withDurableIO(capped))) {
             db.putLong(1, 1);
             assertEquals(1, db.size(), "a count that fits creates the index there");
         }
