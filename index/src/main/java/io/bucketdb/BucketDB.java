@@ -308,7 +308,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public byte[] get(byte[] key) {
         checkOpen();
-        return reads.copy(key, variableValues(), valueWidth);
+        return reads.copy(java.util.Objects.requireNonNull(key, "key"), variableValues(), valueWidth);
     }
 
     /**
@@ -325,10 +325,10 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public long get(byte[] key, MemorySegment dst) {
         checkOpen();
-        if (dst.isReadOnly()) {
+        if (java.util.Objects.requireNonNull(dst, "dst").isReadOnly()) {
             throw new IllegalArgumentException("dst is read-only");
         }
-        return reads.get(MemorySegment.ofArray(key), key.length, dst);
+        return reads.get(MemorySegment.ofArray(java.util.Objects.requireNonNull(key, "key")), key.length, dst);
     }
 
     /**
@@ -341,7 +341,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @return the value's length, or -1 if the key is absent
      */
     public int get(byte[] key, ByteBuffer dst) {
-        MemorySegment view = MemorySegment.ofBuffer(dst); // position..limit of dst
+        MemorySegment view = MemorySegment.ofBuffer(java.util.Objects.requireNonNull(dst, "dst")); // position..limit of dst
         int n = (int) get(key, view);
         if (n >= 0 && n <= dst.remaining()) {
             dst.position(dst.position() + n);
@@ -357,7 +357,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @return the value's length, or -1 if the key is absent
      */
     public int get(byte[] key, byte[] dst) {
-        return (int) get(key, MemorySegment.ofArray(dst));
+        return (int) get(key, MemorySegment.ofArray(java.util.Objects.requireNonNull(dst, "dst")));
     }
 
     /**
@@ -382,7 +382,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public <R> R get(byte[] key, Function<? super MemorySegment, ? extends R> reader) {
         checkOpen();
-        return reads.read(MemorySegment.ofArray(key), key.length, reader, null);
+        return reads.read(MemorySegment.ofArray(java.util.Objects.requireNonNull(key, "key")), key.length, reader, null);
     }
 
     /**
@@ -497,7 +497,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      */
     public Cursor cursor() {
         checkOpen();
-        return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()));
+        return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()), this);
     }
 
     /** Iterates entries as (key copy, value copy) pairs; see {@link #cursor()} for the guarantees. */
@@ -542,7 +542,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         closing.run(file);
     }
 
-    private void checkOpen() {
+    void checkOpen() { // its cursors check it too
         closing.checkOpen();
     }
 

@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /**
  * Loads many puts into a {@link BucketDB} without a future, a ring entry or an object per entry: the fast way
- * to fill an index. Made by {@link BucketDB#bulkLoad(int)}; used by one thread, the one that made it.
+ * to fill an index. Made by {@link BucketDB#bulkLoad(int)}; used by one thread, the one that made it (a call from
+ * another thread throws {@link IllegalStateException} and buffers nothing).
  *
  * <pre>{@code
  * try (BulkLoad load = db.bulkLoad(65_536)) {
@@ -58,6 +59,8 @@ public final class BulkLoad implements AutoCloseable {
     private final boolean longs;
     private final int capacity;
     private final BulkFlush flush = new BulkFlush();
+    /** The thread that made this loader, the only one that may use it (its buffer has no lock). */
+    private final Thread owner = Thread.currentThread();
     private long[] keys;
     private long[] values;
     private byte[] keyBytes;
@@ -99,9 +102,11 @@ public final class BulkLoad implements AutoCloseable {
      * @param key   the key
      * @param value the value
      * @throws IllegalArgumentException if the index does not have 8-byte keys and values
-     * @throws IllegalStateException    if this loader is closed, or a flush is refused (see the class comment)
+     * @throws IllegalStateException    if this loader is closed or was made by another thread, or a flush is refused
+     *                                  (see the class comment)
      */
     public void putLong(long key, long value) {
+        checkOwner();
         if (!longs) {
             checks.requireLong();
         }
@@ -126,6 +131,7 @@ public final class BulkLoad implements AutoCloseable {
      * @throws IllegalStateException    if this loader is closed, or a flush is refused (see the class comment)
      */
     public void put(byte[] key, byte[] value) {
+        checkOwner();
         check(key, value, -1);
         if (size == capacity) {
             flush();
@@ -150,6 +156,7 @@ public final class BulkLoad implements AutoCloseable {
      * @throws IllegalStateException     if this loader is closed, or a flush is refused (see the class comment)
      */
     public long putAllLong(long[] keys, long[] values, int from, int to) {
+        checkOwner();
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(values, "values");
         Objects.checkFromToIndex(from, to, keys.length);
@@ -181,6 +188,9 @@ public final class BulkLoad implements AutoCloseable {
      * @throws IllegalStateException     if this loader is closed, or a flush is refused (see the class comment)
      */
     public void putAll(byte[][] keys, byte[][] values, int from, int to) {
+        checkOwner();
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(values, "values");
         Objects.checkFromToIndex(from, to, keys.length);
         Objects.checkFromToIndex(from, to, values.length);
         if (closed) {
@@ -289,6 +299,17 @@ public final class BulkLoad implements AutoCloseable {
         keyBytes = Arrays.copyOf(keyBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * keyBytes.length, (long) keyUsed + keyLength)));
         valueBytes = Arrays.copyOf(valueBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * valueBytes.length, (long) valueUsed + valueLength)));
         flush.useBytes(keyBytes, keyEnds, valueBytes, valueEnds);
+    }
+
+    /**
+     * Refuses a call from a thread other than the owner before it touches the buffer: two threads buffering at once
+     * would lose entries to the race on the buffer's count, and the flush alone checking the thread came too late.
+     */
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("a bulk load is used by the thread that made it, " + owner.getName()
+                    + ", not " + Thread.currentThread().getName() + "; nothing was buffered");
+        }
     }
 
     private static IllegalStateException closedLoader() {

@@ -174,9 +174,8 @@ public final class Options implements Cloneable {
 
     /**
      * Limits for variable-length keys and values (defaults 64 KiB and 256 MiB, also the most allowed): a longer key or
-     * value is rejected with {@link IllegalArgumentException} naming the limit, and nothing is written. The limits bound
-     * journal records too, so an index must be reopened with limits at least as large as the longest record its
-     * journal may hold.
+     * value is rejected with {@link IllegalArgumentException} naming the limit, and nothing is written. They bound what an
+     * open accepts, not what it reads: an index reopened with lower limits still recovers every record its journal holds.
      *
      * @param maxKeyLength   the longest key accepted, in bytes (8..64 KiB)
      * @param maxValueLength the longest value accepted, in bytes (8..256 MiB)

@@ -41,6 +41,25 @@ class DirectoryLockTest {
     }
 
     @Test
+    void shouldKeepTheLockAfterARefusedOpenThroughAnotherPathToTheDirectory() throws Exception {
+        Path dir = tmp.resolve("idx");
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), dir.getFileName());
+        try (BucketDB db = BucketDB.open(dir)) {
+            db.putLong(1, 1);
+            for (Path other : List.of(link, tmp.resolve("sub").resolve("..").resolve("idx"), dir.toAbsolutePath())) {
+                Files.createDirectories(tmp.resolve("sub"));
+                IOException e = assertThrows(IOException.class, () -> BucketDB.open(other), other.toString());
+                assertTrue(e.getMessage().contains("held by this process"), e.getMessage());
+            }
+            assertTrue(probe(link).startsWith("refused: "), "another process is still refused, by either path");
+            assertTrue(probe(dir).startsWith("refused: "));
+            db.putLong(2, 2);
+            assertEquals(2, db.getLong(2, -1), "the first open goes on working");
+        }
+        assertEquals("opened", probe(link), "released at close");
+    }
+
+    @Test
     void shouldBeTakenAgainAfterClose() throws IOException {
         Path dir = tmp.resolve("again");
         for (int i = 0; i < 3; i++) {

@@ -67,7 +67,7 @@ class VariableLengthApiTest {
             db.put(bytes(1024, 10), bytes(4096, 11));
             assertArrayEquals(bytes(4096, 11), db.get(bytes(1024, 10)));
         }
-        // Fixed widths above the limits could never pass the journal: refused at creation and at open.
+        // Fixed widths above the limits contradict them: refused at creation and at open.
         assertThrows(IllegalArgumentException.class, () -> BucketDB.open(tmp.resolve("wide"),
                 Options.defaults().withKeyWidth(16).withValueWidth(8).withMaxLengths(8, 8)));
         try (BucketDB db = BucketDB.open(tmp.resolve("wide2"), Options.defaults().withKeyWidth(16).withValueWidth(8))) {

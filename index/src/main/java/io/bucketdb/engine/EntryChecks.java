@@ -12,8 +12,9 @@ import java.util.OptionalInt;
  * limits of {@code Options.withMaxLengths}. Checked on the caller's thread before anything is published, so a
  * wrong key throws from the call (naming the index, the width or the limit) instead of failing in the writer
  * role; the write pipeline checks its writes and gated reads here, a read-only view its reads, and the
- * {@code asMap} view its codecs and encodings. (The journal refuses records beyond the limits again, as the
- * last guard of its own format.)
+ * {@code asMap} view its codecs and encodings. (The journal refuses records beyond its format's limits, the
+ * highest an open may set, as the last guard of its own format; it reads with those too, so lower limits on a
+ * reopen never make a record written before unreadable.)
  */
 public final class EntryChecks {
     private final String index;

@@ -8,12 +8,16 @@ import io.bucketdb.pipeline.PipelineConfig;
 import io.bucketdb.pipeline.WritePipeline;
 import io.bucketdb.recovery.Checkpointer;
 import io.bucketdb.recovery.DamagePolicy;
+import io.bucketdb.recovery.JournalOptions;
 import io.bucketdb.recovery.JournalReader;
 import io.bucketdb.recovery.JournalWriter;
 import io.bucketdb.recovery.ReplayReport;
 import io.bucketdb.spi.CorruptIndexException;
+import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.BucketLayout;
 import io.bucketdb.storage.Header;
+import io.bucketdb.storage.HeaderLayout;
 import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.NativeFileOps;
 import io.bucketdb.storage.PageChecksums;
@@ -29,6 +33,7 @@ import io.bucketdb.table.UnreadPages;
 import io.bucketdb.table.JournalReplayer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -115,6 +120,7 @@ public final class IndexOpener {
                     ? "; a compaction was interrupted: open it for writing, or run 'bucketdb compact " + dir + "', to finish it" : ""));
         }
         if (!exists) {
+            checkCreatable(options); // before the directory and the lock file: a refused creation leaves no trace
             createDirectoriesDurably(io, dir);
         }
         return exists;
@@ -181,6 +187,7 @@ public final class IndexOpener {
             boolean clean;
             List<String> ignored = List.of();
             if (exists) {
+                checkWidthsBeforeAnyChange(io, dir, tablePath, options);
                 RecoveryPhases event = new RecoveryPhases();
                 Checkpointer.Pending pending = Checkpointer.finishPending(io, dir, tablePath);
                 event.finishing = event.phase();
@@ -298,12 +305,7 @@ public final class IndexOpener {
      */
     private static void createTable(DurableIO io, Path dir, Path tablePath, Options options, Checkpointer checkpointer)
             throws IOException {
-        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
-                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
-            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
-                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
-                    + " bytes the options set (Options.withMaxLengths); nothing was created");
-        }
+        checkCreatable(options);
         try (var journals = Files.list(dir)) {
             if (journals.anyMatch(p -> IndexFileNames.isJournal(p.getFileName().toString()))) {
                 throw new IOException("index directory " + dir + " has journal segments but no " + IndexFileNames.TABLE
@@ -315,14 +317,52 @@ public final class IndexOpener {
         long seed = options.hashSeed() != null ? options.hashSeed() : new SecureRandom().nextLong();
         try (TableFile created = TableFile.create(io, temp, options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(),
                 options.alignShift(), seed, options.maxChunkShift())) {
+            checkRoomForTheArray(dir, created, options.expectedEntries());
             HashTable.create(created, GrowthListener.NONE, options.expectedEntries());
             // The first checkpoint (LSN 0) makes the empty table durable before any journal exists; it is a
             // clean one, since there is nothing a journal would have to hold yet (open then marks it unclean
             // once the journal exists).
             checkpointer.checkpoint(created, 0, true);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(() -> io.delete(temp), e); // a failed creation keeps no blocks (a large array may have many)
+            throw e;
         }
         io.rename(temp, tablePath);
         io.syncDirectory(dir);
+    }
+
+    /**
+     * Refuses an expected entry count whose bucket array the file system has no room for, before any of it is allocated:
+     * the array's blocks are allocated when it is created, so such an open could only fail part-way, after filling the
+     * disk (or, for counts far beyond any disk, exhaust the heap with the array's piece list).
+     */
+    private static void checkRoomForTheArray(Path dir, TableFile created, long expectedEntries) throws IOException {
+        if (expectedEntries == 0) {
+            return;
+        }
+        int b = HashTable.bFor(expectedEntries);
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(1L << Math.min(b, 62), (long) BucketLayout.of(created.header()).size());
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (bytes > free) {
+            throw new IOException("index " + dir + " was not created: " + expectedEntries + " expected entries (Options.withExpectedEntries)"
+                    + " need a bucket array of 2^" + b + " buckets, " + bytes + " bytes, and the file system has " + free + " bytes free");
+        }
+    }
+
+    /** Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file. */
+    private static void checkCreatable(Options options) {
+        if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
+                || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
+            throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
+                    + " bytes exceed the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()
+                    + " bytes the options set (Options.withMaxLengths); nothing was created");
+        }
+        TableFile.checkNewShape(options.keySlotWidth(), options.valueSlotWidth(), options.tableFlags(), options.alignShift());
     }
 
     /**
@@ -347,7 +387,47 @@ public final class IndexOpener {
     }
 
     private static void checkWidths(Path dir, TableFile file, Options options) {
-        Header h = file.header();
+        checkWidths(dir, file.header(), options);
+    }
+
+    /**
+     * Refuses options that disagree with the index's widths before the open changes any file: finishing a checkpoint a
+     * crash cut and cutting the table file's unclean tail both write, and a refused open must leave every file as it
+     * was. Reads the header slots only, and only when the options could disagree (explicit widths, lower limits). The
+     * widths never change in an index's life, so the newest slot that decodes tells them; if none does, the open goes
+     * on as before (it repairs the header from the double-write file or reports the damage) and checks them after.
+     */
+    private static void checkWidthsBeforeAnyChange(DurableIO io, Path dir, Path tablePath, Options options) throws IOException {
+        if (!options.widthsSet() && options.maxKeyLength() == JournalOptions.DEFAULT_MAX_KEY_LENGTH
+                && options.maxValueLength() == JournalOptions.DEFAULT_MAX_VALUE_LENGTH) {
+            return;
+        }
+        Header newest = null;
+        try (DurableFile in = io.open(tablePath, DurableIO.Mode.READ_ONLY)) {
+            long size = in.size();
+            if (size < HeaderLayout.DATA_START) {
+                return;
+            }
+            for (int slot = 0; slot < 2; slot++) {
+                ByteBuffer buf = ByteBuffer.allocate(HeaderLayout.SLOT_SIZE);
+                in.read(HeaderLayout.slotOffset(slot), buf);
+                buf.flip();
+                try {
+                    Header h = Header.decode(tablePath, HeaderLayout.slotOffset(slot), buf, size);
+                    if (newest == null || h.generation > newest.generation) {
+                        newest = h;
+                    }
+                } catch (CorruptIndexException damaged) {
+                    // the open proper decides what a damaged slot means
+                }
+            }
+        }
+        if (newest != null) {
+            checkWidths(dir, newest, options);
+        }
+    }
+
+    private static void checkWidths(Path dir, Header h, Options options) {
         // Fixed-width values kept out of line are fixed-width here: where values live is the index's own (it is chosen
         // only at creation, and the API is the same either way), so it is not compared.
         boolean varValues = h.varValues() && !h.outlineValues();
@@ -359,7 +439,7 @@ public final class IndexOpener {
                     + describe(options.variableKeys(), options.keySlotWidth(), "keys") + " and "
                     + describe(options.variableValues(), options.valueSlotWidth(), "values"));
         }
-        // The journal refuses records beyond the limits: a fixed width above them could never be written.
+        // Limits below the fixed widths contradict them (every key or value is that wide): refused, as at creation.
         if ((!h.varKeys() && h.keyWidth > options.maxKeyLength()) || (!varValues && valueWidth > options.maxValueLength())) {
             throw new IllegalArgumentException("index " + dir + " stores " + h.keyWidth + "-byte keys and " + valueWidth
                     + "-byte values, more than the limits of " + options.maxKeyLength() + " and " + options.maxValueLength()

@@ -105,21 +105,8 @@ public final class TableFile implements AutoCloseable {
     public static TableFile create(DurableIO io, Path path, int keyWidth, int valueWidth, int flags, int alignShift,
                                    long hashSeed, int maxChunkShift) throws IOException {
         boolean outline = (flags & HeaderLayout.OUTLINE_VALUES) != 0;
-        if (outline && (valueWidth <= VarSlotLayout.MIN_INLINE || valueWidth > BucketLayout.MAX_WIDTH)) {
-            throw new IllegalArgumentException("values kept out of line must be " + (VarSlotLayout.MIN_INLINE + 1) + ".."
-                    + BucketLayout.MAX_WIDTH + " bytes, got " + valueWidth);
-        }
         int valueSlot = outline ? BlockNumberLayout.SIZE : valueWidth;
-        int bucketSize = BucketLayout.of(keyWidth, valueSlot, true).size();
-        if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
-            throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
-                    + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
-        }
-        int pieceShift = TableGeometry.pieceShift(bucketSize, alignShift);
-        if (pieceShift < 0) {
-            throw new IllegalArgumentException("a bucket of " + bucketSize + " bytes (key width " + keyWidth
-                    + ", value width " + valueWidth + ") does not fit the " + (1 << alignShift) + "-byte alignment unit");
-        }
+        int pieceShift = checkNewShape(keyWidth, valueWidth, flags, alignShift);
         Header h = new Header();
         h.keyWidth = keyWidth;
         h.valueWidth = valueSlot;
@@ -144,6 +131,38 @@ public final class TableFile implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    /**
+     * Checks the shape of a new table as {@link #create(DurableIO, Path, int, int, int, int, long, int)} takes it, touching
+     * no file: so an open can refuse options no table can have before it creates a directory or a lock file.
+     *
+     * @param keyWidth   bytes of a key slot
+     * @param valueWidth bytes of a value slot, or of every value with {@link HeaderLayout#OUTLINE_VALUES}
+     * @param flags      the header's format flags, as {@code create} takes them
+     * @param alignShift log2 of the alignment unit
+     * @return the table's piece shift ({@link TableGeometry#pieceShift})
+     * @throws IllegalArgumentException if values kept out of line are too narrow or too wide, the alignment shift is out
+     *     of range, or a bucket does not fit the alignment unit
+     */
+    public static int checkNewShape(int keyWidth, int valueWidth, int flags, int alignShift) {
+        boolean outline = (flags & HeaderLayout.OUTLINE_VALUES) != 0;
+        if (outline && (valueWidth <= VarSlotLayout.MIN_INLINE || valueWidth > BucketLayout.MAX_WIDTH)) {
+            throw new IllegalArgumentException("values kept out of line must be " + (VarSlotLayout.MIN_INLINE + 1) + ".."
+                    + BucketLayout.MAX_WIDTH + " bytes, got " + valueWidth);
+        }
+        int valueSlot = outline ? BlockNumberLayout.SIZE : valueWidth;
+        int bucketSize = BucketLayout.of(keyWidth, valueSlot, true).size();
+        if (alignShift < TableGeometry.MIN_ALIGN_SHIFT || alignShift > TableGeometry.MAX_ALIGN_SHIFT) {
+            throw new IllegalArgumentException("alignment shift must be " + TableGeometry.MIN_ALIGN_SHIFT + ".."
+                    + TableGeometry.MAX_ALIGN_SHIFT + ", got " + alignShift);
+        }
+        int pieceShift = TableGeometry.pieceShift(bucketSize, alignShift);
+        if (pieceShift < 0) {
+            throw new IllegalArgumentException("a bucket of " + bucketSize + " bytes (key width " + keyWidth
+                    + ", value width " + valueWidth + ") does not fit the " + (1 << alignShift) + "-byte alignment unit");
+        }
+        return pieceShift;
     }
 
     /**
