@@ -292,6 +292,35 @@ class BucketDBKeyValueStoreTest {
     }
 
     @Test
+    void aKeyOrValueOverTheIndexsLimitsFailsWithProcessorStateExceptionAndWritesNothing() {
+        // RocksDB takes keys and values of any length; an index has limits (keys up to 64 KiB at most): a write over
+        // them is refused whole, naming the store, and leaves the store and its position as they were.
+        TestStoreContext context = new TestStoreContext(stateDir, 0);
+        KeyValueStore<Bytes, byte[]> store = BucketDBStores.keyValueStore("store",
+                BucketDBStores.defaultOptions().withMaxLengths(64, 1024)).get();
+        store.init(context, store);
+        opened.add(store);
+        context.processing("in", 0, 1);
+        store.put(b(1), new byte[]{1});
+        context.processing("in", 0, 2);
+        Bytes longKey = Bytes.wrap(new byte[65]);
+        byte[] longValue = new byte[1025];
+        List<Runnable> writes = List.of(() -> store.put(longKey, new byte[]{2}), () -> store.put(b(1), longValue),
+                () -> store.putIfAbsent(longKey, new byte[]{2}), () -> store.putIfAbsent(b(2), longValue),
+                () -> store.putAll(List.of(KeyValue.pair(b(1), new byte[]{2}), KeyValue.pair(b(3), longValue))),
+                () -> store.putAll(List.of(KeyValue.pair(b(3), new byte[]{3}), KeyValue.pair(longKey, null))),
+                () -> ((RecordBatchingStateRestoreCallback) context.restoreCallback).restoreAll(
+                        List.of(KeyValue.pair(new byte[]{1}, null), KeyValue.pair(new byte[65], new byte[]{2}))));
+        for (Runnable write : writes) {
+            ProcessorStateException e = assertThrows(ProcessorStateException.class, write::run);
+            assertTrue(e.getMessage().startsWith("store store (BucketDB index "), e.getMessage());
+            assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
+        }
+        assertEquals(List.of(b(1) + "=" + b(1)), render(drain(store.all())), "nothing of a refused write was applied");
+        assertEquals(Position.emptyPosition().withComponent("in", 0, 1L), store.getPosition(), "a refused write moves no position");
+    }
+
+    @Test
     void aStoreDirectoryThatIsNotAnIndexIsRefusedAndLeftAsItWas() throws IOException {
         Path dir = Files.createDirectories(stateDir.resolve("bucketdb"));
         Files.writeString(dir.resolve("store"), "a file where the index should be");
