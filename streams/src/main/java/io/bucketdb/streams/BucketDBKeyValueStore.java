@@ -39,7 +39,8 @@ import java.util.function.Supplier;
  * {@link #position} monitor, as Kafka's own stores do, so a query's result and the position it reports belong
  * together; a write holds it for one acknowledged index write (ASYNC: no force).
  *
- * <p>Errors: every call on a closed store throws {@link InvalidStateStoreException}; a null key
+ * <p>Errors: every call on a closed (or not yet initialized) store throws {@link InvalidStateStoreException}, but
+ * {@code flush} and {@code close}, which do nothing, as RocksDB's store's do; a null key
  * {@link NullPointerException} (the {@link KeyValueStore} contract); anything the index reports (an I/O
  * failure, a key or value that does not fit its options) a {@link ProcessorStateException} naming the store.
  */
@@ -286,11 +287,14 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     /**
      * Makes every write so far durable with a BucketDB checkpoint (the journal forced, dirty pages written back),
      * so the changelog offset Kafka checkpoints next never runs ahead of the index on disk. Nothing to do, and
-     * no I/O, if nothing was written since the last flush.
+     * no I/O, if nothing was written since the last flush. On a closed store it returns quietly, as RocksDB's
+     * store does (the in-memory store's flush does nothing either): the close already made everything durable.
      */
     @Override
     public void flush() {
-        validateOpen();
+        if (!open) {
+            return;
+        }
         if (unflushed) {
             unflushed = false;
             try {

@@ -263,7 +263,7 @@ class BucketDBKeyValueStoreTest {
         store.close();
         store.close(); // a second close does nothing
         for (Runnable call : List.<Runnable>of(() -> store.get(b(1)), () -> store.put(b(1), new byte[0]), () -> store.all(),
-                () -> store.delete(b(1)), store::flush, store::approximateNumEntries, open::next)) {
+                () -> store.delete(b(1)), store::approximateNumEntries, open::next)) {
             InvalidStateStoreException e = assertThrows(InvalidStateStoreException.class, call::run);
             assertEquals("Store store is currently closed.", e.getMessage());
         }

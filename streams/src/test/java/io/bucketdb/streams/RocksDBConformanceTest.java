@@ -290,6 +290,61 @@ class RocksDBConformanceTest {
     }
 
     @Test
+    void nameOpenPersistentCloseAndFlushAsRocksDB() {
+        Pair p = new Pair();
+        p.same("name before init", KeyValueStore::name);
+        p.same("isOpen before init", KeyValueStore::isOpen);
+        p.same("persistent", KeyValueStore::persistent);
+        p.init();
+        p.same("isOpen", KeyValueStore::isOpen);
+        p.same("flush with nothing written", s -> {
+            s.flush();
+            return null;
+        });
+        p.same("close", s -> {
+            s.close();
+            return s.isOpen();
+        });
+        p.same("close again", s -> {
+            s.close();
+            return s.isOpen();
+        });
+        // RocksDBStore.flush returns quietly on a closed store (and the in-memory store's flush does nothing):
+        // Kafka may flush a store that an error closed, before it closes the task.
+        p.same("flush after close", s -> {
+            s.flush();
+            return null;
+        });
+        p.same("persistent after close", KeyValueStore::persistent);
+    }
+
+    @Test
+    void everyCallBeforeInitThrowsInvalidStateStoreExceptionAsInRocksDB() {
+        Pair p = new Pair();
+        List<Function<KeyValueStore<Bytes, byte[]>, Object>> calls = List.of(s -> s.get(b(1)),
+                s -> {
+                    s.put(b(1), v("x"));
+                    return null;
+                },
+                s -> s.putIfAbsent(b(1), v("x")), KeyValueStore::all, KeyValueStore::reverseAll,
+                s -> s.range(b(1), b(2)), s -> s.reverseRange(null, null), KeyValueStore::approximateNumEntries,
+                s -> s.prefixScan(new byte[]{1}, Serdes.ByteArray().serializer()));
+        for (int i = 0; i < calls.size(); i++) {
+            assertEquals("throws org.apache.kafka.streams.errors.InvalidStateStoreException", p.same("call " + i, calls.get(i)));
+        }
+        p.same("flush before init does nothing", s -> {
+            s.flush();
+            return s.isOpen();
+        });
+        p.same("close before init does nothing", s -> {
+            s.close();
+            return s.isOpen();
+        });
+        p.init();
+        p.same("init after all that", s -> s.get(b(1)));
+    }
+
+    @Test
     void everyCallOnAClosedStoreThrowsInvalidStateStoreException() {
         Pair p = filled();
         p.bucket.close();
