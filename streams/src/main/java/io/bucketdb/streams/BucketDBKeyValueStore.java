@@ -163,7 +163,7 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         validateOpen();
         if (range.isEmpty()) {
             // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error.
-            return new SortedKeyIterator(name, List.of(), k -> null);
+            return new SortedKeyIterator(name, List.of(), k -> null, () -> { });
         }
         List<byte[]> keys = call(() -> {
             List<byte[]> kept = new ArrayList<>();
@@ -177,7 +177,15 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
             return kept;
         });
         keys.sort(descending ? (a, b) -> Arrays.compareUnsigned(b, a) : Arrays::compareUnsigned);
-        return new SortedKeyIterator(name, keys, k -> call(() -> db.get(k)));
+        BucketDB index = db;
+        // Checked on every step, so an iterator left open when the store closes (or closes and opens again) fails
+        // as RocksDB's does, which closes a store's open iterators with it; even one whose next entry is read.
+        return new SortedKeyIterator(name, keys, k -> call(() -> index.get(k)), () -> {
+            if (db != index) {
+                throw closed();
+            }
+            validateOpen();
+        });
     }
 
     @Override

@@ -290,6 +290,36 @@ class RocksDBConformanceTest {
     }
 
     @Test
+    void anIteratorOpenWhenItsStoreClosesThrowsInvalidStateStoreException() {
+        Pair p = filled();
+        List<KeyValueIterator<Bytes, byte[]>> bucketIterators = new ArrayList<>();
+        List<KeyValueIterator<Bytes, byte[]>> rocksIterators = new ArrayList<>();
+        for (var its : List.of(bucketIterators, rocksIterators)) {
+            KeyValueStore<Bytes, byte[]> s = its == bucketIterators ? p.bucket : p.rocks;
+            KeyValueIterator<Bytes, byte[]> peeked = s.all();
+            peeked.peekNextKey(); // the next entry is already read
+            its.add(peeked);
+            its.add(s.reverseAll());
+        }
+        p.bucket.close();
+        p.rocks.close();
+        for (String when : List.of("after the close", "after the store was initialized again")) {
+            for (int i = 0; i < 2; i++) {
+                int n = i;
+                for (Function<KeyValueIterator<Bytes, byte[]>, Object> call : List.<Function<KeyValueIterator<Bytes, byte[]>, Object>>of(
+                        KeyValueIterator::hasNext, KeyValueIterator::next, KeyValueIterator::peekNextKey)) {
+                    String rocks = outcome(null, s -> call.apply(rocksIterators.get(n)));
+                    assertEquals("throws org.apache.kafka.streams.errors.InvalidStateStoreException", rocks, when);
+                    assertEquals(rocks, outcome(null, s -> call.apply(bucketIterators.get(n))), "iterator " + n + " " + when);
+                }
+            }
+            if (!p.bucket.isOpen()) {
+                p.init();
+            }
+        }
+    }
+
+    @Test
     void nameOpenPersistentCloseAndFlushAsRocksDB() {
         Pair p = new Pair();
         p.same("name before init", KeyValueStore::name);
