@@ -47,8 +47,12 @@ import java.util.function.Supplier;
 final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     private final String name;
     private final Options options;
-    /** Kafka's stores lock their position to pair query results with it; so do we. Guarded by itself. */
-    private final Position position = Position.emptyPosition();
+    /**
+     * Kafka's stores lock their position to pair query results with it; so do we. Guarded by itself. Replaced by
+     * {@link #init} with the position saved on disk, as RocksDB's store does: Kafka initializes the same store
+     * object again after it wiped a corrupted task's state, and the old position must not outlive the data.
+     */
+    private volatile Position position = Position.emptyPosition();
     private volatile BucketDB db;
     private volatile boolean open;
     /** Set by writes, cleared by {@link #flush}: a commit with nothing new writes no checkpoint. */
@@ -76,10 +80,7 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         this.positionFile = new PositionFile(dir.positionFile(), options.durableIO());
         this.db = dir.open(options);
         try {
-            Position saved = positionFile.read();
-            synchronized (position) {
-                position.merge(saved);
-            }
+            position = positionFile.read();
         } catch (RuntimeException e) {
             closeQuietly(e);
             throw e;

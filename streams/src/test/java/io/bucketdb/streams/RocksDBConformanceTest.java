@@ -445,4 +445,29 @@ class RocksDBConformanceTest {
         p.same("after the restore", KeyValueStore::all);
         assertEquals(3, p.bucket.approximateNumEntries(), "exact, where RocksDB's is an estimate");
     }
+
+    @Test
+    void aStoreInitializedAgainAfterItsStateWasWipedStartsFromAnEmptyPosition() throws Exception {
+        Pair p = new Pair().init();
+        p.processing("in", 0, 42);
+        p.sameWithPosition("put at offset 42", s -> {
+            s.put(b(1), v("x"));
+            return null;
+        });
+        p.bucket.close();
+        p.rocks.close();
+        // Kafka revives a corrupted task so: it closes the stores, deletes the task directory and initializes the
+        // same store objects again, then restores them from the changelog.
+        for (Path dir : List.of(stateDir.resolve("bucketdb-run"), stateDir.resolve("rocksdb-run"))) {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+        }
+        p.init();
+        p.same("get after the wipe", s -> s.get(b(1)));
+        p.sameWithPosition("position after the wipe", KeyValueStore::getPosition);
+        assertEquals(Position.emptyPosition(), p.bucket.getPosition());
+    }
 }
