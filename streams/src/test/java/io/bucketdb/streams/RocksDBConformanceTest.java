@@ -8,8 +8,15 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.internals.RecordBatchingStateRestoreCallback;
+import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.RangeQuery;
+import org.apache.kafka.streams.query.VersionedKeyQuery;
+import org.apache.kafka.streams.query.WindowKeyQuery;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -18,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -444,6 +452,33 @@ class RocksDBConformanceTest {
         }
         p.same("after the restore", KeyValueStore::all);
         assertEquals(3, p.bucket.approximateNumEntries(), "exact, where RocksDB's is an estimate");
+    }
+
+    @Test
+    void interactiveQueriesAnswerAsRocksDB() {
+        Pair p = filled();
+        p.processing("in", 0, 5);
+        p.same("put at offset 5", s -> {
+            s.put(b(0x42), v("x"));
+            return null;
+        });
+        QueryConfig plain = new QueryConfig(false);
+        PositionBound at5 = PositionBound.at(Position.emptyPosition().withComponent("in", 0, 5L));
+        PositionBound at6 = PositionBound.at(Position.emptyPosition().withComponent("in", 0, 6L));
+        PositionBound otherTopic = PositionBound.at(Position.emptyPosition().withComponent("other", 0, 1L));
+        List<Query<?>> queries = List.of(KeyQuery.withKey(b(0x42)), KeyQuery.withKey(b(0x43)), KeyQuery.withKey(b()),
+                RangeQuery.withNoBounds(), RangeQuery.<Bytes, byte[]>withNoBounds().withDescendingKeys(),
+                RangeQuery.withRange(b(0x01), b(0x7f, 0xff)), RangeQuery.<Bytes, byte[]>withRange(b(0x01), b(0x7f, 0xff)).withDescendingKeys(),
+                RangeQuery.withRange(b(0x80), b(0x01)), RangeQuery.withLowerBound(b(0xff)),
+                RangeQuery.<Bytes, byte[]>withUpperBound(b(0x01)).withDescendingKeys(), RangeQuery.withRange(null, null),
+                new Query<String>() { },
+                // query types Kafka's stores know, but for window and versioned stores only
+                WindowKeyQuery.withKeyAndWindowStartRange(b(1), Instant.EPOCH, Instant.EPOCH), VersionedKeyQuery.withKey(b(1)));
+        for (Query<?> q : queries) {
+            for (PositionBound bound : List.of(PositionBound.unbounded(), at5, at6, otherTopic)) {
+                p.same(q + " within " + bound, s -> s.query(q, bound, plain));
+            }
+        }
     }
 
     @Test
