@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * together; a write holds it for one acknowledged index write (ASYNC: no force).
  *
  * <p>Errors: every call on a closed (or not yet initialized) store throws {@link InvalidStateStoreException}, but
- * {@code flush} and {@code close}, which do nothing, as RocksDB's store's do; a null key
+ * {@code flush} and {@code close}, which do nothing, and a range whose lower bound is above its upper, which is
+ * empty, as in RocksDB's store; a null key
  * {@link NullPointerException} (the {@link KeyValueStore} contract); anything the index reports (an I/O
  * failure, a key or value that does not fit its options) a {@link ProcessorStateException} naming the store.
  */
@@ -161,11 +162,12 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
      * iterator that reads each value when it gets there: O(n) for the walk, O(m log m) for the m keys kept.
      */
     private KeyValueIterator<Bytes, byte[]> ordered(KeyRange range, boolean descending) {
-        validateOpen();
         if (range.isEmpty()) {
-            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error.
+            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error, and
+            // both answer it before they look at the store, so an IQ range query answers it on a closed store too.
             return new SortedKeyIterator(name, List.of(), k -> null, () -> { });
         }
+        validateOpen();
         List<byte[]> keys = call(() -> {
             List<byte[]> kept = new ArrayList<>();
             Cursor c = db.cursor();
