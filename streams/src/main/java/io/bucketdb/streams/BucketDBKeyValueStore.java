@@ -46,6 +46,13 @@ import java.util.function.Supplier;
  * failure, a key or value that does not fit its options) a {@link ProcessorStateException} naming the store.
  */
 final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
+    private static final System.Logger LOG = System.getLogger(BucketDBKeyValueStore.class.getName());
+    /** Kafka's stores' words, word for word: users search for them. */
+    private static final String INVERTED_RANGE = "Returning empty iterator for fetch with invalid key range: from > to. "
+            + "This may be due to range arguments set in the wrong order, or serdes that don't preserve ordering when "
+            + "lexicographically comparing the serialized bytes. Note that the built-in numerical serdes do not follow "
+            + "this for negative numbers";
+
     private final String name;
     private final Options options;
     /**
@@ -163,8 +170,9 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
      */
     private KeyValueIterator<Bytes, byte[]> ordered(KeyRange range, boolean descending) {
         if (range.isEmpty()) {
-            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error, and
-            // both answer it before they look at the store, so an IQ range query answers it on a closed store too.
+            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error, but a
+            // warning; both answer it before they look at the store, so an IQ range query answers it on a closed store too.
+            LOG.log(System.Logger.Level.WARNING, INVERTED_RANGE + " (store " + name + ")");
             return new SortedKeyIterator(name, List.of(), k -> null, () -> { });
         }
         validateOpen();

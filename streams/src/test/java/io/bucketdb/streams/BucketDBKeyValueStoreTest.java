@@ -164,6 +164,45 @@ class BucketDBKeyValueStoreTest {
     }
 
     @Test
+    void aRangeWithFromAboveToWarnsWithKafkasMessage() {
+        KeyValueStore<Bytes, byte[]> store = open(new TestStoreContext(stateDir, 0));
+        store.put(b(1), new byte[]{1});
+        // Kafka's stores log this warning, which users search for when negative numbers' serdes invert a range.
+        String kafkas = "Returning empty iterator for fetch with invalid key range: from > to. This may be due to range "
+                + "arguments set in the wrong order, or serdes that don't preserve ordering when lexicographically comparing "
+                + "the serialized bytes. Note that the built-in numerical serdes do not follow this for negative numbers";
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(BucketDBKeyValueStore.class.getName());
+        List<java.util.logging.LogRecord> logged = new ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            assertEquals(List.of(), drain(store.range(b(2), b(1))));
+            assertEquals(List.of(), drain(store.reverseRange(b(2), b(1))));
+            assertEquals(1, drain(store.range(b(1), b(1))).size());
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertEquals(2, logged.size(), "one warning per inverted range, none for the others");
+        for (java.util.logging.LogRecord r : logged) {
+            assertEquals(java.util.logging.Level.WARNING, r.getLevel());
+            assertEquals(kafkas + " (store store)", r.getMessage());
+        }
+    }
+
+    @Test
     void flushThenCloseAndReopenKeepsEntriesAndPosition() throws IOException {
         TestStoreContext context = new TestStoreContext(stateDir, 3);
         KeyValueStore<Bytes, byte[]> store = open(context);
