@@ -171,7 +171,8 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     private KeyValueIterator<Bytes, byte[]> ordered(KeyRange range, boolean descending) {
         if (range.isEmpty()) {
             // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error, but a
-            // warning; both answer it before they look at the store, so an IQ range query answers it on a closed store too.
+            // warning; both answer it before they look at the store, so an IQ range query answers it on a closed
+            // store too.
             LOG.log(System.Logger.Level.WARNING, INVERTED_RANGE + " (store " + name + ")");
             return new SortedKeyIterator(name, List.of(), k -> null, () -> { });
         }
