@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.internals.ChangelogRecordDeserializationHelper;
 import org.apache.kafka.streams.processor.internals.RecordBatchingStateRestoreCallback;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.Position;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.query.WindowKeyQuery;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.internals.PositionSerde;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -454,6 +456,36 @@ class RocksDBConformanceTest {
         }
         p.same("after the restore", KeyValueStore::all);
         assertEquals(3, p.bucket.approximateNumEntries(), "exact, where RocksDB's is an estimate");
+    }
+
+    @Test
+    void restoredPositionsWithConsistencyOnMatchRocksDBsForKafkasOwnHeaders() {
+        Pair p = new Pair();
+        p.bucketContext.withConfig(StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, true);
+        p.rocksContext.withConfig(StreamsConfig.InternalConfig.IQ_CONSISTENCY_OFFSET_VECTOR_ENABLED, true);
+        p.init();
+        // Headers written by Kafka's own code (PositionSerde, ChangelogRecordDeserializationHelper): records that carry
+        // a position, one without headers (none), one of a newer format version (skipped, as Kafka skips it).
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        long offset = 0;
+        for (Position at : List.of(Position.emptyPosition().withComponent("in", 0, 5L).withComponent("other", 3, 1L),
+                Position.emptyPosition().withComponent("in", 0, 9L), Position.emptyPosition().withComponent("in", 1, 2L))) {
+            ConsumerRecord<byte[], byte[]> r = changelog(offset++, b((int) offset), v("x"));
+            r.headers().add(ChangelogRecordDeserializationHelper.CHANGELOG_VERSION_HEADER_RECORD_CONSISTENCY);
+            r.headers().add(ChangelogRecordDeserializationHelper.CHANGELOG_POSITION_HEADER_KEY,
+                    PositionSerde.serialize(at).array());
+            batch.add(r);
+        }
+        batch.add(changelog(offset++, b(0x10), null));
+        ConsumerRecord<byte[], byte[]> newer = changelog(offset, b(0x11), v("y"));
+        newer.headers().add(ChangelogRecordDeserializationHelper.CHANGELOG_VERSION_HEADER_KEY, new byte[]{1});
+        batch.add(newer);
+        for (TestStoreContext c : List.of(p.bucketContext, p.rocksContext)) {
+            ((RecordBatchingStateRestoreCallback) c.restoreCallback).restoreBatch(batch);
+        }
+        p.sameWithPosition("after the restore", KeyValueStore::all);
+        assertEquals(Position.emptyPosition().withComponent("in", 0, 9L).withComponent("in", 1, 2L).withComponent("other", 3, 1L),
+                p.bucket.getPosition());
     }
 
     @Test
