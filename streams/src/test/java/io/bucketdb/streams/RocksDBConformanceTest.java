@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -199,6 +200,52 @@ class RocksDBConformanceTest {
             return s.all();
         });
         assertEquals(Position.emptyPosition().withComponent("in", 0, 11L), p.bucket.getPosition());
+    }
+
+    @Test
+    void randomCallsReturnWhatRocksDBReturns() {
+        long seed = Long.getLong("bucketdb.seed", new Random().nextLong()); // every message names it, to rerun with it
+        Random rnd = new Random(seed);
+        Pair p = new Pair().init();
+        int[] alphabet = {0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff};
+        java.util.function.Supplier<Bytes> key = () -> {
+            int[] k = new int[rnd.nextInt(4)];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = alphabet[rnd.nextInt(alphabet.length)];
+            }
+            return b(k);
+        };
+        for (int op = 0; op < 1500; op++) {
+            Bytes k = key.get();
+            Bytes other = key.get();
+            byte[] value = rnd.nextInt(8) == 0 ? null : rnd.nextInt(8) == 0 ? new byte[0] : v("v" + op);
+            // drawn here, not in the calls, which run once per store
+            List<KeyValue<Bytes, byte[]>> batch = List.of(KeyValue.pair(k, value),
+                    KeyValue.pair(other, rnd.nextBoolean() ? null : v("o")), KeyValue.pair(k, rnd.nextBoolean() ? value : null));
+            Bytes from = rnd.nextBoolean() ? k : null;
+            p.processing("in", rnd.nextInt(2), op);
+            String what = "op " + op + " (-Dbucketdb.seed=" + seed + ")";
+            switch (rnd.nextInt(9)) {
+                case 0, 1 -> p.sameWithPosition(what + " put " + k, s -> {
+                    s.put(k, value);
+                    return s.get(k);
+                });
+                case 2 -> p.sameWithPosition(what + " putIfAbsent " + k, s -> s.putIfAbsent(k, value));
+                case 3 -> p.sameWithPosition(what + " delete " + k, s -> s.delete(k));
+                case 4 -> p.sameWithPosition(what + " putAll " + k + ", " + other, s -> {
+                    s.putAll(batch);
+                    return null;
+                });
+                case 5 -> p.same(what + " range " + k + ".." + other, s -> s.range(k, other));
+                case 6 -> p.same(what + " reverseRange " + from + ".." + other, s -> s.reverseRange(from, other));
+                case 7 -> p.same(what + " prefixScan " + k, s -> k.get().length > 0 && k.get()[k.get().length - 1] == (byte) 0xff
+                        ? "skipped: RocksDB also returns keys without a prefix that ends in 0xff" // see the prefixScan test
+                        : s.prefixScan(k.get(), Serdes.ByteArray().serializer()));
+                default -> p.same(what + " get " + k, s -> s.get(k));
+            }
+        }
+        p.same("all (-Dbucketdb.seed=" + seed + ")", KeyValueStore::all);
+        p.same("reverseAll (-Dbucketdb.seed=" + seed + ")", KeyValueStore::reverseAll);
     }
 
     @Test
