@@ -39,15 +39,28 @@ import java.util.function.Supplier;
  * {@link #position} monitor, as Kafka's own stores do, so a query's result and the position it reports belong
  * together; a write holds it for one acknowledged index write (ASYNC: no force).
  *
- * <p>Errors: every call on a closed store throws {@link InvalidStateStoreException}; a null key
+ * <p>Errors: every call on a closed (or not yet initialized) store throws {@link InvalidStateStoreException}, but
+ * {@code flush} and {@code close}, which do nothing, and a range whose lower bound is above its upper, which is
+ * empty, as in RocksDB's store; a null key
  * {@link NullPointerException} (the {@link KeyValueStore} contract); anything the index reports (an I/O
  * failure, a key or value that does not fit its options) a {@link ProcessorStateException} naming the store.
  */
 final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
+    private static final System.Logger LOG = System.getLogger(BucketDBKeyValueStore.class.getName());
+    /** Kafka's stores' words, word for word: users search for them. */
+    private static final String INVERTED_RANGE = "Returning empty iterator for fetch with invalid key range: from > to. "
+            + "This may be due to range arguments set in the wrong order, or serdes that don't preserve ordering when "
+            + "lexicographically comparing the serialized bytes. Note that the built-in numerical serdes do not follow "
+            + "this for negative numbers";
+
     private final String name;
     private final Options options;
-    /** Kafka's stores lock their position to pair query results with it; so do we. Guarded by itself. */
-    private final Position position = Position.emptyPosition();
+    /**
+     * Kafka's stores lock their position to pair query results with it; so do we. Guarded by itself. Replaced by
+     * {@link #init} with the position saved on disk, as RocksDB's store does: Kafka initializes the same store
+     * object again after it wiped a corrupted task's state, and the old position must not outlive the data.
+     */
+    private volatile Position position = Position.emptyPosition();
     private volatile BucketDB db;
     private volatile boolean open;
     /** Set by writes, cleared by {@link #flush}: a commit with nothing new writes no checkpoint. */
@@ -75,10 +88,7 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
         this.positionFile = new PositionFile(dir.positionFile(), options.durableIO());
         this.db = dir.open(options);
         try {
-            Position saved = positionFile.read();
-            synchronized (position) {
-                position.merge(saved);
-            }
+            position = positionFile.read();
         } catch (RuntimeException e) {
             closeQuietly(e);
             throw e;
@@ -159,11 +169,14 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
      * iterator that reads each value when it gets there: O(n) for the walk, O(m log m) for the m keys kept.
      */
     private KeyValueIterator<Bytes, byte[]> ordered(KeyRange range, boolean descending) {
-        validateOpen();
         if (range.isEmpty()) {
-            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error.
-            return new SortedKeyIterator(name, List.of(), k -> null);
+            // As Kafka's stores: from > to (often serdes whose bytes do not sort like their values) is no error, but a
+            // warning; both answer it before they look at the store, so an IQ range query answers it on a closed
+            // store too.
+            LOG.log(System.Logger.Level.WARNING, INVERTED_RANGE + " (store " + name + ")");
+            return new SortedKeyIterator(name, List.of(), k -> null, () -> { });
         }
+        validateOpen();
         List<byte[]> keys = call(() -> {
             List<byte[]> kept = new ArrayList<>();
             Cursor c = db.cursor();
@@ -176,7 +189,15 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
             return kept;
         });
         keys.sort(descending ? (a, b) -> Arrays.compareUnsigned(b, a) : Arrays::compareUnsigned);
-        return new SortedKeyIterator(name, keys, k -> call(() -> db.get(k)));
+        BucketDB index = db;
+        // Checked on every step, so an iterator left open when the store closes (or closes and opens again) fails
+        // as RocksDB's does, which closes a store's open iterators with it; even one whose next entry is read.
+        return new SortedKeyIterator(name, keys, k -> call(() -> index.get(k)), () -> {
+            if (db != index) {
+                throw closed();
+            }
+            validateOpen();
+        });
     }
 
     @Override
@@ -286,11 +307,14 @@ final class BucketDBKeyValueStore implements KeyValueStore<Bytes, byte[]> {
     /**
      * Makes every write so far durable with a BucketDB checkpoint (the journal forced, dirty pages written back),
      * so the changelog offset Kafka checkpoints next never runs ahead of the index on disk. Nothing to do, and
-     * no I/O, if nothing was written since the last flush.
+     * no I/O, if nothing was written since the last flush. On a closed store it returns quietly, as RocksDB's
+     * store does (the in-memory store's flush does nothing either): the close already made everything durable.
      */
     @Override
     public void flush() {
-        validateOpen();
+        if (!open) {
+            return;
+        }
         if (unflushed) {
             unflushed = false;
             try {

@@ -18,6 +18,7 @@ final class SortedKeyIterator implements KeyValueIterator<Bytes, byte[]> {
     private final String storeName;
     private final List<byte[]> keys;
     private final Function<byte[], byte[]> lookup;
+    private final Runnable checkStoreOpen;
     private int next;
     private KeyValue<Bytes, byte[]> current;
     private boolean closed;
@@ -25,11 +26,13 @@ final class SortedKeyIterator implements KeyValueIterator<Bytes, byte[]> {
     /**
      * @param keys   the keys in the order to return them
      * @param lookup a key's value now, or null if it is gone
+     * @param checkStoreOpen throws {@link InvalidStateStoreException} once the store this iterator reads is closed
      */
-    SortedKeyIterator(String storeName, List<byte[]> keys, Function<byte[], byte[]> lookup) {
+    SortedKeyIterator(String storeName, List<byte[]> keys, Function<byte[], byte[]> lookup, Runnable checkStoreOpen) {
         this.storeName = storeName;
         this.keys = keys;
         this.lookup = lookup;
+        this.checkStoreOpen = checkStoreOpen;
     }
 
     @Override
@@ -37,6 +40,7 @@ final class SortedKeyIterator implements KeyValueIterator<Bytes, byte[]> {
         if (closed) {
             throw new InvalidStateStoreException("an iterator of store " + storeName + " was used after it was closed");
         }
+        checkStoreOpen.run();
         while (current == null && next < keys.size()) {
             byte[] key = keys.get(next++);
             byte[] value = lookup.apply(key);

@@ -4,6 +4,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.MultiVersionedKeyQuery;
 import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
@@ -11,9 +12,13 @@ import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.ResultOrder;
+import org.apache.kafka.streams.query.VersionedKeyQuery;
+import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.query.WindowRangeQuery;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Interactive queries (IQv2) on a store, as Kafka's own key-value stores answer them: {@link KeyQuery} and
@@ -21,8 +26,16 @@ import java.util.Map;
  * type is unknown. A query runs only if the store's position has reached the query's bound on this task's
  * partition; every result carries a copy of the position it was answered at, taken under the same monitor as
  * the writes, so the two belong together.
+ *
+ * <p>The order of the checks is Kafka's ({@code StoreQueryUtils.handleBasicQueries}): a type no Kafka store
+ * answers is unknown at once; one that Kafka's stores answer (window and versioned queries too) first waits for
+ * the bound, and only then is found unknown to a key-value store.
  */
 final class StoreQueries {
+    /** The query types Kafka's built-in stores answer, as its {@code StoreQueryUtils} lists them. */
+    private static final Set<Class<?>> KAFKA_QUERY_TYPES = Set.of(KeyQuery.class, RangeQuery.class, WindowKeyQuery.class,
+            WindowRangeQuery.class, VersionedKeyQuery.class, MultiVersionedKeyQuery.class);
+
     private final BucketDBKeyValueStore store;
     private final StateStoreContext context;
 
@@ -38,10 +51,12 @@ final class StoreQueries {
         int partition = context.taskId().partition();
         QueryResult<R> result;
         synchronized (position) {
-            if (!(query instanceof KeyQuery<?, ?>) && !(query instanceof RangeQuery<?, ?>)) {
+            if (!KAFKA_QUERY_TYPES.contains(query.getClass())) {
                 result = QueryResult.forUnknownQueryType(query, store);
             } else if (!reached(position, bound, partition)) {
                 result = QueryResult.notUpToBound(position, bound, partition);
+            } else if (!(query instanceof KeyQuery<?, ?>) && !(query instanceof RangeQuery<?, ?>)) {
+                result = QueryResult.forUnknownQueryType(query, store);
             } else {
                 try {
                     result = query instanceof KeyQuery<?, ?> key

@@ -30,5 +30,17 @@
  * Measured against Kafka's RocksDB store at 1M entries (one run on a shared two-core machine,
  * {@code StreamsOrderedCalls} in the bench module, docs/BENCHMARKS.md): {@code all()} 5.4x RocksDB's time,
  * {@code range} over 1% of the keys 48x, a one-byte {@code prefixScan} 91x, {@code get} 0.17x.
+ *
+ * <h2>Where the store differs from RocksDB's</h2>
+ * An iterator's keys are fixed when it is made, but it reads each value when it gets there: a key deleted after
+ * that is skipped and a key written after that shows its new value, as with Kafka's in-memory store, whereas a
+ * RocksDB iterator reads the snapshot taken when it was made. {@code prefixScan} returns exactly the keys that
+ * start with the prefix: RocksDB's scan of [prefix, prefix + 1) also returns the shorter keys in between when the
+ * prefix ends in 0xff (0x80 for the prefix 7f ff). A key or value longer than the index's limits (keys 64 KiB at
+ * most) is refused with a {@link org.apache.kafka.streams.errors.ProcessorStateException}; RocksDB has no such
+ * limit. {@code approximateNumEntries} is exact. {@code delete} and {@code putAll} on a closed store throw
+ * {@link org.apache.kafka.streams.errors.InvalidStateStoreException}, as every other call does (RocksDB's throw a
+ * {@code NullPointerException}). The rest answers as RocksDB's store does, call by call, results, exceptions and
+ * IQ positions alike ({@code RocksDBConformanceTest} in the tests).
  */
 package io.bucketdb.streams;

@@ -164,6 +164,45 @@ class BucketDBKeyValueStoreTest {
     }
 
     @Test
+    void aRangeWithFromAboveToWarnsWithKafkasMessage() {
+        KeyValueStore<Bytes, byte[]> store = open(new TestStoreContext(stateDir, 0));
+        store.put(b(1), new byte[]{1});
+        // Kafka's stores log this warning, which users search for when negative numbers' serdes invert a range.
+        String kafkas = "Returning empty iterator for fetch with invalid key range: from > to. This may be due to range "
+                + "arguments set in the wrong order, or serdes that don't preserve ordering when lexicographically comparing "
+                + "the serialized bytes. Note that the built-in numerical serdes do not follow this for negative numbers";
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(BucketDBKeyValueStore.class.getName());
+        List<java.util.logging.LogRecord> logged = new ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            assertEquals(List.of(), drain(store.range(b(2), b(1))));
+            assertEquals(List.of(), drain(store.reverseRange(b(2), b(1))));
+            assertEquals(1, drain(store.range(b(1), b(1))).size());
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertEquals(2, logged.size(), "one warning per inverted range, none for the others");
+        for (java.util.logging.LogRecord r : logged) {
+            assertEquals(java.util.logging.Level.WARNING, r.getLevel());
+            assertEquals(kafkas + " (store store)", r.getMessage());
+        }
+    }
+
+    @Test
     void flushThenCloseAndReopenKeepsEntriesAndPosition() throws IOException {
         TestStoreContext context = new TestStoreContext(stateDir, 3);
         KeyValueStore<Bytes, byte[]> store = open(context);
@@ -263,7 +302,7 @@ class BucketDBKeyValueStoreTest {
         store.close();
         store.close(); // a second close does nothing
         for (Runnable call : List.<Runnable>of(() -> store.get(b(1)), () -> store.put(b(1), new byte[0]), () -> store.all(),
-                () -> store.delete(b(1)), store::flush, store::approximateNumEntries, open::next)) {
+                () -> store.delete(b(1)), store::approximateNumEntries, open::next)) {
             InvalidStateStoreException e = assertThrows(InvalidStateStoreException.class, call::run);
             assertEquals("Store store is currently closed.", e.getMessage());
         }
@@ -289,6 +328,35 @@ class BucketDBKeyValueStoreTest {
             assertEquals("key cannot be null (store store)", e.getMessage());
         }
         assertNull(store.get(b(1)), "a putAll with a null key writes nothing");
+    }
+
+    @Test
+    void aKeyOrValueOverTheIndexsLimitsFailsWithProcessorStateExceptionAndWritesNothing() {
+        // RocksDB takes keys and values of any length; an index has limits (keys up to 64 KiB at most): a write over
+        // them is refused whole, naming the store, and leaves the store and its position as they were.
+        TestStoreContext context = new TestStoreContext(stateDir, 0);
+        KeyValueStore<Bytes, byte[]> store = BucketDBStores.keyValueStore("store",
+                BucketDBStores.defaultOptions().withMaxLengths(64, 1024)).get();
+        store.init(context, store);
+        opened.add(store);
+        context.processing("in", 0, 1);
+        store.put(b(1), new byte[]{1});
+        context.processing("in", 0, 2);
+        Bytes longKey = Bytes.wrap(new byte[65]);
+        byte[] longValue = new byte[1025];
+        List<Runnable> writes = List.of(() -> store.put(longKey, new byte[]{2}), () -> store.put(b(1), longValue),
+                () -> store.putIfAbsent(longKey, new byte[]{2}), () -> store.putIfAbsent(b(2), longValue),
+                () -> store.putAll(List.of(KeyValue.pair(b(1), new byte[]{2}), KeyValue.pair(b(3), longValue))),
+                () -> store.putAll(List.of(KeyValue.pair(b(3), new byte[]{3}), KeyValue.pair(longKey, null))),
+                () -> ((RecordBatchingStateRestoreCallback) context.restoreCallback).restoreAll(
+                        List.of(KeyValue.pair(new byte[]{1}, null), KeyValue.pair(new byte[65], new byte[]{2}))));
+        for (Runnable write : writes) {
+            ProcessorStateException e = assertThrows(ProcessorStateException.class, write::run);
+            assertTrue(e.getMessage().startsWith("store store (BucketDB index "), e.getMessage());
+            assertTrue(e.getMessage().contains("exceeds the limit"), e.getMessage());
+        }
+        assertEquals(List.of(b(1) + "=" + b(1)), render(drain(store.all())), "nothing of a refused write was applied");
+        assertEquals(Position.emptyPosition().withComponent("in", 0, 1L), store.getPosition(), "a refused write moves no position");
     }
 
     @Test
