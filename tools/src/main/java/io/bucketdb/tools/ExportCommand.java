@@ -54,7 +54,7 @@ final class ExportCommand implements Callable<Integer> {
                     + "or long (8-byte keys and values as numbers).")
     Format format;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output (outside DIR).")
     Path outFile;
 
     @Option(names = "--salvage", description = "Export every entry still readable from a damaged index, skipping (and listing "
@@ -64,6 +64,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IndexChoices choices = IndexChoices.of(dir); // the inspector's messages for a missing or foreign directory
+        checkOutside();
         if (salvage) {
             Salvage.Result r;
             try (Writer w = open()) {
@@ -114,6 +115,25 @@ final class ExportCommand implements Callable<Integer> {
             }
         }
         return Exit.OK;
+    }
+
+    /**
+     * Refuses an --out inside DIR before anything is opened: FILE is truncated when it is opened, so --out DIR/table.bdb
+     * would destroy the index that a reading command must leave as it is. The real path of FILE's folder is compared
+     * too, so a symbolic link to DIR is no way around it.
+     */
+    private void checkOutside() throws IOException {
+        if (outFile == null) {
+            return;
+        }
+        Path out = outFile.toAbsolutePath().normalize();
+        Path folder = out.getParent();
+        boolean inside = out.startsWith(dir.toAbsolutePath().normalize())
+                || (folder != null && Files.isDirectory(folder) && folder.toRealPath().startsWith(dir.toRealPath()));
+        if (inside) {
+            throw CliException.usage("--out " + outFile + " must be outside " + dir + ": a file there would overwrite or join "
+                    + "the index's own files; nothing was written");
+        }
     }
 
     private CliException damaged(CorruptIndexException damage, long before) {

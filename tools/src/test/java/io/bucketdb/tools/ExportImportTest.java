@@ -239,6 +239,36 @@ class ExportImportTest {
         assertBad(Cli.run("export", tmp.resolve("missing").toString()), 3, "no such directory");
     }
 
+    /**
+     * {@code export --out} opens FILE truncated: a FILE among the index's own files, named directly or through a symbolic
+     * link to DIR, would destroy the index a reading command must leave as it is. It is refused before anything is written.
+     */
+    @Test
+    void shouldRefuseAnOutFileInsideTheIndexAndLeaveTheIndexAsItWas() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 1_000);
+        Path table = dir.resolve(IndexFileNames.TABLE);
+        byte[] before = Files.readAllBytes(table);
+        List<Path> filesBefore;
+        try (var s = Files.list(dir)) {
+            filesBefore = s.sorted().toList();
+        }
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+        for (Path out : List.of(table, dir.resolve("all.jsonl"), link.resolve(IndexFileNames.TABLE))) {
+            for (String salvage : new String[]{"", "--salvage"}) {
+                String[] args = salvage.isEmpty() ? new String[]{"export", dir.toString(), "--out", out.toString()}
+                        : new String[]{"export", dir.toString(), "--out", out.toString(), salvage};
+                assertBad(Cli.run(args), 2, "--out " + out + " must be outside " + dir);
+            }
+        }
+        assertArrayEquals(before, Files.readAllBytes(table), "the table file is untouched");
+        try (var s = Files.list(dir)) {
+            assertEquals(filesBefore, s.sorted().toList(), "no file added to the index directory");
+        }
+        assertEquals(0, Cli.run("verify", dir.toString()).code());
+        Path beside = tmp.resolve("idx.jsonl");
+        assertEquals(0, Cli.run("export", dir.toString(), "--out", beside.toString()).code(), "a FILE beside DIR is fine");
+    }
+
     /** {@code s} inside a JSON string: only its quotes need escaping here. */
     private static String escaped(String s) {
         return s.replace("\"", "\\\"").replace("\u0000", "\\u0000"); // as the tool's JSON writer escapes them
