@@ -194,6 +194,44 @@ class ExportImportTest {
         assertBad(Cli.run("import", dst.toString(), text.toString(), "--format", "long"), 2, "key 'x' is not a 64-bit integer");
     }
 
+    /**
+     * A byte that is not UTF-8 in a JSON Lines file is bad input, named by its line: the import read the file through a
+     * replacing decoder and stored U+FFFD (EF BF BD) in its place. The bad line comes after more than 64 KiB of good lines
+     * (with CRLF endings) so that a reader decoding ahead of the parse would name an earlier line.
+     */
+    @Test
+    void shouldRefuseBytesThatAreNotUtf8NamingTheirLineAndKeepTheRecordsBeforeIt() throws IOException {
+        int good = 2_000;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < good; i++) {
+            bytes.writeBytes(("{\"key\":\"user-" + i + "\",\"value\":\"caf\u00e9 " + "x".repeat(40) + "\"}\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        bytes.writeBytes("{\"key\":\"bad\",\"value\":\"caf".getBytes(StandardCharsets.UTF_8));
+        bytes.write(0xE9); // Latin-1 for é: not UTF-8
+        bytes.writeBytes("\"}\n{\"key\":\"after\",\"value\":\"v\"}".getBytes(StandardCharsets.UTF_8));
+        Path file = Files.write(tmp.resolve("latin1.jsonl"), bytes.toByteArray());
+        int line = good + 1;
+
+        Path fresh = tmp.resolve("fresh");
+        assertBad(Cli.run("import", fresh.toString(), file.toString(), "--format", "utf8", "--variable-keys", "--variable-values"), 2,
+                file + ":" + line + ": byte 26 (0xe9) is not valid UTF-8");
+        assertFalse(Files.exists(fresh), "a new index is all or nothing");
+
+        Path dst = tmp.resolve("dst");
+        try (BucketDB db = BucketDB.open(dst, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            assertTrue(db.size() == 0);
+        }
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8"), 2,
+                file + ":" + line + ": byte 26 (0xe9) is not valid UTF-8");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(good, db.size(), "every record before the bad line, none from it on");
+            assertArrayEquals(("caf\u00e9 " + "x".repeat(40)).getBytes(StandardCharsets.UTF_8),
+                    db.get("user-1999".getBytes(StandardCharsets.UTF_8)), "CRLF lines: the \\r is no part of the value");
+            assertNull(db.get("bad".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
     @Test
     void shouldKeepEveryRecordBeforeABadLineDeepInALargeFile() throws IOException {
         // More good lines than the import keeps in flight, so the bad line arrives with puts still unacknowledged.
