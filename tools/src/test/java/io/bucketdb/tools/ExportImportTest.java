@@ -232,6 +232,34 @@ class ExportImportTest {
         }
     }
 
+    /**
+     * A JSON escape of half a surrogate pair is text without UTF-8 bytes: String.getBytes stored '?' for it. Refused, in
+     * an import line and on the command line, and nothing is written.
+     */
+    @Test
+    void shouldRefuseALoneSurrogateInsteadOfStoringAQuestionMark() throws IOException {
+        Path file = Files.writeString(tmp.resolve("surrogate.jsonl"), """
+                {"key":"ok","value":"\\ud83d\\ude00"}
+                {"key":"half","value":"a\\ud800b"}
+                """);
+        Path dst = tmp.resolve("dst");
+        try (BucketDB db = BucketDB.open(dst, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            assertTrue(db.size() == 0);
+        }
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8"), 2,
+                file + ":2: value holds a lone surrogate (U+D800, character 2)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size());
+            assertArrayEquals("\uD83D\uDE00".getBytes(StandardCharsets.UTF_8), db.get("ok".getBytes(StandardCharsets.UTF_8)),
+                    "a surrogate pair is one character, in 4 bytes of UTF-8");
+        }
+        assertBad(Cli.run("put", dst.toString(), "k", "a\uDC00", "--format", "utf8"), 2, "value holds a lone surrogate (U+DC00");
+        assertBad(Cli.run("scan", dst.toString(), "--format", "utf8", "--prefix", "\uD800"), 2, "--prefix holds a lone surrogate");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size(), "nothing written");
+        }
+    }
+
     @Test
     void shouldKeepEveryRecordBeforeABadLineDeepInALargeFile() throws IOException {
         // More good lines than the import keeps in flight, so the bad line arrives with puts still unacknowledged.
