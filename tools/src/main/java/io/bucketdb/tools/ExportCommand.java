@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -146,10 +147,25 @@ final class ExportCommand implements Callable<Integer> {
     /** The export's writer: FILE, or the command's standard output (never closed here, so tests capture it). */
     private Writer open() throws IOException {
         if (outFile == null) {
-            return new BufferedWriter(new java.io.FilterWriter(spec.commandLine().getOut()) {
+            PrintWriter stdout = spec.commandLine().getOut();
+            return new BufferedWriter(new java.io.FilterWriter(stdout) {
+                @Override
+                public void write(char[] cbuf, int off, int len) throws IOException {
+                    super.write(cbuf, off, len);
+                    failed();
+                }
+
                 @Override
                 public void close() throws IOException {
                     flush();
+                    failed();
+                }
+
+                /** PrintWriter swallows write errors; stop reading the index once nothing more can be written. */
+                private void failed() throws IOException {
+                    if (stdout.checkError()) {
+                        throw new IOException(Main.OUTPUT_FAILED);
+                    }
                 }
             }, 1 << 16);
         }
