@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -106,7 +107,7 @@ final class ExportCommand implements Callable<Integer> {
                 done = true;
             } finally {
                 progress.finish();
-                if (!done && outFile != null) {
+                if (!done && removable()) {
                     Files.deleteIfExists(outFile); // never leave a partial export that looks whole
                 }
             }
@@ -137,10 +138,20 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Whether a failed export removes FILE: a regular file only, which it created or truncated. A symbolic link (such as
+     * /dev/stdout), a device or a named pipe is no export file to remove: a failed 'export --out /dev/full' unlinked
+     * /dev/full.
+     */
+    private boolean removable() {
+        return outFile != null && Files.isRegularFile(outFile, LinkOption.NOFOLLOW_LINKS);
+    }
+
     private CliException damaged(CorruptIndexException damage, long before) {
         return new CliException(Exit.PROBLEMS, "export stopped at damage: " + damage.getMessage() + " (page "
                 + (damage.offset() >>> ExtentClasses.PAGE_SHIFT) + "), after " + Text.count(before) + " entries"
-                + (outFile != null ? "; " + outFile + " was removed" : "") + "; 'bucketdb export --salvage " + dir
+                + (removable() ? "; " + outFile + " was removed" : outFile != null ? "; what went to " + outFile + " is incomplete" : "")
+                + "; 'bucketdb export --salvage " + dir
                 + "' exports every entry still readable, 'bucketdb verify " + dir + "' lists the damage");
     }
 
