@@ -1,11 +1,13 @@
 package io.bucketdb.tools;
 
+import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.storage.IndexFileNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,14 +43,19 @@ class ReadingCommandsWriteNothingTest {
     @Test
     void readingADamagedIndexChangesNoFile() throws IOException {
         Path dir = Cli.longIndex(tmp.resolve("damaged"), 2_000);
+        long page;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            page = in.locate(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 7).array()).foundBucketOffset() & -4096;
+        }
         try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long off = 2 * 4096 + 200; // inside the first bucket array's first page
+            long off = page + 200; // in the page of key 7's bucket, which get, dump --key and export read
             ByteBuffer b = ByteBuffer.allocate(1);
             ch.read(b, off);
             ch.write(ByteBuffer.wrap(new byte[]{(byte) (b.get(0) ^ 0x5A)}), off);
         }
         assertEquals(List.of(), runAll(dir));
         assertEquals(1, Cli.run("verify", dir.toString()).code(), "the damage is there to be found");
+        assertEquals(1, Cli.run("export", dir.toString()).code(), "and export reads through it");
     }
 
     /** Runs every reading command on {@code dir}; returns what changed in it (empty when nothing did). */
