@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Recovery;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
@@ -46,8 +47,13 @@ final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        // A compaction killed between its renames left no index at DIR: finishing the swap is part of recovering it, as
+        // in any writing open (it said "no such index directory" here).
+        if (StagedIndex.finishInterrupted(dir)) {
+            out.println(dir + ": finished an interrupted compaction; the compacted index is in place");
+        }
         if (!Files.isDirectory(dir)) {
-            throw new CliException(Exit.IO, dir + ": no such index directory");
+            throw new CliException(Exit.IO, dir + (Files.exists(dir) ? " is not a directory: an index is a directory" : ": no such index directory"));
         }
         if (!Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw new CliException(Exit.IO, dir + " is not an index: " + IndexFileNames.TABLE + " is missing");

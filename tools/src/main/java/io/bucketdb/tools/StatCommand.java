@@ -44,7 +44,7 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (IndexInspector in = IndexInspector.open(dir); Views.Attempt view = Views.attempt(dir)) {
+        try (IndexInspector in = Views.inspect(dir); Views.Attempt view = Views.attempt(dir)) {
             LiveImage image = LiveImage.of(in);
             Map<String, Object> s = numbers(in, image);
             putView(s, view.view());

@@ -2,6 +2,8 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.inspect.IndexInspector;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,6 +21,23 @@ final class Views {
      */
     static BucketDB open(Path dir) throws IOException {
         return BucketDB.open(dir, Options.defaults().withReadOnly(true));
+    }
+
+    /**
+     * Opens the checkpoint image of {@code dir} for the commands that read it directly (stat, dump, verify, export, backup).
+     * A compaction killed between its two renames leaves no index at {@code dir} and the old one beside it: the inspector
+     * says "no such directory", which sends the user looking for a lost index; this says what happened and what finishes
+     * it, as the read-only open does for get and scan.
+     *
+     * @throws IOException if {@code dir} holds no index or cannot be read
+     */
+    static IndexInspector inspect(Path dir) throws IOException {
+        if (StagedIndex.interrupted(dir)) {
+            throw new CliException(Exit.IO, "no index in " + dir + ": a compaction was interrupted between its renames (the old index "
+                    + "is in " + StagedIndex.retired(dir).getFileName() + "); 'bucketdb recover " + dir + "' or 'bucketdb compact " + dir
+                    + "' finishes it");
+        }
+        return IndexInspector.open(dir);
     }
 
     /**
