@@ -260,6 +260,23 @@ class ExportImportTest {
         }
     }
 
+    /** A record with a field twice is ambiguous (JSON leaves the choice to the reader): the import took the last one, silently. */
+    @Test
+    void shouldRefuseARecordWithAFieldTwice() throws IOException {
+        Path file = Files.writeString(tmp.resolve("twice.jsonl"), """
+                {"key": 1, "value": 10}
+                {"key": 2, "value": 20, "value": 21}
+                {"key": 3, "value": 30}
+                """);
+        Path dst = Cli.longIndex(tmp.resolve("dst"), 0);
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "long"), 2,
+                file + ":2: column 25: the field \"value\" appears twice (the 1 records before it were imported)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size(), "nothing of the bad line, nothing after it");
+            assertEquals(-1, db.getLong(2, -1));
+        }
+    }
+
     @Test
     void shouldKeepEveryRecordBeforeABadLineDeepInALargeFile() throws IOException {
         // More good lines than the import keeps in flight, so the bad line arrives with puts still unacknowledged.
