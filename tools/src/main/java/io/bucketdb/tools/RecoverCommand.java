@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
  * ones) is cut off there instead of refusing to open, and the dropped records are counted.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = {"Recover an index that was not closed cleanly: finish an interrupted checkpoint, replay the journal "
-                + "after the last checkpoint, drop a torn tail, then checkpoint and close. Prints what it did.",
+        description = {"Recover an index that was not closed cleanly: finish a compaction killed between its renames, finish an "
+                + "interrupted checkpoint, replay the journal after the last checkpoint, drop a torn tail, then checkpoint and close. Prints what it did.",
                 "Takes the writer lock: refuses an index another process has open for writing."},
         footer = {"%nExample:%n  bucketdb recover /data/idx",
                 "%nWith damage in the middle of the journal (valid records after an invalid one) recovery refuses, naming the "
