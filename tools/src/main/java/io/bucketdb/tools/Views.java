@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.spi.CorruptIndexException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,6 +39,38 @@ final class Views {
                     + "' finishes it");
         }
         return IndexInspector.open(dir);
+    }
+
+    /** What a command reads from the checkpoint image: an {@link IndexInspector} in, a result out. */
+    @FunctionalInterface
+    interface ImageRead<T> {
+        T read(IndexInspector in) throws IOException;
+    }
+
+    /** Reads of an image that a live writer replaced meanwhile, at most, before its damage is believed. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * Runs {@code read} on the checkpoint image of {@code dir}, again on a new image when it finds damage while a writer
+     * installed a newer header meanwhile ({@link IndexInspector#changedOnDisk()}). The header and the journal are read at
+     * two moments: a checkpoint or a close between them starts the journal after the new checkpoint, and the old
+     * header's LSN then looks like records missing from the journal. {@code stat} beside a live writer said "the index is
+     * damaged" for that (exit 3).
+     *
+     * @throws IOException the damage, if the image stayed the same or {@link #ATTEMPTS} images all had it
+     */
+    static <T> T consistent(Path dir, ImageRead<T> read) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try (IndexInspector in = inspect(dir)) {
+                try {
+                    return read.read(in);
+                } catch (CorruptIndexException e) {
+                    if (attempt == ATTEMPTS || !in.changedOnDisk()) {
+                        throw e;
+                    }
+                }
+            }
+        }
     }
 
     /**
