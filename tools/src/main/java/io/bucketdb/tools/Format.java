@@ -76,8 +76,10 @@ enum Format {
         return switch (this) {
             case LONG -> {
                 if (b.length != 8) {
-                    throw CliException.usage("--format long needs 8-byte keys and values; this index has " + b.length + "-byte " + what
-                            + "s: use --format base64");
+                    // Fixed widths other than 8 are refused before anything is read: this is a variable-length side.
+                    throw CliException.usage("--format long needs 8-byte keys and values; this index has a " + what + " of "
+                            + Text.count(b.length) + (b.length == 1 ? " byte" : " bytes") + " (variable-length " + what
+                            + "s): use --format base64");
                 }
                 yield asLong(b);
             }

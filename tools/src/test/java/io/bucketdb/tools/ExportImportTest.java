@@ -352,6 +352,21 @@ class ExportImportTest {
         assertEquals(0, Cli.run("export", dir.toString(), "--out", beside.toString()).code(), "a FILE beside DIR is fine");
     }
 
+    /** A variable-length key that is not 8 bytes cannot be a long: the message named it as the index's width ("1-byte keys"). */
+    @Test
+    void shouldNameTheEntryNotTheIndexWhenAVariableLengthKeyIsNoLong() throws IOException {
+        Path dir = tmp.resolve("var");
+        try (BucketDB db = BucketDB.open(dir, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            db.put(new byte[]{7}, new byte[8]);
+        }
+        for (String command : new String[]{"export", "scan"}) {
+            Cli.Result r = Cli.run(command, dir.toString(), "--format", "long");
+            assertEquals(2, r.code(), r::toString);
+            assertTrue(r.err().contains("--format long needs 8-byte keys and values; this index has a key of 1 byte "
+                    + "(variable-length keys): use --format base64"), r::toString);
+        }
+    }
+
     /** {@code s} inside a JSON string: only its quotes need escaping here. */
     private static String escaped(String s) {
         return s.replace("\"", "\\\"").replace("\u0000", "\\u0000"); // as the tool's JSON writer escapes them
