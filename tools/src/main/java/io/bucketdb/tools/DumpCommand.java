@@ -68,7 +68,7 @@ final class DumpCommand implements Callable<Integer> {
             throw CliException.usage("--limit must be 0 (all) or more, got " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (IndexInspector in = IndexInspector.open(dir)) {
+        try (IndexInspector in = Views.inspect(dir)) {
             Header h = in.header();
             Format f = format != null ? format : Format.displayDefault(h.keyWidth, h.valueWidth);
             if (bucket != null && (bucket < 0 || bucket >= 1L << h.b)) {

@@ -1,7 +1,5 @@
 package io.bucketdb.tools;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * Keys and values of one index as the key commands read and print them: the formats chosen by
  * {@link EntryFormats} and the widths of the index ({@link Format#ANY_LENGTH} for a variable-length side,
@@ -44,10 +42,9 @@ record EntryText(Format keyFormat, Format valueFormat, int keyWidth, int valueWi
     byte[] prefix(String text) {
         return switch (keyFormat) {
             case LONG -> throw CliException.usage("--prefix needs keys in utf8, hex or base64 (--key-format): a long key has no byte prefix");
-            case UTF8 -> text.getBytes(StandardCharsets.UTF_8);
-            case HEX, BASE64 -> {
+            case UTF8, HEX, BASE64 -> {
                 try {
-                    yield keyFormat.exact(text, "--prefix");
+                    yield keyFormat == Format.UTF8 ? Format.utf8(text, "--prefix") : keyFormat.exact(text, "--prefix");
                 } catch (IllegalArgumentException e) {
                     throw CliException.usage(e.getMessage());
                 }

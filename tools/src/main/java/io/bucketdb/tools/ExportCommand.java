@@ -14,10 +14,12 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -54,7 +56,7 @@ final class ExportCommand implements Callable<Integer> {
                     + "or long (8-byte keys and values as numbers).")
     Format format;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE instead of standard output (outside DIR).")
     Path outFile;
 
     @Option(names = "--salvage", description = "Export every entry still readable from a damaged index, skipping (and listing "
@@ -64,6 +66,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IndexChoices choices = IndexChoices.of(dir); // the inspector's messages for a missing or foreign directory
+        checkOutside();
         if (salvage) {
             Salvage.Result r;
             try (Writer w = open()) {
@@ -104,7 +107,7 @@ final class ExportCommand implements Callable<Integer> {
                 done = true;
             } finally {
                 progress.finish();
-                if (!done && outFile != null) {
+                if (!done && removable()) {
                     Files.deleteIfExists(outFile); // never leave a partial export that looks whole
                 }
             }
@@ -116,20 +119,64 @@ final class ExportCommand implements Callable<Integer> {
         return Exit.OK;
     }
 
+    /**
+     * Refuses an --out inside DIR before anything is opened: FILE is truncated when it is opened, so --out DIR/table.bdb
+     * would destroy the index that a reading command must leave as it is. The real path of FILE's folder is compared
+     * too, so a symbolic link to DIR is no way around it.
+     */
+    private void checkOutside() throws IOException {
+        if (outFile == null) {
+            return;
+        }
+        Path out = outFile.toAbsolutePath().normalize();
+        Path folder = out.getParent();
+        boolean inside = out.startsWith(dir.toAbsolutePath().normalize())
+                || (folder != null && Files.isDirectory(folder) && folder.toRealPath().startsWith(dir.toRealPath()));
+        if (inside) {
+            throw CliException.usage("--out " + outFile + " must be outside " + dir + ": a file there would overwrite or join "
+                    + "the index's own files; nothing was written");
+        }
+    }
+
+    /**
+     * Whether a failed export removes FILE: a regular file only, which it created or truncated. A symbolic link (such as
+     * /dev/stdout), a device or a named pipe is no export file to remove: a failed 'export --out /dev/full' unlinked
+     * /dev/full.
+     */
+    private boolean removable() {
+        return outFile != null && Files.isRegularFile(outFile, LinkOption.NOFOLLOW_LINKS);
+    }
+
     private CliException damaged(CorruptIndexException damage, long before) {
         return new CliException(Exit.PROBLEMS, "export stopped at damage: " + damage.getMessage() + " (page "
                 + (damage.offset() >>> ExtentClasses.PAGE_SHIFT) + "), after " + Text.count(before) + " entries"
-                + (outFile != null ? "; " + outFile + " was removed" : "") + "; 'bucketdb export --salvage " + dir
+                + (removable() ? "; " + outFile + " was removed" : outFile != null ? "; what went to " + outFile + " is incomplete" : "")
+                + "; 'bucketdb export --salvage " + dir
                 + "' exports every entry still readable, 'bucketdb verify " + dir + "' lists the damage");
     }
 
     /** The export's writer: FILE, or the command's standard output (never closed here, so tests capture it). */
     private Writer open() throws IOException {
         if (outFile == null) {
-            return new BufferedWriter(new java.io.FilterWriter(spec.commandLine().getOut()) {
+            PrintWriter stdout = spec.commandLine().getOut();
+            return new BufferedWriter(new java.io.FilterWriter(stdout) {
+                @Override
+                public void write(char[] cbuf, int off, int len) throws IOException {
+                    super.write(cbuf, off, len);
+                    failed();
+                }
+
                 @Override
                 public void close() throws IOException {
                     flush();
+                    failed();
+                }
+
+                /** PrintWriter swallows write errors; stop reading the index once nothing more can be written. */
+                private void failed() throws IOException {
+                    if (stdout.checkError()) {
+                        throw new IOException(Main.OUTPUT_FAILED);
+                    }
                 }
             }, 1 << 16);
         }

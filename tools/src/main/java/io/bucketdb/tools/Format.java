@@ -76,8 +76,10 @@ enum Format {
         return switch (this) {
             case LONG -> {
                 if (b.length != 8) {
-                    throw CliException.usage("--format long needs 8-byte keys and values; this index has " + b.length + "-byte " + what
-                            + "s: use --format base64");
+                    // Fixed widths other than 8 are refused before anything is read: this is a variable-length side.
+                    throw CliException.usage("--format long needs 8-byte keys and values; this index has a " + what + " of "
+                            + Text.count(b.length) + (b.length == 1 ? " byte" : " bytes") + " (variable-length " + what
+                            + "s): use --format base64");
                 }
                 yield asLong(b);
             }
@@ -133,7 +135,7 @@ enum Format {
             return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, x).array();
         }
         if (this == UTF8) {
-            byte[] out = string(v, what).getBytes(StandardCharsets.UTF_8);
+            byte[] out = utf8(string(v, what), what);
             if (width == ANY_LENGTH) {
                 return out;
             }
@@ -170,6 +172,35 @@ enum Format {
             }
             default -> throw new IllegalStateException(label() + " has no exact byte count");
         };
+    }
+
+    /**
+     * The UTF-8 bytes of {@code s}. {@code String.getBytes} writes '?' for a lone surrogate (a JSON escape of U+D800 without its
+     * pair), which would store a byte nobody wrote; such text has no UTF-8 and is refused instead.
+     *
+     * @throws IllegalArgumentException naming the lone surrogate
+     */
+    static byte[] utf8(String s, String what) {
+        try {
+            ByteBuffer b = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(CharBuffer.wrap(s));
+            return java.util.Arrays.copyOfRange(b.array(), b.arrayOffset() + b.position(), b.arrayOffset() + b.limit());
+        } catch (CharacterCodingException e) {
+            int at = 0;
+            while (at < s.length()) {
+                char c = s.charAt(at);
+                if (Character.isHighSurrogate(c) && at + 1 < s.length() && Character.isLowSurrogate(s.charAt(at + 1))) {
+                    at += 2;
+                } else if (Character.isSurrogate(c)) {
+                    break;
+                } else {
+                    at++;
+                }
+            }
+            throw new IllegalArgumentException(what + " holds a lone surrogate" + (at < s.length()
+                    ? String.format(" (U+%04X, character %d)", (int) s.charAt(at), at + 1) : "")
+                    + ", which has no UTF-8 bytes: give valid Unicode text, or the bytes in --format base64 or hex");
+        }
     }
 
     private String string(Object v, String what) {

@@ -17,11 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -137,8 +134,8 @@ final class ImportCommand implements Callable<Integer> {
         try (Interruptible guard = Interruptible.install(spec.commandLine().getErr(), spec.qualifiedName(), exists
                 ? dir + " holds the records imported before the interrupt" : "nothing was imported, " + dir + " was not created");
              InputStream raw = input == null ? System.in : Files.newInputStream(input);
-             BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get(); // unbounded: only counts
-             BufferedReader r = new BufferedReader(new InputStreamReader(counted, StandardCharsets.UTF_8), 1 << 16)) {
+             BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get()) { // unbounded: only counts
+            Utf8Lines r = new Utf8Lines(counted);
             Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
             Load load = new Load(guard, exists);
             try {
@@ -179,17 +176,18 @@ final class ImportCommand implements Callable<Integer> {
             this.exists = exists;
         }
 
-        void run(BufferedReader r, BoundedInputStream counted, String where, Progress progress) throws IOException {
+        void run(Utf8Lines r, BoundedInputStream counted, String where, Progress progress) throws IOException {
             long lineNo = 0;
             boolean complete = false;
             try {
-                String line;
-                while ((line = r.readLine()) != null) {
+                java.nio.ByteBuffer bytes;
+                while ((bytes = r.next()) != null) {
                     lineNo++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
                     try {
+                        String line = r.decode(bytes);
+                        if (line.isBlank()) {
+                            continue;
+                        }
                         Map<String, Object> m = Json.parseFlatObject(line);
                         if (ExportShape.isShape(m)) {
                             if (shape != null || records > 0) {

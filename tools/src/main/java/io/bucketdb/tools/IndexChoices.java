@@ -19,7 +19,7 @@ import java.nio.file.Path;
  */
 record IndexChoices(int alignShift, long hashSeed, boolean valuesOutOfLine) {
     static IndexChoices of(Path dir) throws IOException {
-        try (IndexInspector in = IndexInspector.open(dir)) {
+        try (IndexInspector in = Views.inspect(dir)) {
             Header h = in.header();
             return new IndexChoices(h.alignShift, h.hashSeed, h.outlineValues());
         }

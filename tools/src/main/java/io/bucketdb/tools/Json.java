@@ -136,7 +136,12 @@ final class Json {
             } else {
                 while (true) {
                     skip();
+                    int at = i;
                     String name = string();
+                    if (out.containsKey(name)) {
+                        // Which of the two a reader takes is up to it (RFC 8259 4): refused, never a silent pick.
+                        throw new IllegalArgumentException("column " + (at + 1) + ": the field " + quote(name) + " appears twice");
+                    }
                     skip();
                     expect(':');
                     skip();

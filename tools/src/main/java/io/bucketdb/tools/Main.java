@@ -41,7 +41,14 @@ public final class Main implements Runnable {
     static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = commandLine().setOut(out).setErr(err);
         try {
-            return cl.execute(args);
+            int code = cl.execute(args);
+            // PrintWriter swallows write errors: without this check 'bucketdb export idx > file' on a full disk exited 0
+            // with a cut or empty file. A command that already failed keeps its own line and code.
+            if (out.checkError() && (code == Exit.OK || code == Exit.PROBLEMS)) {
+                err.println(commandName(cl) + ": " + OUTPUT_FAILED);
+                return Exit.IO;
+            }
+            return code;
         } catch (InternalError e) {
             // A mapped page vanished under us: the file shrank while it was being read.
             err.println("bucketdb: the index file changed size while it was read (" + e.getMessage() + "); run the command again");
@@ -50,6 +57,22 @@ public final class Main implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    /** The message for a standard output that could not be written. */
+    static final String OUTPUT_FAILED = "could not write standard output (a full disk, or the reader of the pipe closed it): "
+            + "the output is incomplete";
+
+    /** The qualified name of the (sub)command {@code cl} ran, as errors name it: "bucketdb export". */
+    private static String commandName(CommandLine cl) {
+        CommandLine.ParseResult r = cl.getParseResult();
+        if (r == null) {
+            return cl.getCommandSpec().qualifiedName();
+        }
+        while (r.subcommand() != null) {
+            r = r.subcommand();
+        }
+        return r.commandSpec().qualifiedName();
     }
 
     static CommandLine commandLine() {

@@ -4,6 +4,7 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Recovery;
+import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
@@ -25,8 +26,8 @@ import java.util.concurrent.Callable;
  * ones) is cut off there instead of refusing to open, and the dropped records are counted.
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
-        description = {"Recover an index that was not closed cleanly: finish an interrupted checkpoint, replay the journal "
-                + "after the last checkpoint, drop a torn tail, then checkpoint and close. Prints what it did.",
+        description = {"Recover an index that was not closed cleanly: finish a compaction killed between its renames, finish an "
+                + "interrupted checkpoint, replay the journal after the last checkpoint, drop a torn tail, then checkpoint and close. Prints what it did.",
                 "Takes the writer lock: refuses an index another process has open for writing."},
         footer = {"%nExample:%n  bucketdb recover /data/idx",
                 "%nWith damage in the middle of the journal (valid records after an invalid one) recovery refuses, naming the "
@@ -46,8 +47,13 @@ final class RecoverCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        // A compaction killed between its renames left no index at DIR: finishing the swap is part of recovering it, as
+        // in any writing open (it said "no such index directory" here).
+        if (StagedIndex.finishInterrupted(dir)) {
+            out.println(dir + ": finished an interrupted compaction; the compacted index is in place");
+        }
         if (!Files.isDirectory(dir)) {
-            throw new CliException(Exit.IO, dir + ": no such index directory");
+            throw new CliException(Exit.IO, dir + (Files.exists(dir) ? " is not a directory: an index is a directory" : ": no such index directory"));
         }
         if (!Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw new CliException(Exit.IO, dir + " is not an index: " + IndexFileNames.TABLE + " is missing");

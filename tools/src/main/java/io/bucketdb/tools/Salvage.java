@@ -60,7 +60,7 @@ final class Salvage {
     }
 
     Result run(Writer w) throws IOException {
-        try (IndexInspector in = IndexInspector.open(dir)) {
+        try (IndexInspector in = Views.inspect(dir)) {
             Header h = in.header();
             int vw = Format.valueWidth(h);
             if (format == Format.LONG && ((!h.varKeys() && h.keyWidth != 8) || (vw != Format.ANY_LENGTH && vw != 8))) {

@@ -44,9 +44,8 @@ final class StatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (IndexInspector in = IndexInspector.open(dir); Views.Attempt view = Views.attempt(dir)) {
-            LiveImage image = LiveImage.of(in);
-            Map<String, Object> s = numbers(in, image);
+        Map<String, Object> s = Views.consistent(dir, in -> numbers(in, LiveImage.of(in)));
+        try (Views.Attempt view = Views.attempt(dir)) {
             putView(s, view.view());
             view.say(spec.commandLine().getErr(), spec.qualifiedName());
             if (json) {

@@ -107,7 +107,7 @@ final class VerifyCommand implements Callable<Integer> {
         boolean changing = false;
         int attempt = 0;
         while (true) {
-            try (IndexInspector in = IndexInspector.open(dir)) {
+            try (IndexInspector in = Views.inspect(dir)) {
                 h = in.header();
                 Progress bar = new Progress(err, Progress.onTerminal(), "verify", in.bucketsToWalk(), "buckets");
                 problems = in.verify(bar::update);

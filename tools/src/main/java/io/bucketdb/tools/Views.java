@@ -2,6 +2,9 @@ package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
+import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.spi.CorruptIndexException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,6 +22,55 @@ final class Views {
      */
     static BucketDB open(Path dir) throws IOException {
         return BucketDB.open(dir, Options.defaults().withReadOnly(true));
+    }
+
+    /**
+     * Opens the checkpoint image of {@code dir} for the commands that read it directly (stat, dump, verify, export, backup).
+     * A compaction killed between its two renames leaves no index at {@code dir} and the old one beside it: the inspector
+     * says "no such directory", which sends the user looking for a lost index; this says what happened and what finishes
+     * it, as the read-only open does for get and scan.
+     *
+     * @throws IOException if {@code dir} holds no index or cannot be read
+     */
+    static IndexInspector inspect(Path dir) throws IOException {
+        if (StagedIndex.interrupted(dir)) {
+            throw new CliException(Exit.IO, "no index in " + dir + ": a compaction was interrupted between its renames (the old index "
+                    + "is in " + StagedIndex.retired(dir).getFileName() + "); 'bucketdb recover " + dir + "' or 'bucketdb compact " + dir
+                    + "' finishes it");
+        }
+        return IndexInspector.open(dir);
+    }
+
+    /** What a command reads from the checkpoint image: an {@link IndexInspector} in, a result out. */
+    @FunctionalInterface
+    interface ImageRead<T> {
+        T read(IndexInspector in) throws IOException;
+    }
+
+    /** Reads of an image that a live writer replaced meanwhile, at most, before its damage is believed. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * Runs {@code read} on the checkpoint image of {@code dir}, again on a new image when it finds damage while a writer
+     * installed a newer header meanwhile ({@link IndexInspector#changedOnDisk()}). The header and the journal are read at
+     * two moments: a checkpoint or a close between them starts the journal after the new checkpoint, and the old
+     * header's LSN then looks like records missing from the journal. {@code stat} beside a live writer said "the index is
+     * damaged" for that (exit 3).
+     *
+     * @throws IOException the damage, if the image stayed the same or {@link #ATTEMPTS} images all had it
+     */
+    static <T> T consistent(Path dir, ImageRead<T> read) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try (IndexInspector in = inspect(dir)) {
+                try {
+                    return read.read(in);
+                } catch (CorruptIndexException e) {
+                    if (attempt == ATTEMPTS || !in.changedOnDisk()) {
+                        throw e;
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -203,6 +203,34 @@ class CompactCommandTest {
         assertFalse(Files.exists(StagedIndex.staging(dir)) || Files.exists(StagedIndex.retired(dir)), "no leftovers");
     }
 
+    /**
+     * 'bucketdb recover' is what a user runs after a crash, and finishing the swap is part of recovering: it said
+     * "no such index directory". The commands that read the checkpoint image said "no such directory" as for a lost index;
+     * they say what happened and what finishes it, and change nothing.
+     */
+    @Test
+    void shouldLetRecoverFinishItAndTheImageCommandsSayWhatHappened() throws IOException {
+        Path dir = killedBetweenRenames();
+        String d = dir.toString();
+        for (String[] args : new String[][]{{"stat", d}, {"dump", d}, {"verify", d}, {"export", d}, {"export", d, "--salvage"},
+                {"backup", d, tmp.resolve("backup").toString()}}) {
+            assertBad(Cli.run(args), 3, "no index in " + d + ": a compaction was interrupted between its renames");
+            assertTrue(Cli.run(args).err().contains("'bucketdb recover " + d + "' or 'bucketdb compact " + d + "' finishes it"));
+        }
+        assertFalse(Files.exists(dir), "reading changed nothing");
+        assertTrue(Files.isDirectory(StagedIndex.retired(dir)) && Files.isDirectory(StagedIndex.staging(dir)));
+
+        Cli.Result r = Cli.run("recover", d);
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().startsWith(d + ": finished an interrupted compaction; the compacted index is in place\n"), r::toString);
+        assertTrue(r.out().contains("entries now:                3,000"), r::toString);
+        assertLongs(dir, 3_000);
+        assertFalse(Files.exists(StagedIndex.staging(dir)) || Files.exists(StagedIndex.retired(dir)), "no leftovers");
+        assertBad(Cli.run("recover", tmp.resolve("idx-file").toString()), 3, "no such index directory");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        assertBad(Cli.run("recover", file.toString()), 3, file + " is not a directory: an index is a directory");
+    }
+
     @Test
     void shouldLetTheNextOpenFinishIt() throws IOException {
         Path dir = killedBetweenRenames();

@@ -68,4 +68,35 @@ class DamagedPageToolsTest {
         assertEquals(1, verify.code(), () -> why + ": " + verify);
         assertTrue(verify.out().contains(String.valueOf(page)), () -> why + ": verify names the page: " + verify);
     }
+    /**
+     * A failed export removes its FILE only if that is a regular file: '--out /dev/stdout' (a symbolic link), a device or
+     * a named pipe is left where it is. It unlinked whatever FILE named, so a failed 'export --out /dev/full' removed
+     * /dev/full. Here FILE is a link to /dev/null in the test's directory.
+     */
+    @Test
+    void aFailedExportRemovesOnlyARegularFileNeverALinkOrDevice() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 2_000);
+        long page;
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            page = in.locate(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 7).array()).foundBucketOffset() & -PAGE;
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(IndexFileNames.TABLE), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long at = page + 200; // in the page of key 7's bucket
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) (b.get(0) ^ 0x5A)}), at);
+        }
+        Path link = java.nio.file.Files.createSymbolicLink(tmp.resolve("stdout"), Path.of("/dev/null"));
+        Cli.Result r = Cli.run("export", dir.toString(), "--out", link.toString());
+        assertEquals(1, r.code(), r::toString);
+        assertTrue(r.err().contains("export stopped at damage") && r.err().contains("what went to " + link + " is incomplete"),
+                r::toString);
+        assertTrue(java.nio.file.Files.isSymbolicLink(link), "the link is not the export's to remove");
+
+        Path file = tmp.resolve("out.jsonl");
+        Cli.Result regular = Cli.run("export", dir.toString(), "--out", file.toString());
+        assertEquals(1, regular.code(), regular::toString);
+        assertTrue(regular.err().contains(file + " was removed"), regular::toString);
+        assertFalse(java.nio.file.Files.exists(file), "a regular file it wrote is removed, as before");
+    }
 }

@@ -194,6 +194,89 @@ class ExportImportTest {
         assertBad(Cli.run("import", dst.toString(), text.toString(), "--format", "long"), 2, "key 'x' is not a 64-bit integer");
     }
 
+    /**
+     * A byte that is not UTF-8 in a JSON Lines file is bad input, named by its line: the import read the file through a
+     * replacing decoder and stored U+FFFD (EF BF BD) in its place. The bad line comes after more than 64 KiB of good lines
+     * (with CRLF endings) so that a reader decoding ahead of the parse would name an earlier line.
+     */
+    @Test
+    void shouldRefuseBytesThatAreNotUtf8NamingTheirLineAndKeepTheRecordsBeforeIt() throws IOException {
+        int good = 2_000;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < good; i++) {
+            bytes.writeBytes(("{\"key\":\"user-" + i + "\",\"value\":\"caf\u00e9 " + "x".repeat(40) + "\"}\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        bytes.writeBytes("{\"key\":\"bad\",\"value\":\"caf".getBytes(StandardCharsets.UTF_8));
+        bytes.write(0xE9); // Latin-1 for é: not UTF-8
+        bytes.writeBytes("\"}\n{\"key\":\"after\",\"value\":\"v\"}".getBytes(StandardCharsets.UTF_8));
+        Path file = Files.write(tmp.resolve("latin1.jsonl"), bytes.toByteArray());
+        int line = good + 1;
+
+        Path fresh = tmp.resolve("fresh");
+        assertBad(Cli.run("import", fresh.toString(), file.toString(), "--format", "utf8", "--variable-keys", "--variable-values"), 2,
+                file + ":" + line + ": byte 26 (0xe9) is not valid UTF-8");
+        assertFalse(Files.exists(fresh), "a new index is all or nothing");
+
+        Path dst = tmp.resolve("dst");
+        try (BucketDB db = BucketDB.open(dst, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            assertTrue(db.size() == 0);
+        }
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8"), 2,
+                file + ":" + line + ": byte 26 (0xe9) is not valid UTF-8");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(good, db.size(), "every record before the bad line, none from it on");
+            assertArrayEquals(("caf\u00e9 " + "x".repeat(40)).getBytes(StandardCharsets.UTF_8),
+                    db.get("user-1999".getBytes(StandardCharsets.UTF_8)), "CRLF lines: the \\r is no part of the value");
+            assertNull(db.get("bad".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /**
+     * A JSON escape of half a surrogate pair is text without UTF-8 bytes: String.getBytes stored '?' for it. Refused, in
+     * an import line and on the command line, and nothing is written.
+     */
+    @Test
+    void shouldRefuseALoneSurrogateInsteadOfStoringAQuestionMark() throws IOException {
+        Path file = Files.writeString(tmp.resolve("surrogate.jsonl"), """
+                {"key":"ok","value":"\\ud83d\\ude00"}
+                {"key":"half","value":"a\\ud800b"}
+                """);
+        Path dst = tmp.resolve("dst");
+        try (BucketDB db = BucketDB.open(dst, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            assertTrue(db.size() == 0);
+        }
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "utf8"), 2,
+                file + ":2: value holds a lone surrogate (U+D800, character 2)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size());
+            assertArrayEquals("\uD83D\uDE00".getBytes(StandardCharsets.UTF_8), db.get("ok".getBytes(StandardCharsets.UTF_8)),
+                    "a surrogate pair is one character, in 4 bytes of UTF-8");
+        }
+        assertBad(Cli.run("put", dst.toString(), "k", "a\uDC00", "--format", "utf8"), 2, "value holds a lone surrogate (U+DC00");
+        assertBad(Cli.run("scan", dst.toString(), "--format", "utf8", "--prefix", "\uD800"), 2, "--prefix holds a lone surrogate");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size(), "nothing written");
+        }
+    }
+
+    /** A record with a field twice is ambiguous (JSON leaves the choice to the reader): the import took the last one, silently. */
+    @Test
+    void shouldRefuseARecordWithAFieldTwice() throws IOException {
+        Path file = Files.writeString(tmp.resolve("twice.jsonl"), """
+                {"key": 1, "value": 10}
+                {"key": 2, "value": 20, "value": 21}
+                {"key": 3, "value": 30}
+                """);
+        Path dst = Cli.longIndex(tmp.resolve("dst"), 0);
+        assertBad(Cli.run("import", dst.toString(), file.toString(), "--format", "long"), 2,
+                file + ":2: column 25: the field \"value\" appears twice (the 1 records before it were imported)");
+        try (BucketDB db = BucketDB.open(dst, Options.defaults().withReadOnly(true))) {
+            assertEquals(1, db.size(), "nothing of the bad line, nothing after it");
+            assertEquals(-1, db.getLong(2, -1));
+        }
+    }
+
     @Test
     void shouldKeepEveryRecordBeforeABadLineDeepInALargeFile() throws IOException {
         // More good lines than the import keeps in flight, so the bad line arrives with puts still unacknowledged.
@@ -237,6 +320,51 @@ class ExportImportTest {
         }
         assertBad(Cli.run("export", wide.toString(), "--format", "long"), 2, "--format long needs 8-byte keys and values");
         assertBad(Cli.run("export", tmp.resolve("missing").toString()), 3, "no such directory");
+    }
+
+    /**
+     * {@code export --out} opens FILE truncated: a FILE among the index's own files, named directly or through a symbolic
+     * link to DIR, would destroy the index a reading command must leave as it is. It is refused before anything is written.
+     */
+    @Test
+    void shouldRefuseAnOutFileInsideTheIndexAndLeaveTheIndexAsItWas() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 1_000);
+        Path table = dir.resolve(IndexFileNames.TABLE);
+        byte[] before = Files.readAllBytes(table);
+        List<Path> filesBefore;
+        try (var s = Files.list(dir)) {
+            filesBefore = s.sorted().toList();
+        }
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+        for (Path out : List.of(table, dir.resolve("all.jsonl"), link.resolve(IndexFileNames.TABLE))) {
+            for (String salvage : new String[]{"", "--salvage"}) {
+                String[] args = salvage.isEmpty() ? new String[]{"export", dir.toString(), "--out", out.toString()}
+                        : new String[]{"export", dir.toString(), "--out", out.toString(), salvage};
+                assertBad(Cli.run(args), 2, "--out " + out + " must be outside " + dir);
+            }
+        }
+        assertArrayEquals(before, Files.readAllBytes(table), "the table file is untouched");
+        try (var s = Files.list(dir)) {
+            assertEquals(filesBefore, s.sorted().toList(), "no file added to the index directory");
+        }
+        assertEquals(0, Cli.run("verify", dir.toString()).code());
+        Path beside = tmp.resolve("idx.jsonl");
+        assertEquals(0, Cli.run("export", dir.toString(), "--out", beside.toString()).code(), "a FILE beside DIR is fine");
+    }
+
+    /** A variable-length key that is not 8 bytes cannot be a long: the message named it as the index's width ("1-byte keys"). */
+    @Test
+    void shouldNameTheEntryNotTheIndexWhenAVariableLengthKeyIsNoLong() throws IOException {
+        Path dir = tmp.resolve("var");
+        try (BucketDB db = BucketDB.open(dir, Cli.options().withVariableKeys(16).withVariableValues(24))) {
+            db.put(new byte[]{7}, new byte[8]);
+        }
+        for (String command : new String[]{"export", "scan"}) {
+            Cli.Result r = Cli.run(command, dir.toString(), "--format", "long");
+            assertEquals(2, r.code(), r::toString);
+            assertTrue(r.err().contains("--format long needs 8-byte keys and values; this index has a key of 1 byte "
+                    + "(variable-length keys): use --format base64"), r::toString);
+        }
     }
 
     /** {@code s} inside a JSON string: only its quotes need escaping here. */
