@@ -18,9 +18,10 @@ import java.util.function.Consumer;
  * quarter of the machine's memory in private page copies ({@link #withPrivateMemoryLimit}). The machine's memory is
  * {@code MemTotal} of {@code /proc/meminfo}, or a container's cgroup limit where lower; elsewhere 4 GiB is assumed.
  *
- * <p>Widths and the alignment shift apply only when the index is created. Opening an existing index takes its stored
- * widths, unless widths were set here explicitly and differ: then open fails with an {@link IllegalArgumentException}
- * naming the stored widths.
+ * <p>Widths, where values live, the alignment shift, the hash seed and the expected entries apply only when the index is
+ * created. Opening an existing index takes its stored widths, unless widths were set here explicitly and differ: then
+ * open fails with an {@link IllegalArgumentException} naming the stored widths; the others, set to what the index does
+ * not have, are said in a WARNING of the {@code io.bucketdb} logger.
  */
 public final class Options implements Cloneable {
 
@@ -162,8 +163,8 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * The key and value layout of {@code db} (fixed widths, or variable-length with its inline
-     * widths), for creating a copy of it ({@code bucketdb compact}).
+     * The key and value layout of {@code db} (fixed widths, or variable-length with its inline widths), for creating a
+     * copy of it ({@code bucketdb compact}).
      *
      * @param db the open index whose layout to copy
      * @return a copy of these options with that layout
@@ -191,8 +192,8 @@ public final class Options implements Cloneable {
      * How many entries a new index is expected to hold (default 0). A new index starts with the bucket array it would
      * have reached by growing to that many entries (the smallest B with {@code n <= 6.5 * 2^B}), so loading them causes
      * no growth and leaves no old arrays behind; {@code bucketdb compact} rebuilds with the count of the index it
-     * compacts. Ignored when the index exists: it keeps its B and grows as usual, and the open logs one WARNING
-     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory.
+     * compacts. Ignored when the index exists: it keeps its B and grows as usual, and the open logs one WARNING ({@code
+     * System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory.
      *
      * @throws IllegalArgumentException if {@code n} is negative
      * @param n entries the new index will hold
@@ -226,8 +227,8 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * For tests of chunk boundaries: the alignment unit of a new index (log2, 16..30) and the largest
-     * mapped chunk (log2, at least the alignment). Small values cross chunk boundaries often.
+     * For tests of chunk boundaries: the alignment unit of a new index (log2, 16..30) and the largest mapped chunk
+     * (log2, at least the alignment). Small values cross chunk boundaries often.
      *
      * @param alignShift log2 of the alignment unit of a new index
      * @param maxChunkShift log2 of the largest mapped chunk
@@ -240,9 +241,8 @@ public final class Options implements Cloneable {
 
     /**
      * A fixed hash seed for a new index (reproducible tests); by default each index gets a random seed. The seed is
-     * stored in the index, which keeps it: opening an existing index with another seed logs one WARNING
-     * ({@code System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory, and uses the
-     * stored one.
+     * stored in the index, which keeps it: opening an existing index with another seed logs one WARNING ({@code
+     * System.Logger} {@code io.bucketdb.BucketDB}) naming this option and the directory, and uses the stored one.
      *
      * @param seed the seed of the table's hash
      * @return a copy of these options with that change
@@ -286,13 +286,12 @@ public final class Options implements Cloneable {
      * Checkpoint triggers: dirty page bytes (default a sixteenth of the machine's memory, between 256 MiB and 4 GiB),
      * journal bytes since the last checkpoint (default 256 MiB, which bounds replay on open), and the interval (default 60 s).
      *
-     * <p>The dirty limit bounds the pages not yet written back: about twice the limit while a
-     * checkpoint runs (the pages it writes, plus those dirtied meanwhile; the writer waits for the
-     * checkpoint rather than go past that). The table's private memory is that plus the written-back
-     * pages it keeps, up to {@link #withPrivateMemoryLimit}. The dirty limit also sets the write cost of random updates to a table
-     * larger than the limit: every checkpoint writes each dirty 4 KiB page twice (double-write, then
-     * in place), however few entries changed in it, so a small limit means many checkpoints that
-     * each rewrite pages for a few entries.
+     * <p>The dirty limit bounds the pages not yet written back: about twice the limit while a checkpoint runs (the
+     * pages it writes, plus those dirtied meanwhile; the writer waits for the checkpoint rather than go past that). The
+     * table's private memory is that plus the written-back pages it keeps, up to {@link #withPrivateMemoryLimit}. The
+     * dirty limit also sets the write cost of random updates to a table larger than the limit: every checkpoint writes
+     * each dirty 4 KiB page twice (double-write, then in place), however few entries changed in it, so a small limit
+     * means many checkpoints that each rewrite pages for a few entries.
      *
      * @param dirtyLimitBytes dirty page bytes that trigger a checkpoint (at least 4096)
      * @param journalLimitBytes journal bytes since the last checkpoint that trigger one (at least 4096)
@@ -307,14 +306,13 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Private page memory the table may keep after a checkpoint (default: a quarter of the machine's
-     * memory, at least twice the default dirty limit). The table file is mapped copy-on-write, so
-     * every page the writer changes becomes this process's own memory until it is released
-     * ({@code madvise(MADV_DONTNEED)}) after a checkpoint wrote it back. Releasing bounds memory but
-     * costs the next write to that page two page faults (map the file's page, copy it); on a table
-     * larger than the dirty limit, random puts would pay them on nearly every put. So checkpoints
-     * release written-back pages only as far as the private pages exceed this limit. 0 releases
-     * every written-back page the writer has not changed since.
+     * Private page memory the table may keep after a checkpoint (default: a quarter of the machine's memory, at least
+     * twice the default dirty limit). The table file is mapped copy-on-write, so every page the writer changes becomes
+     * this process's own memory until it is released ({@code madvise(MADV_DONTNEED)}) after a checkpoint wrote it back.
+     * Releasing bounds memory but costs the next write to that page two page faults (map the file's page, copy it); on
+     * a table larger than the dirty limit, random puts would pay them on nearly every put. So checkpoints release
+     * written-back pages only as far as the private pages exceed this limit. 0 releases every written-back page the
+     * writer has not changed since.
      *
      * @param bytes private page bytes to keep (at least 0)
      * @return a copy of these options with that change
@@ -326,11 +324,10 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * Whether triggered checkpoints run on a checkpoint thread beside the writer (the default:
-     * writes go on while the checkpoint writes, its snapshot taken lazily) or on
-     * the holder of the writer role, which then waits for them. In the writer role every durable operation
-     * happens in one deterministic order, which the crash tests that enumerate failure points use.
-     * Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
+     * Whether triggered checkpoints run on a checkpoint thread beside the writer (the default: writes go on while the
+     * checkpoint writes, its snapshot taken lazily) or on the holder of the writer role, which then waits for them. In
+     * the writer role every durable operation happens in one deterministic order, which the crash tests that enumerate
+     * failure points use. Explicit {@link BucketDB#checkpoint()} and {@link BucketDB#close()} always wait.
      *
      * @param background true for a checkpoint thread, false for the holder of the writer role
      * @return a copy of these options with that change
@@ -351,9 +348,9 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open
-     * truncates it there and reports the records dropped in {@link BucketDB#recovery()}, instead of
-     * failing with a {@link io.bucketdb.spi.CorruptIndexException} (the default).
+     * If the journal holds an invalid record followed by valid ones (damage, not a torn tail), open truncates it there
+     * and reports the records dropped in {@link BucketDB#recovery()}, instead of failing with a {@link
+     * io.bucketdb.spi.CorruptIndexException} (the default).
      *
      * @param truncate true to truncate a damaged journal instead of failing
      * @return a copy of these options with that change
@@ -387,8 +384,8 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * How many journal segment files a checkpoint recycles for reuse instead of deleting them (default 2): spares
-     * spare later segment rolls the preallocation, and cost their disk space while unused.
+     * How many journal segment files a checkpoint recycles for reuse instead of deleting them (default 2): spares spare
+     * later segment rolls the preallocation, and cost their disk space while unused.
      *
      * @param count segment files kept for reuse (0 or more)
      * @return a copy of these options with that change
@@ -399,10 +396,9 @@ public final class Options implements Cloneable {
     }
 
     /**
-     * The write pipeline: ring entries (a power of two, default 1024: how many writes may wait to be
-     * journaled and applied) and how long a writer waits for a free entry when the ring is full
-     * before failing with a {@link java.util.concurrent.RejectedExecutionException} (null, the
-     * default: wait as long as it takes).
+     * The write pipeline: ring entries (a power of two, default 1024: how many writes may wait to be journaled and
+     * applied) and how long a writer waits for a free entry when the ring is full before failing with a {@link
+     * java.util.concurrent.RejectedExecutionException} (null, the default: wait as long as it takes).
      *
      * @param ringSize ring entries, a power of two
      * @param publishTimeout how long a writer waits for a free entry, or null for as long as it takes
@@ -470,6 +466,11 @@ public final class Options implements Cloneable {
     /** {@return the header flags a new index gets ({@code VAR_KEYS}, {@code VAR_VALUES}, {@code OUTLINE_VALUES})} */
     public int tableFlags() {
         return shape.tableFlags();
+    }
+
+    /** {@return {@link #withValuesOutOfLine}'s choice, or null where none was made (a value's width decides)} */
+    public Boolean valuesOutOfLine() {
+        return shape.outOfLine();
     }
 
     /** {@return the longest variable-length key accepted (default 64 KiB)} */

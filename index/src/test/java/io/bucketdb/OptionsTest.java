@@ -92,4 +92,27 @@ class OptionsTest {
             assertEquals(List.of(), db.ignoredOptions(), "the index's own seed is not ignored");
         }
     }
+
+    @Test
+    void anotherPlaceForValuesOnReopenIsSaidToBeIgnored() throws Exception {
+        Path dir = tmp.resolve("outline");
+        Options wide = Options.defaults().withKeyWidth(16).withValueWidth(100);
+        try (BucketDB db = BucketDB.open(dir, wide.withValuesOutOfLine(true))) {
+            assertEquals(List.of(), db.ignoredOptions(), "a new index uses the option");
+            db.put(new byte[16], new byte[100]);
+        }
+        try (BucketDB db = BucketDB.open(dir, wide.withValuesOutOfLine(false))) {
+            assertEquals(List.of("withValuesOutOfLine"), db.ignoredOptions());
+            assertEquals(100, db.get(new byte[16]).length, "the values stay where they are");
+        }
+        try (BucketDB db = BucketDB.open(dir, wide.withValuesOutOfLine(true))) {
+            assertEquals(List.of(), db.ignoredOptions(), "the index's own choice is not ignored");
+        }
+        try (BucketDB db = BucketDB.open(dir, wide)) {
+            assertEquals(List.of(), db.ignoredOptions(), "nothing to say when no choice was made");
+        }
+        try (BucketDB view = BucketDB.open(dir, Options.defaults().withValuesOutOfLine(false).withReadOnly(true))) {
+            assertEquals(List.of("withValuesOutOfLine"), view.ignoredOptions());
+        }
+    }
 }

@@ -465,6 +465,13 @@ public final class IndexOpener {
             warn("index " + dir + " keeps the hash seed it was created with; Options.withHashSeed applies only when an "
                     + "index is created");
         }
+        Boolean outOfLine = options.valuesOutOfLine();
+        if (outOfLine != null && outOfLine != h.outlineValues()) {
+            // Where values live is chosen at creation; the API is the same either way, so this is said, not refused.
+            ignored.add("withValuesOutOfLine");
+            warn("index " + dir + " keeps its values " + (h.outlineValues() ? "in the value heap" : "in its slots")
+                    + "; Options.withValuesOutOfLine applies only when an index is created");
+        }
         if (options.alignShift() != TableGeometry.DEFAULT_ALIGN_SHIFT && options.alignShift() != h.alignShift) {
             ignored.add("withChunking");
             warn("index " + dir + " keeps the alignment shift " + h.alignShift + " it was created with; the alignment shift "
