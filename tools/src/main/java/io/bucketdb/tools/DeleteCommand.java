@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
         description = {"Delete KEY from an existing index; exits 1 if it was absent.",
                 "Takes the writer lock, so it refuses an index another process has open for writing, naming it. Closes the "
                         + "index cleanly (a checkpoint), also when interrupted with Ctrl-C."},
-        footer = {"%nExamples:%n  bucketdb delete /data/idx 42%n  bucketdb delete /data/names alice --key-format utf8",
+        footer = {"%nExamples:%n  bucketdb delete /data/idx 42%n  bucketdb delete /data/names alice --key-format utf8"
+                + "%n  bucketdb delete /data/names --key-format utf8 -- -alice  (a key that starts with '-' goes after '--')",
                 "%nExit codes: 0 deleted, 1 the key was absent, 2 usage error (a malformed key, a key of the wrong width), "
                         + "3 I/O error (missing, unreadable, damaged or locked index)."})
 final class DeleteCommand implements Callable<Integer> {
@@ -27,7 +28,7 @@ final class DeleteCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The index directory (an existing index).")
     Path dir;
 
-    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format.")
+    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format; one that starts with '-' goes after '--'.")
     String key;
 
     @Mixin

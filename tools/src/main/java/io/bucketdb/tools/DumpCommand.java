@@ -109,8 +109,10 @@ final class DumpCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         view.say(err, spec.qualifiedName());
         if (view.view() != null && view.view().lsn() > h.checkpointLsn) {
-            err.println(spec.qualifiedName() + ": the buckets shown are the checkpoint image at LSN " + h.checkpointLsn + "; the "
-                    + Text.count(view.view().recovery().recordsReplayed()) + " journal records after it are in the view only"
+            // The LSN range, not recordsReplayed: that counts puts and deletes only, 0 when the view's own image is
+            // newer than h or the journal after the checkpoint holds only batch boundaries or growth markers.
+            err.println(spec.qualifiedName() + ": the buckets shown are the checkpoint image at LSN " + h.checkpointLsn
+                    + "; the journal after it, up to LSN " + view.view().lsn() + ", is in the view only"
                     + (forKey ? " (its value of the key is shown)" : ""));
             err.flush();
         }

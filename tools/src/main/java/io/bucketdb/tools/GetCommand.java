@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
                 + "so it works while a writer has the index open; the line on stderr says which LSN it shows.",
                 "Exits 1, printing nothing on stdout, if the key is absent."},
         footer = {"%nExamples:%n  bucketdb get /data/idx 42%n  bucketdb get /data/names alice --format utf8%n"
-                + "  bucketdb get /data/docs 757365723a31 --key-format hex --value-format base64",
+                + "  bucketdb get /data/docs 757365723a31 --key-format hex --value-format base64"
+                + "%n  bucketdb get /data/names --format utf8 -- -alice  (a key that starts with '-' goes after '--')",
                 "%nExit codes: 0 found, 1 the key is absent, 2 usage error (a malformed key, a key of the wrong width), "
                         + "3 I/O error (missing, unreadable or damaged index)."})
 final class GetCommand implements Callable<Integer> {
@@ -28,7 +29,7 @@ final class GetCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The index directory.")
     Path dir;
 
-    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format.")
+    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format; one that starts with '-' goes after '--'.")
     String key;
 
     @Mixin

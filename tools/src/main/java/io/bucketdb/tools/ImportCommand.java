@@ -43,8 +43,10 @@ import java.util.concurrent.Callable;
                         + "fewer or more records than its first line says, or Ctrl-C leaves no DIR. DIR must be new, empty or an "
                         + "index. Into an existing index, the export's shape and --format are checked against the index's widths "
                         + "before the first put; the import stops at the first bad line, the records before it stay imported and "
-                        + "nothing of the bad line is written. Ctrl-C closes the index cleanly and says so. Shows progress on a "
-                        + "terminal only.",
+                        + "nothing of the bad line is written. Ctrl-C closes the index cleanly and says so; into an existing index it "
+                        + "also says how many records of FILE went in and through which line, so the import can be resumed after "
+                        + "that line (the index may also hold some records after it: resuming puts them again). Shows progress "
+                        + "on a terminal only.",
                 "With --from-mapdb FILE --map NAME, copies the MapDB 3.1 HTreeMap NAME of FILE (opened read-only) into a new "
                         + "index DIR. Keys and values stored with MapDB's LONG, INTEGER, UUID, STRING (UTF-8) or BYTE_ARRAY "
                         + "serializer are stored as the BucketDB codec of the same name; LONG, INTEGER and UUID fix the width "
@@ -131,13 +133,15 @@ final class ImportCommand implements Callable<Integer> {
         }
         long size = input == null ? 0 : Files.size(input);
         String where = input == null ? "stdin" : file;
+        Applied applied = new Applied();
         try (Interruptible guard = Interruptible.install(spec.commandLine().getErr(), spec.qualifiedName(), exists
-                ? dir + " holds the records imported before the interrupt" : "nothing was imported, " + dir + " was not created");
+                ? () -> dir + " holds the records imported before the interrupt: " + applied.describe(where)
+                : () -> "nothing was imported, " + dir + " was not created");
              InputStream raw = input == null ? System.in : Files.newInputStream(input);
              BoundedInputStream counted = BoundedInputStream.builder().setInputStream(raw).get()) { // unbounded: only counts
             Utf8Lines r = new Utf8Lines(counted);
             Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal(), "import", size, "bytes");
-            Load load = new Load(guard, exists);
+            Load load = new Load(guard, exists, applied);
             try {
                 load.run(r, counted, where, progress);
             } catch (IOException | RuntimeException e) {
@@ -164,6 +168,7 @@ final class ImportCommand implements Callable<Integer> {
     private final class Load {
         private final Interruptible guard;
         private final boolean exists;
+        private final Applied applied;
         ExportShape shape;
         Format fmt = format;
         StagedIndex staged;
@@ -171,9 +176,10 @@ final class ImportCommand implements Callable<Integer> {
         WindowedLoader loader;
         long records;
 
-        Load(Interruptible guard, boolean exists) {
+        Load(Interruptible guard, boolean exists, Applied applied) {
             this.guard = guard;
             this.exists = exists;
+            this.applied = applied;
         }
 
         void run(Utf8Lines r, BoundedInputStream counted, String where, Progress progress) throws IOException {
@@ -207,7 +213,9 @@ final class ImportCommand implements Callable<Integer> {
                         // A window of async puts: the ring makes group commits of them, where a blocking put
                         // per line paid a hand-off to the writer thread each. A bad line stops the loop only
                         // after every put before it was published; the finally waits for them.
-                        loader.put(key, value);
+                        long record = records + 1;
+                        long onLine = lineNo;
+                        loader.put(key, value).thenRun(() -> applied.acknowledged(record, onLine));
                     } catch (IllegalArgumentException e) {
                         throw CliException.usage(where + ":" + lineNo + ": " + e.getMessage() + consequence());
                     }
@@ -332,6 +340,34 @@ final class ImportCommand implements Callable<Integer> {
                         + side(db.variableKeys(), db.keyWidth(), "key") + " and " + side(db.variableValues(), db.valueWidth(), "value")
                         + "; nothing was imported");
             }
+        }
+    }
+
+    /**
+     * The records of the input acknowledged so far and the line of the last one: what an interrupted import into an
+     * existing index reports, so the user knows where to resume. The index journals and applies puts in the order they
+     * were published (one ring, group commits in sequence) and acknowledges none after a failed force, so every record
+     * before the highest one acknowledged is in too, also if completions of two groups run out of order. Written by the
+     * threads that complete the puts, read by the interrupt's hook once the index is closed.
+     */
+    private static final class Applied {
+        private long records;
+        private long line;
+
+        synchronized void acknowledged(long record, long line) {
+            if (record > records) {
+                records = record;
+                this.line = line;
+            }
+        }
+
+        /** "the first 1,234 records of idx.jsonl, through its line 1240; to resume, import its lines after that one". */
+        synchronized String describe(String where) {
+            if (records == 0) {
+                return "none of the records of " + where;
+            }
+            return "the first " + Text.count(records) + " records of " + where + ", through its line " + line
+                    + "; to resume, import its lines after that one";
         }
     }
 

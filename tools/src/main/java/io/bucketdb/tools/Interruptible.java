@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.Supplier;
 
 /**
  * Ctrl-C (SIGINT, or SIGTERM) during a command that writes an index: a shutdown hook closes what the command has
@@ -26,13 +27,13 @@ final class Interruptible implements AutoCloseable {
 
     private final PrintWriter err;
     private final String command;
-    private final String outcome;
+    private final Supplier<String> outcome;
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
     private final Thread hook;
     private boolean finished;
     private volatile boolean interrupted;
 
-    private Interruptible(PrintWriter err, String command, String outcome) {
+    private Interruptible(PrintWriter err, String command, Supplier<String> outcome) {
         this.err = err;
         this.command = command;
         this.outcome = outcome;
@@ -46,6 +47,14 @@ final class Interruptible implements AutoCloseable {
      * @param outcome what closing leaves, said after "closed cleanly: " (e.g. "/data/idx is unchanged")
      */
     static Interruptible install(PrintWriter err, String command, String outcome) {
+        return install(err, command, () -> outcome);
+    }
+
+    /**
+     * Installs the hook with an outcome known only once everything is closed (e.g. how many records an import's
+     * closing index acknowledged): {@code outcome} is asked after the last close.
+     */
+    static Interruptible install(PrintWriter err, String command, Supplier<String> outcome) {
         Interruptible i = new Interruptible(err, command, outcome);
         Runtime.getRuntime().addShutdownHook(i.hook);
         return i;
@@ -53,7 +62,7 @@ final class Interruptible implements AutoCloseable {
 
     /** One that no interrupt reaches (no hook installed), for callers that run without one (tests). */
     static Interruptible none() {
-        return new Interruptible(new PrintWriter(java.io.Writer.nullWriter()), "none", "");
+        return new Interruptible(new PrintWriter(java.io.Writer.nullWriter()), "none", () -> "");
     }
 
     /** Registers {@code c} to be closed by the hook (after everything registered later); returns it. */
@@ -119,7 +128,7 @@ final class Interruptible implements AutoCloseable {
                 err.println(command + ": closing " + c + " failed: " + e.getMessage());
             }
         }
-        err.println(command + ": " + (clean ? "closed cleanly: " + outcome : "interrupted; the next writing open recovers what was not closed"));
+        err.println(command + ": " + (clean ? "closed cleanly: " + outcome.get() : "interrupted; the next writing open recovers what was not closed"));
         err.flush();
     }
 

@@ -80,10 +80,37 @@ public final class Main implements Runnable {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler((ex, args) -> {
                     String name = ex.getCommandLine().getCommandSpec().qualifiedName();
-                    ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+                    ex.getCommandLine().getErr().println(name + ": " + ex.getMessage() + dashHint(ex.getCommandLine().getCommandSpec(), args)
+                            + " (see '" + name + " --help')");
                     return Exit.USAGE;
                 })
                 .setExecutionExceptionHandler((ex, cl, parsed) -> report(ex, cl.getCommandSpec().qualifiedName(), cl.getErr()));
+    }
+
+    /** The positional parameters that take a key or a value typed by the user, which may well start with '-'. */
+    private static final java.util.Set<String> ENTRY_LABELS = java.util.Set.of("KEY", "VALUE");
+
+    /**
+     * The hint added to a usage error of a command that takes keys or values when an argument before any {@code --}
+     * starts with '-' and is none of the command's options: picocli took it for an unknown option and then said only
+     * that KEY or VALUE was missing, and nobody guesses {@code --} from that. Empty otherwise.
+     */
+    static String dashHint(CommandSpec spec, String[] args) {
+        if (spec.positionalParameters().stream().noneMatch(p -> ENTRY_LABELS.contains(p.paramLabel()))) {
+            return "";
+        }
+        for (String a : args) {
+            if (a.equals("--")) {
+                return "";
+            }
+            // picocli passes a negative number such as -5 as a positional parameter: no hint for it.
+            if (a.length() > 1 && a.startsWith("-") && !a.matches("-\\d+(\\.\\d+)?") && spec.findOption(a.split("=", 2)[0]) == null) {
+                String labels = spec.positionalParameters().stream().map(p -> p.paramLabel()).collect(java.util.stream.Collectors.joining(" "));
+                return "; '" + a + "' was taken for an option: a key or value that starts with '-' goes after '--', which ends the "
+                        + "options (" + spec.qualifiedName() + " [OPTIONS] " + labels.replaceFirst("^DIR ", "DIR -- ") + ")";
+            }
+        }
+        return "";
     }
 
     /** Prints the one line that explains {@code ex} and returns its exit code. */

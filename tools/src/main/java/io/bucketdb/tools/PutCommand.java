@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
                         + "index cleanly (a checkpoint), also when interrupted with Ctrl-C. A malformed key or value, or "
                         + "one of the wrong width or too long, is refused and nothing is written."},
         footer = {"%nExamples:%n  bucketdb put /data/idx 42 4207%n  bucketdb put /data/names alice 'Alice Smith' --format utf8%n"
-                + "  bucketdb put /data/docs user:1 3q2+7w== --key-format utf8 --value-format base64",
+                + "  bucketdb put /data/docs user:1 3q2+7w== --key-format utf8 --value-format base64"
+                + "%n  bucketdb put /data/names --format utf8 -- -alice 'Alice Smith'  (a key that starts with '-' goes after '--')",
                 "%nExit codes: 0 put, 2 usage error (a malformed key or value, one of the wrong width, too long), "
                         + "3 I/O error (missing, unreadable, damaged or locked index)."})
 final class PutCommand implements Callable<Integer> {
@@ -30,10 +31,10 @@ final class PutCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The index directory (an existing index).")
     Path dir;
 
-    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format.")
+    @Parameters(index = "1", paramLabel = "KEY", description = "The key, in the key format; one that starts with '-' goes after '--'.")
     String key;
 
-    @Parameters(index = "2", paramLabel = "VALUE", description = "The value, in the value format.")
+    @Parameters(index = "2", paramLabel = "VALUE", description = "The value, in the value format; one that starts with '-' goes after '--'.")
     String value;
 
     @Mixin

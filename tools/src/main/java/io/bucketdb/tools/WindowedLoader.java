@@ -62,10 +62,16 @@ final class WindowedLoader {
         window[slot] = db.deleteLongAsync(key);
     }
 
-    /** Publishes a put; the arrays must stay unchanged until {@link #finish}. */
-    void put(byte[] key, byte[] value) {
+    /**
+     * Publishes a put; the arrays must stay unchanged until {@link #finish}.
+     *
+     * @return completes once the put is acknowledged
+     */
+    CompletableFuture<Boolean> put(byte[] key, byte[] value) {
         int slot = nextSlot();
-        window[slot] = db.putAsync(key, value);
+        CompletableFuture<Boolean> f = db.putAsync(key, value);
+        window[slot] = f;
+        return f;
     }
 
     /** Writes acknowledged so far that answered true: puts that added a key (the rest overwrote one), deletes that removed one. */

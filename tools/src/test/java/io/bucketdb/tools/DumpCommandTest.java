@@ -1,8 +1,12 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
+import io.bucketdb.WriteBatch;
 import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.inspect.Location;
+import io.bucketdb.storage.sim.CrashMode;
+import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,5 +123,47 @@ class DumpCommandTest {
         assertBad(Cli.run("dump", dir.toString(), "--bucket", "1", "--key", "1"), 2, "give --bucket or --key, not both");
         assertBad(Cli.run("dump", dir.toString(), "--format", "octal"), 2, "Invalid value for option '--format'");
         assertBad(Cli.run("dump", tmp.resolve("none").toString()), 3, "no such directory");
+    }
+
+    /**
+     * The line that says what the buckets shown lack must be true also when the view replayed no put or delete:
+     * two empty atomic batches after the checkpoint are four LSNs (begin, commit) and no operation, so the view is
+     * ahead of the image while its recovery counts 0 records replayed ("the 0 journal records after it" was printed).
+     */
+    @Test
+    void shouldNameTheLsnsTheViewHoldsBeyondTheImageAlsoWhenNoRecordWasReplayed() throws IOException {
+        Path live = tmp.resolve("live");
+        CrashSimulator sim = new CrashSimulator();
+        BucketDB db = BucketDB.open(live, Cli.options().withDurability(Durability.SYNC).withDurableIO(sim));
+        for (long k = 0; k < 10; k++) {
+            db.putLong(k, k * 10);
+        }
+        db.checkpoint();
+        db.write(new WriteBatch());
+        db.write(new WriteBatch());
+        Path dir = tmp.resolve("idx");
+        sim.writeCrashImage(live, dir, CrashMode.KEEP_ALL); // db is abandoned, as a kill leaves it
+        long checkpointLsn;
+        long viewLsn;
+        try (BucketDB view = Views.open(dir)) {
+            checkpointLsn = view.recovery().checkpointLsn();
+            viewLsn = view.lsn();
+            assertEquals(0, view.recovery().recordsReplayed(), () -> "the case this test is about: " + view.recovery());
+            assertTrue(viewLsn > checkpointLsn, () -> "the view is ahead of the image: " + view.recovery());
+        }
+        Cli.Result r = Cli.run("dump", dir.toString(), "--limit", "1");
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("bucketdb dump: the buckets shown are the checkpoint image at LSN " + checkpointLsn + "; the journal after it, up to LSN "
+                + viewLsn + ", is in the view only", r.errLines()[1], r::toString);
+
+        // The ordinary case: puts after the checkpoint, and --key, which shows the view's value.
+        Path crashed = Cli.crashed(tmp, "crashed", 5);
+        Cli.Result key = Cli.run("dump", crashed.toString(), "--key", "3");
+        assertEquals(0, key.code(), key::toString);
+        try (BucketDB view = Views.open(crashed)) {
+            assertEquals("bucketdb dump: the buckets shown are the checkpoint image at LSN " + view.recovery().checkpointLsn()
+                    + "; the journal after it, up to LSN " + view.lsn() + ", is in the view only (its value of the key is shown)",
+                    key.errLines()[1], key::toString);
+        }
     }
 }

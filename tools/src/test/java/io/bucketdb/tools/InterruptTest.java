@@ -57,6 +57,52 @@ class InterruptTest {
         }
     }
 
+    /**
+     * An interrupted import into an existing index says how many records of the input went in and through which line,
+     * so the user knows where to resume; the index holds at least those records (closing drains what was in flight,
+     * so it may hold more, which a resumed import overwrites with the same values).
+     */
+    @Test
+    void shouldSayHowManyRecordsAndLinesAnInterruptedImportApplied() throws Exception {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 10);
+        Child child = Child.start(tmp, "import", dir.toString(), "-", "--format", "long");
+        child.in().write("\n".getBytes(StandardCharsets.UTF_8)); // a blank line: records and lines differ by one
+        child.write(1_000, 11_000); // line i + 2 holds key 1000 + i
+        child.awaitThen(() -> held(dir), "the import holds the index");
+        // More lines keep coming while the signal arrives, so the import is stopped in the middle of its input.
+        java.util.concurrent.CountDownLatch flowing = new java.util.concurrent.CountDownLatch(1);
+        Thread feeder = new Thread(() -> {
+            try {
+                for (long k = 11_000; k < 100_000_000; k += 10_000) {
+                    child.write(k, k + 10_000);
+                    flowing.countDown();
+                }
+            } catch (IOException closed) {
+                // the child exited: its stdin pipe is gone
+            }
+        });
+        feeder.start();
+        assertTrue(flowing.await(2, TimeUnit.MINUTES), "the child reads more input");
+        String err = child.interrupt();
+        feeder.join();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bucketdb import: closed cleanly: " + java.util.regex.Pattern.quote(dir.toString())
+                + " holds the records imported before the interrupt: the first ([0-9,]+) records of stdin, through its line ([0-9]+)").matcher(err);
+        assertTrue(m.find(), err);
+        long records = Long.parseLong(m.group(1).replace(",", ""));
+        long line = Long.parseLong(m.group(2));
+        // The test's write returned only once the child had read all but a pipe's buffer of it: records went in.
+        assertTrue(records > 0, err);
+        assertEquals(records == 0 ? 0 : records + 1, line, "the blank first line is counted as a line, not a record: " + err);
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+            for (long k = 1_000; k < 1_000 + records; k++) {
+                assertEquals(k * 3, db.getLong(k, -1), "key " + k + " of the records said to be in");
+            }
+            for (long k = 0; k < 10; k++) {
+                assertEquals(Cli.value(k), db.getLong(k, -1), "key " + k + " from before the import");
+            }
+        }
+    }
+
     @Test
     void shouldRemoveANewIndexWhenItsImportIsInterrupted() throws Exception {
         Path dir = tmp.resolve("new");

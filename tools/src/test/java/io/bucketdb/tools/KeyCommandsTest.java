@@ -220,4 +220,37 @@ class KeyCommandsTest {
         }
         assertTrue(Cli.run().err().contains("missing command: get, put, delete, scan, stat,"));
     }
+
+    @Test
+    void aKeyOrValueStartingWithADashNamesTheDoubleDashAndWorksAfterIt() throws IOException {
+        Path dir = index("dash", Options.defaults().withKeyWidth(16).withValueWidth(24));
+        String d = dir.toString();
+        String hint = "was taken for an option: a key or value that starts with '-' goes after '--', which ends the options";
+        Cli.Result put = Cli.run("put", d, "-x", "y", "--format", "utf8");
+        assertBad(put, Exit.USAGE, "bucketdb put: ");
+        assertTrue(put.err().contains("'-x' " + hint + " (bucketdb put [OPTIONS] DIR -- KEY VALUE)"), put::toString);
+        Cli.Result value = Cli.run("put", d, "x", "-y", "--format", "utf8");
+        assertBad(value, Exit.USAGE, "'-y' " + hint);
+        Cli.Result get = Cli.run("get", d, "-x", "--format", "utf8");
+        assertBad(get, Exit.USAGE, "'-x' " + hint + " (bucketdb get [OPTIONS] DIR -- KEY)");
+        Cli.Result del = Cli.run("delete", d, "--key-format=utf8", "-x");
+        assertBad(del, Exit.USAGE, "'-x' " + hint + " (bucketdb delete [OPTIONS] DIR -- KEY)");
+        assertEquals(0, size(dir), "nothing written");
+
+        // The hint is true: after '--' the same key goes in, comes back and goes away.
+        assertEquals(0, Cli.run("put", d, "--format", "utf8", "--", "-x", "-y").code());
+        Cli.Result back = Cli.run("get", d, "--format", "utf8", "--", "-x");
+        assertEquals("-y\n", back.out(), back::toString);
+        assertEquals(0, Cli.run("delete", d, "--key-format", "utf8", "--", "-x").code());
+        assertEquals(0, size(dir));
+
+        // No hint where no dash is to blame: a missing key, a negative number (picocli passes it as a parameter).
+        assertFalse(Cli.run("put", d, "7").err().contains(hint));
+        Cli.Result negative = Cli.run("put", tmp.resolve("absent").toString(), "-5");
+        assertTrue(negative.err().contains("Missing required parameter: 'VALUE'") && !negative.err().contains(hint), negative::toString);
+        for (String cmd : new String[]{"get", "put", "delete"}) {
+            Cli.Result help = Cli.run(cmd, "--help");
+            assertTrue(help.out().contains("bucketdb " + cmd + " /data/names --") && help.out().contains(" -- -alice"), help::toString);
+        }
+    }
 }
