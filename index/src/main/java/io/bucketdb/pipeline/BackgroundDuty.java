@@ -128,8 +128,14 @@ final class BackgroundDuty implements Runnable {
         }
     }
 
-    /** Publisher of an asynchronous write that found the role free (after a full fence): wakes this thread if idle. */
-    void nudgeIfIdle() {
+    /**
+     * Publisher of an asynchronous write that found the role free (after a full fence): wakes this thread. Idle, it waits
+     * for the nudge. Busy, it may be parked as a caller: a dependent action it runs made a blocking write, published
+     * behind this write's slot while the slot was claimed and not yet published, so that write's look found nothing it
+     * could drain, and no leader will come (this thread is the one that drains asynchronous writes). The unpark makes it
+     * look again; where it was not parked, its next park returns at once and every wait of this thread looks again.
+     */
+    void nudge() {
         if (idle) {
             nudges.incrementAndGet();
             if (untimedWait) {
@@ -137,6 +143,8 @@ final class BackgroundDuty implements Runnable {
             } else {
                 LockSupport.unpark(thread);
             }
+        } else {
+            LockSupport.unpark(thread);
         }
     }
 

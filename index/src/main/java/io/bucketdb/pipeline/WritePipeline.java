@@ -419,6 +419,11 @@ public final class WritePipeline implements AutoCloseable {
         return background.isIdle();
     }
 
+    /** Tests only: the ring, where a test holds a slot claimed and unpublished, as a publisher between the two. */
+    RingBuffer<WriteEvent> ring() {
+        return ring;
+    }
+
     /** Tests only: the background thread. */
     Thread backgroundThread() {
         return background.thread();
@@ -448,12 +453,17 @@ public final class WritePipeline implements AutoCloseable {
         if (lead || DeferredCompletions.completingHere()) {
             leadIfFree();
         } else {
-            VarHandle.fullFence();
-            if (role.isFree()) {
-                background.nudgeIfIdle();
-            }
+            afterAsyncPublish();
         }
         return (CompletableFuture<T>) (CompletableFuture<?>) f;
+    }
+
+    /** An asynchronous publisher, after its publish: the background thread drains it if the role is free. */
+    void afterAsyncPublish() {
+        VarHandle.fullFence();
+        if (role.isFree()) {
+            background.nudge();
+        }
     }
 
     /** Publishes entries {@code from .. to-1} of {@code flush} as one group ({@link BulkFlush#putAll}), then leads if the role is free. */
