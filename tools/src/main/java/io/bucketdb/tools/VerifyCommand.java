@@ -102,7 +102,7 @@ final class VerifyCommand implements Callable<Integer> {
         Header h = null;
         JournalCheck journal = null;
         boolean changing = false;
-        Views.Rereads rereads = new Views.Rereads(); // a live writer may write a new image while we read
+        Views.Rereads rereads = new Views.Rereads(dir); // a live writer may write a new image while we read
         while (true) {
             try (IndexInspector in = Views.inspect(dir)) {
                 h = in.header();

@@ -68,7 +68,7 @@ final class Views {
      * @throws IOException the damage, if the image stayed the same or the images kept changing for {@link #PATIENCE}
      */
     static <T> T consistent(Path dir, ImageRead<T> read) throws IOException {
-        Rereads rereads = new Rereads();
+        Rereads rereads = new Rereads(dir);
         int damagedOpens = 0;
         while (true) {
             IndexInspector in;
@@ -99,16 +99,26 @@ final class Views {
 
     /**
      * The rereads of one command: each after a pause that doubles up to 50 ms (a checkpoint in progress is still in
-     * progress right after it was seen), none once {@link #PATIENCE} has passed. Only a live writer changes the image,
-     * so a dead one's damage is believed at once (callers ask {@link IndexInspector#changedOnDisk()} first).
+     * progress right after it was seen), none once {@link #PATIENCE} has passed. Only a live writer keeps changing the
+     * image: without one (a checkpoint a crash interrupted also looks like a change, its batch in the double-write
+     * file), {@link #ATTEMPTS} reads in all, as before, so a dead writer's index is judged at once.
      */
     static final class Rereads {
+        private final Path dir;
         private final long deadline = System.nanoTime() + PATIENCE.toNanos();
         private int count;
 
-        /** Waits before another read; false if the patience is spent. */
-        boolean another() {
-            if (System.nanoTime() > deadline) {
+        Rereads(Path dir) {
+            this.dir = dir;
+        }
+
+        /**
+         * Waits before another read; false if the patience is spent.
+         *
+         * @throws IOException if the lock file cannot be read
+         */
+        boolean another() throws IOException {
+            if (System.nanoTime() > deadline || count + 1 >= ATTEMPTS && BucketDB.writerLockHolder(dir).isEmpty()) {
                 return false;
             }
             count++;
@@ -116,6 +126,9 @@ final class Views {
             return true;
         }
     }
+
+    /** Reads of an image, at most, when no writer holds the index. */
+    static final int ATTEMPTS = 3;
 
     /**
      * For the commands that read the checkpoint image and show the view beside it ({@code stat}, {@code dump},
