@@ -68,37 +68,56 @@ final class DumpCommand implements Callable<Integer> {
             throw CliException.usage("--limit must be 0 (all) or more, got " + limit);
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (IndexInspector in = Views.inspect(dir)) {
-            Header h = in.header();
-            Format f = format != null ? format : Format.displayDefault(h.keyWidth, h.valueWidth);
-            if (bucket != null && (bucket < 0 || bucket >= 1L << h.b)) {
-                throw CliException.usage("--bucket " + bucket + " does not exist: the index has " + Text.count(1L << h.b)
-                        + " buckets (0.." + ((1L << h.b) - 1) + ")");
+        // Read whole before the view opens, and read again if a live writer replaced the image meanwhile: a
+        // checkpoint writing pages in place under the read made dump say "the index is damaged" (exit 3).
+        Image img = Views.consistent(dir, this::read);
+        Header h = img.header();
+        try (Views.Attempt view = Views.attempt(dir)) {
+            if (img.key() != null) {
+                return dumpKey(img, view, out);
             }
-            byte[] k = key == null ? null : parseKey(h, f);
-            try (Views.Attempt view = Views.attempt(dir)) {
-                if (k != null) {
-                    return dumpKey(in, h, f, k, view, out);
-                }
-                List<BucketView> views = new ArrayList<>();
-                if (bucket != null) {
-                    views.add(in.bucket(bucket));
-                    if (h.growing()) {
-                        views.add(in.oldBucket(bucket & ((1L << h.oldB) - 1)));
-                    }
-                } else {
-                    long total = (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
-                    long n = limit == 0 ? total : Math.min(limit, total);
-                    for (long b = 0; b < n; b++) {
-                        views.add(b < 1L << h.b ? in.bucket(b) : in.oldBucket(b - (1L << h.b)));
-                    }
-                }
-                say(view, h, false);
-                emit(views, h, f, out, bucket != null ? 0 : (1L << h.b) + (h.growing() ? 1L << h.oldB : 0) - views.size());
-            }
+            say(view, h, false);
+            emit(img.buckets(), h, img.format(), out, bucket != null ? 0
+                    : (1L << h.b) + (h.growing() ? 1L << h.oldB : 0) - img.buckets().size());
         }
         out.flush();
         return Exit.OK;
+    }
+
+    /**
+     * What dump shows of one checkpoint image: its header, the format, and the buckets to dump, or for --key the
+     * key, where it lives and the chain searched.
+     */
+    private record Image(Header header, Format format, List<BucketView> buckets, byte[] key, Location location, BucketView searched) {
+    }
+
+    private Image read(IndexInspector in) throws IOException {
+        Header h = in.header();
+        Format f = format != null ? format : Format.displayDefault(h.keyWidth, h.valueWidth);
+        if (bucket != null && (bucket < 0 || bucket >= 1L << h.b)) {
+            throw CliException.usage("--bucket " + bucket + " does not exist: the index has " + Text.count(1L << h.b)
+                    + " buckets (0.." + ((1L << h.b) - 1) + ")");
+        }
+        if (key != null) {
+            byte[] k = parseKey(h, f);
+            Location loc = in.locate(k);
+            BucketView searched = loc.inOldArray() ? in.oldBucket(loc.oldBucket()) : in.bucket(loc.bucket());
+            return new Image(h, f, List.of(), k, loc, searched);
+        }
+        List<BucketView> views = new ArrayList<>();
+        if (bucket != null) {
+            views.add(in.bucket(bucket));
+            if (h.growing()) {
+                views.add(in.oldBucket(bucket & ((1L << h.oldB) - 1)));
+            }
+        } else {
+            long total = (1L << h.b) + (h.growing() ? 1L << h.oldB : 0);
+            long n = limit == 0 ? total : Math.min(limit, total);
+            for (long b = 0; b < n; b++) {
+                views.add(b < 1L << h.b ? in.bucket(b) : in.oldBucket(b - (1L << h.b)));
+            }
+        }
+        return new Image(h, f, views, null, null, null);
     }
 
     /**
@@ -160,9 +179,12 @@ final class DumpCommand implements Callable<Integer> {
      * Explains where {@code k} lives in the checkpoint image, and what the view (when it opened) holds for it;
      * {@link Exit#PROBLEMS} if the key is absent (see {@link #absent}).
      */
-    private int dumpKey(IndexInspector in, Header h, Format f, byte[] k, Views.Attempt attempt, PrintWriter out) throws IOException {
-        Location loc = in.locate(k);
-        BucketView searched = loc.inOldArray() ? in.oldBucket(loc.oldBucket()) : in.bucket(loc.bucket());
+    private int dumpKey(Image img, Views.Attempt attempt, PrintWriter out) throws IOException {
+        Header h = img.header();
+        Format f = img.format();
+        byte[] k = img.key();
+        Location loc = img.location();
+        BucketView searched = img.searched();
         BucketDB view = attempt.view();
         byte[] inView = view == null ? null : view.get(k);
         say(attempt, h, true);

@@ -41,9 +41,6 @@ final class VerifyCommand implements Callable<Integer> {
     /** The note when the view's open stops at damage the image check listed. */
     static final String NO_VIEW = "the read-only view cannot be opened: replaying stops at the damage listed";
 
-    /** A live writer may write a new image while we read; after this many tries the problems stand. */
-    private static final int ATTEMPTS = 3;
-
     @Spec
     CommandSpec spec;
 
@@ -105,7 +102,7 @@ final class VerifyCommand implements Callable<Integer> {
         Header h = null;
         JournalCheck journal = null;
         boolean changing = false;
-        int attempt = 0;
+        Views.Rereads rereads = new Views.Rereads(dir); // a live writer may write a new image while we read
         while (true) {
             try (IndexInspector in = Views.inspect(dir)) {
                 h = in.header();
@@ -114,7 +111,7 @@ final class VerifyCommand implements Callable<Integer> {
                 bar.finish();
                 journal = journalChecked(in);
                 changing = !problems.isEmpty() && in.changedOnDisk();
-                if (!changing || ++attempt == ATTEMPTS) {
+                if (!changing || !rereads.another()) {
                     break;
                 }
             } catch (CorruptIndexException e) {

@@ -9,6 +9,9 @@ import io.bucketdb.spi.CorruptIndexException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /** Opens the read-only view every reading command reads through: no lock, nothing written to any file. */
 final class Views {
@@ -47,8 +50,13 @@ final class Views {
         T read(IndexInspector in) throws IOException;
     }
 
-    /** Reads of an image that a live writer replaced meanwhile, at most, before its damage is believed. */
-    static final int ATTEMPTS = 3;
+    /**
+     * How long a command rereads images that a live writer keeps replacing before it believes their damage: the
+     * read-only view's own patience. A fixed count of rereads was not enough: beside a writer that checkpoints
+     * every few milliseconds, three back-to-back reads of a table of a few MB each overlapped a checkpoint, and
+     * verify reported the pages being written in place as damage (exit 1).
+     */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
 
     /**
      * Runs {@code read} on the checkpoint image of {@code dir}, again on a new image when it finds damage while a writer
@@ -57,21 +65,70 @@ final class Views {
      * header's LSN then looks like records missing from the journal. {@code stat} beside a live writer said "the index is
      * damaged" for that (exit 3).
      *
-     * @throws IOException the damage, if the image stayed the same or {@link #ATTEMPTS} images all had it
+     * @throws IOException the damage, if the image stayed the same or the images kept changing for {@link #PATIENCE}
      */
     static <T> T consistent(Path dir, ImageRead<T> read) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try (IndexInspector in = inspect(dir)) {
+        Rereads rereads = new Rereads(dir);
+        int damagedOpens = 0;
+        while (true) {
+            IndexInspector in;
+            try {
+                in = inspect(dir);
+            } catch (CorruptIndexException e) {
+                // The open itself read a torn moment (a piece directory being written in place): no inspector to ask
+                // whether the image changed, so only while a writer holds the index, and a few times, as the view does.
+                if (++damagedOpens > DAMAGED_OPENS || BucketDB.writerLockHolder(dir).isEmpty() || !rereads.another()) {
+                    throw e;
+                }
+                continue;
+            }
+            try (in) {
                 try {
                     return read.read(in);
                 } catch (CorruptIndexException e) {
-                    if (attempt == ATTEMPTS || !in.changedOnDisk()) {
+                    if (!in.changedOnDisk() || !rereads.another()) {
                         throw e;
                     }
                 }
             }
         }
     }
+
+    /** Opens of the image that found damage beside a live writer, at most, before it is believed. */
+    private static final int DAMAGED_OPENS = 6;
+
+    /**
+     * The rereads of one command: each after a pause that doubles up to 50 ms (a checkpoint in progress is still in
+     * progress right after it was seen), none once {@link #PATIENCE} has passed. Only a live writer keeps changing the
+     * image: without one (a checkpoint a crash interrupted also looks like a change, its batch in the double-write
+     * file), {@link #ATTEMPTS} reads in all, as before, so a dead writer's index is judged at once.
+     */
+    static final class Rereads {
+        private final Path dir;
+        private final long deadline = System.nanoTime() + PATIENCE.toNanos();
+        private int count;
+
+        Rereads(Path dir) {
+            this.dir = dir;
+        }
+
+        /**
+         * Waits before another read; false if the patience is spent.
+         *
+         * @throws IOException if the lock file cannot be read
+         */
+        boolean another() throws IOException {
+            if (System.nanoTime() > deadline || count + 1 >= ATTEMPTS && BucketDB.writerLockHolder(dir).isEmpty()) {
+                return false;
+            }
+            count++;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(50, 1L << Math.min(count, 6))));
+            return true;
+        }
+    }
+
+    /** Reads of an image, at most, when no writer holds the index. */
+    static final int ATTEMPTS = 3;
 
     /**
      * For the commands that read the checkpoint image and show the view beside it ({@code stat}, {@code dump},
