@@ -12,13 +12,15 @@
  *     while (c.next()) {
  *         System.out.println(c.keyLong() + " -> " + c.valueLong());
  *     }
- *     ConcurrentMap<UUID, Long> byId = db.asMap(Codec.UUID, Codec.LONG);    // needs 16-byte keys: see Options
+ *     ConcurrentMap<Long, Long> map = db.asMap(Codec.LONG, Codec.LONG);     // the same entries, typed
  * }                                                                 // close checkpoints: the next open replays nothing
  * }</pre>
  * Other widths are chosen when the index is created, with {@link io.bucketdb.Options#withKeyWidth} and
  * {@link io.bucketdb.Options#withValueWidth}; {@link io.bucketdb.BucketDB#put(byte[], byte[])} and
  * {@link io.bucketdb.BucketDB#get(byte[])} take arrays of exactly those widths, and
- * {@link io.bucketdb.BucketDB#asMap} maps Java types onto them through {@link io.bucketdb.Codec}s.
+ * {@link io.bucketdb.BucketDB#asMap} maps Java types onto them through {@link io.bucketdb.Codec}s: a map of
+ * {@code UUID} keys needs an index created with 16-byte keys, for example by
+ * {@code Options.defaults().withCodecs(Codec.UUID, Codec.LONG)} ({@link io.bucketdb.Options#withCodecs}).
  * {@link io.bucketdb.WriteBatch} groups puts and deletes that are applied all or none.
  *
  * <h2>Durability: what is acknowledged when</h2>
@@ -42,8 +44,10 @@
  * {@link io.bucketdb.Options#withReadOnly}). Inside it, writes are serialized by one writer role, not a
  * thread: a caller that finds the role free takes it and, for its own write and every write published
  * behind it, journals them, forces once, applies them to the table and completes the callers' calls;
- * the {@code bucketdb-background} thread takes it only for work no caller will do (asynchronous writes,
- * timer ticks, checkpoints). Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
+ * the {@code bucketdb-background} thread takes it only for work no caller will do (asynchronous writes left
+ * with the role free, finishing a growth while writes pause). The {@code bucketdb-timer} thread leads its own
+ * ticks (the {@code ASYNC} force, the interval checkpoint), and a checkpoint writes on a thread of its own beside
+ * the writer. Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
  * the callers' threads without locks, concurrently with the writer, growth and checkpoints, and never see
  * a torn entry or part of a {@link io.bucketdb.WriteBatch}. All methods of {@link io.bucketdb.BucketDB}
  * are safe to call from any thread; a {@link io.bucketdb.Cursor} and a {@link io.bucketdb.WriteBatch}
