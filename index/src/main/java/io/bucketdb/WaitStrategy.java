@@ -9,11 +9,13 @@ import io.bucketdb.pipeline.ParkingWaitStrategy;
  * wait strategy), chosen with {@link Options#withWaitStrategy}. There is no writer thread: the writer
  * is a role that a caller of a blocking write takes when it is free, draining its own write and every
  * write published behind it; the background thread takes the role only for work no caller will do
- * (asynchronous writes left with the role free, timer ticks). So the choice trades CPU while idle for
- * the latency of handing asynchronous writes to that thread; it changes no result and no durability.
+ * (asynchronous writes left with the role free, finishing a growth while writes pause; the timer thread
+ * leads its own ticks). So the choice trades CPU while idle for the latency of handing asynchronous writes
+ * to that thread; it changes no result and no durability.
  * Callers blocked in {@code put} behind another holder of the role wait for their acknowledgement the
- * same way under every strategy: up to 64 callers per spare core spin (yielding) for up to 50 µs, the
- * others and those still waiting then park.
+ * same way under every strategy: up to 64 callers per core beyond the first busy-spin
+ * ({@link Thread#onSpinWait()}, not yielding) for up to 5 µs, the others and those still waiting then park
+ * ({@code io.bucketdb.pipeline.CallerSpin} has the reasons).
  */
 public enum WaitStrategy {
     /**
