@@ -35,7 +35,8 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
- * <p>An index is a directory holding the table file {@code table.bdb} and a lock file. One
+ * <p>An index is a directory holding the table file {@code table.bdb}, journal segments, page checksum files, a
+ * double-write file and a lock file (docs/FILE-FORMATS.md lists them). One
  * process at a time may open it for writing; {@link Options#withReadOnly} opens a view without the lock that
  * holds every acknowledged write and catches up on {@link #refresh()}.
  * Reads ({@code get…}, {@code contains…}, {@link #cursor()}) run lock-free on the caller's thread;

@@ -5,9 +5,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An index's numbers: everything {@code bucketdb stat} prints, under the names of its {@code --json}
- * output ({@code b} is printed as {@code B}). Immutable: the histogram and the heap classes are unmodifiable
- * copies.
+ * An index's numbers: what {@code bucketdb stat} prints about the table and the sizes of its files, under the
+ * names of its {@code --json} output ({@code b} is printed as {@code B}). Immutable: the histogram and the heap
+ * classes are unmodifiable copies. {@code stat} adds what belongs to the moment and the directory rather than to
+ * the index: the disk blocks the files take ({@code fileDiskBytes}, {@code directoryDiskBytes}), whether a writer
+ * holds the index ({@code live}, {@code lockHolder}), the checkpoint image's age ({@code imageTime},
+ * {@code imageAgeMillis}, {@code journalRecordsSinceImage}, {@code journalBytesSinceImage}), the recovery line and
+ * the read-only view's position and count ({@code viewLsn}, {@code recordsReplayed}, {@code viewCount}), and the
+ * table's bytes per entry ({@code tableBytesPerEntry}) beside {@link #bytesPerEntry()}.
  *
  * <p>{@link BucketDB#stats()} reports an index opened for writing as its writer sees it (the table in
  * memory, the journal it is writing). Opened with {@link Options#withReadOnly}, which takes no lock and

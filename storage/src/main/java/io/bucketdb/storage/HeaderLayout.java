@@ -120,7 +120,7 @@ package io.bucketdb.storage;
  * stays version 7.
  */
 public final class HeaderLayout {
-    /** "BUCKETDB" read as a little-endian long. */
+    /** The first 8 bytes of the file read as a little-endian long; on disk they spell "BBUCKTDB". */
     public static final long MAGIC = 0x4244544b43554242L;
     /**
      * The newest format version this code writes and reads: 2 added the value heap and the {@code flags} field, 3 the
