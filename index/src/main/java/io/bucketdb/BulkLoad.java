@@ -263,17 +263,27 @@ public final class BulkLoad implements AutoCloseable {
         }
     }
 
-    /** Throws unless {@code key → value} fits the index; {@code at} is its position in a putAll, or -1. */
+    /**
+     * Throws unless {@code key → value} fits the index; {@code at} is its position in a putAll, or -1. The message is
+     * built only when it throws: a capturing lambda or a string per entry would break "allocates nothing per entry".
+     */
     private void check(byte[] key, byte[] value, int at) {
-        String where = at < 0 ? "" : "entry " + at + ": ";
-        Objects.requireNonNull(key, () -> where + "key");
-        Objects.requireNonNull(value, () -> where + "value");
+        if (key == null) {
+            throw new NullPointerException(where(at) + "key");
+        }
+        if (value == null) {
+            throw new NullPointerException(where(at) + "value");
+        }
         try {
             checks.checkKey(key);
             checks.checkPutValue(value);
         } catch (IllegalArgumentException e) {
-            throw at < 0 ? e : new IllegalArgumentException(where + e.getMessage() + "; nothing of this putAll was written", e);
+            throw at < 0 ? e : new IllegalArgumentException(where(at) + e.getMessage() + "; nothing of this putAll was written", e);
         }
+    }
+
+    private static String where(int at) {
+        return at < 0 ? "" : "entry " + at + ": ";
     }
 
     /** Appends a checked entry; the buffer has room for one more. */

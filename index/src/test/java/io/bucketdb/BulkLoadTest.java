@@ -332,4 +332,59 @@ class BulkLoadTest {
                     + " entries: more than nothing per entry");
         }
     }
+
+    /**
+     * The byte path's promise: {@link BulkLoad#put(byte[], byte[])} and {@link BulkLoad#putAll} allocate nothing per
+     * entry on the caller's thread, also in the flushes it leads (the journal's records of the group and their apply).
+     * A capturing lambda per checked entry and two segment slices per journaled entry once broke it: 33 bytes each.
+     */
+    @Test
+    void theCallersThreadAllocatesNothingPerByteEntry() throws Exception {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId();
+        Options noCheckpoints = async().withKeyWidth(16).withValueWidth(16)
+                .withCheckpointTriggers(Long.MAX_VALUE, Long.MAX_VALUE, Duration.ofDays(1)); // as in the test above
+        try (BucketDB db = BucketDB.open(tmp.resolve("b"), noCheckpoints); BulkLoad load = db.bulkLoad(10_000)) {
+            byte[] key = new byte[16];
+            byte[] value = new byte[16];
+            byte[][] keys = new byte[1_000][16];
+            byte[][] values = new byte[1_000][16];
+            long next = 0;
+            for (int round = 0; round < 30; round++) { // warm-up, so the JIT has compiled the paths
+                for (int i = 0; i < 10_000; i++) {
+                    putKey(key, next++);
+                    load.put(key, value);
+                }
+                for (byte[] k : keys) {
+                    putKey(k, next++);
+                }
+                load.putAll(keys, values, 0, keys.length);
+            }
+            int n = 400_000;
+            long before = mx.getThreadAllocatedBytes(me);
+            for (int i = 0; i < n; i++) {
+                putKey(key, next++); // new keys: the table grows meanwhile
+                load.put(key, value);
+            }
+            for (int round = 0; round < 100; round++) {
+                for (byte[] k : keys) {
+                    putKey(k, next++);
+                }
+                load.putAll(keys, values, 0, keys.length);
+            }
+            load.flush();
+            long allocated = mx.getThreadAllocatedBytes(me) - before;
+            assertEquals(next, db.size());
+            int entries = n + 100_000;
+            assertTrue(allocated < entries, "the loader's thread allocated " + allocated + " bytes for " + entries
+                    + " byte entries: more than nothing per entry");
+        }
+    }
+
+    /** Writes {@code k} into the first 8 bytes of {@code key}, little-endian, without allocating. */
+    private static void putKey(byte[] key, long k) {
+        for (int i = 0; i < Long.BYTES; i++) {
+            key[i] = (byte) (k >>> (8 * i));
+        }
+    }
 }

@@ -64,7 +64,7 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
     /**
      * One group of a bulk flush: a plain PUT record per entry, in order, with no batch frame, so replay applies
      * exactly the entries whose records survived: a prefix of the flush (the journal is replayed up to its first
-     * invalid record). Allocates nothing for 8-byte entries.
+     * invalid record). Allocates nothing per entry.
      */
     private void appendBulk(BulkFlush flush, int from, int to) throws IOException {
         if (flush.isLongs()) {
@@ -76,7 +76,7 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
         MemorySegment keys = flush.keySegment();
         MemorySegment values = flush.valueSegment();
         for (int i = from; i < to; i++) {
-            journal.appendPut(keys.asSlice(flush.keyStart(i), flush.keyLength(i)), values.asSlice(flush.valueStart(i), flush.valueLength(i)));
+            journal.appendPut(keys, flush.keyStart(i), flush.keyLength(i), values, flush.valueStart(i), flush.valueLength(i));
         }
     }
 

@@ -210,7 +210,7 @@ public final class JournalWriter implements Closeable {
      */
     public long append(JournalRecord record) throws IOException {
         return switch (record) {
-            case Put p -> appendPut(MemorySegment.ofArray(p.key()), MemorySegment.ofArray(p.value()));
+            case Put p -> appendPut(p.key(), p.value());
             case Delete d -> appendDelete(MemorySegment.ofArray(d.key()));
             default -> {
                 byte type = JournalPayloads.type(record);
@@ -231,25 +231,30 @@ public final class JournalWriter implements Closeable {
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
     public long appendPut(byte[] key, byte[] value) throws IOException {
-        return appendPut(MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+        return appendPut(MemorySegment.ofArray(key), 0, key.length, MemorySegment.ofArray(value), 0, value.length);
     }
 
     /**
-     * Appends a PUT of {@code key → value} (all bytes of each segment); copies both, allocates nothing.
+     * Appends a PUT of the key at {@code key[keyOffset..]} to the value at {@code value[valueOffset..]}; copies both,
+     * allocates nothing (a bulk flush journals its entries from its buffers, where a slice each would be an object each).
      *
      * @param key the key's bytes
+     * @param keyOffset where the key starts
+     * @param keyLength the key's length
      * @param value the value's bytes
+     * @param valueOffset where the value starts
+     * @param valueLength the value's length
      * @return the record's LSN
      * @throws IllegalStateException if the frame would be longer than {@link JournalOptions#maxFrameLength()}
      * @throws IOException if the journal failed earlier or is closed (appending itself only buffers)
      */
-    public long appendPut(MemorySegment key, MemorySegment value) throws IOException {
-        long keyLength = key.byteSize();
-        long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + keyLength + value.byteSize());
+    public long appendPut(MemorySegment key, long keyOffset, long keyLength, MemorySegment value, long valueOffset,
+                          long valueLength) throws IOException {
+        long payload = begin(TYPE_PUT, PUT_KEY_OFFSET + keyLength + valueLength);
         MemorySegment memory = buffer.memory();
         memory.set(INT, payload + PUT_KEY_LENGTH_OFFSET, (int) keyLength);
-        MemorySegment.copy(key, 0, memory, payload + PUT_KEY_OFFSET, keyLength);
-        MemorySegment.copy(value, 0, memory, payload + PUT_KEY_OFFSET + keyLength, value.byteSize());
+        MemorySegment.copy(key, keyOffset, memory, payload + PUT_KEY_OFFSET, keyLength);
+        MemorySegment.copy(value, valueOffset, memory, payload + PUT_KEY_OFFSET + keyLength, valueLength);
         return end();
     }
 

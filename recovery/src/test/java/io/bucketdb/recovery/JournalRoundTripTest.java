@@ -133,9 +133,9 @@ class JournalRoundTripTest {
                 value.set(ValueLayout.JAVA_BYTE, i, (byte) i);
             }
             key.fill((byte) 7);
-            writer.appendPut(key, value);
+            writer.appendPut(key, 0, key.byteSize(), value, 0, value.byteSize());
             writer.appendDelete(key);
-            writer.appendPut(MemorySegment.ofArray(new byte[] {9, 9}), MemorySegment.ofArray(new byte[0]));
+            writer.appendPut(MemorySegment.ofArray(new byte[] {9, 9}), 0, 2, MemorySegment.ofArray(new byte[0]), 0, 0);
         }
         List<JournalRecord> records = Journals.replay(io, dir, SMALL).records();
         Put put = (Put) records.get(0);
