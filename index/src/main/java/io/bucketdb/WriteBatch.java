@@ -27,7 +27,8 @@ public final class WriteBatch {
     }
 
     /**
-     * Delete {@code key} from an index with 8-byte keys.
+     * Delete {@code key} from an index with 8-byte keys and values (the long API's indexes, as
+     * {@link BucketDB#deleteLong}; with wider values, {@link Delete} takes the key's 8 bytes).
      *
      * @param key the key
      */
@@ -80,7 +81,7 @@ public final class WriteBatch {
     }
 
     /**
-     * Adds a delete of {@code key} (8-byte keys).
+     * Adds a delete of {@code key} (8-byte keys and values, as {@link BucketDB#deleteLong}).
      *
      * @param key the key
      * @return this batch
