@@ -48,7 +48,7 @@ final class DumpCommand implements Callable<Integer> {
     String key;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "How keys and values are shown: hex, utf8 or long (8-byte fields, little-endian). "
+            description = "How keys and values are shown: hex, utf8, long (8-byte fields, little-endian) or base64. "
                     + "Default: long for 8-byte keys and values, else hex. Also how --key is read.")
     Format format;
 

@@ -76,7 +76,7 @@ final class ImportCommand implements Callable<Integer> {
     String map;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "base64",
-            description = "base64 (default), utf8 (zero-padded to the width) or long (numbers into 8-byte keys and values).")
+            description = "base64 (default), hex, utf8 (zero-padded to the width) or long (numbers into 8-byte keys and values).")
     Format format;
 
     @Option(names = "--key-width", paramLabel = "K", description = "Key width in bytes for a new index (1..4096).")

@@ -86,6 +86,29 @@ class DemoAndHelpTest {
         assertTrue(top.out().contains("./bucketdb demo"), top::toString);
     }
 
+    /**
+     * Every command's --help has an example and its exit codes, and the commands whose --format takes every {@link Format}
+     * (dump, import: base64 and hex as well) say so in the option's own line, not only in the formats the help once named.
+     */
+    @Test
+    void shouldNameEveryFormatACommandTakes() {
+        for (String cmd : new String[]{"get", "put", "delete", "scan", "backup"}) {
+            Cli.Result r = Cli.run(cmd, "--help");
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.out().contains("Example"), r::toString);
+            assertTrue(r.out().contains("Exit codes: 0 "), r::toString);
+        }
+        for (String cmd : new String[]{"dump", "import", "export", "get"}) {
+            String help = Cli.run(cmd, "--help").out().replaceAll("\\s+", " ");
+            int at = help.indexOf("--format=FORMAT ");
+            assertTrue(at >= 0, help);
+            String line = help.substring(at, help.indexOf(" -", at + 16));
+            for (Format f : Format.values()) {
+                assertTrue(line.contains(f.label()), cmd + " --help: the --format line names no " + f.label() + ": " + line);
+            }
+        }
+    }
+
     @Test
     void shouldRefuseAMissingOrUnknownCommand() {
         assertBad(Cli.run(), 2, "missing command");
