@@ -30,8 +30,8 @@ import java.util.function.Supplier;
  * writer role, so it is atomic with respect to every other write, through this map or not. All atomic
  * operations go through {@link #atomically(Supplier)} here.
  *
- * <p>Arguments that a call may store must encode to exactly the index's widths, else
- * {@link IllegalArgumentException} and nothing changes. Arguments that a call only looks up or
+ * <p>Arguments that a call may store must encode to what the index takes (exactly its width for fixed-width keys or
+ * values, up to its length limit for variable-length ones), else {@link IllegalArgumentException} and nothing changes. Arguments that a call only looks up or
  * compares, and that cannot be encoded at that width (or are of the wrong type), are simply not
  * in the map: {@code get} returns null, {@code remove(k, v)} false, so {@code equals} against any
  * map never throws.
