@@ -24,7 +24,11 @@ public record Recovery(boolean checkpointFinished, long doubleWritePages, long r
                        long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
                        boolean checksumsRebuilt) {
 
-    /** {@return whether anything had to be done (the index was not closed cleanly)} */
+    /**
+     * {@return whether the open had to repair anything: a cut checkpoint finished, journal records replayed, a torn tail,
+     * damaged records or an unfinished batch dropped. An index whose writer died right after a checkpoint was not closed
+     * cleanly but needs none of it: false ({@link Stats#cleanClose()} tells how the index was closed)}
+     */
     public boolean needed() {
         return checkpointFinished || recordsReplayed > 0 || tornBytes > 0 || recordsDropped > 0 || batchDropped;
     }

@@ -5,6 +5,7 @@ import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.Recovery;
 import io.bucketdb.engine.StagedIndex;
+import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.storage.IndexFileNames;
 import picocli.CommandLine.Command;
@@ -58,6 +59,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (!Files.exists(dir.resolve(IndexFileNames.TABLE))) {
             throw new CliException(Exit.IO, dir + " is not an index: " + IndexFileNames.TABLE + " is missing");
         }
+        boolean closedCleanly = closedCleanly(dir);
         Options options = Options.defaults().withCreateIfMissing(false).withDurability(Durability.SYNC).withTruncateOnDamage(truncate);
         long start = System.nanoTime();
         Recovery r;
@@ -73,7 +75,9 @@ final class RecoverCommand implements Callable<Integer> {
             throw e;
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        out.println(dir + ": " + (r.needed() ? "recovered" : "nothing to recover (closed cleanly)") + " in " + millis + " ms");
+        out.println(dir + ": " + (r.needed() ? "recovered" : closedCleanly ? "nothing to recover (closed cleanly)"
+                : "not closed cleanly; nothing to replay: the last checkpoint held every write (checkpointed again and closed)")
+                + " in " + millis + " ms");
         out.println("  checkpoint finished from the double-write file: " + (r.checkpointFinished() ? "yes (" + r.doubleWritePages() + " pages)" : "no"));
         out.println("  journal records replayed:   " + Text.count(r.recordsReplayed()) + " (LSN " + r.checkpointLsn() + " -> " + r.lastLsn()
                 + ", " + Text.count(r.markersChecked()) + " growth markers checked, " + Text.count(r.idleSteps())
@@ -85,5 +89,18 @@ final class RecoverCommand implements Callable<Integer> {
         out.println("  entries now:                " + Text.count(count));
         out.flush();
         return Exit.OK;
+    }
+
+    /**
+     * Whether the header the open starts from records a clean close. {@link Recovery#needed()} alone cannot tell: a writer
+     * killed right after a checkpoint leaves nothing to replay, yet it was not closed cleanly. False where no header can
+     * be read this way (the open then repairs the slot from the double-write file, or refuses).
+     */
+    private static boolean closedCleanly(Path dir) {
+        try (IndexInspector in = IndexInspector.open(dir)) {
+            return in.header().cleanClose;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 }

@@ -1,8 +1,11 @@
 package io.bucketdb.tools;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.recovery.JournalSegmentLayout;
+import io.bucketdb.storage.sim.CrashMode;
+import io.bucketdb.storage.sim.CrashSimulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,31 @@ class RecoverCommandTest {
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("nothing to recover"), r::toString);
         assertTrue(r.out().contains("entries now:                1,000"), r::toString);
+    }
+
+    /**
+     * A writer killed right after a checkpoint leaves nothing to replay, but the index was not closed cleanly (stat says
+     * so): recover must not call it "closed cleanly". It said exactly that.
+     */
+    @Test
+    void shouldNotCallAnIndexKilledAfterACheckpointClosedCleanly() throws IOException {
+        Path live = tmp.resolve("checkpointed-live");
+        CrashSimulator sim = new CrashSimulator();
+        BucketDB db = BucketDB.open(live, Cli.options().withDurability(Durability.SYNC).withDurableIO(sim));
+        for (long k = 0; k < 100; k++) {
+            db.putLong(k, k);
+        }
+        db.checkpoint();
+        Path dir = tmp.resolve("checkpointed");
+        sim.writeCrashImage(live, dir, CrashMode.KEEP_ALL); // db is abandoned, as a killed process would leave it
+        Cli.Result r = Cli.run("recover", dir.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertFalse(r.out().contains("closed cleanly)"), r::toString);
+        assertTrue(r.out().contains(dir + ": not closed cleanly; nothing to replay"), r::toString);
+        assertTrue(r.out().contains("journal records replayed:   0"), r::toString);
+        assertTrue(r.out().contains("entries now:                100"), r::toString);
+        Cli.Result again = Cli.run("recover", dir.toString());
+        assertTrue(again.out().contains("nothing to recover (closed cleanly)"), "recover closed it cleanly: " + again);
     }
 
     @Test
