@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * <p>Widths, where values live, the alignment shift, the hash seed and the expected entries apply only when the index is
  * created. Opening an existing index takes its stored widths, unless widths were set here explicitly and differ: then
  * open fails with an {@link IllegalArgumentException} naming the stored widths; the others, set to what the index does
- * not have, are said in a WARNING of the {@code io.bucketdb} logger.
+ * not have, are said in a WARNING of the {@code System.Logger} {@code io.bucketdb.BucketDB}.
  */
 public final class Options implements Cloneable {
 

@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
                         + "to DEST only when complete: a failure or Ctrl-C leaves no DEST.",
                 "Shows progress on a terminal only."},
         footer = {"%nExamples:%n  bucketdb backup /data/idx /backup/idx-2026-12-06%n"
-                + "  bucketdb backup /data/idx /backup/idx && bucketdb verify /backup/idx", Exit.FOOTER})
+                + "  bucketdb backup /data/idx /backup/idx && bucketdb verify /backup/idx",
+                "%nExit codes: 0 success, 1 the copy did not match the index (no DEST was created), 2 usage error, 3 I/O error "
+                        + "(missing, unreadable or damaged index; DEST that cannot be written)."})
 final class BackupCommand implements Callable<Integer> {
 
     @Spec

@@ -43,7 +43,9 @@ import java.util.concurrent.Callable;
                 "Shows progress on a terminal only."},
         footer = {"%nExamples:%n  bucketdb export /data/idx --out idx.jsonl%n  bucketdb export /data/idx --format long | head%n"
                 + "  bucketdb export /data/idx | bucketdb import /data/copy -%n"
-                + "  bucketdb export /data/damaged --salvage --out rescued.jsonl", Exit.FOOTER})
+                + "  bucketdb export /data/damaged --salvage --out rescued.jsonl",
+                "%nExit codes: 0 success, 1 a page failed its checksum (the export stopped) or --salvage skipped damaged parts, "
+                        + "2 usage error, 3 I/O error (missing, unreadable or damaged index; output that cannot be written)."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

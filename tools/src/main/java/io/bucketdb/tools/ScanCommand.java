@@ -22,7 +22,9 @@ import java.util.concurrent.Callable;
                 "Reads a read-only view of the index (no lock, nothing written), so it works while a writer has the index "
                         + "open; the line on stderr says which LSN it shows."},
         footer = {"%nExamples:%n  bucketdb scan /data/idx --limit 10%n  bucketdb scan /data/names --format utf8 --prefix user:%n"
-                + "  bucketdb scan /data/docs --key-format utf8 --value-format base64 > docs.tsv", Exit.FOOTER})
+                + "  bucketdb scan /data/docs --key-format utf8 --value-format base64 > docs.tsv",
+                "%nExit codes: 0 success, 2 usage error, 3 I/O error (missing, unreadable or damaged index; standard output "
+                        + "that cannot be written)."})
 final class ScanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
                         + "(it then shows the last image written to disk and how old it is). The entries line also shows "
                         + "the count of a read-only view (the image plus the journal records after it, replayed in memory); "
                         + "--json adds viewLsn, recordsReplayed and viewCount."},
-        footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json", Exit.FOOTER})
+        footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json",
+                "%nExit codes: 0 success, 2 usage error, 3 I/O error (missing, unreadable or damaged index)."})
 final class StatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -109,6 +109,19 @@ class DemoAndHelpTest {
         }
     }
 
+    /** The commands that read through a read-only view take no lock, and scan and stat find no problems to exit 1 for. */
+    @Test
+    void readingCommandsListOnlyTheExitCodesTheyGive() {
+        for (String cmd : new String[]{"get", "scan", "stat", "dump", "verify", "export", "backup"}) {
+            String help = Cli.run(cmd, "--help").out().replaceAll("\\s+", " ");
+            String codes = help.substring(help.indexOf("Exit codes: "));
+            assertFalse(codes.contains("locked"), cmd + " takes no lock: " + codes);
+            if (cmd.equals("scan") || cmd.equals("stat")) {
+                assertFalse(codes.contains(" 1 "), cmd + " has no exit code 1: " + codes);
+            }
+        }
+    }
+
     @Test
     void shouldRefuseAMissingOrUnknownCommand() {
         assertBad(Cli.run(), 2, "missing command");
