@@ -38,7 +38,8 @@ import java.util.Objects;
  *                            length and the inline bytes, or a reference into the value heap)
  * @param variableValues      whether values are variable-length (likewise for {@code valueWidth})
  * @param bucketBytes         bytes of one bucket (tophash bytes, keys, values, overflow reference)
- * @param fileBytes           bytes of the table file on disk
+ * @param fileBytes           the table file's length (punched holes and space allocated ahead included; {@code stat}'s
+ *                            {@code fileDiskBytes} counts the disk blocks)
  * @param allocatedBytes      bytes of the table file the allocator has handed out (the rest is preallocated)
  * @param freeBytes           bytes in free extents, as the header's free lists count them
  * @param wastedBytes         bytes lost to alignment gaps between extents
@@ -49,8 +50,8 @@ import java.util.Objects;
  * @param heapLargeBytes      bytes of those large blocks
  * @param heapClasses         the heap's size classes, smallest first, each with its blocks carved, in use and free
  * @param journalBytes        bytes of the journal segment files (preallocated segments count in full; a clean close leaves one header-only segment)
- * @param directoryBytes      bytes of every file in the index directory: table, journal, double-write and
- *                            page-checksum files
+ * @param directoryBytes      the lengths of every file in the index directory added up: table, journal, double-write
+ *                            and page-checksum files, and any other
  * @param checksumBytes       bytes of the two page-checksum files checkpoints write
  * @param doubleWriteBytes    bytes of the double-write file (while open, the size of the largest checkpoint since open; 8 KiB, a head and a header image, after a clean close)
  * @param otherBytes          bytes of every other file in the directory (the lock file, anything a user put there)
