@@ -354,8 +354,13 @@ public final class IndexOpener {
         }
     }
 
-    /** Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file. */
-    private static void checkCreatable(Options options) {
+    /**
+     * Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file.
+     *
+     * @param options the options of a new index
+     * @throws IllegalArgumentException naming what no table can have
+     */
+    public static void checkCreatable(Options options) {
         if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
                 || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
             throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()
