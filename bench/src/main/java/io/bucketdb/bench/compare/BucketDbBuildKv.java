@@ -1,0 +1,130 @@
+package io.bucketdb.bench.compare;
+
+import io.bucketdb.BucketDB;
+import io.bucketdb.IndexBuild;
+import io.bucketdb.Options;
+import io.bucketdb.bench.Keys;
+
+import java.nio.file.Path;
+
+/**
+ * BucketDB whose bulk load is a build of a new index ({@link BucketDB#build}): the entries are buffered, put in bucket
+ * order into a table sized for them with no journal record each, checkpointed, renamed into place, and then the index
+ * is opened; the build and the open are both in the timed load. Everything after the load is {@link BucketDbKv}'s
+ * (ASYNC) on the built index. The index lives in {@code DIR/index}: a build creates its directory, and the runner's
+ * directory exists already.
+ */
+final class BucketDbBuildKv implements KvStore {
+    private final StoreSpec.Open how;
+    private final Path indexDir;
+    /** The open index; null before a load builds it. */
+    private KvStore opened;
+
+    private BucketDbBuildKv(StoreSpec.Open how) {
+        this.how = how;
+        this.indexDir = how.dir().resolve("index");
+    }
+
+    /** A reopen opens the built index; a new store waits for its load to build it. */
+    static KvStore open(StoreSpec.Open how) throws Exception {
+        BucketDbBuildKv s = new BucketDbBuildKv(how);
+        if (!how.create()) {
+            s.opened = s.openIndex();
+        }
+        return s;
+    }
+
+    private KvStore openIndex() throws Exception {
+        return BucketDbKv.open(new StoreSpec.Open(indexDir, how.entries(), how.create(), how.shape(), how.checkpoints()),
+                io.bucketdb.Durability.ASYNC, true);
+    }
+
+    /** The built index, or (for a workload that writes without a load first) one created empty, sized. */
+    private KvStore store() throws Exception {
+        if (opened == null) {
+            opened = openIndex();
+        }
+        return opened;
+    }
+
+    @Override
+    public Shape shape() {
+        return how.shape();
+    }
+
+    /** A build of keys {@code from..to-1} into a new index, then its open; into an index that exists: its bulk load. */
+    @Override
+    public void bulkLoad(int from, int to) throws Exception {
+        if (opened != null) {
+            opened.bulkLoad(from, to);
+            return;
+        }
+        Shape shape = how.shape();
+        Options o = Options.defaults().withHashSeed(BucketDbKv.HASH_SEED).withKeyWidth(shape.keyBytes())
+                .withValueWidth(shape.valueBytes());
+        try (IndexBuild b = BucketDB.build(indexDir, o)) {
+            if (shape.isLongs()) {
+                for (int n = from; n < to; n++) {
+                    long k = Keys.key(n);
+                    b.putLong(k, Keys.valueOf(k));
+                }
+            } else {
+                byte[] key = new byte[shape.keyBytes()];
+                byte[] value = new byte[shape.valueBytes()];
+                for (int n = from; n < to; n++) {
+                    long k = Keys.key(n);
+                    Keys.keyBytes(k, key);
+                    Keys.valueBytes(Keys.valueOf(k), value);
+                    b.put(key, value); // copied: the arrays are reused at once
+                }
+            }
+            b.commit();
+        }
+        opened = openIndex();
+    }
+
+    @Override
+    public void settle() throws Exception {
+        store().settle();
+    }
+
+    @Override
+    public Session session() {
+        return unchecked().session();
+    }
+
+    @Override
+    public BytesSession bytesSession() {
+        return unchecked().bytesSession();
+    }
+
+    private KvStore unchecked() {
+        try {
+            return store();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open " + indexDir, e);
+        }
+    }
+
+    @Override
+    public long size() throws Exception {
+        return store().size();
+    }
+
+    @Override
+    public Scan scan() throws Exception {
+        return store().scan();
+    }
+
+    @Override
+    public Path compactAndClose(Path dir) throws Exception {
+        return store().compactAndClose(indexDir);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (opened != null) {
+            opened.close();
+        }
+    }
+}
