@@ -29,20 +29,21 @@ final class BucketDbBuildKv implements KvStore {
     static KvStore open(StoreSpec.Open how) throws Exception {
         BucketDbBuildKv s = new BucketDbBuildKv(how);
         if (!how.create()) {
-            s.opened = s.openIndex();
+            s.opened = s.openIndex(false);
         }
         return s;
     }
 
-    private KvStore openIndex() throws Exception {
-        return BucketDbKv.open(new StoreSpec.Open(indexDir, how.entries(), how.create(), how.shape(), how.checkpoints()),
-                io.bucketdb.Durability.ASYNC, true);
+    /** @param create whether the index is created here (sized for the run), else it exists (built or reopened) */
+    private KvStore openIndex(boolean create) throws Exception {
+        return BucketDbKv.open(new StoreSpec.Open(indexDir, how.entries(), create, how.shape(), how.checkpoints()),
+                io.bucketdb.Durability.ASYNC, create);
     }
 
     /** The built index, or (for a workload that writes without a load first) one created empty, sized. */
     private KvStore store() throws Exception {
         if (opened == null) {
-            opened = openIndex();
+            opened = openIndex(true);
         }
         return opened;
     }
@@ -80,7 +81,7 @@ final class BucketDbBuildKv implements KvStore {
             }
             b.commit();
         }
-        opened = openIndex();
+        opened = openIndex(false);
     }
 
     @Override
