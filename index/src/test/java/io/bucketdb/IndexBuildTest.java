@@ -112,6 +112,25 @@ class IndexBuildTest {
         });
     }
 
+    /** Values of width 0 (a set of keys): records of the key alone. */
+    @Test
+    void shouldBuildASetOfKeysWithEmptyValues() throws IOException {
+        Path dir = tmp.resolve("set");
+        Options o = Options.defaults().withKeyWidth(4).withValueWidth(0);
+        try (IndexBuild b = BucketDB.build(dir, o)) {
+            for (int k = 0; k < 5_000; k++) {
+                b.put(ByteBuffer.allocate(4).putInt(k * 7).array(), new byte[0]);
+            }
+            b.commit();
+        }
+        try (BucketDB db = BucketDB.open(dir, o)) {
+            assertEquals(5_000, db.size());
+            for (int k = 0; k < 5_000 * 7; k++) {
+                assertEquals(k % 7 == 0, db.contains(ByteBuffer.allocate(4).putInt(k).array()), "key " + k);
+            }
+        }
+    }
+
     @Test
     void shouldCommitAnEmptyBuildAsAnEmptyIndex() throws IOException {
         Path dir = tmp.resolve("empty");

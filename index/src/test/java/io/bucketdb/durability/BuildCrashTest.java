@@ -89,6 +89,44 @@ class BuildCrashTest {
         });
     }
 
+    /**
+     * A disk that fills up during a build: the commit throws an error caused by "No space left on device", leaves no
+     * index at the target and no staging directory, and a build after space is freed succeeds.
+     */
+    @Test
+    void aFullDiskFailsTheCommitAndLeavesNothing() throws Exception {
+        CrashSimulator counter = new CrashSimulator();
+        build(Files.createDirectories(tmp.resolve("size")), counter);
+        long used = counter.spaceUsed();
+        for (int quarter = 1; quarter <= 3; quarter++) {
+            Path parent = Files.createDirectories(tmp.resolve("full-" + quarter));
+            CrashSimulator sim = new CrashSimulator(quarter);
+            sim.limitSpace(used * quarter / 4);
+            Exception e = assertThrows(Exception.class, () -> build(parent, sim), "a disk of " + quarter + "/4 of " + used + " bytes");
+            assertTrue(causedByFullDisk(e), "the cause is the full disk: " + e);
+            Path dir = parent.resolve("idx");
+            assertFalse(Files.exists(dir), "no index after a failed commit");
+            assertFalse(Files.exists(StagedIndex.staging(dir)), "the staging directory is deleted");
+            sim.unlimitSpace();
+            build(parent, sim);
+            assertComplete(dir, "built after space was freed");
+        }
+    }
+
+    private static boolean causedByFullDisk(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (causedByFullDisk(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private static void assertComplete(Path dir, String where) {
         try (BucketDB db = BucketDB.open(dir, Fixtures.realOptions().withCreateIfMissing(false))) {
             assertEquals(KEYS, db.size(), where);
