@@ -15,8 +15,8 @@ import java.lang.foreign.MemorySegment;
  * {@link #REGION_BYTES} of buckets (at most 2^{@value #MAX_REGION_BITS} regions), which fits the core's L2 cache, so
  * the puts of one region hit cached lines after their first touch and the regions follow each other through the
  * array. Inside a region the records keep the order they were given, and a key's records all fall in one region:
- * a key given twice ends with its last value. A full sort by bucket would buy nothing more than the cache already
- * does, and a second pass costs a read and a write of every record.
+ * a key given twice ends with its last value. On the benchmark VM a finer order (down to single buckets) put no
+ * faster, and its counts outgrew the cache and slowed this pass several times over (docs/BENCHMARKS.md).
  *
  * <p><b>Apply.</b> {@link #applyNext} puts the next records through the table's own put path ({@link
  * HashTable#putLong}, {@link HashTable#put}), which the caller runs in the writer role, in steps, so the index's
@@ -53,16 +53,12 @@ public final class BucketOrderLoad {
         this.valueWidth = entries.valueWidth();
         this.recordBytes = entries.recordBytes();
         this.n = entries.size();
-        if (table.varKeys() || keyWidth != table.keyWidth() || valueWidth != fixedValueWidth(table)) {
+        if (table.varKeys() || keyWidth != table.keyWidth() || valueWidth != table.fixedValueWidth()) {
             throw new IllegalArgumentException("entries of " + keyWidth + "-byte keys and " + valueWidth
                     + "-byte values do not fit a table of " + table.keyWidth() + "-byte keys and values of width "
                     + table.fixedValueWidth());
         }
         this.longs = keyWidth == Long.BYTES && valueWidth == Long.BYTES && !table.varValues();
-    }
-
-    private static int fixedValueWidth(HashTable table) {
-        return table.fixedValueWidth() < 0 ? -1 : table.fixedValueWidth();
     }
 
     /**
