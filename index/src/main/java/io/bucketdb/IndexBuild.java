@@ -47,7 +47,8 @@ import java.util.Objects;
  *
  * <p><b>Entries.</b> Keys and values have the fixed widths of the options (variable-length shapes are refused by
  * {@link BucketDB#build}); a key given twice ends with the value given last. A wrong width throws
- * {@link IllegalArgumentException} and buffers nothing. Not thread-safe: one thread at a time.
+ * {@link IllegalArgumentException} and buffers nothing. Used by the thread that made it: a put or commit from
+ * another thread throws {@link IllegalStateException} and changes nothing.
  */
 public final class IndexBuild implements AutoCloseable {
     /** Entries put per turn of the writer role: the index's checkpoint triggers run between turns. */
@@ -65,6 +66,8 @@ public final class IndexBuild implements AutoCloseable {
     private final int valueWidth;
     private final boolean longs;
     private final EntryBuffer entries;
+    /** The thread that made this build, the only one that may buffer and commit (the buffer has no lock). */
+    private final Thread owner = Thread.currentThread();
     /** Set by {@link #commit} (successful or not) and {@link #close}: the build takes nothing more. */
     private boolean finished;
 
@@ -210,7 +213,15 @@ public final class IndexBuild implements AutoCloseable {
         entries.close();
     }
 
+    /**
+     * Refuses a call from a thread other than the owner (two threads appending at once would lose entries to the race
+     * on the buffer's count), or after the build is over.
+     */
     private void checkOpen() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("a build is used by the thread that made it, " + owner.getName() + ", not "
+                    + Thread.currentThread().getName() + "; nothing was buffered");
+        }
         if (finished) {
             throw new IllegalStateException("the build of " + dir + " is over (committed or closed)");
         }

@@ -215,6 +215,37 @@ class IndexBuildTest {
         }
     }
 
+    @Test
+    void shouldRefuseAnotherThread() throws Exception {
+        Path dir = tmp.resolve("owned");
+        try (IndexBuild b = BucketDB.build(dir, Options.defaults())) {
+            b.putLong(1, 1);
+            Throwable[] thrown = new Throwable[2];
+            Thread other = new Thread(() -> {
+                try {
+                    b.putLong(2, 2);
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+                try {
+                    b.commit();
+                } catch (Throwable t) {
+                    thrown[1] = t;
+                }
+            });
+            other.start();
+            other.join();
+            assertInstanceOf(IllegalStateException.class, thrown[0]);
+            assertInstanceOf(IllegalStateException.class, thrown[1]);
+            assertEquals(1, b.size());
+            assertFalse(Files.exists(dir));
+            b.commit();
+        }
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(1, db.size());
+        }
+    }
+
     /** A staging directory that a crashed build left is deleted by the next build of the same target. */
     @Test
     void shouldReplaceTheLeftoversOfACrashedBuild() throws IOException {
