@@ -273,9 +273,14 @@ class IndexBuildTest {
         }
     }
 
+    /** The structure checks out, the header records a clean close, and the journal after its checkpoint is empty. */
     private static void assertVerifies(Path dir) throws IOException {
         try (IndexInspector in = IndexInspector.open(dir)) {
             assertEquals(List.of(), in.verify());
+            assertTrue(in.header().cleanClose, "closed cleanly");
+        }
+        try (BucketDB db = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
+            assertEquals(0, db.recovery().recordsReplayed(), "nothing in the journal after the checkpoint");
         }
     }
 }
