@@ -466,6 +466,15 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return new BulkLoad(this, capacity);
     }
 
+    /** A build of a new index in {@code dir}, which must not exist; nothing is created before its commit ({@link IndexBuild}).
+     * @param dir the new index's directory
+     * @param options its fixed widths and creation options
+     * @return the build
+     * @throws IOException if {@code dir} exists ({@link java.nio.file.FileAlreadyExistsException}) or cannot be checked */
+    public static IndexBuild build(Path dir, Options options) throws IOException {
+        return IndexBuild.begin(dir, options);
+    }
+
     /**
      * Writes a checkpoint now: afterwards the table file holds every acknowledged write and the
      * journal before it is recycled. Normally triggers do this (see {@link Options#withCheckpointTriggers}).

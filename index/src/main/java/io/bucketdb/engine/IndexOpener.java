@@ -68,9 +68,11 @@ public final class IndexOpener {
      * @param journal         the journal's one writer
      * @param closing         how the index closes
      * @param ignoredOptions  the create-only options set in the options that this existing index ignored
+     * @param checkpointer    writes its checkpoints; null for a read-only view
      */
     public record Opened(TableFile file, HashTable table, ReadOnlyView view, Recovery recovery, boolean cleanBeforeOpen,
-                         EntryChecks checks, TableReads reads, WriteAccess writes, JournalingStage journal, CloseSequence closing, List<String> ignoredOptions) {
+                         EntryChecks checks, TableReads reads, WriteAccess writes, JournalingStage journal, CloseSequence closing, List<String> ignoredOptions,
+                         Checkpointer checkpointer) {
     }
 
     /** Finishes a compaction that stopped between its two renames (StagedIndex); whether the index is then complete. */
@@ -173,7 +175,7 @@ public final class IndexOpener {
             CloseSequence closing = CloseSequence.ofView(dir);
             return new Opened(image.file(), image.table(), view, image.recovery(), image.file().header().cleanClose, checks,
                     TableReads.of(view, checks), new WriteAccess(dir, closing, null, null, null, checks, image.table()), null, closing,
-                    ignoredOptions(dir, image.file().header(), options));
+                    ignoredOptions(dir, image.file().header(), options), null);
         }
         TableFile file = null;
         JournalWriter journal = null;
@@ -239,7 +241,7 @@ public final class IndexOpener {
             scheduler.start(pipeline);
             CloseSequence closing = new CloseSequence(dir, pipeline, scheduler, journaling, checkpointer, lock);
             return new Opened(file, table, null, recovery, clean, checks, TableReads.gated(pipeline),
-                    new WriteAccess(dir, closing, pipeline, journaling, scheduler, checks, table), journaling, closing, ignored);
+                    new WriteAccess(dir, closing, pipeline, journaling, scheduler, checks, table), journaling, closing, ignored, checkpointer);
         } catch (IOException | RuntimeException e) {
             closeQuietly(journal, e);
             closeQuietly(checkpointer == null ? null : checkpointer::close, e);
@@ -354,8 +356,13 @@ public final class IndexOpener {
         }
     }
 
-    /** Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file. */
-    private static void checkCreatable(Options options) {
+    /**
+     * Refuses options no new table can have (limits below fixed widths, a shape the table file refuses), touching no file.
+     *
+     * @param options the options of a new index
+     * @throws IllegalArgumentException naming what no table can have
+     */
+    public static void checkCreatable(Options options) {
         if ((!options.variableKeys() && options.keyWidth() > options.maxKeyLength())
                 || (!options.variableValues() && options.valueWidth() > options.maxValueLength())) {
             throw new IllegalArgumentException("keys of " + options.keyWidth() + " bytes and values of " + options.valueWidth()

@@ -76,6 +76,8 @@ public final class Checkpointer {
     private PageChecksums checksums = new PageChecksums();
     /** Blocks for the writer's page copies, kept across checkpoints (issue 16, {@code tailcopy}); freed by {@link #close}. */
     private final SnapshotCopyBlocks copyBlocks = new SnapshotCopyBlocks(COPY_BLOCKS);
+    /** Set by {@link #protectNothing}: every page is written once, in place. */
+    private volatile boolean protectNothing;
 
     /**
      * A checkpointer of the index in {@code directory} that lets the table keep up to
@@ -103,6 +105,17 @@ public final class Checkpointer {
      */
     public void useChecksums(PageChecksums checksums) {
         this.checksums = checksums;
+    }
+
+    /**
+     * From the next checkpoint on, writes every page once, in place, none through the double-write file: for an index
+     * that is not live, whose every crash is discarded whole (a build under a staging name, which no open reads and the
+     * next build deletes), the installed image the double-write file protects is never read again. The protocol is
+     * otherwise unchanged (pages forced before the header), and a crash leaves what a crash after the in-place writes
+     * of a doubled batch leaves minus the batch: only such an index may ask for it.
+     */
+    public void protectNothing() {
+        protectNothing = true;
     }
 
     /**
@@ -170,7 +183,7 @@ public final class Checkpointer {
         PageSnapshot snapshot = table.dirty().beginSnapshot(HeaderLayout.DATA_START >>> ExtentClasses.PAGE_SHIFT,
                 next.fileEnd >>> ExtentClasses.PAGE_SHIFT, pages -> new PageSnapshot(table.mapping(), pages, copyBlocks));
         long releaseBudget = Math.max(0, table.dirty().privatePages().count() - privateLimitPages);
-        return new Checkpoint(table, next, slot, next.encode(), snapshot, doubled(table, snapshot), releaseBudget,
+        return new Checkpoint(table, next, slot, next.encode(), snapshot, protectNothing ? 0 : doubled(table, snapshot), releaseBudget,
                 puncher.holesToPunch(table), journal);
     }
 

@@ -243,6 +243,46 @@ class CheckpointerTest {
     }
 
     /**
+     * {@link Checkpointer#protectNothing} (a build's index, not live): every dirty page, below the installed allocation
+     * end too, is written once, in place, and forced before the header; the double-write batch holds no page.
+     */
+    @Test
+    void aCheckpointThatProtectsNothingWritesEveryPageOnceInPlaceBeforeTheHeader() throws Exception {
+        Seeds.run(random -> {
+            try (Fixture f = new Fixture(root.resolve("once"))) {
+                firstChanges(f, random);
+                TreeSet<Long> dirty = secondChanges(f, random);
+                assertFalse(dirty.headSet(f.table.installedFileEnd() >>> ExtentClasses.PAGE_SHIFT).isEmpty(),
+                        "pages below the installed allocation end, which a protected checkpoint doubles");
+                f.checkpointer.protectNothing();
+                int from = f.io.durableOps.size();
+                int slot = 1 - f.table.activeSlot();
+                Checkpointer.Result result = f.checkpointer.checkpoint(f.table, SECOND_LSN, false);
+                Run run = Run.since(f.io, from);
+
+                assertEquals(dirty.size(), result.pages());
+                List<Long> inPlace = new java.util.ArrayList<>();
+                for (TestFileIO.Write o : run.ops()) {
+                    if (isTable(o) && o.length() > 0 && o.position() >= HeaderLayout.DATA_START) {
+                        for (long p = o.position(); p < o.position() + o.length(); p += ExtentClasses.PAGE_SIZE) {
+                            inPlace.add(p >>> ExtentClasses.PAGE_SHIFT);
+                        }
+                    }
+                }
+                assertEquals(List.copyOf(dirty), inPlace, "each dirty page written in place once, in order");
+                int lastInPlace = run.lastIndexOf(o -> isTable(o) && o.length() > 0 && o.position() >= HeaderLayout.DATA_START);
+                int headerWrite = run.indexOf(o -> isTable(o) && o.length() >= 0 && o.position() == HeaderLayout.slotOffset(slot));
+                int forceAfterPages = run.indexAfter(lastInPlace, o -> isTable(o) && o.length() < 0);
+                assertTrue(lastInPlace < forceAfterPages && forceAfterPages < headerWrite, "pages forced before the header: " + run.ops());
+                ByteBuffer batch = ByteBuffer.wrap(Files.readAllBytes(f.dir.resolve(DoubleWriteLayout.FILE_NAME)))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals(0, batch.getInt(DoubleWriteLayout.PAGE_COUNT_OFFSET), "no page in the double-write batch");
+                assertEquals(SECOND_LSN, slot(f.tablePath, slot).checkpointLsn);
+            }
+        });
+    }
+
+    /**
      * A checkpoint run on the writer ({@link Checkpointer#checkpoint}: the open's ending checkpoint, a close's) forces
      * the table file only where the protocol does (the pages past the installed end, the pages in place, the header),
      * however many pages it writes; a background one also forces after every 8 MiB, so that its writes do not queue

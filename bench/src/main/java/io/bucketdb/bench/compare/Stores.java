@@ -129,6 +129,8 @@ final class Stores {
 
     /** BucketDB created for the run's entry count: never the baseline of a ratio, and run only when named. */
     static final String BUCKETDB_SIZED = BUCKETDB + "-sized";
+    /** BucketDB whose bulk load builds a new index ({@code BucketDB.build}): run only when named, never a baseline. */
+    static final String BUCKETDB_BUILD = BUCKETDB + "-build";
 
     /**
      * Stores run only when {@code --stores} names them. {@code bucketdb-sized} separates what growth costs from what
@@ -139,7 +141,14 @@ final class Stores {
                     "as BucketDB (ASYNC) but created withExpectedEntries(N), the size hint Chronicle Map's entries(N) is: "
                             + "the table starts at the B that holds N and never grows while loading",
                     BUCKETDB_COMPACT, null, BUCKETDB_BULK,
-                    how -> BucketDbKv.open(how, io.bucketdb.Durability.ASYNC, true)));
+                    how -> BucketDbKv.open(how, io.bucketdb.Durability.ASYNC, true)),
+            new StoreSpec(BUCKETDB_BUILD, "BucketDB (ASYNC, built)", Durability.PROCESS, Writers.SERIALIZED, true, List.of(),
+                    "as BucketDB (ASYNC), but its bulk load builds a new index (BucketDB.build, in DIR/index) and then opens it",
+                    BUCKETDB_COMPACT, null,
+                    "BucketDB.build: putLong (put in byte shapes) buffers off the heap; commit() creates the index sized for N under a "
+                            + "staging name, puts the entries in bucket-region order with no journal record, checkpoints it at its close "
+                            + "and renames it into place; then BucketDB.open; build and open both timed",
+                    BucketDbBuildKv::open));
 
     private Stores() {
     }
@@ -171,7 +180,8 @@ final class Stores {
             }
         }
         for (StoreSpec s : present) {
-            if (s.name().startsWith(BUCKETDB + "-") && !s.name().equals(BUCKETDB_SIZED) && s.durability() == peer.durability()) {
+            if (s.name().startsWith(BUCKETDB + "-") && !s.name().equals(BUCKETDB_SIZED)
+                    && !s.name().equals(BUCKETDB_BUILD) && s.durability() == peer.durability()) {
                 return s;
             }
         }
