@@ -49,6 +49,12 @@
  * are safe to call from any thread; a {@link io.bucketdb.Cursor} and a {@link io.bucketdb.WriteBatch}
  * being built belong to one thread.
  *
+ * <p>Interrupts do not cancel anything. A blocking write, {@code write(batch)}, a {@link io.bucketdb.BulkLoad}
+ * flush, a map operation, {@code checkpoint()}, {@code refresh()} and {@code close()} called on an interrupted
+ * thread, or interrupted while they wait, finish their work (the write is in the pipeline either way, and is
+ * acknowledged as any other) and return with the thread's interrupt status still set. An interrupt of a thread
+ * that is doing file I/O for other writers at that moment (leading their group) fails none of them.
+ *
  * <h2>Observing it</h2>
  * {@link io.bucketdb.BucketDB#stats()} returns the index's numbers ({@link io.bucketdb.Stats}, what
  * {@code bucketdb stat} prints), {@link io.bucketdb.BucketDB#growth()} where growth stands, and

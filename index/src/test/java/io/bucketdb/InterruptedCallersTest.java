@@ -1,0 +1,214 @@
+package io.bucketdb;
+
+import io.bucketdb.spi.AppendWindow;
+import io.bucketdb.spi.DurableFile;
+import io.bucketdb.spi.DurableIO;
+import io.bucketdb.storage.FileDurableIO;
+import io.bucketdb.storage.ForwardingDurableFile;
+import io.bucketdb.storage.ForwardingDurableIO;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An interrupt is the caller's business, not the index's: a blocking write, a batch, a bulk load, a map operation, a
+ * checkpoint, a refresh or a close called on an interrupted thread does its work, and the thread keeps its interrupt
+ * status. Nor does an interrupt that lands while a caller leads a group of writes (and so does file I/O for every
+ * writer) fail the index for the others: the files an interrupt closes beneath them are opened again.
+ */
+class InterruptedCallersTest {
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void clearInterrupt() {
+        Thread.interrupted();
+    }
+
+    @Test
+    void everyCallOfAnInterruptedThreadDoesItsWorkAndKeepsTheInterrupt() throws Exception {
+        Path dir = tmp.resolve("i");
+        Options options = Options.defaults().withVariableKeys().withVariableValues();
+        BucketDB db = BucketDB.open(dir, options);
+        ConcurrentMap<String, String> map = db.asMap(Codec.UTF8, Codec.UTF8);
+        interrupted("put", () -> db.put(bytes("a"), bytes("1")));
+        interrupted("write", () -> db.write(new WriteBatch().put(bytes("b"), bytes("2")).put(bytes("c"), bytes("3"))));
+        interrupted("bulk load", () -> {
+            try (BulkLoad load = db.bulkLoad(16)) {
+                for (int i = 0; i < 100; i++) {
+                    load.put(bytes("k" + i), bytes("v" + i));
+                }
+            }
+        });
+        interrupted("merge", () -> map.merge("m", "x", String::concat));
+        interrupted("compute", () -> map.compute("m", (k, v) -> v + "y"));
+        interrupted("checkpoint", db::checkpoint);
+        interrupted("put after the checkpoint", () -> db.put(bytes("d"), bytes("4")));
+        interrupted("close", db::close);
+        try (BucketDB again = BucketDB.open(dir, options)) {
+            assertEquals(0, again.recovery().recordsReplayed(), "the interrupted close checkpointed everything");
+            assertEquals(105, again.size());
+            assertEquals("xy", again.asMap(Codec.UTF8, Codec.UTF8).get("m"));
+            assertEquals("v99", new String(again.get(bytes("k99"))));
+            try (BucketDB view = BucketDB.open(dir, options.withReadOnly(true))) {
+                again.put(bytes("e"), bytes("5"));
+                interrupted("refresh", view::refresh);
+                assertEquals("5", new String(view.get(bytes("e"))));
+            }
+        }
+    }
+
+    @Test
+    void interruptsDuringTheIoOfLeadersFailNothing() throws Exception {
+        Set<Thread> callers = ConcurrentHashMap.newKeySet();
+        Path dir = tmp.resolve("lead");
+        // Every file call of a caller's thread (never of the index's own threads) is interrupted as it begins: what an
+        // interrupt landing during a leader's I/O does, at every such call instead of at a random one.
+        Options options = Options.defaults().withDurableIO(new InterruptingIO(FileDurableIO.INSTANCE, callers));
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        int threads = 4;
+        long perThread = 20_000; // the table grows several times, and the journal rolls
+        try (BucketDB db = BucketDB.open(dir, options)) {
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long base = t * 1_000_000L;
+                writers.add(Thread.ofPlatform().unstarted(() -> {
+                    callers.add(Thread.currentThread());
+                    try {
+                        for (long k = base; k < base + perThread; k++) {
+                            db.putLong(k, -k);
+                            Thread.interrupted();
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            writers.forEach(Thread::start);
+            for (Thread w : writers) {
+                w.join();
+            }
+            callers.add(Thread.currentThread());
+            db.checkpoint();
+            Thread.interrupted();
+        }
+        assertTrue(failures.isEmpty(), () -> "a writer failed: " + failures.peek());
+        Thread.interrupted();
+        callers.clear();
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(0, db.recovery().recordsReplayed(), "the index closed cleanly");
+            assertEquals(threads * perThread, db.size());
+            for (int t = 0; t < threads; t++) {
+                for (long k = t * 1_000_000L; k < t * 1_000_000L + perThread; k++) {
+                    assertEquals(-k, db.getLong(k, 1), "key " + k);
+                }
+            }
+        }
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private static void interrupted(String what, Call call) throws Exception {
+        Thread.currentThread().interrupt();
+        call.run();
+        assertTrue(Thread.interrupted(), what + " cleared the caller's interrupt status");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Interrupts a thread of {@code callers} as each file call of it begins. */
+    private static final class InterruptingIO extends ForwardingDurableIO {
+        private final Set<Thread> callers;
+
+        InterruptingIO(DurableIO delegate, Set<Thread> callers) {
+            super(delegate);
+            this.callers = callers;
+        }
+
+        private void hit() {
+            if (callers.contains(Thread.currentThread())) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            hit();
+            super.syncDirectory(dir);
+        }
+
+        @Override
+        public DurableFile open(Path file, Mode mode) throws IOException {
+            return new ForwardingDurableFile(super.open(file, mode)) {
+                @Override
+                public long size() throws IOException {
+                    hit();
+                    return super.size();
+                }
+
+                @Override
+                public void read(long position, ByteBuffer dst) throws IOException {
+                    hit();
+                    super.read(position, dst);
+                }
+
+                @Override
+                public void write(long position, ByteBuffer src) throws IOException {
+                    hit();
+                    super.write(position, src);
+                }
+
+                @Override
+                public void force() throws IOException {
+                    hit();
+                    super.force();
+                }
+
+                @Override
+                public void allocate(long newSize) throws IOException {
+                    hit();
+                    super.allocate(newSize);
+                }
+
+                @Override
+                public void truncate(long newSize) throws IOException {
+                    hit();
+                    super.truncate(newSize);
+                }
+
+                @Override
+                public MemorySegment map(FileChannel.MapMode mode, long position, long size, Arena arena) throws IOException {
+                    hit();
+                    return super.map(mode, position, size, arena);
+                }
+
+                @Override
+                public AppendWindow mapAppendWindow(long position, long size) throws IOException {
+                    hit();
+                    return super.mapAppendWindow(position, size);
+                }
+            };
+        }
+    }
+}
