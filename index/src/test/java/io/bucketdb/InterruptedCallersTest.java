@@ -123,6 +123,75 @@ class InterruptedCallersTest {
         }
     }
 
+    /**
+     * A caller's wait for its write is uninterruptible (the write is in the pipeline either way), and it must stay a
+     * wait: a park returns at once while the interrupt status is set, so a waiter that kept it set would spin on a
+     * core for as long as the leader takes, the core the leader needs on a two-core machine. The writer role is
+     * held by a map function that waits for a latch, so nothing can complete or wake the interrupted caller: it must
+     * be found parked at every look, and get its write and its interrupt status once the role is free.
+     */
+    @Test
+    void anInterruptedCallerParksWhileItWaitsForItsWrite() throws Exception {
+        try (BucketDB db = BucketDB.open(tmp.resolve("park"))) {
+            ConcurrentMap<Long, Long> map = db.asMap(Codec.LONG, Codec.LONG);
+            waitsParked(db, map, "putLong", () -> db.putLong(1, 10));
+            waitsParked(db, map, "bulk load", () -> {
+                try (BulkLoad load = db.bulkLoad(16)) {
+                    for (long k = 100; k < 116; k++) {
+                        load.putLong(k, k);
+                    }
+                }
+            });
+            assertEquals(10, db.getLong(1, -1));
+            assertEquals(115, db.getLong(115, -1));
+        }
+    }
+
+    private static void waitsParked(BucketDB db, ConcurrentMap<Long, Long> map, String what, Call write) throws Exception {
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> map.compute(-1L, (k, v) -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return 0L;
+        }));
+        holding.await();
+        java.util.concurrent.atomic.AtomicBoolean keptInterrupt = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread caller = Thread.ofPlatform().start(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                write.run();
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+            keptInterrupt.set(Thread.interrupted());
+        });
+        try {
+            // Past its spin the caller parks; from then on nothing wakes it while the role stays held.
+            long looks = 0;
+            while (caller.getState() != Thread.State.WAITING) {
+                assertTrue(++looks < 100_000_000L, what + ": the interrupted caller never parked");
+                Thread.onSpinWait();
+            }
+            for (int i = 0; i < 10_000; i++) {
+                Thread.State s = caller.getState();
+                assertEquals(Thread.State.WAITING, s, what + ": the interrupted caller ran while nothing could have woken it (look " + i + ")");
+            }
+        } finally {
+            release.countDown();
+            holder.join();
+            caller.join();
+        }
+        assertEquals(null, failed.get(), what);
+        assertTrue(keptInterrupt.get(), what + " cleared the caller's interrupt status");
+        assertEquals(0L, db.getLong(-1, 7));
+    }
+
     private interface Call {
         void run() throws Exception;
     }
