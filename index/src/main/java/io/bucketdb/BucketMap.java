@@ -44,8 +44,6 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final EntryChecks checks;
     /** The index's writes, whose writer role the atomic operations hold. */
     private final WriteAccess writes;
-    /** True while a caller's function runs inside {@link #atomically}; read and written only in the writer role. */
-    private boolean inFunction;
     private Set<K> keySetView;
     private Collection<V> valuesView;
     private Set<Map.Entry<K, V>> entrySetView;
@@ -108,8 +106,9 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     /** Runs {@code body} in the index's writer role, refusing writes from inside a caller's function. */
     private <R> R atomically(Supplier<R> body) {
         return writes.atomically(() -> {
-            if (inFunction) {
-                // Only the role holder gets here, so this is a function of ours writing to the map.
+            if (writes.inMapFunction()) {
+                // Only the role holder gets here, so this is a function of a map view of this index writing to it,
+                // through this view or another one (the flag is the index's, not this view's).
                 throw new IllegalStateException("recursive update: a function passed to compute, computeIfAbsent, "
                         + "computeIfPresent, merge or replaceAll tried to change the map it was called from");
             }
@@ -117,14 +116,9 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Calls a caller's function inside {@link #atomically}; the map refuses writes until it returns. */
+    /** Calls a caller's function inside {@link #atomically}; every map view of the index refuses writes until it returns. */
     private <R> R call(Supplier<R> function) {
-        inFunction = true;
-        try {
-            return function.get();
-        } finally {
-            inFunction = false;
-        }
+        return writes.callMapFunction(function);
     }
 
     private void store(byte[] key, byte[] value) {

@@ -30,6 +30,12 @@ public final class WriteAccess {
     private final EntryChecks checks;
     /** The writer's table, for the map view's writes in the role (never replaced: only a view's table is). */
     private final HashTable table;
+    /**
+     * True while a function a map view's atomic operation was given runs; read and written only in the writer role.
+     * The index's, not a view's: a function that writes through another view of the same index (or the same one)
+     * changes the map it was called from all the same, and is refused.
+     */
+    private boolean inMapFunction;
 
     WriteAccess(Path dir, CloseSequence closing, WritePipeline pipeline, JournalingStage journal, CheckpointScheduler scheduler,
                 EntryChecks checks, HashTable table) {
@@ -232,6 +238,30 @@ public final class WriteAccess {
             return action.get();
         }
         return run(action::get);
+    }
+
+    /**
+     * Writer role: calls a function a map view's atomic operation was given; {@link #inMapFunction} is true meanwhile.
+     *
+     * @param function the caller's function
+     * @param <R>      its result
+     * @return what it returned
+     */
+    public <R> R callMapFunction(Supplier<R> function) {
+        if (pipeline == null) {
+            return function.get(); // read-only: any write is refused as such, and callers run side by side here
+        }
+        inMapFunction = true;
+        try {
+            return function.get();
+        } finally {
+            inMapFunction = false;
+        }
+    }
+
+    /** {@return whether a function given to a map view's atomic operation is running (writer role)} */
+    public boolean inMapFunction() {
+        return inMapFunction;
     }
 
     /**
