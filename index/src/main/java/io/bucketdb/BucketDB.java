@@ -443,7 +443,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @param batch the operations, applied in order
      */
     public void write(WriteBatch batch) {
-        writes.write(batch);
+        writes.write(batch.frozen()); // a copy of its list: the caller may go on changing or reusing the batch
     }
 
     /**
@@ -453,7 +453,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @return completes once the whole batch is acknowledged
      */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
-        return writes.async().writeAsync(batch);
+        return writes.async().writeAsync(batch.frozen());
     }
 
     /** A loader of puts in bulk, without a future per entry ({@link BulkLoad}); the calling thread's alone.
