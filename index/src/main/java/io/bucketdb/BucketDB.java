@@ -180,7 +180,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             throw new IllegalStateException("refresh() is for read-only views; index " + dir + " is open for writing and always current");
         }
         synchronized (view) {
-            long moved = view.refresh();
+            long moved = closing.refreshView(); // refused once closed, and a close waits for it
             ReadOnlyView.Image image = view.image();
             file = image.file();
             table = image.table();
