@@ -12,7 +12,9 @@ import java.util.NoSuchElementException;
 
 /**
  * Walks the entries of an index: every key present for the whole walk is returned exactly once,
- * even while the table grows; keys added or removed meanwhile may or may not appear. A cursor
+ * even while the table grows; keys added or removed meanwhile may or may not appear, and no key is
+ * returned twice (not even one removed and added again). Each entry is a key with a value it held at
+ * some moment of the walk; the walk is no snapshot: two entries may show moments apart. A cursor
  * may be used on any thread beside the writer.
  *
  * <p>A cursor is one position, so it serves one thread at a time: it may pass from thread to thread
