@@ -51,7 +51,7 @@
  * {@link java.util.ConcurrentModificationException}. A {@link io.bucketdb.WriteBatch} being built belongs to one
  * thread.
  *
- * <p>Interrupts do not cancel anything. A blocking write, {@code write(batch)}, a {@link io.bucketdb.BulkLoad}
+ * <p>Interrupts do not cancel anything. {@code open}, a blocking write, {@code write(batch)}, a {@link io.bucketdb.BulkLoad}
  * flush, a map operation, {@code checkpoint()}, {@code refresh()} and {@code close()} called on an interrupted
  * thread, or interrupted while they wait, finish their work (the write is in the pipeline either way, and is
  * acknowledged as any other) and return with the thread's interrupt status still set. An interrupt of a thread

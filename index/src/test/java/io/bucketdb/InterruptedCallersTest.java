@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * An interrupt is the caller's business, not the index's: a blocking write, a batch, a bulk load, a map operation, a
- * checkpoint, a refresh or a close called on an interrupted thread does its work, and the thread keeps its interrupt
+ * An interrupt is the caller's business, not the index's: an open, a blocking write, a batch, a bulk load, a map
+ * operation, a checkpoint, a refresh or a close called on an interrupted thread does its work, and the thread keeps its interrupt
  * status. Nor does an interrupt that lands while a caller leads a group of writes (and so does file I/O for every
  * writer) fail the index for the others: the files an interrupt closes beneath them are opened again.
  */
@@ -46,7 +46,9 @@ class InterruptedCallersTest {
     void everyCallOfAnInterruptedThreadDoesItsWorkAndKeepsTheInterrupt() throws Exception {
         Path dir = tmp.resolve("i");
         Options options = Options.defaults().withVariableKeys().withVariableValues();
-        BucketDB db = BucketDB.open(dir, options);
+        Thread.currentThread().interrupt();
+        BucketDB db = BucketDB.open(dir, options); // creates it, taking the directory's lock
+        assertTrue(Thread.interrupted(), "open cleared the caller's interrupt status");
         ConcurrentMap<String, String> map = db.asMap(Codec.UTF8, Codec.UTF8);
         interrupted("put", () -> db.put(bytes("a"), bytes("1")));
         interrupted("write", () -> db.write(new WriteBatch().put(bytes("b"), bytes("2")).put(bytes("c"), bytes("3"))));
@@ -62,12 +64,17 @@ class InterruptedCallersTest {
         interrupted("checkpoint", db::checkpoint);
         interrupted("put after the checkpoint", () -> db.put(bytes("d"), bytes("4")));
         interrupted("close", db::close);
+        interrupted("writerLockHolder", () -> assertTrue(BucketDB.writerLockHolder(dir).isEmpty()));
+        Thread.currentThread().interrupt();
         try (BucketDB again = BucketDB.open(dir, options)) {
+            assertTrue(Thread.interrupted(), "open of an existing index cleared the caller's interrupt status");
             assertEquals(0, again.recovery().recordsReplayed(), "the interrupted close checkpointed everything");
             assertEquals(105, again.size());
             assertEquals("xy", again.asMap(Codec.UTF8, Codec.UTF8).get("m"));
             assertEquals("v99", new String(again.get(bytes("k99"))));
+            Thread.currentThread().interrupt();
             try (BucketDB view = BucketDB.open(dir, options.withReadOnly(true))) {
+                assertTrue(Thread.interrupted(), "a read-only open cleared the caller's interrupt status");
                 again.put(bytes("e"), bytes("5"));
                 interrupted("refresh", view::refresh);
                 assertEquals("5", new String(view.get(bytes("e"))));
