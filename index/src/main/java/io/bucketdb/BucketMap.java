@@ -6,9 +6,11 @@ import io.bucketdb.engine.WriteAccess;
 import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -197,19 +199,33 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Deletes every entry, as one atomic write. */
+    /**
+     * Deletes every entry in one run of the writer role: no other write of the index comes between. Readers (and a
+     * crash) may see part of it done, as with {@code ConcurrentHashMap.clear}. The deletes are journaled in groups of
+     * {@link #CLEAR_GROUP} with one commit each: committed one by one, a clear of n entries forced the journal n
+     * times in {@code SYNC} while every other writer of the index waited for the role.
+     */
     @Override
     public void clear() {
         atomically(() -> {
             // The cursor returns every key present for the whole walk, which under the lock is every
             // key not yet deleted; deleting the keys it already returned does not disturb it.
             Cursor c = db.cursor();
+            List<byte[]> group = new ArrayList<>();
             while (c.next()) {
-                erase(c.key());
+                group.add(c.key());
+                if (group.size() == CLEAR_GROUP) {
+                    writes.deleteAllInRole(group);
+                    group.clear();
+                }
             }
+            writes.deleteAllInRole(group);
             return null;
         });
     }
+
+    /** Deletes per journal commit in {@link #clear}: a group's keys are held in memory meanwhile. */
+    static final int CLEAR_GROUP = 4096;
 
     // ---------------------------------------------------------------- ConcurrentMap
 

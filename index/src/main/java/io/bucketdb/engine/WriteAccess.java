@@ -9,6 +9,7 @@ import io.bucketdb.table.HashTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -302,6 +303,32 @@ public final class WriteAccess {
         try {
             journal.delete(key);
             table.delete(key);
+        } catch (IOException | UncheckedIOException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * Deletes from inside {@link #atomically}, journaled and committed once for all of them, then applied; see
+     * {@link JournalingStage#deleteAll}. Outside the writer role, ordinary deletes.
+     *
+     * @param keys the keys
+     */
+    public void deleteAllInRole(List<byte[]> keys) {
+        if (pipeline == null || !pipeline.onWriterThread()) {
+            keys.forEach(this::delete);
+            return;
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        keys.forEach(checks::checkKey);
+        writable();
+        try {
+            journal.deleteAll(keys);
+            for (byte[] key : keys) {
+                table.delete(key);
+            }
         } catch (IOException | UncheckedIOException e) {
             throw failed(e);
         }
