@@ -558,7 +558,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * <li>{@code putIfAbsent}, {@code replace}, {@code remove(key, value)}, {@code compute},
      *     {@code computeIfAbsent}, {@code computeIfPresent} and {@code merge} are atomic with
      *     respect to every other write of this index: they run in its writer role, maybe on the thread of another
-     *     writer holding it (never wait in them for a lock the caller holds, nor rely on thread-locals), at most once
+     *     writer holding it (never wait in them for a lock the caller holds, nor use thread-locals or interrupts), at most once
      *     per call (keep them short; one that changes this index, through any view, throws {@link IllegalStateException});</li>
      * <li>{@code keySet()}, {@code values()} and {@code entrySet()} are live views whose iterators
      *     are weakly consistent, as {@link java.util.concurrent.ConcurrentHashMap}'s are: they never
