@@ -52,7 +52,6 @@ public final class Cursor {
      * read it before and after they copy from the iterator (a seqlock, as {@code StampedLock}'s optimistic reads),
      * so a copy that a move of another thread overlapped is refused, never returned.
      */
-    @SuppressWarnings("unused") // through USER
     private volatile Thread user;
     /** The thread whose {@link #next()} moved to the current entry; written while it holds {@link #user}. */
     private Thread mover;

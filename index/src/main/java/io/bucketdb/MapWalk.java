@@ -31,7 +31,6 @@ abstract class MapWalk<T> implements Iterator<T> {
     }
 
     /** The thread inside a call now, or null; its CAS and release store also hand the fields below between threads. */
-    @SuppressWarnings("unused") // through USER
     private volatile Thread user;
     private final Cursor cursor;
     private final Consumer<byte[]> remover;
