@@ -171,6 +171,12 @@ public final class Cursor {
             throw concurrentUse();
         }
         if (!onEntry) {
+            // Read beside a next() of another thread that began after the read of user, onEntry may be its reset:
+            // then the misuse is the answer, not "no entry" (validate() as for a copy, with no mover yet allowed).
+            VarHandle.acquireFence();
+            if (user != null || mover != m) {
+                throw concurrentUse();
+            }
             throw new IllegalStateException("the cursor is on no entry: call next() first, and only while it returns true");
         }
     }
