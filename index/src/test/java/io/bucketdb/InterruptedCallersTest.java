@@ -185,10 +185,16 @@ class InterruptedCallersTest {
                 assertTrue(++looks < 100_000_000L, what + ": the interrupted caller never parked");
                 Thread.onSpinWait();
             }
+            // A spinning caller is found running at nearly every look; a parked one at none, bar the rare spurious
+            // return of a park (after which it spins a few microseconds and parks again).
+            int running = 0;
             for (int i = 0; i < 10_000; i++) {
-                Thread.State s = caller.getState();
-                assertEquals(Thread.State.WAITING, s, what + ": the interrupted caller ran while nothing could have woken it (look " + i + ")");
+                if (caller.getState() != Thread.State.WAITING) {
+                    running++;
+                }
             }
+            assertTrue(running < 1_000, what + ": the interrupted caller ran at " + running
+                    + " of 10,000 looks while nothing could have woken it: it spins instead of parking");
         } finally {
             release.countDown();
             holder.join();
