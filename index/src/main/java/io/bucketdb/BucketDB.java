@@ -181,7 +181,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
             throw new IllegalStateException("refresh() is for read-only views; index " + dir + " is open for writing and always current");
         }
         synchronized (view) {
-            long moved = view.refresh();
+            long moved = closing.refreshView(); // refused once closed, and a close waits for it
             ReadOnlyView.Image image = view.image();
             file = image.file();
             table = image.table();
@@ -446,7 +446,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @param batch the operations, applied in order
      */
     public void write(WriteBatch batch) {
-        writes.write(batch);
+        writes.write(batch.frozen()); // a copy of its list: the caller may go on changing or reusing the batch
     }
 
     /**
@@ -456,7 +456,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @return completes once the whole batch is acknowledged
      */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
-        return writes.async().writeAsync(batch);
+        return writes.async().writeAsync(batch.frozen());
     }
 
     /** A loader of puts in bulk, without a future per entry ({@link BulkLoad}); the calling thread's alone.
@@ -569,9 +569,9 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * <li>null keys and values are rejected with {@link NullPointerException};</li>
      * <li>{@code putIfAbsent}, {@code replace}, {@code remove(key, value)}, {@code compute},
      *     {@code computeIfAbsent}, {@code computeIfPresent} and {@code merge} are atomic with
-     *     respect to every other write of this index: they run in its writer role, and the
-     *     functions they take are called at most once per call (so keep them short, and never let
-     *     them change this map: that throws {@link IllegalStateException});</li>
+     *     respect to every other write of this index: they run in its writer role, maybe on the thread of another
+     *     writer holding it (never wait in them for a lock the caller holds, nor use thread-locals or interrupts), at most once
+     *     per call (keep them short; one that changes this index, through any view, throws {@link IllegalStateException});</li>
      * <li>{@code keySet()}, {@code values()} and {@code entrySet()} are live views whose iterators
      *     are weakly consistent, as {@link java.util.concurrent.ConcurrentHashMap}'s are: they never
      *     throw {@link java.util.ConcurrentModificationException}, return every key present for

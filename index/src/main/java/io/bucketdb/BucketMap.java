@@ -6,9 +6,11 @@ import io.bucketdb.engine.WriteAccess;
 import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -44,8 +46,6 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     private final EntryChecks checks;
     /** The index's writes, whose writer role the atomic operations hold. */
     private final WriteAccess writes;
-    /** True while a caller's function runs inside {@link #atomically}; read and written only in the writer role. */
-    private boolean inFunction;
     private Set<K> keySetView;
     private Collection<V> valuesView;
     private Set<Map.Entry<K, V>> entrySetView;
@@ -108,8 +108,9 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
     /** Runs {@code body} in the index's writer role, refusing writes from inside a caller's function. */
     private <R> R atomically(Supplier<R> body) {
         return writes.atomically(() -> {
-            if (inFunction) {
-                // Only the role holder gets here, so this is a function of ours writing to the map.
+            if (writes.inMapFunction()) {
+                // Only the role holder gets here, so this is a function of a map view of this index writing to it,
+                // through this view or another one (the flag is the index's, not this view's).
                 throw new IllegalStateException("recursive update: a function passed to compute, computeIfAbsent, "
                         + "computeIfPresent, merge or replaceAll tried to change the map it was called from");
             }
@@ -117,14 +118,9 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Calls a caller's function inside {@link #atomically}; the map refuses writes until it returns. */
+    /** Calls a caller's function inside {@link #atomically}; every map view of the index refuses writes until it returns. */
     private <R> R call(Supplier<R> function) {
-        inFunction = true;
-        try {
-            return function.get();
-        } finally {
-            inFunction = false;
-        }
+        return writes.callMapFunction(function);
     }
 
     private void store(byte[] key, byte[] value) {
@@ -203,19 +199,33 @@ final class BucketMap<K, V> extends AbstractMap<K, V> implements ConcurrentMap<K
         });
     }
 
-    /** Deletes every entry, as one atomic write. */
+    /**
+     * Deletes every entry in one run of the writer role: no other write of the index comes between. Readers (and a
+     * crash) may see part of it done, as with {@code ConcurrentHashMap.clear}. The deletes are journaled in groups of
+     * {@link #CLEAR_GROUP} with one commit each: committed one by one, a clear of n entries forced the journal n
+     * times in {@code SYNC} while every other writer of the index waited for the role.
+     */
     @Override
     public void clear() {
         atomically(() -> {
             // The cursor returns every key present for the whole walk, which under the lock is every
             // key not yet deleted; deleting the keys it already returned does not disturb it.
             Cursor c = db.cursor();
+            List<byte[]> group = new ArrayList<>();
             while (c.next()) {
-                erase(c.key());
+                group.add(c.key());
+                if (group.size() == CLEAR_GROUP) {
+                    writes.deleteAllInRole(group);
+                    group.clear();
+                }
             }
+            writes.deleteAllInRole(group);
             return null;
         });
     }
+
+    /** Deletes per journal commit in {@link #clear}: a group's keys are held in memory meanwhile. */
+    static final int CLEAR_GROUP = 4096;
 
     // ---------------------------------------------------------------- ConcurrentMap
 

@@ -9,8 +9,10 @@ import java.util.Objects;
  * An atomic group of puts and deletes: {@link BucketDB#write} applies all of them or none, also
  * across a crash (the journal frames it with batch begin and commit records, and replay applies
  * a batch only when its commit is there). Readers never see part of it. Not thread-safe while
- * being built; once passed to the index it must not be changed until acknowledged (the index
- * keeps a reference, not a copy).
+ * being built. {@link BucketDB#write} and {@link BucketDB#writeAsync} take a copy of its list of
+ * operations, so the batch may be changed or reused as soon as the call returns, also while the write
+ * it was passed to is pending; the key and value arrays are kept by reference, so leave them unchanged
+ * until the write is acknowledged.
  */
 public final class WriteBatch {
     /** One operation of a batch: a closed set. */
@@ -112,6 +114,18 @@ public final class WriteBatch {
     public WriteBatch delete(byte[] key) {
         ops.add(new Delete(key));
         return this;
+    }
+
+    /**
+     * The batch the index writes: a copy of the list of operations, taken when it is passed to the index, so that a
+     * caller that goes on adding to this batch (or reuses it) while the write is pending cannot change what is
+     * checked, journaled and applied. Journal and apply read the list at different times, and an operation added in
+     * between, never checked, once reached the journal with the wrong width and made the index unopenable.
+     */
+    WriteBatch frozen() {
+        WriteBatch copy = new WriteBatch();
+        copy.ops.addAll(ops);
+        return copy;
     }
 
     /** {@return the operations in the order they are applied, unmodifiable} */

@@ -50,8 +50,16 @@
  * the writer. Readers ({@code get…}, {@code contains…}, cursors, the map view's reads) run on
  * the callers' threads without locks, concurrently with the writer, growth and checkpoints, and never see
  * a torn entry or part of a {@link io.bucketdb.WriteBatch}. All methods of {@link io.bucketdb.BucketDB}
- * are safe to call from any thread; a {@link io.bucketdb.Cursor} and a {@link io.bucketdb.WriteBatch}
- * being built belong to one thread.
+ * are safe to call from any thread. A {@link io.bucketdb.Cursor} (and an iterator of the map view) serves one
+ * thread at a time: it may pass between threads between calls, and two threads using it at once get a
+ * {@link java.util.ConcurrentModificationException}. A {@link io.bucketdb.WriteBatch} being built belongs to one
+ * thread.
+ *
+ * <p>Interrupts do not cancel anything. {@code open}, a blocking write, {@code write(batch)}, a {@link io.bucketdb.BulkLoad}
+ * flush, a map operation, {@code checkpoint()}, {@code refresh()} and {@code close()} called on an interrupted
+ * thread, or interrupted while they wait, finish their work (the write is in the pipeline either way, and is
+ * acknowledged as any other) and return with the thread's interrupt status still set. An interrupt of a thread
+ * that is doing file I/O for other writers at that moment (leading their group) fails none of them.
  *
  * <h2>Observing it</h2>
  * {@link io.bucketdb.BucketDB#stats()} returns the index's numbers ({@link io.bucketdb.Stats}, what

@@ -25,6 +25,8 @@ public final class CloseSequence {
     private final AutoCloseable lock;
     /** Set once, by the first close; every call on the index checks it. */
     private volatile boolean closed;
+    /** The view of a read-only open, else null: its close and its refreshes take the view's monitor. */
+    private final ReadOnlyView view;
 
     /**
      * The close of a writable index.
@@ -44,16 +46,44 @@ public final class CloseSequence {
         this.journal = journal;
         this.checkpointer = checkpointer;
         this.lock = lock;
+        this.view = null;
+    }
+
+    private CloseSequence(Path dir, ReadOnlyView view) {
+        this.dir = dir;
+        this.pipeline = null;
+        this.scheduler = null;
+        this.journal = null;
+        this.checkpointer = null;
+        this.lock = null;
+        this.view = view;
     }
 
     /**
-     * The close of a read-only view: only its table file.
+     * The close of a read-only view: only the table file of the image it shows when it closes.
      *
-     * @param dir the index directory
+     * @param dir  the index directory
+     * @param view the view
      * @return the sequence
      */
-    public static CloseSequence ofView(Path dir) {
-        return new CloseSequence(dir, null, null, null, null, null);
+    public static CloseSequence ofView(Path dir, ReadOnlyView view) {
+        return new CloseSequence(dir, view);
+    }
+
+    /**
+     * Refreshes the read-only view unless the index is closed. Under the view's monitor, as its close is: a close on
+     * another thread waits for a refresh in progress (which replays into the table the close frees, and may replace
+     * the image whose file the close must close), and a refresh that comes after it is refused.
+     *
+     * @return the journal records the view moved forward by
+     * @throws IllegalStateException if the index is closed
+     * @throws IOException           if the refresh fails
+     */
+    public long refreshView() throws IOException {
+        synchronized (view) {
+            checkOpen();
+            return view.refresh();
+        }
     }
 
     /** Throws {@link IllegalStateException} once the index is closed (or closing); a volatile read. */
@@ -70,6 +100,12 @@ public final class CloseSequence {
      * @throws IOException if the checkpoint at close fails, or a failure no call has reported yet happened before
      */
     public void run(TableFile file) throws IOException {
+        if (view != null) {
+            synchronized (view) { // see refreshView; the file is the one of the image the view shows now
+                runOnce(view.image().file());
+            }
+            return;
+        }
         if (pipeline != null) {
             // Before any effect and before the monitor: refused, a close from inside leaves the index as it was (and
             // does not wait for a close in progress, which waits for this very action to end).

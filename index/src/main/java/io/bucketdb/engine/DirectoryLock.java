@@ -5,6 +5,7 @@ import io.bucketdb.storage.IndexFileNames;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -69,6 +70,40 @@ public final class DirectoryLock implements AutoCloseable {
      * then {@code holder[0]} says who, as the lock file records it.
      */
     public static DirectoryLock tryAcquire(Path dir, String[] holder) throws IOException {
+        return uninterrupted(() -> tryAcquireOnce(dir, holder));
+    }
+
+    /** One call on a lock file's channel: run by {@link #uninterrupted}. */
+    @FunctionalInterface
+    private interface LockFileCall<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with the caller's interrupt status cleared, and again if an interrupt closed its channel
+     * meanwhile; the status is set again afterwards. A FileChannel closes itself on an interrupted thread, so an open
+     * on a thread with an interrupt pending failed with {@link ClosedByInterruptException} (as the index's own files
+     * did: see {@code FileDurableFile}). A call that failed so took no lock (its channel's close dropped it), and
+     * recorded nothing, so it can run again.
+     */
+    private static <T> T uninterrupted(LockFileCall<T> call) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return call.run();
+                } catch (ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static DirectoryLock tryAcquireOnce(Path dir, String[] holder) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         synchronized (HELD) {
             String mine = HELD.get(fileKey(file));
@@ -132,6 +167,10 @@ public final class DirectoryLock implements AutoCloseable {
      * exclusive one, and is released at once.
      */
     public static String holder(Path dir) throws IOException {
+        return uninterrupted(() -> holderOnce(dir));
+    }
+
+    private static String holderOnce(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         synchronized (HELD) {
             Object key = fileKey(file);

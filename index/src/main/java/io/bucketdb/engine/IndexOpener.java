@@ -172,7 +172,7 @@ public final class IndexOpener {
                     f -> checkWidths(dir, f, options), writer);
             ReadOnlyView.Image image = view.image();
             EntryChecks checks = EntryChecks.of(dir, image.table(), options.maxKeyLength(), options.maxValueLength());
-            CloseSequence closing = CloseSequence.ofView(dir);
+            CloseSequence closing = CloseSequence.ofView(dir, view);
             return new Opened(image.file(), image.table(), view, image.recovery(), image.file().header().cleanClose, checks,
                     TableReads.of(view, checks), new WriteAccess(dir, closing, null, null, null, checks, image.table()), null, closing,
                     ignoredOptions(dir, image.file().header(), options), null);

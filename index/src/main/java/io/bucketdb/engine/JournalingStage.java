@@ -10,6 +10,7 @@ import io.bucketdb.table.GrowthMarkers;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The only writer of a writable index's journal: every append, commit (flush or force), recycle and close of its
@@ -115,6 +116,21 @@ public final class JournalingStage implements JournalStage, GrowthMarkers.Sink {
      */
     public void delete(byte[] key) throws IOException {
         journal.appendDelete(key);
+        commit();
+    }
+
+    /**
+     * Deletes journaled by the role holder itself and committed once for all of them (the map view's {@code clear}):
+     * one force, not one per key. Without a batch frame, so replay applies a prefix of them, as it would of the
+     * same deletes committed one by one.
+     *
+     * @param keys the keys
+     * @throws IOException if the journal fails
+     */
+    public void deleteAll(List<byte[]> keys) throws IOException {
+        for (byte[] key : keys) {
+            journal.appendDelete(key);
+        }
         commit();
     }
 

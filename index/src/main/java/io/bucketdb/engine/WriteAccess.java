@@ -9,6 +9,7 @@ import io.bucketdb.table.HashTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -30,6 +31,12 @@ public final class WriteAccess {
     private final EntryChecks checks;
     /** The writer's table, for the map view's writes in the role (never replaced: only a view's table is). */
     private final HashTable table;
+    /**
+     * True while a function a map view's atomic operation was given runs; read and written only in the writer role.
+     * The index's, not a view's: a function that writes through another view of the same index (or the same one)
+     * changes the map it was called from all the same, and is refused.
+     */
+    private boolean inMapFunction;
 
     WriteAccess(Path dir, CloseSequence closing, WritePipeline pipeline, JournalingStage journal, CheckpointScheduler scheduler,
                 EntryChecks checks, HashTable table) {
@@ -235,6 +242,30 @@ public final class WriteAccess {
     }
 
     /**
+     * Writer role: calls a function a map view's atomic operation was given; {@link #inMapFunction} is true meanwhile.
+     *
+     * @param function the caller's function
+     * @param <R>      its result
+     * @return what it returned
+     */
+    public <R> R callMapFunction(Supplier<R> function) {
+        if (pipeline == null) {
+            return function.get(); // read-only: any write is refused as such, and callers run side by side here
+        }
+        inMapFunction = true;
+        try {
+            return function.get();
+        } finally {
+            inMapFunction = false;
+        }
+    }
+
+    /** {@return whether a function given to a map view's atomic operation is running (writer role)} */
+    public boolean inMapFunction() {
+        return inMapFunction;
+    }
+
+    /**
      * A put from inside {@link #atomically}: journaled by the journaling stage, committed per the durability mode
      * and applied right here; outside the writer role, an ordinary put.
      *
@@ -272,6 +303,32 @@ public final class WriteAccess {
         try {
             journal.delete(key);
             table.delete(key);
+        } catch (IOException | UncheckedIOException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * Deletes from inside {@link #atomically}, journaled and committed once for all of them, then applied; see
+     * {@link JournalingStage#deleteAll}. Outside the writer role, ordinary deletes.
+     *
+     * @param keys the keys
+     */
+    public void deleteAllInRole(List<byte[]> keys) {
+        if (pipeline == null || !pipeline.onWriterThread()) {
+            keys.forEach(this::delete);
+            return;
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        keys.forEach(checks::checkKey);
+        writable();
+        try {
+            journal.deleteAll(keys);
+            for (byte[] key : keys) {
+                table.delete(key);
+            }
         } catch (IOException | UncheckedIOException e) {
             throw failed(e);
         }

@@ -273,8 +273,13 @@ public final class BulkFlush {
     /** Loader thread: waits (uninterruptibly, the entries are in the ring) until every published group is done. */
     void await() {
         CallerSpin.spinUntil(this, BulkFlush::isDone);
+        boolean interrupted = false;
         while (!isDone()) {
+            interrupted |= Thread.interrupted(); // else the park returns at once: see Waiter.await
             LockSupport.park(this);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -54,9 +54,9 @@ final class GroupLeader {
         VarHandle.fullFence();
         while (hasPublishedWork() && role.tryTake()) {
             Waiter next;
-            // The journal's FileChannel closes itself if its caller is interrupted during I/O, which
-            // would fail the index for everyone: a leader leads with its interrupt status cleared and
-            // gets it back after (an interrupt that lands during the I/O still fails the index clearly).
+            // A FileChannel closes itself if its caller is interrupted during I/O: a leader leads with its
+            // interrupt status cleared and gets it back after. An interrupt that lands during the I/O costs
+            // the file a reopen, never the index (FileDurableFile); the leader keeps that one too.
             boolean interrupted = Thread.interrupted();
             try {
                 next = drain();

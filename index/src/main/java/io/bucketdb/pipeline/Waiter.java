@@ -109,6 +109,7 @@ final class Waiter {
      * never left with the role free and nobody to drain it.
      */
     boolean await() throws Throwable {
+        boolean interrupted = false;
         for (; ; ) {
             CallerSpin.spinUntil(this, Waiter::doneOrMayLead);
             if (isDone()) {
@@ -118,10 +119,16 @@ final class Waiter {
                 leader.lead();
                 continue;
             }
+            // A park returns at once while the interrupt status is set: keep it aside, or an interrupted caller
+            // would spin on a core for its whole wait, the core the leader needs. It is set again below.
+            interrupted |= Thread.interrupted();
             LockSupport.park(this);
             if (isDone()) {
                 break;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         leader = null; // the thread-local waiter must not keep a closed pipeline reachable
         if (failure != null) {

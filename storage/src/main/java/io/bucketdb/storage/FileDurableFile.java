@@ -5,14 +5,17 @@ import io.bucketdb.spi.DurableFile;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * A {@link DurableFile} over one {@link FileChannel}, made by {@link FileDurableIO}. Positional reads and
@@ -24,6 +27,17 @@ import java.nio.file.Path;
  * more once preempted, and a hint holding the monitor then held up the index's close and the writer's allocations for
  * as long. A hint counts itself in {@link #hintUses} instead, and whichever of the close and the last hint in flight
  * comes second closes the descriptor.
+ *
+ * <p>Interrupts. A {@link FileChannel} closes itself when a thread using it is interrupted (or already was), and any
+ * thread of the process may be using this file at that moment: a caller leading a group of writes, a thread closing
+ * the index after an executor's {@code shutdownNow()}. Left alone, one interrupt would fail the index for every thread.
+ * So every channel call runs with the caller's interrupt status cleared (and set again afterwards), and a channel that
+ * an interrupt closed all the same (one landing during the call, on this thread or another) is opened again and the
+ * call repeated: every operation here is positional and idempotent. Only {@link #close} closes the file for good.
+ * {@link #force} does not go through the channel at all: it syncs a descriptor held open since the file was opened,
+ * which no interrupt closes and which is told of every write-back error since then (Linux reports such an error once
+ * to each descriptor open when it happened, so a descriptor opened again after it would miss it, and a force that
+ * returned normally on it could acknowledge bytes that are gone).
  */
 final class FileDurableFile implements DurableFile {
 
@@ -43,7 +57,12 @@ final class FileDurableFile implements DurableFile {
     }
 
     private final Path path;
-    private final FileChannel channel;
+    /** Replaced only when an interrupt closed it ({@link #reopen}); closed for good by {@link #close}. */
+    private volatile FileChannel channel;
+    /** The descriptor {@link #force} syncs: never closed by an interrupt (see the class comment); null if read-only. */
+    private final RandomAccessFile syncHandle;
+    /** Set by {@link #close}, under the monitor: a closed channel is then not opened again. */
+    private boolean closed;
     private final boolean readOnly;
     /**
      * A libc descriptor on the same inode for {@code posix_fallocate} and hole punching, or -1 to write zeros instead;
@@ -56,9 +75,10 @@ final class FileDurableFile implements DurableFile {
     @SuppressWarnings("unused")
     private volatile int hintUses;
 
-    FileDurableFile(Path path, FileChannel channel, boolean readOnly, int nativeFd) {
+    FileDurableFile(Path path, FileChannel channel, boolean readOnly, int nativeFd) throws IOException {
         this.path = path;
         this.channel = channel;
+        this.syncHandle = readOnly ? null : new RandomAccessFile(path.toFile(), "rw");
         this.readOnly = readOnly;
         this.nativeFd = nativeFd;
         this.hintFd = nativeFd;
@@ -69,22 +89,62 @@ final class FileDurableFile implements DurableFile {
         return path;
     }
 
+    /** One call on the channel; run by {@link #onChannel}, again on a reopened channel if an interrupt closed it. */
+    @FunctionalInterface
+    private interface ChannelCall<T> {
+        T on(FileChannel c) throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with the caller's interrupt status cleared, opening the channel again and repeating the call
+     * if an interrupt closed it meanwhile (the class comment says why); the status is set again afterwards.
+     */
+    private <T> T onChannel(ChannelCall<T> call) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                FileChannel c = channel;
+                try {
+                    return call.on(c);
+                } catch (ClosedChannelException e) { // ClosedByInterruptException, AsynchronousCloseException among them
+                    interrupted |= Thread.interrupted(); // else the repeated call would close the channel again
+                    reopen(c, e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Opens the channel again after {@code broken} was closed, unless {@link #close} closed it (then {@code why}). */
+    private synchronized void reopen(FileChannel broken, ClosedChannelException why) throws IOException {
+        if (closed) {
+            throw why;
+        }
+        if (channel == broken) {
+            channel = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+    }
+
     @Override
     public long size() throws IOException {
-        return channel.size();
+        return onChannel(FileChannel::size);
     }
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
         checkPosition(position);
-        long at = position;
+        int start = dst.position();
         while (dst.hasRemaining()) {
-            int n = channel.read(dst, at);
+            // The position from the buffer's progress: a call an interrupt cut short may have read some of it.
+            int n = onChannel(c -> c.read(dst, position + (dst.position() - start)));
             if (n < 0) {
-                throw new EOFException(path + ": file ends at " + channel.size() + ", needed " + dst.remaining()
-                        + " more bytes at offset " + at);
+                throw new EOFException(path + ": file ends at " + size() + ", needed " + dst.remaining()
+                        + " more bytes at offset " + (position + (dst.position() - start)));
             }
-            at += n;
         }
     }
 
@@ -92,23 +152,24 @@ final class FileDurableFile implements DurableFile {
     public void write(long position, ByteBuffer src) throws IOException {
         checkWritable("write");
         checkPosition(position);
-        long at = position;
+        int start = src.position();
         while (src.hasRemaining()) {
-            at += channel.write(src, at);
+            onChannel(c -> c.write(src, position + (src.position() - start)));
         }
     }
 
+    /** {@code fsync} of the descriptor held since open, which an interrupt cannot close (see the class comment). */
     @Override
     public void force() throws IOException {
         checkWritable("force");
-        channel.force(true);
+        syncHandle.getFD().sync();
     }
 
     @Override
     public synchronized void allocate(long newSize) throws IOException {
         checkWritable("allocate");
         checkPosition(newSize);
-        long oldSize = channel.size();
+        long oldSize = size();
         if (newSize <= oldSize) {
             return;
         }
@@ -122,7 +183,7 @@ final class FileDurableFile implements DurableFile {
             // Give back what a partial allocation took, so the size never claims more than was asked for
             // successfully; the caller sees the original error either way.
             try {
-                channel.truncate(oldSize);
+                onChannel(c -> c.truncate(oldSize));
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -192,12 +253,12 @@ final class FileDurableFile implements DurableFile {
     public void truncate(long newSize) throws IOException {
         checkWritable("truncate");
         checkPosition(newSize);
-        long size = channel.size();
+        long size = size();
         if (newSize > size) {
             throw new IllegalArgumentException(path + ": truncate to " + newSize + " would grow the file (size "
                     + size + "); use allocate");
         }
-        channel.truncate(newSize);
+        onChannel(c -> c.truncate(newSize));
     }
 
     @Override
@@ -215,7 +276,7 @@ final class FileDurableFile implements DurableFile {
             // NonWritableChannelException.
             throw new AccessDeniedException(path.toString(), null, "opened read-only: map it READ_ONLY, not PRIVATE");
         }
-        long fileSize = channel.size();
+        long fileSize = size();
         if (position > fileSize - size) {
             throw new IOException(path + ": cannot map [" + position + ", " + (position + size)
                     + ") beyond the allocated file size " + fileSize + " (allocate first; a mapping past the end"
@@ -225,7 +286,7 @@ final class FileDurableFile implements DurableFile {
         // read-ahead out of the writer's first touches of never-written space (branch tail2), but gets on a settled 1M
         // table then ran slower than without it in all seven pairs measured (docs/BENCHMARKS.md, "The merge of
         // 2026-12-06 (late night)"), for a reason not found.
-        return channel.map(mode, position, size, arena);
+        return onChannel(c -> c.map(mode, position, size, arena));
     }
 
     @Override
@@ -235,7 +296,7 @@ final class FileDurableFile implements DurableFile {
         if (size < 0) {
             throw new IllegalArgumentException(path + ": negative mapping size " + size);
         }
-        long fileSize = channel.size();
+        long fileSize = size();
         if (position > fileSize - size) {
             throw new IOException(path + ": cannot map [" + position + ", " + (position + size)
                     + ") beyond the allocated file size " + fileSize + " (allocate first; a put past the end"
@@ -243,7 +304,7 @@ final class FileDurableFile implements DurableFile {
         }
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_WRITE, position, size, arena);
+            MemorySegment mapped = onChannel(c -> c.map(FileChannel.MapMode.READ_WRITE, position, size, arena));
             // A journal segment is preallocated and written once, in order, through this window: the first put into
             // each never-written page faults, and the default read-ahead would zero-fill read_ahead_kb (8 MiB here,
             // 10-22 ms) around it in the writer (issue 16). One page per fault spreads that work over the puts. A
@@ -263,7 +324,8 @@ final class FileDurableFile implements DurableFile {
      */
     @Override
     public synchronized void close() throws IOException {
-        try {
+        closed = true;
+        try (RandomAccessFile sync = syncHandle) {
             if (nativeFd >= 0) {
                 nativeFd = -1;
                 int uses = (int) HINT_USES.getAndBitwiseOr(this, CLOSED);
@@ -274,6 +336,11 @@ final class FileDurableFile implements DurableFile {
         } finally {
             channel.close();
         }
+    }
+
+    /** {@return the channel in use now} (tests, which close it as an interrupt would) */
+    FileChannel channel() {
+        return channel;
     }
 
     /** {@return the native descriptor's number, or -1 if there is none} (tests) */
@@ -288,12 +355,9 @@ final class FileDurableFile implements DurableFile {
 
     private void writeZeros(long from, long to) throws IOException {
         ByteBuffer zeros = ZeroBlock.BUFFER.duplicate();
-        long at = from;
-        while (at < to) {
+        for (long at = from; at < to; at += ZERO_BLOCK) {
             zeros.clear().limit((int) Math.min(ZERO_BLOCK, to - at));
-            while (zeros.hasRemaining()) {
-                at += channel.write(zeros, at);
-            }
+            write(at, zeros);
         }
     }
 

@@ -4,6 +4,7 @@ import io.bucketdb.spi.DurableFile;
 import io.bucketdb.spi.DurableIO;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -29,6 +30,8 @@ import java.util.Set;
  *   <li>{@link DurableFile#force} is {@code fsync}, including metadata, so size changes are durable too.</li>
  *   <li>{@link #syncDirectory} forces a read-only channel on the directory, which is {@code fsync} of the
  *       directory on Linux.</li>
+ *   <li>An interrupt of a thread using a file neither fails the call nor closes the file for other threads; the
+ *       thread keeps its interrupt status (see {@code FileDurableFile}).</li>
  * </ul>
  */
 public final class FileDurableIO implements DurableIO {
@@ -61,12 +64,20 @@ public final class FileDurableIO implements DurableIO {
             case READ_ONLY -> EnumSet.of(StandardOpenOption.READ);
         };
         FileChannel channel = FileChannel.open(file, options, FILE_ATTRIBUTES);
-        if (mode == Mode.READ_ONLY || !nativeAllocation) {
-            return new FileDurableFile(file, channel, mode == Mode.READ_ONLY, -1);
-        }
+        int nativeFd = -1;
         try {
-            return new FileDurableFile(file, channel, false, NativeFileOps.openForAllocation(file));
+            if (mode != Mode.READ_ONLY && nativeAllocation) {
+                nativeFd = NativeFileOps.openForAllocation(file);
+            }
+            return new FileDurableFile(file, channel, mode == Mode.READ_ONLY, nativeFd);
         } catch (IOException | RuntimeException e) {
+            try {
+                if (nativeFd >= 0) {
+                    NativeFileOps.close(nativeFd, file);
+                }
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             try {
                 channel.close();
             } catch (IOException suppressed) {
@@ -93,8 +104,22 @@ public final class FileDurableIO implements DurableIO {
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
+        // With the caller's interrupt status cleared, and again on a new channel if an interrupt closed this one
+        // meanwhile: an interrupt must not fail a checkpoint or a segment roll (see FileDurableFile).
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    channel.force(true);
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
