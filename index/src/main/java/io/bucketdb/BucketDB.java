@@ -449,12 +449,8 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         writes.write(batch.frozen()); // a copy of its list: the caller may go on changing or reusing the batch
     }
 
-    /**
-     * Publishes {@code batch}; the future completes once it is acknowledged.
-     *
-     * @param batch the operations, applied in order
-     * @return completes once the whole batch is acknowledged
-     */
+    /** {@return a future that completes once the whole {@code batch} is acknowledged}
+     * @param batch the operations, applied in order (copied: the batch may change at once) */
     public CompletableFuture<Void> writeAsync(WriteBatch batch) {
         return writes.async().writeAsync(batch.frozen());
     }
@@ -502,11 +498,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return writes.checkpoints();
     }
 
-    /**
-     * A cursor over all entries, starting at a random bucket.
-     *
-     * @return a new cursor, positioned before the first entry
-     */
+    /** {@return a new cursor over all entries, positioned before the first; it starts at a random bucket} */
     public Cursor cursor() {
         checkOpen();
         return new Cursor(table.iterator(ThreadLocalRandom.current().nextLong()), this);
@@ -518,11 +510,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
         return cursor().asIterator();
     }
 
-    /**
-     * Where growth stands; cheap (reads the header), for progress displays.
-     *
-     * @return where growth stands now
-     */
+    /** {@return where growth stands now; cheap (reads the header), for progress displays} */
     public Growth growth() {
         checkOpen();
         return writes.run(() -> IndexStats.growth(file, table));
