@@ -4,6 +4,8 @@ import io.bucketdb.BucketDB;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.sim.Operation;
+import io.bucketdb.recovery.DoubleWriteLayout;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,77 @@ class CrashDuringRecoveryTest {
                     + " %d crash images of recovery recovered (seed %d)%n", workloads, totals[0], totals[1], totals[2], seed);
             assertTrue(totals[2] >= workloads * 10L, "recovery crash images: " + totals[2]);
         });
+    }
+
+    /**
+     * A power loss during a recovery in the same boot as a failed force of the double-write file: the checkpoint that
+     * wrote the batch failed at that force, so the batch is complete in the page cache but not on disk, and the reopen
+     * finishes it in place. A power loss at any operation of that reopen must leave an index that opens with every
+     * acknowledged write. It did not while the reopen wrote the batch's pages in place straight from the page cache:
+     * cut before the header, the table held the new checkpoint's pages under the old header, and no durable batch
+     * was left to finish them, so replay ran over pages the journal did not describe.
+     */
+    @Test
+    void aPowerLossInARecoveryAfterAFailedDoubleWriteForceLosesNothing() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            Path dir = tmp.resolve("w");
+            Path image = tmp.resolve("image");
+            SameBoot counted = failADoubleWriteForce(dir, seed);
+            long reopenOps;
+            try (BucketDB reopened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(counted.sim, seed))) {
+                assertTrue(reopened.recovery().checkpointFinished(), "the reopen finished the batch: " + reopened.recovery());
+                reopenOps = counted.sim.operationCount() - counted.failedAt;
+            }
+            int images = 0;
+            for (long k = 0; k < reopenOps; k++) {
+                SameBoot life = failADoubleWriteForce(dir, seed);
+                life.sim.crashAfter(life.failedAt + k);
+                BucketDB opened = null;
+                try {
+                    opened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(life.sim, seed));
+                } catch (IOException | UncheckedIOException | IllegalStateException e) {
+                    assertTrue(life.sim.crashed(), "the reopen failed without a crash: " + e);
+                }
+                Fixtures.abandon(opened);
+                for (int i = 0; i < 4; i++) {
+                    String kind = Fixtures.image(life.sim, dir, image, i, rnd.nextLong());
+                    Fixtures.recoverAndCheck(image, life.oracle, i == 1, "a failed force of the double-write file, then a power "
+                            + "loss after operation " + k + " of " + reopenOps + " of the reopen in the same boot, " + kind);
+                    images++;
+                }
+            }
+            Fixtures.delete(dir);
+            Fixtures.delete(image);
+            System.out.printf("CrashDuringRecoveryTest: a same-boot recovery of %d operations after a failed double-write force, "
+                    + "%d crash images recovered (seed %d)%n", reopenOps, images, seed);
+        });
+    }
+
+    /** A life of the machine's boot: its simulator, the operation count when the failed index was abandoned, the oracle. */
+    private record SameBoot(CrashSimulator sim, long failedAt, CrashOracle oracle) {
+    }
+
+    /** Writes and checkpoints, then a checkpoint whose force of the double-write file fails (EIO); abandons the index. */
+    private static SameBoot failADoubleWriteForce(Path dir, long seed) throws IOException {
+        FileUtils.deleteDirectory(dir.toFile());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        CrashSimulator sim = new CrashSimulator();
+        CrashOracle oracle = new CrashOracle();
+        BucketDB db = BucketDB.open(dir, CrashRecoveryTest.crashOptions(sim, seed));
+        for (int op = 0; op < 600; op++) {
+            long key = rnd.nextInt(400);
+            long value = rnd.nextLong() & Long.MAX_VALUE;
+            oracle.begin(key, value);
+            db.putLong(key, value);
+            oracle.acknowledged();
+        }
+        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && op.path().endsWith(DoubleWriteLayout.FILE_NAME));
+        assertThrows(UncheckedIOException.class, db::checkpoint, "the checkpoint's force of the double-write file fails");
+        Fixtures.abandon(db);
+        sim.clearFailures();
+        return new SameBoot(sim, sim.operationCount(), oracle);
     }
 
     private void crashTwice(long seed, String name, long[] totals) throws Exception {
