@@ -5,9 +5,10 @@ import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.storage.sim.CrashSimulator;
 import io.bucketdb.storage.sim.Operation;
-import io.bucketdb.recovery.DoubleWriteLayout;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,29 +54,36 @@ class CrashDuringRecoveryTest {
     }
 
     /**
-     * A power loss during a recovery in the same boot as a failed force of the double-write file: the checkpoint that
-     * wrote the batch failed at that force, so the batch is complete in the page cache but not on disk, and the reopen
-     * finishes it in place. A power loss at any operation of that reopen must leave an index that opens with every
-     * acknowledged write. It did not while the reopen wrote the batch's pages in place straight from the page cache:
-     * cut before the header, the table held the new checkpoint's pages under the old header, and no durable batch
-     * was left to finish them, so replay ran over pages the journal did not describe.
+     * A power loss at every operation of a reopen in the same boot as a failed force: of a journal segment (a put
+     * fails), of the double-write file or of the table file (in place or its header; a checkpoint fails). The failed
+     * force left bytes that only the page cache holds, and the reopen reads them: it must make what it builds on durable
+     * before it relies on it, so that the index opens after the power loss with every acknowledged write.
+     * <ul>
+     *   <li>double-write file: the reopen finished the batch in place straight from the page cache; cut before the
+     *       header, the table held the new pages under the old header with no batch on disk to finish them;</li>
+     *   <li>journal: the recovery's checkpoint at the last LSN it read went in before the new segment was durable, and
+     *       the journal on disk ended below it ("records up to LSN n, the checkpoint"), which no open accepts.</li>
+     * </ul>
+     *
+     * @param file     the name prefix of the file whose force fails
+     * @param nthForce which of that file's forces fails, counted from the put that starts the failing step
      */
-    @Test
-    void aPowerLossInARecoveryAfterAFailedDoubleWriteForceLosesNothing() throws Exception {
+    @ParameterizedTest(name = "force {1} of {0}")
+    @CsvSource({"journal-, 1", "doublewrite.bdb, 1", "table.bdb, 1", "table.bdb, 2"})
+    void aPowerLossInASameBootRecoveryAfterAFailedForceLosesNothing(String file, int nthForce) throws Exception {
         long seed = Seeds.seed();
         Seeds.run(seed, () -> {
             SplittableRandom rnd = new SplittableRandom(seed);
             Path dir = tmp.resolve("w");
             Path image = tmp.resolve("image");
-            SameBoot counted = failADoubleWriteForce(dir, seed);
+            SameBoot counted = failAForce(dir, seed, file, nthForce);
             long reopenOps;
             try (BucketDB reopened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(counted.sim, seed))) {
-                assertTrue(reopened.recovery().checkpointFinished(), "the reopen finished the batch: " + reopened.recovery());
                 reopenOps = counted.sim.operationCount() - counted.failedAt;
             }
             int images = 0;
             for (long k = 0; k < reopenOps; k++) {
-                SameBoot life = failADoubleWriteForce(dir, seed);
+                SameBoot life = failAForce(dir, seed, file, nthForce);
                 life.sim.crashAfter(life.failedAt + k);
                 BucketDB opened = null;
                 try {
@@ -86,24 +94,31 @@ class CrashDuringRecoveryTest {
                 Fixtures.abandon(opened);
                 for (int i = 0; i < 4; i++) {
                     String kind = Fixtures.image(life.sim, dir, image, i, rnd.nextLong());
-                    Fixtures.recoverAndCheck(image, life.oracle, i == 1, "a failed force of the double-write file, then a power "
-                            + "loss after operation " + k + " of " + reopenOps + " of the reopen in the same boot, " + kind);
+                    Fixtures.recoverAndCheck(image, life.oracle, i == 1, "force " + nthForce + " of " + file + " failed ("
+                            + life.failure + "), then a power loss after operation " + k + " of " + reopenOps
+                            + " of the reopen in the same boot, " + kind);
                     images++;
                 }
             }
             Fixtures.delete(dir);
             Fixtures.delete(image);
-            System.out.printf("CrashDuringRecoveryTest: a same-boot recovery of %d operations after a failed double-write force, "
-                    + "%d crash images recovered (seed %d)%n", reopenOps, images, seed);
+            System.out.printf("CrashDuringRecoveryTest: force %d of %s failed, a same-boot recovery of %d operations, %d crash"
+                    + " images recovered (seed %d)%n", nthForce, file, reopenOps, images, seed);
         });
     }
 
-    /** A life of the machine's boot: its simulator, the operation count when the failed index was abandoned, the oracle. */
-    private record SameBoot(CrashSimulator sim, long failedAt, CrashOracle oracle) {
+    /**
+     * A life of the machine's boot: its simulator, the operation count when the failed index was abandoned, the oracle,
+     * the failure.
+     */
+    private record SameBoot(CrashSimulator sim, long failedAt, CrashOracle oracle, Exception failure) {
     }
 
-    /** Writes and checkpoints, then a checkpoint whose force of the double-write file fails (EIO); abandons the index. */
-    private static SameBoot failADoubleWriteForce(Path dir, long seed) throws IOException {
+    /**
+     * Puts, then a put and a checkpoint during which force {@code nth} of a file named {@code prefix}... fails (EIO);
+     * abandons the failed index (no clean close).
+     */
+    private static SameBoot failAForce(Path dir, long seed, String prefix, int nth) throws IOException {
         FileUtils.deleteDirectory(dir.toFile());
         SplittableRandom rnd = new SplittableRandom(seed);
         CrashSimulator sim = new CrashSimulator();
@@ -116,11 +131,23 @@ class CrashDuringRecoveryTest {
             db.putLong(key, value);
             oracle.acknowledged();
         }
-        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && op.path().endsWith(DoubleWriteLayout.FILE_NAME));
-        assertThrows(UncheckedIOException.class, db::checkpoint, "the checkpoint's force of the double-write file fails");
+        int[] seen = {0};
+        sim.failWhen(op -> op.kind() == Operation.Kind.FORCE && op.path().getFileName().toString().startsWith(prefix)
+                && ++seen[0] == nth);
+        Exception failure = null;
+        long key = rnd.nextInt(400);
+        oracle.begin(key, 7L);
+        try {
+            db.putLong(key, 7);
+            oracle.acknowledged();
+            db.checkpoint();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            failure = e;
+        }
+        assertNotNull(failure, "force " + nth + " of " + prefix + " failed the put or the checkpoint");
         Fixtures.abandon(db);
         sim.clearFailures();
-        return new SameBoot(sim, sim.operationCount(), oracle);
+        return new SameBoot(sim, sim.operationCount(), oracle, failure);
     }
 
     private void crashTwice(long seed, String name, long[] totals) throws Exception {
