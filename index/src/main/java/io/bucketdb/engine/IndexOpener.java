@@ -268,9 +268,9 @@ public final class IndexOpener {
      * cache because its force failed (Linux reports a failed write-back once and then serves the unwritten
      * pages as if they were on disk): the checkpoint writes what replay made of them durably, and nothing is
      * appended behind them. A crash during this leaves the journal as it was (the checkpoint is installed
-     * before the new segment replaces the old ones), and the next open recovers again: the replayed records are
-     * written again and forced first ({@link JournalReader#rewriteReplayed}), so that journal reaches the checkpoint
-     * also when they were only in the page cache.
+     * before the new segment replaces the old ones), and the next open recovers again: the replayed records and
+     * their segment's header are written again and forced first ({@link JournalReader#rewriteReplayed}), so that
+     * journal reaches the checkpoint also when they were only in the page cache.
      */
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
                                              JournalReader reader, Options options, long lastLsn, RecoveryPhases event)

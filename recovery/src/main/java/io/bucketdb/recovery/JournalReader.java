@@ -118,32 +118,38 @@ public final class JournalReader {
     }
 
     /**
-     * Writes the records the last {@link #replay} handed over from its last segment again, as read, and forces them:
-     * the one write of a reader outside {@link DamagePolicy#TRUNCATE}, for a recovery about to end with a checkpoint
-     * at the last LSN it read. Those records may exist only in the page cache: a writer of an earlier life in this boot
-     * wrote them and its force failed, and Linux then marks the pages clean without writing them. A reader checks that
-     * the journal reaches the checkpoint (it is forced before every checkpoint); a power loss after the recovery's
-     * checkpoint and before the new segment that follows it is durable would leave a journal ending below the
-     * checkpoint, which no open accepts. Rewritten, the pages are dirty again and the force writes them. Only the last
-     * segment can hold such records: the writer forces a segment completely before it creates the next one. Does
-     * nothing if no record was handed over from it.
+     * Writes the header of the last segment the last {@link #replay} read, and the records it handed over from it, again
+     * as read, and forces them: the one write of a reader outside {@link DamagePolicy#TRUNCATE}, for a recovery about to
+     * end with a checkpoint at the last LSN it read. They may exist only in the page cache: a writer of an earlier life
+     * in this boot wrote them (the records, or the segment a recovery started) and its force failed, and Linux then
+     * marks the pages clean without writing them. Until the new segment after that checkpoint is durable the old ones
+     * are the journal, and a power loss meanwhile would leave one that ends below the checkpoint, or a segment without
+     * its header before a later one, or a gap where its name was, which no open accepts. Rewritten, the pages are dirty
+     * again and the force writes them; the directory is synced for the name. Only the last segment can hold such bytes: the writer forces a segment completely before it creates the
+     * next one.
      *
-     * @throws IOException if the segment cannot be written or forced
+     * @throws IOException if the segment cannot be written or forced, or the directory synced
      */
     public void rewriteReplayed() throws IOException {
-        if (replayedFile == null || replayedFrom >= replayedTo) {
+        if (replayedFile == null) {
             return;
         }
         try (DurableFile file = io.open(replayedFile, DurableIO.Mode.OPEN_EXISTING)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(1 << 20, replayedTo - replayedFrom));
-            for (long pos = replayedFrom; pos < replayedTo; ) {
-                buf.clear().limit((int) Math.min(buf.capacity(), replayedTo - pos));
-                file.read(pos, buf);
-                buf.flip();
-                file.write(pos, buf);
-                pos += buf.limit();
-            }
+            writeAgain(file, 0, HEADER_LENGTH);
+            writeAgain(file, Math.max(HEADER_LENGTH, replayedFrom), replayedTo);
             file.force();
+        }
+        io.syncDirectory(directory); // and its name: the sync of the segment a recovery started comes after its force
+    }
+
+    private static void writeAgain(DurableFile file, long from, long to) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(0, to - from)));
+        for (long pos = from; pos < to; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            file.read(pos, buf);
+            buf.flip();
+            file.write(pos, buf);
+            pos += buf.limit();
         }
     }
 
