@@ -203,7 +203,8 @@ public final class IndexOpener {
                 boolean closedCleanly = file.header().cleanClose;
                 event.tableOpening = event.phase();
                 JournalReplayer replayer = new JournalReplayer(table, markers, dir);
-                ReplayReport report = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly).replay(checkpointLsn,
+                JournalReader reader = new JournalReader(io, dir, JournalSettings.of(options), !closedCleanly);
+                ReplayReport report = reader.replay(checkpointLsn,
                         options.truncateOnDamage() ? DamagePolicy.TRUNCATE : DamagePolicy.FAIL, replayer);
                 event.replaying = event.phase();
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
@@ -212,7 +213,7 @@ public final class IndexOpener {
                         Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
                 clean = closedCleanly && !recovery.needed();
                 journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
-                        : endRecovery(io, dir, file, checkpointer, options, Math.max(checkpointLsn, report.lastLsn()), event);
+                        : endRecovery(io, dir, file, checkpointer, reader, options, Math.max(checkpointLsn, report.lastLsn()), event);
                 if (clean) {
                     event.journalOpening = event.phase();
                     // From here on a crash leaves an index that was not closed cleanly, and it must say so durably
@@ -269,10 +270,14 @@ public final class IndexOpener {
      * cache because its force failed (Linux reports a failed write-back once and then serves the unwritten
      * pages as if they were on disk): the checkpoint writes what replay made of them durably, and nothing is
      * appended behind them. A crash during this leaves the journal as it was (the checkpoint is installed
-     * before the new segment replaces the old ones), and the next open recovers again.
+     * before the new segment replaces the old ones), and the next open recovers again: the replayed records and
+     * their segment's header are written again and forced first ({@link JournalReader#rewriteReplayed}), so that
+     * journal reaches the checkpoint also when they were only in the page cache.
      */
     private static JournalWriter endRecovery(DurableIO io, Path dir, TableFile file, Checkpointer checkpointer,
-                                             Options options, long lastLsn, RecoveryPhases event) throws IOException {
+                                             JournalReader reader, Options options, long lastLsn, RecoveryPhases event)
+            throws IOException {
+        reader.rewriteReplayed();
         event.pagesWritten = checkpointer.checkpoint(file, lastLsn, false).pages();
         event.endingCheckpoint = event.phase();
         JournalWriter fresh = JournalWriter.openFresh(io, dir, JournalSettings.of(options), lastLsn);

@@ -282,7 +282,7 @@ public final class ReadOnlyView {
             copy = InMemoryFile.copyOf(real);
         }
         ViewIO vio = new ViewIO(io, tablePath, copy);
-        Checkpointer.Pending pending = Checkpointer.finishPending(vio, dir, tablePath);
+        Checkpointer.Pending pending = Checkpointer.finishPendingInCopy(vio, dir, tablePath);
         TableFile file = TableFile.open(vio, tablePath, false, maxChunkShift);
         try {
             zeroPastAllocationEnd(copy, file.header());

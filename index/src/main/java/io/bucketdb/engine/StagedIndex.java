@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  *   commit  1. sync NEW; rename DIR -> OLD; sync the parent   (the lock held on DIR now guards OLD)
  *           2. rename NEW -> DIR; sync the parent
  *           3. release the locks; delete OLD; sync the parent
+ *           (an I/O error in 1's sync or in 2's rename renames OLD back to DIR and syncs: the old index
+ *           stays, and the staged one is deleted as an unfinished build)
  * </pre>
  * What a crash leaves under each name, and what happens next:
  * <ul>
@@ -268,8 +270,10 @@ public final class StagedIndex implements AutoCloseable {
         }
         Path old = retired(target);
         rename(target, old);
-        io.syncDirectory(parent);
         try {
+            // The sync too: a failure of it, thrown past here, would have close() delete the staged index as an
+            // unfinished build and leave no index under the target's name, only the old one moved aside.
+            io.syncDirectory(parent);
             rename(staging, target);
         } catch (IOException e) {
             try {

@@ -13,6 +13,8 @@ import io.bucketdb.storage.FileDurableIO;
 import io.bucketdb.storage.ForwardingDurableFile;
 import io.bucketdb.storage.ForwardingDurableIO;
 import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.sim.Fault;
+import io.bucketdb.storage.sim.Operation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -203,6 +205,72 @@ class CleanCloseTest {
         }
         System.out.printf("CleanCloseTest: %d crash points in close, %d distinct images recovered%n", count + 1, images);
         assertEquals(List.of(), failures.subList(0, Math.min(12, failures.size())), failures.size() + " failures");
+    }
+
+    /**
+     * A full or failing disk at every durable I/O of a close (EIO at that operation once, or ENOSPC from it on), then
+     * what a user does next in the same boot: reopen once space is back (the page cache still serving the bytes of a
+     * failed force), write, and lose power. A force of the new header-only segment that failed after the clean header
+     * was forced left a segment whose creation was never synced: the reopen appended to it, and the power loss took it
+     * away with every write of the new life, which recovery did not notice.
+     */
+    @Test
+    void aFaultAtEveryOperationOfACloseThenAReopenAndAPowerLossKeepEveryAcknowledgedWrite() throws Exception {
+        Path dir = tmp.resolve("count");
+        CrashSimulator counter = new CrashSimulator();
+        Workload uncrashed = run(dir, counter, Long.MAX_VALUE);
+        long start = uncrashed.startOps;
+        uncrashed.db.close();
+        long end = counter.operationCount();
+        Fixtures.delete(dir);
+        List<String> failures = new ArrayList<>();
+        for (Fault fault : Fault.values()) {
+            for (long n = start + 1; n <= end; n++) {
+                String where = fault + (fault == Fault.ENOSPC ? " from" : " at") + " operation " + (n - start) + " of "
+                        + (end - start) + " of the close";
+                try {
+                    failCloseReopenAndLosePower(n, fault, where);
+                } catch (AssertionError e) {
+                    failures.add(e.getMessage());
+                }
+            }
+        }
+        assertEquals(List.of(), failures.subList(0, Math.min(12, failures.size())), failures.size() + " failures");
+    }
+
+    private void failCloseReopenAndLosePower(long n, Fault fault, String where) throws IOException {
+        Path work = tmp.resolve("w");
+        CrashSimulator sim = new CrashSimulator(n);
+        Workload w = run(work, sim, Long.MAX_VALUE);
+        // Directory syncs excepted, as in FaultAtEveryOperationTest: Linux does not retry a failed one.
+        boolean persistent = fault == Fault.ENOSPC;
+        sim.failWhen(op -> op.kind() != Operation.Kind.SYNC_DIRECTORY
+                && (op.index() == n || (persistent && op.index() > n && op.kind().touchesFileData())), fault);
+        try {
+            w.db.close();
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            where += " (close threw " + e.getMessage() + ")";
+        }
+        sim.clearFailures();
+        Path image = tmp.resolve("img");
+        try (BucketDB reopened = BucketDB.open(work, CrashRecoveryTest.crashOptions(sim, HASH_SEED))) {
+            w.oracle.check(reopened, where + ", reopened in the same boot");
+            SplittableRandom rnd = new SplittableRandom(n);
+            for (int op = 0; op < 50; op++) {
+                long key = rnd.nextInt(1_000);
+                long value = rnd.nextLong() & Long.MAX_VALUE;
+                w.oracle.begin(key, value);
+                reopened.putLong(key, value);
+                w.oracle.acknowledged();
+            }
+            for (int i = 0; i < 3; i++) { // KEEP_ALL, DROP_ALL, seeded: a power loss, no close
+                String kind = Fixtures.image(sim, work, image, i, rnd.nextLong());
+                Fixtures.recoverAndCheck(image, w.oracle, false, where + ", reopened, written, then a power loss, " + kind);
+            }
+        } finally {
+            Fixtures.delete(image);
+            Fixtures.delete(work);
+        }
     }
 
     private static final class Workload {

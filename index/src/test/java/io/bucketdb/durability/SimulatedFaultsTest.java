@@ -1,11 +1,13 @@
 package io.bucketdb.durability;
 
 import io.bucketdb.BucketDB;
+import io.bucketdb.Durability;
 import io.bucketdb.Options;
 import io.bucketdb.storage.testkit.Seeds;
 import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.WriteBatch;
 import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.sim.Fault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -177,6 +179,65 @@ class SimulatedFaultsTest {
             System.out.printf("SimulatedFaultsTest: compaction swap of %d operations, %d crash points, %d images checked%n",
                     phases[1], points.size(), images);
         });
+    }
+
+    /**
+     * A failing disk at every operation of a compaction swap (EIO there once, or ENOSPC from there on; directory syncs
+     * included), then the same boot opens the index for writing, writes, and loses power: the index under the target's
+     * name opens every time, old or new entirely, and keeps the write. A failed sync of the parent after the first
+     * rename (the index moved aside) used to end in the staged index being deleted as an unfinished build, leaving no
+     * index under the name until the user renamed the old one back by hand.
+     */
+    @Test
+    void aFaultAtAnyOperationOfACompactionSwapLeavesAnIndexThatOpens() throws Exception {
+        CrashSimulator counter = new CrashSimulator();
+        long[] phases = swap(freshSource("count"), counter);
+        long total = phases[1];
+        List<String> failures = new ArrayList<>();
+        for (Fault fault : Fault.values()) {
+            // Every operation of the begin and the commit; of the build between (an index's own life, which other
+            // tests fail at every operation), every seventh.
+            for (long n = 1; n <= total; n += n < 24 || n >= phases[0] - 8 ? 1 : 7) {
+                String where = fault + (fault == Fault.ENOSPC ? " from" : " at") + " operation " + n + " of " + total;
+                Path parent = freshSource("fault-" + n);
+                CrashSimulator sim = new CrashSimulator(n);
+                boolean persistent = fault == Fault.ENOSPC;
+                long at = n;
+                sim.failWhen(op -> op.index() == at || (persistent && op.index() > at && op.kind().touchesFileData()), fault);
+                try {
+                    swap(parent, sim);
+                } catch (IOException | RuntimeException e) {
+                    where += " (the swap threw " + e.getMessage() + ")";
+                }
+                sim.clearFailures();
+                try {
+                    try (BucketDB db = BucketDB.open(parent.resolve("idx"), Fixtures.realOptions().withDurability(Durability.SYNC).withDurableIO(sim))) {
+                        checkSwapped(db, where + ", reopened in the same boot");
+                        db.putLong(SWAP_KEYS, 7);
+                        Path image = tmp.resolve("swap-image");
+                        String kind = Fixtures.image(sim, parent, image, 1 + (int) (n % 2), n);
+                        try (BucketDB recovered = BucketDB.open(image.resolve("idx"), Fixtures.imageOptions().withCreateIfMissing(false))) {
+                            assertEquals(7, recovered.getLong(SWAP_KEYS, -1), where + ", then a power loss, " + kind);
+                            checkSwapped(recovered, where + ", then a power loss, " + kind);
+                        }
+                        Fixtures.delete(image);
+                    }
+                } catch (IOException | RuntimeException | AssertionError e) {
+                    failures.add(where + ": " + e);
+                }
+                Fixtures.delete(parent);
+            }
+        }
+        assertEquals(List.of(), failures.subList(0, Math.min(8, failures.size())), failures.size() + " failures");
+    }
+
+    /** Keys 0..SWAP_KEYS-1 all of the old index (key to itself) or all of the new one (key to itself plus one). */
+    private static void checkSwapped(BucketDB db, String where) {
+        long offset = db.getLong(0, -1);
+        assertTrue(offset == 0 || offset == 1, where + ": key 0 holds " + offset);
+        for (long k = 0; k < SWAP_KEYS; k++) {
+            assertEquals(k + offset, db.getLong(k, -1), where + ": key " + k + " of the " + (offset == 0 ? "old" : "new") + " index");
+        }
     }
 
     private static final long SWAP_KEYS = 300;

@@ -553,14 +553,32 @@ public final class Checkpointer {
      * than every valid header of {@code tablePath}, writes its pages and header in place and forces,
      * finishing a checkpoint that a crash interrupted. Returns what it did.
      *
+     * <p>The batch is written again and forced before the table changes: it may exist only in the page cache (a
+     * checkpoint of an earlier life in this boot wrote it and its force failed), and a crash while its pages go in
+     * place must find it on disk to finish them.
+     *
      * @param io the durable I/O every byte goes through
      * @param directory the index directory, where the double-write file lives
      * @param tablePath the table file
      * @return what it found and did
-     * @throws IOException if reading the double-write file or writing the table file fails
+     * @throws IOException if reading or writing the double-write file or writing the table file fails
      */
     public static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
-        return DoubleWriteRecovery.finishPending(io, directory, tablePath);
+        return DoubleWriteRecovery.finishPending(io, directory, tablePath, true);
+    }
+
+    /**
+     * {@link #finishPending} into a copy of the table that {@code io} keeps in memory (a read-only view): the double-write
+     * file is only read, nothing on disk changes.
+     *
+     * @param io the view's durable I/O, which opens {@code tablePath} as its copy and refuses every other change
+     * @param directory the index directory, where the double-write file lives
+     * @param tablePath the table file
+     * @return what it found and did to the copy
+     * @throws IOException if reading the double-write file fails
+     */
+    public static Pending finishPendingInCopy(DurableIO io, Path directory, Path tablePath) throws IOException {
+        return DoubleWriteRecovery.finishPending(io, directory, tablePath, false);
     }
 
     /**

@@ -29,8 +29,12 @@ final class DoubleWriteRecovery {
     private DoubleWriteRecovery() {
     }
 
-    /** See {@link Checkpointer#finishPending}. */
-    static Pending finishPending(DurableIO io, Path directory, Path tablePath) throws IOException {
+    /**
+     * See {@link Checkpointer#finishPending}; with {@code toDisk} false, {@link Checkpointer#finishPendingInCopy}.
+     *
+     * @param toDisk whether the table is the file on disk: then the batch is made durable again before the table changes
+     */
+    static Pending finishPending(DurableIO io, Path directory, Path tablePath, boolean toDisk) throws IOException {
         Path path = directory.resolve(FILE_NAME);
         if (!Files.exists(path) || !Files.exists(tablePath)) {
             return new Pending(false, 0, 0);
@@ -90,6 +94,9 @@ final class DoubleWriteRecovery {
                     || hi.getLong(HeaderLayout.CHECKPOINT_LSN_OFFSET) != head.getLong(CHECKPOINT_LSN_OFFSET)) {
                 return new Pending(false, 0, 0);
             }
+            if (toDisk) {
+                rewrite(io, path, BODY + bodyLength);
+            }
             try (DurableFile table = io.open(tablePath, DurableIO.Mode.OPEN_EXISTING)) {
                 // Belt and braces for batches written before the checkpoint forced the file's size: the
                 // header being installed describes a file at least this long.
@@ -118,6 +125,29 @@ final class DoubleWriteRecovery {
                 table.force();
             }
             return new Pending(true, count, generation);
+        }
+    }
+
+    /**
+     * Writes {@code [0, length)} of the double-write file again, as read, and forces it. The batch read may exist only
+     * in the page cache: a checkpoint of an earlier life in this boot wrote it and its force failed, and Linux then
+     * marks the pages clean without writing them (the simulator's failed force). Its pages written in place straight
+     * from there, a crash before the header is forced would leave the table torn under the old header with no batch on
+     * disk to finish it. Rewritten, the pages are dirty again and the force writes them. A crash or an I/O error here
+     * leaves the table untouched: the batch then checks whole or is ignored. It costs one more write of the batch, on the
+     * rare open that finishes one.
+     */
+    private static void rewrite(DurableIO io, Path path, long length) throws IOException {
+        try (DurableFile batch = io.open(path, DurableIO.Mode.OPEN_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, length));
+            for (long pos = 0; pos < length; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - pos));
+                batch.read(pos, buf);
+                buf.flip();
+                batch.write(pos, buf);
+                pos += buf.limit();
+            }
+            batch.force();
         }
     }
 

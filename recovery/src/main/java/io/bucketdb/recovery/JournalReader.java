@@ -51,7 +51,8 @@ import java.util.List;
  * <p>Limitation, inherent to one force per batch: bit rot inside the last forced batch, with no later
  * batch to carry the flag, looks exactly like a torn unforced batch and is reported as torn bytes.
  *
- * <p>The reader changes nothing on disk except under {@link DamagePolicy#TRUNCATE}. Torn bytes are
+ * <p>The reader changes nothing on disk except under {@link DamagePolicy#TRUNCATE} and in
+ * {@link #rewriteReplayed} (the same bytes, written again). Torn bytes are
  * zeroed by {@link JournalWriter#open} before it appends over them.
  */
 public final class JournalReader {
@@ -59,6 +60,10 @@ public final class JournalReader {
     private final Path directory;
     private final JournalOptions options;
     private final boolean journalRequired;
+    /** Where the last replay's records of its last segment lie, for {@link #rewriteReplayed}; null before a replay. */
+    private Path replayedFile;
+    private long replayedFrom;
+    private long replayedTo;
 
     /**
      * A reader of the journal of a cleanly closed index in {@code directory}, whose journal may be missing
@@ -104,7 +109,48 @@ public final class JournalReader {
      * @throws IOException if a segment cannot be read, or the consumer throws to stop the replay
      */
     public ReplayReport replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) throws IOException {
-        return new Replay(afterLsn, policy, consumer).run();
+        Replay replay = new Replay(afterLsn, policy, consumer);
+        ReplayReport report = replay.run();
+        replayedFile = replay.lastFile;
+        replayedFrom = replay.lastEnd - replay.lastDeliveredBytes;
+        replayedTo = replay.lastEnd;
+        return report;
+    }
+
+    /**
+     * Writes the header of the last segment the last {@link #replay} read, and the records it handed over from it, again
+     * as read, and forces them: the one write of a reader outside {@link DamagePolicy#TRUNCATE}, for a recovery about to
+     * end with a checkpoint at the last LSN it read. They may exist only in the page cache: a writer of an earlier life
+     * in this boot wrote them (the records, or the segment a recovery started) and its force failed, and Linux then
+     * marks the pages clean without writing them. Until the new segment after that checkpoint is durable the old ones
+     * are the journal, and a power loss meanwhile would leave one that ends below the checkpoint, or a segment without
+     * its header before a later one, or a gap where its name was, which no open accepts. Rewritten, the pages are dirty
+     * again and the force writes them; the directory is synced for the name. Only the last segment can hold such bytes: the writer forces a segment completely before it creates the
+     * next one.
+     *
+     * @throws IOException if the segment cannot be written or forced, or the directory synced
+     */
+    public void rewriteReplayed() throws IOException {
+        if (replayedFile == null) {
+            return;
+        }
+        try (DurableFile file = io.open(replayedFile, DurableIO.Mode.OPEN_EXISTING)) {
+            writeAgain(file, 0, HEADER_LENGTH);
+            writeAgain(file, Math.max(HEADER_LENGTH, replayedFrom), replayedTo);
+            file.force();
+        }
+        io.syncDirectory(directory); // and its name: the sync of the segment a recovery started comes after its force
+    }
+
+    private static void writeAgain(DurableFile file, long from, long to) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(0, to - from)));
+        for (long pos = from; pos < to; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            file.read(pos, buf);
+            buf.flip();
+            file.write(pos, buf);
+            pos += buf.limit();
+        }
     }
 
     /**
@@ -146,6 +192,8 @@ public final class JournalReader {
         /** Where the kept journal ends: the last segment read and the end of its last valid record. */
         private Path lastFile;
         private long lastEnd;
+        /** Bytes of the records the last segment handed over, which end at {@link #lastEnd}. */
+        private long lastDeliveredBytes;
 
         Replay(long afterLsn, DamagePolicy policy, RecordConsumer consumer) {
             this.afterLsn = afterLsn;
@@ -389,6 +437,7 @@ public final class JournalReader {
             }
             lastFile = entry.path();
             lastEnd = walk.end();
+            lastDeliveredBytes = walk.deliveredBytes();
             return new ReplayReport(delivered, walk.lastLsn(), tornBytes, dropped, seen);
         }
 

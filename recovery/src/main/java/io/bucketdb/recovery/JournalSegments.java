@@ -149,6 +149,10 @@ final class JournalSegments {
             // needs no free space.
             file.write(0, lastHeader.encode());
             file.force();
+            // Its name too: a clean close whose new header-only segment failed its force never synced that segment's
+            // creation (the clean header was already durable), and appends to a file a power loss then takes away
+            // vanish with it, unnoticed, behind a checkpoint the older segments still reach.
+            io.syncDirectory(directory);
             writePosition = walk.end();
             forcedPosition = writePosition;
             fileCapacity = Math.max(options.segmentSize(), file.size());

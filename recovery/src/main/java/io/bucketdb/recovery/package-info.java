@@ -51,8 +51,12 @@
  *       its close writes nothing more to the journal ({@link io.bucketdb.recovery.JournalWriter#abandon}). A
  *       reopen, in the same boot or after a reboot, replays what it can read and makes the result durable by
  *       its checkpoint before it appends anything, in a new segment: nothing is ever built on bytes whose
- *       write-back failed. A write whose call failed with an I/O error has an unknown outcome: it may be
- *       present after the reopen (its record was read back) or not. Writes refused before they were
+ *       write-back failed. What a writing open relies on before that checkpoint is installed is written again and
+ *       forced first (the same bytes: a force alone would not write pages Linux marked clean), so a power loss during
+ *       the open finds it on disk: the header slot it opens at, a double-write batch it finishes, the header and
+ *       records of the last segment it replays, and the name of a segment a clean open appends to. A write whose call failed
+ *       with an I/O error has an unknown outcome: it may be present after the reopen (its record was read back)
+ *       or not. Writes refused before they were
  *       published (closed, read-only, bad argument) never take effect.</li>
  *   <li><b>A full disk</b> ({@code ENOSPC}) is an I/O failure like any other, with partial effects (a short
  *       write, a partly extended file): the index fails closed, and once space is back it opens, recovers and

@@ -192,8 +192,8 @@ public final class TableFile implements AutoCloseable {
      * and it reads as zeros. A cleanly closed file keeps its (punched) tail: its size was forced with no failure since,
      * and it opens on a full disk without allocating. A checkpoint also writes pages past the allocation end before it
      * installs its header (once, not double-written): a crash before the header leaves them there, and this cut is what
-     * makes them free space again. Read-only opens and a view's in-memory copy use {@link #open} (a view zeroes its
-     * copy's tail instead).
+     * makes them free space again. The header slot it opens at is written again and forced ({@link HeaderSlots#rewrite}).
+     * Read-only opens and a view's in-memory copy use {@link #open} (a view zeroes its copy's tail instead).
      *
      * @param io the durable I/O that opens the file
      * @param path the table file
@@ -242,7 +242,7 @@ public final class TableFile implements AutoCloseable {
             }
             int other = 1 - bestSlot;
             if (errors[other] != null && rawGenerations[other] > best.generation
-                    && newerCheckpointMayHaveBegun(io, path, best.generation)) {
+                    && HeaderSlots.newerCheckpointMayHaveBegun(io, path, best.generation)) {
                 // The damaged slot claims to be newer and may be: if pages were written in place for it,
                 // the older header no longer describes the file, and using it would be silent damage.
                 // (Opening for writing finishes that checkpoint from the double-write file first; here it
@@ -253,38 +253,15 @@ public final class TableFile implements AutoCloseable {
             if (cutUncleanTail && !best.cleanClose && size > best.fileEnd) {
                 file.truncate(best.fileEnd); // before any chunk is mapped over it (see openForWriter)
             }
+            if (cutUncleanTail) {
+                HeaderSlots.rewrite(file, bestSlot);
+            }
             TableFile t = new TableFile(file, best, bestSlot, readOnly, maxChunkShift);
             t.ensureMapped(best.fileEnd);
             return t;
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
-        }
-    }
-
-    /**
-     * Whether a checkpoint newer than generation {@code generation} may have written pages into the table
-     * file at {@code path}. Checkpoint {@code g} rewrites page checksum file {@code g % 2} and forces it
-     * before the head of its double-write batch, so before any page goes in place (see
-     * {@link PageChecksumsLayout}). So if the file checkpoint {@code generation + 1} would rewrite is absent
-     * (creating it syncs the directory before that force) or still holds an older generation, no newer
-     * checkpoint began, and a header slot claiming a newer generation was damaged at rest. A file that cannot
-     * be read as such proves nothing: then a newer checkpoint may have begun.
-     */
-    private static boolean newerCheckpointMayHaveBegun(DurableIO io, Path path, long generation) throws IOException {
-        Path sums = PageChecksums.path(path.toAbsolutePath().getParent(), generation + 1);
-        if (!java.nio.file.Files.exists(sums)) {
-            return false;
-        }
-        try (DurableFile in = io.open(sums, DurableIO.Mode.READ_ONLY)) {
-            if (in.size() < PageChecksumsLayout.SIZE) {
-                return true;
-            }
-            ByteBuffer head = ByteBuffer.allocate(PageChecksumsLayout.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            in.read(0, head);
-            return head.getLong(PageChecksumsLayout.MAGIC_OFFSET) != PageChecksumsLayout.MAGIC
-                    || head.getInt(PageChecksumsLayout.CHECKSUM_OFFSET) != PageChecksums.headerChecksum(head)
-                    || head.getLong(PageChecksumsLayout.GENERATION_OFFSET) > generation;
         }
     }
 
