@@ -3,13 +3,6 @@ package io.bucketdb;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -85,24 +78,7 @@ class JavadocExamplesTest {
                     }
                 }
                 """.formatted(given, block);
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Path classes = Files.createDirectories(tmp.resolve("classes"));
-        Files.writeString(src.resolve("JavadocExample.java"), source);
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertNotNull(javac, "tests run on a JDK");
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", ReadmeExampleTest.classPath(),
-                "-Xlint:all", "-Werror", src.resolve("JavadocExample.java").toString());
-        assertEquals(0, rc, () -> "the example does not compile:\n" + diagnostics + "\n" + source);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        try (URLClassLoader loader = new URLClassLoader(new URL[]{classes.toUri().toURL()}, getClass().getClassLoader())) {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            loader.loadClass("JavadocExample").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
-        } finally {
-            System.setOut(stdout);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return ReadmeExampleTest.compileAndRun(tmp, "JavadocExample", source);
     }
 
     /** The code of the first {@code <pre>{@code …}</pre>} block of a Java source's Javadoc, without the comment's stars. */

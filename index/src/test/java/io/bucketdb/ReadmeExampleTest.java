@@ -51,32 +51,39 @@ class ReadmeExampleTest {
                     }
                 }
                 """.formatted(block.replace(EXAMPLE_DIR, "\"" + dir.toString().replace("\\", "\\\\") + "\""));
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Path classes = Files.createDirectories(tmp.resolve("classes"));
-        Files.writeString(src.resolve("ReadmeExample.java"), source);
-
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertNotNull(javac, "tests run on a JDK");
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", classPath(),
-                "-Xlint:all", "-Werror", src.resolve("ReadmeExample.java").toString());
-        assertEquals(0, rc, () -> "the README example does not compile:\n" + diagnostics + "\n" + source);
-
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        try (URLClassLoader loader = new URLClassLoader(new URL[]{classes.toUri().toURL()}, getClass().getClassLoader())) {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            loader.loadClass("ReadmeExample").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
-        } finally {
-            System.setOut(stdout);
-        }
-        assertEquals("42 -> 4200", out.toString(StandardCharsets.UTF_8).strip(), "what the example prints");
+        String printed = compileAndRun(tmp, "ReadmeExample", source);
+        assertEquals("42 -> 4200", printed.strip(), "what the example prints");
         try (BucketDB db = BucketDB.open(dir)) {
             assertEquals(1 + 1_000, db.size(), "key 42 and the bulk load's 1,000 keys");
             assertEquals(4201, db.getLong(42, -1), "the example's merge added 1, durably");
             assertEquals(-1_999, db.getLong(1_999, -1), "the bulk load's last entry, flushed by its close");
             assertFalse(db.recovery().needed(), "the example closed the index cleanly");
         }
+    }
+
+    /**
+     * Compiles {@code source} (a public class {@code className} with a {@code main}) in {@code tmp} against this module's
+     * class path, with every lint warning an error, runs its {@code main} and returns what it printed.
+     */
+    static String compileAndRun(Path tmp, String className, String source) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        Files.writeString(src.resolve(className + ".java"), source);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertNotNull(javac, "tests run on a JDK");
+        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+        int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp", classPath(),
+                "-Xlint:all", "-Werror", src.resolve(className + ".java").toString());
+        assertEquals(0, rc, () -> "the example does not compile:\n" + diagnostics + "\n" + source);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        try (URLClassLoader loader = new URLClassLoader(new URL[]{classes.toUri().toURL()}, ReadmeExampleTest.class.getClassLoader())) {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            loader.loadClass(className).getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+        } finally {
+            System.setOut(stdout);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The body of the first fenced {@code java} block. */
