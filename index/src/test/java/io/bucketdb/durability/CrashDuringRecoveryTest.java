@@ -87,14 +87,7 @@ class CrashDuringRecoveryTest {
             int images = 0;
             for (long k = 0; k < reopenOps; k++) {
                 SameBoot life = failAForce(dir, seed, file, nthForce);
-                life.sim.crashAfter(life.failedAt + k);
-                BucketDB opened = null;
-                try {
-                    opened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(life.sim, seed));
-                } catch (IOException | UncheckedIOException | IllegalStateException e) {
-                    assertTrue(life.sim.crashed(), "the reopen failed without a crash: " + e);
-                }
-                Fixtures.abandon(opened);
+                reopenCrashingAt(life, k, dir, seed);
                 for (int i = 0; i < 4; i++) {
                     String kind = Fixtures.image(life.sim, dir, image, i, rnd.nextLong());
                     Fixtures.recoverAndCheck(image, life.oracle, i == 1, "force " + nthForce + " of " + file + " failed ("
@@ -131,14 +124,7 @@ class CrashDuringRecoveryTest {
             }
             for (long k = 0; k < reopenOps; k++) {
                 SameBoot life = failTwice(dir, seed);
-                life.sim.crashAfter(life.failedAt + k);
-                BucketDB opened = null;
-                try {
-                    opened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(life.sim, seed));
-                } catch (IOException | UncheckedIOException | IllegalStateException e) {
-                    assertTrue(life.sim.crashed(), "the reopen failed without a crash: " + e);
-                }
-                Fixtures.abandon(opened);
+                reopenCrashingAt(life, k, dir, seed);
                 // Seeded images too: the segment's name is lost only where a later segment's creation is kept.
                 for (int i = 0; i < 6; i++) {
                     String kind = Fixtures.image(life.sim, dir, image, i, rnd.nextLong());
@@ -288,5 +274,17 @@ class CrashDuringRecoveryTest {
         for (Path p : new Path[]{dir, first, rec, second}) {
             Fixtures.delete(p);
         }
+    }
+
+    /** The same boot's reopen of {@code dir}, crashed at its {@code k}-th operation (or not, if it has fewer), and abandoned. */
+    private static void reopenCrashingAt(SameBoot life, long k, Path dir, long seed) {
+        life.sim.crashAfter(life.failedAt + k);
+        BucketDB opened = null;
+        try {
+            opened = BucketDB.open(dir, CrashRecoveryTest.crashOptions(life.sim, seed));
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            assertTrue(life.sim.crashed(), "the reopen failed without a crash: " + e);
+        }
+        Fixtures.abandon(opened);
     }
 }
