@@ -198,11 +198,12 @@ public final class IndexBuild implements AutoCloseable {
     private void load(BucketDB db) {
         // Not live, so nothing to protect from a torn write: the double-write file would write every page twice.
         db.engine().checkpointer().protectNothing();
-        BucketOrderLoad load = new BucketOrderLoad(db.engine().table(), entries);
-        load.order();
-        WriteAccess writes = db.engine().writes();
-        while (writes.run(() -> load.applyNext(APPLY_STEP))) {
-            // each turn ends with the index's checkpoint triggers
+        try (BucketOrderLoad load = new BucketOrderLoad(db.engine().table(), entries)) {
+            load.order();
+            WriteAccess writes = db.engine().writes();
+            while (writes.run(() -> load.applyNext(APPLY_STEP))) {
+                // each turn ends with the index's checkpoint triggers
+            }
         }
     }
 

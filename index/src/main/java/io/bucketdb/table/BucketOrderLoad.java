@@ -23,8 +23,11 @@ import java.lang.foreign.MemorySegment;
  * checkpoint triggers run between steps and bound its dirty pages. Nothing is journaled here: the table is that of
  * an index no one else can see yet, which the build closes (a checkpoint of everything) before it makes it visible.
  * Each step allocates nothing.
+ *
+ * <p><b>First touches.</b> From {@link #order} on, a {@link BuildPageToucher} makes the array's pages private ahead of
+ * the puts on a core the builder does not use; {@link #close} (or the last step) stops it.
  */
-public final class BucketOrderLoad {
+public final class BucketOrderLoad implements AutoCloseable {
     /** Bytes of bucket array per region: a quarter of a 1 MiB L2, which the region's overflow buckets share. */
     static final long REGION_BYTES = 1L << 18;
     /** At most 2^this many regions: the counts stay a small array. */
@@ -39,6 +42,8 @@ public final class BucketOrderLoad {
     private final long n;
     private MemorySegment sorted;
     private long applied;
+    /** Takes the puts' first page faults ahead of them; null before {@link #order} and after the last step. */
+    private BuildPageToucher toucher;
 
     /**
      * A load of {@code entries} into {@code table}, a new table (not growing) of the entries' widths.
@@ -69,6 +74,10 @@ public final class BucketOrderLoad {
         ArraySnapshot g = t.snapshot;
         if (g.growing) {
             throw new IllegalStateException("a bucket-order load needs a table that is not growing");
+        }
+        if (toucher == null) {
+            toucher = new BuildPageToucher(g);
+            toucher.start(); // from the array's start while the records are ordered: the puts begin there
         }
         int b = g.b;
         long mask = b >= 63 ? -1L : (1L << b) - 1;
@@ -130,6 +139,9 @@ public final class BucketOrderLoad {
         }
         long end = Math.min(n, applied + max);
         MemorySegment s = sorted;
+        if (toucher != null && applied < n) {
+            toucher.builderAt(t.lookup.hashKey(s, applied * recordBytes) & t.snapshot.mask);
+        }
         for (long off = applied * recordBytes; applied < end; applied++, off += recordBytes) {
             if (longs) {
                 t.putLong(s.get(Layouts.LONG, off), s.get(Layouts.LONG, off + Long.BYTES));
@@ -139,8 +151,24 @@ public final class BucketOrderLoad {
         }
         if (applied == n) {
             GrowthReadAhead.end(t.mapping, t.snapshot);
+            close();
         }
         return applied < n;
+    }
+
+    /** Stops the page toucher, if it runs (without waiting for it); the load's buffers belong to its entries. */
+    @Override
+    public void close() {
+        BuildPageToucher p = toucher;
+        if (p != null) {
+            toucher = null;
+            p.stop();
+        }
+    }
+
+    /** {@return the page toucher while it runs (tests)} */
+    BuildPageToucher toucher() {
+        return toucher;
     }
 
     /** {@return the entries put so far} */

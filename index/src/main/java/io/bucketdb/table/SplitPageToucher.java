@@ -2,9 +2,6 @@ package io.bucketdb.table;
 
 import io.bucketdb.storage.NativeFileOps;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,16 +13,13 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>This thread ({@value #THREAD_NAME}, in {@code SCHED_IDLE}: it runs only on a core nothing else wants, so waking it
  * never preempts the writer) makes each page of the upper buckets from {@value #MARGIN} to {@value #AHEAD} buckets past
- * the split mark private before the split gets there, with an atomic add of 0 to the first int of a bucket: a write as
- * far as the kernel is concerned, so the page is copied now, and no change to any byte, also when the writer has
- * meanwhile passed the thread's mark and writes the same bucket (the add is atomic, so the writer's bytes stay). The
+ * the split mark private before the split gets there ({@link BucketPageTouch}: no byte changes, nothing durable). The
  * writer hands it a request every {@value #REQUEST_EVERY} splits (an unpark; nothing allocated).
  *
- * <p>Nothing durable changes: the bytes are the same, no page is marked dirty, and a checkpoint writes only pages the
- * writer marked. At most {@value #AHEAD} buckets' pages (576 KiB of 8x8 buckets) are private ahead of the writer's
- * marks, outside the private-page count, until the splits write and count them. Reads go through the table's mapping,
- * whose arena is shared: an access after the index closed it throws, which ends the round. Without native access (no
- * {@code SCHED_IDLE}) the thread touches nothing: in the normal class it preempted the writer more than it saved.
+ * <p>At most {@value #AHEAD} buckets' pages (576 KiB of 8x8 buckets) are private ahead of the writer's marks, outside
+ * the private-page count, until the splits write and count them. A touch after the index closed its mapping ends the
+ * round. Without native access (no {@code SCHED_IDLE}) the thread touches nothing: in the normal class it preempted
+ * the writer more than it saved.
  */
 final class SplitPageToucher implements Runnable {
     static final String THREAD_NAME = "bucketdb-split-touch";
@@ -35,8 +29,6 @@ final class SplitPageToucher implements Runnable {
     static final long MARGIN = 64;
     /** Splits between two requests (a power of two). */
     static final long REQUEST_EVERY = 256;
-
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final HashTable t;
     private final Thread thread;
@@ -114,37 +106,16 @@ final class SplitPageToucher implements Runnable {
     }
 
     /**
-     * Makes private the pages of upper buckets {@code [from, to)} (numbered as old buckets) of the growth {@code g},
-     * with an atomic add of 0 to the first int of a bucket in each page. Changes no byte, also of buckets the writer has
-     * split meanwhile (tests call it behind the mark to show that).
+     * Makes private the pages of upper buckets {@code [from, to)} (numbered as old buckets) of the growth {@code g}
+     * ({@link BucketPageTouch}). Changes no byte, also of buckets the writer has split meanwhile (tests call it behind
+     * the mark to show that).
      *
      * @return false if the mapping was closed under it (the index is closing)
      */
     boolean touch(ArraySnapshot g, long from, long to) {
         long half = 1L << g.oldB;
-        long lastPage = -1;
-        MemorySegment lastSeg = null;
-        long touched = 0;
-        try {
-            for (long j = from; j < to; j++) {
-                long u = j + half;
-                int p = (int) (u >>> g.pieceShift);
-                MemorySegment seg = g.pieceSeg[p];
-                long off = g.pieceLocal[p] + (u & g.pieceMask) * g.bucketSize;
-                long page = off >>> 12;
-                if (seg == lastSeg && page == lastPage) {
-                    continue; // each page holds the start of some bucket: touching bucket starts touches every page
-                }
-                int unchanged = (int) INT.getAndAdd(seg, off, 0); // exact type: no adaptation on the call
-                lastSeg = seg;
-                lastPage = page;
-                touched++;
-            }
-            return true;
-        } catch (IllegalStateException | IllegalArgumentException | UnsupportedOperationException e) {
-            return false; // the mapping was closed (the index is closing) or the access is not possible: nothing to spare
-        } finally {
-            touchedPages += touched;
-        }
+        long touched = BucketPageTouch.touch(g, from + half, to + half);
+        touchedPages += touched >= 0 ? touched : -1 - touched;
+        return touched >= 0;
     }
 }

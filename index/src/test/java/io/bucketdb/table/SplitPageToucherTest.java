@@ -92,7 +92,7 @@ class SplitPageToucherTest {
         return TableFile.create(FileDurableIO.INSTANCE, dir.resolve(name), 8, 8, 16, 7, 16);
     }
 
-    private static void assertSameBuckets(HashTable a, HashTable b, String where) {
+    static void assertSameBuckets(HashTable a, HashTable b, String where) {
         ArraySnapshot ga = a.snapshot;
         ArraySnapshot gb = b.snapshot;
         assertEquals(ga.b, gb.b, where);
