@@ -15,7 +15,8 @@ import java.lang.foreign.MemorySegment;
  * {@link #REGION_BYTES} of buckets (at most 2^{@value #MAX_REGION_BITS} regions), which fits the core's L2 cache, so
  * the puts of one region hit cached lines after their first touch and the regions follow each other through the
  * array. Inside a region the records keep the order they were given, and a key's records all fall in one region:
- * a key given twice ends with its last value. On the benchmark VM a finer order (down to single buckets) put no
+ * a key given twice ends with its last value. With many entries and a second core, each of the two passes runs in
+ * two halves at once (the second half's records follow the first's in every region, so the order is the same). On the benchmark VM a finer order (down to single buckets) put no
  * faster, and its counts outgrew the cache and slowed this pass several times over (docs/BENCHMARKS.md).
  *
  * <p><b>Apply.</b> {@link #applyNext} puts the next records through the table's own put path ({@link
@@ -32,6 +33,9 @@ public final class BucketOrderLoad implements AutoCloseable {
     static final long REGION_BYTES = 1L << 18;
     /** At most 2^this many regions: the counts stay a small array. */
     static final int MAX_REGION_BITS = 20;
+    /** Entries from which the order pass runs in two halves on two cores (below, a thread costs more than it saves). */
+    static final long PARALLEL_MIN = 1L << 16;
+    static final String ORDER_THREAD = "bucketdb-build-order";
 
     private final HashTable t;
     private final EntryBuffer entries;
@@ -69,8 +73,15 @@ public final class BucketOrderLoad implements AutoCloseable {
     /**
      * Orders the entries by the region of their bucket (see the class comment). Any thread: it reads only the table's
      * hash and bucket count, which no write changes while it is not growing. Call once, before {@link #applyNext}.
+     * Where a second core is there and the entries are many, each pass runs in two halves, the second on a thread of
+     * its own ({@value #ORDER_THREAD}): the result is the same, byte for byte.
      */
     public void order() {
+        order(n >= PARALLEL_MIN && Runtime.getRuntime().availableProcessors() >= 2);
+    }
+
+    /** {@link #order()}, in two halves or not (tests compare the two). */
+    void order(boolean inTwo) {
         ArraySnapshot g = t.snapshot;
         if (g.growing) {
             throw new IllegalStateException("a bucket-order load needs a table that is not growing");
@@ -84,33 +95,100 @@ public final class BucketOrderLoad implements AutoCloseable {
         int regionShift = 63 - Long.numberOfLeadingZeros(Math.max(1, REGION_BYTES / t.bs));
         int shift = Math.max(Math.min(b, regionShift), b - MAX_REGION_BITS);
         int regions = 1 << (b - shift);
-        long[] next = new long[regions];
+        long half = inTwo ? n / 2 : n;
+        // Pass 1: each record's region, and each half's count per region.
+        long[] first = new long[regions];
+        long[] second = new long[regions];
         MemorySegment region = entries.allocate(n * Integer.BYTES);
-        long i = 0;
-        for (int c = 0; c < entries.chunkCount(); c++) {
-            MemorySegment chunk = entries.chunk(c);
-            long records = entries.recordsIn(c);
-            for (long r = 0; r < records; r++, i++) {
-                int p = (int) ((t.lookup.hashKey(chunk, r * recordBytes) & mask) >>> shift);
-                region.setAtIndex(Layouts.INT, i, p);
-                next[p]++;
-            }
-        }
+        inHalves(half, (from, to, next) -> regionPass(from, to, region, next, mask, shift), first, second);
+        // Stable: in each region the first half's records, then the second's, each in the order given.
         long start = 0;
         for (int p = 0; p < regions; p++) {
-            long count = next[p];
-            next[p] = start;
-            start += count;
+            long a = first[p];
+            first[p] = start;
+            start += a;
+            long c = second[p];
+            second[p] = start;
+            start += c;
         }
+        // Pass 2: each record to the next place of its region in its half's share.
         sorted = entries.allocate(n * recordBytes);
-        i = 0;
-        for (int c = 0; c < entries.chunkCount(); c++) {
+        inHalves(half, (from, to, next) -> movePass(from, to, region, next), first, second);
+    }
+
+    /** One pass over records {@code [from, to)}, with the counts or places of their half. */
+    @FunctionalInterface
+    private interface RangePass {
+        void run(long from, long to, long[] next);
+    }
+
+    /** Runs {@code pass} over {@code [0, half)} here and, on another thread, over {@code [half, n)}; then both are done. */
+    private void inHalves(long half, RangePass pass, long[] first, long[] second) {
+        if (half == n) {
+            pass.run(0, n, first);
+            return;
+        }
+        Throwable[] failed = new Throwable[1];
+        Thread other = Thread.ofPlatform().name(ORDER_THREAD).daemon().start(() -> {
+            try {
+                pass.run(half, n, second);
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        });
+        try {
+            pass.run(0, half, first);
+        } finally {
+            joinUninterruptibly(other);
+        }
+        if (failed[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed[0] instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the other half writes our buffers: it must end before they can be freed
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Pass 1 over records {@code [from, to)}: the region of each, counted. */
+    private void regionPass(long from, long to, MemorySegment region, long[] count, long mask, int shift) {
+        long base = 0;
+        for (int c = 0; c < entries.chunkCount() && base < to; c++) {
             MemorySegment chunk = entries.chunk(c);
             long records = entries.recordsIn(c);
-            for (long r = 0; r < records; r++, i++) {
+            for (long i = Math.max(from, base), end = Math.min(to, base + records); i < end; i++) {
+                int p = (int) ((t.lookup.hashKey(chunk, (i - base) * recordBytes) & mask) >>> shift);
+                region.setAtIndex(Layouts.INT, i, p);
+                count[p]++;
+            }
+            base += records;
+        }
+    }
+
+    /** Pass 2 over records {@code [from, to)}: each to the next place of its region. */
+    private void movePass(long from, long to, MemorySegment region, long[] next) {
+        long base = 0;
+        for (int c = 0; c < entries.chunkCount() && base < to; c++) {
+            MemorySegment chunk = entries.chunk(c);
+            long records = entries.recordsIn(c);
+            for (long i = Math.max(from, base), end = Math.min(to, base + records); i < end; i++) {
                 int p = region.getAtIndex(Layouts.INT, i);
                 long dst = next[p]++ * recordBytes;
-                long src = r * recordBytes;
+                long src = (i - base) * recordBytes;
                 if (longs) {
                     sorted.set(Layouts.LONG, dst, chunk.get(Layouts.LONG, src));
                     sorted.set(Layouts.LONG, dst + Long.BYTES, chunk.get(Layouts.LONG, src + Long.BYTES));
@@ -118,7 +196,13 @@ public final class BucketOrderLoad implements AutoCloseable {
                     MemorySegment.copy(chunk, src, sorted, dst, recordBytes);
                 }
             }
+            base += records;
         }
+    }
+
+    /** {@return the ordered records (tests)} */
+    MemorySegment sorted() {
+        return sorted;
     }
 
     /**
