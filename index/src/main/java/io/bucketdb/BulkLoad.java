@@ -214,10 +214,12 @@ public final class BulkLoad implements AutoCloseable {
      * @return the keys the flush added (new keys; overwrites do not count)
      * @throws IllegalStateException        if the index is closed, read-only or failed (nothing written; if another
      *                                      thread closed it part-way, a suppressed exception says how many groups
-     *                                      were applied), or this loader is closed
+     *                                      were applied), or this loader is closed, or the caller is not the thread
+     *                                      that made it (then the buffered entries stay buffered)
      * @throws java.io.UncheckedIOException if writing failed part-way; the message says how many groups were applied
      */
     public long flush() {
+        checkOwner();
         if (closed) {
             throw closedLoader();
         }
@@ -247,7 +249,8 @@ public final class BulkLoad implements AutoCloseable {
      * Flushes what is buffered and closes the loader (later calls throw {@link IllegalStateException}); the
      * index stays open. Idempotent.
      *
-     * @throws IllegalStateException        if the flush is refused (see {@link #flush})
+     * @throws IllegalStateException        if the flush is refused (see {@link #flush}), or the caller is not the
+     *                                      thread that made this loader (which then stays open, its entries buffered)
      * @throws java.io.UncheckedIOException if the flush failed part-way
      */
     @Override
@@ -255,6 +258,7 @@ public final class BulkLoad implements AutoCloseable {
         if (closed) {
             return;
         }
+        checkOwner();
         try {
             flush();
         } finally {
@@ -313,7 +317,8 @@ public final class BulkLoad implements AutoCloseable {
 
     /**
      * Refuses a call from a thread other than the owner before it touches the buffer: two threads buffering at once
-     * would lose entries to the race on the buffer's count, and the flush alone checking the thread came too late.
+     * would lose entries to the race on the buffer's count, and the flush alone checking the thread came too late
+     * (a flush from another thread emptied the buffer, then its write was refused: the owner's entries were lost).
      */
     private void checkOwner() {
         if (Thread.currentThread() != owner) {

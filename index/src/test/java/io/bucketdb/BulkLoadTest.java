@@ -239,6 +239,43 @@ class BulkLoadTest {
         }
     }
 
+    /**
+     * A flush or close from a thread other than the loader's is refused before it touches the buffer: the owner's
+     * buffered entries stay buffered (not dropped by the refused flush), the loader stays open, and the owner's own
+     * flush writes them.
+     */
+    @Test
+    void aFlushOrCloseFromAnotherThreadKeepsTheOwnersEntries() throws Exception {
+        try (BucketDB db = BucketDB.open(tmp.resolve("owner"), async())) {
+            BulkLoad load = db.bulkLoad(8);
+            load.putLong(1, 10);
+            load.putLong(2, 20);
+            Throwable[] thrown = new Throwable[2];
+            Thread other = new Thread(() -> {
+                try {
+                    load.flush();
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+                try {
+                    load.close();
+                } catch (Throwable t) {
+                    thrown[1] = t;
+                }
+            });
+            other.start();
+            other.join();
+            assertInstanceOf(IllegalStateException.class, thrown[0], "flush from another thread");
+            assertInstanceOf(IllegalStateException.class, thrown[1], "close from another thread");
+            assertEquals(2, load.buffered(), "the refused calls kept the owner's entries");
+            load.putLong(3, 30);
+            load.close();
+            assertEquals(10, db.getLong(1, -1));
+            assertEquals(20, db.getLong(2, -1));
+            assertEquals(30, db.getLong(3, -1));
+        }
+    }
+
     @Test
     void aJournalFailureFailsTheFlushAndTurnsTheIndexReadOnly() throws Exception {
         CrashSimulator sim = new CrashSimulator();
