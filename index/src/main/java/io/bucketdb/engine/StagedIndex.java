@@ -80,6 +80,8 @@ public final class StagedIndex implements AutoCloseable {
     private DirectoryLock sourceLock;
     private DirectoryLock stagingLock;
     private boolean committed;
+    /** Set once {@link #start} begins making the staging directory: from then on a failed begin deletes it. */
+    private boolean stagingMade;
 
     private StagedIndex(Path source, Path target, DurableIO io) {
         this.io = io;
@@ -150,10 +152,34 @@ public final class StagedIndex implements AutoCloseable {
         try {
             s.start();
         } catch (IOException | RuntimeException e) {
+            s.abandonStaging(e);
             s.releaseLocks(e);
             throw e;
         }
         return s;
+    }
+
+    /**
+     * After {@link #start} failed once it began making the staging directory (an I/O error in its creation, its sync or
+     * the clearing of a crashed build's files): deletes the directory if no other build holds it, so a failed begin
+     * leaves nothing that only the next build of the target would remove. A directory another build holds is that
+     * build's, and is left alone.
+     */
+    private void abandonStaging(Exception failure) {
+        if (!stagingMade || !Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            if (stagingLock == null) {
+                stagingLock = DirectoryLock.tryAcquire(staging, new String[1]);
+                if (stagingLock == null) {
+                    return;
+                }
+            }
+            deleteTree(io, staging);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private boolean inPlace() {
@@ -175,6 +201,7 @@ public final class StagedIndex implements AutoCloseable {
             removeRetired();
         }
         // Durable before the commit's first rename: a crash after a synced rename of DIR to OLD must find NEW.
+        stagingMade = true;
         IndexOpener.createDirectoriesDurably(io, staging);
         String[] holder = new String[1];
         stagingLock = DirectoryLock.tryAcquire(staging, holder);
@@ -263,7 +290,19 @@ public final class StagedIndex implements AutoCloseable {
         Path parent = parent(target);
         if (!inPlace()) {
             rename(staging, target);
-            io.syncDirectory(parent);
+            try {
+                io.syncDirectory(parent);
+            } catch (IOException e) {
+                // Thrown past here the commit failed, so no index may stay at the target (a caller would take the failure
+                // at its word and build again into an occupied directory): move it back for close() to delete as unfinished.
+                try {
+                    io.rename(target, staging);
+                    io.syncDirectory(parent);
+                } catch (IOException back) {
+                    e.addSuppressed(back);
+                }
+                throw e;
+            }
             committed = true;
             releaseLocks(null);
             return;
