@@ -9,6 +9,7 @@ import io.bucketdb.storage.IndexFileNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -277,7 +278,9 @@ public final class StagedIndex implements AutoCloseable {
      * Renames the built index into place (the index created by {@link #create} must be closed),
      * deletes the replaced one, and releases the locks.
      *
-     * @throws IOException if a rename, delete or directory sync fails (what a crash then leaves is in the class comment)
+     * @throws FileAlreadyExistsException if a new index's target was made (and not empty) since {@link #begin} checked it
+     * @throws IOException if a rename, delete or directory sync fails (what a crash then leaves is in the class comment;
+     *                     for a new index, no index is left at the target unless moving it back failed too, suppressed)
      */
     public void commit() throws IOException {
         if (committed || stagingLock == null) {
@@ -289,7 +292,19 @@ public final class StagedIndex implements AutoCloseable {
         io.syncDirectory(staging);
         Path parent = parent(target);
         if (!inPlace()) {
-            rename(staging, target);
+            try {
+                rename(staging, target);
+            } catch (IOException e) {
+                if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw e;
+                }
+                // Made since begin() checked it (another program, or an open of it): said as the type callers catch for
+                // an occupied target, not as the rename's errno, which differs by what was made there.
+                FileAlreadyExistsException taken = new FileAlreadyExistsException(target.toString(), null,
+                        "made while the build ran; the built index is discarded and " + target + " left as it is");
+                taken.initCause(e);
+                throw taken;
+            }
             try {
                 io.syncDirectory(parent);
             } catch (IOException e) {
