@@ -52,6 +52,8 @@ import java.util.Objects;
  */
 public final class BulkLoad implements AutoCloseable {
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** The largest byte buffer: about the largest array a JVM allocates. */
+    private static final int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
 
     private final WriteAccess writes;
     private final EntryChecks checks;
@@ -133,11 +135,10 @@ public final class BulkLoad implements AutoCloseable {
     public void put(byte[] key, byte[] value) {
         checkOwner();
         check(key, value, -1);
-        if (size == capacity) {
-            flush();
-        } else if (closed) {
+        if (closed) {
             throw closedLoader();
         }
+        makeRoom(key.length, value.length);
         add(key, value);
     }
 
@@ -200,9 +201,7 @@ public final class BulkLoad implements AutoCloseable {
             check(keys[i], values[i], i);
         }
         for (int i = from; i < to; i++) {
-            if (size == capacity) {
-                flush();
-            }
+            makeRoom(keys[i].length, values[i].length);
             add(keys[i], values[i]);
         }
     }
@@ -290,7 +289,19 @@ public final class BulkLoad implements AutoCloseable {
         return at < 0 ? "" : "entry " + at + ": ";
     }
 
-    /** Appends a checked entry; the buffer has room for one more. */
+    /**
+     * Flushes first if the buffer is full, or if the entry's bytes would take a byte buffer past the largest array:
+     * values of up to 256 MiB fill 2 GiB long before the entries fill the buffer, and a buffer grown no further than
+     * that array failed the value's copy after the key's, leaving the key's bytes to be read as part of the next key.
+     */
+    private void makeRoom(int keyLength, int valueLength) {
+        if (size == capacity
+                || !longs && (keyUsed > MAX_BUFFER_BYTES - keyLength || valueUsed > MAX_BUFFER_BYTES - valueLength)) {
+            flush();
+        }
+    }
+
+    /** Appends a checked entry; the buffer has room for one more, and its bytes fit in {@link #MAX_BUFFER_BYTES}. */
     private void add(byte[] key, byte[] value) {
         if (longs) {
             keys[size] = (long) LONG_LE.get(key, 0);
@@ -310,8 +321,8 @@ public final class BulkLoad implements AutoCloseable {
     }
 
     private void grow(int keyLength, int valueLength) {
-        keyBytes = Arrays.copyOf(keyBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * keyBytes.length, (long) keyUsed + keyLength)));
-        valueBytes = Arrays.copyOf(valueBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * valueBytes.length, (long) valueUsed + valueLength)));
+        keyBytes = Arrays.copyOf(keyBytes, (int) Math.min(MAX_BUFFER_BYTES, Math.max(2L * keyBytes.length, (long) keyUsed + keyLength)));
+        valueBytes = Arrays.copyOf(valueBytes, (int) Math.min(MAX_BUFFER_BYTES, Math.max(2L * valueBytes.length, (long) valueUsed + valueLength)));
         flush.useBytes(keyBytes, keyEnds, valueBytes, valueEnds);
     }
 
