@@ -94,6 +94,7 @@ public final class IndexBuild implements AutoCloseable {
         IndexOpener.checkCreatable(options);
         StagedIndex.staging(dir); // refuses a directory without a parent
         checkAbsent(dir);
+        StagedIndex.checkNotInterrupted(dir); // its staging directory holds a compaction's index, not a crashed build's
         return new IndexBuild(dir, options);
     }
 

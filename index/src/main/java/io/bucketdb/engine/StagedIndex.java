@@ -195,6 +195,9 @@ public final class StagedIndex implements AutoCloseable {
             }
             sourceLock = DirectoryLock.acquire(source);
         }
+        if (!inPlace()) {
+            checkNotInterrupted(target);
+        }
         if (!inPlace() && Files.exists(target) && !isEmptyDirectory(target)) {
             throw new IOException(target + " already exists; give a new or empty directory");
         }
@@ -392,6 +395,21 @@ public final class StagedIndex implements AutoCloseable {
     public static boolean interrupted(Path dir) {
         return dir.toAbsolutePath().normalize().getFileName() != null // the root has no siblings to swap with
                 && !Files.exists(dir.resolve(IndexFileNames.TABLE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Refuses a new index for {@code target} while a swap of it is interrupted: the new index would take the staging
+     * directory that holds the swap's finished index, and a crash before its own commit would leave the next writing
+     * open to finish the swap with a half-built index.
+     *
+     * @param target where a new index would go
+     * @throws IOException if a swap of {@code target} stopped between its renames
+     */
+    public static void checkNotInterrupted(Path target) throws IOException {
+        if (interrupted(target)) {
+            throw new IOException("a compaction of " + target + " was interrupted (" + retired(target) + " holds the index "
+                    + "from before it, " + staging(target) + " the new one): open " + target + " for writing to finish it first");
+        }
     }
 
     /**
