@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,6 +176,32 @@ class IndexBuildTest {
             assertEquals(List.of(), s.toList());
         }
         assertNothingBeside(later);
+    }
+
+    /**
+     * A target under a file is refused by {@link BucketDB#build}, before any entry is buffered (not by the commit after
+     * all of them); a file or a link (even a dangling one) at the target itself is an existing target.
+     */
+    @Test
+    void shouldRefuseATargetUnderAFileOrAFileAtTheTarget() throws IOException {
+        Path file = Files.write(tmp.resolve("plain"), new byte[]{1});
+        FileSystemException under = assertThrows(FileSystemException.class, () -> BucketDB.build(file.resolve("idx"), Options.defaults()));
+        assertTrue(under.getMessage().contains("not a directory"), under.getMessage());
+        assertThrows(FileSystemException.class, () -> BucketDB.build(file.resolve("a/b/idx"), Options.defaults()));
+        assertThrows(FileAlreadyExistsException.class, () -> BucketDB.build(file, Options.defaults()));
+        Path link = Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("nowhere"));
+        assertThrows(FileAlreadyExistsException.class, () -> BucketDB.build(link, Options.defaults()));
+        assertFalse(Files.exists(tmp.resolve("nowhere")));
+        assertArrayEquals(new byte[]{1}, Files.readAllBytes(file));
+
+        Path deep = tmp.resolve("x/y/idx"); // missing directories are made by the commit
+        try (IndexBuild b = BucketDB.build(deep, Options.defaults())) {
+            b.putLong(1, 2);
+            b.commit();
+        }
+        try (BucketDB db = BucketDB.open(deep)) {
+            assertEquals(2, db.getLong(1, -1));
+        }
     }
 
     @Test
