@@ -224,6 +224,10 @@ class IndexBuildTest {
         try (IndexBuild b = BucketDB.build(dir, Options.defaults())) {
             assertThrows(IllegalArgumentException.class, () -> b.putAllLong(new long[]{1, 2}, new long[]{1}));
             assertThrows(IllegalArgumentException.class, () -> b.put(new byte[8], new byte[16]));
+            assertThrows(NullPointerException.class, () -> b.putAllLong(null, new long[1]));
+            assertThrows(NullPointerException.class, () -> b.putAllLong(new long[1], null));
+            assertThrows(NullPointerException.class, () -> b.put(null, new byte[8]));
+            assertThrows(NullPointerException.class, () -> b.put(new byte[8], null));
             assertEquals(0, b.size());
         }
         assertFalse(Files.exists(dir));
