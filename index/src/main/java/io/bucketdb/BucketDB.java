@@ -466,7 +466,7 @@ public final class BucketDB implements AutoCloseable, Iterable<Map.Entry<byte[],
      * @param dir the new index's directory
      * @param options its fixed widths and creation options
      * @return the build
-     * @throws IOException if {@code dir} exists ({@link java.nio.file.FileAlreadyExistsException}) or cannot be checked */
+     * @throws IOException if {@code dir} exists ({@link java.nio.file.FileAlreadyExistsException}), a compaction of it was interrupted, or it cannot be checked */
     public static IndexBuild build(Path dir, Options options) throws IOException {
         return IndexBuild.begin(dir, options);
     }

@@ -52,6 +52,8 @@ import java.util.Objects;
  */
 public final class BulkLoad implements AutoCloseable {
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** The largest byte buffer: about the largest array a JVM allocates. */
+    private static final int MAX_BUFFER_BYTES = Integer.MAX_VALUE - 8;
 
     private final WriteAccess writes;
     private final EntryChecks checks;
@@ -133,11 +135,10 @@ public final class BulkLoad implements AutoCloseable {
     public void put(byte[] key, byte[] value) {
         checkOwner();
         check(key, value, -1);
-        if (size == capacity) {
-            flush();
-        } else if (closed) {
+        if (closed) {
             throw closedLoader();
         }
+        makeRoom(key.length, value.length);
         add(key, value);
     }
 
@@ -200,9 +201,7 @@ public final class BulkLoad implements AutoCloseable {
             check(keys[i], values[i], i);
         }
         for (int i = from; i < to; i++) {
-            if (size == capacity) {
-                flush();
-            }
+            makeRoom(keys[i].length, values[i].length);
             add(keys[i], values[i]);
         }
     }
@@ -214,10 +213,12 @@ public final class BulkLoad implements AutoCloseable {
      * @return the keys the flush added (new keys; overwrites do not count)
      * @throws IllegalStateException        if the index is closed, read-only or failed (nothing written; if another
      *                                      thread closed it part-way, a suppressed exception says how many groups
-     *                                      were applied), or this loader is closed
+     *                                      were applied), or this loader is closed, or the caller is not the thread
+     *                                      that made it (then the buffered entries stay buffered)
      * @throws java.io.UncheckedIOException if writing failed part-way; the message says how many groups were applied
      */
     public long flush() {
+        checkOwner();
         if (closed) {
             throw closedLoader();
         }
@@ -247,7 +248,8 @@ public final class BulkLoad implements AutoCloseable {
      * Flushes what is buffered and closes the loader (later calls throw {@link IllegalStateException}); the
      * index stays open. Idempotent.
      *
-     * @throws IllegalStateException        if the flush is refused (see {@link #flush})
+     * @throws IllegalStateException        if the flush is refused (see {@link #flush}), or the caller is not the
+     *                                      thread that made this loader (which then stays open, its entries buffered)
      * @throws java.io.UncheckedIOException if the flush failed part-way
      */
     @Override
@@ -255,6 +257,7 @@ public final class BulkLoad implements AutoCloseable {
         if (closed) {
             return;
         }
+        checkOwner();
         try {
             flush();
         } finally {
@@ -286,7 +289,19 @@ public final class BulkLoad implements AutoCloseable {
         return at < 0 ? "" : "entry " + at + ": ";
     }
 
-    /** Appends a checked entry; the buffer has room for one more. */
+    /**
+     * Flushes first if the buffer is full, or if the entry's bytes would take a byte buffer past the largest array:
+     * values of up to 256 MiB fill 2 GiB long before the entries fill the buffer, and a buffer grown no further than
+     * that array failed the value's copy after the key's, leaving the key's bytes to be read as part of the next key.
+     */
+    private void makeRoom(int keyLength, int valueLength) {
+        if (size == capacity
+                || !longs && (keyUsed > MAX_BUFFER_BYTES - keyLength || valueUsed > MAX_BUFFER_BYTES - valueLength)) {
+            flush();
+        }
+    }
+
+    /** Appends a checked entry; the buffer has room for one more, and its bytes fit in {@link #MAX_BUFFER_BYTES}. */
     private void add(byte[] key, byte[] value) {
         if (longs) {
             keys[size] = (long) LONG_LE.get(key, 0);
@@ -306,14 +321,15 @@ public final class BulkLoad implements AutoCloseable {
     }
 
     private void grow(int keyLength, int valueLength) {
-        keyBytes = Arrays.copyOf(keyBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * keyBytes.length, (long) keyUsed + keyLength)));
-        valueBytes = Arrays.copyOf(valueBytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * valueBytes.length, (long) valueUsed + valueLength)));
+        keyBytes = Arrays.copyOf(keyBytes, (int) Math.min(MAX_BUFFER_BYTES, Math.max(2L * keyBytes.length, (long) keyUsed + keyLength)));
+        valueBytes = Arrays.copyOf(valueBytes, (int) Math.min(MAX_BUFFER_BYTES, Math.max(2L * valueBytes.length, (long) valueUsed + valueLength)));
         flush.useBytes(keyBytes, keyEnds, valueBytes, valueEnds);
     }
 
     /**
      * Refuses a call from a thread other than the owner before it touches the buffer: two threads buffering at once
-     * would lose entries to the race on the buffer's count, and the flush alone checking the thread came too late.
+     * would lose entries to the race on the buffer's count, and the flush alone checking the thread came too late
+     * (a flush from another thread emptied the buffer, then its write was refused: the owner's entries were lost).
      */
     private void checkOwner() {
         if (Thread.currentThread() != owner) {

@@ -8,7 +8,9 @@ import io.bucketdb.table.EntryBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -94,7 +96,27 @@ public final class IndexBuild implements AutoCloseable {
         IndexOpener.checkCreatable(options);
         StagedIndex.staging(dir); // refuses a directory without a parent
         checkAbsent(dir);
+        checkParent(dir);
+        StagedIndex.checkNotInterrupted(dir); // its staging directory holds a compaction's index, not a crashed build's
         return new IndexBuild(dir, options);
+    }
+
+    /**
+     * Refuses a target whose nearest existing ancestor is not a directory the commit can create in: said now, not
+     * after every entry was buffered (the commit creates the missing directories, beside the target's staging one).
+     */
+    private static void checkParent(Path dir) throws IOException {
+        for (Path p = dir.toAbsolutePath().normalize().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new FileSystemException(p.toString(), null, "not a directory, so a build of " + dir + " cannot be made in it");
+                }
+                if (!Files.isWritable(p)) {
+                    throw new AccessDeniedException(p.toString(), null, "a build of " + dir + " cannot create its directories in it");
+                }
+                return;
+            }
+        }
     }
 
     private static void checkAbsent(Path dir) throws FileAlreadyExistsException {

@@ -239,6 +239,72 @@ class BulkLoadTest {
         }
     }
 
+    /**
+     * A range outside either array (arrays of different lengths, a negative start, an end before the start) and null
+     * arrays are refused before anything is written or flushed: the entries buffered before stay buffered.
+     */
+    @Test
+    void badRangesAndNullArraysWriteNothing() throws Exception {
+        try (BucketDB db = BucketDB.open(tmp.resolve("ranges"), async())) {
+            BulkLoad load = db.bulkLoad(8);
+            load.putLong(1, 10);
+            long[] three = {100, 101, 102};
+            long[] two = {200, 201};
+            assertThrows(IndexOutOfBoundsException.class, () -> load.putAllLong(three, two, 0, 3), "values shorter than the range");
+            assertThrows(IndexOutOfBoundsException.class, () -> load.putAllLong(two, three, 0, 3), "keys shorter than the range");
+            assertThrows(IndexOutOfBoundsException.class, () -> load.putAllLong(three, three, -1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> load.putAllLong(three, three, 2, 1));
+            assertThrows(NullPointerException.class, () -> load.putAllLong(null, three, 0, 1));
+            assertThrows(NullPointerException.class, () -> load.putAllLong(three, null, 0, 1));
+            byte[][] keys = {new byte[8], new byte[8]};
+            assertThrows(IndexOutOfBoundsException.class, () -> load.putAll(keys, new byte[1][], 0, 2));
+            assertEquals(1, load.buffered(), "nothing flushed");
+            assertEquals(0, db.size(), "nothing written");
+            assertEquals(1, load.putAllLong(three, two, 1, 2), "a range within both arrays is written");
+            load.close();
+            assertEquals(10, db.getLong(1, -1));
+            assertEquals(201, db.getLong(101, -1));
+            assertEquals(2, db.size());
+        }
+    }
+
+    /**
+     * A flush or close from a thread other than the loader's is refused before it touches the buffer: the owner's
+     * buffered entries stay buffered (not dropped by the refused flush), the loader stays open, and the owner's own
+     * flush writes them.
+     */
+    @Test
+    void aFlushOrCloseFromAnotherThreadKeepsTheOwnersEntries() throws Exception {
+        try (BucketDB db = BucketDB.open(tmp.resolve("owner"), async())) {
+            BulkLoad load = db.bulkLoad(8);
+            load.putLong(1, 10);
+            load.putLong(2, 20);
+            Throwable[] thrown = new Throwable[2];
+            Thread other = new Thread(() -> {
+                try {
+                    load.flush();
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+                try {
+                    load.close();
+                } catch (Throwable t) {
+                    thrown[1] = t;
+                }
+            });
+            other.start();
+            other.join();
+            assertInstanceOf(IllegalStateException.class, thrown[0], "flush from another thread");
+            assertInstanceOf(IllegalStateException.class, thrown[1], "close from another thread");
+            assertEquals(2, load.buffered(), "the refused calls kept the owner's entries");
+            load.putLong(3, 30);
+            load.close();
+            assertEquals(10, db.getLong(1, -1));
+            assertEquals(20, db.getLong(2, -1));
+            assertEquals(30, db.getLong(3, -1));
+        }
+    }
+
     @Test
     void aJournalFailureFailsTheFlushAndTurnsTheIndexReadOnly() throws Exception {
         CrashSimulator sim = new CrashSimulator();

@@ -2,13 +2,17 @@ package io.bucketdb;
 
 import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.inspect.IndexInspector;
+import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.sim.Operation;
 import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,6 +178,32 @@ class IndexBuildTest {
         assertNothingBeside(later);
     }
 
+    /**
+     * A target under a file is refused by {@link BucketDB#build}, before any entry is buffered (not by the commit after
+     * all of them); a file or a link (even a dangling one) at the target itself is an existing target.
+     */
+    @Test
+    void shouldRefuseATargetUnderAFileOrAFileAtTheTarget() throws IOException {
+        Path file = Files.write(tmp.resolve("plain"), new byte[]{1});
+        FileSystemException under = assertThrows(FileSystemException.class, () -> BucketDB.build(file.resolve("idx"), Options.defaults()));
+        assertTrue(under.getMessage().contains("not a directory"), under.getMessage());
+        assertThrows(FileSystemException.class, () -> BucketDB.build(file.resolve("a/b/idx"), Options.defaults()));
+        assertThrows(FileAlreadyExistsException.class, () -> BucketDB.build(file, Options.defaults()));
+        Path link = Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("nowhere"));
+        assertThrows(FileAlreadyExistsException.class, () -> BucketDB.build(link, Options.defaults()));
+        assertFalse(Files.exists(tmp.resolve("nowhere")));
+        assertArrayEquals(new byte[]{1}, Files.readAllBytes(file));
+
+        Path deep = tmp.resolve("x/y/idx"); // missing directories are made by the commit
+        try (IndexBuild b = BucketDB.build(deep, Options.defaults())) {
+            b.putLong(1, 2);
+            b.commit();
+        }
+        try (BucketDB db = BucketDB.open(deep)) {
+            assertEquals(2, db.getLong(1, -1));
+        }
+    }
+
     @Test
     void shouldRefuseWrongShapesBeforeAnythingIsCreated() throws IOException {
         Path dir = tmp.resolve("refused");
@@ -194,6 +224,10 @@ class IndexBuildTest {
         try (IndexBuild b = BucketDB.build(dir, Options.defaults())) {
             assertThrows(IllegalArgumentException.class, () -> b.putAllLong(new long[]{1, 2}, new long[]{1}));
             assertThrows(IllegalArgumentException.class, () -> b.put(new byte[8], new byte[16]));
+            assertThrows(NullPointerException.class, () -> b.putAllLong(null, new long[1]));
+            assertThrows(NullPointerException.class, () -> b.putAllLong(new long[1], null));
+            assertThrows(NullPointerException.class, () -> b.put(null, new byte[8]));
+            assertThrows(NullPointerException.class, () -> b.put(new byte[8], null));
             assertEquals(0, b.size());
         }
         assertFalse(Files.exists(dir));
@@ -261,6 +295,94 @@ class IndexBuildTest {
         try (BucketDB db = BucketDB.open(dir)) {
             assertEquals(8, db.getLong(7, -1));
         }
+    }
+
+    /**
+     * A commit on a thread whose interrupt status is set (an executor's shutdownNow) completes the index and hands the
+     * status back: no channel closed by the interrupt fails it half-way.
+     */
+    @Test
+    void shouldCommitOnAnInterruptedThreadAndKeepItsInterrupt() throws IOException {
+        Path dir = tmp.resolve("interrupted");
+        try (IndexBuild b = BucketDB.build(dir, Options.defaults())) {
+            for (long k = 0; k < 50_000; k++) {
+                b.putLong(k, ~k);
+            }
+            Thread.currentThread().interrupt();
+            try {
+                b.commit();
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt status is kept (and cleared here)");
+            }
+        }
+        assertNothingBeside(dir);
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(50_000, db.size());
+            for (long k = 0; k < 50_000; k += 997) {
+                assertEquals(~k, db.getLong(k, 0));
+            }
+        }
+        assertVerifies(dir);
+    }
+
+    /**
+     * A commit while another build of the same target holds the staging directory (its own commit running) is refused,
+     * naming the other build, and deletes nothing of it; the other build then commits its own index.
+     */
+    @Test
+    void shouldRefuseACommitWhileAnotherBuildOfTheTargetRuns() throws IOException {
+        Path dir = tmp.resolve("twice");
+        try (StagedIndex other = StagedIndex.begin(null, dir)) {
+            try (BucketDB db = other.create(Options.defaults())) {
+                db.putLong(1, 100);
+            }
+            try (IndexBuild b = BucketDB.build(dir, Options.defaults())) {
+                b.putLong(1, 1);
+                IOException e = assertThrows(IOException.class, b::commit);
+                assertTrue(e.getMessage().contains("another build"), e.getMessage());
+                assertThrows(IllegalStateException.class, b::commit, "a failed commit ends the build");
+            }
+            assertTrue(Files.exists(other.directory().resolve("table.bdb")), "the other build's index is kept");
+            other.commit();
+        }
+        try (BucketDB db = BucketDB.open(dir)) {
+            assertEquals(100, db.getLong(1, -1));
+        }
+        assertNothingBeside(dir);
+    }
+
+    /**
+     * A target made while the commit runs (another program creating a directory with a file there, after the commit's
+     * first check): the commit throws {@link FileAlreadyExistsException}, as its Javadoc says, leaves what was made
+     * there untouched and deletes the staging directory.
+     */
+    @Test
+    void shouldRefuseATargetMadeWhileTheCommitRuns() throws IOException {
+        Path dir = tmp.resolve("raced");
+        CrashSimulator sim = new CrashSimulator();
+        boolean[] made = new boolean[1];
+        sim.failWhen(op -> {
+            if (!made[0] && op.kind() == Operation.Kind.WRITE) { // the staged index's first write
+                made[0] = true;
+                try {
+                    Files.write(Files.createDirectories(dir).resolve("theirs"), new byte[]{42});
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return false;
+        });
+        try (IndexBuild b = BucketDB.build(dir, Options.defaults().withDurableIO(sim))) {
+            b.putLong(1, 1);
+            FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, b::commit);
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+        }
+        assertTrue(made[0], "the target was made during the commit");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("theirs")), s.toList());
+        }
+        assertArrayEquals(new byte[]{42}, Files.readAllBytes(dir.resolve("theirs")));
+        assertNothingBeside(dir);
     }
 
     /** Nothing but {@code dir} itself (if committed) in its parent: no staging or retired sibling. */

@@ -9,6 +9,7 @@ import io.bucketdb.storage.IndexFileNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -80,6 +81,8 @@ public final class StagedIndex implements AutoCloseable {
     private DirectoryLock sourceLock;
     private DirectoryLock stagingLock;
     private boolean committed;
+    /** Set once {@link #start} begins making the staging directory: from then on a failed begin deletes it. */
+    private boolean stagingMade;
 
     private StagedIndex(Path source, Path target, DurableIO io) {
         this.io = io;
@@ -150,10 +153,34 @@ public final class StagedIndex implements AutoCloseable {
         try {
             s.start();
         } catch (IOException | RuntimeException e) {
+            s.abandonStaging(e);
             s.releaseLocks(e);
             throw e;
         }
         return s;
+    }
+
+    /**
+     * After {@link #start} failed once it began making the staging directory (an I/O error in its creation, its sync or
+     * the clearing of a crashed build's files): deletes the directory if no other build holds it, so a failed begin
+     * leaves nothing that only the next build of the target would remove. A directory another build holds is that
+     * build's, and is left alone.
+     */
+    private void abandonStaging(Exception failure) {
+        if (!stagingMade || !Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            if (stagingLock == null) {
+                stagingLock = DirectoryLock.tryAcquire(staging, new String[1]);
+                if (stagingLock == null) {
+                    return;
+                }
+            }
+            deleteTree(io, staging);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private boolean inPlace() {
@@ -168,6 +195,9 @@ public final class StagedIndex implements AutoCloseable {
             }
             sourceLock = DirectoryLock.acquire(source);
         }
+        if (!inPlace()) {
+            checkNotInterrupted(target);
+        }
         if (!inPlace() && Files.exists(target) && !isEmptyDirectory(target)) {
             throw new IOException(target + " already exists; give a new or empty directory");
         }
@@ -175,6 +205,7 @@ public final class StagedIndex implements AutoCloseable {
             removeRetired();
         }
         // Durable before the commit's first rename: a crash after a synced rename of DIR to OLD must find NEW.
+        stagingMade = true;
         IndexOpener.createDirectoriesDurably(io, staging);
         String[] holder = new String[1];
         stagingLock = DirectoryLock.tryAcquire(staging, holder);
@@ -250,7 +281,9 @@ public final class StagedIndex implements AutoCloseable {
      * Renames the built index into place (the index created by {@link #create} must be closed),
      * deletes the replaced one, and releases the locks.
      *
-     * @throws IOException if a rename, delete or directory sync fails (what a crash then leaves is in the class comment)
+     * @throws FileAlreadyExistsException if a new index's target was made (and not empty) since {@link #begin} checked it
+     * @throws IOException if a rename, delete or directory sync fails (what a crash then leaves is in the class comment;
+     *                     for a new index, no index is left at the target unless moving it back failed too, suppressed)
      */
     public void commit() throws IOException {
         if (committed || stagingLock == null) {
@@ -262,8 +295,32 @@ public final class StagedIndex implements AutoCloseable {
         io.syncDirectory(staging);
         Path parent = parent(target);
         if (!inPlace()) {
-            rename(staging, target);
-            io.syncDirectory(parent);
+            try {
+                rename(staging, target);
+            } catch (IOException e) {
+                if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw e;
+                }
+                // Made since begin() checked it (another program, or an open of it): said as the type callers catch for
+                // an occupied target, not as the rename's errno, which differs by what was made there.
+                FileAlreadyExistsException taken = new FileAlreadyExistsException(target.toString(), null,
+                        "made while the build ran; the built index is discarded and " + target + " left as it is");
+                taken.initCause(e);
+                throw taken;
+            }
+            try {
+                io.syncDirectory(parent);
+            } catch (IOException e) {
+                // Thrown past here the commit failed, so no index may stay at the target (a caller would take the failure
+                // at its word and build again into an occupied directory): move it back for close() to delete as unfinished.
+                try {
+                    io.rename(target, staging);
+                    io.syncDirectory(parent);
+                } catch (IOException back) {
+                    e.addSuppressed(back);
+                }
+                throw e;
+            }
             committed = true;
             releaseLocks(null);
             return;
@@ -338,6 +395,21 @@ public final class StagedIndex implements AutoCloseable {
     public static boolean interrupted(Path dir) {
         return dir.toAbsolutePath().normalize().getFileName() != null // the root has no siblings to swap with
                 && !Files.exists(dir.resolve(IndexFileNames.TABLE)) && Files.isDirectory(retired(dir), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Refuses a new index for {@code target} while a swap of it is interrupted: the new index would take the staging
+     * directory that holds the swap's finished index, and a crash before its own commit would leave the next writing
+     * open to finish the swap with a half-built index.
+     *
+     * @param target where a new index would go
+     * @throws IOException if a swap of {@code target} stopped between its renames
+     */
+    public static void checkNotInterrupted(Path target) throws IOException {
+        if (interrupted(target)) {
+            throw new IOException("a compaction of " + target + " was interrupted (" + retired(target) + " holds the index "
+                    + "from before it, " + staging(target) + " the new one): open " + target + " for writing to finish it first");
+        }
     }
 
     /**

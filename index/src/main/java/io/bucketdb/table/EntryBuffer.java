@@ -109,12 +109,16 @@ public final class EntryBuffer implements AutoCloseable {
     }
 
     private void newChunk() {
+        long bytes = current == null ? FIRST_CHUNK_BYTES : Math.min(MAX_CHUNK_BYTES, current.byteSize() * 2);
+        long records = Math.max(1, bytes / recordBytes);
+        // Allocated before the full chunk's count is recorded: an allocation that fails (out of memory) then leaves the
+        // buffer as it was, and a put retried after it does not record that count twice (which shifted every later
+        // chunk's count and had the load read records never appended).
+        MemorySegment next = arena.allocate(records * recordBytes, Long.BYTES);
         if (current != null) {
             chunkRecords.add(currentUsed);
         }
-        long bytes = current == null ? FIRST_CHUNK_BYTES : Math.min(MAX_CHUNK_BYTES, current.byteSize() * 2);
-        long records = Math.max(1, bytes / recordBytes);
-        current = arena.allocate(records * recordBytes, Long.BYTES);
+        current = next;
         chunks.add(current);
         currentCapacity = records;
         currentUsed = 0;

@@ -6,6 +6,7 @@ import io.bucketdb.Options;
 import io.bucketdb.engine.StagedIndex;
 import io.bucketdb.storage.IndexFileNames;
 import io.bucketdb.storage.sim.CrashSimulator;
+import io.bucketdb.storage.sim.Fault;
 import io.bucketdb.storage.testkit.Seeds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,6 +112,65 @@ class BuildCrashTest {
             build(parent, sim);
             assertComplete(dir, "built after space was freed");
         }
+    }
+
+    /**
+     * An I/O error at any one operation of a build (EIO once, or a disk that stays full from there on): the commit either
+     * returns with the complete index at the target, or throws and leaves neither an index at the target nor a staging
+     * directory (the class comment of IndexBuild: after a failure there is no index at dir); and once the fault is gone
+     * a build of the same target succeeds.
+     */
+    @Test
+    void aFaultAtEveryOperationOfABuildLeavesNoIndexOrTheCompleteOne() throws Exception {
+        CrashSimulator counter = new CrashSimulator();
+        build(Files.createDirectories(tmp.resolve("count")), counter);
+        long operations = counter.operationCount();
+        for (Fault fault : Fault.values()) {
+            int failed = 0;
+            for (long n = 1; n <= operations; n++) { // operations are numbered from 1
+                Path parent = Files.createDirectories(tmp.resolve("fault-" + fault + "-" + n));
+                Path dir = parent.resolve("idx");
+                String where = fault + " at operation " + n + " of " + operations;
+                CrashSimulator sim = new CrashSimulator();
+                sim.failOperation(n, fault == Fault.ENOSPC, fault);
+                boolean threw = false;
+                try {
+                    build(parent, sim);
+                } catch (IOException | RuntimeException e) {
+                    threw = true;
+                    failed++;
+                    assertFalse(Files.exists(dir), where + ": the commit threw (" + e + ") and left an index at the target");
+                    assertFalse(Files.exists(StagedIndex.staging(dir)), where + ": the staging directory is left");
+                }
+                sim.clearFailures();
+                if (!threw) {
+                    assertComplete(dir, where + ": the commit returned");
+                } else {
+                    build(parent, sim);
+                    assertComplete(dir, where + ", then built again");
+                }
+                Fixtures.delete(parent);
+            }
+            assertTrue(failed > 0, fault + ": some commit failed");
+        }
+    }
+
+    /** Once the commit returned, the index is durable: every image of a power loss right then holds all of it. */
+    @Test
+    void aPowerLossRightAfterTheCommitReturnedKeepsTheCompleteIndex() throws Exception {
+        long seed = Seeds.seed();
+        Seeds.run(seed, () -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            Path parent = Files.createDirectories(tmp.resolve("returned"));
+            CrashSimulator sim = new CrashSimulator();
+            build(parent, sim);
+            for (int which = 0; which < 8; which++) {
+                Path image = tmp.resolve("image");
+                String kind = Fixtures.image(sim, parent, image, which, rnd.nextLong());
+                assertComplete(image.resolve("idx"), "a power loss after the commit returned, " + kind);
+                Fixtures.delete(image);
+            }
+        });
     }
 
     private static boolean causedByFullDisk(Throwable e) {

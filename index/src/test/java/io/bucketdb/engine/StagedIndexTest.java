@@ -110,6 +110,25 @@ class StagedIndexTest {
         assertFalse(Files.exists(stale));
     }
 
+    /**
+     * A new index (a build, an import, {@code compact --to}) for a target whose compaction stopped between its renames is
+     * refused before anything changes: it emptied the compaction's finished new index to build its own there, and a
+     * crash of that build left the next writing open to finish the swap with the half-built index (deleting the old).
+     */
+    @Test
+    void shouldRefuseANewIndexWhereACompactionWasInterrupted() throws IOException {
+        Path dir = betweenRenames();
+        IOException e = assertThrows(IOException.class, () -> StagedIndex.begin(null, dir));
+        assertTrue(e.getMessage().contains("interrupted") && e.getMessage().contains(dir.toString()), e.getMessage());
+        IOException b = assertThrows(IOException.class, () -> BucketDB.build(dir, options()));
+        assertTrue(b.getMessage().contains("interrupted"), b.getMessage());
+        assertHolds(StagedIndex.staging(dir), 0, 1_000, 5);
+        assertHolds(StagedIndex.retired(dir), 0, 1_000, 2);
+        try (BucketDB db = BucketDB.open(dir, options().withCreateIfMissing(false))) {
+            assertEquals(5 * 999, db.getLong(999, -1), "the compaction's new index, finished by the open");
+        }
+    }
+
     /** The state between the swap's two renames: the old index retired, the checked new one staged, nothing at DIR. */
     private Path betweenRenames() throws IOException {
         Path dir = tmp.resolve("idx");
