@@ -36,8 +36,16 @@ import java.util.List;
  *   <li>a missing segment file, or a segment without a valid header that is not the last one, or
  *       the last one with frames shaped like the next records right after its header: the writer
  *       forces a header before it writes records behind it, so only a header-less last segment without
- *       records can be one whose creation a crash interrupted (it is ignored).</li>
+ *       records can be one whose creation a crash interrupted (it is ignored);</li>
+ *   <li>a segment ending with a roll frame ({@link SegmentRoll}) whose next segment is missing, has no valid header,
+ *       or has another sequence, salt or first LSN than the frame names. The writer writes that frame only after the
+ *       next segment is durable and before it appends anything there, so this is how the loss of the <em>newest</em>
+ *       segment, which nothing else records, shows. A segment without a roll frame (a journal written before it
+ *       existed, or a roll a crash interrupted) is judged as before. On a live journal (a view, a tool beside the
+ *       writer), a next segment created after the directory was listed is looked up again, and the replay ends at
+ *       the roll.</li>
  * </ul>
+ * Replay hands roll frames to no consumer and counts them as no record.
  * Anything else after the last valid record is a torn tail: it is ignored and its size reported.
  *
  * <h2>Damage the checkpoint covers</h2>

@@ -79,6 +79,39 @@ class SegmentRollTest {
         assertEquals(keptLsn + 1, Journals.replay(io, dir, SMALL).report().lastLsn());
     }
 
+    /** The bytes FILE-FORMATS.md and {@link JournalRecordLayout} document for a roll frame. */
+    @Test
+    void aRollFrameHasTheDocumentedBytes() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("journal"));
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            run(writer, 20); // one roll
+        }
+        List<SegmentFiles.Entry> segments = SegmentFiles.segments(dir);
+        assertEquals(2, segments.size());
+        SegmentHeader first = SegmentHeader.read(io, segments.get(0).path(), segments.get(0).sequence());
+        SegmentHeader second = SegmentHeader.read(io, segments.get(1).path(), segments.get(1).sequence());
+        int at = (int) Journals.frames(segments.get(0).path()).getLast().end();
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(segments.get(0).path())).order(ByteOrder.LITTLE_ENDIAN);
+        int length = file.getInt(at + JournalRecordLayout.FRAME_LENGTH_OFFSET);
+        assertEquals(JournalRecordLayout.PAYLOAD_OFFSET + 16 + JournalRecordLayout.CRC_LENGTH, length);
+        assertEquals(40, SegmentRoll.ALIGNED_LENGTH);
+        assertEquals(9, JournalRecordLayout.TYPE_ROLL);
+        assertEquals(JournalRecordLayout.TYPE_ROLL, file.get(at + JournalRecordLayout.TYPE_OFFSET));
+        assertEquals(JournalRecordLayout.FLAG_AFTER_FORCE, file.get(at + JournalRecordLayout.FLAGS_OFFSET));
+        assertEquals(0, file.getShort(at + JournalRecordLayout.RESERVED_OFFSET));
+        assertEquals(second.firstLsn(), file.getLong(at + JournalRecordLayout.LSN_OFFSET), "the next segment's first LSN");
+        assertEquals(second.sequence(), file.getLong(at + JournalRecordLayout.PAYLOAD_OFFSET));
+        assertEquals(second.salt(), file.getLong(at + JournalRecordLayout.PAYLOAD_OFFSET + 8));
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, first.salt()));
+        crc.update(file.array(), at, length - JournalRecordLayout.CRC_LENGTH);
+        assertEquals((int) crc.getValue(), file.getInt(at + length - JournalRecordLayout.CRC_LENGTH),
+                "the CRC covers the salt of the segment it ends");
+        assertEquals(0, file.getInt(at + length), "zero padding");
+        assertEquals(20L * BATCH, Journals.replay(io, dir, SMALL).report().lastLsn(), "and replay delivers no record for it");
+        assertEquals(20 * BATCH, Journals.replay(io, dir, SMALL).entries().size());
+    }
+
     @Test
     void aNewestSegmentThatIsNotTheOneTheRollNamesIsDamage() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("journal"));
