@@ -134,6 +134,14 @@ final class JournalSegments {
             scanner.attach(file, lastHeader.salt());
             SegmentScanner.Walk walk = scanner.walkPastCovered(HEADER_LENGTH, lastHeader.firstLsn(), checkpointLsn,
                     Long.MAX_VALUE, (lsn, record) -> { });
+            if (walk.roll() != null) {
+                // The reader refuses this journal too; this guards a writer opened without a replay
+                // before it, before anything is changed.
+                throw new CorruptIndexException(SegmentFiles.segmentPath(directory, walk.roll().nextSequence()), 0,
+                        "the journal segment that " + last.path().getFileName() + " ends with a roll to at offset "
+                                + walk.roll().offset() + ", found none with a valid header; replay with"
+                                + " DamagePolicy.TRUNCATE");
+            }
             SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
             if (tail.damaged()) {
                 throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
@@ -145,9 +153,9 @@ final class JournalSegments {
                         + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
             }
             removeUnborn(scanner, unborn, walk.lastLsn() + 1);
-            // Older segments the checkpoint covers (a clean close's trim, or a recovery's retirement, that a crash cut
-            // short) go before anything is appended: the newest one was not made by a roll of the one before it, so
-            // nothing there says it exists, and with them gone its loss is a missing journal, which a reader refuses.
+            // Older segments the checkpoint covers go before anything is appended. Where the newest one was not made by
+            // a roll (a clean close's trim that a crash cut short), nothing in them says it exists; with them gone, its
+            // loss is a missing journal, which a reader refuses for an index not closed cleanly.
             recycleBelow(checkpointLsn);
             ZeroFill.range(file, walk.end(), tail.tornEnd());
             // The header is written again before anything is appended behind it: the one read may exist only in
@@ -161,13 +169,6 @@ final class JournalSegments {
             // creation (the clean header was already durable), and appends to a file a power loss then takes away
             // vanish with it, unnoticed, behind a checkpoint the older segments still reach.
             io.syncDirectory(directory);
-            if (walk.roll() != null) {
-                // The reader refuses this journal too; this guards a writer opened without a replay before it.
-                throw new CorruptIndexException(SegmentFiles.segmentPath(directory, walk.roll().nextSequence()), 0,
-                        "the journal segment that " + last.path().getFileName() + " ends with a roll to at offset "
-                                + walk.roll().offset() + ", found none with a valid header; replay with"
-                                + " DamagePolicy.TRUNCATE");
-            }
             writePosition = walk.end();
             forcedPosition = writePosition;
             fileSalt = lastHeader.salt();
