@@ -133,6 +133,43 @@ class SegmentRollTest {
     }
 
     /**
+     * A reader beside a live writer (a view, {@code bucketdb verify}) that listed the directory just before a roll, then
+     * finds the roll frame naming a segment its listing lacks: the writer created that segment meanwhile, so the
+     * journal as this reader saw it ends at the roll; no alarm. (Simulated: the newest segment is moved away before the
+     * replay and back when the replay opens the segment before it to walk it.)
+     */
+    @Test
+    void aReaderThatListedBeforeALiveRollEndsAtTheRoll() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("journal"));
+        try (JournalWriter writer = JournalWriter.open(io, dir, SMALL, 0)) {
+            run(writer, 20); // one roll
+        }
+        List<Path> segments = Journals.segments(dir);
+        assertEquals(2, segments.size());
+        Path first = segments.getFirst();
+        Path newest = segments.getLast();
+        Path aside = tmp.resolve("aside");
+        Files.move(newest, aside);
+        long lastOfFirst = Journals.frames(first).getLast().lsn();
+        int[] opens = {0};
+        io.bucketdb.storage.ForwardingDurableIO live = new io.bucketdb.storage.ForwardingDurableIO(io) {
+            @Override
+            public DurableFile open(Path file, DurableIO.Mode mode) throws IOException {
+                if (file.equals(first) && ++opens[0] == 2) { // the header read, then the walk: the roll happens now
+                    Files.move(aside, newest);
+                }
+                return super.open(file, mode);
+            }
+        };
+        ReplayReport report = new JournalReader(live, dir, SMALL, true)
+                .replay(0, DamagePolicy.FAIL, RecordConsumer.discarding());
+        assertTrue(Files.exists(newest), "the simulated roll happened during the replay");
+        assertEquals(lastOfFirst, report.lastLsn(), "the journal as listed ends at the roll");
+        assertEquals(0, report.tornBytes());
+        assertEquals(20L * BATCH, Journals.replay(io, dir, SMALL).report().lastLsn(), "a new replay reads on");
+    }
+
+    /**
      * A journal written before the roll frame existed (each roll frame zeroed: the preallocated zeros the writer left
      * there) replays to the same records, and a writer appends to it. Without the evidence, its newest segment's loss
      * stays as undetectable as it always was: that is the old format, not a regression.
