@@ -103,9 +103,9 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Opens the journal in {@code directory} for appending after its last valid record, creating it if
-     * there is none. A torn tail (see {@link JournalReader}) is overwritten with zeros first, and the
-     * last segment is forced, so that everything it holds is durable before anything new is appended:
+     * Opens the journal in {@code directory} for appending after its last valid record, creating it if there is none.
+     * Older segments the checkpoint covers are retired, and a torn tail (see {@link JournalReader}) is overwritten with
+     * zeros, and the last segment is forced, so that everything it holds is durable before anything new is appended:
      * otherwise a valid leftover frame from before the crash could line up with the new records and be
      * replayed as if it had been written after them.
      *
