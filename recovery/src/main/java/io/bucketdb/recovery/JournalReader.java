@@ -2,6 +2,7 @@ package io.bucketdb.recovery;
 
 import static io.bucketdb.recovery.JournalSegmentLayout.FIRST_LSN_OFFSET;
 import static io.bucketdb.recovery.JournalSegmentLayout.HEADER_LENGTH;
+import static io.bucketdb.recovery.JournalSegmentLayout.SALT_OFFSET;
 
 import io.bucketdb.spi.CorruptIndexException;
 import io.bucketdb.spi.DurableFile;
@@ -35,8 +36,16 @@ import java.util.List;
  *   <li>a missing segment file, or a segment without a valid header that is not the last one, or
  *       the last one with frames shaped like the next records right after its header: the writer
  *       forces a header before it writes records behind it, so only a header-less last segment without
- *       records can be one whose creation a crash interrupted (it is ignored).</li>
+ *       records can be one whose creation a crash interrupted (it is ignored);</li>
+ *   <li>a segment ending with a roll frame ({@link SegmentRoll}) whose next segment is missing, has no valid header,
+ *       or has another sequence, salt or first LSN than the frame names. The writer writes that frame only after the
+ *       next segment is durable and before it appends anything there, so this is how the loss of the <em>newest</em>
+ *       segment, which nothing else records, shows. A segment without a roll frame (a journal written before it
+ *       existed, or a roll a crash interrupted) is judged as before. On a live journal (a view, a tool beside the
+ *       writer), a next segment created after the directory was listed is looked up again, and the replay ends at
+ *       the roll.</li>
  * </ul>
+ * Replay hands roll frames to no consumer and counts them as no record.
  * Anything else after the last valid record is a torn tail: it is ignored and its size reported.
  *
  * <h2>Damage the checkpoint covers</h2>
@@ -234,6 +243,13 @@ public final class JournalReader {
                     }
                     continue;
                 }
+                if (walk.roll() != null) {
+                    CorruptIndexException damage = rollDamage(i, walk);
+                    if (damage != null) {
+                        return damaged(i, walk, damage);
+                    }
+                    return finish(i, walk, 0, 0);
+                }
                 if (i + 1 < files.size() && recordLike(i + 1, walk.lastLsn() + 1) > 0) {
                     return damaged(i, walk, unreadableHeader(files.get(i + 1), walk.lastLsn() + 1));
                 }
@@ -334,6 +350,21 @@ public final class JournalReader {
             }
         }
 
+        /**
+         * Whether the segment {@code roll} names has, now, the header the roll promises: a live writer (this is a view
+         * or a tool beside it) created it and wrote the roll after this replay listed the directory or read the
+         * headers. A crashed index changes under no reader, so there this is the listing's answer again.
+         */
+        private boolean bornSince(SegmentRoll.Link roll) throws IOException {
+            for (SegmentFiles.Entry e : SegmentFiles.segments(directory)) {
+                if (e.sequence() == roll.nextSequence()) {
+                    SegmentHeader now = SegmentHeader.read(io, e.path(), e.sequence());
+                    return now != null && now.salt() == roll.nextSalt() && now.firstLsn() == roll.nextLsn();
+                }
+            }
+            return false;
+        }
+
         /** Why segment {@code i + 1} does not continue segment {@code i}; null if it does. */
         private CorruptIndexException linkDamage(int i, SegmentScanner.Walk walk) throws IOException {
             SegmentFiles.Entry entry = files.get(i);
@@ -357,7 +388,39 @@ public final class JournalReader {
                 return new CorruptIndexException(next.path(), FIRST_LSN_OFFSET, "first LSN "
                         + (walk.lastLsn() + 1) + " continuing " + name(entry) + ", found " + nextHeader.firstLsn());
             }
+            SegmentRoll.Link roll = walk.roll();
+            if (roll != null && (roll.nextSequence() != next.sequence() || roll.nextSalt() != nextHeader.salt())) {
+                return new CorruptIndexException(next.path(), SALT_OFFSET, "the segment that " + name(entry)
+                        + " ends with a roll to at offset " + roll.offset() + ": sequence " + roll.nextSequence()
+                        + String.format(" with salt 0x%016x, found sequence %d with salt 0x%016x", roll.nextSalt(),
+                        next.sequence(), nextHeader.salt()));
+            }
             return null;
+        }
+
+        /**
+         * Segment {@code i}, the last with a valid header, ends with a roll frame: the writer made the segment it names
+         * durable before it wrote that frame, and may have acknowledged records there since, so that segment's absence
+         * (or a file in its place without a valid header) is damage, not a crash. Null if a live writer created it after
+         * this replay listed the directory: then the journal this replay reads ends at the roll.
+         */
+        private CorruptIndexException rollDamage(int i, SegmentScanner.Walk walk) throws IOException {
+            SegmentFiles.Entry entry = files.get(i);
+            SegmentRoll.Link roll = walk.roll();
+            Path expected = SegmentFiles.segmentPath(directory, roll.nextSequence());
+            String why = name(entry) + " ends at offset " + roll.offset() + " with a roll record to it, written only"
+                    + " after that segment was durable, so it may hold acknowledged writes from LSN " + roll.nextLsn();
+            if (roll.nextSequence() == entry.sequence() + 1 && bornSince(roll)) {
+                return null;
+            }
+            if (i + 1 < files.size()) {
+                return new CorruptIndexException(files.get(i + 1).path(), 0, "a valid header for journal segment "
+                        + files.get(i + 1).sequence() + " (" + why + "), found " + whyNoHeader(files.get(i + 1))
+                        + "; open with truncateOnDamage to accept losing them");
+            }
+            return new CorruptIndexException(expected, 0, "journal segment " + expected.getFileName() + " ("
+                    + why + "), found no such file in " + directory
+                    + "; open with truncateOnDamage to accept losing the writes it held");
         }
 
         private CorruptIndexException tailDamage(int i, SegmentScanner.Walk walk, SegmentScanner.Tail tail)
@@ -399,6 +462,9 @@ public final class JournalReader {
             SegmentScanner.Tail tail = scanTail(i, walk, true);
             long dropped = tail.intactFrames();
             long zeroEnd = tail.budgetExceeded() ? Long.MAX_VALUE : tail.tornEnd();
+            if (walk.roll() != null) {
+                zeroEnd = Math.max(zeroEnd, walk.end() + SegmentRoll.ALIGNED_LENGTH); // the roll names what was cut
+            }
             for (int j = i + 1; j < files.size(); j++) {
                 dropped += headers[j] != null ? countRecords(j)
                         : j == i + 1 ? recordLike(j, walk.lastLsn() + 1) : 0;

@@ -50,7 +50,11 @@ package io.bucketdb.recovery;
  *   <tr><td>EVACUATED</td><td>u64 old bucket index</td></tr>
  *   <tr><td>GROW_END</td><td>empty</td></tr>
  *   <tr><td>CHECKPOINT</td><td>u64 checkpoint LSN</td></tr>
+ *   <tr><td>ROLL</td><td>u64 next segment's sequence, u64 next segment's salt ({@link SegmentRoll})</td></tr>
  * </table>
+ * A ROLL frame is the last frame of a segment the writer rolled out of, and takes no LSN of its own: its LSN field is
+ * the next segment's first LSN (the LSN the next record has). It is evidence that the next segment exists, never
+ * replayed; journals written before it existed have none.
  * The {@code long → long} path writes its 8-byte keys and values as PUT/DELETE with little-endian bytes.
  */
 public final class JournalRecordLayout {
@@ -70,6 +74,11 @@ public final class JournalRecordLayout {
     public static final byte TYPE_GROW_END = 7;
     /** Record type: a checkpoint including every record up to the given LSN completed. */
     public static final byte TYPE_CHECKPOINT = 8;
+    /**
+     * Frame type: the segment ends here and the journal continues in the segment the payload names ({@link SegmentRoll});
+     * not a record.
+     */
+    public static final byte TYPE_ROLL = 9;
 
     /**
      * Set on a frame whose LSN is exactly one more than the writer's durable LSN when the frame was
@@ -160,6 +169,6 @@ public final class JournalRecordLayout {
      * @param type a frame's Type byte
      */
     public static boolean isKnownType(byte type) {
-        return type >= TYPE_PUT && type <= TYPE_CHECKPOINT;
+        return type >= TYPE_PUT && type <= TYPE_ROLL;
     }
 }

@@ -74,6 +74,10 @@ final class JournalSegments {
     private long allocated;
     /** Bytes {@link #file} may hold before the writer rolls: its segment's capacity. */
     private long fileCapacity;
+    /** The salt in {@link #file}'s header, which the CRC of its roll frame covers. */
+    private long fileSalt;
+    /** Encodes the roll frame that ends a segment the journal leaves ({@link SegmentRoll}). */
+    private final SegmentRoll rollFrame = new SegmentRoll();
 
     /** A segment on disk. */
     private record Segment(long sequence, long firstLsn, Path path) {
@@ -130,6 +134,14 @@ final class JournalSegments {
             scanner.attach(file, lastHeader.salt());
             SegmentScanner.Walk walk = scanner.walkPastCovered(HEADER_LENGTH, lastHeader.firstLsn(), checkpointLsn,
                     Long.MAX_VALUE, (lsn, record) -> { });
+            if (walk.roll() != null) {
+                // The reader refuses this journal too; this guards a writer opened without a replay
+                // before it, before anything is changed.
+                throw new CorruptIndexException(SegmentFiles.segmentPath(directory, walk.roll().nextSequence()), 0,
+                        "the journal segment that " + last.path().getFileName() + " ends with a roll to at offset "
+                                + walk.roll().offset() + ", found none with a valid header; replay with"
+                                + " DamagePolicy.TRUNCATE");
+            }
             SegmentScanner.Tail tail = scanner.scanTail(walk.end(), walk.lastLsn() + 1, false);
             if (tail.damaged()) {
                 throw new CorruptIndexException(last.path(), walk.end(), "a record with LSN "
@@ -141,6 +153,10 @@ final class JournalSegments {
                         + ", the checkpoint, but the journal ends at LSN " + walk.lastLsn());
             }
             removeUnborn(scanner, unborn, walk.lastLsn() + 1);
+            // Older segments the checkpoint covers go before anything is appended. Where the newest one was not made by
+            // a roll (a clean close's trim that a crash cut short), nothing in them says it exists; with them gone, its
+            // loss is a missing journal, which a reader refuses for an index not closed cleanly.
+            recycleBelow(checkpointLsn);
             ZeroFill.range(file, walk.end(), tail.tornEnd());
             // The header is written again before anything is appended behind it: the one read may exist only in
             // the page cache (its force failed in an earlier life of this boot, and Linux then marks the page
@@ -155,6 +171,7 @@ final class JournalSegments {
             io.syncDirectory(directory);
             writePosition = walk.end();
             forcedPosition = writePosition;
+            fileSalt = lastHeader.salt();
             fileCapacity = Math.max(options.segmentSize(), file.size());
             allocated = file.size();
             return new Position(last.sequence(), lastHeader.salt(), walk.lastLsn(), writePosition, fileCapacity);
@@ -196,6 +213,7 @@ final class JournalSegments {
     private Position startFresh(long sequence, long checkpointLsn) throws IOException {
         long salt = SegmentSalts.next();
         file = createSegment(sequence, salt, checkpointLsn + 1, options.segmentSize());
+        fileSalt = salt;
         segments.add(new Segment(sequence, checkpointLsn + 1, file.path()));
         writePosition = HEADER_LENGTH;
         forcedPosition = HEADER_LENGTH;
@@ -315,10 +333,24 @@ final class JournalSegments {
 
     /**
      * Makes segment {@code sequence} current, created with its header; the caller has forced the current one (see
-     * {@link #force}).
+     * {@link #force}), and the writer kept {@link SegmentRoll#ALIGNED_LENGTH} bytes free in it. Once the new segment is
+     * durable, the current one gets its roll frame, forced, before anything is written to the new one: the order
+     * {@link SegmentRoll} explains.
      */
     void rollTo(long sequence, long salt, long firstLsn, long capacity) throws IOException {
         DurableFile next = createSegment(sequence, salt, firstLsn, capacity);
+        try {
+            write(rollFrame.encode(fileSalt, firstLsn, sequence, salt), 0, SegmentRoll.ALIGNED_LENGTH);
+            force();
+        } catch (IOException e) {
+            try {
+                next.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        fileSalt = salt;
         DurableFile previous = file;
         AppendWindow left = window;
         if (preparer != null && left != null) {

@@ -47,10 +47,10 @@ import java.util.List;
  * reach them, from {@link #FIRST_ALLOCATION} doubling up to that size, so an open index with an idle
  * journal keeps a few blocks, not a whole segment, and an index opens on a full disk; each growth is a
  * size change that the next force makes durable, a handful per segment. When the next record does not
- * fit, the writer rolls: it forces the full segment (the reader relies on every
- * earlier segment being complete once a later one exists), creates the next one (allocated, header
- * written, forced, directory synced) and goes on there. A record larger than a segment gets a segment
- * of its own, sized to fit.
+ * fit, the writer rolls: it forces the full segment (the reader relies on every earlier segment being complete once
+ * a later one exists), creates the next one (header written, forced, directory synced), ends the full one with a
+ * forced {@link SegmentRoll} frame (evidence that the next one exists) and goes on there. A record larger than a
+ * segment gets a segment of its own, sized to fit; every segment keeps room for its roll frame.
  *
  * <h2>Recycling</h2>
  * {@link #recycleBelow(long)} renames segments that a checkpoint covers to {@code journal-<seq>.spare}
@@ -103,9 +103,9 @@ public final class JournalWriter implements Closeable {
     }
 
     /**
-     * Opens the journal in {@code directory} for appending after its last valid record, creating it if
-     * there is none. A torn tail (see {@link JournalReader}) is overwritten with zeros first, and the
-     * last segment is forced, so that everything it holds is durable before anything new is appended:
+     * Opens the journal in {@code directory} for appending after its last valid record, creating it if there is none.
+     * Older segments the checkpoint covers are retired, and a torn tail (see {@link JournalReader}) is overwritten with
+     * zeros, and the last segment is forced, so that everything it holds is durable before anything new is appended:
      * otherwise a valid leftover frame from before the crash could line up with the new records and be
      * replayed as if it had been written after them.
      *
@@ -348,8 +348,8 @@ public final class JournalWriter implements Closeable {
         int frameLength = (int) frame;
         frameAligned = JournalRecordLayout.alignedLength(frameLength);
         buffer.reserve(frameAligned);
-        if (appendPosition + frameAligned > appendCapacity) {
-            long capacity = Math.max(options.segmentSize(), HEADER_LENGTH + frameAligned);
+        if (appendPosition + frameAligned + SegmentRoll.ALIGNED_LENGTH > appendCapacity) { // room for the roll frame
+            long capacity = Math.max(options.segmentSize(), HEADER_LENGTH + frameAligned + SegmentRoll.ALIGNED_LENGTH);
             long salt = segments.newSalt();
             rolls.add(new Roll(buffer.length(), appendSequence + 1, salt, lsn, capacity));
             appendSequence++;

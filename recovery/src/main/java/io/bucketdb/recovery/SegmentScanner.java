@@ -61,11 +61,18 @@ final class SegmentScanner {
 
     /**
      * End of a forward walk: the first invalid frame is at {@code end}, the last valid LSN is {@code lastLsn};
-     * {@code delivered} frames of {@code deliveredBytes} (padding included) went to the consumer.
+     * {@code delivered} frames of {@code deliveredBytes} (padding included) went to the consumer. If the walk ended at
+     * an intact roll frame ({@link SegmentRoll}), {@code roll} says where it is and which segment it names, and
+     * {@code end} is where it starts; null otherwise.
      */
-    record Walk(long end, long lastLsn, long delivered, long deliveredBytes, long skippedAt, long skippedLsn) {
+    record Walk(long end, long lastLsn, long delivered, long deliveredBytes, long skippedAt, long skippedLsn,
+                SegmentRoll.Link roll) {
         Walk(long end, long lastLsn, long delivered, long deliveredBytes) {
-            this(end, lastLsn, delivered, deliveredBytes, -1, -1);
+            this(end, lastLsn, delivered, deliveredBytes, -1, -1, null);
+        }
+
+        Walk(long end, long lastLsn, long delivered, long deliveredBytes, long skippedAt, long skippedLsn) {
+            this(end, lastLsn, delivered, deliveredBytes, skippedAt, skippedLsn, null);
         }
 
         /** {@return whether the walk resynchronized past an invalid frame the checkpoint covers, at {@code skippedAt}} */
@@ -118,6 +125,10 @@ final class SegmentScanner {
         long delivered = 0;
         long deliveredBytes = 0;
         while (readHeader(position) && wellFormed() && lsn == expected && intact(position)) {
+            if (type == JournalRecordLayout.TYPE_ROLL) {
+                // The segment's last frame: what follows it in this file is nothing the writer meant to be read.
+                return new Walk(position, expected - 1, delivered, deliveredBytes, -1, -1, roll(position));
+            }
             int aligned = JournalRecordLayout.alignedLength(frameLength);
             if (expected > deliverAfterLsn) {
                 deliver(position, expected, consumer);
@@ -153,14 +164,15 @@ final class SegmentScanner {
         Walk at = first;
         // As in scanTail: the frames looked at lie within [end, size), so checksumming them costs at most that.
         lookAheadBudget = 4 * (size - first.end()) + WINDOW_SIZE;
-        while (at.lastLsn() < coveredLsn) {
+        // A roll frame ends the segment: records past it are in the next segment, never further in this file.
+        while (at.roll() == null && at.lastLsn() < coveredLsn) {
             long found = nextCovered(at.end(), at.lastLsn() + 1, coveredLsn);
             if (found < 0) {
                 return found == NOT_FOUND ? skipOwnLength(first, at, coveredLsn) : first;
             }
             Walk chain = walk(found, lsn, deliverAfterLsn, consumer);
             at = new Walk(chain.end(), chain.lastLsn(), at.delivered() + chain.delivered(),
-                    at.deliveredBytes() + chain.deliveredBytes(), first.end(), first.lastLsn() + 1);
+                    at.deliveredBytes() + chain.deliveredBytes(), first.end(), first.lastLsn() + 1, chain.roll());
         }
         return at;
     }
@@ -249,7 +261,9 @@ final class SegmentScanner {
                         // the end of the journal as it was then, not damage.
                         return new Tail(start, start, 0, -1, -1, false);
                     }
-                    intact++;
+                    if (type != JournalRecordLayout.TYPE_ROLL) {
+                        intact++; // a roll frame is evidence below, but no record that a cut drops
+                    }
                     if ((flags & FLAG_AFTER_FORCE) != 0 && evidenceLsn < 0) {
                         evidenceLsn = lsn;
                         evidenceOffset = position;
@@ -281,6 +295,15 @@ final class SegmentScanner {
             expected++;
         }
         return expected - firstLsn;
+    }
+
+    /** Decodes the intact roll frame whose header was just read at {@code position}. */
+    private SegmentRoll.Link roll(long position) throws IOException {
+        int payloadLength = frameLength - PAYLOAD_OFFSET - CRC_LENGTH;
+        long frameLsn = lsn;
+        fill(position, PAYLOAD_OFFSET + Math.min(payloadLength, SegmentRoll.PAYLOAD_LENGTH));
+        return SegmentRoll.decode(windowMemory, position - windowStart + PAYLOAD_OFFSET, payloadLength, frameLsn,
+                file.path(), position);
     }
 
     /** Reads the 16-byte frame header at {@code position}; false if the file ends first. */
@@ -354,7 +377,7 @@ final class SegmentScanner {
         }
         if (!JournalRecordLayout.isKnownType(type)) {
             return "record type " + (type & 0xFF) + " (valid: " + JournalRecordLayout.TYPE_PUT + " to "
-                    + JournalRecordLayout.TYPE_CHECKPOINT + ")";
+                    + JournalRecordLayout.TYPE_ROLL + ")";
         }
         if ((flags & ~KNOWN_FLAGS) != 0 || reserved != 0) {
             return String.format("flags 0x%02x and reserved 0x%04x (valid: flags within 0x%02x, reserved 0)",

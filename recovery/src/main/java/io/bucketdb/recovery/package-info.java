@@ -29,7 +29,8 @@
  * header and no frame, and allocates the segment's blocks as appends reach them. A crash part-way through
  * that close leaves older segments or the old double-write batch behind; both are ignored (replay starts at
  * the last segment whose first LSN is at or below the checkpoint's next, and a batch no newer than the live
- * header is never finished) and the next clean close removes them.
+ * header is never finished); the next open retires the segments before it appends, and the next clean close
+ * removes the batch.
  *
  * <h2>What is guaranteed, and when</h2>
  * <ul>
@@ -37,6 +38,13 @@
  *       checkpoint without pages). From then on an open insists on the journal after the checkpoint: a missing
  *       journal, or one whose only segment has no valid header, is a {@link io.bucketdb.spi.CorruptIndexException},
  *       not an empty journal, unless the open asks to truncate at damage.</li>
+ *   <li><b>No segment vanishes unnoticed.</b> A gap between segments, a later segment without a valid header, and the
+ *       loss of the newest segment are damage. For the newest one the evidence is the roll frame
+ *       ({@link io.bucketdb.recovery.SegmentRoll}) that ends the segment before it: written and forced only after the
+ *       new segment is durable, and before any record goes there. A newest segment that no roll made (a recovery's
+ *       fresh one, a clean close's header-only one) gets records only once the older segments are retired durably
+ *       ({@link io.bucketdb.recovery.JournalWriter#openFresh}, and {@link io.bucketdb.recovery.JournalWriter#open}
+ *       after a clean close a crash cut short), so its loss is a missing journal, refused as above.</li>
  *   <li><b>A recovery ends with a checkpoint and a new journal.</b> When an open finished a double-write batch,
  *       replayed records, dropped a torn tail, a cut batch or damaged records, the table as replay left it is
  *       checkpointed at the last LSN the journal holds and the journal starts over in a new segment

@@ -143,6 +143,34 @@ class DamageTest {
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Journals.replay(io, dir, SMALL));
         assertEquals(third, e.file());
         assertEquals(0, e.offset());
+        // The second segment's roll frame says the third was made durable before it: damage, whatever follows the header.
+        assertTrue(e.getMessage().contains("ends at offset") && e.getMessage().contains("with a roll record to it"),
+                e.getMessage());
+        assertThrows(CorruptIndexException.class, () -> JournalWriter.open(io, dir, SMALL, 0));
+        assertTrue(Files.exists(third), "the writer does not delete records it cannot read");
+
+        Journals.Replayed cut = Journals.replay(io, dir, SMALL, 0, DamagePolicy.TRUNCATE);
+        assertEquals(new ReplayReport(kept, kept, 0, inThird, 2), cut.report());
+        assertFalse(Files.exists(third));
+    }
+
+    /**
+     * The same damage in a journal written before roll frames existed (each zeroed, as that writer left those bytes):
+     * without the evidence of a roll, the frames shaped like the next records behind the header still tell damage
+     * from an interrupted creation, as they always did.
+     */
+    @Test
+    void lastSegmentWithADamagedHeaderAndNoRollFrameBeforeItIsNotTakenForAnInterruptedCreation() throws Exception {
+        List<JournalRecord> records = threeSegments();
+        assertEquals(2, SegmentRollTest.stripRolls(dir));
+        Path third = Journals.segments(dir).get(2);
+        long inThird = Journals.frames(third).size();
+        long kept = records.size() - inThird;
+        Journals.writeByte(third, JournalSegmentLayout.SALT_OFFSET, (byte) 0x5a);
+
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> Journals.replay(io, dir, SMALL));
+        assertEquals(third, e.file());
+        assertEquals(0, e.offset());
         assertTrue(e.getMessage().contains("record-like"), e.getMessage());
         assertThrows(CorruptIndexException.class, () -> JournalWriter.open(io, dir, SMALL, 0));
         assertTrue(Files.exists(third), "the writer does not delete records it cannot read");

@@ -68,7 +68,8 @@ class GroupAppendTest {
                 writer.appendPutLong(i, i);
             }
             writer.flush();
-            assertEquals(2, io.writesFrom(HEADER_LENGTH), "one write per segment the batch touches");
+            assertEquals(3, io.writesFrom(HEADER_LENGTH),
+                    "one write per segment the batch touches, and the roll frame that ends the full one");
             assertEquals(1, io.writes.stream().filter(w -> w.position() == 0).count(), "one new header");
             assertEquals(2, Journals.segments(dir).size());
             assertEquals(writer.lastLsn(), writer.writtenLsn());

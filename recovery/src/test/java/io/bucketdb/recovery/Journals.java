@@ -80,8 +80,9 @@ final class Journals {
         for (int at = HEADER_LENGTH; at + JournalRecordLayout.PAYLOAD_OFFSET <= bytes.capacity(); ) {
             int length = bytes.getInt(at + JournalRecordLayout.FRAME_LENGTH_OFFSET);
             long lsn = bytes.getLong(at + JournalRecordLayout.LSN_OFFSET);
-            if (length < JournalRecordLayout.MIN_FRAME_LENGTH || (previous >= 0 && lsn != previous + 1)) {
-                break;
+            if (length < JournalRecordLayout.MIN_FRAME_LENGTH || (previous >= 0 && lsn != previous + 1)
+                    || bytes.get(at + JournalRecordLayout.TYPE_OFFSET) == JournalRecordLayout.TYPE_ROLL) {
+                break; // a roll frame ends the segment's records (it is no record: its LSN is the next segment's first)
             }
             frames.add(new Frame(at, length, lsn));
             previous = lsn;
