@@ -7,6 +7,7 @@ import io.bucketdb.inspect.IndexInspector;
 import io.bucketdb.spi.CorruptIndexException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +64,8 @@ final class Views {
      * installed a newer header meanwhile ({@link IndexInspector#changedOnDisk()}). The header and the journal are read at
      * two moments: a checkpoint or a close between them starts the journal after the new checkpoint, and the old
      * header's LSN then looks like records missing from the journal. {@code stat} beside a live writer said "the index is
-     * damaged" for that (exit 3).
+     * damaged" for that (exit 3). An I/O error of the read ({@link UncheckedIOException}) is retried the same way: a page
+     * written in place while it was read is one.
      *
      * @throws IOException the damage, if the image stayed the same or the images kept changing for {@link #PATIENCE}
      */
@@ -85,7 +87,10 @@ final class Views {
             try (in) {
                 try {
                     return read.read(in);
-                } catch (CorruptIndexException e) {
+                } catch (CorruptIndexException | UncheckedIOException e) {
+                    // Damage, or a page that changed under the read in a way no newer checksum file explains yet
+                    // (VerifiedPages: a writer checkpointing in place right then): beside a writer that installed a
+                    // newer image meanwhile, both are its doing. stat failed with exit 4 beside a busy writer for this.
                     if (!in.changedOnDisk() || !rereads.another()) {
                         throw e;
                     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -280,6 +281,45 @@ class StatCommandTest {
         assertEquals(1, stale.size(), "the stale image's journal looked damaged once: " + stale);
         assertEquals(1_001L, s.get("count"), "the numbers of the new image: " + s);
         assertEquals(0, Cli.run("stat", dir.toString()).code());
+    }
+
+    /**
+     * A page a writer checkpoints in place while stat reads it, matching no checksum file yet, fails the read with an
+     * I/O error (VerifiedPages: "the page changed on disk while it was read"); stat beside a busy writer exited 4 for it
+     * (ReadingCommandsBesideABusyWriterTest, seed 34258663183508). With a newer image installed meanwhile the read
+     * is done again on it.
+     */
+    @Test
+    void shouldRereadWhenAPageChangedUnderTheReadOfAnImageAWriterReplaced() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 1_000);
+        List<Exception> failed = new ArrayList<>();
+        Map<String, Object> s = Views.consistent(dir, in -> {
+            if (failed.isEmpty()) {
+                try (BucketDB writer = BucketDB.open(dir, Cli.options())) {
+                    writer.putLong(1_000, Cli.value(1_000));
+                }
+                UncheckedIOException e = new UncheckedIOException(new IOException(dir.resolve("table.bdb")
+                        + " @ offset 229376: the page changed on disk while it was read"));
+                failed.add(e);
+                throw e;
+            }
+            return StatCommand.numbers(in, LiveImage.of(in));
+        });
+        assertEquals(1, failed.size(), "read once more after the page changed: " + failed);
+        assertEquals(1_001L, s.get("count"), "the numbers of the new image: " + s);
+    }
+
+    /** An I/O error of a read of an image nothing replaced is the answer: not read again, not hidden. */
+    @Test
+    void shouldNotRereadAnIoErrorOfAnImageNothingReplaced() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 1_000);
+        int[] reads = new int[1];
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> Views.consistent(dir, in -> {
+            reads[0]++;
+            throw new UncheckedIOException(new IOException("a failing disk"));
+        }));
+        assertEquals("a failing disk", e.getCause().getMessage());
+        assertEquals(1, reads[0], "no reread without a newer image");
     }
 
     @Test
