@@ -42,8 +42,10 @@ public final class StagingLeftovers {
      * @param directory the staging directory
      * @param bytes     the lengths of the files under it added up
      * @param holder    who holds its lock (a build running now), or null if nobody does (a crash left it)
+     * @param removable   whether a writable open of the index would remove it now: a crash left it, and it is not part
+     *                    of an interrupted swap or of the state no compaction leaves (see the class comment)
      */
-    public record Leftover(Path directory, long bytes, String holder) {
+    public record Leftover(Path directory, long bytes, String holder, boolean removable) {
         /** {@return whether a crash left it: no build holds its lock} */
         public boolean crashed() {
             return holder == null;
@@ -63,7 +65,8 @@ public final class StagingLeftovers {
         if (staging == null || !Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
-        return Optional.of(new Leftover(staging, bytes(staging), DirectoryLock.holder(staging)));
+        String holder = DirectoryLock.holder(staging);
+        return Optional.of(new Leftover(staging, bytes(staging), holder, holder == null && !partOfASwap(dir, staging)));
     }
 
     /**

@@ -56,6 +56,7 @@ class StagingLeftoversTest {
         Path staging = crashedBuild(dir);
         long bytes = StagingLeftovers.find(dir).orElseThrow().bytes();
         assertTrue(bytes > 0, "the leftover has files");
+        assertTrue(StagingLeftovers.find(dir).orElseThrow().removable());
         try (BucketDB db = BucketDB.open(dir, options())) {
             assertEquals(bytes, db.recovery().leftoverBytesRemoved());
             assertFalse(db.recovery().needed(), "the index itself needed nothing");
@@ -168,6 +169,7 @@ class StagingLeftoversTest {
         Path dir = index(tmp.resolve("idx"), 10, 1);
         index(StagedIndex.retired(dir), 10, 2);
         Path staging = index(StagedIndex.staging(dir), 10, 3);
+        assertFalse(StagingLeftovers.find(dir).orElseThrow().removable(), "stat must not promise its removal");
         try (BucketDB db = BucketDB.open(dir, options())) {
             assertEquals(0, db.recovery().leftoverBytesRemoved());
         }

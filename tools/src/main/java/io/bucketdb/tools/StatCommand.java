@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
                         + "--json adds viewLsn, recordsReplayed and viewCount.",
                 "A staging directory beside DIR (.DIR.bucketdb-new: a build, import or compaction running, or one that crashed) "
                         + "is shown with its size on a leftover line (--json: stagingLeftover, stagingLeftoverBytes, "
-                        + "stagingLeftoverHolder); a crashed one goes away at the next writable open of DIR or its next build."},
+                        + "stagingLeftoverHolder, stagingLeftoverRemovable); a crashed one goes away at the next writable open of DIR or its next build."},
         footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json",
                 "%nExit codes: 0 success, 2 usage error, 3 I/O error (missing, unreadable or damaged index)."})
 final class StatCommand implements Callable<Integer> {
@@ -147,7 +147,8 @@ final class StatCommand implements Callable<Integer> {
                 + blocks(s, "directoryDiskBytes", "directoryBytes"));
         if (s.get("stagingLeftover") != null) {
             t.row("leftover", LeftoverLine.describe(String.valueOf(s.get("directory")), (String) s.get("stagingLeftover"),
-                    (long) s.get("stagingLeftoverBytes"), (String) s.get("stagingLeftoverHolder")));
+                    (long) s.get("stagingLeftoverBytes"), (String) s.get("stagingLeftoverHolder"),
+                    (boolean) s.get("stagingLeftoverRemovable")));
         }
         t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files; the table alone %.1f)",
                 (double) s.get("bytesPerEntry"), (double) s.get("tableBytesPerEntry")));

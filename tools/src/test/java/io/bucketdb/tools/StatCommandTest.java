@@ -318,6 +318,7 @@ class StatCommandTest {
         assertEquals("\"" + staging + "\"", field(json.out(), "stagingLeftover"));
         assertEquals(Long.toString(bytes), field(json.out(), "stagingLeftoverBytes"));
         assertEquals("null", field(json.out(), "stagingLeftoverHolder"));
+        assertEquals("true", field(json.out(), "stagingLeftoverRemovable"));
         Cli.Result verify = Cli.run("verify", dir.toString());
         assertEquals(0, verify.code(), "not a problem of the index: " + verify);
         assertTrue(verify.err().contains("verify: note: " + staging + " (" + Text.bytes(bytes) + "): left by a build"), verify::toString);
