@@ -44,8 +44,9 @@ import java.util.Objects;
  *
  * <p><b>All or nothing.</b> Nothing is visible or durable before {@link #commit} returns; afterwards the index at
  * {@code dir} holds every entry and opens with {@link BucketDB#open}. A crash (or an error) at any moment leaves
- * either no index at {@code dir} or the complete one: the staging directory a crash leaves is never opened, and the
- * next build into {@code dir} deletes it. {@link #close} without a commit discards the entries and writes nothing.
+ * either no index at {@code dir} or the complete one: the staging directory a crash leaves is never opened as an index,
+ * and the next build into {@code dir}, or the next writable {@link BucketDB#open} of {@code dir} (which creates an
+ * empty index there), deletes it. {@link #close} without a commit discards the entries and writes nothing.
  *
  * <p><b>Entries.</b> Keys and values have the fixed widths of the options (variable-length shapes are refused by
  * {@link BucketDB#build}); a key given twice ends with the value given last. A wrong width throws
@@ -196,8 +197,8 @@ public final class IndexBuild implements AutoCloseable {
         finished = true;
         try {
             checkAbsent(dir);
-            // The staged index is not live: no one can open it before the rename, and a crash leaves it for the next build to
-            // delete. So its entries need no journal: the close's checkpoint holds them all before the rename publishes them.
+            // The staged index is not live: no one can open it before the rename, and a crash leaves it for the next build or
+            // writable open of dir to delete. So its entries need no journal: the close's checkpoint holds them all before the rename publishes them.
             Options staged = options.withCreateIfMissing(true)
                     .withExpectedEntries(Math.max(entries.size(), options.expectedEntries()))
                     .withDurability(Durability.ASYNC)

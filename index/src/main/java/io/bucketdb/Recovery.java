@@ -18,11 +18,48 @@ package io.bucketdb;
  *                           from the table file's pages as they are: the table file is taken as it stands, so damage
  *                           it took before this open can no longer be found. Not counted by {@link #needed()}: a
  *                           lost checksum file says nothing about how the index was closed
+ * @param leftoverBytesRemoved the bytes of the staging directory beside the index ({@code .NAME.bucketdb-new}) that a
+ *                           build, import or compaction killed before its commit left, and this writable open removed
+ *                           (0 if there was none, a build holds it, or it could not be removed: then a WARNING is
+ *                           logged and {@code bucketdb stat} shows it). Not counted by {@link #needed()}: the index
+ *                           itself needed nothing of it
  */
 public record Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
                        long idleSteps,
                        long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
-                       boolean checksumsRebuilt) {
+                       boolean checksumsRebuilt, long leftoverBytesRemoved) {
+
+    /**
+     * A recovery that removed no leftover staging directory.
+     *
+     * @param checkpointFinished as the record's component
+     * @param doubleWritePages   as the record's component
+     * @param recordsReplayed    as the record's component
+     * @param markersChecked     as the record's component
+     * @param idleSteps          as the record's component
+     * @param tornBytes          as the record's component
+     * @param recordsDropped     as the record's component
+     * @param batchDropped       as the record's component
+     * @param checkpointLsn      as the record's component
+     * @param lastLsn            as the record's component
+     * @param checksumsRebuilt   as the record's component
+     */
+    public Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
+                    long idleSteps, long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
+                    boolean checksumsRebuilt) {
+        this(checkpointFinished, doubleWritePages, recordsReplayed, markersChecked, idleSteps, tornBytes, recordsDropped,
+                batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, 0);
+    }
+
+    /**
+     * {@return this recovery, with {@code bytes} of a crashed build's staging directory removed}
+     *
+     * @param bytes the bytes removed
+     */
+    public Recovery withLeftoverBytesRemoved(long bytes) {
+        return new Recovery(checkpointFinished, doubleWritePages, recordsReplayed, markersChecked, idleSteps, tornBytes,
+                recordsDropped, batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, bytes);
+    }
 
     /**
      * {@return whether the open had to repair anything: a cut checkpoint finished, journal records replayed, a torn tail,

@@ -73,6 +73,10 @@ public final class IndexOpener {
     public record Opened(TableFile file, HashTable table, ReadOnlyView view, Recovery recovery, boolean cleanBeforeOpen,
                          EntryChecks checks, TableReads reads, WriteAccess writes, JournalingStage journal, CloseSequence closing, List<String> ignoredOptions,
                          Checkpointer checkpointer) {
+        Opened withRecovery(Recovery r) {
+            return new Opened(file, table, view, r, cleanBeforeOpen, checks, reads, writes, journal, closing, ignoredOptions,
+                    checkpointer);
+        }
     }
 
     /** Finishes a compaction that stopped between its two renames (StagedIndex); whether the index is then complete. */
@@ -135,7 +139,8 @@ public final class IndexOpener {
      * @param exists  whether it holds a table file
      * @param options how to open it
      * @param lock    takes the writer lock (returns null for a read-only open); released by the close sequence, or here
-     *                if the open fails
+     *                if the open fails. Once a writable open holds it and has succeeded, it removes the staging directory
+     *                a crashed build of {@code dir} left ({@link StagingLeftovers#removeCrashed})
      * @param writer  names the writer lock's holder, for a read-only view
      * @param waits   makes the wait strategy of the pipeline's background thread ({@code Options.withWaitStrategy})
      * @return the open index
@@ -144,12 +149,20 @@ public final class IndexOpener {
     public static Opened open(Path dir, boolean exists, Options options, LockTaker lock, ReadOnlyView.WriterProbe writer,
                               Supplier<com.lmax.disruptor.WaitStrategy> waits) throws IOException {
         AutoCloseable held = lock.take();
+        Opened opened;
         try {
-            return open(dir, exists, options, held, writer, waits);
+            opened = open(dir, exists, options, held, writer, waits);
         } catch (IOException | RuntimeException e) {
             closeQuietly(held, e);
             throw e;
         }
+        if (options.readOnly()) {
+            return opened;
+        }
+        // Only once the open succeeded (a refused or failed open changes nothing more), and under dir's lock: see
+        // StagingLeftovers for why the removal is then safe.
+        long removed = StagingLeftovers.removeCrashed(dir, options.durableIO());
+        return removed == 0 ? opened : opened.withRecovery(opened.recovery().withLeftoverBytesRemoved(removed));
     }
 
     /** Takes the writer lock of an index directory. */

@@ -51,8 +51,9 @@ import java.util.stream.Stream;
  * </pre>
  * What a crash leaves under each name, and what happens next:
  * <ul>
- *   <li>before 1: DIR is the old index, NEW holds part of a build. Opens ignore NEW; the next
- *       build deletes it.</li>
+ *   <li>before 1: DIR is the old index, NEW holds part of a build. Read-only opens ignore NEW; the
+ *       next writable open of DIR ({@link StagingLeftovers}) or the next build deletes it once its
+ *       lock is free.</li>
  *   <li>between 1 and 2: no DIR; OLD is the old index and NEW a complete, checked new one (commit
  *       starts only after the build is checked). The next writing {@link BucketDB#open} of DIR,
  *       or the next {@link #begin}, finishes the swap ({@link #finishInterrupted}): it takes OLD's
@@ -67,8 +68,8 @@ import java.util.stream.Stream;
  *
  * <h2>Writing a new index (target differs from the source, or no source)</h2>
  * The target must not exist, or be an empty directory. Commit renames NEW to the target and syncs
- * the parent; a crash before leaves no target and a NEW that the next build into that target
- * deletes.
+ * the parent; a crash before leaves no target and a NEW that the next build into that target, or
+ * the next writable open of it (which creates an empty index there), deletes.
  */
 public final class StagedIndex implements AutoCloseable {
     private static final String STAGING_SUFFIX = IndexFileNames.STAGING_SUFFIX;
@@ -486,7 +487,7 @@ public final class StagedIndex implements AutoCloseable {
      * tolerating files that vanish meanwhile (another process finishing the same cleanup). Never
      * follows symbolic links.
      */
-    private static void deleteTree(DurableIO io, Path root) throws IOException {
+    static void deleteTree(DurableIO io, Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * A build of a new index ({@link IndexBuild}) on the crash simulator: a power loss after every operation of a small
  * build, from its first to its last, leaves either no index at the target or the complete one; and where it leaves
- * none, a new build of the same target succeeds (it clears what the crashed one left under the staging name).
+ * none, a new build of the same target succeeds (it clears what the crashed one left under the staging name), and so
+ * does a writable open that creates the target instead.
  * Directory creations and renames count only once their parent is synced.
  */
 class BuildCrashTest {
@@ -77,6 +78,11 @@ class BuildCrashTest {
                             build(image, new CrashSimulator());
                             assertComplete(dir, where + ", then built again");
                             assertFalse(Files.exists(StagedIndex.staging(dir)), where);
+                        } else { // or a writable open that creates the target removes it (StagingLeftovers)
+                            try (BucketDB db = BucketDB.open(dir, Fixtures.imageOptions())) {
+                                assertEquals(0, db.size(), where + ": the crashed build's entries are not taken");
+                            }
+                            assertFalse(Files.exists(StagedIndex.staging(dir)), where + ": the crashed build's staging directory is left");
                         }
                         none++;
                     }

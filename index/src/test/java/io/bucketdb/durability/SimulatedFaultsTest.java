@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -125,7 +126,7 @@ class SimulatedFaultsTest {
      * The compaction swap ({@link StagedIndex}) on the crash simulator: a power loss at every operation from
      * the end of the build through the commit, and at a few random ones of the build, leaves an index under
      * the target's name (after the next writing open finishes an interrupted swap) that is the old one or the
-     * new one, entirely. Directory renames and creations count only once their parent is synced.
+     * new one, entirely; and that open leaves no staging directory (it removes a crashed build's). Directory renames and creations count only once their parent is synced.
      */
     @Test
     void aPowerLossDuringACompactionSwapLeavesTheOldOrTheNewIndex() throws Exception {
@@ -171,6 +172,8 @@ class SimulatedFaultsTest {
                     } catch (IOException e) {
                         throw new AssertionError(where + ": " + e, e);
                     }
+                    // The writing open either finished the swap (renaming NEW into place) or removed a partial build's NEW.
+                    assertFalse(Files.exists(StagedIndex.staging(image.resolve("idx"))), where + ": a staging directory is left");
                     Fixtures.delete(image);
                     images++;
                 }

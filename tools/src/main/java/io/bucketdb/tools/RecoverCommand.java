@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "recover", mixinStandardHelpOptions = true,
         description = {"Recover an index that was not closed cleanly: finish a compaction killed between its renames, finish an "
-                + "interrupted checkpoint, replay the journal after the last checkpoint, drop a torn tail, then checkpoint and close. Prints what it did.",
+                + "interrupted checkpoint, replay the journal after the last checkpoint, drop a torn tail, then checkpoint and close; remove the staging "
+                + "directory a crashed build, import or compaction of DIR left beside it (.DIR.bucketdb-new, unless a build holds it). "
+                + "Prints what it did.",
                 "Takes the writer lock: refuses an index another process has open for writing."},
         footer = {"%nExample:%n  bucketdb recover /data/idx",
                 "%nWith damage in the middle of the journal (valid records after an invalid one) recovery refuses, naming the "
@@ -86,6 +88,9 @@ final class RecoverCommand implements Callable<Integer> {
         out.println("  records dropped at damage:  " + Text.count(r.recordsDropped()) + (truncate ? "" : " (only with --truncate)"));
         out.println("  unfinished batch dropped:   " + (r.batchDropped() ? "yes" : "no"));
         out.println("  page checksums rebuilt:     " + (r.checksumsRebuilt() ? "yes (their file was missing or damaged)" : "no"));
+        if (r.leftoverBytesRemoved() > 0) {
+            out.println("  crashed build removed:      " + Text.bytes(r.leftoverBytesRemoved()) + " (the staging directory beside it)");
+        }
         out.println("  entries now:                " + Text.count(count));
         out.flush();
         return Exit.OK;

@@ -29,7 +29,10 @@ import java.util.concurrent.Callable;
                 "Reads the file read-only without the lock, so it also works while a writer has the index open "
                         + "(it then shows the last image written to disk and how old it is). The entries line also shows "
                         + "the count of a read-only view (the image plus the journal records after it, replayed in memory); "
-                        + "--json adds viewLsn, recordsReplayed and viewCount."},
+                        + "--json adds viewLsn, recordsReplayed and viewCount.",
+                "A staging directory beside DIR (.DIR.bucketdb-new: a build, import or compaction running, or one that crashed) "
+                        + "is shown with its size on a leftover line (--json: stagingLeftover, stagingLeftoverBytes, "
+                        + "stagingLeftoverHolder, stagingLeftoverRemovable); a crashed one goes away at the next writable open of DIR or its next build."},
         footer = {"%nExamples:%n  bucketdb stat /data/idx%n  bucketdb stat /data/idx --json",
                 "%nExit codes: 0 success, 2 usage error, 3 I/O error (missing, unreadable or damaged index)."})
 final class StatCommand implements Callable<Integer> {
@@ -46,6 +49,7 @@ final class StatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> s = Views.consistent(dir, in -> numbers(in, LiveImage.of(in)));
+        LeftoverLine.putInto(s, dir); // beside the index, not in it: the same whichever image was read
         try (Views.Attempt view = Views.attempt(dir)) {
             putView(s, view.view());
             view.say(spec.commandLine().getErr(), spec.qualifiedName());
@@ -141,6 +145,11 @@ final class StatCommand implements Callable<Integer> {
                 + Text.bytes((long) s.get("checksumBytes")) + ", double-write " + Text.bytes((long) s.get("doubleWriteBytes"))
                 + ((long) s.get("otherBytes") > 0 ? ", other " + Text.bytes((long) s.get("otherBytes")) : "")
                 + blocks(s, "directoryDiskBytes", "directoryBytes"));
+        if (s.get("stagingLeftover") != null) {
+            t.row("leftover", LeftoverLine.describe(String.valueOf(s.get("directory")), (String) s.get("stagingLeftover"),
+                    (long) s.get("stagingLeftoverBytes"), (String) s.get("stagingLeftoverHolder"),
+                    (boolean) s.get("stagingLeftoverRemovable")));
+        }
         t.row("per entry", count == 0 ? "-" : String.format("%.1f bytes (all files; the table alone %.1f)",
                 (double) s.get("bytesPerEntry"), (double) s.get("tableBytesPerEntry")));
         t.row("recovery", (String) s.get("recovery"));

@@ -33,6 +33,8 @@ import java.util.concurrent.Callable;
                 "A torn journal tail (bytes after the last force with nothing valid after them: what a crash leaves) "
                         + "is not a problem: it is printed as a note on stderr with the bytes an open would drop, and the exit code stays 0. "
                         + "Neither is a damaged journal record at or below the checkpoint LSN, which no replay needs: a note too.",
+                "A staging directory beside DIR (.DIR.bucketdb-new) is not a problem either: a note on stderr gives its size "
+                        + "and how it goes away.",
                 "Prints one line per problem (file @ offset: expected ..., found ...). Works on a live index: if a writer "
                         + "wrote a newer image while it ran, it checks again."},
         footer = {"%nExample:%n  bucketdb verify /data/idx && echo sound",
@@ -140,6 +142,8 @@ final class VerifyCommand implements Callable<Integer> {
             err.println(name + ": note: " + Problem.of(journal.coveredDamage()) + "; the checkpoint covers that record,"
                     + " so no replay needs it: opening the index skips it and replays the intact records after it");
         }
+        // Not damage (the index does not use it): said so that the space it takes is seen.
+        LeftoverLine.describe(dir).ifPresent(l -> err.println(name + ": note: " + l));
         if (count == 0) {
             err.println(name + ": " + dir + " is sound: " + Text.count(h.count) + " entries, B=" + h.b
                     + (h.growing() ? ", growth in progress" : "") + "; the view as of LSN " + view.lsn() + ": "

@@ -58,6 +58,19 @@ class ReadingCommandsWriteNothingTest {
         assertEquals(1, Cli.run("export", dir.toString()).code(), "and export reads through it");
     }
 
+    /**
+     * A staging directory a build killed before its commit left beside the index: the reading commands show it (stat,
+     * verify) and change none of its files; only a writable open removes it.
+     */
+    @Test
+    void readingAnIndexBesideACrashedBuildLeavesTheBuildsFiles() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 500);
+        Path staging = Cli.longIndex(tmp.resolve(".idx" + IndexFileNames.STAGING_SUFFIX), 100); // its lock free, as a kill leaves it
+        Map<String, String> before = files(staging);
+        assertEquals(List.of(), runAll(dir));
+        assertEquals(before, files(staging), "the crashed build's files");
+    }
+
     /** Runs every reading command on {@code dir}; returns what changed in it (empty when nothing did). */
     private List<String> runAll(Path dir) throws IOException {
         Map<String, String> before = files(dir);

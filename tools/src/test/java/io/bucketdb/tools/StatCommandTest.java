@@ -338,6 +338,40 @@ class StatCommandTest {
         assertEquals("", r.out(), r::toString);
     }
 
+    /**
+     * A staging directory a build killed before its commit left beside the index: stat shows it with its size and how it
+     * goes away (text and JSON), verify says so in a note and still finds the index sound, recover removes it.
+     */
+    @Test
+    void shouldShowTheStagingDirectoryOfACrashedBuildUntilAWritableOpenRemovesIt() throws IOException {
+        Path dir = Cli.longIndex(tmp.resolve("idx"), 1_000);
+        Path staging = Cli.longIndex(tmp.resolve(".idx" + IndexFileNames.STAGING_SUFFIX), 200); // its lock free, as a kill leaves it
+        long bytes;
+        try (Stream<Path> s = Files.list(staging)) {
+            bytes = s.mapToLong(p -> p.toFile().length()).sum();
+        }
+        Cli.Result text = Cli.run("stat", dir.toString());
+        assertEquals(0, text.code(), text::toString);
+        assertTrue(text.out().contains("leftover   " + staging + " (" + Text.bytes(bytes) + "): left by a build, import or "
+                + "compaction of " + dir + " that crashed; the next writable open of " + dir), text::toString);
+        Cli.Result json = Cli.run("stat", dir.toString(), "--json");
+        assertEquals("\"" + staging + "\"", field(json.out(), "stagingLeftover"));
+        assertEquals(Long.toString(bytes), field(json.out(), "stagingLeftoverBytes"));
+        assertEquals("null", field(json.out(), "stagingLeftoverHolder"));
+        assertEquals("true", field(json.out(), "stagingLeftoverRemovable"));
+        Cli.Result verify = Cli.run("verify", dir.toString());
+        assertEquals(0, verify.code(), "not a problem of the index: " + verify);
+        assertTrue(verify.err().contains("verify: note: " + staging + " (" + Text.bytes(bytes) + "): left by a build"), verify::toString);
+
+        Cli.Result recover = Cli.run("recover", dir.toString());
+        assertEquals(0, recover.code(), recover::toString);
+        assertTrue(recover.out().contains("crashed build removed:      " + Text.bytes(bytes)), recover::toString);
+        assertFalse(Files.exists(staging));
+        assertFalse(Cli.run("stat", dir.toString()).out().contains("leftover"));
+        assertEquals("null", field(Cli.run("stat", dir.toString(), "--json").out(), "stagingLeftover"));
+        assertEquals("0", field(Cli.run("stat", dir.toString(), "--json").out(), "stagingLeftoverBytes"));
+    }
+
     static String field(String json, String name) {
         Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|[^,}\\]]+)").matcher(json);
         assertTrue(m.find(), () -> name + " in " + json);
