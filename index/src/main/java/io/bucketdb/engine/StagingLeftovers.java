@@ -121,14 +121,17 @@ public final class StagingLeftovers {
 
     /**
      * The lengths of the regular files under {@code root} added up, never following links; what cannot be read or
-     * vanishes meanwhile (a build deleting its own files) counts 0 rather than failing {@code stat}.
+     * vanishes meanwhile (a build deleting its own files) counts 0 rather than failing {@code stat}. The lock file does
+     * not count: its content names whoever took the lock last, so the removal, which takes it first, measured a byte
+     * more or less than {@code stat} (a pid of another length).
      */
     private static long bytes(Path root) throws IOException {
         long[] sum = new long[1];
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
-                sum[0] += a.isRegularFile() ? a.size() : 0;
+                boolean lock = file.getFileName().toString().equals(IndexFileNames.LOCK) && file.getParent().equals(root);
+                sum[0] += a.isRegularFile() && !lock ? a.size() : 0;
                 return FileVisitResult.CONTINUE;
             }
 
