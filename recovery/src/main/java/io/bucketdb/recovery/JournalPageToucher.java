@@ -8,13 +8,13 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Faults the journal's next pages into the current segment's window ahead of the appends, on a thread of its own
- * ({@value #THREAD_NAME}), so the writer's copy of a frame finds its page mapped (issue 16: every ~100 lone puts a
- * fresh 4 KiB page cost the writer a page fault of ~5 µs, the p99 of a lone put; docs/BENCHMARKS.md, "lone" and
- * "jtouch").
+ * ({@value #THREAD_NAME}), so the writer's copy of a frame finds its page mapped writable (issue 16: every ~100 lone
+ * puts a fresh 4 KiB page cost the writer a page fault of ~5 µs, the p99 of a lone put; docs/BENCHMARKS.md, "lone",
+ * "jtouch" and "wtouch").
  *
  * <p>The writer ({@link JournalSegments#write}) calls {@link #request} each time its appends cross {@link #STEP}: three
- * volatile writes and an unpark, no allocation, no lock. This thread then reads one byte of each page up to
- * {@link #AHEAD} past the write position ({@link AppendWindow#touch}) and parks until the next request; it never spins.
+ * volatile writes and an unpark, no allocation, no lock. This thread then faults each page up to {@link #AHEAD}
+ * past the write position in for writing (an atomic add of 0 to one int of it) ({@link AppendWindow#touch}) and parks until the next request; it never spins.
  *
  * <p>Behind the write position it also starts the write-back of the pages the appends have filled, each
  * {@link #WRITEBACK_STEP} ({@link DurableFile#startWriteback}, {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}; issue 16,
@@ -24,13 +24,14 @@ import java.util.concurrent.locks.LockSupport;
  * force's thread did at normal priority is done here, in the idle class, where it never takes the writer's core. Only
  * whole pages below the position of a request are written back: the writer never writes them again.
  *
- * <p>Crash safety is untouched by construction: the touch only reads, so no byte of the journal (nor of anything else)
- * changes, and nothing orders against it. The write-back is a hint that makes nothing durable and orders nothing (the
+ * <p>Crash safety is untouched by construction: the touch changes no byte of the journal (nor of anything else), also
+ * of a frame the writer copies meanwhile (the add is atomic), and nothing orders against it; it only makes pages dirty
+ * sooner, with the bytes they hold, which the system may write back at any time anyway. The write-back is a hint that makes nothing durable and orders nothing (the
  * system may write any dirty page back at any time without it, so a crash leaves the same states); the forces alone
  * say what is durable, and a failed write-back is reported by the next force (the page's error stays recorded for
- * it: {@code SYNC_FILE_RANGE_WRITE} without a wait consumes no error), which fails the journal as before. Its fields may be read torn (a new window with an older position): the touch
- * then reads a different stretch of a live window, or of a closed one, which ends it quietly (the window's contract);
- * either way nothing is written. A close of a window under the touch is not held up by it.
+ * it: {@code SYNC_FILE_RANGE_WRITE} without a wait consumes no error), which fails the journal as before. Its fields may be read torn (a new window with an older
+ * position): the touch then faults in a different stretch of a live window, or of a closed one, which ends it quietly
+ * (the window's contract); either way no byte changes. A close of a window under the touch is not held up by it.
  */
 final class JournalPageToucher implements Runnable {
     static final String THREAD_NAME = "bucketdb-journal-touch";

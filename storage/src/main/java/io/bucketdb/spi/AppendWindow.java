@@ -55,9 +55,10 @@ public interface AppendWindow extends Closeable {
     void force(long from, long to) throws IOException;
 
     /**
-     * Faults the pages of {@code [from, to)} (clipped to the window) into the mapping for reading, so a later {@link #put}
-     * there finds them mapped; for a thread other than the appender's (issue 16). It reads and never writes, so it
-     * changes no byte and races no put or force. A window closed before or during the touch ends it quietly: the
+     * Faults the pages of {@code [from, to)} (clipped to the window) into the mapping for writing, so a later {@link #put}
+     * there takes no fault; for a thread other than the appender's (issue 16). It changes no byte, also of a put that
+     * writes the same range meanwhile (an atomic add of 0 per page), and orders nothing against a put or a force; the
+     * pages may be written back sooner, with the bytes they hold. A window closed before or during the touch ends it quietly: the
      * caller need not coordinate with {@link #close}, and the touch never holds a close up. Does nothing by default (a
      * window that is not a mapping has nothing to fault in).
      *

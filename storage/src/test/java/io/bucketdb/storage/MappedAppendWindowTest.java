@@ -71,7 +71,7 @@ class MappedAppendWindowTest {
     }
 
     /**
-     * A touch reads and writes nothing: the file's bytes, written and not, are unchanged, a range reaching outside the
+     * A touch changes nothing: the file's bytes, written and not, are unchanged, a range reaching outside the
      * window is clipped, and a closed window makes it return quietly.
      */
     @Test
@@ -131,5 +131,88 @@ class MappedAppendWindowTest {
             }
             assertEquals(size, f.size());
         }
+    }
+
+    /**
+     * A touch on another thread leaves the appender no fault to take in the pages it covers: not the page-in, and not
+     * the write-protect fault a read touch left (one per page; "wtouch" in docs/BENCHMARKS.md). Counted in this thread's
+     * minor faults ({@code /proc/thread-self/stat}, Linux only). The bound is half the pages, not zero, so a write-back
+     * that cleans a page between the touch and the put cannot fail it; a read touch gives one fault per page.
+     */
+    @Test
+    void aTouchOnAnotherThreadLeavesTheAppendersPutsNoFault() throws Exception {
+        Path stat = Path.of("/proc/thread-self/stat");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(stat), "needs Linux's per-thread fault counts");
+        int pages = 64;
+        int size = pages * 4096;
+        MemorySegment one = MemorySegment.ofArray(new byte[] {42});
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("j"), DurableIO.Mode.CREATE_NEW);
+             DurableFile warm = FileDurableIO.INSTANCE.open(tmp.resolve("warm"), DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(size);
+            warm.allocate(size);
+            try (AppendWindow w = f.mapAppendWindow(0, size); AppendWindow u = warm.mapAppendWindow(0, size)) {
+                // The put path's own first-use faults (class loading, linking) happen here, on another file.
+                for (int round = 0; round < 3; round++) {
+                    for (long off = 0; off < size; off += 4096) {
+                        u.put(off + 100, one, 0, 1);
+                    }
+                }
+                Thread toucher = Thread.ofPlatform().start(() -> w.touch(0, size));
+                toucher.join();
+                long before = minorFaults(stat);
+                for (long off = 0; off < size; off += 4096) {
+                    w.put(off + 100, one, 0, 1);
+                }
+                long faults = minorFaults(stat) - before;
+                assertTrue(faults < pages / 2, faults + " faults in " + pages + " puts to touched pages");
+            }
+        }
+    }
+
+    /**
+     * An appender writing the pages a touch covers, both at full speed on two threads, keeps every byte it wrote: the
+     * touch's add of 0 is atomic, so it never writes back a value read before a put. Random bytes (the seed is printed
+     * on a failure) over the touched int of each page and around it.
+     */
+    @Test
+    void puttingWhileAnotherThreadTouchesKeepsEveryByteThePutsWrote() throws Exception {
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        int size = 256 << 10;
+        byte[] expected = new byte[size];
+        try (DurableFile f = FileDurableIO.INSTANCE.open(tmp.resolve("j"), DurableIO.Mode.CREATE_NEW)) {
+            f.allocate(size);
+            try (AppendWindow w = f.mapAppendWindow(0, size)) {
+                java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread toucher = Thread.ofPlatform().start(() -> {
+                    while (!done.get()) {
+                        w.touch(0, size);
+                    }
+                });
+                try {
+                    byte[] chunk = new byte[64];
+                    for (int round = 0; round < 200; round++) {
+                        for (int page = 0; page < size / 4096; page++) {
+                            // 64 bytes from up to 32 before a page's first int: the touched int is inside most of them
+                            int off = Math.max(0, page * 4096 - 32 + random.nextInt(32));
+                            random.nextBytes(chunk);
+                            w.put(off, MemorySegment.ofArray(chunk), 0, chunk.length);
+                            System.arraycopy(chunk, 0, expected, off, chunk.length);
+                        }
+                    }
+                } finally {
+                    done.set(true);
+                    toucher.join();
+                }
+                assertArrayEquals(expected, Files.readAllBytes(tmp.resolve("j")), "seed " + seed + "L: a put's bytes were lost");
+            }
+        }
+    }
+
+    /** {@return this thread's minor faults so far: field 10 of {@code /proc/thread-self/stat}} */
+    private static long minorFaults(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[7]); // fields after the name start at field 3 (state)
     }
 }
