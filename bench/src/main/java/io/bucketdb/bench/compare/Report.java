@@ -30,6 +30,8 @@ final class Report {
                     new Metric("p999Ns", "put p99.9", false, Report::nanos),
                     new Metric("p9999Ns", "put p99.99", false, Report::nanos),
                     new Metric("maxNs", "put max", false, Report::nanos),
+                    // The putting thread's own minor page faults (ThreadKernelCounts): BucketDB's writer is that thread.
+                    new Metric("callerMinorFaults", "putter's page faults", false, Report::count),
                     new Metric("closeMs", "close", false, Report::millis),
                     new Metric("bytesPerEntry", "disk bytes/entry", false, Report::bytes),
                     new Metric("openMs", "open", false, Report::millis))
@@ -357,6 +359,10 @@ final class Report {
 
     static String millis(double ms) {
         return ms >= 1000 ? String.format(Locale.ROOT, "%.2f s", ms / 1000) : String.format(Locale.ROOT, "%.1f ms", ms);
+    }
+
+    static String count(double n) {
+        return String.format(Locale.ROOT, "%,.0f", n);
     }
 
     static String bytes(double b) {

@@ -300,6 +300,7 @@ public final class Worker {
         long loaded;
         long elapsed;
         GcCounter gc = new GcCounter();
+        ThreadKernelCounts kernel;
         try (PrintStream ps = new PrintStream(Files.newOutputStream(hlog), false, "US-ASCII");
              KvStore.Session s = KvStore.longView(store)) {
             HistogramLogWriter log = new HistogramLogWriter(ps);
@@ -311,6 +312,7 @@ public final class Worker {
             log.setBaseTime(startMs);
             log.outputLegend();
             long capAt = System.nanoTime() + nanos(writeCapSeconds);
+            kernel = new ThreadKernelCounts();
             long start = System.nanoTime();
             long intervalStartMs = startMs;
             int n = 0;
@@ -339,6 +341,7 @@ public final class Worker {
             }
             elapsed = t1 - start;
             loaded = n;
+            kernel.report(result);
         }
         result.setProperty("hlog", hlog.getFileName().toString());
         gc.report(result);
