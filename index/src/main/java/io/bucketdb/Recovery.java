@@ -23,14 +23,41 @@ package io.bucketdb;
  *                           (0 if there was none, a build holds it, or it could not be removed: then a WARNING is
  *                           logged and {@code bucketdb stat} shows it). Not counted by {@link #needed()}: the index
  *                           itself needed nothing of it
+ * @param lostFromLsn        with {@link Options#withTruncateOnDamage}, where the journal ended at a roll record naming
+ *                           a journal segment that is missing: the first LSN that segment held. Every acknowledged write
+ *                           from there on is lost, and how many there were is unknown (they are not in
+ *                           {@code recordsDropped}, which counts only records found). 0 if no segment was missing
  */
 public record Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
                        long idleSteps,
                        long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
-                       boolean checksumsRebuilt, long leftoverBytesRemoved) {
+                       boolean checksumsRebuilt, long leftoverBytesRemoved, long lostFromLsn) {
 
     /**
-     * A recovery that removed no leftover staging directory.
+     * A recovery that found every journal segment it was led to.
+     *
+     * @param checkpointFinished   as the record's component
+     * @param doubleWritePages     as the record's component
+     * @param recordsReplayed      as the record's component
+     * @param markersChecked       as the record's component
+     * @param idleSteps            as the record's component
+     * @param tornBytes            as the record's component
+     * @param recordsDropped       as the record's component
+     * @param batchDropped         as the record's component
+     * @param checkpointLsn        as the record's component
+     * @param lastLsn              as the record's component
+     * @param checksumsRebuilt     as the record's component
+     * @param leftoverBytesRemoved as the record's component
+     */
+    public Recovery(boolean checkpointFinished, long doubleWritePages, long recordsReplayed, long markersChecked,
+                    long idleSteps, long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
+                    boolean checksumsRebuilt, long leftoverBytesRemoved) {
+        this(checkpointFinished, doubleWritePages, recordsReplayed, markersChecked, idleSteps, tornBytes, recordsDropped,
+                batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, leftoverBytesRemoved, 0);
+    }
+
+    /**
+     * A recovery that removed no leftover staging directory and found every journal segment it was led to.
      *
      * @param checkpointFinished as the record's component
      * @param doubleWritePages   as the record's component
@@ -48,7 +75,7 @@ public record Recovery(boolean checkpointFinished, long doubleWritePages, long r
                     long idleSteps, long tornBytes, long recordsDropped, boolean batchDropped, long checkpointLsn, long lastLsn,
                     boolean checksumsRebuilt) {
         this(checkpointFinished, doubleWritePages, recordsReplayed, markersChecked, idleSteps, tornBytes, recordsDropped,
-                batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, 0);
+                batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, 0, 0);
     }
 
     /**
@@ -58,15 +85,16 @@ public record Recovery(boolean checkpointFinished, long doubleWritePages, long r
      */
     public Recovery withLeftoverBytesRemoved(long bytes) {
         return new Recovery(checkpointFinished, doubleWritePages, recordsReplayed, markersChecked, idleSteps, tornBytes,
-                recordsDropped, batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, bytes);
+                recordsDropped, batchDropped, checkpointLsn, lastLsn, checksumsRebuilt, bytes, lostFromLsn);
     }
 
     /**
      * {@return whether the open had to repair anything: a cut checkpoint finished, journal records replayed, a torn tail,
-     * damaged records or an unfinished batch dropped. An index whose writer died right after a checkpoint was not closed
+     * damaged records, a missing segment's writes or an unfinished batch dropped. An index whose writer died right after a checkpoint was not closed
      * cleanly but needs none of it: false ({@link Stats#cleanClose()} tells how the index was closed)}
      */
     public boolean needed() {
-        return checkpointFinished || recordsReplayed > 0 || tornBytes > 0 || recordsDropped > 0 || batchDropped;
+        return checkpointFinished || recordsReplayed > 0 || tornBytes > 0 || recordsDropped > 0 || lostFromLsn > 0
+                || batchDropped;
     }
 }

@@ -223,7 +223,7 @@ public final class IndexOpener {
                 recovery = new Recovery(pending.finished(), pending.pages(), replayer.applied(), replayer.markersChecked(),
                         replayer.idleSteps(),
                         report.tornBytes(), report.recordsDropped(), replayer.endedInsideBatch(), checkpointLsn,
-                        Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt);
+                        Math.max(checkpointLsn, report.lastLsn()), checksumsRebuilt, 0, report.lostFromLsn());
                 clean = closedCleanly && !recovery.needed();
                 journal = clean ? JournalWriter.open(io, dir, JournalSettings.of(options), checkpointLsn)
                         : endRecovery(io, dir, file, checkpointer, reader, options, Math.max(checkpointLsn, report.lastLsn()), event);

@@ -67,6 +67,9 @@ class MissingJournalSegmentTest {
                 assertEquals(i + 1000, db.getLong(i, -1), "key " + i);
             }
             assertEquals(-1, db.getLong(kept, -1));
+            // ... and says so: the missing segment's writes, from the LSN after the last one kept (how many: unknown).
+            assertEquals(db.recovery().lastLsn() + 1, db.recovery().lostFromLsn(), db.recovery().toString());
+            assertTrue(db.recovery().needed());
         }
     }
 

@@ -479,7 +479,9 @@ public final class JournalReader {
                 ZeroFill.range(file, walk.end(), Math.min(zeroEnd, file.size()));
                 file.force();
             }
-            return finish(i, walk, 0, dropped);
+            // A roll to a segment that is not there: its writes are gone, and nothing tells how many they were.
+            long lostFrom = walk.roll() != null && i + 1 >= files.size() ? walk.roll().nextLsn() : 0;
+            return finish(i, walk, 0, dropped, lostFrom);
         }
 
         /** Intact consecutive records of segment {@code j}, which has a valid header. */
@@ -495,6 +497,11 @@ public final class JournalReader {
 
         private ReplayReport finish(int i, SegmentScanner.Walk walk, long tornBytes, long dropped)
                 throws IOException {
+            return finish(i, walk, tornBytes, dropped, 0);
+        }
+
+        private ReplayReport finish(int i, SegmentScanner.Walk walk, long tornBytes, long dropped, long lostFrom)
+                throws IOException {
             SegmentFiles.Entry entry = files.get(i);
             if (walk.lastLsn() < afterLsn) {
                 throw new CorruptIndexException(entry.path(), walk.end(), "records up to LSN " + afterLsn
@@ -504,7 +511,7 @@ public final class JournalReader {
             lastFile = entry.path();
             lastEnd = walk.end();
             lastDeliveredBytes = walk.deliveredBytes();
-            return new ReplayReport(delivered, walk.lastLsn(), tornBytes, dropped, seen);
+            return new ReplayReport(delivered, walk.lastLsn(), tornBytes, dropped, seen, lostFrom);
         }
 
         private static String name(SegmentFiles.Entry entry) {

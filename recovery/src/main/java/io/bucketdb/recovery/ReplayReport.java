@@ -13,6 +13,24 @@ package io.bucketdb.recovery;
  *                       is a lower bound. 0 for a clean end
  * @param recordsDropped intact records cut off by {@link DamagePolicy#TRUNCATE}; 0 unless the journal was damaged
  * @param segmentsSeen   segment files whose records were read
+ * @param lostFromLsn    with {@link DamagePolicy#TRUNCATE}, where the journal ended at a roll record naming a segment that
+ *                       is missing: the first LSN that segment held. Every write from there on is lost and how many there
+ *                       were is unknown (they are not in {@code recordsDropped}, which counts only records found). 0 if
+ *                       no segment was missing
  */
-public record ReplayReport(long recordsRead, long lastLsn, long tornBytes, long recordsDropped, int segmentsSeen) {
+public record ReplayReport(long recordsRead, long lastLsn, long tornBytes, long recordsDropped, int segmentsSeen,
+                           long lostFromLsn) {
+
+    /**
+     * A report of a replay that found every segment it was led to.
+     *
+     * @param recordsRead    as the record's component
+     * @param lastLsn        as the record's component
+     * @param tornBytes      as the record's component
+     * @param recordsDropped as the record's component
+     * @param segmentsSeen   as the record's component
+     */
+    public ReplayReport(long recordsRead, long lastLsn, long tornBytes, long recordsDropped, int segmentsSeen) {
+        this(recordsRead, lastLsn, tornBytes, recordsDropped, segmentsSeen, 0);
+    }
 }

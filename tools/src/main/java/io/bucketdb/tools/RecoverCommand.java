@@ -86,6 +86,10 @@ final class RecoverCommand implements Callable<Integer> {
                 + " of them idle evacuation steps)");
         out.println("  torn tail dropped:          " + Text.count(r.tornBytes()) + " bytes");
         out.println("  records dropped at damage:  " + Text.count(r.recordsDropped()) + (truncate ? "" : " (only with --truncate)"));
+        if (r.lostFromLsn() > 0) {
+            out.println("  missing journal segment:    its writes from LSN " + r.lostFromLsn() + " on are lost; how many"
+                    + " is unknown (a roll record named the segment, which is not in the directory)");
+        }
         out.println("  unfinished batch dropped:   " + (r.batchDropped() ? "yes" : "no"));
         out.println("  page checksums rebuilt:     " + (r.checksumsRebuilt() ? "yes (their file was missing or damaged)" : "no"));
         if (r.leftoverBytesRemoved() > 0) {

@@ -60,6 +60,7 @@ class MissingJournalSegmentCommandsTest {
 
         Cli.Result cut = Cli.run("recover", "--truncate", dir.toString());
         assertEquals(0, cut.code(), cut::toString);
+        assertTrue(cut.out().contains("missing journal segment:    its writes from LSN "), cut::toString);
         try (BucketDB reopened = BucketDB.open(dir, Options.defaults().withReadOnly(true))) {
             long kept = reopened.size();
             assertTrue(kept > 0 && kept < 4_000, "the puts of the older segments: " + kept);
