@@ -27,15 +27,8 @@ class ThreadKernelCountsTest {
     Path tmp;
 
     @Test
-    void countsTheFaultsOfPagesTheCallingThreadTouchesFirst() throws IOException {
-        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/thread-self/stat")), "Linux only");
-        Properties p = new Properties();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fresh = freshMapping(arena);
-            ThreadKernelCounts counts = new ThreadKernelCounts();
-            touch(fresh);
-            counts.report(p);
-        }
+    void countsTheFaultsOfPagesTheCallingThreadTouchesFirst() throws Exception {
+        Properties p = countedWhile(ThreadKernelCountsTest::touch);
         long faults = Long.parseLong(p.getProperty("callerMinorFaults"));
         assertTrue(faults >= PAGES, faults + " faults for " + PAGES + " fresh pages");
         assertTrue(Long.parseLong(p.getProperty("callerUserMs")) >= 0);
@@ -45,17 +38,29 @@ class ThreadKernelCountsTest {
 
     @Test
     void anotherThreadsFaultsAreNotCounted() throws Exception {
+        Properties p = countedWhile(pages -> {
+            Thread other = Thread.ofPlatform().start(() -> touch(pages));
+            other.join();
+        });
+        long faults = Long.parseLong(p.getProperty("callerMinorFaults"));
+        assertTrue(faults < PAGES / 2, faults + " faults counted for pages another thread touched");
+    }
+
+    /** What this thread's counts say while {@code section} runs with a fresh mapping (Linux only). */
+    private Properties countedWhile(Section section) throws Exception {
         Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/thread-self/stat")), "Linux only");
         Properties p = new Properties();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment fresh = freshMapping(arena);
             ThreadKernelCounts counts = new ThreadKernelCounts();
-            Thread other = Thread.ofPlatform().start(() -> touch(fresh));
-            other.join();
+            section.run(fresh);
             counts.report(p);
         }
-        long faults = Long.parseLong(p.getProperty("callerMinorFaults"));
-        assertTrue(faults < PAGES / 2, faults + " faults counted for pages another thread touched");
+        return p;
+    }
+
+    private interface Section {
+        void run(MemorySegment pages) throws Exception;
     }
 
     /** A shared mapping of a new sparse file of {@link #PAGES} pages, none of them touched yet. */
