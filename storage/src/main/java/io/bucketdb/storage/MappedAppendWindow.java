@@ -77,7 +77,14 @@ final class MappedAppendWindow implements AppendWindow {
         long last = Math.min(to, end()) - start;
         int sum = 0;
         try {
-            for (long offset = first & -TOUCH_PAGE; offset < last; offset += TOUCH_PAGE) {
+            // Pages of the address space: a window mapped from a position that is not a page boundary starts inside a
+            // page, whose first int in the window is the first 4-byte aligned one (the add needs an aligned int).
+            long address = memory.address();
+            for (long page = (address + first) & -TOUCH_PAGE; page < address + last; page += TOUCH_PAGE) {
+                long offset = Math.max(page - address, -address & (Integer.BYTES - 1));
+                if (offset + Integer.BYTES > memory.byteSize()) {
+                    break;
+                }
                 sum += (int) TOUCH_INT.getAndAdd(memory, offset, 0); // exact type: no adaptation on the call
             }
         } catch (IllegalStateException closed) {

@@ -97,6 +97,32 @@ class MappedAppendWindowTest {
     }
 
     /**
+     * A window mapped from a position inside a page (the interface allows any) starts at an address inside a page: the
+     * touch still changes no byte and reaches every page (its add needs an aligned int, which a page start is and the
+     * window's first byte need not be).
+     */
+    @Test
+    void aTouchOfAWindowStartingInsideAPageChangesNoByte() throws IOException {
+        Path path = tmp.resolve("j");
+        byte[] bytes = new byte[20_000];
+        new java.util.Random(11).nextBytes(bytes);
+        for (int position : new int[] {1, 2, 3, 4097, 4094, 48}) {
+            Files.deleteIfExists(path);
+            try (DurableFile f = FileDurableIO.INSTANCE.open(path, DurableIO.Mode.CREATE_NEW)) {
+                f.allocate(SIZE);
+                try (AppendWindow w = f.mapAppendWindow(position, SIZE - position)) {
+                    w.put(position, MemorySegment.ofArray(bytes), 0, bytes.length);
+                    byte[] before = Files.readAllBytes(path);
+                    w.touch(position, SIZE);
+                    w.touch(0, SIZE);
+                    w.touch(SIZE - 2, SIZE);
+                    assertArrayEquals(before, Files.readAllBytes(path), "position " + position + ": a touch changes no byte");
+                }
+            }
+        }
+    }
+
+    /**
      * Windows closed on one thread while another touches them (a roll or a close under the journal's toucher): every
      * close succeeds at once and every touch returns quietly, whichever comes first.
      */
