@@ -69,6 +69,11 @@ class RoleHandOffTest {
         PipelineFixture fx = new PipelineFixture(dir, 51, journal, PipelineConfig.defaults());
         WritePipeline p = fx.pipeline;
         try {
+            // The background thread looks at the ring once as it starts: publishing before it waits could make it the
+            // leader of the first group (it then drained both groups: a CI run beside three others, 2026-12-08).
+            while (!p.backgroundIdle()) {
+                LockSupport.parkNanos(100_000);
+            }
             AtomicReference<Throwable> errors = new AtomicReference<>();
             Thread leader = Thread.ofPlatform().start(() -> call(errors, () -> assertTrue(p.putLong(0, 0))));
             while (journal.appends.get() == 0) {
